@@ -1,0 +1,59 @@
+# saferstaff — `make help` lists the targets. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+SAFERSTAFF := $(VENV)/bin/saferstaff
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_WORKERS ?= 2
+export SAFERSTAFF_VAR ?= $(CURDIR)/var
+
+.PHONY: help setup run serve worker test test-postgres test-browser lint bench demo clean
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -c "import django, saferstaff" && touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+saferstaff/static/build/app.css: node_modules/.installed frontend/app.scss
+	mkdir -p saferstaff/static/build/assets
+	npx sass --load-path=. --no-source-map --style=compressed frontend/app.scss $@
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js saferstaff/static/build/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets/images saferstaff/static/build/assets/
+
+setup: $(VENV)/.installed saferstaff/static/build/app.css ## install Python and front-end dependencies, build assets
+	$(SAFERSTAFF) collectstatic --noinput -v0
+
+migrate: setup
+	$(SAFERSTAFF) migrate --noinput -v0
+	$(SAFERSTAFF) createcachetable
+
+demo: migrate ## load the demo school (if the database has no schools yet)
+	$(SAFERSTAFF) load_demo --if-empty
+
+run: demo ## set up, migrate, load the demo school and serve on http://127.0.0.1:8000 with one worker
+	@echo "saferstaff on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(SAFERSTAFF) db_worker --interval 1 & \
+	  $(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WEB_WORKERS) \
+	    --blocking-threads 4 --backpressure 32 \
+	    --static-path-route /static --static-path-mount $(SAFERSTAFF_VAR)/static saferstaff.wsgi:application
+
+test: setup ## run the test suite on SQLite (browser/Postgres tests skip unless their parts are present)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup ## ruff
+	$(VENV)/bin/ruff check saferstaff tests benchmarks
+
+bench: setup ## run the benchmarks (tables compare with their named baselines)
+	$(PY) benchmarks/roster_import.py
+
+clean: ## remove the virtualenv, node_modules, built assets and the local database
+	rm -rf $(VENV) node_modules saferstaff/static/build var

@@ -1,0 +1,172 @@
+"""Who may open which page: ONE table, URL name → roles, enforced for every request by one middleware.
+
+- A page missing from the map is refused (fail closed), and ``tests/test_access_map.py`` walks every URL
+  pattern × role × own/other school and fails with instructions when a page is missing or answers wrongly.
+- School pages take a ``school`` slug in the URL. Someone with no place at that school gets 404 (we do not
+  say that it exists); a member whose roles are not in the map gets 403.
+- Objects inside a school are then fetched with the helpers in ``saferstaff.schools.access`` (404 when the
+  object belongs to another school).
+"""
+
+import logging
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from saferstaff.schools.models import Membership, Role, School, Trust
+
+log = logging.getLogger(__name__)
+
+PUBLIC = "public"  # no sign-in needed (sign-in pages, health check)
+SIGNED_IN = "signed_in"  # any signed-in person; not tied to one school
+TRUST_ADMIN = "trust_admin"  # an admin of the trust or Local Authority that runs the school
+
+H, SLT, DSL, LM, GOV, DPO, STAFF = (
+    Role.HEADTEACHER,
+    Role.SENIOR_LEADER,
+    Role.DSL,
+    Role.LINE_MANAGER,
+    Role.GOVERNOR,
+    Role.DPO,
+    Role.STAFF,
+)
+EVERY_ROLE = frozenset(Role.values)
+# §8: records only for those with a legitimate professional need. Governors oversee; they do not see pupils.
+WORKS_WITH_PUPILS = frozenset({H, SLT, DSL, LM, DPO, STAFF})
+LEADERSHIP = frozenset({H, SLT, DSL, DPO})
+
+
+def _roles(*roles: str) -> frozenset[str]:
+    return frozenset(roles)
+
+
+ACCESS_MAP: dict[str, frozenset[str]] = {
+    # Sign-in and account pages (django-allauth). They check sign-in themselves where they need it.
+    **{
+        name: _roles(PUBLIC)
+        for name in (
+            "account_login",
+            "account_logout",
+            "account_signup",
+            "account_reset_password",
+            "account_reset_password_done",
+            "account_reset_password_from_key",
+            "account_reset_password_from_key_done",
+            "account_confirm_login_code",
+            "account_inactive",
+            "account_email_verification_sent",
+            "account_confirm_email",
+            "account_reauthenticate",
+            "mfa_authenticate",
+            "mfa_reauthenticate",
+            "socialaccount_login_cancelled",
+            "socialaccount_login_error",
+            "socialaccount_signup",
+            "microsoft_login",
+            "microsoft_callback",
+            "google_login",
+            "google_callback",
+            "google_login_by_token",
+            "healthz",
+        )
+    },
+    **{
+        name: _roles(SIGNED_IN)
+        for name in (
+            "account_change_password",
+            "account_set_password",
+            "account_email",
+            "socialaccount_connections",
+            "account_request_reauthentication_code",
+            "account_confirm_reauthentication_code",
+            "mfa_index",
+            "mfa_activate_totp",
+            "mfa_deactivate_totp",
+            "mfa_view_recovery_codes",
+            "mfa_generate_recovery_codes",
+            "mfa_download_recovery_codes",
+            "home",
+            "choose_school",
+            "notification_list",
+            "notification_open",
+        )
+    },
+    # A trust's or Local Authority's own pages (``trust`` slug in the URL).
+    "trust_dashboard": _roles(TRUST_ADMIN),
+    "school_create": _roles(TRUST_ADMIN),
+    # School pages (``school`` slug in the URL).
+    "school_dashboard": EVERY_ROLE | {TRUST_ADMIN},
+    "staff_list": LEADERSHIP | {TRUST_ADMIN},
+    "staff_detail": LEADERSHIP | {TRUST_ADMIN},
+    "staff_add": _roles(H, TRUST_ADMIN),
+    "staff_import": _roles(H, TRUST_ADMIN),
+    "staff_roles": _roles(H, TRUST_ADMIN),
+    "pupil_list": WORKS_WITH_PUPILS,
+    "pupil_detail": WORKS_WITH_PUPILS,
+    "roster_upload": _roles(H, SLT, DPO, TRUST_ADMIN),
+    "roster_preview": _roles(H, SLT, DPO, TRUST_ADMIN),
+    "school_settings": _roles(H),
+}
+
+
+def allowed_for(url_name: str, roles: frozenset[str]) -> bool:
+    return bool(ACCESS_MAP.get(url_name, frozenset()) & roles)
+
+
+def school_roles(user, school: School) -> tuple[Membership | None, frozenset[str]]:
+    """The user's active membership at ``school`` (or None) and their roles there, incl. TRUST_ADMIN."""
+    membership = (
+        Membership.objects.active().filter(school=school, user=user).prefetch_related("role_grants").first()
+    )
+    roles = set(membership.roles) if membership else set()
+    if school.trust_id and user.trust_admin_of.filter(trust_id=school.trust_id).exists():
+        roles.add(TRUST_ADMIN)
+    return membership, frozenset(roles)
+
+
+class AccessMapMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.school = None
+        request.membership = None
+        request.trust = None
+        request.roles = frozenset()
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        name = match.url_name if match else None
+        if match and match.namespace:
+            name = f"{match.namespace}:{name}"
+        allowed = ACCESS_MAP.get(name or "")
+        if allowed is None:
+            # Fail closed: a page nobody put in the map is open to nobody.
+            log.error("url name %r is not in the access map; refusing", name)
+            raise PermissionDenied("This page is not in the access map.")
+        if PUBLIC in allowed:
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if SIGNED_IN in allowed:
+            return None
+        if "school" in view_kwargs:
+            school = get_object_or_404(School.objects.select_related("trust"), slug=view_kwargs["school"])
+            membership, roles = school_roles(request.user, school)
+            if not roles:
+                raise Http404("No such school")  # not theirs: do not confirm it exists
+            request.school, request.membership, request.roles = school, membership, roles
+        elif "trust" in view_kwargs:
+            trust = get_object_or_404(Trust, slug=view_kwargs["trust"])
+            if not request.user.trust_admin_of.filter(trust=trust).exists():
+                raise Http404("No such trust")
+            request.trust, request.roles = trust, frozenset({TRUST_ADMIN})
+        else:
+            log.error("url name %r needs roles but has no school or trust in its URL", name)
+            raise PermissionDenied("This page cannot be scoped to a school.")
+        if not (request.roles & allowed):
+            raise PermissionDenied("Your role at this school does not include this page.")
+        return None

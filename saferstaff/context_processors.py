@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.urls import reverse
+
+from saferstaff.access import allowed_for
+
+
+def saferstaff(request):
+    ctx = {"STATIC_PREFIX": settings.STATIC_URL, "current_school": None, "nav_items": []}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ctx
+    from saferstaff.notifications.models import Notification
+
+    ctx["unread_notifications"] = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    places = user.memberships.active().count() + user.trust_admin_of.count()
+    ctx["has_several_places"] = places > 1
+    school = getattr(request, "school", None)
+    if school is None:
+        return ctx
+    ctx["current_school"] = school
+    roles = request.roles
+    current = request.resolver_match.url_name if request.resolver_match else ""
+    items = [
+        ("school_dashboard", "Overview", {"school_dashboard"}),
+        ("staff_list", "Staff", {"staff_list", "staff_detail", "staff_add", "staff_import", "staff_roles"}),
+        ("pupil_list", "Pupils", {"pupil_list", "pupil_detail"}),
+        ("roster_upload", "Import from MIS", {"roster_upload", "roster_preview"}),
+        ("school_settings", "Settings", {"school_settings"}),
+    ]
+    for name, label, section in items:
+        if allowed_for(name, roles):
+            ctx["nav_items"].append(
+                {
+                    "url": reverse(name, kwargs={"school": school.slug}),
+                    "label": label,
+                    "current": current in section,
+                }
+            )
+    return ctx

@@ -1,0 +1,48 @@
+"""Request-wide context: a request id for logs and the audit trail, and who is acting."""
+
+import logging
+import re
+import uuid
+
+from saferstaff.audit.context import AuditContext, current_context, reset_context, set_context
+
+_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9-]{8,36}$")
+
+
+class RequestIdMiddleware:
+    """Takes a well-formed X-Request-ID from the proxy in front, or makes one; echoes it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
+        token = set_context(AuditContext(request_id=request.request_id))
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_context(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class AuditContextMiddleware:
+    """After authentication: the signed-in user becomes the actor of every audit event of this request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        actor_id = request.user.pk if request.user.is_authenticated else None
+        token = set_context(AuditContext(actor_id=actor_id, request_id=getattr(request, "request_id", "")))
+        try:
+            return self.get_response(request)
+        finally:
+            reset_context(token)
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_context().request_id or "-"
+        return True

@@ -1,0 +1,31 @@
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+from django.urls import reverse
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+ALERT_SUBJECT = "You have a new item in saferstaff"
+
+
+@task()
+def email_notification(notification_id: int) -> None:
+    """Tell the person there is something waiting. The email carries no sensitive content by design."""
+    from saferstaff.notifications.models import Notification
+
+    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if notification is None or notification.emailed_at is not None:
+        return
+    link = settings.SITE_URL + reverse("notification_open", kwargs={"pk": notification.pk})
+    body = (
+        "You have a new item in saferstaff.\n\n"
+        f"Sign in to see it: {link}\n\n"
+        "This email does not contain any details on purpose. If you were not expecting it, "
+        "tell your school office.\n"
+    )
+    send_mail(ALERT_SUBJECT, body, None, [notification.user.email])
+    Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    log.info("notification %s emailed to user %s", notification.pk, notification.user_id)

@@ -1,0 +1,64 @@
+"""The school's rules, each citing its clause. Later issues add §3–§9 rules here (or in a module per
+section once this file grows); every caller asks these functions rather than re-deciding."""
+
+from saferstaff.policy.engine import Decision, Reason, allow, refuse, rule
+from saferstaff.schools.models import Membership, Role, School
+
+S2_RESPONSIBLE = Reason(
+    "Governors and the Headteacher are responsible for ensuring the guidance is shared and adhered to", "§2"
+)
+
+# Roles with access to the most sensitive records (safeguarding, data protection) and trust admins who
+# manage many schools must sign in with a second factor.
+MFA_ROLES = frozenset({Role.HEADTEACHER, Role.DSL, Role.DPO})
+
+
+def is_trust_admin_for(user, school: School) -> bool:
+    return bool(school.trust_id) and user.trust_admin_of.filter(trust_id=school.trust_id).exists()
+
+
+@rule("signin.password_alone", audited=False)
+def may_sign_in_without_mfa(roles_by_school: dict[int, frozenset[str]], is_trust_admin: bool) -> Decision:
+    """May this person work with a password alone, or must they add a second factor?
+    (Checked on every request, so not audited.)"""
+    reasons = []
+    if is_trust_admin:
+        reasons.append(Reason("Trust and Local Authority admins reach every school's records", "§8"))
+    if any(roles & MFA_ROLES for roles in roles_by_school.values()):
+        reasons.append(
+            Reason("Your role gives access to confidential information about pupils and staff", "§8")
+        )
+    if reasons:
+        reasons.append(
+            Reason("Logins must be kept secret and never shared; a second factor protects them", "§7")
+        )
+        return refuse(*reasons)
+    return allow()
+
+
+@rule("roles.change")
+def may_change_role(actor, *, subject: Membership, role: str, grant: bool) -> Decision:
+    """May ``actor`` grant (or remove) ``role`` for the member ``subject``?"""
+    school = subject.school
+    actor_membership = Membership.objects.active().filter(school=school, user=actor).first()
+    actor_is_head = actor_membership is not None and actor_membership.has_any(Role.HEADTEACHER)
+    if not (actor_is_head or is_trust_admin_for(actor, school)):
+        return refuse(Reason("Only the Headteacher (or the trust's admin) manages roles at a school", "§2"))
+    if role not in Role.values:
+        return refuse(Reason(f"'{role}' is not a role at a school", "§2"))
+    if subject.ended_on is not None:
+        return refuse(
+            Reason("This person has left the school; roles are kept as they were when they left", "§2")
+        )
+    if not grant and role == Role.HEADTEACHER:
+        heads = (
+            Membership.objects.active().filter(school=school).with_role(Role.HEADTEACHER).distinct().count()
+        )
+        if heads <= 1:
+            return refuse(
+                Reason(
+                    "A school must always have a Headteacher: they are alerted to contact with pupils", "§3"
+                ),
+                S2_RESPONSIBLE,
+            )
+    return allow(S2_RESPONSIBLE)

@@ -1,0 +1,225 @@
+"""A demo trust with two schools, staff in every role, 60 pupils and their guardians — everything a new
+user needs to click through saferstaff. All names are made up; emails use the reserved .example domain."""
+
+import datetime
+import random
+
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from saferstaff.accounts.models import User
+from saferstaff.audit.log import acting_as
+from saferstaff.schools.models import EmploymentType, Role, School, Trust, TrustAdmin
+from saferstaff.schools.rosters.records import GuardianRecord, ParsedRoster, PupilRecord
+from saferstaff.schools.rosters.upn import upn_check_letter
+from saferstaff.schools.setup import create_school
+from saferstaff.schools.staff import add_staff
+
+DEMO_TRUST = "Aire Valley Learning Trust (demo)"
+DEMO_SCHOOL = "Westfield Infant School (demo)"
+SECOND_SCHOOL = "Moorside Primary School (demo)"
+
+# (email local part, first name, last name, job title, employment type, roles)
+PEOPLE = [
+    (
+        "head",
+        "Helen",
+        "Hartley",
+        "Headteacher",
+        EmploymentType.EMPLOYEE,
+        {Role.HEADTEACHER, Role.SENIOR_LEADER},
+    ),
+    (
+        "deputy",
+        "Samir",
+        "Lodge",
+        "Deputy Headteacher",
+        EmploymentType.EMPLOYEE,
+        {Role.SENIOR_LEADER, Role.LINE_MANAGER},
+    ),
+    (
+        "dsl",
+        "Dawn",
+        "Sutcliffe",
+        "Designated Safeguarding Lead",
+        EmploymentType.EMPLOYEE,
+        {Role.DSL, Role.SENIOR_LEADER},
+    ),
+    ("manager", "Lee", "Marsden", "Phase Leader", EmploymentType.EMPLOYEE, {Role.LINE_MANAGER, Role.STAFF}),
+    ("governor", "Gail", "Oldroyd", "Chair of Governors", EmploymentType.VOLUNTEER, {Role.GOVERNOR}),
+    ("dpo", "Priya", "Oakes", "Data Protection Officer", EmploymentType.CONTRACTOR, {Role.DPO}),
+    ("teacher", "Tom", "Ackroyd", "Class Teacher, Year 1", EmploymentType.EMPLOYEE, {Role.STAFF}),
+    ("agency", "Aisha", "Begum", "Teaching Assistant (agency)", EmploymentType.AGENCY, {Role.STAFF}),
+    ("volunteer", "Val", "Holroyd", "Reading Volunteer", EmploymentType.VOLUNTEER, {Role.STAFF}),
+]
+TRUST_ADMIN_LOCAL = "trustadmin"
+MFA_LOCALS = {"head", "dsl", "dpo", TRUST_ADMIN_LOCAL, "moorside.head"}
+DOMAIN = "demo.example"
+
+FORENAMES = "Amelia Oliver Isla Noah Ava Arlo Freya Leo Mia Theo Ivy Finley Aria Jack Rosie Oscar Zara Alfie Ruby Harry Maya Ibrahim Evie Yusuf Sofia Jacob Poppy Musa Grace Lily".split()
+SURNAMES = "Ahmed Bailey Brook Clegg Crowther Dyson Firth Gill Haigh Hussain Iqbal Jowett Kaur Lumb Mitchell Naylor Patel Pickles Ramsden Shaw Singh Smith Sykes Taylor Walker Whiteley Wood Wright".split()
+
+
+def demo_password(local: str) -> str:
+    return f"Westfield-{local}-demo-2026"
+
+
+def demo_totp_secret(local: str) -> str:
+    # Fixed per account so that the README and printed instructions stay true between runs.
+    import base64
+    import hashlib
+
+    return base64.b32encode(hashlib.sha256(f"saferstaff-demo-{local}".encode()).digest()[:20]).decode()
+
+
+def demo_roster(school: School, count: int = 60) -> ParsedRoster:
+    rng = random.Random(2026)
+    today = datetime.date(2026, 9, 1)
+    pupils = []
+    for n in range(count):
+        year = ["R", "1", "2"][n % 3]
+        age = {"R": 4, "1": 5, "2": 6}[year]
+        dob = datetime.date(today.year - age - 1, 9, 1) + datetime.timedelta(days=rng.randrange(365))
+        body = f"{school.la_number}{school.establishment_number}{(today.year - age + 4) % 100:02d}{n + 1:03d}"
+        surname = rng.choice(SURNAMES)
+        guardians = (
+            GuardianRecord(
+                surname=surname,
+                forename=rng.choice(["Sarah", "Emma", "Fatima", "Claire", "Nadia", "Laura"]),
+                title="Mrs",
+                email=f"parent{n + 1}a@{DOMAIN}",
+                phone=f"07700 900{n:03d}",
+                relationship="Mother",
+                parental_responsibility=True,
+                contact_order=1,
+            ),
+            GuardianRecord(
+                surname=surname if n % 4 else rng.choice(SURNAMES),
+                forename=rng.choice(["James", "Imran", "Mark", "Daniel", "Ravi", "Paul"]),
+                title="Mr",
+                email=f"parent{n + 1}b@{DOMAIN}",
+                phone=f"07700 901{n:03d}",
+                relationship="Father" if n % 5 else "Step-father",
+                parental_responsibility=bool(n % 5),
+                contact_order=2,
+            ),
+        )
+        pupils.append(
+            PupilRecord(
+                upn=upn_check_letter(body) + body,
+                legal_forename=rng.choice(FORENAMES),
+                legal_surname=surname,
+                preferred_forename="",
+                date_of_birth=dob,
+                year_group=year,
+                adult_at_risk=False,
+                guardians=guardians,
+                where=f"demo pupil {n + 1}",
+            )
+        )
+    return ParsedRoster(format="demo", pupils=tuple(pupils))
+
+
+class Command(BaseCommand):
+    help = "Load the demo trust, schools, staff (every role), 60 pupils and guardians. Prints how to sign in."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="do nothing if any school exists")
+
+    def handle(self, *args, if_empty=False, **options):
+        if if_empty and School.objects.exists():
+            self.stdout.write(
+                "Schools already exist; demo not loaded (sign-in details: README, 'Demo accounts')."
+            )
+            return
+        if School.objects.filter(name=DEMO_SCHOOL).exists():
+            self.stdout.write("The demo school is already loaded.")
+            self._print_accounts()
+            return
+        with transaction.atomic(), acting_as():
+            self._load()
+        self._print_accounts()
+
+    def _user(self, local, first, last):
+        user = User.objects.create_user(
+            email=f"{local}@{DOMAIN}", password=demo_password(local), first_name=first, last_name=last
+        )
+        if local in MFA_LOCALS:
+            TOTP.activate(user, demo_totp_secret(local))
+        return user
+
+    def _load(self):
+        from saferstaff.schools.rosters.plan import apply_plan, plan_import
+
+        trust = Trust.objects.create(name=DEMO_TRUST, slug="aire-valley-demo")
+        admin = self._user(TRUST_ADMIN_LOCAL, "Tariq", "Mahmood")
+        TrustAdmin.objects.create(trust=trust, user=admin)
+        school = create_school(
+            name=DEMO_SCHOOL,
+            urn="199001",
+            la_number="383",
+            establishment_number="2999",
+            trust=trust,
+            by=admin,
+        )
+        second = create_school(
+            name=SECOND_SCHOOL,
+            urn="199002",
+            la_number="383",
+            establishment_number="2998",
+            trust=trust,
+            by=admin,
+        )
+        users = {}
+        for local, first, last, title, kind, roles in PEOPLE:
+            users[local] = self._user(local, first, last)
+            add_staff(
+                school,
+                email=users[local].email,
+                first_name=first,
+                last_name=last,
+                roles=roles,
+                employment_type=kind,
+                job_title=title,
+                by=admin,
+                invite=False,
+            )
+        # A person can belong to two schools with different roles: the phase leader also line-manages at Moorside.
+        add_staff(
+            second,
+            email=users["manager"].email,
+            first_name="Lee",
+            last_name="Marsden",
+            roles={Role.LINE_MANAGER},
+            job_title="Maths lead (one day a week)",
+            by=admin,
+            invite=False,
+        )
+        moorside_head = self._user("moorside.head", "Martin", "Exley")
+        add_staff(
+            second,
+            email=moorside_head.email,
+            first_name="Martin",
+            last_name="Exley",
+            roles={Role.HEADTEACHER},
+            job_title="Headteacher",
+            by=admin,
+            invite=False,
+        )
+        governor = school.memberships.get(user=users["governor"])
+        governor.is_chair_of_governors = True
+        governor.save()
+        apply_plan(plan_import(school, demo_roster(school)))
+
+    def _print_accounts(self):
+        w = self.stdout.write
+        w("")
+        w("Demo accounts (sign in at http://127.0.0.1:8000/accounts/login/):")
+        w(f"  {'email':<28} {'password':<34} {'authenticator (TOTP) secret'}")
+        locals_ = [p[0] for p in PEOPLE] + [TRUST_ADMIN_LOCAL, "moorside.head"]
+        for local in locals_:
+            secret = demo_totp_secret(local) if local in MFA_LOCALS else "-"
+            w(f"  {local + '@' + DOMAIN:<28} {demo_password(local):<34} {secret}")
+        w("Accounts with a secret need a 6-digit code: add the secret to any authenticator app,")
+        w("or run: oathtool --totp -b SECRET")

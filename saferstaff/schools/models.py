@@ -1,0 +1,276 @@
+"""Trusts, schools and the people in them (seed §1–2).
+
+Every school-owned row carries ``school`` and every unique constraint includes it, so a school's data can
+later be sharded by school without rewriting keys (DESIGN.md, "Growing past one machine")."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    HEADTEACHER = "headteacher", "Headteacher"
+    SENIOR_LEADER = "senior_leader", "Senior leader"
+    DSL = "dsl", "Designated safeguarding lead"
+    LINE_MANAGER = "line_manager", "Line manager"
+    GOVERNOR = "governor", "Governor"
+    DPO = "dpo", "Data protection officer"
+    STAFF = "staff", "Staff"
+
+
+class EmploymentType(models.TextChoices):
+    # §1: the guidance covers everyone based at the school, however they are engaged.
+    EMPLOYEE = "employee", "Employee"
+    AGENCY = "agency", "Agency staff"
+    CONTRACTOR = "contractor", "Contractor"
+    VOLUNTEER = "volunteer", "Volunteer"
+
+
+class Trust(models.Model):
+    """A multi-academy trust or a Local Authority: the body that runs several schools."""
+
+    class Kind(models.TextChoices):
+        TRUST = "trust", "Multi-academy trust"
+        LOCAL_AUTHORITY = "la", "Local Authority"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TRUST)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrustAdmin(models.Model):
+    trust = models.ForeignKey(Trust, on_delete=models.CASCADE, related_name="admins")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trust_admin_of"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trust", "user"], name="unique_trust_admin")]
+
+
+class School(models.Model):
+    trust = models.ForeignKey(Trust, null=True, blank=True, on_delete=models.PROTECT, related_name="schools")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    urn = models.CharField("URN", max_length=6, unique=True, help_text="Unique Reference Number, 6 digits")
+    la_number = models.CharField("LA number", max_length=3)
+    establishment_number = models.CharField(max_length=4)
+    colour = models.CharField(max_length=7, default="#1d70b8", help_text="The school's colour for the header")
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["la_number", "establishment_number"], name="unique_laestab"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def laestab(self) -> str:
+        return f"{self.la_number}{self.establishment_number}"
+
+    @classmethod
+    def unique_slug_for(cls, name: str) -> str:
+        base = slugify(name)[:70] or "school"
+        slug, n = base, 2
+        while cls.objects.filter(slug=slug).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_on__isnull=True)
+
+    def with_role(self, role: str):
+        return self.filter(role_grants__role=role)
+
+
+class Membership(models.Model):
+    """A person's place at one school. A person can belong to two schools with different roles."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    employment_type = models.CharField(
+        max_length=12, choices=EmploymentType.choices, default=EmploymentType.EMPLOYEE
+    )
+    job_title = models.CharField(max_length=120, blank=True)
+    is_chair_of_governors = models.BooleanField(default=False)
+    line_manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    started_on = models.DateField(default=datetime.date.today)
+    ended_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        constraints = [models.UniqueConstraint(fields=["school", "user"], name="unique_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.school}"
+
+    @property
+    def roles(self) -> frozenset[str]:
+        # Prefetched by the access middleware; one query otherwise.
+        return frozenset(grant.role for grant in self.role_grants.all())
+
+    def role_labels(self) -> list[str]:
+        return [Role(r).label for r in sorted(self.roles, key=list(Role.values).index)]
+
+    def has_any(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+class RoleGrant(models.Model):
+    """One role held by one member at one school. Granting and removing go through the policy engine
+    (``policy.rules.may_change_role``) and are audited."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "membership", "role"], name="unique_role_grant")
+        ]
+
+
+class PupilQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(Q(leaving_date__isnull=True) | Q(leaving_date__gt=on))
+
+
+class Pupil(models.Model):
+    """A pupil's record, from the school's MIS. Pupils are records, not accounts. §1.1 widens "students"
+    to children, young people and adults at risk; ``adult_at_risk`` marks the last (§1.2)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="pupils")
+    upn = models.CharField("UPN", max_length=13, blank=True)
+    source_id = models.CharField("MIS id", max_length=100, blank=True, help_text="OneRoster sourcedId")
+    legal_forename = models.CharField(max_length=100)
+    legal_surname = models.CharField(max_length=100)
+    preferred_forename = models.CharField(max_length=100, blank=True)
+    preferred_surname = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    year_group = models.CharField(max_length=3, blank=True)
+    adult_at_risk = models.BooleanField(default=False)
+    leaving_date = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = PupilQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["legal_surname", "legal_forename"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "upn"], condition=~Q(upn=""), name="unique_pupil_upn"),
+            models.UniqueConstraint(
+                fields=["school", "source_id"], condition=~Q(source_id=""), name="unique_pupil_source_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "legal_surname", "legal_forename"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return (
+            f"{self.preferred_forename or self.legal_forename} {self.preferred_surname or self.legal_surname}"
+        )
+
+    @property
+    def is_current(self) -> bool:
+        return self.leaving_date is None or self.leaving_date > timezone.localdate()
+
+
+class Guardian(models.Model):
+    """A pupil's parent, carer or other contact. A record, not an account: guardians act through
+    signed links (the consent portal, a later issue)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="guardians")
+    source_id = models.CharField(max_length=100, blank=True)
+    # How re-imports recognise the same person when the MIS gives no id (CTF contacts have none).
+    match_key = models.CharField(max_length=64)
+    title = models.CharField(max_length=20, blank=True)
+    forename = models.CharField(max_length=100, blank=True)
+    surname = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["surname", "forename"]
+        constraints = [models.UniqueConstraint(fields=["school", "match_key"], name="unique_guardian_key")]
+
+    def __str__(self) -> str:
+        return " ".join(p for p in (self.title, self.forename, self.surname) if p)
+
+
+class Guardianship(models.Model):
+    """The link between a pupil and one of their contacts, in the MIS's contact order."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="guardianships")
+    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="guardianships")
+    relationship = models.CharField(max_length=40, blank=True)
+    parental_responsibility = models.BooleanField(default=False)
+    contact_order = models.PositiveSmallIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["contact_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "pupil", "guardian"], name="unique_guardianship")
+        ]
+
+
+class RosterImport(models.Model):
+    """One upload of a roster file: previewed first, then applied or discarded. The file's bytes are
+    kept only until then (children's data is not kept longer than the import needs)."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Waiting for confirmation"
+        APPLIED = "applied", "Applied"
+        DISCARDED = "discarded", "Discarded"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="roster_imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=200)
+    format = models.CharField(max_length=20)
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField(null=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    counts = models.JSONField(default=dict)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]

@@ -1,0 +1,248 @@
+"""DfE Common Transfer File (CTF) XML, as every English MIS exports it.
+
+    CTfile
+      Header / SourceSchool / {LEA, Estab, URN, SchoolName}
+      CTFpupilData / Pupil
+        UPN, FormerUPN, Surname, Forename, PreferredSurname, PreferredForename, DOB, Sex …
+        BasicDetails / {NCyearActual, PreferredSurname, PreferredForename, FormerUPN, …}
+        Contacts / Contact
+          Order, Title, Surname, Forename, Relationship (DfE code, e.g. PAM), Responsibility (true/false),
+          Email (or Email/EmailAddress), Phones / Phone / TelephoneNumber
+
+Real files put some pupil fields directly under Pupil and some under BasicDetails, and versions differ;
+each field is looked for in both places. Namespaces, if a file has one, are ignored. The XML is read
+with defusedxml and any DTD is refused: a CTF never needs one, and one is how XML bombs (billion laughs)
+and external-entity attacks (reading files off the server) arrive.
+"""
+
+import xml.etree.ElementTree as StdET
+
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
+
+from . import checks
+from .records import GuardianRecord, ParsedRoster, Problems, PupilRecord, RosterError
+from .values import (
+    clean,
+    normalise_email,
+    normalise_year_group,
+    parse_birth_date,
+    parse_bool,
+    relationship_label,
+)
+
+FORMAT = "ctf"
+REEXPORT = "Export the CTF again from the MIS (without editing it) and upload that file."
+
+
+def _strip_namespaces(root) -> None:
+    for element in root.iter():
+        if isinstance(element.tag, str) and "}" in element.tag:
+            element.tag = element.tag.rsplit("}", 1)[1]
+
+
+def _text(element, *paths: str) -> str:
+    """The text of the first of ``paths`` (relative to ``element``) that exists, stripped."""
+    if element is None:
+        return ""
+    for path in paths:
+        found = element.find(path)
+        if found is not None:
+            return clean("".join(found.itertext()))
+    return ""
+
+
+def _pupil_text(pupil, *names: str) -> str:
+    """A pupil field, directly under Pupil or under BasicDetails."""
+    basic = pupil.find("BasicDetails")
+    for name in names:
+        for parent in (pupil, basic):
+            if parent is None:
+                continue
+            found = parent.find(name)
+            if found is not None:
+                return clean("".join(found.itertext()))
+    return ""
+
+
+def _has(pupil, name: str) -> bool:
+    return pupil.find(name) is not None or pupil.find(f"BasicDetails/{name}") is not None
+
+
+def load(data: bytes):
+    """Parse the XML safely and return the root element, or raise RosterError."""
+    try:
+        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise RosterError.single(
+            "file",
+            "the file contains a DTD or entity declarations (<!DOCTYPE …> or <!ENTITY …>). saferstaff refuses "
+            f"these for safety: a CTF never needs them, and they are how attacks on XML files work. {REEXPORT}",
+        ) from None
+    except StdET.ParseError as error:
+        line, column = getattr(error, "position", (0, 0))
+        reason = str(error).split(":", 1)[0]
+        raise RosterError.single(
+            f"line {line}" if line else "file",
+            f"the file is not well-formed XML ({reason}, at column {column + 1}). It may be cut short or have "
+            f"been edited by hand. {REEXPORT}",
+        ) from None
+    _strip_namespaces(root)
+    return root
+
+
+def parse(data: bytes) -> ParsedRoster:
+    root = load(data)
+    if root.tag != "CTfile":
+        raise RosterError.single(
+            f"<{root.tag}>",
+            f"this XML file is not a DfE Common Transfer File: its top element is <{root.tag}>, not <CTfile>. "
+            "Export a CTF from the MIS (or use a CSV or OneRoster export instead).",
+        )
+    source = root.find("Header/SourceSchool")
+    source_school = {
+        key: value
+        for key, value in {
+            "urn": _text(source, "URN"),
+            "la_number": _text(source, "LEA"),
+            "establishment_number": _text(source, "Estab"),
+        }.items()
+        if value
+    }
+    container = root.find("CTFpupilData")
+    elements = container.findall("Pupil") if container is not None else []
+    if not elements:
+        raise RosterError.single(
+            "<CTFpupilData>",
+            "the CTF has no pupils in it (no <CTFpupilData>/<Pupil> elements). Check the export's "
+            "selection of pupils in the MIS and export again.",
+        )
+
+    problems = Problems()
+    pupils = []
+    any_contacts = any(p.find("Contacts") is not None for p in elements)
+    pupil_fields = {"year_group"} if any(_has(p, "NCyearActual") for p in elements) else set()
+    if any(_has(p, "PreferredForename") for p in elements):
+        pupil_fields.add("preferred_forename")
+    if any(_has(p, "PreferredSurname") for p in elements):
+        pupil_fields.add("preferred_surname")
+    for number, element in enumerate(elements, start=1):
+        record = _pupil(element, number, problems)
+        if record is not None:
+            pupils.append(record)
+    checks.check_duplicates(pupils, problems)
+    problems.raise_if_any()
+    return ParsedRoster(
+        format=FORMAT,
+        pupils=tuple(pupils),
+        pupil_fields=frozenset(pupil_fields),
+        guardian_fields=(
+            frozenset(
+                {
+                    "title",
+                    "forename",
+                    "email",
+                    "phone",
+                    "relationship",
+                    "parental_responsibility",
+                    "contact_order",
+                }
+            )
+            if any_contacts
+            else frozenset()
+        ),
+        source_school=source_school,
+    )
+
+
+def _pupil(element, number: int, problems: Problems) -> PupilRecord | None:
+    raw_upn = _pupil_text(element, "UPN")
+    where = f"Pupil {number}" + (f" (UPN {raw_upn})" if raw_upn else "")
+    before = len(problems)
+    if not raw_upn:
+        problems.add(where, "has no <UPN>. Every pupil needs their UPN: add it in the MIS and export again.")
+    upn = checks.upn(problems, where, raw_upn, label="<UPN>")
+    former_upn = checks.upn(problems, where, _pupil_text(element, "FormerUPN"), label="<FormerUPN>")
+    legal_forename = checks.text(
+        problems,
+        where,
+        "<Forename>",
+        _pupil_text(element, "Forename", "LegalForename"),
+        checks.NAME_MAX,
+        required=True,
+    )
+    legal_surname = checks.text(
+        problems,
+        where,
+        "<Surname>",
+        _pupil_text(element, "Surname", "LegalSurname"),
+        checks.NAME_MAX,
+        required=True,
+    )
+    preferred_forename = checks.text(
+        problems, where, "<PreferredForename>", _pupil_text(element, "PreferredForename"), checks.NAME_MAX
+    )
+    preferred_surname = checks.text(
+        problems, where, "<PreferredSurname>", _pupil_text(element, "PreferredSurname"), checks.NAME_MAX
+    )
+    dob = checks.convert(problems, where, "<DOB>", parse_birth_date, _pupil_text(element, "DOB"), None)
+    year_group = checks.convert(
+        problems, where, "<NCyearActual>", normalise_year_group, _pupil_text(element, "NCyearActual"), ""
+    )
+    contacts = []
+    for position, contact in enumerate(element.findall("Contacts/Contact"), start=1):
+        guardian = _contact(contact, position, where, problems)
+        if guardian is not None:
+            contacts.append(guardian)
+    if len(problems) > before or dob is None:
+        return None
+    return PupilRecord(
+        upn=upn,
+        former_upn=former_upn,
+        legal_forename=legal_forename,
+        legal_surname=legal_surname,
+        preferred_forename=preferred_forename,
+        preferred_surname=preferred_surname,
+        date_of_birth=dob,
+        year_group=year_group,
+        guardians=checks.sort_contacts(contacts),
+        where=where,
+    )
+
+
+def _contact(contact, position: int, pupil_where: str, problems: Problems) -> GuardianRecord | None:
+    where = f"{pupil_where}, Contact {position}"
+    order_text = _text(contact, "Order")
+    order = position
+    if order_text:
+        if order_text.isdigit() and 1 <= int(order_text) <= 99:
+            order = int(order_text)
+        else:
+            problems.add(where, f"<Order> '{order_text}' is not a whole number from 1 to 99. {REEXPORT}")
+    surname = checks.text(
+        problems, where, "<Surname>", _text(contact, "Surname"), checks.NAME_MAX, required=True
+    )
+    email = checks.convert(
+        problems, where, "<Email>", normalise_email,
+        _text(contact, "Email/EmailAddress", "Emails/Email/EmailAddress", "Email", "EmailAddress"), "",
+    )  # fmt: skip
+    phone = checks.text(
+        problems, where, "<TelephoneNumber>",
+        _text(contact, "Phones/Phone/TelephoneNumber", "Phone/TelephoneNumber", "TelephoneNumber"), checks.PHONE_MAX,
+    )  # fmt: skip
+    return GuardianRecord(
+        surname=surname,
+        forename=checks.text(problems, where, "<Forename>", _text(contact, "Forename"), checks.NAME_MAX),
+        title=checks.text(problems, where, "<Title>", _text(contact, "Title"), checks.TITLE_MAX),
+        email=email,
+        phone=phone,
+        relationship=checks.text(
+            problems, where, "<Relationship>", relationship_label(_text(contact, "Relationship")),
+            checks.RELATIONSHIP_MAX,
+        ),
+        parental_responsibility=checks.convert(
+            problems, where, "<Responsibility>", parse_bool, _text(contact, "Responsibility"), False
+        ),
+        contact_order=order,
+        where=where,
+    )  # fmt: skip

@@ -1,0 +1,271 @@
+"""Adding staff, importing the workforce CSV, and changing roles — workflows that span several models."""
+
+import csv
+import io
+import logging
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+
+from saferstaff.audit.log import record
+from saferstaff.notifications.service import notify
+from saferstaff.policy.rules import may_change_role
+from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant, School
+from saferstaff.schools.tasks import send_invitation
+
+log = logging.getLogger(__name__)
+User = get_user_model()
+
+
+class RoleChangeRefused(Exception):
+    def __init__(self, decision):
+        self.decision = decision
+        super().__init__(decision.summary)
+
+
+def set_roles(
+    membership: Membership, roles: set[str], *, by, notify_member: bool = True
+) -> tuple[set[str], set[str]]:
+    """Make ``membership``'s roles exactly ``roles``. Each grant and removal is a policy decision and an
+    audit event; any refusal leaves every role as it was. Returns (added, removed)."""
+    current = set(membership.roles)
+    added, removed = roles - current, current - roles
+    with transaction.atomic():
+        for role in sorted(added):
+            decision = may_change_role(by, subject=membership, role=role, grant=True)
+            if not decision:
+                raise RoleChangeRefused(decision)
+            RoleGrant.objects.create(
+                school=membership.school, membership=membership, role=role, granted_by=by
+            )
+            record("role.granted", membership, detail={"role": role})
+        for role in sorted(removed):
+            decision = may_change_role(by, subject=membership, role=role, grant=False)
+            if not decision:
+                raise RoleChangeRefused(decision)
+            RoleGrant.objects.filter(membership=membership, role=role).delete()
+            record("role.removed", membership, detail={"role": role})
+    if notify_member and (added or removed):
+        notify(
+            membership.user,
+            kind="roles.changed",
+            title=f"Your roles at {membership.school.name} have changed",
+            url=reverse("school_dashboard", kwargs={"school": membership.school.slug}),
+            school=membership.school,
+        )
+    return added, removed
+
+
+def add_staff(
+    school: School,
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    roles: set[str],
+    by,
+    employment_type: str = EmploymentType.EMPLOYEE,
+    job_title: str = "",
+    invite: bool = True,
+) -> Membership:
+    """Add a person to ``school`` (creating their account if they have none) and invite them."""
+    email = email.strip().lower()
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, first_name=first_name, last_name=last_name)
+            record("user.created", user, school=school)
+        membership, created = Membership.objects.get_or_create(
+            school=school,
+            user=user,
+            defaults={"employment_type": employment_type, "job_title": job_title},
+        )
+        if not created:
+            membership.ended_on = None
+            membership.employment_type = employment_type
+            membership.job_title = job_title or membership.job_title
+            membership.save()
+        record("membership.added" if created else "membership.updated", membership)
+        # A new member hears about their roles in the invitation, not in a separate alert.
+        set_roles(membership, set(roles) | set(membership.roles), by=by, notify_member=not created)
+        if invite and not user.has_usable_password():
+            transaction.on_commit(lambda: send_invitation.enqueue(user.pk, school.pk))
+    return membership
+
+
+# --- The workforce CSV -------------------------------------------------------------------------------
+
+_HEADERS = {
+    "first_name": {"first name", "forename", "first_name", "given name", "legal forename"},
+    "last_name": {"last name", "surname", "last_name", "family name", "legal surname"},
+    "email": {"email", "email address", "work email", "e-mail"},
+    "roles": {"role", "roles"},
+    "employment_type": {"employment type", "employment_type", "type", "contract type"},
+    "job_title": {"job title", "job_title", "title", "post"},
+}
+_REQUIRED = ("first_name", "last_name", "email")
+_ROLE_WORDS = {
+    "headteacher": Role.HEADTEACHER,
+    "head teacher": Role.HEADTEACHER,
+    "head": Role.HEADTEACHER,
+    "senior leader": Role.SENIOR_LEADER,
+    "slt": Role.SENIOR_LEADER,
+    "senior leadership": Role.SENIOR_LEADER,
+    "dsl": Role.DSL,
+    "designated safeguarding lead": Role.DSL,
+    "line manager": Role.LINE_MANAGER,
+    "governor": Role.GOVERNOR,
+    "dpo": Role.DPO,
+    "data protection officer": Role.DPO,
+    "staff": Role.STAFF,
+    "teacher": Role.STAFF,
+    "teaching assistant": Role.STAFF,
+}
+_EMPLOYMENT_WORDS = {
+    "employee": EmploymentType.EMPLOYEE,
+    "employed": EmploymentType.EMPLOYEE,
+    "permanent": EmploymentType.EMPLOYEE,
+    "agency": EmploymentType.AGENCY,
+    "supply": EmploymentType.AGENCY,
+    "contractor": EmploymentType.CONTRACTOR,
+    "volunteer": EmploymentType.VOLUNTEER,
+}
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    line: int
+    first_name: str
+    last_name: str
+    email: str
+    roles: frozenset[str]
+    employment_type: str
+    job_title: str
+
+
+class StaffImportError(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise StaffImportError(
+                [
+                    "The file is not readable text. In Excel choose File › Save As › 'CSV UTF-8' and upload that."
+                ]
+            ) from None
+
+
+def parse_staff_csv(data: bytes) -> list[StaffRow]:
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        raise StaffImportError(["The file is empty. Export the staff list with a header row and try again."])
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        key = name.strip().lower()
+        for field, aliases in _HEADERS.items():
+            if key in aliases and field not in columns:
+                columns[field] = index
+    missing = [f for f in _REQUIRED if f not in columns]
+    if missing:
+        names = ", ".join(f.replace("_", " ") for f in missing)
+        raise StaffImportError(
+            [f"Column headers: no column for {names}. Add it to the first row and upload again."]
+        )
+    problems: list[str] = []
+    rows: list[StaffRow] = []
+    seen: dict[str, int] = {}
+    for line, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+
+        def cell(field: str, cells=cells) -> str:
+            i = columns.get(field)
+            return cells[i].strip() if i is not None and i < len(cells) else ""
+
+        email = cell("email").lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(
+                f"Line {line}: '{email or '(blank)'}' is not an email address. Correct it and upload again."
+            )
+            continue
+        if email in seen:
+            problems.append(f"Line {line}: {email} is also on line {seen[email]}. Keep one row per person.")
+            continue
+        seen[email] = line
+        if not cell("first_name") or not cell("last_name"):
+            problems.append(f"Line {line}: first name and last name are both needed.")
+            continue
+        roles: set[str] = set()
+        for word in filter(None, (w.strip().lower() for w in cell("roles").replace("/", ";").split(";"))):
+            role = _ROLE_WORDS.get(word) or (word if word in Role.values else None)
+            if role is None:
+                problems.append(
+                    f"Line {line}: '{word}' is not a role saferstaff knows. Use one of: "
+                    + ", ".join(r.label for r in Role)
+                    + "."
+                )
+            else:
+                roles.add(role)
+        kind_word = cell("employment_type").lower() or "employee"
+        kind = _EMPLOYMENT_WORDS.get(kind_word)
+        if kind is None:
+            problems.append(
+                f"Line {line}: employment type '{kind_word}' should be employee, agency, contractor or volunteer."
+            )
+            continue
+        rows.append(
+            StaffRow(
+                line,
+                cell("first_name"),
+                cell("last_name"),
+                email,
+                frozenset(roles or {Role.STAFF}),
+                kind,
+                cell("job_title"),
+            )
+        )
+    if problems:
+        raise StaffImportError(problems)
+    if not rows:
+        raise StaffImportError(["The file has a header row but no staff in it."])
+    return rows
+
+
+def import_staff(school: School, data: bytes, *, by) -> list[Membership]:
+    """All rows or none: a refusal on any row (a bad cell, a role the importer may not grant) saves nothing."""
+    rows = parse_staff_csv(data)
+    with transaction.atomic():
+        try:
+            memberships = [
+                add_staff(
+                    school,
+                    email=row.email,
+                    first_name=row.first_name,
+                    last_name=row.last_name,
+                    roles=set(row.roles),
+                    employment_type=row.employment_type,
+                    job_title=row.job_title,
+                    by=by,
+                )
+                for row in rows
+            ]
+        except RoleChangeRefused as exc:
+            raise StaffImportError([f"Roles: {exc.decision.summary}"]) from None
+    record("staff.imported", school, detail={"rows": len(rows)})
+    return memberships

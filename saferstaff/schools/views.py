@@ -1,0 +1,302 @@
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from saferstaff.access import allowed_for
+from saferstaff.audit.log import record
+from saferstaff.policy.models import SchoolSettings
+from saferstaff.schools.access import get_member, get_pupil
+from saferstaff.schools.forms import RolesForm, SchoolForm, StaffForm, UploadForm
+from saferstaff.schools.models import Guardianship, Membership, Pupil, RosterImport, School
+from saferstaff.schools.rosters.detect import check_file_size
+from saferstaff.schools.rosters.records import RosterError
+from saferstaff.schools.rosters.service import apply_import, discard_import, preview_import, stage_upload
+from saferstaff.schools.staff import RoleChangeRefused, StaffImportError, add_staff, import_staff, set_roles
+
+
+@require_safe
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _places(user):
+    memberships = (
+        Membership.objects.active().filter(user=user).select_related("school").prefetch_related("role_grants")
+    )
+    trusts = [admin.trust for admin in user.trust_admin_of.select_related("trust")]
+    return list(memberships), trusts
+
+
+@require_safe
+def home(request):
+    memberships, trusts = _places(request.user)
+    if len(memberships) == 1 and not trusts:
+        return redirect("school_dashboard", school=memberships[0].school.slug)
+    if len(trusts) == 1 and not memberships:
+        return redirect("trust_dashboard", trust=trusts[0].slug)
+    return choose_school(request)
+
+
+@require_safe
+def choose_school(request):
+    memberships, trusts = _places(request.user)
+    return render(request, "schools/choose_school.html", {"memberships": memberships, "trusts": trusts})
+
+
+@require_safe
+def school_dashboard(request, school):
+    school = request.school
+    counts = {}
+    if allowed_for("pupil_list", request.roles):
+        counts["pupils"] = Pupil.objects.filter(school=school).current().count()
+    if allowed_for("staff_list", request.roles):
+        counts["staff"] = Membership.objects.active().filter(school=school).count()
+    return render(request, "schools/dashboard.html", {"counts": counts, "roles": request.roles})
+
+
+@require_safe
+def staff_list(request, school):
+    members = (
+        Membership.objects.filter(school=request.school)
+        .select_related("user")
+        .prefetch_related("role_grants")
+        .order_by("ended_on", "user__last_name", "user__first_name")
+    )
+    show = request.GET.get("show", "current")
+    if show != "all":
+        members = members.filter(ended_on__isnull=True)
+    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    return render(request, "schools/staff_list.html", {"page": page, "show": show})
+
+
+@require_safe
+def staff_detail(request, school, pk):
+    member = get_member(request, pk)
+    record("membership.viewed", member)
+    return render(
+        request,
+        "schools/staff_detail.html",
+        {"member": member, "can_change_roles": allowed_for("staff_roles", request.roles)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@reauthentication_required(allow_get=True)
+def staff_roles(request, school, pk):
+    """Step-up: changing roles asks for the password again (allauth re-authentication)."""
+    member = get_member(request, pk)
+    initial = {
+        "roles": sorted(member.roles),
+        "is_chair_of_governors": member.is_chair_of_governors,
+        "line_manager": member.line_manager_id,
+    }
+    form = RolesForm(request.POST or None, membership=member, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added, removed = set_roles(member, set(form.cleaned_data["roles"]), by=request.user)
+        except RoleChangeRefused as exc:
+            form.add_error("roles", exc.decision.summary)
+        else:
+            changed = []
+            if member.is_chair_of_governors != form.cleaned_data["is_chair_of_governors"]:
+                member.is_chair_of_governors = form.cleaned_data["is_chair_of_governors"]
+                changed.append("is_chair_of_governors")
+            if member.line_manager != form.cleaned_data["line_manager"]:
+                member.line_manager = form.cleaned_data["line_manager"]
+                changed.append("line_manager")
+            if changed:
+                member.save(update_fields=changed)
+                record("membership.updated", member, detail={"fields": changed})
+            if added or removed or changed:
+                messages.success(request, f"Roles for {member.user.display_name} saved.")
+            else:
+                messages.info(request, "Nothing was changed.")
+            return redirect("staff_detail", school=request.school.slug, pk=member.pk)
+    return render(request, "schools/staff_roles.html", {"member": member, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def staff_add(request, school):
+    form = StaffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = add_staff(
+                request.school,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                job_title=data["job_title"],
+                employment_type=data["employment_type"],
+                roles=set(data["roles"]),
+                by=request.user,
+            )
+        except RoleChangeRefused as exc:
+            form.add_error("roles", exc.decision.summary)
+        else:
+            messages.success(
+                request, f"{member.user.display_name} added. They have been emailed an invitation."
+            )
+            return redirect("staff_detail", school=request.school.slug, pk=member.pk)
+    return render(request, "schools/staff_add.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def staff_import(request, school):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            problems = [
+                "The file is larger than 2 MB: a staff list is much smaller. Check you chose the right file."
+            ]
+        else:
+            try:
+                memberships = import_staff(request.school, upload.read(), by=request.user)
+            except StaffImportError as exc:
+                problems = exc.problems
+            else:
+                messages.success(
+                    request, f"{len(memberships)} staff imported. New staff have been emailed an invitation."
+                )
+                return redirect("staff_list", school=request.school.slug)
+    return render(request, "schools/staff_import.html", {"form": form, "problems": problems})
+
+
+@require_safe
+def pupil_list(request, school):
+    pupils = Pupil.objects.filter(school=request.school)
+    q = request.GET.get("q", "").strip()[:100]
+    if q:
+        for word in q.split()[:4]:
+            pupils = pupils.filter(
+                Q(legal_forename__icontains=word)
+                | Q(legal_surname__icontains=word)
+                | Q(preferred_forename__icontains=word)
+                | Q(upn__iexact=word)
+            )
+    year = request.GET.get("year", "")
+    if year:
+        pupils = pupils.filter(year_group=year)
+    show = request.GET.get("show", "current")
+    if show != "all":
+        pupils = pupils.current()
+    years = (
+        Pupil.objects.filter(school=request.school)
+        .exclude(year_group="")
+        .values_list("year_group", flat=True)
+        .distinct()
+        .order_by("year_group")
+    )
+    page = Paginator(pupils, 50).get_page(request.GET.get("page"))
+    record("pupil.listed", ("schools.school", request.school.pk), detail={"page": page.number})
+    return render(
+        request,
+        "schools/pupil_list.html",
+        {"page": page, "q": q, "year": year, "years": list(years), "show": show},
+    )
+
+
+@require_safe
+def pupil_detail(request, school, pk):
+    pupil = get_pupil(request, pk)
+    links = Guardianship.objects.filter(pupil=pupil).select_related("guardian").order_by("contact_order")
+    return render(request, "schools/pupil_detail.html", {"pupil": pupil, "links": links})
+
+
+@require_http_methods(["GET", "POST"])
+def roster_upload(request, school):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_file_size(upload.size)  # before reading a byte of it
+            staged, _plan = stage_upload(request.school, upload.name, upload.read(), request.user)
+        except RosterError as exc:
+            problems = [str(p) for p in exc.problems]
+        else:
+            return redirect("roster_preview", school=request.school.slug, pk=staged.pk)
+    history = RosterImport.objects.filter(school=request.school).select_related("uploaded_by")[:10]
+    return render(
+        request, "schools/roster_upload.html", {"form": form, "problems": problems, "history": history}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def roster_preview(request, school, pk):
+    staged = get_object_or_404(RosterImport, school=request.school, pk=pk)
+    if request.method == "POST":
+        if staged.status != RosterImport.Status.PREVIEWED:
+            messages.info(request, "This import was already dealt with.")
+            return redirect("roster_upload", school=request.school.slug)
+        if request.POST.get("action") == "discard":
+            discard_import(staged, request.user)
+            messages.info(request, "The import was discarded. Nothing was changed.")
+            return redirect("roster_upload", school=request.school.slug)
+        try:
+            counts = apply_import(staged, request.user)
+        except RosterError as exc:
+            messages.error(request, "; ".join(str(p) for p in exc.problems))
+            return redirect("roster_upload", school=request.school.slug)
+        messages.success(
+            request,
+            f"Import applied: {counts.get('new', 0)} new, {counts.get('updated', 0)} updated, "
+            f"{counts.get('leaving', 0)} marked as leaving.",
+        )
+        return redirect("pupil_list", school=request.school.slug)
+    plan, problems = None, []
+    if staged.status == RosterImport.Status.PREVIEWED:
+        try:
+            plan = preview_import(staged)
+        except RosterError as exc:
+            problems = [str(p) for p in exc.problems]
+    return render(
+        request, "schools/roster_preview.html", {"staged": staged, "plan": plan, "problems": problems}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def school_settings(request, school):
+    from saferstaff.policy.forms import SchoolSettingsForm
+
+    settings_obj = SchoolSettings.for_school(request.school)
+    form = SchoolSettingsForm(request.POST or None, instance=settings_obj)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        record("settings.changed", settings_obj, school=request.school, detail={"fields": form.changed_data})
+        messages.success(request, "Settings saved.")
+        return redirect("school_settings", school=request.school.slug)
+    return render(request, "schools/settings.html", {"form": form})
+
+
+# --- Trust / Local Authority pages ------------------------------------------------------------------
+
+
+@require_safe
+def trust_dashboard(request, trust):
+    schools = (
+        School.objects.filter(trust=request.trust)
+        .annotate(
+            staff_count=Count("memberships", filter=Q(memberships__ended_on__isnull=True), distinct=True),
+        )
+        .order_by("name")
+    )
+    return render(request, "schools/trust_dashboard.html", {"trust": request.trust, "schools": schools})
+
+
+@require_http_methods(["GET", "POST"])
+def school_create(request, trust):
+    form = SchoolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        from saferstaff.schools.setup import create_school
+
+        school = create_school(trust=request.trust, by=request.user, **form.cleaned_data)
+        messages.success(request, f"{school.name} is set up. Now invite its Headteacher.")
+        return redirect("staff_add", school=school.slug)
+    return render(request, "schools/school_create.html", {"form": form, "trust": request.trust})

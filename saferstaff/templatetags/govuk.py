@@ -1,0 +1,58 @@
+"""GOV.UK Frontend components as Django includes (the PyPI wrapper is slow and pinned below Django 6).
+
+``{% govuk_field form.email %}`` renders one field with its label, hint and error message the GOV.UK way;
+``{% govuk_error_summary form %}`` renders the error summary once for every form."""
+
+from django import forms, template
+
+register = template.Library()
+
+
+def _kind(field) -> str:
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    if isinstance(widget, forms.ClearableFileInput | forms.FileInput):
+        return "file"
+    return "input"
+
+
+@register.inclusion_tag("includes/field.html")
+def govuk_field(field, classes: str = "", autocomplete: str = ""):
+    return {
+        "field": field,
+        "kind": _kind(field),
+        "classes": classes,
+        "autocomplete": autocomplete,
+        "input_type": getattr(field.field.widget, "input_type", "text"),
+    }
+
+
+@register.inclusion_tag("includes/error_summary.html")
+def govuk_error_summary(*forms_):
+    errors = []
+    for form in forms_:
+        if form is None or not form.is_bound:
+            continue
+        for message in form.non_field_errors():
+            errors.append(("", message))
+        for field in form:
+            for message in field.errors:
+                errors.append((field.id_for_label or field.auto_id, message))
+    return {"errors": errors}
+
+
+@register.filter
+def allowed(url_name: str, roles) -> bool:
+    """``{% if "staff_add"|allowed:request.roles %}``: show a link only to those the access map lets in."""
+    from saferstaff.access import allowed_for
+
+    return allowed_for(url_name, roles or frozenset())

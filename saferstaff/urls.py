@@ -1,0 +1,32 @@
+from django.urls import include, path
+
+from saferstaff.notifications import views as notifications
+from saferstaff.schools import views as schools
+
+school = "s/<slug:school>/"
+
+urlpatterns = [
+    path("", schools.home, name="home"),
+    path("healthz", schools.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("schools/", schools.choose_school, name="choose_school"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
+    path("trusts/<slug:trust>/", schools.trust_dashboard, name="trust_dashboard"),
+    path("trusts/<slug:trust>/schools/new/", schools.school_create, name="school_create"),
+    path(school, schools.school_dashboard, name="school_dashboard"),
+    path(school + "staff/", schools.staff_list, name="staff_list"),
+    path(school + "staff/add/", schools.staff_add, name="staff_add"),
+    path(school + "staff/import/", schools.staff_import, name="staff_import"),
+    path(school + "staff/<int:pk>/", schools.staff_detail, name="staff_detail"),
+    path(school + "staff/<int:pk>/roles/", schools.staff_roles, name="staff_roles"),
+    path(school + "pupils/", schools.pupil_list, name="pupil_list"),
+    path(school + "pupils/<int:pk>/", schools.pupil_detail, name="pupil_detail"),
+    path(school + "import/", schools.roster_upload, name="roster_upload"),
+    path(school + "import/<int:pk>/", schools.roster_preview, name="roster_preview"),
+    path(school + "settings/", schools.school_settings, name="school_settings"),
+]
+
+handler403 = "saferstaff.errors.forbidden"
+handler404 = "saferstaff.errors.not_found"
+handler500 = "saferstaff.errors.server_error"

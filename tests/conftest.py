@@ -1,0 +1,140 @@
+"""The small cast every test uses (STYLE.md habit 2): one school with a person in each role, and a
+teacher at *another* school of the same trust. Build on ``cast``; don't invent new people per test."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from saferstaff.accounts.models import User
+from saferstaff.policy.models import SchoolSettings
+from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant, School, Trust, TrustAdmin
+
+# CI sets SAFERSTAFF_REQUIRE_ALL=1: a test that would skip because Chromium, PostgreSQL, an SMTP or S3
+# server or ../shared data is missing fails instead, so green in CI means it really ran.
+REQUIRE_ALL = os.environ.get("SAFERSTAFF_REQUIRE_ALL") == "1"
+
+
+def skip_or_fail(reason: str):
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (SAFERSTAFF_REQUIRE_ALL=1 turns this skip into a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    # Hashing strength is not what these tests are about; PBKDF2 would make each test seconds slower.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Cast:
+    trust: Trust
+    school: School
+    other_school: School
+    head: User
+    slt: User
+    dsl: User
+    line_manager: User
+    governor: User
+    dpo: User
+    teacher: User
+    volunteer: User
+    other_teacher: User
+    trust_admin: User
+    nobody: User  # signed in, but with no place at any school
+
+    def member(self, user: User, school: School | None = None) -> Membership:
+        return Membership.objects.get(user=user, school=school or self.school)
+
+    def by_role(self) -> dict[str, User]:
+        return {
+            Role.HEADTEACHER: self.head,
+            Role.SENIOR_LEADER: self.slt,
+            Role.DSL: self.dsl,
+            Role.LINE_MANAGER: self.line_manager,
+            Role.GOVERNOR: self.governor,
+            Role.DPO: self.dpo,
+            Role.STAFF: self.teacher,
+        }
+
+
+PASSWORD = "correct-horse-battery-staple-42"
+
+
+def make_school(name: str, urn: str, estab: str, trust: Trust | None) -> School:
+    school = School.objects.create(
+        name=name,
+        slug=School.unique_slug_for(name),
+        urn=urn,
+        la_number="383",
+        establishment_number=estab,
+        trust=trust,
+    )
+    SchoolSettings.objects.create(school=school)
+    return school
+
+
+def make_person(
+    email: str, school: School | None, roles: set[str], kind=EmploymentType.EMPLOYEE, **extra
+) -> User:
+    first, _, last = email.partition("@")[0].partition(".")
+    user = User.objects.create_user(
+        email=email, password=PASSWORD, first_name=first.title(), last_name=(last or "Test").title()
+    )
+    if school is not None:
+        m = Membership.objects.create(school=school, user=user, employment_type=kind, **extra)
+        for role in roles:
+            RoleGrant.objects.create(school=school, membership=m, role=role)
+    return user
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    trust = Trust.objects.create(name="Test Trust", slug="test-trust")
+    school = make_school("Westfield Infant", "100001", "2001", trust)
+    other = make_school("Moorside Primary", "100002", "2002", trust)
+    c = Cast(
+        trust=trust,
+        school=school,
+        other_school=other,
+        head=make_person("helen.head@school.example", school, {Role.HEADTEACHER}),
+        slt=make_person("sam.slt@school.example", school, {Role.SENIOR_LEADER}),
+        dsl=make_person("dawn.dsl@school.example", school, {Role.DSL}),
+        line_manager=make_person("lee.manager@school.example", school, {Role.LINE_MANAGER}),
+        governor=make_person(
+            "gail.governor@school.example",
+            school,
+            {Role.GOVERNOR},
+            EmploymentType.VOLUNTEER,
+            is_chair_of_governors=True,
+        ),
+        dpo=make_person("priya.dpo@school.example", school, {Role.DPO}, EmploymentType.CONTRACTOR),
+        teacher=make_person("tom.teacher@school.example", school, {Role.STAFF}),
+        volunteer=make_person("val.volunteer@school.example", school, {Role.STAFF}, EmploymentType.VOLUNTEER),
+        other_teacher=make_person("otto.teacher@other.example", other, {Role.STAFF}),
+        trust_admin=make_person("tariq.admin@trust.example", None, set()),
+        nobody=make_person("nora.nobody@example.org", None, set()),
+    )
+    TrustAdmin.objects.create(trust=trust, user=c.trust_admin)
+    return c
+
+
+def signed_in(user: User, *, mfa: bool = True) -> Client:
+    """A client signed in as ``user``. With ``mfa`` the session counts as having passed a second factor
+    (roles that need MFA get a TOTP authenticator so the MFA-setup redirect does not apply)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if mfa and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for(cast):
+    return signed_in

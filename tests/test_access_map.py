@@ -1,0 +1,164 @@
+"""Walks EVERY URL pattern × every role × own/other school against the access map (saferstaff/access.py).
+
+If this fails after you added a page: add its URL name to ACCESS_MAP with the roles that may use it, and,
+if its URL takes an object id, teach ``sample_kwargs`` below how to find one."""
+
+import datetime
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from saferstaff.access import ACCESS_MAP, PUBLIC, SIGNED_IN, TRUST_ADMIN
+from saferstaff.notifications.models import Notification
+from saferstaff.schools.models import Pupil, Role
+from saferstaff.schools.rosters.service import stage_upload
+
+from .conftest import signed_in
+from .roster_samples import csv_text, sample_pupils
+
+
+def all_url_names(with_routes: bool = False) -> list[tuple]:
+    found = []
+
+    def walk(patterns, namespace="", prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, ns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                name = f"{namespace}{p.name}" if p.name else f"<unnamed {prefix}{p.pattern}>"
+                found.append((name, p, prefix + str(p.pattern)) if with_routes else (name, p))
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def test_every_url_pattern_is_in_the_access_map():
+    missing = sorted(
+        {name for name, _ in all_url_names() if name not in ACCESS_MAP and not name.startswith("<")}
+    )
+    assert not missing, (
+        "These URL patterns are not in saferstaff/access.py ACCESS_MAP, so nobody can open them: "
+        f"{missing}. Add each with the roles that may use it (PUBLIC, SIGNED_IN, TRUST_ADMIN or Role values)."
+    )
+
+
+def test_the_access_map_names_only_real_pages():
+    names = {name for name, _ in all_url_names()}
+    stale = sorted(set(ACCESS_MAP) - names)
+    assert not stale, f"ACCESS_MAP lists pages that no URL pattern has (remove them): {stale}"
+
+
+def test_unnamed_patterns_are_refused_to_everyone(cast, client):
+    # allauth repeats a few social-account pages without a name; the middleware refuses a page it cannot
+    # look up in the map, so these stay shut (their named twins are in the map).
+    unnamed = [(p, route) for name, p, route in all_url_names(with_routes=True) if name.startswith("<")]
+    assert unnamed, "no unnamed patterns left: delete this test"
+    for pattern, route in unnamed:
+        if pattern.pattern.converters:
+            continue
+        assert signed_in(cast.head).get("/" + route).status_code == 403, route
+
+
+def school_pages() -> list[str]:
+    return sorted(
+        name
+        for name, pattern in all_url_names()
+        if "school" in pattern.pattern.converters and not ACCESS_MAP[name] & {PUBLIC, SIGNED_IN}
+    )
+
+
+def sample_kwargs(name: str, cast, school) -> dict:
+    """Kwargs that reach a real object at ``school`` for each school page."""
+    kwargs = {"school": school.slug}
+    if name in {"staff_detail", "staff_roles"}:
+        kwargs["pk"] = school.memberships.order_by("pk").last().pk
+    elif name == "pupil_detail":
+        pupil, _ = Pupil.objects.get_or_create(
+            school=school,
+            upn="",
+            source_id=f"walk-{school.pk}",
+            defaults={
+                "legal_forename": "Ada",
+                "legal_surname": "Walker",
+                "date_of_birth": datetime.date(2019, 1, 1),
+            },
+        )
+        kwargs["pk"] = pupil.pk
+    elif name == "roster_preview":
+        staged, _ = stage_upload(school, "roster.csv", csv_text(sample_pupils(3)).encode(), None)
+        kwargs["pk"] = staged.pk
+    elif set(get_resolver().reverse_dict.getlist(name)[0][0][0][1]) - {"school"}:
+        pytest.fail(
+            f"tests/test_access_map.py sample_kwargs does not know the URL kwargs of {name!r}: add them"
+        )
+    return kwargs
+
+
+@pytest.mark.parametrize("name", school_pages())
+def test_school_page_answers_each_role_as_the_map_says(name, cast):
+    allowed = ACCESS_MAP[name]
+    people = {**cast.by_role(), TRUST_ADMIN: cast.trust_admin}
+    for role, user in people.items():
+        url = reverse(name, kwargs=sample_kwargs(name, cast, cast.school))
+        response = signed_in(user).get(url)
+        if role in allowed:
+            assert response.status_code in (200, 302), (
+                f"{name} as {role}: {response.status_code}, expected 200"
+            )
+            if response.status_code == 302:
+                assert "/accounts/" not in response["Location"], (
+                    f"{name} as {role} was sent to {response['Location']}"
+                )
+        else:
+            assert response.status_code == 403, f"{name} as {role}: {response.status_code}, expected 403"
+
+
+@pytest.mark.parametrize("name", school_pages())
+def test_school_page_is_404_for_another_schools_staff_and_for_strangers(name, cast):
+    url = reverse(name, kwargs=sample_kwargs(name, cast, cast.school))
+    for user in (cast.other_teacher, cast.nobody):
+        assert signed_in(user).get(url).status_code == 404, f"{name} must be 404 for {user.email}"
+
+
+@pytest.mark.parametrize("name", school_pages())
+def test_school_page_sends_anonymous_visitors_to_sign_in(name, cast, client):
+    response = client.get(reverse(name, kwargs=sample_kwargs(name, cast, cast.school)))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("name", ["staff_detail", "staff_roles", "pupil_detail", "roster_preview"])
+def test_an_object_of_another_school_is_404_even_through_my_own_school(name, cast):
+    # The head of school A asks for school B's object under school A's URL.
+    kwargs = sample_kwargs(name, cast, cast.other_school)
+    kwargs["school"] = cast.school.slug
+    assert signed_in(cast.head).get(reverse(name, kwargs=kwargs)).status_code == 404
+
+
+def test_trust_pages_are_for_that_trusts_admins_only(cast):
+    for name in ("trust_dashboard", "school_create"):
+        url = reverse(name, kwargs={"trust": cast.trust.slug})
+        assert signed_in(cast.trust_admin).get(url).status_code == 200
+        assert signed_in(cast.head).get(url).status_code == 404
+        assert signed_in(cast.nobody).get(url).status_code == 404
+
+
+def test_someone_elses_notification_is_404(cast):
+    note = Notification.objects.create(user=cast.teacher, kind="x", title="t")
+    url = reverse("notification_open", kwargs={"pk": note.pk})
+    assert signed_in(cast.dsl).get(url).status_code == 404
+    assert signed_in(cast.teacher).get(url).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "name", ["school_dashboard", "staff_list", "staff_detail", "pupil_list", "pupil_detail"]
+)
+def test_read_only_pages_refuse_other_methods(name, cast):
+    url = reverse(name, kwargs=sample_kwargs(name, cast, cast.school))
+    assert signed_in(cast.head).post(url).status_code == 405
+
+
+def test_roles_shown_in_the_map_are_real_roles():
+    known = set(Role.values) | {PUBLIC, SIGNED_IN, TRUST_ADMIN}
+    for name, roles in ACCESS_MAP.items():
+        assert roles and roles <= known, f"{name}: unknown roles {roles - known}"
