@@ -1,0 +1,92 @@
+"""The ``saferstaff`` command line, as later checks and operators call it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from saferstaff.audit.models import AuditEvent
+from saferstaff.policy.models import SchoolSettings
+from saferstaff.schools.models import Guardianship, Membership, Pupil, Role, School
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_create_school_prints_the_slug_last(db, capsys):
+    call_command(
+        "create_school", "--name", "Yeadon Westfield Infant School", "--urn", "107914", "--laestab", "3832105"
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    school = School.objects.get(urn="107914")
+    assert lines[-1] == school.slug == "yeadon-westfield-infant-school"
+    assert (school.la_number, school.establishment_number) == ("383", "2105")
+    assert SchoolSettings.objects.get(school=school).image_retention_months == 24
+    assert AuditEvent.objects.filter(action="school.created", object_id=str(school.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--urn", "12345", "--laestab", "3832105"], "--urn must be 6 digits"),
+        (["--urn", "107914", "--laestab", "383210"], "--laestab must be 7 digits"),
+        (["--urn", "107914", "--laestab", "3832105", "--trust", "nope"], "No trust"),
+    ],
+)
+def test_create_school_refuses_bad_numbers(db, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("create_school", "--name", "X", *args)
+    assert not School.objects.exists()
+
+
+def test_create_school_refuses_a_duplicate_urn(db):
+    call_command("create_school", "--name", "A", "--urn", "107914", "--laestab", "3832105")
+    with pytest.raises(CommandError, match="already set up"):
+        call_command("create_school", "--name", "B", "--urn", "107914", "--laestab", "3832106")
+
+
+def test_load_demo_has_every_role_sixty_pupils_and_guardians(db, capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    school = School.objects.get(urn="199001")
+    roles = set(Membership.objects.filter(school=school).values_list("role_grants__role", flat=True))
+    assert roles >= set(Role.values)
+    assert Pupil.objects.filter(school=school).count() == 60
+    assert Guardianship.objects.filter(school=school, parental_responsibility=True).count() >= 60
+    assert "head@demo.example" in out and "Westfield-head-demo-2026" in out and "oathtool" in out
+    # Running it again neither fails nor duplicates.
+    call_command("load_demo")
+    assert Pupil.objects.filter(school=school).count() == 60
+
+
+def test_load_demo_if_empty_leaves_a_real_database_alone(db, capsys):
+    call_command("create_school", "--name", "Real School", "--urn", "107914", "--laestab", "3832105")
+    call_command("load_demo", "--if-empty")
+    assert School.objects.count() == 1
+
+
+def test_the_console_script_runs_with_the_same_configuration(tmp_path):
+    """``saferstaff`` is an installed console script reading DATABASE_URL like the web server."""
+    exe = Path(sys.executable).with_name("saferstaff")
+    assert exe.exists(), "the saferstaff console script is not installed in the venv: run make setup"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "SAFERSTAFF_VAR": str(tmp_path),
+    }
+    subprocess.run([exe, "migrate", "-v0"], check=True, env=env, cwd=ROOT)
+    made = subprocess.run(
+        [exe, "create_school", "--name", "Cli School", "--urn", "100100", "--laestab", "3830100"],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert made.stdout.strip().splitlines()[-1] == "cli-school"
+    verified = subprocess.run([exe, "verify_audit"], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert verified.returncode == 0 and "intact" in verified.stdout
+    assert (tmp_path / "cli.sqlite3").exists()

@@ -1,0 +1,267 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from saferstaff.audit.models import AuditEvent
+from saferstaff.notifications.models import Notification
+from saferstaff.policy.rules import may_change_role, may_sign_in_without_mfa
+from saferstaff.schools.models import EmploymentType, Membership, Role
+from saferstaff.schools.staff import RoleChangeRefused, StaffImportError, add_staff, import_staff, set_roles
+
+from .conftest import PASSWORD, signed_in
+
+
+# --- The policy engine's role rule (§2) ---------------------------------------------------------------
+
+
+def test_only_the_head_or_trust_admin_may_change_roles(cast):
+    teacher = cast.member(cast.teacher)
+    assert may_change_role(cast.head, subject=teacher, role=Role.DSL, grant=True)
+    assert may_change_role(cast.trust_admin, subject=teacher, role=Role.DSL, grant=True)
+    refused = may_change_role(cast.slt, subject=teacher, role=Role.DSL, grant=True)
+    assert not refused and refused.sections == ["§2"] and "Headteacher" in refused.summary
+
+
+def test_the_last_headteacher_cannot_be_removed(cast):
+    decision = may_change_role(cast.head, subject=cast.member(cast.head), role=Role.HEADTEACHER, grant=False)
+    assert not decision and "§3" in decision.sections
+
+
+def test_every_role_decision_is_audited_with_rule_and_sections(cast):
+    may_change_role(cast.slt, subject=cast.member(cast.teacher), role=Role.DSL, grant=True)
+    event = AuditEvent.objects.filter(action="policy.decision").latest("seq")
+    assert event.detail == {"rule": "roles.change", "allowed": False, "sections": ["§2"]}
+    assert event.object_type == "schools.membership" and event.object_id == str(cast.member(cast.teacher).pk)
+
+
+@pytest.mark.parametrize(
+    ("roles", "trust_admin", "allowed"),
+    [
+        ({Role.STAFF}, False, True),
+        ({Role.GOVERNOR}, False, True),
+        ({Role.HEADTEACHER}, False, False),
+        ({Role.DSL}, False, False),
+        ({Role.DPO}, False, False),
+        (set(), True, False),
+    ],
+)
+def test_who_needs_a_second_factor(roles, trust_admin, allowed):
+    decision = may_sign_in_without_mfa({1: frozenset(roles)}, trust_admin)
+    assert decision.allowed is allowed
+    if not allowed:
+        assert "§8" in decision.sections and "§7" in decision.sections
+
+
+# --- set_roles / add_staff ------------------------------------------------------------------------------
+
+
+def test_set_roles_grants_removes_audits_and_tells_the_person(cast):
+    teacher = cast.member(cast.teacher)
+    added, removed = set_roles(teacher, {Role.DSL, Role.LINE_MANAGER}, by=cast.head)
+    assert added == {Role.DSL, Role.LINE_MANAGER} and removed == {Role.STAFF}
+    assert Membership.objects.get(pk=teacher.pk).roles == {Role.DSL, Role.LINE_MANAGER}
+    actions = list(AuditEvent.objects.filter(object_id=str(teacher.pk)).values_list("action", "detail"))
+    assert ("role.granted", {"role": "dsl"}) in actions and ("role.removed", {"role": "staff"}) in actions
+    assert Notification.objects.filter(user=cast.teacher, kind="roles.changed").exists()
+
+
+def test_a_refused_change_leaves_every_role_as_it_was(cast):
+    teacher = cast.member(cast.teacher)
+    with pytest.raises(RoleChangeRefused):
+        set_roles(teacher, {Role.DSL}, by=cast.slt)
+    assert Membership.objects.get(pk=teacher.pk).roles == {Role.STAFF}
+
+
+def test_add_staff_creates_the_account_and_emails_an_invitation(cast, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        member = add_staff(
+            cast.school,
+            email="New.Person@School.example",
+            first_name="New",
+            last_name="Person",
+            roles={Role.STAFF},
+            employment_type=EmploymentType.AGENCY,
+            by=cast.head,
+        )
+    assert member.user.email == "new.person@school.example" and not member.user.has_usable_password()
+    assert member.roles == {Role.STAFF} and member.employment_type == EmploymentType.AGENCY
+    assert len(mail.outbox) == 1 and "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_someone_already_at_another_school_joins_with_their_own_roles(cast):
+    member = add_staff(
+        cast.school,
+        email=cast.other_teacher.email,
+        first_name="O",
+        last_name="T",
+        roles={Role.GOVERNOR},
+        by=cast.head,
+    )
+    assert member.roles == {Role.GOVERNOR}
+    assert cast.member(cast.other_teacher, cast.other_school).roles == {Role.STAFF}
+
+
+# --- Workforce CSV --------------------------------------------------------------------------------------
+
+GOOD_CSV = (
+    "First Name,Surname,Email,Role,Employment Type,Job Title\n"
+    "Ann,Able,ann@school.example,Teacher,employee,Class teacher\n"
+    "Bob,Baker,bob@school.example,DSL;SLT,employee,Deputy\n"
+    "Cat,Cole,cat@school.example,,volunteer,Reader\n"
+)
+
+
+def test_import_staff_from_csv(cast):
+    memberships = import_staff(cast.school, GOOD_CSV.encode(), by=cast.head)
+    assert len(memberships) == 3
+    bob = Membership.objects.get(user__email="bob@school.example")
+    assert bob.roles == {Role.DSL, Role.SENIOR_LEADER} and bob.job_title == "Deputy"
+    cat = Membership.objects.get(user__email="cat@school.example")
+    assert cat.roles == {Role.STAFF} and cat.employment_type == EmploymentType.VOLUNTEER
+
+
+def test_reimporting_staff_updates_instead_of_duplicating(cast):
+    import_staff(cast.school, GOOD_CSV.encode(), by=cast.head)
+    import_staff(cast.school, GOOD_CSV.replace("Class teacher", "Year 2 teacher").encode(), by=cast.head)
+    ann = Membership.objects.filter(user__email="ann@school.example")
+    assert ann.count() == 1 and ann.get().job_title == "Year 2 teacher"
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "expected"),
+    [
+        ("Name,Email\nAnn,ann@x.example\n", "no column for first name, last name"),
+        (GOOD_CSV + "Dan,Dunn,not-an-email,,employee,\n", "Line 5: 'not-an-email' is not an email address"),
+        (
+            GOOD_CSV + "Dan,Dunn,ann@school.example,,employee,\n",
+            "Line 5: ann@school.example is also on line 2",
+        ),
+        (
+            GOOD_CSV + "Dan,Dunn,dan@school.example,Caretaker-in-chief,employee,\n",
+            "'caretaker-in-chief' is not a role",
+        ),
+        (GOOD_CSV + "Dan,Dunn,dan@school.example,,freelance,\n", "employment type 'freelance'"),
+        ("", "The file is empty"),
+    ],
+)
+def test_a_bad_staff_csv_names_the_line_and_saves_nothing(cast, csv_text, expected):
+    before = (Membership.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(StaffImportError) as exc:
+        import_staff(cast.school, csv_text.encode(), by=cast.head)
+    assert any(expected in p for p in exc.value.problems), exc.value.problems
+    assert (Membership.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_a_windows_1252_staff_csv_is_read(cast):
+    data = GOOD_CSV.replace("Ann,Able", "Siân,Able").encode("cp1252")
+    import_staff(cast.school, data, by=cast.head)
+    assert Membership.objects.get(user__email="ann@school.example").user.first_name == "Siân"
+
+
+def test_an_import_granting_roles_the_importer_may_not_grant_saves_nothing(cast):
+    before = Membership.objects.count()
+    with pytest.raises(StaffImportError, match="Headteacher"):
+        import_staff(cast.school, GOOD_CSV.encode(), by=cast.slt)
+    assert Membership.objects.count() == before
+
+
+# --- The pages ------------------------------------------------------------------------------------------
+
+
+def test_head_adds_a_member_of_staff_in_the_browser_form(cast):
+    client = signed_in(cast.head)
+    url = reverse("staff_add", kwargs={"school": cast.school.slug})
+    response = client.post(
+        url,
+        {
+            "first_name": "Ed",
+            "last_name": "Eve",
+            "email": "ed@school.example",
+            "job_title": "",
+            "employment_type": "contractor",
+            "roles": ["staff"],
+        },
+    )
+    member = Membership.objects.get(user__email="ed@school.example")
+    assert response.status_code == 302 and response["Location"].endswith(f"/staff/{member.pk}/")
+
+
+def test_the_add_form_shows_errors_without_saving(cast):
+    client = signed_in(cast.head)
+    response = client.post(reverse("staff_add", kwargs={"school": cast.school.slug}), {"email": "nope"})
+    assert response.status_code == 200
+    assert b"govuk-error-summary" in response.content and b"Enter a valid email address" in response.content
+    assert not Membership.objects.filter(user__email="nope").exists()
+
+
+def test_changing_roles_asks_for_the_password_again(cast):
+    client = signed_in(cast.head)
+    teacher = cast.member(cast.teacher)
+    url = reverse("staff_roles", kwargs={"school": cast.school.slug, "pk": teacher.pk})
+    assert client.get(url).status_code == 200  # the form itself may be read
+    response = client.post(url, {"roles": ["staff", "line_manager"]})
+    assert response.status_code == 302 and "/accounts/reauthenticate/" in response["Location"]
+    assert Membership.objects.get(pk=teacher.pk).roles == {Role.STAFF}
+    # After re-entering the password, the same change goes through.
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    response = client.post(url, {"roles": ["staff", "line_manager"]})
+    assert response.status_code == 302 and Membership.objects.get(pk=teacher.pk).roles == {
+        Role.STAFF,
+        Role.LINE_MANAGER,
+    }
+
+
+def test_the_role_form_shows_the_engines_refusal_with_its_clause(cast):
+    client = signed_in(cast.head)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    url = reverse("staff_roles", kwargs={"school": cast.school.slug, "pk": cast.member(cast.head).pk})
+    response = client.post(url, {"roles": ["senior_leader"]})
+    assert response.status_code == 200 and "(§3)" in response.content.decode()
+    assert Role.HEADTEACHER in cast.member(cast.head).roles
+
+
+def test_opening_a_pupil_record_is_audited_by_id_only(cast):
+    import datetime
+
+    from saferstaff.schools.models import Pupil
+
+    pupil = Pupil.objects.create(
+        school=cast.school,
+        upn="",
+        source_id="p1",
+        legal_forename="Zebedee",
+        legal_surname="Quux",
+        date_of_birth=datetime.date(2019, 5, 1),
+    )
+    signed_in(cast.teacher).get(reverse("pupil_detail", kwargs={"school": cast.school.slug, "pk": pupil.pk}))
+    event = AuditEvent.objects.get(action="pupil.viewed")
+    assert event.object_id == str(pupil.pk) and event.actor_id == cast.teacher.pk
+    row = " ".join(str(v) for v in AuditEvent.objects.filter(pk=event.pk).values().get().values())
+    assert "Zebedee" not in row and "Quux" not in row
+
+
+def test_staff_who_must_use_mfa_are_sent_to_set_it_up_first(cast):
+    client = signed_in(cast.dsl, mfa=False)
+    response = client.get(reverse("school_dashboard", kwargs={"school": cast.school.slug}))
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+    # A teacher is not asked.
+    teacher = signed_in(cast.teacher, mfa=False)
+    assert teacher.get(reverse("school_dashboard", kwargs={"school": cast.school.slug})).status_code == 200
+
+
+def test_a_person_at_two_schools_chooses_between_them(cast):
+    add_staff(
+        cast.other_school,
+        email=cast.teacher.email,
+        first_name="T",
+        last_name="T",
+        roles={Role.GOVERNOR},
+        by=cast.trust_admin,
+    )
+    client = signed_in(cast.teacher)
+    page = client.get(reverse("home")).content.decode()
+    assert cast.school.name in page and cast.other_school.name in page
+    dashboard = client.get(
+        reverse("school_dashboard", kwargs={"school": cast.other_school.slug})
+    ).content.decode()
+    assert "Switch school" in dashboard and "Governor" in dashboard
