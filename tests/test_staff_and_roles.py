@@ -10,7 +10,6 @@ from saferstaff.schools.staff import RoleChangeRefused, StaffImportError, add_st
 
 from .conftest import PASSWORD, signed_in
 
-
 # --- The policy engine's role rule (§2) ---------------------------------------------------------------
 
 
