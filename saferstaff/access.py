@@ -103,6 +103,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "staff_add": _roles(H, TRUST_ADMIN),
     "staff_import": _roles(H, TRUST_ADMIN),
     "staff_roles": _roles(H, TRUST_ADMIN),
+    "staff_leave": _roles(H, TRUST_ADMIN),
     "pupil_list": WORKS_WITH_PUPILS,
     "pupil_detail": WORKS_WITH_PUPILS,
     "roster_upload": _roles(H, SLT, DPO, TRUST_ADMIN),

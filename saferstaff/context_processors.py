@@ -22,7 +22,11 @@ def saferstaff(request):
     current = request.resolver_match.url_name if request.resolver_match else ""
     items = [
         ("school_dashboard", "Overview", {"school_dashboard"}),
-        ("staff_list", "Staff", {"staff_list", "staff_detail", "staff_add", "staff_import", "staff_roles"}),
+        (
+            "staff_list",
+            "Staff",
+            {"staff_list", "staff_detail", "staff_add", "staff_import", "staff_roles", "staff_leave"},
+        ),
         ("pupil_list", "Pupils", {"pupil_list", "pupil_detail"}),
         ("roster_upload", "Import from MIS", {"roster_upload", "roster_preview"}),
         ("school_settings", "Settings", {"school_settings"}),

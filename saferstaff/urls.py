@@ -20,6 +20,7 @@ urlpatterns = [
     path(school + "staff/import/", schools.staff_import, name="staff_import"),
     path(school + "staff/<int:pk>/", schools.staff_detail, name="staff_detail"),
     path(school + "staff/<int:pk>/roles/", schools.staff_roles, name="staff_roles"),
+    path(school + "staff/<int:pk>/leave/", schools.staff_leave, name="staff_leave"),
     path(school + "pupils/", schools.pupil_list, name="pupil_list"),
     path(school + "pupils/<int:pk>/", schools.pupil_detail, name="pupil_detail"),
     path(school + "import/", schools.roster_upload, name="roster_upload"),

@@ -71,7 +71,7 @@ def school_pages() -> list[str]:
 def sample_kwargs(name: str, cast, school) -> dict:
     """Kwargs that reach a real object at ``school`` for each school page."""
     kwargs = {"school": school.slug}
-    if name in {"staff_detail", "staff_roles"}:
+    if name in {"staff_detail", "staff_roles", "staff_leave"}:
         kwargs["pk"] = school.memberships.order_by("pk").last().pk
     elif name == "pupil_detail":
         pupil, _ = Pupil.objects.get_or_create(
@@ -127,7 +127,9 @@ def test_school_page_sends_anonymous_visitors_to_sign_in(name, cast, client):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("name", ["staff_detail", "staff_roles", "pupil_detail", "roster_preview"])
+@pytest.mark.parametrize(
+    "name", ["staff_detail", "staff_roles", "staff_leave", "pupil_detail", "roster_preview"]
+)
 def test_an_object_of_another_school_is_404_even_through_my_own_school(name, cast):
     # The head of school A asks for school B's object under school A's URL.
     kwargs = sample_kwargs(name, cast, cast.other_school)

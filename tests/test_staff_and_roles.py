@@ -264,3 +264,24 @@ def test_a_person_at_two_schools_chooses_between_them(cast):
         reverse("school_dashboard", kwargs={"school": cast.other_school.slug})
     ).content.decode()
     assert "Switch school" in dashboard and "Governor" in dashboard
+
+
+def test_the_head_records_that_a_teacher_has_left_and_their_access_ends(cast):
+    teacher = cast.member(cast.teacher)
+    dashboard = reverse("school_dashboard", kwargs={"school": cast.school.slug})
+    leaver = signed_in(cast.teacher)
+    assert leaver.get(dashboard).status_code == 200
+    response = signed_in(cast.head).post(
+        reverse("staff_leave", kwargs={"school": cast.school.slug, "pk": teacher.pk})
+    )
+    assert response.status_code == 302
+    assert Membership.objects.get(pk=teacher.pk).ended_on is not None
+    assert leaver.get(dashboard).status_code == 404
+    assert AuditEvent.objects.filter(action="membership.ended", object_id=str(teacher.pk)).exists()
+
+
+def test_the_only_headteacher_cannot_be_recorded_as_left(cast):
+    url = reverse("staff_leave", kwargs={"school": cast.school.slug, "pk": cast.member(cast.head).pk})
+    response = signed_in(cast.trust_admin).post(url)
+    assert response.status_code == 200 and "(§3)" in response.content.decode()
+    assert cast.member(cast.head).ended_on is None

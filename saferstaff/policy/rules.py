@@ -62,3 +62,27 @@ def may_change_role(actor, *, subject: Membership, role: str, grant: bool) -> De
                 S2_RESPONSIBLE,
             )
     return allow(S2_RESPONSIBLE)
+
+
+@rule("membership.end")
+def may_mark_as_left(actor, *, subject: Membership) -> Decision:
+    """May ``actor`` record that ``subject`` has left the school (which ends their access to it)?"""
+    school = subject.school
+    actor_membership = Membership.objects.active().filter(school=school, user=actor).first()
+    actor_is_head = actor_membership is not None and actor_membership.has_any(Role.HEADTEACHER)
+    if not (actor_is_head or is_trust_admin_for(actor, school)):
+        return refuse(
+            Reason("Only the Headteacher (or the trust's admin) records that someone has left", "§2")
+        )
+    if subject.ended_on is not None:
+        return refuse(Reason("This person is already recorded as having left", "§2"))
+    if subject.has_any(Role.HEADTEACHER):
+        heads = (
+            Membership.objects.active().filter(school=school).with_role(Role.HEADTEACHER).distinct().count()
+        )
+        if heads <= 1:
+            return refuse(
+                Reason("Appoint another Headteacher first: a school must always have one to alert", "§3"),
+                S2_RESPONSIBLE,
+            )
+    return allow(S2_RESPONSIBLE)

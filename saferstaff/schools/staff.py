@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from saferstaff.audit.log import record
 from saferstaff.notifications.service import notify
-from saferstaff.policy.rules import may_change_role
+from saferstaff.policy.rules import may_change_role, may_mark_as_left
 from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant, School
 from saferstaff.schools.tasks import send_invitation
 
@@ -58,6 +59,17 @@ def set_roles(
             school=membership.school,
         )
     return added, removed
+
+
+def mark_as_left(membership: Membership, *, by, on=None) -> None:
+    """Record that someone has left: their access to this school ends at once; their roles and history stay
+    as they were, for the record."""
+    decision = may_mark_as_left(by, subject=membership)
+    if not decision:
+        raise RoleChangeRefused(decision)
+    membership.ended_on = on or timezone.localdate()
+    membership.save(update_fields=["ended_on"])
+    record("membership.ended", membership)
 
 
 def add_staff(

@@ -15,7 +15,14 @@ from saferstaff.schools.models import Guardianship, Membership, Pupil, RosterImp
 from saferstaff.schools.rosters.detect import check_file_size
 from saferstaff.schools.rosters.records import RosterError
 from saferstaff.schools.rosters.service import apply_import, discard_import, preview_import, stage_upload
-from saferstaff.schools.staff import RoleChangeRefused, StaffImportError, add_staff, import_staff, set_roles
+from saferstaff.schools.staff import (
+    RoleChangeRefused,
+    StaffImportError,
+    add_staff,
+    import_staff,
+    mark_as_left,
+    set_roles,
+)
 
 
 @require_safe
@@ -80,7 +87,11 @@ def staff_detail(request, school, pk):
     return render(
         request,
         "schools/staff_detail.html",
-        {"member": member, "can_change_roles": allowed_for("staff_roles", request.roles)},
+        {
+            "member": member,
+            "can_change_roles": allowed_for("staff_roles", request.roles) and member.ended_on is None,
+            "can_mark_as_left": allowed_for("staff_leave", request.roles) and member.ended_on is None,
+        },
     )
 
 
@@ -117,6 +128,23 @@ def staff_roles(request, school, pk):
                 messages.info(request, "Nothing was changed.")
             return redirect("staff_detail", school=request.school.slug, pk=member.pk)
     return render(request, "schools/staff_roles.html", {"member": member, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def staff_leave(request, school, pk):
+    member = get_member(request, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            mark_as_left(member, by=request.user)
+        except RoleChangeRefused as exc:
+            error = exc.decision.summary
+        else:
+            messages.success(
+                request, f"{member.user.display_name} is recorded as having left. Their access has ended."
+            )
+            return redirect("staff_detail", school=request.school.slug, pk=member.pk)
+    return render(request, "schools/staff_leave.html", {"member": member, "error": error})
 
 
 @require_http_methods(["GET", "POST"])
