@@ -142,6 +142,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "saferstaff: "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# The school supplies each work email and the invitation link proves it, so allauth's own email
+# verification is off; without this allauth would refuse to add an authenticator app.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_ISSUER = "saferstaff"
 SOCIALACCOUNT_ADAPTER = "saferstaff.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False

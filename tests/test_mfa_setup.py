@@ -1,0 +1,30 @@
+"""A Headteacher, DSL, DPO or trust admin who signs in with a password alone is sent to set up an
+authenticator app, and can do so (the school supplies the email, so no email verification stands in the way)."""
+
+import re
+
+from allauth.mfa.models import Authenticator
+from django.core.cache import cache
+from django.urls import reverse
+
+from .conftest import PASSWORD
+from .test_signin_pages import current_code
+
+
+def test_a_dsl_signing_in_for_the_first_time_sets_up_an_authenticator(cast, client):
+    cache.clear()
+    response = client.post(reverse("account_login"), {"login": cast.dsl.email, "password": PASSWORD})
+    assert response.status_code == 302
+    dashboard = reverse("school_dashboard", kwargs={"school": cast.school.slug})
+    response = client.get(dashboard)
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+    # allauth asks for the password once more before adding a second factor (a fresh sign-in does not count).
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    page = client.get(reverse("mfa_activate_totp")).content.decode()
+    secret = re.search(r"[A-Z2-7]{32}", page.replace(" ", "")).group(0)
+    response = client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Authenticator.objects.filter(user=cast.dsl, type=Authenticator.Type.TOTP).exists()
+    assert client.get(dashboard).status_code == 200
