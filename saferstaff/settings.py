@@ -141,11 +141,26 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "saferstaff: "
+# allauth's forms with our labels and hints (saferstaff/accounts/forms.py), for the templates' one field loop.
+ACCOUNT_FORMS = {
+    "login": "saferstaff.accounts.forms.LoginForm",
+    "reauthenticate": "saferstaff.accounts.forms.ReauthenticateForm",
+    "reset_password": "saferstaff.accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "saferstaff.accounts.forms.ResetPasswordKeyForm",
+    "change_password": "saferstaff.accounts.forms.ChangePasswordForm",
+    "set_password": "saferstaff.accounts.forms.SetPasswordForm",
+    "add_email": "saferstaff.accounts.forms.AddEmailForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # The school supplies each work email and the invitation link proves it, so allauth's own email
 # verification is off; without this allauth would refuse to add an authenticator app.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_ISSUER = "saferstaff"
+MFA_FORMS = {
+    "authenticate": "saferstaff.accounts.forms.AuthenticateForm",
+    "reauthenticate": "saferstaff.accounts.forms.MFAReauthenticateForm",
+    "activate_totp": "saferstaff.accounts.forms.ActivateTOTPForm",
+}
 SOCIALACCOUNT_ADAPTER = "saferstaff.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_PROVIDERS = {

@@ -191,6 +191,8 @@ def test_the_sign_in_page_speaks_for_schools_and_keeps_every_attribute(cast, cli
     for attribute in ('name="password"', 'type="password"', "required", 'autocomplete="current-password"'):
         assert attribute in password, attribute
     assert "placeholder" not in html
+    # "Forgotten your password?" is the link below the form, not also a hint under the password.
+    assert 'id="id_password-hint"' not in html
     # GOV.UK password input: the Show button only appears once JavaScript has run.
     assert 'aria-controls="id_password" aria-label="Show password" hidden>Show</button>' in html
     assert (
@@ -238,6 +240,11 @@ def test_password_then_authenticator_code_signs_in(cast, client):
 
     html = main_of(assert_our_page(client.get(reverse("mfa_authenticate"))))
     assert "Enter the code from your authenticator app" in html
+    assert '<label class="govuk-label govuk-label--s" for="id_code">Code</label>' in html
+    assert (
+        '<div id="id_code-hint" class="govuk-hint">'
+        "The 6-digit code from your app, or one of your 8-digit recovery codes.</div>" in html
+    )
     code_input = re.search(r'<input [^>]*id="id_code"[^>]*>', html).group(0)
     for attribute in (
         'name="code"',
@@ -298,6 +305,15 @@ def test_setting_up_an_authenticator_app(cast):
     written = re.search(r'id="authenticator-secret"[^>]*>([^<]+)<', page).group(1)
     assert written.replace(" ", "") == secret and " " in written
     assert 'href="otpauth://totp/' in page
+    assert (
+        '<label class="govuk-label govuk-label--s" for="id_code">Code from your authenticator app</label>'
+        in page
+    )
+    assert (
+        '<div id="id_code-hint" class="govuk-hint">The app shows a new 6-digit code every 30 seconds.</div>'
+        in page
+    )
+    assert 'inputmode="numeric"' in re.search(r'<input [^>]*id="id_code"[^>]*>', page).group(0)
 
     wrong = main_of(assert_our_page(client.post(reverse("mfa_activate_totp"), {"code": "12"})))
     assert '<a href="#id_code">Incorrect code.</a>' in wrong
