@@ -8,7 +8,7 @@ PORT ?= 8000
 WEB_WORKERS ?= 2
 export SAFERSTAFF_VAR ?= $(CURDIR)/var
 
-.PHONY: help setup run serve worker test test-postgres test-browser lint bench demo clean
+.PHONY: help setup migrate run test test-postgres test-browser screenshot lint bench demo clean
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
@@ -48,6 +48,15 @@ run: demo ## set up, migrate, load the demo school and serve on http://127.0.0.1
 
 test: setup ## run the test suite on SQLite (browser/Postgres tests skip unless their parts are present)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: setup ## the suite on a throwaway local PostgreSQL 15 cluster (needs Debian's postgresql-15)
+	scripts/ci-postgres run $(PY) -m pytest $(PYTEST_ARGS)
+
+test-browser: setup ## only the browser tests (Playwright + Debian's Chromium + axe)
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+screenshot: setup ## refresh docs/screenshot.png from the browser walkthrough
+	SAFERSTAFF_SCREENSHOT=1 $(PY) -m pytest -m browser -k headteacher_walkthrough
 
 lint: setup ## ruff
 	$(VENV)/bin/ruff check saferstaff tests benchmarks

@@ -765,6 +765,9 @@ def test_command_bad_file_lists_problems_and_saves_nothing(school, tmp_path):
 def test_command_exit_code_is_non_zero_on_bad_input(school, tmp_path, monkeypatch, capsys):
     # run_from_argv closes database connections when it finishes; keep the test's open.
     monkeypatch.setattr("django.db.connections.close_all", lambda: None)
+    # execute_from_command_line calls django.setup() again, which would point the logging handlers at this
+    # test's captured stderr (closed afterwards: "--- Logging error ---" in every later test). It is set up.
+    monkeypatch.setattr("django.setup", lambda *args, **kwargs: None)
     path = tmp_path / "pupils.csv"
     path.write_text(csv_text(sample_pupils(2), headers={"dob": None}))
     with pytest.raises(SystemExit) as exit_info:

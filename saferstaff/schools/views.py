@@ -1,4 +1,3 @@
-from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -7,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from saferstaff.access import allowed_for
+from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
 from saferstaff.policy.models import SchoolSettings
 from saferstaff.schools.access import get_member, get_pupil
@@ -96,10 +96,10 @@ def staff_detail(request, school, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@reauthentication_required(allow_get=True)
 def staff_roles(request, school, pk):
-    """Step-up: changing roles asks for the password again (allauth re-authentication)."""
     member = get_member(request, pk)
+    if confirm := step_up(request):  # changing roles asks for the password again first
+        return confirm
     initial = {
         "roles": sorted(member.roles),
         "is_chair_of_governors": member.is_chair_of_governors,

@@ -1,0 +1,165 @@
+"""The issue's "Done when", clicked through in Chromium on the demo school as a new user would. Every page
+visited is checked with axe-core, and a console error (a CSP refusal) or a missing static file fails the
+test too (see conftest.py)."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from saferstaff.schools.models import Guardianship, Membership, Pupil, Role
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.support import pupil_search, roster_csv, screenshot_wanted, submit, totp_code
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshot.png"
+
+
+def follow(page, axe_check, locator):
+    """Click a link or button that loads a new page; check that page."""
+    with page.expect_navigation():
+        locator.click()
+    axe_check(page)
+
+
+def menu(page, label: str):
+    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=label, exact=True)
+
+
+def summary_value(page, key: str):
+    return page.locator(".govuk-summary-list__row", has=page.get_by_text(key, exact=True)).locator(
+        ".govuk-summary-list__value"
+    )
+
+
+def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
+    page = new_page("head, desktop", viewport=DESKTOP)
+
+    # Sign in with the password, then the authenticator code: the school dashboard.
+    sign_in(page, "head")
+    assert page.url.endswith(demo.url()), page.url
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+    expect(page.get_by_text("You are signed in as Helen Hartley")).to_be_visible()
+    # The built stylesheet is served by the live server (from STATICFILES_DIRS) and used by the page.
+    css = page.request.get("/static/build/app.css")
+    assert css.status == 200 and len(css.body()) > 10_000, (css.status, len(css.body()))
+    assert page.evaluate("() => [...document.styleSheets].some(s => s.href && s.href.endsWith('/app.css'))")
+    if screenshot_wanted():
+        # For the README: the dashboard as it looks on a return visit (without the "signed in" banner).
+        page.goto(demo.url())
+        axe_check(page)
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT))
+
+    # Staff → a member of staff → change their roles. The role form asks for the password again first
+    # (step-up), then the change is saved.
+    follow(page, axe_check, menu(page, "Staff"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Staff")
+    follow(page, axe_check, page.get_by_role("link", name="Tom Ackroyd"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tom Ackroyd")
+    follow(page, axe_check, page.get_by_role("link", name="Change roles"))
+    assert "/reauthenticate" in page.url, f"changing roles did not ask to re-authenticate (now on {page.url})"
+    if page.locator('input[name="password"]').count():
+        page.locator('input[name="password"]').fill(demo.password("head"))
+        submit(page, "password")
+    else:  # the authenticator-code flavour of the same step
+        page.locator('input[name="code"]').fill(totp_code(demo.totp_secret("head")))
+        submit(page, "code")
+    axe_check(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change roles")
+    page.get_by_role("checkbox", name="Line manager").check()
+    submit(page, "roles")
+    axe_check(page)
+    expect(page.get_by_text("Roles for Tom Ackroyd saved.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tom Ackroyd")
+    expect(summary_value(page, "Roles")).to_contain_text("Line manager")
+    tom = Membership.objects.get(school__slug=demo.school_slug, user__email=demo.email("teacher"))
+    assert set(tom.roles) == {Role.STAFF, Role.LINE_MANAGER}
+
+    # Pupils → search → a pupil, with their contacts.
+    follow(page, axe_check, menu(page, "Pupils"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pupils")
+    pupil = Pupil.objects.filter(school__slug=demo.school_slug).order_by("pk").first()
+    page.get_by_label("Name or UPN").fill(pupil.legal_surname)
+    follow(page, axe_check, page.get_by_role("button", name="Search"))
+    assert f"q={pupil.legal_surname}" in page.url
+    expected = pupil_search(demo.school_slug, pupil.legal_surname).count()
+    expect(page.locator("table tbody tr")).to_have_count(min(expected, 50))
+    follow(page, axe_check, page.get_by_role("link", name=pupil.display_name).first)
+    expect(page.get_by_role("heading", level=1)).to_have_text(pupil.display_name)
+    expect(page.get_by_role("heading", name="Contacts")).to_be_visible()
+    links = Guardianship.objects.filter(pupil=pupil).select_related("guardian").order_by("contact_order")
+    assert links.count() == 2
+    for link in links:
+        expect(page.get_by_role("cell", name=str(link.guardian), exact=True)).to_be_visible()
+        expect(page.get_by_text(link.guardian.email)).to_be_visible()
+
+    # Import from MIS: upload a CSV roster, check the preview, apply it, see the success banner.
+    follow(page, axe_check, menu(page, "Import from MIS"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import pupils from your MIS")
+    data, joiners = roster_csv(demo.school_slug, new=3)
+    page.get_by_label("File").set_input_files(
+        files=[{"name": "westfield-roster.csv", "mimeType": "text/csv", "buffer": data}]
+    )
+    follow(page, axe_check, page.get_by_role("button", name="Upload and check"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check what will change")
+    expect(summary_value(page, "New pupils")).to_have_text("3")
+    expect(summary_value(page, "Updated pupils")).to_have_text("0")
+    expect(summary_value(page, "Leaving (not in the file)")).to_have_text("0")
+    expect(summary_value(page, "Contacts")).to_contain_text("0 removed")
+    assert not Pupil.objects.filter(upn__in=[p.upn for p in joiners]).exists(), "the preview saved pupils"
+    follow(page, axe_check, page.get_by_role("button", name="Apply these changes"))
+    banner = page.locator(".govuk-notification-banner--success")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Import applied: 3 new, 0 updated, 0 marked as leaving.")
+    assert Pupil.objects.filter(school__slug=demo.school_slug, upn__in=[p.upn for p in joiners]).count() == 3
+
+
+def test_phone_sized_dashboard_and_staff_list(new_page, sign_in, axe_check, demo):
+    page = new_page("head, phone 390x844", viewport=PHONE, is_mobile=True, has_touch=True)
+    sign_in(page, "head")
+    for path, heading in [(demo.url(), "Overview"), (demo.url("staff/"), "Staff")]:
+        page.goto(path)
+        axe_check(page)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        # Nothing wider than the phone: the page itself must not scroll sideways (tables scroll in a box).
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{path} is {width}px wide on a {PHONE['width']}px screen"
+
+
+def test_teacher_is_refused_the_staff_list(new_page, sign_in, axe_check, demo):
+    page = new_page("teacher")
+    sign_in(page, "teacher")  # a class teacher needs no authenticator app
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+    expect(menu(page, "Staff")).to_have_count(0)
+    response = page.goto(demo.url("staff/"))
+    axe_check(page)
+    assert response.status == 403
+
+
+def test_volunteer_sees_the_dashboard(new_page, sign_in, axe_check, demo):
+    page = new_page("volunteer")
+    sign_in(page, "volunteer")
+    assert page.url.endswith(demo.url()), page.url
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+    expect(page.get_by_text("You are signed in as Val Holroyd")).to_be_visible()
+
+
+def test_pages_work_without_javascript(new_page, sign_in, axe_check, demo):
+    page = new_page("teacher, JavaScript off", java_script_enabled=False)
+    sign_in(page, "teacher")
+    assert page.url.endswith(demo.url()), page.url
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+    assert page.evaluate("() => document.body.classList.contains('js-enabled')") is False
+
+    follow(page, axe_check, menu(page, "Pupils"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pupils")
+    pupil = Pupil.objects.filter(school__slug=demo.school_slug).order_by("pk").first()
+    page.get_by_label("Name or UPN").fill(pupil.upn)
+    follow(page, axe_check, page.get_by_role("button", name="Search"))
+    assert re.search(rf"[?&]q={pupil.upn}(&|$)", page.url), page.url
+    expect(page.locator("table tbody tr")).to_have_count(1)
+    expect(page.get_by_role("link", name=pupil.display_name)).to_be_visible()
