@@ -122,6 +122,20 @@ def cast(db) -> Cast:
     return c
 
 
+def current_totp(secret: str) -> str:
+    """What an authenticator app shows for ``secret`` now. Near the end of a 30-second step it waits for the
+    next one, so the code is still valid when the server checks it (allauth allows no drift by default)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    period = app_settings.TOTP_PERIOD
+    if period - time.time() % period < 3:
+        time.sleep(period - time.time() % period + 0.1)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
+
+
 def signed_in(user: User, *, mfa: bool = True) -> Client:
     """A client signed in as ``user``. With ``mfa`` the session counts as having passed a second factor
     (roles that need MFA get a TOTP authenticator so the MFA-setup redirect does not apply)."""

@@ -7,8 +7,7 @@ from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.urls import reverse
 
-from .conftest import PASSWORD
-from .test_signin_pages import current_code
+from .conftest import PASSWORD, current_totp
 
 
 def test_a_dsl_signing_in_for_the_first_time_sets_up_an_authenticator(cast, client):
@@ -24,7 +23,7 @@ def test_a_dsl_signing_in_for_the_first_time_sets_up_an_authenticator(cast, clie
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     page = client.get(reverse("mfa_activate_totp")).content.decode()
     secret = re.search(r"[A-Z2-7]{32}", page.replace(" ", "")).group(0)
-    response = client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
+    response = client.post(reverse("mfa_activate_totp"), {"code": current_totp(secret)})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Authenticator.objects.filter(user=cast.dsl, type=Authenticator.Type.TOTP).exists()
     assert client.get(dashboard).status_code == 200

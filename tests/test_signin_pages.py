@@ -7,21 +7,20 @@ that errors come out the GOV.UK way (error summary linking to the field, error m
 and that the whole sign-in, authenticator-app and password-reset journeys work with plain HTML forms."""
 
 import re
-import time
 
 import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
-from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from allauth.socialaccount.models import SocialApp
 from django.contrib.sites.models import Site
 from django.test import Client
 from django.urls import reverse
 
 from .conftest import PASSWORD, signed_in
+from .conftest import current_totp as current_code
 
 # conftest.signed_in() gives people who need an authenticator this secret.
 CONFTEST_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -35,16 +34,6 @@ STOCK_MARKERS = (
     "Sign In",  # stock title case
     "Log in",
 )
-
-
-def current_code(secret: str) -> str:
-    """The authenticator app's code right now. Waits out the last second of a period so that the code is
-    still valid when the server checks it (allauth allows no drift by default)."""
-    period = mfa_settings.TOTP_PERIOD
-    left = period - time.time() % period
-    if left < 2:
-        time.sleep(left + 0.1)
-    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
 
 
 def assert_our_page(response, status: int = 200) -> str:

@@ -20,7 +20,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from tests.browser.support import submit, totp_code
+from tests.browser.support import submit
+from tests.conftest import current_totp as totp_code
 from tests.conftest import skip_or_fail
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,24 +1,11 @@
 """Helpers for the browser tests (the fixtures are in conftest.py)."""
 
 import os
-import time
 
 from django.db.models import Q
 
 from saferstaff.schools.models import Guardianship, Pupil
 from tests.roster_samples import SampleContact, SamplePupil, changed, csv_text, make_upn, sample_pupils
-
-
-def totp_code(secret: str) -> str:
-    """The current RFC 6238 code for ``secret``. When the 30 s step is about to end, wait for the next one:
-    the server accepts the current step only (MFA_TOTP_TOLERANCE is 0)."""
-    from allauth.mfa import app_settings
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    period = app_settings.TOTP_PERIOD
-    if period - time.time() % period < 3:
-        time.sleep(period - time.time() % period + 0.1)
-    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
 
 
 def submit(page, field_name: str):

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from saferstaff.schools.models import Guardianship, Membership, Pupil, Role
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.support import pupil_search, roster_csv, screenshot_wanted, submit, totp_code
+from tests.browser.support import pupil_search, roster_csv, screenshot_wanted, submit
+from tests.conftest import current_totp as totp_code
 
 pytestmark = pytest.mark.browser
 
