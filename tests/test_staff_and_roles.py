@@ -287,3 +287,24 @@ def test_the_only_headteacher_cannot_be_recorded_as_left(cast):
     response = signed_in(cast.trust_admin).post(url)
     assert response.status_code == 200 and "(§3)" in response.content.decode()
     assert cast.member(cast.head).ended_on is None
+
+
+def test_the_heads_dashboard_lists_what_is_waiting(cast):
+    add_staff(
+        cast.school,
+        email="new@school.example",
+        first_name="N",
+        last_name="P",
+        roles={Role.STAFF},
+        by=cast.head,
+    )
+    page = (
+        signed_in(cast.head)
+        .get(reverse("school_dashboard", kwargs={"school": cast.school.slug}))
+        .content.decode()
+    )
+    assert "Things to do" in page and "1 invited person has not chosen a password yet" in page
+    teacher_page = signed_in(cast.teacher).get(
+        reverse("school_dashboard", kwargs={"school": cast.school.slug})
+    )
+    assert "Things to do" not in teacher_page.content.decode()

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -62,7 +63,33 @@ def school_dashboard(request, school):
         counts["pupils"] = Pupil.objects.filter(school=school).current().count()
     if allowed_for("staff_list", request.roles):
         counts["staff"] = Membership.objects.active().filter(school=school).count()
-    return render(request, "schools/dashboard.html", {"counts": counts, "roles": request.roles})
+    to_do = []
+    if allowed_for("staff_add", request.roles):
+        # An unusable password means the invitation has not been taken up yet.
+        waiting = Membership.objects.active().filter(school=school, user__password__startswith=UNUSABLE_PASSWORD_PREFIX).count()
+        if waiting:
+            to_do.append(
+                (
+                    f"{waiting} invited {'person has' if waiting == 1 else 'people have'} not chosen a password yet",
+                    "staff_list",
+                )
+            )
+    if allowed_for("roster_upload", request.roles):
+        pending = RosterImport.objects.filter(school=school, status=RosterImport.Status.PREVIEWED).count()
+        if pending:
+            to_do.append(
+                (
+                    f"{pending} roster import{'s' if pending > 1 else ''} waiting for you to check and apply",
+                    "roster_upload",
+                )
+            )
+        last = (
+            RosterImport.objects.filter(school=school, status=RosterImport.Status.APPLIED)
+            .order_by("-applied_at")
+            .first()
+        )
+        counts["last_import"] = last.applied_at if last else None
+    return render(request, "schools/dashboard.html", {"counts": counts, "to_do": to_do})
 
 
 @require_safe
