@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 PUBLIC = "public"  # no sign-in needed (sign-in pages, health check)
 SIGNED_IN = "signed_in"  # any signed-in person; not tied to one school
 TRUST_ADMIN = "trust_admin"  # an admin of the trust or Local Authority that runs the school
+CLOSED = "closed"  # a page a library provides that saferstaff keeps shut for everyone
 
 H, SLT, DSL, LM, GOV, DPO, STAFF = (
     Role.HEADTEACHER,
@@ -56,8 +57,6 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "account_reset_password_from_key_done",
             "account_confirm_login_code",
             "account_inactive",
-            "account_email_verification_sent",
-            "account_confirm_email",
             "account_reauthenticate",
             "mfa_authenticate",
             "mfa_reauthenticate",
@@ -77,7 +76,6 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
         for name in (
             "account_change_password",
             "account_set_password",
-            "account_email",
             "socialaccount_connections",
             "account_request_reauthentication_code",
             "account_confirm_reauthentication_code",
@@ -92,6 +90,12 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "notification_list",
             "notification_open",
         )
+    },
+    # Work email addresses are the school's to manage: a person who could add or change their own address
+    # could claim a colleague's before the school adds it, and receive that colleague's roles.
+    **{
+        name: _roles(CLOSED)
+        for name in ("account_email", "account_confirm_email", "account_email_verification_sent")
     },
     # A trust's or Local Authority's own pages (``trust`` slug in the URL).
     "trust_dashboard": _roles(TRUST_ADMIN),
@@ -148,6 +152,8 @@ class AccessMapMiddleware:
             # Fail closed: a page nobody put in the map is open to nobody.
             log.error("url name %r is not in the access map; refusing", name)
             raise PermissionDenied("This page is not in the access map.")
+        if CLOSED in allowed:
+            raise PermissionDenied("Email addresses are managed by your school.")
         if PUBLIC in allowed:
             return None
         if not request.user.is_authenticated:

@@ -4,19 +4,22 @@ import logging
 import re
 import uuid
 
+from django.conf import settings
+
 from saferstaff.audit.context import AuditContext, current_context, reset_context, set_context
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 
 
 class RequestIdMiddleware:
-    """Takes a well-formed X-Request-ID from the proxy in front, or makes one; echoes it back."""
+    """Takes a well-formed X-Request-ID from the proxy in front (when TRUST_REQUEST_ID_HEADER says there is
+    one that sets it), or makes one; echoes it back."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
+        incoming = request.headers.get("X-Request-ID", "") if settings.TRUST_REQUEST_ID_HEADER else ""
         request.request_id = incoming if _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
         token = set_context(AuditContext(request_id=request.request_id))
         try:

@@ -22,6 +22,16 @@ SECRET_KEY = env_secret("SECRET_KEY", dev_default=None if PRODUCTION else "devel
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "[::1]", "::1"}
+if not PRODUCTION and set(ALLOWED_HOSTS) - _LOCAL_HOSTS:
+    # A real host name means a real server: never run it with development defaults (debug pages would show
+    # children's data; the development secret key is public).
+    raise ConfigError(
+        f"ALLOWED_HOSTS names {sorted(set(ALLOWED_HOSTS) - _LOCAL_HOSTS)}: set SAFERSTAFF_ENV=production "
+        "(with SECRET_KEY) to serve a real host."
+    )
+# Take X-Request-ID from the proxy in front only when the operator says one sets it.
+TRUST_REQUEST_ID_HEADER = env_bool("TRUST_REQUEST_ID_HEADER", False)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -149,7 +159,6 @@ ACCOUNT_FORMS = {
     "reset_password_from_key": "saferstaff.accounts.forms.ResetPasswordKeyForm",
     "change_password": "saferstaff.accounts.forms.ChangePasswordForm",
     "set_password": "saferstaff.accounts.forms.SetPasswordForm",
-    "add_email": "saferstaff.accounts.forms.AddEmailForm",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # The school supplies each work email and the invitation link proves it, so allauth's own email

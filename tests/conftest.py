@@ -136,7 +136,7 @@ def current_totp(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // period))
 
 
-def signed_in(user: User, *, mfa: bool = True) -> Client:
+def signed_in(user: User, *, mfa: bool = True, confirmed: bool = False) -> Client:
     """A client signed in as ``user``. With ``mfa`` the session counts as having passed a second factor
     (roles that need MFA get a TOTP authenticator so the MFA-setup redirect does not apply)."""
     from allauth.mfa.models import Authenticator
@@ -146,6 +146,12 @@ def signed_in(user: User, *, mfa: bool = True) -> Client:
         TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     client = Client()
     client.force_login(user)
+    if confirmed:
+        # As if they had just typed their password again (step-up before adding staff, changing roles …).
+        from django.urls import reverse
+
+        response = client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+        assert response.status_code == 302, "re-authentication failed in the test set-up"
     return client
 
 

@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from saferstaff.access import ACCESS_MAP, PUBLIC, SIGNED_IN, TRUST_ADMIN
+from saferstaff.access import ACCESS_MAP, CLOSED, PUBLIC, SIGNED_IN, TRUST_ADMIN
 from saferstaff.notifications.models import Notification
 from saferstaff.schools.models import Pupil, Role
 from saferstaff.schools.rosters.service import stage_upload
@@ -64,7 +64,7 @@ def school_pages() -> list[str]:
     return sorted(
         name
         for name, pattern in all_url_names()
-        if "school" in pattern.pattern.converters and not ACCESS_MAP[name] & {PUBLIC, SIGNED_IN}
+        if "school" in pattern.pattern.converters and not ACCESS_MAP[name] & {PUBLIC, SIGNED_IN, CLOSED}
     )
 
 
@@ -142,7 +142,7 @@ def test_an_object_of_another_school_is_404_even_through_my_own_school(name, cas
 def test_trust_pages_are_for_that_trusts_admins_only(cast):
     for name in ("trust_dashboard", "school_create"):
         url = reverse(name, kwargs={"trust": cast.trust.slug})
-        assert signed_in(cast.trust_admin).get(url).status_code == 200
+        assert signed_in(cast.trust_admin, confirmed=True).get(url).status_code == 200
         assert signed_in(cast.head).get(url).status_code == 404
         assert signed_in(cast.nobody).get(url).status_code == 404
 
@@ -163,6 +163,6 @@ def test_read_only_pages_refuse_other_methods(name, cast):
 
 
 def test_roles_shown_in_the_map_are_real_roles():
-    known = set(Role.values) | {PUBLIC, SIGNED_IN, TRUST_ADMIN}
+    known = set(Role.values) | {PUBLIC, SIGNED_IN, TRUST_ADMIN, CLOSED}
     for name, roles in ACCESS_MAP.items():
         assert roles and roles <= known, f"{name}: unknown roles {roles - known}"

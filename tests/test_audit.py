@@ -73,3 +73,10 @@ def test_verify_walks_more_rows_than_one_batch(db):
     for n in range(12):
         record("bulk", ("x", n))
     assert verify_chain(batch_size=5) == (12, None)
+
+
+def test_a_clients_request_id_is_not_trusted_unless_the_operator_says_so(client, settings):
+    sent = "forged-request-id-1"
+    assert client.get("/healthz", HTTP_X_REQUEST_ID=sent)["X-Request-ID"] != sent
+    settings.TRUST_REQUEST_ID_HEADER = True
+    assert client.get("/healthz", HTTP_X_REQUEST_ID=sent)["X-Request-ID"] == sent

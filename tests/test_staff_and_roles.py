@@ -168,7 +168,7 @@ def test_an_import_granting_roles_the_importer_may_not_grant_saves_nothing(cast)
 
 
 def test_head_adds_a_member_of_staff_in_the_browser_form(cast):
-    client = signed_in(cast.head)
+    client = signed_in(cast.head, confirmed=True)
     url = reverse("staff_add", kwargs={"school": cast.school.slug})
     response = client.post(
         url,
@@ -186,7 +186,7 @@ def test_head_adds_a_member_of_staff_in_the_browser_form(cast):
 
 
 def test_the_add_form_shows_errors_without_saving(cast):
-    client = signed_in(cast.head)
+    client = signed_in(cast.head, confirmed=True)
     response = client.post(reverse("staff_add", kwargs={"school": cast.school.slug}), {"email": "nope"})
     assert response.status_code == 200
     assert b"govuk-error-summary" in response.content and b"Enter a valid email address" in response.content
@@ -273,7 +273,7 @@ def test_the_head_records_that_a_teacher_has_left_and_their_access_ends(cast):
     dashboard = reverse("school_dashboard", kwargs={"school": cast.school.slug})
     leaver = signed_in(cast.teacher)
     assert leaver.get(dashboard).status_code == 200
-    response = signed_in(cast.head).post(
+    response = signed_in(cast.head, confirmed=True).post(
         reverse("staff_leave", kwargs={"school": cast.school.slug, "pk": teacher.pk})
     )
     assert response.status_code == 302
@@ -284,7 +284,7 @@ def test_the_head_records_that_a_teacher_has_left_and_their_access_ends(cast):
 
 def test_the_only_headteacher_cannot_be_recorded_as_left(cast):
     url = reverse("staff_leave", kwargs={"school": cast.school.slug, "pk": cast.member(cast.head).pk})
-    response = signed_in(cast.trust_admin).post(url)
+    response = signed_in(cast.trust_admin, confirmed=True).post(url)
     assert response.status_code == 200 and "(§3)" in response.content.decode()
     assert cast.member(cast.head).ended_on is None
 
@@ -308,3 +308,49 @@ def test_the_heads_dashboard_lists_what_is_waiting(cast):
         reverse("school_dashboard", kwargs={"school": cast.school.slug})
     )
     assert "Things to do" not in teacher_page.content.decode()
+
+
+@pytest.mark.parametrize("name", ["staff_add", "staff_import", "staff_leave"])
+def test_pages_that_grant_or_end_access_ask_for_the_password_again(cast, name):
+    kwargs = {"school": cast.school.slug}
+    if name == "staff_leave":
+        kwargs["pk"] = cast.member(cast.teacher).pk
+    url = reverse(name, kwargs=kwargs)
+    response = signed_in(cast.head).post(url, {"email": "x@school.example", "roles": ["headteacher"]})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate"))
+    assert cast.member(cast.teacher).ended_on is None
+    assert not Membership.objects.filter(user__email="x@school.example").exists()
+
+
+def test_someone_returning_after_leaving_gets_only_the_roles_asked_for_now(cast):
+    from saferstaff.schools.staff import mark_as_left
+
+    dsl = cast.member(cast.dsl)
+    mark_as_left(dsl, by=cast.head)
+    add_staff(
+        cast.school, email=cast.dsl.email, first_name="D", last_name="S", roles={Role.STAFF}, by=cast.head
+    )
+    dsl.refresh_from_db()
+    assert dsl.ended_on is None and dsl.roles == {Role.STAFF}
+    removed = AuditEvent.objects.filter(action="role.removed", object_id=str(dsl.pk)).values_list(
+        "detail", flat=True
+    )
+    assert {"role": "dsl"} in list(removed)
+
+
+def test_adding_someone_who_already_has_an_account_links_it_and_tells_them(cast):
+    client = signed_in(cast.head, confirmed=True)
+    response = client.post(
+        reverse("staff_add", kwargs={"school": cast.school.slug}),
+        {
+            "first_name": "Otto",
+            "last_name": "Typed",
+            "email": cast.other_teacher.email,
+            "employment_type": "employee",
+            "roles": ["staff"],
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Otto Typed added, linked to their existing saferstaff account." in page
+    assert Notification.objects.filter(user=cast.other_teacher, kind="membership.added").exists()

@@ -74,10 +74,6 @@ class SetPasswordForm(OurWording, account_forms.SetPasswordForm):
     labels = {"password1": "Password", "password2": "Confirm password"}
 
 
-class AddEmailForm(OurWording, account_forms.AddEmailForm):
-    labels = {"email": "Email address"}
-
-
 # --- Authenticator app (MFA_FORMS) ---------------------------------------------------------------------
 
 

@@ -84,10 +84,19 @@ def add_staff(
     job_title: str = "",
     invite: bool = True,
 ) -> Membership:
-    """Add a person to ``school`` (creating their account if they have none) and invite them."""
+    """Add a person to ``school`` (creating their account if they have none) and invite them.
+
+    A person who already has an account (at another school, or who left this one) is linked to it: they are
+    told in saferstaff, and someone returning after leaving gets exactly the roles asked for now, not the
+    ones they had before."""
     email = email.strip().lower()
     with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).first()
+        # Accounts are found by their sign-in address, and by any address allauth holds for them.
+        user = (
+            User.objects.filter(email__iexact=email).first()
+            or User.objects.filter(emailaddress__email__iexact=email).distinct().first()
+        )
+        existing_account = user is not None
         if user is None:
             user = User.objects.create_user(email=email, first_name=first_name, last_name=last_name)
             record("user.created", user, school=school)
@@ -96,14 +105,24 @@ def add_staff(
             user=user,
             defaults={"employment_type": employment_type, "job_title": job_title},
         )
+        returning = not created and membership.ended_on is not None
         if not created:
             membership.ended_on = None
             membership.employment_type = employment_type
             membership.job_title = job_title or membership.job_title
             membership.save()
         record("membership.added" if created else "membership.updated", membership)
+        wanted = set(roles) if (created or returning) else set(roles) | set(membership.roles)
         # A new member hears about their roles in the invitation, not in a separate alert.
-        set_roles(membership, set(roles) | set(membership.roles), by=by, notify_member=not created)
+        set_roles(membership, wanted, by=by, notify_member=not created)
+        if existing_account and created:
+            notify(
+                user,
+                kind="membership.added",
+                title=f"You have been added to {school.name}",
+                url=reverse("school_dashboard", kwargs={"school": school.slug}),
+                school=school,
+            )
         if invite and not user.has_usable_password():
             transaction.on_commit(lambda: send_invitation.enqueue(user.pk, school.pk))
     return membership

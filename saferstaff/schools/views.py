@@ -66,7 +66,11 @@ def school_dashboard(request, school):
     to_do = []
     if allowed_for("staff_add", request.roles):
         # An unusable password means the invitation has not been taken up yet.
-        waiting = Membership.objects.active().filter(school=school, user__password__startswith=UNUSABLE_PASSWORD_PREFIX).count()
+        waiting = (
+            Membership.objects.active()
+            .filter(school=school, user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+            .count()
+        )
         if waiting:
             to_do.append(
                 (
@@ -160,6 +164,8 @@ def staff_roles(request, school, pk):
 @require_http_methods(["GET", "POST"])
 def staff_leave(request, school, pk):
     member = get_member(request, pk)
+    if confirm := step_up(request):
+        return confirm
     error = ""
     if request.method == "POST":
         try:
@@ -176,6 +182,8 @@ def staff_leave(request, school, pk):
 
 @require_http_methods(["GET", "POST"])
 def staff_add(request, school):
+    if confirm := step_up(request):  # adding staff grants roles: the same step-up as changing them
+        return confirm
     form = StaffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -193,15 +201,20 @@ def staff_add(request, school):
         except RoleChangeRefused as exc:
             form.add_error("roles", exc.decision.summary)
         else:
-            messages.success(
-                request, f"{member.user.display_name} added. They have been emailed an invitation."
-            )
+            # The name as typed: an existing account's own name at another school is not echoed here.
+            typed = f"{data['first_name']} {data['last_name']}"
+            if member.user.has_usable_password():
+                messages.success(request, f"{typed} added, linked to their existing saferstaff account.")
+            else:
+                messages.success(request, f"{typed} added. They have been emailed an invitation.")
             return redirect("staff_detail", school=request.school.slug, pk=member.pk)
     return render(request, "schools/staff_add.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
 def staff_import(request, school):
+    if confirm := step_up(request):
+        return confirm
     form = UploadForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -347,6 +360,8 @@ def trust_dashboard(request, trust):
 
 @require_http_methods(["GET", "POST"])
 def school_create(request, trust):
+    if confirm := step_up(request):
+        return confirm
     form = SchoolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         from saferstaff.schools.setup import create_school
