@@ -92,32 +92,24 @@ def test_the_console_script_runs_with_the_same_configuration(tmp_path):
     assert (tmp_path / "cli.sqlite3").exists()
 
 
+def load_settings(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import saferstaff.settings"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+
 def test_a_real_host_name_without_production_mode_refuses_to_start(tmp_path):
     env = {**os.environ, "ALLOWED_HOSTS": "saferstaff.school.example", "SAFERSTAFF_VAR": str(tmp_path)}
     env.pop("SAFERSTAFF_ENV", None)
-    result = subprocess.run(
-        [sys.executable, "-c", "import saferstaff.settings"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    result = load_settings(env)
     assert result.returncode != 0 and "SAFERSTAFF_ENV=production" in result.stderr
     env["SAFERSTAFF_ENV"] = "production"
-    result = subprocess.run(
-        [sys.executable, "-c", "import saferstaff.settings"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    result = load_settings(env)
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
     env["SECRET_KEY"] = "x" * 50
-    result = subprocess.run(
-        [sys.executable, "-c", "import saferstaff.settings"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    result = load_settings(env)
     assert result.returncode == 0, result.stderr

@@ -163,6 +163,18 @@ class PupilQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         return self.filter(Q(leaving_date__isnull=True) | Q(leaving_date__gt=on))
 
+    def search(self, q: str):
+        """Pupils matching every word of ``q`` (up to four) in a name, or a whole UPN."""
+        pupils = self
+        for word in q.split()[:4]:
+            pupils = pupils.filter(
+                Q(legal_forename__icontains=word)
+                | Q(legal_surname__icontains=word)
+                | Q(preferred_forename__icontains=word)
+                | Q(upn__iexact=word)
+            )
+        return pupils
+
 
 class Pupil(models.Model):
     """A pupil's record, from the school's MIS. Pupils are records, not accounts. §1.1 widens "students"

@@ -241,13 +241,7 @@ def pupil_list(request, school):
     pupils = Pupil.objects.filter(school=request.school)
     q = request.GET.get("q", "").strip()[:100]
     if q:
-        for word in q.split()[:4]:
-            pupils = pupils.filter(
-                Q(legal_forename__icontains=word)
-                | Q(legal_surname__icontains=word)
-                | Q(preferred_forename__icontains=word)
-                | Q(upn__iexact=word)
-            )
+        pupils = pupils.search(q)
     year = request.GET.get("year", "")
     if year:
         pupils = pupils.filter(year_group=year)
