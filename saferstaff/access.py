@@ -113,6 +113,10 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "roster_upload": _roles(H, SLT, DPO, TRUST_ADMIN),
     "roster_preview": _roles(H, SLT, DPO, TRUST_ADMIN),
     "school_settings": _roles(H),
+    # §2: every member of staff must read the guidance; the Headteacher and senior leaders prepare it.
+    "policy_list": EVERY_ROLE,
+    "policy_version": EVERY_ROLE,
+    "policy_import": _roles(H, SLT),
 }
 
 

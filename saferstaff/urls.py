@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from saferstaff.notifications import views as notifications
+from saferstaff.policy import views as policy
 from saferstaff.schools import views as schools
 
 school = "s/<slug:school>/"
@@ -26,6 +27,9 @@ urlpatterns = [
     path(school + "import/", schools.roster_upload, name="roster_upload"),
     path(school + "import/<int:pk>/", schools.roster_preview, name="roster_preview"),
     path(school + "settings/", schools.school_settings, name="school_settings"),
+    path(school + "policies/", policy.policy_list, name="policy_list"),
+    path(school + "policies/import/", policy.policy_import, name="policy_import"),
+    path(school + "policies/<int:pk>/v<int:number>/", policy.policy_version, name="policy_version"),
 ]
 
 handler403 = "saferstaff.errors.forbidden"

@@ -85,6 +85,14 @@ def sample_kwargs(name: str, cast, school) -> dict:
             },
         )
         kwargs["pk"] = pupil.pk
+    elif name == "policy_version":
+        from saferstaff.policy.models import Policy, PolicyVersion
+
+        policy, _ = Policy.objects.get_or_create(school=school, title="Walk policy")
+        version, _ = PolicyVersion.objects.get_or_create(
+            school=school, policy=policy, number=1, defaults={"status": "published", "text_sha256": "0" * 64}
+        )
+        kwargs.update(pk=policy.pk, number=version.number)
     elif name == "roster_preview":
         staged, _ = stage_upload(school, "roster.csv", csv_text(sample_pupils(3)).encode(), None)
         kwargs["pk"] = staged.pk
@@ -130,7 +138,7 @@ def test_school_page_sends_anonymous_visitors_to_sign_in(name, cast, client):
 
 
 @pytest.mark.parametrize(
-    "name", ["staff_detail", "staff_roles", "staff_leave", "pupil_detail", "roster_preview"]
+    "name", ["staff_detail", "staff_roles", "staff_leave", "pupil_detail", "roster_preview", "policy_version"]
 )
 def test_an_object_of_another_school_is_404_even_through_my_own_school(name, cast):
     # The head of school A asks for school B's object under school A's URL.

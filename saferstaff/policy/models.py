@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -24,3 +25,79 @@ class SchoolSettings(models.Model):
     def for_school(cls, school) -> "SchoolSettings":
         obj, _ = cls.objects.get_or_create(school=school)
         return obj
+
+
+class PolicyKind(models.TextChoices):
+    # §2: staff must understand and adhere to this guidance, the code of conduct and the Internet AUP.
+    ONLINE_SAFETY = "online_safety", "Online safety and social media guidance"
+    CODE_OF_CONDUCT = "code_of_conduct", "Code of conduct"
+    ACCEPTABLE_USE = "acceptable_use", "Internet acceptable use policy"
+    OTHER = "other", "Other policy"
+
+
+class Policy(models.Model):
+    """One of the school's policy documents; its text lives in numbered versions."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="policies")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=PolicyKind.choices, default=PolicyKind.OTHER)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "policies"
+        constraints = [models.UniqueConstraint(fields=["school", "title"], name="unique_policy_title")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PolicyVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    source_filename = models.CharField(max_length=200, blank=True)
+    text_sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["policy", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "policy", "number"], name="unique_policy_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} v{self.number}"
+
+
+class PolicySection(models.Model):
+    """A numbered section of one version. Its ``anchor`` is stable, so any page can cite and link "§5"."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField()
+    number = models.CharField(max_length=20, blank=True)
+    title = models.CharField(max_length=300)
+    level = models.PositiveSmallIntegerField(default=1)
+    anchor = models.SlugField(max_length=60)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "version", "anchor"], name="unique_section_anchor")
+        ]
+
+    def __str__(self) -> str:
+        return f"§{self.number} {self.title}" if self.number else self.title

@@ -56,3 +56,16 @@ def allowed(url_name: str, roles) -> bool:
     from saferstaff.access import allowed_for
 
     return allowed_for(url_name, roles or frozenset())
+
+
+@register.filter
+def school_text(text: str, school) -> str:
+    """A policy's text with "[name of school]" placeholders filled with the school's name."""
+    from saferstaff.policy.service import fill_placeholders
+
+    return fill_placeholders(text or "", getattr(school, "name", "") or "")
+
+
+@register.filter
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in (text or "").split("\n\n") if p.strip()]

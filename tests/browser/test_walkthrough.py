@@ -118,6 +118,26 @@ def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
     expect(banner).to_contain_text("Import applied: 3 new, 0 updated, 0 marked as leaving.")
     assert Pupil.objects.filter(school__slug=demo.school_slug, upn__in=[p.upn for p in joiners]).count() == 3
 
+    # Policies: import a policy document as a draft and read it, section by section.
+    follow(page, axe_check, menu(page, "Policies"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Policies")
+    follow(page, axe_check, page.get_by_role("link", name="Import a policy document"))
+    page.get_by_label("Title").fill("Internet Acceptable Use Policy")
+    page.get_by_label("Internet acceptable use policy").check()
+    policy = (
+        b"Section 1 - Overview\n\nThis policy applies to everyone at [name of school].\n\n"
+        b"Section 2 - Passwords\n\nNever share a password.\n"
+    )
+    page.get_by_label("The document").set_input_files(
+        files=[{"name": "aup.txt", "mimeType": "text/plain", "buffer": policy}]
+    )
+    follow(page, axe_check, page.get_by_role("button", name="Import as a draft"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Internet Acceptable Use Policy")
+    expect(page.get_by_role("heading", name="§2 Passwords")).to_be_visible()
+    expect(
+        page.get_by_text("This policy applies to everyone at Westfield Infant School (demo).")
+    ).to_be_visible()
+
 
 def test_phone_sized_dashboard_and_staff_list(new_page, sign_in, axe_check, demo):
     page = new_page("head, phone 390x844", viewport=PHONE, is_mobile=True, has_touch=True)

@@ -1,0 +1,65 @@
+"""Bringing a school's policy document into saferstaff as a draft version with numbered sections."""
+
+import hashlib
+import re
+
+from django.db import transaction
+from django.db.models import Max
+
+from saferstaff.audit.log import record
+from saferstaff.policy.documents.parse import DocumentError, parse_sections
+from saferstaff.policy.documents.readers import read_document
+from saferstaff.policy.models import Policy, PolicyKind, PolicySection, PolicyVersion
+
+__all__ = ["DocumentError", "import_policy", "fill_placeholders"]
+
+# Template documents say "[name of school]" or "(name of school)" where the school's name belongs (§1, §7).
+_PLACEHOLDER = re.compile(r"[\[(]\s*name of (?:the )?school\s*[\])]", re.IGNORECASE)
+
+
+def fill_placeholders(text: str, school_name: str) -> str:
+    return _PLACEHOLDER.sub(school_name, text)
+
+
+def import_policy(
+    school, *, title: str, filename: str, data: bytes, kind: str = PolicyKind.OTHER, by=None
+) -> tuple[PolicyVersion, list[str]]:
+    """Read and split the document (raising DocumentError before anything is saved), then store it as the
+    next draft version of the school's policy called ``title``. Returns the version and any notes."""
+    title = title.strip()
+    if not title:
+        raise DocumentError("Give the policy a title, for example 'Online Safety and Social Media Guidance'.")
+    text = read_document(filename, data)
+    parsed = parse_sections(text)
+    with transaction.atomic():
+        policy, created = Policy.objects.get_or_create(school=school, title=title, defaults={"kind": kind})
+        last = PolicyVersion.objects.filter(policy=policy).aggregate(n=Max("number"))["n"] or 0
+        version = PolicyVersion.objects.create(
+            school=school,
+            policy=policy,
+            number=last + 1,
+            source_filename=filename[:200],
+            text_sha256=hashlib.sha256(text.encode()).hexdigest(),
+            created_by=by,
+        )
+        PolicySection.objects.bulk_create(
+            PolicySection(
+                school=school,
+                version=version,
+                position=position,
+                number=section.number,
+                title=section.title[:300],
+                level=section.level,
+                anchor=section.anchor,
+                text=section.text,
+            )
+            for position, section in enumerate(parsed.sections, start=1)
+        )
+        record(
+            "policy.version_imported",
+            version,
+            school=school,
+            actor=by,
+            detail={"sections": len(parsed.sections)},
+        )
+    return version, list(parsed.notes)

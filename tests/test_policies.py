@@ -1,0 +1,121 @@
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from saferstaff.audit.models import AuditEvent
+from saferstaff.policy.models import Policy, PolicySection, PolicyVersion
+from saferstaff.policy.service import DocumentError, fill_placeholders, import_policy
+
+from .conftest import signed_in, skip_or_fail
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "online-safety-and-social-media-guidance.txt"
+
+SMALL = b"""Acceptable Use Policy
+
+Section 1 - Overview
+
+This policy applies to all staff of [name of school].
+
+Section 2 - Passwords
+
+Never share a password with anyone at (Name of School).
+"""
+
+
+def test_placeholders_take_the_schools_name():
+    text = "Staff of [name of school] and (Name of School) and [ name of the school ]."
+    assert fill_placeholders(text, "Westfield") == "Staff of Westfield and Westfield and Westfield."
+
+
+def test_import_makes_a_draft_with_numbered_sections_and_an_audit_event(cast):
+    version, _ = import_policy(
+        cast.school, title="Acceptable Use Policy", filename="aup.txt", data=SMALL, by=cast.head
+    )
+    assert version.status == PolicyVersion.Status.DRAFT and version.number == 1
+    numbers = [s.number for s in version.sections.all() if s.number]
+    assert numbers == ["1", "2"]
+    assert AuditEvent.objects.filter(action="policy.version_imported", object_id=str(version.pk)).exists()
+    again, _ = import_policy(
+        cast.school, title="Acceptable Use Policy", filename="aup.txt", data=SMALL, by=cast.head
+    )
+    assert again.number == 2 and Policy.objects.filter(school=cast.school).count() == 1
+
+
+def test_a_bad_document_saves_nothing(cast):
+    with pytest.raises(DocumentError):
+        import_policy(cast.school, title="X", filename="policy.docx", data=b"not a zip at all", by=cast.head)
+    assert not Policy.objects.exists() and not PolicySection.objects.exists()
+
+
+def test_the_head_imports_in_the_browser_and_sees_sections_with_the_schools_name(cast):
+    client = signed_in(cast.head)
+    response = client.post(
+        reverse("policy_import", kwargs={"school": cast.school.slug}),
+        {
+            "title": "Acceptable Use Policy",
+            "kind": "acceptable_use",
+            "file": SimpleUploadedFile("aup.txt", SMALL),
+        },
+    )
+    version = PolicyVersion.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/policies/{version.policy_id}/v1/")
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="section-2"' in page and "§2 Passwords" in page
+    assert f"all staff of {cast.school.name}" in page and "[name of school]" not in page
+
+
+def test_a_refused_upload_shows_the_reason_and_is_audited(cast):
+    client = signed_in(cast.head)
+    response = client.post(
+        reverse("policy_import", kwargs={"school": cast.school.slug}),
+        {
+            "title": "AUP",
+            "kind": "acceptable_use",
+            "file": SimpleUploadedFile("aup.docx", b"PK\x03\x04broken"),
+        },
+    )
+    assert response.status_code == 200 and "govuk-error-summary" in response.content.decode()
+    assert not PolicyVersion.objects.exists()
+    assert AuditEvent.objects.filter(action="policy.import_refused").exists()
+
+
+def test_drafts_are_hidden_from_staff_until_published(cast):
+    version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    url = reverse("policy_version", kwargs={"school": cast.school.slug, "pk": version.policy_id, "number": 1})
+    assert signed_in(cast.teacher).get(url).status_code == 404
+    assert (
+        "AUP"
+        not in signed_in(cast.teacher)
+        .get(reverse("policy_list", kwargs={"school": cast.school.slug}))
+        .content.decode()
+    )
+    assert signed_in(cast.slt).get(url).status_code == 200
+    PolicyVersion.objects.filter(pk=version.pk).update(status=PolicyVersion.Status.PUBLISHED)
+    assert signed_in(cast.teacher).get(url).status_code == 200
+
+
+def test_import_policy_command_prints_the_seeds_sections(cast, capsys):
+    if not SEED.exists():
+        skip_or_fail(f"the seed guidance is not at {SEED} (it comes with ../shared)")
+    call_command(
+        "import_policy", "--school", cast.school.slug, "--title", "Online Safety and Social Media", str(SEED)
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    numbers = [line.split("\t")[0] for line in lines]
+    assert numbers == ["1", "1.1", "1.2", "2", "3", "4", "5", "6", "7", "7.1", "7.2", "8", "9"]
+    assert "5\tCreating Images of Students through Video or Photography" in lines
+    assert "7.1\tAcceptable Use" in lines
+
+
+def test_import_policy_command_refuses_bad_input_with_the_reason(cast, tmp_path):
+    bad = tmp_path / "policy.doc"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
+    with pytest.raises(CommandError, match="Nothing was saved"):
+        call_command("import_policy", "--school", cast.school.slug, "--title", "X", str(bad))
+    with pytest.raises(CommandError, match="No school"):
+        call_command("import_policy", "--school", "nope", "--title", "X", str(bad))
+    assert not PolicyVersion.objects.exists()
