@@ -117,6 +117,8 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "policy_list": EVERY_ROLE,
     "policy_version": EVERY_ROLE,
     "policy_import": _roles(H, SLT),
+    "policy_publish": _roles(H, SLT),
+    "policy_changes": EVERY_ROLE,
 }
 
 

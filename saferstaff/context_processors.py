@@ -27,7 +27,11 @@ def saferstaff(request):
             "Staff",
             {"staff_list", "staff_detail", "staff_add", "staff_import", "staff_roles", "staff_leave"},
         ),
-        ("policy_list", "Policies", {"policy_list", "policy_import", "policy_version"}),
+        (
+            "policy_list",
+            "Policies",
+            {"policy_list", "policy_import", "policy_version", "policy_publish", "policy_changes"},
+        ),
         ("pupil_list", "Pupils", {"pupil_list", "pupil_detail"}),
         ("roster_upload", "Import from MIS", {"roster_upload", "roster_preview"}),
         ("school_settings", "Settings", {"school_settings"}),

@@ -30,6 +30,8 @@ urlpatterns = [
     path(school + "policies/", policy.policy_list, name="policy_list"),
     path(school + "policies/import/", policy.policy_import, name="policy_import"),
     path(school + "policies/<int:pk>/v<int:number>/", policy.policy_version, name="policy_version"),
+    path(school + "policies/<int:pk>/v<int:number>/publish/", policy.policy_publish, name="policy_publish"),
+    path(school + "policies/<int:pk>/v<int:number>/changes/", policy.policy_changes, name="policy_changes"),
 ]
 
 handler403 = "saferstaff.errors.forbidden"

@@ -119,3 +119,56 @@ def test_import_policy_command_refuses_bad_input_with_the_reason(cast, tmp_path)
     with pytest.raises(CommandError, match="No school"):
         call_command("import_policy", "--school", "nope", "--title", "X", str(bad))
     assert not PolicyVersion.objects.exists()
+
+
+SMALL_V2 = SMALL.replace(b"Never share a password", b"Never share or write down a password") + (
+    b"\nSection 3 - Devices\n\nLock your screen.\n"
+)
+
+
+def _publish(client, school, version, **data):
+    url = reverse(
+        "policy_publish", kwargs={"school": school.slug, "pk": version.policy_id, "number": version.number}
+    )
+    return client.post(url, data)
+
+
+def test_publishing_a_new_version_archives_the_old_one(cast):
+    v1, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    client = signed_in(cast.head)
+    assert _publish(client, cast.school, v1, review_date="31/08/2027").status_code == 302
+    v1.refresh_from_db()
+    assert v1.status == PolicyVersion.Status.PUBLISHED and str(v1.review_date) == "2027-08-31"
+    v2, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL_V2, by=cast.head)
+    assert _publish(client, cast.school, v2, minor_change="on").status_code == 302
+    v1.refresh_from_db()
+    v2.refresh_from_db()
+    assert (v1.status, v2.status, v2.minor_change) == ("archived", "published", True)
+    event = AuditEvent.objects.filter(action="policy.decision", object_id=str(v2.pk)).latest("seq")
+    assert event.detail == {"rule": "policy.publish", "allowed": True, "sections": ["§2"]}
+
+
+def test_a_first_version_cannot_be_a_minor_change_and_the_reason_cites_the_clause(cast):
+    v1, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    response = _publish(signed_in(cast.head), cast.school, v1, minor_change="on")
+    assert response.status_code == 200 and "(§2)" in response.content.decode()
+    v1.refresh_from_db()
+    assert v1.status == PolicyVersion.Status.DRAFT
+
+
+def test_staff_cannot_publish(cast):
+    v1, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    assert _publish(signed_in(cast.teacher), cast.school, v1).status_code == 403
+    v1.refresh_from_db()
+    assert v1.status == PolicyVersion.Status.DRAFT
+
+
+def test_what_changed_shows_added_and_changed_sections_word_by_word(cast):
+    v1, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    v2, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL_V2, by=cast.head)
+    client = signed_in(cast.head)
+    url = reverse("policy_changes", kwargs={"school": cast.school.slug, "pk": v2.policy_id, "number": 2})
+    page = client.get(url).content.decode()
+    assert '<p class="govuk-body app-diff">Never share<ins class="app-ins"> or write down</ins> a password' in page
+    assert "§3 Devices" in page and "Added" in page
+    assert "§1 Overview" not in page  # unchanged sections are not listed

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from simple_history.models import HistoricalRecords
 
 
@@ -69,6 +69,13 @@ class PolicyVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A minor change (a typo) keeps the acceptances of the version before; anything else must be accepted again.
+    minor_change = models.BooleanField(default=False)
+    review_date = models.DateField(null=True, blank=True, help_text="When the school will next review it")
     history = HistoricalRecords()
 
     class Meta:
@@ -79,6 +86,28 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy} v{self.number}"
+
+    def previous(self) -> "PolicyVersion | None":
+        return (
+            PolicyVersion.objects.filter(policy_id=self.policy_id, number__lt=self.number)
+            .order_by("-number")
+            .first()
+        )
+
+    def publish(self, *, by, minor_change: bool = False, review_date=None) -> None:
+        """Publish this draft; the version it replaces is archived. Callers ask ``rules.may_publish`` first."""
+        from django.utils import timezone
+
+        with transaction.atomic():
+            PolicyVersion.objects.filter(policy_id=self.policy_id, status=self.Status.PUBLISHED).update(
+                status=self.Status.ARCHIVED
+            )
+            self.status = self.Status.PUBLISHED
+            self.published_at = timezone.now()
+            self.published_by = by
+            self.minor_change = minor_change
+            self.review_date = review_date
+            self.save()
 
 
 class PolicySection(models.Model):

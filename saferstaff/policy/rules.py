@@ -86,3 +86,29 @@ def may_mark_as_left(actor, *, subject: Membership) -> Decision:
                 S2_RESPONSIBLE,
             )
     return allow(S2_RESPONSIBLE)
+
+
+@rule("policy.publish")
+def may_publish(actor, *, subject, minor_change: bool) -> Decision:
+    """May ``actor`` publish the draft ``subject`` (a PolicyVersion) to the school's staff?"""
+    from saferstaff.policy.models import PolicyVersion
+
+    membership = Membership.objects.active().filter(school_id=subject.school_id, user=actor).first()
+    if membership is None or not membership.has_any(Role.HEADTEACHER, Role.SENIOR_LEADER):
+        return refuse(Reason("Only the Headteacher or a senior leader publishes the school's policies", "§2"))
+    if subject.status != PolicyVersion.Status.DRAFT:
+        return refuse(
+            Reason(f"Version {subject.number} is already {subject.get_status_display().lower()}", "§2")
+        )
+    if not subject.sections.exists():
+        return refuse(Reason("The draft has no sections to share with staff", "§2"))
+    if (
+        minor_change
+        and not PolicyVersion.objects.filter(
+            policy_id=subject.policy_id, status=PolicyVersion.Status.PUBLISHED
+        ).exists()
+    ):
+        return refuse(
+            Reason("A first version cannot be a minor change: staff have nothing to have accepted yet", "§2")
+        )
+    return allow(S2_RESPONSIBLE)
