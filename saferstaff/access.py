@@ -119,6 +119,9 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "policy_import": _roles(H, SLT),
     "policy_publish": _roles(H, SLT),
     "policy_changes": EVERY_ROLE,
+    "policy_accept": EVERY_ROLE,
+    "policies_to_accept": EVERY_ROLE,
+    "policy_audience": _roles(H, SLT),
 }
 
 

@@ -30,7 +30,16 @@ def saferstaff(request):
         (
             "policy_list",
             "Policies",
-            {"policy_list", "policy_import", "policy_version", "policy_publish", "policy_changes"},
+            {
+                "policy_list",
+                "policy_import",
+                "policy_version",
+                "policy_publish",
+                "policy_changes",
+                "policy_accept",
+                "policies_to_accept",
+                "policy_audience",
+            },
         ),
         ("pupil_list", "Pupils", {"pupil_list", "pupil_detail"}),
         ("roster_upload", "Import from MIS", {"roster_upload", "roster_preview"}),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "saferstaff.schools",
     "saferstaff.policy",
     "saferstaff.notifications",
+    "saferstaff.acknowledgements",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "saferstaff.middleware.AuditContextMiddleware",
     "saferstaff.access.AccessMapMiddleware",
     "saferstaff.accounts.middleware.RequireMFAMiddleware",
+    "saferstaff.acknowledgements.middleware.CompulsoryPoliciesMiddleware",
 ]
 
 ROOT_URLCONF = "saferstaff.urls"

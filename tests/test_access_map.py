@@ -85,14 +85,16 @@ def sample_kwargs(name: str, cast, school) -> dict:
             },
         )
         kwargs["pk"] = pupil.pk
-    elif name in {"policy_version", "policy_publish", "policy_changes"}:
+    elif name in {"policy_version", "policy_publish", "policy_changes", "policy_accept", "policy_audience"}:
         from saferstaff.policy.models import Policy, PolicyVersion
 
         policy, _ = Policy.objects.get_or_create(school=school, title="Walk policy")
         version, _ = PolicyVersion.objects.get_or_create(
             school=school, policy=policy, number=1, defaults={"status": "published", "text_sha256": "0" * 64}
         )
-        kwargs.update(pk=policy.pk, number=version.number)
+        kwargs.update(pk=policy.pk) if name == "policy_audience" else kwargs.update(
+            pk=policy.pk, number=version.number
+        )
     elif name == "roster_preview":
         staged, _ = stage_upload(school, "roster.csv", csv_text(sample_pupils(3)).encode(), None)
         kwargs["pk"] = staged.pk

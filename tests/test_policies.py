@@ -169,6 +169,9 @@ def test_what_changed_shows_added_and_changed_sections_word_by_word(cast):
     client = signed_in(cast.head)
     url = reverse("policy_changes", kwargs={"school": cast.school.slug, "pk": v2.policy_id, "number": 2})
     page = client.get(url).content.decode()
-    assert '<p class="govuk-body app-diff">Never share<ins class="app-ins"> or write down</ins> a password' in page
+    assert (
+        '<p class="govuk-body app-diff">Never share<ins class="app-ins"> or write down</ins> a password'
+        in page
+    )
     assert "§3 Devices" in page and "Added" in page
     assert "§1 Overview" not in page  # unchanged sections are not listed

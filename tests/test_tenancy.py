@@ -12,7 +12,7 @@ NOT_SCHOOL_OWNED = {
     "audit.auditevent",  # one chain across schools (school_id is recorded on each row)
     "notifications.notification",  # belongs to a person, who may be at several schools
 }
-OUR_APPS = {"accounts", "audit", "schools", "policy", "notifications"}
+OUR_APPS = {"accounts", "audit", "schools", "policy", "notifications", "acknowledgements"}
 
 
 def our_models():

@@ -41,6 +41,11 @@ class Policy(models.Model):
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="policies")
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=PolicyKind.choices, default=PolicyKind.OTHER)
+    # §2: staff must read and accept it. A compulsory policy blocks the rest of saferstaff until accepted.
+    compulsory = models.BooleanField(default=True)
+    # Who must read it: empty lists mean everyone (every role, every kind of employment).
+    audience_roles = models.JSONField(default=list, blank=True)
+    audience_employment = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -51,6 +56,12 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def is_for(self, membership) -> bool:
+        """Whether the member is in this policy's audience (by any of their roles and their employment)."""
+        if self.audience_roles and not set(self.audience_roles) & set(membership.roles):
+            return False
+        return not self.audience_employment or membership.employment_type in self.audience_employment
 
 
 class PolicyVersion(models.Model):

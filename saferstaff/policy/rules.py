@@ -112,3 +112,29 @@ def may_publish(actor, *, subject, minor_change: bool) -> Decision:
             Reason("A first version cannot be a minor change: staff have nothing to have accepted yet", "§2")
         )
     return allow(S2_RESPONSIBLE)
+
+
+def _normalised(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+@rule("policy.accept")
+def may_accept(membership, *, subject, typed_name: str, understood: bool) -> Decision:
+    """May this member record that they have read and accepted ``subject`` (a PolicyVersion)?"""
+    from saferstaff.policy.models import PolicyVersion
+
+    if subject.status != PolicyVersion.Status.PUBLISHED:
+        return refuse(
+            Reason(f"Version {subject.number} is no longer the one in force: read the current version", "§2")
+        )
+    if membership is None or membership.ended_on is not None or not subject.policy.is_for(membership):
+        return refuse(Reason("This policy is not addressed to you at this school", "§2"))
+    reasons = []
+    if not understood:
+        reasons.append(Reason("Tick to confirm that you have read and understood it", "§2"))
+    expected = membership.user.get_full_name() or membership.user.email
+    if _normalised(typed_name) != _normalised(expected):
+        reasons.append(Reason(f"Type your name as saferstaff has it: {expected}", "§2"))
+    if reasons:
+        return refuse(*reasons)
+    return allow(Reason("Staff must understand and adhere to the school's guidance and policies", "§2"))

@@ -1,0 +1,32 @@
+from django.shortcuts import redirect
+
+from saferstaff.acknowledgements.status import outstanding_compulsory
+
+# What someone who still has to accept a compulsory policy may open meanwhile: the policies themselves.
+_ALLOWED_WHILE_OUTSTANDING = {
+    "policies_to_accept",
+    "policy_list",
+    "policy_version",
+    "policy_accept",
+    "policy_changes",
+}
+
+
+class CompulsoryPoliciesMiddleware:
+    """§2: staff must read and accept the school's compulsory policies before anything else at that school.
+    Runs after the access map, which has found ``request.membership`` for school pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        membership = getattr(request, "membership", None)
+        match = request.resolver_match
+        if membership is None or match is None or match.url_name in _ALLOWED_WHILE_OUTSTANDING:
+            return None
+        if request.method == "GET" and outstanding_compulsory(membership):
+            return redirect("policies_to_accept", school=request.school.slug)
+        return None

@@ -1,0 +1,137 @@
+import pytest
+from django.urls import reverse
+
+from saferstaff.acknowledgements.models import Acceptance
+from saferstaff.audit.models import AuditEvent
+from saferstaff.policy.models import PolicyVersion
+from saferstaff.policy.service import import_policy
+
+from .conftest import signed_in
+from .test_policies import SMALL, SMALL_V2
+
+
+def published(cast, data=SMALL, *, title="Internet Acceptable Use Policy", minor=False, **policy_fields):
+    version, _ = import_policy(cast.school, title=title, filename="aup.txt", data=data, by=cast.head)
+    version.publish(by=cast.head, minor_change=minor)
+    if policy_fields:
+        type(version.policy).objects.filter(pk=version.policy_id).update(**policy_fields)
+        version.refresh_from_db()
+    return version
+
+
+def accept_url(cast, version):
+    return reverse(
+        "policy_accept",
+        kwargs={"school": cast.school.slug, "pk": version.policy_id, "number": version.number},
+    )
+
+
+def dashboard(cast):
+    return reverse("school_dashboard", kwargs={"school": cast.school.slug})
+
+
+def test_a_compulsory_policy_stops_staff_until_they_accept_it(cast):
+    version = published(cast)
+    client = signed_in(cast.teacher)
+    response = client.get(dashboard(cast))
+    assert response.status_code == 302 and response["Location"].endswith("/policies/to-accept/")
+    page = client.get(response["Location"]).content.decode()
+    assert "Internet Acceptable Use Policy" in page and "To read and accept" in page
+    response = client.post(
+        accept_url(cast, version),
+        {"understood": "on", "typed_name": "  tom   TEACHER "},
+        REMOTE_ADDR="10.1.2.3",
+    )
+    assert response.status_code == 302 and response["Location"] == dashboard(cast)
+    acceptance = Acceptance.objects.get(user=cast.teacher)
+    assert (acceptance.version_id, acceptance.text_sha256, acceptance.ip_address) == (
+        version.pk,
+        version.text_sha256,
+        "10.1.2.3",
+    )
+    assert client.get(dashboard(cast)).status_code == 200
+    event = AuditEvent.objects.get(action="policy.accepted")
+    assert event.actor_id == cast.teacher.pk and "Tom" not in str(event.detail)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"typed_name": "Tom Teacher"}, "Tick to confirm"),
+        (
+            {"understood": "on", "typed_name": "Helen Head"},
+            "Type your name as saferstaff has it: Tom Teacher",
+        ),
+    ],
+)
+def test_an_acceptance_needs_the_tick_and_the_persons_own_name(cast, data, message):
+    version = published(cast)
+    response = signed_in(cast.teacher).post(accept_url(cast, version), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page and "(§2)" in page and "govuk-error-summary" in page
+    assert not Acceptance.objects.exists()
+
+
+def test_a_new_version_must_be_accepted_again_unless_it_is_a_minor_change(cast):
+    v1 = published(cast)
+    client = signed_in(cast.teacher)
+    client.post(accept_url(cast, v1), {"understood": "on", "typed_name": "Tom Teacher"})
+    published(cast, SMALL_V2, minor=True)
+    assert client.get(dashboard(cast)).status_code == 200  # a typo fix keeps the acceptance
+    v3 = published(cast, SMALL_V2 + b"\nSection 4 - Email\n\nUse school email only.\n")
+    assert client.get(dashboard(cast)).status_code == 302  # a real change must be read again
+    client.post(accept_url(cast, v3), {"understood": "on", "typed_name": "Tom Teacher"})
+    assert client.get(dashboard(cast)).status_code == 200
+    assert (
+        Acceptance.objects.filter(user=cast.teacher).count() == 2
+    )  # one row per acceptance, none overwritten
+
+
+def test_an_acceptance_for_an_archived_version_is_refused_and_audited(cast):
+    v1 = published(cast)
+    published(cast, SMALL_V2)
+    v1.refresh_from_db()
+    assert v1.status == PolicyVersion.Status.ARCHIVED
+    response = signed_in(cast.teacher).post(
+        accept_url(cast, v1), {"understood": "on", "typed_name": "Tom Teacher"}
+    )
+    assert response.status_code == 200 and "no longer the one in force" in response.content.decode()
+    assert not Acceptance.objects.exists()
+    refused = AuditEvent.objects.filter(action="policy.decision", object_id=str(v1.pk)).latest("seq")
+    assert refused.detail["allowed"] is False and refused.detail["rule"] == "policy.accept"
+
+
+def test_a_policy_for_volunteers_does_not_stop_employees(cast):
+    published(cast, audience_employment=["volunteer"])
+    assert signed_in(cast.teacher).get(dashboard(cast)).status_code == 200
+    assert signed_in(cast.volunteer).get(dashboard(cast)).status_code == 302
+
+
+def test_an_optional_policy_does_not_block(cast):
+    published(cast, compulsory=False)
+    assert signed_in(cast.teacher).get(dashboard(cast)).status_code == 200
+
+
+def test_the_head_sets_who_must_read_a_policy(cast):
+    version = published(cast)
+    url = reverse("policy_audience", kwargs={"school": cast.school.slug, "pk": version.policy_id})
+    client = signed_in(cast.head)
+    client.post(accept_url(cast, version), {"understood": "on", "typed_name": "Helen Head"})
+    response = client.post(
+        url, {"compulsory": "on", "audience_roles": ["governor"], "audience_employment": []}
+    )
+    assert response.status_code == 302
+    version.policy.refresh_from_db()
+    assert version.policy.audience_roles == ["governor"]
+    assert signed_in(cast.teacher).get(dashboard(cast)).status_code == 200
+    assert signed_in(cast.governor).get(dashboard(cast)).status_code == 302
+
+
+def test_acceptances_are_never_changed(cast):
+    version = published(cast)
+    signed_in(cast.teacher).post(accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher"})
+    acceptance = Acceptance.objects.get()
+    acceptance.typed_name = "Someone else"
+    with pytest.raises(ValueError):
+        acceptance.save()
