@@ -32,6 +32,12 @@ urlpatterns = [
     path(school + "policies/to-accept/", policy.policies_to_accept, name="policies_to_accept"),
     path(school + "policies/<int:pk>/audience/", policy.policy_audience, name="policy_audience"),
     path(school + "policies/<int:pk>/v<int:number>/accept/", policy.policy_accept, name="policy_accept"),
+    path(school + "policies/<int:pk>/v<int:number>/decline/", policy.policy_decline, name="policy_decline"),
+    path(
+        school + "policies/<int:pk>/v<int:number>/accept-for/",
+        policy.policy_accept_for,
+        name="policy_accept_for",
+    ),
     path(school + "policies/<int:pk>/v<int:number>/", policy.policy_version, name="policy_version"),
     path(school + "policies/<int:pk>/v<int:number>/publish/", policy.policy_publish, name="policy_publish"),
     path(school + "policies/<int:pk>/v<int:number>/changes/", policy.policy_changes, name="policy_changes"),

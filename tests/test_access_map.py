@@ -85,7 +85,15 @@ def sample_kwargs(name: str, cast, school) -> dict:
             },
         )
         kwargs["pk"] = pupil.pk
-    elif name in {"policy_version", "policy_publish", "policy_changes", "policy_accept", "policy_audience"}:
+    elif name in {
+        "policy_version",
+        "policy_publish",
+        "policy_changes",
+        "policy_accept",
+        "policy_audience",
+        "policy_decline",
+        "policy_accept_for",
+    }:
         from saferstaff.policy.models import Policy, PolicyVersion
 
         policy, _ = Policy.objects.get_or_create(school=school, title="Walk policy")

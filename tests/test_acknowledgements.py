@@ -135,3 +135,94 @@ def test_acceptances_are_never_changed(cast):
     acceptance.typed_name = "Someone else"
     with pytest.raises(ValueError):
         acceptance.save()
+
+
+def test_an_optional_policy_can_be_declined_with_a_reason_and_a_compulsory_one_cannot(cast):
+    optional = published(cast, compulsory=False)
+    client = signed_in(cast.teacher)
+    decline = reverse(
+        "policy_decline", kwargs={"school": cast.school.slug, "pk": optional.policy_id, "number": 1}
+    )
+    response = client.post(decline, {"reason": ""})
+    assert response.status_code == 200 and "Say why you are declining it" in response.content.decode()
+    response = client.post(decline, {"reason": "I do not use the school's Wi-Fi on my own devices."})
+    assert response.status_code == 302
+    row = Acceptance.objects.get(user=cast.teacher)
+    assert row.outcome == Acceptance.Outcome.DECLINED and "Wi-Fi" in row.decline_reason
+    page = client.get(reverse("policies_to_accept", kwargs={"school": cast.school.slug})).content.decode()
+    assert "Declined" in page
+    compulsory = published(cast, title="Online Safety Guidance")
+    url = reverse(
+        "policy_decline", kwargs={"school": cast.school.slug, "pk": compulsory.policy_id, "number": 1}
+    )
+    response = client.post(url, {"reason": "No."})
+    assert "This policy is compulsory" in response.content.decode()
+    assert Acceptance.objects.filter(user=cast.teacher).count() == 1
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _accept_for(client, cast, version, **data):
+    url = reverse(
+        "policy_accept_for", kwargs={"school": cast.school.slug, "pk": version.policy_id, "number": 1}
+    )
+    return client.post(url, data)
+
+
+def test_the_head_records_a_volunteers_paper_acceptance_with_a_note_and_the_scan(cast, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    version = published(cast, audience_employment=["volunteer"])
+    head = signed_in(cast.head)
+    volunteer = cast.member(cast.volunteer)
+    response = _accept_for(
+        head,
+        cast,
+        version,
+        member=volunteer.pk,
+        note="Signed the paper copy at the volunteers' induction",
+        evidence=SimpleUploadedFile("Val signed form.pdf", PDF),
+    )
+    assert response.status_code == 302
+    row = Acceptance.objects.get(user=cast.volunteer)
+    assert row.on_behalf_by == cast.head and "induction" in row.note
+    assert row.evidence.name.endswith(".pdf") and "Val" not in row.evidence.name
+    assert row.evidence.read() == PDF
+    assert signed_in(cast.volunteer).get(dashboard(cast)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"note": "", "evidence": ("f.pdf", PDF)}, "Add a note"),
+        ({"note": "Paper form"}, "Attach the scanned, signed form"),
+        (
+            {"note": "Paper form", "evidence": ("f.pdf", b"MZ\x90\x00 not a scan")},
+            "must be a PDF, JPEG or PNG",
+        ),
+    ],
+)
+def test_an_on_behalf_acceptance_needs_a_note_and_a_real_scan(cast, settings, tmp_path, data, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    version = published(cast, audience_employment=["volunteer"])
+    if "evidence" in data:
+        data = {**data, "evidence": SimpleUploadedFile(*data["evidence"])}
+    response = _accept_for(signed_in(cast.head), cast, version, member=cast.member(cast.volunteer).pk, **data)
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not Acceptance.objects.exists()
+
+
+def test_only_the_head_records_acceptances_for_others_and_only_for_this_schools_staff(cast):
+    version = published(cast)
+    assert (
+        _accept_for(signed_in(cast.slt), cast, version, member=cast.member(cast.teacher).pk).status_code
+        == 403
+    )
+    other = cast.member(cast.other_teacher, cast.other_school)
+    response = _accept_for(signed_in(cast.head), cast, version, member=other.pk, note="x")
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not Acceptance.objects.exists()

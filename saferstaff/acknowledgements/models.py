@@ -7,7 +7,19 @@ from django.db import models
 from django.utils import timezone
 
 
+def evidence_path(instance, filename: str) -> str:
+    # Never the uploaded name (it may hold a person's name): the school and a random part only.
+    import uuid
+
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"schools/{instance.school_id}/acceptances/{uuid.uuid4().hex}.{ext}"
+
+
 class Acceptance(models.Model):
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"  # only for optional policies, with a reason
+
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     version = models.ForeignKey("policy.PolicyVersion", on_delete=models.PROTECT, related_name="acceptances")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="acceptances")
@@ -16,6 +28,14 @@ class Acceptance(models.Model):
     # The version's text as it was read: a later edit of the stored text could not pass for it.
     text_sha256 = models.CharField(max_length=64)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.ACCEPTED)
+    decline_reason = models.TextField(blank=True)
+    # Recorded by the Headteacher for someone else (e.g. a volunteer's signed paper form).
+    on_behalf_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    evidence = models.FileField(upload_to=evidence_path, blank=True)
 
     class Meta:
         ordering = ["-accepted_at"]

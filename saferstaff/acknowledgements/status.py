@@ -1,5 +1,5 @@
 """Who still has to accept what. A member has accepted a policy when they accepted its published version,
-or an earlier version with only minor changes (typos) since."""
+or an earlier version with only minor changes (typos) since. An optional policy can be declined instead."""
 
 from django.db import transaction
 
@@ -7,30 +7,32 @@ from saferstaff.acknowledgements.models import Acceptance
 from saferstaff.audit.log import record
 from saferstaff.policy.models import Policy, PolicyVersion
 
+ACCEPTED, DECLINED, TO_ACCEPT = "accepted", "declined", "to_accept"
 
-def _chain_ok(versions_desc: list[PolicyVersion], accepted_ids: set[int]) -> bool:
-    """``versions_desc``: the policy's versions from the published one downwards."""
+
+def _state(versions_desc: list[PolicyVersion], outcomes: dict[int, str]) -> str:
+    """``versions_desc``: the policy's versions from the published one downwards; ``outcomes``: the member's
+    latest outcome per version id."""
     for version in versions_desc:
-        if version.pk in accepted_ids:
-            return True
+        if version.pk in outcomes:
+            return outcomes[version.pk]
         if not version.minor_change:
-            return False  # a real change since: it must be accepted again
-    return False
+            return TO_ACCEPT  # a real change since: it must be read again
+    return TO_ACCEPT
 
 
-def policies_for(membership) -> list[tuple[Policy, PolicyVersion, bool]]:
-    """(policy, its published version, accepted?) for every published policy in the member's audience."""
+def policies_for(membership) -> list[tuple[Policy, PolicyVersion, str]]:
+    """(policy, its published version, state) for every published policy in the member's audience."""
     versions = list(
         PolicyVersion.objects.filter(school_id=membership.school_id)
         .exclude(status=PolicyVersion.Status.DRAFT)
         .select_related("policy")
         .order_by("policy_id", "-number")
     )
-    accepted = set(
-        Acceptance.objects.filter(school_id=membership.school_id, user_id=membership.user_id).values_list(
-            "version_id", flat=True
-        )
-    )
+    outcomes: dict[int, str] = {}
+    rows = Acceptance.objects.filter(school_id=membership.school_id, user_id=membership.user_id)
+    for version_id, outcome in rows.order_by("accepted_at", "pk").values_list("version_id", "outcome"):
+        outcomes[version_id] = outcome  # the latest one wins
     by_policy: dict[int, list[PolicyVersion]] = {}
     for version in versions:
         by_policy.setdefault(version.policy_id, []).append(version)
@@ -40,28 +42,54 @@ def policies_for(membership) -> list[tuple[Policy, PolicyVersion, bool]]:
         if not published or not published[0].policy.is_for(membership):
             continue
         current = published[0]
-        from_current = [v for v in chain if v.number <= current.number]
-        result.append((current.policy, current, _chain_ok(from_current, accepted)))
+        state = _state([v for v in chain if v.number <= current.number], outcomes)
+        if state == DECLINED and current.policy.compulsory:
+            state = TO_ACCEPT  # made compulsory since it was declined
+        result.append((current.policy, current, state))
     return sorted(result, key=lambda item: item[0].title)
 
 
 def outstanding_compulsory(membership) -> list[PolicyVersion]:
-    return [version for policy, version, ok in policies_for(membership) if policy.compulsory and not ok]
+    return [
+        version
+        for policy, version, state in policies_for(membership)
+        if policy.compulsory and state == TO_ACCEPT
+    ]
 
 
-def has_accepted(membership, version: PolicyVersion) -> bool:
-    return any(v.pk == version.pk and ok for _, v, ok in policies_for(membership))
+def state_of(membership, version: PolicyVersion) -> str | None:
+    return next((state for _, v, state in policies_for(membership) if v.pk == version.pk), None)
 
 
-def accept(membership, version: PolicyVersion, *, typed_name: str, ip_address: str | None) -> Acceptance:
+def accept(
+    membership,
+    version: PolicyVersion,
+    *,
+    typed_name: str,
+    ip_address: str | None,
+    outcome: str = Acceptance.Outcome.ACCEPTED,
+    decline_reason: str = "",
+    on_behalf_by=None,
+    note: str = "",
+    evidence=None,
+) -> Acceptance:
     with transaction.atomic():
-        acceptance = Acceptance.objects.create(
+        acceptance = Acceptance(
             school_id=membership.school_id,
             version=version,
             user_id=membership.user_id,
             typed_name=typed_name.strip()[:200],
             text_sha256=version.text_sha256,
             ip_address=ip_address,
+            outcome=outcome,
+            decline_reason=decline_reason.strip(),
+            on_behalf_by=on_behalf_by,
+            note=note.strip(),
         )
-        record("policy.accepted", version, school=membership.school_id, detail={"acceptance": acceptance.pk})
+        if evidence is not None:
+            acceptance.evidence.save(evidence.name, evidence, save=False)
+        acceptance.save()
+        action = "policy.declined" if outcome == Acceptance.Outcome.DECLINED else "policy.accepted"
+        detail = {"acceptance": acceptance.pk, "on_behalf": on_behalf_by is not None}
+        record(action, version, school=membership.school_id, detail=detail)
     return acceptance

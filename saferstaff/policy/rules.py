@@ -118,17 +118,23 @@ def _normalised(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-@rule("policy.accept")
-def may_accept(membership, *, subject, typed_name: str, understood: bool) -> Decision:
-    """May this member record that they have read and accepted ``subject`` (a PolicyVersion)?"""
+def _in_force_for(membership, subject) -> list[Reason]:
     from saferstaff.policy.models import PolicyVersion
 
     if subject.status != PolicyVersion.Status.PUBLISHED:
-        return refuse(
+        return [
             Reason(f"Version {subject.number} is no longer the one in force: read the current version", "§2")
-        )
+        ]
     if membership is None or membership.ended_on is not None or not subject.policy.is_for(membership):
-        return refuse(Reason("This policy is not addressed to you at this school", "§2"))
+        return [Reason("This policy is not addressed to this person at this school", "§2")]
+    return []
+
+
+@rule("policy.accept")
+def may_accept(membership, *, subject, typed_name: str, understood: bool) -> Decision:
+    """May this member record that they have read and accepted ``subject`` (a PolicyVersion)?"""
+    if problems := _in_force_for(membership, subject):
+        return refuse(*problems)
     reasons = []
     if not understood:
         reasons.append(Reason("Tick to confirm that you have read and understood it", "§2"))
@@ -138,3 +144,34 @@ def may_accept(membership, *, subject, typed_name: str, understood: bool) -> Dec
     if reasons:
         return refuse(*reasons)
     return allow(Reason("Staff must understand and adhere to the school's guidance and policies", "§2"))
+
+
+@rule("policy.decline")
+def may_decline(membership, *, subject, reason: str) -> Decision:
+    """An optional policy may be declined, with a reason; a compulsory one may not."""
+    if problems := _in_force_for(membership, subject):
+        return refuse(*problems)
+    if subject.policy.compulsory:
+        return refuse(Reason("This policy is compulsory: every member of staff must follow it", "§2"))
+    if not reason.strip():
+        return refuse(Reason("Say why you are declining it, so the school can follow it up", "§2"))
+    return allow(Reason("Optional policies can be declined with a reason", "§2"))
+
+
+@rule("policy.accept_on_behalf")
+def may_accept_on_behalf(actor, *, subject, member, note: str, has_evidence: bool) -> Decision:
+    """The Headteacher may record someone's acceptance from a signed paper form (e.g. a volunteer without
+    email): with a note and the scanned form, so the record can be checked."""
+    actor_membership = Membership.objects.active().filter(school_id=subject.school_id, user=actor).first()
+    if actor_membership is None or not actor_membership.has_any(Role.HEADTEACHER):
+        return refuse(Reason("Only the Headteacher records an acceptance on someone's behalf", "§2"))
+    if problems := _in_force_for(member, subject):
+        return refuse(*problems)
+    reasons = []
+    if not note.strip():
+        reasons.append(
+            Reason("Add a note saying how the person accepted it (e.g. a signed paper form)", "§2")
+        )
+    if not has_evidence:
+        reasons.append(Reason("Attach the scanned, signed form", "§2"))
+    return refuse(*reasons) if reasons else allow(S2_RESPONSIBLE)

@@ -4,14 +4,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from saferstaff.access import allowed_for
-from saferstaff.acknowledgements.status import accept, has_accepted, outstanding_compulsory, policies_for
+from saferstaff.acknowledgements.models import Acceptance
+from saferstaff.acknowledgements.status import (
+    ACCEPTED,
+    DECLINED,
+    TO_ACCEPT,
+    accept,
+    outstanding_compulsory,
+    policies_for,
+    state_of,
+)
 from saferstaff.audit.log import record
 from saferstaff.policy.access import can_see_drafts, get_policy_version
 from saferstaff.policy.diff import compare
 from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion
-from saferstaff.policy.rules import may_accept, may_publish
+from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline, may_publish
 from saferstaff.policy.service import DocumentError, import_policy
-from saferstaff.schools.models import EmploymentType, Role
+from saferstaff.schools.models import EmploymentType, Membership, Role
 
 MAX_POLICY_BYTES = 10 * 1024 * 1024
 
@@ -103,6 +112,51 @@ class AcceptForm(forms.Form):
     )
 
 
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea, max_length=2000, label="Why are you declining it?", required=False
+    )
+
+
+class AcceptOnBehalfForm(forms.Form):
+    member = forms.ModelChoiceField(queryset=Membership.objects.none(), label="Who accepted it")
+    note = forms.CharField(
+        widget=forms.Textarea,
+        max_length=2000,
+        required=False,
+        label="How they accepted it",
+        help_text="For example: signed the paper copy at the volunteers' induction on 3 March",
+    )
+    evidence = forms.FileField(
+        required=False, label="The scanned, signed form", help_text="PDF, JPEG or PNG, up to 10 MB"
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = lambda m: (
+            f"{m.user.display_name} ({m.get_employment_type_display()})"
+        )
+
+    def clean_evidence(self):
+        upload = self.cleaned_data.get("evidence")
+        if upload is None:
+            return None
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(
+                "The scan is larger than 10 MB: scan it at a lower resolution and try again"
+            )
+        head = upload.read(8)
+        upload.seek(0)
+        if not (
+            head.startswith(b"%PDF")
+            or head.startswith(b"\xff\xd8\xff")
+            or head.startswith(b"\x89PNG\r\n\x1a\n")
+        ):
+            raise forms.ValidationError("The scan must be a PDF, JPEG or PNG file")
+        return upload
+
+
 class AudienceForm(forms.ModelForm):
     audience_roles = forms.MultipleChoiceField(
         choices=Role.choices,
@@ -125,24 +179,19 @@ class AudienceForm(forms.ModelForm):
         labels = {"compulsory": "Staff must accept it before they can use the rest of saferstaff"}
 
 
-def _version_page(request, version, publish_form=None, accept_form=None, status=200):
+def _version_page(request, version, publish_form=None, accept_form=None, decline_form=None, status=200):
     others = Policy.objects.get(pk=version.policy_id).versions.order_by("-number")
     if not can_see_drafts(request):
         others = others.exclude(status=PolicyVersion.Status.DRAFT)
     if publish_form is None and version.status == PolicyVersion.Status.DRAFT:
         if allowed_for("policy_publish", request.roles):
             publish_form = PublishForm()
-    accepted = needs_acceptance = False
-    membership = request.membership
-    if (
-        membership is not None
-        and version.status == PolicyVersion.Status.PUBLISHED
-        and version.policy.is_for(membership)
-    ):
-        accepted = has_accepted(membership, version)
-        needs_acceptance = not accepted
+    state = state_of(request.membership, version) if request.membership is not None else None
+    needs_acceptance = state == TO_ACCEPT
     if needs_acceptance and accept_form is None:
         accept_form = AcceptForm()
+    if needs_acceptance and not version.policy.compulsory and decline_form is None:
+        decline_form = DeclineForm()
     context = {
         "version": version,
         "sections": list(version.sections.all()),
@@ -150,55 +199,13 @@ def _version_page(request, version, publish_form=None, accept_form=None, status=
         "publish_form": publish_form,
         "accept_form": accept_form,  # its errors are summarised even when the form itself is not shown
         "show_accept_form": needs_acceptance,
-        "accepted": accepted,
+        "decline_form": decline_form,
+        "accepted": state == ACCEPTED,
+        "declined": state == DECLINED,
+        "can_accept_for_others": version.status == PolicyVersion.Status.PUBLISHED
+        and allowed_for("policy_accept_for", request.roles),
     }
     return render(request, "policy/version.html", context, status=status)
-
-
-@require_POST
-def policy_accept(request, school, pk, number):
-    version = get_policy_version(request, pk, number)
-    form = AcceptForm(request.POST)
-    form.is_valid()
-    decision = may_accept(
-        request.membership,
-        subject=version,
-        typed_name=form.cleaned_data.get("typed_name", ""),
-        understood=form.cleaned_data.get("understood", False),
-    )
-    if not decision:
-        for reason in decision.reasons:
-            field = "understood" if "Tick" in reason.text else "typed_name" if "name" in reason.text else None
-            form.add_error(field, str(reason))
-        return _version_page(request, version, accept_form=form)
-    accept(
-        request.membership,
-        version,
-        typed_name=form.cleaned_data["typed_name"],
-        ip_address=request.META.get("REMOTE_ADDR"),
-    )
-    messages.success(request, f"Thank you. You accepted {version.policy.title} (version {version.number}).")
-    if outstanding_compulsory(request.membership):
-        return redirect("policies_to_accept", school=request.school.slug)
-    return redirect("school_dashboard", school=request.school.slug)
-
-
-@require_safe
-def policies_to_accept(request, school):
-    items = policies_for(request.membership) if request.membership else []
-    return render(request, "policy/to_accept.html", {"items": items})
-
-
-@require_http_methods(["GET", "POST"])
-def policy_audience(request, school, pk):
-    policy = get_object_or_404(Policy, school=request.school, pk=pk)
-    form = AudienceForm(request.POST or None, instance=policy)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        record("policy.audience_changed", policy, detail={"fields": form.changed_data})
-        messages.success(request, "Saved who must read it.")
-        return redirect("policy_list", school=request.school.slug)
-    return render(request, "policy/audience.html", {"policy": policy, "form": form})
 
 
 @require_safe
@@ -233,3 +240,108 @@ def policy_changes(request, school, pk, number):
     return render(
         request, "policy/changes.html", {"version": version, "previous": previous, "changes": changes}
     )
+
+
+@require_POST
+def policy_accept(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    form = AcceptForm(request.POST)
+    form.is_valid()
+    decision = may_accept(
+        request.membership,
+        subject=version,
+        typed_name=form.cleaned_data.get("typed_name", ""),
+        understood=form.cleaned_data.get("understood", False),
+    )
+    if not decision:
+        for reason in decision.reasons:
+            field = "understood" if "Tick" in reason.text else "typed_name" if "name" in reason.text else None
+            form.add_error(field, str(reason))
+        return _version_page(request, version, accept_form=form)
+    accept(
+        request.membership,
+        version,
+        typed_name=form.cleaned_data["typed_name"],
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    messages.success(request, f"Thank you. You accepted {version.policy.title} (version {version.number}).")
+    if outstanding_compulsory(request.membership):
+        return redirect("policies_to_accept", school=request.school.slug)
+    return redirect("school_dashboard", school=request.school.slug)
+
+
+@require_POST
+def policy_decline(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    form = DeclineForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
+    decision = may_decline(request.membership, subject=version, reason=reason)
+    if not decision:
+        form.add_error("reason" if "Say why" in decision.summary else None, decision.summary)
+        return _version_page(request, version, decline_form=form)
+    accept(
+        request.membership,
+        version,
+        typed_name=request.user.get_full_name(),
+        ip_address=request.META.get("REMOTE_ADDR"),
+        outcome=Acceptance.Outcome.DECLINED,
+        decline_reason=reason,
+    )
+    messages.success(request, f"You declined {version.policy.title}. The school can see your reason.")
+    return redirect("policies_to_accept", school=request.school.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def policy_accept_for(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    active = Membership.objects.active().filter(school=request.school).prefetch_related("role_grants")
+    in_audience = [m.pk for m in active if version.policy.is_for(m)]
+    members = Membership.objects.filter(pk__in=in_audience).select_related("user").order_by("user__last_name")
+    form = AcceptOnBehalfForm(request.POST or None, request.FILES or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        member = form.cleaned_data["member"]
+        decision = may_accept_on_behalf(
+            request.user,
+            subject=version,
+            member=member,
+            note=form.cleaned_data["note"],
+            has_evidence=form.cleaned_data["evidence"] is not None,
+        )
+        if not decision:
+            for reason in decision.reasons:
+                field = "note" if "note" in reason.text else "evidence" if "scanned" in reason.text else None
+                form.add_error(field, str(reason))
+        else:
+            accept(
+                member,
+                version,
+                typed_name=member.user.get_full_name(),
+                ip_address=None,
+                on_behalf_by=request.user,
+                note=form.cleaned_data["note"],
+                evidence=form.cleaned_data["evidence"],
+            )
+            messages.success(
+                request, f"Recorded that {member.user.display_name} accepted version {version.number}."
+            )
+            return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+    return render(request, "policy/accept_for.html", {"version": version, "form": form})
+
+
+@require_safe
+def policies_to_accept(request, school):
+    items = policies_for(request.membership) if request.membership else []
+    return render(request, "policy/to_accept.html", {"items": items})
+
+
+@require_http_methods(["GET", "POST"])
+def policy_audience(request, school, pk):
+    policy = get_object_or_404(Policy, school=request.school, pk=pk)
+    form = AudienceForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        record("policy.audience_changed", policy, detail={"fields": form.changed_data})
+        messages.success(request, "Saved who must read it.")
+        return redirect("policy_list", school=request.school.slug)
+    return render(request, "policy/audience.html", {"policy": policy, "form": form})
