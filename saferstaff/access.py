@@ -124,6 +124,9 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "policy_accept_for": _roles(H),
     "policies_to_accept": EVERY_ROLE,
     "policy_audience": _roles(H, SLT),
+    # §2: governors oversee that the guidance is shared and adhered to.
+    "policy_dashboard": _roles(H, SLT, GOV),
+    "policy_dashboard_csv": _roles(H, SLT, GOV),
 }
 
 

@@ -226,3 +226,48 @@ def test_only_the_head_records_acceptances_for_others_and_only_for_this_schools_
     response = _accept_for(signed_in(cast.head), cast, version, member=other.pk, note="x")
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert not Acceptance.objects.exists()
+
+
+def test_the_governors_see_who_has_accepted_by_role_and_employment(cast):
+    version = published(cast)
+    for user in (cast.teacher, cast.volunteer):
+        name = user.get_full_name()
+        signed_in(user).post(accept_url(cast, version), {"understood": "on", "typed_name": name})
+    page = signed_in(cast.governor).get(reverse("policy_dashboard", kwargs={"school": cast.school.slug}))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<strong>2 of 8</strong> accepted" in html
+    assert 'Volunteer</th><td class="govuk-table__cell govuk-table__cell--numeric">1 of 2' in html
+    assert "Helen Head" in html.split("Not yet accepted")[1]  # the chase list
+
+
+def test_the_dashboard_needs_the_same_number_of_queries_for_many_staff(cast, django_assert_max_num_queries):
+    from saferstaff.acknowledgements.status import school_overview
+
+    from .conftest import make_person
+
+    published(cast)
+    published(cast, title="Code of Conduct")
+    with django_assert_max_num_queries(6):
+        few = school_overview(cast.school)
+    for n in range(40):
+        make_person(f"extra.person{n}@school.example", cast.school, {"staff"})
+    with django_assert_max_num_queries(6):
+        many = school_overview(cast.school)
+    assert few[0]["audience"] == 8 and many[0]["audience"] == 48
+
+
+def test_the_csv_export_asks_for_the_password_and_is_safe_in_a_spreadsheet(cast):
+    from saferstaff.accounts.models import User
+
+    User.objects.filter(pk=cast.teacher.pk).update(first_name='=HYPERLINK("http://evil.example")')
+    published(cast)
+    url = reverse("policy_dashboard_csv", kwargs={"school": cast.school.slug})
+    response = signed_in(cast.governor).get(url)
+    assert response.status_code == 302 and "/accounts/reauthenticate/" in response["Location"]
+    response = signed_in(cast.governor, confirmed=True).get(url)
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/csv")
+    assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
+    assert "Not yet accepted" in body
+    assert signed_in(cast.teacher).get(url).status_code == 403

@@ -9,6 +9,8 @@ _ALLOWED_WHILE_OUTSTANDING = {
     "policy_version",
     "policy_accept",
     "policy_changes",
+    "policy_dashboard",  # a governor can see the picture before accepting everything themselves
+    "policy_dashboard_csv",
 }
 
 

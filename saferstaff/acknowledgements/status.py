@@ -93,3 +93,72 @@ def accept(
         detail = {"acceptance": acceptance.pk, "on_behalf": on_behalf_by is not None}
         record(action, version, school=membership.school_id, detail=detail)
     return acceptance
+
+
+def school_overview(school) -> list[dict]:
+    """For the governors (§2: governors and the Headteacher ensure the guidance is shared and adhered to):
+    every published policy with who in its audience has accepted it, by role and by kind of employment, and
+    who has not. A fixed number of queries, however many staff and versions."""
+    from saferstaff.schools.models import Membership
+
+    members = list(
+        Membership.objects.active()
+        .filter(school=school)
+        .select_related("user")
+        .prefetch_related("role_grants")
+    )
+    versions = list(
+        PolicyVersion.objects.filter(school=school)
+        .exclude(status=PolicyVersion.Status.DRAFT)
+        .select_related("policy")
+        .order_by("policy_id", "-number")
+    )
+    outcomes: dict[tuple[int, int], str] = {}
+    rows = Acceptance.objects.filter(school=school).order_by("accepted_at", "pk")
+    for user_id, version_id, outcome in rows.values_list("user_id", "version_id", "outcome"):
+        outcomes[(user_id, version_id)] = outcome
+    by_policy: dict[int, list[PolicyVersion]] = {}
+    for version in versions:
+        by_policy.setdefault(version.policy_id, []).append(version)
+    overview = []
+    for chain in by_policy.values():
+        published = [v for v in chain if v.status == PolicyVersion.Status.PUBLISHED]
+        if not published:
+            continue
+        current, policy = published[0], published[0].policy
+        relevant = [v for v in chain if v.number <= current.number]
+        audience = [m for m in members if policy.is_for(m)]
+        states = {}
+        for m in audience:
+            mine = {v.pk: outcomes[(m.user_id, v.pk)] for v in relevant if (m.user_id, v.pk) in outcomes}
+            state = _state(relevant, mine)
+            states[m.pk] = TO_ACCEPT if state == DECLINED and policy.compulsory else state
+        overview.append(
+            {
+                "policy": policy,
+                "version": current,
+                "audience": len(audience),
+                "accepted": sum(1 for s in states.values() if s == ACCEPTED),
+                "declined": sum(1 for s in states.values() if s == DECLINED),
+                "by_role": _breakdown(audience, states, lambda m: m.role_labels() or ["No role"]),
+                "by_employment": _breakdown(audience, states, lambda m: [m.get_employment_type_display()]),
+                "members": sorted(
+                    ((m, states[m.pk]) for m in audience), key=lambda pair: pair[0].user.last_name.lower()
+                ),
+                "waiting": sorted(
+                    (m for m in audience if states[m.pk] == TO_ACCEPT), key=lambda m: m.user.last_name.lower()
+                ),
+            }
+        )
+    return sorted(overview, key=lambda item: item["policy"].title)
+
+
+def _breakdown(audience, states, keys_of) -> list[tuple[str, int, int]]:
+    """(group, accepted, total) for each group a member belongs to."""
+    totals: dict[str, list[int]] = {}
+    for m in audience:
+        for key in keys_of(m):
+            entry = totals.setdefault(key, [0, 0])
+            entry[1] += 1
+            entry[0] += states[m.pk] == ACCEPTED
+    return [(key, done, total) for key, (done, total) in sorted(totals.items())]

@@ -1,9 +1,13 @@
+import csv
+
 from django import forms
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from saferstaff.access import allowed_for
+from saferstaff.accounts.stepup import step_up
 from saferstaff.acknowledgements.models import Acceptance
 from saferstaff.acknowledgements.status import (
     ACCEPTED,
@@ -12,6 +16,7 @@ from saferstaff.acknowledgements.status import (
     accept,
     outstanding_compulsory,
     policies_for,
+    school_overview,
     state_of,
 )
 from saferstaff.audit.log import record
@@ -345,3 +350,40 @@ def policy_audience(request, school, pk):
         messages.success(request, "Saved who must read it.")
         return redirect("policy_list", school=request.school.slug)
     return render(request, "policy/audience.html", {"policy": policy, "form": form})
+
+
+@require_safe
+def policy_dashboard(request, school):
+    return render(request, "policy/dashboard.html", {"overview": school_overview(request.school)})
+
+
+def _csv_safe(value) -> str:
+    # A cell starting with = + - @ (or a tab/CR) is run as a formula by spreadsheet programs: neutralise it.
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_safe
+def policy_dashboard_csv(request, school):
+    if confirm := step_up(request):  # exports ask for the password again (issue 3: step-up before exports)
+        return confirm
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="policy-acceptance-{request.school.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["Policy", "Version", "Name", "Email", "Roles", "Employment", "Status"])
+    labels = {ACCEPTED: "Accepted", DECLINED: "Declined", TO_ACCEPT: "Not yet accepted"}
+    for item in school_overview(request.school):
+        for m, state in item["members"]:
+            writer.writerow(
+                [
+                    _csv_safe(item["policy"].title),
+                    item["version"].number,
+                    _csv_safe(m.user.display_name),
+                    _csv_safe(m.user.email),
+                    _csv_safe("; ".join(m.role_labels())),
+                    m.get_employment_type_display(),
+                    labels[state],
+                ]
+            )
+    record("policy.report_exported", ("schools.school", request.school.pk))
+    return response
