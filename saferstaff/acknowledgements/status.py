@@ -21,31 +21,45 @@ def _state(versions_desc: list[PolicyVersion], outcomes: dict[int, str]) -> str:
     return TO_ACCEPT
 
 
-def policies_for(membership) -> list[tuple[Policy, PolicyVersion, str]]:
-    """(policy, its published version, state) for every published policy in the member's audience."""
-    versions = list(
-        PolicyVersion.objects.filter(school_id=membership.school_id)
+def _published_versions(school_id: int) -> list[PolicyVersion]:
+    return list(
+        PolicyVersion.objects.filter(school_id=school_id)
         .exclude(status=PolicyVersion.Status.DRAFT)
         .select_related("policy")
         .order_by("policy_id", "-number")
     )
+
+
+def _chains(versions: list[PolicyVersion]):
+    """For each policy with a published version: (policy, that version, it and the versions before it)."""
+    by_policy: dict[int, list[PolicyVersion]] = {}
+    for version in versions:
+        by_policy.setdefault(version.policy_id, []).append(version)
+    for chain in by_policy.values():
+        published = [v for v in chain if v.status == PolicyVersion.Status.PUBLISHED]
+        if published:
+            current = published[0]
+            yield current.policy, current, [v for v in chain if v.number <= current.number]
+
+
+def _member_state(policy: Policy, relevant: list[PolicyVersion], outcomes: dict[int, str]) -> str:
+    state = _state(relevant, outcomes)
+    return (
+        TO_ACCEPT if state == DECLINED and policy.compulsory else state
+    )  # made compulsory since it was declined
+
+
+def policies_for(membership) -> list[tuple[Policy, PolicyVersion, str]]:
+    """(policy, its published version, state) for every published policy in the member's audience."""
     outcomes: dict[int, str] = {}
     rows = Acceptance.objects.filter(school_id=membership.school_id, user_id=membership.user_id)
     for version_id, outcome in rows.order_by("accepted_at", "pk").values_list("version_id", "outcome"):
         outcomes[version_id] = outcome  # the latest one wins
-    by_policy: dict[int, list[PolicyVersion]] = {}
-    for version in versions:
-        by_policy.setdefault(version.policy_id, []).append(version)
-    result = []
-    for chain in by_policy.values():
-        published = [v for v in chain if v.status == PolicyVersion.Status.PUBLISHED]
-        if not published or not published[0].policy.is_for(membership):
-            continue
-        current = published[0]
-        state = _state([v for v in chain if v.number <= current.number], outcomes)
-        if state == DECLINED and current.policy.compulsory:
-            state = TO_ACCEPT  # made compulsory since it was declined
-        result.append((current.policy, current, state))
+    result = [
+        (policy, current, _member_state(policy, relevant, outcomes))
+        for policy, current, relevant in _chains(_published_versions(membership.school_id))
+        if policy.is_for(membership)
+    ]
     return sorted(result, key=lambda item: item[0].title)
 
 
@@ -107,32 +121,18 @@ def school_overview(school) -> list[dict]:
         .select_related("user")
         .prefetch_related("role_grants")
     )
-    versions = list(
-        PolicyVersion.objects.filter(school=school)
-        .exclude(status=PolicyVersion.Status.DRAFT)
-        .select_related("policy")
-        .order_by("policy_id", "-number")
-    )
     outcomes: dict[tuple[int, int], str] = {}
     rows = Acceptance.objects.filter(school=school).order_by("accepted_at", "pk")
     for user_id, version_id, outcome in rows.values_list("user_id", "version_id", "outcome"):
         outcomes[(user_id, version_id)] = outcome
-    by_policy: dict[int, list[PolicyVersion]] = {}
-    for version in versions:
-        by_policy.setdefault(version.policy_id, []).append(version)
     overview = []
-    for chain in by_policy.values():
-        published = [v for v in chain if v.status == PolicyVersion.Status.PUBLISHED]
-        if not published:
-            continue
-        current, policy = published[0], published[0].policy
-        relevant = [v for v in chain if v.number <= current.number]
+    for policy, current, relevant in _chains(_published_versions(school.pk)):
         audience = [m for m in members if policy.is_for(m)]
         states = {}
         for m in audience:
             mine = {v.pk: outcomes[(m.user_id, v.pk)] for v in relevant if (m.user_id, v.pk) in outcomes}
-            state = _state(relevant, mine)
-            states[m.pk] = TO_ACCEPT if state == DECLINED and policy.compulsory else state
+            states[m.pk] = _member_state(policy, relevant, mine)
+        by_name = sorted(audience, key=lambda m: m.user.last_name.lower())
         overview.append(
             {
                 "policy": policy,
@@ -142,12 +142,8 @@ def school_overview(school) -> list[dict]:
                 "declined": sum(1 for s in states.values() if s == DECLINED),
                 "by_role": _breakdown(audience, states, lambda m: m.role_labels() or ["No role"]),
                 "by_employment": _breakdown(audience, states, lambda m: [m.get_employment_type_display()]),
-                "members": sorted(
-                    ((m, states[m.pk]) for m in audience), key=lambda pair: pair[0].user.last_name.lower()
-                ),
-                "waiting": sorted(
-                    (m for m in audience if states[m.pk] == TO_ACCEPT), key=lambda m: m.user.last_name.lower()
-                ),
+                "members": [(m, states[m.pk]) for m in by_name],
+                "waiting": [m for m in by_name if states[m.pk] == TO_ACCEPT],
             }
         )
     return sorted(overview, key=lambda item: item["policy"].title)
