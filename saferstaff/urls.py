@@ -31,6 +31,7 @@ urlpatterns = [
     path(school + "policies/import/", policy.policy_import, name="policy_import"),
     path(school + "policies/to-accept/", policy.policies_to_accept, name="policies_to_accept"),
     path(school + "policies/dashboard/", policy.policy_dashboard, name="policy_dashboard"),
+    path(school + "policies/search/", policy.policy_search, name="policy_search"),
     path(school + "policies/dashboard.csv", policy.policy_dashboard_csv, name="policy_dashboard_csv"),
     path(school + "policies/<int:pk>/audience/", policy.policy_audience, name="policy_audience"),
     path(school + "policies/<int:pk>/v<int:number>/accept/", policy.policy_accept, name="policy_accept"),

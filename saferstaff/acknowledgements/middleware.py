@@ -9,6 +9,7 @@ _ALLOWED_WHILE_OUTSTANDING = {
     "policy_version",
     "policy_accept",
     "policy_changes",
+    "policy_search",
     "policy_dashboard",  # a governor can see the picture before accepting everything themselves
     "policy_dashboard_csv",
 }

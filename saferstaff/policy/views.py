@@ -24,6 +24,7 @@ from saferstaff.policy.access import can_see_drafts, get_policy_version
 from saferstaff.policy.diff import compare
 from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion
 from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline, may_publish
+from saferstaff.policy.search import search_sections, terms
 from saferstaff.policy.service import DocumentError, import_policy
 from saferstaff.schools.models import EmploymentType, Membership, Role
 
@@ -387,3 +388,12 @@ def policy_dashboard_csv(request, school):
             )
     record("policy.report_exported", ("schools.school", request.school.pk))
     return response
+
+
+@require_safe
+def policy_search(request, school):
+    question = request.GET.get("q", "").strip()[:300]
+    hits = search_sections(request.school, question) if question else []
+    return render(
+        request, "policy/search.html", {"question": question, "hits": hits, "terms": terms(question)}
+    )

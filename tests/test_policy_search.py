@@ -1,0 +1,64 @@
+"""Ask the policy: full-text search over the sections of the school's published policies (SQLite FTS5 and
+PostgreSQL full-text alike — this file runs on both in CI)."""
+
+from pathlib import Path
+
+from django.urls import reverse
+
+from saferstaff.policy.search import search_sections, terms
+from saferstaff.policy.service import import_policy
+
+from .conftest import signed_in, skip_or_fail
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "online-safety-and-social-media-guidance.txt"
+
+
+def publish_seed(cast):
+    if not SEED.exists():
+        skip_or_fail(f"the seed guidance is not at {SEED} (it comes with ../shared)")
+    version, _ = import_policy(
+        cast.school, title="Online Safety", filename="seed.txt", data=SEED.read_bytes()
+    )
+    version.publish(by=cast.head)
+    return version
+
+
+def test_questions_lose_their_filler_words():
+    assert terms("Can I accept a friend request from a parent?") == ["accept", "friend", "request", "parent"]
+    assert terms("?!") == []
+
+
+def test_a_question_in_words_finds_the_right_sections_of_the_seed(cast):
+    publish_seed(cast)
+    top = [
+        h.section.number for h in search_sections(cast.school, "can I accept a friend request from a pupil?")
+    ]
+    assert "4" in top[:3], top  # §4: "must not add students as friends or respond to friend requests"
+    photos = [h.section.number for h in search_sections(cast.school, "taking photographs of children")]
+    assert photos[0] == "5", photos
+    # Full-text ranking matches words, not meaning: "personal equipment" finds §6 by its title.
+    phone = [h.section.number for h in search_sections(cast.school, "may I use personal equipment in school?")]
+    assert phone[0] == "6", phone
+
+
+def test_drafts_and_other_schools_are_not_searched(cast):
+    version, _ = import_policy(
+        cast.other_school, title="Theirs", filename="t.txt", data=b"Section 1 - Zebras\n\nZebra crossings.\n"
+    )
+    version.publish(by=None)
+    import_policy(cast.school, title="Draft", filename="d.txt", data=b"Section 1 - Zebras\n\nZebra rules.\n")
+    assert search_sections(cast.school, "zebra") == []
+    assert [h.section.title for h in search_sections(cast.other_school, "zebras")] == ["Zebras"]
+
+
+def test_the_search_page_links_each_section_by_its_anchor(cast):
+    version = publish_seed(cast)
+    client = signed_in(cast.head)
+    client.post(
+        reverse("policy_accept", kwargs={"school": cast.school.slug, "pk": version.policy_id, "number": 1}),
+        {"understood": "on", "typed_name": "Helen Head"},
+    )
+    url = reverse("policy_search", kwargs={"school": cast.school.slug})
+    page = client.get(url, {"q": "friend request"}).content.decode()
+    assert f"/policies/{version.policy_id}/v1/#section-4" in page
+    assert "No section matches" in client.get(url, {"q": "xylophone"}).content.decode()
