@@ -8,6 +8,7 @@ _ALLOWED_WHILE_OUTSTANDING = {
     "policy_list",
     "policy_version",
     "policy_accept",
+    "policy_decline",
     "policy_changes",
     "policy_search",
     "policy_dashboard",  # a governor can see the picture before accepting everything themselves

@@ -137,6 +137,32 @@ def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
     expect(
         page.get_by_text("This policy applies to everyone at Westfield Infant School (demo).")
     ).to_be_visible()
+    page.get_by_label("Review date").fill("31/08/2027")
+    follow(page, axe_check, page.get_by_role("button", name="Publish version 1"))
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Version 1 is published.")
+    expect(page.get_by_text("31 August 2027")).to_be_visible()
+
+    # The policy is compulsory for everyone, the Headteacher included: saferstaff stops her until she accepts.
+    follow(page, axe_check, menu(page, "Overview"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your policies")
+    follow(page, axe_check, page.get_by_role("link", name="Internet Acceptable Use Policy"))
+    follow(page, axe_check, page.get_by_role("button", name="Accept", exact=True))
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Tick to confirm")
+    page.get_by_label("I have read and understood this policy").check()
+    page.get_by_label("Your full name").fill("Helen Hartley")
+    follow(page, axe_check, page.get_by_role("button", name="Accept", exact=True))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+
+    # Who has accepted what: the overview governors and leaders see (§2).
+    follow(page, axe_check, menu(page, "Policies"))
+    follow(page, axe_check, page.get_by_role("link", name="Who has accepted what (for governors and leaders)"))
+    expect(page.get_by_text("1 of 9")).to_be_visible()
+
+    # Ask the policy: a question in words finds the section.
+    follow(page, axe_check, menu(page, "Policies"))
+    page.get_by_label("Ask the policy").fill("can I share my password?")
+    follow(page, axe_check, page.get_by_role("button", name="Search the policies"))
+    expect(page.get_by_role("link", name="§2 Passwords")).to_be_visible()
 
 
 def test_phone_sized_dashboard_and_staff_list(new_page, sign_in, axe_check, demo):
