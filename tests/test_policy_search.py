@@ -37,7 +37,9 @@ def test_a_question_in_words_finds_the_right_sections_of_the_seed(cast):
     photos = [h.section.number for h in search_sections(cast.school, "taking photographs of children")]
     assert photos[0] == "5", photos
     # Full-text ranking matches words, not meaning: "personal equipment" finds §6 by its title.
-    phone = [h.section.number for h in search_sections(cast.school, "may I use personal equipment in school?")]
+    phone = [
+        h.section.number for h in search_sections(cast.school, "may I use personal equipment in school?")
+    ]
     assert phone[0] == "6", phone
 
 

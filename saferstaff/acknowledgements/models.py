@@ -45,3 +45,28 @@ class Acceptance(models.Model):
         if not self._state.adding:
             raise ValueError("an acceptance is never changed; accept again to add a new one")
         super().save(*args, **kwargs)
+
+
+class Reminder(models.Model):
+    """One reminder or escalation sent, so the daily run never sends the same one twice."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder to accept"
+        ESCALATION = "escalation", "Line manager told"
+        REVIEW = "review", "Review date coming up"
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey("policy.PolicyVersion", on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(
+        "schools.Membership", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    day_mark = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "version", "membership", "kind", "day_mark"], name="unique_reminder"
+            )
+        ]

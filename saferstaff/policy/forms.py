@@ -6,8 +6,10 @@ from saferstaff.policy.models import SchoolSettings
 class SchoolSettingsForm(forms.ModelForm):
     class Meta:
         model = SchoolSettings
-        fields = ["image_retention_months", "pupil_voice_age"]
+        fields = ["image_retention_months", "pupil_voice_age", "reminder_days", "escalate_after_days"]
         labels = {
+            "reminder_days": "Remind staff to accept a new policy after (days)",
+            "escalate_after_days": "Tell their line manager after (days)",
             "image_retention_months": "Keep images of pupils for (months)",
             "pupil_voice_age": "Age from which a pupil's own view counts",
         }
@@ -23,3 +25,12 @@ class SchoolSettingsForm(forms.ModelForm):
         if not 4 <= value <= 18:
             raise forms.ValidationError("Enter an age between 4 and 18")
         return value
+
+    def clean_reminder_days(self):
+        value = self.cleaned_data["reminder_days"]
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if not parts or not all(p.isdigit() and 1 <= int(p) <= 365 for p in parts):
+            raise forms.ValidationError(
+                "Enter days between 1 and 365 separated by commas, for example 3,7,14"
+            )
+        return ",".join(str(n) for n in sorted({int(p) for p in parts}))

@@ -16,10 +16,22 @@ class SchoolSettings(models.Model):
     pupil_voice_age = models.PositiveSmallIntegerField(
         default=12, help_text="From this age a pupil's own view on images of them counts too (§5)."
     )
+    # §2: staff are chased until they accept: reminders this many days after publication, then their line
+    # manager is told.
+    reminder_days = models.CharField(
+        max_length=40, default="3,7,14", help_text="Days after publication to remind, e.g. 3,7,14"
+    )
+    escalate_after_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Days after publication to tell the line manager"
+    )
     history = HistoricalRecords()
 
     class Meta:
         verbose_name_plural = "school settings"
+
+    @property
+    def reminder_marks(self) -> list[int]:
+        return sorted({int(part) for part in self.reminder_days.split(",") if part.strip().isdigit()})
 
     @classmethod
     def for_school(cls, school) -> "SchoolSettings":

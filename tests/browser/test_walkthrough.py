@@ -155,7 +155,9 @@ def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
 
     # Who has accepted what: the overview governors and leaders see (§2).
     follow(page, axe_check, menu(page, "Policies"))
-    follow(page, axe_check, page.get_by_role("link", name="Who has accepted what (for governors and leaders)"))
+    follow(
+        page, axe_check, page.get_by_role("link", name="Who has accepted what (for governors and leaders)")
+    )
     expect(page.get_by_text("1 of 9")).to_be_visible()
 
     # Ask the policy: a question in words finds the section.

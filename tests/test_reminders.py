@@ -1,0 +1,59 @@
+import datetime
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from saferstaff.acknowledgements.reminders import send_due_reminders
+from saferstaff.notifications.models import Notification
+from saferstaff.policy.models import PolicyVersion
+
+from .conftest import signed_in
+from .test_acknowledgements import accept_url, published
+
+
+def days_after(version, n):
+    return timezone.localdate(version.published_at) + datetime.timedelta(days=n)
+
+
+def test_staff_are_reminded_on_the_schools_days_and_only_once(cast):
+    version = published(cast)
+    assert send_due_reminders(cast.school, today=days_after(version, 1))["reminders"] == 0
+    first = send_due_reminders(cast.school, today=days_after(version, 3))
+    assert first["reminders"] == 8  # everyone at the school: nobody has accepted yet
+    assert send_due_reminders(cast.school, today=days_after(version, 3))["reminders"] == 0  # not twice
+    signed_in(cast.teacher).post(accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher"})
+    second = send_due_reminders(cast.school, today=days_after(version, 7))
+    assert second["reminders"] == 7  # the teacher accepted in between
+    reminder = Notification.objects.filter(user=cast.dsl, kind="policy.reminder").first()
+    assert reminder.title == "Please read and accept Internet Acceptable Use Policy"
+
+
+def test_the_line_manager_is_told_after_the_escalation_day(cast):
+    version = published(cast)
+    teacher = cast.member(cast.teacher)
+    teacher.line_manager = cast.member(cast.line_manager)
+    teacher.save()
+    assert send_due_reminders(cast.school, today=days_after(version, 13))["escalations"] == 0
+    assert send_due_reminders(cast.school, today=days_after(version, 14))["escalations"] == 1
+    note = Notification.objects.get(user=cast.line_manager, kind="policy.escalation")
+    assert "Tom Teacher has not yet accepted" in note.title
+
+
+def test_the_head_is_told_when_a_review_date_comes_near(cast):
+    version = published(cast)
+    PolicyVersion.objects.filter(pk=version.pk).update(review_date=days_after(version, 40))
+    assert send_due_reminders(cast.school, today=days_after(version, 5))["reviews"] == 0
+    assert send_due_reminders(cast.school, today=days_after(version, 12))["reviews"] == 1
+    assert Notification.objects.filter(user=cast.head, kind="policy.review").count() == 1
+
+
+def test_optional_policies_are_not_chased(cast):
+    version = published(cast, compulsory=False)
+    assert send_due_reminders(cast.school, today=days_after(version, 30))["reminders"] == 0
+
+
+def test_the_command_runs_for_every_school(cast, capsys):
+    published(cast)
+    call_command("send_reminders")
+    out = capsys.readouterr().out
+    assert f"{cast.school.slug}: reminders 0" in out and f"{cast.other_school.slug}:" in out
