@@ -43,6 +43,7 @@ def saferstaff(request):
                 "policy_accept_for",
                 "policy_dashboard",
                 "policy_search",
+                "policy_questions",
             },
         ),
         ("pupil_list", "Pupils", {"pupil_list", "pupil_detail"}),

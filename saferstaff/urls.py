@@ -35,6 +35,11 @@ urlpatterns = [
     path(school + "policies/dashboard.csv", policy.policy_dashboard_csv, name="policy_dashboard_csv"),
     path(school + "policies/<int:pk>/audience/", policy.policy_audience, name="policy_audience"),
     path(school + "policies/<int:pk>/v<int:number>/accept/", policy.policy_accept, name="policy_accept"),
+    path(
+        school + "policies/<int:pk>/v<int:number>/questions/",
+        policy.policy_questions,
+        name="policy_questions",
+    ),
     path(school + "policies/<int:pk>/v<int:number>/decline/", policy.policy_decline, name="policy_decline"),
     path(
         school + "policies/<int:pk>/v<int:number>/accept-for/",

@@ -93,6 +93,7 @@ def sample_kwargs(name: str, cast, school) -> dict:
         "policy_audience",
         "policy_decline",
         "policy_accept_for",
+        "policy_questions",
     }:
         from saferstaff.policy.models import Policy, PolicyVersion
 

@@ -271,3 +271,44 @@ def test_the_csv_export_asks_for_the_password_and_is_safe_in_a_spreadsheet(cast)
     assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
     assert "Not yet accepted" in body
     assert signed_in(cast.teacher).get(url).status_code == 403
+
+
+def test_questions_must_be_answered_rightly_before_accepting(cast):
+    from saferstaff.policy.models import QuizQuestion
+
+    version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    questions_url = reverse(
+        "policy_questions", kwargs={"school": cast.school.slug, "pk": version.policy_id, "number": 1}
+    )
+    head = signed_in(cast.head)
+    bad = head.post(questions_url, {"text": "Can you share a password?", "answers": "Yes\nNo"})
+    assert "Put * in front of exactly one answer" in bad.content.decode()
+    head.post(
+        questions_url,
+        {"text": "Can you share a password?", "answers": "Yes\n*No\nOnly with friends", "section": "§2"},
+    )
+    question = QuizQuestion.objects.get()
+    assert (
+        question.answers == ["Yes", "No", "Only with friends"]
+        and question.correct == 1
+        and question.section == "2"
+    )
+    version.publish(by=cast.head)
+    # Once published, the questions are fixed.
+    head.post(questions_url, {"delete": question.pk})
+    assert QuizQuestion.objects.count() == 1
+
+    teacher = signed_in(cast.teacher)
+    page = teacher.get(
+        reverse("policy_version", kwargs={"school": cast.school.slug, "pk": version.policy_id, "number": 1})
+    )
+    assert "Question 1: Can you share a password?" in page.content.decode()
+    wrong = teacher.post(
+        accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher", f"q{question.pk}": "0"}
+    )
+    assert "1 of the questions was not answered rightly" in wrong.content.decode()
+    assert not Acceptance.objects.exists()
+    right = teacher.post(
+        accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher", f"q{question.pk}": "1"}
+    )
+    assert right.status_code == 302 and Acceptance.objects.filter(user=cast.teacher).exists()

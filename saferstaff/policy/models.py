@@ -153,3 +153,25 @@ class PolicySection(models.Model):
 
     def __str__(self) -> str:
         return f"§{self.number} {self.title}" if self.number else self.title
+
+
+class QuizQuestion(models.Model):
+    """A question the school asks to check understanding before a version can be accepted (§2: staff must
+    *understand* the guidance). Written while the version is a draft; fixed once it is published."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=300)
+    answers = models.JSONField()  # list of answer texts
+    correct = models.PositiveSmallIntegerField()  # index into answers
+    section = models.CharField(max_length=20, blank=True, help_text="The section that answers it, e.g. 4")
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "version", "position"], name="unique_quiz_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.text

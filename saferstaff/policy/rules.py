@@ -131,11 +131,19 @@ def _in_force_for(membership, subject) -> list[Reason]:
 
 
 @rule("policy.accept")
-def may_accept(membership, *, subject, typed_name: str, understood: bool) -> Decision:
+def may_accept(membership, *, subject, typed_name: str, understood: bool, wrong_answers: int = 0) -> Decision:
     """May this member record that they have read and accepted ``subject`` (a PolicyVersion)?"""
     if problems := _in_force_for(membership, subject):
         return refuse(*problems)
     reasons = []
+    if wrong_answers:
+        reasons.append(
+            Reason(
+                f"{wrong_answers} of the questions {'was' if wrong_answers == 1 else 'were'} not answered rightly: "
+                "read the sections they name again and try once more",
+                "§2",
+            )
+        )
     if not understood:
         reasons.append(Reason("Tick to confirm that you have read and understood it", "§2"))
     expected = membership.user.get_full_name() or membership.user.email

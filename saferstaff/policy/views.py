@@ -22,7 +22,7 @@ from saferstaff.acknowledgements.status import (
 from saferstaff.audit.log import record
 from saferstaff.policy.access import can_see_drafts, get_policy_version
 from saferstaff.policy.diff import compare
-from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion
+from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion, QuizQuestion
 from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline, may_publish
 from saferstaff.policy.search import search_sections, terms
 from saferstaff.policy.service import DocumentError, import_policy
@@ -110,6 +110,21 @@ class PublishForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
+    def __init__(self, *args, questions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for n, q in enumerate(self.questions, start=1):
+            self.fields[f"q{q.pk}"] = forms.ChoiceField(
+                choices=list(enumerate(q.answers)),
+                widget=forms.RadioSelect,
+                required=False,
+                label=f"Question {n}: {q.text}",
+            )
+
+    def wrong_answers(self) -> int:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return sum(1 for q in self.questions if str(data.get(f"q{q.pk}", "")) != str(q.correct))
+
     understood = forms.BooleanField(
         required=False, label="I have read and understood this policy, and I will follow it"
     )
@@ -195,7 +210,7 @@ def _version_page(request, version, publish_form=None, accept_form=None, decline
     state = state_of(request.membership, version) if request.membership is not None else None
     needs_acceptance = state == TO_ACCEPT
     if needs_acceptance and accept_form is None:
-        accept_form = AcceptForm()
+        accept_form = AcceptForm(questions=version.questions.all())
     if needs_acceptance and not version.policy.compulsory and decline_form is None:
         decline_form = DeclineForm()
     context = {
@@ -251,17 +266,25 @@ def policy_changes(request, school, pk, number):
 @require_POST
 def policy_accept(request, school, pk, number):
     version = get_policy_version(request, pk, number)
-    form = AcceptForm(request.POST)
+    form = AcceptForm(request.POST, questions=version.questions.all())
     form.is_valid()
+    wrong = form.wrong_answers()
     decision = may_accept(
         request.membership,
         subject=version,
         typed_name=form.cleaned_data.get("typed_name", ""),
         understood=form.cleaned_data.get("understood", False),
+        wrong_answers=wrong,
     )
     if not decision:
         for reason in decision.reasons:
-            field = "understood" if "Tick" in reason.text else "typed_name" if "name" in reason.text else None
+            field = (
+                "understood"
+                if "Tick" in reason.text
+                else "typed_name"
+                if "Type your" in reason.text
+                else None
+            )
             form.add_error(field, str(reason))
         return _version_page(request, version, accept_form=form)
     accept(
@@ -396,4 +419,59 @@ def policy_search(request, school):
     hits = search_sections(request.school, question) if question else []
     return render(
         request, "policy/search.html", {"question": question, "hits": hits, "terms": terms(question)}
+    )
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(max_length=300, label="Question")
+    answers = forms.CharField(
+        widget=forms.Textarea,
+        label="Answers, one per line",
+        help_text="Two to five answers. Put * in front of the right one.",
+    )
+    section = forms.CharField(
+        max_length=20,
+        required=False,
+        label="Section that answers it (optional)",
+        help_text="For example 4 or 7.1",
+    )
+
+    def clean_answers(self):
+        lines = [line.strip() for line in self.cleaned_data["answers"].splitlines() if line.strip()]
+        right = [i for i, line in enumerate(lines) if line.startswith("*")]
+        if not 2 <= len(lines) <= 5:
+            raise forms.ValidationError("Give between two and five answers, one per line")
+        if len(right) != 1:
+            raise forms.ValidationError("Put * in front of exactly one answer: the right one")
+        return [line.lstrip("*").strip() for line in lines], right[0]
+
+
+@require_http_methods(["GET", "POST"])
+def policy_questions(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    questions = list(version.questions.all())
+    form = QuestionForm(request.POST or None)
+    if request.method == "POST":
+        if version.status != PolicyVersion.Status.DRAFT:
+            form.add_error(None, "Questions can only be changed while the version is a draft (§2).")
+        elif request.POST.get("delete"):
+            QuizQuestion.objects.filter(version=version, pk=request.POST["delete"]).delete()
+            return redirect("policy_questions", school=request.school.slug, pk=pk, number=number)
+        elif len(questions) >= 5:
+            form.add_error(None, "A version has at most five questions: remove one first.")
+        elif form.is_valid():
+            answers, correct = form.cleaned_data["answers"]
+            QuizQuestion.objects.create(
+                school=request.school,
+                version=version,
+                position=max((q.position for q in questions), default=0) + 1,
+                text=form.cleaned_data["text"],
+                answers=answers,
+                correct=correct,
+                section=form.cleaned_data["section"].strip().lstrip("§"),
+            )
+            record("policy.question_added", version)
+            return redirect("policy_questions", school=request.school.slug, pk=pk, number=number)
+    return render(
+        request, "policy/questions.html", {"version": version, "questions": questions, "form": form}
     )

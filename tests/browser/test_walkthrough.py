@@ -137,6 +137,12 @@ def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
     expect(
         page.get_by_text("This policy applies to everyone at Westfield Infant School (demo).")
     ).to_be_visible()
+    # A question to check understanding (§2 says staff must *understand* it).
+    follow(page, axe_check, page.get_by_role("link", name="Questions to check understanding (0)"))
+    page.get_by_label("Question", exact=True).fill("Can you tell a colleague your password?")
+    page.get_by_label("Answers, one per line").fill("Yes, if they are a teacher\n*No, never")
+    follow(page, axe_check, page.get_by_role("button", name="Add question"))
+    follow(page, axe_check, page.get_by_role("link", name="Back to version 1"))
     page.get_by_label("Review date").fill("31/08/2027")
     follow(page, axe_check, page.get_by_role("button", name="Publish version 1"))
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Version 1 is published.")
@@ -146,8 +152,11 @@ def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
     follow(page, axe_check, menu(page, "Overview"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your policies")
     follow(page, axe_check, page.get_by_role("link", name="Internet Acceptable Use Policy"))
+    page.get_by_label("Yes, if they are a teacher").check()  # the wrong answer first
     follow(page, axe_check, page.get_by_role("button", name="Accept", exact=True))
     expect(page.locator(".govuk-error-summary")).to_contain_text("Tick to confirm")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("1 of the questions was not answered rightly")
+    page.get_by_label("No, never").check()
     page.get_by_label("I have read and understood this policy").check()
     page.get_by_label("Your full name").fill("Helen Hartley")
     follow(page, axe_check, page.get_by_role("button", name="Accept", exact=True))
