@@ -129,6 +129,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     # §2: governors oversee that the guidance is shared and adhered to.
     "policy_dashboard": _roles(H, SLT, GOV),
     "policy_dashboard_csv": _roles(H, SLT, GOV),
+    "policy_dashboard_pdf": _roles(H, SLT, GOV),
 }
 
 

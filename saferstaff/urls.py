@@ -33,6 +33,7 @@ urlpatterns = [
     path(school + "policies/dashboard/", policy.policy_dashboard, name="policy_dashboard"),
     path(school + "policies/search/", policy.policy_search, name="policy_search"),
     path(school + "policies/dashboard.csv", policy.policy_dashboard_csv, name="policy_dashboard_csv"),
+    path(school + "policies/dashboard.pdf", policy.policy_dashboard_pdf, name="policy_dashboard_pdf"),
     path(school + "policies/<int:pk>/audience/", policy.policy_audience, name="policy_audience"),
     path(school + "policies/<int:pk>/v<int:number>/accept/", policy.policy_accept, name="policy_accept"),
     path(

@@ -312,3 +312,18 @@ def test_questions_must_be_answered_rightly_before_accepting(cast):
         accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher", f"q{question.pk}": "1"}
     )
     assert right.status_code == 302 and Acceptance.objects.filter(user=cast.teacher).exists()
+
+
+def test_the_pdf_report_is_a_real_pdf_with_the_figures(cast):
+    import io
+
+    version = published(cast)
+    signed_in(cast.teacher).post(accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher"})
+    url = reverse("policy_dashboard_pdf", kwargs={"school": cast.school.slug})
+    assert signed_in(cast.governor).get(url).status_code == 302  # step-up first
+    response = signed_in(cast.governor, confirmed=True).get(url)
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "1 of 8" in text and "Internet Acceptable Use Policy" in text

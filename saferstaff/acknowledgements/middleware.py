@@ -13,6 +13,7 @@ _ALLOWED_WHILE_OUTSTANDING = {
     "policy_search",
     "policy_dashboard",  # a governor can see the picture before accepting everything themselves
     "policy_dashboard_csv",
+    "policy_dashboard_pdf",
 }
 
 

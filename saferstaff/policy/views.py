@@ -475,3 +475,22 @@ def policy_questions(request, school, pk, number):
     return render(
         request, "policy/questions.html", {"version": version, "questions": questions, "form": form}
     )
+
+
+@require_safe
+def policy_dashboard_pdf(request, school):
+    """The same overview as a PDF for the governors' meeting pack (WeasyPrint, fonts from the system)."""
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+    from weasyprint import HTML
+
+    if confirm := step_up(request):  # exports ask for the password again
+        return confirm
+    html = render_to_string(
+        "policy/dashboard_pdf.html",
+        {"overview": school_overview(request.school), "school": request.school, "now": timezone.now()},
+    )
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="policy-acceptance-{request.school.slug}.pdf"'
+    record("policy.report_exported", ("schools.school", request.school.pk), detail={"format": "pdf"})
+    return response

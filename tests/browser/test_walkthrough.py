@@ -155,7 +155,9 @@ def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
     page.get_by_label("Yes, if they are a teacher").check()  # the wrong answer first
     follow(page, axe_check, page.get_by_role("button", name="Accept", exact=True))
     expect(page.locator(".govuk-error-summary")).to_contain_text("Tick to confirm")
-    expect(page.locator(".govuk-error-summary")).to_contain_text("1 of the questions was not answered rightly")
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "1 of the questions was not answered rightly"
+    )
     page.get_by_label("No, never").check()
     page.get_by_label("I have read and understood this policy").check()
     page.get_by_label("Your full name").fill("Helen Hartley")
