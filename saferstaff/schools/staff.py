@@ -115,7 +115,7 @@ def add_staff(
         wanted = set(roles) if (created or returning) else set(roles) | set(membership.roles)
         # A new member hears about their roles in the invitation, not in a separate alert.
         set_roles(membership, wanted, by=by, notify_member=not created)
-        if existing_account and created:
+        if existing_account and created and invite:  # invite=False: add quietly (demo data, set-up scripts)
             notify(
                 user,
                 kind="membership.added",
