@@ -327,3 +327,28 @@ def test_the_pdf_report_is_a_real_pdf_with_the_figures(cast):
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "1 of 8" in text and "Internet Acceptable Use Policy" in text
+
+
+def test_a_forged_acceptance_for_someone_else_records_only_the_sender(cast):
+    version = published(cast)
+    forged = {
+        "understood": "on",
+        "typed_name": "Helen Head",
+        "user": cast.head.pk,
+        "member": cast.member(cast.head).pk,
+    }
+    response = signed_in(cast.teacher).post(accept_url(cast, version), forged)
+    assert (
+        response.status_code == 200
+        and "Type your name as saferstaff has it: Tom Teacher" in response.content.decode()
+    )
+    url = reverse(
+        "policy_accept_for", kwargs={"school": cast.school.slug, "pk": version.policy_id, "number": 1}
+    )
+    assert (
+        signed_in(cast.teacher).post(url, {"member": cast.member(cast.head).pk, "note": "x"}).status_code
+        == 403
+    )
+    assert not Acceptance.objects.exists()
+    refused = AuditEvent.objects.filter(action="policy.decision", actor_id=cast.teacher.pk).latest("seq")
+    assert refused.detail["allowed"] is False
