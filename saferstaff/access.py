@@ -100,6 +100,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     # A trust's or Local Authority's own pages (``trust`` slug in the URL).
     "trust_dashboard": _roles(TRUST_ADMIN),
     "school_create": _roles(TRUST_ADMIN),
+    "trust_policy_publish": _roles(TRUST_ADMIN),
     # School pages (``school`` slug in the URL).
     "school_dashboard": EVERY_ROLE | {TRUST_ADMIN},
     "staff_list": LEADERSHIP | {TRUST_ADMIN},

@@ -15,6 +15,7 @@ urlpatterns = [
     path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
     path("trusts/<slug:trust>/", schools.trust_dashboard, name="trust_dashboard"),
     path("trusts/<slug:trust>/schools/new/", schools.school_create, name="school_create"),
+    path("trusts/<slug:trust>/policies/publish/", policy.trust_policy_publish, name="trust_policy_publish"),
     path(school, schools.school_dashboard, name="school_dashboard"),
     path(school + "staff/", schools.staff_list, name="staff_list"),
     path(school + "staff/add/", schools.staff_add, name="staff_add"),

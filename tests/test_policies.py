@@ -175,3 +175,32 @@ def test_what_changed_shows_added_and_changed_sections_word_by_word(cast):
     )
     assert "§3 Devices" in page and "Added" in page
     assert "§1 Overview" not in page  # unchanged sections are not listed
+
+
+def test_a_trust_publishes_one_document_to_every_school_each_with_its_own_name(cast):
+    client = signed_in(cast.trust_admin)
+    url = reverse("trust_policy_publish", kwargs={"trust": cast.trust.slug})
+    response = client.post(
+        url,
+        {
+            "title": "Acceptable Use Policy",
+            "kind": "acceptable_use",
+            "file": SimpleUploadedFile("aup.txt", SMALL),
+        },
+    )
+    assert response.status_code == 302
+    versions = PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED).select_related(
+        "policy__school"
+    )
+    assert sorted(v.school_id for v in versions) == sorted([cast.school.pk, cast.other_school.pk])
+    other = versions.get(school=cast.other_school)
+    page = signed_in(cast.other_teacher).get(
+        reverse(
+            "policy_version", kwargs={"school": cast.other_school.slug, "pk": other.policy_id, "number": 1}
+        )
+    )
+    assert f"all staff of {cast.other_school.name}" in page.content.decode()
+    # A bad file publishes nowhere.
+    client.post(url, {"title": "Other", "kind": "other", "file": SimpleUploadedFile("x.docx", b"not a zip")})
+    assert not Policy.objects.filter(title="Other").exists()
+    assert signed_in(cast.head).get(url).status_code == 404

@@ -63,3 +63,18 @@ def import_policy(
             detail={"sections": len(parsed.sections)},
         )
     return version, list(parsed.notes)
+
+
+def publish_to_trust(trust, *, title: str, filename: str, data: bytes, kind: str, by) -> list[PolicyVersion]:
+    """A trust or Local Authority publishes one document to every school it runs: each school gets its own
+    version (rendering its own name for "[name of school]"), published at once. All schools or none."""
+    from saferstaff.schools.models import School
+
+    versions = []
+    with transaction.atomic():
+        for school in School.objects.filter(trust=trust).order_by("pk"):
+            version, _ = import_policy(school, title=title, filename=filename, data=data, kind=kind, by=by)
+            version.publish(by=by)
+            record("policy.published", version, school=school, actor=by, detail={"trust": trust.pk})
+            versions.append(version)
+    return versions

@@ -25,7 +25,7 @@ from saferstaff.policy.diff import compare
 from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion, QuizQuestion
 from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline, may_publish
 from saferstaff.policy.search import search_sections, terms
-from saferstaff.policy.service import DocumentError, import_policy
+from saferstaff.policy.service import DocumentError, import_policy, publish_to_trust
 from saferstaff.schools.models import EmploymentType, Membership, Role
 
 MAX_POLICY_BYTES = 10 * 1024 * 1024
@@ -494,3 +494,27 @@ def policy_dashboard_pdf(request, school):
     response["Content-Disposition"] = f'attachment; filename="policy-acceptance-{request.school.slug}.pdf"'
     record("policy.report_exported", ("schools.school", request.school.pk), detail={"format": "pdf"})
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def trust_policy_publish(request, trust):
+    form = PolicyImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > MAX_POLICY_BYTES:
+                raise DocumentError(f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is 10 MB.")
+            versions = publish_to_trust(
+                request.trust,
+                title=form.cleaned_data["title"],
+                kind=form.cleaned_data["kind"],
+                filename=upload.name,
+                data=upload.read(),
+                by=request.user,
+            )
+        except DocumentError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, f"Published to {len(versions)} schools. Each shows its own name.")
+            return redirect("trust_dashboard", trust=request.trust.slug)
+    return render(request, "policy/trust_publish.html", {"form": form, "trust": request.trust})

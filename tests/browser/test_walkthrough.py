@@ -223,3 +223,23 @@ def test_pages_work_without_javascript(new_page, sign_in, axe_check, demo):
     assert re.search(rf"[?&]q={pupil.upn}(&|$)", page.url), page.url
     expect(page.locator("table tbody tr")).to_have_count(1)
     expect(page.get_by_role("link", name=pupil.display_name)).to_be_visible()
+
+
+def test_trust_admin_publishes_a_policy_to_every_school(new_page, sign_in, axe_check, demo):
+    page = new_page("trust admin")
+    sign_in(page, "trustadmin")  # a trust admin lands on the trust's page
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aire Valley Learning Trust (demo)")
+    follow(page, axe_check, page.get_by_role("link", name="Publish a policy to every school"))
+    page.get_by_label("Title").fill("Code of Conduct")
+    page.get_by_label("Code of conduct").check()
+    page.get_by_label("The document").set_input_files(
+        files=[
+            {
+                "name": "conduct.txt",
+                "mimeType": "text/plain",
+                "buffer": b"Section 1 - Conduct\n\nBe kind at [name of school].\n",
+            }
+        ]
+    )
+    follow(page, axe_check, page.get_by_role("button", name="Publish to every school"))
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Published to 2 schools.")
