@@ -352,3 +352,29 @@ def test_a_forged_acceptance_for_someone_else_records_only_the_sender(cast):
     assert not Acceptance.objects.exists()
     refused = AuditEvent.objects.filter(action="policy.decision", actor_id=cast.teacher.pk).latest("seq")
     assert refused.detail["allowed"] is False
+
+
+def test_the_trust_sees_acceptance_school_by_school_in_a_fixed_number_of_queries(
+    cast, django_assert_max_num_queries
+):
+    from saferstaff.acknowledgements.status import trust_overview
+    from saferstaff.policy.service import publish_to_trust
+
+    from .conftest import make_person
+
+    versions = publish_to_trust(
+        cast.trust, title="Code of Conduct", filename="c.txt", data=SMALL, kind="code_of_conduct", by=None
+    )
+    ours = next(v for v in versions if v.school_id == cast.school.pk)
+    signed_in(cast.teacher).post(accept_url(cast, ours), {"understood": "on", "typed_name": "Tom Teacher"})
+    with django_assert_max_num_queries(6):
+        few = trust_overview(cast.trust)
+    for n in range(30):
+        make_person(f"more.staff{n}@school.example", cast.other_school, {"staff"})
+    with django_assert_max_num_queries(6):
+        many = trust_overview(cast.trust)
+    assert few["titles"] == ["Code of Conduct"]
+    cells = {row["name"]: row["cells"][0] for row in many["rows"]}
+    assert cells[cast.school.name] == (1, 8) and cells[cast.other_school.name] == (0, 31)
+    page = signed_in(cast.trust_admin).get(reverse("trust_dashboard", kwargs={"trust": cast.trust.slug}))
+    assert "1 of 8" in page.content.decode()

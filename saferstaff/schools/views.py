@@ -349,7 +349,13 @@ def trust_dashboard(request, trust):
         )
         .order_by("name")
     )
-    return render(request, "schools/trust_dashboard.html", {"trust": request.trust, "schools": schools})
+    from saferstaff.acknowledgements.status import trust_overview
+
+    return render(
+        request,
+        "schools/trust_dashboard.html",
+        {"trust": request.trust, "schools": schools, "acceptance": trust_overview(request.trust)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
