@@ -378,3 +378,9 @@ def test_the_trust_sees_acceptance_school_by_school_in_a_fixed_number_of_queries
     assert cells[cast.school.name] == (1, 8) and cells[cast.other_school.name] == (0, 31)
     page = signed_in(cast.trust_admin).get(reverse("trust_dashboard", kwargs={"trust": cast.trust.slug}))
     assert "1 of 8" in page.content.decode()
+
+
+def test_the_trust_page_title_is_plain_text(cast):
+    page = signed_in(cast.trust_admin).get(reverse("trust_dashboard", kwargs={"trust": cast.trust.slug}))
+    title = page.content.decode().split("<title>")[1].split("</title>")[0]
+    assert "<" not in title and cast.trust.name in title

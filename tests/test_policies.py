@@ -204,3 +204,15 @@ def test_a_trust_publishes_one_document_to_every_school_each_with_its_own_name(c
     client.post(url, {"title": "Other", "kind": "other", "file": SimpleUploadedFile("x.docx", b"not a zip")})
     assert not Policy.objects.filter(title="Other").exists()
     assert signed_in(cast.head).get(url).status_code == 404
+
+
+def test_an_oversize_policy_upload_is_refused_before_it_is_read(cast, monkeypatch):
+    import saferstaff.policy.views as views
+
+    monkeypatch.setattr(views, "MAX_POLICY_BYTES", 100)
+    response = signed_in(cast.head).post(
+        reverse("policy_import", kwargs={"school": cast.school.slug}),
+        {"title": "Big", "kind": "other", "file": SimpleUploadedFile("big.txt", b"Section 1 - A\n\n" + b"x" * 200)},
+    )
+    assert response.status_code == 200 and "the limit is 10 MB" in response.content.decode()
+    assert not PolicyVersion.objects.exists()

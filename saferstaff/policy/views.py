@@ -45,6 +45,15 @@ class PolicyImportForm(forms.Form):
         label="The document", help_text="Word (.docx), plain text (.txt) or Markdown (.md), up to 10 MB"
     )
 
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_POLICY_BYTES:  # refused before a byte of it is read
+            raise forms.ValidationError(
+                f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is 10 MB. Save the document "
+                "without embedded pictures, or as plain text, and upload that."
+            )
+        return upload
+
 
 @require_safe
 def policy_list(request, school):
@@ -68,11 +77,6 @@ def policy_import(request, school):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if upload.size > MAX_POLICY_BYTES:
-                raise DocumentError(
-                    f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is 10 MB. Save the document "
-                    "without embedded pictures, or as plain text, and upload that."
-                )
             version, notes = import_policy(
                 request.school,
                 title=form.cleaned_data["title"],
@@ -502,8 +506,6 @@ def trust_policy_publish(request, trust):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if upload.size > MAX_POLICY_BYTES:
-                raise DocumentError(f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is 10 MB.")
             versions = publish_to_trust(
                 request.trust,
                 title=form.cleaned_data["title"],
