@@ -384,3 +384,22 @@ def test_the_trust_page_title_is_plain_text(cast):
     page = signed_in(cast.trust_admin).get(reverse("trust_dashboard", kwargs={"trust": cast.trust.slug}))
     title = page.content.decode().split("<title>")[1].split("</title>")[0]
     assert "<" not in title and cast.trust.name in title
+
+
+def test_the_governors_see_the_trend_week_by_week(cast):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    version = published(cast)
+    PolicyVersion.objects.filter(pk=version.pk).update(published_at=timezone.now() - dt.timedelta(days=20))
+    signed_in(cast.teacher).post(accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher"})
+    Acceptance.objects.filter(user=cast.teacher).update(accepted_at=timezone.now() - dt.timedelta(days=17))
+    signed_in(cast.dsl).post(accept_url(cast, version), {"understood": "on", "typed_name": "Dawn Dsl"})
+    from saferstaff.acknowledgements.status import school_overview
+
+    trend = school_overview(cast.school)[0]["trend"]
+    assert [(p["week"], p["accepted"]) for p in trend] == [(1, 1), (2, 1), (3, 2)]
+    assert trend[-1]["percent"] == 25  # 2 of 8
+    page = signed_in(cast.governor).get(reverse("policy_dashboard", kwargs={"school": cast.school.slug}))
+    assert "Accepted week by week" in page.content.decode() and "25% (2 of 8)" in page.content.decode()

@@ -212,7 +212,11 @@ def test_an_oversize_policy_upload_is_refused_before_it_is_read(cast, monkeypatc
     monkeypatch.setattr(views, "MAX_POLICY_BYTES", 100)
     response = signed_in(cast.head).post(
         reverse("policy_import", kwargs={"school": cast.school.slug}),
-        {"title": "Big", "kind": "other", "file": SimpleUploadedFile("big.txt", b"Section 1 - A\n\n" + b"x" * 200)},
+        {
+            "title": "Big",
+            "kind": "other",
+            "file": SimpleUploadedFile("big.txt", b"Section 1 - A\n\n" + b"x" * 200),
+        },
     )
     assert response.status_code == 200 and "the limit is 10 MB" in response.content.decode()
     assert not PolicyVersion.objects.exists()

@@ -1,6 +1,7 @@
 """Who still has to accept what. A member has accepted a policy when they accepted its published version,
 or an earlier version with only minor changes (typos) since. An optional policy can be declined instead."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -119,9 +120,14 @@ def school_overview(school) -> list[dict]:
         .prefetch_related("role_grants")
     )
     outcomes: dict[tuple[int, int], str] = {}
+    first_accepted: dict[tuple[int, int], datetime.datetime] = {}
     rows = Acceptance.objects.filter(school=school).order_by("accepted_at", "pk")
-    for user_id, version_id, outcome in rows.values_list("user_id", "version_id", "outcome"):
+    for user_id, version_id, outcome, at in rows.values_list(
+        "user_id", "version_id", "outcome", "accepted_at"
+    ):
         outcomes[(user_id, version_id)] = outcome
+        if outcome == ACCEPTED:
+            first_accepted.setdefault((user_id, version_id), at)
     overview = []
     for policy, current, relevant in _chains(_published_versions(school.pk)):
         audience = [m for m in members if policy.is_for(m)]
@@ -141,6 +147,20 @@ def school_overview(school) -> list[dict]:
                 "by_employment": _breakdown(audience, states, lambda m: [m.get_employment_type_display()]),
                 "members": [(m, states[m.pk]) for m in by_name],
                 "waiting": [m for m in by_name if states[m.pk] == TO_ACCEPT],
+                "trend": _weekly_trend(
+                    current,
+                    [
+                        min(
+                            first_accepted[(m.user_id, v.pk)]
+                            for v in relevant
+                            if (m.user_id, v.pk) in first_accepted
+                        )
+                        for m in audience
+                        if states[m.pk] == ACCEPTED
+                        and any((m.user_id, v.pk) in first_accepted for v in relevant)
+                    ],
+                    len(audience),
+                ),
             }
         )
     return sorted(overview, key=lambda item: item["policy"].title)
@@ -269,3 +289,20 @@ def _light_versions(school_ids: list[int]) -> list[_LightVersion]:
         for pk, school_id, policy_id, number, status, minor in rows
     ]
     return versions
+
+
+def _weekly_trend(version, accepted_times, audience: int, weeks: int = 8) -> list[dict]:
+    """Share of the audience that had accepted by the end of each week since publication (last ``weeks``)."""
+    from django.utils import timezone
+
+    if version.published_at is None or not audience:
+        return []
+    start = version.published_at
+    now = timezone.now()
+    total_weeks = max(1, -(-(now - start).days // 7))
+    points = []
+    for week in range(max(1, total_weeks - weeks + 1), total_weeks + 1):
+        end = min(start + datetime.timedelta(weeks=week), now)
+        done = sum(1 for at in accepted_times if at <= end)
+        points.append({"week": week, "end": end, "accepted": done, "percent": round(100 * done / audience)})
+    return points
