@@ -169,7 +169,8 @@ def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
     follow(
         page, axe_check, page.get_by_role("link", name="Who has accepted what (for governors and leaders)")
     )
-    expect(page.get_by_text("1 of 9")).to_be_visible()
+    expect(page.get_by_text("1 of 9", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name="11% (1 of 9)")).to_be_visible()  # this week's share
 
     # Ask the policy: a question in words finds the section.
     follow(page, axe_check, menu(page, "Policies"))
