@@ -102,7 +102,7 @@ class PageWatch:
     def attach(self):
         self.page.on("load", lambda page: self.loads.append(page.url))
         self.page.on("response", self._response)
-        self.page.on("requestfailed", lambda req: self.broken_files.append(f"{req.url} ({req.failure})"))
+        self.page.on("requestfailed", self._failed)
         self.page.on("console", self._console)
 
     def _console(self, message):
@@ -110,6 +110,13 @@ class PageWatch:
         # error status: static files are checked in _response, and the tests check the pages' statuses.
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
             self.console_errors.append(f"{self.page.url}: {message.text}")
+
+    def _failed(self, request):
+        # A download (a PDF or CSV export) ends its navigation with ERR_ABORTED: that is the browser saving
+        # the file, not a failure.
+        if request.failure == "net::ERR_ABORTED" and request.url.endswith((".pdf", ".csv")):
+            return
+        self.broken_files.append(f"{request.url} ({request.failure})")
 
     def _response(self, response):
         if "/static/" in response.url and response.status >= 400:

@@ -244,3 +244,78 @@ def test_trust_admin_publishes_a_policy_to_every_school(new_page, sign_in, axe_c
     )
     follow(page, axe_check, page.get_by_role("button", name="Publish to every school"))
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Published to 2 schools.")
+
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "online-safety-and-social-media-guidance.txt"
+
+
+def _accept(page, axe_check, name: str, answer: str):
+    page.get_by_label(answer, exact=True).check()
+    page.get_by_label("I have read and understood this policy").check()
+    page.get_by_label("Your full name").fill(name)
+    follow(page, axe_check, page.get_by_role("button", name="Accept", exact=True))
+
+
+def test_the_seed_guidance_is_shared_accepted_and_reported(new_page, sign_in, axe_check, demo):
+    """Issue 4's 'done when': the Headteacher imports the seed guidance and publishes it; a teacher and a
+    volunteer are stopped until they accept (one fails the question first); the governor sees 2 of 9 with the
+    chase list, and the PDF report opens."""
+    from tests.conftest import skip_or_fail
+
+    if not SEED.exists():
+        skip_or_fail(f"the seed guidance is not at {SEED} (it comes with ../shared)")
+    head = new_page("head")
+    sign_in(head, "head")
+    head.goto(demo.url("policies/import/"))
+    axe_check(head)
+    head.get_by_label("Title").fill("Online Safety and Social Media Guidance")
+    head.get_by_label("Online safety and social media guidance").check()
+    head.get_by_label("The document").set_input_files(
+        files=[{"name": "guidance.txt", "mimeType": "text/plain", "buffer": SEED.read_bytes()}]
+    )
+    follow(head, axe_check, head.get_by_role("button", name="Import as a draft"))
+    expect(
+        head.get_by_role("heading", name="§5 Creating Images of Students through Video or Photography")
+    ).to_be_visible()
+    follow(head, axe_check, head.get_by_role("link", name="Questions to check understanding (0)"))
+    head.get_by_label("Question", exact=True).fill("A pupil sends you a friend request. What do you do?")
+    head.get_by_label("Answers, one per line").fill("Accept it\n*Do not accept it, and tell the Headteacher")
+    head.get_by_label("Section that answers it (optional)").fill("4")
+    follow(head, axe_check, head.get_by_role("button", name="Add question"))
+    follow(head, axe_check, head.get_by_role("link", name="Back to version 1"))
+    follow(head, axe_check, head.get_by_role("button", name="Publish version 1"))
+
+    teacher = new_page("teacher")
+    sign_in(teacher, "teacher")
+    expect(teacher.get_by_role("heading", level=1)).to_have_text("Your policies")
+    follow(teacher, axe_check, teacher.get_by_role("link", name="Online Safety and Social Media Guidance"))
+    _accept(teacher, axe_check, "Tom Ackroyd", "Accept it")  # the wrong answer
+    expect(teacher.locator(".govuk-error-summary")).to_contain_text(
+        "1 of the questions was not answered rightly"
+    )
+    _accept(teacher, axe_check, "Tom Ackroyd", "Do not accept it, and tell the Headteacher")
+    expect(teacher.get_by_role("heading", level=1)).to_have_text("Overview")
+
+    volunteer = new_page("volunteer")
+    sign_in(volunteer, "volunteer")
+    expect(volunteer.get_by_role("heading", level=1)).to_have_text("Your policies")
+    follow(
+        volunteer, axe_check, volunteer.get_by_role("link", name="Online Safety and Social Media Guidance")
+    )
+    _accept(volunteer, axe_check, "Val Holroyd", "Do not accept it, and tell the Headteacher")
+    expect(volunteer.get_by_role("heading", level=1)).to_have_text("Overview")
+
+    governor = new_page("governor")
+    sign_in(governor, "governor")
+    governor.goto(demo.url("policies/dashboard/"))
+    axe_check(governor)
+    expect(governor.get_by_text("2 of 9", exact=True)).to_be_visible()
+    expect(governor.get_by_text("Not yet accepted (7)")).to_be_visible()
+    follow(governor, axe_check, governor.get_by_role("link", name="Download as a PDF report"))
+    governor.locator('input[name="password"]').fill(demo.password("governor"))
+    with governor.expect_download() as download:
+        governor.locator("form", has=governor.locator('[name="password"]')).locator(
+            'button[type="submit"]'
+        ).first.click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF"), "the PDF report did not open"
