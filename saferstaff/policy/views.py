@@ -54,6 +54,16 @@ class PolicyImportForm(forms.Form):
             )
         return upload
 
+    def document(self) -> dict:
+        """What ``import_policy`` and ``publish_to_trust`` take from this form."""
+        upload = self.cleaned_data["file"]
+        return {
+            "title": self.cleaned_data["title"],
+            "kind": self.cleaned_data["kind"],
+            "filename": upload.name,
+            "data": upload.read(),
+        }
+
 
 @require_safe
 def policy_list(request, school):
@@ -75,16 +85,8 @@ def policy_list(request, school):
 def policy_import(request, school):
     form = PolicyImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            version, notes = import_policy(
-                request.school,
-                title=form.cleaned_data["title"],
-                kind=form.cleaned_data["kind"],
-                filename=upload.name,
-                data=upload.read(),
-                by=request.user,
-            )
+            version, notes = import_policy(request.school, **form.document(), by=request.user)
         except DocumentError as exc:
             form.add_error("file", str(exc))
             record("policy.import_refused", ("schools.school", request.school.pk))
@@ -504,16 +506,8 @@ def policy_dashboard_pdf(request, school):
 def trust_policy_publish(request, trust):
     form = PolicyImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            versions = publish_to_trust(
-                request.trust,
-                title=form.cleaned_data["title"],
-                kind=form.cleaned_data["kind"],
-                filename=upload.name,
-                data=upload.read(),
-                by=request.user,
-            )
+            versions = publish_to_trust(request.trust, **form.document(), by=request.user)
         except DocumentError as exc:
             form.add_error("file", str(exc))
         else:
