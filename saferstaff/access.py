@@ -24,19 +24,26 @@ SIGNED_IN = "signed_in"  # any signed-in person; not tied to one school
 TRUST_ADMIN = "trust_admin"  # an admin of the trust or Local Authority that runs the school
 CLOSED = "closed"  # a page a library provides that saferstaff keeps shut for everyone
 
-H, SLT, DSL, LM, GOV, DPO, STAFF = (
+H, SLT, DSL, LM, GOV, DPO, OFFICE, STAFF = (
     Role.HEADTEACHER,
     Role.SENIOR_LEADER,
     Role.DSL,
     Role.LINE_MANAGER,
     Role.GOVERNOR,
     Role.DPO,
+    Role.OFFICE,
     Role.STAFF,
 )
 EVERY_ROLE = frozenset(Role.values)
 # §8: records only for those with a legitimate professional need. Governors oversee; they do not see pupils.
-WORKS_WITH_PUPILS = frozenset({H, SLT, DSL, LM, DPO, STAFF})
+WORKS_WITH_PUPILS = frozenset({H, SLT, DSL, LM, DPO, OFFICE, STAFF})
 LEADERSHIP = frozenset({H, SLT, DSL, DPO})
+# §5: senior management approves photo activities and publication and confirms destruction.
+SENIOR_MANAGEMENT = frozenset({H, SLT})
+# Who keeps consent records up to date (forms in, portal links out).
+CONSENT_KEEPERS = frozenset({H, SLT, DPO, OFFICE})
+# Who takes photos of pupils in the course of their work (object-level checks narrow what each sees).
+PHOTOGRAPHERS = frozenset({H, SLT, DSL, LM, OFFICE, STAFF})
 
 
 def _roles(*roles: str) -> frozenset[str]:
@@ -69,6 +76,9 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "google_callback",
             "google_login_by_token",
             "healthz",
+            # Guardians have no account: a signed, expiring link (images.service.open_portal_link).
+            "portal",
+            "portal_receipt",
         )
     },
     **{
@@ -131,6 +141,36 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "policy_dashboard": _roles(H, SLT, GOV),
     "policy_dashboard_csv": _roles(H, SLT, GOV),
     "policy_dashboard_pdf": _roles(H, SLT, GOV),
+    # §5 images of pupils.
+    "consent_register": WORKS_WITH_PUPILS,
+    "pupil_consent": WORKS_WITH_PUPILS,
+    "consent_record": CONSENT_KEEPERS,
+    "consent_evidence": CONSENT_KEEPERS,
+    "portal_links": CONSENT_KEEPERS,
+    "device_list": PHOTOGRAPHERS | CONSENT_KEEPERS,
+    "device_add": SENIOR_MANAGEMENT | {OFFICE},
+    "device_edit": SENIOR_MANAGEMENT | {OFFICE},
+    "activity_list": PHOTOGRAPHERS | LEADERSHIP,
+    "activity_new": PHOTOGRAPHERS,
+    "activity_detail": PHOTOGRAPHERS | LEADERSHIP,
+    "activity_decide": SENIOR_MANAGEMENT,
+    "activity_checklist": PHOTOGRAPHERS | LEADERSHIP,
+    "activity_upload": PHOTOGRAPHERS,
+    "image_list": PHOTOGRAPHERS | LEADERSHIP,
+    "image_detail": PHOTOGRAPHERS | LEADERSHIP,
+    "image_file": PHOTOGRAPHERS | LEADERSHIP,
+    "image_thumbnail": PHOTOGRAPHERS | LEADERSHIP,
+    "image_tags": PHOTOGRAPHERS,
+    "image_publish": PHOTOGRAPHERS,
+    "image_flag": SENIOR_MANAGEMENT,
+    "image_hold": LEADERSHIP,
+    "publication_list": PHOTOGRAPHERS | LEADERSHIP,
+    "publication_copy": PHOTOGRAPHERS | LEADERSHIP,
+    "takedown_list": PHOTOGRAPHERS,
+    "takedown_done": PHOTOGRAPHERS,
+    "destruction_queue": SENIOR_MANAGEMENT,
+    # Subject access: the DPO (and the Headteacher) export everything held about a pupil.
+    "pupil_images_export": _roles(H, DPO),
 }
 
 

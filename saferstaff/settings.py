@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "saferstaff.policy",
     "saferstaff.notifications",
     "saferstaff.acknowledgements",
+    "saferstaff.images",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # A roster larger than this is refused before it is read (a 2,000-pupil CTF is ~2 MB).
 ROSTER_MAX_BYTES = env_int("ROSTER_MAX_BYTES", 20 * 1024 * 1024)
+# §5 images: per-file limits (cap the request body at the proxy too: Django checks after spooling).
+IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 40 * 1024 * 1024)
+VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 150 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 64_000_000)  # a 61-megapixel camera fits; bombs do not
+ZIP_MAX_BYTES = env_int("ZIP_MAX_BYTES", 1024 * 1024 * 1024)  # uncompressed total of a bulk upload
+ZIP_MAX_FILES = env_int("ZIP_MAX_FILES", 500)
+DATA_UPLOAD_MAX_NUMBER_FILES = ZIP_MAX_FILES
+PORTAL_LINK_DAYS = env_int("PORTAL_LINK_DAYS", 14)
 
 # --- Email: SMTP when EMAIL_HOST is set; otherwise files under var/mail for development.
 _email_host = env_str("EMAIL_HOST", "")

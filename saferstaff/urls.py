@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from saferstaff.images import views as images
 from saferstaff.notifications import views as notifications
 from saferstaff.policy import views as policy
 from saferstaff.schools import views as schools
@@ -51,6 +52,37 @@ urlpatterns = [
     path(school + "policies/<int:pk>/v<int:number>/", policy.policy_version, name="policy_version"),
     path(school + "policies/<int:pk>/v<int:number>/publish/", policy.policy_publish, name="policy_publish"),
     path(school + "policies/<int:pk>/v<int:number>/changes/", policy.policy_changes, name="policy_changes"),
+    # §5 images of pupils
+    path(school + "consent/", images.consent_register, name="consent_register"),
+    path(school + "consent/pupils/<int:pk>/", images.pupil_consent, name="pupil_consent"),
+    path(school + "consent/pupils/<int:pk>/record/", images.consent_record, name="consent_record"),
+    path(school + "consent/answers/<int:pk>/evidence/", images.consent_evidence, name="consent_evidence"),
+    path(school + "consent/links/", images.portal_links, name="portal_links"),
+    path("portal/<str:token>/", images.portal, name="portal"),
+    path("portal/<str:token>/receipt/<str:receipt>/", images.portal_receipt, name="portal_receipt"),
+    path(school + "devices/", images.device_list, name="device_list"),
+    path(school + "devices/add/", images.device_edit, name="device_add"),
+    path(school + "devices/<int:pk>/", images.device_edit, name="device_edit"),
+    path(school + "activities/", images.activity_list, name="activity_list"),
+    path(school + "activities/new/", images.activity_new, name="activity_new"),
+    path(school + "activities/<int:pk>/", images.activity_detail, name="activity_detail"),
+    path(school + "activities/<int:pk>/decide/", images.activity_decide, name="activity_decide"),
+    path(school + "activities/<int:pk>/check-list/", images.activity_checklist, name="activity_checklist"),
+    path(school + "activities/<int:pk>/upload/", images.activity_upload, name="activity_upload"),
+    path(school + "images/", images.image_list, name="image_list"),
+    path(school + "images/<int:pk>/", images.image_detail, name="image_detail"),
+    path(school + "images/<int:pk>/original/", images.image_file, name="image_file"),
+    path(school + "images/<int:pk>/thumbnail/", images.image_thumbnail, name="image_thumbnail"),
+    path(school + "images/<int:pk>/tags/", images.image_tags, name="image_tags"),
+    path(school + "images/<int:pk>/publish/", images.image_publish, name="image_publish"),
+    path(school + "images/<int:pk>/flag/", images.image_flag, name="image_flag"),
+    path(school + "images/<int:pk>/hold/", images.image_hold, name="image_hold"),
+    path(school + "publications/", images.publication_list, name="publication_list"),
+    path(school + "publications/<int:pk>/copy/", images.publication_copy, name="publication_copy"),
+    path(school + "takedowns/", images.takedown_list, name="takedown_list"),
+    path(school + "takedowns/<int:pk>/", images.takedown_done, name="takedown_done"),
+    path(school + "retention/", images.destruction_queue, name="destruction_queue"),
+    path(school + "pupils/<int:pk>/images.zip", images.pupil_images_export, name="pupil_images_export"),
 ]
 
 handler403 = "saferstaff.errors.forbidden"

@@ -40,6 +40,7 @@ class Cast:
     line_manager: User
     governor: User
     dpo: User
+    office: User
     teacher: User
     volunteer: User
     other_teacher: User
@@ -57,6 +58,7 @@ class Cast:
             Role.LINE_MANAGER: self.line_manager,
             Role.GOVERNOR: self.governor,
             Role.DPO: self.dpo,
+            Role.OFFICE: self.office,
             Role.STAFF: self.teacher,
         }
 
@@ -112,6 +114,7 @@ def cast(db) -> Cast:
             is_chair_of_governors=True,
         ),
         dpo=make_person("priya.dpo@school.example", school, {Role.DPO}, EmploymentType.CONTRACTOR),
+        office=make_person("olive.office@school.example", school, {Role.OFFICE, Role.STAFF}),
         teacher=make_person("tom.teacher@school.example", school, {Role.STAFF}),
         volunteer=make_person("val.volunteer@school.example", school, {Role.STAFF}, EmploymentType.VOLUNTEER),
         other_teacher=make_person("otto.teacher@other.example", other, {Role.STAFF}),

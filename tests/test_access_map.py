@@ -68,8 +68,9 @@ def school_pages() -> list[str]:
     )
 
 
-def sample_kwargs(name: str, cast, school) -> dict:
-    """Kwargs that reach a real object at ``school`` for each school page."""
+def sample_kwargs(name: str, cast, school, user=None) -> dict:
+    """Kwargs that reach a real object at ``school`` for each school page (objects that belong to one
+    person, such as a photo activity, belong to ``user`` when given)."""
     kwargs = {"school": school.slug}
     if name in {"staff_detail", "staff_roles", "staff_leave"}:
         kwargs["pk"] = school.memberships.order_by("pk").last().pk
@@ -107,6 +108,8 @@ def sample_kwargs(name: str, cast, school) -> dict:
     elif name == "roster_preview":
         staged, _ = stage_upload(school, "roster.csv", csv_text(sample_pupils(3)).encode(), None)
         kwargs["pk"] = staged.pk
+    elif name in IMAGE_PAGES:
+        kwargs["pk"] = _image_sample(name, cast, school, user)
     elif set(get_resolver().reverse_dict.getlist(name)[0][0][0][1]) - {"school"}:
         pytest.fail(
             f"tests/test_access_map.py sample_kwargs does not know the URL kwargs of {name!r}: add them"
@@ -114,12 +117,58 @@ def sample_kwargs(name: str, cast, school) -> dict:
     return kwargs
 
 
+IMAGE_PAGES = {
+    "pupil_consent", "consent_record", "consent_evidence", "device_edit", "activity_detail", "activity_decide",
+    "activity_checklist", "activity_upload", "image_detail", "image_file", "image_thumbnail", "image_tags",
+    "image_publish", "image_flag", "image_hold", "publication_copy", "takedown_done", "pupil_images_export",
+}  # fmt: skip
+
+
+def _image_sample(name, cast, school, user) -> int:
+    """One of each §5 object at ``school``, belonging to ``owner`` (staff see only their own)."""
+    from django.core.files.base import ContentFile
+
+    from saferstaff.images.library import add_images
+    from saferstaff.images.models import ConsentRecord, Publication, Takedown
+
+    from .image_samples import approved_activity, jpeg, pupil_with_parents, purpose
+
+    owner = user if user is not None and school.memberships.filter(user=user).exists() else cast.head
+    pupil, (parent,) = pupil_with_parents(school, "Walk", f"Sample{school.pk}")
+    if name in {"pupil_consent", "consent_record", "pupil_images_export"}:
+        return pupil.pk
+    if name == "consent_evidence":
+        r = ConsentRecord(school=school, pupil=pupil, purpose=purpose(school, "website"), answer="yes",
+                          source="guardian", guardian=parent, method="paper")  # fmt: skip
+        r.evidence.save("scan", ContentFile(b"%PDF-1.4 scan"), save=False)
+        r.save()
+        return r.pk
+    activity = approved_activity(school, owner, owner, pupils=[pupil])
+    if name == "device_edit":
+        return activity.device.pk
+    if name.startswith("activity_"):
+        return activity.pk
+    (image,) = add_images(activity, [("walk.jpg", jpeg())], by=owner)
+    if name.startswith("image_"):
+        return image.pk
+    pub = Publication(school=school, image=image, image_ref=image.pk, channel=purpose(school, "website"),
+                      where="https://school.example/gallery", published_by=owner)  # fmt: skip
+    pub.copy.save("copy.jpg", ContentFile(jpeg()), save=False)
+    pub.save()
+    if name == "publication_copy":
+        return pub.pk
+    no = ConsentRecord.objects.create(school=school, pupil=pupil, purpose=purpose(school, "website"), answer="no",
+                                      source="guardian", guardian=parent, method="phone")  # fmt: skip
+    return Takedown.objects.create(school=school, publication=pub, pupil=pupil, consent_record=no,
+                                   assigned_to=owner).pk  # fmt: skip
+
+
 @pytest.mark.parametrize("name", school_pages())
 def test_school_page_answers_each_role_as_the_map_says(name, cast):
     allowed = ACCESS_MAP[name]
     people = {**cast.by_role(), TRUST_ADMIN: cast.trust_admin}
     for role, user in people.items():
-        url = reverse(name, kwargs=sample_kwargs(name, cast, cast.school))
+        url = reverse(name, kwargs=sample_kwargs(name, cast, cast.school, user))
         response = signed_in(user).get(url)
         if role in allowed:
             # 405: a POST-only action answered a GET, past the access map.

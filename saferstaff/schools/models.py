@@ -20,6 +20,8 @@ class Role(models.TextChoices):
     LINE_MANAGER = "line_manager", "Line manager"
     GOVERNOR = "governor", "Governor"
     DPO = "dpo", "Data protection officer"
+    # The school office keeps pupils' records: consent forms, guardian portal links, roster imports.
+    OFFICE = "office", "School office"
     STAFF = "staff", "Staff"
 
 

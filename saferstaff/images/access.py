@@ -1,0 +1,63 @@
+"""Which images and activities a person may open: senior management, the DSL and the DPO see them all
+(§5: images are open to scrutiny); other staff see the activities they asked for and what they uploaded."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from saferstaff.audit.log import record
+from saferstaff.images.models import Activity, Image, Takedown
+from saferstaff.schools.models import Role
+
+SCRUTINY = frozenset({Role.HEADTEACHER, Role.SENIOR_LEADER, Role.DSL, Role.DPO})
+SENIOR = frozenset({Role.HEADTEACHER, Role.SENIOR_LEADER})
+
+
+def sees_all(request) -> bool:
+    return bool(request.roles & SCRUTINY)
+
+
+def is_senior(request) -> bool:
+    return bool(request.roles & SENIOR)
+
+
+def activities_for(request):
+    qs = Activity.objects.filter(school=request.school)
+    return qs if sees_all(request) else qs.filter(requested_by=request.user)
+
+
+def images_for(request):
+    qs = Image.objects.filter(school=request.school)
+    if sees_all(request):
+        return qs
+    return qs.filter(Q(activity__requested_by=request.user) | Q(uploaded_by=request.user))
+
+
+def get_activity(request, pk) -> Activity:
+    activity = get_object_or_404(
+        Activity.objects.select_related("device", "requested_by"), school=request.school, pk=pk
+    )
+    if not (sees_all(request) or activity.requested_by_id == request.user.pk):
+        raise PermissionDenied
+    return activity
+
+
+def get_image(request, pk, *, action: str = "images.viewed") -> Image:
+    image = get_object_or_404(
+        Image.objects.select_related("activity", "device", "uploaded_by"), school=request.school, pk=pk
+    )
+    if not (sees_all(request) or request.user.pk in (image.activity.requested_by_id, image.uploaded_by_id)):
+        raise PermissionDenied
+    record(action, image)  # §5: every view and download of an image is recorded
+    return image
+
+
+def get_takedown(request, pk) -> Takedown:
+    takedown = get_object_or_404(
+        Takedown.objects.select_related("publication__channel", "pupil", "assigned_to"),
+        school=request.school,
+        pk=pk,
+    )
+    if not (is_senior(request) or takedown.assigned_to_id == request.user.pk):
+        raise PermissionDenied
+    return takedown

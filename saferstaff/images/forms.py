@@ -1,0 +1,188 @@
+from django import forms
+
+from saferstaff.images.models import Activity, ConsentRecord, Device, Purpose
+from saferstaff.schools.models import Membership
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/jpeg,image/png,video/mp4,video/quicktime,.zip"}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class ConsentAnswerForm(forms.Form):
+    """An answer given on paper, by phone or in person, typed in by the office (§5)."""
+
+    purposes = forms.ModelMultipleChoiceField(
+        queryset=Purpose.objects.none(), widget=forms.CheckboxSelectMultiple, label="For which uses"
+    )
+    answer = forms.ChoiceField(choices=ConsentRecord.Answer.choices, widget=forms.RadioSelect, label="Answer")
+    source = forms.ChoiceField(
+        choices=ConsentRecord.Source.choices, widget=forms.RadioSelect, label="Who answered"
+    )
+    guardian = forms.ModelChoiceField(
+        queryset=None, required=False, label="Which guardian", help_text="Needed when a guardian answered"
+    )
+    method = forms.ChoiceField(
+        choices=[c for c in ConsentRecord.Method.choices if c[0] != ConsentRecord.Method.PORTAL],
+        widget=forms.RadioSelect,
+        label="How",
+        help_text="§5 asks for written consent: a yes by phone or in person waits for the written form. "
+        "A no counts however it is given.",
+    )
+    evidence = forms.FileField(
+        required=False, label="Scan of the form", help_text="Needed for a paper form (PDF, JPEG or PNG)"
+    )
+    note = forms.CharField(required=False, max_length=300, label="Note (optional)")
+
+    def __init__(self, *args, school, pupil, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purposes"].queryset = Purpose.objects.filter(school=school, active=True)
+        from saferstaff.schools.models import Guardian
+
+        self.fields["guardian"].queryset = Guardian.objects.filter(school=school, guardianships__pupil=pupil)
+        self.fields["guardian"].empty_label = "Not a guardian"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") == ConsentRecord.Source.GUARDIAN and not data.get("guardian"):
+            self.add_error("guardian", "Choose the guardian who answered")
+        if data.get("method") == ConsentRecord.Method.PAPER and not data.get("evidence"):
+            self.add_error("evidence", "Attach the scan of the paper form")
+        evidence = data.get("evidence")
+        if evidence is not None and evidence.size > 10 * 1024 * 1024:
+            self.add_error("evidence", "The scan must be smaller than 10 MB")
+        return data
+
+
+class DeviceForm(forms.ModelForm):
+    class Meta:
+        model = Device
+        fields = ["kind", "make", "model", "serial", "asset_tag", "lent_to", "retired_on"]
+        widgets = {"retired_on": DateInput()}
+        labels = {"lent_to": "Lent to", "retired_on": "Retired on (leave blank while in use)"}
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.fields["lent_to"].queryset = (
+            Membership.objects.active().filter(school=school).select_related("user")
+        )
+        self.fields["lent_to"].empty_label = "Kept in school"
+        self.fields["lent_to"].label_from_instance = lambda m: m.user.get_full_name() or m.user.email
+
+    def clean_asset_tag(self):
+        tag = self.cleaned_data["asset_tag"].strip()
+        clash = Device.objects.filter(school=self.school, asset_tag__iexact=tag).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("Another device already has this asset tag")
+        return tag
+
+
+class ActivityForm(forms.ModelForm):
+    year_groups = forms.MultipleChoiceField(
+        choices=[], widget=forms.CheckboxSelectMultiple, label="Which pupils", required=True,
+        help_text="The pupils who may be photographed; the check-list shows who must not be",
+    )  # fmt: skip
+
+    class Meta:
+        model = Activity
+        fields = ["title", "happens_on", "place", "device", "purposes", "after_use", "not_one_to_one"]
+        widgets = {
+            "happens_on": DateInput(),
+            "purposes": forms.CheckboxSelectMultiple,
+            "after_use": forms.Textarea,
+        }
+        labels = {
+            "title": "What is happening",
+            "happens_on": "Date",
+            "place": "Where",
+            "device": "Which school device",
+            "purposes": "What the images are for",
+            "not_one_to_one": "No pupil will be photographed one-to-one (§5)",
+        }
+        help_texts = {
+            "after_use": "§5: say what happens to the images afterwards (e.g. deleted from the camera)"
+        }
+
+    def __init__(self, *args, school, year_groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["device"].queryset = Device.objects.filter(school=school, retired_on__isnull=True)
+        self.fields["purposes"].queryset = Purpose.objects.filter(school=school, active=True, biometric=False)
+        self.fields["year_groups"].choices = [(y, f"Year {y}" if y.isdigit() else y) for y in year_groups]
+
+    def clean_not_one_to_one(self):
+        if not self.cleaned_data.get("not_one_to_one"):
+            raise forms.ValidationError("Confirm that no pupil will be photographed one-to-one")
+        return True
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("refuse", "Do not approve")],
+        widget=forms.RadioSelect,
+        label="Decision",
+    )
+    note = forms.CharField(required=False, max_length=300, label="Note to the photographer (optional)")
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Photos, videos or a zip",
+        help_text="JPEG, PNG, MP4 or MOV, or one zip of them. Everything is checked first: if any file has a "
+        "problem, nothing is saved and each problem is listed.",
+    )
+
+
+class PublishForm(forms.Form):
+    channel = forms.ModelChoiceField(queryset=None, label="Where", empty_label=None)
+    where = forms.CharField(
+        max_length=300,
+        label="Web address, newsletter issue or display board",
+        help_text="For the register (§5)",
+    )
+
+    def __init__(self, *args, activity, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = Purpose.objects.filter(
+            school_id=activity.school_id, publicity=True, active=True
+        )
+
+
+class HoldForm(forms.Form):
+    legal_hold = forms.BooleanField(required=False, label="Keep this image: legal hold")
+    legal_hold_reason = forms.CharField(
+        required=False, max_length=200, label="Reason", help_text="For example, an investigation reference"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("legal_hold") and not data.get("legal_hold_reason"):
+            self.add_error("legal_hold_reason", "Give the reason for the hold")
+        return data
+
+
+class TakedownForm(forms.Form):
+    note = forms.CharField(
+        max_length=500, label="What you did", help_text="For example, 'Removed from the website gallery page'"
+    )
+    evidence = forms.FileField(required=False, label="Screenshot (optional)")

@@ -1,0 +1,343 @@
+"""What happens when people act on images: consent answers (and the takedowns a withdrawal raises), the
+guardian portal's links, publishing, retention and destruction. Views, commands and jobs call these; the
+decisions themselves are the rules in ``images.rules``."""
+
+import datetime
+import logging
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from saferstaff.audit.log import record
+from saferstaff.images.consent import state_of
+from saferstaff.images.models import (
+    ConsentRecord,
+    Destruction,
+    Image,
+    PortalLink,
+    Publication,
+    Purpose,
+    Takedown,
+    end_of_school_year,
+)
+from saferstaff.images.rules import can_publish, may_destroy, may_record_consent
+from saferstaff.notifications.service import notify
+from saferstaff.policy.engine import Decision
+
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """An action the rules refused; ``decision`` carries the reasons to show."""
+
+    def __init__(self, decision: Decision):
+        super().__init__(decision.summary)
+        self.decision = decision
+
+
+# --- Consent -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    pupil: object
+    purpose: Purpose
+    answer: str  # ConsentRecord.Answer
+
+
+def record_answers(
+    school,
+    answers: list[Answer],
+    *,
+    source: str,
+    method: str,
+    guardian=None,
+    by=None,
+    expires_on: datetime.date | None = None,
+    evidence=None,
+    note: str = "",
+) -> tuple[list[ConsentRecord], str]:
+    """Record answers from one person in one go (all or none). A "no" takes effect at once: every
+    publication it affects becomes a takedown. Returns the records and the receipt reference."""
+    receipt = secrets.token_hex(4).upper()
+    today = timezone.localdate()
+    created: list[ConsentRecord] = []
+    with transaction.atomic():
+        for a in answers:
+            decision = may_record_consent(
+                by, subject=a.pupil, source=source, guardian=guardian, method=method
+            )
+            if not decision:
+                raise Refused(decision)
+            expiry = expires_on
+            if expiry is None and a.purpose.renew_annually and a.answer == ConsentRecord.Answer.YES:
+                expiry = end_of_school_year(today)
+            r = ConsentRecord(
+                school=school,
+                pupil=a.pupil,
+                purpose=a.purpose,
+                answer=a.answer,
+                source=source,
+                guardian=guardian,
+                method=method,
+                recorded_by=by,
+                expires_on=expiry,
+                note=note,
+                receipt=receipt,
+            )
+            if evidence is not None:
+                r.evidence.save(f"{receipt}", evidence, save=False)
+            r.save()
+            record(
+                "images.consent.recorded", r, detail={"answer": a.answer, "source": source, "method": method}
+            )
+            created.append(r)
+        for r in created:
+            if r.answer == ConsentRecord.Answer.NO:
+                raise_takedowns(r)
+    return created, receipt
+
+
+def raise_takedowns(withdrawal: ConsentRecord) -> int:
+    """Every live publication on the withdrawn purpose of an image tagging the pupil becomes a takedown for
+    its publisher, if the pupil's consent for that purpose is now not given. Set-based: one query to find,
+    one insert, one notification per publisher."""
+    if state_of(withdrawal.pupil, withdrawal.purpose).allowed:
+        return 0  # e.g. the other parent's written yes still stands and nobody said no (not possible today)
+    live = (
+        Publication.objects.filter(
+            school_id=withdrawal.school_id,
+            channel_id=withdrawal.purpose_id,
+            taken_down_at__isnull=True,
+            image__tags__pupil_id=withdrawal.pupil_id,
+        )
+        .exclude(takedowns__pupil_id=withdrawal.pupil_id)
+        .values_list("pk", "published_by_id")
+    )
+    rows = [
+        Takedown(
+            school_id=withdrawal.school_id,
+            publication_id=pk,
+            pupil_id=withdrawal.pupil_id,
+            consent_record=withdrawal,
+            assigned_to_id=publisher,
+        )
+        for pk, publisher in live
+    ]
+    Takedown.objects.bulk_create(rows, batch_size=2000)
+    by_publisher: dict[int, int] = defaultdict(int)
+    for row in rows:
+        by_publisher[row.assigned_to_id] += 1
+    if rows:
+        from saferstaff.accounts.models import User
+
+        url = reverse("takedown_list", kwargs={"school": withdrawal.pupil.school.slug})
+        for user in User.objects.filter(pk__in=by_publisher):
+            n = by_publisher[user.pk]
+            notify(
+                user,
+                kind="images.takedown",
+                title=f"Consent was withdrawn: take down {n} published image{'s' if n != 1 else ''} (§5)",
+                url=url,
+                school=withdrawal.school,
+            )
+        record("images.takedowns.raised", withdrawal, detail={"count": len(rows)})
+    return len(rows)
+
+
+# --- Guardian portal ------------------------------------------------------------------------------------
+
+PORTAL_SALT = "saferstaff.images.portal"
+
+
+class PortalLinkError(Exception):
+    pass
+
+
+def portal_url(link: PortalLink) -> str:
+    token = signing.dumps({"l": link.pk, "n": link.nonce.hex}, salt=PORTAL_SALT, compress=True)
+    return settings.SITE_URL + reverse("portal", kwargs={"token": token})
+
+
+def send_portal_links(school, guardians, *, by) -> int:
+    """Send each guardian a fresh link (their older links stop working). Guardians without an email
+    address or without parental responsibility for a pupil on roll are skipped by the caller's query."""
+    from saferstaff.images.tasks import email_portal_link
+
+    days = settings.PORTAL_LINK_DAYS
+    now = timezone.now()
+    sent = 0
+    with transaction.atomic():
+        for guardian in guardians:
+            PortalLink.objects.filter(guardian=guardian, revoked_at__isnull=True).update(revoked_at=now)
+            link = PortalLink.objects.create(
+                school=school, guardian=guardian, sent_by=by, expires_at=now + datetime.timedelta(days=days)
+            )
+            transaction.on_commit(lambda pk=link.pk: email_portal_link.enqueue(pk))
+            sent += 1
+        record("images.portal.links_sent", school, detail={"count": sent})
+    return sent
+
+
+def open_portal_link(token: str) -> PortalLink:
+    """The link a token stands for, or PortalLinkError with words a guardian can act on."""
+    try:
+        data = signing.loads(
+            token, salt=PORTAL_SALT, max_age=datetime.timedelta(days=settings.PORTAL_LINK_DAYS)
+        )
+    except signing.SignatureExpired:
+        raise PortalLinkError("This link has expired. Ask the school office to send you a new one.") from None
+    except signing.BadSignature:
+        raise PortalLinkError(
+            "This link is not valid. Check that you copied all of it from the email, or ask the school "
+            "office to send you a new one."
+        ) from None
+    link = (
+        PortalLink.objects.select_related("guardian", "school")
+        .filter(pk=data.get("l"), nonce=_uuid(data.get("n")))
+        .first()
+    )
+    if link is None:
+        raise PortalLinkError("This link is not valid. Ask the school office to send you a new one.")
+    if link.revoked_at is not None:
+        raise PortalLinkError(
+            "This link has been replaced by a newer one. Use the most recent email from the school."
+        )
+    if link.expires_at <= timezone.now():
+        raise PortalLinkError("This link has expired. Ask the school office to send you a new one.")
+    return link
+
+
+def _uuid(value):
+    import uuid
+
+    try:
+        return uuid.UUID(hex=str(value))
+    except ValueError:
+        return None
+
+
+# --- Publishing -------------------------------------------------------------------------------------------
+
+
+def publish(image: Image, channel: Purpose, where: str, *, by) -> Publication:
+    """Publish a copy without metadata, if the rules allow it; otherwise raise Refused."""
+    from saferstaff.images.files import clean_copy
+
+    decision = can_publish(by, subject=image, channel=channel)
+    if not decision:
+        raise Refused(decision)
+    data = clean_copy(image)
+    with transaction.atomic():
+        pub = Publication(
+            school_id=image.school_id, image=image, image_ref=image.pk, channel=channel, where=where,
+            published_by=by,
+        )  # fmt: skip
+        pub.copy.save("copy.jpg", ContentFile(data), save=False)
+        pub.save()
+        record("images.published", pub, detail={"image": image.pk, "channel": channel.code})
+    return pub
+
+
+def finish_takedown(takedown: Takedown, *, by, note: str, evidence=None) -> None:
+    """The publisher has removed the copy: record how, and when every takedown of that publication is done,
+    mark the publication taken down and delete our published copy."""
+    with transaction.atomic():
+        takedown.done_at = timezone.now()
+        takedown.done_by = by
+        takedown.evidence_note = note
+        if evidence is not None:
+            takedown.evidence.save("evidence", evidence, save=False)
+        takedown.save()
+        pub = takedown.publication
+        if pub.taken_down_at is None:
+            pub.taken_down_at = takedown.done_at
+            pub.save(update_fields=["taken_down_at"])
+            if pub.copy:
+                name = pub.copy.name
+                transaction.on_commit(lambda: pub.copy.storage.delete(name))
+        # A publication comes down once, whoever's withdrawal caused it.
+        Takedown.objects.filter(publication=pub, done_at__isnull=True).update(
+            done_at=takedown.done_at, done_by=by, evidence_note=note
+        )
+        record("images.takedown.done", takedown, detail={"publication": pub.pk})
+
+
+def chase_takedowns(now: datetime.datetime | None = None) -> int:
+    """Daily: remind each publisher of their open takedowns (at most once a day)."""
+    now = now or timezone.now()
+    due = Takedown.objects.filter(done_at__isnull=True).filter(
+        Q(last_chased_at__isnull=True, created_at__lte=now - datetime.timedelta(days=1))
+        | Q(last_chased_at__lte=now - datetime.timedelta(days=1))
+    )
+    grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for pk, school_id, user_id in due.values_list("pk", "school_id", "assigned_to_id"):
+        grouped[(school_id, user_id)].append(pk)
+    from saferstaff.accounts.models import User
+    from saferstaff.schools.models import School
+
+    for (school_id, user_id), pks in grouped.items():
+        school = School.objects.get(pk=school_id)
+        notify(
+            User.objects.get(pk=user_id),
+            kind="images.takedown.chase",
+            title=f"Still to take down: {len(pks)} published image{'s' if len(pks) != 1 else ''} (§5)",
+            url=reverse("takedown_list", kwargs={"school": school.slug}),
+            school=school,
+        )
+        Takedown.objects.filter(pk__in=pks).update(last_chased_at=now)
+    return sum(len(v) for v in grouped.values())
+
+
+# --- Retention ---------------------------------------------------------------------------------------------
+
+
+def retention_sweep(today: datetime.date | None = None) -> int:
+    """Daily: queue for destruction every image past its keep-until date that is not under a legal hold.
+    One UPDATE over the keep-until index, whatever the size of the library."""
+    today = today or timezone.localdate()
+    n = Image.objects.filter(
+        keep_until__lt=today, legal_hold=False, destruction_queued_at__isnull=True
+    ).update(destruction_queued_at=timezone.now())
+    if n:
+        record("images.retention.queued", None, detail={"count": n})
+    return n
+
+
+def destroy(images, *, by) -> tuple[int, list[tuple[Image, Decision]]]:
+    """Destroy each queued image a senior leader has confirmed: delete its files, keep a record of what
+    was destroyed (no image). Returns the number destroyed and the refusals."""
+    refused = []
+    done = 0
+    for image in images:
+        decision = may_destroy(by, subject=image)
+        if not decision:
+            refused.append((image, decision))
+            continue
+        names = [f.name for f in (image.original, image.thumbnail) if f]
+        storage = image.original.storage
+        with transaction.atomic():
+            Destruction.objects.create(
+                school_id=image.school_id,
+                image_ref=image.pk,
+                activity_id=image.activity_id,
+                kind=image.kind,
+                sha256=image.sha256,
+                captured_on=timezone.localtime(image.captured_at).date(),
+                kept_until=image.keep_until,
+                queued_at=image.destruction_queued_at,
+                confirmed_by=by,
+            )
+            record("images.destroyed", image)
+            image.delete()
+            transaction.on_commit(lambda names=names, storage=storage: [storage.delete(n) for n in names])
+        done += 1
+    return done, refused

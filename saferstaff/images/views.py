@@ -1,0 +1,835 @@
+"""§5 pages. Thin: each view finds its object through ``images.access``, asks the rules (via
+``images.service``) and renders. Guardians use the portal pages, which need a signed link instead of an
+account."""
+
+import csv
+import io
+import zipfile
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from saferstaff.accounts.stepup import step_up
+from saferstaff.audit.log import record
+from saferstaff.images import service
+from saferstaff.images.access import (
+    activities_for,
+    get_activity,
+    get_image,
+    get_takedown,
+    images_for,
+    is_senior,
+    sees_all,
+)
+from saferstaff.images.consent import short_name, states_for
+from saferstaff.images.files import FileProblem, zip_members
+from saferstaff.images.forms import (
+    ActivityForm,
+    ConsentAnswerForm,
+    DecisionForm,
+    DeviceForm,
+    HoldForm,
+    PublishForm,
+    TakedownForm,
+    UploadForm,
+)
+from saferstaff.images.library import UploadProblems, add_images
+from saferstaff.images.models import (
+    Activity,
+    ActivityPupil,
+    ConsentRecord,
+    Destruction,
+    Device,
+    Image,
+    ImageTag,
+    PortalLink,
+    Publication,
+    Purpose,
+    Takedown,
+)
+from saferstaff.images.rules import can_publish, may_clear_flag, may_decide_activity, photograph_list
+from saferstaff.policy.models import SchoolSettings
+from saferstaff.schools.access import get_pupil
+from saferstaff.schools.models import Guardian, Guardianship, Pupil
+
+# --- Consent register -------------------------------------------------------------------------------------
+
+
+def consent_register(request, school):
+    purposes = list(Purpose.objects.filter(school=request.school, active=True))
+    pupils = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")
+    year = request.GET.get("year", "")
+    if year:
+        pupils = pupils.filter(year_group=year)
+    q = request.GET.get("q", "").strip()
+    if q:
+        pupils = pupils.search(q)
+    page = Paginator(pupils, 50).get_page(request.GET.get("page"))
+    states = states_for(request.school, page.object_list, purposes)
+    rows = [(p, [states[(p.pk, u.pk)] for u in purposes]) for p in page.object_list]
+    years = (
+        Pupil.objects.filter(school=request.school).current().exclude(year_group="")
+        .values_list("year_group", flat=True).distinct().order_by("year_group")
+    )  # fmt: skip
+    record("images.consent.register_viewed", None, detail={"pupils": [p.pk for p in page.object_list]})
+    return render(
+        request,
+        "images/consent_register.html",
+        {"purposes": purposes, "rows": rows, "page": page, "years": years, "year": year, "q": q},
+    )
+
+
+def pupil_consent(request, school, pk):
+    pupil = get_pupil(request, pk)
+    purposes = list(Purpose.objects.filter(school=request.school, active=True))
+    states = states_for(request.school, [pupil], purposes)
+    history = (
+        ConsentRecord.objects.filter(school=request.school, pupil=pupil)
+        .select_related("purpose", "guardian", "recorded_by")
+        .order_by("-recorded_at", "-pk")
+    )
+    form = ConsentAnswerForm(school=request.school, pupil=pupil)
+    return render(
+        request,
+        "images/pupil_consent.html",
+        {
+            "pupil": pupil,
+            "current": [(u, states[(pupil.pk, u.pk)]) for u in purposes],
+            "history": history,
+            "form": form,
+            "links": Guardianship.objects.filter(pupil=pupil).select_related("guardian"),
+        },
+    )
+
+
+@require_POST
+def consent_record(request, school, pk):
+    pupil = get_pupil(request, pk)
+    form = ConsentAnswerForm(request.POST, request.FILES, school=request.school, pupil=pupil)
+    problems = []
+    if form.is_valid():
+        d = form.cleaned_data
+        answers = [service.Answer(pupil, purpose, d["answer"]) for purpose in d["purposes"]]
+        try:
+            service.record_answers(
+                request.school,
+                answers,
+                source=d["source"],
+                method=d["method"],
+                guardian=d["guardian"] if d["source"] == ConsentRecord.Source.GUARDIAN else None,
+                by=request.user,
+                evidence=d["evidence"],
+                note=d["note"],
+            )
+        except service.Refused as exc:
+            problems = [str(r) for r in exc.decision.reasons]
+        else:
+            messages.success(request, f"Recorded {len(answers)} answer{'s' if len(answers) != 1 else ''}.")
+            return redirect("pupil_consent", school=request.school.slug, pk=pupil.pk)
+    purposes = list(Purpose.objects.filter(school=request.school, active=True))
+    states = states_for(request.school, [pupil], purposes)
+    history = ConsentRecord.objects.filter(school=request.school, pupil=pupil).select_related(
+        "purpose", "guardian", "recorded_by"
+    )
+    return render(
+        request,
+        "images/pupil_consent.html",
+        {
+            "pupil": pupil,
+            "current": [(u, states[(pupil.pk, u.pk)]) for u in purposes],
+            "history": history.order_by("-recorded_at", "-pk"),
+            "form": form,
+            "problems": problems,
+            "links": Guardianship.objects.filter(pupil=pupil).select_related("guardian"),
+        },
+        status=400,
+    )
+
+
+def consent_evidence(request, school, pk):
+    r = get_object_or_404(ConsentRecord, school=request.school, pk=pk)
+    if not r.evidence:
+        raise Http404
+    record("images.consent.evidence_viewed", r)
+    return FileResponse(r.evidence.open("rb"), as_attachment=True, filename=f"consent-{r.pk}")
+
+
+def _guardians_to_ask(school):
+    """Guardians with an email address and parental responsibility for a pupil on roll."""
+    on_roll = Guardianship.objects.filter(
+        guardian=OuterRef("pk"),
+        parental_responsibility=True,
+        pupil__in=Pupil.objects.filter(school=school).current(),
+    )
+    return Guardian.objects.filter(school=school).exclude(email="").filter(Exists(on_roll))
+
+
+@require_http_methods(["GET", "POST"])
+def portal_links(request, school):
+    guardians = _guardians_to_ask(request.school).order_by("surname", "forename")
+    if request.method == "POST":
+        which = request.POST.get("send")
+        chosen = guardians
+        if which == "unsent":
+            live = PortalLink.objects.filter(
+                guardian=OuterRef("pk"), revoked_at__isnull=True, expires_at__gt=timezone.now()
+            )
+            chosen = guardians.exclude(Exists(live))
+        elif which == "selected":
+            chosen = guardians.filter(pk__in=request.POST.getlist("guardian"))
+        elif which != "all":
+            raise PermissionDenied
+        n = service.send_portal_links(request.school, list(chosen), by=request.user)
+        messages.success(request, f"Sent {n} link{'s' if n != 1 else ''} by email.")
+        return redirect("portal_links", school=request.school.slug)
+    latest = {}
+    for link in PortalLink.objects.filter(school=request.school, revoked_at__isnull=True):
+        latest[link.guardian_id] = link
+    no_email = Guardian.objects.filter(school=request.school, email="").count()
+    page = Paginator(guardians, 100).get_page(request.GET.get("page"))
+    rows = [(g, latest.get(g.pk)) for g in page.object_list]
+    return render(
+        request,
+        "images/portal_links.html",
+        {"rows": rows, "page": page, "no_email": no_email, "now": timezone.now()},
+    )
+
+
+# --- Guardian portal (no account: a signed link) -----------------------------------------------------------
+
+
+def _portal_children(link):
+    return list(
+        Pupil.objects.filter(
+            school=link.school,
+            guardianships__guardian=link.guardian,
+            guardianships__parental_responsibility=True,
+        )
+        .current()
+        .order_by("date_of_birth")
+    )
+
+
+def _portal_error(request, message, status=403):
+    return render(request, "images/portal_error.html", {"message": message}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def portal(request, token):
+    try:
+        link = service.open_portal_link(token)
+    except service.PortalLinkError as exc:
+        return _portal_error(request, str(exc))
+    children = _portal_children(link)
+    if not children:
+        return _portal_error(
+            request,
+            "The school's records do not show you as having parental responsibility for a child at the school, "
+            "so you cannot give or withdraw consent here. Please contact the school office.",
+        )
+    purposes = list(Purpose.objects.filter(school=link.school, active=True))
+    mine = {}
+    today = timezone.localdate()
+    for r in ConsentRecord.objects.filter(
+        school=link.school, guardian=link.guardian, pupil__in=children, source=ConsentRecord.Source.GUARDIAN
+    ).order_by("recorded_at", "pk"):
+        mine[(r.pupil_id, r.purpose_id)] = r.answer if (r.expires_on is None or r.expires_on >= today) else ""
+    errors = []
+    if request.method == "POST":
+        allowed_ids = {c.pk for c in children}
+        purpose_ids = {u.pk: u for u in purposes}
+        answers = []
+        for key, value in request.POST.items():
+            if not key.startswith("c-"):
+                continue
+            try:
+                _, pupil_id, purpose_id = key.split("-")
+                pupil_id, purpose_id = int(pupil_id), int(purpose_id)
+            except ValueError:
+                return _portal_error(
+                    request, "The form was not sent as the school made it. Open your link again.", 400
+                )
+            if pupil_id not in allowed_ids or purpose_id not in purpose_ids:
+                # A link only ever covers the guardian's own children: nothing is saved.
+                record("images.portal.refused", link, detail={"pupil": pupil_id})
+                return _portal_error(
+                    request,
+                    "This link can only be used for your own children. Nothing was saved. Open the link from "
+                    "your own email to give your choices.",
+                )
+            if value not in (ConsentRecord.Answer.YES, ConsentRecord.Answer.NO):
+                continue
+            if mine.get((pupil_id, purpose_id)) != value:
+                child = next(c for c in children if c.pk == pupil_id)
+                answers.append(service.Answer(child, purpose_ids[purpose_id], value))
+        if not answers:
+            errors.append("You have not changed any answer. Choose yes or no for a use, then save.")
+        else:
+            try:
+                _records, receipt = service.record_answers(
+                    link.school,
+                    answers,
+                    source=ConsentRecord.Source.GUARDIAN,
+                    method=ConsentRecord.Method.PORTAL,
+                    guardian=link.guardian,
+                )
+            except service.Refused as exc:
+                return _portal_error(
+                    request, " ".join(r.text for r in exc.decision.reasons) + ". Nothing was saved."
+                )
+            PortalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+            from saferstaff.images.tasks import email_portal_receipt
+
+            transaction.on_commit(lambda: email_portal_receipt.enqueue(link.pk, receipt))
+            return redirect("portal_receipt", token=token, receipt=receipt)
+    rows = [(child, [(u, mine.get((child.pk, u.pk), "")) for u in purposes]) for child in children]
+    return render(
+        request,
+        "images/portal.html",
+        {
+            "link": link,
+            "rows": rows,
+            "errors": errors,
+            "school_name": link.school.name,
+            "voice_age": SchoolSettings.for_school(link.school).pupil_voice_age,
+        },
+    )
+
+
+def portal_receipt(request, token, receipt):
+    try:
+        link = service.open_portal_link(token)
+    except service.PortalLinkError as exc:
+        return _portal_error(request, str(exc))
+    records = ConsentRecord.objects.filter(
+        school=link.school, guardian=link.guardian, receipt=receipt
+    ).select_related("pupil", "purpose")
+    if not records:
+        raise Http404
+    return render(
+        request,
+        "images/portal_receipt.html",
+        {"link": link, "records": records, "receipt": receipt, "token": token},
+    )
+
+
+# --- Devices ------------------------------------------------------------------------------------------------
+
+
+def device_list(request, school):
+    devices = (
+        Device.objects.filter(school=request.school)
+        .select_related("lent_to__user")
+        .annotate(n=Count("images"))
+    )
+    return render(request, "images/device_list.html", {"devices": devices})
+
+
+@require_http_methods(["GET", "POST"])
+def device_edit(request, school, pk=None):
+    device = get_object_or_404(Device, school=request.school, pk=pk) if pk else Device(school=request.school)
+    form = DeviceForm(request.POST or None, instance=device, school=request.school)
+    if request.method == "POST" and form.is_valid():
+        device = form.save()
+        record("images.device.saved", device)
+        messages.success(request, f"Saved {device.asset_tag}.")
+        return redirect("device_list", school=request.school.slug)
+    return render(request, "images/device_edit.html", {"form": form, "device": device})
+
+
+# --- Photo activities ------------------------------------------------------------------------------------------
+
+
+def activity_list(request, school):
+    activities = activities_for(request).select_related("requested_by", "device").annotate(n=Count("images"))
+    waiting = (
+        activities.filter(status=Activity.Status.REQUESTED) if is_senior(request) else Activity.objects.none()
+    )
+    return render(
+        request,
+        "images/activity_list.html",
+        {"activities": activities, "waiting": waiting, "senior": is_senior(request)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def activity_new(request, school):
+    years = list(
+        Pupil.objects.filter(school=request.school).current().exclude(year_group="")
+        .values_list("year_group", flat=True).distinct().order_by("year_group")
+    )  # fmt: skip
+    if not Device.objects.filter(school=request.school, retired_on__isnull=True).exists():
+        messages.info(
+            request, "Add the school's cameras to the device register first (§5: school equipment only)."
+        )
+    form = ActivityForm(request.POST or None, school=request.school, year_groups=years)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            activity = form.save(commit=False)
+            activity.school = request.school
+            activity.requested_by = request.user
+            activity.save()
+            form.save_m2m()
+            pupils = Pupil.objects.filter(
+                school=request.school, year_group__in=form.cleaned_data["year_groups"]
+            ).current()
+            ActivityPupil.objects.bulk_create(
+                [ActivityPupil(school=request.school, activity=activity, pupil=p) for p in pupils]
+            )
+            record("images.activity.requested", activity)
+        _tell_approvers(request, activity)
+        messages.success(request, "Sent to senior management for approval.")
+        return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
+    return render(request, "images/activity_new.html", {"form": form})
+
+
+def _tell_approvers(request, activity):
+    from saferstaff.notifications.service import notify
+    from saferstaff.schools.models import Membership, Role
+
+    for m in (
+        Membership.objects.active()
+        .filter(school=request.school, role_grants__role__in=[Role.HEADTEACHER, Role.SENIOR_LEADER])
+        .exclude(user=request.user)
+        .select_related("user")
+        .distinct()
+    ):
+        notify(
+            m.user,
+            kind="images.activity",
+            title="A photo activity is waiting for your approval (§5)",
+            url=reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk}),
+            school=request.school,
+        )
+
+
+def activity_detail(request, school, pk):
+    activity = get_activity(request, pk)
+    images = activity.images.annotate(tag_count=Count("tags"))
+    page = Paginator(images, 48).get_page(request.GET.get("page"))
+    decision = may_decide_activity.__wrapped__(request.user, subject=activity) if is_senior(request) else None
+    return render(
+        request,
+        "images/activity_detail.html",
+        {
+            "activity": activity,
+            "page": page,
+            "decision_form": DecisionForm() if decision else None,
+            "group_size": activity.pupils.count(),
+            "can_upload": activity.status == Activity.Status.APPROVED
+            and (activity.requested_by_id == request.user.pk or is_senior(request)),
+        },
+    )
+
+
+@require_POST
+def activity_decide(request, school, pk):
+    activity = get_activity(request, pk)
+    form = DecisionForm(request.POST)
+    decision = may_decide_activity(request.user, subject=activity)
+    if not decision:
+        messages.error(request, decision.summary)
+        return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        activity.status = Activity.Status.APPROVED if approve else Activity.Status.REFUSED
+        activity.decided_by = request.user
+        activity.decided_at = timezone.now()
+        activity.decision_note = form.cleaned_data["note"]
+        activity.save()
+        record("images.activity.decided", activity, detail={"approved": approve})
+        from saferstaff.notifications.service import notify
+
+        notify(
+            activity.requested_by,
+            kind="images.activity.decided",
+            title=f"Your photo activity was {'approved' if approve else 'not approved'} (§5)",
+            url=reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk}),
+            school=request.school,
+        )
+        messages.success(request, "Approved." if approve else "Not approved; the photographer has been told.")
+    return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
+
+
+def activity_checklist(request, school, pk):
+    activity = get_activity(request, pk)
+    rows = photograph_list(activity)
+    record("images.activity.checklist_viewed", activity)
+    return render(
+        request,
+        "images/activity_checklist.html",
+        {
+            "activity": activity,
+            "do_not": [r for r in rows if not r[1]],
+            "may": [r for r in rows if r[1]],
+            "purposes": activity.purposes.all(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def activity_upload(request, school, pk):
+    activity = get_activity(request, pk)
+    if activity.status != Activity.Status.APPROVED:
+        messages.error(request, "Senior management must approve the activity before images are added (§5).")
+        return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            images = add_images(activity, _uploaded_files(form.cleaned_data["files"]), by=request.user)
+        except UploadProblems as exc:
+            problems = [str(p) for p in exc.problems]
+        except FileProblem as exc:
+            problems = [str(exc)]
+        else:
+            flagged = sum(1 for i in images if i.flag)
+            text = f"Added {len(images)} image{'s' if len(images) != 1 else ''}."
+            if flagged:
+                text += f" {flagged} came from a camera not in the device register and went to senior management (§6)."
+            messages.success(request, text)
+            return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
+    status = 400 if problems or form.errors else 200
+    return render(
+        request,
+        "images/activity_upload.html",
+        {"activity": activity, "form": form, "problems": problems},
+        status=status,
+    )
+
+
+def _uploaded_files(files):
+    for f in files:
+        if f.name.lower().endswith(".zip"):
+            yield from zip_members(f.name, f.file)
+        else:
+            limit = 1 + max(_settings().IMAGE_MAX_BYTES, _settings().VIDEO_MAX_BYTES)
+            if f.size >= limit:
+                raise FileProblem(f.name, f"is {f.size // 1024 // 1024} MB: too big to take.")
+            yield f.name, f.read()
+
+
+def _settings():
+    from django.conf import settings
+
+    return settings
+
+
+# --- Image library -------------------------------------------------------------------------------------------
+
+
+def image_list(request, school):
+    images = (
+        images_for(request)
+        .select_related("activity", "device", "uploaded_by")
+        .annotate(tag_count=Count("tags"))
+    )
+    filters = {}
+    for key, field in (
+        ("activity", "activity_id"),
+        ("device", "device_id"),
+        ("photographer", "uploaded_by_id"),
+    ):
+        value = request.GET.get(key, "")
+        if value.isdigit():
+            images = images.filter(**{field: int(value)})
+            filters[key] = value
+    pupil = request.GET.get("pupil", "")
+    if pupil.isdigit():
+        images = images.filter(tags__pupil_id=int(pupil))
+        filters["pupil"] = pupil
+    if request.GET.get("flagged"):
+        images = images.exclude(flag="").filter(flag_cleared_at__isnull=True)
+        filters["flagged"] = "1"
+    page = Paginator(images, 48).get_page(request.GET.get("page"))
+    record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
+    ctx = {"page": page, "filters": filters, "sees_all": sees_all(request)}
+    if sees_all(request):
+        ctx.update(
+            activities=Activity.objects.filter(school=request.school),
+            devices=Device.objects.filter(school=request.school),
+            photographers=_photographers(request.school),
+            pupils=Pupil.objects.filter(school=request.school, image_tags__isnull=False).distinct(),
+            flagged_count=Image.objects.filter(school=request.school, flag_cleared_at__isnull=True)
+            .exclude(flag="")
+            .count(),
+        )
+    return render(request, "images/image_list.html", ctx)
+
+
+def _photographers(school):
+    from saferstaff.accounts.models import User
+
+    return User.objects.filter(pk__in=Image.objects.filter(school=school).values("uploaded_by")).order_by(
+        "last_name"
+    )
+
+
+def image_detail(request, school, pk):
+    image = get_image(request, pk)
+    tags = image.tags.select_related("pupil", "tagged_by")
+    group = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")
+    return render(
+        request,
+        "images/image_detail.html",
+        {
+            "image": image,
+            "tags": tags,
+            "group": group,
+            "publish_form": PublishForm(activity=image.activity),
+            "hold_form": HoldForm(
+                initial={"legal_hold": image.legal_hold, "legal_hold_reason": image.legal_hold_reason}
+            ),
+            "publications": image.publications.select_related("channel", "published_by"),
+            "senior": is_senior(request),
+            "can_hold": sees_all(request),
+        },
+    )
+
+
+def image_file(request, school, pk):
+    image = get_image(request, pk, action="images.downloaded")
+    return FileResponse(
+        image.original.open("rb"),
+        content_type=image.content_type,
+        as_attachment=True,
+        filename=f"image-{image.pk}",
+    )
+
+
+def image_thumbnail(request, school, pk):
+    image = get_image(request, pk, action="images.thumbnail_viewed")
+    if not image.thumbnail:
+        raise Http404
+    response = FileResponse(image.thumbnail.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _pupil_from_text(school, text: str):
+    """The typeahead's value ends with '#<id>'; a name typed without choosing is looked up exactly."""
+    text = text.strip()
+    if "#" in text and text.rsplit("#", 1)[1].isdigit():
+        return Pupil.objects.filter(school=school, pk=int(text.rsplit("#", 1)[1])).first()
+    matches = list(Pupil.objects.filter(school=school).current().search(text)[:2]) if text else []
+    return matches[0] if len(matches) == 1 else None
+
+
+@require_POST
+def image_tags(request, school, pk):
+    image = get_image(request, pk, action="images.tags_opened")
+    with transaction.atomic():
+        if "remove" in request.POST:
+            tag = image.tags.filter(pk=request.POST.get("remove")).first()
+            if tag:
+                record("images.tag.removed", image, detail={"pupil": tag.pupil_id})
+                tag.delete()
+        elif "no_pupils" in request.POST:
+            image.no_pupils = request.POST.get("no_pupils") == "yes" and not image.tags.exists()
+            image.save(update_fields=["no_pupils"])
+            record("images.no_pupils", image, detail={"no_pupils": image.no_pupils})
+        else:
+            pupil = _pupil_from_text(request.school, request.POST.get("pupil", ""))
+            if pupil is None:
+                messages.error(request, "Choose a pupil from the list as you type their name.")
+            else:
+                _tag, created = ImageTag.objects.get_or_create(
+                    school=request.school, image=image, pupil=pupil, defaults={"tagged_by": request.user}
+                )
+                if created:
+                    record("images.tag.added", image, detail={"pupil": pupil.pk})
+                    if image.no_pupils:
+                        image.no_pupils = False
+                        image.save(update_fields=["no_pupils"])
+    return redirect(reverse("image_detail", kwargs={"school": request.school.slug, "pk": image.pk}) + "#tags")
+
+
+@require_http_methods(["GET", "POST"])
+def image_publish(request, school, pk):
+    image = get_image(request, pk)
+    form = PublishForm(request.POST or None, activity=image.activity)
+    refusal = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.publish(image, form.cleaned_data["channel"], form.cleaned_data["where"], by=request.user)
+        except service.Refused as exc:
+            refusal = exc.decision
+        else:
+            messages.success(
+                request, "Published. The copy carries no camera or location data, and is in the register."
+            )
+            return redirect("image_detail", school=request.school.slug, pk=image.pk)
+    elif request.method == "GET" and request.GET.get("channel", "").isdigit():
+        channel = Purpose.objects.filter(school=request.school, pk=int(request.GET["channel"])).first()
+        if channel:
+            refusal = can_publish.__wrapped__(request.user, subject=image, channel=channel) or None
+    return render(
+        request,
+        "images/image_publish.html",
+        {"image": image, "form": form, "refusal": refusal},
+        status=409 if refusal else 200,
+    )
+
+
+def publication_copy(request, school, pk):
+    pub = get_object_or_404(Publication, school=request.school, pk=pk)
+    if not (sees_all(request) or pub.published_by_id == request.user.pk) or not pub.copy:
+        raise Http404
+    record("images.publication.downloaded", pub)
+    return FileResponse(
+        pub.copy.open("rb"), content_type="image/jpeg", as_attachment=True, filename=f"published-{pub.pk}.jpg"
+    )
+
+
+@require_POST
+def image_flag(request, school, pk):
+    image = get_image(request, pk)
+    decision = may_clear_flag(request.user, subject=image)
+    note = request.POST.get("note", "").strip()[:300]
+    if not decision:
+        messages.error(request, decision.summary)
+    elif not note:
+        messages.error(
+            request, "Say what you checked, e.g. 'Borrowed school iPad 7, not yet in the register'."
+        )
+    else:
+        Image.objects.filter(pk=image.pk).update(
+            flag_cleared_by=request.user, flag_cleared_at=timezone.now(), flag_note=note
+        )
+        record("images.flag.cleared", image)
+        messages.success(request, "The flag is cleared; your note is kept with the image.")
+    return redirect("image_detail", school=request.school.slug, pk=image.pk)
+
+
+@require_POST
+def image_hold(request, school, pk):
+    image = get_image(request, pk)
+    form = HoldForm(request.POST)
+    if form.is_valid():
+        hold = form.cleaned_data["legal_hold"]
+        Image.objects.filter(pk=image.pk).update(
+            legal_hold=hold,
+            legal_hold_reason=form.cleaned_data["legal_hold_reason"] if hold else "",
+            destruction_queued_at=None if hold else image.destruction_queued_at,
+        )
+        record("images.legal_hold", image, detail={"hold": hold})
+        messages.success(
+            request, "Legal hold placed: the image will not be destroyed." if hold else "Legal hold released."
+        )
+    else:
+        messages.error(request, "Give the reason for the hold.")
+    return redirect("image_detail", school=request.school.slug, pk=image.pk)
+
+
+# --- Publications and takedowns -----------------------------------------------------------------------------
+
+
+def publication_list(request, school):
+    pubs = Publication.objects.filter(school=request.school).select_related("channel", "published_by")
+    if not sees_all(request):
+        pubs = pubs.filter(published_by=request.user)
+    page = Paginator(pubs, 50).get_page(request.GET.get("page"))
+    return render(request, "images/publication_list.html", {"page": page})
+
+
+def takedown_list(request, school):
+    takedowns = Takedown.objects.filter(school=request.school).select_related(
+        "publication__channel", "pupil", "assigned_to", "done_by"
+    )
+    if not is_senior(request):
+        takedowns = takedowns.filter(assigned_to=request.user)
+    open_ = takedowns.filter(done_at__isnull=True)
+    done = takedowns.filter(done_at__isnull=False).order_by("-done_at")[:50]
+    now = timezone.now()
+    rows = [(t, (now - t.created_at).days) for t in open_]
+    return render(
+        request, "images/takedown_list.html", {"rows": rows, "done": done, "senior": is_senior(request)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def takedown_done(request, school, pk):
+    takedown = get_takedown(request, pk)
+    form = TakedownForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and takedown.done_at is None and form.is_valid():
+        service.finish_takedown(
+            takedown, by=request.user, note=form.cleaned_data["note"], evidence=form.cleaned_data["evidence"]
+        )
+        messages.success(request, "Marked as taken down. Thank you.")
+        return redirect("takedown_list", school=request.school.slug)
+    return render(
+        request,
+        "images/takedown_done.html",
+        {"takedown": takedown, "form": form, "name": short_name(takedown.pupil)},
+    )
+
+
+# --- Retention -----------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def destruction_queue(request, school):
+    queued = Image.objects.filter(school=request.school, destruction_queued_at__isnull=False).select_related(
+        "activity"
+    )
+    if request.method == "POST":
+        chosen = queued.filter(pk__in=request.POST.getlist("image")) if "selected" in request.POST else queued
+        done, refused = service.destroy(list(chosen), by=request.user)
+        messages.success(
+            request, f"Destroyed {done} image{'s' if done != 1 else ''}; the destruction record is kept."
+        )
+        for image, decision in refused[:5]:
+            messages.error(request, f"Image {image.pk}: {decision.summary}")
+        return redirect("destruction_queue", school=request.school.slug)
+    page = Paginator(queued, 100).get_page(request.GET.get("page"))
+    records = Destruction.objects.filter(school=request.school).select_related("confirmed_by", "activity")[
+        :100
+    ]
+    return render(request, "images/destruction_queue.html", {"page": page, "records": records})
+
+
+# --- Subject access --------------------------------------------------------------------------------------------
+
+
+def pupil_images_export(request, school, pk):
+    pupil = get_pupil(request, pk)
+    if confirm := step_up(request):
+        return confirm
+    images = list(
+        Image.objects.filter(school=request.school, tags__pupil=pupil)
+        .select_related("activity")
+        .order_by("captured_at")
+    )
+    pubs = Publication.objects.filter(school=request.school, image__in=images).select_related("channel")
+    where = {}
+    for p in pubs:
+        where.setdefault(p.image_id, []).append(
+            f"{p.channel.name}: {p.where}" + (" (taken down)" if p.taken_down_at else "")
+        )
+    buffer = io.BytesIO()
+    listing = io.StringIO()
+    writer = csv.writer(listing)
+    writer.writerow(["file", "taken", "activity", "place", "kept until", "published"])
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+        for image in images:
+            ext = {"image/jpeg": "jpg", "image/png": "png"}.get(image.content_type, "mp4")
+            name = f"image-{image.pk}.{ext}"
+            with image.original.open("rb") as f:
+                zf.writestr(name, f.read())
+            writer.writerow([
+                name, timezone.localtime(image.captured_at).strftime("%d/%m/%Y %H:%M"), image.activity.title,
+                image.activity.place, image.keep_until.strftime("%d/%m/%Y"), "; ".join(where.get(image.pk, [])),
+            ])  # fmt: skip
+        zf.writestr("list.csv", listing.getvalue())
+    record("images.subject_access.exported", pupil, detail={"images": len(images)})
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="images-pupil-{pupil.pk}.zip"'
+    return response
