@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings as django_settings
+from django.core.files.storage import default_storage
 from django.test import Client
 
 from saferstaff.accounts.models import User
@@ -16,6 +18,10 @@ from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGran
 REQUIRE_ALL = os.environ.get("SAFERSTAFF_REQUIRE_ALL") == "1"
 
 
+EXPECT_S3 = os.environ.get("SAFERSTAFF_EXPECT_S3") == "1"
+ON_S3 = django_settings.STORAGE_BACKEND == "s3"
+
+
 def skip_or_fail(reason: str):
     if REQUIRE_ALL:
         pytest.fail(f"{reason} (SAFERSTAFF_REQUIRE_ALL=1 turns this skip into a failure)", pytrace=False)
@@ -23,7 +29,9 @@ def skip_or_fail(reason: str):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
+    if not ON_S3:
+        settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads of one test never meet another's
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     # Hashing strength is not what these tests are about; PBKDF2 would make each test seconds slower.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -161,3 +169,44 @@ def signed_in(user: User, *, mfa: bool = True, confirmed: bool = False) -> Clien
 @pytest.fixture
 def client_for(cast):
     return signed_in
+
+
+def s3_client():
+    import boto3
+    from botocore.config import Config
+
+    options = django_settings.STORAGES["default"]["OPTIONS"]
+    return boto3.client(
+        "s3",
+        endpoint_url=options["endpoint_url"],
+        aws_access_key_id=options["access_key"],
+        aws_secret_access_key=options["secret_key"],
+        region_name=options["region_name"] or "us-east-1",
+        config=Config(signature_version="s3v4", s3={"addressing_style": options["addressing_style"]}),
+    )
+
+
+@pytest.fixture
+def storage(settings, tmp_path):
+    """``default_storage``: on the filesystem, under a temporary MEDIA_ROOT; on S3, with the bucket created
+    first (a fresh test server has none)."""
+    if EXPECT_S3 and not ON_S3:
+        pytest.fail(
+            f"SAFERSTAFF_EXPECT_S3=1 but STORAGE_BACKEND is {settings.STORAGE_BACKEND!r}: "
+            "set STORAGE_BACKEND=s3 and the S3_* variables",
+            pytrace=False,
+        )
+    if ON_S3:
+        from botocore.exceptions import ClientError
+
+        client = s3_client()
+        bucket = settings.STORAGES["default"]["OPTIONS"]["bucket_name"]
+        try:
+            client.head_bucket(Bucket=bucket)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in {"404", "NoSuchBucket", "NotFound"}:
+                raise
+            client.create_bucket(Bucket=bucket)
+    else:
+        settings.MEDIA_ROOT = str(tmp_path / "media")
+    return default_storage

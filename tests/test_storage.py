@@ -2,7 +2,6 @@
 bucket with ``STORAGE_BACKEND=s3`` (CI runs this file against a real S3 server, Ceph's radosgw, from
 ../shared/tools/s3-test-server, with SAFERSTAFF_EXPECT_S3=1 so that it cannot quietly fall back)."""
 
-import os
 import urllib.error
 import urllib.request
 import uuid
@@ -10,51 +9,8 @@ import uuid
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 
-EXPECT_S3 = os.environ.get("SAFERSTAFF_EXPECT_S3") == "1"
-ON_S3 = settings.STORAGE_BACKEND == "s3"
-
-
-def s3_client():
-    import boto3
-    from botocore.config import Config
-
-    options = settings.STORAGES["default"]["OPTIONS"]
-    return boto3.client(
-        "s3",
-        endpoint_url=options["endpoint_url"],
-        aws_access_key_id=options["access_key"],
-        aws_secret_access_key=options["secret_key"],
-        region_name=options["region_name"] or "us-east-1",
-        config=Config(signature_version="s3v4", s3={"addressing_style": options["addressing_style"]}),
-    )
-
-
-@pytest.fixture
-def storage(settings, tmp_path):
-    """``default_storage``: on the filesystem, under a temporary MEDIA_ROOT; on S3, with the bucket created
-    first (a fresh test server has none)."""
-    if EXPECT_S3 and not ON_S3:
-        pytest.fail(
-            f"SAFERSTAFF_EXPECT_S3=1 but STORAGE_BACKEND is {settings.STORAGE_BACKEND!r}: "
-            "set STORAGE_BACKEND=s3 and the S3_* variables",
-            pytrace=False,
-        )
-    if ON_S3:
-        from botocore.exceptions import ClientError
-
-        client = s3_client()
-        bucket = settings.STORAGES["default"]["OPTIONS"]["bucket_name"]
-        try:
-            client.head_bucket(Bucket=bucket)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in {"404", "NoSuchBucket", "NotFound"}:
-                raise
-            client.create_bucket(Bucket=bucket)
-    else:
-        settings.MEDIA_ROOT = str(tmp_path / "media")
-    return default_storage
+from .conftest import EXPECT_S3, ON_S3, s3_client  # noqa: F401  (the storage fixture is in conftest)
 
 
 def test_round_trip(storage):

@@ -12,6 +12,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -56,9 +57,6 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
 def _text(value, limit: int = 60) -> str:
     """A camera field as bounded, printable text (junk and odd encodings are common)."""
     if value is None:
@@ -67,7 +65,7 @@ def _text(value, limit: int = 60) -> str:
         value = value.decode("latin-1")
     if not isinstance(value, str):
         value = str(value)
-    return " ".join(_CONTROL.sub(" ", value).split())[:limit]
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in value[: limit * 4]).split())[:limit]
 
 
 def _exif_datetime(value) -> datetime.datetime | None:
@@ -116,6 +114,7 @@ def check_file(name: str, data: bytes) -> Checked:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            warnings.simplefilter("error", UserWarning)  # Pillow only warns about corrupt EXIF
             im = PILImage.open(io.BytesIO(data))
             width, height = im.size
             if width * height > settings.IMAGE_MAX_PIXELS:
@@ -135,6 +134,8 @@ def check_file(name: str, data: bytes) -> Checked:
             name,
             "has far more pixels than any school camera takes. It may be a malicious file, and was not saved.",
         ) from None
+    except UserWarning:
+        raise FileProblem(name, DAMAGED_EXIF) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, ZeroDivisionError):
         raise FileProblem(
             name,
@@ -154,18 +155,22 @@ def check_file(name: str, data: bytes) -> Checked:
     )
 
 
+DAMAGED_EXIF = (
+    "has damaged camera data (EXIF), so saferstaff cannot check which camera took it. Re-export the photo "
+    "from the camera's software, then upload it again."
+)
+
+
 def _read_exif(name: str, im) -> dict:
     try:
-        exif = im.getexif()
-        sub = exif.get_ifd(ExifTags.IFD.Exif) if ExifTags.IFD.Exif in exif else {}
-        gps = ExifTags.IFD.GPSInfo in exif and bool(exif.get_ifd(ExifTags.IFD.GPSInfo))
-        orientation = exif.get(ExifTags.Base.Orientation)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)  # Pillow only warns about corrupt EXIF
+            exif = im.getexif()
+            sub = exif.get_ifd(ExifTags.IFD.Exif) if ExifTags.IFD.Exif in exif else {}
+            gps = ExifTags.IFD.GPSInfo in exif and bool(exif.get_ifd(ExifTags.IFD.GPSInfo))
+            orientation = exif.get(ExifTags.Base.Orientation)
     except Exception:  # Pillow raises many kinds on corrupt EXIF  # noqa: BLE001
-        raise FileProblem(
-            name,
-            "has damaged camera data (EXIF), so saferstaff cannot check which camera took it. Re-export "
-            "the photo from the camera's software, then upload it again.",
-        ) from None
+        raise FileProblem(name, DAMAGED_EXIF) from None
     return {
         "make": _text(exif.get(ExifTags.Base.Make)),
         "model": _text(exif.get(ExifTags.Base.Model)),
@@ -328,7 +333,7 @@ def zip_members(name: str, fileobj) -> Iterator[tuple[str, bytes]]:
         try:
             with zf.open(i) as f:
                 data = f.read(i.file_size + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
             raise FileProblem(
                 member, "could not be unpacked from the zip (it is damaged). Make the zip again."
             ) from None

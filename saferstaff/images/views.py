@@ -413,7 +413,7 @@ def _tell_approvers(request, activity):
 
 def activity_detail(request, school, pk):
     activity = get_activity(request, pk)
-    images = activity.images.annotate(tag_count=Count("tags"))
+    images = activity.images.annotate(tag_count=Count("tags")).order_by("-captured_at", "-pk")
     page = Paginator(images, 48).get_page(request.GET.get("page"))
     decision = may_decide_activity.__wrapped__(request.user, subject=activity) if is_senior(request) else None
     return render(
@@ -531,6 +531,7 @@ def image_list(request, school):
         images_for(request)
         .select_related("activity", "device", "uploaded_by")
         .annotate(tag_count=Count("tags"))
+        .order_by("-captured_at", "-pk")
     )
     filters = {}
     for key, field in (
