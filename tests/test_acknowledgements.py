@@ -236,7 +236,7 @@ def test_the_governors_see_who_has_accepted_by_role_and_employment(cast):
     page = signed_in(cast.governor).get(reverse("policy_dashboard", kwargs={"school": cast.school.slug}))
     html = page.content.decode()
     assert page.status_code == 200
-    assert "<strong>2 of 8</strong> accepted" in html
+    assert "<strong>2 of 9</strong> accepted" in html
     assert 'Volunteer</th><td class="govuk-table__cell govuk-table__cell--numeric">1 of 2' in html
     assert "Helen Head" in html.split("Not yet accepted")[1]  # the chase list
 
@@ -254,7 +254,7 @@ def test_the_dashboard_needs_the_same_number_of_queries_for_many_staff(cast, dja
         make_person(f"extra.person{n}@school.example", cast.school, {"staff"})
     with django_assert_max_num_queries(6):
         many = school_overview(cast.school)
-    assert few[0]["audience"] == 8 and many[0]["audience"] == 48
+    assert few[0]["audience"] == 9 and many[0]["audience"] == 49
 
 
 def test_the_csv_export_asks_for_the_password_and_is_safe_in_a_spreadsheet(cast):
@@ -326,7 +326,7 @@ def test_the_pdf_report_is_a_real_pdf_with_the_figures(cast):
     from pypdf import PdfReader
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    assert "1 of 8" in text and "Internet Acceptable Use Policy" in text
+    assert "1 of 9" in text and "Internet Acceptable Use Policy" in text
 
 
 def test_a_forged_acceptance_for_someone_else_records_only_the_sender(cast):
@@ -375,9 +375,9 @@ def test_the_trust_sees_acceptance_school_by_school_in_a_fixed_number_of_queries
         many = trust_overview(cast.trust)
     assert few["titles"] == ["Code of Conduct"]
     cells = {row["name"]: row["cells"][0] for row in many["rows"]}
-    assert cells[cast.school.name] == (1, 8) and cells[cast.other_school.name] == (0, 31)
+    assert cells[cast.school.name] == (1, 9) and cells[cast.other_school.name] == (0, 31)
     page = signed_in(cast.trust_admin).get(reverse("trust_dashboard", kwargs={"trust": cast.trust.slug}))
-    assert "1 of 8" in page.content.decode()
+    assert "1 of 9" in page.content.decode()
 
 
 def test_the_trust_page_title_is_plain_text(cast):
@@ -400,6 +400,6 @@ def test_the_governors_see_the_trend_week_by_week(cast):
 
     trend = school_overview(cast.school)[0]["trend"]
     assert [(p["week"], p["accepted"]) for p in trend] == [(1, 1), (2, 1), (3, 2)]
-    assert trend[-1]["percent"] == 25  # 2 of 8
+    assert trend[-1]["percent"] == 22  # 2 of 9
     page = signed_in(cast.governor).get(reverse("policy_dashboard", kwargs={"school": cast.school.slug}))
-    assert "Accepted week by week" in page.content.decode() and "25% (2 of 8)" in page.content.decode()
+    assert "Accepted week by week" in page.content.decode() and "22% (2 of 9)" in page.content.decode()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from PIL import ExifTags
+from PIL import ExifTags, ImageFile
 from PIL import Image as PILImage
 
 # Pillow's own guard, as a second line behind our explicit pixel check.
@@ -125,6 +125,9 @@ def check_file(name: str, data: bytes) -> Checked:
                 )
             exif = _read_exif(name, im)
             im.draft("RGB", (THUMB_SIZE[0] * 2, THUMB_SIZE[1] * 2))
+            # WeasyPrint sets this process-wide on import, which would let a cut-short photo through as a
+            # grey-filled one. Nothing we render to PDF needs it, so it is switched back off here.
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             im.load()  # decodes every byte: a truncated file fails here
             thumb = _thumbnail(im, exif.pop("_orientation", None))
     except FileProblem:

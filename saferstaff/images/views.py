@@ -55,7 +55,7 @@ from saferstaff.images.models import (
     Purpose,
     Takedown,
 )
-from saferstaff.images.rules import can_publish, may_clear_flag, may_decide_activity, photograph_list
+from saferstaff.images.rules import may_clear_flag, may_decide_activity, photograph_list
 from saferstaff.policy.models import SchoolSettings
 from saferstaff.schools.access import get_pupil
 from saferstaff.schools.models import Guardian, Guardianship, Pupil
@@ -668,15 +668,11 @@ def image_publish(request, school, pk):
                 request, "Published. The copy carries no camera or location data, and is in the register."
             )
             return redirect("image_detail", school=request.school.slug, pk=image.pk)
-    elif request.method == "GET" and request.GET.get("channel", "").isdigit():
-        channel = Purpose.objects.filter(school=request.school, pk=int(request.GET["channel"])).first()
-        if channel:
-            refusal = can_publish.__wrapped__(request.user, subject=image, channel=channel) or None
     return render(
         request,
         "images/image_publish.html",
-        {"image": image, "form": form, "refusal": refusal},
-        status=409 if refusal else 200,
+        {"image": image, "form": form, "refusal": refusal, "refused": refusal is not None},
+        status=409 if refusal is not None else 200,
     )
 
 

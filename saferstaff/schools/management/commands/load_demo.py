@@ -49,6 +49,14 @@ PEOPLE = [
     ("manager", "Lee", "Marsden", "Phase Leader", EmploymentType.EMPLOYEE, {Role.LINE_MANAGER, Role.STAFF}),
     ("governor", "Gail", "Oldroyd", "Chair of Governors", EmploymentType.VOLUNTEER, {Role.GOVERNOR}),
     ("dpo", "Priya", "Oakes", "Data Protection Officer", EmploymentType.CONTRACTOR, {Role.DPO}),
+    (
+        "office",
+        "Olive",
+        "Barker",
+        "School Business Manager",
+        EmploymentType.EMPLOYEE,
+        {Role.OFFICE, Role.STAFF},
+    ),
     ("teacher", "Tom", "Ackroyd", "Class Teacher, Year 1", EmploymentType.EMPLOYEE, {Role.STAFF}),
     ("agency", "Aisha", "Begum", "Teaching Assistant (agency)", EmploymentType.AGENCY, {Role.STAFF}),
     ("volunteer", "Val", "Holroyd", "Reading Volunteer", EmploymentType.VOLUNTEER, {Role.STAFF}),
@@ -211,6 +219,9 @@ class Command(BaseCommand):
         governor.is_chair_of_governors = True
         governor.save()
         apply_plan(plan_import(school, demo_roster(school)))
+        from saferstaff.images import demo as images_demo
+
+        images_demo.load(school, users)
 
     def _print_accounts(self):
         w = self.stdout.write

@@ -1,0 +1,33 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from saferstaff.acknowledgements.reminders import send_due_reminders
+from saferstaff.audit.context import acting_as
+from saferstaff.images.service import chase_takedowns, retention_sweep
+from saferstaff.schools.models import School
+
+
+class Command(BaseCommand):
+    help = (
+        "Run every daily job: policy reminders (§2), chasing open takedowns (§5) and queuing images past "
+        "their keep-until date for destruction (§5). Run it from cron once a day, or with --every to loop."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--every", type=int, default=0, help="repeat every N seconds (e.g. 86400)")
+
+    def handle(self, *args, every=0, **options):
+        while True:
+            self.run_once()
+            if not every:
+                return
+            time.sleep(every)
+
+    def run_once(self):
+        for school in School.objects.all():
+            with acting_as(school_id=school.pk):
+                sent = send_due_reminders(school)
+            self.stdout.write(f"{school.slug}: " + ", ".join(f"{k} {v}" for k, v in sent.items()))
+        self.stdout.write(f"{chase_takedowns()} open takedowns chased")
+        self.stdout.write(f"{retention_sweep()} images queued for destruction")

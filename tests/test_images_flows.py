@@ -1,0 +1,312 @@
+"""§5 end to end in Django: activities and approval, the do-not-photograph list, tagging, publishing through
+the engine, withdrawal takedowns, retention and destruction, scrutiny and subject access."""
+
+import datetime
+import io
+import zipfile
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from saferstaff.audit.models import AuditEvent
+from saferstaff.images import service
+from saferstaff.images.library import add_images
+from saferstaff.images.models import Activity, Destruction, Image, ImageTag, Publication, Takedown
+from saferstaff.images.rules import can_publish
+from saferstaff.notifications.models import Notification
+
+from .conftest import signed_in
+from .image_samples import PERSONAL_PHONE, add_device, approved_activity, jpeg, pupil_with_parents, purpose
+
+
+@pytest.fixture(autouse=True)
+def _files(storage, monkeypatch):
+    from django.db import transaction
+
+    # File deletions and emails run after commit; in a test nothing commits, so run them at once.
+    monkeypatch.setattr(transaction, "on_commit", lambda fn, using=None, robust=False: fn())
+    return storage
+
+
+def consent(pupil, guardian, code, value="yes", method="paper"):
+    service.record_answers(
+        pupil.school, [service.Answer(pupil, purpose(pupil.school, code), value)],
+        source="guardian", method=method, guardian=guardian,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def class_photo(cast):
+    """Amelia (website refused) and Noah (website given) in one approved activity, one photo of each."""
+    amelia, (amelia_mum,) = pupil_with_parents(cast.school, "Amelia", "Oakes")
+    noah, (noah_dad,) = pupil_with_parents(cast.school, "Noah", "Reed")
+    for p, g in ((amelia, amelia_mum), (noah, noah_dad)):
+        consent(p, g, "learning_records")
+    consent(amelia, amelia_mum, "website", "no", "portal")
+    consent(noah, noah_dad, "website", "yes", "portal")
+    add_device(cast.school)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt, pupils=[amelia, noah])
+    with_amelia, with_noah = add_images(
+        activity, [("a.jpg", jpeg(gps=True)), ("n.jpg", jpeg(colour=(1, 1, 1)))], by=cast.teacher
+    )
+    ImageTag.objects.create(school=cast.school, image=with_amelia, pupil=amelia, tagged_by=cast.teacher)
+    ImageTag.objects.create(school=cast.school, image=with_noah, pupil=noah, tagged_by=cast.teacher)
+    return {"activity": activity, "amelia": amelia, "noah": noah, "mum": amelia_mum, "dad": noah_dad,
+            "with_amelia": with_amelia, "with_noah": with_noah}  # fmt: skip
+
+
+def test_a_teacher_requests_an_activity_and_a_senior_leader_approves_it(cast):
+    from saferstaff.schools.models import Pupil
+
+    Pupil.objects.create(school=cast.school, legal_forename="A", legal_surname="B", year_group="2",
+                         date_of_birth=datetime.date(2018, 5, 1))  # fmt: skip
+    device = add_device(cast.school)
+    teacher = signed_in(cast.teacher)
+    data = {"title": "Sports day", "happens_on": "2026-12-10", "place": "Field", "device": device.pk,
+            "purposes": [purpose(cast.school, "website").pk], "year_groups": ["2"],
+            "after_use": "Deleted from the camera once uploaded"}  # fmt: skip
+    refused = teacher.post(reverse("activity_new", kwargs={"school": cast.school.slug}), data)
+    assert refused.status_code == 200 and b"one-to-one" in refused.content and not Activity.objects.exists()
+    response = teacher.post(
+        reverse("activity_new", kwargs={"school": cast.school.slug}), {**data, "not_one_to_one": "on"}
+    )
+    activity = Activity.objects.get()
+    assert response.status_code == 302 and activity.status == Activity.Status.REQUESTED
+    assert activity.pupils.count() == 1
+    assert Notification.objects.filter(user=cast.slt, kind="images.activity").exists()
+    upload = reverse("activity_upload", kwargs={"school": cast.school.slug, "pk": activity.pk})
+    assert teacher.get(upload).status_code == 302  # not before approval
+    decide = reverse("activity_decide", kwargs={"school": cast.school.slug, "pk": activity.pk})
+    assert teacher.post(decide, {"decision": "approve"}).status_code == 403
+    signed_in(cast.slt).post(decide, {"decision": "approve", "note": "Fine"})
+    activity.refresh_from_db()
+    assert activity.status == Activity.Status.APPROVED and activity.decided_by == cast.slt
+    assert teacher.get(upload).status_code == 200
+
+
+def test_a_senior_leader_cannot_approve_their_own_request_but_the_head_can(cast):
+    activity = approved_activity(cast.school, cast.slt, None)
+    Activity.objects.filter(pk=activity.pk).update(status=Activity.Status.REQUESTED)
+    decide = reverse("activity_decide", kwargs={"school": cast.school.slug, "pk": activity.pk})
+    signed_in(cast.slt).post(decide, {"decision": "approve"})
+    assert Activity.objects.get().status == Activity.Status.REQUESTED
+    signed_in(cast.head).post(decide, {"decision": "approve"})
+    assert Activity.objects.get().status == Activity.Status.APPROVED
+
+
+def test_the_check_list_names_who_must_not_be_photographed_and_why(cast, class_photo):
+    url = reverse("activity_checklist", kwargs={"school": cast.school.slug, "pk": class_photo["activity"].pk})
+    page = signed_in(cast.teacher).get(url).content.decode()
+    do_not = page.split("must not be photographed")[1].split("may be photographed")[0]
+    assert "Oakes" in do_not and "Reed" not in do_not
+    assert "Amelia O. — guardian consent for &#x27;School website&#x27; refused on" in do_not
+
+
+def test_publishing_a_photo_of_a_pupil_whose_guardian_refused_is_refused_with_the_reason(cast, class_photo):
+    website = purpose(cast.school, "website")
+    decision = can_publish(cast.teacher, subject=class_photo["with_amelia"], channel=website)
+    assert not decision and decision.sections == ["§5"]
+    assert any(
+        r.text.startswith("Amelia O. — guardian consent for 'School website' refused on")
+        for r in decision.reasons
+    )
+    url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": class_photo["with_amelia"].pk})
+    response = signed_in(cast.teacher).post(
+        url, {"channel": website.pk, "where": "https://school.example/news"}
+    )
+    assert response.status_code == 409, response.content.decode()[-4000:]
+    assert b"Refused" in response.content and b"Amelia O." in response.content
+    assert not Publication.objects.exists()
+    assert AuditEvent.objects.filter(action="policy.decision", detail__rule="images.publish",
+                                     detail__allowed=False).exists()  # fmt: skip
+
+
+def test_a_consented_photo_is_published_without_metadata_and_registered(cast, class_photo):
+    website = purpose(cast.school, "website")
+    url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": class_photo["with_noah"].pk})
+    response = signed_in(cast.teacher).post(
+        url, {"channel": website.pk, "where": "https://school.example/news"}
+    )
+    assert response.status_code == 302
+    pub = Publication.objects.get()
+    assert (pub.channel, pub.published_by, pub.image_ref) == (
+        website,
+        cast.teacher,
+        class_photo["with_noah"].pk,
+    )
+    with pub.copy.open("rb") as f:
+        copy = PILImage.open(io.BytesIO(f.read()))
+    assert not copy.getexif()
+    page = signed_in(cast.head).get(reverse("publication_list", kwargs={"school": cast.school.slug}))
+    assert b"https://school.example/news" in page.content
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ("not_approved", "not approved by senior management"),
+        ("other_purpose", "approved this activity for other uses"),
+        ("untagged", "Tag every pupil"),
+        ("flagged", "(§6)"),
+    ],
+)
+def test_other_reasons_a_photo_cannot_be_published(cast, class_photo, change, words):
+    image = class_photo["with_noah"]
+    if change == "not_approved":
+        Activity.objects.filter(pk=image.activity_id).update(status=Activity.Status.REQUESTED)
+    elif change == "other_purpose":
+        image.activity.purposes.set([purpose(cast.school, "learning_records")])
+    elif change == "untagged":
+        image.tags.all().delete()
+    elif change == "flagged":
+        Image.objects.filter(pk=image.pk).update(flag=Image.Flag.UNREGISTERED)
+    image = Image.objects.get(pk=image.pk)
+    decision = can_publish(cast.teacher, subject=image, channel=purpose(cast.school, "website"))
+    assert not decision and words in decision.summary
+
+
+def test_a_flag_is_cleared_only_by_senior_management_with_a_note(cast):
+    add_device(cast.school)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt)
+    (image,) = add_images(activity, [("p.jpg", jpeg(**PERSONAL_PHONE))], by=cast.teacher)
+    url = reverse("image_flag", kwargs={"school": cast.school.slug, "pk": image.pk})
+    assert signed_in(cast.teacher).post(url, {"note": "mine"}).status_code == 403
+    signed_in(cast.slt).post(url, {"note": ""})
+    assert Image.objects.get().flag_open
+    signed_in(cast.slt).post(url, {"note": "Borrowed school iPad 7, adding it to the register"})
+    image = Image.objects.get()
+    assert not image.flag_open and image.flag_cleared_by == cast.slt
+
+
+def test_withdrawing_consent_raises_a_takedown_for_every_publication_and_tells_the_publisher(
+    cast, class_photo
+):
+    noah, dad = class_photo["noah"], class_photo["dad"]
+    website = purpose(cast.school, "website")
+    pub = service.publish(class_photo["with_noah"], website, "https://school.example/news", by=cast.teacher)
+    consent(noah, dad, "website", "no", "portal")
+    takedown = Takedown.objects.get()
+    assert (takedown.publication, takedown.pupil, takedown.assigned_to) == (pub, noah, cast.teacher)
+    note = Notification.objects.get(user=cast.teacher, kind="images.takedown")
+    assert "(§5)" in note.title and "Noah" not in note.title
+    head_view = signed_in(cast.head).get(reverse("takedown_list", kwargs={"school": cast.school.slug}))
+    assert b"school.example/news" in head_view.content
+    consent(noah, dad, "website", "no", "phone")  # saying no again raises nothing new
+    assert Takedown.objects.count() == 1
+    url = reverse("takedown_done", kwargs={"school": cast.school.slug, "pk": takedown.pk})
+    assert signed_in(cast.volunteer).get(url).status_code == 403  # not theirs
+    copy_name = pub.copy.name
+    signed_in(cast.teacher).post(url, {"note": "Removed from the news page"})
+    takedown.refresh_from_db()
+    pub.refresh_from_db()
+    assert takedown.done_by == cast.teacher and pub.taken_down_at is not None
+    assert not default_storage.exists(copy_name)
+
+
+def test_open_takedowns_are_chased_daily_until_done(cast, class_photo):
+    pub = service.publish(class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher)
+    consent(class_photo["noah"], class_photo["dad"], "website", "no", "portal")
+    Takedown.objects.update(created_at=timezone.now() - datetime.timedelta(days=2))
+    assert service.chase_takedowns() == 1
+    assert service.chase_takedowns() == 0  # once a day
+    assert Notification.objects.filter(kind="images.takedown.chase", user=cast.teacher).count() == 1
+    service.finish_takedown(Takedown.objects.get(), by=cast.teacher, note="done")
+    assert service.chase_takedowns(timezone.now() + datetime.timedelta(days=3)) == 0
+    assert pub.pk
+
+
+def test_the_retention_sweep_queues_old_images_unless_on_hold_and_destruction_leaves_a_record(
+    cast, class_photo
+):
+    old, held = class_photo["with_amelia"], class_photo["with_noah"]
+    Image.objects.update(keep_until=timezone.localdate() - datetime.timedelta(days=1))
+    hold = reverse("image_hold", kwargs={"school": cast.school.slug, "pk": held.pk})
+    signed_in(cast.dsl).post(hold, {"legal_hold": "on", "legal_hold_reason": "Police investigation ref 42"})
+    assert service.retention_sweep() == 1
+    assert service.retention_sweep() == 0  # idempotent
+    old.refresh_from_db()
+    assert old.destruction_queued_at is not None
+    names = [old.original.name, old.thumbnail.name]
+    queue = reverse("destruction_queue", kwargs={"school": cast.school.slug})
+    assert signed_in(cast.teacher).post(queue, {"all": "1"}).status_code == 403
+    signed_in(cast.slt).post(queue, {"all": "1"})
+    assert not Image.objects.filter(pk=old.pk).exists() and Image.objects.filter(pk=held.pk).exists()
+    record = Destruction.objects.get()
+    assert (record.image_ref, record.confirmed_by, record.sha256) == (old.pk, cast.slt, old.sha256)
+    assert not any(default_storage.exists(n) for n in names)
+
+
+def test_a_legal_hold_placed_after_queuing_stops_destruction(cast, class_photo):
+    image = class_photo["with_noah"]
+    Image.objects.filter(pk=image.pk).update(destruction_queued_at=timezone.now(), legal_hold=True)
+    done, refused = service.destroy([Image.objects.get(pk=image.pk)], by=cast.head)
+    assert done == 0 and "legal hold" in refused[0][1].summary
+
+
+def test_staff_see_only_their_own_images_and_senior_management_sees_all(cast, class_photo):
+    image = class_photo["with_amelia"]
+    url = reverse("image_detail", kwargs={"school": cast.school.slug, "pk": image.pk})
+    assert signed_in(cast.teacher).get(url).status_code == 200
+    assert signed_in(cast.volunteer).get(url).status_code == 403
+    assert signed_in(cast.slt).get(url).status_code == 200
+    library = signed_in(cast.head).get(
+        reverse("image_list", kwargs={"school": cast.school.slug}) + "?flagged=1"
+    )
+    assert library.status_code == 200
+    assert AuditEvent.objects.filter(action="images.viewed", object_id=str(image.pk)).count() == 2
+
+
+def test_every_download_and_tag_change_is_recorded(cast, class_photo):
+    image, noah = class_photo["with_amelia"], class_photo["noah"]
+    client = signed_in(cast.teacher)
+    response = client.get(reverse("image_file", kwargs={"school": cast.school.slug, "pk": image.pk}))
+    assert response.status_code == 200 and b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"
+    tags = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": image.pk})
+    client.post(tags, {"pupil": f"Noah Reed (Year 1) #{noah.pk}"})
+    assert image.tags.filter(pupil=noah).exists()
+    client.post(tags, {"remove": image.tags.get(pupil=noah).pk})
+    assert not image.tags.filter(pupil=noah).exists()
+    actions = set(AuditEvent.objects.filter(object_id=str(image.pk)).values_list("action", flat=True))
+    assert {"images.downloaded", "images.tag.added", "images.tag.removed"} <= actions
+    added = AuditEvent.objects.get(action="images.tag.added")
+    assert added.detail == {"pupil": noah.pk}  # ids, never names
+
+
+def test_a_pupil_of_another_school_cannot_be_tagged(cast, class_photo):
+    stranger, _ = pupil_with_parents(cast.other_school, "Zed", "Other")
+    tags = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": class_photo["with_noah"].pk})
+    signed_in(cast.teacher).post(tags, {"pupil": f"Zed Other #{stranger.pk}"})
+    assert not ImageTag.objects.filter(pupil=stranger).exists()
+
+
+def test_subject_access_exports_every_image_of_the_pupil_with_a_list(cast, class_photo):
+    url = reverse("pupil_images_export", kwargs={"school": cast.school.slug, "pk": class_photo["noah"].pk})
+    assert signed_in(cast.teacher).get(url).status_code == 403
+    assert signed_in(cast.dpo).get(url).status_code == 302  # confirm the password first
+    response = signed_in(cast.dpo, confirmed=True).get(url)
+    assert response["Content-Type"] == "application/zip"
+    zf = zipfile.ZipFile(io.BytesIO(response.content))
+    assert sorted(zf.namelist()) == sorted([f"image-{class_photo['with_noah'].pk}.jpg", "list.csv"])
+    assert "Nativity play" in zf.read("list.csv").decode()
+
+
+def test_an_upload_through_the_page_with_an_unregistered_camera(cast, class_photo):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("activity_upload", kwargs={"school": cast.school.slug, "pk": class_photo["activity"].pk})
+    files = [SimpleUploadedFile("x.jpg", jpeg(colour=(4, 4, 4)), "image/jpeg"),
+             SimpleUploadedFile("y.jpg", jpeg(colour=(6, 6, 6), **PERSONAL_PHONE), "image/jpeg")]  # fmt: skip
+    response = signed_in(cast.teacher).post(url, {"files": files}, follow=True)
+    assert b"Added 2 images. 1 came from a camera not in the device register" in response.content
+
+
+def test_the_daily_command_runs_every_daily_job(cast, class_photo):
+    from django.core.management import call_command
+
+    Image.objects.update(keep_until=timezone.localdate() - datetime.timedelta(days=1))
+    out = io.StringIO()
+    call_command("run_daily", stdout=out)
+    assert "2 images queued for destruction" in out.getvalue()
