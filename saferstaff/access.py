@@ -147,6 +147,8 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "consent_record": CONSENT_KEEPERS,
     "consent_evidence": CONSENT_KEEPERS,
     "portal_links": CONSENT_KEEPERS,
+    "consent_purposes": SENIOR_MANAGEMENT,
+    "consent_purpose_edit": SENIOR_MANAGEMENT,
     "device_list": PHOTOGRAPHERS | CONSENT_KEEPERS,
     "device_add": SENIOR_MANAGEMENT | {OFFICE},
     "device_edit": SENIOR_MANAGEMENT | {OFFICE},

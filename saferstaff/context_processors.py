@@ -50,7 +50,14 @@ def saferstaff(request):
         (
             "consent_register",
             "Consent",
-            {"consent_register", "pupil_consent", "consent_record", "portal_links"},
+            {
+                "consent_register",
+                "pupil_consent",
+                "consent_record",
+                "portal_links",
+                "consent_purposes",
+                "consent_purpose_edit",
+            },
         ),
         (
             "activity_list",

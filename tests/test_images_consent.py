@@ -257,3 +257,35 @@ def test_a_guardian_who_has_lost_parental_responsibility_cannot_use_an_old_link(
     mum.guardianships.update(parental_responsibility=False)
     response = client.get(link_in(mail.outbox[0]))
     assert response.status_code == 403 and b"parental responsibility" in response.content
+
+
+def test_biometric_matching_needs_one_parents_written_yes_and_any_objection_wins(cast):
+    on = timezone.localdate()
+    pupil, (mum, dad) = pupil_with_parents(cast.school, dob=on.replace(year=on.year - 13), parents=2)
+    biometric = purpose(cast.school, "biometric")
+    answer(pupil, "biometric", Y, guardian=mum)
+    assert state_of(pupil, biometric).allowed  # PoFA: no yes needed from the child, only no objection
+    answer(pupil, "biometric", N, source=P, method="in_person", by=cast.office)
+    assert state_of(pupil, biometric).status == REFUSED
+    other, (mum2, dad2) = pupil_with_parents(cast.school, "Isla", "Ward", parents=2)
+    answer(other, "biometric", Y, guardian=mum2)
+    answer(other, "biometric", N, guardian=dad2, method="phone")  # an objection need not be on paper
+    assert state_of(other, biometric).status == REFUSED
+
+
+def test_senior_leaders_add_a_use_of_their_own_and_guardians_are_asked_about_it(cast, client):
+    amelia, _ = pupil_with_parents(cast.school)
+    url = reverse("consent_purposes", kwargs={"school": cast.school.slug})
+    data = {"name": "Class blog", "plain_words": "Photos on the class blog, which only families can see.",
+            "renew_annually": "on", "active": "on"}  # fmt: skip
+    assert signed_in(cast.teacher).post(url, data).status_code == 403
+    assert signed_in(cast.slt).post(url, data).status_code == 302
+    blog = purpose(cast.school, "class-blog")
+    assert not blog.publicity and blog.renew_annually
+    biometric = reverse(
+        "consent_purpose_edit",
+        kwargs={"school": cast.school.slug, "pk": purpose(cast.school, "biometric").pk},
+    )
+    assert signed_in(cast.head).post(biometric, {**data, "active": ""}).status_code == 403
+    send_links(cast)
+    assert b"Photos on the class blog" in client.get(link_in(mail.outbox[0])).content

@@ -5,8 +5,8 @@ over (§5). One function decides it, for one pupil or a whole school at once:
 - otherwise a written "yes" from at least one guardian with parental responsibility is needed (a yes noted
   from a phone call waits for the written form);
 - for publicity, from the school's age (default 12) the pupil's own yes is needed too;
-- biometric face matching (Protection of Freedoms Act 2012) follows the same order: any parent's or the
-  pupil's objection wins, and one parent's written consent is needed;
+- biometric face matching (Protection of Freedoms Act 2012 ss26–28): any parent's or the pupil's objection
+  wins, at any age, and one parent's written consent is needed;
 - an answer past its expiry date no longer counts (purposes renewed every school year lapse on 31 August).
 
 The reasons are for people inside the school (they name the pupil); the audit trail gets only ids."""
@@ -130,7 +130,8 @@ def decide(
         status = EXPIRED if lapsed else NOT_ASKED
         text = "consent has expired" if lapsed else "no written guardian consent"
         return ConsentState(status, (Reason(f"{who} — {text} for {what}", "§5"),))
-    needs_voice = (purpose.publicity or purpose.biometric) and age_on(pupil.date_of_birth, on) >= voice_age
+    # Biometric processing needs no yes from the child, only no objection (PoFA s26(5)), handled above.
+    needs_voice = purpose.publicity and age_on(pupil.date_of_birth, on) >= voice_age
     pupil_said = latest.get((ConsentRecord.Source.PUPIL, None))
     if needs_voice and (pupil_said is None or pupil_said.answer != ConsentRecord.Answer.YES):
         return ConsentState(

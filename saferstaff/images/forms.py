@@ -186,3 +186,17 @@ class TakedownForm(forms.Form):
         max_length=500, label="What you did", help_text="For example, 'Removed from the website gallery page'"
     )
     evidence = forms.FileField(required=False, label="Screenshot (optional)")
+
+
+class PurposeForm(forms.ModelForm):
+    class Meta:
+        model = Purpose
+        fields = ["name", "plain_words", "publicity", "renew_annually", "active"]
+        widgets = {"plain_words": forms.Textarea}
+        labels = {
+            "name": "Name staff see",
+            "plain_words": "What guardians read",
+            "publicity": "Seen outside school (the pupil's own view counts from the school's age)",
+            "renew_annually": "Ask again every school year (answers lapse on 31 August)",
+            "active": "In use (guardians are asked about it)",
+        }

@@ -38,6 +38,7 @@ from saferstaff.images.forms import (
     DeviceForm,
     HoldForm,
     PublishForm,
+    PurposeForm,
     TakedownForm,
     UploadForm,
 )
@@ -151,6 +152,35 @@ def consent_record(request, school, pk):
             "links": Guardianship.objects.filter(pupil=pupil).select_related("guardian"),
         },
         status=400,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consent_purposes(request, school, pk=None):
+    """The school's list of uses it asks consent for (seeded from §5; the school adds its own)."""
+    purpose = (
+        get_object_or_404(Purpose, school=request.school, pk=pk) if pk else Purpose(school=request.school)
+    )
+    form = PurposeForm(request.POST or None, instance=purpose)
+    if request.method == "POST" and form.is_valid():
+        purpose = form.save(commit=False)
+        if not purpose.code:
+            from django.utils.text import slugify
+
+            base = slugify(purpose.name)[:30] or "use"
+            code, n = base, 1
+            while Purpose.objects.filter(school=request.school, code=code).exists():
+                n += 1
+                code = f"{base}-{n}"
+            purpose.code = code
+            purpose.position = Purpose.objects.filter(school=request.school).count()
+        purpose.save()
+        record("images.purpose.saved", purpose)
+        messages.success(request, f"Saved '{purpose.name}'.")
+        return redirect("consent_purposes", school=request.school.slug)
+    purposes = Purpose.objects.filter(school=request.school)
+    return render(
+        request, "images/consent_purposes.html", {"form": form, "purpose": purpose, "purposes": purposes}
     )
 
 
