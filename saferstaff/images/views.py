@@ -161,6 +161,8 @@ def consent_purposes(request, school, pk=None):
     purpose = (
         get_object_or_404(Purpose, school=request.school, pk=pk) if pk else Purpose(school=request.school)
     )
+    if purpose.biometric:
+        raise PermissionDenied  # set by law (PoFA 2012), not by the school
     form = PurposeForm(request.POST or None, instance=purpose)
     if request.method == "POST" and form.is_valid():
         purpose = form.save(commit=False)
