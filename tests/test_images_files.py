@@ -191,8 +191,20 @@ def test_bytes_scrambled_anywhere_in_a_photo_are_accepted_whole_or_refused_never
 def test_a_published_copy_keeps_no_camera_or_location_data():
     original = jpeg(gps=True, size=(3000, 2000), orientation=6)
     copy = PILImage.open(io.BytesIO(clean_copy_bytes(original, "photo")))
-    assert not copy.getexif() and "exif" not in copy.info
+    assert not copy.getexif() and not {"exif", "icc_profile", "xmp", "comment"} & set(copy.info)
     assert max(copy.size) == 2048 and copy.width < copy.height  # turned upright, at most 2048 px
+
+
+def test_a_png_with_text_and_a_colour_profile_is_published_as_pixels_only():
+    from PIL import PngImagePlugin
+
+    meta = PngImagePlugin.PngInfo()
+    meta.add_text("Comment", "Amelia at 12 Acacia Avenue")
+    im = PILImage.new("RGB", (200, 100), (1, 2, 3))
+    out = io.BytesIO()
+    im.save(out, "PNG", pnginfo=meta, icc_profile=b"\x00" * 128)
+    copy = PILImage.open(io.BytesIO(clean_copy_bytes(out.getvalue(), "photo")))
+    assert copy.format == "JPEG" and not {"icc_profile", "Comment", "exif"} & set(copy.info)
 
 
 def test_a_published_video_keeps_no_location_data():

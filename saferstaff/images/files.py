@@ -194,8 +194,11 @@ _ROTATE = {
 
 
 def _upright(im, orientation):
+    """The picture turned the right way up, carrying nothing but pixels (no EXIF, ICC, XMP or text)."""
     op = _ROTATE.get(orientation or 1)
-    return im.transpose(op) if op is not None else im
+    im = im.transpose(op) if op is not None else im.copy()
+    im.info = {}
+    return im
 
 
 def _thumbnail(im, orientation) -> bytes:

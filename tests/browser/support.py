@@ -57,3 +57,60 @@ def roster_csv(school_slug: str, *, new: int) -> tuple[bytes, list[SamplePupil]]
         for i, p in enumerate(sample_pupils(new, contacts=2, start=500))
     ]
     return csv_text(current + joiners, contacts=2).encode(), joiners
+
+
+# --- A real SMTP server for the browser tests ---------------------------------------------------------
+
+
+class Mailbox:
+    """An aiosmtpd server on 127.0.0.1 that keeps every message it receives (see tests/test_smtp.py)."""
+
+    def __init__(self):
+        from tests.test_smtp import Collector
+
+        self.collector = Collector()
+        self.controller = None
+
+    @property
+    def received(self):
+        return self.collector.received
+
+    def start(self) -> int:
+        """Start on a free port; return the port, or raise the last error after three tries."""
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        error = None
+        for _attempt in range(3):  # a free port can be taken between choosing it and binding it
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            candidate = Controller(self.collector, hostname="127.0.0.1", port=port, ready_timeout=10)
+            try:
+                candidate.start()
+            except Exception as exc:  # noqa: BLE001 - aiosmtpd raises several kinds when it cannot bind
+                error = exc
+                continue
+            self.controller = candidate
+            return port
+        raise RuntimeError(f"could not start an SMTP server on 127.0.0.1: {error!r}")
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+
+    def wait_for(self, to: str, subject: str = "", timeout: float = 15.0, after: int = 0):
+        """The first message (from the ``after``-th on) to ``to`` whose subject contains ``subject``; waits
+        for it to arrive."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            for mail in self.received[after:]:
+                if to.lower() in [r.lower() for r in mail.recipients] and subject in mail.message["Subject"]:
+                    return mail
+            if time.monotonic() > deadline:
+                seen = [(m.recipients, m.message["Subject"]) for m in self.received[after:]][-10:]
+                raise AssertionError(f"no email to {to} with {subject!r} in its subject; last seen: {seen}")
+            time.sleep(0.1)
