@@ -310,3 +310,16 @@ def test_the_daily_command_runs_every_daily_job(cast, class_photo):
     out = io.StringIO()
     call_command("run_daily", stdout=out)
     assert "2 images queued for destruction" in out.getvalue()
+
+
+def test_the_overview_lists_what_needs_doing_about_images(cast, class_photo):
+    service.publish(class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher)
+    consent(class_photo["noah"], class_photo["dad"], "website", "no", "portal")
+    Activity.objects.create(school=cast.school, title="Trip", happens_on=timezone.localdate(), place="Farm",
+                            device=class_photo["activity"].device, after_use="x", not_one_to_one=True,
+                            requested_by=cast.teacher)  # fmt: skip
+    url = reverse("school_dashboard", kwargs={"school": cast.school.slug})
+    teacher = signed_in(cast.teacher).get(url).content.decode()
+    assert "1 published image to take down" in teacher and "waiting for approval" not in teacher
+    head = signed_in(cast.head).get(url).content.decode()
+    assert "1 photo activity waiting for approval (§5)" in head and "1 takedown still open (§5)" in head

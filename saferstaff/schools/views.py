@@ -93,6 +93,10 @@ def school_dashboard(request, school):
             .first()
         )
         counts["last_import"] = last.applied_at if last else None
+    if request.membership is not None:
+        from saferstaff.images.status import things_to_do
+
+        to_do.extend(things_to_do(request))
     return render(request, "schools/dashboard.html", {"counts": counts, "to_do": to_do})
 
 
