@@ -46,6 +46,18 @@ class AuditContextMiddleware:
 
 
 class RequestIdLogFilter(logging.Filter):
+    """Adds the request id to every line, and keeps guardians' portal links out of the logs: a link is a
+    key to a family's consent choices (Django logs the path of every 4xx response)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_context().request_id or "-"
+        if record.args and any(isinstance(a, str) and "/portal/" in a for a in record.args):
+            record.args = tuple(
+                _PORTAL_TOKEN.sub("/portal/…/", a) if isinstance(a, str) else a for a in record.args
+            )
+        if isinstance(record.msg, str) and "/portal/" in record.msg:
+            record.msg = _PORTAL_TOKEN.sub("/portal/…/", record.msg)
         return True
+
+
+_PORTAL_TOKEN = re.compile(r"/portal/[^/\s]+/")

@@ -289,3 +289,64 @@ def test_senior_leaders_add_a_use_of_their_own_and_guardians_are_asked_about_it(
     assert signed_in(cast.head).post(biometric, {**data, "active": ""}).status_code == 403
     send_links(cast)
     assert b"Photos on the class blog" in client.get(link_in(mail.outbox[0])).content
+
+
+def test_one_senior_leaders_yes_does_not_undo_anothers_no(cast):
+    pupil, (mum,) = pupil_with_parents(cast.school)
+    answer(pupil, "website", Y, guardian=mum)
+    answer(pupil, "website", N, source=S, method="in_person", by=cast.slt)
+    answer(pupil, "website", Y, source=S, method="in_person", by=cast.head)
+    assert state_of(pupil, purpose(cast.school, "website")).status == REFUSED
+    answer(
+        pupil, "website", Y, source=S, method="in_person", by=cast.slt
+    )  # the same leader changes their mind
+    assert state_of(pupil, purpose(cast.school, "website")).allowed
+
+
+def test_a_link_stops_working_when_the_schools_record_of_the_email_changes(cast, client):
+    amelia, (mum,) = pupil_with_parents(cast.school)
+    send_links(cast)
+    url = link_in(mail.outbox[0])
+    mum.email = "new.address@home.example"
+    mum.save()
+    response = client.get(url)
+    assert response.status_code == 403 and b"records for you have changed" in response.content
+
+
+def test_a_guardian_can_still_withdraw_for_a_child_who_has_left(cast, client):
+    amelia, (mum,) = pupil_with_parents(cast.school)
+    send_links(cast)
+    amelia.leaving_date = timezone.localdate() - datetime.timedelta(days=30)
+    amelia.save()
+    page = client.get(link_in(mail.outbox[0]))
+    assert page.status_code == 200 and b"has left the school" in page.content
+
+
+def test_portal_pages_are_not_cached_and_the_token_never_reaches_the_log(cast, client, caplog):
+    import logging
+
+    from saferstaff.middleware import RequestIdLogFilter
+
+    pupil_with_parents(cast.school)
+    send_links(cast)
+    url = link_in(mail.outbox[0])
+    response = client.get(url)
+    assert "no-store" in response["Cache-Control"]
+    token = url.split("/portal/")[1].rstrip("/")
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Forbidden: %s", (url,), None)
+    RequestIdLogFilter().filter(record)
+    assert token not in record.getMessage() and "/portal/…/" in record.getMessage()
+
+
+def test_a_scan_that_is_not_a_pdf_or_picture_is_refused_and_one_scan_serves_the_whole_form(cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pupil, (mum,) = pupil_with_parents(cast.school)
+    client = signed_in(cast.office)
+    url = reverse("consent_record", kwargs={"school": cast.school.slug, "pk": pupil.pk})
+    data = {"purposes": [purpose(cast.school, "website").pk, purpose(cast.school, "print").pk], "answer": "yes",
+            "source": "guardian", "guardian": mum.pk, "method": "paper"}  # fmt: skip
+    bad = client.post(url, {**data, "evidence": SimpleUploadedFile("form.exe", b"MZ\x90\x00")})
+    assert bad.status_code == 400 and b"PDF, JPEG or PNG" in bad.content
+    client.post(url, {**data, "evidence": SimpleUploadedFile("form.pdf", b"%PDF-1.4 form")})
+    assert len(set(ConsentRecord.objects.values_list("evidence", flat=True))) == 1

@@ -333,3 +333,33 @@ def test_keep_until_is_the_capture_date_plus_the_schools_period_and_a_wrong_came
         activity, [("b.jpg", jpeg(taken=datetime.datetime(2000, 1, 1), colour=(3, 3, 3)))], by=cast.teacher
     )
     assert timezone.localtime(factory.captured_at).date() == activity.happens_on
+
+
+def test_a_huge_png_that_compresses_too_well_to_be_a_photo_is_refused():
+    im = PILImage.new("RGB", (4000, 3000), (200, 200, 200))
+    out = io.BytesIO()
+    im.save(out, "PNG")
+    with pytest.raises(FileProblem, match="compresses far too well"):
+        check_file("flat.png", out.getvalue())
+
+
+def _box(kind, payload=b""):
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def _video(*handlers):
+    traks = b"".join(
+        _box(b"trak", _box(b"mdia", _box(b"hdlr", b"\x00" * 8 + h + b"\x00" * 12))) for h in handlers
+    )
+    return (
+        _box(b"ftyp", b"isom\x00\x00\x02\x00")
+        + _box(b"moov", _box(b"mvhd", b"\x00" * 100) + traks)
+        + _box(b"mdat", b"\x01" * 64)
+    )
+
+
+def test_a_video_with_a_gps_track_cannot_be_published_until_it_is_exported_without_it():
+    from saferstaff.images.files import video_publishing_problem
+
+    assert video_publishing_problem(_video(b"vide", b"soun")) is None
+    assert "GPS track" in video_publishing_problem(_video(b"vide", b"gpmd"))

@@ -268,6 +268,8 @@ def test_every_download_and_tag_change_is_recorded(cast, class_photo):
     client.post(tags, {"pupil": f"Noah Reed (Year 1) #{noah.pk}"})
     assert image.tags.filter(pupil=noah).exists()
     client.post(tags, {"remove": image.tags.get(pupil=noah).pk})
+    assert image.tags.filter(pupil=noah).exists()  # not by the photographer alone
+    signed_in(cast.slt).post(tags, {"remove": image.tags.get(pupil=noah).pk})
     assert not image.tags.filter(pupil=noah).exists()
     actions = set(AuditEvent.objects.filter(object_id=str(image.pk)).values_list("action", flat=True))
     assert {"images.downloaded", "images.tag.added", "images.tag.removed"} <= actions
@@ -288,7 +290,7 @@ def test_subject_access_exports_every_image_of_the_pupil_with_a_list(cast, class
     assert signed_in(cast.dpo).get(url).status_code == 302  # confirm the password first
     response = signed_in(cast.dpo, confirmed=True).get(url)
     assert response["Content-Type"] == "application/zip"
-    zf = zipfile.ZipFile(io.BytesIO(response.content))
+    zf = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert sorted(zf.namelist()) == sorted([f"image-{class_photo['with_noah'].pk}.jpg", "list.csv"])
     assert "Nativity play" in zf.read("list.csv").decode()
 
@@ -323,3 +325,136 @@ def test_the_overview_lists_what_needs_doing_about_images(cast, class_photo):
     assert "1 published image to take down" in teacher and "waiting for approval" not in teacher
     head = signed_in(cast.head).get(url).content.decode()
     assert "1 photo activity waiting for approval (§5)" in head and "1 takedown still open (§5)" in head
+
+
+# --- Found by the security review ---------------------------------------------------------------------------------
+
+
+def test_the_photographer_cannot_get_round_consent_by_untagging_or_saying_no_pupil_appears(cast, class_photo):
+    image, amelia = class_photo["with_amelia"], class_photo["amelia"]
+    website = purpose(cast.school, "website")
+    teacher = signed_in(cast.teacher)
+    tags = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": image.pk})
+    teacher.post(tags, {"remove": image.tags.get(pupil=amelia).pk})
+    assert image.tags.filter(pupil=amelia).exists()
+    # A photo with nobody tagged, confirmed "no pupil appears" by the person publishing it: refused.
+    ImageTag.objects.filter(image=image).delete()
+    teacher.post(tags, {"no_pupils": "yes"})
+    image.refresh_from_db()
+    assert image.no_pupils and image.no_pupils_by == cast.teacher
+    decision = can_publish(cast.teacher, subject=image, channel=website)
+    assert not decision and "Someone other than the publisher" in decision.summary
+    assert can_publish(cast.slt, subject=image, channel=website)
+
+
+def test_the_dsl_scrutinises_every_image_but_changes_only_their_own(cast, class_photo):
+    image = class_photo["with_noah"]
+    dsl = signed_in(cast.dsl)
+    assert (
+        dsl.get(reverse("image_detail", kwargs={"school": cast.school.slug, "pk": image.pk})).status_code
+        == 200
+    )
+    assert (
+        dsl.post(
+            reverse("image_tags", kwargs={"school": cast.school.slug, "pk": image.pk}), {"pupil": "x"}
+        ).status_code
+        == 403
+    )
+    publish = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": image.pk})
+    assert dsl.post(publish, {"channel": purpose(cast.school, "website").pk, "where": "w"}).status_code == 403
+
+
+def test_a_withdrawal_finds_publications_even_after_the_tag_was_removed(cast, class_photo):
+    noah, image = class_photo["noah"], class_photo["with_noah"]
+    service.publish(image, purpose(cast.school, "website"), "web", by=cast.teacher)
+    ImageTag.objects.filter(image=image, pupil=noah).delete()
+    consent(noah, class_photo["dad"], "website", "no", "portal")
+    assert Takedown.objects.filter(pupil=noah).count() == 1
+
+
+def test_tagging_a_pupil_without_consent_in_a_published_image_raises_a_takedown_at_once(cast, class_photo):
+    image, amelia = class_photo["with_noah"], class_photo["amelia"]
+    service.publish(image, purpose(cast.school, "website"), "web", by=cast.teacher)
+    tags = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": image.pk})
+    page = signed_in(cast.teacher).post(tags, {"pupil": f"Amelia #{amelia.pk}"}, follow=True)
+    takedown = Takedown.objects.get(pupil=amelia)
+    assert takedown.consent_record is None and "refused" in takedown.reason
+    assert b"takedown raised" in page.content
+
+
+def test_tagging_a_pupil_with_no_consent_to_be_photographed_tells_senior_management(cast, class_photo):
+    nobody_asked, _ = pupil_with_parents(cast.school, "Ivy", "Lane")
+    tags = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": class_photo["with_noah"].pk})
+    page = signed_in(cast.teacher).post(tags, {"pupil": f"Ivy #{nobody_asked.pk}"}, follow=True)
+    assert b"has no consent to be photographed" in page.content
+    assert Notification.objects.filter(kind="images.no_consent_tagged", user=cast.head).exists()
+
+
+def test_a_published_image_is_not_destroyed_until_it_is_taken_down(cast, class_photo):
+    image = class_photo["with_noah"]
+    service.publish(image, purpose(cast.school, "website"), "https://school.example/news", by=cast.teacher)
+    Image.objects.filter(pk=image.pk).update(destruction_queued_at=timezone.now())
+    done, refused = service.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
+    assert done == 0 and "still published (https://school.example/news)" in refused[0][1].summary
+
+
+def test_a_good_photo_then_a_bad_zip_leaves_nothing_in_storage(cast, class_photo):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .test_images_files import stored_files
+
+    before = set(stored_files())
+    url = reverse("activity_upload", kwargs={"school": cast.school.slug, "pk": class_photo["activity"].pk})
+    files = [SimpleUploadedFile("good.jpg", jpeg(colour=(8, 8, 8)), "image/jpeg"),
+             SimpleUploadedFile("bad.zip", b"not a zip at all", "application/zip")]  # fmt: skip
+    response = signed_in(cast.teacher).post(url, {"files": files})
+    assert response.status_code == 400 and b"not a zip file" in response.content
+    assert set(stored_files()) == before and Image.objects.count() == 2
+
+
+def test_a_storage_failure_while_destroying_is_retried_by_the_daily_job(cast, class_photo, monkeypatch):
+    from saferstaff.images.models import PendingDeletion
+
+    image = class_photo["with_amelia"]
+    Image.objects.filter(pk=image.pk).update(destruction_queued_at=timezone.now())
+    names = [image.original.name, image.thumbnail.name]
+    default_storage.exists(names[0])  # the lazy storage object is set up
+    storage = default_storage._wrapped
+
+    def unreachable(name):
+        raise ConnectionError("storage unreachable")
+
+    monkeypatch.setattr(storage, "delete", unreachable)
+    done, _ = service.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
+    assert done == 1 and PendingDeletion.objects.count() == 2
+    monkeypatch.undo()
+    assert service.retry_deletions() == 2
+    assert not PendingDeletion.objects.exists() and not any(default_storage.exists(n) for n in names)
+
+
+def test_a_senior_leader_cannot_clear_the_flag_on_their_own_upload(cast):
+    add_device(cast.school)
+    activity = approved_activity(cast.school, cast.slt, cast.head)
+    (image,) = add_images(activity, [("p.jpg", jpeg(**PERSONAL_PHONE))], by=cast.slt)
+    url = reverse("image_flag", kwargs={"school": cast.school.slug, "pk": image.pk})
+    signed_in(cast.slt).post(url, {"note": "fine"})
+    assert Image.objects.get().flag_open
+    signed_in(cast.head).post(url, {"note": "Checked: school phone"})
+    assert not Image.objects.get().flag_open
+
+
+def test_the_subject_access_zip_holds_clean_copies_and_a_spreadsheet_safe_list(cast, class_photo):
+    Activity.objects.filter(pk=class_photo["activity"].pk).update(title='=HYPERLINK("http://x")')
+    url = reverse("pupil_images_export", kwargs={"school": cast.school.slug, "pk": class_photo["noah"].pk})
+    response = signed_in(cast.dpo, confirmed=True).get(url)
+    zf = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    photo = PILImage.open(io.BytesIO(zf.read(f"image-{class_photo['with_noah'].pk}.jpg")))
+    assert not photo.getexif()
+    assert "'=HYPERLINK" in zf.read("list.csv").decode()
+
+
+def test_bad_ids_in_forms_are_ignored_not_a_server_error(cast, class_photo):
+    queue = reverse("destruction_queue", kwargs={"school": cast.school.slug})
+    assert signed_in(cast.slt).post(queue, {"selected": "1", "image": ["x", "1; drop"]}).status_code == 302
+    links = reverse("portal_links", kwargs={"school": cast.school.slug})
+    assert signed_in(cast.office).post(links, {"send": "selected", "guardian": ["abc"]}).status_code == 302

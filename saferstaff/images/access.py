@@ -42,11 +42,14 @@ def get_activity(request, pk) -> Activity:
     return activity
 
 
-def get_image(request, pk, *, action: str = "images.viewed") -> Image:
+def get_image(request, pk, *, action: str = "images.viewed", change: bool = False) -> Image:
+    """The image, if the person may see it — or, with ``change``, act on it (tag, publish): the DSL and the
+    DPO scrutinise every image but change only their own."""
     image = get_object_or_404(
         Image.objects.select_related("activity", "device", "uploaded_by"), school=request.school, pk=pk
     )
-    if not (sees_all(request) or request.user.pk in (image.activity.requested_by_id, image.uploaded_by_id)):
+    own = request.user.pk in (image.activity.requested_by_id, image.uploaded_by_id)
+    if not (own or (is_senior(request) if change else sees_all(request))):
         raise PermissionDenied
     record(action, image)  # §5: every view and download of an image is recorded
     return image

@@ -79,11 +79,16 @@ def decide(
     """The state for one pupil and purpose from that pair's records (oldest first) and the ids of the
     guardians who hold parental responsibility for the pupil now."""
     who, what = short_name(pupil), f"'{purpose.name}'"
-    latest: dict[tuple[str, int | None], ConsentRecord] = {}
+    latest: dict[tuple[str, int | None], ConsentRecord] = {}  # (source, who) → their latest answer
     said_yes_before: set[tuple[str, int | None]] = set()
     lapsed = False
     for r in records:
-        key = (r.source, r.guardian_id)
+        # Each guardian, the pupil, and each senior leader has their own latest answer: one senior leader's
+        # yes does not undo another's no.
+        key = (
+            r.source,
+            r.recorded_by_id if r.source == ConsentRecord.Source.SENIOR_LEADER else r.guardian_id,
+        )
         if r.source == ConsentRecord.Source.GUARDIAN and r.guardian_id not in responsible:
             continue  # only a guardian with parental responsibility can give or refuse (§5)
         if r.expires_on is not None and r.expires_on < on:
@@ -169,7 +174,7 @@ def states_for(
     records: dict[tuple[int, int], list[ConsentRecord]] = defaultdict(list)
     for r in ConsentRecord.objects.filter(
         school=school, pupil_id__in=pupil_ids, purpose__in=purposes
-    ).order_by("recorded_at", "pk"):
+    ).order_by("pk"):  # the order answers arrived in, whatever the clocks of the servers said
         records[(r.pupil_id, r.purpose_id)].append(r)
     return {
         (p.pk, u.pk): decide(p, u, records[(p.pk, u.pk)], responsible[p.pk], voice_age, on)

@@ -123,6 +123,12 @@ def check_file(name: str, data: bytes) -> Checked:
                     f"says it is {width} × {height} pixels, far more than any school camera takes. "
                     "It may be a damaged or malicious file, and was not saved.",
                 )
+            if kind == "PNG" and width * height > 4_000_000 and width * height > 200 * len(data):
+                raise FileProblem(
+                    name,
+                    "is a very large picture that compresses far too well to be a photo (it may be a "
+                    "malicious file), and was not saved. Upload photos as JPEG.",
+                )
             exif = _read_exif(name, im)
             im.draft("RGB", (THUMB_SIZE[0] * 2, THUMB_SIZE[1] * 2))
             # WeasyPrint sets this process-wide on import, which would let a cut-short photo through as a
@@ -247,6 +253,7 @@ def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int,
 
 
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
+_PLAYABLE = {b"vide", b"soun"}
 _METADATA = {b"udta", b"meta", b"uuid", b"xyz "}
 
 
@@ -265,6 +272,34 @@ def strip_video_metadata(data: bytes) -> bytes:
 
     walk(0, len(data))
     return bytes(out)
+
+
+def video_publishing_problem(data: bytes) -> str | None:
+    """Why a video cannot be published as it is, or None. A compressed header hides its boxes from us, and
+    a track that is neither picture nor sound (action cameras' GPS, timecode, captions) may carry location
+    or names; both need re-exporting from the camera's software first."""
+    handlers = []
+
+    def walk(start: int, end: int, parent: bytes) -> None:
+        for kind, _box_start, payload, box_end in _boxes(data, start, end):
+            if kind == b"cmov":
+                handlers.append(b"cmov")
+            elif kind == b"hdlr" and parent == b"mdia":  # the track's kind (QuickTime's minf/hdlr is not)
+                handlers.append(data[payload + 8 : payload + 12])
+            elif kind in _CONTAINERS:
+                walk(payload, box_end, kind)
+
+    try:
+        walk(0, len(data), b"")
+    except ValueError:
+        return "The video's structure could not be read. Export it again from the camera's software."
+    others = [h for h in handlers if h not in _PLAYABLE]
+    if others:
+        return (
+            "The video carries more than picture and sound (for example a GPS track from an action camera). "
+            "Export it again with only video and audio, then upload that copy."
+        )
+    return None
 
 
 def clean_copy_bytes(data: bytes, kind: str) -> bytes:
@@ -348,3 +383,17 @@ def zip_members(name: str, fileobj) -> Iterator[tuple[str, bytes]]:
                 member, "holds more than the zip said it would; the zip may be malicious. Nothing was saved."
             )
         yield member, data
+
+
+SCAN_MAX_BYTES = 10 * 1024 * 1024
+
+
+def scan_problem(upload) -> str | None:
+    """Why an uploaded scan (a consent form, a screenshot of a takedown) cannot be kept, or None."""
+    if upload.size > SCAN_MAX_BYTES:
+        return "The scan must be smaller than 10 MB"
+    head = upload.read(8)
+    upload.seek(0)
+    if not (head.startswith(b"%PDF-") or sniff(head + b"\x00" * 8) in ("JPEG", "PNG")):
+        return "The scan must be a PDF, JPEG or PNG file"
+    return None

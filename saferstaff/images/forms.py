@@ -1,5 +1,6 @@
 from django import forms
 
+from saferstaff.images.files import scan_problem
 from saferstaff.images.models import Activity, ConsentRecord, Device, Purpose
 from saferstaff.schools.models import Membership
 
@@ -69,8 +70,8 @@ class ConsentAnswerForm(forms.Form):
         if data.get("method") == ConsentRecord.Method.PAPER and not data.get("evidence"):
             self.add_error("evidence", "Attach the scan of the paper form")
         evidence = data.get("evidence")
-        if evidence is not None and evidence.size > 10 * 1024 * 1024:
-            self.add_error("evidence", "The scan must be smaller than 10 MB")
+        if evidence is not None and (problem := scan_problem(evidence)):
+            self.add_error("evidence", problem)
         return data
 
 
@@ -185,7 +186,13 @@ class TakedownForm(forms.Form):
     note = forms.CharField(
         max_length=500, label="What you did", help_text="For example, 'Removed from the website gallery page'"
     )
-    evidence = forms.FileField(required=False, label="Screenshot (optional)")
+    evidence = forms.FileField(required=False, label="Screenshot (optional)", help_text="PDF, JPEG or PNG")
+
+    def clean_evidence(self):
+        evidence = self.cleaned_data.get("evidence")
+        if evidence is not None and (problem := scan_problem(evidence)):
+            raise forms.ValidationError(problem)
+        return evidence
 
 
 class PurposeForm(forms.ModelForm):

@@ -6,15 +6,13 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.audit.log import record
 from saferstaff.images.files import Checked, FileProblem, check_file
 from saferstaff.images.models import Activity, Device, Image
-from saferstaff.notifications.service import notify
-from saferstaff.schools.models import Membership, Role
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -128,10 +126,10 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
                 activity,
                 detail={"count": len(images), "flagged": sum(1 for i in images if i.flag)},
             )
-    except (UploadProblems, IntegrityError, OSError):
-        storage = Image._meta.get_field("original").storage
-        for name in stored:
-            storage.delete(name)
+    except BaseException:  # a bad file, a refused zip, storage or database trouble: leave nothing behind
+        from saferstaff.images.service import delete_files
+
+        delete_files(stored)
         raise
     flagged = [i for i in images if i.flag]
     if flagged:
@@ -146,18 +144,11 @@ class UploadProblems(Exception):
 
 
 def _tell_senior_management(activity: Activity, n: int) -> None:
-    url = reverse("image_list", kwargs={"school": activity.school.slug}) + "?flagged=1"
-    users = {
-        m.user
-        for m in Membership.objects.active()
-        .filter(school=activity.school, role_grants__role__in=[Role.HEADTEACHER, Role.SENIOR_LEADER])
-        .select_related("user")
-    }
-    for user in users:
-        notify(
-            user,
-            kind="images.flagged",
-            title=f"{n} image{'s' if n != 1 else ''} from a camera not in the device register (§6)",
-            url=url,
-            school=activity.school,
-        )
+    from saferstaff.images.service import tell_senior_management
+
+    tell_senior_management(
+        activity.school,
+        title=f"{n} image{'s' if n != 1 else ''} from a camera not in the device register (§6)",
+        url=reverse("image_list", kwargs={"school": activity.school.slug}) + "?flagged=1",
+        kind="images.flagged",
+    )

@@ -31,6 +31,8 @@ class Purpose(models.Model):
     renew_annually = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
+    # The words guardians answered are kept as they were when they answered.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "pk"]
@@ -161,6 +163,8 @@ class PortalLink(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The address it went to: if the school's record of the guardian's email changes, the link stops working.
+    sent_to = models.EmailField(blank=True)
 
     class Meta:
         ordering = ["-sent_at"]
@@ -299,6 +303,7 @@ class Image(models.Model):
     flag_note = models.CharField(max_length=300, blank=True)
     # Someone has checked the photo and no pupil appears in it (e.g. a display of work).
     no_pupils = models.BooleanField(default=False)
+    no_pupils_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     keep_until = models.DateField()
     legal_hold = models.BooleanField(default=False)
     legal_hold_reason = models.CharField(max_length=200, blank=True)
@@ -344,7 +349,8 @@ class ImageTag(models.Model):
 
 
 def _published_path(publication, filename):
-    return f"images/{publication.school_id}/published/{uuid.uuid4().hex}.jpg"
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "jpg"
+    return f"images/{publication.school_id}/published/{uuid.uuid4().hex}.{extension}"
 
 
 class Publication(models.Model):
@@ -367,13 +373,34 @@ class Publication(models.Model):
         indexes = [models.Index(fields=["image", "channel"])]
 
 
+class PublicationPupil(models.Model):
+    """Who was in the image when it was published (and anyone tagged since): takedowns are raised from
+    these, so removing a tag or destroying the original never hides a live publication."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="pupils")
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "publication", "pupil"], name="unique_publication_pupil"
+            )
+        ]
+        indexes = [models.Index(fields=["pupil", "publication"])]
+
+
 class Takedown(models.Model):
     """A published copy that must come down because consent for its channel was withdrawn (§5)."""
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="takedowns")
     pupil = models.ForeignKey("schools.Pupil", on_delete=models.CASCADE, related_name="+")
-    consent_record = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT, related_name="+")
+    # The answer that withdrew consent; empty when the pupil was tagged after publication without consent.
+    consent_record = models.ForeignKey(
+        ConsentRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
     assigned_to = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     last_chased_at = models.DateTimeField(null=True, blank=True)
@@ -388,6 +415,15 @@ class Takedown(models.Model):
             models.UniqueConstraint(fields=["school", "publication", "pupil"], name="unique_takedown")
         ]
         indexes = [models.Index(fields=["school", "done_at"])]
+
+
+class PendingDeletion(models.Model):
+    """A stored file that must go (a destroyed image, a copy taken down) but whose deletion failed, e.g. the
+    S3 server was unreachable. The daily job retries until storage confirms it is gone."""
+
+    name = models.CharField(max_length=200, unique=True)
+    since = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
 
 class Destruction(models.Model):

@@ -9,6 +9,11 @@ SENIOR = (Role.HEADTEACHER, Role.SENIOR_LEADER)
 S5_SENIOR = Reason("Images of pupils need the consent of senior management as well as of guardians", "§5")
 
 
+def _is_head(actor, school) -> bool:
+    m = Membership.objects.active().filter(school=school, user=actor).prefetch_related("role_grants").first()
+    return m is not None and m.has_any(Role.HEADTEACHER)
+
+
 def _is_senior(actor, school) -> bool:
     m = Membership.objects.active().filter(school=school, user=actor).prefetch_related("role_grants").first()
     return m is not None and m.has_any(*SENIOR)
@@ -97,9 +102,20 @@ def can_publish(actor, *, subject: Image, channel: Purpose) -> Decision:
         )
     if subject.destruction_queued_at is not None:
         reasons.append(Reason("The image is past its keep-until date and waiting to be destroyed", "§5"))
+    if subject.kind == Image.Kind.VIDEO:
+        from saferstaff.images.files import video_publishing_problem
+
+        with subject.original.open("rb") as f:
+            problem = video_publishing_problem(f.read())
+        if problem:
+            reasons.append(Reason(problem, "§5"))
     pupils = [t.pupil for t in subject.tags.select_related("pupil")]
     if not pupils and not subject.no_pupils:
         reasons.append(Reason("Tag every pupil in the image (or confirm no pupil appears) first", "§5"))
+    if not pupils and subject.no_pupils and subject.no_pupils_by_id == getattr(actor, "pk", None):
+        reasons.append(
+            Reason("Someone other than the publisher must confirm that no pupil appears in the image", "§5")
+        )
     if pupils:
         states = states_for(subject.school, pupils, [channel])
         for pupil in pupils:
@@ -122,7 +138,24 @@ def may_clear_flag(actor, *, subject: Image) -> Decision:
         return refuse(Reason("This image is not flagged", "§6"))
     if not _is_senior(actor, subject.school):
         return refuse(Reason("Only senior management decides about images from unregistered equipment", "§6"))
+    if subject.uploaded_by_id == actor.pk and not _is_head(actor, subject.school):
+        return refuse(
+            Reason("Another senior leader or the Headteacher must check an image you uploaded", "§6")
+        )
     return allow(Reason("Personal equipment needs prior permission; senior management has checked", "§6"))
+
+
+@rule("images.tag.remove")
+def may_remove_tag(actor, *, subject: Image) -> Decision:
+    """Removing a pupil from an image changes whose consent publishing checks, so it is not for the
+    photographer alone: senior management does it (a wrong tag is reported to them)."""
+    if not _is_senior(actor, subject.school):
+        return refuse(
+            Reason(
+                "Ask a senior leader to remove a tag: publishing checks the consent of everyone tagged", "§5"
+            )
+        )
+    return allow(S5_SENIOR)
 
 
 @rule("images.destroy")
@@ -133,4 +166,7 @@ def may_destroy(actor, *, subject: Image) -> Decision:
         return refuse(Reason("The image is under a legal hold and must be kept", "§8"))
     if subject.destruction_queued_at is None:
         return refuse(Reason("The image is not due for destruction", "§5"))
+    live = list(subject.publications.filter(taken_down_at__isnull=True).values_list("where", flat=True)[:3])
+    if live:
+        return refuse(Reason(f"It is still published ({'; '.join(live)}): take it down first", "§5"))
     return allow(Reason("Images are kept only as long as needed (the school's period)", "§5"))

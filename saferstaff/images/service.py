@@ -12,18 +12,21 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.audit.log import record
+from saferstaff.audit.log import record as record_audit
 from saferstaff.images.consent import state_of
 from saferstaff.images.models import (
     ConsentRecord,
     Destruction,
     Image,
+    PendingDeletion,
     PortalLink,
     Publication,
+    PublicationPupil,
     Purpose,
     Takedown,
     end_of_school_year,
@@ -94,7 +97,10 @@ def record_answers(
                 receipt=receipt,
             )
             if evidence is not None:
-                r.evidence.save(f"{receipt}", evidence, save=False)
+                if created:  # one scan for all the answers on the form
+                    r.evidence = created[0].evidence.name
+                else:
+                    r.evidence.save(f"{receipt}", evidence, save=False)
             r.save()
             record(
                 "images.consent.recorded", r, detail={"answer": a.answer, "source": source, "method": method}
@@ -107,30 +113,34 @@ def record_answers(
 
 
 def raise_takedowns(withdrawal: ConsentRecord) -> int:
-    """Every live publication on the withdrawn purpose of an image tagging the pupil becomes a takedown for
-    its publisher, if the pupil's consent for that purpose is now not given. Set-based: one query to find,
-    one insert, one notification per publisher."""
-    if state_of(withdrawal.pupil, withdrawal.purpose).allowed:
-        return 0  # e.g. the other parent's written yes still stands and nobody said no (not possible today)
-    live = (
-        Publication.objects.filter(
-            school_id=withdrawal.school_id,
-            channel_id=withdrawal.purpose_id,
-            taken_down_at__isnull=True,
-            image__tags__pupil_id=withdrawal.pupil_id,
-        )
-        .exclude(takedowns__pupil_id=withdrawal.pupil_id)
-        .values_list("pk", "published_by_id")
+    """Every live publication on the withdrawn purpose in which the pupil appears (as recorded when it was
+    published, or tagged since) becomes a takedown for its publisher, if the pupil's consent for that
+    purpose is now not given. Set-based: one query to find, one insert, one notification per publisher."""
+    state = state_of(withdrawal.pupil, withdrawal.purpose)
+    if state.allowed:
+        return 0
+    live = Publication.objects.filter(
+        school_id=withdrawal.school_id,
+        channel_id=withdrawal.purpose_id,
+        taken_down_at__isnull=True,
+        pupils__pupil_id=withdrawal.pupil_id,
     )
+    return _raise(withdrawal.school, withdrawal.pupil, live, record=withdrawal, reason=str(state.reasons[0]))
+
+
+def _raise(school, pupil, publications, *, record=None, reason: str = "") -> int:
     rows = [
         Takedown(
-            school_id=withdrawal.school_id,
+            school_id=school.pk,
             publication_id=pk,
-            pupil_id=withdrawal.pupil_id,
-            consent_record=withdrawal,
+            pupil_id=pupil.pk,
+            consent_record=record,
+            reason=reason[:300],
             assigned_to_id=publisher,
         )
-        for pk, publisher in live
+        for pk, publisher in publications.exclude(takedowns__pupil_id=pupil.pk).values_list(
+            "pk", "published_by_id"
+        )
     ]
     Takedown.objects.bulk_create(rows, batch_size=2000)
     by_publisher: dict[int, int] = defaultdict(int)
@@ -139,18 +149,41 @@ def raise_takedowns(withdrawal: ConsentRecord) -> int:
     if rows:
         from saferstaff.accounts.models import User
 
-        url = reverse("takedown_list", kwargs={"school": withdrawal.pupil.school.slug})
+        url = reverse("takedown_list", kwargs={"school": school.slug})
         for user in User.objects.filter(pk__in=by_publisher):
             n = by_publisher[user.pk]
             notify(
                 user,
                 kind="images.takedown",
-                title=f"Consent was withdrawn: take down {n} published image{'s' if n != 1 else ''} (§5)",
+                title=f"Consent is missing: take down {n} published image{'s' if n != 1 else ''} (§5)",
                 url=url,
-                school=withdrawal.school,
+                school=school,
             )
-        record("images.takedowns.raised", withdrawal, detail={"count": len(rows)})
+        record_audit("images.takedowns.raised", pupil, school=school, detail={"count": len(rows)})
     return len(rows)
+
+
+def tagged_after_publication(image: Image, pupil) -> int:
+    """A pupil tagged in an image that is already published: they join each live publication's list, and
+    a publication on a channel they lack consent for becomes a takedown at once."""
+    from saferstaff.images.consent import states_for
+
+    live = list(image.publications.filter(taken_down_at__isnull=True).select_related("channel"))
+    if not live:
+        return 0
+    PublicationPupil.objects.bulk_create(
+        [PublicationPupil(school_id=image.school_id, publication=p, pupil=pupil) for p in live],
+        ignore_conflicts=True,
+    )
+    states = states_for(image.school, [pupil], {p.channel for p in live})
+    raised = 0
+    for pub in live:
+        state = states[(pupil.pk, pub.channel_id)]
+        if not state.allowed:
+            raised += _raise(
+                image.school, pupil, Publication.objects.filter(pk=pub.pk), reason=str(state.reasons[0])
+            )
+    return raised
 
 
 # --- Guardian portal ------------------------------------------------------------------------------------
@@ -179,7 +212,11 @@ def send_portal_links(school, guardians, *, by) -> int:
         for guardian in guardians:
             PortalLink.objects.filter(guardian=guardian, revoked_at__isnull=True).update(revoked_at=now)
             link = PortalLink.objects.create(
-                school=school, guardian=guardian, sent_by=by, expires_at=now + datetime.timedelta(days=days)
+                school=school,
+                guardian=guardian,
+                sent_by=by,
+                sent_to=guardian.email,
+                expires_at=now + datetime.timedelta(days=days),
             )
             transaction.on_commit(lambda pk=link.pk: email_portal_link.enqueue(pk))
             sent += 1
@@ -213,6 +250,11 @@ def open_portal_link(token: str) -> PortalLink:
         )
     if link.expires_at <= timezone.now():
         raise PortalLinkError("This link has expired. Ask the school office to send you a new one.")
+    if link.sent_to.casefold() != link.guardian.email.casefold():
+        raise PortalLinkError(
+            "The school's records for you have changed since this link was sent. Ask the school office to "
+            "send you a new one."
+        )
     return link
 
 
@@ -241,9 +283,19 @@ def publish(image: Image, channel: Purpose, where: str, *, by) -> Publication:
             school_id=image.school_id, image=image, image_ref=image.pk, channel=channel, where=where,
             published_by=by,
         )  # fmt: skip
-        pub.copy.save("copy.jpg", ContentFile(data), save=False)
-        pub.save()
-        record("images.published", pub, detail={"image": image.pk, "channel": channel.code})
+        pub.copy.save(
+            "copy.mp4" if image.kind == Image.Kind.VIDEO else "copy.jpg", ContentFile(data), save=False
+        )
+        try:
+            pub.save()
+            PublicationPupil.objects.bulk_create(
+                [PublicationPupil(school_id=image.school_id, publication=pub, pupil_id=t.pupil_id)
+                 for t in image.tags.all()]
+            )  # fmt: skip
+        except BaseException:
+            delete_files([pub.copy.name])
+            raise
+        record("images.published", pub, detail={"image": image.pk, "channel": channel.pk})
     return pub
 
 
@@ -260,10 +312,11 @@ def finish_takedown(takedown: Takedown, *, by, note: str, evidence=None) -> None
         pub = takedown.publication
         if pub.taken_down_at is None:
             pub.taken_down_at = takedown.done_at
-            pub.save(update_fields=["taken_down_at"])
-            if pub.copy:
-                name = pub.copy.name
-                transaction.on_commit(lambda: pub.copy.storage.delete(name))
+            name = pub.copy.name
+            pub.copy = ""
+            pub.save(update_fields=["taken_down_at", "copy"])
+            if name:
+                transaction.on_commit(lambda: delete_files([name]))
         # A publication comes down once, whoever's withdrawal caused it.
         Takedown.objects.filter(publication=pub, done_at__isnull=True).update(
             done_at=takedown.done_at, done_by=by, evidence_note=note
@@ -304,11 +357,11 @@ def retention_sweep(today: datetime.date | None = None) -> int:
     """Daily: queue for destruction every image past its keep-until date that is not under a legal hold.
     One UPDATE over the keep-until index, whatever the size of the library."""
     today = today or timezone.localdate()
-    n = Image.objects.filter(
-        keep_until__lt=today, legal_hold=False, destruction_queued_at__isnull=True
-    ).update(destruction_queued_at=timezone.now())
-    if n:
-        record("images.retention.queued", None, detail={"count": n})
+    due = Image.objects.filter(keep_until__lt=today, legal_hold=False, destruction_queued_at__isnull=True)
+    by_school = dict(due.values_list("school_id").annotate(n=Count("pk")).values_list("school_id", "n"))
+    n = due.update(destruction_queued_at=timezone.now())
+    for school_id, count in by_school.items():
+        record("images.retention.queued", None, school=school_id, detail={"count": count})
     return n
 
 
@@ -323,7 +376,6 @@ def destroy(images, *, by) -> tuple[int, list[tuple[Image, Decision]]]:
             refused.append((image, decision))
             continue
         names = [f.name for f in (image.original, image.thumbnail) if f]
-        storage = image.original.storage
         with transaction.atomic():
             Destruction.objects.create(
                 school_id=image.school_id,
@@ -338,6 +390,58 @@ def destroy(images, *, by) -> tuple[int, list[tuple[Image, Decision]]]:
             )
             record("images.destroyed", image)
             image.delete()
-            transaction.on_commit(lambda names=names, storage=storage: [storage.delete(n) for n in names])
+            transaction.on_commit(lambda names=names: delete_files(names))
         done += 1
     return done, refused
+
+
+# --- Deleting stored files -----------------------------------------------------------------------------------
+
+
+def delete_files(names) -> int:
+    """Delete stored files; one that cannot be deleted now (storage unreachable) is queued and retried by
+    the daily job, so a destroyed image or a taken-down copy never lingers unnoticed. Returns the failures."""
+    from django.core.files.storage import default_storage
+
+    failed = 0
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # noqa: BLE001  (botocore's errors are not OSError)
+            log.warning("deleting a stored file failed; queued for retry", exc_info=True)
+            PendingDeletion.objects.get_or_create(name=name)
+            failed += 1
+    return failed
+
+
+def retry_deletions() -> int:
+    """Daily: retry queued deletions; a row goes once storage confirms the file is gone."""
+    from django.core.files.storage import default_storage
+
+    done = 0
+    for pending in PendingDeletion.objects.all():
+        try:
+            default_storage.delete(pending.name)
+            gone = not default_storage.exists(pending.name)
+        except Exception:  # noqa: BLE001
+            gone = False
+        if gone:
+            pending.delete()
+            done += 1
+        else:
+            PendingDeletion.objects.filter(pk=pending.pk).update(attempts=pending.attempts + 1)
+    return done
+
+
+def tell_senior_management(school, *, title: str, url: str, kind: str) -> None:
+    """Notify the Headteacher and every senior leader (the title is shown only inside saferstaff)."""
+    from saferstaff.schools.models import Membership, Role
+
+    users = {
+        m.user
+        for m in Membership.objects.active()
+        .filter(school=school, role_grants__role__in=[Role.HEADTEACHER, Role.SENIOR_LEADER])
+        .select_related("user")
+    }
+    for user in users:
+        notify(user, kind=kind, title=title, url=url, school=school)

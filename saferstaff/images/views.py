@@ -11,10 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from saferstaff.accounts.stepup import step_up
@@ -29,7 +30,7 @@ from saferstaff.images.access import (
     is_senior,
     sees_all,
 )
-from saferstaff.images.consent import short_name, states_for
+from saferstaff.images.consent import short_name, state_of, states_for
 from saferstaff.images.files import FileProblem, zip_members
 from saferstaff.images.forms import (
     ActivityForm,
@@ -56,7 +57,7 @@ from saferstaff.images.models import (
     Purpose,
     Takedown,
 )
-from saferstaff.images.rules import may_clear_flag, may_decide_activity, photograph_list
+from saferstaff.images.rules import may_clear_flag, may_decide_activity, may_remove_tag, photograph_list
 from saferstaff.policy.models import SchoolSettings
 from saferstaff.schools.access import get_pupil
 from saferstaff.schools.models import Guardian, Guardianship, Pupil
@@ -216,7 +217,9 @@ def portal_links(request, school):
             )
             chosen = guardians.exclude(Exists(live))
         elif which == "selected":
-            chosen = guardians.filter(pk__in=request.POST.getlist("guardian"))
+            chosen = guardians.filter(
+                pk__in=[i for i in map(_id, request.POST.getlist("guardian")) if i is not None]
+            )
         elif which != "all":
             raise PermissionDenied
         n = service.send_portal_links(request.school, list(chosen), by=request.user)
@@ -239,14 +242,14 @@ def portal_links(request, school):
 
 
 def _portal_children(link):
+    """The guardian's children with parental responsibility — those who have left too: consent can still
+    be withdrawn for the images the school holds of them."""
     return list(
         Pupil.objects.filter(
             school=link.school,
             guardianships__guardian=link.guardian,
             guardianships__parental_responsibility=True,
-        )
-        .current()
-        .order_by("date_of_birth")
+        ).order_by("date_of_birth")
     )
 
 
@@ -254,12 +257,15 @@ def _portal_error(request, message, status=403):
     return render(request, "images/portal_error.html", {"message": message}, status=status)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def portal(request, token):
     try:
         link = service.open_portal_link(token)
     except service.PortalLinkError as exc:
         return _portal_error(request, str(exc))
+    if request.method == "GET":
+        record("images.portal.opened", link, school=link.school_id)
     children = _portal_children(link)
     if not children:
         return _portal_error(
@@ -336,6 +342,7 @@ def portal(request, token):
     )
 
 
+@never_cache
 def portal_receipt(request, token, receipt):
     try:
         link = service.open_portal_link(token)
@@ -658,36 +665,71 @@ def _pupil_from_text(school, text: str):
 
 @require_POST
 def image_tags(request, school, pk):
-    image = get_image(request, pk, action="images.tags_opened")
-    with transaction.atomic():
-        if "remove" in request.POST:
-            tag = image.tags.filter(pk=request.POST.get("remove")).first()
-            if tag:
+    image = get_image(request, pk, action="images.tags_opened", change=True)
+    if "remove" in request.POST:
+        decision = may_remove_tag(request.user, subject=image)
+        tag = image.tags.filter(pk=_id(request.POST.get("remove"))).first()
+        if not decision:
+            messages.error(request, decision.summary)
+        elif tag:
+            with transaction.atomic():
                 record("images.tag.removed", image, detail={"pupil": tag.pupil_id})
                 tag.delete()
-        elif "no_pupils" in request.POST:
-            image.no_pupils = request.POST.get("no_pupils") == "yes" and not image.tags.exists()
-            image.save(update_fields=["no_pupils"])
-            record("images.no_pupils", image, detail={"no_pupils": image.no_pupils})
+    elif "no_pupils" in request.POST:
+        if image.tags.exists():
+            messages.error(request, "Pupils are tagged in this image.")
         else:
-            pupil = _pupil_from_text(request.school, request.POST.get("pupil", ""))
-            if pupil is None:
-                messages.error(request, "Choose a pupil from the list as you type their name.")
-            else:
-                _tag, created = ImageTag.objects.get_or_create(
-                    school=request.school, image=image, pupil=pupil, defaults={"tagged_by": request.user}
-                )
-                if created:
-                    record("images.tag.added", image, detail={"pupil": pupil.pk})
-                    if image.no_pupils:
-                        image.no_pupils = False
-                        image.save(update_fields=["no_pupils"])
+            Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=request.user)
+            record("images.no_pupils", image, detail={"no_pupils": True})
+            messages.info(
+                request, "Recorded. Someone else must publish it: they check your confirmation (§5)."
+            )
+    else:
+        pupil = _pupil_from_text(request.school, request.POST.get("pupil", ""))
+        if pupil is None:
+            messages.error(request, "Choose a pupil from the list as you type their name.")
+        else:
+            _tag_pupil(request, image, pupil)
     return redirect(reverse("image_detail", kwargs={"school": request.school.slug, "pk": image.pk}) + "#tags")
+
+
+def _tag_pupil(request, image, pupil) -> None:
+    with transaction.atomic():
+        _tag, created = ImageTag.objects.get_or_create(
+            school=request.school, image=image, pupil=pupil, defaults={"tagged_by": request.user}
+        )
+        if not created:
+            return
+        record("images.tag.added", image, detail={"pupil": pupil.pk})
+        Image.objects.filter(pk=image.pk).update(no_pupils=False, no_pupils_by=None)
+        raised = service.tagged_after_publication(image, pupil)
+    if raised:
+        messages.error(
+            request,
+            f"This image is published where {short_name(pupil)} has no consent: takedown raised (§5).",
+        )
+    taking = Purpose.objects.filter(school=request.school, code="learning_records").first()
+    if taking is not None and not state_of(pupil, taking).allowed:
+        messages.error(
+            request,
+            f"{short_name(pupil)} has no consent to be photographed. Senior management has been told; "
+            "the image should be deleted (§5).",
+        )
+        service.tell_senior_management(
+            request.school,
+            title="A pupil without consent to be photographed was tagged in an image (§5)",
+            url=reverse("image_detail", kwargs={"school": request.school.slug, "pk": image.pk}),
+            kind="images.no_consent_tagged",
+        )
+
+
+def _id(value) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 @require_http_methods(["GET", "POST"])
 def image_publish(request, school, pk):
-    image = get_image(request, pk)
+    image = get_image(request, pk, change=True)
     form = PublishForm(request.POST or None, activity=image.activity)
     refusal = None
     if request.method == "POST" and form.is_valid():
@@ -713,8 +755,12 @@ def publication_copy(request, school, pk):
     if not (sees_all(request) or pub.published_by_id == request.user.pk) or not pub.copy:
         raise Http404
     record("images.publication.downloaded", pub)
+    extension = pub.copy.name.rsplit(".", 1)[-1]
     return FileResponse(
-        pub.copy.open("rb"), content_type="image/jpeg", as_attachment=True, filename=f"published-{pub.pk}.jpg"
+        pub.copy.open("rb"),
+        content_type="video/mp4" if extension == "mp4" else "image/jpeg",
+        as_attachment=True,
+        filename=f"published-{pub.pk}.{extension}",
     )
 
 
@@ -742,7 +788,14 @@ def image_flag(request, school, pk):
 def image_hold(request, school, pk):
     image = get_image(request, pk)
     form = HoldForm(request.POST)
-    if form.is_valid():
+    if (
+        form.is_valid()
+        and image.legal_hold
+        and not form.cleaned_data["legal_hold"]
+        and not is_senior(request)
+    ):
+        messages.error(request, "Only the Headteacher or a senior leader releases a legal hold (§8).")
+    elif form.is_valid():
         hold = form.cleaned_data["legal_hold"]
         Image.objects.filter(pk=image.pk).update(
             legal_hold=hold,
@@ -810,7 +863,8 @@ def destruction_queue(request, school):
         "activity"
     )
     if request.method == "POST":
-        chosen = queued.filter(pk__in=request.POST.getlist("image")) if "selected" in request.POST else queued
+        ids = [i for i in map(_id, request.POST.getlist("image")) if i is not None]
+        chosen = queued.filter(pk__in=ids) if "selected" in request.POST else queued
         done, refused = service.destroy(list(chosen), by=request.user)
         messages.success(
             request, f"Destroyed {done} image{'s' if done != 1 else ''}; the destruction record is kept."
@@ -829,36 +883,45 @@ def destruction_queue(request, school):
 
 
 def pupil_images_export(request, school, pk):
+    """Subject access: every image of the pupil, as clean copies (no camera or location data), with a list
+    saying when and where each was taken, how long it is kept, where it was published and how many other
+    pupils appear in it (not who: their data is not the requester's). Built in a temporary file, one image
+    at a time, so a pupil in many videos does not fill the server's memory."""
+    import tempfile
+
+    from saferstaff.exports import csv_safe
+    from saferstaff.images.files import clean_copy
+
     pupil = get_pupil(request, pk)
     if confirm := step_up(request):
         return confirm
     images = list(
         Image.objects.filter(school=request.school, tags__pupil=pupil)
         .select_related("activity")
-        .order_by("captured_at")
+        .annotate(n_tags=Count("tags"))
+        .order_by("captured_at", "pk")
     )
-    pubs = Publication.objects.filter(school=request.school, image__in=images).select_related("channel")
     where = {}
-    for p in pubs:
+    for p in Publication.objects.filter(school=request.school, image__in=images).select_related("channel"):
         where.setdefault(p.image_id, []).append(
             f"{p.channel.name}: {p.where}" + (" (taken down)" if p.taken_down_at else "")
         )
-    buffer = io.BytesIO()
     listing = io.StringIO()
     writer = csv.writer(listing)
-    writer.writerow(["file", "taken", "activity", "place", "kept until", "published"])
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+    writer.writerow(["file", "taken", "activity", "place", "kept until", "published", "other pupils in it"])
+    spool = tempfile.TemporaryFile()
+    with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as zf:
         for image in images:
-            ext = {"image/jpeg": "jpg", "image/png": "png"}.get(image.content_type, "mp4")
-            name = f"image-{image.pk}.{ext}"
-            with image.original.open("rb") as f:
-                zf.writestr(name, f.read())
-            writer.writerow([
+            name = f"image-{image.pk}.{'mp4' if image.kind == Image.Kind.VIDEO else 'jpg'}"
+            zf.writestr(name, clean_copy(image))
+            writer.writerow([csv_safe(cell) for cell in (
                 name, timezone.localtime(image.captured_at).strftime("%d/%m/%Y %H:%M"), image.activity.title,
                 image.activity.place, image.keep_until.strftime("%d/%m/%Y"), "; ".join(where.get(image.pk, [])),
-            ])  # fmt: skip
+                image.n_tags - 1,
+            )])  # fmt: skip
         zf.writestr("list.csv", listing.getvalue())
+    spool.seek(0)
     record("images.subject_access.exported", pupil, detail={"images": len(images)})
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="images-pupil-{pupil.pk}.zip"'
-    return response
+    return FileResponse(
+        spool, content_type="application/zip", as_attachment=True, filename=f"images-pupil-{pupil.pk}.zip"
+    )

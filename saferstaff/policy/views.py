@@ -20,6 +20,7 @@ from saferstaff.acknowledgements.status import (
     state_of,
 )
 from saferstaff.audit.log import record
+from saferstaff.exports import csv_safe
 from saferstaff.policy.access import can_see_drafts, get_policy_version
 from saferstaff.policy.diff import compare
 from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion, QuizQuestion
@@ -387,12 +388,6 @@ def policy_dashboard(request, school):
     return render(request, "policy/dashboard.html", {"overview": school_overview(request.school)})
 
 
-def _csv_safe(value) -> str:
-    # A cell starting with = + - @ (or a tab/CR) is run as a formula by spreadsheet programs: neutralise it.
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @require_safe
 def policy_dashboard_csv(request, school):
     if confirm := step_up(request):  # exports ask for the password again (issue 3: step-up before exports)
@@ -406,11 +401,11 @@ def policy_dashboard_csv(request, school):
         for m, state in item["members"]:
             writer.writerow(
                 [
-                    _csv_safe(item["policy"].title),
+                    csv_safe(item["policy"].title),
                     item["version"].number,
-                    _csv_safe(m.user.display_name),
-                    _csv_safe(m.user.email),
-                    _csv_safe("; ".join(m.role_labels())),
+                    csv_safe(m.user.display_name),
+                    csv_safe(m.user.email),
+                    csv_safe("; ".join(m.role_labels())),
                     m.get_employment_type_display(),
                     labels[state],
                 ]

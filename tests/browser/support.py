@@ -100,17 +100,29 @@ class Mailbox:
         if self.controller is not None:
             self.controller.stop()
 
-    def wait_for(self, to: str, subject: str = "", timeout: float = 15.0, after: int = 0):
-        """The first message (from the ``after``-th on) to ``to`` whose subject contains ``subject``; waits
-        for it to arrive."""
+    def wait_until(self, found, what: str, timeout: float = 15.0):
+        """Wait for ``found(messages)`` to return something true (the messages received so far); return it."""
         import time
 
         deadline = time.monotonic() + timeout
-        while True:
-            for mail in self.received[after:]:
-                if to.lower() in [r.lower() for r in mail.recipients] and subject in mail.message["Subject"]:
-                    return mail
+        while not (result := found(list(self.received))):
             if time.monotonic() > deadline:
-                seen = [(m.recipients, m.message["Subject"]) for m in self.received[after:]][-10:]
-                raise AssertionError(f"no email to {to} with {subject!r} in its subject; last seen: {seen}")
+                seen = [(m.recipients, m.message["Subject"]) for m in self.received][-10:]
+                raise AssertionError(f"no email {what} within {timeout} s; the last received: {seen}")
             time.sleep(0.1)
+        return result
+
+    def wait_for(self, to: str, subject: str = "", timeout: float = 15.0):
+        """The first message to ``to`` whose subject contains ``subject``; waits for it to arrive."""
+
+        def first(messages):
+            return next(
+                (
+                    m
+                    for m in messages
+                    if to.lower() in (r.lower() for r in m.recipients) and subject in m.message["Subject"]
+                ),
+                None,
+            )
+
+        return self.wait_until(first, f"to {to} with {subject!r} in its subject", timeout)

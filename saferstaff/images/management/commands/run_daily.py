@@ -4,14 +4,14 @@ from django.core.management.base import BaseCommand
 
 from saferstaff.acknowledgements.reminders import send_due_reminders
 from saferstaff.audit.context import acting_as
-from saferstaff.images.service import chase_takedowns, retention_sweep
+from saferstaff.images.service import chase_takedowns, retention_sweep, retry_deletions
 from saferstaff.schools.models import School
 
 
 class Command(BaseCommand):
     help = (
         "Run every daily job: policy reminders (§2), chasing open takedowns (§5) and queuing images past "
-        "their keep-until date for destruction (§5). Run it from cron once a day, or with --every to loop."
+        "their keep-until date for destruction (§5), retrying file deletions that failed. Run it from cron once a day, or with --every to loop."
     )
 
     def add_arguments(self, parser):
@@ -31,3 +31,4 @@ class Command(BaseCommand):
             self.stdout.write(f"{school.slug}: " + ", ".join(f"{k} {v}" for k, v in sent.items()))
         self.stdout.write(f"{chase_takedowns()} open takedowns chased")
         self.stdout.write(f"{retention_sweep()} images queued for destruction")
+        self.stdout.write(f"{retry_deletions()} stored files deleted on retry")
