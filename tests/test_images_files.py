@@ -212,15 +212,13 @@ def test_a_published_video_keeps_no_location_data():
         return struct.pack(">I", 8 + len(payload)) + kind + payload
 
     udta = box(b"udta", box(b"\xa9xyz", b"+53.87-001.70/"))
-    video = (
-        box(b"ftyp", b"isom\x00\x00\x02\x00")
-        + box(b"moov", box(b"mvhd", b"\x00" * 100) + udta)
-        + box(b"mdat", b"\x01" * 64)
-    )
+    mvhd = box(b"mvhd", b"\x00\x00\x00\x00" + b"\xe1\x2a\x3b\x4c" * 2 + b"\x00" * 92)  # v0, two dates
+    video = box(b"ftyp", b"isom\x00\x00\x02\x00") + box(b"moov", mvhd + udta) + box(b"mdat", b"\x01" * 64)
     checked = check_file("play.mp4", video)
     assert checked.kind == "video"
     clean = strip_video_metadata(video)
     assert len(clean) == len(video) and b"+53.87" not in clean and b"mvhd" in clean and b"\x01" * 64 in clean
+    assert b"\xe1\x2a\x3b\x4c" not in clean  # the recording date is gone
 
 
 # --- Zips ---------------------------------------------------------------------------------------------------------

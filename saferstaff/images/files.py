@@ -255,11 +255,13 @@ def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int,
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
 _PLAYABLE = {b"vide", b"soun"}
 _METADATA = {b"udta", b"meta", b"uuid", b"xyz "}
+_DATED = {b"mvhd", b"tkhd", b"mdhd"}
 
 
 def strip_video_metadata(data: bytes) -> bytes:
-    """The video with every metadata box (user data incl. location, XMP, meta) blanked as 'free' space:
-    same length, so no offset inside the file changes and players ignore the blank boxes."""
+    """The video with every metadata box (user data incl. location, XMP, meta) blanked as 'free' space and
+    the recording dates in the movie, track and media headers zeroed: same length, so no offset inside the
+    file changes and players ignore the blank boxes."""
     out = bytearray(data)
 
     def walk(start: int, end: int) -> None:
@@ -267,6 +269,9 @@ def strip_video_metadata(data: bytes) -> bytes:
             if kind in _METADATA:
                 out[box_start + 4 : box_start + 8] = b"free"
                 out[payload:box_end] = bytes(box_end - payload)
+            elif kind in _DATED and box_end - payload >= 20:
+                width = 16 if data[payload] == 1 else 8  # creation and modification time, 64- or 32-bit
+                out[payload + 4 : payload + 4 + width] = bytes(width)
             elif kind in _CONTAINERS:
                 walk(payload, box_end)
 
