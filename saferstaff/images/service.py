@@ -433,7 +433,7 @@ def retry_deletions() -> int:
     return done
 
 
-def tell_senior_management(school, *, title: str, url: str, kind: str) -> None:
+def tell_senior_management(school, *, title: str, url: str, kind: str, except_user=None) -> None:
     """Notify the Headteacher and every senior leader (the title is shown only inside saferstaff)."""
     from saferstaff.schools.models import Membership, Role
 
@@ -443,5 +443,5 @@ def tell_senior_management(school, *, title: str, url: str, kind: str) -> None:
         .filter(school=school, role_grants__role__in=[Role.HEADTEACHER, Role.SENIOR_LEADER])
         .select_related("user")
     }
-    for user in users:
+    for user in users - {except_user}:
         notify(user, kind=kind, title=title, url=url, school=school)

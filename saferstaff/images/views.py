@@ -431,23 +431,13 @@ def activity_new(request, school):
 
 
 def _tell_approvers(request, activity):
-    from saferstaff.notifications.service import notify
-    from saferstaff.schools.models import Membership, Role
-
-    for m in (
-        Membership.objects.active()
-        .filter(school=request.school, role_grants__role__in=[Role.HEADTEACHER, Role.SENIOR_LEADER])
-        .exclude(user=request.user)
-        .select_related("user")
-        .distinct()
-    ):
-        notify(
-            m.user,
-            kind="images.activity",
-            title="A photo activity is waiting for your approval (§5)",
-            url=reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk}),
-            school=request.school,
-        )
+    service.tell_senior_management(
+        request.school,
+        title="A photo activity is waiting for your approval (§5)",
+        url=reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk}),
+        kind="images.activity",
+        except_user=request.user,
+    )
 
 
 def activity_detail(request, school, pk):
