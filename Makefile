@@ -65,6 +65,7 @@ lint: setup ## ruff
 bench: setup ## run the benchmarks (tables compare with their named baselines)
 	$(PY) benchmarks/roster_import.py
 	$(PY) benchmarks/trust_dashboard.py
+	$(PY) benchmarks/images.py
 
 clean: ## remove the virtualenv, node_modules, built assets and the local database
 	rm -rf $(VENV) node_modules saferstaff/static/build var

@@ -6,23 +6,28 @@
     .venv/bin/python benchmarks/images.py [--images 1000000] [--tagged 2000] [--runs 3]
 
 Uses a throwaway SQLite database under /tmp unless DATABASE_URL is set (point it at a scratch Postgres
-database to measure that). Images are rows only (file names, no files), built with ``bulk_create``: 500
-photo activities, 30% of the images past their keep-until date (the oldest activities), 1% under a legal
-hold; the withdrawing pupil is tagged in ``--tagged`` images, each published on the school website; as
-noise, 50,000 tags of 250 other pupils and 20,000 other publications (some on the pupil's own images but
-on other channels, some already taken down).
+database to measure that). Images are rows only (file names, no files): 500 photo activities, 30% of the
+images past their keep-until date (the oldest activities), 1% under a legal hold. The withdrawing pupil is
+tagged in ``--tagged`` images, each published on the school website, and recorded as in each publication
+(``PublicationPupil``, as ``publish`` does); as noise, 50,000 tags of 250 other pupils and 20,000 other
+publications (some of the pupil's own images on other channels, some already taken down). Everything is
+made with ``bulk_create`` except the images themselves, which go in with one ``executemany`` per 20,000
+(bulk_create's per-value work alone took 6 minutes for 1,000,000 rows on SQLite).
 
 Side by side in the same run, each with the named baseline "per-image loop":
 
-- takedowns: ``record_answers`` for a guardian's "no" (which calls ``raise_takedowns``), against the same
-  ``record_answers`` with ``raise_takedowns`` swapped for a loop over the pupil's tags that looks up each
-  image's publications on the purpose, checks for an existing takedown and creates takedowns one at a time
-  (same notifications and audit row). Reset between runs (not timed): the takedowns and the "no" deleted.
-- retention: ``retention_sweep`` (one UPDATE) against iterating every image, checking its dates and hold in
-  Python and updating each due image with its own UPDATE (in one transaction, to be fair). Reset between
-  runs (not timed): one UPDATE puts ``destruction_queued_at`` back to NULL. If the baseline would take
-  more than ``--baseline-budget`` seconds (180) it runs on an evenly spread sample of ``--sample``
-  images (every n-th id) and the time is extrapolated linearly; the table says so.
+- takedowns: ``record_answers`` for a guardian's "no" after an earlier written "yes" (it calls
+  ``raise_takedowns``), against the same ``record_answers`` with ``raise_takedowns`` swapped for a loop over
+  the published images the pupil is in that loads each publication, checks its channel, checks for an
+  existing takedown and creates takedowns one at a time (the same notifications and audit row). Reset
+  between runs (not timed): the takedowns and the "no" are deleted.
+- retention: ``retention_sweep`` (a count per school, then one UPDATE) against iterating every image,
+  checking its dates and hold in Python and updating each due image with its own UPDATE (in one
+  transaction, to be fair). Reset between runs (not timed): one UPDATE puts ``destruction_queued_at`` back
+  to NULL (and, on Postgres, a VACUUM ANALYZE of the table, as autovacuum would between two daily sweeps).
+  If a first baseline run on an evenly spread sample of ``--sample`` images (every n-th id) says a full run
+  would take more than ``--baseline-budget`` seconds (180), the baseline stays on that sample and its time
+  is scaled linearly to the whole library; the table says so.
 
 Medians of ``--runs`` runs for both."""
 
@@ -73,12 +78,13 @@ from saferstaff.images.models import (  # noqa: E402
     Image,
     ImageTag,
     Publication,
+    PublicationPupil,
     Purpose,
     Takedown,
 )
 from saferstaff.images.service import Answer, record_answers, retention_sweep  # noqa: E402
 from saferstaff.notifications.service import notify  # noqa: E402
-from saferstaff.schools.models import Pupil  # noqa: E402
+from saferstaff.schools.models import Pupil, School  # noqa: E402
 from saferstaff.schools.setup import create_school  # noqa: E402
 from tests.image_samples import pupil_with_parents  # noqa: E402
 
@@ -90,6 +96,33 @@ OTHER_PUBLICATIONS = 20_000
 PUBLISHERS = 5
 PAST_FRACTION = 0.30  # of the activities (so of the images): keep-until date already gone
 HOLD_EVERY = 100  # 1% of images under a legal hold
+
+
+def insert_images(template: Image, rows: list[dict]) -> None:
+    """Insert one batch of images: the rows ``Image.objects.bulk_create`` would write (each field's own
+    preparation for the database, done once on ``template`` for the columns that do not vary), in one
+    ``executemany``. Only data building: bulk_create's per-value work made 1,000,000 rows take 6 minutes
+    on SQLite on the reference machine."""
+    fields = [f for f in Image._meta.concrete_fields if not f.primary_key]
+    base = [f.get_db_prep_save(f.pre_save(template, True), connection) for f in fields]
+    position = {f.attname: k for k, f in enumerate(fields)}
+    prepare = {
+        "captured_at": connection.ops.adapt_datetimefield_value,
+        "keep_until": connection.ops.adapt_datefield_value,
+    }
+    params = []
+    for row in rows:
+        values = base.copy()
+        for name, value in row.items():
+            values[position[name]] = prepare[name](value) if name in prepare else value
+        params.append(values)
+    qn = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(Image._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.executemany(sql, params)
 
 
 # --- Building the library -----------------------------------------------------------------------------
@@ -131,26 +164,31 @@ def build(n_images: int, n_tagged: int, seed: int = 20240901) -> dict:
                   range(n_activities)]  # fmt: skip
 
     per_activity = -(-n_images // n_activities)
-    image_ids: list[int] = []
+    template = Image(
+        school_id=school.pk, activity_id=activities[0].pk, original="-", original_name="-", content_type="image/jpeg",
+        size=0, sha256="-", width=4000, height=3000, uploaded_by_id=head.pk, uploaded_at=now, captured_at=now,
+        camera_make="Canon", camera_model="Canon PowerShot SX740 HS", camera_serial="CN1", device_id=device.pk,
+        keep_until=today,
+    )  # fmt: skip
     for start in range(0, n_images, BATCH):
-        batch = []
+        rows = []
         for i in range(start, min(start + BATCH, n_images)):
             a = i // per_activity
             act = activities[a]
-            batch.append(
-                Image(
-                    school_id=school.pk, activity_id=act.pk, original=f"images/{school.pk}/originals/{i:07d}",
-                    original_name=f"IMG_{i:07d}.JPG", content_type="image/jpeg", size=2_400_000 + i % 100_000,
-                    sha256=f"{i:064x}", width=4000, height=3000, uploaded_by_id=head.pk, uploaded_at=now,
-                    captured_at=datetime.datetime.combine(act.happens_on, datetime.time(10), datetime.UTC)
+            rows.append(
+                {
+                    "activity_id": act.pk, "original": f"images/{school.pk}/originals/{i:07d}",
+                    "original_name": f"IMG_{i:07d}.JPG", "size": 2_400_000 + i % 100_000, "sha256": f"{i:064x}",
+                    "captured_at": datetime.datetime.combine(act.happens_on, datetime.time(10), datetime.UTC)
                     + datetime.timedelta(seconds=i % per_activity),
-                    camera_make="Canon", camera_model="Canon PowerShot SX740 HS", camera_serial="CN1",
-                    device_id=device.pk, keep_until=keep_until[a], legal_hold=(i % HOLD_EVERY == 7),
-                    legal_hold_reason="Subject access request" if i % HOLD_EVERY == 7 else "",
-                )
+                    "keep_until": keep_until[a], "legal_hold": i % HOLD_EVERY == 7,
+                    "legal_hold_reason": "Subject access request" if i % HOLD_EVERY == 7 else "",
+                }
             )  # fmt: skip
-        image_ids.extend(im.pk for im in Image.objects.bulk_create(batch, batch_size=BATCH))
-    assert image_ids[0] is not None, "bulk_create must return primary keys (SQLite 3.35+ or PostgreSQL)"
+        insert_images(template, rows)
+    image_ids = list(Image.objects.filter(school=school).order_by("pk").values_list("pk", flat=True))
+    # Inserted in order, so the i-th id is image i.
+    assert Image.objects.get(pk=image_ids[-1]).sha256 == f"{n_images - 1:064x}"
 
     pupil, guardians = pupil_with_parents(school, "Withdrawing", "Pupil")
     others = Pupil.objects.bulk_create(
@@ -169,6 +207,11 @@ def build(n_images: int, n_tagged: int, seed: int = 20240901) -> dict:
     tags += [ImageTag(school_id=school.pk, image_id=image_ids[i], pupil_id=others[p].pk, tagged_by_id=head.pk)
              for i, p in sorted(seen)]  # fmt: skip
     ImageTag.objects.bulk_create(tags, batch_size=BATCH)
+    in_image: dict[int, list[int]] = defaultdict(list)  # image number -> pupils tagged in it
+    for i in tagged:
+        in_image[i].append(pupil.pk)
+    for i, p in seen:
+        in_image[i].append(others[p].pk)
 
     website = purposes["website"]
     pubs = [
@@ -193,6 +236,16 @@ def build(n_images: int, n_tagged: int, seed: int = 20240901) -> dict:
                         taken_down_at=now if k % 10 == 9 else None)
         )  # fmt: skip
     Publication.objects.bulk_create(pubs, batch_size=BATCH)
+    # Who was in each image when it was published (what ``publish`` records and takedowns are raised from).
+    by_id = {image_id: i for i, image_id in enumerate(image_ids)}
+    PublicationPupil.objects.bulk_create(
+        (
+            PublicationPupil(school_id=school.pk, publication_id=pub.pk, pupil_id=pupil_id)
+            for pub in pubs
+            for pupil_id in in_image[by_id[pub.image_id]]
+        ),
+        batch_size=BATCH,
+    )
 
     # The guardian said yes in writing earlier, so the "no" is a withdrawal.
     record_answers(
@@ -215,36 +268,44 @@ def build(n_images: int, n_tagged: int, seed: int = 20240901) -> dict:
 
 
 def per_image_raise_takedowns(withdrawal: ConsentRecord) -> int:
-    """raise_takedowns written the obvious way: per tag, per publication, one check and one insert each."""
-    if state_of(withdrawal.pupil, withdrawal.purpose).allowed:
+    """raise_takedowns written the obvious way: for each published image the pupil was in, load the
+    publication, check its channel and that it is live, check for an existing takedown and create one:
+    a query or two per image."""
+    state = state_of(withdrawal.pupil, withdrawal.purpose)
+    if state.allowed:
         return 0
     rows = []
-    for tag in ImageTag.objects.filter(school_id=withdrawal.school_id, pupil_id=withdrawal.pupil_id):
-        for pub in Publication.objects.filter(
-            image_id=tag.image_id, channel_id=withdrawal.purpose_id, taken_down_at__isnull=True
-        ):
-            if Takedown.objects.filter(publication=pub, pupil_id=withdrawal.pupil_id).exists():
-                continue
-            rows.append(
-                Takedown.objects.create(
-                    school_id=withdrawal.school_id,
-                    publication=pub,
-                    pupil_id=withdrawal.pupil_id,
-                    consent_record=withdrawal,
-                    assigned_to_id=pub.published_by_id,
-                )
+    for seen_in in PublicationPupil.objects.filter(
+        school_id=withdrawal.school_id, pupil_id=withdrawal.pupil_id
+    ):
+        pub = Publication.objects.get(pk=seen_in.publication_id)
+        if pub.channel_id != withdrawal.purpose_id or pub.taken_down_at is not None:
+            continue
+        if Takedown.objects.filter(publication=pub, pupil_id=withdrawal.pupil_id).exists():
+            continue
+        rows.append(
+            Takedown.objects.create(
+                school_id=withdrawal.school_id,
+                publication=pub,
+                pupil_id=withdrawal.pupil_id,
+                consent_record=withdrawal,
+                reason=str(state.reasons[0])[:300],
+                assigned_to_id=pub.published_by_id,
             )
-    # The same notifications and audit row as saferstaff's, so only the way of finding differs.
+        )
+    # The same notifications and audit row as saferstaff's, so only the way of finding and inserting differs.
     by_publisher: dict[int, int] = defaultdict(int)
     for row in rows:
         by_publisher[row.assigned_to_id] += 1
     if rows:
-        url = reverse("takedown_list", kwargs={"school": withdrawal.pupil.school.slug})
+        url = reverse("takedown_list", kwargs={"school": withdrawal.school.slug})
         for user in User.objects.filter(pk__in=by_publisher):
             n = by_publisher[user.pk]
-            notify(user, kind="images.takedown", title=f"Consent was withdrawn: take down {n} images", url=url,
+            notify(user, kind="images.takedown", title=f"Consent is missing: take down {n} images", url=url,
                    school=withdrawal.school)  # fmt: skip
-        record("images.takedowns.raised", withdrawal, detail={"count": len(rows)})
+        record(
+            "images.takedowns.raised", withdrawal.pupil, school=withdrawal.school, detail={"count": len(rows)}
+        )
     return len(rows)
 
 
@@ -261,8 +322,8 @@ def per_image_sweep(today: datetime.date, stride: int = 1) -> int:
             if image.keep_until < today and not image.legal_hold and image.destruction_queued_at is None:
                 Image.objects.filter(pk=image.pk).update(destruction_queued_at=now)
                 n += 1
-        if n:
-            record("images.retention.queued", None, detail={"count": n})
+        if n:  # one school here; saferstaff's sweep writes one row per school
+            record("images.retention.queued", None, school=image.school_id, detail={"count": n})
     return n
 
 
@@ -354,6 +415,10 @@ def main() -> None:
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
+    if School.objects.exists():
+        sys.exit(
+            "benchmarks/images.py builds its own school: point DATABASE_URL at an empty scratch database"
+        )
     print(machine_info())
     started = time.perf_counter()
     ctx = build(args.images, args.tagged)
@@ -361,7 +426,7 @@ def main() -> None:
     n_images = Image.objects.count()
     print(
         f"data: {n_images:,} images in {Activity.objects.count()} activities, {ImageTag.objects.count():,} tags, "
-        f"{Publication.objects.count():,} publications; the pupil is tagged in {args.tagged:,} images, each on "
+        f"{Publication.objects.count():,} publications ({PublicationPupil.objects.count():,} publication-pupil rows); the pupil is tagged in {args.tagged:,} images, each on "
         f"the website; {ctx['due']:,} images due for destruction (30% past keep-until, 1% on legal hold). "
         f"Built in {built:.0f} s. Median of {args.runs} runs.\n"
     )
@@ -396,8 +461,8 @@ def main() -> None:
         estimate = seconds * n_images / sampled
         if estimate > args.baseline_budget:
             baseline_note = (
-                f"extrapolated from {sampled:,} images (every {stride}th id): a full run would take over "
-                f"the {args.baseline_budget:.0f} s budget"
+                f"extrapolated from {sampled:,} images (every {stride}th id), as a full run would take over "
+                f"{args.baseline_budget:.0f} s"
             )
             results["retention baseline"].append((estimate, round(queries * n_images / sampled)))
             for _ in range(args.runs - 1):
@@ -439,7 +504,9 @@ def main() -> None:
         print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
     for *_, note in rows:
         if note:
-            print(f"\n* per-image loop {note}: time scaled linearly to {n_images:,} images")
+            print(
+                f"\n* per-image loop {note}; its time and queries are scaled linearly to {n_images:,} images"
+            )
     print(
         "\nruns (s): " + "; ".join(f"{k}: " + ", ".join(f"{s:.3f}" for s, _ in v) for k, v in results.items())
     )

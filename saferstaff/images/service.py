@@ -138,9 +138,9 @@ def _raise(school, pupil, publications, *, record=None, reason: str = "") -> int
             reason=reason[:300],
             assigned_to_id=publisher,
         )
-        for pk, publisher in publications.exclude(takedowns__pupil_id=pupil.pk).values_list(
-            "pk", "published_by_id"
-        )
+        for pk, publisher in publications.exclude(takedowns__pupil_id=pupil.pk)
+        .order_by()
+        .values_list("pk", "published_by_id")
     ]
     Takedown.objects.bulk_create(rows, batch_size=2000)
     by_publisher: dict[int, int] = defaultdict(int)
