@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -525,7 +525,12 @@ def activity_upload(request, school, pk):
             if flagged:
                 text += f" {flagged} came from a camera not in the device register and went to senior management (§6)."
             messages.success(request, text)
-            return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
+            url = reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk})
+            if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+                # The page's upload script goes there itself: an XHR following a redirect would show (and
+                # use up) the message out of sight.
+                return HttpResponse(status=204, headers={"X-Location": url})
+            return redirect(url)
     status = 400 if problems or form.errors else 200
     return render(
         request,

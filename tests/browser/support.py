@@ -126,3 +126,28 @@ class Mailbox:
             )
 
         return self.wait_until(first, f"to {to} with {subject!r} in its subject", timeout)
+
+
+class ImageLoads:
+    """The image requests of a page still under way. Thumbnails load lazily as they scroll into view, and
+    leaving the page cuts short those still loading: the browser checks count that as a broken file. Call
+    ``settle()`` before leaving a page of thumbnails."""
+
+    def __init__(self, page):
+        self.page = page
+        self.pending = set()
+        page.on("request", lambda r: self.pending.add(r) if r.resource_type == "image" else None)
+        page.on("requestfinished", lambda r: self.pending.discard(r))
+        page.on("requestfailed", lambda r: self.pending.discard(r))
+
+    def settle(self, quiet_ms: int = 300, timeout_ms: int = 15_000):
+        """Wait until no image has been loading for ``quiet_ms``."""
+        waited = quiet = 0
+        while quiet < quiet_ms:
+            if waited > timeout_ms:
+                raise AssertionError(
+                    f"images still loading after {timeout_ms} ms: {[r.url for r in self.pending]}"
+                )
+            self.page.wait_for_timeout(50)
+            waited += 50
+            quiet = 0 if self.pending else quiet + 50

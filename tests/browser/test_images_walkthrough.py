@@ -18,7 +18,7 @@ from saferstaff.images.library import add_months
 from saferstaff.images.models import Activity, ConsentRecord, Image, Publication, Purpose, Takedown
 from saferstaff.images.service import retention_sweep
 from saferstaff.schools.models import Guardianship, Pupil
-from tests.browser.support import Mailbox
+from tests.browser.support import ImageLoads, Mailbox
 from tests.conftest import skip_or_fail
 from tests.image_samples import PERSONAL_PHONE, jpeg
 
@@ -43,6 +43,15 @@ def menu(page, label: str):
 
 def photo_nav(page, label: str):
     return page.get_by_role("navigation", name="Photos").get_by_role("link", name=label, exact=True)
+
+
+def open_image(page, loads: ImageLoads, axe_check, image):
+    """Click an image's thumbnail, once the thumbnails around it have loaded (see ImageLoads)."""
+    link = page.get_by_role("link", name=f"Image {image.pk}", exact=True)
+    link.scroll_into_view_if_needed()
+    loads.settle()
+    follow(page, axe_check, link)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Image {image.pk}")
 
 
 def summary_value(page, key: str):
@@ -173,6 +182,7 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
 
     # 3. A teacher asks for a photo activity; a senior leader approves it.
     teacher = new_page("teacher")
+    teacher_loads = ImageLoads(teacher)
     sign_in(teacher, "teacher")
     follow(teacher, axe_check, menu(teacher, "Photos"))
     expect(teacher.get_by_role("heading", level=1)).to_have_text("Photo activities")
@@ -254,8 +264,7 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
 
     # 5. The teacher tags the refused child on one photo and the consented child on another.
     def tag(image, pupil):
-        follow(teacher, axe_check, teacher.get_by_role("link", name=f"Image {image.pk}", exact=True))
-        expect(teacher.get_by_role("heading", level=1)).to_have_text(f"Image {image.pk}")
+        open_image(teacher, teacher_loads, axe_check, image)
         value = teacher.locator(f'#pupil-names option[value$="#{pupil.pk}"]').get_attribute("value")
         assert value and value.startswith(pupil.display_name), value
         teacher.get_by_label("Add a pupil").fill(value)
@@ -290,7 +299,7 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
     follow(teacher, axe_check, menu(teacher, "Photos"))
     follow(teacher, axe_check, photo_nav(teacher, "Image library"))
     expect(teacher.get_by_role("heading", level=1)).to_have_text("Image library")
-    follow(teacher, axe_check, teacher.get_by_role("link", name=f"Image {second.pk}", exact=True))
+    open_image(teacher, teacher_loads, axe_check, second)
     response = publish(second)
     assert response.status == 200, response.status
     expect(success(teacher)).to_contain_text(

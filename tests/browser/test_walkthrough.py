@@ -169,8 +169,8 @@ def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
     follow(
         page, axe_check, page.get_by_role("link", name="Who has accepted what (for governors and leaders)")
     )
-    expect(page.get_by_text("1 of 9", exact=True)).to_be_visible()
-    expect(page.get_by_role("cell", name="11% (1 of 9)")).to_be_visible()  # this week's share
+    expect(page.get_by_text("1 of 10", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name="10% (1 of 10)")).to_be_visible()  # this week's share
 
     # Ask the policy: a question in words finds the section.
     follow(page, axe_check, menu(page, "Policies"))
@@ -258,7 +258,7 @@ def _accept(page, axe_check, name: str, answer: str):
 
 def test_the_seed_guidance_is_shared_accepted_and_reported(new_page, sign_in, axe_check, demo):
     """Issue 4's 'done when': the Headteacher imports the seed guidance and publishes it; a teacher and a
-    volunteer are stopped until they accept (one fails the question first); the governor sees 2 of 9 with the
+    volunteer are stopped until they accept (one fails the question first); the governor sees 2 of 10 with the
     chase list, and the PDF report opens."""
     from tests.conftest import skip_or_fail
 
@@ -309,8 +309,8 @@ def test_the_seed_guidance_is_shared_accepted_and_reported(new_page, sign_in, ax
     sign_in(governor, "governor")
     governor.goto(demo.url("policies/dashboard/"))
     axe_check(governor)
-    expect(governor.get_by_text("2 of 9", exact=True)).to_be_visible()
-    expect(governor.get_by_text("Not yet accepted (7)")).to_be_visible()
+    expect(governor.get_by_text("2 of 10", exact=True)).to_be_visible()
+    expect(governor.get_by_text("Not yet accepted (8)")).to_be_visible()
     follow(governor, axe_check, governor.get_by_role("link", name="Download as a PDF report"))
     governor.locator('input[name="password"]').fill(demo.password("governor"))
     with governor.expect_download() as download:
