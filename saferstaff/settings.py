@@ -110,6 +110,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+    # Tests on a file too, never in memory: an in-memory database is one connection that Django's live
+    # server shares between its request threads, so concurrent requests (a page of thumbnails) would
+    # interleave inside each other's transactions — nothing like production, where each thread has its own.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-saferstaff.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {

@@ -207,6 +207,11 @@ def storage(settings, tmp_path):
             if exc.response.get("Error", {}).get("Code") not in {"404", "NoSuchBucket", "NotFound"}:
                 raise
             client.create_bucket(Bucket=bucket)
+        # Each test starts with an empty bucket, as each starts with an empty MEDIA_ROOT on the filesystem.
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if keys:
+                client.delete_objects(Bucket=bucket, Delete={"Objects": keys})
     else:
         settings.MEDIA_ROOT = str(tmp_path / "media")
     return default_storage
