@@ -1,0 +1,44 @@
+"""Decoding photos for the face pipeline: upright (EXIF orientation applied), 8-bit BGR, whatever the file
+holds (CMYK JPEG, 16-bit or palette PNG, RGBA, the first frame of an animated GIF). The pixel count is
+checked from the header before anything is decoded."""
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from saferstaff.faces.types import FaceError
+
+MAX_PIXELS = 64_000_000
+
+
+def load_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1"):
+        raise FaceError("HEIC photos are not supported: export the photo as JPEG first.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+            if im.width * im.height > max_pixels:
+                raise FaceError(
+                    f"The photo is {im.width} × {im.height} pixels, more than any school camera takes; "
+                    "it was not opened."
+                )
+            im.seek(0)  # an animated GIF: its first frame
+            im = ImageOps.exif_transpose(im)
+            im.load()
+    except FaceError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise FaceError(
+            "The photo has far more pixels than any school camera takes; it was not opened."
+        ) from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise FaceError("The photo could not be read whole (it may be cut short or not a photo).") from None
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        array = np.asarray(im, dtype=np.float32)
+        top = float(array.max()) or 1.0
+        im = Image.fromarray((array * (255.0 / top)).astype(np.uint8))
+    rgb = np.asarray(im.convert("RGB"))
+    return np.ascontiguousarray(rgb[:, :, ::-1])  # BGR, as OpenCV's models expect

@@ -1,0 +1,186 @@
+"""Faces (§5): the library's pipeline with deterministic stand-ins, decoding every kind of photo, and the
+real models on ../shared/data/faces (skipped without it; CI runs them)."""
+
+import io
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from saferstaff.faces import FaceError
+from saferstaff.faces.blur import blur
+from saferstaff.faces.images import load_image
+from saferstaff.faces.match import AUTO, REVIEW, UNKNOWN, Gallery, Thresholds
+from saferstaff.faces.standin import StandInDetector, StandInEmbedder, draw_face
+
+from .conftest import skip_or_fail
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces"
+
+
+def photo_with(people: dict[int, tuple]) -> np.ndarray:
+    image = np.full((480, 640, 3), 90, dtype=np.uint8)
+    for person, box in people.items():
+        draw_face(image, box, person)
+    return image
+
+
+# --- The pipeline, with stand-ins --------------------------------------------------------------------------------
+
+
+def test_stand_ins_find_and_match_each_face_and_unknown_faces_stay_unknown():
+    detector, embedder = StandInDetector(), StandInEmbedder()
+    enrolled = {7: photo_with({7: (10, 10, 60, 60)}), 9: photo_with({9: (10, 10, 60, 60)})}
+    gallery = Gallery(
+        list(enrolled), [embedder.embed(img, detector.detect(img)[0]) for img in enrolled.values()]
+    )
+    group = photo_with({7: (50, 50, 80, 80), 9: (300, 60, 70, 70), 42: (450, 300, 90, 90)})
+    faces = detector.detect(group)
+    matches = gallery.match([embedder.embed(group, f) for f in faces])
+    assert [(m.label, m.verdict) for m in matches] == [(7, AUTO), (9, AUTO), (None, UNKNOWN)]
+
+
+def test_thresholds_sort_scores_into_auto_review_and_unknown():
+    t = Thresholds(auto=0.6, review=0.4)
+    assert [t.verdict(s) for s in (0.9, 0.6, 0.5, 0.4, 0.1)] == [AUTO, AUTO, REVIEW, REVIEW, UNKNOWN]
+    assert Gallery([], []).match([np.ones(128)])[0].verdict == UNKNOWN  # nobody enrolled
+
+
+def test_a_blurred_face_is_found_no_more():
+    image = photo_with({7: (100, 100, 120, 120)})
+    faces = StandInDetector().detect(image)
+    assert len(faces) == 1
+    assert StandInDetector().detect(blur(image, [f.box for f in faces])) == []
+
+
+# --- Decoding every kind of photo ----------------------------------------------------------------------------------
+
+
+def encoded(im: Image.Image, fmt: str, **kw) -> bytes:
+    out = io.BytesIO()
+    im.save(out, fmt, **kw)
+    return out.getvalue()
+
+
+def test_orientation_cmyk_16_bit_rgba_and_animated_gif_all_come_out_upright_bgr():
+    wide = Image.new("RGB", (300, 200), (10, 20, 30))
+    exif = wide.getexif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to view"
+    assert load_image(encoded(wide, "JPEG", exif=exif)).shape == (300, 200, 3)
+    assert load_image(encoded(Image.new("CMYK", (40, 30), (0, 0, 0, 0)), "JPEG")).shape == (30, 40, 3)
+    sixteen = Image.fromarray(np.full((30, 40), 40000, dtype=np.uint16))
+    assert load_image(encoded(sixteen, "PNG")).max() == 255
+    assert load_image(encoded(Image.new("RGBA", (40, 30), (1, 2, 3, 0)), "PNG")).shape == (30, 40, 3)
+    frames = [Image.new("P", (40, 30), i) for i in range(3)]
+    gif = io.BytesIO()
+    frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:])
+    assert load_image(gif.getvalue()).shape == (30, 40, 3)
+
+
+def test_a_20000_pixel_square_photo_is_refused_before_decoding():
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b"")
+    with pytest.raises(FaceError, match="than any school camera takes"):
+        load_image(png)
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [(b"\x00\x00\x00\x18ftypheic\x00\x00", "HEIC"), (b"not a photo at all", "could not be read")],
+    ids=["heic", "not-a-photo"],
+)
+def test_photos_the_pipeline_cannot_take_get_a_clear_message(data, words):
+    with pytest.raises(FaceError, match=words):
+        load_image(data)
+
+
+def test_a_truncated_photo_is_refused():
+    data = encoded(Image.effect_noise((400, 300), 50).convert("RGB"), "JPEG")
+    with pytest.raises(FaceError, match="cut short"):
+        load_image(data[: len(data) // 2])
+
+
+# --- The real models on ../shared/data/faces -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real():
+    if not DATA.is_dir():
+        skip_or_fail(f"{DATA} is missing: the real face models are tested on the shared photos")
+    from saferstaff.faces.models import default
+
+    detector, embedder = default()
+
+    def vectors(path: Path):
+        image = load_image(path.read_bytes())
+        faces = detector.detect(image)
+        return image, faces, [embedder.embed(image, f) for f in faces]
+
+    names, enrolled = [], []
+    for path in sorted((DATA / "enrol").iterdir()):
+        _, faces, vecs = vectors(path)
+        assert len(faces) == 1, path.name
+        names.append(path.stem)
+        enrolled.append(vecs[0])
+    return detector, embedder, vectors, Gallery(names, enrolled)
+
+
+def test_every_enrolled_probe_matches_its_person_and_every_unknown_matches_nobody(real):
+    _detector, _embedder, vectors, gallery = real
+    for path in sorted((DATA / "probe").iterdir()):
+        _, faces, vecs = vectors(path)
+        best = max(gallery.match(vecs), key=lambda m: m.score)
+        truth = path.stem.split("__")[0]
+        if truth == "unknown":
+            assert best.verdict == UNKNOWN, f"{path.name} matched {best.label} ({best.score:.2f})"
+        else:
+            assert (best.label, best.verdict) == (truth, AUTO), f"{path.name}: {best}"
+
+
+def test_group_photos_find_everyone_enrolled_and_no_one_else(real):
+    _detector, _embedder, vectors, gallery = real
+    for path in sorted((DATA / "group").iterdir()):
+        expected = {n for n in path.stem.split("_and_") if n != "unknown"}
+        expected = {n.rstrip("_0123456789") if n not in gallery.labels else n for n in expected}
+        found = {m.label for m in gallery.match(vectors(path)[2]) if m.verdict == AUTO}
+        assert found == expected, path.name
+
+
+@pytest.mark.parametrize("thumbnail", [False, True], ids=["full-size", "thumbnail"])
+def test_a_blurred_face_is_neither_detected_nor_matchable(real, thumbnail):
+    detector, embedder, vectors, gallery = real
+    path = DATA / "group" / "obama_and_biden_2.jpg"
+    image, faces, _ = vectors(path)
+    blurred = blur(image, [f.box for f in faces])
+    if thumbnail:
+        import cv2
+
+        blurred = cv2.resize(
+            blurred, (blurred.shape[1] // 4, blurred.shape[0] // 4), interpolation=cv2.INTER_AREA
+        )
+    left = detector.detect(blurred)
+    assert left == [], f"still detected: {left}"
+    # Even where the faces were, nothing matches anyone above the unknown threshold.
+    scale = 4 if thumbnail else 1
+    for f in faces:
+        x, y, w, h = (v // scale for v in f.box)
+        probe = type(f)((x, y, w, h), f.score, tuple((a / scale, b / scale) for a, b in f.landmarks))
+        match = gallery.match([embedder.embed(blurred, probe)])[0]
+        assert match.verdict == UNKNOWN, match
+
+
+def test_detect_faces_prints_one_json_line_per_photo(real, capsys):
+    from django.core.management import call_command
+
+    paths = [str(p) for p in sorted((DATA / "group").iterdir())]
+    call_command("detect_faces", "--json", *paths)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["path"] for row in lines] == paths
+    assert all(len(row["faces"]) >= 2 and len(row["faces"][0]["box"]) == 4 for row in lines)
