@@ -145,6 +145,8 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "consent_register": WORKS_WITH_PUPILS,
     "pupil_consent": WORKS_WITH_PUPILS,
     "consent_record": CONSENT_KEEPERS,
+    # Face matching enrolment (biometric data): those who keep consent records.
+    "pupil_faces": CONSENT_KEEPERS,
     "consent_evidence": CONSENT_KEEPERS,
     "portal_links": CONSENT_KEEPERS,
     "consent_purposes": SENIOR_MANAGEMENT,

@@ -57,6 +57,7 @@ def saferstaff(request):
                 "portal_links",
                 "consent_purposes",
                 "consent_purpose_edit",
+                "pupil_faces",
             },
         ),
         (

@@ -255,6 +255,11 @@ ZIP_MAX_BYTES = env_int("ZIP_MAX_BYTES", 1024 * 1024 * 1024)  # uncompressed tot
 ZIP_MAX_FILES = env_int("ZIP_MAX_FILES", 500)
 DATA_UPLOAD_MAX_NUMBER_FILES = ZIP_MAX_FILES
 PORTAL_LINK_DAYS = env_int("PORTAL_LINK_DAYS", 14)
+# Faces (§5): "real" (YuNet + SFace + CenterFace, shipped in wheels) or "standin" (deterministic, for tests).
+FACE_MODELS = env_str("FACE_MODELS", "real")
+# Face templates are stored encrypted with this key (default: derived from SECRET_KEY). Changing it makes
+# every template unreadable: re-enrol.
+FACE_TEMPLATE_KEY = env_secret("FACE_TEMPLATE_KEY", dev_default="")
 
 # --- Email: SMTP when EMAIL_HOST is set; otherwise files under var/mail for development.
 _email_host = env_str("EMAIL_HOST", "")

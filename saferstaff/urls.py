@@ -56,6 +56,7 @@ urlpatterns = [
     path(school + "consent/", images.consent_register, name="consent_register"),
     path(school + "consent/pupils/<int:pk>/", images.pupil_consent, name="pupil_consent"),
     path(school + "consent/pupils/<int:pk>/record/", images.consent_record, name="consent_record"),
+    path(school + "consent/pupils/<int:pk>/face/", images.pupil_faces, name="pupil_faces"),
     path(school + "consent/answers/<int:pk>/evidence/", images.consent_evidence, name="consent_evidence"),
     path(school + "consent/links/", images.portal_links, name="portal_links"),
     path(school + "consent/uses/", images.consent_purposes, name="consent_purposes"),

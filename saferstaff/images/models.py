@@ -443,3 +443,20 @@ class Destruction(models.Model):
 
     class Meta:
         ordering = ["-destroyed_at", "-pk"]
+
+
+class FaceTemplate(models.Model):
+    """A pupil's face as numbers, for matching in school photos (§5; biometric data): made only with
+    biometric consent, stored encrypted (``vector`` and the small ``reference`` crop are Fernet tokens),
+    never exported, erased when consent goes or the pupil leaves (``images.biometrics``)."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.CASCADE, related_name="face_templates")
+    vector = models.BinaryField()
+    reference = models.BinaryField()
+    model_version = models.CharField(max_length=40)
+    enrolled_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    enrolled_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["school", "pupil"])]

@@ -109,6 +109,10 @@ def record_answers(
         for r in created:
             if r.answer == ConsentRecord.Answer.NO:
                 raise_takedowns(r)
+                if r.purpose.biometric:
+                    from saferstaff.images.biometrics import erase
+
+                    erase(r.pupil, reason="withdrawn")  # at once, not at the next daily run
     return created, receipt
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import zipfile
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -919,4 +920,45 @@ def pupil_images_export(request, school, pk):
     record("images.subject_access.exported", pupil, detail={"images": len(images)})
     return FileResponse(
         spool, content_type="application/zip", as_attachment=True, filename=f"images-pupil-{pupil.pk}.zip"
+    )
+
+
+# --- Faces: enrolment (§5, biometric) ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def pupil_faces(request, school, pk):
+    from saferstaff.faces import FaceError
+    from saferstaff.images import biometrics
+    from saferstaff.images.models import FaceTemplate
+
+    pupil = get_pupil(request, pk)
+    problems = []
+    if request.method == "POST":
+        upload = request.FILES.get("photo")
+        if upload is None:
+            problems = ["Choose a photo of the pupil's face."]
+        elif upload.size > settings.IMAGE_MAX_BYTES:
+            problems = [f"The photo must be smaller than {settings.IMAGE_MAX_BYTES // 1024 // 1024} MB."]
+        else:
+            try:
+                biometrics.enrol(pupil, upload.read(), by=request.user)
+            except service.Refused as exc:
+                problems = [str(r) for r in exc.decision.reasons]
+            except FaceError as exc:
+                problems = [str(exc)]
+            else:
+                messages.success(
+                    request, "Enrolled. The photo itself is not kept; the face data is encrypted."
+                )
+                return redirect("pupil_faces", school=request.school.slug, pk=pupil.pk)
+    decision = biometrics.may_enrol.__wrapped__(request.user, subject=pupil)
+    templates = (
+        FaceTemplate.objects.filter(pupil=pupil).select_related("enrolled_by").defer("vector", "reference")
+    )
+    return render(
+        request,
+        "images/pupil_faces.html",
+        {"pupil": pupil, "decision": decision, "templates": templates, "problems": problems},
+        status=400 if problems else 200,
     )

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from saferstaff.acknowledgements.reminders import send_due_reminders
 from saferstaff.audit.context import acting_as
+from saferstaff.images.biometrics import erase_unconsented
 from saferstaff.images.service import chase_takedowns, retention_sweep, retry_deletions
 from saferstaff.schools.models import School
 
@@ -32,3 +33,4 @@ class Command(BaseCommand):
         self.stdout.write(f"{chase_takedowns()} open takedowns chased")
         self.stdout.write(f"{retention_sweep()} images queued for destruction")
         self.stdout.write(f"{retry_deletions()} stored files deleted on retry")
+        self.stdout.write(f"{erase_unconsented()} face templates erased (consent gone or pupil left)")
