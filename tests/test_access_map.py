@@ -118,7 +118,7 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
 
 
 IMAGE_PAGES = {
-    "pupil_consent", "consent_record", "consent_purpose_edit", "pupil_faces", "consent_evidence", "device_edit", "activity_detail", "activity_decide",
+    "pupil_consent", "consent_record", "consent_purpose_edit", "pupil_faces", "activity_screen", "screening_progress", "face_crop", "face_reference", "consent_evidence", "device_edit", "activity_detail", "activity_decide",
     "activity_checklist", "activity_upload", "image_detail", "image_file", "image_thumbnail", "image_tags",
     "image_publish", "image_flag", "image_hold", "publication_copy", "takedown_done", "pupil_images_export",
 }  # fmt: skip
@@ -150,9 +150,24 @@ def _image_sample(name, cast, school, user) -> int:
         return activity.device.pk
     if name.startswith("activity_"):
         return activity.pk
+    if name == "screening_progress":
+        from saferstaff.images.models import ScreeningRun
+
+        return ScreeningRun.objects.create(school=school, activity=activity, started_by=owner).pk
     (image,) = add_images(activity, [("walk.jpg", jpeg())], by=owner)
     if name.startswith("image_"):
         return image.pk
+    if name in {"face_crop", "face_reference"}:
+        from saferstaff.images.biometrics import seal
+        from saferstaff.images.models import FaceDetection, FaceTemplate
+
+        FaceTemplate.objects.create(school=school, pupil=pupil, vector=seal(b"\0" * 512), reference=seal(jpeg()),
+                                    model_version="walk")  # fmt: skip
+        detection = FaceDetection.objects.create(
+            school=school, image=image, left=10, top=10, width=50, height=50, detector_score=0.9,
+            model_version="walk", proposed_pupil=pupil, match_score=0.5, verdict="review",
+        )  # fmt: skip
+        return detection.pk if name == "face_crop" else pupil.pk
     pub = Publication(school=school, image=image, image_ref=image.pk, channel=purpose(school, "website"),
                       where="https://school.example/gallery", published_by=owner)  # fmt: skip
     pub.copy.save("copy.jpg", ContentFile(jpeg()), save=False)

@@ -308,6 +308,9 @@ class Image(models.Model):
     legal_hold = models.BooleanField(default=False)
     legal_hold_reason = models.CharField(max_length=200, blank=True)
     destruction_queued_at = models.DateTimeField(null=True, blank=True)
+    # The face model version this image was screened with (empty: not yet). Screening skips images already
+    # screened with the current version, so an interrupted album resumes where it stopped.
+    faces_screened_with = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["-captured_at", "-pk"]
@@ -460,3 +463,73 @@ class FaceTemplate(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["school", "pupil"])]
+
+
+class ScreeningRun(models.Model):
+    """One screening of an album (an activity's images) for faces: its progress, for the progress bar."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Screening"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Stopped with a problem"
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="screenings")
+    started_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    faces = models.PositiveIntegerField(default=0)
+    problem = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)
+
+
+class FaceDetection(models.Model):
+    """A face found in an image, with the machine's proposal and, beside it (never over it), the decision of
+    the person who reviewed it."""
+
+    class Verdict(models.TextChoices):
+        AUTO = "auto", "Tagged automatically"
+        REVIEW = "review", "Waiting for review"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Decision(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Not this pupil"
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="faces")
+    left = models.PositiveIntegerField()
+    top = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    detector_score = models.FloatField()
+    model_version = models.CharField(max_length=40)
+    proposed_pupil = models.ForeignKey(
+        "schools.Pupil", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    match_score = models.FloatField(default=0.0)
+    verdict = models.CharField(max_length=8, choices=Verdict.choices)
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
+    decided_pupil = models.ForeignKey(
+        "schools.Pupil", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["image_id", "left"]
+        indexes = [models.Index(fields=["school", "verdict", "decision"])]
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (self.left, self.top, self.width, self.height)

@@ -962,3 +962,100 @@ def pupil_faces(request, school, pk):
         {"pupil": pupil, "decision": decision, "templates": templates, "problems": problems},
         status=400 if problems else 200,
     )
+
+
+# --- Faces: screening an album and reviewing uncertain matches (§5) ----------------------------------------
+
+
+@require_POST
+def activity_screen(request, school, pk):
+    from saferstaff.images import screening
+
+    activity = get_activity(request, pk)
+    run = screening.start(activity, by=request.user)
+    return redirect("screening_progress", school=request.school.slug, pk=run.pk)
+
+
+def screening_progress(request, school, pk):
+    from saferstaff.images.models import FaceDetection, ScreeningRun
+
+    run = get_object_or_404(ScreeningRun.objects.select_related("activity"), school=request.school, pk=pk)
+    get_activity(request, run.activity_id)  # the same people as the album
+    waiting = FaceDetection.objects.filter(
+        image__activity=run.activity, verdict=FaceDetection.Verdict.REVIEW, decision=""
+    ).count()
+    running = run.status in (ScreeningRun.Status.QUEUED, ScreeningRun.Status.RUNNING)
+    return render(
+        request, "images/screening_progress.html", {"run": run, "waiting": waiting, "running": running}
+    )
+
+
+def _reviewable(request):
+    from saferstaff.images.models import FaceDetection
+
+    qs = FaceDetection.objects.filter(
+        school=request.school, verdict=FaceDetection.Verdict.REVIEW, decision=""
+    )
+    if not is_senior(request):
+        qs = qs.filter(image__in=images_for(request))
+    return qs.select_related("image", "proposed_pupil")
+
+
+@require_http_methods(["GET", "POST"])
+def face_review(request, school):
+    from saferstaff.images import screening
+
+    queue = _reviewable(request)
+    if request.method == "POST":
+        detection = get_object_or_404(queue, pk=_id(request.POST.get("detection")))
+        choice = request.POST.get("choice")
+        pupil = _pupil_from_text(request.school, request.POST.get("pupil", "")) if choice == "other" else None
+        screening.decide(detection, by=request.user, confirmed=choice == "yes", pupil=pupil)
+        return redirect(reverse("face_review", kwargs={"school": request.school.slug}) + "#next")
+    first = queue.order_by("image_id", "left").first()
+    group = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")
+    return render(
+        request, "images/face_review.html", {"detection": first, "left": queue.count(), "group": group}
+    )
+
+
+def face_crop(request, school, pk):
+    """The face as found in the photo (for review), cut from the original; recorded as a view."""
+    import io as io_module
+
+    from PIL import Image as PILImage
+
+    from saferstaff.images.models import FaceDetection
+
+    detection = get_object_or_404(FaceDetection, school=request.school, pk=pk)
+    image = get_image(request, detection.image_id, action="faces.crop_viewed")
+    from saferstaff.faces.images import load_image
+
+    with image.original.open("rb") as f:
+        picture = load_image(f.read())
+    x, y, w, h = detection.box
+    dx, dy = w // 4, h // 4
+    crop = picture[max(0, y - dy) : y + h + dy, max(0, x - dx) : x + w + dx, ::-1]
+    out = io_module.BytesIO()
+    thumb = PILImage.fromarray(crop)
+    thumb.thumbnail((240, 240))
+    thumb.save(out, "JPEG", quality=85)
+    return HttpResponse(
+        out.getvalue(), content_type="image/jpeg", headers={"Cache-Control": "private, no-store"}
+    )
+
+
+def face_reference(request, school, pk):
+    """The enrolled reference face of a pupil (decrypted for the reviewer); recorded as a view."""
+    from saferstaff.images.biometrics import unseal
+    from saferstaff.images.models import FaceTemplate
+
+    template = (
+        FaceTemplate.objects.filter(school=request.school, pupil_id=pk).order_by("-enrolled_at").first()
+    )
+    if template is None or not _reviewable(request).filter(proposed_pupil_id=pk).exists():
+        raise Http404
+    record("faces.reference_viewed", template.pupil)
+    return HttpResponse(
+        unseal(template.reference), content_type="image/jpeg", headers={"Cache-Control": "private, no-store"}
+    )

@@ -1,0 +1,139 @@
+"""Screening an album for faces (§5): each photo's faces are found and matched against the school's enrolled
+pupils; a confident match becomes a machine tag, an uncertain one waits for a person in the review queue,
+and the rest are unknown — treated as without consent when publishing.
+
+The job runs in the worker, one photo at a time, each in its own transaction: a worker stopped half-way
+resumes where it stopped (photos already screened with the current model are skipped) and never tags
+twice."""
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.tasks import task
+from django.utils import timezone
+
+from saferstaff.audit.context import acting_as
+from saferstaff.audit.log import record
+from saferstaff.faces import FaceError
+from saferstaff.faces.images import load_image
+from saferstaff.faces.match import AUTO, Gallery
+from saferstaff.images.biometrics import face_models, vector_of
+from saferstaff.images.models import FaceDetection, FaceTemplate, Image, ImageTag, ScreeningRun
+
+log = logging.getLogger(__name__)
+
+
+def gallery_for(school) -> Gallery:
+    """Every enrolled template of the school (templates exist only with biometric consent)."""
+    templates = list(FaceTemplate.objects.filter(school=school))
+    return Gallery([t.pupil_id for t in templates], [vector_of(t) for t in templates])
+
+
+def to_screen(activity, version: str):
+    return activity.images.filter(kind=Image.Kind.PHOTO).exclude(faces_screened_with=version).order_by("pk")
+
+
+def start(activity, *, by) -> ScreeningRun:
+    _detector, embedder = face_models()
+    run = ScreeningRun.objects.create(
+        school_id=activity.school_id,
+        activity=activity,
+        started_by=by,
+        total=to_screen(activity, embedder.version).count(),
+    )
+    record("faces.screening.started", run, detail={"activity": activity.pk, "images": run.total})
+    transaction.on_commit(lambda: screen_album.enqueue(run.pk))
+    return run
+
+
+@task()
+def screen_album(run_id: int) -> None:
+    run = ScreeningRun.objects.select_related("activity", "school").filter(pk=run_id).first()
+    if run is None or run.status == ScreeningRun.Status.DONE:
+        return
+    with acting_as(actor_id=run.started_by_id, school_id=run.school_id):
+        ScreeningRun.objects.filter(pk=run.pk).update(status=ScreeningRun.Status.RUNNING)
+        detector, embedder = face_models()
+        gallery = gallery_for(run.school)
+        try:
+            for image in to_screen(run.activity, embedder.version).iterator():
+                n = screen_image(image, gallery, detector, embedder)
+                ScreeningRun.objects.filter(pk=run.pk).update(done=F("done") + 1, faces=F("faces") + n)
+        except Exception:
+            log.exception("screening run %s stopped", run.pk)
+            ScreeningRun.objects.filter(pk=run.pk).update(
+                status=ScreeningRun.Status.FAILED, problem="The screening stopped; start it again to resume."
+            )
+            raise
+        ScreeningRun.objects.filter(pk=run.pk).update(
+            status=ScreeningRun.Status.DONE, finished_at=timezone.now()
+        )
+
+
+def screen_image(image: Image, gallery: Gallery, detector, embedder) -> int:
+    """Find, match and record one photo's faces. Returns the number of faces."""
+    with image.original.open("rb") as f:
+        data = f.read()
+    try:
+        picture = load_image(data)
+    except FaceError:
+        faces, matches = [], []
+    else:
+        faces = detector.detect(picture)
+        matches = gallery.match([embedder.embed(picture, face) for face in faces])
+    with transaction.atomic():
+        if not Image.objects.filter(pk=image.pk).exclude(faces_screened_with=embedder.version).exists():
+            return 0  # another worker finished it meanwhile
+        FaceDetection.objects.filter(image=image, model_version=embedder.version).delete()
+        rows = [
+            FaceDetection(
+                school_id=image.school_id, image=image, left=face.box[0], top=face.box[1], width=face.box[2],
+                height=face.box[3], detector_score=face.score, model_version=embedder.version,
+                proposed_pupil_id=match.label, match_score=match.score, verdict=match.verdict,
+            )
+            for face, match in zip(faces, matches, strict=True)
+        ]  # fmt: skip
+        FaceDetection.objects.bulk_create(rows)
+        for row in rows:
+            if row.verdict == AUTO:
+                ImageTag.objects.get_or_create(
+                    school_id=image.school_id, image=image, pupil_id=row.proposed_pupil_id,
+                    defaults={"source": ImageTag.Source.MACHINE},
+                )  # fmt: skip
+        Image.objects.filter(pk=image.pk).update(faces_screened_with=embedder.version)
+        record(
+            "faces.screened",
+            image,
+            detail={
+                "faces": len(rows),
+                "auto": [r.proposed_pupil_id for r in rows if r.verdict == AUTO],
+                "review": [r.proposed_pupil_id for r in rows if r.verdict == FaceDetection.Verdict.REVIEW],
+            },
+        )
+    return len(rows)
+
+
+def decide(detection: FaceDetection, *, by, confirmed: bool, pupil=None) -> None:
+    """A person's decision on a proposed match, stored beside the machine's; a confirmed face is tagged."""
+    chosen = (detection.proposed_pupil if confirmed else pupil) if (confirmed or pupil) else None
+    with transaction.atomic():
+        detection.decision = FaceDetection.Decision.CONFIRMED if chosen else FaceDetection.Decision.REJECTED
+        detection.decided_pupil = chosen
+        detection.decided_by = by
+        detection.decided_at = timezone.now()
+        detection.save()
+        if chosen is not None:
+            ImageTag.objects.get_or_create(
+                school_id=detection.school_id, image_id=detection.image_id, pupil=chosen,
+                defaults={"tagged_by": by},
+            )  # fmt: skip
+        record(
+            "faces.reviewed",
+            detection.image,
+            detail={
+                "detection": detection.pk,
+                "proposed": detection.proposed_pupil_id,
+                "decided": getattr(chosen, "pk", None),
+            },
+        )

@@ -1,0 +1,137 @@
+"""Screening an album (§5): faces matched to enrolled pupils become machine tags, uncertain ones wait in the
+review queue with the person's decision stored beside the machine's, the job resumes after a stop without
+tagging twice — all with the deterministic stand-in models."""
+
+import io
+
+import numpy as np
+import pytest
+from django.urls import reverse
+from PIL import Image as PILImage
+
+from saferstaff.faces.standin import draw_face
+from saferstaff.images import biometrics, screening, service
+from saferstaff.images.library import add_images
+from saferstaff.images.models import FaceDetection, Image, ImageTag, ScreeningRun
+
+from .conftest import signed_in
+from .image_samples import approved_activity, pupil_with_parents, purpose
+
+
+@pytest.fixture(autouse=True)
+def _standin(settings, monkeypatch, storage):
+    from django.db import transaction
+
+    settings.FACE_MODELS = "standin"
+    monkeypatch.setattr(transaction, "on_commit", lambda fn, using=None, robust=False: fn())
+
+
+def photo(people: dict[int, tuple], colour=80) -> bytes:
+    image = np.full((300, 400, 3), colour, dtype=np.uint8)
+    for person, box in people.items():
+        draw_face(image, box, person)
+    out = io.BytesIO()
+    PILImage.fromarray(image[:, :, ::-1]).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def album(cast):
+    """Amelia (person 7) is enrolled; Noah has no biometric consent; person 42 is a visitor."""
+    amelia, (mum,) = pupil_with_parents(cast.school, "Amelia", "Oakes")
+    noah, _ = pupil_with_parents(cast.school, "Noah", "Reed")
+    service.record_answers(cast.school, [service.Answer(amelia, purpose(cast.school, "biometric"), "yes")],
+                           source="guardian", method="paper", guardian=mum)  # fmt: skip
+    biometrics.enrol(amelia, photo({7: (50, 50, 96, 96)}), by=cast.office)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt, pupils=[amelia, noah])
+    images = add_images(
+        activity,
+        [
+            ("a.png", photo({7: (20, 20, 80, 80), 42: (200, 100, 80, 80)})),
+            ("b.png", photo({42: (100, 100, 80, 80)}, colour=81)),
+            ("c.png", photo({}, colour=82)),
+        ],
+        by=cast.teacher,
+    )
+    return {"activity": activity, "amelia": amelia, "images": images}
+
+
+def test_an_album_is_screened_with_a_progress_record_and_enrolled_pupils_are_tagged(cast, album):
+    response = signed_in(cast.teacher).post(
+        reverse("activity_screen", kwargs={"school": cast.school.slug, "pk": album["activity"].pk})
+    )
+    run = ScreeningRun.objects.get()
+    assert response.status_code == 302 and str(run.pk) in response["Location"]
+    assert (run.status, run.total, run.done, run.faces) == ("done", 3, 3, 3)
+    first = album["images"][0]
+    assert ImageTag.objects.get(image=first).source == ImageTag.Source.MACHINE
+    assert ImageTag.objects.get(image=first).pupil == album["amelia"]
+    verdicts = sorted(FaceDetection.objects.values_list("verdict", flat=True))
+    assert verdicts == ["auto", "unknown", "unknown"]
+    page = signed_in(cast.teacher).get(
+        reverse("screening_progress", kwargs={"school": cast.school.slug, "pk": run.pk})
+    )
+    assert b"3 of 3 photos" in page.content and b'http-equiv="refresh"' not in page.content
+
+
+def test_a_stopped_screening_resumes_without_tagging_twice(cast, album, monkeypatch):
+    real = screening.screen_image
+    calls = {"n": 0}
+
+    def dies_after_one(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("worker killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(screening, "screen_image", dies_after_one)
+    screening.start(album["activity"], by=cast.teacher)  # the worker records the task as failed
+    assert ScreeningRun.objects.get().status == "failed"
+    assert Image.objects.exclude(faces_screened_with="").count() == 1
+    monkeypatch.setattr(screening, "screen_image", real)
+    run = screening.start(album["activity"], by=cast.teacher)
+    run.refresh_from_db()
+    assert (run.total, run.done, run.status) == (2, 2, "done")
+    assert ImageTag.objects.count() == 1 and FaceDetection.objects.count() == 3
+    screening.start(album["activity"], by=cast.teacher)  # again: nothing left to do, nothing duplicated
+    assert ImageTag.objects.count() == 1 and FaceDetection.objects.count() == 3
+
+
+def test_uncertain_faces_wait_for_a_person_whose_decision_is_kept_beside_the_machines(
+    cast, album, monkeypatch
+):
+    from saferstaff.faces import match
+
+    monkeypatch.setattr(match.Thresholds, "__init__", lambda self, auto=1.01, review=0.5: (
+        object.__setattr__(self, "auto", auto), object.__setattr__(self, "review", review))[0])  # fmt: skip
+    screening.start(album["activity"], by=cast.teacher)
+    pending = FaceDetection.objects.get(verdict="review")
+    assert not ImageTag.objects.exists()
+    client = signed_in(cast.teacher)
+    queue = client.get(reverse("face_review", kwargs={"school": cast.school.slug}))
+    assert b"Yes, it is Amelia" in queue.content
+    crop = client.get(reverse("face_crop", kwargs={"school": cast.school.slug, "pk": pending.pk}))
+    assert crop["Content-Type"] == "image/jpeg"
+    reference = client.get(
+        reverse("face_reference", kwargs={"school": cast.school.slug, "pk": album["amelia"].pk})
+    )
+    assert reference.content[:3] == b"\xff\xd8\xff"
+    client.post(
+        reverse("face_review", kwargs={"school": cast.school.slug}),
+        {"detection": pending.pk, "choice": "yes"},
+    )
+    pending.refresh_from_db()
+    assert (pending.verdict, pending.decision, pending.decided_by) == ("review", "confirmed", cast.teacher)
+    assert pending.proposed_pupil == pending.decided_pupil == album["amelia"]
+    assert ImageTag.objects.get().pupil == album["amelia"]
+    assert (
+        b"Nothing to review"
+        in client.get(reverse("face_review", kwargs={"school": cast.school.slug})).content
+    )
+
+
+def test_someone_else_cannot_review_or_see_the_faces_of_an_album_that_is_not_theirs(cast, album, monkeypatch):
+    screening.start(album["activity"], by=cast.teacher)
+    detection = FaceDetection.objects.first()
+    crop = reverse("face_crop", kwargs={"school": cast.school.slug, "pk": detection.pk})
+    assert signed_in(cast.volunteer).get(crop).status_code == 403
