@@ -53,6 +53,8 @@ def album(cast):
         ],
         by=cast.teacher,
     )
+    Image.objects.update(flag="")  # made-up PNGs carry no camera data; the device check is not tested here
+    images = list(Image.objects.filter(pk__in=[i.pk for i in images]).order_by("pk"))
     return {"activity": activity, "amelia": amelia, "images": images}
 
 
@@ -135,3 +137,57 @@ def test_someone_else_cannot_review_or_see_the_faces_of_an_album_that_is_not_the
     detection = FaceDetection.objects.first()
     crop = reverse("face_crop", kwargs={"school": cast.school.slug, "pk": detection.pk})
     assert signed_in(cast.volunteer).get(crop).status_code == 403
+
+
+def _copy_faces(pub):
+    from saferstaff.faces.images import load_image
+    from saferstaff.faces.standin import StandInDetector
+
+    with pub.copy.open("rb") as f:
+        return StandInDetector().detect(load_image(f.read()))
+
+
+def test_publishing_blurs_the_unknown_face_and_keeps_the_consented_pupil(cast, album):
+    from saferstaff.images.models import Publication, PublicationPupil
+
+    amelia, mum = album["amelia"], album["amelia"].guardianships.get().guardian
+    service.record_answers(cast.school, [service.Answer(amelia, purpose(cast.school, "website"), "yes")],
+                           source="guardian", method="portal", guardian=mum)  # fmt: skip
+    screening.start(album["activity"], by=cast.teacher)
+    image = album["images"][0]
+    url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": image.pk})
+    response = signed_in(cast.teacher).post(
+        url,
+        {
+            "channel": purpose(cast.school, "website").pk,
+            "where": "https://school.example/news",
+            "blur_faces": "on",
+        },
+    )
+    assert response.status_code == 302
+    pub = Publication.objects.get()
+    assert [(f["why"], f["pupil"]) for f in pub.faces_blurred] == [("unknown", None)]
+    assert len(_copy_faces(pub)) == 1  # Amelia's face is still there; the visitor's is not
+    assert set(PublicationPupil.objects.values_list("pupil_id", flat=True)) == {amelia.pk}
+
+
+def test_a_pupil_without_consent_is_blurred_and_their_later_withdrawal_takes_nothing_down(cast, album):
+    from saferstaff.images.models import Publication, PublicationPupil, Takedown
+
+    amelia = album["amelia"]
+    screening.start(album["activity"], by=cast.teacher)  # Amelia tagged by the machine; no website consent
+    image = Image.objects.get(pk=album["images"][0].pk)
+    website = purpose(cast.school, "website")
+    with pytest.raises(service.Refused, match="Amelia O."):
+        service.publish(image, website, "web", by=cast.teacher)
+    pub = service.publish(image, website, "web", by=cast.teacher, blur_faces=True)
+    assert sorted((f["why"], f["pupil"]) for f in pub.faces_blurred) == [
+        ("no_consent", amelia.pk),
+        ("unknown", None),
+    ]
+    assert _copy_faces(pub) == []
+    assert not PublicationPupil.objects.filter(publication=pub).exists()
+    mum = amelia.guardianships.get().guardian
+    service.record_answers(cast.school, [service.Answer(amelia, website, "no")], source="guardian",
+                           method="portal", guardian=mum)  # fmt: skip
+    assert not Takedown.objects.exists() and Publication.objects.get().taken_down_at is None

@@ -37,6 +37,17 @@ def face_models():
     return default()
 
 
+def blur_detectors() -> list:
+    """The detectors whose faces are blurred before publication (their union)."""
+    if settings.FACE_MODELS == "standin":
+        from saferstaff.faces.standin import StandInDetector
+
+        return [StandInDetector()]
+    from saferstaff.faces.models import detectors_for_blurring
+
+    return detectors_for_blurring()
+
+
 @functools.cache
 def _fernet(key_material: str) -> Fernet:
     if settings.FACE_TEMPLATE_KEY:

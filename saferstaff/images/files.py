@@ -319,6 +319,15 @@ def clean_copy_bytes(data: bytes, kind: str) -> bytes:
     return out.getvalue()
 
 
+def copy_from_pixels(bgr) -> bytes:
+    """A publication copy from an upright BGR array (after blurring): at most 2048 px, JPEG, no metadata."""
+    im = PILImage.fromarray(bgr[:, :, ::-1].copy())
+    im.thumbnail((PUBLISH_LONG_SIDE, PUBLISH_LONG_SIDE))
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
 def clean_copy(image) -> bytes:
     with image.original.open("rb") as f:
         data = f.read()

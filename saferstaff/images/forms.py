@@ -161,6 +161,12 @@ class PublishForm(forms.Form):
         label="Web address, newsletter issue or display board",
         help_text="For the register (§5)",
     )
+    blur_faces = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Blur every face that is unknown or has no consent",
+        help_text="Faces are found by two detectors and matched to pupils enrolled for face matching",
+    )
 
     def __init__(self, *args, activity, **kwargs):
         super().__init__(*args, **kwargs)

@@ -370,6 +370,8 @@ class Publication(models.Model):
     published_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(default=timezone.now)
     taken_down_at = models.DateTimeField(null=True, blank=True)
+    # Faces blurred in the copy and why: [{"box": [l, t, w, h], "why": "unknown" | "no_consent", "pupil": id}]
+    faces_blurred = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-published_at", "-pk"]

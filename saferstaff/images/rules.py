@@ -81,8 +81,11 @@ def photograph_list(activity: Activity) -> list[tuple]:
 
 
 @rule("images.publish")
-def can_publish(actor, *, subject: Image, channel: Purpose) -> Decision:
-    """May the image ``subject`` be published on ``channel``? Refusals name each pupil and clause."""
+def can_publish(actor, *, subject: Image, channel: Purpose, blurred: frozenset | None = None) -> Decision:
+    """May the image ``subject`` be published on ``channel``? Refusals name each pupil and clause.
+
+    ``blurred``: when the copy is published with faces blurred, the pupils whose faces were located and will
+    be blurred — their lack of consent no longer stops it, and untagged faces are blurred as unknown."""
     reasons: list[Reason] = []
     activity = subject.activity
     if channel.school_id != subject.school_id or not channel.publicity or not channel.active:
@@ -110,9 +113,15 @@ def can_publish(actor, *, subject: Image, channel: Purpose) -> Decision:
         if problem:
             reasons.append(Reason(problem, "§5"))
     pupils = [t.pupil for t in subject.tags.select_related("pupil")]
-    if not pupils and not subject.no_pupils:
+    blurring = blurred is not None
+    if not pupils and not subject.no_pupils and not blurring:
         reasons.append(Reason("Tag every pupil in the image (or confirm no pupil appears) first", "§5"))
-    if not pupils and subject.no_pupils and subject.no_pupils_by_id == getattr(actor, "pk", None):
+    if (
+        not pupils
+        and subject.no_pupils
+        and not blurring
+        and subject.no_pupils_by_id == getattr(actor, "pk", None)
+    ):
         reasons.append(
             Reason("Someone other than the publisher must confirm that no pupil appears in the image", "§5")
         )
@@ -120,12 +129,21 @@ def can_publish(actor, *, subject: Image, channel: Purpose) -> Decision:
         states = states_for(subject.school, pupils, [channel])
         for pupil in pupils:
             state = states[(pupil.pk, channel.pk)]
-            if not state.allowed:
+            if not state.allowed and not (blurring and pupil.pk in blurred):
                 reasons.extend(state.reasons)
+                if blurring:
+                    reasons.append(
+                        Reason(f"{short_name(pupil)}'s face was not found in the photo to blur", "§5")
+                    )
             if not pupil.is_current:
                 reasons.append(Reason(f"{short_name(pupil)} has left the school", "§5"))
     if reasons:
         return refuse(*reasons)
+    if blurring:
+        return allow(
+            Reason(f"Every face that is unknown or has no consent for '{channel.name}' is blurred", "§5"),
+            Reason("The published copy carries no camera or location data", "§5"),
+        )
     return allow(
         Reason(f"Every pupil in the image has consent for '{channel.name}'", "§5"),
         Reason("The published copy carries no camera or location data", "§5"),

@@ -730,7 +730,13 @@ def image_publish(request, school, pk):
     refusal = None
     if request.method == "POST" and form.is_valid():
         try:
-            service.publish(image, form.cleaned_data["channel"], form.cleaned_data["where"], by=request.user)
+            service.publish(
+                image,
+                form.cleaned_data["channel"],
+                form.cleaned_data["where"],
+                by=request.user,
+                blur_faces=form.cleaned_data["blur_faces"],
+            )
         except service.Refused as exc:
             refusal = exc.decision
         else:
