@@ -109,3 +109,24 @@ def test_the_daily_job_erases_templates_of_leavers_and_of_lapsed_consent(cast):
     ConsentRecord.objects.create(school=cast.school, pupil=stays, purpose=purpose(cast.school, "biometric"),
                                  answer="no", source="pupil", method="in_person")  # fmt: skip
     assert biometrics.erase_unconsented() == 1 and not FaceTemplate.objects.exists()
+
+
+def test_calibration_sets_thresholds_above_every_score_between_different_pupils(cast):
+    from django.core.management import CommandError, call_command
+
+    from saferstaff.policy.models import SchoolSettings
+
+    with pytest.raises(CommandError, match="at least two pupils"):
+        call_command("calibrate_faces", "--school", cast.school.slug)
+    for n, person in enumerate((7, 9, 11)):
+        pupil, (parent,) = pupil_with_parents(cast.school, f"P{n}", f"Q{n}")
+        consent(pupil, parent)
+        biometrics.enrol(pupil, face_photo(person), by=cast.office)
+    out = io.StringIO()
+    call_command("calibrate_faces", "--school", cast.school.slug, "--apply", stdout=out)
+    settings = SchoolSettings.for_school(cast.school)
+    vectors = [biometrics.vector_of(t) for t in FaceTemplate.objects.all()]
+    highest = max(float(a @ b) for i, a in enumerate(vectors) for b in vectors[i + 1 :])
+    assert settings.face_review_threshold > highest
+    assert settings.face_auto_threshold >= settings.face_review_threshold + 0.1
+    assert "saved" in out.getvalue() and AuditEvent.objects.filter(action="faces.calibrated").exists()

@@ -102,10 +102,12 @@ def test_a_stopped_screening_resumes_without_tagging_twice(cast, album, monkeypa
 def test_uncertain_faces_wait_for_a_person_whose_decision_is_kept_beside_the_machines(
     cast, album, monkeypatch
 ):
-    from saferstaff.faces import match
+    from saferstaff.policy.models import SchoolSettings
 
-    monkeypatch.setattr(match.Thresholds, "__init__", lambda self, auto=1.01, review=0.5: (
-        object.__setattr__(self, "auto", auto), object.__setattr__(self, "review", review))[0])  # fmt: skip
+    # As if calibration had found the school's photos less certain: nothing is tagged automatically.
+    SchoolSettings.objects.filter(school=cast.school).update(
+        face_auto_threshold=1.01, face_review_threshold=0.5
+    )
     screening.start(album["activity"], by=cast.teacher)
     pending = FaceDetection.objects.get(verdict="review")
     assert not ImageTag.objects.exists()

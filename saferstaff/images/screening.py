@@ -17,7 +17,7 @@ from saferstaff.audit.context import acting_as
 from saferstaff.audit.log import record
 from saferstaff.faces import FaceError
 from saferstaff.faces.images import load_image
-from saferstaff.faces.match import AUTO, Gallery
+from saferstaff.faces.match import AUTO, Gallery, Thresholds
 from saferstaff.images.biometrics import face_models, vector_of
 from saferstaff.images.models import FaceDetection, FaceTemplate, Image, ImageTag, ScreeningRun
 
@@ -25,9 +25,17 @@ log = logging.getLogger(__name__)
 
 
 def gallery_for(school) -> Gallery:
-    """Every enrolled template of the school (templates exist only with biometric consent)."""
+    """Every enrolled template of the school (templates exist only with biometric consent), with the
+    school's calibrated thresholds."""
+    from saferstaff.policy.models import SchoolSettings
+
+    settings = SchoolSettings.for_school(school)
     templates = list(FaceTemplate.objects.filter(school=school))
-    return Gallery([t.pupil_id for t in templates], [vector_of(t) for t in templates])
+    return Gallery(
+        [t.pupil_id for t in templates],
+        [vector_of(t) for t in templates],
+        Thresholds(auto=settings.face_auto_threshold, review=settings.face_review_threshold),
+    )
 
 
 def to_screen(activity, version: str):

@@ -24,6 +24,10 @@ class SchoolSettings(models.Model):
     escalate_after_days = models.PositiveSmallIntegerField(
         default=14, help_text="Days after publication to tell the line manager"
     )
+    # §5 face matching: similarity from which a match is tagged automatically / goes to review. Set by
+    # `saferstaff calibrate_faces` from the school's own consented photos.
+    face_auto_threshold = models.FloatField(default=0.55)
+    face_review_threshold = models.FloatField(default=0.40)
     history = HistoricalRecords()
 
     class Meta:
