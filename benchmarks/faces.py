@@ -1,0 +1,260 @@
+"""Benchmark: our face screening pipeline (YuNet detection + SFace matching) against the named baseline
+`face_recognition` 1.3 (dlib's HOG detector + its ResNet encodings), side by side on the same photos,
+decoding included, one process each.
+
+    .venv/bin/python benchmarks/faces.py --data ../shared/data/faces [--json]
+
+DIR has enrol/NAME.ext (one reference per person), probe/NAME__N.ext (other photos of an enrolled person;
+unknown__* are people not enrolled), group/ named by the enrolled people in it joined by _and_ ("unknown"
+for people not enrolled). The baseline runs in .venv-bench (`make bench-env`: it needs setuptools < 81).
+
+Reported per pipeline: photos_per_s (every photo decoded, detected and described), rank1 (share of enrolled
+probes whose best match is right and above the review threshold), unknown_rejected (share of unknown
+probes matched to nobody), false_accepts (faces matched above the threshold to a wrong enrolled person, over
+probes and groups), group_found (enrolled people found in group photos, "found/expected"). Ours also: a
+4000 × 3000 photo with 30 faces detected and matched (a mosaic of the set's faces), and matching against
+2,000 enrolled pupils (ms per face)."""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_PY = ROOT / ".venv-bench" / "bin" / "python"
+
+
+def photos(data: Path) -> dict[str, list[Path]]:
+    kinds = {}
+    for kind in ("enrol", "probe", "group"):
+        kinds[kind] = sorted(
+            p for p in (data / kind).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")
+        )
+    return kinds
+
+
+def score(data: Path, results: dict, matched) -> dict:
+    """Common scoring. ``results`` maps file name → list of (best name or None, similarity) per face;
+    ``matched(similarity)`` says whether a score counts as a match."""
+    probes = [p for p in results if p.startswith("probe/")]
+    enrolled = [p for p in probes if not Path(p).name.startswith("unknown__")]
+    unknown = [p for p in probes if Path(p).name.startswith("unknown__")]
+    rank1 = false = 0
+    for p in enrolled:
+        truth = Path(p).stem.split("__")[0]
+        best = max(results[p], key=lambda r: r[1], default=(None, -1))
+        rank1 += best[0] == truth and matched(best[1])
+        false += sum(1 for name, s in results[p] if matched(s) and name != truth)
+    rejected = 0
+    for p in unknown:
+        hits = [r for r in results[p] if matched(r[1])]
+        rejected += not hits
+        false += len(hits)
+    found = expected = 0
+    for p in (p for p in results if p.startswith("group/")):
+        people = {n for n in Path(p).stem.split("_and_") if n != "unknown"}
+        people = {n if any((data / "enrol").glob(f"{n}.*")) else n.rstrip("_0123456789") for n in people}
+        names = {name for name, s in results[p] if matched(s)}
+        expected += len(people)
+        found += len(people & names)
+        false += len(names - people)
+    return {
+        "rank1": round(rank1 / len(enrolled), 3) if enrolled else None,
+        "unknown_rejected": round(rejected / len(unknown), 3) if unknown else None,
+        "false_accepts": false,
+        "group_found": f"{found}/{expected}",
+    }
+
+
+# --- Workers (each runs in its own process) -------------------------------------------------------------------
+
+
+def worker_ours(data: Path) -> dict:
+    sys.path.insert(0, str(ROOT))
+    import numpy as np
+
+    from saferstaff.faces.images import load_image
+    from saferstaff.faces.match import Gallery, Thresholds
+    from saferstaff.faces.models import default
+
+    detector, embedder = default()
+    kinds = photos(data)
+    thresholds = Thresholds()
+
+    def faces_of(path):
+        image = load_image(path.read_bytes())
+        return image, [(f, embedder.embed(image, f)) for f in detector.detect(image)]
+
+    detector.detect(np.zeros((64, 64, 3), np.uint8))  # load the models before timing
+    started = time.perf_counter()
+    enrolled = {p.stem: faces_of(p)[1][0][1] for p in kinds["enrol"]}
+    gallery = Gallery(list(enrolled), list(enrolled.values()), thresholds)
+    results, n = {}, len(kinds["enrol"])
+    for kind in ("probe", "group"):
+        for p in kinds[kind]:
+            _, found = faces_of(p)
+            results[f"{kind}/{p.name}"] = [(m.label if m.score >= 0 else None, m.score)
+                                           for m in gallery.match([v for _, v in found])]  # fmt: skip
+            # best name regardless of threshold, for false-accept counting
+            results[f"{kind}/{p.name}"] = [
+                (gallery.labels[int(np.argmax(gallery.matrix @ v))], float(np.max(gallery.matrix @ v)))
+                for _, v in found
+            ]
+            n += 1
+    elapsed = time.perf_counter() - started
+    out = {
+        "photos": n,
+        "seconds": round(elapsed, 3),
+        "photos_per_s": round(n / elapsed, 2),
+        "threshold": thresholds.review,
+    }
+    out.update(score(data, results, lambda s: s >= thresholds.review))
+    out.update(extra_ours(kinds, detector, embedder, load_image))
+    return out
+
+
+def extra_ours(kinds, detector, embedder, load_image) -> dict:
+    """A 4000 × 3000 mosaic with 30 faces, and matching against 2,000 enrolled pupils."""
+    import cv2
+    import numpy as np
+
+    from saferstaff.faces.match import Gallery
+
+    crops = []
+    for p in kinds["enrol"] + kinds["probe"]:
+        image = load_image(p.read_bytes())
+        for f in detector.detect(image):
+            x, y, w, h = f.box
+            m = int(0.4 * max(w, h))
+            crops.append(image[max(0, y - m) : y + h + m, max(0, x - m) : x + w + m])
+    mosaic = np.full((3000, 4000, 3), 200, np.uint8)
+    for i in range(30):
+        tile = cv2.resize(crops[i % len(crops)], (600, 560))
+        r, c = divmod(i, 6)
+        mosaic[r * 600 + 20 : r * 600 + 580, c * 660 + 20 : c * 660 + 620] = tile
+    ok, jpg = cv2.imencode(".jpg", mosaic, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    data = jpg.tobytes()
+    rng = np.random.default_rng(1)
+    big = Gallery(list(range(2000)), rng.standard_normal((2000, 128)).astype(np.float32))
+    best = None
+    for _ in range(3):
+        t = time.perf_counter()
+        image = load_image(data)
+        faces = detector.detect(image)
+        vectors = [embedder.embed(image, f) for f in faces]
+        big.match(vectors)
+        best = min(best or 1e9, time.perf_counter() - t)
+    t = time.perf_counter()
+    for _ in range(20):
+        big.match(vectors)
+    per_face_ms = (time.perf_counter() - t) / 20 / max(1, len(vectors)) * 1000
+    return {
+        "mosaic_faces": len(faces),
+        "mosaic_seconds": round(best, 3),
+        "match_2000_ms_per_face": round(per_face_ms, 4),
+    }
+
+
+def worker_face_recognition(data: Path) -> dict:
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    import face_recognition
+    import numpy as np
+
+    kinds = photos(data)
+    started = time.perf_counter()
+
+    def encodings(path):
+        image = face_recognition.load_image_file(str(path))
+        boxes = face_recognition.face_locations(image, number_of_times_to_upsample=1, model="hog")
+        return face_recognition.face_encodings(image, boxes)
+
+    enrolled = {}
+    for p in kinds["enrol"]:
+        found = encodings(p)
+        if found:
+            enrolled[p.stem] = found[0]
+    names = list(enrolled)
+    matrix = np.stack([enrolled[n] for n in names])
+    results, n = {}, len(kinds["enrol"])
+    for kind in ("probe", "group"):
+        for p in kinds[kind]:
+            rows = []
+            for e in encodings(p):
+                distance = np.linalg.norm(matrix - e, axis=1)
+                i = int(distance.argmin())
+                rows.append((names[i], float(-distance[i])))  # higher is closer, like a similarity
+            results[f"{kind}/{p.name}"] = rows
+            n += 1
+    elapsed = time.perf_counter() - started
+    out = {
+        "photos": n,
+        "seconds": round(elapsed, 3),
+        "photos_per_s": round(n / elapsed, 2),
+        "threshold": -0.6,
+    }
+    out.update(score(data, results, lambda s: s >= -0.6))  # face_recognition's own tolerance: distance ≤ 0.6
+    return out
+
+
+# --- The comparison ---------------------------------------------------------------------------------------------
+
+
+def run(worker: str, data: Path, python: Path) -> dict:
+    proc = subprocess.run(
+        [str(python), __file__, "--worker", worker, "--data", str(data)],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )  # fmt: skip
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "faces")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--worker", choices=["ours", "face_recognition"])
+    args = parser.parse_args()
+    if args.worker:
+        fn = worker_ours if args.worker == "ours" else worker_face_recognition
+        print(json.dumps(fn(args.data)))
+        return
+    if not args.data.is_dir():
+        sys.exit(f"{args.data} is not a folder of face photos (see the docstring for its layout)")
+    ours = run("ours", args.data, Path(sys.executable))
+    baseline = run("face_recognition", args.data, BENCH_PY) if BENCH_PY.exists() else {
+        "error": "no .venv-bench: run `make bench-env` first"}  # fmt: skip
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        "?",
+    )
+    print(f"machine: {os.cpu_count()} CPUs ({cpu}); Python {platform.python_version()}; data: {args.data}")
+    rows = ["photos_per_s", "rank1", "unknown_rejected", "false_accepts", "group_found", "seconds", "photos"]
+    print(f"{'measure':<22} | {'ours (YuNet + SFace)':>22} | {'face_recognition (HOG)':>22}")
+    print("-" * 72)
+    for key in rows:
+        print(
+            f"{key:<22} | {str(ours.get(key, ours.get('error'))):>22} | {str(baseline.get(key, baseline.get('error'))):>22}"
+        )
+    if "photos_per_s" in ours and "photos_per_s" in baseline:
+        print(
+            f"speed-up: {ours['photos_per_s'] / baseline['photos_per_s']:.1f}x (goal ≥ 10x at equal or better rank-1)"
+        )
+    for key, goal in (
+        ("mosaic_seconds", "< 0.5 s for 30 faces in 4000 × 3000"),
+        ("match_2000_ms_per_face", "vectorised"),
+    ):
+        if key in ours:
+            print(f"{key}: {ours[key]} ({goal}; faces found in the mosaic: {ours.get('mosaic_faces')})")
+    if args.json:
+        print(json.dumps({"pipelines": {"ours": ours, "face_recognition": baseline}}))
+
+
+if __name__ == "__main__":
+    main()
