@@ -195,3 +195,15 @@ def test_detect_faces_prints_one_json_line_per_photo(real, capsys):
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [row["path"] for row in lines] == paths
     assert all(len(row["faces"]) >= 2 and len(row["faces"][0]["box"]) == 4 for row in lines)
+
+
+def test_a_large_jpeg_is_decoded_smaller_for_matching_and_the_factor_maps_back():
+    from saferstaff.faces.images import load_scaled
+
+    big = Image.new("RGB", (4000, 3000), (120, 90, 60))
+    exif = big.getexif()
+    exif[0x0112] = 6  # turned: the upright photo is 3000 wide, 4000 high
+    image, scale = load_scaled(encoded(big, "JPEG", exif=exif), max_side=1280)
+    assert scale == 2 and image.shape == (2000, 1500, 3)
+    full, one = load_scaled(encoded(big, "JPEG", exif=exif))
+    assert one == 1 and full.shape == (4000, 3000, 3)

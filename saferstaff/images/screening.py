@@ -16,8 +16,8 @@ from django.utils import timezone
 from saferstaff.audit.context import acting_as
 from saferstaff.audit.log import record
 from saferstaff.faces import FaceError
-from saferstaff.faces.images import load_image
 from saferstaff.faces.match import AUTO, Gallery, Thresholds
+from saferstaff.faces.pipeline import find_and_describe
 from saferstaff.images.biometrics import face_models, vector_of
 from saferstaff.images.models import FaceDetection, FaceTemplate, Image, ImageTag, ScreeningRun
 
@@ -84,12 +84,11 @@ def screen_image(image: Image, gallery: Gallery, detector, embedder) -> int:
     with image.original.open("rb") as f:
         data = f.read()
     try:
-        picture = load_image(data)
+        found = find_and_describe(data, detector, embedder)
     except FaceError:
-        faces, matches = [], []
-    else:
-        faces = detector.detect(picture)
-        matches = gallery.match([embedder.embed(picture, face) for face in faces])
+        found = []
+    faces = [face for face, _ in found]
+    matches = gallery.match([vector for _, vector in found])
     with transaction.atomic():
         if not Image.objects.filter(pk=image.pk).exclude(faces_screened_with=embedder.version).exists():
             return 0  # another worker finished it meanwhile
