@@ -49,8 +49,14 @@ KINDS = ["employee"] * 7 + ["agency", "contractor", "volunteer"]
 def build(n_schools: int, n_staff: int) -> Trust:
     trust = Trust.objects.create(name="Bench Trust", slug="bench-trust")
     schools = School.objects.bulk_create(
-        School(trust=trust, name=f"School {i:03d}", slug=f"school-{i:03d}", urn=f"{300000 + i}", la_number="383",
-               establishment_number=f"{1000 + i}")
+        School(
+            trust=trust,
+            name=f"School {i:03d}",
+            slug=f"school-{i:03d}",
+            urn=f"{300000 + i}",
+            la_number="383",
+            establishment_number=f"{1000 + i}",
+        )
         for i in range(n_schools)
     )
     users = User.objects.bulk_create(
@@ -62,17 +68,33 @@ def build(n_schools: int, n_staff: int) -> Trust:
         for i, u in enumerate(users)
     )
     RoleGrant.objects.bulk_create(
-        RoleGrant(school_id=m.school_id, membership=m, role=ROLES[i % len(ROLES)]) for i, m in enumerate(memberships)
+        RoleGrant(school_id=m.school_id, membership=m, role=ROLES[i % len(ROLES)])
+        for i, m in enumerate(memberships)
     )
     policies = Policy.objects.bulk_create(
-        Policy(school=s, title=title, audience_employment=["volunteer"] if title == "Volunteers' code" else [])
+        Policy(
+            school=s, title=title, audience_employment=["volunteer"] if title == "Volunteers' code" else []
+        )
         for s in schools
-        for title in ("Online Safety", "Code of Conduct", "Acceptable Use", "Data Protection", "Volunteers' code")
+        for title in (
+            "Online Safety",
+            "Code of Conduct",
+            "Acceptable Use",
+            "Data Protection",
+            "Volunteers' code",
+        )
     )
     now = timezone.now()
     versions = PolicyVersion.objects.bulk_create(
-        PolicyVersion(school_id=p.school_id, policy=p, number=n, text_sha256="0" * 64, minor_change=(n == 3),
-                      status="published" if n == 3 else "archived", published_at=now)
+        PolicyVersion(
+            school_id=p.school_id,
+            policy=p,
+            number=n,
+            text_sha256="0" * 64,
+            minor_change=(n == 3),
+            status="published" if n == 3 else "archived",
+            published_at=now,
+        )
         for p in policies
         for n in (1, 2, 3)
     )
@@ -85,8 +107,15 @@ def build(n_schools: int, n_staff: int) -> Trust:
             continue
         for j, m in enumerate(by_school_members[v.school_id]):
             if (j + v.policy_id + v.number) % 3 != 0:  # about two thirds accept each of versions 2 and 3
-                rows.append(Acceptance(school_id=v.school_id, version=v, user_id=m.user_id, typed_name="x",
-                                       text_sha256="0" * 64))
+                rows.append(
+                    Acceptance(
+                        school_id=v.school_id,
+                        version=v,
+                        user_id=m.user_id,
+                        typed_name="x",
+                        text_sha256="0" * 64,
+                    )
+                )
     Acceptance.objects.bulk_create(rows, batch_size=2000)
     admin = User.objects.create_user(email="admin@bench.example", password="bench-password-1234")
     TrustAdmin.objects.create(trust=trust, user=admin)
@@ -124,20 +153,31 @@ def main() -> None:
     assert client.get(url).status_code == 200
 
     rows = [
-        ("trust_overview (the aggregate)", timed(lambda: trust_overview(trust), args.runs),
-         timed(lambda: [school_overview(s) for s in School.objects.filter(trust=trust)], 1)),
+        (
+            "trust_overview (the aggregate)",
+            timed(lambda: trust_overview(trust), args.runs),
+            timed(lambda: [school_overview(s) for s in School.objects.filter(trust=trust)], 1),
+        ),
     ]
     page_ms, page_q = timed(lambda: client.get(url), args.runs)
-    print(f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}); Python "
-          f"{platform.python_version()}; database: {connection.vendor} {connection.Database.sqlite_version if connection.vendor == 'sqlite' else connection.pg_version}")
-    print(f"data: {args.schools} schools × {args.staff} staff × 5 policies × 3 versions, "
-          f"{Acceptance.objects.count():,} acceptances (built in {setup:.1f} s). Median of {args.runs} runs; baseline 1 run.")
+    print(
+        f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}); Python "
+        f"{platform.python_version()}; database: {connection.vendor} {connection.Database.sqlite_version if connection.vendor == 'sqlite' else connection.pg_version}"
+    )
+    print(
+        f"data: {args.schools} schools × {args.staff} staff × 5 policies × 3 versions, "
+        f"{Acceptance.objects.count():,} acceptances (built in {setup:.1f} s). Median of {args.runs} runs; baseline 1 run."
+    )
     print()
-    print(f"{'step':<34} | {'saferstaff (ms)':>15} | {'queries':>7} | {'per-school baseline (ms)':>24} | {'queries':>7} | speed-up")
+    print(
+        f"{'step':<34} | {'saferstaff (ms)':>15} | {'queries':>7} | {'per-school baseline (ms)':>24} | {'queries':>7} | speed-up"
+    )
     print("-" * 112)
     for label, (ms, q), (base_ms, base_q) in rows:
         print(f"{label:<34} | {ms:>15.0f} | {q:>7} | {base_ms:>24.0f} | {base_q:>7} | {base_ms / ms:>6.1f}x")
-    print(f"{'trust dashboard page (GET, HTML)':<34} | {page_ms:>15.0f} | {page_q:>7} | {'-':>24} | {'-':>7} |")
+    print(
+        f"{'trust dashboard page (GET, HTML)':<34} | {page_ms:>15.0f} | {page_q:>7} | {'-':>24} | {'-':>7} |"
+    )
     print()
     print(f"target (page under 200 ms): {'met' if page_ms < 200 else 'NOT met'} ({page_ms:.0f} ms)")
 

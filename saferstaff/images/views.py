@@ -521,10 +521,15 @@ def activity_upload(request, school, pk):
         except FileProblem as exc:
             problems = [str(exc)]
         else:
-            flagged = sum(1 for i in images if i.flag)
+            unregistered = sum(1 for i in images if i.flag == Image.Flag.UNREGISTERED)
+            no_camera = sum(1 for i in images if i.flag == Image.Flag.NO_CAMERA)
             text = f"Added {len(images)} image{'s' if len(images) != 1 else ''}."
-            if flagged:
-                text += f" {flagged} came from a camera not in the device register and went to senior management (§6)."
+            if unregistered:
+                text += f" {unregistered} came from a camera not in the device register"
+            if no_camera:
+                text += f"{';' if unregistered else ''} {no_camera} had no camera details"
+            if unregistered or no_camera:
+                text += ": senior management has been told (§6)."
             messages.success(request, text)
             url = reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk})
             if request.headers.get("X-Requested-With") == "XMLHttpRequest":

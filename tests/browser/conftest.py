@@ -98,9 +98,12 @@ class PageWatch:
     violations: list[tuple[str, list[dict]]] = field(default_factory=list)
     broken_files: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    aborted: list[str] = field(default_factory=list)  # requests cut short (net::ERR_ABORTED)
+    downloads: set[str] = field(default_factory=set)  # addresses the browser saved as a download
 
     def attach(self):
         self.page.on("load", lambda page: self.loads.append(page.url))
+        self.page.on("download", lambda download: self.downloads.add(download.url))
         self.page.on("response", self._response)
         self.page.on("requestfailed", self._failed)
         self.page.on("console", self._console)
@@ -112,11 +115,20 @@ class PageWatch:
             self.console_errors.append(f"{self.page.url}: {message.text}")
 
     def _failed(self, request):
-        # A download (a PDF or CSV export) ends its navigation with ERR_ABORTED: that is the browser saving
-        # the file, not a failure.
+        # A download ends its navigation with ERR_ABORTED: that is the browser saving the file, not a failure.
+        # PDF and CSV exports are known by their address; any other download (a published copy, say) once
+        # the page reports it as a download.
         if request.failure == "net::ERR_ABORTED" and request.url.endswith((".pdf", ".csv")):
             return
+        if request.failure == "net::ERR_ABORTED":
+            self.aborted.append(request.url)  # a failure unless it turns out to be a download (failed_files)
+            return
         self.broken_files.append(f"{request.url} ({request.failure})")
+
+    def failed_files(self) -> list[str]:
+        return self.broken_files + [
+            f"{url} (net::ERR_ABORTED)" for url in self.aborted if url not in self.downloads
+        ]
 
     def _response(self, response):
         if "/static/" in response.url and response.status >= 400:
@@ -170,7 +182,7 @@ class Axe:
                 lines.append(
                     f"pages loaded but never checked with axe [{w.label}]: {', '.join(w.unchecked())}"
                 )
-            lines.extend(f"static file failed to load [{w.label}]: {b}" for b in w.broken_files)
+            lines.extend(f"static file failed to load [{w.label}]: {b}" for b in w.failed_files())
             lines.extend(f"console error [{w.label}]: {e}" for e in w.console_errors)
         return "\n".join(lines)
 

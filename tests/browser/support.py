@@ -151,3 +151,63 @@ class ImageLoads:
             self.page.wait_for_timeout(50)
             waited += 50
             quiet = 0 if self.pending else quiet + 50
+
+
+# --- Navigating the pages (the way test_images_walkthrough.py does) ----------------------------------------
+
+
+def follow(page, axe_check, locator):
+    """Click a link or button that loads a new page; check that page. Returns the navigation's response."""
+    with page.expect_navigation() as navigation:
+        locator.click()
+    axe_check(page)
+    return navigation.value
+
+
+def menu(page, label: str):
+    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=label, exact=True)
+
+
+def photo_nav(page, label: str):
+    return page.get_by_role("navigation", name="Photos").get_by_role("link", name=label, exact=True)
+
+
+def summary_value(page, key: str):
+    return page.locator(".govuk-summary-list__row", has=page.get_by_text(key, exact=True)).locator(
+        ".govuk-summary-list__value"
+    )
+
+
+def success(page):
+    return page.locator(".govuk-notification-banner--success")
+
+
+# --- Stand-in faces (saferstaff.faces.standin) -------------------------------------------------------------
+
+
+def standin_png(faces: dict[int, tuple], size=(400, 240), colour: int = 80) -> bytes:
+    """A PNG of ``size`` (width, height) in a flat grey ``colour`` with a stand-in face for each
+    ``{person: (left, top, width, height)}``: the stand-in detector finds them, and the person's number sets
+    who they are. The arrays are BGR, as the faces library reads photos; PIL wants RGB."""
+    import io
+
+    import numpy as np
+    from PIL import Image as PILImage
+
+    from saferstaff.faces.standin import draw_face
+
+    width, height = size
+    image = np.full((height, width, 3), colour, dtype=np.uint8)
+    for person, box in faces.items():
+        draw_face(image, box, person)
+    out = io.BytesIO()
+    PILImage.fromarray(image[:, :, ::-1]).save(out, "PNG")
+    return out.getvalue()
+
+
+def faces_in(data: bytes) -> list:
+    """The faces the stand-in detector finds in a photo (a published JPEG copy, say)."""
+    from saferstaff.faces.images import load_image
+    from saferstaff.faces.standin import StandInDetector
+
+    return StandInDetector().detect(load_image(data))

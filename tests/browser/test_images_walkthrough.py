@@ -251,7 +251,7 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
     axe_check(teacher)
     assert posts == [("xhr", upload_url)], f"the upload was not sent by XHR: {posts}"
     expect(success(teacher)).to_contain_text(
-        "Added 20 images. 1 came from a camera not in the device register and went to senior management (§6)."
+        "Added 20 images. 1 came from a camera not in the device register: senior management has been told (§6)."
     )
     expect(teacher.get_by_role("heading", name="Images (20)")).to_be_visible()
     expect(teacher.locator(".app-image-grid__item")).to_have_count(20)
