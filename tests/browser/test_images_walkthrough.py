@@ -18,7 +18,7 @@ from saferstaff.images.library import add_months
 from saferstaff.images.models import Activity, ConsentRecord, Image, Publication, Purpose, Takedown
 from saferstaff.images.service import retention_sweep
 from saferstaff.schools.models import Guardianship, Pupil
-from tests.browser.support import ImageLoads, Mailbox
+from tests.browser.support import ImageLoads, Mailbox, follow, menu, photo_nav, success, summary_value
 from tests.conftest import skip_or_fail
 from tests.image_samples import PERSONAL_PHONE, jpeg
 
@@ -29,22 +29,6 @@ LINK_SUBJECT = "photos of your child"
 WEBSITE = "School website"
 
 
-def follow(page, axe_check, locator):
-    """Click a link or button that loads a new page; check that page. Returns the navigation's response."""
-    with page.expect_navigation() as navigation:
-        locator.click()
-    axe_check(page)
-    return navigation.value
-
-
-def menu(page, label: str):
-    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=label, exact=True)
-
-
-def photo_nav(page, label: str):
-    return page.get_by_role("navigation", name="Photos").get_by_role("link", name=label, exact=True)
-
-
 def open_image(page, loads: ImageLoads, axe_check, image):
     """Click an image's thumbnail, once the thumbnails around it have loaded (see ImageLoads)."""
     link = page.get_by_role("link", name=f"Image {image.pk}", exact=True)
@@ -52,16 +36,6 @@ def open_image(page, loads: ImageLoads, axe_check, image):
     loads.settle()
     follow(page, axe_check, link)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Image {image.pk}")
-
-
-def summary_value(page, key: str):
-    return page.locator(".govuk-summary-list__row", has=page.get_by_text(key, exact=True)).locator(
-        ".govuk-summary-list__value"
-    )
-
-
-def success(page):
-    return page.locator(".govuk-notification-banner--success")
 
 
 @pytest.fixture
