@@ -218,6 +218,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "faces")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--worker", choices=["ours", "face_recognition"])
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if a pipeline fails, or ours is less right than the baseline",
+    )
     args = parser.parse_args()
     if args.worker:
         fn = worker_ours if args.worker == "ours" else worker_face_recognition
@@ -252,6 +257,22 @@ def main() -> None:
             print(f"{key}: {ours[key]} ({goal}; faces found in the mosaic: {ours.get('mosaic_faces')})")
     if args.json:
         print(json.dumps({"pipelines": {"ours": ours, "face_recognition": baseline}}))
+    if args.check:
+        problems = [
+            f"{name}: {r['error']}"
+            for name, r in (("ours", ours), ("face_recognition", baseline))
+            if "error" in r
+        ]
+        if not problems:
+            if ours["rank1"] < baseline["rank1"]:
+                problems.append(f"rank-1 {ours['rank1']} is below the baseline's {baseline['rank1']}")
+            if ours["false_accepts"]:
+                problems.append(f"{ours['false_accepts']} face(s) matched to the wrong person")
+            if ours["unknown_rejected"] != 1:
+                problems.append("a person who is not enrolled was matched")
+        for problem in problems:
+            print(f"PROBLEM: {problem}")
+        sys.exit(1 if problems else 0)
 
 
 if __name__ == "__main__":
