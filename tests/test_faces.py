@@ -207,3 +207,12 @@ def test_a_large_jpeg_is_decoded_smaller_for_matching_and_the_factor_maps_back()
     assert scale == 2 and image.shape == (2000, 1500, 3)
     full, one = load_scaled(encoded(big, "JPEG", exif=exif))
     assert one == 1 and full.shape == (4000, 3000, 3)
+
+
+def test_describing_a_photos_faces_together_gives_what_one_at_a_time_gives(real):
+    detector, embedder, _vectors, _gallery = real
+    image = load_image((DATA / "group" / "obama_and_biden.jpg").read_bytes())
+    faces = detector.detect(image)
+    together = embedder.embed_many(image, faces)
+    for face, vector in zip(faces, together, strict=True):
+        assert float(vector @ embedder.embed(image, face)) > 0.999

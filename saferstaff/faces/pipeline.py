@@ -13,9 +13,9 @@ def find_and_describe(
 ) -> list[tuple[Face, object]]:
     """(face in the photo's own pixels, its description) for every face found."""
     image, scale = load_scaled(data, max_side=max_side)
+    faces = detector.detect(image)
     out = []
-    for face in detector.detect(image):
-        vector = embedder.embed(image, face)
+    for face, vector in zip(faces, embedder.embed_many(image, faces), strict=True):
         if scale != 1.0:
             x, y, w, h = face.box
             face = Face(

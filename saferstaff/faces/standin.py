@@ -52,3 +52,6 @@ class StandInEmbedder:
         lit = _lit(region)
         person = int(np.median(region[:, :, 1][lit])) if lit.any() else 0
         return unit(np.random.default_rng(person).standard_normal(128))
+
+    def embed_many(self, image: np.ndarray, faces: list[Face]) -> list[np.ndarray]:
+        return [self.embed(image, f) for f in faces]
