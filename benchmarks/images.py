@@ -40,26 +40,11 @@ import random
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-_scratch = tempfile.mkdtemp(prefix="saferstaff-bench-")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferstaff.settings")
-os.environ.setdefault("SAFERSTAFF_VAR", _scratch)
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DEBUG", "false")  # as in production: no per-query debug bookkeeping
-if not os.environ.get("DATABASE_URL"):
-    os.environ["DATABASE_URL"] = f"sqlite:///{_scratch}/bench.sqlite3"
-
-import django  # noqa: E402
-
-django.setup()
-
+from _django import SCRATCH  # noqa: E402  (sets up Django)
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import F  # noqa: E402
@@ -516,4 +501,4 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        shutil.rmtree(_scratch, ignore_errors=True)
+        shutil.rmtree(SCRATCH, ignore_errors=True)

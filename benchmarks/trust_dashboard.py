@@ -11,25 +11,9 @@ import argparse
 import os
 import platform
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-_scratch = tempfile.mkdtemp(prefix="saferstaff-bench-")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferstaff.settings")
-os.environ.setdefault("SAFERSTAFF_VAR", _scratch)
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DEBUG", "false")
-if not os.environ.get("DATABASE_URL"):
-    os.environ["DATABASE_URL"] = f"sqlite:///{_scratch}/bench.sqlite3"
-
-import django  # noqa: E402
-
-django.setup()
-
+import _django  # noqa: F401  (sets up Django: before any Django import)
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
