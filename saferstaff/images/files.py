@@ -12,7 +12,6 @@ import io
 import re
 import warnings
 import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -20,6 +19,8 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from PIL import ExifTags, ImageFile
 from PIL import Image as PILImage
+
+from saferstaff.zips import ZIP_ERRORS
 
 # Pillow's own guard, as a second line behind our explicit pixel check.
 PILImage.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
@@ -346,7 +347,7 @@ def zip_members(name: str, fileobj) -> Iterator[tuple[str, bytes]]:
     try:
         zf = zipfile.ZipFile(fileobj)
         infos = [i for i in zf.infolist() if not i.is_dir() and not _IGNORED.search(i.filename)]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except ZIP_ERRORS:
         raise FileProblem(
             name, "is not a zip file saferstaff can open. Make the zip again from the folder of photos."
         ) from None
@@ -388,7 +389,7 @@ def zip_members(name: str, fileobj) -> Iterator[tuple[str, bytes]]:
         try:
             with zf.open(i) as f:
                 data = f.read(i.file_size + 1)
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
+        except ZIP_ERRORS:
             raise FileProblem(
                 member, "could not be unpacked from the zip (it is damaged). Make the zip again."
             ) from None

@@ -20,6 +20,8 @@ from xml.etree.ElementTree import Element
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from saferstaff.zips import ZIP_ERRORS
+
 from .parse import DocumentError
 
 MB = 1024 * 1024
@@ -103,7 +105,7 @@ def _read_docx(data: bytes) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except ZIP_ERRORS:
         raise DocumentError(NOT_DOCX) from None
     with archive:
         if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNZIPPED:
@@ -118,8 +120,7 @@ def _read_docx(data: bytes) -> str:
         try:
             with archive.open(info) as member:
                 xml = member.read(MAX_UNZIPPED + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
-            # RuntimeError: encrypted member; NotImplementedError: unknown compression.
+        except ZIP_ERRORS:
             raise DocumentError(
                 "This Word file is damaged or locked and cannot be read. Open it in Word and save a fresh copy "
                 "as .docx, or save it as plain text."

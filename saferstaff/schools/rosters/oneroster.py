@@ -20,6 +20,8 @@ import zipfile
 
 from django.conf import settings
 
+from saferstaff.zips import ZIP_ERRORS
+
 from . import checks
 from .records import GuardianRecord, ParsedRoster, Problems, PupilRecord, RosterError
 from .values import decode_text, normalise_email, normalise_year_group, parse_birth_date, parse_bool
@@ -63,7 +65,7 @@ def _read_zip(data: bytes) -> tuple[bytes, bytes | None]:
                     "Export only current pupils and their contacts.",
                 )
             found[name] = content
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError):
+    except ZIP_ERRORS:
         raise RosterError.single(
             "file",
             "the zip file is damaged or uses a kind of compression saferstaff cannot read. Export it again.",
