@@ -70,6 +70,18 @@ def score(data: Path, results: dict, matched) -> dict:
     }
 
 
+def summary(data: Path, results: dict, photos_done: int, elapsed: float, threshold: float) -> dict:
+    """Speed and the scores at the pipeline's threshold (a similarity at or above it is a match)."""
+    out = {
+        "photos": photos_done,
+        "seconds": round(elapsed, 3),
+        "photos_per_s": round(photos_done / elapsed, 2),
+        "threshold": threshold,
+    }
+    out.update(score(data, results, lambda s: s >= threshold))
+    return out
+
+
 # --- Workers (each runs in its own process) -------------------------------------------------------------------
 
 
@@ -86,31 +98,24 @@ def worker_ours(data: Path) -> dict:
     kinds = photos(data)
     thresholds = Thresholds()
 
-    def faces_of(path):  # the screening's own pipeline
-        return None, find_and_describe(path.read_bytes(), detector, embedder)
+    def faces_of(path):  # the screening's own pipeline: (face, description) for each face
+        return find_and_describe(path.read_bytes(), detector, embedder)
 
     detector.detect(np.zeros((64, 64, 3), np.uint8))  # load the models before timing
     started = time.perf_counter()
-    enrolled = {p.stem: faces_of(p)[1][0][1] for p in kinds["enrol"]}
+    enrolled = {p.stem: faces_of(p)[0][1] for p in kinds["enrol"]}
     gallery = Gallery(list(enrolled), list(enrolled.values()), thresholds)
     results, n = {}, len(kinds["enrol"])
     for kind in ("probe", "group"):
         for p in kinds[kind]:
-            _, found = faces_of(p)
+            found = faces_of(p)
             # The best name whatever the score: scoring applies the threshold (and counts false accepts).
             results[f"{kind}/{p.name}"] = [
                 (gallery.labels[int(np.argmax(gallery.matrix @ v))], float(np.max(gallery.matrix @ v)))
                 for _, v in found
             ]
             n += 1
-    elapsed = time.perf_counter() - started
-    out = {
-        "photos": n,
-        "seconds": round(elapsed, 3),
-        "photos_per_s": round(n / elapsed, 2),
-        "threshold": thresholds.review,
-    }
-    out.update(score(data, results, lambda s: s >= thresholds.review))
+    out = summary(data, results, n, time.perf_counter() - started, thresholds.review)
     out.update(extra_ours(kinds, detector, embedder, load_image))
     return out
 
@@ -189,15 +194,8 @@ def worker_face_recognition(data: Path) -> dict:
                 rows.append((names[i], float(-distance[i])))  # higher is closer, like a similarity
             results[f"{kind}/{p.name}"] = rows
             n += 1
-    elapsed = time.perf_counter() - started
-    out = {
-        "photos": n,
-        "seconds": round(elapsed, 3),
-        "photos_per_s": round(n / elapsed, 2),
-        "threshold": -0.6,
-    }
-    out.update(score(data, results, lambda s: s >= -0.6))  # face_recognition's own tolerance: distance ≤ 0.6
-    return out
+    # face_recognition's own tolerance: a distance of at most 0.6 is a match.
+    return summary(data, results, n, time.perf_counter() - started, -0.6)
 
 
 # --- The comparison ---------------------------------------------------------------------------------------------

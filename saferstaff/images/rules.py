@@ -9,14 +9,23 @@ SENIOR = (Role.HEADTEACHER, Role.SENIOR_LEADER)
 S5_SENIOR = Reason("Images of pupils need the consent of senior management as well as of guardians", "§5")
 
 
+def _holds(actor, school_id, *roles) -> bool:
+    """Does ``actor`` hold one of ``roles`` at the school now?"""
+    m = (
+        Membership.objects.active()
+        .filter(school_id=school_id, user=actor)
+        .prefetch_related("role_grants")
+        .first()
+    )
+    return m is not None and m.has_any(*roles)
+
+
 def _is_head(actor, school) -> bool:
-    m = Membership.objects.active().filter(school=school, user=actor).prefetch_related("role_grants").first()
-    return m is not None and m.has_any(Role.HEADTEACHER)
+    return _holds(actor, school.pk, Role.HEADTEACHER)
 
 
 def _is_senior(actor, school) -> bool:
-    m = Membership.objects.active().filter(school=school, user=actor).prefetch_related("role_grants").first()
-    return m is not None and m.has_any(*SENIOR)
+    return _holds(actor, school.pk, *SENIOR)
 
 
 @rule("images.consent.record")
@@ -50,12 +59,11 @@ def may_decide_activity(actor, *, subject: Activity) -> Decision:
     """May ``actor`` approve or refuse the photo activity ``subject``?"""
     if subject.status != Activity.Status.REQUESTED:
         return refuse(Reason(f"This activity is already {subject.get_status_display().lower()}", "§5"))
-    m = Membership.objects.active().filter(school_id=subject.school_id, user=actor).first()
-    if m is None or not m.has_any(*SENIOR):
+    if not _holds(actor, subject.school_id, *SENIOR):
         return refuse(
             S5_SENIOR, Reason("Only the Headteacher or a senior leader approves photo activities", "§5")
         )
-    if subject.requested_by_id == actor.pk and not m.has_any(Role.HEADTEACHER):
+    if subject.requested_by_id == actor.pk and not _holds(actor, subject.school_id, Role.HEADTEACHER):
         return refuse(Reason("Another senior leader or the Headteacher must approve your own request", "§5"))
     if not subject.not_one_to_one:
         return refuse(Reason("Photographing a pupil one-to-one is to be avoided", "§5"))

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.audit.log import record
-from saferstaff.audit.log import record as record_audit
 from saferstaff.images.consent import state_of
 from saferstaff.images.models import (
     ConsentRecord,
@@ -129,16 +128,18 @@ def raise_takedowns(withdrawal: ConsentRecord) -> int:
         taken_down_at__isnull=True,
         pupils__pupil_id=withdrawal.pupil_id,
     )
-    return _raise(withdrawal.school, withdrawal.pupil, live, record=withdrawal, reason=str(state.reasons[0]))
+    return _raise(
+        withdrawal.school, withdrawal.pupil, live, withdrawal=withdrawal, reason=str(state.reasons[0])
+    )
 
 
-def _raise(school, pupil, publications, *, record=None, reason: str = "") -> int:
+def _raise(school, pupil, publications, *, withdrawal=None, reason: str = "") -> int:
     rows = [
         Takedown(
             school_id=school.pk,
             publication_id=pk,
             pupil_id=pupil.pk,
-            consent_record=record,
+            consent_record=withdrawal,
             reason=reason[:300],
             assigned_to_id=publisher,
         )
@@ -163,7 +164,7 @@ def _raise(school, pupil, publications, *, record=None, reason: str = "") -> int
                 url=url,
                 school=school,
             )
-        record_audit("images.takedowns.raised", pupil, school=school, detail={"count": len(rows)})
+        record("images.takedowns.raised", pupil, school=school, detail={"count": len(rows)})
     return len(rows)
 
 

@@ -92,6 +92,11 @@ def consent_register(request, school):
 
 def pupil_consent(request, school, pk):
     pupil = get_pupil(request, pk)
+    return _pupil_consent_page(request, pupil, ConsentAnswerForm(school=request.school, pupil=pupil))
+
+
+def _pupil_consent_page(request, pupil, form, problems=(), status=200):
+    """A pupil's consent now, every answer recorded, and the form to record another."""
     purposes = list(Purpose.objects.filter(school=request.school, active=True))
     states = states_for(request.school, [pupil], purposes)
     history = (
@@ -99,7 +104,6 @@ def pupil_consent(request, school, pk):
         .select_related("purpose", "guardian", "recorded_by")
         .order_by("-recorded_at", "-pk")
     )
-    form = ConsentAnswerForm(school=request.school, pupil=pupil)
     return render(
         request,
         "images/pupil_consent.html",
@@ -108,8 +112,10 @@ def pupil_consent(request, school, pk):
             "current": [(u, states[(pupil.pk, u.pk)]) for u in purposes],
             "history": history,
             "form": form,
+            "problems": problems,
             "links": Guardianship.objects.filter(pupil=pupil).select_related("guardian"),
         },
+        status=status,
     )
 
 
@@ -137,24 +143,7 @@ def consent_record(request, school, pk):
         else:
             messages.success(request, f"Recorded {len(answers)} answer{'s' if len(answers) != 1 else ''}.")
             return redirect("pupil_consent", school=request.school.slug, pk=pupil.pk)
-    purposes = list(Purpose.objects.filter(school=request.school, active=True))
-    states = states_for(request.school, [pupil], purposes)
-    history = ConsentRecord.objects.filter(school=request.school, pupil=pupil).select_related(
-        "purpose", "guardian", "recorded_by"
-    )
-    return render(
-        request,
-        "images/pupil_consent.html",
-        {
-            "pupil": pupil,
-            "current": [(u, states[(pupil.pk, u.pk)]) for u in purposes],
-            "history": history.order_by("-recorded_at", "-pk"),
-            "form": form,
-            "problems": problems,
-            "links": Guardianship.objects.filter(pupil=pupil).select_related("guardian"),
-        },
-        status=400,
-    )
+    return _pupil_consent_page(request, pupil, form, problems, status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -551,16 +540,10 @@ def _uploaded_files(files):
         if f.name.lower().endswith(".zip"):
             yield from zip_members(f.name, f.file)
         else:
-            limit = 1 + max(_settings().IMAGE_MAX_BYTES, _settings().VIDEO_MAX_BYTES)
+            limit = 1 + max(settings.IMAGE_MAX_BYTES, settings.VIDEO_MAX_BYTES)
             if f.size >= limit:
                 raise FileProblem(f.name, f"is {f.size // 1024 // 1024} MB: too big to take.")
             yield f.name, f.read()
-
-
-def _settings():
-    from django.conf import settings
-
-    return settings
 
 
 # --- Image library -------------------------------------------------------------------------------------------

@@ -211,3 +211,27 @@ def faces_in(data: bytes) -> list:
     from saferstaff.faces.standin import StandInDetector
 
     return StandInDetector().detect(load_image(data))
+
+
+def request_photo_activity(teacher, axe_check, title: str, place: str, on: str) -> None:
+    """From the photo activities page: ask for a Year 1 activity for learning records and the school
+    website, on the demo school's camera, and check it went to senior management."""
+    from playwright.sync_api import expect
+
+    from saferstaff.images.demo import CAMERA
+
+    follow(teacher, axe_check, teacher.get_by_role("link", name="Request a photo activity"))
+    expect(teacher.get_by_role("heading", level=1)).to_have_text("Request a photo activity")
+    teacher.get_by_label("What is happening").fill(title)
+    teacher.get_by_label("Date").fill(on)
+    teacher.get_by_label("Where").fill(place)
+    teacher.get_by_label("Which school device").select_option(label=f"CAM-001 — {CAMERA[0]} {CAMERA[1]}")
+    teacher.get_by_label("Learning records (in school only)").check()
+    teacher.get_by_label("School website", exact=True).check()
+    teacher.get_by_label("Year 1", exact=True).check()
+    teacher.get_by_label("What happens to the images afterwards").fill(
+        "Uploaded to saferstaff, then deleted from the camera"
+    )
+    teacher.get_by_label("No pupil will be photographed one-to-one (§5)").check()
+    follow(teacher, axe_check, teacher.get_by_role("button", name="Send for approval"))
+    expect(success(teacher)).to_contain_text("Sent to senior management for approval.")

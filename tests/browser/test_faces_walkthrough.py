@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 from saferstaff.accounts.models import User
 from saferstaff.images import biometrics, screening, service
 from saferstaff.images.consent import GIVEN, state_of
-from saferstaff.images.demo import CAMERA
 from saferstaff.images.library import add_images
 from saferstaff.images.models import (
     Activity,
@@ -34,6 +33,7 @@ from tests.browser.support import (
     follow,
     menu,
     photo_nav,
+    request_photo_activity,
     standin_png,
     success,
     summary_value,
@@ -173,21 +173,9 @@ def test_faces_walkthrough(new_page, sign_in, axe_check, demo, standin):
     loads = ImageLoads(teacher)
     sign_in(teacher, "teacher")
     follow(teacher, axe_check, menu(teacher, "Photos"))
-    follow(teacher, axe_check, teacher.get_by_role("link", name="Request a photo activity"))
-    expect(teacher.get_by_role("heading", level=1)).to_have_text("Request a photo activity")
-    teacher.get_by_label("What is happening").fill("Year 1 sports day")
-    teacher.get_by_label("Date").fill(timezone.localdate().isoformat())
-    teacher.get_by_label("Where").fill("School field")
-    teacher.get_by_label("Which school device").select_option(label=f"CAM-001 — {CAMERA[0]} {CAMERA[1]}")
-    teacher.get_by_label("Learning records (in school only)").check()
-    teacher.get_by_label(WEBSITE, exact=True).check()
-    teacher.get_by_label("Year 1", exact=True).check()
-    teacher.get_by_label("What happens to the images afterwards").fill(
-        "Uploaded to saferstaff, then deleted from the camera"
+    request_photo_activity(
+        teacher, axe_check, "Year 1 sports day", "School field", timezone.localdate().isoformat()
     )
-    teacher.get_by_label("No pupil will be photographed one-to-one (§5)").check()
-    follow(teacher, axe_check, teacher.get_by_role("button", name="Send for approval"))
-    expect(success(teacher)).to_contain_text("Sent to senior management for approval.")
     activity = Activity.objects.get(school=school, title="Year 1 sports day")
 
     deputy = new_page("senior leader")

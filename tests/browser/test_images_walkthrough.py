@@ -18,7 +18,16 @@ from saferstaff.images.library import add_months
 from saferstaff.images.models import Activity, ConsentRecord, Image, Publication, Purpose, Takedown
 from saferstaff.images.service import retention_sweep
 from saferstaff.schools.models import Guardianship, Pupil
-from tests.browser.support import ImageLoads, Mailbox, follow, menu, photo_nav, success, summary_value
+from tests.browser.support import (
+    ImageLoads,
+    Mailbox,
+    follow,
+    menu,
+    photo_nav,
+    request_photo_activity,
+    success,
+    summary_value,
+)
 from tests.conftest import skip_or_fail
 from tests.image_samples import PERSONAL_PHONE, jpeg
 
@@ -163,21 +172,7 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
     follow(teacher, axe_check, photo_nav(teacher, "School devices"))
     expect(teacher.get_by_role("row", name=re.compile(r"CAM-001 .*DEMO-CN-0001"))).to_be_visible()
     follow(teacher, axe_check, photo_nav(teacher, "Photo activities"))
-    follow(teacher, axe_check, teacher.get_by_role("link", name="Request a photo activity"))
-    expect(teacher.get_by_role("heading", level=1)).to_have_text("Request a photo activity")
-    teacher.get_by_label("What is happening").fill("Year 1 science week")
-    teacher.get_by_label("Date").fill(today.isoformat())
-    teacher.get_by_label("Where").fill("Year 1 classroom")
-    teacher.get_by_label("Which school device").select_option(label=f"CAM-001 — {CAMERA[0]} {CAMERA[1]}")
-    teacher.get_by_label("Learning records (in school only)").check()
-    teacher.get_by_label(WEBSITE, exact=True).check()
-    teacher.get_by_label("Year 1", exact=True).check()
-    teacher.get_by_label("What happens to the images afterwards").fill(
-        "Uploaded to saferstaff, then deleted from the camera"
-    )
-    teacher.get_by_label("No pupil will be photographed one-to-one (§5)").check()
-    follow(teacher, axe_check, teacher.get_by_role("button", name="Send for approval"))
-    expect(success(teacher)).to_contain_text("Sent to senior management for approval.")
+    request_photo_activity(teacher, axe_check, "Year 1 science week", "Year 1 classroom", today.isoformat())
     activity = Activity.objects.get(school__slug=demo.school_slug, title="Year 1 science week")
     assert activity.status == Activity.Status.REQUESTED
     assert activity.pupils.filter(pk__in=[refused.pk, consented.pk]).count() == 2
