@@ -78,10 +78,7 @@ def consent_register(request, school):
     page = Paginator(pupils, 50).get_page(request.GET.get("page"))
     states = states_for(request.school, page.object_list, purposes)
     rows = [(p, [states[(p.pk, u.pk)] for u in purposes]) for p in page.object_list]
-    years = (
-        Pupil.objects.filter(school=request.school).current().exclude(year_group="")
-        .values_list("year_group", flat=True).distinct().order_by("year_group")
-    )  # fmt: skip
+    years = Pupil.objects.filter(school=request.school).current().year_groups()
     record("images.consent.register_viewed", None, detail={"pupils": [p.pk for p in page.object_list]})
     return render(
         request,
@@ -391,10 +388,7 @@ def activity_list(request, school):
 
 @require_http_methods(["GET", "POST"])
 def activity_new(request, school):
-    years = list(
-        Pupil.objects.filter(school=request.school).current().exclude(year_group="")
-        .values_list("year_group", flat=True).distinct().order_by("year_group")
-    )  # fmt: skip
+    years = Pupil.objects.filter(school=request.school).current().year_groups()
     if not Device.objects.filter(school=request.school, retired_on__isnull=True).exists():
         messages.info(
             request, "Add the school's cameras to the device register first (§5: school equipment only)."

@@ -165,6 +165,12 @@ class PupilQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         return self.filter(Q(leaving_date__isnull=True) | Q(leaving_date__gt=on))
 
+    def year_groups(self) -> list[str]:
+        """The year groups these pupils are in, in order (for filters and pickers)."""
+        return list(
+            self.exclude(year_group="").values_list("year_group", flat=True).distinct().order_by("year_group")
+        )
+
     def search(self, q: str):
         """Pupils matching every word of ``q`` (up to four) in a name, or a whole UPN."""
         pupils = self

@@ -252,13 +252,7 @@ def pupil_list(request, school):
     show = request.GET.get("show", "current")
     if show != "all":
         pupils = pupils.current()
-    years = (
-        Pupil.objects.filter(school=request.school)
-        .exclude(year_group="")
-        .values_list("year_group", flat=True)
-        .distinct()
-        .order_by("year_group")
-    )
+    years = Pupil.objects.filter(school=request.school).year_groups()
     page = Paginator(pupils, 50).get_page(request.GET.get("page"))
     record("pupil.listed", ("schools.school", request.school.pk), detail={"page": page.number})
     return render(
