@@ -257,6 +257,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = ZIP_MAX_FILES
 PORTAL_LINK_DAYS = env_int("PORTAL_LINK_DAYS", 14)
 # Faces (§5): "real" (YuNet + SFace + CenterFace, shipped in wheels) or "standin" (deterministic, for tests).
 FACE_MODELS = env_str("FACE_MODELS", "real")
+# Photos screened at once by an album screening (0: one per CPU core).
+FACE_WORKERS = env_int("FACE_WORKERS", 0)
 # Face templates are stored encrypted with this key (default: derived from SECRET_KEY). Changing it makes
 # every template unreadable: re-enrol.
 FACE_TEMPLATE_KEY = env_secret("FACE_TEMPLATE_KEY", dev_default="")

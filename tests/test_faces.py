@@ -216,3 +216,112 @@ def test_describing_a_photos_faces_together_gives_what_one_at_a_time_gives(real)
     together = embedder.embed_many(image, faces)
     for face, vector in zip(faces, together, strict=True):
         assert float(vector @ embedder.embed(image, face)) > 0.999
+
+
+def _mosaic(real, n: int, size: tuple[int, int], tile: int) -> np.ndarray:
+    """A photo of ``size`` (width, height) with ``n`` faces of the set, each in a ``tile``-pixel square."""
+    import cv2
+
+    detector = real[0]
+    crops = []
+    for path in sorted((DATA / "enrol").iterdir()) + sorted((DATA / "probe").iterdir()):
+        image = load_image(path.read_bytes())
+        for x, y, w, h in (f.box for f in detector.detect(image)):
+            m = int(0.4 * max(w, h))
+            crops.append(image[max(0, y - m) : y + h + m, max(0, x - m) : x + w + m])
+    canvas = np.full((size[1], size[0], 3), 200, np.uint8)
+    across = size[0] // tile
+    for i in range(n):
+        r, c = divmod(i, across)
+        canvas[r * tile : (r + 1) * tile, c * tile : (c + 1) * tile] = cv2.resize(
+            crops[i % len(crops)], (tile, tile)
+        )
+    return canvas
+
+
+def test_a_hundred_faces_in_one_photo_are_all_found_and_described(real):
+    from saferstaff.faces.pipeline import find_and_describe
+
+    photo = encoded(Image.fromarray(_mosaic(real, 100, (4000, 4000), 400)[:, :, ::-1]), "JPEG")
+    found = find_and_describe(photo, *real[:2])
+    assert len(found) == 100
+    assert all(len(vector) == 128 for _, vector in found)
+
+
+def test_tiny_faces_too_small_to_match_are_still_found_for_blurring(real):
+    import cv2
+
+    from saferstaff.faces.models import detect_for_blurring
+    from saferstaff.faces.pipeline import find_and_describe
+
+    # Twelve faces about 30 pixels high across a 4000-pixel photo: too small to recognise anyone by.
+    strip = cv2.resize(_mosaic(real, 12, (12 * 320, 320), 320), (12 * 48, 48), interpolation=cv2.INTER_AREA)
+    photo = np.full((3000, 4000, 3), 200, np.uint8)
+    photo[1400:1448, 1800 : 1800 + 12 * 48] = strip
+    faces = detect_for_blurring(photo)
+    covered = {i for i in range(12) for f in faces if f.box[0] <= 1800 + i * 48 + 24 <= f.box[0] + f.box[2]}
+    assert covered == set(range(12)), f"faces not found for blurring: {set(range(12)) - covered}"
+    # The screening may find fewer (those stay unknown, so they are blurred), but it never fails on them.
+    assert len(find_and_describe(encoded(Image.fromarray(photo[:, :, ::-1]), "JPEG"), *real[:2])) <= 12
+
+
+def test_the_detector_gives_what_opencvs_own_yunet_gives(real):
+    import cv2
+
+    from saferstaff.faces.models import YUNET, _model
+
+    reference = cv2.FaceDetectorYN.create(_model(YUNET), "", (320, 320), 0.7, 0.3, 5000)
+    for path in sorted((DATA / "group").iterdir()) + sorted((DATA / "probe").iterdir()):
+        image = load_image(path.read_bytes())
+        if max(image.shape) > 2000:
+            continue  # the detector scales these down first; compare like with like
+        reference.setInputSize((image.shape[1], image.shape[0]))
+        _, rows = reference.detect(image)
+        theirs = sorted(tuple(int(round(v)) for v in row[:4]) for row in rows)
+        ours = sorted(face.box for face in real[0].detect(image))
+        assert len(ours) == len(theirs), path.name
+        for a, b in zip(ours, theirs, strict=True):
+            assert max(abs(p - q) for p, q in zip(a, b, strict=True)) <= 4, (path.name, a, b)
+
+
+def test_the_float_model_describes_faces_as_the_quantised_file_does(real):
+    import cv2
+
+    from saferstaff.faces.models import SFACE, _model
+    from saferstaff.faces.runtime import _OnnxRuntime
+
+    blob = cv2.dnn.blobFromImages(
+        [np.random.default_rng(i).integers(0, 255, (112, 112, 3), dtype=np.uint8) for i in range(3)],
+        1.0, (112, 112), (0, 0, 0), swapRB=True,
+    )  # fmt: skip
+    quantised = cv2.dnn.readNetFromONNX(_model(SFACE))
+    quantised.setInput(blob, "data")
+    theirs = quantised.forward()
+    (ours,) = _OnnxRuntime(_model(SFACE), (0,)).run({"data": blob})
+    for a, b in zip(ours, theirs, strict=True):
+        assert float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)) > 0.999
+
+
+def test_a_gpu_is_used_when_onnx_runtime_has_one_unless_told_otherwise(monkeypatch):
+    from saferstaff.faces import runtime
+
+    assert runtime.providers(["CUDAExecutionProvider", "CPUExecutionProvider"]) == [
+        "CUDAExecutionProvider",
+        "CPUExecutionProvider",
+    ]
+    assert runtime.providers(["AzureExecutionProvider", "CPUExecutionProvider"]) == ["CPUExecutionProvider"]
+    monkeypatch.setenv("FACE_DEVICE", "cpu")
+    assert runtime.providers(["CUDAExecutionProvider", "CPUExecutionProvider"]) == ["CPUExecutionProvider"]
+
+
+def test_the_recogniser_runs_in_onnx_runtime_on_a_gpu_and_in_opencv_on_a_cpu(monkeypatch):
+    from saferstaff.faces import runtime
+    from saferstaff.faces.models import SFACE, _model
+
+    monkeypatch.setattr(runtime, "providers", lambda: ["CPUExecutionProvider"])
+    assert isinstance(runtime.network(_model(SFACE), (0,), opencv_on_cpu=True), runtime._OpenCV)
+    made = []
+    monkeypatch.setattr(runtime, "providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    monkeypatch.setattr(runtime._OnnxRuntime, "__init__", lambda self, *args: made.append(args))
+    assert isinstance(runtime.network(_model(SFACE), (0,), opencv_on_cpu=True), runtime._OnnxRuntime)
+    assert made == [(_model(SFACE), (0,))]

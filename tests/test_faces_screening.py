@@ -77,7 +77,7 @@ def test_an_album_is_screened_with_a_progress_record_and_enrolled_pupils_are_tag
 
 
 def test_a_stopped_screening_resumes_without_tagging_twice(cast, album, monkeypatch):
-    real = screening.screen_image
+    real = screening.record_faces
     calls = {"n": 0}
 
     def dies_after_one(*args, **kwargs):
@@ -86,11 +86,11 @@ def test_a_stopped_screening_resumes_without_tagging_twice(cast, album, monkeypa
             raise RuntimeError("worker killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(screening, "screen_image", dies_after_one)
+    monkeypatch.setattr(screening, "record_faces", dies_after_one)
     screening.start(album["activity"], by=cast.teacher)  # the worker records the task as failed
     assert ScreeningRun.objects.get().status == "failed"
     assert Image.objects.exclude(faces_screened_with="").count() == 1
-    monkeypatch.setattr(screening, "screen_image", real)
+    monkeypatch.setattr(screening, "record_faces", real)
     run = screening.start(album["activity"], by=cast.teacher)
     run.refresh_from_db()
     assert (run.total, run.done, run.status) == (2, 2, "done")

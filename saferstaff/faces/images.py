@@ -5,6 +5,7 @@ checked from the header before anything is decoded."""
 import io
 import warnings
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
@@ -53,5 +54,5 @@ def load_scaled(
         array = np.asarray(im, dtype=np.float32)
         top = float(array.max()) or 1.0
         im = Image.fromarray((array * (255.0 / top)).astype(np.uint8))
-    rgb = np.asarray(im.convert("RGB"))
-    return np.ascontiguousarray(rgb[:, :, ::-1]), scale  # BGR, as OpenCV's models expect
+    rgb = np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), scale  # BGR, as OpenCV's models expect

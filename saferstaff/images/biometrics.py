@@ -23,6 +23,7 @@ from PIL import Image as PILImage
 from saferstaff.audit.log import record
 from saferstaff.faces import FaceError
 from saferstaff.faces.images import load_image
+from saferstaff.faces.pipeline import find_and_describe
 from saferstaff.policy.engine import Decision, Reason, allow, refuse, rule
 
 
@@ -104,16 +105,17 @@ def enrol(pupil, data: bytes, *, by):
     decision = may_enrol(by, subject=pupil)
     if not decision:
         raise Refused(decision)
-    image = load_image(data)
     detector, embedder = face_models()
-    faces = detector.detect(image)
-    if len(faces) != 1:
+    found = find_and_describe(data, detector, embedder)  # exactly as the screening describes faces
+    if len(found) != 1:
         raise FaceError(
             "The reference photo must show one face, clearly"
-            + (f"; this one shows {len(faces)}." if faces else "; none was found in it.")
+            + (f"; this one shows {len(found)}." if found else "; none was found in it.")
         )
-    vector = embedder.embed(image, faces[0]).astype(np.float32)
-    left, top, width, height = faces[0].box
+    face, vector = found[0]
+    vector = np.asarray(vector, dtype=np.float32)
+    image = load_image(data)
+    left, top, width, height = face.box
     crop = PILImage.fromarray(image[top : top + height, left : left + width, ::-1])
     crop.thumbnail((160, 160))
     out = io.BytesIO()

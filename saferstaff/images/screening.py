@@ -2,12 +2,14 @@
 pupils; a confident match becomes a machine tag, an uncertain one waits for a person in the review queue,
 and the rest are unknown — treated as without consent when publishing.
 
-The job runs in the worker, one photo at a time, each in its own transaction: a worker stopped half-way
-resumes where it stopped (photos already screened with the current model are skipped) and never tags
-twice."""
+The job runs in the worker, several photos at once (one per core), recording each photo in its own
+transaction, in order: a worker stopped half-way resumes where it stopped (photos already screened with the
+current model are skipped) and never tags twice."""
 
+import functools
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.tasks import task
@@ -17,7 +19,7 @@ from saferstaff.audit.context import acting_as
 from saferstaff.audit.log import record
 from saferstaff.faces import FaceError
 from saferstaff.faces.match import AUTO, Gallery, Thresholds
-from saferstaff.faces.pipeline import find_and_describe
+from saferstaff.faces.pipeline import describe_all, find_and_describe
 from saferstaff.images.biometrics import face_models, vector_of
 from saferstaff.images.models import FaceDetection, FaceTemplate, Image, ImageTag, ScreeningRun
 
@@ -62,11 +64,17 @@ def screen_album(run_id: int) -> None:
         return
     with acting_as(actor_id=run.started_by_id, school_id=run.school_id):
         ScreeningRun.objects.filter(pk=run.pk).update(status=ScreeningRun.Status.RUNNING)
-        detector, embedder = face_models()
+        version = face_models()[1].version
         gallery = gallery_for(run.school)
+        images = list(to_screen(run.activity, version))
         try:
-            for image in to_screen(run.activity, embedder.version).iterator():
-                n = screen_image(image, gallery, detector, embedder)
+            found = describe_all(
+                (functools.partial(_read, image) for image in images),
+                face_models,
+                workers=settings.FACE_WORKERS or None,
+            )
+            for image, faces in zip(images, found, strict=True):
+                n = record_faces(image, [] if isinstance(faces, FaceError) else faces, gallery, version)
                 ScreeningRun.objects.filter(pk=run.pk).update(done=F("done") + 1, faces=F("faces") + n)
         except Exception:
             log.exception("screening run %s stopped", run.pk)
@@ -79,24 +87,34 @@ def screen_album(run_id: int) -> None:
         )
 
 
-def screen_image(image: Image, gallery: Gallery, detector, embedder) -> int:
-    """Find, match and record one photo's faces. Returns the number of faces."""
+def _read(image: Image) -> bytes:
     with image.original.open("rb") as f:
-        data = f.read()
+        return f.read()
+
+
+def screen_image(image: Image, gallery: Gallery, detector, embedder) -> int:
+    """Find, match and record one photo's faces (the album job does many at once). Returns the number of
+    faces."""
     try:
-        found = find_and_describe(data, detector, embedder)
+        found = find_and_describe(_read(image), detector, embedder)
     except FaceError:
         found = []
+    return record_faces(image, found, gallery, embedder.version)
+
+
+def record_faces(image: Image, found: list, gallery: Gallery, version: str) -> int:
+    """Match and record the faces found in one photo, in one transaction: a photo is either screened with
+    ``version`` or not at all. Returns the number of faces."""
     faces = [face for face, _ in found]
     matches = gallery.match([vector for _, vector in found])
     with transaction.atomic():
-        if not Image.objects.filter(pk=image.pk).exclude(faces_screened_with=embedder.version).exists():
+        if not Image.objects.filter(pk=image.pk).exclude(faces_screened_with=version).exists():
             return 0  # another worker finished it meanwhile
-        FaceDetection.objects.filter(image=image, model_version=embedder.version).delete()
+        FaceDetection.objects.filter(image=image, model_version=version).delete()
         rows = [
             FaceDetection(
                 school_id=image.school_id, image=image, left=face.box[0], top=face.box[1], width=face.box[2],
-                height=face.box[3], detector_score=face.score, model_version=embedder.version,
+                height=face.box[3], detector_score=face.score, model_version=version,
                 proposed_pupil_id=match.label, match_score=match.score, verdict=match.verdict,
             )
             for face, match in zip(faces, matches, strict=True)
@@ -108,7 +126,7 @@ def screen_image(image: Image, gallery: Gallery, detector, embedder) -> int:
                     school_id=image.school_id, image=image, pupil_id=row.proposed_pupil_id,
                     defaults={"source": ImageTag.Source.MACHINE},
                 )  # fmt: skip
-        Image.objects.filter(pk=image.pk).update(faces_screened_with=embedder.version)
+        Image.objects.filter(pk=image.pk).update(faces_screened_with=version)
         record(
             "faces.screened",
             image,
