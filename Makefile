@@ -75,6 +75,7 @@ bench: setup bench-env ## run the benchmarks (tables compare with their named ba
 	$(PY) benchmarks/trust_dashboard.py
 	$(PY) benchmarks/images.py
 	$(PY) benchmarks/faces.py --data ../shared/data/faces
+	$(PY) benchmarks/album.py --data ../shared/data/faces
 
 clean: ## remove the virtualenv, node_modules, built assets and the local database
 	rm -rf $(VENV) .venv-bench node_modules saferstaff/static/build var

@@ -3,6 +3,12 @@ review queue with the person's decision stored beside the machine's, the job res
 tagging twice — all with the deterministic stand-in models."""
 
 import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -193,3 +199,101 @@ def test_a_pupil_without_consent_is_blurred_and_their_later_withdrawal_takes_not
     service.record_answers(cast.school, [service.Answer(amelia, website, "no")], source="guardian",
                            method="portal", guardian=mum)  # fmt: skip
     assert not Takedown.objects.exists() and Publication.objects.get().taken_down_at is None
+
+
+def _database_url() -> str:
+    """The test database, for a worker in another process."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _worker(settings) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "FACE_MODELS": "standin",
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+    exe = Path(sys.executable).with_name("saferstaff")
+    return subprocess.Popen([exe, "db_worker", "--interval", "0.1", "--no-reload"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def _wait_for(condition, worker, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert worker.poll() is None, f"the worker died: {worker.stderr.read()[-2000:]}"
+        assert time.monotonic() < deadline, "the worker did not get there in time"
+        time.sleep(0.005)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_album_is_carried_on_by_the_next_without_tagging_twice(cast, settings):
+    """A real worker process, killed (SIGKILL) part-way through an album while it waits to record progress;
+    a new worker carries on from where it stopped. No photo is screened twice, no pupil tagged twice."""
+    from django.db import transaction
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    amelia, (mum,) = pupil_with_parents(cast.school, "Amelia", "Oakes")
+    service.record_answers(cast.school, [service.Answer(amelia, purpose(cast.school, "biometric"), "yes")],
+                           source="guardian", method="paper", guardian=mum)  # fmt: skip
+    biometrics.enrol(amelia, photo({7: (50, 50, 96, 96)}), by=cast.office)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt, pupils=[amelia])
+    photos = [
+        (f"{n:02d}.png", photo({7: (20 + n, 20, 80, 80), 42: (220, 100, 80, 80)}, colour=n))
+        for n in range(60)
+    ]
+    add_images(activity, photos, by=cast.teacher)
+
+    first = _worker(settings)
+    try:
+        run = screening.start(activity, by=cast.teacher)
+        _wait_for(lambda: ScreeningRun.objects.get(pk=run.pk).done >= 3, first)
+        # Hold the run's row (on SQLite, the database) so the worker waits to record progress, then kill it.
+        with transaction.atomic():
+            ScreeningRun.objects.select_for_update().filter(pk=run.pk).update(problem="")
+            time.sleep(0.3)
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    run.refresh_from_db()
+    screened = Image.objects.filter(activity=activity).exclude(faces_screened_with="").count()
+    assert run.status == "running" and 3 <= run.done < 60 and screened < 60
+
+    # Pressing the button again at once does not start a second screening beside the first ...
+    assert screening.start(activity, by=cast.teacher).pk == run.pk
+    # ... but once nothing has moved for longer than a screening ever waits, it carries on in a new one.
+    ScreeningRun.objects.filter(pk=run.pk).update(moved_at=run.moved_at - ScreeningRun.STALL * 2)
+    second = _worker(settings)
+    try:
+        again = screening.start(activity, by=cast.teacher)
+        assert again.pk != run.pk and again.total == 60 - screened
+        _wait_for(lambda: ScreeningRun.objects.get(pk=again.pk).status == "done", second)
+    finally:
+        second.kill()
+        second.wait(timeout=10)
+    run.refresh_from_db()
+    assert run.status == "failed" and run.problem == screening.STOPPED
+    assert Image.objects.filter(activity=activity, faces_screened_with="").count() == 0
+    assert FaceDetection.objects.filter(image__activity=activity).count() == 2 * 60
+    assert ImageTag.objects.filter(image__activity=activity, pupil=amelia).count() == 60
+    assert ImageTag.objects.filter(image__activity=activity).count() == 60
+
+
+def test_a_stopped_screening_says_so_and_offers_to_carry_on(cast, album):
+    run = screening.start(album["activity"], by=cast.teacher)
+    ScreeningRun.objects.filter(pk=run.pk).update(status="running", done=1)
+    url = reverse("screening_progress", kwargs={"school": cast.school.slug, "pk": run.pk})
+    page = signed_in(cast.teacher).get(url).content.decode()
+    assert "Carry on finding faces" not in page and 'http-equiv="refresh"' in page
+    ScreeningRun.objects.filter(pk=run.pk).update(moved_at=run.moved_at - ScreeningRun.STALL * 2)
+    page = signed_in(cast.teacher).get(url).content.decode()
+    assert "the screening has stopped" in page and "Carry on finding faces" in page
+    assert 'http-equiv="refresh"' not in page

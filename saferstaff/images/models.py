@@ -485,10 +485,24 @@ class ScreeningRun(models.Model):
     faces = models.PositiveIntegerField(default=0)
     problem = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    moved_at = models.DateTimeField(
+        default=timezone.now
+    )  # the last sign of life: queued, started, a photo done
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    STALL = datetime.timedelta(minutes=5)  # a photo takes about a second: this long without one, it stopped
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    @property
+    def live(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def stalled(self) -> bool:
+        """Queued or running, but nothing has moved for a while: the worker stopped (or is not running)."""
+        return self.live and timezone.now() - self.moved_at > self.STALL
 
     @property
     def percent(self) -> int:

@@ -24,6 +24,7 @@ from saferstaff.images.biometrics import face_models, vector_of
 from saferstaff.images.models import FaceDetection, FaceTemplate, Image, ImageTag, ScreeningRun
 
 log = logging.getLogger(__name__)
+STOPPED = "The screening stopped before the end. Photos already screened keep their faces; carry on to screen the rest."
 
 
 def gallery_for(school) -> Gallery:
@@ -45,12 +46,28 @@ def to_screen(activity, version: str):
 
 
 def start(activity, *, by) -> ScreeningRun:
+    """Queue a screening of the album, or return the one already under way (pressing the button twice
+    starts one screening). A screening that stopped moving — its worker was stopped — is marked so and a
+    new one carries on from where it stopped."""
     _detector, embedder = face_models()
+    with transaction.atomic():
+        for run in ScreeningRun.objects.select_for_update().filter(
+            activity=activity, status__in=[ScreeningRun.Status.QUEUED, ScreeningRun.Status.RUNNING]
+        ):
+            if not run.stalled:
+                return run
+            run.status, run.problem = ScreeningRun.Status.FAILED, STOPPED
+            run.save(update_fields=["status", "problem"])
+            record("faces.screening.stalled", run, detail={"activity": activity.pk, "done": run.done})
+        return _queue(activity, by, embedder.version)
+
+
+def _queue(activity, by, version: str) -> ScreeningRun:
     run = ScreeningRun.objects.create(
         school_id=activity.school_id,
         activity=activity,
         started_by=by,
-        total=to_screen(activity, embedder.version).count(),
+        total=to_screen(activity, version).count(),
     )
     record("faces.screening.started", run, detail={"activity": activity.pk, "images": run.total})
     transaction.on_commit(lambda: screen_album.enqueue(run.pk))
@@ -60,10 +77,12 @@ def start(activity, *, by) -> ScreeningRun:
 @task()
 def screen_album(run_id: int) -> None:
     run = ScreeningRun.objects.select_related("activity", "school").filter(pk=run_id).first()
-    if run is None or run.status == ScreeningRun.Status.DONE:
-        return
+    if run is None or not run.live:
+        return  # finished, or given up as stopped and carried on by a newer screening
     with acting_as(actor_id=run.started_by_id, school_id=run.school_id):
-        ScreeningRun.objects.filter(pk=run.pk).update(status=ScreeningRun.Status.RUNNING)
+        ScreeningRun.objects.filter(pk=run.pk).update(
+            status=ScreeningRun.Status.RUNNING, moved_at=timezone.now()
+        )
         version = face_models()[1].version
         gallery = gallery_for(run.school)
         images = list(to_screen(run.activity, version))
@@ -75,12 +94,12 @@ def screen_album(run_id: int) -> None:
             )
             for image, faces in zip(images, found, strict=True):
                 n = record_faces(image, [] if isinstance(faces, FaceError) else faces, gallery, version)
-                ScreeningRun.objects.filter(pk=run.pk).update(done=F("done") + 1, faces=F("faces") + n)
+                ScreeningRun.objects.filter(pk=run.pk).update(
+                    done=F("done") + 1, faces=F("faces") + n, moved_at=timezone.now()
+                )
         except Exception:
             log.exception("screening run %s stopped", run.pk)
-            ScreeningRun.objects.filter(pk=run.pk).update(
-                status=ScreeningRun.Status.FAILED, problem="The screening stopped; start it again to resume."
-            )
+            ScreeningRun.objects.filter(pk=run.pk).update(status=ScreeningRun.Status.FAILED, problem=STOPPED)
             raise
         ScreeningRun.objects.filter(pk=run.pk).update(
             status=ScreeningRun.Status.DONE, finished_at=timezone.now()

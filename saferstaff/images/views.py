@@ -972,9 +972,10 @@ def screening_progress(request, school, pk):
     waiting = FaceDetection.objects.filter(
         image__activity=run.activity, verdict=FaceDetection.Verdict.REVIEW, decision=""
     ).count()
-    running = run.status in (ScreeningRun.Status.QUEUED, ScreeningRun.Status.RUNNING)
     return render(
-        request, "images/screening_progress.html", {"run": run, "waiting": waiting, "running": running}
+        request,
+        "images/screening_progress.html",
+        {"run": run, "waiting": waiting, "running": run.live and not run.stalled},
     )
 
 
