@@ -147,6 +147,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "consent_record": CONSENT_KEEPERS,
     # Face matching enrolment (biometric data): those who keep consent records.
     "pupil_faces": CONSENT_KEEPERS,
+    "faces_import": CONSENT_KEEPERS,
     "consent_evidence": CONSENT_KEEPERS,
     "portal_links": CONSENT_KEEPERS,
     "consent_purposes": SENIOR_MANAGEMENT,

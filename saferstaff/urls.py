@@ -74,6 +74,7 @@ urlpatterns = [
     path(school + "activities/<int:pk>/upload/", images.activity_upload, name="activity_upload"),
     path(school + "activities/<int:pk>/screen/", images.activity_screen, name="activity_screen"),
     path(school + "screenings/<int:pk>/", images.screening_progress, name="screening_progress"),
+    path(school + "faces/enrol/", images.faces_import, name="faces_import"),
     path(school + "faces/review/", images.face_review, name="face_review"),
     path(school + "faces/<int:pk>/crop.jpg", images.face_crop, name="face_crop"),
     path(school + "faces/reference/<int:pk>.jpg", images.face_reference, name="face_reference"),

@@ -130,3 +130,83 @@ def test_calibration_sets_thresholds_above_every_score_between_different_pupils(
     assert settings.face_review_threshold > highest
     assert settings.face_auto_threshold >= settings.face_review_threshold + 0.1
     assert "saved" in out.getvalue() and AuditEvent.objects.filter(action="faces.calibrated").exists()
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def _mis_class(cast):
+    """Ava (UPN, consent), Ben (MIS id only, consent), Cal (no consent), Dee (consent; photo with two faces)."""
+    pupils = {}
+    for n, (name, upn, mis) in enumerate(
+        [
+            ("Ava", "A123456789012", ""),
+            ("Ben", "", "ADM-0042"),
+            ("Cal", "C123456789012", ""),
+            ("Dee", "D123456789012", ""),
+        ]
+    ):
+        pupil, (parent,) = pupil_with_parents(cast.school, name, "Price")
+        pupil.upn, pupil.source_id = upn, mis or f"mis-{n}"
+        pupil.save()
+        if name != "Cal":
+            consent(pupil, parent)
+        pupils[name] = pupil
+    return pupils
+
+
+def test_the_mis_photo_export_enrols_pupils_with_consent_and_reports_every_other_file(cast):
+    _mis_class(cast)
+    export = _zip({
+        "Price Ava A123456789012.jpg": face_photo(11),
+        "ADM-0042.png": face_photo(12),
+        "C123456789012.jpg": b"not even a photo: it must not be opened",  # no consent: never read
+        "D123456789012.png": face_photo(14, faces=2),
+        "Z999999999999.jpg": face_photo(15),  # nobody on roll
+    })  # fmt: skip
+    url = reverse("faces_import", kwargs={"school": cast.school.slug})
+    response = signed_in(cast.office).post(url, {"files": SimpleUploadedFile("photos.zip", export)})
+    page = response.content.decode()
+    assert response.status_code == 200 and "2 pupils enrolled" in page and "5 files looked at" in page
+    assert set(FaceTemplate.objects.values_list("pupil__legal_forename", flat=True)) == {"Ava", "Ben"}
+    assert "Not opened: Cal P. — no written guardian consent for &#x27;Face matching" in page
+    assert "this one shows 2" in page and "No pupil on roll has this UPN or MIS id" in page
+    events = AuditEvent.objects.filter(action="faces.enrolled")
+    assert events.count() == 2 and all(e.detail["source"] == "mis" for e in events)
+    assert "Ava" not in str(list(AuditEvent.objects.values_list("detail", flat=True)))
+    # The same export again enrols nobody twice.
+    again = signed_in(cast.office).post(url, {"files": SimpleUploadedFile("photos.zip", export)})
+    assert (
+        "0 pupils enrolled" in again.content.decode()
+        and "Already enrolled from this photo" in again.content.decode()
+    )
+    assert FaceTemplate.objects.count() == 2
+
+
+def test_a_damaged_photo_in_the_export_enrols_nobody_and_names_the_file(cast):
+    _mis_class(cast)
+    export = _zip({"A123456789012.jpg": face_photo(11), "ADM-0042.jpg": face_photo(12)[:200]})
+    url = reverse("faces_import", kwargs={"school": cast.school.slug})
+    response = signed_in(cast.office).post(url, {"files": SimpleUploadedFile("photos.zip", export)})
+    page = response.content.decode()
+    assert response.status_code == 400 and "Nobody was enrolled" in page and "ADM-0042.jpg" in page
+    assert not FaceTemplate.objects.exists()
+    # Not a zip at all: the same, with the fix.
+    response = signed_in(cast.office).post(
+        url, {"files": SimpleUploadedFile("photos.zip", b"PK\x03\x04 broken")}
+    )
+    assert response.status_code == 400 and "Make the zip again" in response.content.decode()
+    assert not FaceTemplate.objects.exists()
+
+
+def test_only_those_who_keep_consent_records_enrol_from_the_mis(cast):
+    url = reverse("faces_import", kwargs={"school": cast.school.slug})
+    assert signed_in(cast.teacher).get(url).status_code == 403
+    assert signed_in(cast.office).get(url).status_code == 200

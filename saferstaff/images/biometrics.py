@@ -10,7 +10,12 @@
 
 import base64
 import functools
+import hashlib
 import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 import numpy as np
 from cryptography.fernet import Fernet
@@ -97,14 +102,8 @@ def may_enrol(actor, *, subject) -> Decision:
     )
 
 
-def enrol(pupil, data: bytes, *, by):
-    """Make a template from a reference photo with exactly one face. Raises FaceError or Refused."""
-    from saferstaff.images.models import FaceTemplate
-    from saferstaff.images.service import Refused
-
-    decision = may_enrol(by, subject=pupil)
-    if not decision:
-        raise Refused(decision)
+def _reference(data: bytes) -> tuple[np.ndarray, bytes]:
+    """(description, small encrypted-to-be crop) of the one face in a reference photo; raises FaceError."""
     detector, embedder = face_models()
     found = find_and_describe(data, detector, embedder)  # exactly as the screening describes faces
     if len(found) != 1:
@@ -113,24 +112,121 @@ def enrol(pupil, data: bytes, *, by):
             + (f"; this one shows {len(found)}." if found else "; none was found in it.")
         )
     face, vector = found[0]
-    vector = np.asarray(vector, dtype=np.float32)
     image = load_image(data)
     left, top, width, height = face.box
     crop = PILImage.fromarray(image[top : top + height, left : left + width, ::-1])
     crop.thumbnail((160, 160))
     out = io.BytesIO()
     crop.save(out, "JPEG", quality=85)
-    with transaction.atomic():
-        template = FaceTemplate.objects.create(
-            school_id=pupil.school_id,
-            pupil=pupil,
-            vector=seal(vector.tobytes()),
-            reference=seal(out.getvalue()),
-            model_version=embedder.version,
-            enrolled_by=by,
-        )
-        record("faces.enrolled", pupil, detail={"template": template.pk, "model": embedder.version})
+    return np.asarray(vector, dtype=np.float32), out.getvalue()
+
+
+def _save(pupil, vector: np.ndarray, reference: bytes, source_sha256: str, *, by, source: str):
+    from saferstaff.images.models import FaceTemplate
+
+    version = face_models()[1].version
+    template = FaceTemplate.objects.create(
+        school_id=pupil.school_id,
+        pupil=pupil,
+        vector=seal(vector.tobytes()),
+        reference=seal(reference),
+        source_sha256=source_sha256,
+        model_version=version,
+        enrolled_by=by,
+    )
+    record("faces.enrolled", pupil, detail={"template": template.pk, "model": version, "source": source})
     return template
+
+
+def enrol(pupil, data: bytes, *, by):
+    """Make a template from a reference photo with exactly one face. Raises FaceError or Refused."""
+    from saferstaff.images.service import Refused
+
+    decision = may_enrol(by, subject=pupil)
+    if not decision:
+        raise Refused(decision)
+    vector, reference = _reference(data)
+    with transaction.atomic():
+        return _save(pupil, vector, reference, hashlib.sha256(data).hexdigest(), by=by, source="upload")
+
+
+# A UPN: a letter, eleven digits and a check character, anywhere in a file name ("A123456789012.jpg",
+# "Smith John A123456789012.jpg"); otherwise the whole name (less its extension) is the pupil's MIS id.
+_UPN_IN_NAME = re.compile(r"(?<![A-Z0-9])[A-Z]\d{11}[0-9A-Z](?![A-Z0-9])")
+
+
+@dataclass
+class Imported:
+    """What became of one file of an MIS photo export."""
+
+    name: str
+    pupil: object | None
+    outcome: str
+    enrolled: bool = False
+
+
+def import_mis_photos(school, files: Iterable[tuple[str, bytes]], *, by) -> list[Imported]:
+    """Enrol pupils from the MIS's photo export (a zip of photos named by UPN or MIS id).
+
+    A pupil without biometric consent is skipped without their photo being opened. A file that is not a
+    readable photo (damaged, a bomb, not a photo) stops the whole import with every such file named, and
+    nothing is saved: the export is wrong. A photo that does not show one clear face, a file named for
+    nobody on roll, and a photo already enrolled from are reported beside the pupils enrolled."""
+    from saferstaff.images.files import FileProblem, check_file
+    from saferstaff.images.library import UploadProblems
+    from saferstaff.images.models import FaceTemplate
+    from saferstaff.schools.models import Pupil
+
+    on_roll = list(Pupil.objects.current().filter(school=school))
+    by_upn = {p.upn.upper(): p for p in on_roll if p.upn}
+    by_mis = {p.source_id.casefold(): p for p in on_roll if p.source_id}
+    known = set(
+        FaceTemplate.objects.filter(school=school)
+        .exclude(source_sha256="")
+        .values_list("pupil_id", "source_sha256")
+    )
+    rows, pending, broken = [], [], []
+    for name, data in files:
+        stem = PurePosixPath(name).stem
+        upn = _UPN_IN_NAME.search(stem.upper())
+        pupil = by_upn.get(upn.group(0)) if upn else by_mis.get(stem.casefold())
+        if pupil is None:
+            rows.append(Imported(name, None, "No pupil on roll has this UPN or MIS id: not opened."))
+            continue
+        decision = may_enrol(by, subject=pupil)
+        if not decision:
+            rows.append(Imported(name, pupil, f"Not opened: {decision.reasons[0]}."))
+            continue
+        try:
+            check_file(name, data)
+        except FileProblem as problem:
+            broken.append(problem)
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if (pupil.pk, sha) in known:
+            rows.append(Imported(name, pupil, "Already enrolled from this photo."))
+            continue
+        try:
+            vector, reference = _reference(data)
+        except FaceError as problem:
+            rows.append(
+                Imported(name, pupil, f"Not enrolled. {problem} Upload a clearer photo on the pupil's page.")
+            )
+            continue
+        known.add((pupil.pk, sha))
+        pending.append((pupil, vector, reference, sha))
+        rows.append(Imported(name, pupil, "Enrolled.", enrolled=True))
+    if broken:
+        raise UploadProblems(broken)
+    with transaction.atomic():
+        for pupil, vector, reference, sha in pending:
+            _save(pupil, vector, reference, sha, by=by, source="mis")
+        record(
+            "faces.mis_imported",
+            school,
+            detail={"files": len(rows), "enrolled": len(pending), "skipped": len(rows) - len(pending)},
+        )
+    return rows
 
 
 def erase(pupil, *, reason: str) -> int:

@@ -154,6 +154,13 @@ class UploadForm(forms.Form):
     )
 
 
+class MisPhotosForm(forms.Form):
+    files = MultipleFileField(
+        label="The MIS photos",
+        help_text="JPEG or PNG photos, or one zip of them, each named by the pupil's UPN or MIS id.",
+    )
+
+
 class PublishForm(forms.Form):
     channel = forms.ModelChoiceField(queryset=None, label="Where", empty_label=None)
     where = forms.CharField(

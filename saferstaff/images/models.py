@@ -459,6 +459,7 @@ class FaceTemplate(models.Model):
     pupil = models.ForeignKey("schools.Pupil", on_delete=models.CASCADE, related_name="face_templates")
     vector = models.BinaryField()
     reference = models.BinaryField()
+    source_sha256 = models.CharField(max_length=64, blank=True)  # of the photo it was made from: never twice
     model_version = models.CharField(max_length=40)
     enrolled_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     enrolled_at = models.DateTimeField(default=timezone.now)

@@ -39,6 +39,7 @@ from saferstaff.images.forms import (
     DecisionForm,
     DeviceForm,
     HoldForm,
+    MisPhotosForm,
     PublishForm,
     PurposeForm,
     TakedownForm,
@@ -949,6 +950,31 @@ def pupil_faces(request, school, pk):
         "images/pupil_faces.html",
         {"pupil": pupil, "decision": decision, "templates": templates, "problems": problems},
         status=400 if problems else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def faces_import(request, school):
+    """Enrol pupils with biometric consent from the MIS's photo export (§5)."""
+    from saferstaff.images import biometrics
+
+    form = MisPhotosForm(request.POST or None, request.FILES or None)
+    problems, rows = [], None
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = biometrics.import_mis_photos(
+                request.school, _uploaded_files(form.cleaned_data["files"]), by=request.user
+            )
+        except UploadProblems as exc:
+            problems = [str(p) for p in exc.problems]
+        except FileProblem as exc:
+            problems = [str(exc)]
+    enrolled = sum(1 for row in rows or [] if row.enrolled)
+    return render(
+        request,
+        "images/faces_import.html",
+        {"form": form, "problems": problems, "rows": rows, "enrolled": enrolled},
+        status=400 if problems or form.errors else 200,
     )
 
 

@@ -143,6 +143,34 @@ def enrol(page, axe_check, pupil, person: int, *, group_photo_first: bool = Fals
     assert FaceTemplate.objects.filter(pupil=pupil).count() == 1
 
 
+def enrol_from_mis(page, axe_check, pupil, person: int, without_consent):
+    """As the office: Consent → Enrol from the MIS photos → a zip of the MIS's photos named by UPN: the pupil
+    with consent is enrolled; the other's photo is not opened."""
+    import io
+    import zipfile
+
+    export = io.BytesIO()
+    with zipfile.ZipFile(export, "w") as zf:
+        zf.writestr(f"{pupil.upn}.png", standin_png({person: (52, 52, 96, 96)}, size=(200, 200), colour=120))
+        zf.writestr(f"{without_consent.upn}.png", standin_png({77: (52, 52, 96, 96)}, size=(200, 200)))
+    follow(page, axe_check, menu(page, "Consent"))
+    follow(
+        page, axe_check, page.get_by_role("link", name="Enrol pupils for face matching from the MIS photos")
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enrol pupils from the MIS photos")
+    page.get_by_label("The MIS photos").set_input_files(
+        files=[{"name": "photos.zip", "mimeType": "application/zip", "buffer": export.getvalue()}]
+    )
+    response = follow(page, axe_check, page.get_by_role("button", name="Enrol"))
+    assert response.status == 200, response.status
+    expect(page.locator(".govuk-panel")).to_contain_text("1 pupil enrolled")
+    rows = page.locator("tbody tr")
+    expect(rows.filter(has_text=pupil.upn)).to_contain_text("Enrolled")
+    expect(rows.filter(has_text=without_consent.upn)).to_contain_text("Not opened")
+    assert FaceTemplate.objects.filter(pupil=pupil).count() == 1
+    assert not FaceTemplate.objects.filter(pupil=without_consent).exists()
+
+
 def open_image(page, loads: ImageLoads, axe_check, image):
     """Click an image's thumbnail, once the thumbnails around it have loaded (see ImageLoads)."""
     link = page.get_by_role("link", name=f"Image {image.pk}", exact=True)
@@ -162,11 +190,15 @@ def test_faces_walkthrough(new_page, sign_in, axe_check, demo, standin):
     school = a.school
     uncertain_matches(school)
 
-    # 1. The office enrols A and B for face matching, each from a reference photo of one face.
+    # 1. The office enrols A from a reference photo of one face on A's page, and B from the MIS's photos.
     office = new_page("office")
     sign_in(office, "office")
     enrol(office, axe_check, a, PERSON_A, group_photo_first=True)
-    enrol(office, axe_check, b, PERSON_B)
+    no_biometric = next(
+        p for p in Pupil.objects.current().filter(school=school).exclude(pk__in=[a.pk, b.pk]) if p.upn
+        and not state_of(p, Purpose.objects.get(school=school, biometric=True)).allowed
+    )  # fmt: skip
+    enrol_from_mis(office, axe_check, b, PERSON_B, no_biometric)
 
     # 2. The teacher asks for a photo activity for the school website; a senior leader approves it.
     teacher = new_page("teacher")
