@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 SAFERSTAFF := $(VENV)/bin/saferstaff
+# The school guidance the demo publishes, when ../shared is beside the clone (it is not part of the project).
+SEED_POLICY := ../shared/seed/online-safety-and-social-media-guidance.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_WORKERS ?= 2
@@ -36,7 +38,7 @@ migrate: setup
 	$(SAFERSTAFF) createcachetable
 
 demo: migrate ## load the demo school (if the database has no schools yet)
-	$(SAFERSTAFF) load_demo --if-empty
+	$(SAFERSTAFF) load_demo --if-empty $(if $(wildcard $(SEED_POLICY)),--policy $(SEED_POLICY))
 
 run: demo ## set up, migrate, load the demo school and serve on http://127.0.0.1:8000 with one worker
 	@echo "saferstaff on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, the worker and the daily jobs)"

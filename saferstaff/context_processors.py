@@ -46,6 +46,7 @@ def saferstaff(request):
                 "policy_questions",
             },
         ),
+        ("draft_check", "Check a post", {"draft_check"}),
         ("pupil_list", "Pupils", {"pupil_list", "pupil_detail"}),
         (
             "consent_register",

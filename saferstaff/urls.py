@@ -34,6 +34,7 @@ urlpatterns = [
     path(school + "policies/to-accept/", policy.policies_to_accept, name="policies_to_accept"),
     path(school + "policies/dashboard/", policy.policy_dashboard, name="policy_dashboard"),
     path(school + "policies/search/", policy.policy_search, name="policy_search"),
+    path(school + "check/", policy.draft_check, name="draft_check"),
     path(school + "policies/dashboard.csv", policy.policy_dashboard_csv, name="policy_dashboard_csv"),
     path(school + "policies/dashboard.pdf", policy.policy_dashboard_pdf, name="policy_dashboard_pdf"),
     path(school + "policies/<int:pk>/audience/", policy.policy_audience, name="policy_audience"),

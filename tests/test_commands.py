@@ -54,12 +54,12 @@ def test_load_demo_has_every_role_sixty_pupils_and_guardians(db, capsys):
     school = School.objects.get(urn="199001")
     roles = set(Membership.objects.filter(school=school).values_list("role_grants__role", flat=True))
     assert roles >= set(Role.values)
-    assert Pupil.objects.filter(school=school).count() == 60
+    assert Pupil.objects.filter(school=school).count() == 61
     assert Guardianship.objects.filter(school=school, parental_responsibility=True).count() >= 60
     assert "head@demo.example" in out and "Westfield-head-demo-2026" in out and "oathtool" in out
     # Running it again neither fails nor duplicates.
     call_command("load_demo")
-    assert Pupil.objects.filter(school=school).count() == 60
+    assert Pupil.objects.filter(school=school).count() == 61
 
 
 def test_load_demo_if_empty_leaves_a_real_database_alone(db, capsys):

@@ -6,8 +6,20 @@ from saferstaff.policy.models import SchoolSettings
 class SchoolSettingsForm(forms.ModelForm):
     class Meta:
         model = SchoolSettings
-        fields = ["image_retention_months", "pupil_voice_age", "reminder_days", "escalate_after_days"]
+        fields = [
+            "image_retention_months",
+            "pupil_voice_age",
+            "reminder_days",
+            "escalate_after_days",
+            "name_aliases",
+        ]
+        widgets = {"name_aliases": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "name_aliases": "One per line, e.g. what parents call the school. The checker already knows the "
+            "school's name, its short forms and its initials (§4)."
+        }
         labels = {
+            "name_aliases": "Other names the school goes by",
             "reminder_days": "Remind staff to accept a new policy after (days)",
             "escalate_after_days": "Tell their line manager after (days)",
             "image_retention_months": "Keep images of pupils for (months)",
@@ -19,6 +31,16 @@ class SchoolSettingsForm(forms.ModelForm):
         if not 1 <= value <= 120:
             raise forms.ValidationError("Enter a number of months between 1 and 120 (§5 recommends 24)")
         return value
+
+    def clean_name_aliases(self):
+        lines = [line.strip() for line in self.cleaned_data["name_aliases"].splitlines() if line.strip()]
+        if len(lines) > 20 or any(len(line) > 80 for line in lines):
+            raise forms.ValidationError("Enter up to 20 names, one per line, each under 80 characters")
+        if any(len(line) < 3 for line in lines):
+            raise forms.ValidationError(
+                "Each name needs at least 3 letters (shorter ones match ordinary words)"
+            )
+        return "\n".join(lines)
 
     def clean_pupil_voice_age(self):
         value = self.cleaned_data["pupil_voice_age"]

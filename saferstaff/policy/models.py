@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models, transaction
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -28,10 +29,17 @@ class SchoolSettings(models.Model):
     # `saferstaff calibrate_faces` from the school's own consented photos.
     face_auto_threshold = models.FloatField(default=0.55)
     face_review_threshold = models.FloatField(default=0.40)
+    # §4 "Personal profiles ... should not identify your employer": other names the school goes by, one per
+    # line, for the draft checker (short forms and the acronym are worked out from the school's name).
+    name_aliases = models.TextField(blank=True, default="")
     history = HistoricalRecords()
 
     class Meta:
         verbose_name_plural = "school settings"
+
+    @property
+    def aliases(self) -> list[str]:
+        return [line.strip() for line in self.name_aliases.splitlines() if line.strip()]
 
     @property
     def reminder_marks(self) -> list[int]:
@@ -135,6 +143,9 @@ class PolicyVersion(models.Model):
             self.minor_change = minor_change
             self.review_date = review_date
             self.save()
+            from saferstaff.policy.search import index_version
+
+            transaction.on_commit(lambda: index_version.enqueue(self.pk))  # "Ask the policy" reads it
 
 
 class PolicySection(models.Model):
@@ -179,3 +190,19 @@ class QuizQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class SavedCheck(models.Model):
+    """A draft checked before posting (§4) that its author chose to keep. Drafts not saved are never stored."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    form = models.CharField(max_length=4, default="post")  # post or bio
+    text = models.TextField()
+    verdict = models.CharField(max_length=6)
+    findings = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["school", "author", "-created_at"])]

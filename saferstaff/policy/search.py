@@ -1,64 +1,98 @@
-"""Ask the policy: the sections of a school's published policies that best match a question in words
-("can I accept a friend request from a parent?"). Full-text ranking in the database: SQLite FTS5 with BM25,
-PostgreSQL ts_rank over a weighted title + text vector. Title matches count for more than body matches."""
+"""Ask the policy: the sections of a school's published policies that answer a question in everyday words
+("can I accept a friend request from a parent?"), best first, each with the sentence that matters
+highlighted. The ranking is ``saferstaff.screening.ask`` (full text and sentence meaning, fused).
 
-import re
+The sentence embeddings of a version are computed once, in the worker, when it is published
+(``index_version``), and kept in the cache; a question only embeds itself (~20 ms). Until a version's
+embeddings exist — the minutes after publishing, or with the cache cleared — questions are answered by
+full text alone and the embeddings are queued."""
+
+import hashlib
+import logging
 from dataclasses import dataclass
 
-from django.db import connection
+import numpy as np
+from django.core.cache import cache
+from django.db import transaction
+from django.tasks import task
 
 from saferstaff.policy.models import PolicySection, PolicyVersion
+from saferstaff.screening import ask
 
-# Words that carry no meaning for finding a clause; everything else is searched for (any of them).
-_STOP = set(
-    "a an and are as at be by can could do does for from how i if in is it its may me might must my no not of on "
-    "or our should so that the their them they this to us was we what when where which who why will with would "
-    "you your am been being did has have having he her him his she than then there these those".split()
-)
-_WORD = re.compile(r"[a-z0-9]+")
-MAX_WORDS = 12
+log = logging.getLogger(__name__)
+MAX_QUESTION = 300
 
 
 @dataclass(frozen=True)
 class Hit:
     section: PolicySection
     rank: float
+    sentence: str
 
 
 def terms(question: str) -> list[str]:
-    words = [w for w in _WORD.findall(question.lower()) if w not in _STOP and len(w) > 1]
-    return list(dict.fromkeys(words))[:MAX_WORDS]
+    """The words of a question that count for full-text matching (shown when nothing matches)."""
+    return list(dict.fromkeys(w for w in ask.terms(question)))[:12]
+
+
+def _sections(version_ids) -> list[PolicySection]:
+    return list(
+        PolicySection.objects.filter(version_id__in=version_ids)
+        .select_related("version__policy")
+        .order_by("version_id", "position")
+    )
+
+
+def _key(sections: list[PolicySection]) -> str:
+    from saferstaff.screening.embed import MiniLM
+
+    digest = hashlib.sha256()
+    for s in sections:
+        digest.update(f"{s.pk}\x00{s.title}\x00{s.text}\x01".encode())
+    return f"policy-vectors:{MiniLM.name}:{digest.hexdigest()[:32]}"
+
+
+def _index(sections: list[PolicySection], *, compute: bool) -> ask.PolicyIndex:
+    from saferstaff.screening.embed import model
+
+    plain = [ask.Section(s.pk, s.number, s.title, s.text) for s in sections]
+    key = _key(sections)
+    stored = cache.get(key)
+    if stored is not None:
+        vectors = np.frombuffer(stored, dtype=np.float32).reshape(-1, 384)
+        return ask.PolicyIndex(plain, embedder=model(), vectors=vectors)
+    if compute:
+        index = ask.PolicyIndex(plain, embedder=model())
+        cache.set(key, index.vectors.astype(np.float32).tobytes(), timeout=None)
+        return index
+    return ask.PolicyIndex(plain)  # full text until the worker has embedded this version
+
+
+@task()
+def index_version(version_id: int) -> None:
+    """Embed every sentence of the school's published policies (after a publication)."""
+    version = PolicyVersion.objects.filter(pk=version_id).first()
+    if version is None:
+        return
+    published = PolicyVersion.objects.filter(
+        school_id=version.school_id, status=PolicyVersion.Status.PUBLISHED
+    )
+    _index(_sections(published.values_list("pk", flat=True)), compute=True)
 
 
 def search_sections(school, question: str, *, limit: int = 8) -> list[Hit]:
-    words = terms(question)
-    if not words:
-        return []
-    published = PolicyVersion.objects.filter(school=school, status=PolicyVersion.Status.PUBLISHED)
-    version_ids = list(published.values_list("pk", flat=True))
-    if not version_ids:
-        return []
-    placeholders = ",".join(["%s"] * len(version_ids))
-    if connection.vendor == "sqlite":
-        match = " OR ".join(f'"{w}"' for w in words)  # words are [a-z0-9]+ only: safe inside quotes
-        sql = (
-            "SELECT s.id, bm25(policy_section_fts, 4.0, 1.0) AS rank FROM policy_section_fts "
-            "JOIN policy_policysection s ON s.id = policy_section_fts.rowid "
-            f"WHERE policy_section_fts MATCH %s AND s.version_id IN ({placeholders}) ORDER BY rank LIMIT %s"
+    question = question[:MAX_QUESTION]
+    published = list(
+        PolicyVersion.objects.filter(school=school, status=PolicyVersion.Status.PUBLISHED).values_list(
+            "pk", flat=True
         )
-        params = [match, *version_ids, limit]
-        order = 1.0  # bm25: lower is better
-    else:
-        vector = "(setweight(to_tsvector('english', s.title), 'A') || setweight(to_tsvector('english', s.text), 'B'))"
-        sql = (
-            f"SELECT s.id, ts_rank({vector}, q) AS rank FROM policy_policysection s, "
-            "to_tsquery('english', %s) q "
-            f"WHERE {vector} @@ q AND s.version_id IN ({placeholders}) ORDER BY rank DESC LIMIT %s"
-        )
-        params = [" | ".join(words), *version_ids, limit]
-        order = -1.0
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ranked = cursor.fetchall()
-    sections = PolicySection.objects.select_related("version__policy").in_bulk([pk for pk, _ in ranked])
-    return [Hit(sections[pk], order * rank) for pk, rank in ranked if pk in sections]
+    )
+    if not published or not question.strip():
+        return []
+    sections = _sections(published)
+    index = _index(sections, compute=False)
+    if index.vectors is None and cache.add(f"{_key(sections)}:queued", True, timeout=600):
+        latest = max(published)
+        transaction.on_commit(lambda: index_version.enqueue(latest))
+    by_pk = {s.pk: s for s in sections}
+    return [Hit(by_pk[a.section.key], a.score, a.sentence) for a in index.ask(question, limit=limit)]

@@ -23,7 +23,7 @@ from saferstaff.audit.log import record
 from saferstaff.exports import csv_safe
 from saferstaff.policy.access import can_see_drafts, get_policy_version
 from saferstaff.policy.diff import compare
-from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion, QuizQuestion
+from saferstaff.policy.models import Policy, PolicyKind, PolicySection, PolicyVersion, QuizQuestion
 from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline, may_publish
 from saferstaff.policy.search import search_sections, terms
 from saferstaff.policy.service import DocumentError, import_policy, publish_to_trust
@@ -509,3 +509,123 @@ def trust_policy_publish(request, trust):
             messages.success(request, f"Published to {len(versions)} schools. Each shows its own name.")
             return redirect("trust_dashboard", trust=request.trust.slug)
     return render(request, "policy/trust_publish.html", {"form": form, "trust": request.trust})
+
+
+# --- Check before you post (§4) ------------------------------------------------------------------------------
+
+
+class DraftForm(forms.Form):
+    text = forms.CharField(
+        label="Your draft",
+        help_text="A post, a comment or your profile's bio, as you would publish it.",
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "true"}),
+        strip=False,
+    )
+    form = forms.ChoiceField(
+        label="What is it?",
+        choices=[("post", "A post or comment"), ("bio", "My profile or bio")],
+        initial="post",
+        widget=forms.RadioSelect,
+    )
+    photo = forms.FileField(
+        label="A photo you want to post with it (optional)",
+        help_text="Checked for faces, then forgotten: it is not kept.",
+        required=False,
+    )
+    save = forms.BooleanField(
+        label="Keep this check in my saved checks",
+        help_text="Otherwise nothing you type or attach is kept.",
+        required=False,
+    )
+
+    def clean_text(self):
+        from saferstaff.screening.check import MAX_CHARS
+
+        text = self.cleaned_data["text"]
+        if not text.strip():
+            raise forms.ValidationError("Enter your draft")
+        if len(text) > MAX_CHARS:
+            raise forms.ValidationError(
+                f"Check one post or profile at a time: this is {len(text):,} characters, the most is {MAX_CHARS:,}"
+            )
+        return text
+
+    def clean_photo(self):
+        from django.conf import settings
+
+        photo = self.cleaned_data.get("photo")
+        if photo and photo.size > settings.IMAGE_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The photo must be smaller than {settings.IMAGE_MAX_BYTES // 1024 // 1024} MB"
+            )
+        return photo
+
+
+def _faces_in(upload) -> int:
+    """How many faces the blurring detectors find in an attached photo (never stored)."""
+    from saferstaff.faces import FaceError
+    from saferstaff.faces.images import load_image
+    from saferstaff.images.biometrics import blur_detectors
+
+    try:
+        image = load_image(upload.read())
+    except FaceError as problem:
+        raise forms.ValidationError(str(problem)) from None
+    return len({face.box for detector in blur_detectors() for face in detector.detect(image)})
+
+
+def _marked(text: str, findings) -> list[tuple[str, int | None]]:
+    """The draft in pieces: (text, number of the finding it belongs to, or None)."""
+    pieces, at = [], 0
+    for n, f in enumerate(findings, start=1):
+        if f.end <= f.start or f.start < at:
+            continue
+        pieces.append((text[at : f.start], None))
+        pieces.append((text[f.start : f.end], n))
+        at = f.end
+    pieces.append((text[at:], None))
+    return [p for p in pieces if p[0]]
+
+
+@require_http_methods(["GET", "POST"])
+def draft_check(request, school):
+    from saferstaff.policy.drafts import check_draft
+    from saferstaff.policy.models import SavedCheck
+
+    form = DraftForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        faces = 0
+        if form.cleaned_data["photo"]:
+            try:
+                faces = _faces_in(form.cleaned_data["photo"])
+            except forms.ValidationError as problem:
+                form.add_error("photo", problem)
+        if form.is_valid():
+            text, kind = form.cleaned_data["text"], form.cleaned_data["form"]
+            result = check_draft(request.school, text, form=kind, faces=faces)
+            if form.cleaned_data["save"]:
+                saved = SavedCheck.objects.create(
+                    school=request.school, author=request.user, form=kind, text=text, verdict=result.verdict,
+                    findings=[f.as_json() for f in result.findings],
+                )  # fmt: skip
+                record("drafts.check_saved", saved, detail={"verdict": result.verdict})
+    saved_checks = SavedCheck.objects.filter(school=request.school, author=request.user)[:10]
+    sections = {}
+    if result is not None:
+        published = PolicySection.objects.filter(
+            school=request.school, version__status=PolicyVersion.Status.PUBLISHED, number__in=result.sections
+        ).select_related("version")
+        sections = {section.number: section for section in published}
+    return render(
+        request,
+        "policy/draft_check.html",
+        {
+            "form": form,
+            "result": result,
+            "pieces": _marked(form.cleaned_data["text"], result.findings) if result else [],
+            "sections": sections,
+            "saved_checks": saved_checks,
+        },
+        status=400 if form.errors else 200,
+    )

@@ -69,3 +69,9 @@ def school_text(text: str, school) -> str:
 @register.filter
 def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in (text or "").split("\n\n") if p.strip()]
+
+
+@register.filter
+def get_item(mapping, key):
+    """``{{ sections|get_item:f.section }}``: a dictionary's value in a template."""
+    return (mapping or {}).get(key)

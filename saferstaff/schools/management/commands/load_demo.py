@@ -3,6 +3,7 @@ user needs to click through saferstaff. All names are made up; emails use the re
 
 import datetime
 import random
+from pathlib import Path
 
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand
@@ -126,16 +127,35 @@ def demo_roster(school: School, count: int = 60) -> ParsedRoster:
                 where=f"demo pupil {n + 1}",
             )
         )
+    # A pupil the "check before you post" walkthrough names (README): Ben Thompson, Year 1.
+    body = f"{school.la_number}{school.establishment_number}{(today.year - 5 + 4) % 100:02d}{count + 1:03d}"
+    pupils.append(
+        PupilRecord(
+            upn=upn_check_letter(body) + body, legal_forename="Benjamin", legal_surname="Thompson",
+            preferred_forename="Ben", date_of_birth=datetime.date(2020, 10, 14), year_group="1",
+            adult_at_risk=False,
+            guardians=(
+                GuardianRecord(surname="Thompson", forename="Kerry", title="Ms", email=f"parent{count + 1}a@{DOMAIN}",
+                               phone=f"07700 900{count:03d}", relationship="Mother", parental_responsibility=True,
+                               contact_order=1),
+            ),
+            where=f"demo pupil {count + 1}",
+        )
+    )  # fmt: skip
     return ParsedRoster(format="demo", pupils=tuple(pupils))
 
 
 class Command(BaseCommand):
-    help = "Load the demo trust, schools, staff (every role), 60 pupils and guardians. Prints how to sign in."
+    help = "Load the demo trust, schools, staff (every role), 61 pupils and guardians. Prints how to sign in."
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="do nothing if any school exists")
+        parser.add_argument(
+            "--policy",
+            help="a guidance document (.txt, .docx) to publish as the demo school's online safety guidance",
+        )
 
-    def handle(self, *args, if_empty=False, **options):
+    def handle(self, *args, if_empty=False, policy=None, **options):
         if if_empty and School.objects.exists():
             self.stdout.write(
                 "Schools already exist; demo not loaded (sign-in details: README, 'Demo accounts')."
@@ -147,7 +167,24 @@ class Command(BaseCommand):
             return
         with transaction.atomic(), acting_as():
             self._load()
+            if policy:
+                self._publish_policy(Path(policy))
         self._print_accounts()
+
+    def _publish_policy(self, path: Path) -> None:
+        """The school's guidance, published by the Headteacher, so "Ask the policy", the checks' citations
+        and acceptances have it to work with."""
+        from saferstaff.policy.models import PolicyKind
+        from saferstaff.policy.service import import_policy
+
+        school = School.objects.get(name=DEMO_SCHOOL)
+        head = User.objects.get(email=f"head@{DOMAIN}")
+        version, _notes = import_policy(
+            school, title="Online safety and social media guidance", kind=PolicyKind.ONLINE_SAFETY,
+            filename=path.name, data=path.read_bytes(),
+        )  # fmt: skip
+        version.publish(by=head)
+        self.stdout.write(f"Published {path.name} as the demo school's online safety guidance.")
 
     def _user(self, local, first, last):
         user = User.objects.create_user(

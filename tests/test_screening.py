@@ -1,0 +1,250 @@
+"""Check before you post (§4): the screening library on its own (no Django), then the page, the command and
+the saved checks."""
+
+import io
+import json
+import time
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from saferstaff.screening.check import MAX_CHARS, Context, check
+from saferstaff.screening.roster import Pupil
+from saferstaff.screening.text import fold
+
+from .conftest import signed_in
+
+BEN = Pupil("Y383210523001", ("Benjamin", "Ben"), ("Thompson",))
+GRACE = Pupil("K383210523002", ("Grace",), ("Oakley",))
+HOPE = Pupil("Q383210523004", ("Hope",), ("Akhtar",))
+MAY = Pupil("P383210524006", ("May",), ("Lin",))
+
+
+@pytest.fixture(scope="module")
+def school():
+    return Context.build(
+        "Yeadon Westfield Infant School", aliases=["Westfield Infs"], pupils=[BEN, GRACE, HOPE, MAY]
+    )
+
+
+def kinds(result) -> list[tuple[str, str]]:
+    return [(f.kind, f.text) for f in result.findings]
+
+
+def test_a_pupil_named_by_first_name_and_initial_is_a_stop_citing_section_4(school):
+    result = check("Little Ben T. finally read a whole page on his own!!", school)
+    (finding,) = [f for f in result.findings if f.kind == "pupil"]
+    assert (finding.text, finding.pupil_upn, finding.section) == ("Ben T.", BEN.key, "4")
+    assert result.verdict == "stop" and "identify a pupil" in finding.advice
+    assert result.as_json()["findings"][0]["pupil_upn"] == BEN.key
+
+
+@pytest.mark.parametrize(
+    "draft, found",
+    [
+        ("Ben Thompson read to the whole class today", "Ben Thompson"),
+        ("So proud of Benjamin Thompson!", "Benjamin Thompson"),
+        ("Grace's mum brought cakes for the staffroom", "Grace"),
+        ("Hope in my class finally cracked her number bonds", "Hope"),
+        ("well done to ben in my class for his reading", "ben"),
+        ("Shout out to our little Grace today", "Grace"),
+    ],
+)
+def test_pupils_are_found_however_they_are_named(school, draft, found):
+    assert ("pupil", found) in kinds(check(draft, school))
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "Hope everyone has a good half term!",
+        "Will you be at the Summer fair?",
+        "May half term can't come soon enough",
+        "Coffee with Grace on Saturday was lovely",  # a first name with nothing about school
+        "Mrs Thompson is retiring after 30 years",  # a colleague sharing a pupil's surname
+        "Harry Potter book night was magical",
+        "Primary teacher. Mum to Grace & Hope",
+        "We live in Yeadon and love it",  # the town alone
+        "Christmas shopping at Westfield Stratford. Never again.",
+    ],
+)
+def test_ordinary_words_colleagues_and_the_town_are_not_pupils_or_the_school(school, draft):
+    assert check(draft, school).verdict == "ok", kinds(check(draft, school))
+
+
+@pytest.mark.parametrize(
+    "draft, hidden",
+    [
+        ("Gr\u200bace Oakley did brilliantly", "Gr\u200bace Oakley"),
+        ("B\u0435n Thompson did brilliantly", "B\u0435n Thompson"),  # a Cyrillic е
+        ("<b>Ben Thompson</b> did brilliantly", "Ben Thompson"),
+        ("**Ben\u00a0Thompson** did brilliantly", "Ben\u00a0Thompson"),
+        ("\u202eBen Thompson did brilliantly", "Ben Thompson"),
+        ("ＢＥＮ ＴＨＯＭＰＳＯＮ did brilliantly", "ＢＥＮ ＴＨＯＭＰＳＯＮ"),
+    ],
+)
+def test_names_hidden_by_invisible_characters_markup_or_lookalike_letters_are_found_as_typed(
+    school, draft, hidden
+):
+    (finding,) = [f for f in check(draft, school).findings if f.kind == "pupil"]
+    assert finding.text == hidden and draft[finding.start : finding.end] == hidden
+
+
+@pytest.mark.parametrize(
+    "draft, found",
+    [
+        ("Call me on 07700 900123", "07700 900123"),
+        ("ring +44 7700 900123 after six", "+44 7700 900123"),
+        ("office: (0113) 496 0123", "(0113) 496 0123"),
+        ("or 020 7946 0018", "020 7946 0018"),
+        ("email jo.bloggs@example.com", "jo.bloggs@example.com"),
+        ("She lives at 14 Harrogate Road", "14 Harrogate Road"),
+        ("postcode LS19 7XB", "LS19 7XB"),
+        ("born 3 March 2019", "3 March 2019"),
+        ("UPN Y383210523001 for the transfer", "Y383210523001"),
+        ("NHS number 943 476 5919", "943 476 5919"),
+        ("NI QQ 12 34 56 C", "QQ 12 34 56 C"),
+    ],
+)
+def test_personal_data_is_found(school, draft, found):
+    assert ("personal_data", found) in kinds(check(draft, school))
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "See you all on 3 March for the trip",  # a date, not a birth date
+        "Tickets £12.50, doors 18:30, raffle number 123456",
+        "Final score 17-14 to the staff",
+        "Y383210523002 is what a wrong check letter looks like",  # not a UPN
+        "NHS 943 476 5918 is not a real one",  # wrong check digit
+        "Order 07700 90 was lost",
+    ],
+)
+def test_dates_prices_scores_and_bad_check_digits_are_not_personal_data(school, draft):
+    assert not [f for f in check(draft, school).findings if f.kind == "personal_data"], kinds(
+        check(draft, school)
+    )
+
+
+def test_the_school_is_found_by_its_short_forms_and_a_bio_naming_it_is_a_stop(school):
+    for draft, found in [
+        ("Reading café at Westfield Infants this Thursday", "Westfield Infants"),
+        ("Proud to be part of the #YWIS family", "YWIS"),
+        ("Amazing turnout for #WestfieldInfants Christmas fair", "WestfieldInfants"),
+        ("Back at Westfield Infs tomorrow", "Westfield Infs"),
+    ]:
+        result = check(draft, school)
+        assert ("school", found) in kinds(result) and result.verdict == "review", draft
+    assert check("Teacher at Westfield Infants | views my own", school, form="bio").verdict == "stop"
+
+
+def test_a_photo_with_faces_needs_their_consent(school):
+    result = check("Sports day!", school, faces=2)
+    assert [(f.kind, f.section) for f in result.findings] == [("image", "5")] and result.verdict == "review"
+
+
+def test_empty_and_huge_drafts(school):
+    assert check("", school).verdict == "ok" and check("   \n", school).findings == []
+    huge = check("Ben Thompson " * 100_000, school)
+    assert huge.too_long and huge.findings == []
+
+
+def test_no_quadratic_blow_up_on_long_or_repetitive_text(school):
+    for text in [
+        "a" * MAX_CHARS,
+        "Ben " * (MAX_CHARS // 4),
+        "07700 " * (MAX_CHARS // 6),
+        "<b>" * (MAX_CHARS // 3),
+    ]:
+        started = time.perf_counter()
+        check(text, school)
+        assert time.perf_counter() - started < 1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_any_unicode_is_checked_without_error_and_spans_point_into_the_draft(text):
+    context = Context.build("Yeadon Westfield Infant School", pupils=[BEN, GRACE])
+    result = check(text + " Ben Thompson in my class", context)
+    for f in result.findings:
+        assert 0 <= f.start <= f.end <= len(text) + 25
+        assert f.text == (text + " Ben Thompson in my class")[f.start : f.end]
+    folded = fold(text)
+    assert list(folded.origin) == sorted(folded.origin) and len(folded.origin) == len(folded.text) + 1
+
+
+# --- In saferstaff ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def roster(cast):
+    from saferstaff.schools.models import Pupil as PupilRow
+
+    PupilRow.objects.create(
+        school=cast.school, upn="Y383210523001", legal_forename="Benjamin", preferred_forename="Ben",
+        legal_surname="Thompson", date_of_birth="2019-10-01", year_group="1",
+    )  # fmt: skip
+    return cast
+
+
+def test_check_post_prints_the_json_later_checks_read(roster, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("Little Ben T. finally read a whole page on his own!!"))
+    call_command("check_post", "--school", roster.school.slug, "--json")
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "stop"
+    assert out["findings"][0] == {
+        "kind": "pupil", "start": 7, "end": 13, "text": "Ben T.", "section": "4",
+        "advice": out["findings"][0]["advice"], "pupil_upn": "Y383210523001",
+    }  # fmt: skip
+
+
+def test_the_context_is_rebuilt_when_the_roster_changes(roster):
+    from saferstaff.policy.drafts import check_draft
+    from saferstaff.schools.models import Pupil as PupilRow
+
+    def pupils():
+        return [
+            f.text
+            for f in check_draft(roster.school, "Well done Ava Price in my class").findings
+            if f.kind == "pupil"
+        ]
+
+    assert pupils() == []
+    PupilRow.objects.create(school=roster.school, upn="", legal_forename="Ava", legal_surname="Price",
+                            date_of_birth="2019-10-01", year_group="1", source_id="ava")  # fmt: skip
+    assert pupils() == ["Ava Price"]
+
+
+def test_the_page_marks_what_it_found_and_keeps_nothing_unless_asked(roster):
+    from saferstaff.audit.models import AuditEvent
+    from saferstaff.policy.models import SavedCheck
+
+    url = reverse("draft_check", kwargs={"school": roster.school.slug})
+    client = signed_in(roster.teacher)
+    events = AuditEvent.objects.count()
+    page = client.post(url, {"text": "Little Ben T. finally read a whole page!!", "form": "post"})
+    html = page.content.decode()
+    assert (
+        page.status_code == 200
+        and "Don't post this" in html
+        and '<mark class="app-mark" id="mark-1">Ben T.' in html
+    )
+    assert not SavedCheck.objects.exists() and AuditEvent.objects.count() == events
+    assert "Ben T." not in str(list(AuditEvent.objects.values_list("detail", flat=True)))
+    client.post(url, {"text": "Hope everyone has a lovely half term", "form": "post", "save": "on"})
+    saved = SavedCheck.objects.get()
+    assert (saved.author, saved.verdict) == (roster.teacher, "ok")
+    event = AuditEvent.objects.get(action="drafts.check_saved")
+    assert "Hope" not in json.dumps(event.detail)
+
+
+def test_the_page_refuses_an_empty_or_enormous_draft_with_a_message(roster):
+    url = reverse("draft_check", kwargs={"school": roster.school.slug})
+    client = signed_in(roster.teacher)
+    assert "Enter your draft" in client.post(url, {"text": "  ", "form": "post"}).content.decode()
+    page = client.post(url, {"text": "x" * (MAX_CHARS + 1), "form": "post"})
+    assert page.status_code == 400 and "Check one post or profile at a time" in page.content.decode()
