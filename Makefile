@@ -70,7 +70,12 @@ lint: setup ## ruff
 	.venv-bench/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -r requirements-bench.lock
 	touch $@
 
-bench-env: .venv-bench/.installed ## the face_recognition baseline's own venv (for benchmarks/faces.py)
+.venv-presidio/.installed: requirements-presidio.lock
+	@test -x .venv-presidio/bin/python || "$$(scripts/find-python)" -m venv .venv-presidio
+	.venv-presidio/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-presidio.lock
+	touch $@
+
+bench-env: .venv-bench/.installed .venv-presidio/.installed ## the baselines' own venvs (face_recognition, Presidio)
 
 bench: setup bench-env ## run the benchmarks (tables compare with their named baselines)
 	$(PY) benchmarks/roster_import.py
@@ -78,6 +83,8 @@ bench: setup bench-env ## run the benchmarks (tables compare with their named ba
 	$(PY) benchmarks/images.py
 	$(PY) benchmarks/faces.py --data ../shared/data/faces
 	$(PY) benchmarks/album.py --data ../shared/data/faces
+	$(PY) benchmarks/screening.py
+	$(PY) benchmarks/policy_search.py
 
 clean: ## remove the virtualenv, node_modules, built assets and the local database
-	rm -rf $(VENV) .venv-bench node_modules saferstaff/static/build var
+	rm -rf $(VENV) .venv-bench .venv-presidio node_modules saferstaff/static/build var

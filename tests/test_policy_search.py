@@ -1,5 +1,5 @@
-"""Ask the policy: full-text search over the sections of the school's published policies (SQLite FTS5 and
-PostgreSQL full-text alike — this file runs on both in CI)."""
+"""Ask the policy: the sections of the school's published policies ranked by words (BM25) and meaning
+(MiniLM sentence embeddings), fused, with the sentence that matters (runs on SQLite and PostgreSQL in CI)."""
 
 from pathlib import Path
 
@@ -41,6 +41,38 @@ def test_a_question_in_words_finds_the_right_sections_of_the_seed(cast):
         h.section.number for h in search_sections(cast.school, "may I use personal equipment in school?")
     ]
     assert phone[0] == "6", phone
+
+
+def test_everyday_questions_find_the_sections_that_answer_them_with_the_sentence_that_matters(
+    cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_seed(cast)  # the worker embeds the published version's sentences
+    trip = search_sections(cast.school, "Can I use my own phone to take photos on the school trip?")
+    assert [h.section.number for h in trip[:2]] == ["5", "6"], [h.section.number for h in trip]
+    friend = search_sections(cast.school, "Can I accept a friend request from a parent?")
+    assert friend[0].section.number == "4" and "friend" in friend[0].sentence.lower()
+    # Hardly a word in common with §3 and §4 ("kid", "followed", "instagram"): found by meaning.
+    follow = [
+        h.section.number for h in search_sections(cast.school, "a kid from my class followed me on instagram")
+    ]
+    assert follow[:2] == ["3", "4"], follow
+
+
+def test_until_a_version_is_embedded_questions_are_answered_by_its_words(
+    cast, monkeypatch, django_capture_on_commit_callbacks
+):
+    from types import SimpleNamespace
+
+    from saferstaff.policy import search
+
+    queued = []
+    monkeypatch.setattr(search, "index_version", SimpleNamespace(enqueue=queued.append))
+    with django_capture_on_commit_callbacks(execute=True):
+        version = publish_seed(cast)  # queued, not yet embedded
+        hits = search_sections(cast.school, "may I use personal equipment in school?")
+        search_sections(cast.school, "and again?")  # queued once, not at every question
+    assert hits[0].section.number == "6" and queued == [version.pk, version.pk]
 
 
 def test_drafts_and_other_schools_are_not_searched(cast):

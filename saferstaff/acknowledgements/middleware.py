@@ -2,8 +2,10 @@ from django.shortcuts import redirect
 
 from saferstaff.acknowledgements.status import outstanding_compulsory
 
-# What someone who still has to accept a compulsory policy may open meanwhile: the policies themselves.
+# What someone who still has to accept a compulsory policy may open meanwhile: the policies themselves, and
+# checking a post against them (the safe path stays open).
 _ALLOWED_WHILE_OUTSTANDING = {
+    "draft_check",
     "policies_to_accept",
     "policy_list",
     "policy_version",

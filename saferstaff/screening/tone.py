@@ -98,19 +98,14 @@ def probability(sentence: str) -> float:
 
 
 def find(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of the folded ``text`` that reads as abusive, harassing, threatening or
-    disparaging; adjacent ones are reported as one."""
-    threshold = model()["threshold"]
-    spans: list[tuple[int, int]] = []
+    """[(start, end)] of the sentence that carries it when the folded draft as a whole reads as abusive,
+    harassing, threatening or disparaging (the model is trained on whole drafts); else []."""
+    if not text.strip() or probability(text) < model()["threshold"]:
+        return []
+    best, span = -1.0, (0, len(text))
     for m in _SENTENCE.finditer(text):
         sentence = m.group(0)
-        if len(sentence.strip()) < 3:
-            continue
-        if probability(sentence) >= threshold:
+        if len(sentence.strip()) >= 3 and (p := probability(sentence)) > best:
             start = m.start() + len(sentence) - len(sentence.lstrip())
-            end = m.start() + len(sentence.rstrip())
-            if spans and text[spans[-1][1] : start].strip() == "":
-                spans[-1] = (spans[-1][0], end)
-            else:
-                spans.append((start, end))
-    return spans
+            best, span = p, (start, m.start() + len(sentence.rstrip()))
+    return [span]
