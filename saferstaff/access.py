@@ -134,6 +134,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "policy_accept": EVERY_ROLE,
     "policy_search": EVERY_ROLE,
     "draft_check": EVERY_ROLE,
+    "draft_check_api": EVERY_ROLE,
     "policy_decline": EVERY_ROLE,
     "policy_accept_for": _roles(H),
     "policies_to_accept": EVERY_ROLE,

@@ -35,6 +35,7 @@ urlpatterns = [
     path(school + "policies/dashboard/", policy.policy_dashboard, name="policy_dashboard"),
     path(school + "policies/search/", policy.policy_search, name="policy_search"),
     path(school + "check/", policy.draft_check, name="draft_check"),
+    path(school + "check/api/", policy.draft_check_api, name="draft_check_api"),
     path(school + "policies/dashboard.csv", policy.policy_dashboard_csv, name="policy_dashboard_csv"),
     path(school + "policies/dashboard.pdf", policy.policy_dashboard_pdf, name="policy_dashboard_pdf"),
     path(school + "policies/<int:pk>/audience/", policy.policy_audience, name="policy_audience"),

@@ -248,3 +248,52 @@ def test_the_page_refuses_an_empty_or_enormous_draft_with_a_message(roster):
     assert "Enter your draft" in client.post(url, {"text": "  ", "form": "post"}).content.decode()
     page = client.post(url, {"text": "x" * (MAX_CHARS + 1), "form": "post"})
     assert page.status_code == 400 and "Check one post or profile at a time" in page.content.decode()
+
+
+def test_the_api_answers_in_json_and_refuses_bad_input_in_json(roster):
+    url = reverse("draft_check_api", kwargs={"school": roster.school.slug})
+    client = signed_in(roster.teacher)
+    answer = client.post(
+        url, {"text": "Little Ben T. read!", "form": "post"}, content_type="application/json"
+    )
+    body = answer.json()
+    assert answer.status_code == 200 and body["verdict"] == "stop" and body["sections"] == ["4"]
+    assert body["findings"][0]["pupil_upn"] == "Y383210523001"
+    assert client.post(url, "not json", content_type="application/json").status_code == 400
+    assert client.post(url, {"text": 3}, content_type="application/json").json()["error"].startswith("Send")
+    huge = client.post(url, {"text": "x" * (MAX_CHARS + 1)}, content_type="application/json")
+    assert huge.status_code == 413 and "one post" in huge.json()["error"]
+    assert signed_in(roster.other_teacher).post(
+        url, {"text": "hi"}, content_type="application/json"
+    ).status_code in (403, 404)
+
+
+def test_a_photo_with_faces_is_checked_and_forgotten(roster, settings, tmp_path):
+    import numpy as np
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image as PILImage
+
+    from saferstaff.faces.standin import draw_face
+
+    settings.FACE_MODELS = "standin"
+    settings.MEDIA_ROOT = str(tmp_path)
+    image = np.full((240, 320, 3), 90, dtype=np.uint8)
+    draw_face(image, (40, 40, 80, 80), 7)
+    out = io.BytesIO()
+    PILImage.fromarray(image[:, :, ::-1]).save(out, "PNG")
+    url = reverse("draft_check", kwargs={"school": roster.school.slug})
+    page = signed_in(roster.teacher).post(
+        url, {"text": "Sports day!", "form": "post", "photo": SimpleUploadedFile("day.png", out.getvalue())}
+    )
+    html = page.content.decode()
+    assert "A photo of people" in html and "explicit consent" in html and "Think again" in html
+    assert not any(tmp_path.iterdir())  # not kept
+    broken = signed_in(roster.teacher).post(
+        url,
+        {
+            "text": "Sports day!",
+            "form": "post",
+            "photo": SimpleUploadedFile("day.jpg", b"\xff\xd8 not a photo"),
+        },
+    )
+    assert broken.status_code == 400 and "could not be read" in broken.content.decode()

@@ -6,6 +6,7 @@ from saferstaff.acknowledgements.status import outstanding_compulsory
 # checking a post against them (the safe path stays open).
 _ALLOWED_WHILE_OUTSTANDING = {
     "draft_check",
+    "draft_check_api",
     "policies_to_accept",
     "policy_list",
     "policy_version",

@@ -629,3 +629,34 @@ def draft_check(request, school):
         },
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+def draft_check_api(request, school):
+    """The same check as a JSON API for the signed-in member of staff (a browser extension, the page's own
+    script): POST {"text": ..., "form": "post" | "bio"} → {"verdict", "sections", "findings": [...]}.
+    Nothing is stored. Errors are JSON too, with a message to show."""
+    import json
+
+    from django.http import JsonResponse
+
+    from saferstaff.policy.drafts import check_draft
+    from saferstaff.screening.check import MAX_CHARS
+
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"error": 'Send JSON: {"text": "your draft"}'}, status=400)
+    text = body.get("text") if isinstance(body, dict) else None
+    kind = body.get("form", "post") if isinstance(body, dict) else "post"
+    if not isinstance(text, str) or kind not in ("post", "bio"):
+        return JsonResponse({"error": 'Send {"text": "your draft", "form": "post" or "bio"}'}, status=400)
+    if len(text) > MAX_CHARS:
+        return JsonResponse(
+            {"error": f"Check one post or profile at a time: the most is {MAX_CHARS:,} characters"},
+            status=413,
+        )
+    result = check_draft(request.school, text, form=kind)
+    return JsonResponse(
+        {**result.as_json(), "sections": result.sections}, json_dumps_params={"ensure_ascii": False}
+    )

@@ -31,7 +31,9 @@ STOP = frozenset(
 )
 _WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'“])|\n+")
-LEXICAL_WEIGHT = 0.1  # chosen on the 84 questions of benchmarks/policy_search.py (0.3, fixed first, did worse)
+LEXICAL_WEIGHT = (
+    0.1  # chosen on the 84 questions of benchmarks/policy_search.py (0.3, fixed first, did worse)
+)
 K1, B = 1.2, 0.75
 
 
