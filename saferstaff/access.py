@@ -135,6 +135,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "policy_search": EVERY_ROLE,
     "draft_check": EVERY_ROLE,
     "draft_check_api": EVERY_ROLE,
+    "draft_check_delete": EVERY_ROLE,
     "policy_decline": EVERY_ROLE,
     "policy_accept_for": _roles(H),
     "policies_to_accept": EVERY_ROLE,

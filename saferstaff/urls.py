@@ -36,6 +36,7 @@ urlpatterns = [
     path(school + "policies/search/", policy.policy_search, name="policy_search"),
     path(school + "check/", policy.draft_check, name="draft_check"),
     path(school + "check/api/", policy.draft_check_api, name="draft_check_api"),
+    path(school + "check/saved/<int:pk>/delete/", policy.draft_check_delete, name="draft_check_delete"),
     path(school + "policies/dashboard.csv", policy.policy_dashboard_csv, name="policy_dashboard_csv"),
     path(school + "policies/dashboard.pdf", policy.policy_dashboard_pdf, name="policy_dashboard_pdf"),
     path(school + "policies/<int:pk>/audience/", policy.policy_audience, name="policy_audience"),

@@ -105,6 +105,12 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         kwargs.update(pk=policy.pk) if name == "policy_audience" else kwargs.update(
             pk=policy.pk, number=version.number
         )
+    elif name == "draft_check_delete":
+        from saferstaff.policy.models import SavedCheck
+
+        author = user or cast.teacher
+        saved = SavedCheck.objects.create(school=school, author=author, text="A draft", verdict="ok")
+        kwargs["pk"] = saved.pk
     elif name == "roster_preview":
         staged, _ = stage_upload(school, "roster.csv", csv_text(sample_pupils(3)).encode(), None)
         kwargs["pk"] = staged.pk

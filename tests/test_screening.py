@@ -240,6 +240,11 @@ def test_the_page_marks_what_it_found_and_keeps_nothing_unless_asked(roster):
     assert (saved.author, saved.verdict) == (roster.teacher, "ok")
     event = AuditEvent.objects.get(action="drafts.check_saved")
     assert "Hope" not in json.dumps(event.detail)
+    # Its author deletes it; nobody else can.
+    delete = reverse("draft_check_delete", kwargs={"school": roster.school.slug, "pk": saved.pk})
+    assert signed_in(roster.head).post(delete).status_code == 404
+    assert client.post(delete).status_code == 302 and not SavedCheck.objects.exists()
+    assert AuditEvent.objects.filter(action="drafts.check_deleted").count() == 1
 
 
 def test_the_page_refuses_an_empty_or_enormous_draft_with_a_message(roster):

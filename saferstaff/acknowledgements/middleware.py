@@ -7,6 +7,7 @@ from saferstaff.acknowledgements.status import outstanding_compulsory
 _ALLOWED_WHILE_OUTSTANDING = {
     "draft_check",
     "draft_check_api",
+    "draft_check_delete",
     "policies_to_accept",
     "policy_list",
     "policy_version",

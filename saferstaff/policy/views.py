@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from saferstaff.access import allowed_for
@@ -587,6 +588,7 @@ def _marked(text: str, findings) -> list[tuple[str, int | None]]:
     return [p for p in pieces if p[0]]
 
 
+@sensitive_post_parameters("text")  # an error report never carries the draft
 @require_http_methods(["GET", "POST"])
 def draft_check(request, school):
     from saferstaff.policy.drafts import check_draft
@@ -660,3 +662,15 @@ def draft_check_api(request, school):
     return JsonResponse(
         {**result.as_json(), "sections": result.sections}, json_dumps_params={"ensure_ascii": False}
     )
+
+
+@require_POST
+def draft_check_delete(request, school, pk):
+    """A member of staff deletes one of their own saved checks."""
+    from saferstaff.policy.models import SavedCheck
+
+    saved = get_object_or_404(SavedCheck, school=request.school, author=request.user, pk=pk)
+    record("drafts.check_deleted", saved)
+    saved.delete()
+    messages.success(request, "Deleted.")
+    return redirect("draft_check", school=request.school.slug)
