@@ -15,6 +15,7 @@ What is found is then judged:
 
 A surname alone is never a finding: "Mrs Thompson" is a colleague, not Ben Thompson."""
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -29,7 +30,9 @@ _CUES = re.compile(
 _FAMILY = re.compile(r"^(?:'s|s')\s+(?:mum|mam|mom|dad|mummy|daddy|nan|nana|nanna|gran|grandma|grandad|grandpa|"
                      r"parents?|brother|sister|sibling|auntie|aunty|uncle|carer|childminder|family|step-?mum|"
                      r"step-?dad|foster)")  # fmt: skip
-_WINDOW = 60  # characters either side in which a school cue makes a first name a pupil's
+_WINDOW = (
+    2000  # characters either side (within the paragraph) in which a school cue makes a first name a pupil's
+)
 _TITLE_BEFORE = re.compile(r"\b(?:" + "|".join(TITLES) + r")\.?\s*$")
 _OWN_CHILD_BEFORE = re.compile(
     r"\b(?:(?:mum|mummy|mam|mom|dad|daddy|mother|father|parent|nan|nana|grandma|grandad) (?:to|of)|"
@@ -37,10 +40,37 @@ _OWN_CHILD_BEFORE = re.compile(
     r"(?:\s*\w+\s*(?:,|&|and))*\s*$"  # "mum to Grace & Hope": Hope too
 )
 _LITTLE_BEFORE = re.compile(r"\blittle\s*$")
+_OWN_NAMED = re.compile(
+    r"\b(?:my|our) (?:daughter|son|niece|nephew|grandson|granddaughter|husband|wife|partner|boyfriend|"
+    r"girlfriend|dog|cat|puppy|kitten)(?: (?:called|named))?,? ([a-z]+)"
+    r"|\b(?:boyfriend|girlfriend|husband|wife|partner|friend|dog|cat|puppy|kitten) (?:called|named) ([a-z]+)"
+)
+_OWN_LIST = re.compile(
+    r"\b(?:my|our) (?:two|three|four|kids|children|boys|girls|lot|babies|twins),? ((?:[a-z]+(?:, | and | & )?){1,4})"
+)
+# Before a name, words that make it an adult's: "our TA Grace", "married to Will", "replying to Holly".
+_ADULT_BEFORE = re.compile(
+    r"\b(?:(?:my|our|the) (?:ta|tas|teacher|colleague|head|headteacher|deputy|caretaker|senco|friend|mate|bestie|"
+    r"husband|wife|partner|boyfriend|girlfriend|fiance|fiancee|hubby|neighbour|cleaner|cook|boss|manager)|"
+    r"married to|replying to|engaged to|colleague|miss|sir)\s*,?\s*$"
+)
+# After a name, what makes it not a pupil: a story's title, a character, someone from elsewhere.
+_NOT_A_PUPIL_AFTER = re.compile(r"^ (?:and the|from (?!my |our |the class|year|reception|nursery|y\d|yr)\w)")
+# After a name-word at the start of a sentence, what only a person does: "Summer wrote…", "Storm fell…",
+# "Lily and Dolly…" — not "Hope you…", "Will do", "May I".
+_ACTS = re.compile(
+    r"^(?:'s|\s+(?:and|&)\s+[A-Z][a-z]+|,\s+[A-Z][a-z]+(?:,| and| &)|\s+(?:wrote|read|found|fell|made|took|got|said|asked|told|gave|"
+    r"brought|built|drew|sang|ran|won|spent|became|came|went|put|sat|stood|left|knew|thought|saw|did|had|was|"
+    r"is|tried|decided|finished|spotted|cried|laughed|shouted|counted|painted|showed|explained|helped|"
+    r"remembered|learned|learnt|managed|announced|informed|insisted|refused|looked|lost|forgot|earned|"
+    r"climbed|jumped|danced|scored|kicked|caught|threw|grew|began|wore|woke|ate|drank|swam|slept|hid|"
+    r"dug|has|[a-z]+ed)\b)"
+)
 # Right after the name, a phrase that makes it a pupil even at the start of a sentence ("Hope in my class").
 _STRONG_AFTER = re.compile(
     r"^(?:\s*(?:,|and|&)\s*\w+)*\s+(?:(?:is |was |are |were )?in (?:my|our|the) (?:class|group)|"
-    r"(?:is |was )?in (?:reception|nursery|year \d|y\d|yr ?\d)|from (?:my|our) class|in class|at pick-?up)"
+    r"(?:is |was )?in (?:(?:my|our) )?(?:reception|nursery|year \d|y\d|yr ?\d)|from (?:my|our) class|in class|"
+    r"at pick-?up)"
 )
 _NEXT_WORD = re.compile(r"^ ([A-Za-z][a-z'’-]+)")
 _NOT_A_SURNAME = frozenset("in and or at on to from is was has had did does the a an".split())
@@ -78,6 +108,8 @@ class Roster:
         if self._empty:
             return []
         hits = []
+        own = _own_children(text)
+        cues = [m.start() for m in _CUES.finditer(text)]  # where school is mentioned, found once
         for end_index, (key, entries) in self._automaton.iter(text):
             start, end = end_index - len(key) + 1, end_index + 1
             if (start > 0 and _WORDCHAR.match(text[start - 1])) or (
@@ -95,7 +127,9 @@ class Roster:
             pupils = tuple(i for kind, i in entries if kind == how)
             if how == INITIAL and not _initial_ok(cased, end):
                 continue
-            if how == FIRST and not self._first_name_ok(text, cased, start, end):
+            if how == FIRST and (
+                text[start:end] in own or not self._first_name_ok(text, cased, start, end, cues)
+            ):
                 continue
             chosen.append(
                 (
@@ -108,14 +142,16 @@ class Roster:
             reach = end
         return chosen
 
-    def _first_name_ok(self, text: str, cased: str, start: int, end: int) -> bool:
+    def _first_name_ok(self, text: str, cased: str, start: int, end: int, cues: list[int]) -> bool:
         name = text[start:end]
         after = text[end : end + 40]
-        before = text[max(0, start - 24) : start]
-        if _TITLE_BEFORE.search(before) or _OWN_CHILD_BEFORE.search(before):
-            return False  # "Mrs Grace …" is an adult; "mum to Grace" is the writer's own child
+        before = text[max(0, start - 30) : start]
+        if _TITLE_BEFORE.search(before) or _OWN_CHILD_BEFORE.search(before) or _ADULT_BEFORE.search(before):
+            return False  # "Mrs Grace", "mum to Grace", "our TA Grace", "married to Will": not a pupil
         if re.match(r"-[a-z]", after) or re.match(r"\s*\d", after) or re.search(r"\d\s*$", before):
             return False  # "Oscar-worthy", "12 May 2020"
+        if _NOT_A_PUPIL_AFTER.match(after):
+            return False  # "Jack and the Beanstalk", "Chase from Paw Patrol", "Grace from the office"
         nxt = _NEXT_WORD.match(cased[end : end + 30])
         if nxt and nxt.group(1)[0].isupper() and nxt.group(1).lower() not in _NOT_A_SURNAME:
             return False  # "Harry Potter", "Ella Fitzgerald": someone else's full name
@@ -124,15 +160,34 @@ class Roster:
         if name in ORDINARY_NAMES:
             if not cased[start].isupper():
                 return False
-            if _sentence_start(text, start) and not (family or strong_after):
-                return False  # "Hope everyone…" — but "Hope in my class…" is a pupil
+            if _sentence_start(text, start) and not (
+                family or strong_after or _ACTS.match(cased[end : end + 40])
+            ):
+                return False  # "Hope everyone…", "Will you…" — but "Hope in my class…", "Summer wrote…"
             following = after.lstrip().split(" ", 1)[0].strip(".,!?;:'\"")
             if following in EVENT_AFTER:
                 return False
         if family or strong_after or _LITTLE_BEFORE.search(before):
             return True
-        window = text[max(0, start - _WINDOW) : end + _WINDOW]
-        return bool(_CUES.search(window))
+        begin, finish = _paragraph(text, start, end)
+        at = bisect.bisect_left(cues, begin)
+        return at < len(cues) and cues[at] < finish
+
+
+def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
+    """The paragraph around a name (at most ``_WINDOW`` characters either side): a post about "my class"
+    names its children sentences after saying so."""
+    begin = text.rfind("\n\n", max(0, start - _WINDOW), start)
+    finish = text.find("\n\n", end, end + _WINDOW)
+    return (max(0, start - _WINDOW) if begin == -1 else begin, end + _WINDOW if finish == -1 else finish)
+
+
+def _own_children(text: str) -> set[str]:
+    """First names the draft introduces as the writer's own family ("my two, Rose and Jack"): every other
+    mention of them in the draft is theirs too."""
+    return {m.group(1) or m.group(2) for m in _OWN_NAMED.finditer(text)} | {
+        n for m in _OWN_LIST.finditer(text) for n in re.findall(r"[a-z]+", m.group(1))
+    }
 
 
 def _initial_ok(cased: str, end: int) -> bool:

@@ -5,7 +5,7 @@
 ORDINARY_NAMES = frozenset(
     """
     grace will hope summer may rose jack sienna holly ruby poppy daisy autumn faith joy bill frank chase
-    hunter storm skye sky willow mason bobby teddy dolly reggie lily iris ivy jasmine heather hazel amber
+    hunter storm skye sky willow mason bobby teddy dolly lily iris ivy jasmine heather hazel amber
     pearl crystal dawn eve april june august winter river rain brook bay bear fox wolf rocky sunny
     honey sugar candy cherry violet olive ginger sage blossom clover fern angel destiny harmony melody
     serenity liberty justice mercy patience prudence charity constance verity trinity unity nova star
@@ -111,6 +111,14 @@ SCHOOL_CUES = frozenset(
         "spelling test",
         "times tables",
         "class dojo",
+        "school trip",
+        "carpet time",
+        "choosing time",
+        "aged 4",
+        "aged 5",
+        "aged 6",
+        "aged 7",
+        "miss,",
         "key stage",
         "my reader",
         "my readers",
