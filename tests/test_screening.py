@@ -302,3 +302,28 @@ def test_a_photo_with_faces_is_checked_and_forgotten(roster, settings, tmp_path)
         },
     )
     assert broken.status_code == 400 and "could not be read" in broken.content.decode()
+
+
+def test_names_among_other_scripts_and_emoji_are_found(school):
+    draft = "بہت اچھا 👏 Ben Thompson przeczytał całą stronę w mojej klasie 🎉"
+    (finding,) = [f for f in check(draft, school).findings if f.kind == "pupil"]
+    assert finding.text == "Ben Thompson" and draft[finding.start : finding.end] == "Ben Thompson"
+
+
+def test_the_headteacher_adds_the_names_the_school_goes_by(roster):
+    from saferstaff.policy.drafts import check_draft
+
+    url = reverse("school_settings", kwargs={"school": roster.school.slug})
+    head = signed_in(roster.head)
+    form = {
+        "image_retention_months": 24,
+        "pupil_voice_age": 12,
+        "reminder_days": "3,7,14",
+        "escalate_after_days": 14,
+    }
+    refused = head.post(url, {**form, "name_aliases": "WI\nThe Field"})
+    assert refused.status_code == 200 and "at least 3 letters" in refused.content.decode()
+    assert check_draft(roster.school, "Back at The Field tomorrow").verdict == "ok"
+    assert head.post(url, {**form, "name_aliases": "The Field\n  Westy Infs  "}).status_code == 302
+    result = check_draft(roster.school, "Back at The Field tomorrow, then Westy Infs")
+    assert [f.text for f in result.findings if f.kind == "school"] == ["The Field", "Westy Infs"]
