@@ -11,7 +11,8 @@ building: the honest figure). A
 finding is right when it overlaps a labelled one of the same kind (for ``pupil``, naming the same pupil when
 it names one); ``tone`` is judged per draft. Presidio has no notion of the roster, the school, UPNs, dates of
 birth or tone: its PERSON entities count as ``pupil`` findings, and its phone, email, NHS, NI number,
-postcode and UK recognisers as ``personal_data``.
+postcode and UK recognisers as ``personal_data``. For ``tone`` the baseline is ``alt-profanity-check`` (a linear
+model over words, shipped in its package): a draft it scores 0.5 or more is flagged.
 
 Speed: drafts per second over the whole set with all five kinds on (tone included; ``image`` needs a photo,
 so it is off for both), and the 95th percentile time to check a 300-word draft against a roster of 2,000
@@ -237,12 +238,19 @@ def worker_presidio() -> dict:
                 out.append({"kind": "personal_data", "start": r.start, "end": r.end})
         return out
 
+    from profanity_check import predict_prob
+
+    def tone(texts):  # the lexical baseline for tone: a draft is flagged when it reads as profane
+        return [[{"kind": "tone", "start": 0, "end": 1}] if p >= 0.5 else [] for p in predict_prob(texts)]
+
     started = time.perf_counter()
     predictions = [findings(d["text"]) for d in drafts]
     per_s = len(drafts) / (time.perf_counter() - started)
     scores = {"dev": score(drafts, predictions, kinds=["pupil", "personal_data"])}
+    scores["dev"].update(score(drafts, tone([d["text"] for d in drafts]), kinds=["tone"]))
     _, held = load("held-out")
     scores["held-out"] = score(held, [findings(d["text"]) for d in held], kinds=["pupil", "personal_data"])
+    scores["held-out"].update(score(held, tone([d["text"] for d in held]), kinds=["tone"]))
     times = []
     for text in long_drafts(drafts):
         t = time.perf_counter()
