@@ -118,7 +118,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     # Shared by every process: allauth's login rate limits must hold across web workers.
-    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "saferstaff_cache"}
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "saferstaff_cache"},
+    # "Ask the policy": each published version's sentence embeddings (~250 KB). A table of their own, so they
+    # never push sign-in rate limits out of the default cache when it culls.
+    "embeddings": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "saferstaff_embeddings",
+        "TIMEOUT": 60 * 60 * 24 * 180,
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
 }
 
 # --- Background work: the database is the queue (django-tasks-db); tests use the immediate backend.

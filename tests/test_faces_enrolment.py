@@ -210,3 +210,19 @@ def test_only_those_who_keep_consent_records_enrol_from_the_mis(cast):
     url = reverse("faces_import", kwargs={"school": cast.school.slug})
     assert signed_in(cast.teacher).get(url).status_code == 403
     assert signed_in(cast.office).get(url).status_code == 200
+
+
+def test_consent_withdrawn_while_the_photo_is_read_stops_the_enrolment(cast, monkeypatch):
+    pupil, (mum,) = pupil_with_parents(cast.school)
+    consent(pupil, mum)
+    real = biometrics._reference
+
+    def withdrawn_meanwhile(data):
+        out = real(data)
+        consent(pupil, mum, value="no")
+        return out
+
+    monkeypatch.setattr(biometrics, "_reference", withdrawn_meanwhile)
+    with pytest.raises(service.Refused):
+        biometrics.enrol(pupil, face_photo(7), by=cast.office)
+    assert not FaceTemplate.objects.exists()

@@ -297,3 +297,13 @@ def test_a_stopped_screening_says_so_and_offers_to_carry_on(cast, album):
     page = signed_in(cast.teacher).get(url).content.decode()
     assert "the screening has stopped" in page and "Carry on finding faces" in page
     assert 'http-equiv="refresh"' not in page
+
+
+def test_a_screening_given_up_as_stopped_is_not_finished_by_its_old_worker(cast, album):
+    run = screening.start(album["activity"], by=cast.teacher)
+    Image.objects.update(faces_screened_with="")
+    FaceDetection.objects.all().delete()
+    ScreeningRun.objects.filter(pk=run.pk).update(status="failed", problem=screening.STOPPED)
+    screening.screen_album.call(run.pk)  # the old task runs late: it does nothing
+    run.refresh_from_db()
+    assert run.status == "failed" and not FaceDetection.objects.exists()

@@ -263,8 +263,9 @@ def test_the_api_answers_in_json_and_refuses_bad_input_in_json(roster):
     )
     body = answer.json()
     assert answer.status_code == 200 and body["verdict"] == "stop" and body["sections"] == ["4"]
-    assert body["findings"][0]["pupil_upn"] == "Y383210523001"
+    assert (body["findings"][0]["kind"], body["findings"][0]["text"]) == ("pupil", "Ben T.")
     assert client.post(url, "not json", content_type="application/json").status_code == 400
+    assert client.post(url, "[" * 100_000, content_type="application/json").status_code == 400
     assert client.post(url, {"text": 3}, content_type="application/json").json()["error"].startswith("Send")
     huge = client.post(url, {"text": "x" * (MAX_CHARS + 1)}, content_type="application/json")
     assert huge.status_code == 413 and "one post" in huge.json()["error"]
@@ -327,3 +328,50 @@ def test_the_headteacher_adds_the_names_the_school_goes_by(roster):
     assert head.post(url, {**form, "name_aliases": "The Field\n  Westy Infs  "}).status_code == 302
     result = check_draft(roster.school, "Back at The Field tomorrow, then Westy Infs")
     assert [f.text for f in result.findings if f.kind == "school"] == ["The Field", "Westy Infs"]
+
+
+def test_the_api_and_saved_checks_never_say_which_pupil_a_name_is(roster):
+    from saferstaff.policy.models import SavedCheck
+
+    url = reverse("draft_check_api", kwargs={"school": roster.school.slug})
+    client = signed_in(roster.teacher)
+    body = client.post(url, {"text": "Ben Thompson in my class"}, content_type="application/json").json()
+    assert body["findings"][0]["kind"] == "pupil" and "pupil_upn" not in body["findings"][0]
+    page = reverse("draft_check", kwargs={"school": roster.school.slug})
+    client.post(page, {"text": "Ben Thompson in my class", "form": "post", "save": "on"})
+    assert "pupil_upn" not in SavedCheck.objects.get().findings[0]
+    assert "Y383210523001" not in client.post(page, {"text": "Ben Thompson", "form": "post"}).content.decode()
+
+
+def test_checks_are_limited_per_minute(roster, monkeypatch):
+    from saferstaff.policy import views
+
+    monkeypatch.setattr(views, "CHECKS_PER_MINUTE", 3)
+    url = reverse("draft_check_api", kwargs={"school": roster.school.slug})
+    client = signed_in(roster.teacher)
+    codes = [
+        client.post(url, {"text": "hello"}, content_type="application/json").status_code for _ in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_a_long_draft_of_put_downs_is_checked_in_linear_time(school):
+    started = time.perf_counter()
+    check("he fat " * (MAX_CHARS // 7), school)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_accented_and_curly_apostrophe_names_on_the_roster_are_found():
+    context = Context.build("Westfield Infant School", pupils=[Pupil("A1", ("Zoë",), ("O’Brien",))])
+    for draft in ["Well done Zoë O’Brien!", "Well done Zoe O'Brien!", "Well done ZOË O'BRIEN!"]:
+        assert [f.kind for f in check(draft, context).findings] == ["pupil"], draft
+
+
+def test_an_alias_of_invisible_characters_is_refused_and_would_match_nothing():
+    from saferstaff.policy.forms import SchoolSettingsForm
+
+    form = SchoolSettingsForm(data={"image_retention_months": 24, "pupil_voice_age": 12, "reminder_days": "3",
+                                    "escalate_after_days": 14, "name_aliases": "\u200b\u200b\u200b\u200b"})  # fmt: skip
+    assert not form.is_valid() and "name_aliases" in form.errors
+    context = Context.build("Westfield Infant School", aliases=["\u200b\u200b\u200b"])
+    assert check("A lovely day", context).verdict == "ok"

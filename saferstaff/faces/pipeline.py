@@ -5,8 +5,9 @@ benchmark both run.
   skips detail: several times faster than a full decode); faces are described from that.
 - Faces are found on a copy at most ``DETECT_SIDE`` on its long side: a face too small to be found there is
   too small to be recognised reliably anyway. Blurring does not use this: it looks at full size.
-- ``describe_all`` runs photos on every core at once (the decoder and OpenCV release the GIL; each thread
-  has its own models) and hands back results in order, holding only a few photos in memory."""
+- ``describe_all`` runs photos on every core at once (the decoder, ONNX Runtime and OpenCV release the GIL;
+  the threads share the models: ONNX Runtime sessions run concurrently, the OpenCV net takes turns) and
+  hands back results in order, holding only a few photos in memory."""
 
 import collections
 import functools

@@ -147,6 +147,9 @@ def enrol(pupil, data: bytes, *, by):
         raise Refused(decision)
     vector, reference = _reference(data)
     with transaction.atomic():
+        again = may_enrol.__wrapped__(by, subject=pupil)  # consent may have gone while the photo was read
+        if not again:
+            raise Refused(again)
         return _save(pupil, vector, reference, hashlib.sha256(data).hexdigest(), by=by, source="upload")
 
 
@@ -214,17 +217,25 @@ def import_mis_photos(school, files: Iterable[tuple[str, bytes]], *, by) -> list
             )
             continue
         known.add((pupil.pk, sha))
-        pending.append((pupil, vector, reference, sha))
-        rows.append(Imported(name, pupil, "Enrolled.", enrolled=True))
+        row = Imported(name, pupil, "Enrolled.", enrolled=True)
+        pending.append((row, vector, reference, sha))
+        rows.append(row)
     if broken:
         raise UploadProblems(broken)
     with transaction.atomic():
-        for pupil, vector, reference, sha in pending:
-            _save(pupil, vector, reference, sha, by=by, source="mis")
+        for row, vector, reference, sha in pending:
+            if not may_enrol.__wrapped__(by, subject=row.pupil):  # consent withdrawn during the import
+                row.outcome, row.enrolled = (
+                    "Not enrolled: the consent changed while the photos were read.",
+                    False,
+                )
+                continue
+            _save(row.pupil, vector, reference, sha, by=by, source="mis")
+        enrolled = sum(1 for row in rows if row.enrolled)
         record(
             "faces.mis_imported",
             school,
-            detail={"files": len(rows), "enrolled": len(pending), "skipped": len(rows) - len(pending)},
+            detail={"files": len(rows), "enrolled": enrolled, "skipped": len(rows) - enrolled},
         )
     return rows
 

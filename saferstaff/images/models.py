@@ -492,6 +492,7 @@ class ScreeningRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     STALL = datetime.timedelta(minutes=5)  # a photo takes about a second: this long without one, it stopped
+    STALL_QUEUED = datetime.timedelta(minutes=30)  # waiting behind other albums, or no worker running
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -503,7 +504,8 @@ class ScreeningRun(models.Model):
     @property
     def stalled(self) -> bool:
         """Queued or running, but nothing has moved for a while: the worker stopped (or is not running)."""
-        return self.live and timezone.now() - self.moved_at > self.STALL
+        limit = self.STALL if self.status == self.Status.RUNNING else self.STALL_QUEUED
+        return self.live and timezone.now() - self.moved_at > limit
 
     @property
     def percent(self) -> int:

@@ -51,6 +51,7 @@ def start(activity, *, by) -> ScreeningRun:
     new one carries on from where it stopped."""
     _detector, embedder = face_models()
     with transaction.atomic():
+        type(activity).objects.select_for_update().filter(pk=activity.pk).first()  # one click at a time
         for run in ScreeningRun.objects.select_for_update().filter(
             activity=activity, status__in=[ScreeningRun.Status.QUEUED, ScreeningRun.Status.RUNNING]
         ):
@@ -80,9 +81,10 @@ def screen_album(run_id: int) -> None:
     if run is None or not run.live:
         return  # finished, or given up as stopped and carried on by a newer screening
     with acting_as(actor_id=run.started_by_id, school_id=run.school_id):
-        ScreeningRun.objects.filter(pk=run.pk).update(
+        if not ScreeningRun.objects.filter(pk=run.pk, status=ScreeningRun.Status.QUEUED).update(
             status=ScreeningRun.Status.RUNNING, moved_at=timezone.now()
-        )
+        ):
+            return  # another worker took it, or it was given up meanwhile
         version = face_models()[1].version
         gallery = gallery_for(run.school)
         images = list(to_screen(run.activity, version))
@@ -92,23 +94,29 @@ def screen_album(run_id: int) -> None:
                 face_models,
                 workers=settings.FACE_WORKERS or None,
             )
+            mine = ScreeningRun.objects.filter(pk=run.pk, status=ScreeningRun.Status.RUNNING)
             for image, faces in zip(images, found, strict=True):
-                n = record_faces(image, [] if isinstance(faces, FaceError) else faces, gallery, version)
-                ScreeningRun.objects.filter(pk=run.pk).update(
-                    done=F("done") + 1, faces=F("faces") + n, moved_at=timezone.now()
-                )
+                if isinstance(faces, FaceError):
+                    log.warning("screening run %s: image %s could not be read", run.pk, image.pk)
+                    faces = []
+                n = record_faces(image, faces, gallery, version)
+                if not mine.update(done=F("done") + 1, faces=F("faces") + n, moved_at=timezone.now()):
+                    return  # given up as stopped while this worker was busy: the newer screening carries on
         except Exception:
             log.exception("screening run %s stopped", run.pk)
             ScreeningRun.objects.filter(pk=run.pk).update(status=ScreeningRun.Status.FAILED, problem=STOPPED)
             raise
-        ScreeningRun.objects.filter(pk=run.pk).update(
+        ScreeningRun.objects.filter(pk=run.pk, status=ScreeningRun.Status.RUNNING).update(
             status=ScreeningRun.Status.DONE, finished_at=timezone.now()
         )
 
 
 def _read(image: Image) -> bytes:
-    with image.original.open("rb") as f:
-        return f.read()
+    try:
+        with image.original.open("rb") as f:
+            return f.read()
+    except OSError:  # the stored file is missing: screen the rest rather than fail every retry on it
+        raise FaceError("The photo's file could not be read from storage.") from None
 
 
 def screen_image(image: Image, gallery: Gallery, detector, embedder) -> int:
@@ -127,8 +135,13 @@ def record_faces(image: Image, found: list, gallery: Gallery, version: str) -> i
     faces = [face for face, _ in found]
     matches = gallery.match([vector for _, vector in found])
     with transaction.atomic():
-        if not Image.objects.filter(pk=image.pk).exclude(faces_screened_with=version).exists():
-            return 0  # another worker finished it meanwhile
+        if (
+            not Image.objects.select_for_update()
+            .filter(pk=image.pk)
+            .exclude(faces_screened_with=version)
+            .exists()
+        ):
+            return 0  # another worker finished it meanwhile (the row lock makes the check and the write one step)
         FaceDetection.objects.filter(image=image, model_version=version).delete()
         rows = [
             FaceDetection(

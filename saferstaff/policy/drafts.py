@@ -38,12 +38,17 @@ def _stamp(school) -> tuple:
     return (school.name, SchoolSettings.for_school(school).name_aliases, pupils["n"], pupils["at"], published)
 
 
+def cited_sections(school):
+    """The published sections a finding may cite: the school's online safety guidance's, if it has one."""
+    from saferstaff.policy.models import PolicyKind
+
+    published = PolicySection.objects.filter(school=school, version__status=PolicyVersion.Status.PUBLISHED)
+    guidance = published.filter(version__policy__kind=PolicyKind.ONLINE_SAFETY)
+    return guidance if guidance.exists() else published
+
+
 def _sections(school) -> dict[str, str]:
-    sections = list(
-        PolicySection.objects.filter(
-            school=school, version__status=PolicyVersion.Status.PUBLISHED, level=1
-        ).values_list("number", "title")
-    )
+    sections = list(cited_sections(school).filter(level=1).values_list("number", "title"))
     out = {}
     for kind, words in _SECTION_TITLES.items():
         for number, title in sections:

@@ -36,7 +36,9 @@ class SchoolSettingsForm(forms.ModelForm):
         lines = [line.strip() for line in self.cleaned_data["name_aliases"].splitlines() if line.strip()]
         if len(lines) > 20 or any(len(line) > 80 for line in lines):
             raise forms.ValidationError("Enter up to 20 names, one per line, each under 80 characters")
-        if any(len(line) < 3 for line in lines):
+        from saferstaff.screening.text import fold
+
+        if any(sum(c.isalnum() for c in fold(line).text) < 3 for line in lines):
             raise forms.ValidationError(
                 "Each name needs at least 3 letters (shorter ones match ordinary words)"
             )

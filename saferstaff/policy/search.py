@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.tasks import task
 
@@ -57,15 +57,18 @@ def _index(sections: list[PolicySection], *, compute: bool) -> ask.PolicyIndex:
 
     plain = [ask.Section(s.pk, s.number, s.title, s.text) for s in sections]
     key = _key(sections)
-    stored = cache.get(key)
+    store = caches["embeddings"]
+    stored = store.get(key)
+    words_only = ask.PolicyIndex(plain)
     if stored is not None:
         vectors = np.frombuffer(stored, dtype=np.float32).reshape(-1, 384)
-        return ask.PolicyIndex(plain, embedder=model(), vectors=vectors)
+        if len(vectors) == len(words_only.passages):  # else the sentences are split differently now
+            return ask.PolicyIndex(plain, embedder=model(), vectors=vectors)
     if compute:
         index = ask.PolicyIndex(plain, embedder=model())
-        cache.set(key, index.vectors.astype(np.float32).tobytes(), timeout=None)
+        store.set(key, index.vectors.astype(np.float32).tobytes())
         return index
-    return ask.PolicyIndex(plain)  # full text until the worker has embedded this version
+    return words_only  # full text until the worker has embedded this version
 
 
 @task()
@@ -91,7 +94,7 @@ def search_sections(school, question: str, *, limit: int = 8) -> list[Hit]:
         return []
     sections = _sections(published)
     index = _index(sections, compute=False)
-    if index.vectors is None and cache.add(f"{_key(sections)}:queued", True, timeout=600):
+    if index.vectors is None and caches["embeddings"].add(f"{_key(sections)}:queued", True, timeout=600):
         latest = max(published)
         transaction.on_commit(lambda: index_version.enqueue(latest))
     by_pk = {s.pk: s for s in sections}

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from saferstaff.access import allowed_for
@@ -24,7 +24,7 @@ from saferstaff.audit.log import record
 from saferstaff.exports import csv_safe
 from saferstaff.policy.access import can_see_drafts, get_policy_version
 from saferstaff.policy.diff import compare
-from saferstaff.policy.models import Policy, PolicyKind, PolicySection, PolicyVersion, QuizQuestion
+from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion, QuizQuestion
 from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline, may_publish
 from saferstaff.policy.search import search_sections, terms
 from saferstaff.policy.service import DocumentError, import_policy, publish_to_trust
@@ -588,7 +588,24 @@ def _marked(text: str, findings) -> list[tuple[str, int | None]]:
     return [p for p in pieces if p[0]]
 
 
+CHECKS_PER_MINUTE = 30  # far more than anyone types; far fewer than a script guessing names would need
+
+
+def checks_allowed(user) -> bool:
+    """A member of staff's checks this minute, counted in the shared cache."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    key = f"draft-checks:{user.pk}:{timezone.now():%Y%m%d%H%M}"
+    cache.add(key, 0, timeout=120)
+    try:
+        return cache.incr(key) <= CHECKS_PER_MINUTE
+    except ValueError:  # culled between add and incr
+        return True
+
+
 @sensitive_post_parameters("text")  # an error report never carries the draft
+@sensitive_variables("text", "form")
 @require_http_methods(["GET", "POST"])
 def draft_check(request, school):
     from saferstaff.policy.drafts import check_draft
@@ -596,6 +613,8 @@ def draft_check(request, school):
 
     form = DraftForm(request.POST or None, request.FILES or None)
     result = None
+    if request.method == "POST" and not checks_allowed(request.user):
+        form.add_error(None, "Too many checks in a minute: wait a moment, then check again")
     if request.method == "POST" and form.is_valid():
         faces = 0
         if form.cleaned_data["photo"]:
@@ -609,16 +628,16 @@ def draft_check(request, school):
             if form.cleaned_data["save"]:
                 saved = SavedCheck.objects.create(
                     school=request.school, author=request.user, form=kind, text=text, verdict=result.verdict,
-                    findings=[f.as_json() for f in result.findings],
+                    findings=[f.as_json(identify=False) for f in result.findings],
                 )  # fmt: skip
                 record("drafts.check_saved", saved, detail={"verdict": result.verdict})
     saved_checks = SavedCheck.objects.filter(school=request.school, author=request.user)[:10]
     sections = {}
     if result is not None:
-        published = PolicySection.objects.filter(
-            school=request.school, version__status=PolicyVersion.Status.PUBLISHED, number__in=result.sections
-        ).select_related("version")
-        sections = {section.number: section for section in published}
+        from saferstaff.policy.drafts import cited_sections
+
+        cited = cited_sections(request.school).filter(number__in=result.sections).select_related("version")
+        sections = {section.number: section for section in cited}
     return render(
         request,
         "policy/draft_check.html",
@@ -633,21 +652,34 @@ def draft_check(request, school):
     )
 
 
+@sensitive_variables("body", "text")
 @require_POST
 def draft_check_api(request, school):
     """The same check as a JSON API for the signed-in member of staff (a browser extension, the page's own
     script): POST {"text": ..., "form": "post" | "bio"} → {"verdict", "sections", "findings": [...]}.
-    Nothing is stored. Errors are JSON too, with a message to show."""
+    Nothing is stored. Errors are JSON too, with a message to show. ``start``/``end`` count Unicode code
+    points, as Python does (JavaScript strings count UTF-16 units: convert before slicing after an emoji).
+    A pupil finding does not say which pupil: a check must not become a way to look pupils up."""
     import json
 
+    from django.core.exceptions import RequestDataTooBig
     from django.http import JsonResponse
 
     from saferstaff.policy.drafts import check_draft
     from saferstaff.screening.check import MAX_CHARS
 
+    if not checks_allowed(request.user):
+        return JsonResponse(
+            {"error": "Too many checks in a minute: wait a moment, then try again"}, status=429
+        )
     try:
         body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except RequestDataTooBig:
+        return JsonResponse(
+            {"error": f"Check one post or profile at a time: the most is {MAX_CHARS:,} characters"},
+            status=413,
+        )
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return JsonResponse({"error": 'Send JSON: {"text": "your draft"}'}, status=400)
     text = body.get("text") if isinstance(body, dict) else None
     kind = body.get("form", "post") if isinstance(body, dict) else "post"
@@ -660,7 +692,8 @@ def draft_check_api(request, school):
         )
     result = check_draft(request.school, text, form=kind)
     return JsonResponse(
-        {**result.as_json(), "sections": result.sections}, json_dumps_params={"ensure_ascii": False}
+        {**result.as_json(identify=False), "sections": result.sections},
+        json_dumps_params={"ensure_ascii": False},
     )
 
 

@@ -53,12 +53,14 @@ class Finding:
     pupil_upn: str | None = None
     verdict: str = STOP
 
-    def as_json(self) -> dict:
+    def as_json(self, *, identify: bool = True) -> dict:
+        """The finding as JSON; without ``identify``, a pupil finding does not say which pupil (the web API and
+        saved checks: a name typed into a check must not become a way to look pupils up)."""
         out = {
             "kind": self.kind, "start": self.start, "end": self.end, "text": self.text,
             "section": self.section, "advice": self.advice,
         }  # fmt: skip
-        if self.kind == "pupil":
+        if self.kind == "pupil" and identify:
             out["pupil_upn"] = self.pupil_upn
         return out
 
@@ -75,8 +77,8 @@ class Result:
             {f.section for f in self.findings}, key=lambda s: [int(p) for p in s.split(".") if p.isdigit()]
         )
 
-    def as_json(self) -> dict:
-        return {"verdict": self.verdict, "findings": [f.as_json() for f in self.findings]}
+    def as_json(self, *, identify: bool = True) -> dict:
+        return {"verdict": self.verdict, "findings": [f.as_json(identify=identify) for f in self.findings]}
 
 
 @dataclass
@@ -95,6 +97,9 @@ class Context:
 
     def __post_init__(self):
         names = {fold(n).text.strip() for n in self.school_names if n.strip()}
+        names = {
+            n for n in names if sum(c.isalnum() for c in n) >= 3
+        }  # an alias of invisible characters is none
         names |= {n.replace(" ", "") for n in names if " " in n and len(n) >= 10}  # "#WestfieldInfants"
         folded = sorted(names, key=len, reverse=True)
         self._school = (
@@ -108,9 +113,13 @@ class Context:
         # Initials in capitals; four letters or more also in lower case ("ywis" is no word, "wis" might be).
         upper = [a for a in self.acronyms if len(a) < 4]
         any_case = [a for a in self.acronyms if len(a) >= 4]
-        self._acronym = re.compile(r"(?<![^\W_])(?:" + "|".join(upper) + r")(?![^\W_])") if upper else None
+        self._acronym = (
+            re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, upper)) + r")(?![^\W_])")
+            if upper
+            else None
+        )
         self._acronym_any = (
-            re.compile(r"(?<![^\W_])(?:" + "|".join(a.lower() for a in any_case) + r")(?![^\W_])")
+            re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(a.lower()) for a in any_case) + r")(?![^\W_])")
             if any_case
             else None
         )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
+from saferstaff.screening.text import fold
 from saferstaff.screening.words import EVENT_AFTER, ORDINARY_NAMES, SCHOOL_CUES, TITLES
 
 _WORDCHAR = re.compile(r"\w")
@@ -92,9 +93,10 @@ class Roster:
         self._automaton = ahocorasick.Automaton()
         entries: dict[str, list[tuple[str, int]]] = {}
         for index, pupil in enumerate(pupils):
-            for fore in {f.lower() for f in pupil.forenames if f}:
+            # Folded exactly as drafts are ("Zoë" → "zoe", "O’Brien" → "o'brien", spaces collapsed).
+            for fore in {fold(f).text.strip() for f in pupil.forenames if f.strip()} - {""}:
                 entries.setdefault(fore, []).append((FIRST, index))
-                for sur in {s.lower() for s in pupil.surnames if s}:
+                for sur in {fold(s).text.strip() for s in pupil.surnames if s.strip()} - {""}:
                     entries.setdefault(f"{fore} {sur}", []).append((FULL, index))
                     entries.setdefault(f"{fore} {sur[0]}", []).append((INITIAL, index))
         for key, value in entries.items():

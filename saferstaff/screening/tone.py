@@ -8,6 +8,7 @@ here (``python -m saferstaff.screening.train_tone``) on ``data/tone_train.jsonl`
 project and kept apart from the evaluation set — and ship in this package as ``data/tone_model.json``.
 Scoring a sentence is a few dictionary look-ups: microseconds."""
 
+import bisect
 import functools
 import json
 import math
@@ -67,16 +68,26 @@ def features(sentence: str) -> list[str]:
     swears = [i for i, w in enumerate(words) if w in SWEARS]
     if putdowns:
         out.append("s:putdown")
-    if putdowns and targets and min(abs(p - t) for p in putdowns for t in targets) <= 5:
+    if _near(putdowns, targets, 5):
         out.append("s:putdown-near-person")
     if swears:
         out.append("s:swear")
-    if swears and targets and min(abs(p - t) for p in swears for t in targets) <= 4:
+    if _near(swears, targets, 4):
         out.append("s:swear-near-person")
     if THREATS.search(sentence):
         out.append("s:threat")
     out.append("bias")
     return out
+
+
+def _near(these: list[int], those: list[int], distance: int) -> bool:
+    """Is any position in ``these`` within ``distance`` of one in ``those``? (Both ascending: one pass with
+    bisection, not every pair — a long draft of put-downs and pronouns stays linear.)"""
+    for p in these:
+        i = bisect.bisect_left(those, p - distance)
+        if i < len(those) and those[i] <= p + distance:
+            return True
+    return False
 
 
 def bucket(name: str, size: int) -> int:
