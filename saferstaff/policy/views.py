@@ -535,7 +535,7 @@ class DraftForm(forms.Form):
     )
     save = forms.BooleanField(
         label="Keep this check in my saved checks",
-        help_text="Otherwise nothing you type or attach is kept.",
+        help_text="For 90 days, for you alone (the photo is never kept). Otherwise nothing you type or attach is kept.",
         required=False,
     )
 

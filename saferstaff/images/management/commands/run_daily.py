@@ -6,6 +6,7 @@ from saferstaff.acknowledgements.reminders import send_due_reminders
 from saferstaff.audit.context import acting_as
 from saferstaff.images.biometrics import erase_unconsented
 from saferstaff.images.service import chase_takedowns, retention_sweep, retry_deletions
+from saferstaff.policy.models import delete_old_saved_checks
 from saferstaff.schools.models import School
 
 
@@ -34,3 +35,4 @@ class Command(BaseCommand):
         self.stdout.write(f"{retention_sweep()} images queued for destruction")
         self.stdout.write(f"{retry_deletions()} stored files deleted on retry")
         self.stdout.write(f"{erase_unconsented()} face templates erased (consent gone or pupil left)")
+        self.stdout.write(f"{delete_old_saved_checks()} saved draft checks deleted (older than 90 days)")
