@@ -21,3 +21,16 @@ if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = f"sqlite:///{SCRATCH}/bench.sqlite3"
 
 django.setup()
+
+
+def database() -> str:
+    """The database the benchmark ran on, with its version."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version} (file under {Path(connection.settings_dict['NAME']).parent})"
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        return f"PostgreSQL {cur.fetchone()[0]}"

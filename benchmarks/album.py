@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from _machine import machine, run_worker
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PY = ROOT / ".venv-bench" / "bin" / "python"
 SIZE = (4000, 3000)
@@ -95,13 +97,7 @@ def make_album(data: Path, out: Path, photos: int, faces: int) -> list[list[str]
 def run_baseline(paths: list[Path]) -> dict:
     if not BENCH_PY.exists():
         return {"error": "no .venv-bench: run `make bench-env` first"}
-    proc = subprocess.run(
-        [str(BENCH_PY), __file__, "--baseline-worker", *map(str, paths)],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )  # fmt: skip
-    if proc.returncode != 0:
-        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_worker(BENCH_PY, __file__, "--baseline-worker", *map(str, paths))
 
 
 def main() -> None:
@@ -120,7 +116,7 @@ def main() -> None:
     if not args.data.is_dir():
         sys.exit(f"{args.data} is not a folder of face photos (see benchmarks/faces.py for its layout)")
 
-    from _django import SCRATCH  # sets up Django with a scratch database and SAFERSTAFF_VAR
+    from _django import SCRATCH, database  # sets up Django with a scratch database and SAFERSTAFF_VAR
 
     album_dir = Path(SCRATCH) / "album"
     album_dir.mkdir()
@@ -138,11 +134,7 @@ def main() -> None:
         baseline["photos_per_s"] = round(baseline["photos"] / baseline["seconds"], 3)
         baseline["album_seconds"] = round(len(paths) / baseline["photos_per_s"], 1)
         baseline["faces_per_photo"] = round(baseline["faces"] / baseline["photos"], 1)
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-        "?",
-    )
-    print(f"machine: {os.cpu_count()} CPUs ({cpu}); database: {os.environ['DATABASE_URL'].split(':')[0]}")
+    print(f"machine: {machine()}; database: {database()}")
     print(f"{'measure':<24} | {'ours, through the worker':>26} | {'face_recognition (HOG)':>26}")
     print("-" * 82)
     rows = [

@@ -17,12 +17,11 @@ probes and groups), group_found (enrolled people found in group photos, "found/e
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _machine import machine, run_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PY = ROOT / ".venv-bench" / "bin" / "python"
@@ -215,16 +214,6 @@ def worker_face_recognition(data: Path) -> dict:
 # --- The comparison ---------------------------------------------------------------------------------------------
 
 
-def run(worker: str, data: Path, python: Path) -> dict:
-    proc = subprocess.run(
-        [str(python), __file__, "--worker", worker, "--data", str(data)],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )  # fmt: skip
-    if proc.returncode != 0:
-        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "faces")
@@ -242,14 +231,10 @@ def main() -> None:
         return
     if not args.data.is_dir():
         sys.exit(f"{args.data} is not a folder of face photos (see the docstring for its layout)")
-    ours = run("ours", args.data, Path(sys.executable))
-    baseline = run("face_recognition", args.data, BENCH_PY) if BENCH_PY.exists() else {
+    ours = run_worker(Path(sys.executable), __file__, "--worker", "ours", "--data", str(args.data))
+    baseline = run_worker(BENCH_PY, __file__, "--worker", "face_recognition", "--data", str(args.data)) if BENCH_PY.exists() else {
         "error": "no .venv-bench: run `make bench-env` first"}  # fmt: skip
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-        "?",
-    )
-    print(f"machine: {os.cpu_count()} CPUs ({cpu}); Python {platform.python_version()}; data: {args.data}")
+    print(f"machine: {machine()}; data: {args.data}")
     rows = [
         "photos_per_s",
         "photos_per_s_one_thread",

@@ -34,17 +34,18 @@ Medians of ``--runs`` runs for both."""
 import argparse
 import contextlib
 import datetime
-import os
-import platform
 import random
 import shutil
 import statistics
 import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
-from _django import SCRATCH  # noqa: E402  (sets up Django)
+from _django import (
+    SCRATCH,  # noqa: E402  (sets up Django)
+    database,  # noqa: E402
+)
+from _machine import machine  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import F  # noqa: E402
@@ -363,31 +364,6 @@ def reset_retention() -> None:
             cur.execute("VACUUM ANALYZE images_image")
 
 
-def machine_info() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        database = (
-            f"SQLite {sqlite3.sqlite_version} (file under {Path(connection.settings_dict['NAME']).parent})"
-        )
-    else:
-        with connection.cursor() as cur:
-            cur.execute("SHOW server_version")
-            database = f"PostgreSQL {cur.fetchone()[0]}"
-    return (
-        f"machine: {os.cpu_count()} CPUs ({cpu}); Python {platform.python_version()} on {platform.system()}; "
-        f"database: {database}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=1_000_000)
@@ -404,7 +380,7 @@ def main() -> None:
         sys.exit(
             "benchmarks/images.py builds its own school: point DATABASE_URL at an empty scratch database"
         )
-    print(machine_info())
+    print(f"machine: {machine()}; database: {database()}")
     started = time.perf_counter()
     ctx = build(args.images, args.tagged)
     built = time.perf_counter() - started

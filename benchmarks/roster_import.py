@@ -12,17 +12,18 @@ so by default it runs once (keeping the whole benchmark near a minute); ``--base
 its median of three too."""
 
 import argparse
-import os
-import platform
 import shutil
 import statistics
 import time
 from dataclasses import replace
-from pathlib import Path
 
-from _django import SCRATCH  # noqa: E402  (sets up Django)
+from _django import (
+    SCRATCH,  # noqa: E402  (sets up Django)
+    database,  # noqa: E402
+)
+from _machine import machine  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from saferstaff.schools.models import Guardian, Guardianship, Pupil, School  # noqa: E402
@@ -109,29 +110,6 @@ def fresh_school() -> School:
     )
 
 
-def machine_info() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        database = (
-            f"SQLite {sqlite3.sqlite_version} (file under {Path(connection.settings_dict['NAME']).parent})"
-        )
-    else:
-        database = f"{connection.vendor} {connection.cursor().connection.info.server_version}"
-    return (
-        f"machine: {os.cpu_count()} CPUs ({cpu}); Python {platform.python_version()} on {platform.system()}; "
-        f"database: {database}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pupils", type=int, default=2000)
@@ -140,7 +118,7 @@ def main() -> None:
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
-    print(machine_info())
+    print(f"machine: {machine()}; database: {database()}")
 
     pupils = sample_pupils(args.pupils, contacts=2)
     changed = [

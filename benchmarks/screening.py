@@ -20,14 +20,13 @@ pupils (the roster padded with made-up names)."""
 
 import argparse
 import json
-import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _machine import machine, run_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "screening"
@@ -266,14 +265,6 @@ def worker_presidio() -> dict:
     }
 
 
-def run(worker: str, python: Path) -> dict:
-    proc = subprocess.run([str(python), __file__, "--worker", worker], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore", "HF_HUB_OFFLINE": "1"})  # fmt: skip
-    if proc.returncode != 0:
-        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true")
@@ -283,16 +274,14 @@ def main() -> None:
     if args.worker:
         print(json.dumps(worker_ours() if args.worker == "ours" else worker_presidio()))
         return
-    ours = run("ours", Path(sys.executable))
+    ours = run_worker(Path(sys.executable), __file__, "--worker", "ours")
     baseline = (
-        run("presidio", BENCH_PY) if BENCH_PY.exists() else {"error": "no .venv-bench: run `make bench-env`"}
-    )
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-        "?",
+        run_worker(BENCH_PY, __file__, "--worker", "presidio")
+        if BENCH_PY.exists()
+        else {"error": "no .venv-bench: run `make bench-env`"}
     )
     sizes = {name: len(load(name)[1]) for name in SETS}
-    print(f"machine: {os.cpu_count()} CPUs ({cpu}); Python {platform.python_version()}; drafts: {sizes}")
+    print(f"machine: {machine()}; drafts: {sizes}")
     print(
         f"{'set':<9} {'kind':<14} | {'ours P':>7} {'ours R':>7} | {'Presidio P':>10} {'Presidio R':>10} | goal"
     )

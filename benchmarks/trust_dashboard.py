@@ -8,12 +8,12 @@ the named baseline "per-school overview": the school dashboard's own ``school_ov
 school (what a trust page would do without its own aggregate)."""
 
 import argparse
-import os
-import platform
 import statistics
 import time
 
 import _django  # noqa: F401  (sets up Django: before any Django import)
+from _django import database  # noqa: E402
+from _machine import machine  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -144,10 +144,7 @@ def main() -> None:
         ),
     ]
     page_ms, page_q = timed(lambda: client.get(url), args.runs)
-    print(
-        f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}); Python "
-        f"{platform.python_version()}; database: {connection.vendor} {connection.Database.sqlite_version if connection.vendor == 'sqlite' else connection.pg_version}"
-    )
+    print(f"machine: {machine()}; database: {database()}")
     print(
         f"data: {args.schools} schools × {args.staff} staff × 5 policies × 3 versions, "
         f"{Acceptance.objects.count():,} acceptances (built in {setup:.1f} s). Median of {args.runs} runs; baseline 1 run."
