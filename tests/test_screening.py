@@ -392,3 +392,11 @@ def test_saved_checks_are_deleted_after_90_days_by_the_daily_job(roster):
     assert list(SavedCheck.objects.values_list("pk", flat=True)) == [recent.pk]
     event = AuditEvent.objects.get(action="drafts.saved_checks_expired")
     assert event.detail == {"deleted": 1} and event.school_id == roster.school.pk
+
+
+def test_commands_name_an_unknown_school_with_where_to_find_its_slug(db):
+    from django.core.management.base import CommandError
+
+    for command in (["check_post", "--json"], ["calibrate_faces"]):
+        with pytest.raises(CommandError, match="no school with the slug 'nowhere'.*create_school"):
+            call_command(*command, "--school", "nowhere")

@@ -37,6 +37,11 @@ def _scaled(face: Face, factor: float) -> Face:
 def find_and_describe(data: bytes, detector, embedder) -> list[tuple[Face, object]]:
     """(face in the photo's own pixels, its description) for every face found."""
     image, scale = load_scaled(data, max_side=DESCRIBE_SIDE)
+    return [(_scaled(face, scale), vector) for face, vector in describe(image, detector, embedder)]
+
+
+def describe(image, detector, embedder) -> list[tuple[Face, object]]:
+    """(face in ``image``'s pixels, its description) for every face found in an already decoded photo."""
     h, w = image.shape[:2]
     shrink = min(1.0, DETECT_SIDE / max(h, w))
     small = (
@@ -45,8 +50,7 @@ def find_and_describe(data: bytes, detector, embedder) -> list[tuple[Face, objec
         else image
     )
     faces = [_scaled(face, 1 / shrink) for face in detector.detect(small)]
-    vectors = embedder.embed_many(image, faces)
-    return [(_scaled(face, scale), vector) for face, vector in zip(faces, vectors, strict=True)]
+    return list(zip(faces, embedder.embed_many(image, faces), strict=True))
 
 
 def describe_all(

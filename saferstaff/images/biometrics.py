@@ -27,8 +27,8 @@ from PIL import Image as PILImage
 
 from saferstaff.audit.log import record
 from saferstaff.faces import FaceError
-from saferstaff.faces.images import load_image
-from saferstaff.faces.pipeline import find_and_describe
+from saferstaff.faces.images import load_scaled
+from saferstaff.faces.pipeline import DESCRIBE_SIDE, describe
 from saferstaff.policy.engine import Decision, Reason, allow, refuse, rule
 
 
@@ -104,15 +104,14 @@ def may_enrol(actor, *, subject) -> Decision:
 
 def _reference(data: bytes) -> tuple[np.ndarray, bytes]:
     """(description, small encrypted-to-be crop) of the one face in a reference photo; raises FaceError."""
-    detector, embedder = face_models()
-    found = find_and_describe(data, detector, embedder)  # exactly as the screening describes faces
+    image, _scale = load_scaled(data, max_side=DESCRIBE_SIDE)  # decoded once, as the screening decodes
+    found = describe(image, *face_models())  # and described exactly as the screening describes faces
     if len(found) != 1:
         raise FaceError(
             "The reference photo must show one face, clearly"
             + (f"; this one shows {len(found)}." if found else "; none was found in it.")
         )
     face, vector = found[0]
-    image = load_image(data)
     left, top, width, height = face.box
     crop = PILImage.fromarray(image[top : top + height, left : left + width, ::-1])
     crop.thumbnail((160, 160))

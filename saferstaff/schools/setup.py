@@ -20,3 +20,16 @@ def create_school(
         SchoolSettings.objects.create(school=school)
         record("school.created", school, school=school, actor=by)
     return school
+
+
+def school_for_command(slug: str) -> School:
+    """The school a management command's --school names, or a CommandError that says where to find a slug."""
+    from django.core.management.base import CommandError
+
+    school = School.objects.filter(slug=slug).first()
+    if school is None:
+        raise CommandError(
+            f"There is no school with the slug '{slug}': `saferstaff create_school` prints it, and it is in the "
+            "address of the school's pages (/s/<slug>/)."
+        )
+    return school

@@ -6,7 +6,7 @@ from saferstaff.audit.log import record
 from saferstaff.images.biometrics import vector_of
 from saferstaff.images.models import FaceDetection, FaceTemplate
 from saferstaff.policy.models import SchoolSettings
-from saferstaff.schools.models import School
+from saferstaff.schools.setup import school_for_command
 
 MARGIN = 0.05
 
@@ -25,9 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--apply", action="store_true", help="save the thresholds for the school")
 
     def handle(self, *args, school, apply=False, **options):
-        s = School.objects.filter(slug=school).first()
-        if s is None:
-            raise CommandError(f"No school with slug {school!r}")
+        s = school_for_command(school)
         templates = list(FaceTemplate.objects.filter(school=s))
         if len({t.pupil_id for t in templates}) < 2:
             raise CommandError("Enrol at least two pupils (with biometric consent) before calibrating.")

@@ -4,7 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from saferstaff.policy.drafts import check_draft
-from saferstaff.schools.models import School
+from saferstaff.schools.setup import school_for_command
 
 
 class Command(BaseCommand):
@@ -20,9 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--bio", action="store_true", help="the draft is a profile, not a post")
 
     def handle(self, *args, school, json=False, bio=False, **options):
-        school_obj = School.objects.filter(slug=school).first()
-        if school_obj is None:
-            raise CommandError(f"No school with slug {school!r} (saferstaff create_school prints it)")
+        school_obj = school_for_command(school)
         text = sys.stdin.read()
         result = check_draft(school_obj, text, form="bio" if bio else "post")
         if result.too_long:

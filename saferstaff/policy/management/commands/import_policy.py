@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from saferstaff.audit.context import acting_as
 from saferstaff.policy.models import PolicyKind
 from saferstaff.policy.service import DocumentError, import_policy
-from saferstaff.schools.models import School
+from saferstaff.schools.setup import school_for_command
 
 
 class Command(BaseCommand):
@@ -18,9 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("path")
 
     def handle(self, *args, school, title, kind, path, **options):
-        school_obj = School.objects.filter(slug=school).first()
-        if school_obj is None:
-            raise CommandError(f"No school with slug {school!r} (saferstaff create_school prints it)")
+        school_obj = school_for_command(school)
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file")

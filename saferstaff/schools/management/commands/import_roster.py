@@ -9,10 +9,10 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from saferstaff.schools.models import School
 from saferstaff.schools.rosters.detect import check_file_size
 from saferstaff.schools.rosters.records import RosterError
 from saferstaff.schools.rosters.service import import_file
+from saferstaff.schools.setup import school_for_command
 
 COUNT_LABELS = [
     ("new", "new"),
@@ -41,12 +41,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="show what would change; save nothing")
 
     def handle(self, *args, school: str, path: str, dry_run: bool, **options):
-        try:
-            school_obj = School.objects.get(slug=school)
-        except School.DoesNotExist:
-            raise CommandError(
-                f"There is no school with the slug '{school}'. Check it on the school's page."
-            ) from None
+        school_obj = school_for_command(school)
         try:
             size = os.path.getsize(path)
         except OSError as error:
