@@ -116,7 +116,7 @@ def test_import_policy_command_refuses_bad_input_with_the_reason(cast, tmp_path)
     bad.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
     with pytest.raises(CommandError, match="Nothing was saved"):
         call_command("import_policy", "--school", cast.school.slug, "--title", "X", str(bad))
-    with pytest.raises(CommandError, match="No school"):
+    with pytest.raises(CommandError, match="no school with the slug .nope."):
         call_command("import_policy", "--school", "nope", "--title", "X", str(bad))
     assert not PolicyVersion.objects.exists()
 
