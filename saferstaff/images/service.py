@@ -31,8 +31,9 @@ from saferstaff.images.models import (
     end_of_school_year,
 )
 from saferstaff.images.rules import can_publish, may_destroy, may_record_consent
+from saferstaff.images.video import VideoProblem
 from saferstaff.notifications.service import notify
-from saferstaff.policy.engine import Decision
+from saferstaff.policy.engine import Decision, Reason, refuse
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +302,10 @@ def publish(image: Image, channel: Purpose, where: str, *, by, blur_faces: bool 
         decision = can_publish(by, subject=image, channel=channel)
         if not decision:
             raise Refused(decision)
-        data = clean_copy(image)
+        try:
+            data = clean_copy(image)
+        except VideoProblem as exc:
+            raise Refused(refuse(Reason(f"The video {exc}", "§5"))) from None
     with transaction.atomic():
         pub = Publication(
             school_id=image.school_id, image=image, image_ref=image.pk, channel=channel, where=where,
