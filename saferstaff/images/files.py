@@ -327,17 +327,3 @@ def zip_members(name: str, fileobj) -> Iterator[tuple[str, bytes]]:
                 member, "holds more than the zip said it would; the zip may be malicious. Nothing was saved."
             )
         yield member, data
-
-
-SCAN_MAX_BYTES = 10 * 1024 * 1024
-
-
-def scan_problem(upload) -> str | None:
-    """Why an uploaded scan (a consent form, a screenshot of a takedown) cannot be kept, or None."""
-    if upload.size > SCAN_MAX_BYTES:
-        return "The scan must be smaller than 10 MB"
-    head = upload.read(8)
-    upload.seek(0)
-    if not (head.startswith(b"%PDF-") or sniff(head + b"\x00" * 8) in ("JPEG", "PNG")):
-        return "The scan must be a PDF, JPEG or PNG file"
-    return None

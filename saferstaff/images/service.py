@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff import scans
 from saferstaff.audit.log import record
 from saferstaff.images.consent import state_of
 from saferstaff.images.models import (
@@ -100,7 +101,7 @@ def record_answers(
                 if created:  # one scan for all the answers on the form
                     r.evidence = created[0].evidence.name
                 else:
-                    r.evidence.save(f"{receipt}", evidence, save=False)
+                    r.evidence.save(scans.stored_name(evidence), evidence, save=False)
             r.save()
             record(
                 "images.consent.recorded", r, detail={"answer": a.answer, "source": source, "method": method}
@@ -342,7 +343,7 @@ def finish_takedown(takedown: Takedown, *, by, note: str, evidence=None) -> None
         takedown.done_by = by
         takedown.evidence_note = note
         if evidence is not None:
-            takedown.evidence.save("evidence", evidence, save=False)
+            takedown.evidence.save(scans.stored_name(evidence), evidence, save=False)
         takedown.save()
         pub = takedown.publication
         if pub.taken_down_at is None:

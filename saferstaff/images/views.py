@@ -17,8 +17,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from saferstaff import scans
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
 from saferstaff.images import service
@@ -180,7 +181,7 @@ def consent_evidence(request, school, pk):
     if not r.evidence:
         raise Http404
     record("images.consent.evidence_viewed", r)
-    return FileResponse(r.evidence.open("rb"), as_attachment=True, filename=f"consent-{r.pk}")
+    return scans.download(r.evidence, stem=f"consent-{r.pk}")
 
 
 def _guardians_to_ask(school):
@@ -820,6 +821,15 @@ def takedown_list(request, school):
     return render(
         request, "images/takedown_list.html", {"rows": rows, "done": done, "senior": is_senior(request)}
     )
+
+
+@require_safe
+def takedown_evidence(request, school, pk):
+    takedown = get_takedown(request, pk)  # the publisher's own, or any for senior management
+    if not takedown.evidence:
+        raise Http404
+    record("images.takedown.evidence_viewed", takedown)
+    return scans.download(takedown.evidence, stem=f"takedown-{takedown.pk}")
 
 
 @require_http_methods(["GET", "POST"])
