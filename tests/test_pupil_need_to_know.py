@@ -139,3 +139,23 @@ def test_the_table_in_the_readme_is_the_one_in_the_code():
             for roles, kind in README_COLUMNS[column]:
                 shown = README_ROWS[label] <= pupil_fields(roles, kind)
                 assert shown == (mark == "✓"), f"{label!r} for {column} ({kind}): README {mark}, code {shown}"
+
+
+# --- §8 and §4: the draft check is not a roll lookup ------------------------------------------------------
+
+
+@pytest.mark.parametrize("who, finds", [("governor", False), ("teacher", True), ("volunteer", True)])
+def test_a_draft_check_names_no_pupil_to_someone_who_may_not_see_pupils(cast, pupil, who, finds):
+    client = signed_in(person(cast, who))
+    draft = "So proud of Amelia Oakes today"
+    api = reverse("draft_check_api", kwargs={"school": cast.school.slug})
+    body = client.post(api, {"text": draft}, content_type="application/json").json()
+    assert any(f["kind"] == "pupil" for f in body["findings"]) is finds
+    page = reverse("draft_check", kwargs={"school": cast.school.slug})
+    html = client.post(page, {"text": draft, "form": "post"}).content.decode()
+    assert ("Names a pupil" in html) is finds
+    # a made-up name is never a pupil, for anyone: what the governor sees tells nothing about the roll
+    body = client.post(
+        api, {"text": "So proud of Zebedee Quill today"}, content_type="application/json"
+    ).json()
+    assert not any(f["kind"] == "pupil" for f in body["findings"])
