@@ -82,6 +82,9 @@ def test_each_field_is_shown_only_to_those_who_need_it_on_every_page(cast, pupil
         for field, markers in MARKERS.items():
             if field not in EXPECTED[who]:
                 assert not any(m in html for m in markers), f"{page} shows {field} to {who}"
+    links = client.get(reverse("portal_links", kwargs={"school": cast.school.slug}))  # consent keepers only
+    if links.status_code == 200:
+        assert ("@home.example" in links.content.decode()) == ("guardian_contacts" in EXPECTED[who]), who
     if EXPECTED[who]:  # and the pupil's page shows all they may see
         html = client.get(pages(cast, pupil)["pupil page"]).content.decode()
         for field in EXPECTED[who] & set(MARKERS):

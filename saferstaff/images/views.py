@@ -61,7 +61,15 @@ from saferstaff.images.models import (
 )
 from saferstaff.images.rules import may_clear_flag, may_decide_activity, may_remove_tag, photograph_list
 from saferstaff.policy.models import SchoolSettings
-from saferstaff.schools.access import UPN, fields_for, get_pupil, pupil_view, pupil_views, search_pupils
+from saferstaff.schools.access import (
+    GUARDIAN_CONTACTS,
+    UPN,
+    fields_for,
+    get_pupil,
+    pupil_view,
+    pupil_views,
+    search_pupils,
+)
 from saferstaff.schools.models import Guardian, Guardianship, Pupil
 
 # --- Consent register -------------------------------------------------------------------------------------
@@ -230,7 +238,14 @@ def portal_links(request, school):
     return render(
         request,
         "images/portal_links.html",
-        {"rows": rows, "page": page, "no_email": no_email, "now": timezone.now()},
+        {
+            "rows": rows,
+            "page": page,
+            "no_email": no_email,
+            "now": timezone.now(),
+            # §8: guardians' addresses only for those who need them
+            "contacts": GUARDIAN_CONTACTS in fields_for(request),
+        },
     )
 
 
