@@ -625,7 +625,7 @@ def image_detail(request, school, pk):
         {
             "image": image,
             "tags": tags,
-            "group": group,
+            "group": pupil_views(request, group),
             "publish_form": PublishForm(activity=image.activity),
             "hold_form": HoldForm(
                 initial={"legal_hold": image.legal_hold, "legal_hold_reason": image.legal_hold_reason}
@@ -1054,7 +1054,9 @@ def face_review(request, school):
     first = queue.order_by("image_id", "left").first()
     group = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")
     return render(
-        request, "images/face_review.html", {"detection": first, "left": queue.count(), "group": group}
+        request,
+        "images/face_review.html",
+        {"detection": first, "left": queue.count(), "group": pupil_views(request, group)},
     )
 
 

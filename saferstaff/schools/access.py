@@ -9,6 +9,7 @@ is in README.md, "Who sees what of a pupil"). Every page, export and API that sh
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from saferstaff.access import DPO, DSL, GOV, LM, OFFICE, SLT, STAFF, H
@@ -135,11 +136,10 @@ def _guardian(link: Guardianship, fields: frozenset[str]) -> GuardianView:
     )
 
 
-def pupil_view(pupil: Pupil, fields: frozenset[str], links=None) -> PupilView:
-    """What ``fields`` allow of ``pupil``. ``links`` (its Guardianships, guardians selected) when GUARDIANS is
-    wanted and already fetched; otherwise they are fetched here."""
+def pupil_view(pupil: Pupil, fields: frozenset[str], *, with_guardians: bool = True) -> PupilView:
+    """What ``fields`` allow of ``pupil``; its guardians too (one query) when allowed and ``with_guardians``."""
     if NAME not in fields:
-        raise PermissionError("This person may not see pupils (§8).")
+        raise PermissionDenied("Your role at this school does not include pupils' records (§8).")
     shown = {
         YEAR_GROUP: {"year_group": pupil.year_group},
         ON_ROLL: {"is_current": pupil.is_current, "leaving_date": pupil.leaving_date},
@@ -149,23 +149,16 @@ def pupil_view(pupil: Pupil, fields: frozenset[str], links=None) -> PupilView:
         ADULT_AT_RISK: {"adult_at_risk": pupil.adult_at_risk},
     }
     values = {k: v for field, pairs in shown.items() if field in fields for k, v in pairs.items()}
-    if GUARDIANS in fields:
-        if links is None:
-            links = Guardianship.objects.filter(pupil=pupil).select_related("guardian")
-        ordered = sorted(links, key=lambda link: link.contact_order)
-        values["guardians"] = tuple(_guardian(link, fields) for link in ordered)
+    if GUARDIANS in fields and with_guardians:
+        links = Guardianship.objects.filter(pupil=pupil).select_related("guardian").order_by("contact_order")
+        values["guardians"] = tuple(_guardian(link, fields) for link in links)
     return PupilView(pk=pupil.pk, fields=fields, name=pupil.display_name, **values)
 
 
 def pupil_views(request, pupils) -> list[PupilView]:
-    """Views of ``pupils`` for the person making ``request`` (guardians fetched in one query if needed)."""
+    """Views of ``pupils`` for lists, pickers and searches: no guardians (a list shows none)."""
     fields = fields_for(request)
-    pupils = list(pupils)
-    links: dict[int, list] = {p.pk: [] for p in pupils}
-    if GUARDIANS in fields and pupils:
-        for link in Guardianship.objects.filter(pupil__in=pupils).select_related("guardian"):
-            links[link.pupil_id].append(link)
-    return [pupil_view(p, fields, links[p.pk] if GUARDIANS in fields else None) for p in pupils]
+    return [pupil_view(p, fields, with_guardians=False) for p in pupils]
 
 
 def get_pupil_view(request, pk) -> PupilView:
