@@ -97,7 +97,12 @@ def key_bytes(name: str, value: str, *, min_bytes: int = 32) -> bytes:
 def env_keys(name: str, *, older: str, dev_default: str | None, min_bytes: int = 32) -> list[bytes]:
     """The key in NAME (or NAME_FILE), then the comma-separated older keys in ``older`` (or ``older``_FILE),
     newest first, each checked by ``key_bytes``. ``dev_default`` as for ``env_secret``."""
-    newest = env_secret(name, dev_default=dev_default)
+    try:
+        newest = env_secret(name, dev_default=dev_default)
+    except ConfigError as problem:
+        raise ConfigError(
+            f"{problem}: at least 32 random bytes, base64; make one with: {MAKE_A_KEY}"
+        ) from None
     keys = [key_bytes(name, newest, min_bytes=min_bytes)]
     for part in env_secret(older, dev_default="").replace("\n", ",").split(","):
         if part.strip():
