@@ -101,7 +101,7 @@ def env_keys(name: str, *, older: str, dev_default: str | None, min_bytes: int =
         newest = env_secret(name, dev_default=dev_default)
     except ConfigError as problem:
         raise ConfigError(
-            f"{problem}: at least 32 random bytes, base64; make one with: {MAKE_A_KEY}"
+            f"{problem}: at least {min_bytes} random bytes, base64; make one with: {MAKE_A_KEY}"
         ) from None
     keys = [key_bytes(name, newest, min_bytes=min_bytes)]
     for part in env_secret(older, dev_default="").replace("\n", ",").split(","):
