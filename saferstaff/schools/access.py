@@ -43,12 +43,16 @@ ADULT_AT_RISK = "adult_at_risk"  # §1.2: a safeguarding marker
 GUARDIANS = "guardians"  # who they are: name, relationship, parental responsibility
 GUARDIAN_CONTACTS = "guardian_contacts"  # guardians' email addresses and phone numbers
 
-EVERY_FIELD = frozenset(
-    {NAME, YEAR_GROUP, PHOTO_CONSENT, ON_ROLL, LEGAL_NAME, DATE_OF_BIRTH, UPN, ADULT_AT_RISK, GUARDIANS}
-    | {GUARDIAN_CONTACTS}
-)
 # What anyone working with pupils needs: who they are, their class, whether they may be photographed.
 WORKING_WITH_PUPILS = frozenset({NAME, YEAR_GROUP, PHOTO_CONSENT, ON_ROLL})
+EVERY_FIELD = WORKING_WITH_PUPILS | {
+    LEGAL_NAME,
+    DATE_OF_BIRTH,
+    UPN,
+    ADULT_AT_RISK,
+    GUARDIANS,
+    GUARDIAN_CONTACTS,
+}
 PUPIL_FIELDS: dict[str, frozenset[str]] = {
     H: EVERY_FIELD,
     DPO: EVERY_FIELD,  # subject access, breaches, the whole record
