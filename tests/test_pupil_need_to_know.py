@@ -162,3 +162,12 @@ def test_a_draft_check_names_no_pupil_to_someone_who_may_not_see_pupils(cast, pu
         api, {"text": "So proud of Zebedee Quill today"}, content_type="application/json"
     ).json()
     assert not any(f["kind"] == "pupil" for f in body["findings"])
+
+
+def test_those_who_see_pupil_fields_are_those_the_access_map_lets_open_pupil_pages():
+    from saferstaff.access import ACCESS_MAP, WORKS_WITH_PUPILS
+    from saferstaff.schools.access import NAME, PUPIL_FIELDS
+
+    assert set(PUPIL_FIELDS) == set(Role.values), "give every role its pupil fields in PUPIL_FIELDS"
+    assert {role for role, fields in PUPIL_FIELDS.items() if NAME in fields} == WORKS_WITH_PUPILS
+    assert ACCESS_MAP["pupil_list"] == ACCESS_MAP["pupil_detail"] == WORKS_WITH_PUPILS
