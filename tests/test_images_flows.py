@@ -311,6 +311,19 @@ def test_a_pupil_of_another_school_cannot_be_tagged(cast, class_photo):
     assert not ImageTag.objects.filter(pupil=stranger).exists()
 
 
+def test_a_upn_typed_into_the_tag_box_finds_nobody_for_a_teacher_who_may_not_see_upns(cast, class_photo):
+    from saferstaff.schools.models import Pupil
+
+    image, noah = class_photo["with_amelia"], class_photo["noah"]
+    Pupil.objects.filter(pk=noah.pk).update(upn="Y383210523001")
+    tags = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": image.pk})
+    teacher = signed_in(cast.teacher)
+    teacher.post(tags, {"pupil": "Y383210523001"})
+    assert not image.tags.filter(pupil=noah).exists()  # §8: the tag box is no UPN lookup
+    teacher.post(tags, {"pupil": "Noah Reed"})
+    assert image.tags.filter(pupil=noah).exists()
+
+
 def test_subject_access_exports_every_image_of_the_pupil_with_a_list(cast, class_photo):
     url = reverse("pupil_images_export", kwargs={"school": cast.school.slug, "pk": class_photo["noah"].pk})
     assert signed_in(cast.teacher).get(url).status_code == 403

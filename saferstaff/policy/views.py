@@ -29,6 +29,7 @@ from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion, QuizQues
 from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline, may_publish
 from saferstaff.policy.search import search_sections, terms
 from saferstaff.policy.service import DocumentError, import_policy, publish_to_trust
+from saferstaff.schools.access import sees_pupils
 from saferstaff.schools.models import EmploymentType, Membership, Role
 
 MAX_POLICY_BYTES = 10 * 1024 * 1024
@@ -623,7 +624,9 @@ def draft_check(request, school):
                 form.add_error("photo", problem)
         if form.is_valid():
             text, kind = form.cleaned_data["text"], form.cleaned_data["form"]
-            result = check_draft(request.school, text, form=kind, faces=faces)
+            result = check_draft(
+                request.school, text, with_pupils=sees_pupils(request), form=kind, faces=faces
+            )
             if form.cleaned_data["save"]:
                 saved = SavedCheck.objects.create(
                     school=request.school, author=request.user, form=kind, text=text, verdict=result.verdict,
@@ -689,7 +692,7 @@ def draft_check_api(request, school):
             {"error": f"Check one post or profile at a time: the most is {MAX_CHARS:,} characters"},
             status=413,
         )
-    result = check_draft(request.school, text, form=kind)
+    result = check_draft(request.school, text, with_pupils=sees_pupils(request), form=kind)
     return JsonResponse(
         {**result.as_json(identify=False), "sections": result.sections},
         json_dumps_params={"ensure_ascii": False},
