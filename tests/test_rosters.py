@@ -183,6 +183,15 @@ def test_csv_missing_upn_column(school):
     assert "no UPN column" in messages(error)[0]
 
 
+@pytest.mark.parametrize("heading", ["Admission No", "Adno", "Admission Number", "Adm. No."])
+def test_csv_admission_number_is_the_mis_id(school, heading):
+    text = f"{heading},Forename,Surname,DOB\n1234,Ava,Khan,03/05/2015\n"
+    parsed = parse_roster("pupils.csv", text.encode())
+    assert parsed.pupils[0].source_id == "1234" and parsed.notes == ()
+    do_import(school, text)
+    assert Pupil.objects.get().source_id == "1234"
+
+
 def test_csv_duplicate_upn_names_both_lines(school):
     pupils = sample_pupils(3)
     error = refused(school, csv_text([pupils[0], pupils[1], changed(pupils[2], upn=pupils[0].upn)]))
