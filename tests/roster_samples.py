@@ -221,7 +221,7 @@ def ctf_xml(
                 f"<Contact><Order>{c.order}</Order><Title>{e(c.title)}</Title><Surname>{e(c.surname)}</Surname>"
                 f"<Forename>{e(c.forename)}</Forename><Gender>F</Gender><Relationship>{c.relationship}</Relationship>"
                 f"<Responsibility>{'true' if c.responsibility else 'false'}</Responsibility>"
-                f"<Phones><Phone><TelephoneType>M</TelephoneType><TelephoneNumber>{e(c.phone)}</TelephoneNumber></Phone></Phones>"
+                f"<Phones><Phone><TelephoneType>M</TelephoneType><PhoneNo>{e(c.phone)}</PhoneNo></Phone></Phones>"
                 f"<Email>{e(c.email)}</Email></Contact>"
             )
         parts.append("</Contacts></Pupil>")

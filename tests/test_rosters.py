@@ -6,6 +6,7 @@ database exactly as it was."""
 import datetime
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command, execute_from_command_line
@@ -42,6 +43,8 @@ from .roster_samples import (
 )
 
 # --- Fixtures and helpers ---------------------------------------------------------------------------
+
+DATA = Path(__file__).parent / "data" / "rosters"
 
 
 @pytest.fixture
@@ -364,6 +367,38 @@ def test_ctf_happy_path(school, namespace, names_in_basic_details):
     )
     link = oliver.guardianships.get(contact_order=2)
     assert (link.relationship, link.guardian.title) == ("Father", "Mr")
+    assert (link.guardian.phone, link.guardian.email) == (
+        pupils[1].contacts[1].phone,
+        pupils[1].contacts[1].email,
+    )
+
+
+def test_ctf_laid_out_as_mis_exports_are(school):
+    """A CTF with every part a real export has: contacts' phones in Phones/Phone/PhoneNo with a type, and
+    addresses, attendance, assessments and SEN, which are not kept, and the notes say so."""
+    xml = (DATA / "ctf_real_structure.xml").read_text().replace("UPN_1", make_upn(1))
+    parsed = parse_roster("export.xml", xml.encode())
+    (pupil,) = parsed.pupils
+    assert (pupil.legal_forename, pupil.preferred_forename, pupil.preferred_surname) == (
+        "Zofia", "Zosia", "Nowak-Evans",
+    )  # fmt: skip
+    assert (pupil.date_of_birth, pupil.year_group) == (datetime.date(2018, 11, 2), "2")
+    assert [
+        (g.forename, g.relationship, g.parental_responsibility, g.phone, g.email) for g in pupil.guardians
+    ] == [
+        ("Agnieszka", "Mother", True, "07700 900461", "a.nowak@example.org"),  # the mobile, of three
+        ("Rhys", "Father", True, "01274 496 0002", ""),  # the work number, never the fax
+        ("Glenys", "Other relative", False, "", ""),
+    ]
+    held, phones = parsed.notes
+    for words in ("addresses", "attendance", "assessment results", "SEN records", "middle names",
+                  "former surnames", "ethnicity", "school history"):  # fmt: skip
+        assert words in held
+    assert "saferstaff does not keep these" in held
+    assert "more than one phone number" in phones and "the mobile if there is one" in phones
+    plan = do_import(school, xml, "export.xml")
+    assert plan.notes == list(parsed.notes)
+    assert Guardian.objects.get(forename="Agnieszka").phone == "07700 900461"
 
 
 def test_ctf_responsibility_and_order(school):
