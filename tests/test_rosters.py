@@ -39,6 +39,7 @@ from .roster_samples import (
     make_upn,
     oneroster_users_csv,
     oneroster_zip,
+    oneroster_zip_member,
     sample_pupils,
 )
 
@@ -527,6 +528,38 @@ def test_oneroster_without_birth_dates(school):
     error = refused(school, oneroster_users_csv(sample_pupils(2), birth_dates=False), "users.csv")
     assert error.problems[0].where == "column headers"
     assert "whole OneRoster zip" in error.problems[0].message
+
+
+def test_oneroster_1_2_zip_reads_roles_csv(school):
+    pupils = sample_pupils(3, siblings_every=2)
+    data = oneroster_zip(pupils, version="1.2")
+    assert "role" not in oneroster_zip_member(data, "users.csv").splitlines()[0].split(",")
+    plan = do_import(school, data, "oneroster-1.2.zip")
+    assert (
+        plan.counts()["new"] == 3 and plan.counts()["guardians_new"] == 4 and plan.counts()["links_new"] == 6
+    )
+    stored = Pupil.objects.get(source_id="s1")
+    assert (stored.date_of_birth, stored.upn) == (pupils[1].dob, pupils[1].upn)
+    assert stored.guardianships.get(contact_order=1).relationship == "Guardian"
+
+
+def test_oneroster_1_2_users_csv_alone_says_what_to_upload(school):
+    users = oneroster_zip_member(oneroster_zip(sample_pupils(2), version="1.2"), "users.csv")
+    error = refused(school, users, "users.csv")
+    (problem,) = messages(error)
+    assert "OneRoster 1.2" in problem and "roles.csv" in problem
+    assert "Upload the whole OneRoster zip" in problem and "export OneRoster 1.1" in problem
+
+
+def test_oneroster_zip_exported_without_demographics(school):
+    data = oneroster_zip(sample_pupils(2), demographics=False)
+    error = refused(school, data, "oneroster.zip")
+    (problem,) = messages(error)
+    assert problem.startswith(
+        "File: this OneRoster zip has no dates of birth: its manifest.csv says demographics"
+    )
+    assert "tick 'demographics'" in problem
+    assert "upload the whole zip" not in problem.lower()
 
 
 def test_oneroster_unknown_agent(school):
