@@ -25,6 +25,8 @@ FORENAMES = [
     "Aoife",
 ]
 SURNAMES = ["Smith", "Jones", "Patel", "O'Brien", "Nowak", "Williams", "Khan", "Brown", "Evans", "Taylor"]
+_TODAY = datetime.date.today()
+SCHOOL_YEAR = _TODAY.year if _TODAY.month >= 9 else _TODAY.year - 1  # the school year starts on 1 September
 PARENT_FORENAMES = ["Sarah", "David", "Aisha", "James", "Emma", "Tomasz", "Fatima", "Gareth"]
 
 
@@ -74,7 +76,9 @@ def sample_pupils(
     for i in range(start, start + count):
         surname = SURNAMES[i % len(SURNAMES)]
         year = (i % 6) + 1
-        dob = datetime.date(2020 - year, 1 + i % 12, 1 + i % 28)
+        month = 1 + i % 12  # born in the school year that puts them in their year group today
+        cohort = SCHOOL_YEAR - 5 - year
+        dob = datetime.date(cohort if month >= 9 else cohort + 1, month, 1 + i % 28)
         family = i - 1 if siblings_every and i % siblings_every == 0 and i > start else i
         kids_contacts = tuple(
             SampleContact(

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -630,6 +631,57 @@ def test_leavers_are_marked_and_can_return(school):
     back = do_import(school, csv_text(pupils))
     assert back.counts()["returning"] == 1 and back.counts()["updated"] == 0
     assert Pupil.objects.get(upn=pupils[2].upn).leaving_date is None
+
+
+def test_dates_of_birth_that_contradict_year_groups_warn(school):
+    today = datetime.date(2025, 10, 1)  # school year 2025/26
+    text = (
+        "UPN,Forename,Surname,DOB,Year,Contact 1 Surname\n"
+        f"{make_upn(1)},Ava,Khan,03/05/2016,Reception,Khan\n"  # aged 9, turning 10: her age group is Year 5
+        f"{make_upn(2)},Leo,Brown,31/08/2020,R,Brown\n"  # the youngest of this year's Reception
+        f"{make_upn(3)},Isla,Evans,01/09/2020,R,Evans\n"  # a day younger: Nursery 2 by age, one year off
+        f"{make_upn(4)},Noah,Jones,15/01/2012,8,Jones\n"  # Year 8 by age
+        f"{make_upn(5)},Oscar,Nowak,15/01/2005,14,Nowak\n"  # post-16 provision for an older pupil
+    )
+    plan = plan_import(school, parse_roster("a.csv", text.encode()), today=today)
+    (warning,) = plan.warnings
+    assert warning.startswith("1 pupil's date of birth and year group do not fit together")
+    assert "line 2: Ava Khan, Reception, born 3 May 2016 (their age group is Year 5)" in warning
+    assert "You can still apply the import." in warning
+    apply_plan(plan)  # a warning, not an error
+    assert Pupil.objects.count() == 5
+
+
+def test_pupils_left_without_contacts_warn(school):
+    pupils = sample_pupils(3)
+    plan = plan_import(school, parse_roster("a.csv", csv_text(pupils).encode()))
+    assert any(w.startswith("This file has no contacts (parents and carers) in it") for w in plan.warnings)
+    assert any("consent requests cannot be sent" in w for w in plan.warnings)
+
+    do_import(school, csv_text(pupils, contacts=1))
+    plan = plan_import(school, parse_roster("a.csv", csv_text(pupils).encode()))
+    assert plan.warnings == []  # contacts already in saferstaff are kept
+
+    without = [pupils[0], changed(pupils[1], contacts=()), pupils[2]]
+    plan = plan_import(school, parse_roster("a.csv", csv_text(without, contacts=1).encode()))
+    (warning,) = plan.warnings
+    assert warning.startswith(
+        f"1 of the 3 pupils in this file will have no contacts (parents or carers) in saferstaff (line 3: "
+        f"{pupils[1].preferred_forename or pupils[1].forename} {pupils[1].surname})"
+    )
+
+
+def test_success_message_counts_returning_pupils(cast, client_for):
+    pupils = sample_pupils(3)
+    do_import(cast.school, csv_text(pupils))
+    do_import(cast.school, csv_text(pupils[:2]))  # the third leaves
+    client = client_for(cast.head)
+    upload = io.BytesIO(csv_text(pupils).encode())
+    upload.name = "pupils.csv"
+    response = client.post(reverse("roster_upload", kwargs={"school": cast.school.slug}), {"file": upload})
+    assert response.status_code == 302
+    response = client.post(response["Location"], {"action": "apply"}, follow=True)
+    assert "Import applied: 0 new, 0 updated, 1 returning, 0 marked as leaving." in response.content.decode()
 
 
 def test_mass_leaving_warns(school):
