@@ -378,6 +378,20 @@ def test_anchors_follow_heading_text_across_versions():
     assert again["Mobile phones and cameras"][1] == anchors["Mobile phones and cameras"][1]
 
 
+def test_underlined_headings_in_plain_text_and_a_letterhead_set_as_headings():
+    doc = parse_sections(
+        "Mobile Phone Policy\n===================\n\nLittle Acorns Pre-School\n\n"
+        "Aims\n----\n\nWe aim to keep children safe.\n\nProcedure\n---------\n\n- phones stay in lockers\n"
+    )
+    assert outline(doc) == [("", "Introduction"), ("1", "Aims"), ("2", "Procedure")]
+    assert doc.sections[0].text == "Mobile Phone Policy\n\nLittle Acorns Pre-School"
+    letterhead = parse_sections(
+        "# Little Acorns Nursery\n# Online Safety Policy\n\nAdopted 2025\n\n## Aims\n\nText.\n\n## Procedures\n\nMore.\n"
+    )
+    assert outline(letterhead) == [("", "Introduction"), ("1", "Aims"), ("2", "Procedures")]
+    assert letterhead.sections[0].text == "Little Acorns Nursery\n\nOnline Safety Policy\n\nAdopted 2025"
+
+
 def test_a_list_of_headings_before_they_appear_is_a_contents_list():
     doc = parse_sections(
         "Oak Tree Primary School\n\nAims\nRoles and responsibilities\nMonitoring 7\n\n"

@@ -210,11 +210,30 @@ def _without_closing_hashes(s: str) -> str:
     return bare.rstrip() if bare != s and (not bare or bare[-1] in " \t") else s
 
 
+_UNDERLINE = re.compile(r"^(=+|-+)$")
+
+
 def _normalise(text: str) -> list[str]:
+    """Lines, stripped; a short line underlined with ``===`` or ``---`` (a Markdown "setext" heading, and
+    how plain-text documents often mark headings) becomes a ``#`` or ``##`` heading."""
     text = text.replace("\r\n", "\n")
     for ch in "\r\f\v\u2028\u2029\x85":
         text = text.replace(ch, "\n")
-    return [line.strip() for line in text.split("\n")]
+    lines = [line.strip() for line in text.split("\n")]
+    for i in range(1, len(lines)):
+        m = _UNDERLINE.match(lines[i])
+        above = lines[i - 1]
+        if (
+            m
+            and len(m[1]) >= 3
+            and above
+            and len(above) <= MAX_UNNUMBERED_HEADING
+            and not _MARKDOWN.match(above)
+            and not _BULLET.match(above)
+            and (i < 2 or not lines[i - 2])  # a heading is a paragraph of its own
+        ):
+            lines[i - 1], lines[i] = ("#" if m[1][0] == "=" else "##") + " " + above, ""
+    return lines
 
 
 def _body(lines: list[str]) -> str:
@@ -357,12 +376,17 @@ def _slug(title: str) -> str:
 
 def _sections_by_position(lines: list[str], unnumbered: list[tuple[int, int, str]]) -> ParsedDocument | None:
     """Sections from unnumbered headings, numbered in order by level; None if only a title is left."""
+    # The document's title above every other heading stays in the introduction: the only top-level heading
+    # when it comes first, after any top-level headings with nothing under them (a letterhead set as headings).
+    title_lines: set[int] = set()
     top = min(level for _i, level, _t in unnumbered)
+    while len(unnumbered) > 1 and unnumbered[0][1] == top == unnumbered[1][1]:
+        if any(lines[unnumbered[0][0] + 1 : unnumbered[1][0]]):
+            break
+        title_lines.add(unnumbered.pop(0)[0])
     at_top = [h for h in unnumbered if h[1] == top]
-    title_line = None
     if len(at_top) == 1 and at_top[0] is unnumbered[0]:
-        title_line = unnumbered[0][0]  # the document's title: it stays in the introduction
-        unnumbered = unnumbered[1:]
+        title_lines.add(unnumbered.pop(0)[0])
     if not unnumbered:
         return None
     base = min(level for _i, level, _t in unnumbered)
@@ -376,7 +400,7 @@ def _sections_by_position(lines: list[str], unnumbered: list[tuple[int, int, str
             level = min(level - base + 1, len(counters) + 1)  # "#" then "###" is one level down, not two
             counters = counters[: level - 1] + [counters[level - 1] + 1 if len(counters) >= level else 1]
             parts.append((".".join(str(n) for n in counters), title, level, []))
-        elif i == title_line:
+        elif i in title_lines:
             preamble.extend(["", _plain_inline(_without_closing_hashes(_MARKDOWN.match(line)[2])), ""])
         else:
             (parts[-1][3] if parts else preamble).append(line)
