@@ -188,6 +188,15 @@ def test_csv_missing_upn_column(school):
     assert "no UPN column" in messages(error)[0]
 
 
+def test_csv_middle_names_and_former_surname(school):
+    text = (
+        "UPN,Forename,Middle Names,Surname,Former Surname,DOB\n"
+        + f"{make_upn(1)},Ava,Rose May,Khan,Smith,03/05/2015\n"
+    )
+    do_import(school, text)
+    assert Pupil.objects.values_list("middle_names", "former_surname").get() == ("Rose May", "Smith")
+
+
 @pytest.mark.parametrize("heading", ["Admission No", "Adno", "Admission Number", "Adm. No."])
 def test_csv_admission_number_is_the_mis_id(school, heading):
     text = f"{heading},Forename,Surname,DOB\n1234,Ava,Khan,03/05/2015\n"
@@ -385,6 +394,7 @@ def test_ctf_laid_out_as_mis_exports_are(school):
         "Zofia", "Zosia", "Nowak-Evans",
     )  # fmt: skip
     assert (pupil.date_of_birth, pupil.year_group) == (datetime.date(2018, 11, 2), "2")
+    assert (pupil.middle_names, pupil.former_surname) == ("Maria Anne", "Evans")
     assert [
         (g.forename, g.relationship, g.parental_responsibility, g.phone, g.email) for g in pupil.guardians
     ] == [
@@ -393,14 +403,21 @@ def test_ctf_laid_out_as_mis_exports_are(school):
         ("Glenys", "Other relative", False, "", ""),
     ]
     held, phones = parsed.notes
-    for words in ("addresses", "attendance", "assessment results", "SEN records", "middle names",
-                  "former surnames", "ethnicity", "school history"):  # fmt: skip
+    for words in ("addresses", "attendance", "assessment results", "SEN records", "ethnicity", "languages",
+                  "school history", "free school meal", "looked-after status"):  # fmt: skip
         assert words in held
+    assert "middle names" not in held and "surname" not in held
     assert "saferstaff does not keep these" in held
     assert "more than one phone number" in phones and "the mobile if there is one" in phones
     plan = do_import(school, xml, "export.xml")
     assert plan.notes == list(parsed.notes)
     assert Guardian.objects.get(forename="Agnieszka").phone == "07700 900461"
+    stored = Pupil.objects.get()
+    assert (stored.middle_names, stored.former_surname, stored.preferred_surname) == (
+        "Maria Anne",
+        "Evans",
+        "Nowak-Evans",
+    )
 
 
 def test_ctf_responsibility_and_order(school):

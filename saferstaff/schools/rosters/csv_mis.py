@@ -70,6 +70,8 @@ PUPIL_HEADERS: dict[str, tuple[str, ...]] = {
         "lastname",
         "familyname",
     ),
+    "middle_names": ("middlenames", "middlename", "othernames", "legalmiddlenames", "legalmiddlename"),
+    "former_surname": ("formersurname", "previoussurname", "formerlastname", "formerfamilyname"),
     "preferred_forename": (
         "preferredforename",
         "preferredfirstname",
@@ -95,6 +97,8 @@ LABELS = {
     "legal_surname": "legal surname",
     "preferred_forename": "preferred forename",
     "preferred_surname": "preferred surname",
+    "middle_names": "middle names",
+    "former_surname": "former surname",
 }
 
 CONTACT_PREFIX = re.compile(r"^(?:contact|guardian|parent|carer)(\d{1,2})(.+)$")
@@ -222,7 +226,8 @@ def parse(data: bytes) -> ParsedRoster:
     problems.raise_if_any()
 
     pupil_fields = frozenset(name for name in columns.pupil if name in PUPIL_HEADERS) & {
-        "preferred_forename", "preferred_surname", "year_group", "adult_at_risk", "leaving_date",
+        "middle_names", "former_surname", "preferred_forename", "preferred_surname", "year_group",
+        "adult_at_risk", "leaving_date",
     }  # fmt: skip
     guardian_fields: frozenset[str] = frozenset()
     if columns.contacts:
@@ -291,7 +296,10 @@ def _pupil(row: list[str], line: int, columns: Columns, width: int, problems: Pr
             problems, where, LABELS[name], _cell(row, col.get(name)), checks.NAME_MAX,
             required=name.startswith("legal"),
         )
-        for name in ("legal_forename", "legal_surname", "preferred_forename", "preferred_surname")
+        for name in (
+            "legal_forename", "legal_surname", "middle_names", "former_surname", "preferred_forename",
+            "preferred_surname",
+        )
     }  # fmt: skip
     dob = checks.convert(
         problems, where, "date of birth", parse_birth_date, _cell(row, col.get("date_of_birth")), None

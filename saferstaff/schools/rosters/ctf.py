@@ -3,8 +3,9 @@
     CTfile
       Header / SourceSchool / {LEA, Estab, URN, SchoolName}
       CTFpupilData / Pupil
-        UPN, FormerUPN, Surname, Forename, PreferredSurname, PreferredForename, DOB, Sex …
-        BasicDetails / {NCyearActual, PreferredSurname, PreferredForename, FormerUPN, …}
+        UPN, FormerUPN, Surname, Forename, PreferredSurname, PreferredForename, DOB, Gender (Sex) …
+        BasicDetails / {NCyearActual, PreferredSurname, PreferredForename, FormerSurname, MiddleNames,
+                        FormerUPN, …}
         Contacts / Contact
           Order, Title, Surname, Forename, Relationship (DfE code, e.g. PAM), Responsibility (true/false),
           Email, Phones / Phone / {TelephoneType (DfE code: H home, M mobile, W work, F fax…), PhoneNo}
@@ -45,8 +46,6 @@ NOT_KEPT = {
     "Address": "addresses",
     "Phones": "pupils' own phone numbers",
     "Email": "pupils' own email addresses",
-    "MiddleNames": "middle names",
-    "FormerSurname": "former surnames",
     "Ethnicity": "ethnicity",
     "Languages": "languages",
     "MedicalFlag": "medical flags",
@@ -154,6 +153,10 @@ def parse(data: bytes) -> ParsedRoster:
         pupil_fields.add("preferred_forename")
     if any(_has(p, "PreferredSurname") for p in elements):
         pupil_fields.add("preferred_surname")
+    if any(_has(p, "MiddleNames") for p in elements):
+        pupil_fields.add("middle_names")
+    if any(_has(p, "FormerSurname") for p in elements):
+        pupil_fields.add("former_surname")
     for number, element in enumerate(elements, start=1):
         record = _pupil(element, number, problems)
         if record is not None:
@@ -214,6 +217,12 @@ def _pupil(element, number: int, problems: Problems) -> PupilRecord | None:
     preferred_surname = checks.text(
         problems, where, "<PreferredSurname>", _pupil_text(element, "PreferredSurname"), checks.NAME_MAX
     )
+    middle_names = checks.text(
+        problems, where, "<MiddleNames>", _pupil_text(element, "MiddleNames"), checks.NAME_MAX
+    )
+    former_surname = checks.text(
+        problems, where, "<FormerSurname>", _pupil_text(element, "FormerSurname"), checks.NAME_MAX
+    )
     dob = checks.convert(problems, where, "<DOB>", parse_birth_date, _pupil_text(element, "DOB"), None)
     year_group = checks.convert(
         problems, where, "<NCyearActual>", normalise_year_group, _pupil_text(element, "NCyearActual"), ""
@@ -230,6 +239,8 @@ def _pupil(element, number: int, problems: Problems) -> PupilRecord | None:
         former_upn=former_upn,
         legal_forename=legal_forename,
         legal_surname=legal_surname,
+        middle_names=middle_names,
+        former_surname=former_surname,
         preferred_forename=preferred_forename,
         preferred_surname=preferred_surname,
         date_of_birth=dob,

@@ -230,6 +230,7 @@ def parse(data: bytes) -> ParsedRoster:
         legal_surname = checks.text(
             problems, where, "familyName", row.get("familyname"), checks.NAME_MAX, required=True
         )
+        middle_names = checks.text(problems, where, "middleName", row.get("middlename"), checks.NAME_MAX)
         preferred_forename = checks.text(
             problems,
             where,
@@ -256,6 +257,7 @@ def parse(data: bytes) -> ParsedRoster:
                 upn=upn,
                 legal_forename=legal_forename,
                 legal_surname=legal_surname,
+                middle_names=middle_names,
                 preferred_forename=preferred_forename,
                 preferred_surname=preferred_surname,
                 date_of_birth=dob,
@@ -290,6 +292,8 @@ def parse(data: bytes) -> ParsedRoster:
     )
     if {"preferredlastname", "preferredfamilyname"} & set(headings):
         pupil_fields.add("preferred_surname")
+    if "middlename" in headings:
+        pupil_fields.add("middle_names")
     if "grades" in headings or "metadata.yeargroup" in headings:
         pupil_fields.add("year_group")
     if "metadata.adultatrisk" in headings:

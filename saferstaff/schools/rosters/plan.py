@@ -48,6 +48,8 @@ PUPIL_LABELS = {
     "source_id": "MIS id",
     "legal_forename": "Legal forename",
     "legal_surname": "Legal surname",
+    "middle_names": "Middle names",
+    "former_surname": "Former surname",
     "preferred_forename": "Preferred forename",
     "preferred_surname": "Preferred surname",
     "date_of_birth": "Date of birth",

@@ -15,7 +15,15 @@ MAX_PROBLEMS = 50
 # (no column, no element) is left as it is in saferstaff: an import from a CTF, which has no "adult at
 # risk" flag, must not clear the flag a DSL set by hand.
 PUPIL_OPTIONAL_FIELDS = frozenset(
-    {"preferred_forename", "preferred_surname", "year_group", "adult_at_risk", "leaving_date"}
+    {
+        "middle_names",
+        "former_surname",
+        "preferred_forename",
+        "preferred_surname",
+        "year_group",
+        "adult_at_risk",
+        "leaving_date",
+    }
 )
 GUARDIAN_OPTIONAL_FIELDS = frozenset(
     {"title", "forename", "email", "phone", "relationship", "parental_responsibility", "contact_order"}
@@ -47,6 +55,8 @@ class PupilRecord:
     upn: str = ""
     former_upn: str = ""
     source_id: str = ""
+    middle_names: str = ""
+    former_surname: str = ""
     preferred_forename: str = ""
     preferred_surname: str = ""
     year_group: str = ""
