@@ -697,6 +697,10 @@ def test_success_message_counts_returning_pupils(cast, client_for):
     upload.name = "pupils.csv"
     response = client.post(reverse("roster_upload", kwargs={"school": cast.school.slug}), {"file": upload})
     assert response.status_code == 302
+    preview = client.get(response["Location"]).content.decode()
+    assert (
+        "Returning pupils" in preview and "consent requests cannot be sent for them" in preview
+    )  # no contacts
     response = client.post(response["Location"], {"action": "apply"}, follow=True)
     assert "Import applied: 0 new, 0 updated, 1 returning, 0 marked as leaving." in response.content.decode()
 
