@@ -583,6 +583,30 @@ def test_docx_from_wps_office_headings_by_style_name():
     assert section(doc, "2.2").text == "Tell the manager the same day."
 
 
+def bold_paragraph(text: str) -> str:
+    return f"<w:p><w:r><w:rPr><w:b/></w:rPr><w:t xml:space='preserve'>{text}</w:t></w:r></w:p>"
+
+
+def test_docx_without_heading_styles_uses_bold_paragraphs_as_headings():
+    body = (
+        bold_paragraph("Rainbow Day Nursery")
+        + bold_paragraph("Mobile Phone and Camera Policy")
+        + w_paragraph("Reviewed every September.")
+        + bold_paragraph("Policy statement")
+        + w_paragraph("We keep children safe.")
+        + "<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>Staff must not</w:t></w:r><w:r><w:t> use their phones.</w:t></w:r></w:p>"
+        + bold_paragraph("Procedures")
+        + bold_paragraph("Never take photographs on a personal phone.")
+        + "<w:tbl><w:tr><w:tc>" + bold_paragraph("Role") + "</w:tc></w:tr></w:tbl>"
+    )  # fmt: skip
+    doc = parse_sections(read_document("phones.docx", docx(body)))
+    assert outline(doc) == [("", "Introduction"), ("1", "Policy statement"), ("2", "Procedures")]
+    assert doc.sections[0].text == (
+        "Rainbow Day Nursery\n\nMobile Phone and Camera Policy\n\nReviewed every September."
+    )
+    assert section(doc, "2").text == "Never take photographs on a personal phone.\n\nRole"
+
+
 @pytest.mark.parametrize("name", ["policy.rst", "policy.odt", "policy.pages", "policy.html"])
 def test_other_formats_are_refused_naming_the_ones_accepted(name):
     with pytest.raises(DocumentError) as caught:

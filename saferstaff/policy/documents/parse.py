@@ -104,6 +104,10 @@ _CONTENTS_LINE = re.compile(r"(?:\.{4,}|…{2,}|\t)[ \t]*[0-9]+$")
 _SENTENCE_END = (".", "!", "?", ":", ";")
 # An unnumbered heading longer than this is a paragraph someone styled as a heading, not a heading.
 MAX_UNNUMBERED_HEADING = 150
+# A heading of two words or more ending like this is a document's title: "Online Safety Policy".
+_TITLE_ENDING = re.compile(
+    r"\S\s+(?:\S+\s+){0,12}(?:policy|policies|procedures?|guidance|guidelines)$", re.IGNORECASE
+)
 _CONTENTS_WORDS = {"contents", "table of contents", "contents page", "content"}
 _LINK = re.compile(r"\[([^\]\n]{1,300})\]\([^)\s]{0,2000}\)")
 _EMPHASIS_MARKS = re.compile(r"(\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
@@ -376,8 +380,9 @@ def _slug(title: str) -> str:
 
 def _sections_by_position(lines: list[str], unnumbered: list[tuple[int, int, str]]) -> ParsedDocument | None:
     """Sections from unnumbered headings, numbered in order by level; None if only a title is left."""
-    # The document's title above every other heading stays in the introduction: the only top-level heading
-    # when it comes first, after any top-level headings with nothing under them (a letterhead set as headings).
+    # The document's title above every other heading stays in the introduction: the first heading when it is
+    # the only top-level one, follows a letterhead set as headings (top-level headings with nothing under
+    # them), or reads as a title ("… Policy", "… Procedures", "… Guidance").
     title_lines: set[int] = set()
     top = min(level for _i, level, _t in unnumbered)
     while len(unnumbered) > 1 and unnumbered[0][1] == top == unnumbered[1][1]:
@@ -385,7 +390,8 @@ def _sections_by_position(lines: list[str], unnumbered: list[tuple[int, int, str
             break
         title_lines.add(unnumbered.pop(0)[0])
     at_top = [h for h in unnumbered if h[1] == top]
-    if len(at_top) == 1 and at_top[0] is unnumbered[0]:
+    first_is_title = bool(title_lines) or bool(_TITLE_ENDING.search(unnumbered[0][2]))
+    if len(unnumbered) > 1 and (len(at_top) == 1 and at_top[0] is unnumbered[0] or first_is_title):
         title_lines.add(unnumbered.pop(0)[0])
     if not unnumbered:
         return None

@@ -8,7 +8,8 @@ headings. A heading style is recognised by its id (``Heading1``) or by its name 
 Office writes the id ``2`` for the style named "heading 1"), by an outline level set on the paragraph or its
 style, or through the style it is based on. Contents-list paragraphs (the "toc 1" … styles Word's table of
 contents uses, and its "TOC Heading") are left out. "Title" and every other style, numbered lists included,
-are plain paragraphs. Numbers that Word adds automatically are not in the text; headings without numbers are
+are plain paragraphs. A document with no heading style at all often marks headings by bold alone: then
+short paragraphs set wholly in bold (not sentences, not in tables) become headings. Numbers that Word adds automatically are not in the text; headings without numbers are
 numbered by position by the parser.
 
 Accepted files: Word (.docx), Markdown (.md, .markdown) and plain text (.txt); anything else (.pdf, .doc,
@@ -151,7 +152,8 @@ def _read_docx(data: bytes) -> str:
         raise DocumentError("This Word file is too big to read. Save it as plain text and upload that.")
     root = _parse_xml(xml)
     styles = _styles(_parse_xml(styles_xml)) if styles_xml else {}
-    paragraphs = []
+    in_tables = {id(p) for table in root.iter(f"{W}tbl") for p in table.iter(f"{W}p")}
+    paragraphs: list[tuple[str, int, bool]] = []  # (text, heading level, looks like a bold heading)
     for p in root.iter(f"{W}p"):
         style = _style_id(p)
         if style in styles and styles[style].contents:
@@ -159,11 +161,29 @@ def _read_docx(data: bytes) -> str:
         text = _paragraph_text(p).strip()
         if not text:
             continue
-        level = _heading_level(p, style, styles)
-        if level:
-            text = "#" * level + " " + " ".join(text.split())
-        paragraphs.append(text)
-    return "\n\n".join(paragraphs)
+        bold = id(p) not in in_tables and _bold_heading_like(p, text)
+        paragraphs.append((text, _heading_level(p, style, styles), bold))
+    # Without any heading style, short paragraphs set wholly in bold are the headings (as many early-years
+    # policies written from templates have them).
+    use_bold = not any(level for _t, level, _b in paragraphs) and sum(b for _t, _l, b in paragraphs) >= 2
+    out = []
+    for text, level, bold in paragraphs:
+        level = level or (2 if use_bold and bold else 0)
+        out.append("#" * level + " " + " ".join(text.split()) if level else text)
+    return "\n\n".join(out)
+
+
+def _bold_heading_like(p: Element, text: str) -> bool:
+    """A short paragraph, not a sentence, whose every run of text is bold: 'Policy statement', 'Procedures'."""
+    if len(text) > 90 or "\n" in text or text.endswith((".", ",", ";")) or not text[0].isupper():
+        return False
+    runs = [r for r in p.iter(f"{W}r") if "".join(t.text or "" for t in r.iter(f"{W}t")).strip()]
+    return bool(runs) and all(_is_bold(r) for r in runs)
+
+
+def _is_bold(run: Element) -> bool:
+    b = run.find(f"{W}rPr/{W}b")
+    return b is not None and b.get(f"{W}val", "true").lower() not in ("0", "false", "off")
 
 
 def _parse_xml(xml: bytes) -> Element:
