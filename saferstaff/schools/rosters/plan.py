@@ -12,6 +12,9 @@ and matches the file against them in memory:
   ``Guardianship`` holding the relationship, parental responsibility and contact order for that child.
 * Fields a file does not carry at all are left alone (see ``records.PUPIL_OPTIONAL_FIELDS``); a file
   with no contacts in it leaves every pupil's contacts as they are.
+* Warnings (shown in the preview; the import can still be applied): a file from another school, many
+  pupils leaving at once, dates of birth two or more school years away from the year group, and pupils
+  who will be left with no contacts (consent requests cannot be sent for them).
 
 ``apply_plan`` then writes the plan in one transaction with bulk inserts and updates (history kept with
 django-simple-history's bulk helpers) and records one ``roster.applied`` audit event with the counts.
