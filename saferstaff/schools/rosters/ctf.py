@@ -8,11 +8,11 @@
                         FormerUPN, …}
         Contacts / Contact
           Order, Title, Surname, Forename, Relationship (DfE code, e.g. PAM), Responsibility (true/false),
-          Email, Phones / Phone / {TelephoneType (DfE code: H home, M mobile, W work, F fax…), PhoneNo}
+          Email, Phones / Phone / {TelephoneType (DfE code: H home, M mobile, W work, F fax), PhoneNo}
 
 Real files put some pupil fields directly under Pupil and some under BasicDetails, and versions differ;
 each field is looked for in both places. saferstaff keeps one phone number per contact: the mobile if
-there is one (consent requests can go by text), else home, else any other (never a fax).
+there is one (consent requests can go by text), else home, else work, else any other (never a fax).
 
 A CTF carries much more than saferstaff needs (addresses, attendance, assessments, SEN and free school
 meal history…). Those parts are not read, and the import's notes say which of them the file held, so the
@@ -38,9 +38,9 @@ from .values import (
 )
 
 FORMAT = "ctf"
-# DfE telephone type codes, in the order saferstaff prefers a contact's number; a fax ("F") is never used.
-PHONE_PREFERENCE = ("M", "H", "D", "E", "A", "W", "")
-PHONE_TYPES = {"M": "mobile", "H": "home", "W": "work", "F": "fax", "D": "daytime", "E": "evening"}
+# DfE telephone type codes (H home, M mobile, W work, F fax), in the order saferstaff prefers a contact's
+# number; any other code comes last, and a fax is never used.
+PHONE_PREFERENCE = ("M", "H", "W", "")
 # Parts of a CTF saferstaff deliberately does not keep: element (under Pupil or BasicDetails) -> words.
 NOT_KEPT = {
     "Address": "addresses",
