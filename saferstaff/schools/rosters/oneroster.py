@@ -6,8 +6,8 @@ student lists their contacts' ids there, in contact order, and a contact lists t
 side is enough. Rows whose ``status`` is ``tobedeleted`` are skipped, so those pupils count as leaving.
 
 OneRoster 1.1 keeps dates of birth in ``demographics.csv``, not ``users.csv``: upload the zip (saferstaff
-reads ``users.csv`` and ``demographics.csv`` from it and nothing else), or a ``users.csv`` with an extra
-``birthDate`` (or ``metadata.birthDate``) column. A UPN is read from ``metadata.upn``, or from
+reads ``users.csv``, ``demographics.csv``, ``roles.csv`` and ``manifest.csv`` from it and nothing else), or
+a ``users.csv`` with an extra ``birthDate`` (or ``metadata.birthDate``) column. A UPN is read from ``metadata.upn``, or from
 ``identifier`` when that holds something shaped like a UPN. Year groups come from ``grades`` (the first
 one listed; UK year codes such as 'R', 'N2', '03', and the OneRoster codes KG → R, PK → N2, PR/IT → N1).
 OneRoster does not say who holds parental responsibility, so an import from it never changes that flag.
