@@ -569,6 +569,16 @@ def test_oneroster_1_2_users_csv_alone_says_what_to_upload(school):
     assert "Upload the whole OneRoster zip" in problem and "export OneRoster 1.1" in problem
 
 
+def test_oneroster_users_csv_with_a_roles_column(school):
+    pupils = sample_pupils(2)
+    text = oneroster_users_csv(pupils).replace(",role,", ",roles,", 1)
+    parsed = parse_roster("users.csv", text.encode())
+    assert [p.source_id for p in parsed.pupils] == ["s0", "s1"]
+    assert parsed.pupils[0].guardians[0].relationship == "Guardian"
+    nested = text.replace(",student,", ",primary:student@org1,")
+    assert "OneRoster 1.2" in messages(refused(school, nested, "users.csv"))[0]
+
+
 def test_oneroster_zip_exported_without_demographics(school):
     data = oneroster_zip(sample_pupils(2), demographics=False)
     error = refused(school, data, "oneroster.zip")

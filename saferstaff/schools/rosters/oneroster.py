@@ -57,7 +57,7 @@ def looks_like_users_csv(headings: list[str]) -> bool:
     """OneRoster's users.csv: 1.1 has a role column; 1.2 has none (roles.csv holds them), so its own columns
     or OneRoster's enabledUser/username mark it."""
     keys = {h.strip().lower() for h in headings}
-    marked = bool({"role", "enableduser", "username"} & keys or V12_COLUMNS & keys)
+    marked = bool({"role", "roles", "enableduser", "username"} & keys or V12_COLUMNS & keys)
     return "sourcedid" in keys and marked and bool({"agentsourcedids", "givenname", "familyname"} & keys)
 
 
@@ -359,6 +359,15 @@ def _roles_from_roles_csv(roles_data, headings: list[str], rows, manifest: dict[
     """OneRoster 1.2: give each users.csv row the role roles.csv lists for that user (the primary one if it
     lists several), as if users.csv had 1.1's role column. Without roles.csv, a 1.2 file is refused."""
     is_v12 = manifest.get("oneroster.version", "").startswith("1.2") or bool(V12_COLUMNS & set(headings))
+    if roles_data is None and "roles" in headings:
+        # Some exports flatten 1.2's roles into one column: read it when each cell is a single plain role.
+        words = [_split(row.get("roles", "").lower()) for _line, row in rows]
+        if all(len(w) == 1 and w[0].isalpha() for w in words if w):
+            headings.append("role")
+            for (_line, row), w in zip(rows, words, strict=True):
+                row["role"] = w[0] if w else ""
+            return
+        is_v12 = True
     if roles_data is None:
         if is_v12:
             raise RosterError.single(
