@@ -72,7 +72,8 @@ def school_text(text: str, school) -> str:
 @register.filter
 def inline_markdown(text: str) -> str:
     """A policy paragraph with its Markdown inline marks (bold, italic, links) rendered; all else escaped."""
-    return mark_safe(render_inline(text or ""))  # noqa: S308 - render_inline escapes everything it does not build
+    # render_inline escapes everything it does not build itself.
+    return mark_safe(render_inline(text or ""))  # noqa: S308
 
 
 @register.filter

@@ -347,8 +347,8 @@ def parse_sections(text: str) -> ParsedDocument:
         )
         notes.append(
             "No numbered sections were recognised: the whole document is one section. To split it, number "
-            "the headings (for example 'Section 1 - Overview' or '1. Overview'), or use Word's heading styles, "
-            "and upload it again."
+            "the headings (for example 'Section 1 - Overview' or '1. Overview'), or use Word's heading "
+            "styles, and upload it again."
         )
         return ParsedDocument((ParsedSection("1", title, 1, "section-1", preamble),), tuple(notes), metadata)
     used: set[str] = set()
@@ -421,7 +421,8 @@ def _sections_by_position(lines: list[str], unnumbered: list[tuple[int, int, str
         sections.append(ParsedSection(number, title, level, anchor, _body(body)))
     note = (
         "The headings have no numbers, so saferstaff numbered the sections in order (1, 2, 2.1 …). Each "
-        "section's link is made from its heading, so it stays the same in later versions while the heading does."
+        "section's link is made from its heading, so it stays the same in later versions while the heading "
+        "does."
     )
     return ParsedDocument(tuple(sections), (note,))
 
@@ -531,7 +532,7 @@ def _without_contents_list(lines: list[str]) -> list[str]:
 
 
 def _is_page_line(line: str) -> bool:
-    """A contents entry ending in a page number: 'Aims ........ 3', 'Aims\t3', 'Aims 3' (short, title-like)."""
+    """A contents entry ending in a page number: 'Aims ........ 3', 'Aims\t3', 'Aims 3' (short)."""
     if _CONTENTS_LINE.search(line[-40:]):
         return True
     m = re.match(r"^(.{1,90}?)[ \t]+[0-9]{1,3}$", line)

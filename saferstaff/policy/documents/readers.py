@@ -9,8 +9,8 @@ Office writes the id ``2`` for the style named "heading 1"), by an outline level
 style, or through the style it is based on. Contents-list paragraphs (the "toc 1" … styles Word's table of
 contents uses, and its "TOC Heading") are left out. "Title" and every other style, numbered lists included,
 are plain paragraphs. A document with no heading style at all often marks headings by bold alone: then
-short paragraphs set wholly in bold (not sentences, not in tables) become headings. Numbers that Word adds automatically are not in the text; headings without numbers are
-numbered by position by the parser.
+short paragraphs set wholly in bold (not sentences, not in tables) become headings. Numbers that Word
+adds automatically are not in the text; headings without numbers are numbered by position by the parser.
 
 Accepted files: Word (.docx), Markdown (.md, .markdown) and plain text (.txt); anything else (.pdf, .doc,
 .rst, .odt …) is refused with a message naming those formats.
@@ -74,8 +74,8 @@ def read_document(filename: str, data: bytes, *, max_bytes: int = 10 * MB) -> st
         raise DocumentError("Rich Text (.rtf) files cannot be read. " + SAVE_AS_DOCX + f" ({ACCEPTED}.)")
     if extension and extension != ".docx" and extension not in TEXT_EXTENSIONS:
         raise DocumentError(
-            f"This is a {extension} file, not a Word .docx file, Markdown or plain text: {ACCEPTED}. Open it, "
-            "save it as one of those (in Word: File › Save As › Word Document (.docx)) and upload that."
+            f"This is a {extension} file, not a Word .docx file, Markdown or plain text: {ACCEPTED}. "
+            "Open it, save it as one of those (in Word: File › Save As › Word Document (.docx)) and upload that."
         )
     if extension == ".docx" or data.startswith(b"PK\x03\x04"):
         text = _read_docx(data)
@@ -174,7 +174,7 @@ def _read_docx(data: bytes) -> str:
 
 
 def _bold_heading_like(p: Element, text: str) -> bool:
-    """A short paragraph, not a sentence, whose every run of text is bold: 'Policy statement', 'Procedures'."""
+    """A short paragraph, not a sentence, whose every run of text is bold ('Policy statement')."""
     if len(text) > 90 or "\n" in text or text.endswith((".", ",", ";")) or not text[0].isupper():
         return False
     runs = [r for r in p.iter(f"{W}r") if "".join(t.text or "" for t in r.iter(f"{W}t")).strip()]

@@ -7,8 +7,8 @@ side is enough. Rows whose ``status`` is ``tobedeleted`` are skipped, so those p
 
 OneRoster 1.1 keeps dates of birth in ``demographics.csv``, not ``users.csv``: upload the zip (saferstaff
 reads ``users.csv``, ``demographics.csv``, ``roles.csv`` and ``manifest.csv`` from it and nothing else), or
-a ``users.csv`` with an extra ``birthDate`` (or ``metadata.birthDate``) column. A UPN is read from ``metadata.upn``, or from
-``identifier`` when that holds something shaped like a UPN. Year groups come from ``grades`` (the first
+a ``users.csv`` with an extra ``birthDate`` (or ``metadata.birthDate``) column. A UPN is read from
+``metadata.upn``, or from ``identifier`` when that holds something shaped like a UPN. Year groups come from ``grades`` (the first
 one listed; UK year codes such as 'R', 'N2', '03', and the OneRoster codes KG → R, PK → N2, PR/IT → N1).
 OneRoster does not say who holds parental responsibility, so an import from it never changes that flag.
 
@@ -348,7 +348,7 @@ def _contact(contact_id, order, where, users, problems, prefix) -> GuardianRecor
 
 
 def _manifest(data: bytes | None, notes: list[str]) -> dict[str, str]:
-    """manifest.csv's propertyName → value (e.g. 'oneroster.version' → '1.2', 'file.demographics' → 'absent')."""
+    """manifest.csv's propertyName → value: 'oneroster.version' → '1.2', 'file.demographics' → 'absent'…"""
     if data is None:
         return {}
     _headings, rows = _rows(data, "manifest.csv", notes)

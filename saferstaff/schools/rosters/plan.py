@@ -450,12 +450,15 @@ def _warn_about_missing_contacts(
     if not without:
         return
     if len(without) == len(parsed.pupils) and not parsed.has_contacts:
-        start = "This file has no contacts (parents and carers) in it, and none of its pupils has any in saferstaff"
+        start = (
+            "This file has no contacts (parents and carers) in it, and none of its pupils has any in "
+            "saferstaff"
+        )
     else:
         names = [f"{rec.where}: {rec.display_name}" for rec in without]
         start = (
-            f"{len(without)} of the {len(parsed.pupils)} pupils in this file will have no contacts (parents or "
-            f"carers) in saferstaff ({_some(names)})"
+            f"{len(without)} of the {len(parsed.pupils)} pupils in this file will have no contacts (parents "
+            f"or carers) in saferstaff ({_some(names)})"
         )
     plan.warnings.append(
         f"{start}, so consent requests cannot be sent for them. Export the pupil list again with contacts "
