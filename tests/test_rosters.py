@@ -420,6 +420,24 @@ def test_ctf_laid_out_as_mis_exports_are(school):
     )
 
 
+def test_partial_ctf_from_a_dfe_service_marks_nobody_as_leaving(school):
+    """The DfE's services send partial CTFs (one year group's results, names in capitals, no contacts):
+    pupils not in one are not leaving, and a name in capitals is not a change."""
+    pupils = sample_pupils(3)
+    do_import(school, csv_text(pupils))
+    one = pupils[1]
+    xml = (DATA / "ctf_dfe_partial.xml").read_text()
+    for placeholder, value in [("UPN_1", one.upn), ("SURNAME_1", one.surname.upper()),
+                               ("FORENAME_1", one.forename.upper()), ("DOB_1", one.dob.isoformat())]:  # fmt: skip
+        xml = xml.replace(placeholder, value)
+    plan = do_import(school, xml, "MTC_results.xml")
+    assert plan.counts()["leaving"] == 0 and plan.counts()["updated"] == 0 and plan.counts()["unchanged"] == 1
+    assert any("partial transfer" in note for note in plan.notes)
+    assert any("assessment results" in note for note in plan.notes)
+    assert Pupil.objects.current().count() == 3
+    assert Pupil.objects.get(upn=one.upn).legal_forename == one.forename  # not turned into capitals
+
+
 def test_ctf_responsibility_and_order(school):
     pupils = sample_pupils(2)[1:]  # both contacts have parental responsibility
     xml = ctf_xml(pupils).replace(

@@ -184,6 +184,7 @@ def parse(data: bytes) -> ParsedRoster:
             else frozenset()
         ),
         source_school=source_school,
+        partial=_text(root, "Header/DocumentQualifier").lower() == "partial",
     )
 
 

@@ -6,7 +6,9 @@ and matches the file against them in memory:
 * A pupil is the same pupil if the UPN matches; else if the file's former UPN matches (a temporary UPN
   replaced by a permanent one); else if the MIS id (OneRoster ``sourcedId``) matches. Anyone else in the
   file is new. Current pupils of the school who are not in the file are leaving: their leaving date
-  becomes today. A pupil who had left and is in the file again is returning.
+  becomes today (unless the file says it is partial, as the DfE's CTFs of test results do). A pupil who had
+  left and is in the file again is returning. A name that differs only in capitals (the DfE writes names
+  in capitals) is not a change.
 * A contact is the same person if their ``match_key`` matches (``guardian_match_key``). Two siblings'
   records naming the same parent therefore share one ``Guardian`` row, linked to each child by a
   ``Guardianship`` holding the relationship, parental responsibility and contact order for that child.
@@ -217,6 +219,13 @@ def _diff(instance, values: dict[str, Any], labels: dict[str, str]) -> tuple[Fie
     changes = []
     for name, new in values.items():
         old = getattr(instance, name)
+        if (
+            isinstance(new, str)
+            and new.isupper()
+            and isinstance(old, str)
+            and old.casefold() == new.casefold()
+        ):
+            continue  # "NOWAK" for "Nowak": the same name in capitals, as DfE files write names
         if old != new:
             changes.append(FieldChange(name, labels.get(name, name), old, new))
     return tuple(changes)
@@ -288,8 +297,13 @@ def plan_import(school: School, parsed: ParsedRoster, *, today: datetime.date | 
         item = PupilChange(pupil, rec.where, changes)
         (plan.returning if not was_current and _is_current(pupil, today) else plan.updated).append(item)
 
+    if parsed.partial:
+        plan.notes.append(
+            "This CTF says it is a partial transfer (only some of the school's pupils), so pupils who are not "
+            "in it are left as they are, not marked as leaving."
+        )
     for pupil in existing:
-        if pupil.pk not in claimed and _is_current(pupil, today):
+        if pupil.pk not in claimed and _is_current(pupil, today) and not parsed.partial:
             change = FieldChange("leaving_date", PUPIL_LABELS["leaving_date"], pupil.leaving_date, today)
             pupil.leaving_date = today
             plan.leaving.append(PupilChange(pupil, "", (change,)))

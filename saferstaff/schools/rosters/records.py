@@ -79,7 +79,9 @@ class ParsedRoster:
 
     ``pupil_fields`` / ``guardian_fields``: which optional fields the file carries (see above);
     ``guardian_fields`` empty means the file says nothing about contacts, and an import then leaves
-    every pupil's contacts as they are. ``source_school``: what the file says about the school that
+    every pupil's contacts as they are. ``partial``: the file says it holds only some of the school's
+    pupils (a CTF whose header says ``partial``), so pupils not in it are not leaving. ``source_school``:
+    what the file says about the school that
     exported it (a CTF header's URN, LA and establishment number), for a sanity check in the plan."""
 
     format: str
@@ -88,6 +90,7 @@ class ParsedRoster:
     pupil_fields: frozenset[str] = PUPIL_OPTIONAL_FIELDS
     guardian_fields: frozenset[str] = GUARDIAN_OPTIONAL_FIELDS
     source_school: dict[str, str] = field(default_factory=dict)
+    partial: bool = False
 
     @property
     def has_contacts(self) -> bool:
