@@ -114,7 +114,8 @@ class PupilView:
     year_group: str | None = None
     is_current: bool | None = None
     leaving_date: datetime.date | None = None
-    legal_name: str | None = None
+    legal_name: str | None = None  # with middle names
+    former_surname: str | None = None  # part of the legal name: shown with it, or not at all
     date_of_birth: datetime.date | None = None
     upn: str | None = None
     adult_at_risk: bool | None = None
@@ -147,7 +148,10 @@ def pupil_view(pupil: Pupil, fields: frozenset[str], *, with_guardians: bool = T
     shown = {
         YEAR_GROUP: {"year_group": pupil.year_group},
         ON_ROLL: {"is_current": pupil.is_current, "leaving_date": pupil.leaving_date},
-        LEGAL_NAME: {"legal_name": f"{pupil.legal_forename} {pupil.legal_surname}"},
+        LEGAL_NAME: {
+            "legal_name": " ".join(n for n in (pupil.legal_forename, pupil.middle_names, pupil.legal_surname) if n),
+            "former_surname": pupil.former_surname,
+        },
         DATE_OF_BIRTH: {"date_of_birth": pupil.date_of_birth},
         UPN: {"upn": pupil.upn},
         ADULT_AT_RISK: {"adult_at_risk": pupil.adult_at_risk},

@@ -200,6 +200,10 @@ class Pupil(models.Model):
     source_id = models.CharField("MIS id", max_length=100, blank=True, help_text="OneRoster sourcedId")
     legal_forename = models.CharField(max_length=100)
     legal_surname = models.CharField(max_length=100)
+    middle_names = models.CharField(max_length=100, blank=True)
+    # A surname the pupil was known by before (after adoption or a family change): a post naming a child by
+    # an old name can reveal as much as one naming them by their current name.
+    former_surname = models.CharField(max_length=100, blank=True)
     preferred_forename = models.CharField(max_length=100, blank=True)
     preferred_surname = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()

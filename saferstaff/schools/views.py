@@ -323,7 +323,7 @@ def roster_preview(request, school, pk):
         messages.success(
             request,
             f"Import applied: {counts.get('new', 0)} new, {counts.get('updated', 0)} updated, "
-            f"{counts.get('leaving', 0)} marked as leaving.",
+            f"{counts.get('returning', 0)} returning, {counts.get('leaving', 0)} marked as leaving.",
         )
         return redirect("pupil_list", school=request.school.slug)
     plan, problems = None, []

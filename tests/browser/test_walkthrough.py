@@ -114,7 +114,7 @@ def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
     follow(page, axe_check, page.get_by_role("button", name="Apply these changes"))
     banner = page.locator(".govuk-notification-banner--success")
     expect(banner).to_be_visible()
-    expect(banner).to_contain_text("Import applied: 3 new, 0 updated, 0 marked as leaving.")
+    expect(banner).to_contain_text("Import applied: 3 new, 0 updated, 0 returning, 0 marked as leaving.")
     assert Pupil.objects.filter(school__slug=demo.school_slug, upn__in=[p.upn for p in joiners]).count() == 3
 
     # Policies: import a policy document as a draft and read it, section by section.
