@@ -307,3 +307,73 @@ def test_a_screening_given_up_as_stopped_is_not_finished_by_its_old_worker(cast,
     screening.screen_album.call(run.pk)  # the old task runs late: it does nothing
     run.refresh_from_db()
     assert run.status == "failed" and not FaceDetection.objects.exists()
+
+
+# --- A tag from the screening or the review, after publication (one tagging door) -------------------------
+
+
+def _published_as_having_no_pupils(cast, image):
+    """Published before anyone looked for faces: a senior leader said no pupil appears (wrongly)."""
+    from saferstaff.images.models import Publication
+
+    Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=cast.slt)
+    service.publish(Image.objects.get(pk=image.pk), purpose(cast.school, "website"), "web", by=cast.teacher)
+    return Publication.objects.get(image=image)
+
+
+def test_a_machine_tag_after_publication_raises_the_takedown_and_joins_the_publication(cast, album):
+    from saferstaff.images.models import PublicationPupil, Takedown
+    from saferstaff.notifications.models import Notification
+
+    amelia = album["amelia"]  # no website consent, no consent to be photographed
+    pub = _published_as_having_no_pupils(cast, album["images"][0])
+    screening.start(album["activity"], by=cast.teacher)
+    assert ImageTag.objects.get(image=album["images"][0]).source == ImageTag.Source.MACHINE
+    takedown = Takedown.objects.get(publication=pub)
+    assert takedown.pupil == amelia and takedown.assigned_to == cast.teacher and "(§5)" in takedown.reason
+    assert PublicationPupil.objects.filter(publication=pub, pupil=amelia).exists()
+    assert Notification.objects.filter(kind="images.no_consent_tagged", user=cast.head).exists()
+
+
+def test_a_review_confirmation_after_publication_raises_the_takedown_and_joins_the_publication(cast, album):
+    from saferstaff.images.models import PublicationPupil, Takedown
+    from saferstaff.policy.models import SchoolSettings
+
+    SchoolSettings.objects.filter(school=cast.school).update(
+        face_auto_threshold=1.01, face_review_threshold=0.5
+    )
+    pub = _published_as_having_no_pupils(cast, album["images"][0])
+    screening.start(album["activity"], by=cast.teacher)
+    assert not Takedown.objects.exists()  # only proposed so far
+    pending = FaceDetection.objects.get(verdict="review")
+    page = signed_in(cast.teacher).post(
+        reverse("face_review", kwargs={"school": cast.school.slug}),
+        {"detection": pending.pk, "choice": "yes"},
+        follow=True,
+    )
+    assert ImageTag.objects.get(image=album["images"][0]).source == ImageTag.Source.REVIEWED
+    assert Takedown.objects.get(publication=pub).pupil == album["amelia"]
+    assert PublicationPupil.objects.filter(publication=pub, pupil=album["amelia"]).exists()
+    assert b"takedown raised" in page.content
+
+
+def test_a_tag_on_a_face_the_published_copy_blurred_raises_no_takedown(cast, album):
+    from saferstaff.images.models import PublicationPupil, Takedown
+    from saferstaff.policy.models import SchoolSettings
+
+    SchoolSettings.objects.filter(school=cast.school).update(
+        face_auto_threshold=1.01, face_review_threshold=0.5
+    )
+    screening.start(album["activity"], by=cast.teacher)  # Amelia's face waits for review: unknown for now
+    image = Image.objects.get(pk=album["images"][0].pk)
+    Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=cast.slt)
+    pub = service.publish(
+        Image.objects.get(pk=image.pk),
+        purpose(cast.school, "website"),
+        "web",
+        by=cast.teacher,
+        blur_faces=True,
+    )
+    assert len(pub.faces_blurred) == 2  # both faces: nobody named yet
+    screening.decide(FaceDetection.objects.get(verdict="review"), by=cast.teacher, confirmed=True)
+    assert not Takedown.objects.exists() and not PublicationPupil.objects.filter(publication=pub).exists()

@@ -274,7 +274,7 @@ def test_every_download_and_tag_change_is_recorded(cast, class_photo):
     actions = set(AuditEvent.objects.filter(object_id=str(image.pk)).values_list("action", flat=True))
     assert {"images.downloaded", "images.tag.added", "images.tag.removed"} <= actions
     added = AuditEvent.objects.get(action="images.tag.added")
-    assert added.detail == {"pupil": noah.pk}  # ids, never names
+    assert added.detail == {"pupil": noah.pk, "source": "manual"}  # ids, never names
 
 
 def test_a_pupil_of_another_school_cannot_be_tagged(cast, class_photo):

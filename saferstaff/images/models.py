@@ -332,12 +332,14 @@ class Image(models.Model):
 
 
 class ImageTag(models.Model):
-    """A pupil who appears in an image. ``source`` says whether a person or (later) the face matcher
-    proposed it; every change is recorded in the audit trail."""
+    """A pupil who appears in an image. ``source`` says whether a person tagged them, the face matcher did,
+    or a person confirmed the matcher's proposal; every change is recorded in the audit trail. Tags are
+    made only through ``images.service.tag``."""
 
     class Source(models.TextChoices):
         MANUAL = "manual", "Tagged by staff"
         MACHINE = "machine", "Face matching"
+        REVIEWED = "reviewed", "Face match confirmed by staff"
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="tags")

@@ -17,11 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.audit.log import record
-from saferstaff.images.consent import state_of
+from saferstaff.faces.boxes import same_face
+from saferstaff.images.consent import state_of, states_for
 from saferstaff.images.models import (
     ConsentRecord,
     Destruction,
     Image,
+    ImageTag,
     PendingDeletion,
     PortalLink,
     Publication,
@@ -168,27 +170,62 @@ def _raise(school, pupil, publications, *, withdrawal=None, reason: str = "") ->
     return len(rows)
 
 
-def tagged_after_publication(image: Image, pupil) -> int:
-    """A pupil tagged in an image that is already published: they join each live publication's list, and
-    a publication on a channel they lack consent for becomes a takedown at once."""
-    from saferstaff.images.consent import states_for
+# --- Tagging: the one door through which a pupil gets into an image ----------------------------------------
 
-    live = list(image.publications.filter(taken_down_at__isnull=True).select_related("channel"))
-    if not live:
-        return 0
-    PublicationPupil.objects.bulk_create(
-        [PublicationPupil(school_id=image.school_id, publication=p, pupil=pupil) for p in live],
-        ignore_conflicts=True,
-    )
-    states = states_for(image.school, [pupil], {p.channel for p in live})
-    raised = 0
-    for pub in live:
-        state = states[(pupil.pk, pub.channel_id)]
-        if not state.allowed:
-            raised += _raise(
-                image.school, pupil, Publication.objects.filter(pk=pub.pk), reason=str(state.reasons[0])
+
+@dataclass(frozen=True)
+class Tagged:
+    """What tagging a pupil did, for the caller to show: nothing when the pupil was tagged already."""
+
+    created: bool
+    takedowns: int = 0  # live publications on a channel the pupil has no consent for: takedowns raised
+    no_consent_to_photograph: bool = False  # senior management was told
+
+
+def tag(image: Image, pupil, *, by, source: str, box=None) -> Tagged:
+    """Tag ``pupil`` in ``image`` — by hand, from the face screening, from a review confirmation, from the
+    demo loader: every way applies the same rules once. The pupil joins each live publication's list (a
+    later withdrawal takes it down), a publication on a channel they have no consent for becomes a
+    takedown at once (§5), and senior management is told when they have no consent to be photographed at
+    all. ``box``: where the face is, when known; a publication whose copy blurred that face does not show
+    them."""
+    with transaction.atomic():
+        _tag, created = ImageTag.objects.get_or_create(
+            school_id=image.school_id, image=image, pupil=pupil, defaults={"tagged_by": by, "source": source}
+        )
+        if not created:
+            return Tagged(False)
+        record("images.tag.added", image, detail={"pupil": pupil.pk, "source": source})
+        if image.no_pupils:
+            Image.objects.filter(pk=image.pk).update(no_pupils=False, no_pupils_by=None)
+        live = [
+            pub
+            for pub in image.publications.filter(taken_down_at__isnull=True).select_related("channel")
+            if box is None or not any(same_face(box, face["box"]) for face in pub.faces_blurred)
+        ]
+        taking = Purpose.objects.filter(school_id=image.school_id, code="learning_records").first()
+        purposes = {pub.channel for pub in live} | ({taking} if taking else set())
+        states = states_for(image.school, [pupil], purposes) if purposes else {}
+        PublicationPupil.objects.bulk_create(
+            [PublicationPupil(school_id=image.school_id, publication=p, pupil=pupil) for p in live],
+            ignore_conflicts=True,
+        )
+        raised = 0
+        for pub in live:
+            state = states[(pupil.pk, pub.channel_id)]
+            if not state.allowed:
+                raised += _raise(
+                    image.school, pupil, Publication.objects.filter(pk=pub.pk), reason=str(state.reasons[0])
+                )
+        unphotographable = taking is not None and not states[(pupil.pk, taking.pk)].allowed
+        if unphotographable:
+            tell_senior_management(
+                image.school,
+                title="A pupil without consent to be photographed was tagged in an image (§5)",
+                url=reverse("image_detail", kwargs={"school": image.school.slug, "pk": image.pk}),
+                kind="images.no_consent_tagged",
             )
-    return raised
+    return Tagged(True, raised, unphotographable)
 
 
 # --- Guardian portal ------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from saferstaff.images.access import (
     is_senior,
     sees_all,
 )
-from saferstaff.images.consent import short_name, state_of, states_for
+from saferstaff.images.consent import short_name, states_for
 from saferstaff.images.files import FileProblem, zip_members
 from saferstaff.images.forms import (
     ActivityForm,
@@ -673,32 +673,21 @@ def image_tags(request, school, pk):
 
 
 def _tag_pupil(request, image, pupil) -> None:
-    with transaction.atomic():
-        _tag, created = ImageTag.objects.get_or_create(
-            school=request.school, image=image, pupil=pupil, defaults={"tagged_by": request.user}
-        )
-        if not created:
-            return
-        record("images.tag.added", image, detail={"pupil": pupil.pk})
-        Image.objects.filter(pk=image.pk).update(no_pupils=False, no_pupils_by=None)
-        raised = service.tagged_after_publication(image, pupil)
-    if raised:
+    tagged = service.tag(image, pupil, by=request.user, source=ImageTag.Source.MANUAL)
+    _tagged_messages(request, pupil, tagged)
+
+
+def _tagged_messages(request, pupil, tagged) -> None:
+    if tagged.takedowns:
         messages.error(
             request,
             f"This image is published where {short_name(pupil)} has no consent: takedown raised (§5).",
         )
-    taking = Purpose.objects.filter(school=request.school, code="learning_records").first()
-    if taking is not None and not state_of(pupil, taking).allowed:
+    if tagged.no_consent_to_photograph:
         messages.error(
             request,
             f"{short_name(pupil)} has no consent to be photographed. Senior management has been told; "
             "the image should be deleted (§5).",
-        )
-        service.tell_senior_management(
-            request.school,
-            title="A pupil without consent to be photographed was tagged in an image (§5)",
-            url=reverse("image_detail", kwargs={"school": request.school.slug, "pk": image.pk}),
-            kind="images.no_consent_tagged",
         )
 
 
@@ -1025,7 +1014,9 @@ def face_review(request, school):
         detection = get_object_or_404(queue, pk=_id(request.POST.get("detection")))
         choice = request.POST.get("choice")
         pupil = _pupil_from_text(request.school, request.POST.get("pupil", "")) if choice == "other" else None
-        screening.decide(detection, by=request.user, confirmed=choice == "yes", pupil=pupil)
+        tagged = screening.decide(detection, by=request.user, confirmed=choice == "yes", pupil=pupil)
+        if tagged.created:
+            _tagged_messages(request, detection.decided_pupil, tagged)
         return redirect(reverse("face_review", kwargs={"school": request.school.slug}) + "#next")
     first = queue.order_by("image_id", "left").first()
     group = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")
