@@ -89,6 +89,13 @@ urlpatterns = [
     path(school + "images/<int:pk>/publish/", images.image_publish, name="image_publish"),
     path(school + "images/<int:pk>/flag/", images.image_flag, name="image_flag"),
     path(school + "images/<int:pk>/hold/", images.image_hold, name="image_hold"),
+    path(school + "images/publishing/<int:pk>/", images.publication_request, name="publication_request"),
+    path(
+        school + "images/publishing/<int:pk>/faces/<int:n>.jpg",
+        images.publication_request_face,
+        name="publication_request_face",
+    ),
+    path(school + "publications/approvals/", images.publication_approvals, name="publication_approvals"),
     path(school + "publications/", images.publication_list, name="publication_list"),
     path(school + "publications/<int:pk>/copy/", images.publication_copy, name="publication_copy"),
     path(school + "takedowns/", images.takedown_list, name="takedown_list"),

@@ -116,6 +116,8 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         kwargs["pk"] = staged.pk
     elif name in IMAGE_PAGES:
         kwargs["pk"] = _image_sample(name, cast, school, user)
+        if name == "publication_request_face":
+            kwargs["n"] = 0
     elif set(get_resolver().reverse_dict.getlist(name)[0][0][0][1]) - {"school"}:
         pytest.fail(
             f"tests/test_access_map.py sample_kwargs does not know the URL kwargs of {name!r}: add them"
@@ -127,6 +129,7 @@ IMAGE_PAGES = {
     "pupil_consent", "consent_record", "consent_purpose_edit", "pupil_faces", "activity_screen", "screening_progress", "face_crop", "face_reference", "consent_evidence", "device_edit", "activity_detail", "activity_decide",
     "activity_checklist", "activity_upload", "image_detail", "image_file", "image_thumbnail", "image_tags",
     "image_publish", "image_flag", "image_hold", "publication_copy", "takedown_done", "pupil_images_export",
+    "publication_request", "publication_request_face",
 }  # fmt: skip
 
 
@@ -163,6 +166,13 @@ def _image_sample(name, cast, school, user) -> int:
     (image,) = add_images(activity, [("walk.jpg", jpeg())], by=owner)
     if name.startswith("image_"):
         return image.pk
+    if name.startswith("publication_request"):
+        from saferstaff.images.models import PublicationRequest
+
+        return PublicationRequest.objects.create(
+            school=school, image=image, channel=purpose(school, "website"), where="w", requested_by=owner,
+            status="ready", faces=[{"box": [10, 10, 50, 50], "pupil": None, "why": "unknown", "blurred": True}],
+        ).pk  # fmt: skip
     if name in {"face_crop", "face_reference"}:
         from saferstaff.images.biometrics import seal
         from saferstaff.images.models import FaceDetection, FaceTemplate

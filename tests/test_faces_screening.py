@@ -16,7 +16,7 @@ from django.urls import reverse
 from PIL import Image as PILImage
 
 from saferstaff.faces.standin import draw_face
-from saferstaff.images import biometrics, screening, service
+from saferstaff.images import biometrics, publishing, screening, service
 from saferstaff.images.library import add_images
 from saferstaff.images.models import FaceDetection, Image, ImageTag, ScreeningRun
 
@@ -164,7 +164,8 @@ def test_publishing_blurs_the_unknown_face_and_keeps_the_consented_pupil(cast, a
     screening.start(album["activity"], by=cast.teacher)
     image = album["images"][0]
     url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": image.pk})
-    response = signed_in(cast.teacher).post(
+    teacher = signed_in(cast.teacher)
+    response = teacher.post(
         url,
         {
             "channel": purpose(cast.school, "website").pk,
@@ -172,33 +173,109 @@ def test_publishing_blurs_the_unknown_face_and_keeps_the_consented_pupil(cast, a
             "blur_faces": "on",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and not Publication.objects.exists()
+    # Before anything is published, the page lists every face found: who, and whether it is blurred.
+    page = teacher.get(response["Location"]).content.decode()
+    assert "Face 1: Amelia Oakes — consent given" in page and "Face 2: not named — unknown" in page
+    assert page.count("Blurred") == 1 and page.count("Shown as it is") == 1
+    crop = teacher.get(response["Location"] + "faces/1.jpg")
+    assert crop.status_code == 200 and crop["Content-Type"] == "image/jpeg"
+    assert signed_in(cast.volunteer).get(response["Location"] + "faces/1.jpg").status_code == 403
+    assert teacher.post(response["Location"], {"action": "publish"}).status_code == 302
     pub = Publication.objects.get()
     assert [(f["why"], f["pupil"]) for f in pub.faces_blurred] == [("unknown", None)]
     assert len(_copy_faces(pub)) == 1  # Amelia's face is still there; the visitor's is not
     assert set(PublicationPupil.objects.values_list("pupil_id", flat=True)) == {amelia.pk}
 
 
-def test_a_pupil_without_consent_is_blurred_and_their_later_withdrawal_takes_nothing_down(cast, album):
-    from saferstaff.images.models import Publication, PublicationPupil, Takedown
+def test_a_pupil_without_consent_is_refused_even_blurred_naming_the_child_and_the_consent(cast, album):
+    from saferstaff.images.models import Publication
 
-    amelia = album["amelia"]
     screening.start(album["activity"], by=cast.teacher)  # Amelia tagged by the machine; no website consent
     image = Image.objects.get(pk=album["images"][0].pk)
+    url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": image.pk})
+    teacher = signed_in(cast.teacher)
+    response = teacher.post(
+        url, {"channel": purpose(cast.school, "website").pk, "where": "web", "blur_faces": "on"}
+    )
+    page = teacher.get(response["Location"]).content.decode()
+    assert "Refused: this image cannot be published there" in page
+    assert "Amelia O. — no written guardian consent for &#x27;School website&#x27;" in page
+    assert "does not replace consent" in page and 'value="publish"' not in page
+    assert not Publication.objects.exists()
+
+
+def test_where_the_school_allows_it_a_pupil_without_consent_is_published_blurred_once_approved(cast, album):
+    from saferstaff.images.models import Publication, PublicationPupil, PublicationRequest, Takedown
+    from saferstaff.notifications.models import Notification
+    from saferstaff.policy.models import SchoolSettings
+
+    SchoolSettings.objects.filter(school=cast.school).update(publish_blurred_without_consent=True)
+    amelia = album["amelia"]
+    screening.start(album["activity"], by=cast.teacher)
+    image = Image.objects.get(pk=album["images"][0].pk)
     website = purpose(cast.school, "website")
-    with pytest.raises(service.Refused, match="Amelia O."):
-        service.publish(image, website, "web", by=cast.teacher)
-    pub = service.publish(image, website, "web", by=cast.teacher, blur_faces=True)
+    with pytest.raises(service.Refused, match="senior management must approve"):
+        publishing.check_and_publish(image, website, "web", by=cast.teacher, blur_faces=True)
+    teacher = signed_in(cast.teacher)
+    response = teacher.post(
+        reverse("image_publish", kwargs={"school": cast.school.slug, "pk": image.pk}),
+        {"channel": website.pk, "where": "web", "blur_faces": "on"},
+    )
+    req_url = response["Location"]
+    page = teacher.get(req_url).content.decode()
+    # The publisher sees the reason (the child, the consent) and confirms explicitly.
+    assert "Amelia O. — no written guardian consent" in page and "senior management must approve" in page
+    assert teacher.post(req_url, {"action": "ask"}).status_code == 400  # not confirmed
+    assert teacher.post(req_url, {"action": "publish"}).status_code == 400  # not ready: nothing published
+    teacher.post(req_url, {"action": "ask", "confirm": "yes"})
+    req = PublicationRequest.objects.get(pk=int(req_url.rstrip("/").rsplit("/", 1)[1]))
+    assert req.status == "waiting" and not Publication.objects.exists()
+    assert Notification.objects.filter(kind="images.publication.approval", user=cast.slt).exists()
+    assert teacher.post(req_url, {"action": "approve"}).status_code == 400  # not theirs to approve
+    slt = signed_in(cast.slt)
+    assert b"Face 1 in image" in slt.get(req_url).content
+    assert slt.get(req_url + "faces/0.jpg")["Content-Type"] == "image/jpeg"
+    slt.post(req_url, {"action": "approve"})
+    pub = Publication.objects.get()
+    assert pub.published_by == cast.teacher and pub.request.decided_by == cast.slt
     assert sorted((f["why"], f["pupil"]) for f in pub.faces_blurred) == [
         ("no_consent", amelia.pk),
         ("unknown", None),
     ]
     assert _copy_faces(pub) == []
     assert not PublicationPupil.objects.filter(publication=pub).exists()
+    assert Notification.objects.filter(kind="images.publication.decided", user=cast.teacher).exists()
     mum = amelia.guardianships.get().guardian
     service.record_answers(cast.school, [service.Answer(amelia, website, "no")], source="guardian",
                            method="portal", guardian=mum)  # fmt: skip
     assert not Takedown.objects.exists() and Publication.objects.get().taken_down_at is None
+
+
+def test_an_unknown_face_shown_unblurred_needs_another_senior_persons_approval(cast, album):
+    from saferstaff.images.models import Publication, PublicationRequest
+
+    screening.start(album["activity"], by=cast.teacher)
+    image = Image.objects.get(pk=album["images"][1].pk)  # only the visitor's face, unknown
+    Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=cast.teacher)
+    website = purpose(cast.school, "website")
+    # The head publishes, unticking "blur": the unknown face needs someone else senior to approve.
+    req = publishing.start(Image.objects.get(pk=image.pk), website, "web", by=cast.head, blur_faces=False)
+    assert req.status == "approval" and "1 face that could not be named" in req.reasons[0][0]
+    assert [(f["why"], f["blurred"]) for f in req.faces] == [("unknown", False)]
+    publishing.ask_approval(req, by=cast.head)
+    req.refresh_from_db()
+    with pytest.raises(service.Refused, match="other than the publisher"):
+        publishing.decide(req, by=cast.head, approve=True)
+    declined = signed_in(cast.slt).post(
+        reverse("publication_request", kwargs={"school": cast.school.slug, "pk": req.pk}),
+        {"action": "decline"},
+    )
+    assert declined.status_code == 400 and b"Say why it is not approved" in declined.content
+    publishing.decide(req, by=cast.slt, approve=True)
+    pub = Publication.objects.get()
+    assert pub.published_by == cast.head and pub.faces_blurred == []
+    assert PublicationRequest.objects.get().status == "published"
 
 
 def _database_url() -> str:
@@ -317,7 +394,9 @@ def _published_as_having_no_pupils(cast, image):
     from saferstaff.images.models import Publication
 
     Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=cast.slt)
-    service.publish(Image.objects.get(pk=image.pk), purpose(cast.school, "website"), "web", by=cast.teacher)
+    publishing.check_and_publish(
+        Image.objects.get(pk=image.pk), purpose(cast.school, "website"), "web", by=cast.teacher
+    )
     return Publication.objects.get(image=image)
 
 
@@ -367,7 +446,7 @@ def test_a_tag_on_a_face_the_published_copy_blurred_raises_no_takedown(cast, alb
     screening.start(album["activity"], by=cast.teacher)  # Amelia's face waits for review: unknown for now
     image = Image.objects.get(pk=album["images"][0].pk)
     Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=cast.slt)
-    pub = service.publish(
+    pub = publishing.check_and_publish(
         Image.objects.get(pk=image.pk),
         purpose(cast.school, "website"),
         "web",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from saferstaff.audit.models import AuditEvent
-from saferstaff.images import service
+from saferstaff.images import publishing, service
 from saferstaff.images.library import add_images
 from saferstaff.images.models import Activity, Destruction, Image, ImageTag, Publication, Takedown
 from saferstaff.images.rules import can_publish
@@ -127,10 +127,16 @@ def test_publishing_a_photo_of_a_pupil_whose_guardian_refused_is_refused_with_th
 def test_a_consented_photo_is_published_without_metadata_and_registered(cast, class_photo):
     website = purpose(cast.school, "website")
     url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": class_photo["with_noah"].pk})
-    response = signed_in(cast.teacher).post(
-        url, {"channel": website.pk, "where": "https://school.example/news"}
-    )
-    assert response.status_code == 302
+    teacher = signed_in(cast.teacher)
+    response = teacher.post(url, {"channel": website.pk, "where": "https://school.example/news"})
+    assert response.status_code == 302 and not Publication.objects.exists()
+    # Checked: no face was found (the photo was not screened); the tagged pupil has consent.
+    assert b"Ready to publish" in teacher.get(response["Location"]).content
+    assert signed_in(cast.volunteer).get(response["Location"]).status_code == 403
+    assert signed_in(cast.other_teacher).get(response["Location"]).status_code == 404
+    published = teacher.post(response["Location"], {"action": "publish"})
+    assert published.status_code == 302
+    assert teacher.post(response["Location"], {"action": "publish"}).status_code == 400  # not twice
     pub = Publication.objects.get()
     assert (pub.channel, pub.published_by, pub.image_ref) == (
         website,
@@ -186,7 +192,9 @@ def test_withdrawing_consent_raises_a_takedown_for_every_publication_and_tells_t
 ):
     noah, dad = class_photo["noah"], class_photo["dad"]
     website = purpose(cast.school, "website")
-    pub = service.publish(class_photo["with_noah"], website, "https://school.example/news", by=cast.teacher)
+    pub = publishing.check_and_publish(
+        class_photo["with_noah"], website, "https://school.example/news", by=cast.teacher
+    )
     consent(noah, dad, "website", "no", "portal")
     takedown = Takedown.objects.get()
     assert (takedown.publication, takedown.pupil, takedown.assigned_to) == (pub, noah, cast.teacher)
@@ -207,7 +215,9 @@ def test_withdrawing_consent_raises_a_takedown_for_every_publication_and_tells_t
 
 
 def test_open_takedowns_are_chased_daily_until_done(cast, class_photo):
-    pub = service.publish(class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher)
+    pub = publishing.check_and_publish(
+        class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher
+    )
     consent(class_photo["noah"], class_photo["dad"], "website", "no", "portal")
     Takedown.objects.update(created_at=timezone.now() - datetime.timedelta(days=2))
     assert service.chase_takedowns() == 1
@@ -315,7 +325,9 @@ def test_the_daily_command_runs_every_daily_job(cast, class_photo):
 
 
 def test_the_overview_lists_what_needs_doing_about_images(cast, class_photo):
-    service.publish(class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher)
+    publishing.check_and_publish(
+        class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher
+    )
     consent(class_photo["noah"], class_photo["dad"], "website", "no", "portal")
     Activity.objects.create(school=cast.school, title="Trip", happens_on=timezone.localdate(), place="Farm",
                             device=class_photo["activity"].device, after_use="x", not_one_to_one=True,
@@ -366,7 +378,7 @@ def test_the_dsl_scrutinises_every_image_but_changes_only_their_own(cast, class_
 
 def test_a_withdrawal_finds_publications_even_after_the_tag_was_removed(cast, class_photo):
     noah, image = class_photo["noah"], class_photo["with_noah"]
-    service.publish(image, purpose(cast.school, "website"), "web", by=cast.teacher)
+    publishing.check_and_publish(image, purpose(cast.school, "website"), "web", by=cast.teacher)
     ImageTag.objects.filter(image=image, pupil=noah).delete()
     consent(noah, class_photo["dad"], "website", "no", "portal")
     assert Takedown.objects.filter(pupil=noah).count() == 1
@@ -374,7 +386,7 @@ def test_a_withdrawal_finds_publications_even_after_the_tag_was_removed(cast, cl
 
 def test_tagging_a_pupil_without_consent_in_a_published_image_raises_a_takedown_at_once(cast, class_photo):
     image, amelia = class_photo["with_noah"], class_photo["amelia"]
-    service.publish(image, purpose(cast.school, "website"), "web", by=cast.teacher)
+    publishing.check_and_publish(image, purpose(cast.school, "website"), "web", by=cast.teacher)
     tags = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": image.pk})
     page = signed_in(cast.teacher).post(tags, {"pupil": f"Amelia #{amelia.pk}"}, follow=True)
     takedown = Takedown.objects.get(pupil=amelia)
@@ -392,7 +404,9 @@ def test_tagging_a_pupil_with_no_consent_to_be_photographed_tells_senior_managem
 
 def test_a_published_image_is_not_destroyed_until_it_is_taken_down(cast, class_photo):
     image = class_photo["with_noah"]
-    service.publish(image, purpose(cast.school, "website"), "https://school.example/news", by=cast.teacher)
+    publishing.check_and_publish(
+        image, purpose(cast.school, "website"), "https://school.example/news", by=cast.teacher
+    )
     Image.objects.filter(pk=image.pk).update(destruction_queued_at=timezone.now())
     done, refused = service.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
     assert done == 0 and "still published (https://school.example/news)" in refused[0][1].summary

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -32,7 +31,7 @@ from saferstaff.images.models import (
     Takedown,
     end_of_school_year,
 )
-from saferstaff.images.rules import can_publish, may_destroy, may_record_consent
+from saferstaff.images.rules import may_destroy, may_record_consent
 from saferstaff.notifications.service import notify
 from saferstaff.policy.engine import Decision
 
@@ -309,62 +308,7 @@ def _uuid(value):
         return None
 
 
-# --- Publishing -------------------------------------------------------------------------------------------
-
-
-def publish(image: Image, channel: Purpose, where: str, *, by, blur_faces: bool = False) -> Publication:
-    """Publish a copy without metadata, if the rules allow it; otherwise raise Refused. With ``blur_faces``
-    (photos), every face that is unknown or has no consent for the channel is blurred in the copy, and the
-    register records which and why."""
-    from saferstaff.images.files import clean_copy, copy_from_pixels
-
-    blurred_faces: list[dict] = []
-    visible = {t.pupil_id for t in image.tags.all()}
-    if blur_faces and image.kind == Image.Kind.PHOTO:
-        from saferstaff.faces.blur import blur
-        from saferstaff.faces.images import load_image
-        from saferstaff.images import blurring
-
-        with image.original.open("rb") as f:
-            picture = load_image(f.read())
-        plan = blurring.plan(image, channel, picture)
-        decision = can_publish(by, subject=image, channel=channel, blurred=frozenset(plan.blurred_pupils))
-        if not decision:
-            raise Refused(decision)
-        data = copy_from_pixels(blur(picture, [face["box"] for face in plan.blur]))
-        blurred_faces = plan.blur
-        visible = (visible - plan.blurred_pupils) | plan.visible
-    else:
-        decision = can_publish(by, subject=image, channel=channel)
-        if not decision:
-            raise Refused(decision)
-        data = clean_copy(image)
-    with transaction.atomic():
-        pub = Publication(
-            school_id=image.school_id, image=image, image_ref=image.pk, channel=channel, where=where,
-            published_by=by, faces_blurred=blurred_faces,
-        )  # fmt: skip
-        pub.copy.save(
-            "copy.mp4" if image.kind == Image.Kind.VIDEO else "copy.jpg", ContentFile(data), save=False
-        )
-        try:
-            pub.save()
-            # Who can be seen in the copy: a later withdrawal by any of them takes it down.
-            PublicationPupil.objects.bulk_create(
-                [
-                    PublicationPupil(school_id=image.school_id, publication=pub, pupil_id=p)
-                    for p in sorted(visible)
-                ]
-            )
-        except BaseException:
-            delete_files([pub.copy.name])
-            raise
-        record(
-            "images.published",
-            pub,
-            detail={"image": image.pk, "channel": channel.pk, "blurred": [f["pupil"] for f in blurred_faces]},
-        )
-    return pub
+# --- Takedowns ------------------------------------------------------------------------------------------------
 
 
 def finish_takedown(takedown: Takedown, *, by, note: str, evidence=None) -> None:

@@ -21,16 +21,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
-from saferstaff.images import service
+from saferstaff.images import publishing, service
 from saferstaff.images.access import (
     activities_for,
     get_activity,
     get_image,
+    get_publication_request,
     get_takedown,
     images_for,
     is_senior,
     sees_all,
 )
+from saferstaff.images.blurring import crop_jpeg
 from saferstaff.images.consent import short_name, states_for
 from saferstaff.images.files import FileProblem, zip_members
 from saferstaff.images.forms import (
@@ -56,10 +58,17 @@ from saferstaff.images.models import (
     ImageTag,
     PortalLink,
     Publication,
+    PublicationRequest,
     Purpose,
     Takedown,
 )
-from saferstaff.images.rules import may_clear_flag, may_decide_activity, may_remove_tag, photograph_list
+from saferstaff.images.rules import (
+    may_approve_publication,
+    may_clear_flag,
+    may_decide_activity,
+    may_remove_tag,
+    photograph_list,
+)
 from saferstaff.policy.models import SchoolSettings
 from saferstaff.schools.access import get_pupil
 from saferstaff.schools.models import Guardian, Guardianship, Pupil
@@ -701,27 +710,106 @@ def image_publish(request, school, pk):
     form = PublishForm(request.POST or None, activity=image.activity)
     refusal = None
     if request.method == "POST" and form.is_valid():
-        try:
-            service.publish(
-                image,
-                form.cleaned_data["channel"],
-                form.cleaned_data["where"],
-                by=request.user,
-                blur_faces=form.cleaned_data["blur_faces"],
-            )
-        except service.Refused as exc:
-            refusal = exc.decision
-        else:
-            messages.success(
-                request, "Published. The copy carries no camera or location data, and is in the register."
-            )
-            return redirect("image_detail", school=request.school.slug, pk=image.pk)
+        req = publishing.start(
+            image,
+            form.cleaned_data["channel"],
+            form.cleaned_data["where"],
+            by=request.user,
+            blur_faces=form.cleaned_data["blur_faces"],
+        )
+        if req.status != PublicationRequest.Status.REFUSED:
+            return redirect("publication_request", school=request.school.slug, pk=req.pk)
+        refusal = req.reasons_given
     return render(
         request,
         "images/image_publish.html",
         {"image": image, "form": form, "refusal": refusal, "refused": refusal is not None},
         status=409 if refusal is not None else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def publication_request(request, school, pk):
+    """Every face found and what the rules decided, before anything is published; the publisher publishes
+    or asks for approval here, and senior management approves here, looking at the faces (§5)."""
+    req = get_publication_request(request, pk)
+    mine = req.requested_by_id == request.user.pk
+    problems, problem_field = [], ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "publish" and mine:
+                publishing.publish(req, by=request.user)
+                messages.success(
+                    request, "Published. The copy carries no camera or location data, and is in the register."
+                )
+                return redirect("image_detail", school=request.school.slug, pk=req.image_id)
+            elif action == "ask" and mine:
+                if request.POST.get("confirm") != "yes":
+                    problems, problem_field = (
+                        ["Confirm that you have looked at every face and the reasons"],
+                        "confirm",
+                    )
+                else:
+                    publishing.ask_approval(req, by=request.user)
+                    messages.success(request, "Sent to senior management for approval.")
+                    return redirect("publication_request", school=request.school.slug, pk=req.pk)
+            elif action in ("approve", "decline"):
+                note = request.POST.get("note", "").strip()
+                if action == "decline" and not note:
+                    problems, problem_field = ["Say why it is not approved, for the publisher"], "note"
+                else:
+                    publishing.decide(req, by=request.user, approve=action == "approve", note=note)
+                    messages.success(
+                        request,
+                        "Approved and published."
+                        if action == "approve"
+                        else "Not approved; the publisher has been told.",
+                    )
+                    return redirect("publication_request", school=request.school.slug, pk=req.pk)
+            else:
+                raise PermissionDenied
+        except service.Refused as exc:
+            problems = [str(r) for r in exc.decision.reasons]
+        req.refresh_from_db()
+    names = {
+        p.pk: p
+        for p in Pupil.objects.filter(
+            school=request.school, pk__in=[f["pupil"] for f in req.faces if f["pupil"]] + req.unlocated
+        )
+    }
+    faces = [(n, face, names.get(face["pupil"])) for n, face in enumerate(req.faces)]
+    return render(
+        request,
+        "images/publication_request.html",
+        {
+            "req": req,
+            "faces": faces,
+            "unlocated": [names[p] for p in req.unlocated if p in names],
+            "mine": mine,
+            "approver": may_approve_publication.__wrapped__(request.user, subject=req).allowed,
+            "problems": problems,
+            "problem_field": problem_field,
+        },
+        status=400 if problems else 200,
+    )
+
+
+def publication_request_face(request, school, pk, n):
+    """One face found in a photo about to be published, for the publisher and senior management to look at."""
+    req = get_publication_request(request, pk)
+    if not 0 <= n < len(req.faces):
+        raise Http404
+    image = get_image(request, req.image_id, action="images.publication.face_viewed")
+    return _jpeg(crop_jpeg(image, req.faces[n]["box"]))
+
+
+def publication_approvals(request, school):
+    """Photos waiting for senior management's approval before they are published (§5)."""
+    waiting = PublicationRequest.objects.filter(
+        school=request.school, status=PublicationRequest.Status.WAITING
+    ).select_related("image", "channel", "requested_by")
+    return render(request, "images/publication_approvals.html", {"waiting": waiting})
 
 
 def publication_copy(request, school, pk):
@@ -1027,28 +1115,15 @@ def face_review(request, school):
 
 def face_crop(request, school, pk):
     """The face as found in the photo (for review), cut from the original; recorded as a view."""
-    import io as io_module
-
-    from PIL import Image as PILImage
-
     from saferstaff.images.models import FaceDetection
 
     detection = get_object_or_404(FaceDetection, school=request.school, pk=pk)
     image = get_image(request, detection.image_id, action="faces.crop_viewed")
-    from saferstaff.faces.images import load_image
+    return _jpeg(crop_jpeg(image, detection.box))
 
-    with image.original.open("rb") as f:
-        picture = load_image(f.read())
-    x, y, w, h = detection.box
-    dx, dy = w // 4, h // 4
-    crop = picture[max(0, y - dy) : y + h + dy, max(0, x - dx) : x + w + dx, ::-1]
-    out = io_module.BytesIO()
-    thumb = PILImage.fromarray(crop)
-    thumb.thumbnail((240, 240))
-    thumb.save(out, "JPEG", quality=85)
-    return HttpResponse(
-        out.getvalue(), content_type="image/jpeg", headers={"Cache-Control": "private, no-store"}
-    )
+
+def _jpeg(data: bytes) -> HttpResponse:
+    return HttpResponse(data, content_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
 def face_reference(request, school, pk):
