@@ -456,3 +456,47 @@ def test_a_tag_on_a_face_the_published_copy_blurred_raises_no_takedown(cast, alb
     assert len(pub.faces_blurred) == 2  # both faces: nobody named yet
     screening.decide(FaceDetection.objects.get(verdict="review"), by=cast.teacher, confirmed=True)
     assert not Takedown.objects.exists() and not PublicationPupil.objects.filter(publication=pub).exists()
+
+
+def test_faces_to_blur_are_found_by_the_worker_not_in_the_request(cast, album, monkeypatch):
+    """The request that asks to publish with blurring only queues the check; until the worker has done it
+    the page says so, with a button to look again (no refresh of its own); then it lists the faces."""
+    from saferstaff.images.models import PublicationRequest
+
+    queued = []
+    monkeypatch.setattr(
+        publishing, "check_request", type("Queue", (), {"enqueue": staticmethod(queued.append)})
+    )
+    monkeypatch.setattr(screening, "screen_image", lambda *a, **k: pytest.fail("faces found in the request"))
+    image = album["images"][0]
+    teacher = signed_in(cast.teacher)
+    response = teacher.post(
+        reverse("image_publish", kwargs={"school": cast.school.slug, "pk": image.pk}),
+        {"channel": purpose(cast.school, "website").pk, "where": "web", "blur_faces": "on"},
+    )
+    req = PublicationRequest.objects.get()
+    assert response.status_code == 302 and queued == [req.pk] and req.status == "checking"
+    page = teacher.get(response["Location"]).content.decode()
+    assert "Check again" in page and 'http-equiv="refresh"' not in page and 'value="publish"' not in page
+    monkeypatch.undo()
+    publishing.check_request.call(req.pk)  # the worker
+    req.refresh_from_db()
+    assert req.status == "refused" and len(req.faces) == 2  # Amelia has no website consent
+    assert "Face 2: not named" in teacher.get(response["Location"]).content.decode()
+
+
+def test_a_check_that_fails_in_the_worker_says_so(cast, album, monkeypatch):
+    from saferstaff.images.models import PublicationRequest
+
+    worker = publishing.check_request
+    monkeypatch.setattr(
+        publishing, "check_request", type("Queue", (), {"enqueue": staticmethod(lambda pk: None)})
+    )
+    req = publishing.start(
+        album["images"][0], purpose(cast.school, "website"), "web", by=cast.teacher, blur_faces=True
+    )
+    monkeypatch.setattr(publishing, "check", lambda req: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        worker.call(req.pk)
+    req = PublicationRequest.objects.get()
+    assert req.status == "failed" and "Try publishing again" in req.problem

@@ -19,7 +19,7 @@ from saferstaff.images.consent import states_for
 from saferstaff.images.models import FaceDetection
 
 CONSENT, NO_CONSENT, UNKNOWN = "consent", "no_consent", "unknown"
-CROP_DECODE_SIDE = 2048
+CROP_DECODE_SIDE = 1024  # both sides decoded at least this: enough for a face crop, far quicker
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _add(result: FacePlan, box, who, consented, blurring: bool) -> None:
 
 def crop_jpeg(image, box) -> bytes:
     """The face at ``box`` (in the photo's own pixels) with a margin, as a small JPEG for a person to look
-    at: the photo is decoded at about 2048 pixels, not in full."""
+    at: a JPEG is decoded at a reduced size, not in full."""
     with image.original.open("rb") as f:
         picture, scale = load_scaled(f.read(), max_side=CROP_DECODE_SIDE)
     x, y, w, h = (round(v / scale) for v in box)
