@@ -181,6 +181,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "publication_request_face": PHOTOGRAPHERS,
     "publication_approvals": SENIOR_MANAGEMENT,
     "publication_list": PHOTOGRAPHERS | LEADERSHIP,
+    "publication_take_down": PHOTOGRAPHERS,
     "publication_copy": PHOTOGRAPHERS | LEADERSHIP,
     "takedown_list": PHOTOGRAPHERS,
     "takedown_done": PHOTOGRAPHERS,

@@ -97,6 +97,11 @@ urlpatterns = [
     ),
     path(school + "publications/approvals/", images.publication_approvals, name="publication_approvals"),
     path(school + "publications/", images.publication_list, name="publication_list"),
+    path(
+        school + "publications/<int:pk>/take-down/",
+        images.publication_take_down,
+        name="publication_take_down",
+    ),
     path(school + "publications/<int:pk>/copy/", images.publication_copy, name="publication_copy"),
     path(school + "takedowns/", images.takedown_list, name="takedown_list"),
     path(school + "takedowns/<int:pk>/", images.takedown_done, name="takedown_done"),

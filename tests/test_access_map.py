@@ -129,7 +129,7 @@ IMAGE_PAGES = {
     "pupil_consent", "consent_record", "consent_purpose_edit", "pupil_faces", "activity_screen", "screening_progress", "face_crop", "face_reference", "consent_evidence", "device_edit", "activity_detail", "activity_decide",
     "activity_checklist", "activity_upload", "image_detail", "image_file", "image_thumbnail", "image_tags",
     "image_publish", "image_flag", "image_hold", "publication_copy", "takedown_done", "pupil_images_export",
-    "publication_request", "publication_request_face",
+    "publication_request", "publication_request_face", "publication_take_down",
 }  # fmt: skip
 
 
@@ -188,7 +188,7 @@ def _image_sample(name, cast, school, user) -> int:
                       where="https://school.example/gallery", published_by=owner)  # fmt: skip
     pub.copy.save("copy.jpg", ContentFile(jpeg()), save=False)
     pub.save()
-    if name == "publication_copy":
+    if name in {"publication_copy", "publication_take_down"}:
         return pub.pk
     no = ConsentRecord.objects.create(school=school, pupil=pupil, purpose=purpose(school, "website"), answer="no",
                                       source="guardian", guardian=parent, method="phone")  # fmt: skip

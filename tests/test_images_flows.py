@@ -472,3 +472,64 @@ def test_bad_ids_in_forms_are_ignored_not_a_server_error(cast, class_photo):
     assert signed_in(cast.slt).post(queue, {"selected": "1", "image": ["x", "1; drop"]}).status_code == 302
     links = reverse("portal_links", kwargs={"school": cast.school.slug})
     assert signed_in(cast.office).post(links, {"send": "selected", "guardian": ["abc"]}).status_code == 302
+
+
+# --- Taking a publication down by hand, and at the end of its retention ------------------------------------
+
+
+def test_the_publisher_or_senior_management_takes_a_publication_down_with_a_reason(cast, class_photo):
+    image = class_photo["with_noah"]
+    pub = publishing.check_and_publish(
+        image, purpose(cast.school, "website"), "https://s.example/n", by=cast.teacher
+    )
+    url = reverse("publication_take_down", kwargs={"school": cast.school.slug, "pk": pub.pk})
+    assert signed_in(cast.volunteer).post(url, {"reason": "mine"}).status_code == 403  # not theirs
+    assert signed_in(cast.other_teacher).post(url, {"reason": "x"}).status_code == 404
+    signed_in(cast.slt).post(url, {"reason": ""})
+    assert not Takedown.objects.exists()  # a reason is needed
+    signed_in(cast.slt).post(url, {"reason": "A parent rang: wrong event"})
+    takedown = Takedown.objects.get()
+    assert (takedown.pupil, takedown.raised_by, takedown.assigned_to) == (None, cast.slt, cast.teacher)
+    assert takedown.reason == "A parent rang: wrong event"
+    assert Notification.objects.filter(user=cast.teacher, kind="images.takedown").exists()
+    assert AuditEvent.objects.filter(action="images.takedown.raised", detail__by_hand=True).exists()
+    page = signed_in(cast.teacher).get(
+        reverse("takedown_done", kwargs={"school": cast.school.slug, "pk": takedown.pk})
+    )
+    assert b"Sam Slt is taking it down: A parent rang: wrong event" in page.content
+    signed_in(cast.teacher).post(page.request["PATH_INFO"], {"note": "Removed from the news page"})
+    pub.refresh_from_db()
+    assert pub.taken_down_at is not None and not pub.copy
+    # The publisher takes down their own: straight to saying what they did.
+    second = publishing.check_and_publish(
+        image, purpose(cast.school, "website"), "https://s.example/2", by=cast.teacher
+    )
+    response = signed_in(cast.teacher).post(
+        reverse("publication_take_down", kwargs={"school": cast.school.slug, "pk": second.pk}),
+        {"reason": "Old news"},
+    )
+    assert response["Location"].endswith(f"/takedowns/{Takedown.objects.get(publication=second).pk}/")
+
+
+def test_the_retention_sweep_takes_down_live_publications_so_the_image_can_then_be_destroyed(
+    cast, class_photo
+):
+    image = class_photo["with_noah"]
+    pub = publishing.check_and_publish(
+        image, purpose(cast.school, "website"), "https://s.example/n", by=cast.teacher
+    )
+    Image.objects.filter(pk=image.pk).update(keep_until=datetime.date(2020, 1, 1))
+    assert service.retention_sweep() == 1
+    takedown = Takedown.objects.get()
+    assert takedown.publication == pub and takedown.pupil is None and takedown.assigned_to == cast.teacher
+    assert "keep-until date" in takedown.reason
+    assert Notification.objects.filter(
+        user=cast.teacher, title__startswith="Past its keep-until date"
+    ).exists()
+    service.retention_sweep()  # the next day: nothing raised twice
+    assert Takedown.objects.count() == 1
+    done, refused = service.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
+    assert done == 0 and "take it down first" in refused[0][1].summary
+    service.finish_takedown(takedown, by=cast.teacher, note="Removed from the website")
+    done, refused = service.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
+    assert done == 1 and not refused and Destruction.objects.filter(image_ref=image.pk).exists()

@@ -451,11 +451,16 @@ class PublicationPupil(models.Model):
 
 
 class Takedown(models.Model):
-    """A published copy that must come down because consent for its channel was withdrawn (§5)."""
+    """A published copy that must come down (§5): consent for its channel was withdrawn (``pupil``), or the
+    image is past its keep-until date, or the publisher or senior management took it down by hand
+    (``raised_by``; no pupil)."""
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="takedowns")
-    pupil = models.ForeignKey("schools.Pupil", on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey(
+        "schools.Pupil", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    raised_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The answer that withdrew consent; empty when the pupil was tagged after publication without consent.
     consent_record = models.ForeignKey(
         ConsentRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

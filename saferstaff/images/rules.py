@@ -254,6 +254,16 @@ def may_remove_tag(actor, *, subject: Image) -> Decision:
     return allow(S5_SENIOR)
 
 
+@rule("images.takedown.raise")
+def may_take_down(actor, *, subject) -> Decision:
+    """May ``actor`` take the publication ``subject`` down (for any reason)?"""
+    if subject.taken_down_at is not None:
+        return refuse(Reason("It has been taken down already", "§5"))
+    if subject.published_by_id != actor.pk and not _is_senior(actor, subject.school):
+        return refuse(Reason("Only the person who published it or senior management takes it down", "§5"))
+    return allow(Reason("A published image can be taken down at any time", "§5"))
+
+
 @rule("images.destroy")
 def may_destroy(actor, *, subject: Image) -> Decision:
     if not _is_senior(actor, subject.school):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from saferstaff.images.models import (
     Takedown,
     end_of_school_year,
 )
-from saferstaff.images.rules import may_destroy, may_record_consent
+from saferstaff.images.rules import may_destroy, may_record_consent, may_take_down
 from saferstaff.notifications.service import notify
 from saferstaff.policy.engine import Decision
 
@@ -311,6 +311,30 @@ def _uuid(value):
 # --- Takedowns ------------------------------------------------------------------------------------------------
 
 
+def take_down(publication: Publication, *, by, reason: str) -> Takedown:
+    """The publisher or senior management takes a publication down, for a reason they give: a takedown for
+    the publisher (told, unless it is them), who records that it is down (``finish_takedown``)."""
+    decision = may_take_down(by, subject=publication)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        takedown = Takedown.objects.create(
+            school_id=publication.school_id, publication=publication, reason=reason.strip()[:300],
+            assigned_to_id=publication.published_by_id, raised_by=by,
+        )  # fmt: skip
+        record("images.takedown.raised", takedown, detail={"publication": publication.pk, "by_hand": True})
+        if publication.published_by_id != by.pk:
+            school = takedown.school
+            notify(
+                publication.published_by,
+                kind="images.takedown",
+                title="Take down a published image (§5)",
+                url=reverse("takedown_done", kwargs={"school": school.slug, "pk": takedown.pk}),
+                school=school,
+            )
+    return takedown
+
+
 def finish_takedown(takedown: Takedown, *, by, note: str, evidence=None) -> None:
     """The publisher has removed the copy: record how, and when every takedown of that publication is done,
     mark the publication taken down and delete our published copy."""
@@ -367,14 +391,60 @@ def chase_takedowns(now: datetime.datetime | None = None) -> int:
 
 def retention_sweep(today: datetime.date | None = None) -> int:
     """Daily: queue for destruction every image past its keep-until date that is not under a legal hold.
-    One UPDATE over the keep-until index, whatever the size of the library."""
+    One UPDATE over the keep-until index, whatever the size of the library. A queued image still published
+    somewhere cannot be destroyed: each such publication becomes a takedown for its publisher."""
     today = today or timezone.localdate()
     due = Image.objects.filter(keep_until__lt=today, legal_hold=False, destruction_queued_at__isnull=True)
     by_school = dict(due.values_list("school_id").annotate(n=Count("pk")).values_list("school_id", "n"))
     n = due.update(destruction_queued_at=timezone.now())
     for school_id, count in by_school.items():
         record("images.retention.queued", None, school=school_id, detail={"count": count})
+    _take_down_expired()
     return n
+
+
+def _take_down_expired() -> int:
+    """A takedown (no pupil: the date, not a withdrawal) for each live publication of a queued image that has
+    no open takedown yet; one notice per publisher."""
+    live = (
+        Publication.objects.filter(
+            taken_down_at__isnull=True, image__destruction_queued_at__isnull=False, image__legal_hold=False
+        )
+        .exclude(Exists(Takedown.objects.filter(publication=OuterRef("pk"), done_at__isnull=True)))
+        .order_by()
+    )
+    rows = [
+        Takedown(school_id=school_id, publication_id=pk, assigned_to_id=publisher, reason=EXPIRED)
+        for pk, school_id, publisher in live.values_list("pk", "school_id", "published_by_id")
+    ]
+    Takedown.objects.bulk_create(rows, batch_size=2000)
+    grouped: dict[tuple[int, int], int] = defaultdict(int)
+    for row in rows:
+        grouped[(row.school_id, row.assigned_to_id)] += 1
+    if rows:
+        from saferstaff.accounts.models import User
+        from saferstaff.schools.models import School
+
+        schools = School.objects.in_bulk({s for s, _ in grouped})
+        users = User.objects.in_bulk({u for _, u in grouped})
+        for (school_id, user_id), count in grouped.items():
+            school = schools[school_id]
+            notify(
+                users[user_id],
+                kind="images.takedown",
+                title=f"Past its keep-until date: take down {count} published image{'s' if count != 1 else ''} (§5)",
+                url=reverse("takedown_list", kwargs={"school": school.slug}),
+                school=school,
+            )
+        for school_id in {s for s, _ in grouped}:
+            count = sum(n for (s, _), n in grouped.items() if s == school_id)
+            record(
+                "images.takedowns.raised", None, school=school_id, detail={"count": count, "expired": True}
+            )
+    return len(rows)
+
+
+EXPIRED = "The image is past its keep-until date: take it down so that it can be destroyed (§5)"
 
 
 def destroy(images, *, by) -> tuple[int, list[tuple[Image, Decision]]]:

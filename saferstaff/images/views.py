@@ -912,8 +912,31 @@ def takedown_done(request, school, pk):
     return render(
         request,
         "images/takedown_done.html",
-        {"takedown": takedown, "form": form, "name": short_name(takedown.pupil)},
+        {"takedown": takedown, "form": form, "name": short_name(takedown.pupil) if takedown.pupil else ""},
     )
+
+
+@require_POST
+def publication_take_down(request, school, pk):
+    """The publisher or senior management takes a publication down, giving the reason (§5)."""
+    pub = get_object_or_404(Publication.objects.select_related("published_by"), school=request.school, pk=pk)
+    if not (is_senior(request) or pub.published_by_id == request.user.pk):
+        raise PermissionDenied
+    reason = request.POST.get("reason", "").strip()
+    back = redirect("image_detail", school=request.school.slug, pk=pub.image_id) if pub.image_id else None
+    if not reason:
+        messages.error(request, "Say why it is being taken down.")
+        return back or redirect("publication_list", school=request.school.slug)
+    try:
+        takedown = service.take_down(pub, by=request.user, reason=reason)
+    except service.Refused as exc:
+        messages.error(request, exc.decision.summary)
+        return back or redirect("publication_list", school=request.school.slug)
+    if takedown.assigned_to_id == request.user.pk:
+        messages.info(request, "Remove it from where it was published, then say what you did.")
+        return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
+    messages.success(request, "Takedown raised: the person who published it has been told.")
+    return back or redirect("takedown_list", school=request.school.slug)
 
 
 # --- Retention -----------------------------------------------------------------------------------------------
