@@ -227,8 +227,8 @@ def _copy(image: Image, plan: blurring.FacePlan) -> bytes:
 
 
 def check_and_publish(image: Image, channel, where: str, *, by, blur_faces: bool = False) -> Publication:
-    """Check and publish in one go (commands, tests, the demo): refused — Refused — unless no approval is
-    needed."""
+    """Check and publish in one go, faces found here (scripts and tests): raises Refused unless the request
+    is ready, with no approval needed."""
     req = start(image, channel, where, by=by, blur_faces=blur_faces, at_once=True)
     if req.status != Status.READY:
         raise Refused(refuse(*req.reasons_given))
