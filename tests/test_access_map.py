@@ -132,6 +132,8 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         kwargs["pk"] = staged.pk
     elif name in IMAGE_PAGES:
         kwargs["pk"] = _image_sample(name, cast, school, user)
+        if name == "publication_request_face":
+            kwargs["n"] = 0
     elif set(get_resolver().reverse_dict.getlist(name)[0][0][0][1]) - {"school"}:
         pytest.fail(
             f"tests/test_access_map.py sample_kwargs does not know the URL kwargs of {name!r}: add them"
@@ -142,7 +144,8 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
 IMAGE_PAGES = {
     "pupil_consent", "consent_record", "consent_purpose_edit", "pupil_faces", "activity_screen", "screening_progress", "face_crop", "face_reference", "consent_evidence", "device_edit", "activity_detail", "activity_decide",
     "activity_checklist", "activity_upload", "image_detail", "image_file", "image_thumbnail", "image_tags",
-    "image_publish", "image_flag", "image_hold", "publication_copy", "takedown_done", "takedown_evidence", "pupil_images_export",
+    "image_publish", "image_flag", "image_hold", "publication_copy", "takedown_done", "takedown_evidence",
+    "pupil_images_export", "publication_request", "publication_request_face", "publication_take_down",
 }  # fmt: skip
 
 
@@ -179,6 +182,13 @@ def _image_sample(name, cast, school, user) -> int:
     (image,) = add_images(activity, [("walk.jpg", jpeg())], by=owner)
     if name.startswith("image_"):
         return image.pk
+    if name.startswith("publication_request"):
+        from saferstaff.images.models import PublicationRequest
+
+        return PublicationRequest.objects.create(
+            school=school, image=image, channel=purpose(school, "website"), where="w", requested_by=owner,
+            status="ready", faces=[{"box": [10, 10, 50, 50], "pupil": None, "why": "unknown", "blurred": True}],
+        ).pk  # fmt: skip
     if name in {"face_crop", "face_reference"}:
         from saferstaff.images.biometrics import seal
         from saferstaff.images.models import FaceDetection, FaceTemplate
@@ -194,7 +204,7 @@ def _image_sample(name, cast, school, user) -> int:
                       where="https://school.example/gallery", published_by=owner)  # fmt: skip
     pub.copy.save("copy.jpg", ContentFile(jpeg()), save=False)
     pub.save()
-    if name == "publication_copy":
+    if name in {"publication_copy", "publication_take_down"}:
         return pub.pk
     no = ConsentRecord.objects.create(school=school, pupil=pupil, purpose=purpose(school, "website"), answer="no",
                                       source="guardian", guardian=parent, method="phone")  # fmt: skip

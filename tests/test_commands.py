@@ -57,6 +57,12 @@ def test_load_demo_has_every_role_sixty_pupils_and_guardians(db, capsys):
     assert Pupil.objects.filter(school=school).count() == 61
     assert Guardianship.objects.filter(school=school, parental_responsibility=True).count() >= 60
     assert "head@demo.example" in out and "Westfield-head-demo-2026" in out and "oathtool" in out
+    # The demo's tags go through the one tagging door, like anyone's: each is in the audit trail.
+    from saferstaff.audit.models import AuditEvent
+    from saferstaff.images.models import ImageTag
+
+    assert ImageTag.objects.filter(school=school).count() == 18
+    assert AuditEvent.objects.filter(school_id=school.pk, action="images.tag.added").count() == 18
     # Running it again neither fails nor duplicates.
     call_command("load_demo")
     assert Pupil.objects.filter(school=school).count() == 61

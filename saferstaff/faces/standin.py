@@ -29,7 +29,7 @@ def _lit(image: np.ndarray) -> np.ndarray:
 class StandInDetector:
     name = "stand-in"
 
-    def detect(self, image: np.ndarray) -> list[Face]:
+    def detect(self, image: np.ndarray, *, pad: int = 0) -> list[Face]:
         lit = _lit(image).astype(np.uint8)
         joined = cv2.dilate(lit, np.ones((CELL + 1, CELL + 1), np.uint8))
         n, _labels, stats, _ = cv2.connectedComponentsWithStats(joined)

@@ -1,30 +1,49 @@
-"""Which faces to blur before a photo is published on a channel (§5): every face that is unknown, or whose
-pupil has no consent for the channel. Faces come from the union of the blurring detectors (a face one
-misses, the other may find) and from the album's screening; a face is someone only when the matcher was
+"""Every face in a photo about to be published, and which to blur (§5).
+
+With blurring, faces come from the blurring detectors (their union, one box per face, found right up to the
+photo's edges) and from the album's screening; every face that is unknown, or whose pupil has no consent for
+the channel, is blurred. Without blurring, the faces are those the screening found: a face it could not name
+is shown as it is, which senior management must approve. A face is someone only when the matcher was
 confident and nobody said otherwise, or a person confirmed it."""
 
+import io
 from dataclasses import dataclass, field
 
+from PIL import Image as PILImage
+
+from saferstaff.faces.blur import find_faces
+from saferstaff.faces.boxes import iou, same_face
+from saferstaff.faces.images import load_scaled
 from saferstaff.images.biometrics import blur_detectors, face_models
 from saferstaff.images.consent import states_for
 from saferstaff.images.models import FaceDetection
 
+CONSENT, NO_CONSENT, UNKNOWN = "consent", "no_consent", "unknown"
+CROP_DECODE_SIDE = 1024  # both sides decoded at least this: enough for a face crop, far quicker
+
 
 @dataclass
-class BlurPlan:
-    blur: list[dict] = field(default_factory=list)  # {"box": [...], "why": ..., "pupil": id or None}
-    visible: set[int] = field(default_factory=set)  # pupils whose faces stay visible
-    blurred_pupils: set[int] = field(default_factory=set)  # pupils without consent whose faces are blurred
+class FacePlan:
+    # {"box": [l, t, w, h], "pupil": id or None, "why": CONSENT | NO_CONSENT | UNKNOWN, "blurred": bool}
+    faces: list[dict] = field(default_factory=list)
 
+    @property
+    def blur(self) -> list[dict]:
+        """The faces blurred in the copy, as the publication register keeps them."""
+        return [{"box": f["box"], "why": f["why"], "pupil": f["pupil"]} for f in self.faces if f["blurred"]]
 
-def _iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    h = max(0, min(ay + ah, by + bh) - max(ay, by))
-    inter = w * h
-    union = aw * ah + bw * bh - inter
-    return inter / union if union else 0.0
+    @property
+    def blurred_pupils(self) -> set[int]:
+        return {f["pupil"] for f in self.faces if f["blurred"] and f["pupil"]}
+
+    @property
+    def visible(self) -> set[int]:
+        """Pupils whose faces stay visible."""
+        return {f["pupil"] for f in self.faces if not f["blurred"] and f["pupil"]} - self.blurred_pupils
+
+    @property
+    def unknown_visible(self) -> int:
+        return sum(1 for f in self.faces if not f["blurred"] and f["why"] == UNKNOWN)
 
 
 def identity(d: FaceDetection) -> int | None:
@@ -35,40 +54,54 @@ def identity(d: FaceDetection) -> int | None:
     return d.proposed_pupil_id if d.verdict == FaceDetection.Verdict.AUTO else None
 
 
-def plan(image, channel, picture) -> BlurPlan:
+def plan(image, channel, picture=None) -> FacePlan:
+    """The faces of ``image`` for publishing on ``channel``: blurred as needed when ``picture`` (the decoded
+    photo) is given — the detectors run on it, and the photo is screened first if it was not — otherwise
+    only those the screening found, none blurred."""
     from saferstaff.images import screening
     from saferstaff.schools.models import Pupil
 
     detector, embedder = face_models()
-    if image.faces_screened_with != embedder.version:
+    if picture is not None and image.faces_screened_with != embedder.version:
         screening.screen_image(image, screening.gallery_for(image.school), detector, embedder)
     detections = list(FaceDetection.objects.filter(image=image, model_version=embedder.version))
     known = {identity(d) for d in detections} - {None}
     pupils = list(Pupil.objects.filter(pk__in=known))
     states = states_for(image.school, pupils, [channel]) if pupils else {}
     consented = {p.pk for p in pupils if states[(p.pk, channel.pk)].allowed}
-    result = BlurPlan()
-    boxes = [face.box for d in blur_detectors() for face in d.detect(picture)]
+    result = FacePlan()
+    blurring = picture is not None
     covered = set()
-    for box in boxes:
-        best = max(detections, key=lambda d: _iou(d.box, box), default=None)
-        who = identity(best) if best is not None and _iou(best.box, box) >= 0.3 else None
-        if best is not None and _iou(best.box, box) >= 0.3:
+    for face in find_faces(picture, blur_detectors()) if blurring else []:
+        best = max(detections, key=lambda d: iou(d.box, face.box), default=None)
+        who = None
+        if best is not None and same_face(best.box, face.box):
             covered.add(best.pk)
-        _decide(result, box, who, consented)
+            who = identity(best)
+        _add(result, face.box, who, consented, blurring)
     for d in detections:  # a face the screening found that no blurring detector did
         if d.pk not in covered:
-            _decide(result, d.box, identity(d), consented)
-    result.visible -= result.blurred_pupils
+            _add(result, d.box, identity(d), consented, blurring)
     return result
 
 
-def _decide(result: BlurPlan, box, who, consented) -> None:
-    if who is not None and who in consented:
-        result.visible.add(who)
-    else:
-        result.blur.append(
-            {"box": [int(v) for v in box], "why": "no_consent" if who else "unknown", "pupil": who}
-        )
-        if who is not None:
-            result.blurred_pupils.add(who)
+def _add(result: FacePlan, box, who, consented, blurring: bool) -> None:
+    why = CONSENT if who is not None and who in consented else NO_CONSENT if who else UNKNOWN
+    result.faces.append(
+        {"box": [int(v) for v in box], "pupil": who, "why": why, "blurred": blurring and why != CONSENT}
+    )
+
+
+def crop_jpeg(image, box) -> bytes:
+    """The face at ``box`` (in the photo's own pixels) with a margin, as a small JPEG for a person to look
+    at: a JPEG is decoded at a reduced size, not in full."""
+    with image.original.open("rb") as f:
+        picture, scale = load_scaled(f.read(), max_side=CROP_DECODE_SIDE)
+    x, y, w, h = (round(v / scale) for v in box)
+    dx, dy = w // 4, h // 4
+    crop = picture[max(0, y - dy) : y + h + dy, max(0, x - dx) : x + w + dx, ::-1]
+    out = io.BytesIO()
+    thumb = PILImage.fromarray(crop)
+    thumb.thumbnail((240, 240))
+    thumb.save(out, "JPEG", quality=85)
+    return out.getvalue()

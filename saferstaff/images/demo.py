@@ -80,7 +80,7 @@ def load(school, users) -> None:
     images = add_images(harvest, [(f"IMG_{100 + i}.JPG", picture(i)) for i in range(6)], by=teacher)
     for i, image in enumerate(images):
         for pupil in year1[i * 3 : i * 3 + 3]:
-            ImageTag.objects.create(school=school, image=image, pupil=pupil, tagged_by=teacher)
+            service.tag(image, pupil, by=teacher, source=ImageTag.Source.MANUAL)
     sports = Activity.objects.create(
         school=school, title="Sports day", happens_on=timezone.localdate() + datetime.timedelta(days=14),
         place="School field", device=camera, after_use="Best photos on the website; the rest deleted after a year",

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from saferstaff.policy.engine import Reason
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -332,12 +334,14 @@ class Image(models.Model):
 
 
 class ImageTag(models.Model):
-    """A pupil who appears in an image. ``source`` says whether a person or (later) the face matcher
-    proposed it; every change is recorded in the audit trail."""
+    """A pupil who appears in an image. ``source`` says whether a person tagged them, the face matcher did,
+    or a person confirmed the matcher's proposal; every change is recorded in the audit trail. Tags are
+    made only through ``images.service.tag``."""
 
     class Source(models.TextChoices):
         MANUAL = "manual", "Tagged by staff"
         MACHINE = "machine", "Face matching"
+        REVIEWED = "reviewed", "Face match confirmed by staff"
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="tags")
@@ -378,6 +382,57 @@ class Publication(models.Model):
         indexes = [models.Index(fields=["image", "channel"])]
 
 
+class PublicationRequest(models.Model):
+    """One go at publishing a copy of an image (§5): every face found in it (looked for by the worker when
+    faces are to be blurred), what the rules decided and, where they ask for it, senior management's
+    approval. The publication is made from it, through ``images.publishing.publish``."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", "Finding faces"
+        READY = "ready", "Ready to publish"
+        NEEDS_APPROVAL = "approval", "Needs senior management's approval"
+        WAITING = "waiting", "Waiting for senior management"
+        DECLINED = "declined", "Not approved"
+        REFUSED = "refused", "Refused"
+        PUBLISHED = "published", "Published"
+        FAILED = "failed", "Stopped with a problem"
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="publication_requests")
+    channel = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
+    where = models.CharField(max_length=300)
+    blur_faces = models.BooleanField(default=True)
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    # Every face found: [{"box": [l, t, w, h], "pupil": id or None, "why": "consent" | "no_consent" |
+    # "unknown", "blurred": bool}] — ids only; names are looked up when the page is shown.
+    faces = models.JSONField(default=list, blank=True)
+    # Tagged pupils whose face was not located in the photo.
+    unlocated = models.JSONField(default=list, blank=True)
+    # Why it was refused, or what senior management is asked to approve: [[text, clause], ...].
+    reasons = models.JSONField(default=list, blank=True)
+    problem = models.CharField(max_length=300, blank=True)
+    asked_at = models.DateTimeField(null=True, blank=True)  # the publisher confirmed and asked for approval
+    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+    publication = models.OneToOneField(
+        Publication, null=True, blank=True, on_delete=models.SET_NULL, related_name="request"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["school", "status"])]
+
+    def __str__(self) -> str:
+        return f"Publication request {self.pk}"
+
+    @property
+    def reasons_given(self) -> list[Reason]:
+        return [Reason(text, section) for text, section in self.reasons]
+
+
 class PublicationPupil(models.Model):
     """Who was in the image when it was published (and anyone tagged since): takedowns are raised from
     these, so removing a tag or destroying the original never hides a live publication."""
@@ -396,11 +451,16 @@ class PublicationPupil(models.Model):
 
 
 class Takedown(models.Model):
-    """A published copy that must come down because consent for its channel was withdrawn (§5)."""
+    """A published copy that must come down (§5): consent for its channel was withdrawn (``pupil``), or the
+    image is past its keep-until date, or the publisher or senior management took it down by hand
+    (``raised_by``; no pupil)."""
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="takedowns")
-    pupil = models.ForeignKey("schools.Pupil", on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey(
+        "schools.Pupil", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    raised_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The answer that withdrew consent; empty when the pupil was tagged after publication without consent.
     consent_record = models.ForeignKey(
         ConsentRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -88,16 +88,19 @@ def photograph_list(activity: Activity) -> list[tuple]:
     return out
 
 
-@rule("images.publish")
-def can_publish(actor, *, subject: Image, channel: Purpose, blurred: frozenset | None = None) -> Decision:
-    """May the image ``subject`` be published on ``channel``? Refusals name each pupil and clause.
+def publish_reasons(
+    actor, subject: Image, channel: Purpose, *, blurred: frozenset | None = None, unknown_visible: int = 0
+) -> tuple[list[Reason], list[Reason]]:
+    """(why the image cannot be published on ``channel``, what senior management must approve first).
 
     ``blurred``: when the copy is published with faces blurred, the pupils whose faces were located and will
-    be blurred — their lack of consent no longer stops it, and untagged faces are blurred as unknown."""
+    be blurred. ``unknown_visible``: faces the screening could not name that would be published as they are
+    — any of them may be a pupil without consent."""
     reasons: list[Reason] = []
+    approval: list[Reason] = []
     activity = subject.activity
     if channel.school_id != subject.school_id or not channel.publicity or not channel.active:
-        return refuse(Reason(f"'{channel.name}' is not a channel images are published on", "§5"))
+        return [Reason(f"'{channel.name}' is not a channel images are published on", "§5")], []
     if activity.status != Activity.Status.APPROVED:
         reasons.append(Reason("The photo activity was not approved by senior management", "§5"))
     elif not activity.purposes.filter(pk=channel.pk).exists():
@@ -127,28 +130,95 @@ def can_publish(actor, *, subject: Image, channel: Purpose, blurred: frozenset |
             Reason("Someone other than the publisher must confirm that no pupil appears in the image", "§5")
         )
     if pupils:
+        from saferstaff.policy.models import SchoolSettings
+
         states = states_for(subject.school, pupils, [channel])
+        blurred_allowed = SchoolSettings.for_school(subject.school).publish_blurred_without_consent
         for pupil in pupils:
             state = states[(pupil.pk, channel.pk)]
-            if not state.allowed and not (blurring and pupil.pk in blurred):
+            if not state.allowed and blurring and pupil.pk in blurred and blurred_allowed:
+                # The school's settings allow it: the publisher sees why, and senior management approves.
+                approval.extend(state.reasons)
+                approval.append(
+                    Reason(
+                        f"{short_name(pupil)}'s face would be blurred: senior management must approve", "§5"
+                    )
+                )
+            elif not state.allowed:
                 reasons.extend(state.reasons)
-                if blurring:
+                if blurring and pupil.pk not in blurred:
                     reasons.append(
                         Reason(f"{short_name(pupil)}'s face was not found in the photo to blur", "§5")
                     )
+                elif blurring:
+                    reasons.append(
+                        Reason(
+                            f"Blurring {short_name(pupil)}'s face does not replace consent: the school's "
+                            "settings do not allow publishing a pupil without consent blurred",
+                            "§5",
+                        )
+                    )
             if not pupil.is_current:
                 reasons.append(Reason(f"{short_name(pupil)} has left the school", "§5"))
+    if unknown_visible:
+        approval.append(
+            Reason(
+                f"{unknown_visible} face{'s' if unknown_visible != 1 else ''} that could not be named would be "
+                "published unblurred: senior management must confirm that none is a pupil without consent",
+                "§5",
+            )
+        )
+    return reasons, approval
+
+
+@rule("images.publish")
+def can_publish(
+    actor,
+    *,
+    subject: Image,
+    channel: Purpose,
+    blurred: frozenset | None = None,
+    unknown_visible: int = 0,
+    approved_by=None,
+) -> Decision:
+    """May the image ``subject`` be published on ``channel``? Refusals name each pupil and clause. What
+    needs senior management's approval is refused until someone senior other than the publisher approved
+    it (``approved_by``; see ``may_approve_publication``)."""
+    reasons, approval = publish_reasons(
+        actor, subject, channel, blurred=blurred, unknown_visible=unknown_visible
+    )
     if reasons:
         return refuse(*reasons)
-    if blurring:
+    approved = (
+        approved_by is not None
+        and approved_by.pk != getattr(actor, "pk", None)
+        and _is_senior(approved_by, subject.school)
+    )
+    if approval and not approved:
+        return refuse(*approval)
+    done = [Reason("The published copy carries no camera or location data", "§5")]
+    if approval:
+        done.insert(0, Reason("Senior management approved publishing it with these faces", "§5"))
+    if blurred is not None:
         return allow(
             Reason(f"Every face that is unknown or has no consent for '{channel.name}' is blurred", "§5"),
-            Reason("The published copy carries no camera or location data", "§5"),
+            *done,
         )
-    return allow(
-        Reason(f"Every pupil in the image has consent for '{channel.name}'", "§5"),
-        Reason("The published copy carries no camera or location data", "§5"),
-    )
+    return allow(Reason(f"Every pupil in the image has consent for '{channel.name}'", "§5"), *done)
+
+
+@rule("images.publication.approve")
+def may_approve_publication(actor, *, subject) -> Decision:
+    """May ``actor`` approve (or decline) the publication request ``subject``?"""
+    from saferstaff.images.models import PublicationRequest
+
+    if subject.status != PublicationRequest.Status.WAITING:
+        return refuse(Reason("This publication is not waiting for approval", "§5"))
+    if not _is_senior(actor, subject.school):
+        return refuse(S5_SENIOR, Reason("Only the Headteacher or a senior leader approves this", "§5"))
+    if subject.requested_by_id == actor.pk:
+        return refuse(Reason("Someone senior other than the publisher must approve it", "§5"))
+    return allow(S5_SENIOR)
 
 
 @rule("images.flag.clear")
@@ -175,6 +245,16 @@ def may_remove_tag(actor, *, subject: Image) -> Decision:
             )
         )
     return allow(S5_SENIOR)
+
+
+@rule("images.takedown.raise")
+def may_take_down(actor, *, subject) -> Decision:
+    """May ``actor`` take the publication ``subject`` down (for any reason)?"""
+    if subject.taken_down_at is not None:
+        return refuse(Reason("It has been taken down already", "§5"))
+    if subject.published_by_id != actor.pk and not _is_senior(actor, subject.school):
+        return refuse(Reason("Only the person who published it or senior management takes it down", "§5"))
+    return allow(Reason("A published image can be taken down at any time", "§5"))
 
 
 @rule("images.destroy")

@@ -20,8 +20,10 @@ from saferstaff.audit.log import record
 from saferstaff.faces import FaceError
 from saferstaff.faces.match import AUTO, Gallery, Thresholds
 from saferstaff.faces.pipeline import describe_all, find_and_describe
+from saferstaff.images import service
 from saferstaff.images.biometrics import face_models, vector_of
 from saferstaff.images.models import FaceDetection, FaceTemplate, Image, ImageTag, ScreeningRun
+from saferstaff.schools.models import Pupil
 
 log = logging.getLogger(__name__)
 STOPPED = "The screening stopped before the end. Photos already screened keep their faces; carry on to screen the rest."
@@ -152,12 +154,12 @@ def record_faces(image: Image, found: list, gallery: Gallery, version: str) -> i
             for face, match in zip(faces, matches, strict=True)
         ]  # fmt: skip
         FaceDetection.objects.bulk_create(rows)
-        for row in rows:
-            if row.verdict == AUTO:
-                ImageTag.objects.get_or_create(
-                    school_id=image.school_id, image=image, pupil_id=row.proposed_pupil_id,
-                    defaults={"source": ImageTag.Source.MACHINE},
-                )  # fmt: skip
+        auto = [row for row in rows if row.verdict == AUTO]
+        pupils = Pupil.objects.in_bulk([row.proposed_pupil_id for row in auto])
+        for row in auto:
+            service.tag(
+                image, pupils[row.proposed_pupil_id], by=None, source=ImageTag.Source.MACHINE, box=row.box
+            )
         Image.objects.filter(pk=image.pk).update(faces_screened_with=version)
         record(
             "faces.screened",
@@ -171,8 +173,9 @@ def record_faces(image: Image, found: list, gallery: Gallery, version: str) -> i
     return len(rows)
 
 
-def decide(detection: FaceDetection, *, by, confirmed: bool, pupil=None) -> None:
-    """A person's decision on a proposed match, stored beside the machine's; a confirmed face is tagged."""
+def decide(detection: FaceDetection, *, by, confirmed: bool, pupil=None) -> service.Tagged:
+    """A person's decision on a proposed match, stored beside the machine's; a confirmed face is tagged
+    through the one tagging door (a takedown at once if the photo is already published without consent)."""
     chosen = (detection.proposed_pupil if confirmed else pupil) if (confirmed or pupil) else None
     with transaction.atomic():
         detection.decision = FaceDetection.Decision.CONFIRMED if chosen else FaceDetection.Decision.REJECTED
@@ -180,11 +183,6 @@ def decide(detection: FaceDetection, *, by, confirmed: bool, pupil=None) -> None
         detection.decided_by = by
         detection.decided_at = timezone.now()
         detection.save()
-        if chosen is not None:
-            ImageTag.objects.get_or_create(
-                school_id=detection.school_id, image_id=detection.image_id, pupil=chosen,
-                defaults={"tagged_by": by},
-            )  # fmt: skip
         record(
             "faces.reviewed",
             detection.image,
@@ -194,3 +192,6 @@ def decide(detection: FaceDetection, *, by, confirmed: bool, pupil=None) -> None
                 "decided": getattr(chosen, "pk", None),
             },
         )
+        if chosen is None:
+            return service.Tagged(False)
+        return service.tag(detection.image, chosen, by=by, source=ImageTag.Source.REVIEWED, box=detection.box)

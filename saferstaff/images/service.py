@@ -10,19 +10,20 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff import scans
 from saferstaff.audit.log import record
-from saferstaff.images.consent import state_of
+from saferstaff.faces.boxes import same_face
+from saferstaff.images.consent import state_of, states_for
 from saferstaff.images.models import (
     ConsentRecord,
     Destruction,
     Image,
+    ImageTag,
     PendingDeletion,
     PortalLink,
     Publication,
@@ -31,10 +32,9 @@ from saferstaff.images.models import (
     Takedown,
     end_of_school_year,
 )
-from saferstaff.images.rules import can_publish, may_destroy, may_record_consent
-from saferstaff.images.video import VideoProblem
+from saferstaff.images.rules import may_destroy, may_record_consent, may_take_down
 from saferstaff.notifications.service import notify
-from saferstaff.policy.engine import Decision, Reason, refuse
+from saferstaff.policy.engine import Decision
 
 log = logging.getLogger(__name__)
 
@@ -170,27 +170,62 @@ def _raise(school, pupil, publications, *, withdrawal=None, reason: str = "") ->
     return len(rows)
 
 
-def tagged_after_publication(image: Image, pupil) -> int:
-    """A pupil tagged in an image that is already published: they join each live publication's list, and
-    a publication on a channel they lack consent for becomes a takedown at once."""
-    from saferstaff.images.consent import states_for
+# --- Tagging: the one door through which a pupil gets into an image ----------------------------------------
 
-    live = list(image.publications.filter(taken_down_at__isnull=True).select_related("channel"))
-    if not live:
-        return 0
-    PublicationPupil.objects.bulk_create(
-        [PublicationPupil(school_id=image.school_id, publication=p, pupil=pupil) for p in live],
-        ignore_conflicts=True,
-    )
-    states = states_for(image.school, [pupil], {p.channel for p in live})
-    raised = 0
-    for pub in live:
-        state = states[(pupil.pk, pub.channel_id)]
-        if not state.allowed:
-            raised += _raise(
-                image.school, pupil, Publication.objects.filter(pk=pub.pk), reason=str(state.reasons[0])
+
+@dataclass(frozen=True)
+class Tagged:
+    """What tagging a pupil did, for the caller to show: nothing when the pupil was tagged already."""
+
+    created: bool
+    takedowns: int = 0  # live publications on a channel the pupil has no consent for: takedowns raised
+    no_consent_to_photograph: bool = False  # senior management was told
+
+
+def tag(image: Image, pupil, *, by, source: str, box=None) -> Tagged:
+    """Tag ``pupil`` in ``image`` — by hand, from the face screening, from a review confirmation, from the
+    demo loader: every way applies the same rules once. The pupil joins each live publication's list (a
+    later withdrawal takes it down), a publication on a channel they have no consent for becomes a
+    takedown at once (§5), and senior management is told when they have no consent to be photographed at
+    all. ``box``: where the face is, when known; a publication whose copy blurred that face does not show
+    them."""
+    with transaction.atomic():
+        _tag, created = ImageTag.objects.get_or_create(
+            school_id=image.school_id, image=image, pupil=pupil, defaults={"tagged_by": by, "source": source}
+        )
+        if not created:
+            return Tagged(False)
+        record("images.tag.added", image, detail={"pupil": pupil.pk, "source": source})
+        if image.no_pupils:
+            Image.objects.filter(pk=image.pk).update(no_pupils=False, no_pupils_by=None)
+        live = [
+            pub
+            for pub in image.publications.filter(taken_down_at__isnull=True).select_related("channel")
+            if box is None or not any(same_face(box, face["box"]) for face in pub.faces_blurred)
+        ]
+        taking = Purpose.objects.filter(school_id=image.school_id, code="learning_records").first()
+        purposes = {pub.channel for pub in live} | ({taking} if taking else set())
+        states = states_for(image.school, [pupil], purposes) if purposes else {}
+        PublicationPupil.objects.bulk_create(
+            [PublicationPupil(school_id=image.school_id, publication=p, pupil=pupil) for p in live],
+            ignore_conflicts=True,
+        )
+        raised = 0
+        for pub in live:
+            state = states[(pupil.pk, pub.channel_id)]
+            if not state.allowed:
+                raised += _raise(
+                    image.school, pupil, Publication.objects.filter(pk=pub.pk), reason=str(state.reasons[0])
+                )
+        unphotographable = taking is not None and not states[(pupil.pk, taking.pk)].allowed
+        if unphotographable:
+            tell_senior_management(
+                image.school,
+                title="A pupil without consent to be photographed was tagged in an image (§5)",
+                url=reverse("image_detail", kwargs={"school": image.school.slug, "pk": image.pk}),
+                kind="images.no_consent_tagged",
             )
-    return raised
+    return Tagged(True, raised, unphotographable)
 
 
 # --- Guardian portal ------------------------------------------------------------------------------------
@@ -274,65 +309,31 @@ def _uuid(value):
         return None
 
 
-# --- Publishing -------------------------------------------------------------------------------------------
+# --- Takedowns ------------------------------------------------------------------------------------------------
 
 
-def publish(image: Image, channel: Purpose, where: str, *, by, blur_faces: bool = False) -> Publication:
-    """Publish a copy without metadata, if the rules allow it; otherwise raise Refused. With ``blur_faces``
-    (photos), every face that is unknown or has no consent for the channel is blurred in the copy, and the
-    register records which and why."""
-    from saferstaff.images.files import clean_copy, copy_from_pixels
-
-    blurred_faces: list[dict] = []
-    visible = {t.pupil_id for t in image.tags.all()}
-    if blur_faces and image.kind == Image.Kind.PHOTO:
-        from saferstaff.faces.blur import blur
-        from saferstaff.faces.images import load_image
-        from saferstaff.images import blurring
-
-        with image.original.open("rb") as f:
-            picture = load_image(f.read())
-        plan = blurring.plan(image, channel, picture)
-        decision = can_publish(by, subject=image, channel=channel, blurred=frozenset(plan.blurred_pupils))
-        if not decision:
-            raise Refused(decision)
-        data = copy_from_pixels(blur(picture, [face["box"] for face in plan.blur]))
-        blurred_faces = plan.blur
-        visible = (visible - plan.blurred_pupils) | plan.visible
-    else:
-        decision = can_publish(by, subject=image, channel=channel)
-        if not decision:
-            raise Refused(decision)
-        try:
-            data = clean_copy(image)
-        except VideoProblem as exc:
-            raise Refused(refuse(Reason(f"The video {exc}", "§5"))) from None
+def take_down(publication: Publication, *, by, reason: str) -> Takedown:
+    """The publisher or senior management takes a publication down, for a reason they give: a takedown for
+    the publisher (told, unless it is them), who records that it is down (``finish_takedown``)."""
+    decision = may_take_down(by, subject=publication)
+    if not decision:
+        raise Refused(decision)
     with transaction.atomic():
-        pub = Publication(
-            school_id=image.school_id, image=image, image_ref=image.pk, channel=channel, where=where,
-            published_by=by, faces_blurred=blurred_faces,
+        takedown = Takedown.objects.create(
+            school_id=publication.school_id, publication=publication, reason=reason.strip()[:300],
+            assigned_to_id=publication.published_by_id, raised_by=by,
         )  # fmt: skip
-        pub.copy.save(
-            "copy.mp4" if image.kind == Image.Kind.VIDEO else "copy.jpg", ContentFile(data), save=False
-        )
-        try:
-            pub.save()
-            # Who can be seen in the copy: a later withdrawal by any of them takes it down.
-            PublicationPupil.objects.bulk_create(
-                [
-                    PublicationPupil(school_id=image.school_id, publication=pub, pupil_id=p)
-                    for p in sorted(visible)
-                ]
+        record("images.takedown.raised", takedown, detail={"publication": publication.pk, "by_hand": True})
+        if publication.published_by_id != by.pk:
+            school = takedown.school
+            notify(
+                publication.published_by,
+                kind="images.takedown",
+                title="Take down a published image (§5)",
+                url=reverse("takedown_done", kwargs={"school": school.slug, "pk": takedown.pk}),
+                school=school,
             )
-        except BaseException:
-            delete_files([pub.copy.name])
-            raise
-        record(
-            "images.published",
-            pub,
-            detail={"image": image.pk, "channel": channel.pk, "blurred": [f["pupil"] for f in blurred_faces]},
-        )
-    return pub
+    return takedown
 
 
 def finish_takedown(takedown: Takedown, *, by, note: str, evidence=None) -> None:
@@ -391,14 +392,60 @@ def chase_takedowns(now: datetime.datetime | None = None) -> int:
 
 def retention_sweep(today: datetime.date | None = None) -> int:
     """Daily: queue for destruction every image past its keep-until date that is not under a legal hold.
-    One UPDATE over the keep-until index, whatever the size of the library."""
+    One UPDATE over the keep-until index, whatever the size of the library. A queued image still published
+    somewhere cannot be destroyed: each such publication becomes a takedown for its publisher."""
     today = today or timezone.localdate()
     due = Image.objects.filter(keep_until__lt=today, legal_hold=False, destruction_queued_at__isnull=True)
     by_school = dict(due.values_list("school_id").annotate(n=Count("pk")).values_list("school_id", "n"))
     n = due.update(destruction_queued_at=timezone.now())
     for school_id, count in by_school.items():
         record("images.retention.queued", None, school=school_id, detail={"count": count})
+    _take_down_expired()
     return n
+
+
+def _take_down_expired() -> int:
+    """A takedown (no pupil: the date, not a withdrawal) for each live publication of a queued image that has
+    no open takedown yet; one notice per publisher."""
+    live = (
+        Publication.objects.filter(
+            taken_down_at__isnull=True, image__destruction_queued_at__isnull=False, image__legal_hold=False
+        )
+        .exclude(Exists(Takedown.objects.filter(publication=OuterRef("pk"), done_at__isnull=True)))
+        .order_by()
+    )
+    rows = [
+        Takedown(school_id=school_id, publication_id=pk, assigned_to_id=publisher, reason=EXPIRED)
+        for pk, school_id, publisher in live.values_list("pk", "school_id", "published_by_id")
+    ]
+    Takedown.objects.bulk_create(rows, batch_size=2000)
+    grouped: dict[tuple[int, int], int] = defaultdict(int)
+    for row in rows:
+        grouped[(row.school_id, row.assigned_to_id)] += 1
+    if rows:
+        from saferstaff.accounts.models import User
+        from saferstaff.schools.models import School
+
+        schools = School.objects.in_bulk({s for s, _ in grouped})
+        users = User.objects.in_bulk({u for _, u in grouped})
+        for (school_id, user_id), count in grouped.items():
+            school = schools[school_id]
+            notify(
+                users[user_id],
+                kind="images.takedown",
+                title=f"Past its keep-until date: take down {count} published image{'s' if count != 1 else ''} (§5)",
+                url=reverse("takedown_list", kwargs={"school": school.slug}),
+                school=school,
+            )
+        for school_id in {s for s, _ in grouped}:
+            count = sum(n for (s, _), n in grouped.items() if s == school_id)
+            record(
+                "images.takedowns.raised", None, school=school_id, detail={"count": count, "expired": True}
+            )
+    return len(rows)
+
+
+EXPIRED = "The image is past its keep-until date: take it down so that it can be destroyed (§5)"
 
 
 def destroy(images, *, by) -> tuple[int, list[tuple[Image, Decision]]]:

@@ -22,17 +22,19 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from saferstaff import scans
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
-from saferstaff.images import service
+from saferstaff.images import publishing, service
 from saferstaff.images.access import (
     activities_for,
     get_activity,
     get_image,
+    get_publication_request,
     get_takedown,
     images_for,
     is_senior,
     sees_all,
 )
-from saferstaff.images.consent import short_name, state_of, states_for
+from saferstaff.images.blurring import crop_jpeg
+from saferstaff.images.consent import short_name, states_for
 from saferstaff.images.files import FileProblem, zip_members
 from saferstaff.images.forms import (
     ActivityForm,
@@ -57,10 +59,17 @@ from saferstaff.images.models import (
     ImageTag,
     PortalLink,
     Publication,
+    PublicationRequest,
     Purpose,
     Takedown,
 )
-from saferstaff.images.rules import may_clear_flag, may_decide_activity, may_remove_tag, photograph_list
+from saferstaff.images.rules import (
+    may_approve_publication,
+    may_clear_flag,
+    may_decide_activity,
+    may_remove_tag,
+    photograph_list,
+)
 from saferstaff.policy.models import SchoolSettings
 from saferstaff.schools.access import (
     GUARDIAN_CONTACTS,
@@ -698,32 +707,21 @@ def image_tags(request, school, pk):
 
 
 def _tag_pupil(request, image, pupil) -> None:
-    with transaction.atomic():
-        _tag, created = ImageTag.objects.get_or_create(
-            school=request.school, image=image, pupil=pupil, defaults={"tagged_by": request.user}
-        )
-        if not created:
-            return
-        record("images.tag.added", image, detail={"pupil": pupil.pk})
-        Image.objects.filter(pk=image.pk).update(no_pupils=False, no_pupils_by=None)
-        raised = service.tagged_after_publication(image, pupil)
-    if raised:
+    tagged = service.tag(image, pupil, by=request.user, source=ImageTag.Source.MANUAL)
+    _tagged_messages(request, pupil, tagged)
+
+
+def _tagged_messages(request, pupil, tagged) -> None:
+    if tagged.takedowns:
         messages.error(
             request,
             f"This image is published where {short_name(pupil)} has no consent: takedown raised (§5).",
         )
-    taking = Purpose.objects.filter(school=request.school, code="learning_records").first()
-    if taking is not None and not state_of(pupil, taking).allowed:
+    if tagged.no_consent_to_photograph:
         messages.error(
             request,
             f"{short_name(pupil)} has no consent to be photographed. Senior management has been told; "
             "the image should be deleted (§5).",
-        )
-        service.tell_senior_management(
-            request.school,
-            title="A pupil without consent to be photographed was tagged in an image (§5)",
-            url=reverse("image_detail", kwargs={"school": request.school.slug, "pk": image.pk}),
-            kind="images.no_consent_tagged",
         )
 
 
@@ -737,27 +735,106 @@ def image_publish(request, school, pk):
     form = PublishForm(request.POST or None, activity=image.activity)
     refusal = None
     if request.method == "POST" and form.is_valid():
-        try:
-            service.publish(
-                image,
-                form.cleaned_data["channel"],
-                form.cleaned_data["where"],
-                by=request.user,
-                blur_faces=form.cleaned_data["blur_faces"],
-            )
-        except service.Refused as exc:
-            refusal = exc.decision
-        else:
-            messages.success(
-                request, "Published. The copy carries no camera or location data, and is in the register."
-            )
-            return redirect("image_detail", school=request.school.slug, pk=image.pk)
+        req = publishing.start(
+            image,
+            form.cleaned_data["channel"],
+            form.cleaned_data["where"],
+            by=request.user,
+            blur_faces=form.cleaned_data["blur_faces"],
+        )
+        if req.status != PublicationRequest.Status.REFUSED:
+            return redirect("publication_request", school=request.school.slug, pk=req.pk)
+        refusal = req.reasons_given
     return render(
         request,
         "images/image_publish.html",
         {"image": image, "form": form, "refusal": refusal, "refused": refusal is not None},
         status=409 if refusal is not None else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def publication_request(request, school, pk):
+    """Every face found and what the rules decided, before anything is published; the publisher publishes
+    or asks for approval here, and senior management approves here, looking at the faces (§5)."""
+    req = get_publication_request(request, pk)
+    mine = req.requested_by_id == request.user.pk
+    problems, problem_field = [], ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "publish" and mine:
+                publishing.publish(req, by=request.user)
+                messages.success(
+                    request, "Published. The copy carries no camera or location data, and is in the register."
+                )
+                return redirect("image_detail", school=request.school.slug, pk=req.image_id)
+            elif action == "ask" and mine:
+                if request.POST.get("confirm") != "yes":
+                    problems, problem_field = (
+                        ["Confirm that you have looked at every face and the reasons"],
+                        "confirm",
+                    )
+                else:
+                    publishing.ask_approval(req, by=request.user)
+                    messages.success(request, "Sent to senior management for approval.")
+                    return redirect("publication_request", school=request.school.slug, pk=req.pk)
+            elif action in ("approve", "decline"):
+                note = request.POST.get("note", "").strip()
+                if action == "decline" and not note:
+                    problems, problem_field = ["Say why it is not approved, for the publisher"], "note"
+                else:
+                    publishing.decide(req, by=request.user, approve=action == "approve", note=note)
+                    messages.success(
+                        request,
+                        "Approved and published."
+                        if action == "approve"
+                        else "Not approved; the publisher has been told.",
+                    )
+                    return redirect("publication_request", school=request.school.slug, pk=req.pk)
+            else:
+                raise PermissionDenied
+        except service.Refused as exc:
+            problems = [str(r) for r in exc.decision.reasons]
+        req.refresh_from_db()
+    names = {
+        p.pk: p
+        for p in Pupil.objects.filter(
+            school=request.school, pk__in=[f["pupil"] for f in req.faces if f["pupil"]] + req.unlocated
+        )
+    }
+    faces = [(n, face, names.get(face["pupil"])) for n, face in enumerate(req.faces)]
+    return render(
+        request,
+        "images/publication_request.html",
+        {
+            "req": req,
+            "faces": faces,
+            "unlocated": [names[p] for p in req.unlocated if p in names],
+            "mine": mine,
+            "approver": may_approve_publication.__wrapped__(request.user, subject=req).allowed,
+            "problems": problems,
+            "problem_field": problem_field,
+        },
+        status=400 if problems else 200,
+    )
+
+
+def publication_request_face(request, school, pk, n):
+    """One face found in a photo about to be published, for the publisher and senior management to look at."""
+    req = get_publication_request(request, pk)
+    if not 0 <= n < len(req.faces):
+        raise Http404
+    image = get_image(request, req.image_id, action="images.publication.face_viewed")
+    return _jpeg(crop_jpeg(image, req.faces[n]["box"]))
+
+
+def publication_approvals(request, school):
+    """Photos waiting for senior management's approval before they are published (§5)."""
+    waiting = PublicationRequest.objects.filter(
+        school=request.school, status=PublicationRequest.Status.WAITING
+    ).select_related("image", "channel", "requested_by")
+    return render(request, "images/publication_approvals.html", {"waiting": waiting})
 
 
 def publication_copy(request, school, pk):
@@ -869,8 +946,31 @@ def takedown_done(request, school, pk):
     return render(
         request,
         "images/takedown_done.html",
-        {"takedown": takedown, "form": form, "name": short_name(takedown.pupil)},
+        {"takedown": takedown, "form": form, "name": short_name(takedown.pupil) if takedown.pupil else ""},
     )
+
+
+@require_POST
+def publication_take_down(request, school, pk):
+    """The publisher or senior management takes a publication down, giving the reason (§5)."""
+    pub = get_object_or_404(Publication.objects.select_related("published_by"), school=request.school, pk=pk)
+    if not (is_senior(request) or pub.published_by_id == request.user.pk):
+        raise PermissionDenied
+    reason = request.POST.get("reason", "").strip()
+    back = redirect("image_detail", school=request.school.slug, pk=pub.image_id) if pub.image_id else None
+    if not reason:
+        messages.error(request, "Say why it is being taken down.")
+        return back or redirect("publication_list", school=request.school.slug)
+    try:
+        takedown = service.take_down(pub, by=request.user, reason=reason)
+    except service.Refused as exc:
+        messages.error(request, exc.decision.summary)
+        return back or redirect("publication_list", school=request.school.slug)
+    if takedown.assigned_to_id == request.user.pk:
+        messages.info(request, "Remove it from where it was published, then say what you did.")
+        return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
+    messages.success(request, "Takedown raised: the person who published it has been told.")
+    return back or redirect("takedown_list", school=request.school.slug)
 
 
 # --- Retention -----------------------------------------------------------------------------------------------
@@ -1059,7 +1159,9 @@ def face_review(request, school):
         detection = get_object_or_404(queue, pk=_id(request.POST.get("detection")))
         choice = request.POST.get("choice")
         pupil = _pupil_from_text(request, request.POST.get("pupil", "")) if choice == "other" else None
-        screening.decide(detection, by=request.user, confirmed=choice == "yes", pupil=pupil)
+        tagged = screening.decide(detection, by=request.user, confirmed=choice == "yes", pupil=pupil)
+        if tagged.created:
+            _tagged_messages(request, detection.decided_pupil, tagged)
         return redirect(reverse("face_review", kwargs={"school": request.school.slug}) + "#next")
     first = queue.order_by("image_id", "left").first()
     group = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")
@@ -1072,28 +1174,15 @@ def face_review(request, school):
 
 def face_crop(request, school, pk):
     """The face as found in the photo (for review), cut from the original; recorded as a view."""
-    import io as io_module
-
-    from PIL import Image as PILImage
-
     from saferstaff.images.models import FaceDetection
 
     detection = get_object_or_404(FaceDetection, school=request.school, pk=pk)
     image = get_image(request, detection.image_id, action="faces.crop_viewed")
-    from saferstaff.faces.images import load_image
+    return _jpeg(crop_jpeg(image, detection.box))
 
-    with image.original.open("rb") as f:
-        picture = load_image(f.read())
-    x, y, w, h = detection.box
-    dx, dy = w // 4, h // 4
-    crop = picture[max(0, y - dy) : y + h + dy, max(0, x - dx) : x + w + dx, ::-1]
-    out = io_module.BytesIO()
-    thumb = PILImage.fromarray(crop)
-    thumb.thumbnail((240, 240))
-    thumb.save(out, "JPEG", quality=85)
-    return HttpResponse(
-        out.getvalue(), content_type="image/jpeg", headers={"Cache-Control": "private, no-store"}
-    )
+
+def _jpeg(data: bytes) -> HttpResponse:
+    return HttpResponse(data, content_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
 def face_reference(request, school, pk):

@@ -12,6 +12,7 @@ class SchoolSettingsForm(forms.ModelForm):
             "reminder_days",
             "escalate_after_days",
             "name_aliases",
+            "publish_blurred_without_consent",
         ]
         widgets = {"name_aliases": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
@@ -24,6 +25,7 @@ class SchoolSettingsForm(forms.ModelForm):
             "escalate_after_days": "Tell their line manager after (days)",
             "image_retention_months": "Keep images of pupils for (months)",
             "pupil_voice_age": "Age from which a pupil's own view counts",
+            "publish_blurred_without_consent": "Allow publishing a photo with a pupil without consent blurred",
         }
 
     def clean_image_retention_months(self):

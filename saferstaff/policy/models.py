@@ -29,6 +29,13 @@ class SchoolSettings(models.Model):
     # `saferstaff calibrate_faces` from the school's own consented photos.
     face_auto_threshold = models.FloatField(default=0.55)
     face_review_threshold = models.FloatField(default=0.40)
+    # §5: a pupil whose consent for a channel is not given is not published there, blurred or not. A school
+    # may allow publishing with that pupil's face blurred; each time, senior management approves it.
+    publish_blurred_without_consent = models.BooleanField(
+        default=False,
+        help_text="When a photo shows a pupil without consent for where it is published, allow it with their "
+        "face blurred, each time approved by the Headteacher or a senior leader (§5)",
+    )
     # §4 "Personal profiles ... should not identify your employer": other names the school goes by, one per
     # line, for the draft checker (short forms and the acronym are worked out from the school's name).
     name_aliases = models.TextField(blank=True, default="")

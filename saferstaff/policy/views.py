@@ -562,17 +562,23 @@ class DraftForm(forms.Form):
         return photo
 
 
+DRAFT_PHOTO_SIDE = 1000  # a JPEG is decoded with both sides at least this: a 4000 × 3000 photo at 2000 × 1500
+DRAFT_PHOTO_PIXELS = 40_000_000  # a photo with more pixels is not opened at all
+
+
 def _faces_in(upload) -> int:
-    """How many faces the blurring detectors find in an attached photo (never stored)."""
+    """How many faces the blurring detectors find in an attached photo (never stored). The decoding is
+    bounded (a 12-megapixel JPEG is decoded at a quarter of its pixels); see benchmarks/publish_blur.py."""
     from saferstaff.faces import FaceError
-    from saferstaff.faces.images import load_image
+    from saferstaff.faces.blur import find_faces
+    from saferstaff.faces.images import load_scaled
     from saferstaff.images.biometrics import blur_detectors
 
     try:
-        image = load_image(upload.read())
+        image, _scale = load_scaled(upload.read(), max_side=DRAFT_PHOTO_SIDE, max_pixels=DRAFT_PHOTO_PIXELS)
     except FaceError as problem:
         raise forms.ValidationError(str(problem)) from None
-    return len({face.box for detector in blur_detectors() for face in detector.detect(image)})
+    return len(find_faces(image, blur_detectors()))
 
 
 def _marked(text: str, findings) -> list[tuple[str, int | None]]:

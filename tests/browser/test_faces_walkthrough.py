@@ -1,9 +1,10 @@
 """§5 faces, the issue's "Done when" clicked through in Chromium on the demo school with the stand-in models:
 the office enrols two pupils who have biometric consent from a reference photo each; a teacher's photo
 activity is approved, she uploads an album in which both pupils appear together in one photo, finds the
-faces (the progress bar), reviews the uncertain ones (the face beside the enrolled reference), and publishes
-that photo to the school website with faces blurred: the pupil without website consent is blurred, the other
-stays visible in the copy. Every page is checked with axe-core."""
+faces (the progress bar), reviews the uncertain ones (the face beside the enrolled reference), and asks to
+publish that photo to the school website with faces blurred: every face is listed first; the pupil without
+website consent is refused, then — the school's settings allowing it — published blurred once a senior leader
+has looked at the faces and approved; the other stays visible in the copy. Every page is checked with axe-core."""
 
 import re
 
@@ -13,7 +14,7 @@ from playwright.sync_api import expect
 
 from saferstaff.accounts.models import User
 from saferstaff.images import biometrics, screening, service
-from saferstaff.images.consent import GIVEN, state_of
+from saferstaff.images.consent import GIVEN, short_name, state_of
 from saferstaff.images.library import add_images
 from saferstaff.images.models import (
     Activity,
@@ -293,30 +294,74 @@ def test_faces_walkthrough(new_page, sign_in, axe_check, demo, standin):
     together.refresh_from_db()
     assert not together.flag_open
 
-    # 7. The teacher publishes that photo to the school website with faces blurred: B, who has no website
-    # consent, is blurred; A stays visible.
+    # 7. The teacher asks to publish that photo on the school website with faces blurred. B has no website
+    # consent: by default that is refused, naming B, the consent and the date (§5).
     loads.settle()
     follow(teacher, axe_check, photo_nav(teacher, "Photo activities"))
     follow(teacher, axe_check, teacher.get_by_role("link", name="Year 1 sports day").first)
     open_image(teacher, loads, axe_check, together)
     loads.settle()
-    follow(teacher, axe_check, teacher.get_by_role("link", name="Publish a copy"))
-    expect(teacher.get_by_role("heading", level=1)).to_have_text(f"Publish a copy of image {together.pk}")
-    teacher.get_by_label("Where", exact=True).select_option(label=WEBSITE)
-    teacher.get_by_label("Web address, newsletter issue or display board").fill(
-        "https://westfield.example/news/sports-day"
-    )
-    blur = teacher.get_by_label("Blur every face that is unknown or has no consent")
-    expect(blur).to_be_checked()  # ticked unless the publisher unticks it
-    blur.check()
-    response = follow(teacher, axe_check, teacher.get_by_role("button", name="Check and publish"))
-    assert response.status == 200, response.status
-    expect(success(teacher)).to_contain_text(
-        "Published. The copy carries no camera or location data, and is in the register."
-    )
+
+    def ask_to_publish():
+        follow(teacher, axe_check, teacher.get_by_role("link", name="Publish a copy"))
+        expect(teacher.get_by_role("heading", level=1)).to_have_text(f"Publish a copy of image {together.pk}")
+        teacher.get_by_label("Where", exact=True).select_option(label=WEBSITE)
+        teacher.get_by_label("Web address, newsletter issue or display board").fill(
+            "https://westfield.example/news/sports-day"
+        )
+        blur = teacher.get_by_label("Blur every face that is unknown or has no consent")
+        expect(blur).to_be_checked()  # ticked unless the publisher unticks it
+        response = follow(teacher, axe_check, teacher.get_by_role("button", name="Check", exact=True))
+        assert response.status == 200, response.status
+        # Every face found is listed before anything is published: A shown, B blurred.
+        expect(teacher.get_by_role("heading", level=1)).to_have_text(f"Publishing image {together.pk}")
+        expect(
+            teacher.get_by_text(f"Face 1: {a.display_name} — consent given. Shown as it is")
+        ).to_be_visible()
+        expect(
+            teacher.get_by_text(f"Face 2: {b.display_name} — no consent for {WEBSITE}. Blurred")
+        ).to_be_visible()
+        loads.settle()
+        for n in (1, 2):
+            face = teacher.get_by_role("img", name=f"Face {n} in image {together.pk}")
+            assert loaded(face), f"face {n} did not load"
+
+    ask_to_publish()
+    refusal = teacher.locator(".govuk-error-summary")
+    expect(refusal).to_contain_text("Refused: this image cannot be published there")
+    expect(refusal).to_contain_text(f"{short_name(b)} — ")
+    expect(refusal).to_contain_text("does not replace consent")
+    expect(teacher.get_by_role("button", name="Publish", exact=True)).to_have_count(0)
+    assert not Publication.objects.filter(image=together).exists()
+
+    # The school's settings allow publishing with such a pupil blurred, each time approved by senior
+    # management. The teacher asks again, reads why, confirms and asks for approval.
+    SchoolSettings.objects.filter(school=school).update(publish_blurred_without_consent=True)
+    follow(teacher, axe_check, teacher.get_by_role("link", name=f"Back to image {together.pk}"))
+    ask_to_publish()
+    expect(teacher.get_by_text("Senior management must approve this first (§5):")).to_be_visible()
+    expect(
+        teacher.get_by_text(f"{short_name(b)}'s face would be blurred: senior management must approve")
+    ).to_be_visible()
+    teacher.get_by_label(re.compile("I have looked at every face")).check()
+    follow(teacher, axe_check, teacher.get_by_role("button", name="Ask senior management to approve"))
+    expect(success(teacher)).to_contain_text("Sent to senior management for approval.")
+    assert not Publication.objects.filter(image=together).exists()
+
+    # 8. The senior leader finds it waiting, looks at each face and approves: it is published, B blurred.
+    follow(deputy, axe_check, menu(deputy, "Photos"))
+    follow(deputy, axe_check, photo_nav(deputy, "Waiting for approval"))
+    follow(deputy, axe_check, deputy.get_by_role("link", name=f"Image {together.pk} on {WEBSITE}"))
+    deputy_loads.settle()
+    for n in (1, 2):
+        assert loaded(deputy.get_by_role("img", name=f"Face {n} in image {together.pk}")), f"face {n}"
+    follow(deputy, axe_check, deputy.get_by_role("button", name="Approve and publish"))
+    expect(success(deputy)).to_contain_text("Approved and published.")
+    teacher.goto(demo.url(f"images/{together.pk}/"))
+    axe_check(teacher)
     expect(teacher.get_by_text(re.compile(r"\(1 face blurred\)"))).to_be_visible()
     publication = Publication.objects.get(image=together)
-    assert publication.channel == website
+    assert publication.channel == website and publication.published_by.email == demo.email("teacher")
     assert [(f["pupil"], f["why"]) for f in publication.faces_blurred] == [(b.pk, "no_consent")]
     assert list(publication.pupils.values_list("pupil_id", flat=True)) == [a.pk]
 

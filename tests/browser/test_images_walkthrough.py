@@ -254,12 +254,18 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
         teacher.get_by_label("Web address, newsletter issue or display board").fill(
             f"https://westfield.example/news/science-week#{image.pk}"
         )
-        return follow(teacher, axe_check, teacher.get_by_role("button", name="Check and publish"))
+        # Faces are blurred unless the publisher unticks it: the worker finds them, then the page lists them.
+        expect(teacher.get_by_label("Blur every face that is unknown or has no consent")).to_be_checked()
+        response = follow(teacher, axe_check, teacher.get_by_role("button", name="Check", exact=True))
+        expect(teacher.get_by_role("heading", level=1)).to_have_text(f"Publishing image {image.pk}")
+        expect(teacher.get_by_role("heading", name="Faces found")).to_be_visible()
+        return response
 
     teacher.goto(f"{demo.url('images/')}{first.pk}/")
     axe_check(teacher)
     response = publish(first)
-    assert response.status == 409, response.status
+    assert response.status == 200, response.status
+    expect(teacher.get_by_role("button", name="Publish", exact=True)).to_have_count(0)
     refusal = teacher.locator(".govuk-error-summary")
     expect(refusal).to_contain_text("Refused: this image cannot be published there")
     expect(refusal).to_contain_text(refusal_text)
@@ -270,6 +276,9 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
     expect(teacher.get_by_role("heading", level=1)).to_have_text("Image library")
     open_image(teacher, teacher_loads, axe_check, second)
     response = publish(second)
+    assert response.status == 200, response.status
+    expect(teacher.get_by_text("Ready to publish", exact=True)).to_be_visible()
+    response = follow(teacher, axe_check, teacher.get_by_role("button", name="Publish", exact=True))
     assert response.status == 200, response.status
     expect(success(teacher)).to_contain_text(
         "Published. The copy carries no camera or location data, and is in the register."
