@@ -165,12 +165,12 @@ def test_a_video_is_published_as_a_re_encoded_copy_without_its_location_or_camer
     camera = {"make": SCHOOL_CAMERA["make"], "model": SCHOOL_CAMERA["model"]}
     (clip,) = add_images(class_photo["activity"], [("sports.mov", video(**camera))], by=cast.teacher)
     assert clip.kind == Image.Kind.VIDEO and not clip.flag and clip.had_gps
-    ImageTag.objects.create(school=cast.school, image=clip, pupil=class_photo["noah"], tagged_by=cast.teacher)
+    service.tag(clip, class_photo["noah"], by=cast.teacher, source=ImageTag.Source.MANUAL)
     url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": clip.pk})
-    response = signed_in(cast.teacher).post(
-        url, {"channel": purpose(cast.school, "website").pk, "where": "web"}
-    )
-    assert response.status_code == 302
+    teacher = signed_in(cast.teacher)
+    response = teacher.post(url, {"channel": purpose(cast.school, "website").pk, "where": "web"})
+    assert response.status_code == 302 and b"Ready to publish" in teacher.get(response["Location"]).content
+    assert teacher.post(response["Location"], {"action": "publish"}).status_code == 302
     with Publication.objects.get().copy.open("rb") as f:
         copy = f.read()
     assert b"53.87" not in copy and b"Canon" not in copy

@@ -11,7 +11,7 @@ from PIL import Image as PILImage
 
 from saferstaff.acknowledgements.models import Acceptance
 from saferstaff.audit.models import AuditEvent
-from saferstaff.images import service
+from saferstaff.images import publishing, service
 from saferstaff.images.models import ConsentRecord, Takedown
 
 from .conftest import signed_in
@@ -48,7 +48,9 @@ def test_a_takedown_screenshot_is_stored_by_its_type_and_opened_only_by_the_publ
     cast,
     class_photo,  # noqa: F811
 ):
-    service.publish(class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher)
+    publishing.check_and_publish(
+        class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher
+    )
     consent(class_photo["noah"], class_photo["dad"], "website", "no", "portal")
     takedown = Takedown.objects.get()
     done = reverse("takedown_done", kwargs={"school": cast.school.slug, "pk": takedown.pk})
@@ -78,7 +80,9 @@ def test_a_takedown_screenshot_is_stored_by_its_type_and_opened_only_by_the_publ
 
 
 def test_a_takedown_without_a_screenshot_has_nothing_to_open(cast, class_photo):  # noqa: F811
-    service.publish(class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher)
+    publishing.check_and_publish(
+        class_photo["with_noah"], purpose(cast.school, "website"), "web", by=cast.teacher
+    )
     consent(class_photo["noah"], class_photo["dad"], "website", "no", "portal")
     takedown = Takedown.objects.get()
     service.finish_takedown(takedown, by=cast.teacher, note="done")
