@@ -403,3 +403,34 @@ def test_the_governors_see_the_trend_week_by_week(cast):
     assert trend[-1]["percent"] == 22  # 2 of 9
     page = signed_in(cast.governor).get(reverse("policy_dashboard", kwargs={"school": cast.school.slug}))
     assert "Accepted week by week" in page.content.decode() and "22% (2 of 9)" in page.content.decode()
+
+
+def test_the_trust_page_and_the_schools_page_count_accepted_the_same_way(cast):
+    """People who accepted and then fell outside the audience (the audience was narrowed) count on neither
+    page; the two pages agree with each other and with the truth."""
+    import re
+
+    from saferstaff.acknowledgements.status import school_overview, trust_overview
+
+    version = published(cast)
+    for user in (cast.head, cast.dsl, cast.teacher):
+        name = user.get_full_name()
+        signed_in(user).post(accept_url(cast, version), {"understood": "on", "typed_name": name})
+    type(version.policy).objects.filter(pk=version.policy_id).update(audience_roles=["staff"])
+    # The truth: the audience is everyone with the Staff role; of them only the teacher has accepted.
+    audience = {cast.office, cast.teacher, cast.volunteer}
+    accepted = {u for u in audience if Acceptance.objects.filter(user=u, version=version).exists()}
+    assert (len(accepted), len(audience)) == (1, 3)
+
+    school = school_overview(cast.school)[0]
+    trust_cell = {row["name"]: row["cells"][0] for row in trust_overview(cast.trust)["rows"]}[
+        cast.school.name
+    ]
+    assert (school["accepted"], school["audience"]) == trust_cell == (1, 3)
+
+    school_page = signed_in(cast.head).get(reverse("policy_dashboard", kwargs={"school": cast.school.slug}))
+    trust_page = signed_in(cast.trust_admin).get(
+        reverse("trust_dashboard", kwargs={"trust": cast.trust.slug})
+    )
+    assert re.search(r"<strong>1 of 3</strong> accepted", school_page.content.decode())
+    assert re.search(r"numeric\">1 of 3</td>", trust_page.content.decode())

@@ -83,9 +83,15 @@ class Policy(models.Model):
 
     def is_for(self, membership) -> bool:
         """Whether the member is in this policy's audience (by any of their roles and their employment)."""
-        if self.audience_roles and not set(self.audience_roles) & set(membership.roles):
-            return False
-        return not self.audience_employment or membership.employment_type in self.audience_employment
+        return in_audience(self, membership.roles, membership.employment_type)
+
+
+def in_audience(policy, roles, employment_type: str) -> bool:
+    """THE audience test, for a Policy or anything with its two audience lists (the trust page reads them as
+    plain tuples): empty lists mean everyone; otherwise any of the roles, and the kind of employment."""
+    if policy.audience_roles and not set(policy.audience_roles) & set(roles):
+        return False
+    return not policy.audience_employment or employment_type in policy.audience_employment
 
 
 class PolicyVersion(models.Model):
