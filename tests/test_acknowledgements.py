@@ -434,3 +434,55 @@ def test_the_trust_page_and_the_schools_page_count_accepted_the_same_way(cast):
     )
     assert re.search(r"<strong>1 of 3</strong> accepted", school_page.content.decode())
     assert re.search(r"numeric\">1 of 3</td>", trust_page.content.decode())
+
+
+def test_the_gate_refuses_form_submissions_too_and_keeps_the_safe_pages_open(cast):
+    from saferstaff.policy.models import SchoolSettings
+
+    version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.slt)
+    version.publish(by=cast.slt)  # someone else's version: the Headteacher must accept it first
+    head = signed_in(cast.head)
+    settings_url = reverse("school_settings", kwargs={"school": cast.school.slug})
+    response = head.post(
+        settings_url,
+        {"image_retention_months": 1, "pupil_voice_age": 12, "reminder_days": "3", "escalate_after_days": 14},
+    )
+    assert response.status_code == 302 and response["Location"].endswith("/policies/to-accept/")
+    assert SchoolSettings.for_school(cast.school).image_retention_months == 24  # nothing written
+    audience_url = reverse("policy_audience", kwargs={"school": cast.school.slug, "pk": version.policy_id})
+    response = head.post(audience_url, {"audience_roles": ["governor"]})
+    assert response.status_code == 302 and response["Location"].endswith("/policies/to-accept/")
+    version.policy.refresh_from_db()
+    assert version.policy.audience_roles == []
+    # What stays open: checking a post, accepting, and signing out.
+    check = head.post(
+        reverse("draft_check", kwargs={"school": cast.school.slug}), {"text": "Hello", "form": "post"}
+    )
+    assert check.status_code == 200
+    assert (
+        head.post(accept_url(cast, version), {"understood": "on", "typed_name": "Helen Head"}).status_code
+        == 302
+    )
+    assert Acceptance.objects.filter(user=cast.head).count() == 1
+    assert head.post(settings_url, {"image_retention_months": 1}).status_code == 200  # the form itself now
+    assert head.post(reverse("account_logout")).status_code == 302
+
+
+def test_publishing_does_not_lock_the_publisher_out_of_finishing_the_publication(cast):
+    version = published(cast)
+    head = signed_in(cast.head)
+    head.post(accept_url(cast, version), {"understood": "on", "typed_name": "Helen Head"})
+    v2, _ = import_policy(
+        cast.school, title=version.policy.title, filename="aup.txt", data=SMALL_V2, by=cast.head
+    )
+    kwargs = {"school": cast.school.slug, "pk": v2.policy_id, "number": 2}
+    assert head.post(reverse("policy_publish", kwargs=kwargs), {}).status_code == 302
+    # The Headteacher now has version 2 to accept, yet may still say who must read it.
+    audience_url = reverse("policy_audience", kwargs={"school": cast.school.slug, "pk": v2.policy_id})
+    assert head.get(audience_url).status_code == 200
+    response = head.post(audience_url, {"compulsory": "on", "audience_roles": ["headteacher", "staff"]})
+    assert response.status_code == 302 and response["Location"].endswith("/policies/")
+    v2.policy.refresh_from_db()
+    assert v2.policy.audience_roles == ["headteacher", "staff"]
+    # … but not the rest of saferstaff until they accept it.
+    assert head.get(dashboard(cast))["Location"].endswith("/policies/to-accept/")
