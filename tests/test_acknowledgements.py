@@ -223,9 +223,14 @@ def test_only_the_head_records_acceptances_for_others_and_only_for_this_schools_
         == 403
     )
     other = cast.member(cast.other_teacher, cast.other_school)
-    response = _accept_for(signed_in(cast.head), cast, version, member=other.pk, note="x")
-    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
-    assert not Acceptance.objects.exists()
+    head = signed_in(cast.head)
+    head.post(accept_url(cast, version), {"understood": "on", "typed_name": "Helen Head"})
+    response = _accept_for(head, cast, version, member=other.pk, note="x")
+    assert (
+        response.status_code == 200
+        and "Choose someone who must read this policy" in response.content.decode()
+    )
+    assert Acceptance.objects.get().user == cast.head  # only the Headteacher's own
 
 
 def test_the_governors_see_who_has_accepted_by_role_and_employment(cast):
@@ -486,3 +491,48 @@ def test_publishing_does_not_lock_the_publisher_out_of_finishing_the_publication
     assert v2.policy.audience_roles == ["headteacher", "staff"]
     # … but not the rest of saferstaff until they accept it.
     assert head.get(dashboard(cast))["Location"].endswith("/policies/to-accept/")
+
+
+def test_a_paper_acceptance_is_recorded_once_and_only_for_someone_still_to_accept(cast, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from saferstaff.acknowledgements.status import accept
+
+    settings.MEDIA_ROOT = tmp_path
+    version = published(cast, audience_employment=["volunteer"])
+    head = signed_in(cast.head)
+    head.post(accept_url(cast, version), {"understood": "on", "typed_name": "Helen Head"})
+    volunteer = cast.member(cast.volunteer)
+
+    def paper(member):
+        scan = SimpleUploadedFile("form.pdf", PDF)
+        return _accept_for(head, cast, version, member=member.pk, note="Signed at induction", evidence=scan)
+
+    offered = head.get(
+        reverse(
+            "policy_accept_for", kwargs={"school": cast.school.slug, "pk": version.policy_id, "number": 1}
+        )
+    ).content.decode()
+    assert f'value="{volunteer.pk}"' in offered
+    assert f'value="{cast.member(cast.teacher).pk}"' not in offered  # not in the audience
+    assert paper(volunteer).status_code == 302
+    again = paper(volunteer)  # the Back button and a resubmit
+    assert again.status_code == 200 and "has not accepted version 1 yet" in again.content.decode()
+    assert paper(cast.member(cast.teacher)).status_code == 200  # outside the audience
+    assert Acceptance.objects.filter(user=cast.volunteer).count() == 1
+    # The service itself is idempotent per person and version (a double submit racing past the form).
+    first = Acceptance.objects.get(user=cast.volunteer)
+    assert accept(volunteer, version, typed_name="Val Volunteer", ip_address=None) == first
+    assert Acceptance.objects.filter(user=cast.volunteer).count() == 1
+
+
+def test_the_database_holds_one_acceptance_per_person_and_version(cast):
+    from django.db import IntegrityError, transaction
+
+    version = published(cast)
+    signed_in(cast.teacher).post(accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher"})
+    row = Acceptance.objects.get()
+    row.pk = None
+    row._state.adding = True
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row.save()

@@ -40,6 +40,14 @@ class Acceptance(models.Model):
     class Meta:
         ordering = ["-accepted_at"]
         indexes = [models.Index(fields=["school", "user"])]
+        constraints = [
+            # One acceptance (and at most one decline) per person and version: a resubmitted form, the Back
+            # button or a second paper form cannot record the same thing twice (``status.accept`` returns
+            # the row already there).
+            models.UniqueConstraint(
+                fields=["school", "version", "user", "outcome"], name="one_outcome_per_person_and_version"
+            )
+        ]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -4,7 +4,7 @@ or an earlier version with only minor changes (typos) since. An optional policy 
 import datetime
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from saferstaff.acknowledgements.models import Acceptance
 from saferstaff.audit.log import record
@@ -88,25 +88,37 @@ def accept(
     note: str = "",
     evidence=None,
 ) -> Acceptance:
-    with transaction.atomic():
-        acceptance = Acceptance(
-            school_id=membership.school_id,
-            version=version,
-            user_id=membership.user_id,
-            typed_name=typed_name.strip()[:200],
-            text_sha256=version.text_sha256,
-            ip_address=ip_address,
-            outcome=outcome,
-            decline_reason=decline_reason.strip(),
-            on_behalf_by=on_behalf_by,
-            note=note.strip(),
+    """Record the member's acceptance (or decline) of ``version``; if they already have that outcome for it,
+    the row already there is returned and nothing is written (a resubmitted form, the Back button)."""
+    existing = Acceptance.objects.filter(
+        school_id=membership.school_id, version=version, user_id=membership.user_id, outcome=outcome
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            acceptance = Acceptance(
+                school_id=membership.school_id,
+                version=version,
+                user_id=membership.user_id,
+                typed_name=typed_name.strip()[:200],
+                text_sha256=version.text_sha256,
+                ip_address=ip_address,
+                outcome=outcome,
+                decline_reason=decline_reason.strip(),
+                on_behalf_by=on_behalf_by,
+                note=note.strip(),
+            )
+            if evidence is not None:
+                acceptance.evidence.save(evidence.name, evidence, save=False)
+            acceptance.save()
+            action = "policy.declined" if outcome == Acceptance.Outcome.DECLINED else "policy.accepted"
+            detail = {"acceptance": acceptance.pk, "on_behalf": on_behalf_by is not None}
+            record(action, version, school=membership.school_id, detail=detail)
+    except IntegrityError:  # the same form sent twice at once: the other request wrote it
+        return Acceptance.objects.get(
+            school_id=membership.school_id, version=version, user_id=membership.user_id, outcome=outcome
         )
-        if evidence is not None:
-            acceptance.evidence.save(evidence.name, evidence, save=False)
-        acceptance.save()
-        action = "policy.declined" if outcome == Acceptance.Outcome.DECLINED else "policy.accepted"
-        detail = {"acceptance": acceptance.pk, "on_behalf": on_behalf_by is not None}
-        record(action, version, school=membership.school_id, detail=detail)
     return acceptance
 
 

@@ -332,10 +332,21 @@ def policy_decline(request, school, pk, number):
 @require_http_methods(["GET", "POST"])
 def policy_accept_for(request, school, pk, number):
     version = get_policy_version(request, pk, number)
-    active = Membership.objects.active().filter(school=request.school).prefetch_related("role_grants")
-    in_audience = [m.pk for m in active if version.policy.is_for(m)]
-    members = Membership.objects.filter(pk__in=in_audience).select_related("user").order_by("user__last_name")
+    # Only people in the audience who have not accepted it yet: the Back button or a second paper form for
+    # someone already recorded is refused as a choice that is not offered.
+    waiting = next(
+        (
+            [m.pk for m, state in item["members"] if state != ACCEPTED]
+            for item in school_overview(request.school)
+            if item["version"].pk == version.pk
+        ),
+        [],
+    )
+    members = Membership.objects.filter(pk__in=waiting).select_related("user").order_by("user__last_name")
     form = AcceptOnBehalfForm(request.POST or None, request.FILES or None, members=members)
+    form.fields["member"].error_messages["invalid_choice"] = (
+        f"Choose someone who must read this policy and has not accepted version {version.number} yet"
+    )
     if request.method == "POST" and form.is_valid():
         member = form.cleaned_data["member"]
         decision = may_accept_on_behalf(
@@ -363,7 +374,9 @@ def policy_accept_for(request, school, pk, number):
                 request, f"Recorded that {member.user.display_name} accepted version {version.number}."
             )
             return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
-    return render(request, "policy/accept_for.html", {"version": version, "form": form})
+    return render(
+        request, "policy/accept_for.html", {"version": version, "form": form, "nobody_waiting": not waiting}
+    )
 
 
 @require_safe
