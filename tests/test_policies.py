@@ -220,3 +220,46 @@ def test_an_oversize_policy_upload_is_refused_before_it_is_read(cast, monkeypatc
     )
     assert response.status_code == 200 and "the limit is 10 MB" in response.content.decode()
     assert not PolicyVersion.objects.exists()
+
+
+def _questions_url(school, version):
+    return reverse(
+        "policy_questions", kwargs={"school": school.slug, "pk": version.policy_id, "number": version.number}
+    )
+
+
+def test_a_malformed_removal_of_a_question_is_a_400_not_a_500(cast):
+    from saferstaff.policy.models import QuizQuestion
+
+    version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    head = signed_in(cast.head)
+    url = _questions_url(cast.school, version)
+    head.post(url, {"text": "Share a password?", "answers": "Yes\n*No", "section": "2"})
+    question = QuizQuestion.objects.get()
+    assert head.post(url, {"delete": "x"}).status_code == 400
+    assert head.post(url, {"delete": "99999999999999999999"}).status_code == 400
+    assert head.post(url, {"delete": str(question.pk + 1000)}).status_code == 404
+    assert head.post(url, {}).status_code == 200  # an empty form: its errors, named by field
+    assert QuizQuestion.objects.count() == 1
+    assert head.post(url, {"delete": str(question.pk)}).status_code == 302
+    assert not QuizQuestion.objects.exists()
+    assert AuditEvent.objects.filter(action="policy.question_removed", object_id=str(version.pk)).exists()
+
+
+def test_a_question_may_cite_only_a_section_the_version_has(cast):
+    from saferstaff.policy.models import QuizQuestion
+
+    version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    head = signed_in(cast.head)
+    response = head.post(
+        _questions_url(cast.school, version),
+        {"text": "Share a password?", "answers": "Yes\n*No", "section": "§9"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "Version 1 has no §9" in page and "one of 1, 2" in page
+    assert 'href="#id_section"' in page  # the error summary names the field
+    assert not QuizQuestion.objects.exists()
+    head.post(
+        _questions_url(cast.school, version), {"text": "Share?", "answers": "Yes\n*No", "section": "§ 2"}
+    )
+    assert QuizQuestion.objects.get().section == "2"

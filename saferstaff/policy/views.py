@@ -2,7 +2,7 @@ import csv
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -441,6 +441,7 @@ class QuestionForm(forms.Form):
     text = forms.CharField(max_length=300, label="Question")
     answers = forms.CharField(
         widget=forms.Textarea,
+        max_length=2000,
         label="Answers, one per line",
         help_text="Two to five answers. Put * in front of the right one.",
     )
@@ -451,6 +452,10 @@ class QuestionForm(forms.Form):
         help_text="For example 4 or 7.1",
     )
 
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.version = version
+
     def clean_answers(self):
         lines = [line.strip() for line in self.cleaned_data["answers"].splitlines() if line.strip()]
         right = [i for i, line in enumerate(lines) if line.startswith("*")]
@@ -458,19 +463,44 @@ class QuestionForm(forms.Form):
             raise forms.ValidationError("Give between two and five answers, one per line")
         if len(right) != 1:
             raise forms.ValidationError("Put * in front of exactly one answer: the right one")
-        return [line.lstrip("*").strip() for line in lines], right[0]
+        answers = [line.lstrip("*").strip() for line in lines]
+        if any(len(answer) > 200 for answer in answers):
+            raise forms.ValidationError("Keep each answer under 200 characters")
+        return answers, right[0]
+
+    def clean_section(self):
+        """A question may cite only a section this version has (staff who get it wrong are sent there)."""
+        number = self.cleaned_data["section"].strip().lstrip("§").strip()
+        numbers = [n for n in self.version.sections.values_list("number", flat=True) if n]
+        if number and number not in numbers:
+            example = (
+                f": one of {', '.join(numbers[:8])}{' …' if len(numbers) > 8 else ''}" if numbers else ""
+            )
+            raise forms.ValidationError(
+                f"Version {self.version.number} has no §{number}. Enter the number of one of its sections{example}"
+            )
+        return number
+
+
+class DeleteQuestionForm(forms.Form):
+    delete = forms.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 @require_http_methods(["GET", "POST"])
 def policy_questions(request, school, pk, number):
     version = get_policy_version(request, pk, number)
     questions = list(version.questions.all())
-    form = QuestionForm(request.POST or None)
+    form = QuestionForm(request.POST if request.method == "POST" else None, version=version)
     if request.method == "POST":
         if version.status != PolicyVersion.Status.DRAFT:
             form.add_error(None, "Questions can only be changed while the version is a draft (§2).")
-        elif request.POST.get("delete"):
-            QuizQuestion.objects.filter(version=version, pk=request.POST["delete"]).delete()
+        elif "delete" in request.POST:
+            removal = DeleteQuestionForm(request.POST)
+            if not removal.is_valid():
+                return HttpResponseBadRequest("Choose a question to remove.")
+            question = get_object_or_404(QuizQuestion, version=version, pk=removal.cleaned_data["delete"])
+            record("policy.question_removed", version, detail={"question": question.pk})
+            question.delete()
             return redirect("policy_questions", school=request.school.slug, pk=pk, number=number)
         elif len(questions) >= 5:
             form.add_error(None, "A version has at most five questions: remove one first.")
@@ -483,7 +513,7 @@ def policy_questions(request, school, pk, number):
                 text=form.cleaned_data["text"],
                 answers=answers,
                 correct=correct,
-                section=form.cleaned_data["section"].strip().lstrip("§"),
+                section=form.cleaned_data["section"],
             )
             record("policy.question_added", version)
             return redirect("policy_questions", school=request.school.slug, pk=pk, number=number)
