@@ -536,3 +536,28 @@ def test_the_database_holds_one_acceptance_per_person_and_version(cast):
     row._state.adding = True
     with pytest.raises(IntegrityError), transaction.atomic():
         row.save()
+
+
+def test_a_failed_quiz_says_which_answers_were_wrong_and_links_their_sections(cast):
+    from saferstaff.policy.models import QuizQuestion
+
+    version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    first = QuizQuestion.objects.create(
+        school=cast.school, version=version, position=1, text="Who is it for?", answers=["All", "Some"], correct=0,
+        section="1",
+    )  # fmt: skip
+    second = QuizQuestion.objects.create(
+        school=cast.school, version=version, position=2, text="Share a password?", answers=["Yes", "No"],
+        correct=1, section="2",
+    )  # fmt: skip
+    version.publish(by=cast.head)
+    response = signed_in(cast.teacher).post(
+        accept_url(cast, version),
+        {"understood": "on", "typed_name": "Tom Teacher", f"q{first.pk}": "0", f"q{second.pk}": "0"},
+    )
+    page = response.content.decode()
+    assert "Question 2 was not answered rightly: read §2 Passwords again" in page
+    assert "Question 1 was not answered rightly" not in page
+    assert '<a class="govuk-link" href="#section-2">§2 Passwords</a>' in page
+    assert f'href="#id_q{second.pk}_0"' in page or f'href="#id_q{second.pk}"' in page  # the summary links it
+    assert not Acceptance.objects.exists()
