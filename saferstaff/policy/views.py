@@ -129,9 +129,14 @@ class AcceptForm(forms.Form):
                 label=f"Question {n}: {q.text}",
             )
 
-    def wrong_answers(self) -> int:
+    def wrong_questions(self) -> list[tuple[int, QuizQuestion]]:
+        """(number on the page, question) for each question not answered rightly."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        return sum(1 for q in self.questions if str(data.get(f"q{q.pk}", "")) != str(q.correct))
+        return [
+            (n, q)
+            for n, q in enumerate(self.questions, start=1)
+            if str(data.get(f"q{q.pk}", "")) != str(q.correct)
+        ]
 
     understood = forms.BooleanField(
         required=False, label="I have read and understood this policy, and I will follow it"
@@ -208,7 +213,9 @@ class AudienceForm(forms.ModelForm):
         labels = {"compulsory": "Staff must accept it before they can use the rest of saferstaff"}
 
 
-def _version_page(request, version, publish_form=None, accept_form=None, decline_form=None, status=200):
+def _version_page(
+    request, version, publish_form=None, accept_form=None, decline_form=None, status=200, to_reread=()
+):
     others = Policy.objects.get(pk=version.policy_id).versions.order_by("-number")
     if not can_see_drafts(request):
         others = others.exclude(status=PolicyVersion.Status.DRAFT)
@@ -230,6 +237,7 @@ def _version_page(request, version, publish_form=None, accept_form=None, decline
         "show_accept_form": needs_acceptance,
         "decline_form": decline_form,
         "accepted": state == ACCEPTED,
+        "to_reread": to_reread,  # (question number, its section or None) for answers that were wrong
         "declined": state == DECLINED,
         "can_accept_for_others": version.status == PolicyVersion.Status.PUBLISHED
         and allowed_for("policy_accept_for", request.roles),
@@ -276,13 +284,13 @@ def policy_accept(request, school, pk, number):
     version = get_policy_version(request, pk, number)
     form = AcceptForm(request.POST, questions=version.questions.all())
     form.is_valid()
-    wrong = form.wrong_answers()
+    wrong = form.wrong_questions()
     decision = may_accept(
         request.membership,
         subject=version,
         typed_name=form.cleaned_data.get("typed_name", ""),
         understood=form.cleaned_data.get("understood", False),
-        wrong_answers=wrong,
+        wrong_answers=len(wrong),
     )
     if not decision:
         for reason in decision.reasons:
@@ -294,7 +302,14 @@ def policy_accept(request, school, pk, number):
                 else None
             )
             form.add_error(field, str(reason))
-        return _version_page(request, version, accept_form=form)
+        sections = {s.number: s for s in version.sections.all() if s.number}
+        to_reread = []
+        for n, question in wrong:
+            section = sections.get(question.section)
+            where = f": read {section} again" if section else ""
+            form.add_error(f"q{question.pk}", f"Question {n} was not answered rightly{where}")
+            to_reread.append((n, section))
+        return _version_page(request, version, accept_form=form, to_reread=to_reread)
     accept(
         request.membership,
         version,
