@@ -95,6 +95,7 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         "policy_decline",
         "policy_accept_for",
         "policy_questions",
+        "policy_review_date",
     }:
         from saferstaff.policy.models import Policy, PolicyVersion
 

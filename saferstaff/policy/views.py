@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -25,9 +26,9 @@ from saferstaff.exports import csv_safe
 from saferstaff.policy.access import can_see_drafts, get_policy_version
 from saferstaff.policy.diff import compare
 from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion, QuizQuestion
-from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline, may_publish
+from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline
 from saferstaff.policy.search import search_sections, terms
-from saferstaff.policy.service import DocumentError, import_policy, publish_to_trust
+from saferstaff.policy.service import DocumentError, import_policy, publish_to_trust, publish_version
 from saferstaff.schools.models import EmploymentType, Membership, Role
 
 MAX_POLICY_BYTES = 10 * 1024 * 1024
@@ -105,9 +106,24 @@ def policy_import(request, school):
 
 
 class PublishForm(forms.Form):
-    minor_change = forms.BooleanField(
+    minor_change = forms.ChoiceField(
+        required=False,  # not said: a text the same as the version in force is a minor change
+        choices=[
+            (
+                "on",
+                "A minor change (for example a typo): staff who accepted the last version need not accept again",
+            ),
+            ("off", "A change staff must read and accept again"),
+        ],
+        widget=forms.RadioSelect,
+        label="What kind of change is it?",
+    )
+    change_note = forms.CharField(
         required=False,
-        label="This is a minor change (for example a typo): staff who accepted the last version need not accept again",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What changed (optional)",
+        help_text="Staff see this on 'What changed'. Needed when the text is the same but staff must accept again.",
     )
     review_date = forms.DateField(
         required=False,
@@ -115,6 +131,30 @@ class PublishForm(forms.Form):
         help_text="When the school will next review this policy, for example 31/08/2027",
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
     )
+
+    def clean_review_date(self):
+        return _future_review_date(self.cleaned_data["review_date"])
+
+    def minor(self) -> bool | None:
+        return {"on": True, "off": False}.get(self.cleaned_data.get("minor_change") or "")
+
+
+def _future_review_date(value):
+    """A review date is a plan: one already past would print as due in the governors' report."""
+    if value is not None and value <= timezone.localdate():
+        raise forms.ValidationError("Enter a review date in the future, for example 31/08/2027")
+    return value
+
+
+class ReviewDateForm(forms.Form):
+    review_date = forms.DateField(
+        label="Review date",
+        help_text="When the school will next review this policy, for example 31/08/2027",
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+    )
+
+    def clean_review_date(self):
+        return _future_review_date(self.cleaned_data["review_date"])
 
 
 class AcceptForm(forms.Form):
@@ -214,14 +254,29 @@ class AudienceForm(forms.ModelForm):
 
 
 def _version_page(
-    request, version, publish_form=None, accept_form=None, decline_form=None, status=200, to_reread=()
+    request,
+    version,
+    publish_form=None,
+    accept_form=None,
+    decline_form=None,
+    status=200,
+    to_reread=(),
+    review_form=None,
 ):
     others = Policy.objects.get(pk=version.policy_id).versions.order_by("-number")
     if not can_see_drafts(request):
         others = others.exclude(status=PolicyVersion.Status.DRAFT)
+    in_force = version.in_force() if version.status == PolicyVersion.Status.DRAFT else None
+    same_text = version.same_text_as(in_force)
     if publish_form is None and version.status == PolicyVersion.Status.DRAFT:
         if allowed_for("policy_publish", request.roles):
-            publish_form = PublishForm()
+            publish_form = PublishForm(initial={"minor_change": "on" if same_text else "off"})
+    if review_form is None and version.status != PolicyVersion.Status.ARCHIVED:
+        if (
+            allowed_for("policy_review_date", request.roles)
+            and version.status == PolicyVersion.Status.PUBLISHED
+        ):
+            review_form = ReviewDateForm(initial={"review_date": version.review_date})
     state = state_of(request.membership, version) if request.membership is not None else None
     needs_acceptance = state == TO_ACCEPT
     if needs_acceptance and accept_form is None:
@@ -233,6 +288,8 @@ def _version_page(
         "sections": list(version.sections.all()),
         "others": others,
         "publish_form": publish_form,
+        "same_text_as": in_force if same_text else None,  # the version in force, when the text is the same
+        "review_form": review_form,
         "accept_form": accept_form,  # its errors are summarised even when the form itself is not shown
         "show_accept_form": needs_acceptance,
         "decline_form": decline_form,
@@ -256,14 +313,46 @@ def policy_publish(request, school, pk, number):
     form = PublishForm(request.POST)
     if not form.is_valid():
         return _version_page(request, version, publish_form=form)
-    minor = form.cleaned_data["minor_change"]
-    decision = may_publish(request.user, subject=version, minor_change=minor)
+    same_as = version.same_text_as(version.in_force())
+    decision = publish_version(
+        version,
+        by=request.user,
+        minor_change=form.minor(),
+        review_date=form.cleaned_data["review_date"],
+        change_note=form.cleaned_data["change_note"],
+    )
     if not decision:
-        form.add_error(None, decision.summary)
+        for reason in decision.reasons:
+            field = (
+                "change_note"
+                if "say what changed" in reason.text
+                else "minor_change"
+                if "minor change" in reason.text
+                else None
+            )
+            form.add_error(field, str(reason))
         return _version_page(request, version, publish_form=form)
-    version.publish(by=request.user, minor_change=minor, review_date=form.cleaned_data["review_date"])
-    record("policy.published", version, detail={"minor_change": minor})
+    if same_as and version.minor_change:
+        messages.warning(
+            request,
+            f"The text of version {version.number} is the same as the version it replaces: it is published as "
+            "a minor change, so everyone's acceptance still counts.",
+        )
     messages.success(request, f"Version {version.number} is published. Earlier versions are archived.")
+    return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+
+
+@require_POST
+def policy_review_date(request, school, pk, number):
+    """The Headteacher or a senior leader moves the review date of the version in force (audited)."""
+    version = get_policy_version(request, pk, number)
+    form = ReviewDateForm(request.POST)
+    if version.status != PolicyVersion.Status.PUBLISHED:
+        form.add_error(None, "Only the version in force has a review date to change (§2)")
+    if not form.is_valid():
+        return _version_page(request, version, review_form=form, status=400)
+    version.set_review_date(form.cleaned_data["review_date"], by=request.user)
+    messages.success(request, f"The review date is now {version.review_date:%-d %B %Y}.")
     return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
 
 
@@ -541,7 +630,6 @@ def policy_questions(request, school, pk, number):
 def policy_dashboard_pdf(request, school):
     """The same overview as a PDF for the governors' meeting pack (WeasyPrint, fonts from the system)."""
     from django.template.loader import render_to_string
-    from django.utils import timezone
     from weasyprint import HTML
 
     if confirm := step_up(request):  # exports ask for the password again
@@ -652,7 +740,6 @@ CHECKS_PER_MINUTE = 30  # far more than anyone types; far fewer than a script gu
 def checks_allowed(user) -> bool:
     """A member of staff's checks this minute, counted in the shared cache."""
     from django.core.cache import cache
-    from django.utils import timezone
 
     key = f"draft-checks:{user.pk}:{timezone.now():%Y%m%d%H%M}"
     cache.add(key, 0, timeout=120)
