@@ -56,6 +56,11 @@ urlpatterns = [
     path(school + "policies/<int:pk>/v<int:number>/publish/", policy.policy_publish, name="policy_publish"),
     path(school + "policies/<int:pk>/v<int:number>/changes/", policy.policy_changes, name="policy_changes"),
     path(
+        school + "policies/<int:pk>/v<int:number>/delete/",
+        policy.policy_draft_delete,
+        name="policy_draft_delete",
+    ),
+    path(
         school + "policies/<int:pk>/v<int:number>/review-date/",
         policy.policy_review_date,
         name="policy_review_date",

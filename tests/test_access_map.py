@@ -96,6 +96,7 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         "policy_accept_for",
         "policy_questions",
         "policy_review_date",
+        "policy_draft_delete",
     }:
         from saferstaff.policy.models import Policy, PolicyVersion
 

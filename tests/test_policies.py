@@ -341,3 +341,31 @@ def test_a_review_date_in_the_past_is_refused_and_it_can_be_moved_later(cast):
     event = AuditEvent.objects.get(action="policy.review_date_changed")
     assert event.detail == {"from": f"{next_year}-08-31", "to": f"{next_year + 1}-07-31"}
     assert signed_in(cast.teacher).post(url, {"review_date": "2030-01-01"}).status_code == 403
+
+
+def test_a_draft_can_be_deleted_and_is_not_called_must_be_accepted(cast):
+    from saferstaff.acknowledgements.status import accept
+
+    draft, _ = import_policy(cast.school, title="Draft AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    head = signed_in(cast.head)
+    listing = head.get(reverse("policy_list", kwargs={"school": cast.school.slug})).content.decode()
+    assert "a draft: not yet published" in listing and "must be accepted" not in listing
+    assert (
+        signed_in(cast.teacher).post(_version_url("policy_draft_delete", cast.school, draft)).status_code
+        == 403
+    )
+    response = head.post(_version_url("policy_draft_delete", cast.school, draft))
+    assert response.status_code == 302 and response["Location"].endswith("/policies/")
+    assert not Policy.objects.filter(title="Draft AUP").exists() and not PolicySection.objects.exists()
+    event = AuditEvent.objects.get(action="policy.draft_deleted")
+    assert event.object_id == str(draft.pk) and event.detail["policy_deleted"] is True
+    # A published version stays (acceptances point at it); deleting its later draft keeps the policy.
+    v1, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    _publish(head, cast.school, v1)
+    accept(cast.member(cast.head), v1, typed_name="Helen Head", ip_address=None)
+    assert head.post(_version_url("policy_draft_delete", cast.school, v1)).status_code == 302
+    v1.refresh_from_db()
+    assert v1.status == PolicyVersion.Status.PUBLISHED
+    v2, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL_V2, by=cast.head)
+    head.post(_version_url("policy_draft_delete", cast.school, v2))
+    assert list(PolicyVersion.objects.values_list("number", flat=True)) == [1]

@@ -122,6 +122,24 @@ def may_publish(actor, *, subject, minor_change: bool, change_note: str = "") ->
     return allow(S2_RESPONSIBLE)
 
 
+@rule("policy.delete_draft")
+def may_delete_draft(actor, *, subject) -> Decision:
+    """May ``actor`` delete the draft ``subject`` (a PolicyVersion)? Published and archived versions stay:
+    acceptances point at them."""
+    from saferstaff.policy.models import PolicyVersion
+
+    membership = Membership.objects.active().filter(school_id=subject.school_id, user=actor).first()
+    if membership is None or not membership.has_any(Role.HEADTEACHER, Role.SENIOR_LEADER):
+        return refuse(Reason("Only the Headteacher or a senior leader prepares the school's policies", "§2"))
+    if subject.status != PolicyVersion.Status.DRAFT:
+        return refuse(
+            Reason(
+                f"Version {subject.number} has been published: it stays on record with its acceptances", "§2"
+            )
+        )
+    return allow(S2_RESPONSIBLE)
+
+
 def _normalised(name: str) -> str:
     return " ".join(name.split()).casefold()
 

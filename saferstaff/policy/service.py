@@ -10,9 +10,16 @@ from saferstaff.audit.log import record
 from saferstaff.policy.documents.parse import DocumentError, parse_sections
 from saferstaff.policy.documents.readers import read_document
 from saferstaff.policy.models import Policy, PolicyKind, PolicySection, PolicyVersion
-from saferstaff.policy.rules import may_publish
+from saferstaff.policy.rules import may_delete_draft, may_publish
 
-__all__ = ["DocumentError", "import_policy", "fill_placeholders", "publish_version", "publish_to_trust"]
+__all__ = [
+    "DocumentError",
+    "import_policy",
+    "fill_placeholders",
+    "publish_version",
+    "publish_to_trust",
+    "delete_draft",
+]
 
 # Template documents say "[name of school]" or "(name of school)" where the school's name belongs (§1, §7).
 _PLACEHOLDER = re.compile(r"[\[(]\s*name of (?:the )?school\s*[\])]", re.IGNORECASE)
@@ -79,6 +86,26 @@ def publish_version(version, *, by, minor_change: bool | None, review_date=None,
                 by=by, minor_change=minor_change, review_date=review_date, change_note=change_note
             )
             record("policy.published", version, detail={"minor_change": minor_change})
+    return decision
+
+
+def delete_draft(version, *, by):
+    """Delete a draft version (its sections and questions go with it), and its policy when nothing else of it
+    is left. Returns the rule's decision; nothing is deleted when it refuses."""
+    decision = may_delete_draft(by, subject=version)
+    if decision:
+        with transaction.atomic():
+            policy = version.policy
+            last = not policy.versions.exclude(pk=version.pk).exists()
+            record(
+                "policy.draft_deleted",
+                version,
+                actor=by,
+                detail={"policy": policy.pk, "number": version.number, "policy_deleted": last},
+            )
+            version.delete()
+            if last:
+                policy.delete()
     return decision
 
 

@@ -28,7 +28,13 @@ from saferstaff.policy.diff import compare
 from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion, QuizQuestion
 from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline
 from saferstaff.policy.search import search_sections, terms
-from saferstaff.policy.service import DocumentError, import_policy, publish_to_trust, publish_version
+from saferstaff.policy.service import (
+    DocumentError,
+    delete_draft,
+    import_policy,
+    publish_to_trust,
+    publish_version,
+)
 from saferstaff.schools.models import EmploymentType, Membership, Role
 
 MAX_POLICY_BYTES = 10 * 1024 * 1024
@@ -79,8 +85,11 @@ def policy_list(request, school):
         versions = versions.exclude(status=PolicyVersion.Status.DRAFT)
     policies: dict[int, dict] = {}
     for version in versions:
-        entry = policies.setdefault(version.policy_id, {"policy": version.policy, "versions": []})
+        entry = policies.setdefault(
+            version.policy_id, {"policy": version.policy, "versions": [], "published": False}
+        )
         entry["versions"].append(version)
+        entry["published"] |= version.status != PolicyVersion.Status.DRAFT
     return render(request, "policy/list.html", {"policies": list(policies.values())})
 
 
@@ -354,6 +363,17 @@ def policy_review_date(request, school, pk, number):
     version.set_review_date(form.cleaned_data["review_date"], by=request.user)
     messages.success(request, f"The review date is now {version.review_date:%-d %B %Y}.")
     return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+
+
+@require_POST
+def policy_draft_delete(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    decision = delete_draft(version, by=request.user)
+    if not decision:
+        messages.error(request, decision.summary)
+        return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+    messages.success(request, f"Draft version {number} of {version.policy.title} is deleted.")
+    return redirect("policy_list", school=request.school.slug)
 
 
 @require_safe
