@@ -561,3 +561,45 @@ def test_a_failed_quiz_says_which_answers_were_wrong_and_links_their_sections(ca
     assert '<a class="govuk-link" href="#section-2">§2 Passwords</a>' in page
     assert f'href="#id_q{second.pk}_0"' in page or f'href="#id_q{second.pk}"' in page  # the summary links it
     assert not Acceptance.objects.exists()
+
+
+def test_the_overview_tells_the_head_who_has_not_accepted_and_shows_the_governor_the_figures(cast):
+    version = published(cast)
+    signed_in(cast.head).post(accept_url(cast, version), {"understood": "on", "typed_name": "Helen Head"})
+    signed_in(cast.governor).post(
+        accept_url(cast, version), {"understood": "on", "typed_name": "Gail Governor"}
+    )
+    page = signed_in(cast.head).get(dashboard(cast)).content.decode()
+    board = reverse("policy_dashboard", kwargs={"school": cast.school.slug})
+    assert (
+        f'<a class="govuk-link" href="{board}">7 people have not accepted every compulsory policy yet</a>'
+        in page
+    )
+    governor = signed_in(cast.governor).get(dashboard(cast)).content.decode()
+    assert "Policies accepted (§2)" in governor and "2 of 9" in governor
+    assert "have not accepted" not in governor  # the chase is the Headteacher's to do
+    teacher = signed_in(cast.teacher)
+    teacher.post(accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher"})
+    assert "Policies accepted" not in teacher.get(dashboard(cast)).content.decode()
+
+
+def test_line_managers_offered_are_staff_who_can_manage(cast):
+    from saferstaff.schools.models import EmploymentType, Membership
+
+    Membership.objects.filter(user=cast.office).update(employment_type=EmploymentType.AGENCY)
+    url = reverse("staff_roles", kwargs={"school": cast.school.slug, "pk": cast.member(cast.teacher).pk})
+    page = signed_in(cast.head, confirmed=True).get(url).content.decode()
+    options = page.split('name="line_manager"')[1].split("</select>")[0]
+    for user in (cast.head, cast.slt, cast.line_manager, cast.office):
+        assert f'value="{cast.member(user).pk}"' in options, user
+    for user in (
+        cast.governor,
+        cast.dpo,
+        cast.volunteer,
+        cast.teacher,
+    ):  # governor, contractor, volunteer, self
+        assert f'value="{cast.member(user).pk}"' not in options, user
+    refused = signed_in(cast.head, confirmed=True).post(
+        url, {"roles": ["staff"], "line_manager": cast.member(cast.governor).pk}
+    )
+    assert refused.status_code == 200 and 'href="#id_line_manager"' in refused.content.decode()

@@ -369,3 +369,15 @@ def test_a_draft_can_be_deleted_and_is_not_called_must_be_accepted(cast):
     v2, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL_V2, by=cast.head)
     head.post(_version_url("policy_draft_delete", cast.school, v2))
     assert list(PolicyVersion.objects.values_list("number", flat=True)) == [1]
+
+
+def test_the_import_message_counts_sections_in_good_english(cast):
+    one = b"Section 1 - Overview\n\nThis policy applies to all staff.\n"
+    upload = SimpleUploadedFile("aup.txt", one, content_type="text/plain")
+    response = signed_in(cast.head).post(
+        reverse("policy_import", kwargs={"school": cast.school.slug}),
+        {"title": "AUP", "kind": "acceptable_use", "file": upload},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "imported with 1 section." in page

@@ -106,7 +106,8 @@ def policy_import(request, school):
             sections = version.sections.count()
             messages.success(
                 request,
-                f"Draft version {version.number} imported with {sections} sections. " + " ".join(notes),
+                f"Draft version {version.number} imported with {sections} section{'' if sections == 1 else 's'}. "
+                + " ".join(notes),
             )
             return redirect(
                 "policy_version", school=request.school.slug, pk=version.policy_id, number=version.number
