@@ -80,3 +80,15 @@ def test_settings_that_make_no_sense_are_refused_naming_the_field(cast, reminder
     assert response.status_code == 200 and message in page and 'href="#id_escalate_after_days"' in page
     assert SchoolSettings.for_school(cast.school).escalate_after_days == 14
     assert signed_in(cast.head).post(url, {**form, "escalate_after_days": "21"}).status_code == 302
+
+
+def test_a_review_date_moved_later_is_announced_again_when_it_nears(cast):
+    version = published(cast)
+    PolicyVersion.objects.filter(pk=version.pk).update(review_date=days_after(version, 40))
+    assert send_due_reminders(cast.school, today=days_after(version, 12))["reviews"] == 1
+    version.refresh_from_db()
+    version.set_review_date(days_after(version, 400), by=cast.head)
+    assert send_due_reminders(cast.school, today=days_after(version, 20))["reviews"] == 0
+    assert send_due_reminders(cast.school, today=days_after(version, 380))["reviews"] == 1
+    assert send_due_reminders(cast.school, today=days_after(version, 381))["reviews"] == 0
+    assert Notification.objects.filter(user=cast.head, kind="policy.review").count() == 2

@@ -73,5 +73,12 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["school", "version", "membership", "kind", "day_mark"], name="unique_reminder"
-            )
+            ),
+            # A reminder to the school as a whole (the review date) has no membership, and NULLs never clash
+            # in a unique constraint: this one makes it once per version and date, race-free, too.
+            models.UniqueConstraint(
+                fields=["school", "version", "kind", "day_mark"],
+                condition=models.Q(membership__isnull=True),
+                name="unique_school_reminder",
+            ),
         ]
