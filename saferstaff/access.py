@@ -129,6 +129,8 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "policy_version": EVERY_ROLE,
     "policy_import": _roles(H, SLT),
     "policy_publish": _roles(H, SLT),
+    "policy_review_date": _roles(H, SLT),
+    "policy_draft_delete": _roles(H, SLT),
     "policy_questions": _roles(H, SLT),
     "policy_changes": EVERY_ROLE,
     "policy_accept": EVERY_ROLE,

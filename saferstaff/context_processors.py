@@ -44,6 +44,8 @@ def saferstaff(request):
                 "policy_dashboard",
                 "policy_search",
                 "policy_questions",
+                "policy_review_date",
+                "policy_draft_delete",
             },
         ),
         ("draft_check", "Check a post", {"draft_check"}),

@@ -60,6 +60,16 @@ urlpatterns = [
     path(school + "policies/<int:pk>/v<int:number>/", policy.policy_version, name="policy_version"),
     path(school + "policies/<int:pk>/v<int:number>/publish/", policy.policy_publish, name="policy_publish"),
     path(school + "policies/<int:pk>/v<int:number>/changes/", policy.policy_changes, name="policy_changes"),
+    path(
+        school + "policies/<int:pk>/v<int:number>/delete/",
+        policy.policy_draft_delete,
+        name="policy_draft_delete",
+    ),
+    path(
+        school + "policies/<int:pk>/v<int:number>/review-date/",
+        policy.policy_review_date,
+        name="policy_review_date",
+    ),
     # §5 images of pupils
     path(school + "consent/", images.consent_register, name="consent_register"),
     path(school + "consent/pupils/<int:pk>/", images.pupil_consent, name="pupil_consent"),

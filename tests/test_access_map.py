@@ -95,6 +95,8 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         "policy_decline",
         "policy_accept_for",
         "policy_questions",
+        "policy_review_date",
+        "policy_draft_delete",
     }:
         from saferstaff.policy.models import Policy, PolicyVersion
 
@@ -116,10 +118,13 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
             school=school, policy=policy, number=1, defaults={"status": "published", "text_sha256": "0" * 64}
         )
         member = school.memberships.order_by("pk").last()
-        acceptance = Acceptance(school=school, version=version, user=member.user, typed_name="x",
-                                text_sha256="0" * 64, on_behalf_by=member.user, note="paper")  # fmt: skip
-        acceptance.evidence.save("scan.pdf", ContentFile(b"%PDF-1.4 scan"), save=False)
-        acceptance.save()
+        # One acceptance per person and version (a constraint): the walk asks for it once per role.
+        acceptance = Acceptance.objects.filter(school=school, version=version, user=member.user).first()
+        if acceptance is None:
+            acceptance = Acceptance(school=school, version=version, user=member.user, typed_name="x",
+                                    text_sha256="0" * 64, on_behalf_by=member.user, note="paper")  # fmt: skip
+            acceptance.evidence.save("scan.pdf", ContentFile(b"%PDF-1.4 scan"), save=False)
+            acceptance.save()
         kwargs["pk"] = acceptance.pk
     elif name == "draft_check_delete":
         from saferstaff.policy.models import SavedCheck

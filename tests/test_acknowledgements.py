@@ -223,9 +223,14 @@ def test_only_the_head_records_acceptances_for_others_and_only_for_this_schools_
         == 403
     )
     other = cast.member(cast.other_teacher, cast.other_school)
-    response = _accept_for(signed_in(cast.head), cast, version, member=other.pk, note="x")
-    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
-    assert not Acceptance.objects.exists()
+    head = signed_in(cast.head)
+    head.post(accept_url(cast, version), {"understood": "on", "typed_name": "Helen Head"})
+    response = _accept_for(head, cast, version, member=other.pk, note="x")
+    assert (
+        response.status_code == 200
+        and "Choose someone who must read this policy" in response.content.decode()
+    )
+    assert Acceptance.objects.get().user == cast.head  # only the Headteacher's own
 
 
 def test_the_governors_see_who_has_accepted_by_role_and_employment(cast):
@@ -403,3 +408,198 @@ def test_the_governors_see_the_trend_week_by_week(cast):
     assert trend[-1]["percent"] == 22  # 2 of 9
     page = signed_in(cast.governor).get(reverse("policy_dashboard", kwargs={"school": cast.school.slug}))
     assert "Accepted week by week" in page.content.decode() and "22% (2 of 9)" in page.content.decode()
+
+
+def test_the_trust_page_and_the_schools_page_count_accepted_the_same_way(cast):
+    """People who accepted and then fell outside the audience (the audience was narrowed) count on neither
+    page; the two pages agree with each other and with the truth."""
+    import re
+
+    from saferstaff.acknowledgements.status import school_overview, trust_overview
+
+    version = published(cast)
+    for user in (cast.head, cast.dsl, cast.teacher):
+        name = user.get_full_name()
+        signed_in(user).post(accept_url(cast, version), {"understood": "on", "typed_name": name})
+    type(version.policy).objects.filter(pk=version.policy_id).update(audience_roles=["staff"])
+    # The truth: the audience is everyone with the Staff role; of them only the teacher has accepted.
+    audience = {cast.office, cast.teacher, cast.volunteer}
+    accepted = {u for u in audience if Acceptance.objects.filter(user=u, version=version).exists()}
+    assert (len(accepted), len(audience)) == (1, 3)
+
+    school = school_overview(cast.school)[0]
+    trust_cell = {row["name"]: row["cells"][0] for row in trust_overview(cast.trust)["rows"]}[
+        cast.school.name
+    ]
+    assert (school["accepted"], school["audience"]) == trust_cell == (1, 3)
+
+    school_page = signed_in(cast.head).get(reverse("policy_dashboard", kwargs={"school": cast.school.slug}))
+    trust_page = signed_in(cast.trust_admin).get(
+        reverse("trust_dashboard", kwargs={"trust": cast.trust.slug})
+    )
+    assert re.search(r"<strong>1 of 3</strong> accepted", school_page.content.decode())
+    assert re.search(r"numeric\">1 of 3</td>", trust_page.content.decode())
+
+
+def test_the_gate_refuses_form_submissions_too_and_keeps_the_safe_pages_open(cast):
+    from saferstaff.policy.models import SchoolSettings
+
+    version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.slt)
+    version.publish(by=cast.slt)  # someone else's version: the Headteacher must accept it first
+    head = signed_in(cast.head)
+    settings_url = reverse("school_settings", kwargs={"school": cast.school.slug})
+    response = head.post(
+        settings_url,
+        {"image_retention_months": 1, "pupil_voice_age": 12, "reminder_days": "3", "escalate_after_days": 14},
+    )
+    assert response.status_code == 302 and response["Location"].endswith("/policies/to-accept/")
+    assert SchoolSettings.for_school(cast.school).image_retention_months == 24  # nothing written
+    audience_url = reverse("policy_audience", kwargs={"school": cast.school.slug, "pk": version.policy_id})
+    response = head.post(audience_url, {"audience_roles": ["governor"]})
+    assert response.status_code == 302 and response["Location"].endswith("/policies/to-accept/")
+    version.policy.refresh_from_db()
+    assert version.policy.audience_roles == []
+    # What stays open: checking a post, accepting, and signing out.
+    check = head.post(
+        reverse("draft_check", kwargs={"school": cast.school.slug}), {"text": "Hello", "form": "post"}
+    )
+    assert check.status_code == 200
+    assert (
+        head.post(accept_url(cast, version), {"understood": "on", "typed_name": "Helen Head"}).status_code
+        == 302
+    )
+    assert Acceptance.objects.filter(user=cast.head).count() == 1
+    assert head.post(settings_url, {"image_retention_months": 1}).status_code == 200  # the form itself now
+    assert head.post(reverse("account_logout")).status_code == 302
+
+
+def test_publishing_does_not_lock_the_publisher_out_of_finishing_the_publication(cast):
+    version = published(cast)
+    head = signed_in(cast.head)
+    head.post(accept_url(cast, version), {"understood": "on", "typed_name": "Helen Head"})
+    v2, _ = import_policy(
+        cast.school, title=version.policy.title, filename="aup.txt", data=SMALL_V2, by=cast.head
+    )
+    kwargs = {"school": cast.school.slug, "pk": v2.policy_id, "number": 2}
+    assert head.post(reverse("policy_publish", kwargs=kwargs), {}).status_code == 302
+    # The Headteacher now has version 2 to accept, yet may still say who must read it.
+    audience_url = reverse("policy_audience", kwargs={"school": cast.school.slug, "pk": v2.policy_id})
+    assert head.get(audience_url).status_code == 200
+    response = head.post(audience_url, {"compulsory": "on", "audience_roles": ["headteacher", "staff"]})
+    assert response.status_code == 302 and response["Location"].endswith("/policies/")
+    v2.policy.refresh_from_db()
+    assert v2.policy.audience_roles == ["headteacher", "staff"]
+    # … but not the rest of saferstaff until they accept it.
+    assert head.get(dashboard(cast))["Location"].endswith("/policies/to-accept/")
+
+
+def test_a_paper_acceptance_is_recorded_once_and_only_for_someone_still_to_accept(cast, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from saferstaff.acknowledgements.status import accept
+
+    settings.MEDIA_ROOT = tmp_path
+    version = published(cast, audience_employment=["volunteer"])
+    head = signed_in(cast.head)
+    head.post(accept_url(cast, version), {"understood": "on", "typed_name": "Helen Head"})
+    volunteer = cast.member(cast.volunteer)
+
+    def paper(member):
+        scan = SimpleUploadedFile("form.pdf", PDF)
+        return _accept_for(head, cast, version, member=member.pk, note="Signed at induction", evidence=scan)
+
+    offered = head.get(
+        reverse(
+            "policy_accept_for", kwargs={"school": cast.school.slug, "pk": version.policy_id, "number": 1}
+        )
+    ).content.decode()
+    assert f'value="{volunteer.pk}"' in offered
+    assert f'value="{cast.member(cast.teacher).pk}"' not in offered  # not in the audience
+    assert paper(volunteer).status_code == 302
+    again = paper(volunteer)  # the Back button and a resubmit
+    assert again.status_code == 200 and "has not accepted version 1 yet" in again.content.decode()
+    assert paper(cast.member(cast.teacher)).status_code == 200  # outside the audience
+    assert Acceptance.objects.filter(user=cast.volunteer).count() == 1
+    # The service itself is idempotent per person and version (a double submit racing past the form).
+    first = Acceptance.objects.get(user=cast.volunteer)
+    assert accept(volunteer, version, typed_name="Val Volunteer", ip_address=None) == first
+    assert Acceptance.objects.filter(user=cast.volunteer).count() == 1
+
+
+def test_the_database_holds_one_acceptance_per_person_and_version(cast):
+    from django.db import IntegrityError, transaction
+
+    version = published(cast)
+    signed_in(cast.teacher).post(accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher"})
+    row = Acceptance.objects.get()
+    row.pk = None
+    row._state.adding = True
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row.save()
+
+
+def test_a_failed_quiz_says_which_answers_were_wrong_and_links_their_sections(cast):
+    from saferstaff.policy.models import QuizQuestion
+
+    version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    first = QuizQuestion.objects.create(
+        school=cast.school, version=version, position=1, text="Who is it for?", answers=["All", "Some"], correct=0,
+        section="1",
+    )  # fmt: skip
+    second = QuizQuestion.objects.create(
+        school=cast.school, version=version, position=2, text="Share a password?", answers=["Yes", "No"],
+        correct=1, section="2",
+    )  # fmt: skip
+    version.publish(by=cast.head)
+    response = signed_in(cast.teacher).post(
+        accept_url(cast, version),
+        {"understood": "on", "typed_name": "Tom Teacher", f"q{first.pk}": "0", f"q{second.pk}": "0"},
+    )
+    page = response.content.decode()
+    assert "Question 2 was not answered rightly: read §2 Passwords again" in page
+    assert "Question 1 was not answered rightly" not in page
+    assert '<a class="govuk-link" href="#section-2">§2 Passwords</a>' in page
+    assert f'href="#id_q{second.pk}_0"' in page or f'href="#id_q{second.pk}"' in page  # the summary links it
+    assert not Acceptance.objects.exists()
+
+
+def test_the_overview_tells_the_head_who_has_not_accepted_and_shows_the_governor_the_figures(cast):
+    version = published(cast)
+    signed_in(cast.head).post(accept_url(cast, version), {"understood": "on", "typed_name": "Helen Head"})
+    signed_in(cast.governor).post(
+        accept_url(cast, version), {"understood": "on", "typed_name": "Gail Governor"}
+    )
+    page = signed_in(cast.head).get(dashboard(cast)).content.decode()
+    board = reverse("policy_dashboard", kwargs={"school": cast.school.slug})
+    assert (
+        f'<a class="govuk-link" href="{board}">7 people have not accepted every compulsory policy yet</a>'
+        in page
+    )
+    governor = signed_in(cast.governor).get(dashboard(cast)).content.decode()
+    assert "Policies accepted (§2)" in governor and "2 of 9" in governor
+    assert "have not accepted" not in governor  # the chase is the Headteacher's to do
+    teacher = signed_in(cast.teacher)
+    teacher.post(accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher"})
+    assert "Policies accepted" not in teacher.get(dashboard(cast)).content.decode()
+
+
+def test_line_managers_offered_are_staff_who_can_manage(cast):
+    from saferstaff.schools.models import EmploymentType, Membership
+
+    Membership.objects.filter(user=cast.office).update(employment_type=EmploymentType.AGENCY)
+    url = reverse("staff_roles", kwargs={"school": cast.school.slug, "pk": cast.member(cast.teacher).pk})
+    page = signed_in(cast.head, confirmed=True).get(url).content.decode()
+    options = page.split('name="line_manager"')[1].split("</select>")[0]
+    for user in (cast.head, cast.slt, cast.line_manager, cast.office):
+        assert f'value="{cast.member(user).pk}"' in options, user
+    for user in (
+        cast.governor,
+        cast.dpo,
+        cast.volunteer,
+        cast.teacher,
+    ):  # governor, contractor, volunteer, self
+        assert f'value="{cast.member(user).pk}"' not in options, user
+    refused = signed_in(cast.head, confirmed=True).post(
+        url, {"roles": ["staff"], "line_manager": cast.member(cast.governor).pk}
+    )
+    assert refused.status_code == 200 and 'href="#id_line_manager"' in refused.content.decode()

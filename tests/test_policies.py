@@ -220,3 +220,164 @@ def test_an_oversize_policy_upload_is_refused_before_it_is_read(cast, monkeypatc
     )
     assert response.status_code == 200 and "the limit is 10 MB" in response.content.decode()
     assert not PolicyVersion.objects.exists()
+
+
+def _questions_url(school, version):
+    return reverse(
+        "policy_questions", kwargs={"school": school.slug, "pk": version.policy_id, "number": version.number}
+    )
+
+
+def test_a_malformed_removal_of_a_question_is_a_400_not_a_500(cast):
+    from saferstaff.policy.models import QuizQuestion
+
+    version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    head = signed_in(cast.head)
+    url = _questions_url(cast.school, version)
+    head.post(url, {"text": "Share a password?", "answers": "Yes\n*No", "section": "2"})
+    question = QuizQuestion.objects.get()
+    assert head.post(url, {"delete": "x"}).status_code == 400
+    assert head.post(url, {"delete": "99999999999999999999"}).status_code == 400
+    assert head.post(url, {"delete": str(question.pk + 1000)}).status_code == 404
+    assert head.post(url, {}).status_code == 200  # an empty form: its errors, named by field
+    assert QuizQuestion.objects.count() == 1
+    assert head.post(url, {"delete": str(question.pk)}).status_code == 302
+    assert not QuizQuestion.objects.exists()
+    assert AuditEvent.objects.filter(action="policy.question_removed", object_id=str(version.pk)).exists()
+
+
+def test_a_question_may_cite_only_a_section_the_version_has(cast):
+    from saferstaff.policy.models import QuizQuestion
+
+    version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    head = signed_in(cast.head)
+    response = head.post(
+        _questions_url(cast.school, version),
+        {"text": "Share a password?", "answers": "Yes\n*No", "section": "§9"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "Version 1 has no §9" in page and "one of 1, 2" in page
+    assert 'href="#id_section"' in page  # the error summary names the field
+    assert not QuizQuestion.objects.exists()
+    head.post(
+        _questions_url(cast.school, version), {"text": "Share?", "answers": "Yes\n*No", "section": "§ 2"}
+    )
+    assert QuizQuestion.objects.get().section == "2"
+
+
+def _version_url(name, school, version):
+    return reverse(name, kwargs={"school": school.slug, "pk": version.policy_id, "number": version.number})
+
+
+def test_a_version_with_the_same_text_is_a_minor_change_unless_the_publisher_says_what_changed(cast):
+    from saferstaff.acknowledgements.models import Acceptance
+    from saferstaff.acknowledgements.status import accept
+
+    v1, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    head = signed_in(cast.head)
+    assert _publish(head, cast.school, v1).status_code == 302
+    accept(cast.member(cast.teacher), v1, typed_name="Tom Teacher", ip_address=None)
+    v2, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    page = head.get(_version_url("policy_version", cast.school, v2)).content.decode()
+    assert "The text of this version is the same as version 1" in page
+    # Saying it must be accepted again, without saying why: refused, the error names the field.
+    response = _publish(head, cast.school, v2, minor_change="off")
+    assert response.status_code == 200 and 'href="#id_change_note"' in response.content.decode()
+    v2.refresh_from_db()
+    assert v2.status == PolicyVersion.Status.DRAFT
+    # Not said: a minor change, and everyone's acceptance still counts.
+    response = _publish(head, cast.school, v2)
+    v2.refresh_from_db()
+    assert response.status_code == 302 and (v2.status, v2.minor_change) == ("published", True)
+    assert "published as a minor change" in head.get(response["Location"]).content.decode()
+    teacher = signed_in(cast.teacher)
+    assert teacher.get(reverse("school_dashboard", kwargs={"school": cast.school.slug})).status_code == 200
+    # Said otherwise, with a reason: acceptances are reset and "What changed" carries the reason.
+    v3, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    note = "Everyone reads it again after the incident review in the summer."
+    assert _publish(head, cast.school, v3, minor_change="off", change_note=note).status_code == 302
+    v3.refresh_from_db()
+    assert v3.minor_change is False
+    assert teacher.get(reverse("school_dashboard", kwargs={"school": cast.school.slug})).status_code == 302
+    assert note in teacher.get(_version_url("policy_changes", cast.school, v3)).content.decode()
+    assert Acceptance.objects.filter(user=cast.teacher).count() == 1
+
+
+def test_the_same_document_sent_again_to_a_trust_keeps_acceptances(cast):
+    from saferstaff.acknowledgements.status import accept, outstanding_compulsory
+    from saferstaff.policy.service import publish_to_trust
+
+    first = publish_to_trust(cast.trust, title="Code", filename="c.txt", data=SMALL, kind="other", by=None)
+    ours = next(v for v in first if v.school_id == cast.school.pk)
+    accept(cast.member(cast.teacher), ours, typed_name="Tom Teacher", ip_address=None)
+    again = publish_to_trust(cast.trust, title="Code", filename="c.txt", data=SMALL, kind="other", by=None)
+    assert all(v.minor_change for v in again)
+    assert not outstanding_compulsory(cast.member(cast.teacher))
+
+
+def test_a_review_date_in_the_past_is_refused_and_it_can_be_moved_later(cast):
+    import datetime
+
+    v1, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    head = signed_in(cast.head)
+    response = _publish(head, cast.school, v1, review_date="01/09/2020")
+    page = response.content.decode()
+    assert response.status_code == 200 and 'href="#id_review_date"' in page and "in the future" in page
+    v1.refresh_from_db()
+    assert v1.status == PolicyVersion.Status.DRAFT
+    next_year = datetime.date.today().year + 1
+    assert _publish(head, cast.school, v1, review_date=f"31/08/{next_year}").status_code == 302
+    head.post(
+        _version_url("policy_accept", cast.school, v1), {"understood": "on", "typed_name": "Helen Head"}
+    )
+    url = _version_url("policy_review_date", cast.school, v1)
+    assert 'name="review_date"' in head.get(_version_url("policy_version", cast.school, v1)).content.decode()
+    refused = head.post(url, {"review_date": "2020-01-01"})
+    assert refused.status_code == 400 and 'href="#id_review_date"' in refused.content.decode()
+    assert head.post(url, {"review_date": "not a date"}).status_code == 400
+    assert head.post(url, {"review_date": f"{next_year + 1}-07-31"}).status_code == 302
+    v1.refresh_from_db()
+    assert v1.review_date == datetime.date(next_year + 1, 7, 31)
+    event = AuditEvent.objects.get(action="policy.review_date_changed")
+    assert event.detail == {"from": f"{next_year}-08-31", "to": f"{next_year + 1}-07-31"}
+    assert signed_in(cast.teacher).post(url, {"review_date": "2030-01-01"}).status_code == 403
+
+
+def test_a_draft_can_be_deleted_and_is_not_called_must_be_accepted(cast):
+    from saferstaff.acknowledgements.status import accept
+
+    draft, _ = import_policy(cast.school, title="Draft AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    head = signed_in(cast.head)
+    listing = head.get(reverse("policy_list", kwargs={"school": cast.school.slug})).content.decode()
+    assert "a draft: not yet published" in listing and "must be accepted" not in listing
+    assert (
+        signed_in(cast.teacher).post(_version_url("policy_draft_delete", cast.school, draft)).status_code
+        == 403
+    )
+    response = head.post(_version_url("policy_draft_delete", cast.school, draft))
+    assert response.status_code == 302 and response["Location"].endswith("/policies/")
+    assert not Policy.objects.filter(title="Draft AUP").exists() and not PolicySection.objects.exists()
+    event = AuditEvent.objects.get(action="policy.draft_deleted")
+    assert event.object_id == str(draft.pk) and event.detail["policy_deleted"] is True
+    # A published version stays (acceptances point at it); deleting its later draft keeps the policy.
+    v1, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    _publish(head, cast.school, v1)
+    accept(cast.member(cast.head), v1, typed_name="Helen Head", ip_address=None)
+    assert head.post(_version_url("policy_draft_delete", cast.school, v1)).status_code == 302
+    v1.refresh_from_db()
+    assert v1.status == PolicyVersion.Status.PUBLISHED
+    v2, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL_V2, by=cast.head)
+    head.post(_version_url("policy_draft_delete", cast.school, v2))
+    assert list(PolicyVersion.objects.values_list("number", flat=True)) == [1]
+
+
+def test_the_import_message_counts_sections_in_good_english(cast):
+    one = b"Section 1 - Overview\n\nThis policy applies to all staff.\n"
+    upload = SimpleUploadedFile("aup.txt", one, content_type="text/plain")
+    response = signed_in(cast.head).post(
+        reverse("policy_import", kwargs={"school": cast.school.slug}),
+        {"title": "AUP", "kind": "acceptable_use", "file": upload},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "imported with 1 section." in page

@@ -1,6 +1,8 @@
 import datetime
 
+import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.acknowledgements.reminders import send_due_reminders
@@ -57,3 +59,36 @@ def test_the_command_runs_for_every_school(cast, capsys):
     call_command("send_reminders")
     out = capsys.readouterr().out
     assert f"{cast.school.slug}: reminders 0" in out and f"{cast.other_school.slug}:" in out
+
+
+@pytest.mark.parametrize(
+    ("reminders", "escalate", "message"),
+    [
+        ("7,14", "3", "Tell the line manager after the first reminder (day 7): enter more than 7 days"),
+        ("7,14", "7", "enter more than 7 days"),
+        ("3", "0", "between 1 and 365"),
+        ("3", "9999", "between 1 and 365"),
+    ],
+)
+def test_settings_that_make_no_sense_are_refused_naming_the_field(cast, reminders, escalate, message):
+    from saferstaff.policy.models import SchoolSettings
+
+    url = reverse("school_settings", kwargs={"school": cast.school.slug})
+    form = {"image_retention_months": 24, "pupil_voice_age": 12, "reminder_days": reminders}
+    response = signed_in(cast.head).post(url, {**form, "escalate_after_days": escalate})
+    page = response.content.decode()
+    assert response.status_code == 200 and message in page and 'href="#id_escalate_after_days"' in page
+    assert SchoolSettings.for_school(cast.school).escalate_after_days == 14
+    assert signed_in(cast.head).post(url, {**form, "escalate_after_days": "21"}).status_code == 302
+
+
+def test_a_review_date_moved_later_is_announced_again_when_it_nears(cast):
+    version = published(cast)
+    PolicyVersion.objects.filter(pk=version.pk).update(review_date=days_after(version, 40))
+    assert send_due_reminders(cast.school, today=days_after(version, 12))["reviews"] == 1
+    version.refresh_from_db()
+    version.set_review_date(days_after(version, 400), by=cast.head)
+    assert send_due_reminders(cast.school, today=days_after(version, 20))["reviews"] == 0
+    assert send_due_reminders(cast.school, today=days_after(version, 380))["reviews"] == 1
+    assert send_due_reminders(cast.school, today=days_after(version, 381))["reviews"] == 0
+    assert Notification.objects.filter(user=cast.head, kind="policy.review").count() == 2

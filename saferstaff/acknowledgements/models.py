@@ -37,6 +37,14 @@ class Acceptance(models.Model):
     class Meta:
         ordering = ["-accepted_at"]
         indexes = [models.Index(fields=["school", "user"])]
+        constraints = [
+            # One acceptance (and at most one decline) per person and version: a resubmitted form, the Back
+            # button or a second paper form cannot record the same thing twice (``status.accept`` returns
+            # the row already there).
+            models.UniqueConstraint(
+                fields=["school", "version", "user", "outcome"], name="one_outcome_per_person_and_version"
+            )
+        ]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -65,5 +73,12 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["school", "version", "membership", "kind", "day_mark"], name="unique_reminder"
-            )
+            ),
+            # A reminder to the school as a whole (the review date) has no membership, and NULLs never clash
+            # in a unique constraint: this one makes it once per version and date, race-free, too.
+            models.UniqueConstraint(
+                fields=["school", "version", "kind", "day_mark"],
+                condition=models.Q(membership__isnull=True),
+                name="unique_school_reminder",
+            ),
         ]

@@ -18,6 +18,7 @@ from saferstaff.schools.models import Membership, Role
 
 log = logging.getLogger(__name__)
 REVIEW_NOTICE_DAYS = 30
+REVIEW_EPOCH = datetime.date(2000, 1, 1)  # a review reminder's day mark counts days from here (fits to 2089)
 
 
 def _once(**key) -> bool:
@@ -47,7 +48,11 @@ def send_due_reminders(school, *, today: datetime.date | None = None) -> dict[st
                 .with_role(Role.HEADTEACHER)
                 .select_related("user")
             )
-            if _once(school=school, version=version, membership=None, kind=Reminder.Kind.REVIEW, day_mark=0):
+            # Once per review date: a date moved later (policy_review_date) is announced again when it nears.
+            mark = (version.review_date - REVIEW_EPOCH).days
+            if _once(
+                school=school, version=version, membership=None, kind=Reminder.Kind.REVIEW, day_mark=mark
+            ):
                 for head in heads:
                     notify(
                         head.user,

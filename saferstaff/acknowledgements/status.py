@@ -4,12 +4,12 @@ or an earlier version with only minor changes (typos) since. An optional policy 
 import datetime
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from saferstaff import scans
 from saferstaff.acknowledgements.models import Acceptance
 from saferstaff.audit.log import record
-from saferstaff.policy.models import Policy, PolicyVersion
+from saferstaff.policy.models import Policy, PolicyVersion, in_audience
 
 ACCEPTED, DECLINED, TO_ACCEPT = "accepted", "declined", "to_accept"
 
@@ -41,7 +41,10 @@ def _chains(versions: list[PolicyVersion]):
             yield current.policy, current, [v for v in chain if v.number <= current.number]
 
 
-def _member_state(policy: Policy, relevant: list[PolicyVersion], outcomes: dict[int, str]) -> str:
+def member_state(policy, relevant: list[PolicyVersion], outcomes: dict[int, str]) -> str:
+    """THE definition of where one member stands with one policy (every page that counts "accepted" asks
+    this): ``relevant`` is the policy's published version and those before it, newest first; ``outcomes``
+    the member's latest outcome per version id (other versions' ids may be in it too)."""
     state = _state(relevant, outcomes)
     return (
         TO_ACCEPT if state == DECLINED and policy.compulsory else state
@@ -55,7 +58,7 @@ def policies_for(membership) -> list[tuple[Policy, PolicyVersion, str]]:
     for version_id, outcome in rows.order_by("accepted_at", "pk").values_list("version_id", "outcome"):
         outcomes[version_id] = outcome  # the latest one wins
     result = [
-        (policy, current, _member_state(policy, relevant, outcomes))
+        (policy, current, member_state(policy, relevant, outcomes))
         for policy, current, relevant in _chains(_published_versions(membership.school_id))
         if policy.is_for(membership)
     ]
@@ -86,25 +89,37 @@ def accept(
     note: str = "",
     evidence=None,
 ) -> Acceptance:
-    with transaction.atomic():
-        acceptance = Acceptance(
-            school_id=membership.school_id,
-            version=version,
-            user_id=membership.user_id,
-            typed_name=typed_name.strip()[:200],
-            text_sha256=version.text_sha256,
-            ip_address=ip_address,
-            outcome=outcome,
-            decline_reason=decline_reason.strip(),
-            on_behalf_by=on_behalf_by,
-            note=note.strip(),
+    """Record the member's acceptance (or decline) of ``version``; if they already have that outcome for it,
+    the row already there is returned and nothing is written (a resubmitted form, the Back button)."""
+    existing = Acceptance.objects.filter(
+        school_id=membership.school_id, version=version, user_id=membership.user_id, outcome=outcome
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            acceptance = Acceptance(
+                school_id=membership.school_id,
+                version=version,
+                user_id=membership.user_id,
+                typed_name=typed_name.strip()[:200],
+                text_sha256=version.text_sha256,
+                ip_address=ip_address,
+                outcome=outcome,
+                decline_reason=decline_reason.strip(),
+                on_behalf_by=on_behalf_by,
+                note=note.strip(),
+            )
+            if evidence is not None:
+                acceptance.evidence.save(scans.stored_name(evidence), evidence, save=False)
+            acceptance.save()
+            action = "policy.declined" if outcome == Acceptance.Outcome.DECLINED else "policy.accepted"
+            detail = {"acceptance": acceptance.pk, "on_behalf": on_behalf_by is not None}
+            record(action, version, school=membership.school_id, detail=detail)
+    except IntegrityError:  # the same form sent twice at once: the other request wrote it
+        return Acceptance.objects.get(
+            school_id=membership.school_id, version=version, user_id=membership.user_id, outcome=outcome
         )
-        if evidence is not None:
-            acceptance.evidence.save(scans.stored_name(evidence), evidence, save=False)
-        acceptance.save()
-        action = "policy.declined" if outcome == Acceptance.Outcome.DECLINED else "policy.accepted"
-        detail = {"acceptance": acceptance.pk, "on_behalf": on_behalf_by is not None}
-        record(action, version, school=membership.school_id, detail=detail)
     return acceptance
 
 
@@ -135,7 +150,7 @@ def school_overview(school) -> list[dict]:
         states = {}
         for m in audience:
             mine = {v.pk: outcomes[(m.user_id, v.pk)] for v in relevant if (m.user_id, v.pk) in outcomes}
-            states[m.pk] = _member_state(policy, relevant, mine)
+            states[m.pk] = member_state(policy, relevant, mine)
         by_name = sorted(audience, key=lambda m: m.user.last_name.lower())
         overview.append(
             {
@@ -180,64 +195,54 @@ def _breakdown(audience, states, keys_of) -> list[tuple[str, int, int]]:
 
 def trust_overview(trust) -> dict:
     """Every school of a trust × its published policies: how many of each policy's audience have accepted
-    it. Six queries whatever the size of the trust (200 schools × 60 staff × 5 policies is the design point):
-    members and roles are read as plain tuples, acceptances are counted in the database."""
-    from django.db.models import Count, F
-
+    it — by the same audience test and the same ``member_state`` as the school's own page, so the two pages
+    never disagree. Six queries whatever the size of the trust (200 schools × 60 staff × 5 policies is the
+    design point): members, roles and acceptances are read as plain tuples."""
     from saferstaff.schools.models import Membership, RoleGrant, School
 
     schools = list(School.objects.filter(trust=trust).order_by("name").values_list("pk", "name", "slug"))
     school_ids = [pk for pk, _, _ in schools]
     versions = _light_versions(school_ids)
-    members: dict[int, list[tuple[int, str]]] = {pk: [] for pk in school_ids}
+    members: dict[int, list[tuple[int, int, str]]] = {pk: [] for pk in school_ids}
     rows = Membership.objects.active().filter(school_id__in=school_ids)
-    for pk, school_id, employment in rows.values_list("pk", "school_id", "employment_type"):
-        members[school_id].append((pk, employment))
+    for pk, school_id, user_id, employment in rows.values_list(
+        "pk", "school_id", "user_id", "employment_type"
+    ):
+        members[school_id].append((pk, user_id, employment))
     roles: dict[int, set[str]] = {}
     for membership_id, role in RoleGrant.objects.filter(school_id__in=school_ids).values_list(
         "membership_id", "role"
     ):
         roles.setdefault(membership_id, set()).add(role)
-    current_by_policy: dict[int, PolicyVersion] = {}
-    acceptable: dict[int, int] = {}  # version id -> policy id, for versions whose acceptance still counts
+    chains_by_school: dict[int, list] = {}
+    counted: list[int] = []  # the versions whose outcomes can still decide a state (see ``_state``)
     for policy, current, relevant in _chains(versions):
-        current_by_policy[policy.pk] = current
+        chains_by_school.setdefault(current.school_id, []).append((policy, relevant))
         for version in relevant:
-            acceptable[version.pk] = policy.pk
+            counted.append(version.pk)
             if not version.minor_change:
-                break  # versions before a real change no longer count
-    accepted = dict(
-        Acceptance.objects.filter(version_id__in=list(acceptable), outcome=Acceptance.Outcome.ACCEPTED)
-        # Only people still at that school count (a leaver's acceptance stays on record, not in the figure).
-        .filter(user__memberships__school=F("school"), user__memberships__ended_on__isnull=True)
-        .values_list("version__policy_id")
-        .annotate(n=Count("user_id", distinct=True))
-        .values_list("version__policy_id", "n")
-    )
-    policies_by_school: dict[int, list[PolicyVersion]] = {}
-    for current in current_by_policy.values():
-        policies_by_school.setdefault(current.school_id, []).append(current)
+                break
+    outcomes: dict[int, dict[int, str]] = {}  # user id -> {version id: their latest outcome}
+    rows = Acceptance.objects.filter(version_id__in=counted).order_by("accepted_at", "pk")
+    for user_id, version_id, outcome in rows.values_list("user_id", "version_id", "outcome"):
+        outcomes.setdefault(user_id, {})[version_id] = outcome
     table = []
-    titles: list[str] = []
+    titles: set[str] = set()
     for pk, name, slug in schools:
         cells = {}
-        for current in policies_by_school.get(pk, []):
-            policy = current.policy
-            wanted_roles, wanted_kinds = set(policy.audience_roles), set(policy.audience_employment)
-            audience = sum(
-                1
-                for member_pk, employment in members[pk]
-                if (not wanted_roles or roles.get(member_pk, set()) & wanted_roles)
-                and (not wanted_kinds or employment in wanted_kinds)
-            )
-            cells[policy.title] = (min(accepted.get(policy.pk, 0), audience), audience)
-            if policy.title not in titles:
-                titles.append(policy.title)
+        for policy, relevant in chains_by_school.get(pk, []):
+            states = [
+                member_state(policy, relevant, outcomes.get(user_id, {}))
+                for member_pk, user_id, employment in members[pk]
+                if in_audience(policy, roles.get(member_pk, ()), employment)
+            ]
+            cells[policy.title] = (states.count(ACCEPTED), len(states))
+            titles.add(policy.title)
         table.append({"name": name, "slug": slug, "cells": cells})
-    titles.sort()
+    ordered = sorted(titles)
     for row in table:
-        row["cells"] = [row["cells"].get(title) for title in titles]
-    return {"titles": titles, "rows": table}
+        row["cells"] = [row["cells"].get(title) for title in ordered]
+    return {"titles": ordered, "rows": table}
 
 
 def _published_versions_for(school_ids: list[int]) -> list[PolicyVersion]:
@@ -254,6 +259,7 @@ class _LightPolicy:
     pk: int
     school_id: int
     title: str
+    compulsory: bool
     audience_roles: list
     audience_employment: list
 
@@ -274,10 +280,10 @@ class _LightVersion:
 
 def _light_versions(school_ids: list[int]) -> list[_LightVersion]:
     policies = {
-        pk: _LightPolicy(pk, school_id, title, roles or [], kinds or [])
-        for pk, school_id, title, roles, kinds in Policy.objects.filter(school_id__in=school_ids).values_list(
-            "pk", "school_id", "title", "audience_roles", "audience_employment"
-        )
+        pk: _LightPolicy(pk, school_id, title, compulsory, roles or [], kinds or [])
+        for pk, school_id, title, compulsory, roles, kinds in Policy.objects.filter(
+            school_id__in=school_ids
+        ).values_list("pk", "school_id", "title", "compulsory", "audience_roles", "audience_employment")
     }
     rows = (
         PolicyVersion.objects.filter(school_id__in=school_ids)

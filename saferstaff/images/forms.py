@@ -1,6 +1,7 @@
 from django import forms
 
 from saferstaff import scans
+from saferstaff.forms import ModelMultipleIdsField
 from saferstaff.images.models import Activity, ConsentRecord, Device, Purpose
 from saferstaff.schools.models import Membership
 
@@ -33,7 +34,7 @@ class MultipleFileField(forms.FileField):
 class ConsentAnswerForm(forms.Form):
     """An answer given on paper, by phone or in person, typed in by the office (§5)."""
 
-    purposes = forms.ModelMultipleChoiceField(
+    purposes = ModelMultipleIdsField(
         queryset=Purpose.objects.none(), widget=forms.CheckboxSelectMultiple, label="For which uses"
     )
     answer = forms.ChoiceField(choices=ConsentRecord.Answer.choices, widget=forms.RadioSelect, label="Answer")
@@ -108,6 +109,7 @@ class ActivityForm(forms.ModelForm):
     class Meta:
         model = Activity
         fields = ["title", "happens_on", "place", "device", "purposes", "after_use", "not_one_to_one"]
+        field_classes = {"purposes": ModelMultipleIdsField}
         widgets = {
             "happens_on": DateInput(),
             "purposes": forms.CheckboxSelectMultiple,

@@ -60,3 +60,22 @@ class SchoolSettingsForm(forms.ModelForm):
                 "Enter days between 1 and 365 separated by commas, for example 3,7,14"
             )
         return ",".join(str(n) for n in sorted({int(p) for p in parts}))
+
+    def clean_escalate_after_days(self):
+        value = self.cleaned_data["escalate_after_days"]
+        if not 1 <= value <= 365:
+            raise forms.ValidationError("Enter a number of days between 1 and 365")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        marks, escalate = data.get("reminder_days"), data.get("escalate_after_days")
+        if marks and escalate is not None:
+            first = int(marks.split(",")[0])
+            if escalate <= first:
+                # §2: the person is reminded first; their line manager hears only if the reminder did not work.
+                self.add_error(
+                    "escalate_after_days",
+                    f"Tell the line manager after the first reminder (day {first}): enter more than {first} days",
+                )
+        return data

@@ -3,6 +3,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from saferstaff.audit.log import record
+from saferstaff.policy.diff import compare
+
 
 class SchoolSettings(models.Model):
     """The handful of settings the school's rules read. Defaults follow the seed guidance."""
@@ -90,9 +93,15 @@ class Policy(models.Model):
 
     def is_for(self, membership) -> bool:
         """Whether the member is in this policy's audience (by any of their roles and their employment)."""
-        if self.audience_roles and not set(self.audience_roles) & set(membership.roles):
-            return False
-        return not self.audience_employment or membership.employment_type in self.audience_employment
+        return in_audience(self, membership.roles, membership.employment_type)
+
+
+def in_audience(policy, roles, employment_type: str) -> bool:
+    """THE audience test, for a Policy or anything with its two audience lists (the trust page reads them as
+    plain tuples): empty lists mean everyone; otherwise any of the roles, and the kind of employment."""
+    if policy.audience_roles and not set(policy.audience_roles) & set(roles):
+        return False
+    return not policy.audience_employment or employment_type in policy.audience_employment
 
 
 class PolicyVersion(models.Model):
@@ -118,6 +127,9 @@ class PolicyVersion(models.Model):
     # A minor change (a typo) keeps the acceptances of the version before; anything else must be accepted again.
     minor_change = models.BooleanField(default=False)
     review_date = models.DateField(null=True, blank=True, help_text="When the school will next review it")
+    # What changed, in the publisher's words: shown on "What changed" (and needed when staff must accept a
+    # version whose text is the same as the one before it).
+    change_note = models.CharField(max_length=500, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -136,10 +148,32 @@ class PolicyVersion(models.Model):
             .first()
         )
 
-    def publish(self, *, by, minor_change: bool = False, review_date=None) -> None:
-        """Publish this draft; the version it replaces is archived. Callers ask ``rules.may_publish`` first."""
-        from django.utils import timezone
+    def in_force(self) -> "PolicyVersion | None":
+        """The policy's published version (None before its first publication)."""
+        return PolicyVersion.objects.filter(policy_id=self.policy_id, status=self.Status.PUBLISHED).first()
 
+    def same_text_as(self, other: "PolicyVersion | None") -> bool:
+        """Whether staff would find nothing changed: the same sections, titles and text."""
+        if other is None:
+            return False
+        return not [c for c in compare(other.sections.all(), self.sections.all()) if c.kind != "unchanged"]
+
+    def set_review_date(self, review_date, *, by) -> None:
+        """Move the date the school will next review this version (audited: the governors' report prints it)."""
+        before = self.review_date
+        with transaction.atomic():
+            self.review_date = review_date
+            self.save(update_fields=["review_date"])
+            record(
+                "policy.review_date_changed",
+                self,
+                actor=by,
+                detail={"from": before.isoformat() if before else None, "to": review_date.isoformat()},
+            )
+
+    def publish(self, *, by, minor_change: bool = False, review_date=None, change_note: str = "") -> None:
+        """Publish this draft; the version it replaces is archived. Callers go through
+        ``service.publish_version`` (which asks ``rules.may_publish``) or ``service.publish_to_trust``."""
         with transaction.atomic():
             PolicyVersion.objects.filter(policy_id=self.policy_id, status=self.Status.PUBLISHED).update(
                 status=self.Status.ARCHIVED
@@ -149,6 +183,7 @@ class PolicyVersion(models.Model):
             self.published_by = by
             self.minor_change = minor_change
             self.review_date = review_date
+            self.change_note = change_note.strip()
             self.save()
             from saferstaff.policy.search import index_version
 

@@ -89,7 +89,7 @@ def may_mark_as_left(actor, *, subject: Membership) -> Decision:
 
 
 @rule("policy.publish")
-def may_publish(actor, *, subject, minor_change: bool) -> Decision:
+def may_publish(actor, *, subject, minor_change: bool, change_note: str = "") -> Decision:
     """May ``actor`` publish the draft ``subject`` (a PolicyVersion) to the school's staff?"""
     from saferstaff.policy.models import PolicyVersion
 
@@ -110,6 +110,32 @@ def may_publish(actor, *, subject, minor_change: bool) -> Decision:
     ):
         return refuse(
             Reason("A first version cannot be a minor change: staff have nothing to have accepted yet", "§2")
+        )
+    if not minor_change and not change_note.strip() and subject.same_text_as(subject.in_force()):
+        return refuse(
+            Reason(
+                "The text is the same as the version in force: publish it as a minor change, or say what "
+                "changed, so staff asked to accept it again can see why",
+                "§2",
+            )
+        )
+    return allow(S2_RESPONSIBLE)
+
+
+@rule("policy.delete_draft")
+def may_delete_draft(actor, *, subject) -> Decision:
+    """May ``actor`` delete the draft ``subject`` (a PolicyVersion)? Published and archived versions stay:
+    acceptances point at them."""
+    from saferstaff.policy.models import PolicyVersion
+
+    membership = Membership.objects.active().filter(school_id=subject.school_id, user=actor).first()
+    if membership is None or not membership.has_any(Role.HEADTEACHER, Role.SENIOR_LEADER):
+        return refuse(Reason("Only the Headteacher or a senior leader prepares the school's policies", "§2"))
+    if subject.status != PolicyVersion.Status.DRAFT:
+        return refuse(
+            Reason(
+                f"Version {subject.number} has been published: it stays on record with its acceptances", "§2"
+            )
         )
     return allow(S2_RESPONSIBLE)
 

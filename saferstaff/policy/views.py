@@ -2,8 +2,9 @@ import csv
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -26,9 +27,15 @@ from saferstaff.exports import csv_safe
 from saferstaff.policy.access import can_see_drafts, get_policy_version
 from saferstaff.policy.diff import compare
 from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion, QuizQuestion
-from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline, may_publish
+from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline
 from saferstaff.policy.search import search_sections, terms
-from saferstaff.policy.service import DocumentError, import_policy, publish_to_trust
+from saferstaff.policy.service import (
+    DocumentError,
+    delete_draft,
+    import_policy,
+    publish_to_trust,
+    publish_version,
+)
 from saferstaff.schools.access import sees_pupils
 from saferstaff.schools.models import EmploymentType, Membership, Role
 
@@ -80,8 +87,11 @@ def policy_list(request, school):
         versions = versions.exclude(status=PolicyVersion.Status.DRAFT)
     policies: dict[int, dict] = {}
     for version in versions:
-        entry = policies.setdefault(version.policy_id, {"policy": version.policy, "versions": []})
+        entry = policies.setdefault(
+            version.policy_id, {"policy": version.policy, "versions": [], "published": False}
+        )
         entry["versions"].append(version)
+        entry["published"] |= version.status != PolicyVersion.Status.DRAFT
     return render(request, "policy/list.html", {"policies": list(policies.values())})
 
 
@@ -98,7 +108,8 @@ def policy_import(request, school):
             sections = version.sections.count()
             messages.success(
                 request,
-                f"Draft version {version.number} imported with {sections} sections. " + " ".join(notes),
+                f"Draft version {version.number} imported with {sections} section{'' if sections == 1 else 's'}. "
+                + " ".join(notes),
             )
             return redirect(
                 "policy_version", school=request.school.slug, pk=version.policy_id, number=version.number
@@ -107,9 +118,24 @@ def policy_import(request, school):
 
 
 class PublishForm(forms.Form):
-    minor_change = forms.BooleanField(
+    minor_change = forms.ChoiceField(
+        required=False,  # not said: a text the same as the version in force is a minor change
+        choices=[
+            (
+                "on",
+                "A minor change (for example a typo): staff who accepted the last version need not accept again",
+            ),
+            ("off", "A change staff must read and accept again"),
+        ],
+        widget=forms.RadioSelect,
+        label="What kind of change is it?",
+    )
+    change_note = forms.CharField(
         required=False,
-        label="This is a minor change (for example a typo): staff who accepted the last version need not accept again",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What changed (optional)",
+        help_text="Staff see this on 'What changed'. Needed when the text is the same but staff must accept again.",
     )
     review_date = forms.DateField(
         required=False,
@@ -117,6 +143,30 @@ class PublishForm(forms.Form):
         help_text="When the school will next review this policy, for example 31/08/2027",
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
     )
+
+    def clean_review_date(self):
+        return _future_review_date(self.cleaned_data["review_date"])
+
+    def minor(self) -> bool | None:
+        return {"on": True, "off": False}.get(self.cleaned_data.get("minor_change") or "")
+
+
+def _future_review_date(value):
+    """A review date is a plan: one already past would print as due in the governors' report."""
+    if value is not None and value <= timezone.localdate():
+        raise forms.ValidationError("Enter a review date in the future, for example 31/08/2027")
+    return value
+
+
+class ReviewDateForm(forms.Form):
+    review_date = forms.DateField(
+        label="Review date",
+        help_text="When the school will next review this policy, for example 31/08/2027",
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+    )
+
+    def clean_review_date(self):
+        return _future_review_date(self.cleaned_data["review_date"])
 
 
 class AcceptForm(forms.Form):
@@ -131,9 +181,14 @@ class AcceptForm(forms.Form):
                 label=f"Question {n}: {q.text}",
             )
 
-    def wrong_answers(self) -> int:
+    def wrong_questions(self) -> list[tuple[int, QuizQuestion]]:
+        """(number on the page, question) for each question not answered rightly."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        return sum(1 for q in self.questions if str(data.get(f"q{q.pk}", "")) != str(q.correct))
+        return [
+            (n, q)
+            for n, q in enumerate(self.questions, start=1)
+            if str(data.get(f"q{q.pk}", "")) != str(q.correct)
+        ]
 
     understood = forms.BooleanField(
         required=False, label="I have read and understood this policy, and I will follow it"
@@ -198,13 +253,30 @@ class AudienceForm(forms.ModelForm):
         labels = {"compulsory": "Staff must accept it before they can use the rest of saferstaff"}
 
 
-def _version_page(request, version, publish_form=None, accept_form=None, decline_form=None, status=200):
+def _version_page(
+    request,
+    version,
+    publish_form=None,
+    accept_form=None,
+    decline_form=None,
+    status=200,
+    to_reread=(),
+    review_form=None,
+):
     others = Policy.objects.get(pk=version.policy_id).versions.order_by("-number")
     if not can_see_drafts(request):
         others = others.exclude(status=PolicyVersion.Status.DRAFT)
+    in_force = version.in_force() if version.status == PolicyVersion.Status.DRAFT else None
+    same_text = version.same_text_as(in_force)
     if publish_form is None and version.status == PolicyVersion.Status.DRAFT:
         if allowed_for("policy_publish", request.roles):
-            publish_form = PublishForm()
+            publish_form = PublishForm(initial={"minor_change": "on" if same_text else "off"})
+    if review_form is None and version.status != PolicyVersion.Status.ARCHIVED:
+        if (
+            allowed_for("policy_review_date", request.roles)
+            and version.status == PolicyVersion.Status.PUBLISHED
+        ):
+            review_form = ReviewDateForm(initial={"review_date": version.review_date})
     state = state_of(request.membership, version) if request.membership is not None else None
     needs_acceptance = state == TO_ACCEPT
     if needs_acceptance and accept_form is None:
@@ -216,10 +288,13 @@ def _version_page(request, version, publish_form=None, accept_form=None, decline
         "sections": list(version.sections.all()),
         "others": others,
         "publish_form": publish_form,
+        "same_text_as": in_force if same_text else None,  # the version in force, when the text is the same
+        "review_form": review_form,
         "accept_form": accept_form,  # its errors are summarised even when the form itself is not shown
         "show_accept_form": needs_acceptance,
         "decline_form": decline_form,
         "accepted": state == ACCEPTED,
+        "to_reread": to_reread,  # (question number, its section or None) for answers that were wrong
         "declined": state == DECLINED,
         "can_accept_for_others": version.status == PolicyVersion.Status.PUBLISHED
         and allowed_for("policy_accept_for", request.roles),
@@ -238,15 +313,58 @@ def policy_publish(request, school, pk, number):
     form = PublishForm(request.POST)
     if not form.is_valid():
         return _version_page(request, version, publish_form=form)
-    minor = form.cleaned_data["minor_change"]
-    decision = may_publish(request.user, subject=version, minor_change=minor)
+    same_as = version.same_text_as(version.in_force())
+    decision = publish_version(
+        version,
+        by=request.user,
+        minor_change=form.minor(),
+        review_date=form.cleaned_data["review_date"],
+        change_note=form.cleaned_data["change_note"],
+    )
     if not decision:
-        form.add_error(None, decision.summary)
+        for reason in decision.reasons:
+            field = (
+                "change_note"
+                if "say what changed" in reason.text
+                else "minor_change"
+                if "minor change" in reason.text
+                else None
+            )
+            form.add_error(field, str(reason))
         return _version_page(request, version, publish_form=form)
-    version.publish(by=request.user, minor_change=minor, review_date=form.cleaned_data["review_date"])
-    record("policy.published", version, detail={"minor_change": minor})
+    if same_as and version.minor_change:
+        messages.warning(
+            request,
+            f"The text of version {version.number} is the same as the version it replaces: it is published as "
+            "a minor change, so everyone's acceptance still counts.",
+        )
     messages.success(request, f"Version {version.number} is published. Earlier versions are archived.")
     return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+
+
+@require_POST
+def policy_review_date(request, school, pk, number):
+    """The Headteacher or a senior leader moves the review date of the version in force (audited)."""
+    version = get_policy_version(request, pk, number)
+    form = ReviewDateForm(request.POST)
+    if version.status != PolicyVersion.Status.PUBLISHED:
+        form.add_error(None, "Only the version in force has a review date to change (§2)")
+    if not form.is_valid():
+        return _version_page(request, version, review_form=form, status=400)
+    version.set_review_date(form.cleaned_data["review_date"], by=request.user)
+    messages.success(request, f"The review date is now {version.review_date:%-d %B %Y}.")
+    return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+
+
+@require_POST
+def policy_draft_delete(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    decision = delete_draft(version, by=request.user)
+    if not decision:
+        messages.error(request, decision.summary)
+        return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+    messages.success(request, f"Draft version {number} of {version.policy.title} is deleted.")
+    return redirect("policy_list", school=request.school.slug)
 
 
 @require_safe
@@ -266,13 +384,13 @@ def policy_accept(request, school, pk, number):
     version = get_policy_version(request, pk, number)
     form = AcceptForm(request.POST, questions=version.questions.all())
     form.is_valid()
-    wrong = form.wrong_answers()
+    wrong = form.wrong_questions()
     decision = may_accept(
         request.membership,
         subject=version,
         typed_name=form.cleaned_data.get("typed_name", ""),
         understood=form.cleaned_data.get("understood", False),
-        wrong_answers=wrong,
+        wrong_answers=len(wrong),
     )
     if not decision:
         for reason in decision.reasons:
@@ -284,7 +402,14 @@ def policy_accept(request, school, pk, number):
                 else None
             )
             form.add_error(field, str(reason))
-        return _version_page(request, version, accept_form=form)
+        sections = {s.number: s for s in version.sections.all() if s.number}
+        to_reread = []
+        for n, question in wrong:
+            section = sections.get(question.section)
+            where = f": read {section} again" if section else ""
+            form.add_error(f"q{question.pk}", f"Question {n} was not answered rightly{where}")
+            to_reread.append((n, section))
+        return _version_page(request, version, accept_form=form, to_reread=to_reread)
     accept(
         request.membership,
         version,
@@ -322,10 +447,21 @@ def policy_decline(request, school, pk, number):
 @require_http_methods(["GET", "POST"])
 def policy_accept_for(request, school, pk, number):
     version = get_policy_version(request, pk, number)
-    active = Membership.objects.active().filter(school=request.school).prefetch_related("role_grants")
-    in_audience = [m.pk for m in active if version.policy.is_for(m)]
-    members = Membership.objects.filter(pk__in=in_audience).select_related("user").order_by("user__last_name")
+    # Only people in the audience who have not accepted it yet: the Back button or a second paper form for
+    # someone already recorded is refused as a choice that is not offered.
+    waiting = next(
+        (
+            [m.pk for m, state in item["members"] if state != ACCEPTED]
+            for item in school_overview(request.school)
+            if item["version"].pk == version.pk
+        ),
+        [],
+    )
+    members = Membership.objects.filter(pk__in=waiting).select_related("user").order_by("user__last_name")
     form = AcceptOnBehalfForm(request.POST or None, request.FILES or None, members=members)
+    form.fields["member"].error_messages["invalid_choice"] = (
+        f"Choose someone who must read this policy and has not accepted version {version.number} yet"
+    )
     if request.method == "POST" and form.is_valid():
         member = form.cleaned_data["member"]
         decision = may_accept_on_behalf(
@@ -354,7 +490,11 @@ def policy_accept_for(request, school, pk, number):
             )
             return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
     on_paper = version.acceptances.filter(on_behalf_by__isnull=False).select_related("user", "on_behalf_by")
-    return render(request, "policy/accept_for.html", {"version": version, "form": form, "on_paper": on_paper})
+    return render(
+        request,
+        "policy/accept_for.html",
+        {"version": version, "form": form, "on_paper": on_paper, "nobody_waiting": not waiting},
+    )
 
 
 @require_safe
@@ -428,6 +568,7 @@ class QuestionForm(forms.Form):
     text = forms.CharField(max_length=300, label="Question")
     answers = forms.CharField(
         widget=forms.Textarea,
+        max_length=2000,
         label="Answers, one per line",
         help_text="Two to five answers. Put * in front of the right one.",
     )
@@ -438,6 +579,10 @@ class QuestionForm(forms.Form):
         help_text="For example 4 or 7.1",
     )
 
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.version = version
+
     def clean_answers(self):
         lines = [line.strip() for line in self.cleaned_data["answers"].splitlines() if line.strip()]
         right = [i for i, line in enumerate(lines) if line.startswith("*")]
@@ -445,19 +590,44 @@ class QuestionForm(forms.Form):
             raise forms.ValidationError("Give between two and five answers, one per line")
         if len(right) != 1:
             raise forms.ValidationError("Put * in front of exactly one answer: the right one")
-        return [line.lstrip("*").strip() for line in lines], right[0]
+        answers = [line.lstrip("*").strip() for line in lines]
+        if any(len(answer) > 200 for answer in answers):
+            raise forms.ValidationError("Keep each answer under 200 characters")
+        return answers, right[0]
+
+    def clean_section(self):
+        """A question may cite only a section this version has (staff who get it wrong are sent there)."""
+        number = self.cleaned_data["section"].strip().lstrip("§").strip()
+        numbers = [n for n in self.version.sections.values_list("number", flat=True) if n]
+        if number and number not in numbers:
+            example = (
+                f": one of {', '.join(numbers[:8])}{' …' if len(numbers) > 8 else ''}" if numbers else ""
+            )
+            raise forms.ValidationError(
+                f"Version {self.version.number} has no §{number}. Enter the number of one of its sections{example}"
+            )
+        return number
+
+
+class DeleteQuestionForm(forms.Form):
+    delete = forms.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 @require_http_methods(["GET", "POST"])
 def policy_questions(request, school, pk, number):
     version = get_policy_version(request, pk, number)
     questions = list(version.questions.all())
-    form = QuestionForm(request.POST or None)
+    form = QuestionForm(request.POST if request.method == "POST" else None, version=version)
     if request.method == "POST":
         if version.status != PolicyVersion.Status.DRAFT:
             form.add_error(None, "Questions can only be changed while the version is a draft (§2).")
-        elif request.POST.get("delete"):
-            QuizQuestion.objects.filter(version=version, pk=request.POST["delete"]).delete()
+        elif "delete" in request.POST:
+            removal = DeleteQuestionForm(request.POST)
+            if not removal.is_valid():
+                return HttpResponseBadRequest("Choose a question to remove.")
+            question = get_object_or_404(QuizQuestion, version=version, pk=removal.cleaned_data["delete"])
+            record("policy.question_removed", version, detail={"question": question.pk})
+            question.delete()
             return redirect("policy_questions", school=request.school.slug, pk=pk, number=number)
         elif len(questions) >= 5:
             form.add_error(None, "A version has at most five questions: remove one first.")
@@ -470,7 +640,7 @@ def policy_questions(request, school, pk, number):
                 text=form.cleaned_data["text"],
                 answers=answers,
                 correct=correct,
-                section=form.cleaned_data["section"].strip().lstrip("§"),
+                section=form.cleaned_data["section"],
             )
             record("policy.question_added", version)
             return redirect("policy_questions", school=request.school.slug, pk=pk, number=number)
@@ -483,7 +653,6 @@ def policy_questions(request, school, pk, number):
 def policy_dashboard_pdf(request, school):
     """The same overview as a PDF for the governors' meeting pack (WeasyPrint, fonts from the system)."""
     from django.template.loader import render_to_string
-    from django.utils import timezone
     from weasyprint import HTML
 
     if confirm := step_up(request):  # exports ask for the password again
@@ -600,7 +769,6 @@ CHECKS_PER_MINUTE = 30  # far more than anyone types; far fewer than a script gu
 def checks_allowed(user) -> bool:
     """A member of staff's checks this minute, counted in the shared cache."""
     from django.core.cache import cache
-    from django.utils import timezone
 
     key = f"draft-checks:{user.pk}:{timezone.now():%Y%m%d%H%M}"
     cache.add(key, 0, timeout=120)

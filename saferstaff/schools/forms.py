@@ -62,6 +62,12 @@ class StaffForm(forms.Form):
         return self.cleaned_data["email"].strip().lower()
 
 
+LINE_MANAGING_EMPLOYMENT = (EmploymentType.EMPLOYEE, EmploymentType.AGENCY)
+LINE_MANAGING_ROLES = (
+    Role.HEADTEACHER, Role.SENIOR_LEADER, Role.DSL, Role.LINE_MANAGER, Role.DPO, Role.OFFICE, Role.STAFF
+)  # fmt: skip
+
+
 class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
         choices=Role.choices,
@@ -74,11 +80,16 @@ class RolesForm(forms.Form):
 
     def __init__(self, *args, membership: Membership, **kwargs):
         super().__init__(*args, **kwargs)
+        # Line managers are staff: employees or agency staff with a staff or leadership role (not governors,
+        # contractors or volunteers, whom the school does not manage day to day).
         self.fields["line_manager"].queryset = (
             Membership.objects.active()
-            .filter(school=membership.school)
+            .filter(school=membership.school, employment_type__in=LINE_MANAGING_EMPLOYMENT)
+            .filter(role_grants__role__in=LINE_MANAGING_ROLES)
             .exclude(pk=membership.pk)
             .select_related("user")
+            .distinct()
+            .order_by("user__last_name", "user__first_name")
         )
         self.fields["line_manager"].label_from_instance = lambda m: m.user.display_name
         self.fields["line_manager"].empty_label = "No line manager"

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from saferstaff.access import allowed_for
 from saferstaff.accounts.stepup import step_up
+from saferstaff.acknowledgements.status import school_overview, trust_overview
 from saferstaff.audit.log import record
 from saferstaff.policy.models import SchoolSettings
 from saferstaff.schools.access import (
@@ -101,11 +102,25 @@ def school_dashboard(request, school):
             .first()
         )
         counts["last_import"] = last.applied_at if last else None
+    acceptance = school_overview(school) if allowed_for("policy_dashboard", request.roles) else []
+    if allowed_for("policy_publish", request.roles):
+        # §2: the Headteacher ensures the guidance is shared with and adhered to by all staff.
+        waiting = {m.pk for item in acceptance if item["policy"].compulsory for m in item["waiting"]}
+        if waiting:
+            to_do.append(
+                (
+                    f"{len(waiting)} {'person has' if len(waiting) == 1 else 'people have'} not accepted "
+                    "every compulsory policy yet",
+                    "policy_dashboard",
+                )
+            )
     if request.membership is not None:
         from saferstaff.images.status import things_to_do
 
         to_do.extend(things_to_do(request))
-    return render(request, "schools/dashboard.html", {"counts": counts, "to_do": to_do})
+    return render(
+        request, "schools/dashboard.html", {"counts": counts, "to_do": to_do, "acceptance": acceptance}
+    )
 
 
 @require_safe
@@ -363,8 +378,6 @@ def trust_dashboard(request, trust):
         )
         .order_by("name")
     )
-    from saferstaff.acknowledgements.status import trust_overview
-
     return render(
         request,
         "schools/trust_dashboard.html",
