@@ -9,7 +9,6 @@ import zipfile
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse
@@ -60,6 +59,7 @@ from saferstaff.images.models import (
     Takedown,
 )
 from saferstaff.images.rules import may_clear_flag, may_decide_activity, may_remove_tag, photograph_list
+from saferstaff.paging import page_of
 from saferstaff.policy.models import SchoolSettings
 from saferstaff.schools.access import get_pupil
 from saferstaff.schools.models import Guardian, Guardianship, Pupil
@@ -76,7 +76,7 @@ def consent_register(request, school):
     q = request.GET.get("q", "").strip()
     if q:
         pupils = pupils.search(q)
-    page = Paginator(pupils, 50).get_page(request.GET.get("page"))
+    page = page_of(request, pupils, 50)
     states = states_for(request.school, page.object_list, purposes)
     rows = [(p, [states[(p.pk, u.pk)] for u in purposes]) for p in page.object_list]
     years = Pupil.objects.filter(school=request.school).current().year_groups()
@@ -217,7 +217,7 @@ def portal_links(request, school):
     for link in PortalLink.objects.filter(school=request.school, revoked_at__isnull=True):
         latest[link.guardian_id] = link
     no_email = Guardian.objects.filter(school=request.school, email="").count()
-    page = Paginator(guardians, 100).get_page(request.GET.get("page"))
+    page = page_of(request, guardians, 100)
     rows = [(g, latest.get(g.pk)) for g in page.object_list]
     return render(
         request,
@@ -428,7 +428,7 @@ def _tell_approvers(request, activity):
 def activity_detail(request, school, pk):
     activity = get_activity(request, pk)
     images = activity.images.annotate(tag_count=Count("tags")).order_by("-captured_at", "-pk")
-    page = Paginator(images, 48).get_page(request.GET.get("page"))
+    page = page_of(request, images, 48)
     decision = may_decide_activity.__wrapped__(request.user, subject=activity) if is_senior(request) else None
     return render(
         request,
@@ -568,7 +568,7 @@ def image_list(request, school):
     if request.GET.get("flagged"):
         images = images.exclude(flag="").filter(flag_cleared_at__isnull=True)
         filters["flagged"] = "1"
-    page = Paginator(images, 48).get_page(request.GET.get("page"))
+    page = page_of(request, images, 48)
     record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
     ctx = {"page": page, "filters": filters, "sees_all": sees_all(request)}
     if sees_all(request):
@@ -803,7 +803,7 @@ def publication_list(request, school):
     pubs = Publication.objects.filter(school=request.school).select_related("channel", "published_by")
     if not sees_all(request):
         pubs = pubs.filter(published_by=request.user)
-    page = Paginator(pubs, 50).get_page(request.GET.get("page"))
+    page = page_of(request, pubs, 50)
     return render(request, "images/publication_list.html", {"page": page})
 
 
@@ -857,7 +857,7 @@ def destruction_queue(request, school):
         for image, decision in refused[:5]:
             messages.error(request, f"Image {image.pk}: {decision.summary}")
         return redirect("destruction_queue", school=request.school.slug)
-    page = Paginator(queued, 100).get_page(request.GET.get("page"))
+    page = page_of(request, queued, 100)
     records = Destruction.objects.filter(school=request.school).select_related("confirmed_by", "activity")[
         :100
     ]
