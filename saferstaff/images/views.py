@@ -28,6 +28,7 @@ from saferstaff.images.access import (
     get_takedown,
     images_for,
     is_senior,
+    may_change,
     sees_all,
 )
 from saferstaff.images.consent import short_name, state_of, states_for
@@ -438,8 +439,7 @@ def activity_detail(request, school, pk):
             "page": page,
             "decision_form": DecisionForm() if decision else None,
             "group_size": activity.pupils.count(),
-            "can_upload": activity.status == Activity.Status.APPROVED
-            and (activity.requested_by_id == request.user.pk or is_senior(request)),
+            "can_upload": activity.status == Activity.Status.APPROVED and may_change(request, activity),
         },
     )
 
@@ -491,7 +491,7 @@ def activity_checklist(request, school, pk):
 
 @require_http_methods(["GET", "POST"])
 def activity_upload(request, school, pk):
-    activity = get_activity(request, pk)
+    activity = get_activity(request, pk, change=True)
     if activity.status != Activity.Status.APPROVED:
         messages.error(request, "Senior management must approve the activity before images are added (§5).")
         return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
@@ -609,6 +609,7 @@ def image_detail(request, school, pk):
             ),
             "publications": image.publications.select_related("channel", "published_by"),
             "senior": is_senior(request),
+            "can_change": may_change(request, image),
             "can_hold": sees_all(request),
         },
     )
@@ -985,7 +986,7 @@ def faces_import(request, school):
 def activity_screen(request, school, pk):
     from saferstaff.images import screening
 
-    activity = get_activity(request, pk)
+    activity = get_activity(request, pk, change=True)
     run = screening.start(activity, by=request.user)
     return redirect("screening_progress", school=request.school.slug, pk=run.pk)
 
@@ -1009,20 +1010,27 @@ def _reviewable(request):
     from saferstaff.images.models import FaceDetection
 
     qs = FaceDetection.objects.filter(
-        school=request.school, verdict=FaceDetection.Verdict.REVIEW, decision=""
+        school=request.school,
+        verdict=FaceDetection.Verdict.REVIEW,
+        decision="",
+        image__in=images_for(request, change=True),  # a decision tags the image: the owner's to make
     )
-    if not is_senior(request):
-        qs = qs.filter(image__in=images_for(request))
     return qs.select_related("image", "proposed_pupil")
 
 
 @require_http_methods(["GET", "POST"])
 def face_review(request, school):
     from saferstaff.images import screening
+    from saferstaff.images.models import FaceDetection
 
     queue = _reviewable(request)
     if request.method == "POST":
-        detection = get_object_or_404(queue, pk=_id(request.POST.get("detection")))
+        detection = get_object_or_404(
+            FaceDetection, school=request.school, verdict=FaceDetection.Verdict.REVIEW, decision="",
+            pk=_id(request.POST.get("detection")),
+        )  # fmt: skip
+        if not queue.filter(pk=detection.pk).exists():
+            raise PermissionDenied  # seen in scrutiny, but not this person's album to tag
         choice = request.POST.get("choice")
         pupil = _pupil_from_text(request.school, request.POST.get("pupil", "")) if choice == "other" else None
         screening.decide(detection, by=request.user, confirmed=choice == "yes", pupil=pupil)
