@@ -241,6 +241,11 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def self_approved(self) -> bool:
+        """The Headteacher approved their own request (allowed only with no other senior leader, §5)."""
+        return self.status == self.Status.APPROVED and self.decided_by_id == self.requested_by_id
+
 
 class ActivityPupil(models.Model):
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")

@@ -59,7 +59,13 @@ from saferstaff.images.models import (
     Purpose,
     Takedown,
 )
-from saferstaff.images.rules import may_clear_flag, may_decide_activity, may_remove_tag, photograph_list
+from saferstaff.images.rules import (
+    SELF_APPROVED,
+    may_clear_flag,
+    may_decide_activity,
+    may_remove_tag,
+    photograph_list,
+)
 from saferstaff.paging import page_of
 from saferstaff.policy.models import SchoolSettings
 from saferstaff.schools.access import get_pupil
@@ -438,8 +444,10 @@ def activity_detail(request, school, pk):
             "activity": activity,
             "page": page,
             "decision_form": DecisionForm() if decision else None,
+            "refused_decision": decision,
             "group_size": activity.pupils.count(),
             "can_upload": activity.status == Activity.Status.APPROVED and may_change(request, activity),
+            "self_approved_reason": SELF_APPROVED,
         },
     )
 
@@ -448,28 +456,21 @@ def activity_detail(request, school, pk):
 def activity_decide(request, school, pk):
     activity = get_activity(request, pk)
     form = DecisionForm(request.POST)
-    decision = may_decide_activity(request.user, subject=activity)
-    if not decision:
-        messages.error(request, decision.summary)
+    if not form.is_valid():
+        messages.error(request, "Decision: choose whether to approve the activity.")
         return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
-    if form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        activity.status = Activity.Status.APPROVED if approve else Activity.Status.REFUSED
-        activity.decided_by = request.user
-        activity.decided_at = timezone.now()
-        activity.decision_note = form.cleaned_data["note"]
-        activity.save()
-        record("images.activity.decided", activity, detail={"approved": approve})
-        from saferstaff.notifications.service import notify
-
-        notify(
-            activity.requested_by,
-            kind="images.activity.decided",
-            title=f"Your photo activity was {'approved' if approve else 'not approved'} (§5)",
-            url=reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk}),
-            school=request.school,
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        decision = service.decide_activity(
+            activity, by=request.user, approve=approve, note=form.cleaned_data["note"]
         )
-        messages.success(request, "Approved." if approve else "Not approved; the photographer has been told.")
+    except service.Refused as exc:
+        messages.error(request, exc.decision.summary)
+    else:
+        text = "Approved." if approve else "Not approved; the photographer has been told."
+        if approve and SELF_APPROVED in decision.reasons:
+            text = f"Approved and recorded as self-approved: {SELF_APPROVED}."
+        messages.success(request, text)
     return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
 
 
