@@ -171,6 +171,15 @@ class PortalLink(models.Model):
         indexes = [models.Index(fields=["school", "guardian"])]
 
 
+def make_and_model(make: str, model: str) -> str:
+    """ "Canon PowerShot SX740": cameras often repeat their make in the model name ("Canon" + "Canon EOS
+    R50"), so the make is said once."""
+    make, model = (make or "").strip(), (model or "").strip()
+    if not make or model.casefold().startswith(make.casefold()):
+        return model or make
+    return f"{make} {model}".strip()
+
+
 class Device(models.Model):
     """A school camera, tablet or phone (§5: school equipment only). A device can be lent to a member of
     staff; photos whose camera details match no device here are flagged as possibly personal (§6)."""
@@ -203,7 +212,11 @@ class Device(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.asset_tag} — {self.make} {self.model}"
+        return f"{self.asset_tag} — {self.make_and_model}"
+
+    @property
+    def make_and_model(self) -> str:
+        return make_and_model(self.make, self.model)
 
 
 class Activity(models.Model):
@@ -330,6 +343,10 @@ class Image(models.Model):
 
     def __str__(self) -> str:
         return f"Image {self.pk}"
+
+    @property
+    def camera(self) -> str:
+        return make_and_model(self.camera_make, self.camera_model)
 
     @property
     def flag_open(self) -> bool:

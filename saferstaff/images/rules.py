@@ -115,6 +115,20 @@ def may_decide_activity(actor, *, subject: Activity) -> Decision:
     return allow(S5_SENIOR, SELF_APPROVED) if own else allow(S5_SENIOR)
 
 
+def outside_the_group(image: Image, pupil) -> Reason | None:
+    """A pupil tagged in an image of an activity whose group (the year groups senior management approved)
+    does not include them. Not refused — they are in the photo, and tagging them is what lets publishing
+    check their consent — but the tagger is told: §5 asks staff to be clear about the purpose of the
+    activity, and a pupil from outside it may not belong in its images."""
+    if image.activity.pupils.filter(pk=pupil.pk).exists():
+        return None
+    return Reason(
+        f"{short_name(pupil)} is not in the group approved for this activity: check the image fits the "
+        "purpose of the activity, and tell senior management if it does not",
+        "§5",
+    )
+
+
 def photograph_list(activity: Activity) -> list[tuple]:
     """For the photographer's printable list: each pupil of the group with whether they may be in photos
     for every purpose of the activity, and the reasons when not (not audited per pupil: it is one list)."""

@@ -32,7 +32,7 @@ from saferstaff.images.access import (
     sees_all,
 )
 from saferstaff.images.consent import short_name, state_of, states_for
-from saferstaff.images.files import FileProblem, zip_members
+from saferstaff.images.files import EXTENSIONS, FileProblem, zip_members
 from saferstaff.images.forms import (
     ActivityForm,
     ConsentAnswerForm,
@@ -64,6 +64,7 @@ from saferstaff.images.rules import (
     may_clear_flag,
     may_decide_activity,
     may_remove_tag,
+    outside_the_group,
     photograph_list,
 )
 from saferstaff.paging import page_of
@@ -229,7 +230,27 @@ def portal_links(request, school):
     return render(
         request,
         "images/portal_links.html",
-        {"rows": rows, "page": page, "no_email": no_email, "now": timezone.now()},
+        {
+            "rows": rows,
+            "page": page,
+            "no_email": no_email,
+            "without_pr": _contacts_without_responsibility(request.school).count(),
+            "link_days": settings.PORTAL_LINK_DAYS,
+            "now": timezone.now(),
+        },
+    )
+
+
+def _contacts_without_responsibility(school):
+    """Contacts of pupils on roll who hold parental responsibility for none of them: not asked (§5)."""
+    on_roll = Pupil.objects.filter(school=school).current()
+    responsible = Guardianship.objects.filter(
+        guardian=OuterRef("pk"), parental_responsibility=True, pupil__in=on_roll
+    )
+    return (
+        Guardian.objects.filter(school=school, guardianships__pupil__in=on_roll)
+        .exclude(Exists(responsible))
+        .distinct()
     )
 
 
@@ -347,7 +368,13 @@ def portal_receipt(request, token, receipt):
         school=link.school, guardian=link.guardian, receipt=receipt
     ).select_related("pupil", "purpose")
     if not records:
-        raise Http404
+        # Our own page, not a bare 404: a guardian who mistypes a reference is told what to do.
+        return _portal_error(
+            request,
+            "There is no receipt with this reference for your link. Check the reference in your email, or "
+            "open your link again to see your choices.",
+            status=404,
+        )
     return render(
         request,
         "images/portal_receipt.html",
@@ -509,6 +536,11 @@ def activity_upload(request, school, pk):
             unregistered = sum(1 for i in images if i.flag == Image.Flag.UNREGISTERED)
             no_camera = sum(1 for i in images if i.flag == Image.Flag.NO_CAMERA)
             text = f"Added {len(images)} image{'s' if len(images) != 1 else ''}."
+            if images.already:
+                names = ", ".join(images.already[:10]) + (
+                    f" and {len(images.already) - 10} more" if len(images.already) > 10 else ""
+                )
+                text += f" Already in this activity, so not added again: {names}."
             if unregistered:
                 text += f" {unregistered} came from a camera not in the device register"
             if no_camera:
@@ -622,7 +654,7 @@ def image_file(request, school, pk):
         image.original.open("rb"),
         content_type=image.content_type,
         as_attachment=True,
-        filename=f"image-{image.pk}",
+        filename=f"image-{image.pk}.{EXTENSIONS.get(image.content_type, 'bin')}",
     )
 
 
@@ -689,6 +721,8 @@ def _tag_pupil(request, image, pupil) -> None:
             request,
             f"This image is published where {short_name(pupil)} has no consent: takedown raised (§5).",
         )
+    if outside := outside_the_group(image, pupil):
+        messages.warning(request, f"Tagged. {outside}.")
     taking = Purpose.objects.filter(school=request.school, code="learning_records").first()
     if taking is not None and not state_of(pupil, taking).allowed:
         messages.error(

@@ -72,6 +72,13 @@ def school_text(text: str, school) -> str:
 
 
 @register.filter
+def full_stop(text) -> str:
+    """``{{ name|full_stop }}`` ends a sentence once: "Ruby C." stays "Ruby C.", never "Ruby C.."."""
+    text = str(text)
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+@register.filter
 def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in (text or "").split("\n\n") if p.strip()]
 
