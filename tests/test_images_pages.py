@@ -32,6 +32,8 @@ def test_face_finding_progress_updates_without_a_meta_refresh_and_offers_check_a
     assert 'http-equiv="refresh"' not in page.lower()  # axe: meta-refresh (critical)
     assert f'href="{url}" role="button"' in page and ">Check again</a>" in page  # without JavaScript
     assert "<script nonce=" in page and "fetch(" in page  # with it, the progress updates in place
+    part = signed_in(cast.teacher).get(url, {"part": "status"}).content.decode()
+    assert part.lstrip().startswith('<div id="screening" data-running>') and "<html" not in part
     ScreeningRun.objects.filter(pk=run.pk).update(status="done", done=3)
     done = signed_in(cast.teacher).get(url).content.decode()
     assert "Check again" not in done and "data-running" not in done

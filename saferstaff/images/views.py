@@ -1034,9 +1034,11 @@ def screening_progress(request, school, pk):
     waiting = FaceDetection.objects.filter(
         image__activity=run.activity, verdict=FaceDetection.Verdict.REVIEW, decision=""
     ).count()
+    # ?part=status: only the part that changes, for the page's script to put in place (no reload).
+    part = request.GET.get("part") == "status"
     return render(
         request,
-        "images/screening_progress.html",
+        "images/includes/screening_status.html" if part else "images/screening_progress.html",
         {"run": run, "waiting": waiting, "running": run.live and not run.stalled},
     )
 
