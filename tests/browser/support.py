@@ -226,7 +226,9 @@ def request_photo_activity(teacher, axe_check, title: str, place: str, on: str) 
     teacher.get_by_label("What is happening").fill(title)
     teacher.get_by_label("Date").fill(on)
     teacher.get_by_label("Where").fill(place)
-    teacher.get_by_label("Which school device").select_option(label=f"CAM-001 — {make_and_model(*CAMERA[:2])}")
+    teacher.get_by_label("Which school device").select_option(
+        label=f"CAM-001 — {make_and_model(*CAMERA[:2])}"
+    )
     teacher.get_by_label("Learning records (in school only)").check()
     teacher.get_by_label("School website", exact=True).check()
     teacher.get_by_label("Year 1", exact=True).check()
