@@ -4,6 +4,9 @@
 ``{% govuk_error_summary form %}`` renders the error summary once for every form."""
 
 from django import forms, template
+from django.utils.safestring import mark_safe
+
+from saferstaff.policy.documents.inline import render_inline
 
 register = template.Library()
 
@@ -76,6 +79,13 @@ def full_stop(text) -> str:
     """``{{ name|full_stop }}`` ends a sentence once: "Ruby C." stays "Ruby C.", never "Ruby C.."."""
     text = str(text)
     return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+@register.filter
+def inline_markdown(text: str) -> str:
+    """A policy paragraph with its Markdown inline marks (bold, italic, links) rendered; all else escaped."""
+    # render_inline escapes everything it does not build itself.
+    return mark_safe(render_inline(text or ""))  # noqa: S308
 
 
 @register.filter
