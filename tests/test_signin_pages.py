@@ -212,8 +212,8 @@ def test_a_failed_sign_in_shows_the_govuk_error_summary(cast, client):
 
 def test_an_empty_sign_in_marks_each_field(cast, client):
     html = main_of(assert_our_page(client.post(reverse("account_login"), {"login": "", "password": ""})))
-    for field in ("id_login", "id_password"):
-        assert f'<a href="#{field}">This field is required.</a>' in html
+    for field, label in (("id_login", "Email address"), ("id_password", "Password")):
+        assert f'<a href="#{field}">{label}: This field is required.</a>' in html
         assert (
             f'<p id="{field}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> This field is required.</p>'
             in html
@@ -252,7 +252,7 @@ def test_password_then_authenticator_code_signs_in(cast, client):
     wrong = assert_our_page(
         client.post(reverse("mfa_authenticate"), {"code": "000000" if right != "000000" else "111111"})
     )
-    assert '<a href="#id_code">Incorrect code.</a>' in wrong
+    assert '<a href="#id_code">Code: Incorrect code.</a>' in wrong
     assert "_auth_user_id" not in client.session
 
     response = client.post(reverse("mfa_authenticate"), {"code": current_code(CONFTEST_SECRET)})
@@ -308,7 +308,7 @@ def test_setting_up_an_authenticator_app(cast):
     assert 'inputmode="numeric"' in re.search(r'<input [^>]*id="id_code"[^>]*>', page).group(0)
 
     wrong = main_of(assert_our_page(client.post(reverse("mfa_activate_totp"), {"code": "12"})))
-    assert '<a href="#id_code">Incorrect code.</a>' in wrong
+    assert '<a href="#id_code">Code from your authenticator app: Incorrect code.</a>' in wrong
     assert re.search(r'id="authenticator-secret"[^>]*>([^<]+)<', wrong).group(1).replace(" ", "") == secret
 
     response = client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
@@ -357,7 +357,7 @@ def test_a_too_weak_new_password_shows_the_zxcvbn_advice(cast, client):
     body = main_of(page)
     assert "<title>Error: Choose a new password" in page
     assert re.search(
-        r'<a href="#id_password1">This password would be too easy to guess \(§4 asks for strong passwords\)\.',
+        r'<a href="#id_password1">New password: This password would be too easy to guess \(§4 asks for strong passwords\)\.',
         body,
     )
     assert (

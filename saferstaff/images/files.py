@@ -28,6 +28,8 @@ from saferstaff.zips import ZIP_ERRORS
 PILImage.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
 
 PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "HEIC": "image/heic"}
+# The file name extension for each type the library stores (the type is sniffed from the content on upload).
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/heic": "heic", "video/mp4": "mp4"}
 THUMB_SIZE = (480, 480)
 PUBLISH_LONG_SIDE = 2048
 

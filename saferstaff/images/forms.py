@@ -3,6 +3,7 @@ from django import forms
 from saferstaff import scans
 from saferstaff.forms import ModelMultipleIdsField
 from saferstaff.images.models import Activity, ConsentRecord, Device, Purpose
+from saferstaff.images.rules import may_date_activity
 from saferstaff.schools.models import Membership
 
 
@@ -132,6 +133,13 @@ class ActivityForm(forms.ModelForm):
         self.fields["device"].queryset = Device.objects.filter(school=school, retired_on__isnull=True)
         self.fields["purposes"].queryset = Purpose.objects.filter(school=school, active=True, biometric=False)
         self.fields["year_groups"].choices = [(y, f"Year {y}" if y.isdigit() else y) for y in year_groups]
+
+    def clean_happens_on(self):
+        happens_on = self.cleaned_data["happens_on"]
+        decision = may_date_activity(None, happens_on=happens_on)
+        if not decision:
+            raise forms.ValidationError(str(decision.reasons[0]))
+        return happens_on
 
     def clean_not_one_to_one(self):
         if not self.cleaned_data.get("not_one_to_one"):

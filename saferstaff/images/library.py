@@ -61,7 +61,16 @@ def _captured(checked: Checked, activity: Activity, now: datetime.datetime) -> d
     return c if earliest <= c <= latest else fallback
 
 
-def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) -> list[Image]:
+class AddedImages(list):
+    """The images added; ``already`` names the files left out because the activity already has them (or
+    the upload held them twice), so the photographer is told why fewer were added."""
+
+    def __init__(self, images=(), already=()):
+        super().__init__(images)
+        self.already = list(already)
+
+
+def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) -> AddedImages:
     """Check every file, store them, then save every row in one transaction. Any problem raises
     FileProblem (or a list of them) and leaves nothing behind — neither rows nor stored files."""
     from saferstaff.policy.models import SchoolSettings
@@ -75,6 +84,7 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
     images: list[Image] = []
     problems: list[FileProblem] = []
     seen: set[str] = set()
+    already: list[str] = []
     try:
         for name, data in files:
             try:
@@ -83,6 +93,7 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
                 problems.append(exc)
                 continue
             if checked.sha256 in existing or checked.sha256 in seen:
+                already.append(checked.name)
                 continue  # the same file again: uploading an album twice adds nothing
             seen.add(checked.sha256)
             if problems:
@@ -132,7 +143,7 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
     flagged = [i for i in images if i.flag]
     if flagged:
         _tell_senior_management(activity, len(flagged))
-    return images
+    return AddedImages(images, already)
 
 
 class UploadProblems(Exception):

@@ -173,6 +173,15 @@ class PortalLink(models.Model):
         indexes = [models.Index(fields=["school", "guardian"])]
 
 
+def make_and_model(make: str, model: str) -> str:
+    """ "Canon PowerShot SX740": cameras often repeat their make in the model name ("Canon" + "Canon EOS
+    R50"), so the make is said once."""
+    make, model = (make or "").strip(), (model or "").strip()
+    if not make or model.casefold().startswith(make.casefold()):
+        return model or make
+    return f"{make} {model}".strip()
+
+
 class Device(models.Model):
     """A school camera, tablet or phone (§5: school equipment only). A device can be lent to a member of
     staff; photos whose camera details match no device here are flagged as possibly personal (§6)."""
@@ -205,7 +214,11 @@ class Device(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.asset_tag} — {self.make} {self.model}"
+        return f"{self.asset_tag} — {self.make_and_model}"
+
+    @property
+    def make_and_model(self) -> str:
+        return make_and_model(self.make, self.model)
 
 
 class Activity(models.Model):
@@ -242,6 +255,11 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def self_approved(self) -> bool:
+        """The Headteacher approved their own request (allowed only with no other senior leader, §5)."""
+        return self.status == self.Status.APPROVED and self.decided_by_id == self.requested_by_id
 
 
 class ActivityPupil(models.Model):
@@ -327,6 +345,10 @@ class Image(models.Model):
 
     def __str__(self) -> str:
         return f"Image {self.pk}"
+
+    @property
+    def camera(self) -> str:
+        return make_and_model(self.camera_make, self.camera_model)
 
     @property
     def flag_open(self) -> bool:

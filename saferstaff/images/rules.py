@@ -1,5 +1,9 @@
 """§5 and §6 rules of the school's guidance, for images of pupils. Every caller asks these."""
 
+import datetime
+
+from django.utils import timezone
+
 from saferstaff.images.consent import short_name, states_for
 from saferstaff.images.models import Activity, ConsentRecord, Image, Purpose
 from saferstaff.policy.engine import Decision, Reason, allow, refuse, rule
@@ -54,22 +58,75 @@ def may_record_consent(actor, *, subject, source: str, guardian=None, method: st
     return allow(Reason("Consent can be given, refused or withdrawn at any time, without a reason", "§5"))
 
 
+# §5: senior management agrees to images *before* they are created, for a clear purpose. A request for a
+# day long past is not prior consent, and one years ahead (a mistyped 9999) is not a plan anyone can judge.
+ACTIVITY_DAYS_BACK = 365
+ACTIVITY_DAYS_AHEAD = 365
+SELF_APPROVED = Reason(
+    "Approved by the Headteacher who asked for it: the school had no other senior leader to approve it", "§5"
+)
+
+
+@rule("images.activity.date", audited=False)
+def may_date_activity(actor, *, happens_on: datetime.date, today: datetime.date | None = None) -> Decision:
+    """Is ``happens_on`` a date senior management can approve an activity for?"""
+    today = today or timezone.localdate()
+    if happens_on < today - datetime.timedelta(days=ACTIVITY_DAYS_BACK):
+        return refuse(
+            Reason("Enter a date within the last year: consent is agreed before images are created", "§5")
+        )
+    if happens_on > today + datetime.timedelta(days=ACTIVITY_DAYS_AHEAD):
+        return refuse(Reason("Enter a date within the next year: ask for approval closer to the time", "§5"))
+    return allow(Reason("Senior management agrees to the activity before its images are created", "§5"))
+
+
+def _other_senior_leader(school_id, actor) -> bool:
+    return (
+        Membership.objects.active()
+        .filter(school_id=school_id, role_grants__role__in=SENIOR)
+        .exclude(user=actor)
+        .exists()
+    )
+
+
 @rule("images.activity.decide")
 def may_decide_activity(actor, *, subject: Activity) -> Decision:
-    """May ``actor`` approve or refuse the photo activity ``subject``?"""
+    """May ``actor`` approve or refuse the photo activity ``subject``? Someone other than the person who
+    asked approves it; only a Headteacher with no other senior leader at the school approves their own, and
+    that is recorded as self-approved (SELF_APPROVED, shown on the activity and in the audit trail)."""
     if subject.status != Activity.Status.REQUESTED:
         return refuse(Reason(f"This activity is already {subject.get_status_display().lower()}", "§5"))
     if not _holds(actor, subject.school_id, *SENIOR):
         return refuse(
             S5_SENIOR, Reason("Only the Headteacher or a senior leader approves photo activities", "§5")
         )
-    if subject.requested_by_id == actor.pk and not _holds(actor, subject.school_id, Role.HEADTEACHER):
+    own = subject.requested_by_id == actor.pk
+    if own and not _holds(actor, subject.school_id, Role.HEADTEACHER):
         return refuse(Reason("Another senior leader or the Headteacher must approve your own request", "§5"))
+    if own and _other_senior_leader(subject.school_id, actor):
+        return refuse(Reason("A senior leader other than you approves your own request", "§5"))
+    date = may_date_activity.__wrapped__(actor, happens_on=subject.happens_on)
+    if not date:
+        return date
     if not subject.not_one_to_one:
         return refuse(Reason("Photographing a pupil one-to-one is to be avoided", "§5"))
     if subject.device.retired_on is not None:
         return refuse(Reason("The device chosen has been retired from the register", "§5"))
-    return allow(S5_SENIOR)
+    return allow(S5_SENIOR, SELF_APPROVED) if own else allow(S5_SENIOR)
+
+
+def outside_the_group(image: Image, pupil) -> Reason | None:
+    """A pupil tagged in an image of an activity whose group (the year groups senior management approved)
+    does not include them. Not refused — they are in the photo, and tagging them is what lets publishing
+    check their consent — but the tagger is told: §5 asks staff to be clear about the purpose of the
+    activity, and a pupil from outside it may not belong in its images."""
+    if image.activity.pupils.filter(pk=pupil.pk).exists():
+        return None
+    return Reason(
+        f"{short_name(pupil)} is not in the group approved for this activity: check the image fits the "
+        "purpose of the activity, and tell senior management if it does not",
+        "§5",
+    )
 
 
 def photograph_list(activity: Activity) -> list[tuple]:

@@ -20,6 +20,7 @@ from saferstaff.audit.log import record
 from saferstaff.faces.boxes import same_face
 from saferstaff.images.consent import state_of, states_for
 from saferstaff.images.models import (
+    Activity,
     ConsentRecord,
     Destruction,
     Image,
@@ -32,7 +33,13 @@ from saferstaff.images.models import (
     Takedown,
     end_of_school_year,
 )
-from saferstaff.images.rules import may_destroy, may_record_consent, may_take_down
+from saferstaff.images.rules import (
+    SELF_APPROVED,
+    may_decide_activity,
+    may_destroy,
+    may_record_consent,
+    may_take_down,
+)
 from saferstaff.notifications.service import notify
 from saferstaff.policy.engine import Decision
 
@@ -45,6 +52,36 @@ class Refused(Exception):
     def __init__(self, decision: Decision):
         super().__init__(decision.summary)
         self.decision = decision
+
+
+# --- Photo activities -----------------------------------------------------------------------------------
+
+
+def decide_activity(activity: Activity, *, by, approve: bool, note: str = "") -> Decision:
+    """Senior management's answer to a photo activity (§5): checked by the rule, saved, audited (with
+    whether the Headteacher approved their own request) and told to the photographer."""
+    decision = may_decide_activity(by, subject=activity)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        activity.status = Activity.Status.APPROVED if approve else Activity.Status.REFUSED
+        activity.decided_by = by
+        activity.decided_at = timezone.now()
+        activity.decision_note = note
+        activity.save()
+        self_approved = approve and SELF_APPROVED in decision.reasons
+        record(
+            "images.activity.decided", activity, detail={"approved": approve, "self_approved": self_approved}
+        )
+    if activity.requested_by_id != by.pk:
+        notify(
+            activity.requested_by,
+            kind="images.activity.decided",
+            title=f"Your photo activity was {'approved' if approve else 'not approved'} (§5)",
+            url=reverse("activity_detail", kwargs={"school": activity.school.slug, "pk": activity.pk}),
+            school=activity.school,
+        )
+    return decision
 
 
 # --- Consent -----------------------------------------------------------------------------------------

@@ -10,13 +10,15 @@ log = logging.getLogger(__name__)
 def email_portal_link(link_id: int) -> None:
     """Email a guardian their portal link. The email names the school, never a child: it leaves our
     control, and a shared or mistyped address must not learn who is at the school."""
+    from django.conf import settings
+
     from saferstaff.images.models import PortalLink
     from saferstaff.images.service import portal_url
 
     link = PortalLink.objects.select_related("guardian", "school").filter(pk=link_id).first()
     if link is None or link.revoked_at is not None or not link.guardian.email:
         return
-    days = (link.expires_at - link.sent_at).days
+    days = settings.PORTAL_LINK_DAYS  # the same number the office's page shows
     body = (
         f"{link.school.name} asks for your choices about photos and videos of your child.\n\n"
         f"Open this link to see what the school asks, and to say yes or no to each use:\n{portal_url(link)}\n\n"

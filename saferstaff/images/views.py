@@ -9,7 +9,6 @@ import zipfile
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse
@@ -31,11 +30,12 @@ from saferstaff.images.access import (
     get_takedown,
     images_for,
     is_senior,
+    may_change,
     sees_all,
 )
 from saferstaff.images.blurring import crop_jpeg
 from saferstaff.images.consent import short_name, states_for
-from saferstaff.images.files import FileProblem, zip_members
+from saferstaff.images.files import EXTENSIONS, FileProblem, zip_members
 from saferstaff.images.forms import (
     ActivityForm,
     ConsentAnswerForm,
@@ -64,12 +64,15 @@ from saferstaff.images.models import (
     Takedown,
 )
 from saferstaff.images.rules import (
+    SELF_APPROVED,
     may_approve_publication,
     may_clear_flag,
     may_decide_activity,
     may_remove_tag,
+    outside_the_group,
     photograph_list,
 )
+from saferstaff.paging import page_of
 from saferstaff.policy.models import SchoolSettings
 from saferstaff.schools.access import (
     GUARDIAN_CONTACTS,
@@ -94,7 +97,7 @@ def consent_register(request, school):
     q = request.GET.get("q", "").strip()
     if q:
         pupils = search_pupils(pupils, q, fields_for(request))
-    page = Paginator(pupils, 50).get_page(request.GET.get("page"))
+    page = page_of(request, pupils, 50)
     states = states_for(request.school, page.object_list, purposes)
     views = pupil_views(request, page.object_list)
     rows = [(p, [states[(p.pk, u.pk)] for u in purposes]) for p in views]
@@ -243,7 +246,7 @@ def portal_links(request, school):
     for link in PortalLink.objects.filter(school=request.school, revoked_at__isnull=True):
         latest[link.guardian_id] = link
     no_email = Guardian.objects.filter(school=request.school, email="").count()
-    page = Paginator(guardians, 100).get_page(request.GET.get("page"))
+    page = page_of(request, guardians, 100)
     rows = [(g, latest.get(g.pk)) for g in page.object_list]
     return render(
         request,
@@ -252,10 +255,25 @@ def portal_links(request, school):
             "rows": rows,
             "page": page,
             "no_email": no_email,
+            "without_pr": _contacts_without_responsibility(request.school).count(),
+            "link_days": settings.PORTAL_LINK_DAYS,
             "now": timezone.now(),
             # §8: guardians' addresses only for those who need them
             "contacts": GUARDIAN_CONTACTS in fields_for(request),
         },
+    )
+
+
+def _contacts_without_responsibility(school):
+    """Contacts of pupils on roll who hold parental responsibility for none of them: not asked (§5)."""
+    on_roll = Pupil.objects.filter(school=school).current()
+    responsible = Guardianship.objects.filter(
+        guardian=OuterRef("pk"), parental_responsibility=True, pupil__in=on_roll
+    )
+    return (
+        Guardian.objects.filter(school=school, guardianships__pupil__in=on_roll)
+        .exclude(Exists(responsible))
+        .distinct()
     )
 
 
@@ -373,7 +391,13 @@ def portal_receipt(request, token, receipt):
         school=link.school, guardian=link.guardian, receipt=receipt
     ).select_related("pupil", "purpose")
     if not records:
-        raise Http404
+        # Our own page, not a bare 404: a guardian who mistypes a reference is told what to do.
+        return _portal_error(
+            request,
+            "There is no receipt with this reference for your link. Check the reference in your email, or "
+            "open your link again to see your choices.",
+            status=404,
+        )
     return render(
         request,
         "images/portal_receipt.html",
@@ -461,7 +485,7 @@ def _tell_approvers(request, activity):
 def activity_detail(request, school, pk):
     activity = get_activity(request, pk)
     images = activity.images.annotate(tag_count=Count("tags")).order_by("-captured_at", "-pk")
-    page = Paginator(images, 48).get_page(request.GET.get("page"))
+    page = page_of(request, images, 48)
     decision = may_decide_activity.__wrapped__(request.user, subject=activity) if is_senior(request) else None
     return render(
         request,
@@ -470,9 +494,10 @@ def activity_detail(request, school, pk):
             "activity": activity,
             "page": page,
             "decision_form": DecisionForm() if decision else None,
+            "refused_decision": decision,
             "group_size": activity.pupils.count(),
-            "can_upload": activity.status == Activity.Status.APPROVED
-            and (activity.requested_by_id == request.user.pk or is_senior(request)),
+            "can_upload": activity.status == Activity.Status.APPROVED and may_change(request, activity),
+            "self_approved_reason": SELF_APPROVED,
         },
     )
 
@@ -481,28 +506,21 @@ def activity_detail(request, school, pk):
 def activity_decide(request, school, pk):
     activity = get_activity(request, pk)
     form = DecisionForm(request.POST)
-    decision = may_decide_activity(request.user, subject=activity)
-    if not decision:
-        messages.error(request, decision.summary)
+    if not form.is_valid():
+        messages.error(request, "Decision: choose whether to approve the activity.")
         return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
-    if form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        activity.status = Activity.Status.APPROVED if approve else Activity.Status.REFUSED
-        activity.decided_by = request.user
-        activity.decided_at = timezone.now()
-        activity.decision_note = form.cleaned_data["note"]
-        activity.save()
-        record("images.activity.decided", activity, detail={"approved": approve})
-        from saferstaff.notifications.service import notify
-
-        notify(
-            activity.requested_by,
-            kind="images.activity.decided",
-            title=f"Your photo activity was {'approved' if approve else 'not approved'} (§5)",
-            url=reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk}),
-            school=request.school,
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        decision = service.decide_activity(
+            activity, by=request.user, approve=approve, note=form.cleaned_data["note"]
         )
-        messages.success(request, "Approved." if approve else "Not approved; the photographer has been told.")
+    except service.Refused as exc:
+        messages.error(request, exc.decision.summary)
+    else:
+        text = "Approved." if approve else "Not approved; the photographer has been told."
+        if approve and SELF_APPROVED in decision.reasons:
+            text = f"Approved and recorded as self-approved: {SELF_APPROVED}."
+        messages.success(request, text)
     return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
 
 
@@ -524,7 +542,7 @@ def activity_checklist(request, school, pk):
 
 @require_http_methods(["GET", "POST"])
 def activity_upload(request, school, pk):
-    activity = get_activity(request, pk)
+    activity = get_activity(request, pk, change=True)
     if activity.status != Activity.Status.APPROVED:
         messages.error(request, "Senior management must approve the activity before images are added (§5).")
         return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
@@ -541,6 +559,11 @@ def activity_upload(request, school, pk):
             unregistered = sum(1 for i in images if i.flag == Image.Flag.UNREGISTERED)
             no_camera = sum(1 for i in images if i.flag == Image.Flag.NO_CAMERA)
             text = f"Added {len(images)} image{'s' if len(images) != 1 else ''}."
+            if images.already:
+                names = ", ".join(images.already[:10]) + (
+                    f" and {len(images.already) - 10} more" if len(images.already) > 10 else ""
+                )
+                text += f" Already in this activity, so not added again: {names}."
             if unregistered:
                 text += f" {unregistered} came from a camera not in the device register"
             if no_camera:
@@ -601,7 +624,7 @@ def image_list(request, school):
     if request.GET.get("flagged"):
         images = images.exclude(flag="").filter(flag_cleared_at__isnull=True)
         filters["flagged"] = "1"
-    page = Paginator(images, 48).get_page(request.GET.get("page"))
+    page = page_of(request, images, 48)
     record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
     ctx = {"page": page, "filters": filters, "sees_all": sees_all(request)}
     if sees_all(request):
@@ -642,6 +665,7 @@ def image_detail(request, school, pk):
             ),
             "publications": image.publications.select_related("channel", "published_by"),
             "senior": is_senior(request),
+            "can_change": may_change(request, image),
             "can_hold": sees_all(request),
         },
     )
@@ -653,7 +677,7 @@ def image_file(request, school, pk):
         image.original.open("rb"),
         content_type=image.content_type,
         as_attachment=True,
-        filename=f"image-{image.pk}",
+        filename=f"image-{image.pk}.{EXTENSIONS.get(image.content_type, 'bin')}",
     )
 
 
@@ -708,15 +732,17 @@ def image_tags(request, school, pk):
 
 def _tag_pupil(request, image, pupil) -> None:
     tagged = service.tag(image, pupil, by=request.user, source=ImageTag.Source.MANUAL)
-    _tagged_messages(request, pupil, tagged)
+    _tagged_messages(request, image, pupil, tagged)
 
 
-def _tagged_messages(request, pupil, tagged) -> None:
+def _tagged_messages(request, image, pupil, tagged) -> None:
     if tagged.takedowns:
         messages.error(
             request,
             f"This image is published where {short_name(pupil)} has no consent: takedown raised (§5).",
         )
+    if outside := outside_the_group(image, pupil):
+        messages.warning(request, f"Tagged. {outside}.")
     if tagged.no_consent_to_photograph:
         messages.error(
             request,
@@ -905,7 +931,7 @@ def publication_list(request, school):
     pubs = Publication.objects.filter(school=request.school).select_related("channel", "published_by")
     if not sees_all(request):
         pubs = pubs.filter(published_by=request.user)
-    page = Paginator(pubs, 50).get_page(request.GET.get("page"))
+    page = page_of(request, pubs, 50)
     return render(request, "images/publication_list.html", {"page": page})
 
 
@@ -991,7 +1017,7 @@ def destruction_queue(request, school):
         for image, decision in refused[:5]:
             messages.error(request, f"Image {image.pk}: {decision.summary}")
         return redirect("destruction_queue", school=request.school.slug)
-    page = Paginator(queued, 100).get_page(request.GET.get("page"))
+    page = page_of(request, queued, 100)
     records = Destruction.objects.filter(school=request.school).select_related("confirmed_by", "activity")[
         :100
     ]
@@ -1119,7 +1145,7 @@ def faces_import(request, school):
 def activity_screen(request, school, pk):
     from saferstaff.images import screening
 
-    activity = get_activity(request, pk)
+    activity = get_activity(request, pk, change=True)
     run = screening.start(activity, by=request.user)
     return redirect("screening_progress", school=request.school.slug, pk=run.pk)
 
@@ -1132,9 +1158,11 @@ def screening_progress(request, school, pk):
     waiting = FaceDetection.objects.filter(
         image__activity=run.activity, verdict=FaceDetection.Verdict.REVIEW, decision=""
     ).count()
+    # ?part=status: only the part that changes, for the page's script to put in place (no reload).
+    part = request.GET.get("part") == "status"
     return render(
         request,
-        "images/screening_progress.html",
+        "images/includes/screening_status.html" if part else "images/screening_progress.html",
         {"run": run, "waiting": waiting, "running": run.live and not run.stalled},
     )
 
@@ -1143,25 +1171,32 @@ def _reviewable(request):
     from saferstaff.images.models import FaceDetection
 
     qs = FaceDetection.objects.filter(
-        school=request.school, verdict=FaceDetection.Verdict.REVIEW, decision=""
+        school=request.school,
+        verdict=FaceDetection.Verdict.REVIEW,
+        decision="",
+        image__in=images_for(request, change=True),  # a decision tags the image: the owner's to make
     )
-    if not is_senior(request):
-        qs = qs.filter(image__in=images_for(request))
     return qs.select_related("image", "proposed_pupil")
 
 
 @require_http_methods(["GET", "POST"])
 def face_review(request, school):
     from saferstaff.images import screening
+    from saferstaff.images.models import FaceDetection
 
     queue = _reviewable(request)
     if request.method == "POST":
-        detection = get_object_or_404(queue, pk=_id(request.POST.get("detection")))
+        detection = get_object_or_404(
+            FaceDetection, school=request.school, verdict=FaceDetection.Verdict.REVIEW, decision="",
+            pk=_id(request.POST.get("detection")),
+        )  # fmt: skip
+        if not queue.filter(pk=detection.pk).exists():
+            raise PermissionDenied  # seen in scrutiny, but not this person's album to tag
         choice = request.POST.get("choice")
         pupil = _pupil_from_text(request, request.POST.get("pupil", "")) if choice == "other" else None
         tagged = screening.decide(detection, by=request.user, confirmed=choice == "yes", pupil=pupil)
         if tagged.created:
-            _tagged_messages(request, detection.decided_pupil, tagged)
+            _tagged_messages(request, detection.image, detection.decided_pupil, tagged)
         return redirect(reverse("face_review", kwargs={"school": request.school.slug}) + "#next")
     first = queue.order_by("image_id", "left").first()
     group = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")

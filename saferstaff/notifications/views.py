@@ -1,16 +1,16 @@
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
 from saferstaff.notifications.models import Notification
+from saferstaff.paging import page_of
 
 
 @require_safe
 def notification_list(request):
     items = Notification.objects.filter(user=request.user).select_related("school")
-    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    page = page_of(request, items, 30)
     return render(request, "notifications/list.html", {"page": page})
 
 

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +9,7 @@ from saferstaff.access import allowed_for
 from saferstaff.accounts.stepup import step_up
 from saferstaff.acknowledgements.status import school_overview, trust_overview
 from saferstaff.audit.log import record
+from saferstaff.paging import page_of
 from saferstaff.policy.models import SchoolSettings
 from saferstaff.schools.access import (
     DATE_OF_BIRTH,
@@ -134,7 +134,7 @@ def staff_list(request, school):
     show = request.GET.get("show", "current")
     if show != "all":
         members = members.filter(ended_on__isnull=True)
-    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    page = page_of(request, members, 50)
     return render(request, "schools/staff_list.html", {"page": page, "show": show})
 
 
@@ -277,7 +277,7 @@ def pupil_list(request, school):
     if show != "all":
         pupils = pupils.current()
     years = Pupil.objects.filter(school=request.school).year_groups()
-    page = Paginator(pupils, 50).get_page(request.GET.get("page"))
+    page = page_of(request, pupils, 50)
     record("pupil.listed", ("schools.school", request.school.pk), detail={"page": page.number})
     return render(
         request,

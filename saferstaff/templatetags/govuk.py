@@ -41,15 +41,20 @@ def govuk_field(field, classes: str = "", autocomplete: str = ""):
 
 @register.inclusion_tag("includes/error_summary.html")
 def govuk_error_summary(*forms_):
+    """Every error of the forms, each naming its field ("Date: Enter a date within the next year") and
+    linking to it. An error about the whole form links to the first field, so it too leads to the fix."""
     errors = []
     for form in forms_:
-        if form is None or not form.is_bound:
+        if not getattr(form, "is_bound", False):  # no form, or one not sent yet
             continue
+        visible = form.visible_fields()
+        first = visible[0].id_for_label or visible[0].auto_id if visible else ""
         for message in form.non_field_errors():
-            errors.append(("", message))
+            errors.append((first, message))
         for field in form:
             for message in field.errors:
-                errors.append((field.id_for_label or field.auto_id, message))
+                named = f"{field.label}: {message}" if field.label else message
+                errors.append(("" if field.is_hidden else field.id_for_label or field.auto_id, named))
     return {"errors": errors}
 
 
@@ -67,6 +72,13 @@ def school_text(text: str, school) -> str:
     from saferstaff.policy.service import fill_placeholders
 
     return fill_placeholders(text or "", getattr(school, "name", "") or "")
+
+
+@register.filter
+def full_stop(text) -> str:
+    """``{{ name|full_stop }}`` ends a sentence once: "Ruby C." stays "Ruby C.", never "Ruby C.."."""
+    text = str(text)
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 @register.filter

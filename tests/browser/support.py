@@ -220,13 +220,16 @@ def request_photo_activity(teacher, axe_check, title: str, place: str, on: str) 
     from playwright.sync_api import expect
 
     from saferstaff.images.demo import CAMERA
+    from saferstaff.images.models import make_and_model
 
     follow(teacher, axe_check, teacher.get_by_role("link", name="Request a photo activity"))
     expect(teacher.get_by_role("heading", level=1)).to_have_text("Request a photo activity")
     teacher.get_by_label("What is happening").fill(title)
     teacher.get_by_label("Date").fill(on)
     teacher.get_by_label("Where").fill(place)
-    teacher.get_by_label("Which school device").select_option(label=f"CAM-001 — {CAMERA[0]} {CAMERA[1]}")
+    teacher.get_by_label("Which school device").select_option(
+        label=f"CAM-001 — {make_and_model(*CAMERA[:2])}"
+    )
     teacher.get_by_label("Learning records (in school only)").check()
     teacher.get_by_label("School website", exact=True).check()
     teacher.get_by_label("Year 1", exact=True).check()

@@ -18,6 +18,7 @@ from saferstaff.images.library import add_months
 from saferstaff.images.models import Activity, ConsentRecord, Image, Publication, Purpose, Takedown
 from saferstaff.images.service import retention_sweep
 from saferstaff.schools.models import Guardianship, Pupil
+from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.support import (
     ImageLoads,
     Mailbox,
@@ -322,6 +323,23 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
     row = head.locator("tbody tr", has_text=publication.where)
     expect(row).to_contain_text(consented.display_name)
     expect(row).to_contain_text("Tom Ackroyd")
+    # On a phone the rows stack: nothing scrolls sideways and "Mark as taken down" is on screen.
+    phone = head  # the same person, on a phone-sized screen (a second sign-in would reuse the TOTP code)
+    phone.set_viewport_size(PHONE)
+    phone.reload()
+    axe_check(phone)
+    wide = phone.evaluate(
+        """(limit) => [...document.querySelectorAll('main *')]
+             .filter(e => e.getBoundingClientRect().right > limit)
+             .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""",
+        PHONE["width"],
+    )
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], wide
+    mark = phone.get_by_role("link", name=re.compile("Mark as taken down"))
+    expect(mark).to_be_visible()
+    box = mark.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    head.set_viewport_size(DESKTOP)
 
     # The teacher takes it down and says how.
     follow(teacher, axe_check, teacher.get_by_role("link", name=re.compile("Mark as taken down")))
@@ -397,3 +415,38 @@ def test_upload_works_without_javascript(new_page, sign_in, axe_check, demo):
     expect(page.get_by_role("heading", name=f"Images ({before + 3})")).to_be_visible()
     assert harvest.images.count() == before + 3
     assert not harvest.images.exclude(flag="").exists()
+
+
+def test_face_finding_progress_checks_again_without_javascript_and_updates_itself_with_it(
+    new_page, sign_in, axe_check, demo
+):
+    from saferstaff.images.models import ScreeningRun
+
+    harvest = Activity.objects.get(school__slug=demo.school_slug, title="Harvest festival assembly")
+    run = ScreeningRun.objects.create(
+        school=harvest.school, activity=harvest, started_by=harvest.requested_by, total=4, done=1,
+        status=ScreeningRun.Status.RUNNING,
+    )  # fmt: skip
+    url = demo.url(f"screenings/{run.pk}/")
+
+    plain = new_page("teacher, JavaScript off", java_script_enabled=False)
+    sign_in(plain, "teacher")
+    plain.goto(url)
+    axe_check(plain)
+    assert plain.locator('meta[http-equiv="refresh" i]').count() == 0
+    ScreeningRun.objects.filter(pk=run.pk).update(done=2, moved_at=timezone.now())
+    follow(plain, axe_check, plain.get_by_role("button", name="Check again"))
+    expect(plain.get_by_text("Screening: 2 of 4 photos")).to_be_visible()
+
+    live = new_page("teacher, JavaScript on")
+    sign_in(live, "teacher")
+    live.goto(url)
+    axe_check(live)
+    expect(live.get_by_role("button", name="Check again")).to_be_hidden()
+    expect(live.get_by_text("This page updates itself")).to_be_visible()
+    loads = []
+    live.on("load", lambda: loads.append(live.url))
+    ScreeningRun.objects.filter(pk=run.pk).update(done=4, status=ScreeningRun.Status.DONE)
+    expect(live.locator("#screening").get_by_text("Finished: 4 of 4 photos")).to_be_visible(timeout=10_000)
+    assert loads == []  # updated in place, not reloaded
+    axe_check(live)

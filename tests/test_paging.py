@@ -1,0 +1,128 @@
+"""Every paged list in the project: "Next" reaches the next page and keeps the list's other query
+parameters (its search or filter), through the one pager (saferstaff.paging and includes/pagination.html).
+Pages are one row long here, so two rows make two pages."""
+
+import datetime
+import html
+import re
+
+import pytest
+from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils import timezone
+
+from saferstaff.images.library import add_images
+from saferstaff.images.models import Image, Publication
+from saferstaff.notifications.models import Notification
+from saferstaff.schools.models import Pupil
+
+from .conftest import signed_in
+from .image_samples import add_device, approved_activity, jpeg, pupil_with_parents, purpose
+
+
+class OnePerPage(Paginator):
+    def __init__(self, object_list, per_page, **kwargs):
+        super().__init__(object_list, 1, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _one_row_per_page(monkeypatch, storage):
+    monkeypatch.setattr("saferstaff.paging.Paginator", OnePerPage)
+
+
+def _two_images(cast):
+    add_device(cast.school)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt)
+    images = add_images(activity, [("a.jpg", jpeg()), ("b.jpg", jpeg(colour=(1, 2, 3)))], by=cast.teacher)
+    return activity, images
+
+
+def consent_register(cast):
+    for name in ("Ava", "Ben"):
+        Pupil.objects.create(school=cast.school, legal_forename=name, legal_surname="Lee", year_group="3",
+                             date_of_birth=datetime.date(2018, 1, 1))  # fmt: skip
+    return cast.office, "consent_register", {}, {"year": "3"}
+
+
+def portal_links(cast):
+    pupil_with_parents(cast.school, "Ava", "Lee")
+    pupil_with_parents(cast.school, "Ben", "Moss")
+    return cast.office, "portal_links", {}, {"from": "register"}
+
+
+def activity_detail(cast):
+    activity, _ = _two_images(cast)
+    return cast.teacher, "activity_detail", {"pk": activity.pk}, {"from": "list"}
+
+
+def image_list(cast):
+    activity, _ = _two_images(cast)
+    return cast.teacher, "image_list", {}, {"activity": str(activity.pk)}
+
+
+def publication_list(cast):
+    _, images = _two_images(cast)
+    for image in images:
+        Publication.objects.create(school=cast.school, image=image, image_ref=image.pk,
+                                   channel=purpose(cast.school, "website"), where="Newsletter",
+                                   published_by=cast.teacher)  # fmt: skip
+    return cast.teacher, "publication_list", {}, {"from": "dashboard"}
+
+
+def destruction_queue(cast):
+    _, images = _two_images(cast)
+    Image.objects.filter(pk__in=[i.pk for i in images]).update(destruction_queued_at=timezone.now())
+    return cast.head, "destruction_queue", {}, {"from": "dashboard"}
+
+
+def notification_list(cast):
+    for n in range(2):
+        Notification.objects.create(user=cast.teacher, school=cast.school, kind="test", title=f"Item {n}")
+    return cast.teacher, "notification_list", None, {"from": "header"}
+
+
+def staff_list(cast):
+    return cast.head, "staff_list", {}, {"show": "all"}
+
+
+def pupil_list(cast):
+    consent_register(cast)
+    return cast.office, "pupil_list", {}, {"q": "Lee"}
+
+
+PAGED_LISTS = [consent_register, portal_links, activity_detail, image_list, publication_list,
+               destruction_queue, notification_list, staff_list, pupil_list]  # fmt: skip
+
+
+@pytest.mark.parametrize("paged_list", PAGED_LISTS, ids=lambda f: f.__name__)
+def test_next_reaches_the_next_page_and_keeps_the_other_query_parameters(cast, paged_list):
+    user, url_name, kwargs, params = paged_list(cast)
+    if kwargs is not None:
+        kwargs = {"school": cast.school.slug, **kwargs}
+    url = reverse(url_name, kwargs=kwargs)
+    client = signed_in(user)
+    first = client.get(url, params).content.decode()
+    assert "Page 1 of" in first
+    href = html.unescape(re.search(r'href="([^"]*)" rel="next"', first).group(1))
+    assert href.startswith("?") and not href.startswith("??")
+    for key, value in params.items():
+        assert f"{key}={value}" in href, f"Next drops {key}: {href}"
+    second = client.get(url + href).content.decode()
+    assert "Page 2 of" in second
+    back = html.unescape(re.search(r'href="([^"]*)" rel="prev"', second).group(1))
+    assert back.startswith("?") and not back.startswith("??") and "page=1" in back
+
+
+def test_every_paged_list_is_in_this_test():
+    """A new paged list must be added to PAGED_LISTS above (and use saferstaff.paging.page_of)."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    templates = sorted(
+        p.stem for p in (root / "templates").rglob("*.html") if "includes/pagination.html" in p.read_text()
+    )
+    stems = {"consent_register", "portal_links", "activity_detail", "image_list", "publication_list",
+             "destruction_queue", "list", "staff_list", "pupil_list"}  # fmt: skip
+    assert set(templates) == stems, templates
+    sources = [p for p in (root / "saferstaff").rglob("*.py") if p.name != "paging.py"]
+    assert not [p.name for p in sources if "Paginator(" in p.read_text()], "use saferstaff.paging.page_of"
