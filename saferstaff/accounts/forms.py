@@ -16,8 +16,10 @@ so that page's one label stays in templates/account/request_reauthentication_cod
 """
 
 from allauth.account import forms as account_forms
+from allauth.core import context
 from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.totp import forms as totp_forms
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 
 NUMERIC_CODE = {"inputmode": "numeric", "autocomplete": "one-time-code"}
 
@@ -90,6 +92,17 @@ class MFAReauthenticateForm(OurWording, mfa_forms.ReauthenticateForm):
 
 
 class ActivateTOTPForm(OurWording, totp_forms.ActivateTOTPForm):
+    """allauth draws a new secret each time the page is shown, so an app set up from the first showing
+    would fail after a reload ("Incorrect code"). The secret waiting in the session is kept until the app
+    is activated (allauth then removes it)."""
+
     labels = {"code": "Code from your authenticator app"}
     hints = {"code": "The app shows a new 6-digit code every 30 seconds."}
     widget_attrs = {"code": NUMERIC_CODE}
+
+    def __init__(self, *args, **kwargs):
+        session = context.request.session  # the request allauth is serving (it reads the secret the same way)
+        pending = session.get(SECRET_SESSION_KEY)
+        super().__init__(*args, **kwargs)
+        if pending:
+            self.secret = session[SECRET_SESSION_KEY] = pending
