@@ -138,7 +138,7 @@ def test_authenticator_pages_after_confirming_the_password(cast, url_name):
 def test_mfa_index_says_who_must_use_an_authenticator(cast):
     html = main_of(assert_our_page(signed_in(cast.teacher, mfa=False).get(reverse("mfa_index"))))
     assert (
-        "Headteachers, designated safeguarding leads, data protection officers and trust admins must use one"
+        "Headteachers, senior leaders, designated safeguarding leads, data protection officers, the school office and trust admins must use one"
         in html
     )
     assert "§7 and §8" in html
@@ -286,7 +286,8 @@ def test_setting_up_an_authenticator_app(cast):
     page = main_of(html)
     assert '<h1 class="govuk-heading-l">Set up an authenticator app</h1>' in page
     assert (
-        "Headteachers, designated safeguarding leads, data protection officers and trust admins must" in page
+        "Headteachers, senior leaders, designated safeguarding leads, data protection officers, the school office and trust admins must"
+        in page
     )
     assert "§7 and §8" in page
     secret = client.session[SECRET_SESSION_KEY]

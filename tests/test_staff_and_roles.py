@@ -41,6 +41,10 @@ def test_every_role_decision_is_audited_with_rule_and_sections(cast):
         ({Role.HEADTEACHER}, False, False),
         ({Role.DSL}, False, False),
         ({Role.DPO}, False, False),
+        # §8: they see every pupil's photos, consent records and face enrolment.
+        ({Role.SENIOR_LEADER}, False, False),
+        ({Role.OFFICE, Role.STAFF}, False, False),
+        ({Role.LINE_MANAGER, Role.STAFF}, False, True),
         (set(), True, False),
     ],
 )
@@ -248,6 +252,11 @@ def test_staff_who_must_use_mfa_are_sent_to_set_it_up_first(cast):
     # A teacher is not asked.
     teacher = signed_in(cast.teacher, mfa=False)
     assert teacher.get(reverse("school_dashboard", kwargs={"school": cast.school.slug})).status_code == 200
+    for user in (cast.slt, cast.office):
+        response = signed_in(user, mfa=False).get(
+            reverse("school_dashboard", kwargs={"school": cast.school.slug})
+        )
+        assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
 
 
 def test_a_person_at_two_schools_chooses_between_them(cast):

@@ -63,7 +63,7 @@ PEOPLE = [
     ("volunteer", "Val", "Holroyd", "Reading Volunteer", EmploymentType.VOLUNTEER, {Role.STAFF}),
 ]
 TRUST_ADMIN_LOCAL = "trustadmin"
-MFA_LOCALS = {"head", "dsl", "dpo", TRUST_ADMIN_LOCAL, "moorside.head"}
+MFA_LOCALS = {"head", "deputy", "dsl", "dpo", "office", TRUST_ADMIN_LOCAL, "moorside.head"}
 DOMAIN = "demo.example"
 
 FORENAMES = "Amelia Oliver Isla Noah Ava Arlo Freya Leo Mia Theo Ivy Finley Aria Jack Rosie Oscar Zara Alfie Ruby Harry Maya Ibrahim Evie Yusuf Sofia Jacob Poppy Musa Grace Lily".split()
