@@ -70,11 +70,6 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "socialaccount_login_cancelled",
             "socialaccount_login_error",
             "socialaccount_signup",
-            "microsoft_login",
-            "microsoft_callback",
-            "google_login",
-            "google_callback",
-            "google_login_by_token",
             "healthz",
             # Guardians have no account: a signed, expiring link (images.service.open_portal_link).
             "portal",

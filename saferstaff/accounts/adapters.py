@@ -10,7 +10,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    """Microsoft/Google sign-in only for people the school has already added (matched by email)."""
+    """No provider is installed yet (see settings.INSTALLED_APPS); should one be, nobody signs up through it."""
 
     def is_open_for_signup(self, request, sociallogin):
         return False
