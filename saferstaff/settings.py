@@ -21,7 +21,22 @@ DEBUG = env_bool("DEBUG", default=ENVIRONMENT == "development")
 SECRET_KEY = env_secret("SECRET_KEY", dev_default=None if PRODUCTION else "development-only-not-secret")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Every link in an email (guardians' consent links, invitations) starts with this. `make run` sets it from
+# HOST and PORT.
+SITE_URL = env_str("SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+
+# --- Production refuses development conveniences, naming the variable to set (accounts/sign-in block).
+if PRODUCTION and DEBUG:
+    raise ConfigError(
+        "DEBUG is on in production: debug pages would show children's data. Unset DEBUG (or set DEBUG=0)."
+    )
+if PRODUCTION and not SITE_URL:
+    raise ConfigError(
+        "SITE_URL must be set in production (for example SITE_URL=https://saferstaff.your-trust.org.uk): "
+        "links in guardians' and staff's emails start with it."
+    )
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ConfigError(f"SITE_URL must start with https:// (or http:// for development), not {SITE_URL!r}")
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "[::1]", "::1"}
 if not PRODUCTION and set(ALLOWED_HOSTS) - _LOCAL_HOSTS:
     # A real host name means a real server: never run it with development defaults (debug pages would show
