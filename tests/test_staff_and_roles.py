@@ -1,14 +1,23 @@
 import pytest
 from django.core import mail
+from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from saferstaff.audit.models import AuditEvent
 from saferstaff.notifications.models import Notification
 from saferstaff.policy.rules import may_change_role, may_sign_in_without_mfa
-from saferstaff.schools.models import EmploymentType, Membership, Role
-from saferstaff.schools.staff import RoleChangeRefused, StaffImportError, add_staff, import_staff, set_roles
+from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant
+from saferstaff.schools.staff import (
+    RoleChangeRefused,
+    StaffImportError,
+    add_staff,
+    import_staff,
+    mark_as_left,
+    set_roles,
+)
 
-from .conftest import PASSWORD, signed_in
+from .conftest import PASSWORD, current_totp, signed_in
 
 # --- The policy engine's role rule (§2) ---------------------------------------------------------------
 
@@ -287,8 +296,34 @@ def test_the_head_records_that_a_teacher_has_left_and_their_access_ends(cast):
     )
     assert response.status_code == 302
     assert Membership.objects.get(pk=teacher.pk).ended_on is not None
-    assert leaver.get(dashboard).status_code == 404
+    # Their open session ended with their place: the next page asks them to sign in.
+    response = leaver.get(dashboard)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+    assert "_auth_user_id" not in leaver.session
     assert AuditEvent.objects.filter(action="membership.ended", object_id=str(teacher.pk)).exists()
+    # With no place at any other school, signing in again is refused with a page that says why.
+    cache.clear()
+    refused = Client().post(reverse("account_login"), {"login": cast.teacher.email, "password": PASSWORD})
+    assert refused.status_code == 403 and "_auth_user_id" not in refused.wsgi_request.session
+    page = refused.content.decode()
+    assert "Your school has recorded that you have left" in page and "(§8)" in page
+
+
+def test_someone_who_leaves_one_school_signs_in_again_to_the_other(cast):
+    there = Membership.objects.create(school=cast.other_school, user=cast.teacher)
+    RoleGrant.objects.create(school=cast.other_school, membership=there, role=Role.STAFF)
+    leaver = signed_in(cast.teacher)
+    mark_as_left(cast.member(cast.teacher), by=cast.head)
+    assert leaver.get(reverse("home")).status_code == 302 and "_auth_user_id" not in leaver.session
+    cache.clear()
+    client = Client()
+    client.post(reverse("account_login"), {"login": cast.teacher.email, "password": PASSWORD})
+    # (signed_in gave the teacher an authenticator app: the password is followed by its code)
+    client.post(reverse("mfa_authenticate"), {"code": current_totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")})
+    assert client.session["_auth_user_id"] == str(cast.teacher.pk)
+    other = reverse("school_dashboard", kwargs={"school": cast.other_school.slug})
+    assert client.get(other).status_code == 200
+    assert client.get(reverse("school_dashboard", kwargs={"school": cast.school.slug})).status_code == 404
 
 
 def test_the_only_headteacher_cannot_be_recorded_as_left(cast):

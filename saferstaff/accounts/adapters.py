@@ -1,5 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.stagekit import clear_login
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.shortcuts import render
+
+from saferstaff.policy.rules import may_sign_in
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -7,6 +11,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def pre_login(self, request, user, **kwargs):
+        # After the password (so the page says nothing to someone who only knows an address).
+        decision = may_sign_in(user)
+        if not decision:
+            clear_login(request)
+            return render(request, "account/no_school.html", {"decision": decision}, status=403)
+        return super().pre_login(request, user, **kwargs)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -41,6 +41,20 @@ def may_sign_in_without_mfa(roles_by_school: dict[int, frozenset[str]], is_trust
     return allow()
 
 
+@rule("signin.allowed", audited=False)
+def may_sign_in(user) -> Decision:
+    """May this person sign in at all? Only while they have a place at a school, or admin a trust: someone
+    recorded as leaving their last school has no professional need for its records any more.
+    (Checked at each sign-in, after the password; not audited.)"""
+    if user.trust_admin_of.exists() or Membership.objects.active().filter(user=user).exists():
+        return allow()
+    return refuse(
+        Reason(
+            "Staff records are only for those with a professional need: you are recorded as having left", "§8"
+        )
+    )
+
+
 @rule("roles.change")
 def may_change_role(actor, *, subject: Membership, role: str, grant: bool) -> Decision:
     """May ``actor`` grant (or remove) ``role`` for the member ``subject``?"""

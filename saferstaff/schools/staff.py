@@ -63,13 +63,17 @@ def set_roles(
 
 def mark_as_left(membership: Membership, *, by, on=None) -> None:
     """Record that someone has left: their access to this school ends at once; their roles and history stay
-    as they were, for the record."""
+    as they were, for the record. They are signed out everywhere (a session opened while they worked here
+    must not outlive it); they can sign in again only while they have a place at another school."""
     decision = may_mark_as_left(by, subject=membership)
     if not decision:
         raise RoleChangeRefused(decision)
-    membership.ended_on = on or timezone.localdate()
-    membership.save(update_fields=["ended_on"])
-    record("membership.ended", membership)
+    with transaction.atomic():
+        membership.ended_on = on or timezone.localdate()
+        membership.save(update_fields=["ended_on"])
+        membership.user.end_sessions()
+        record("membership.ended", membership)
+        record("user.sessions_ended", membership.user, school=membership.school)
 
 
 def add_staff(
