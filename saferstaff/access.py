@@ -92,6 +92,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "mfa_download_recovery_codes",
             "home",
             "choose_school",
+            "invitation_accept",  # the view finds only the signed-in person's own waiting invitation
             "notification_list",
             "notification_open",
         )

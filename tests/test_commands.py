@@ -112,4 +112,7 @@ def test_a_real_host_name_without_production_mode_refuses_to_start(tmp_path):
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
     env["SECRET_KEY"] = "x" * 50
     result = load_settings(env)
+    assert result.returncode != 0 and "SITE_URL must be set in production" in result.stderr
+    env["SITE_URL"] = "https://saferstaff.school.example"
+    result = load_settings(env)
     assert result.returncode == 0, result.stderr

@@ -278,6 +278,13 @@ def test_a_person_at_two_schools_chooses_between_them(cast):
         by=cast.trust_admin,
     )
     client = signed_in(cast.teacher)
+    invitation = Membership.objects.get(school=cast.other_school, user=cast.teacher)
+    assert (
+        f'href="{reverse("invitation_accept", kwargs={"pk": invitation.pk})}"'
+        in client.get(reverse("home")).content.decode()
+    )
+    response = client.post(reverse("invitation_accept", kwargs={"pk": invitation.pk}))
+    assert response.status_code == 302
     page = client.get(reverse("home")).content.decode()
     assert cast.school.name in page and cast.other_school.name in page
     dashboard = client.get(
@@ -347,7 +354,7 @@ def test_the_heads_dashboard_lists_what_is_waiting(cast):
         .get(reverse("school_dashboard", kwargs={"school": cast.school.slug}))
         .content.decode()
     )
-    assert "Things to do" in page and "1 invited person has not chosen a password yet" in page
+    assert "Things to do" in page and "1 invited person has not accepted yet" in page
     teacher_page = signed_in(cast.teacher).get(
         reverse("school_dashboard", kwargs={"school": cast.school.slug})
     )
@@ -382,19 +389,75 @@ def test_someone_returning_after_leaving_gets_only_the_roles_asked_for_now(cast)
     assert {"role": "dsl"} in list(removed)
 
 
-def test_adding_someone_who_already_has_an_account_links_it_and_tells_them(cast):
+def _add_through_the_form(cast, email, **extra):
     client = signed_in(cast.head, confirmed=True)
-    response = client.post(
-        reverse("staff_add", kwargs={"school": cast.school.slug}),
-        {
-            "first_name": "Otto",
-            "last_name": "Typed",
-            "email": cast.other_teacher.email,
-            "employment_type": "employee",
-            "roles": ["staff"],
-        },
-        follow=True,
+    form = {
+        "first_name": "Edna",
+        "last_name": "Typed",
+        "email": email,
+        "employment_type": "employee",
+        "roles": ["staff"],
+        **extra,
+    }
+    return client.post(reverse("staff_add", kwargs={"school": cast.school.slug}), form, follow=True)
+
+
+def test_adding_staff_says_the_same_whether_or_not_the_address_has_an_account(cast):
+    """The school never learns whether an address is in use at another school, nor that person's name."""
+    pages = {}
+    for email in (cast.other_teacher.email, "brand.new@school.example"):
+        response = _add_through_the_form(cast, email)
+        page = response.content.decode()
+        assert f"Edna Typed has been invited. We have emailed {email}." in page
+        assert (
+            "Invited, has not accepted yet" in page and '<h1 class="govuk-heading-l">Edna Typed</h1>' in page
+        )
+        pages[email] = page.replace(email, "EMAIL")
+    assert cast.other_teacher.first_name not in pages[cast.other_teacher.email]
+    # The existing account is invited, not attached: no access here until they accept.
+    waiting = Membership.objects.get(school=cast.school, user=cast.other_teacher)
+    assert waiting.invited_at is not None
+    assert (
+        signed_in(cast.other_teacher)
+        .get(reverse("school_dashboard", kwargs={"school": cast.school.slug}))
+        .status_code
+        == 404
+    )
+    invited = Notification.objects.get(user=cast.other_teacher, kind="membership.invited")
+    assert invited.url == reverse("invitation_accept", kwargs={"pk": waiting.pk})
+    staff = (
+        signed_in(cast.head).get(reverse("staff_list", kwargs={"school": cast.school.slug})).content.decode()
+    )
+    assert staff.count("Edna Typed") == 2 and cast.other_teacher.first_name not in staff
+
+
+def test_only_the_invited_person_can_accept(cast):
+    add_staff(
+        cast.school,
+        email=cast.other_teacher.email,
+        first_name="O",
+        last_name="T",
+        roles={Role.STAFF},
+        by=cast.head,
+    )
+    waiting = Membership.objects.get(school=cast.school, user=cast.other_teacher)
+    url = reverse("invitation_accept", kwargs={"pk": waiting.pk})
+    assert signed_in(cast.teacher).post(url).status_code == 404
+    assert signed_in(cast.other_teacher).post(url).status_code == 302
+    assert signed_in(cast.other_teacher).get(url).status_code == 404  # accepted: nothing waits any more
+    assert Membership.objects.active().filter(pk=waiting.pk).exists()
+
+
+def test_adding_someone_already_on_the_staff_changes_nothing_and_offers_their_page(cast):
+    teacher = cast.member(cast.teacher)
+    teacher.job_title = "Year 1 teacher"
+    teacher.save()
+    response = _add_through_the_form(
+        cast, cast.teacher.email, job_title="Caretaker", employment_type="agency"
     )
     page = response.content.decode()
-    assert "Otto Typed added, linked to their existing saferstaff account." in page
-    assert Notification.objects.filter(user=cast.other_teacher, kind="membership.added").exists()
+    assert "This person is already on the staff here: nothing was changed" in page
+    assert 'href="#id_email"' in page
+    assert f'href="{reverse("staff_detail", kwargs={"school": cast.school.slug, "pk": teacher.pk})}"' in page
+    teacher.refresh_from_db()
+    assert teacher.job_title == "Year 1 teacher" and teacher.employment_type == "employee"

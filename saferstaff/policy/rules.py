@@ -46,7 +46,8 @@ def may_sign_in(user) -> Decision:
     """May this person sign in at all? Only while they have a place at a school, or admin a trust: someone
     recorded as leaving their last school has no professional need for its records any more.
     (Checked at each sign-in, after the password; not audited.)"""
-    if user.trust_admin_of.exists() or Membership.objects.active().filter(user=user).exists():
+    # A waiting invitation counts: its person signs in to accept it.
+    if user.trust_admin_of.exists() or Membership.objects.current().filter(user=user).exists():
         return allow()
     return refuse(
         Reason(

@@ -17,7 +17,9 @@ from saferstaff.schools.rosters.detect import check_file_size
 from saferstaff.schools.rosters.records import RosterError
 from saferstaff.schools.rosters.service import apply_import, discard_import, preview_import, stage_upload
 from saferstaff.schools.staff import (
+    AlreadyOnStaff,
     RoleChangeRefused,
+    accept_invitation,
     StaffImportError,
     add_staff,
     import_staff,
@@ -33,26 +35,52 @@ def healthz(request):
 
 def _places(user):
     memberships = (
-        Membership.objects.active().filter(user=user).select_related("school").prefetch_related("role_grants")
+        Membership.objects.current()
+        .filter(user=user)
+        .select_related("school")
+        .prefetch_related("role_grants")
     )
     trusts = [admin.trust for admin in user.trust_admin_of.select_related("trust")]
-    return list(memberships), trusts
+    active = [m for m in memberships if m.invited_at is None]
+    invitations = [m for m in memberships if m.invited_at is not None]
+    return active, invitations, trusts
 
 
 @require_safe
 def home(request):
-    memberships, trusts = _places(request.user)
-    if len(memberships) == 1 and not trusts:
+    memberships, invitations, trusts = _places(request.user)
+    if len(memberships) == 1 and not trusts and not invitations:
         return redirect("school_dashboard", school=memberships[0].school.slug)
-    if len(trusts) == 1 and not memberships:
+    if len(trusts) == 1 and not memberships and not invitations:
         return redirect("trust_dashboard", trust=trusts[0].slug)
     return choose_school(request)
 
 
 @require_safe
 def choose_school(request):
-    memberships, trusts = _places(request.user)
-    return render(request, "schools/choose_school.html", {"memberships": memberships, "trusts": trusts})
+    memberships, invitations, trusts = _places(request.user)
+    return render(
+        request,
+        "schools/choose_school.html",
+        {"memberships": memberships, "invitations": invitations, "trusts": trusts},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, pk):
+    # Only the invited person's own waiting invitation: anyone else's is a 404.
+    invitation = get_object_or_404(
+        Membership.objects.select_related("school").prefetch_related("role_grants"),
+        pk=pk,
+        user=request.user,
+        invited_at__isnull=False,
+        ended_on__isnull=True,
+    )
+    if request.method == "POST":
+        accept_invitation(invitation, by=request.user)
+        messages.success(request, f"You have joined {invitation.school.name}.")
+        return redirect("school_dashboard", school=invitation.school.slug)
+    return render(request, "schools/invitation_accept.html", {"invitation": invitation})
 
 
 @require_safe
@@ -65,16 +93,17 @@ def school_dashboard(request, school):
         counts["staff"] = Membership.objects.active().filter(school=school).count()
     to_do = []
     if allowed_for("staff_add", request.roles):
-        # An unusable password means the invitation has not been taken up yet.
+        # An unusable password or a waiting invitation: the person has not taken it up yet.
         waiting = (
-            Membership.objects.active()
-            .filter(school=school, user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+            Membership.objects.current()
+            .filter(school=school)
+            .filter(Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(invited_at__isnull=False))
             .count()
         )
         if waiting:
             to_do.append(
                 (
-                    f"{waiting} invited {'person has' if waiting == 1 else 'people have'} not chosen a password yet",
+                    f"{waiting} invited {'person has' if waiting == 1 else 'people have'} not accepted yet",
                     "staff_list",
                 )
             )
@@ -189,6 +218,7 @@ def staff_add(request, school):
     if confirm := step_up(request):  # adding staff grants roles: the same step-up as changing them
         return confirm
     form = StaffForm(request.POST or None)
+    already = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -204,15 +234,15 @@ def staff_add(request, school):
             )
         except RoleChangeRefused as exc:
             form.add_error("roles", exc.decision.summary)
+        except AlreadyOnStaff as exc:
+            form.add_error("email", "This person is already on the staff here: nothing was changed")
+            already = exc.membership
         else:
-            # The name as typed: an existing account's own name at another school is not echoed here.
+            # The same words whether or not the address has an account anywhere (never say which).
             typed = f"{data['first_name']} {data['last_name']}"
-            if member.user.has_usable_password():
-                messages.success(request, f"{typed} added, linked to their existing saferstaff account.")
-            else:
-                messages.success(request, f"{typed} added. They have been emailed an invitation.")
+            messages.success(request, f"{typed} has been invited. We have emailed {data['email']}.")
             return redirect("staff_detail", school=request.school.slug, pk=member.pk)
-    return render(request, "schools/staff_add.html", {"form": form})
+    return render(request, "schools/staff_add.html", {"form": form, "already": already})
 
 
 @require_http_methods(["GET", "POST"])
