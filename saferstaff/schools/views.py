@@ -19,8 +19,8 @@ from saferstaff.schools.rosters.service import apply_import, discard_import, pre
 from saferstaff.schools.staff import (
     AlreadyOnStaff,
     RoleChangeRefused,
-    accept_invitation,
     StaffImportError,
+    accept_invitation,
     add_staff,
     import_staff,
     mark_as_left,
