@@ -315,7 +315,7 @@ def test_the_headteacher_adds_the_names_the_school_goes_by(roster):
     from saferstaff.policy.drafts import check_draft
 
     url = reverse("school_settings", kwargs={"school": roster.school.slug})
-    head = signed_in(roster.head)
+    head = signed_in(roster.head, confirmed=True)
     form = {
         "image_retention_months": 24,
         "pupil_voice_age": 12,

@@ -391,7 +391,7 @@ def policy_dashboard(request, school):
 
 @require_safe
 def policy_dashboard_csv(request, school):
-    if confirm := step_up(request):  # exports ask for the password again (issue 3: step-up before exports)
+    if confirm := step_up(request, "downloading who has accepted the guidance"):  # exports: step-up first
         return confirm
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="policy-acceptance-{request.school.slug}.csv"'
@@ -486,7 +486,7 @@ def policy_dashboard_pdf(request, school):
     from django.utils import timezone
     from weasyprint import HTML
 
-    if confirm := step_up(request):  # exports ask for the password again
+    if confirm := step_up(request, "downloading who has accepted the guidance"):
         return confirm
     html = render_to_string(
         "policy/dashboard_pdf.html",

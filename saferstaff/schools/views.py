@@ -162,7 +162,7 @@ def staff_detail(request, school, pk):
 @require_http_methods(["GET", "POST"])
 def staff_roles(request, school, pk):
     member = get_member(request, pk)
-    if confirm := step_up(request):  # changing roles asks for the password again first
+    if confirm := step_up(request, "changing someone's roles"):
         return confirm
     initial = {
         "roles": sorted(member.roles),
@@ -197,7 +197,7 @@ def staff_roles(request, school, pk):
 @require_http_methods(["GET", "POST"])
 def staff_leave(request, school, pk):
     member = get_member(request, pk)
-    if confirm := step_up(request):
+    if confirm := step_up(request, "recording that someone has left"):
         return confirm
     error = ""
     if request.method == "POST":
@@ -215,7 +215,7 @@ def staff_leave(request, school, pk):
 
 @require_http_methods(["GET", "POST"])
 def staff_add(request, school):
-    if confirm := step_up(request):  # adding staff grants roles: the same step-up as changing them
+    if confirm := step_up(request, "adding staff"):  # it grants roles: the same step-up as changing them
         return confirm
     form = StaffForm(request.POST or None)
     already = None
@@ -247,7 +247,7 @@ def staff_add(request, school):
 
 @require_http_methods(["GET", "POST"])
 def staff_import(request, school):
-    if confirm := step_up(request):
+    if confirm := step_up(request, "importing staff"):
         return confirm
     form = UploadForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
@@ -329,6 +329,8 @@ def roster_preview(request, school, pk):
             discard_import(staged, request.user)
             messages.info(request, "The import was discarded. Nothing was changed.")
             return redirect("roster_upload", school=request.school.slug)
+        if confirm := step_up(request, "applying a pupil import"):  # it changes many pupils' records
+            return confirm
         try:
             counts = apply_import(staged, request.user)
         except RosterError as exc:
@@ -355,6 +357,8 @@ def roster_preview(request, school, pk):
 def school_settings(request, school):
     from saferstaff.policy.forms import SchoolSettingsForm
 
+    if confirm := step_up(request, "changing the school's settings"):
+        return confirm
     settings_obj = SchoolSettings.for_school(request.school)
     form = SchoolSettingsForm(request.POST or None, instance=settings_obj)
     if request.method == "POST" and form.is_valid():
@@ -388,7 +392,7 @@ def trust_dashboard(request, trust):
 
 @require_http_methods(["GET", "POST"])
 def school_create(request, trust):
-    if confirm := step_up(request):
+    if confirm := step_up(request, "setting up a school"):
         return confirm
     form = SchoolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

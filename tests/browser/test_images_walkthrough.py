@@ -21,6 +21,7 @@ from saferstaff.schools.models import Guardianship, Pupil
 from tests.browser.support import (
     ImageLoads,
     Mailbox,
+    confirm_it_is_you,
     follow,
     menu,
     photo_nav,
@@ -129,6 +130,7 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
     follow(office, axe_check, menu(office, "Consent"))
     expect(office.get_by_role("heading", level=1)).to_have_text("Consent register")
     follow(office, axe_check, office.get_by_role("link", name="Send guardians their consent links"))
+    confirm_it_is_you(office, axe_check, demo, "office", "sending consent links to guardians")
     expect(office.get_by_role("heading", level=1)).to_have_text("Consent links for guardians")
     follow(office, axe_check, office.get_by_role("button", name="Send to everyone without a working link"))
     banner = success(office)

@@ -11,8 +11,7 @@ from playwright.sync_api import expect
 
 from saferstaff.schools.models import Guardianship, Membership, Pupil, Role
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.support import pupil_search, roster_csv, screenshot_wanted, submit
-from tests.conftest import current_totp as totp_code
+from tests.browser.support import confirm_it_is_you, pupil_search, roster_csv, screenshot_wanted, submit
 
 pytestmark = pytest.mark.browser
 
@@ -62,14 +61,7 @@ def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
     follow(page, axe_check, page.get_by_role("link", name="Tom Ackroyd"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Tom Ackroyd")
     follow(page, axe_check, page.get_by_role("link", name="Change roles"))
-    assert "/reauthenticate" in page.url, f"changing roles did not ask to re-authenticate (now on {page.url})"
-    if page.locator('input[name="password"]').count():
-        page.locator('input[name="password"]').fill(demo.password("head"))
-        submit(page, "password")
-    else:  # the authenticator-code flavour of the same step
-        page.locator('input[name="code"]').fill(totp_code(demo.totp_secret("head")))
-        submit(page, "code")
-    axe_check(page)
+    confirm_it_is_you(page, axe_check, demo, "head", "changing someone's roles")
     expect(page.get_by_role("heading", level=1)).to_have_text("Change roles")
     page.get_by_role("checkbox", name="Line manager").check()
     submit(page, "roles")
