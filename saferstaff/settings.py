@@ -180,6 +180,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/m/ip,3/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# The app's own limits (a person's draft checks) use django-ratelimit in the same shared cache as
+# allauth's. The database cache counts with get-then-set, not an atomic increment, so a burst of parallel
+# requests may pass a few over a limit: a brake on scripts, not an exact count (memcached or Redis in CACHES
+# makes it exact). django_ratelimit is not in INSTALLED_APPS for that reason: its check refuses this cache.
+RATELIMIT_USE_CACHE = "default"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "saferstaff: "
 # allauth's forms with our labels and hints (saferstaff/accounts/forms.py), for the templates' one field loop.
 ACCOUNT_FORMS = {
