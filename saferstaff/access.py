@@ -67,6 +67,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "account_reauthenticate",
             "mfa_authenticate",
             "mfa_reauthenticate",
+            "mfa_reauthenticate_webauthn",
             "socialaccount_login_cancelled",
             "socialaccount_login_error",
             "socialaccount_signup",
@@ -90,6 +91,11 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "mfa_view_recovery_codes",
             "mfa_generate_recovery_codes",
             "mfa_download_recovery_codes",
+            # Security keys and passkeys: allauth finds only the signed-in person's own keys.
+            "mfa_list_webauthn",
+            "mfa_add_webauthn",
+            "mfa_edit_webauthn",
+            "mfa_remove_webauthn",
             "home",
             "choose_school",
             "invitation_accept",  # the view finds only the signed-in person's own waiting invitation

@@ -195,7 +195,12 @@ ACCOUNT_FORMS = {
     "change_password": "saferstaff.accounts.forms.ChangePasswordForm",
     "set_password": "saferstaff.accounts.forms.SetPasswordForm",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# A second factor: an authenticator app, or a security key / passkey (WebAuthn), with recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# Browsers use WebAuthn on https:// sites and on http://localhost; development serves plain http.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# A key is a second factor after the password, never a way to sign in without one.
+MFA_PASSKEY_LOGIN_ENABLED = False
 # The school supplies each work email and the invitation link proves it, so allauth's own email
 # verification is off; without this allauth would refuse to add an authenticator app.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
@@ -204,6 +209,9 @@ MFA_FORMS = {
     "authenticate": "saferstaff.accounts.forms.AuthenticateForm",
     "reauthenticate": "saferstaff.accounts.forms.MFAReauthenticateForm",
     "activate_totp": "saferstaff.accounts.forms.ActivateTOTPForm",
+    "add_webauthn": "saferstaff.accounts.forms.AddWebAuthnForm",
+    "authenticate_webauthn": "saferstaff.accounts.forms.AuthenticateWebAuthnForm",
+    "reauthenticate_webauthn": "saferstaff.accounts.forms.ReauthenticateWebAuthnForm",
 }
 SOCIALACCOUNT_ADAPTER = "saferstaff.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False

@@ -6,6 +6,7 @@ uses and check that it is one of ours (base.html: lang, header, one <main>, one 
 that errors come out the GOV.UK way (error summary linking to the field, error message tied to the input)
 and that the whole sign-in, authenticator-app and password-reset journeys work with plain HTML forms."""
 
+import json
 import re
 
 import pytest
@@ -16,6 +17,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from allauth.socialaccount.models import SocialApp
 from django.contrib.sites.models import Site
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -45,10 +47,13 @@ def assert_our_page(response, status: int = 200) -> str:
     assert "govuk-generic-header" in html
     for marker in STOCK_MARKERS:
         assert marker not in html, marker
-    # Strict CSP: no inline styles, and no scripts but base.html's two nonce'd ones.
+    # Strict CSP: no inline styles, and no scripts but base.html's two nonce'd ones — besides, on the
+    # security-key pages, allauth's WebAuthn scripts from our own /static/ and JSON data blocks (not run).
     assert ' style="' not in html
     scripts = re.findall(r"<script[^>]*>", html)
-    assert len(scripts) == 2 and all("nonce=" in s for s in scripts), scripts
+    webauthn = [s for s in scripts if 'src="/static/' in s or 'type="application/json"' in s]
+    nonced = [s for s in scripts if s not in webauthn]
+    assert len(nonced) == 2 and all("nonce=" in s for s in nonced), scripts
     return html
 
 
@@ -107,6 +112,7 @@ def test_people_cannot_add_or_change_their_own_email_address(cast, client):
         "account_reauthenticate",
         "mfa_index",
         "mfa_reauthenticate",
+        "mfa_list_webauthn",
         "socialaccount_connections",
     ],
 )
@@ -324,6 +330,61 @@ def test_a_headteacher_without_an_authenticator_is_sent_to_set_one_up(cast):
     assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
     reauthenticated(client)
     assert "Set up an authenticator app" in assert_our_page(client.get(reverse("mfa_activate_totp")))
+
+
+# --- Security keys and passkeys (WebAuthn) ------------------------------------------------------------------
+
+
+def test_security_keys_are_offered_as_a_second_factor_not_as_a_password():
+    from django.conf import settings
+
+    assert "webauthn" in settings.MFA_SUPPORTED_TYPES and settings.MFA_PASSKEY_LOGIN_ENABLED is False
+    assert Authenticator.Type.WEBAUTHN in {t for t, _ in Authenticator.Type.choices}
+
+
+def test_adding_a_security_key_begins_registration_on_our_page(cast):
+    client = signed_in(cast.teacher, mfa=False)
+    index = main_of(assert_our_page(client.get(reverse("mfa_index"))))
+    assert "Security keys and passkeys" in index and f'href="{reverse("mfa_add_webauthn")}"' in index
+    first = client.get(reverse("mfa_add_webauthn"))
+    assert first.status_code == 302 and "reauthenticate" in first["Location"]
+    html = assert_our_page(reauthenticated(client).get(reverse("mfa_add_webauthn")))
+    page = main_of(html)
+    assert '<h1 class="govuk-heading-l">Add a security key or passkey</h1>' in page
+    assert "needs JavaScript" in page  # the <noscript> message: a key cannot work without it
+    # Registration has begun: the browser is handed a challenge for this site and this person.
+    data = json.loads(
+        re.search(r'<script id="js_data" type="application/json">(.*?)</script>', page).group(1)
+    )
+    options = data["creation_options"]["publicKey"]
+    assert options["challenge"] and options["rp"]["id"] == "testserver"
+    assert options["user"]["name"] == cast.teacher.email
+
+
+def test_a_forged_security_key_is_refused_with_a_message_and_nothing_saved(cast):
+    client = reauthenticated(signed_in(cast.teacher, mfa=False))
+    client.get(reverse("mfa_add_webauthn"))
+    for credential in ("not json", json.dumps({"id": "x", "type": "public-key", "response": {}})):
+        response = client.post(reverse("mfa_add_webauthn"), {"name": "Mine", "credential": credential})
+        assert response.status_code == 200
+        assert "govuk-error-summary" in response.content.decode()
+    assert not Authenticator.objects.filter(user=cast.teacher, type=Authenticator.Type.WEBAUTHN).exists()
+    # The same at sign-in: a made-up key answer after the password is an error on the page, not a 500.
+    cache.clear()
+    signed_in(cast.head)  # gives the Headteacher an authenticator app, so sign-in asks for a second factor
+    fresh = Client()
+    fresh.post(reverse("account_login"), {"login": cast.head.email, "password": PASSWORD})
+    forged = fresh.post(reverse("mfa_authenticate"), {"credential": json.dumps({"id": "x"})})
+    assert forged.status_code == 200 and "That key was not recognised" in forged.content.decode()
+    assert "_auth_user_id" not in fresh.session
+
+
+def test_a_security_key_alone_satisfies_the_second_factor_rule(cast):
+    Authenticator.objects.create(user=cast.dsl, type=Authenticator.Type.WEBAUTHN, data={"name": "Key"})
+    response = signed_in(cast.dsl, mfa=False).get(
+        reverse("school_dashboard", kwargs={"school": cast.school.slug})
+    )
+    assert response.status_code == 200
 
 
 # --- Passwords ---------------------------------------------------------------------------------------------
