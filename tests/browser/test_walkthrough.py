@@ -193,6 +193,51 @@ def test_teacher_is_refused_the_staff_list(new_page, sign_in, axe_check, demo):
     assert response.status == 403
 
 
+def test_a_teacher_adds_a_security_key_and_signs_in_with_it(new_page, sign_in, axe_check, demo):
+    """Two-factor sign-in is offered to everyone: a teacher adds a security key (Chromium's virtual
+    authenticator, through the DevTools protocol) and the next sign-in asks for it after the password."""
+    from allauth.mfa.models import Authenticator
+
+    page = new_page("teacher")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    sign_in(page, "teacher")
+    page.goto("/accounts/2fa/")
+    axe_check(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-factor sign-in")
+    follow(page, axe_check, page.get_by_role("link", name="Add a security key or passkey"))
+    confirm_it_is_you(page, axe_check, demo, "teacher", "changing how you sign in")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add a security key or passkey")
+    page.get_by_label("A name for this key").fill("Blue USB key")
+    follow(page, axe_check, page.get_by_role("button", name="Add the key"))
+    teacher = Authenticator.objects.filter(user__email=demo.email("teacher"))
+    assert teacher.filter(type=Authenticator.Type.WEBAUTHN).count() == 1, page.url
+
+    # Sign out; signing in again asks for the key after the password.
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.locator('input[name="login"]').fill(demo.email("teacher"))
+    page.locator('input[name="password"]').fill(demo.password("teacher"))
+    submit(page, "login")
+    axe_check(page)
+    assert "/2fa/authenticate" in page.url, page.url
+    follow(page, axe_check, page.get_by_role("button", name="Use a security key or passkey"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+
+
 def test_volunteer_sees_the_dashboard(new_page, sign_in, axe_check, demo):
     page = new_page("volunteer")
     sign_in(page, "volunteer")
