@@ -71,9 +71,10 @@ def mark_as_left(membership: Membership, *, by, on=None) -> None:
     with transaction.atomic():
         membership.ended_on = on or timezone.localdate()
         membership.save(update_fields=["ended_on"])
-        membership.user.end_sessions()
         record("membership.ended", membership)
-        record("user.sessions_ended", membership.user, school=membership.school)
+        if membership.invited_at is None:  # a withdrawn invitation gave no access to end
+            membership.user.end_sessions()
+            record("user.sessions_ended", membership.user, school=membership.school)
 
 
 class AlreadyOnStaff(Exception):

@@ -187,7 +187,7 @@ def staff_roles(request, school, pk):
                 member.save(update_fields=changed)
                 record("membership.updated", member, detail={"fields": changed})
             if added or removed or changed:
-                messages.success(request, f"Roles for {member.user.display_name} saved.")
+                messages.success(request, f"Roles for {member.listed_name} saved.")
             else:
                 messages.info(request, "Nothing was changed.")
             return redirect("staff_detail", school=request.school.slug, pk=member.pk)
@@ -207,7 +207,7 @@ def staff_leave(request, school, pk):
             error = exc.decision.summary
         else:
             messages.success(
-                request, f"{member.user.display_name} is recorded as having left. Their access has ended."
+                request, f"{member.listed_name} is recorded as having left. Their access has ended."
             )
             return redirect("staff_detail", school=request.school.slug, pk=member.pk)
     return render(request, "schools/staff_leave.html", {"member": member, "error": error})
