@@ -461,3 +461,17 @@ def test_adding_someone_already_on_the_staff_changes_nothing_and_offers_their_pa
     assert f'href="{reverse("staff_detail", kwargs={"school": cast.school.slug, "pk": teacher.pk})}"' in page
     teacher.refresh_from_db()
     assert teacher.job_title == "Year 1 teacher" and teacher.employment_type == "employee"
+
+
+def test_leaving_ends_a_session_signed_with_a_retired_secret_key_too(cast, settings):
+    """After a SECRET_KEY rotation, sessions signed with the old key still work (SECRET_KEY_FALLBACKS):
+    recording that the person left must end those as well."""
+    settings.SECRET_KEY = "the-old-key-" + "x" * 40
+    leaver = Client()
+    leaver.force_login(cast.teacher)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "the-new-key-" + "y" * 40, [settings.SECRET_KEY]
+    assert leaver.get(reverse("home")).status_code in (200, 302)
+    assert "_auth_user_id" in leaver.session
+    mark_as_left(cast.member(cast.teacher), by=cast.head)
+    leaver.get(reverse("home"))
+    assert "_auth_user_id" not in leaver.session

@@ -48,14 +48,16 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.get_full_name() or self.email
 
-    def get_session_auth_hash(self) -> str:
-        # Django signs each session with this and flushes a session whose hash no longer matches, so
-        # raising sessions_generation signs the person out everywhere at once (as a password change does).
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django signs each session with this (and with each SECRET_KEY_FALLBACKS key) and flushes a session
+        # whose hash no longer matches, so raising sessions_generation signs the person out everywhere at once,
+        # as a password change does.
         if not self.sessions_generation:
-            return super().get_session_auth_hash()  # sessions from before the field keep working
+            return super()._get_session_auth_hash(secret)  # sessions from before the field keep working
         return salted_hmac(
             "saferstaff.accounts.User.sessions",
             f"{self.password}:{self.sessions_generation}",
+            secret=secret,
             algorithm="sha256",
         ).hexdigest()
 

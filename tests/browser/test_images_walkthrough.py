@@ -330,6 +330,7 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
     # them waiting to be destroyed.
     follow(deputy, axe_check, menu(deputy, "Photos"))
     follow(deputy, axe_check, photo_nav(deputy, "Retention"))
+    confirm_it_is_you(deputy, axe_check, demo, "deputy", "destroying images")
     expect(deputy.get_by_role("heading", level=1)).to_have_text("Retention")
     expect(deputy.get_by_text("0 waiting to be destroyed", exact=True)).to_be_visible()
     later = add_months(today, 24) + datetime.timedelta(days=1)
