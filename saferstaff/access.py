@@ -71,6 +71,8 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "socialaccount_login_cancelled",
             "socialaccount_login_error",
             "socialaccount_signup",
+            "openid_connect_login",
+            "openid_connect_callback",
             "healthz",
             # Guardians have no account: a signed, expiring link (images.service.open_portal_link).
             "portal",

@@ -59,9 +59,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    # No sign-in providers yet: Microsoft/Google sign-in comes with the production issue, once it can match
-    # only verified addresses from the school's own tenant (email matching alone would allow a takeover).
+    # Microsoft 365 / Google Workspace sign-in: one OpenID Connect app per school, pinned to the school's own
+    # tenant or Workspace domain (accounts.adapters.SocialAccountAdapter); nothing is shown until one is set up.
     "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "simple_history",
     "django_tasks_db",
     "saferstaff.accounts",

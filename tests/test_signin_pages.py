@@ -266,9 +266,10 @@ def test_password_then_authenticator_code_signs_in(cast, client):
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
-def test_no_microsoft_or_google_sign_in_until_it_can_match_safely(cast, client):
-    """Sign-in with Microsoft/Google is not offered yet, even with an app configured: matching staff by email
-    alone would let anyone with that address at any tenant take the account over."""
+def test_the_any_tenant_microsoft_and_google_providers_are_not_offered(cast, client):
+    """allauth's own Microsoft/Google providers accept any tenant: matching staff by email through them would
+    let anyone with that address at any tenant take the account over. Schools set up their own tenant's
+    OpenID Connect app instead (tests/test_signin_microsoft.py)."""
     app = SocialApp.objects.create(provider="microsoft", name="Microsoft", client_id="x", secret="y")
     app.sites.add(Site.objects.get_current())
     html = client.get(reverse("account_login")).content.decode()

@@ -71,6 +71,10 @@ class School(models.Model):
     establishment_number = models.CharField(max_length=4)
     colour = models.CharField(max_length=7, default="#1d70b8", help_text="The school's colour for the header")
     created_at = models.DateTimeField(default=timezone.now)
+    # Sign-in with the school's Microsoft 365 or Google Workspace: the provider id of its own OpenID Connect
+    # app (issuer pinned to the school's tenant) and the email domain that tenant vouches for. Blank: off.
+    sign_in_provider = models.CharField(max_length=60, blank=True)
+    sign_in_domain = models.CharField(max_length=120, blank=True)
     history = HistoricalRecords()
 
     class Meta:
