@@ -7,6 +7,8 @@ SAFERSTAFF := $(VENV)/bin/saferstaff
 SEED_POLICY := ../shared/seed/online-safety-and-social-media-guidance.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails and the demo's sign-in line use the address `make run` serves on.
+export SITE_URL ?= http://$(HOST):$(PORT)
 WEB_WORKERS ?= 2
 export SAFERSTAFF_VAR ?= $(CURDIR)/var
 

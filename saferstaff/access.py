@@ -67,14 +67,12 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "account_reauthenticate",
             "mfa_authenticate",
             "mfa_reauthenticate",
+            "mfa_reauthenticate_webauthn",
             "socialaccount_login_cancelled",
             "socialaccount_login_error",
             "socialaccount_signup",
-            "microsoft_login",
-            "microsoft_callback",
-            "google_login",
-            "google_callback",
-            "google_login_by_token",
+            "openid_connect_login",
+            "openid_connect_callback",
             "healthz",
             # Guardians have no account: a signed, expiring link (images.service.open_portal_link).
             "portal",
@@ -95,8 +93,14 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "mfa_view_recovery_codes",
             "mfa_generate_recovery_codes",
             "mfa_download_recovery_codes",
+            # Security keys and passkeys: allauth finds only the signed-in person's own keys.
+            "mfa_list_webauthn",
+            "mfa_add_webauthn",
+            "mfa_edit_webauthn",
+            "mfa_remove_webauthn",
             "home",
             "choose_school",
+            "invitation_accept",  # the view finds only the signed-in person's own waiting invitation
             "notification_list",
             "notification_open",
         )

@@ -21,7 +21,22 @@ DEBUG = env_bool("DEBUG", default=ENVIRONMENT == "development")
 SECRET_KEY = env_secret("SECRET_KEY", dev_default=None if PRODUCTION else "development-only-not-secret")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Every link in an email (guardians' consent links, invitations) starts with this. `make run` sets it from
+# HOST and PORT.
+SITE_URL = env_str("SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+
+# --- Production refuses development conveniences, naming the variable to set (accounts/sign-in block).
+if PRODUCTION and DEBUG:
+    raise ConfigError(
+        "DEBUG is on in production: debug pages would show children's data. Unset DEBUG (or set DEBUG=0)."
+    )
+if PRODUCTION and not SITE_URL:
+    raise ConfigError(
+        "SITE_URL must be set in production (for example SITE_URL=https://saferstaff.your-trust.org.uk): "
+        "links in guardians' and staff's emails start with it."
+    )
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ConfigError(f"SITE_URL must start with https:// (or http:// for development), not {SITE_URL!r}")
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "[::1]", "::1"}
 if not PRODUCTION and set(ALLOWED_HOSTS) - _LOCAL_HOSTS:
     # A real host name means a real server: never run it with development defaults (debug pages would show
@@ -44,9 +59,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Microsoft 365 / Google Workspace sign-in: one OpenID Connect app per school, pinned to the school's own
+    # tenant or Workspace domain (accounts.adapters.SocialAccountAdapter); nothing is shown until one is set up.
     "allauth.socialaccount",
-    "allauth.socialaccount.providers.microsoft",
-    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.openid_connect",
     "simple_history",
     "django_tasks_db",
     "saferstaff.accounts",
@@ -165,6 +181,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/m/ip,3/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# The app's own limits (a person's draft checks) use django-ratelimit in the same shared cache as
+# allauth's. The database cache counts with get-then-set, not an atomic increment, so a burst of parallel
+# requests may pass a few over a limit: a brake on scripts, not an exact count (memcached or Redis in CACHES
+# makes it exact). django_ratelimit is not in INSTALLED_APPS for that reason: its check refuses this cache.
+RATELIMIT_USE_CACHE = "default"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "saferstaff: "
 # allauth's forms with our labels and hints (saferstaff/accounts/forms.py), for the templates' one field loop.
 ACCOUNT_FORMS = {
@@ -175,7 +196,12 @@ ACCOUNT_FORMS = {
     "change_password": "saferstaff.accounts.forms.ChangePasswordForm",
     "set_password": "saferstaff.accounts.forms.SetPasswordForm",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# A second factor: an authenticator app, or a security key / passkey (WebAuthn), with recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# Browsers use WebAuthn on https:// sites and on http://localhost; development serves plain http.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# A key is a second factor after the password, never a way to sign in without one.
+MFA_PASSKEY_LOGIN_ENABLED = False
 # The school supplies each work email and the invitation link proves it, so allauth's own email
 # verification is off; without this allauth would refuse to add an authenticator app.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
@@ -184,14 +210,12 @@ MFA_FORMS = {
     "authenticate": "saferstaff.accounts.forms.AuthenticateForm",
     "reauthenticate": "saferstaff.accounts.forms.MFAReauthenticateForm",
     "activate_totp": "saferstaff.accounts.forms.ActivateTOTPForm",
+    "add_webauthn": "saferstaff.accounts.forms.AddWebAuthnForm",
+    "authenticate_webauthn": "saferstaff.accounts.forms.AuthenticateWebAuthnForm",
+    "reauthenticate_webauthn": "saferstaff.accounts.forms.ReauthenticateWebAuthnForm",
 }
 SOCIALACCOUNT_ADAPTER = "saferstaff.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
-SOCIALACCOUNT_PROVIDERS = {
-    # Sign-in with the school's Microsoft 365 or Google Workspace: client ids come from the environment.
-    "microsoft": {"TENANT": env_str("MICROSOFT_TENANT", "organizations")},
-    "google": {},
-}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

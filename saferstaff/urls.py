@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", schools.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("schools/", schools.choose_school, name="choose_school"),
+    path("invitations/<int:pk>/", schools.invitation_accept, name="invitation_accept"),
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
     path("trusts/<slug:trust>/", schools.trust_dashboard, name="trust_dashboard"),

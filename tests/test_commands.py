@@ -119,4 +119,7 @@ def test_a_real_host_name_without_production_mode_refuses_to_start(tmp_path):
     env["SECRET_KEY"] = "x" * 50
     env["FACE_TEMPLATE_KEY"] = "k" * 43  # production needs a key of its own for face templates
     result = load_settings(env)
+    assert result.returncode != 0 and "SITE_URL must be set in production" in result.stderr
+    env["SITE_URL"] = "https://saferstaff.school.example"
+    result = load_settings(env)
     assert result.returncode == 0, result.stderr

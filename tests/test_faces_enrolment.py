@@ -47,7 +47,9 @@ def consent(pupil, guardian, value="yes", **kw):
 def test_no_template_without_biometric_consent(cast):
     pupil, (mum,) = pupil_with_parents(cast.school)
     url = reverse("pupil_faces", kwargs={"school": cast.school.slug, "pk": pupil.pk})
-    response = signed_in(cast.office).post(url, {"photo": SimpleUploadedFile("face.png", face_photo(7))})
+    response = signed_in(cast.office, confirmed=True).post(
+        url, {"photo": SimpleUploadedFile("face.png", face_photo(7))}
+    )
     assert (
         response.status_code == 400
         and b"no written guardian consent for &#x27;Face matching" in response.content
@@ -60,7 +62,9 @@ def test_enrolment_with_consent_stores_only_encrypted_numbers(cast):
     consent(pupil, mum)
     url = reverse("pupil_faces", kwargs={"school": cast.school.slug, "pk": pupil.pk})
     assert signed_in(cast.teacher).post(url, {}).status_code == 403
-    response = signed_in(cast.office).post(url, {"photo": SimpleUploadedFile("face.png", face_photo(7))})
+    response = signed_in(cast.office, confirmed=True).post(
+        url, {"photo": SimpleUploadedFile("face.png", face_photo(7))}
+    )
     assert response.status_code == 302
     template = FaceTemplate.objects.get()
     raw = bytes(template.vector)
@@ -172,7 +176,9 @@ def test_the_mis_photo_export_enrols_pupils_with_consent_and_reports_every_other
         "Z999999999999.jpg": face_photo(15),  # nobody on roll
     })  # fmt: skip
     url = reverse("faces_import", kwargs={"school": cast.school.slug})
-    response = signed_in(cast.office).post(url, {"files": SimpleUploadedFile("photos.zip", export)})
+    response = signed_in(cast.office, confirmed=True).post(
+        url, {"files": SimpleUploadedFile("photos.zip", export)}
+    )
     page = response.content.decode()
     assert response.status_code == 200 and "2 pupils enrolled" in page and "5 files looked at" in page
     assert set(FaceTemplate.objects.values_list("pupil__legal_forename", flat=True)) == {"Ava", "Ben"}
@@ -182,7 +188,9 @@ def test_the_mis_photo_export_enrols_pupils_with_consent_and_reports_every_other
     assert events.count() == 2 and all(e.detail["source"] == "mis" for e in events)
     assert "Ava" not in str(list(AuditEvent.objects.values_list("detail", flat=True)))
     # The same export again enrols nobody twice.
-    again = signed_in(cast.office).post(url, {"files": SimpleUploadedFile("photos.zip", export)})
+    again = signed_in(cast.office, confirmed=True).post(
+        url, {"files": SimpleUploadedFile("photos.zip", export)}
+    )
     assert (
         "0 pupils enrolled" in again.content.decode()
         and "Already enrolled from this photo" in again.content.decode()
@@ -194,12 +202,14 @@ def test_a_damaged_photo_in_the_export_enrols_nobody_and_names_the_file(cast):
     _mis_class(cast)
     export = _zip({"A123456789012.jpg": face_photo(11), "ADM-0042.jpg": face_photo(12)[:200]})
     url = reverse("faces_import", kwargs={"school": cast.school.slug})
-    response = signed_in(cast.office).post(url, {"files": SimpleUploadedFile("photos.zip", export)})
+    response = signed_in(cast.office, confirmed=True).post(
+        url, {"files": SimpleUploadedFile("photos.zip", export)}
+    )
     page = response.content.decode()
     assert response.status_code == 400 and "Nobody was enrolled" in page and "ADM-0042.jpg" in page
     assert not FaceTemplate.objects.exists()
     # Not a zip at all: the same, with the fix.
-    response = signed_in(cast.office).post(
+    response = signed_in(cast.office, confirmed=True).post(
         url, {"files": SimpleUploadedFile("photos.zip", b"PK\x03\x04 broken")}
     )
     assert response.status_code == 400 and "Make the zip again" in response.content.decode()
@@ -209,7 +219,7 @@ def test_a_damaged_photo_in_the_export_enrols_nobody_and_names_the_file(cast):
 def test_only_those_who_keep_consent_records_enrol_from_the_mis(cast):
     url = reverse("faces_import", kwargs={"school": cast.school.slug})
     assert signed_in(cast.teacher).get(url).status_code == 403
-    assert signed_in(cast.office).get(url).status_code == 200
+    assert signed_in(cast.office, confirmed=True).get(url).status_code == 200
 
 
 def test_consent_withdrawn_while_the_photo_is_read_stops_the_enrolment(cast, monkeypatch):

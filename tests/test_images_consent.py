@@ -168,7 +168,7 @@ def test_a_teacher_can_see_consent_but_not_record_it(cast):
 
 
 def send_links(cast):
-    client = signed_in(cast.office)
+    client = signed_in(cast.office, confirmed=True)
     response = client.post(reverse("portal_links", kwargs={"school": cast.school.slug}), {"send": "unsent"})
     assert response.status_code == 302
     return client
@@ -246,7 +246,9 @@ def test_an_expired_or_replaced_link_is_refused(cast, client, settings):
     assert b"expired" in client.get(url).content
     settings.PORTAL_LINK_DAYS = 14
     assert client.get(url).status_code == 200
-    signed_in(cast.office).post(reverse("portal_links", kwargs={"school": cast.school.slug}), {"send": "all"})
+    signed_in(cast.office, confirmed=True).post(
+        reverse("portal_links", kwargs={"school": cast.school.slug}), {"send": "all"}
+    )
     response = client.get(url)
     assert response.status_code == 403 and b"replaced by a newer one" in response.content
 

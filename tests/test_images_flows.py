@@ -269,7 +269,7 @@ def test_the_retention_sweep_queues_old_images_unless_on_hold_and_destruction_le
     names = [old.original.name, old.thumbnail.name]
     queue = reverse("destruction_queue", kwargs={"school": cast.school.slug})
     assert signed_in(cast.teacher).post(queue, {"all": "1"}).status_code == 403
-    signed_in(cast.slt).post(queue, {"all": "1"})
+    signed_in(cast.slt, confirmed=True).post(queue, {"all": "1"})
     assert not Image.objects.filter(pk=old.pk).exists() and Image.objects.filter(pk=held.pk).exists()
     record = Destruction.objects.get()
     assert (record.image_ref, record.confirmed_by, record.sha256) == (old.pk, cast.slt, old.sha256)
@@ -509,9 +509,19 @@ def test_the_subject_access_zip_holds_clean_copies_and_a_spreadsheet_safe_list(c
 
 def test_bad_ids_in_forms_are_ignored_not_a_server_error(cast, class_photo):
     queue = reverse("destruction_queue", kwargs={"school": cast.school.slug})
-    assert signed_in(cast.slt).post(queue, {"selected": "1", "image": ["x", "1; drop"]}).status_code == 302
+    assert (
+        signed_in(cast.slt, confirmed=True)
+        .post(queue, {"selected": "1", "image": ["x", "1; drop"]})
+        .status_code
+        == 302
+    )
     links = reverse("portal_links", kwargs={"school": cast.school.slug})
-    assert signed_in(cast.office).post(links, {"send": "selected", "guardian": ["abc"]}).status_code == 302
+    assert (
+        signed_in(cast.office, confirmed=True)
+        .post(links, {"send": "selected", "guardian": ["abc"]})
+        .status_code
+        == 302
+    )
 
 
 # --- Taking a publication down by hand, and at the end of its retention ------------------------------------

@@ -7,7 +7,7 @@ from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.urls import reverse
 
-from .conftest import PASSWORD, current_totp
+from .conftest import PASSWORD, current_totp, signed_in
 
 
 def test_a_dsl_signing_in_for_the_first_time_sets_up_an_authenticator(cast, client):
@@ -27,3 +27,15 @@ def test_a_dsl_signing_in_for_the_first_time_sets_up_an_authenticator(cast, clie
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Authenticator.objects.filter(user=cast.dsl, type=Authenticator.Type.TOTP).exists()
     assert client.get(dashboard).status_code == 200
+
+
+def test_the_setup_key_stays_the_same_until_the_app_is_activated(cast):
+    """An app set up from the first showing of the page still works after the page is reloaded."""
+    client = signed_in(cast.teacher, mfa=False, confirmed=True)
+    first = client.get(reverse("mfa_activate_totp")).content.decode()
+    secret = re.search(r"[A-Z2-7]{32}", first.replace(" ", "")).group(0)
+    again = client.get(reverse("mfa_activate_totp")).content.decode()
+    assert re.search(r"[A-Z2-7]{32}", again.replace(" ", "")).group(0) == secret
+    response = client.post(reverse("mfa_activate_totp"), {"code": current_totp(secret)})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=cast.teacher, type=Authenticator.Type.TOTP).exists()

@@ -315,7 +315,7 @@ def test_the_headteacher_adds_the_names_the_school_goes_by(roster):
     from saferstaff.policy.drafts import check_draft
 
     url = reverse("school_settings", kwargs={"school": roster.school.slug})
-    head = signed_in(roster.head)
+    head = signed_in(roster.head, confirmed=True)
     form = {
         "image_retention_months": 24,
         "pupil_voice_age": 12,
@@ -353,6 +353,25 @@ def test_checks_are_limited_per_minute(roster, monkeypatch):
         client.post(url, {"text": "hello"}, content_type="application/json").status_code for _ in range(4)
     ]
     assert codes == [200, 200, 200, 429]
+
+
+def test_the_page_and_the_api_share_one_count_per_person(roster, monkeypatch):
+    from django.core.cache import cache
+
+    from saferstaff.policy import views
+
+    cache.clear()
+    monkeypatch.setattr(views, "CHECKS_PER_MINUTE", 2)
+    api = reverse("draft_check_api", kwargs={"school": roster.school.slug})
+    page = reverse("draft_check", kwargs={"school": roster.school.slug})
+    client = signed_in(roster.teacher)
+    assert client.post(api, {"text": "hello"}, content_type="application/json").status_code == 200
+    assert client.post(page, {"text": "hello", "form": "post"}).status_code == 200
+    refused = client.post(page, {"text": "hello", "form": "post"})
+    assert "Too many checks in a minute" in refused.content.decode()
+    # Another person has their own count.
+    other = signed_in(roster.head)
+    assert other.post(api, {"text": "hello"}, content_type="application/json").status_code == 200
 
 
 def test_a_long_draft_of_put_downs_is_checked_in_linear_time(school):

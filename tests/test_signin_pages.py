@@ -6,6 +6,7 @@ uses and check that it is one of ours (base.html: lang, header, one <main>, one 
 that errors come out the GOV.UK way (error summary linking to the field, error message tied to the input)
 and that the whole sign-in, authenticator-app and password-reset journeys work with plain HTML forms."""
 
+import json
 import re
 
 import pytest
@@ -16,6 +17,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from allauth.socialaccount.models import SocialApp
 from django.contrib.sites.models import Site
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -45,10 +47,13 @@ def assert_our_page(response, status: int = 200) -> str:
     assert "govuk-generic-header" in html
     for marker in STOCK_MARKERS:
         assert marker not in html, marker
-    # Strict CSP: no inline styles, and no scripts but base.html's two nonce'd ones.
+    # Strict CSP: no inline styles, and no scripts but base.html's two nonce'd ones — besides, on the
+    # security-key pages, allauth's WebAuthn scripts from our own /static/ and JSON data blocks (not run).
     assert ' style="' not in html
     scripts = re.findall(r"<script[^>]*>", html)
-    assert len(scripts) == 2 and all("nonce=" in s for s in scripts), scripts
+    webauthn = [s for s in scripts if 'src="/static/' in s or 'type="application/json"' in s]
+    nonced = [s for s in scripts if s not in webauthn]
+    assert len(nonced) == 2 and all("nonce=" in s for s in nonced), scripts
     return html
 
 
@@ -107,6 +112,7 @@ def test_people_cannot_add_or_change_their_own_email_address(cast, client):
         "account_reauthenticate",
         "mfa_index",
         "mfa_reauthenticate",
+        "mfa_list_webauthn",
         "socialaccount_connections",
     ],
 )
@@ -138,7 +144,7 @@ def test_authenticator_pages_after_confirming_the_password(cast, url_name):
 def test_mfa_index_says_who_must_use_an_authenticator(cast):
     html = main_of(assert_our_page(signed_in(cast.teacher, mfa=False).get(reverse("mfa_index"))))
     assert (
-        "Headteachers, designated safeguarding leads, data protection officers and trust admins must use one"
+        "Headteachers, senior leaders, designated safeguarding leads, data protection officers, the school office and trust admins must use one"
         in html
     )
     assert "§7 and §8" in html
@@ -260,19 +266,16 @@ def test_password_then_authenticator_code_signs_in(cast, client):
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
-def test_sign_in_buttons_for_microsoft_and_google_once_the_school_sets_them_up(cast, client):
-    assert "Sign in with Microsoft" not in client.get(reverse("account_login")).content.decode()
+def test_the_any_tenant_microsoft_and_google_providers_are_not_offered(cast, client):
+    """allauth's own Microsoft/Google providers accept any tenant: matching staff by email through them would
+    let anyone with that address at any tenant take the account over. Schools set up their own tenant's
+    OpenID Connect app instead (tests/test_signin_microsoft.py)."""
     app = SocialApp.objects.create(provider="microsoft", name="Microsoft", client_id="x", secret="y")
     app.sites.add(Site.objects.get_current())
-    html = main_of(assert_our_page(client.get(reverse("account_login"))))
-    assert re.search(
-        r'<a href="/accounts/microsoft/login/\?process=login" role="button" draggable="false" '
-        r'class="govuk-button govuk-button--secondary" data-module="govuk-button">Sign in with Microsoft</a>',
-        html,
-    )
-    # Following it (a GET) asks to continue with a POST, on one of our pages.
-    page = main_of(assert_our_page(client.get("/accounts/microsoft/login/?process=login")))
-    assert "Sign in with Microsoft" in page and '<button type="submit" class="govuk-button"' in page
+    html = client.get(reverse("account_login")).content.decode()
+    assert "Sign in with Microsoft" not in html and "Sign in with Google" not in html
+    assert client.get("/accounts/microsoft/login/?process=login").status_code == 404
+    assert client.get("/accounts/google/login/?process=login").status_code == 404
 
 
 # --- Setting up an authenticator app ----------------------------------------------------------------------
@@ -286,7 +289,8 @@ def test_setting_up_an_authenticator_app(cast):
     page = main_of(html)
     assert '<h1 class="govuk-heading-l">Set up an authenticator app</h1>' in page
     assert (
-        "Headteachers, designated safeguarding leads, data protection officers and trust admins must" in page
+        "Headteachers, senior leaders, designated safeguarding leads, data protection officers, the school office and trust admins must"
+        in page
     )
     assert "§7 and §8" in page
     secret = client.session[SECRET_SESSION_KEY]
@@ -327,6 +331,61 @@ def test_a_headteacher_without_an_authenticator_is_sent_to_set_one_up(cast):
     assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
     reauthenticated(client)
     assert "Set up an authenticator app" in assert_our_page(client.get(reverse("mfa_activate_totp")))
+
+
+# --- Security keys and passkeys (WebAuthn) ------------------------------------------------------------------
+
+
+def test_security_keys_are_offered_as_a_second_factor_not_as_a_password():
+    from django.conf import settings
+
+    assert "webauthn" in settings.MFA_SUPPORTED_TYPES and settings.MFA_PASSKEY_LOGIN_ENABLED is False
+    assert Authenticator.Type.WEBAUTHN in {t for t, _ in Authenticator.Type.choices}
+
+
+def test_adding_a_security_key_begins_registration_on_our_page(cast):
+    client = signed_in(cast.teacher, mfa=False)
+    index = main_of(assert_our_page(client.get(reverse("mfa_index"))))
+    assert "Security keys and passkeys" in index and f'href="{reverse("mfa_add_webauthn")}"' in index
+    first = client.get(reverse("mfa_add_webauthn"))
+    assert first.status_code == 302 and "reauthenticate" in first["Location"]
+    html = assert_our_page(reauthenticated(client).get(reverse("mfa_add_webauthn")))
+    page = main_of(html)
+    assert '<h1 class="govuk-heading-l">Add a security key or passkey</h1>' in page
+    assert "needs JavaScript" in page  # the <noscript> message: a key cannot work without it
+    # Registration has begun: the browser is handed a challenge for this site and this person.
+    data = json.loads(
+        re.search(r'<script id="js_data" type="application/json">(.*?)</script>', page).group(1)
+    )
+    options = data["creation_options"]["publicKey"]
+    assert options["challenge"] and options["rp"]["id"] == "testserver"
+    assert options["user"]["name"] == cast.teacher.email
+
+
+def test_a_forged_security_key_is_refused_with_a_message_and_nothing_saved(cast):
+    client = reauthenticated(signed_in(cast.teacher, mfa=False))
+    client.get(reverse("mfa_add_webauthn"))
+    for credential in ("not json", json.dumps({"id": "x", "type": "public-key", "response": {}})):
+        response = client.post(reverse("mfa_add_webauthn"), {"name": "Mine", "credential": credential})
+        assert response.status_code == 200
+        assert "govuk-error-summary" in response.content.decode()
+    assert not Authenticator.objects.filter(user=cast.teacher, type=Authenticator.Type.WEBAUTHN).exists()
+    # The same at sign-in: a made-up key answer after the password is an error on the page, not a 500.
+    cache.clear()
+    signed_in(cast.head)  # gives the Headteacher an authenticator app, so sign-in asks for a second factor
+    fresh = Client()
+    fresh.post(reverse("account_login"), {"login": cast.head.email, "password": PASSWORD})
+    forged = fresh.post(reverse("mfa_authenticate"), {"credential": json.dumps({"id": "x"})})
+    assert forged.status_code == 200 and "That key was not recognised" in forged.content.decode()
+    assert "_auth_user_id" not in fresh.session
+
+
+def test_a_security_key_alone_satisfies_the_second_factor_rule(cast):
+    Authenticator.objects.create(user=cast.dsl, type=Authenticator.Type.WEBAUTHN, data={"name": "Key"})
+    response = signed_in(cast.dsl, mfa=False).get(
+        reverse("school_dashboard", kwargs={"school": cast.school.slug})
+    )
+    assert response.status_code == 200
 
 
 # --- Passwords ---------------------------------------------------------------------------------------------

@@ -1,14 +1,23 @@
 import pytest
 from django.core import mail
+from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from saferstaff.audit.models import AuditEvent
 from saferstaff.notifications.models import Notification
 from saferstaff.policy.rules import may_change_role, may_sign_in_without_mfa
-from saferstaff.schools.models import EmploymentType, Membership, Role
-from saferstaff.schools.staff import RoleChangeRefused, StaffImportError, add_staff, import_staff, set_roles
+from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant
+from saferstaff.schools.staff import (
+    RoleChangeRefused,
+    StaffImportError,
+    add_staff,
+    import_staff,
+    mark_as_left,
+    set_roles,
+)
 
-from .conftest import PASSWORD, signed_in
+from .conftest import PASSWORD, current_totp, signed_in
 
 # --- The policy engine's role rule (§2) ---------------------------------------------------------------
 
@@ -41,6 +50,10 @@ def test_every_role_decision_is_audited_with_rule_and_sections(cast):
         ({Role.HEADTEACHER}, False, False),
         ({Role.DSL}, False, False),
         ({Role.DPO}, False, False),
+        # §8: they see every pupil's photos, consent records and face enrolment.
+        ({Role.SENIOR_LEADER}, False, False),
+        ({Role.OFFICE, Role.STAFF}, False, False),
+        ({Role.LINE_MANAGER, Role.STAFF}, False, True),
         (set(), True, False),
     ],
 )
@@ -248,6 +261,11 @@ def test_staff_who_must_use_mfa_are_sent_to_set_it_up_first(cast):
     # A teacher is not asked.
     teacher = signed_in(cast.teacher, mfa=False)
     assert teacher.get(reverse("school_dashboard", kwargs={"school": cast.school.slug})).status_code == 200
+    for user in (cast.slt, cast.office):
+        response = signed_in(user, mfa=False).get(
+            reverse("school_dashboard", kwargs={"school": cast.school.slug})
+        )
+        assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
 
 
 def test_a_person_at_two_schools_chooses_between_them(cast):
@@ -260,6 +278,13 @@ def test_a_person_at_two_schools_chooses_between_them(cast):
         by=cast.trust_admin,
     )
     client = signed_in(cast.teacher)
+    invitation = Membership.objects.get(school=cast.other_school, user=cast.teacher)
+    assert (
+        f'href="{reverse("invitation_accept", kwargs={"pk": invitation.pk})}"'
+        in client.get(reverse("home")).content.decode()
+    )
+    response = client.post(reverse("invitation_accept", kwargs={"pk": invitation.pk}))
+    assert response.status_code == 302
     page = client.get(reverse("home")).content.decode()
     assert cast.school.name in page and cast.other_school.name in page
     dashboard = client.get(
@@ -278,8 +303,34 @@ def test_the_head_records_that_a_teacher_has_left_and_their_access_ends(cast):
     )
     assert response.status_code == 302
     assert Membership.objects.get(pk=teacher.pk).ended_on is not None
-    assert leaver.get(dashboard).status_code == 404
+    # Their open session ended with their place: the next page asks them to sign in.
+    response = leaver.get(dashboard)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+    assert "_auth_user_id" not in leaver.session
     assert AuditEvent.objects.filter(action="membership.ended", object_id=str(teacher.pk)).exists()
+    # With no place at any other school, signing in again is refused with a page that says why.
+    cache.clear()
+    refused = Client().post(reverse("account_login"), {"login": cast.teacher.email, "password": PASSWORD})
+    assert refused.status_code == 403 and "_auth_user_id" not in refused.wsgi_request.session
+    page = refused.content.decode()
+    assert "Your school has recorded that you have left" in page and "(§8)" in page
+
+
+def test_someone_who_leaves_one_school_signs_in_again_to_the_other(cast):
+    there = Membership.objects.create(school=cast.other_school, user=cast.teacher)
+    RoleGrant.objects.create(school=cast.other_school, membership=there, role=Role.STAFF)
+    leaver = signed_in(cast.teacher)
+    mark_as_left(cast.member(cast.teacher), by=cast.head)
+    assert leaver.get(reverse("home")).status_code == 302 and "_auth_user_id" not in leaver.session
+    cache.clear()
+    client = Client()
+    client.post(reverse("account_login"), {"login": cast.teacher.email, "password": PASSWORD})
+    # (signed_in gave the teacher an authenticator app: the password is followed by its code)
+    client.post(reverse("mfa_authenticate"), {"code": current_totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")})
+    assert client.session["_auth_user_id"] == str(cast.teacher.pk)
+    other = reverse("school_dashboard", kwargs={"school": cast.other_school.slug})
+    assert client.get(other).status_code == 200
+    assert client.get(reverse("school_dashboard", kwargs={"school": cast.school.slug})).status_code == 404
 
 
 def test_the_only_headteacher_cannot_be_recorded_as_left(cast):
@@ -303,7 +354,7 @@ def test_the_heads_dashboard_lists_what_is_waiting(cast):
         .get(reverse("school_dashboard", kwargs={"school": cast.school.slug}))
         .content.decode()
     )
-    assert "Things to do" in page and "1 invited person has not chosen a password yet" in page
+    assert "Things to do" in page and "1 invited person has not accepted yet" in page
     teacher_page = signed_in(cast.teacher).get(
         reverse("school_dashboard", kwargs={"school": cast.school.slug})
     )
@@ -338,19 +389,89 @@ def test_someone_returning_after_leaving_gets_only_the_roles_asked_for_now(cast)
     assert {"role": "dsl"} in list(removed)
 
 
-def test_adding_someone_who_already_has_an_account_links_it_and_tells_them(cast):
+def _add_through_the_form(cast, email, **extra):
     client = signed_in(cast.head, confirmed=True)
-    response = client.post(
-        reverse("staff_add", kwargs={"school": cast.school.slug}),
-        {
-            "first_name": "Otto",
-            "last_name": "Typed",
-            "email": cast.other_teacher.email,
-            "employment_type": "employee",
-            "roles": ["staff"],
-        },
-        follow=True,
+    form = {
+        "first_name": "Edna",
+        "last_name": "Typed",
+        "email": email,
+        "employment_type": "employee",
+        "roles": ["staff"],
+        **extra,
+    }
+    return client.post(reverse("staff_add", kwargs={"school": cast.school.slug}), form, follow=True)
+
+
+def test_adding_staff_says_the_same_whether_or_not_the_address_has_an_account(cast):
+    """The school never learns whether an address is in use at another school, nor that person's name."""
+    pages = {}
+    for email in (cast.other_teacher.email, "brand.new@school.example"):
+        response = _add_through_the_form(cast, email)
+        page = response.content.decode()
+        assert f"Edna Typed has been invited. We have emailed {email}." in page
+        assert (
+            "Invited, has not accepted yet" in page and '<h1 class="govuk-heading-l">Edna Typed</h1>' in page
+        )
+        pages[email] = page.replace(email, "EMAIL")
+    assert cast.other_teacher.first_name not in pages[cast.other_teacher.email]
+    # The existing account is invited, not attached: no access here until they accept.
+    waiting = Membership.objects.get(school=cast.school, user=cast.other_teacher)
+    assert waiting.invited_at is not None
+    assert (
+        signed_in(cast.other_teacher)
+        .get(reverse("school_dashboard", kwargs={"school": cast.school.slug}))
+        .status_code
+        == 404
+    )
+    invited = Notification.objects.get(user=cast.other_teacher, kind="membership.invited")
+    assert invited.url == reverse("invitation_accept", kwargs={"pk": waiting.pk})
+    staff = (
+        signed_in(cast.head).get(reverse("staff_list", kwargs={"school": cast.school.slug})).content.decode()
+    )
+    assert staff.count("Edna Typed") == 2 and cast.other_teacher.first_name not in staff
+
+
+def test_only_the_invited_person_can_accept(cast):
+    add_staff(
+        cast.school,
+        email=cast.other_teacher.email,
+        first_name="O",
+        last_name="T",
+        roles={Role.STAFF},
+        by=cast.head,
+    )
+    waiting = Membership.objects.get(school=cast.school, user=cast.other_teacher)
+    url = reverse("invitation_accept", kwargs={"pk": waiting.pk})
+    assert signed_in(cast.teacher).post(url).status_code == 404
+    assert signed_in(cast.other_teacher).post(url).status_code == 302
+    assert signed_in(cast.other_teacher).get(url).status_code == 404  # accepted: nothing waits any more
+    assert Membership.objects.active().filter(pk=waiting.pk).exists()
+
+
+def test_adding_someone_already_on_the_staff_changes_nothing_and_offers_their_page(cast):
+    teacher = cast.member(cast.teacher)
+    teacher.job_title = "Year 1 teacher"
+    teacher.save()
+    response = _add_through_the_form(
+        cast, cast.teacher.email, job_title="Caretaker", employment_type="agency"
     )
     page = response.content.decode()
-    assert "Otto Typed added, linked to their existing saferstaff account." in page
-    assert Notification.objects.filter(user=cast.other_teacher, kind="membership.added").exists()
+    assert "This person is already on the staff here: nothing was changed" in page
+    assert 'href="#id_email"' in page
+    assert f'href="{reverse("staff_detail", kwargs={"school": cast.school.slug, "pk": teacher.pk})}"' in page
+    teacher.refresh_from_db()
+    assert teacher.job_title == "Year 1 teacher" and teacher.employment_type == "employee"
+
+
+def test_leaving_ends_a_session_signed_with_a_retired_secret_key_too(cast, settings):
+    """After a SECRET_KEY rotation, sessions signed with the old key still work (SECRET_KEY_FALLBACKS):
+    recording that the person left must end those as well."""
+    settings.SECRET_KEY = "the-old-key-" + "x" * 40
+    leaver = Client()
+    leaver.force_login(cast.teacher)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "the-new-key-" + "y" * 40, [settings.SECRET_KEY]
+    assert leaver.get(reverse("home")).status_code in (200, 302)
+    assert "_auth_user_id" in leaver.session
+    mark_as_left(cast.member(cast.teacher), by=cast.head)
+    leaver.get(reverse("home"))
+    assert "_auth_user_id" not in leaver.session

@@ -1,5 +1,12 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.stagekit import clear_login
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.contrib.auth import get_user_model
+from django.shortcuts import render
+
+from saferstaff.policy.rules import may_sign_in
+from saferstaff.schools.models import Membership, School
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -8,12 +15,57 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def pre_login(self, request, user, **kwargs):
+        # After the password (so the page says nothing to someone who only knows an address).
+        decision = may_sign_in(user)
+        if not decision:
+            clear_login(request)
+            return render(request, "account/no_school.html", {"decision": decision}, status=403)
+        return super().pre_login(request, user, **kwargs)
+
+
+def school_account_for(provider_id: str, claims: dict):
+    """The saferstaff account a Microsoft 365 / Google Workspace sign-in belongs to, or None.
+
+    Each school that turns this on has its own OpenID Connect app (``School.sign_in_provider``) whose issuer
+    is the school's own tenant, so a token from any other tenant fails allauth's issuer check. On top of that
+    the address must be one the provider has verified, in the school's own domain (Google's ``hd`` claim
+    names the Workspace domain: a personal Google account can verify any address, so it is required there),
+    and belong to someone on that school's staff now. Matching on an address alone, from any tenant, would
+    let anyone who can put a colleague's address on an account of their own sign in as them."""
+    email = str(claims.get("email") or "").strip().lower()
+    verified = claims.get("email_verified") is True or claims.get("xms_edov") is True
+    if not email or not verified:
+        return None
+    domain = email.rpartition("@")[2]
+    for school in School.objects.filter(sign_in_provider=provider_id, sign_in_domain__iexact=domain):
+        if "tid" not in claims and str(claims.get("hd") or "").lower() != domain:
+            continue  # not a Microsoft tenant token, and not from the school's own Workspace domain
+        membership = (
+            Membership.objects.active()
+            .filter(school=school, user__email__iexact=email)
+            .select_related("user")
+            .first()
+        )
+        if membership is not None:
+            return membership.user
+    return None
+
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    """Microsoft/Google sign-in only for people the school has already added (matched by email)."""
+    """Microsoft/Google sign-in only for people on a school's staff, from that school's own tenant."""
 
     def is_open_for_signup(self, request, sociallogin):
         return False
 
     def is_auto_signup_allowed(self, request, sociallogin):
         return False
+
+    def pre_social_login(self, request, sociallogin):
+        data = sociallogin.account.extra_data or {}
+        claims = {**data.get("userinfo", {}), **data.get("id_token", {})} if "id_token" in data else data
+        user = school_account_for(sociallogin.account.provider, claims)
+        if user is None or (sociallogin.is_existing and sociallogin.user.pk != user.pk):
+            raise ImmediateHttpResponse(render(request, "socialaccount/not_on_the_staff.html", status=403))
+        if not sociallogin.is_existing:
+            sociallogin.connect(request, get_user_model().objects.get(pk=user.pk))

@@ -16,8 +16,13 @@ so that page's one label stays in templates/account/request_reauthentication_cod
 """
 
 from allauth.account import forms as account_forms
+from allauth.core import context
 from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.totp import forms as totp_forms
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
+from allauth.mfa.webauthn import forms as webauthn_forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict
 
 NUMERIC_CODE = {"inputmode": "numeric", "autocomplete": "one-time-code"}
 
@@ -90,6 +95,47 @@ class MFAReauthenticateForm(OurWording, mfa_forms.ReauthenticateForm):
 
 
 class ActivateTOTPForm(OurWording, totp_forms.ActivateTOTPForm):
+    """allauth draws a new secret each time the page is shown, so an app set up from the first showing
+    would fail after a reload ("Incorrect code"). The secret waiting in the session is kept until the app
+    is activated (allauth then removes it)."""
+
     labels = {"code": "Code from your authenticator app"}
     hints = {"code": "The app shows a new 6-digit code every 30 seconds."}
     widget_attrs = {"code": NUMERIC_CODE}
+
+    def __init__(self, *args, **kwargs):
+        session = context.request.session  # the request allauth is serving (it reads the secret the same way)
+        pending = session.get(SECRET_SESSION_KEY)
+        super().__init__(*args, **kwargs)
+        if pending:
+            self.secret = session[SECRET_SESSION_KEY] = pending
+
+
+# --- Security keys and passkeys (MFA_FORMS) --------------------------------------------------------------
+
+UNREADABLE_KEY = "Your security key's answer could not be read. Try again, or use your authenticator app."
+
+
+class ReadsKeysSafely:
+    """The browser's answer from a key is JSON the person's browser sends; a malformed one (a missing field, a
+    wrong type) makes the library raise KeyError or TypeError. Show a form error instead of a server error."""
+
+    def full_clean(self):
+        try:
+            super().full_clean()
+        except (KeyError, TypeError, ValueError, AttributeError):
+            self._errors = ErrorDict({NON_FIELD_ERRORS: self.error_class([UNREADABLE_KEY])})
+            self.cleaned_data = {}
+
+
+class AddWebAuthnForm(ReadsKeysSafely, OurWording, webauthn_forms.AddWebAuthnForm):
+    labels = {"name": "A name for this key"}
+    hints = {"name": "For example: blue USB key, or my work phone"}
+
+
+class AuthenticateWebAuthnForm(ReadsKeysSafely, webauthn_forms.AuthenticateWebAuthnForm):
+    pass
+
+
+class ReauthenticateWebAuthnForm(ReadsKeysSafely, webauthn_forms.ReauthenticateWebAuthnForm):
+    pass

@@ -9,8 +9,13 @@ _SETUP_PAGES = {
     "mfa_view_recovery_codes",
     "mfa_generate_recovery_codes",
     "mfa_download_recovery_codes",
+    "mfa_list_webauthn",
+    "mfa_add_webauthn",
+    "mfa_edit_webauthn",
+    "mfa_remove_webauthn",
     "mfa_authenticate",
     "mfa_reauthenticate",
+    "mfa_reauthenticate_webauthn",
     "account_logout",
     "account_reauthenticate",
     "account_change_password",
@@ -29,11 +34,13 @@ def needs_mfa_setup(user) -> bool:
     decision = may_sign_in_without_mfa(roles_by_school, user.trust_admin_of.exists())
     if decision.allowed:
         return False
-    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    second_factors = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    return not Authenticator.objects.filter(user=user, type__in=second_factors).exists()
 
 
 class RequireMFAMiddleware:
-    """Headteachers, DSLs, DPOs and trust admins must set up an authenticator app before anything else."""
+    """Those who see every pupil's photos, consent and face enrolment (policy.rules.MFA_ROLES) and trust admins
+    must set up a second factor (an authenticator app or a security key) before anything else."""
 
     def __init__(self, get_response):
         self.get_response = get_response

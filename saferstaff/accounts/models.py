@@ -1,5 +1,7 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import F
+from django.utils.crypto import salted_hmac
 
 
 class UserManager(BaseUserManager):
@@ -28,6 +30,8 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    # Raised to end every session this person has open (each session carries a hash that includes it).
+    sessions_generation = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -43,3 +47,21 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django signs each session with this (and with each SECRET_KEY_FALLBACKS key) and flushes a session
+        # whose hash no longer matches, so raising sessions_generation signs the person out everywhere at once,
+        # as a password change does.
+        if not self.sessions_generation:
+            return super()._get_session_auth_hash(secret)  # sessions from before the field keep working
+        return salted_hmac(
+            "saferstaff.accounts.User.sessions",
+            f"{self.password}:{self.sessions_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def end_sessions(self) -> None:
+        """Sign this person out of every browser they are signed in on."""
+        User.objects.filter(pk=self.pk).update(sessions_generation=F("sessions_generation") + 1)
+        self.refresh_from_db(fields=["sessions_generation"])

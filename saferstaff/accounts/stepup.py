@@ -1,4 +1,7 @@
-"""Step-up re-authentication before sensitive actions (role changes; exports in later issues).
+"""Step-up re-authentication before sensitive and irreversible actions: role changes, adding staff,
+exports, destroying images, sending links to guardians, face enrolment, applying a roster import, the
+school's settings. One helper, ``step_up``; each caller names what the person is about to do, and the
+"Confirm it is you" page says so.
 
 allauth's ``reauthentication_required`` suspends a POST and, after the password step, replays it by calling
 the view function directly — outside the middleware stack, so the access map and CSRF checks would not run
@@ -14,12 +17,28 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+_SESSION_KEY = "saferstaff.step_up"
+# What allauth's own pages (adding or removing a second factor) ask a password for.
+SIGN_IN_CHANGES = "changing how you sign in"
 
-def step_up(request) -> HttpResponse | None:
+
+def step_up(request, doing: str) -> HttpResponse | None:
     """None if the person confirmed it is them within the last few minutes; otherwise the redirect to do so.
-    Call it right after the view's access helper: ``if (confirm := step_up(request)): return confirm``."""
+    ``doing`` completes "You are signed in, but … needs you to confirm who you are first", e.g. "destroying
+    images". Call it right after the view's access helper:
+    ``if (confirm := step_up(request, "changing someone's roles")): return confirm``."""
     if did_recently_reauthenticate(request):
         return None
     if request.method == "POST":
         messages.info(request, "Nothing was saved: confirm it is you, then make the change again.")
-    return redirect(f"{reverse('account_reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
+    back_to = request.get_full_path()
+    request.session[_SESSION_KEY] = {"next": back_to, "doing": doing}
+    return redirect(f"{reverse('account_reauthenticate')}?{urlencode({'next': back_to})}")
+
+
+def what_needs_confirming(request) -> str:
+    """For the "Confirm it is you" page: what the person was about to do when they were sent there."""
+    pending = request.session.get(_SESSION_KEY) or {}
+    if pending.get("next") and pending.get("next") == request.GET.get("next"):
+        return pending["doing"]
+    return SIGN_IN_CHANGES

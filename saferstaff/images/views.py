@@ -224,6 +224,8 @@ def _guardians_to_ask(school):
 
 @require_http_methods(["GET", "POST"])
 def portal_links(request, school):
+    if confirm := step_up(request, "sending consent links to guardians"):  # the page asks first
+        return confirm
     guardians = _guardians_to_ask(request.school).order_by("surname", "forename")
     if request.method == "POST":
         which = request.POST.get("send")
@@ -1004,6 +1006,8 @@ def publication_take_down(request, school, pk):
 
 @require_http_methods(["GET", "POST"])
 def destruction_queue(request, school):
+    if confirm := step_up(request, "destroying images"):  # the page asks first
+        return confirm
     queued = Image.objects.filter(school=request.school, destruction_queued_at__isnull=False).select_related(
         "activity"
     )
@@ -1038,7 +1042,7 @@ def pupil_images_export(request, school, pk):
     from saferstaff.images.files import clean_copy
 
     pupil = get_pupil(request, pk)
-    if confirm := step_up(request):
+    if confirm := step_up(request, "exporting a pupil's images"):
         return confirm
     images = list(
         Image.objects.filter(school=request.school, tags__pupil=pupil)
@@ -1082,6 +1086,8 @@ def pupil_faces(request, school, pk):
     from saferstaff.images.models import FaceTemplate
 
     pupil = get_pupil(request, pk)
+    if confirm := step_up(request, "enrolling a pupil for face matching"):  # the form page asks first
+        return confirm
     problems = []
     if request.method == "POST":
         upload = request.FILES.get("photo")
@@ -1118,6 +1124,8 @@ def faces_import(request, school):
     """Enrol pupils with biometric consent from the MIS's photo export (§5)."""
     from saferstaff.images import biometrics
 
+    if confirm := step_up(request, "enrolling pupils for face matching from the MIS photos"):
+        return confirm
     form = MisPhotosForm(request.POST or None, request.FILES or None)
     problems, rows = [], None
     if request.method == "POST" and form.is_valid():

@@ -8,9 +8,10 @@ S2_RESPONSIBLE = Reason(
     "Governors and the Headteacher are responsible for ensuring the guidance is shared and adhered to", "§2"
 )
 
-# Roles with access to the most sensitive records (safeguarding, data protection) and trust admins who
-# manage many schools must sign in with a second factor.
-MFA_ROLES = frozenset({Role.HEADTEACHER, Role.DSL, Role.DPO})
+# §8: every role that sees every pupil's photos, consent records or face-matching enrolment (and the
+# safeguarding and data-protection records), and trust admins who reach many schools, must sign in with a
+# second factor: a password alone is not enough to guard them.
+MFA_ROLES = frozenset({Role.HEADTEACHER, Role.SENIOR_LEADER, Role.DSL, Role.DPO, Role.OFFICE})
 
 
 def is_trust_admin_for(user, school: School) -> bool:
@@ -26,7 +27,11 @@ def may_sign_in_without_mfa(roles_by_school: dict[int, frozenset[str]], is_trust
         reasons.append(Reason("Trust and Local Authority admins reach every school's records", "§8"))
     if any(roles & MFA_ROLES for roles in roles_by_school.values()):
         reasons.append(
-            Reason("Your role gives access to confidential information about pupils and staff", "§8")
+            Reason(
+                "Your role gives access to confidential information about pupils and staff: their photos, "
+                "consent records and face-matching enrolment",
+                "§8",
+            )
         )
     if reasons:
         reasons.append(
@@ -34,6 +39,21 @@ def may_sign_in_without_mfa(roles_by_school: dict[int, frozenset[str]], is_trust
         )
         return refuse(*reasons)
     return allow()
+
+
+@rule("signin.allowed", audited=False)
+def may_sign_in(user) -> Decision:
+    """May this person sign in at all? Only while they have a place at a school, or admin a trust: someone
+    recorded as leaving their last school has no professional need for its records any more.
+    (Checked at each sign-in, after the password; not audited.)"""
+    # A waiting invitation counts: its person signs in to accept it.
+    if user.trust_admin_of.exists() or Membership.objects.current().filter(user=user).exists():
+        return allow()
+    return refuse(
+        Reason(
+            "Staff records are only for those with a professional need: you are recorded as having left", "§8"
+        )
+    )
 
 
 @rule("roles.change")

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_ratelimit.decorators import ratelimit
 
 from saferstaff import scans
 from saferstaff.access import allowed_for
@@ -531,7 +532,7 @@ def policy_dashboard(request, school):
 
 @require_safe
 def policy_dashboard_csv(request, school):
-    if confirm := step_up(request):  # exports ask for the password again (issue 3: step-up before exports)
+    if confirm := step_up(request, "downloading who has accepted the guidance"):  # exports: step-up first
         return confirm
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="policy-acceptance-{request.school.slug}.csv"'
@@ -655,7 +656,7 @@ def policy_dashboard_pdf(request, school):
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
-    if confirm := step_up(request):  # exports ask for the password again
+    if confirm := step_up(request, "downloading who has accepted the guidance"):
         return confirm
     html = render_to_string(
         "policy/dashboard_pdf.html",
@@ -766,28 +767,28 @@ def _marked(text: str, findings) -> list[tuple[str, int | None]]:
 CHECKS_PER_MINUTE = 30  # far more than anyone types; far fewer than a script guessing names would need
 
 
-def checks_allowed(user) -> bool:
-    """A member of staff's checks this minute, counted in the shared cache."""
-    from django.core.cache import cache
+def _checks_rate(group, request) -> str:
+    return f"{CHECKS_PER_MINUTE}/m"
 
-    key = f"draft-checks:{user.pk}:{timezone.now():%Y%m%d%H%M}"
-    cache.add(key, 0, timeout=120)
-    try:
-        return cache.incr(key) <= CHECKS_PER_MINUTE
-    except ValueError:  # culled between add and incr
-        return True
+
+# One count per person across the page and the API, kept by django-ratelimit in the shared cache; the view
+# answers an over-limit request itself (request.limited), with a message to show.
+checks_per_person = ratelimit(
+    group="policy.draft_checks", key="user", rate=_checks_rate, method="POST", block=False
+)
 
 
 @sensitive_post_parameters("text")  # an error report never carries the draft
 @sensitive_variables("text", "form")
 @require_http_methods(["GET", "POST"])
+@checks_per_person
 def draft_check(request, school):
     from saferstaff.policy.drafts import check_draft
     from saferstaff.policy.models import SavedCheck
 
     form = DraftForm(request.POST or None, request.FILES or None)
     result = None
-    if request.method == "POST" and not checks_allowed(request.user):
+    if request.method == "POST" and request.limited:
         form.add_error(None, "Too many checks in a minute: wait a moment, then check again")
     if request.method == "POST" and form.is_valid():
         faces = 0
@@ -830,6 +831,7 @@ def draft_check(request, school):
 
 @sensitive_variables("body", "text")
 @require_POST
+@checks_per_person
 def draft_check_api(request, school):
     """The same check as a JSON API for the signed-in member of staff (a browser extension, the page's own
     script): POST {"text": ..., "form": "post" | "bio"} → {"verdict", "sections", "findings": [...]}.
@@ -844,7 +846,7 @@ def draft_check_api(request, school):
     from saferstaff.policy.drafts import check_draft
     from saferstaff.screening.check import MAX_CHARS
 
-    if not checks_allowed(request.user):
+    if request.limited:
         return JsonResponse(
             {"error": "Too many checks in a minute: wait a moment, then try again"}, status=429
         )

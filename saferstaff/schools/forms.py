@@ -46,7 +46,7 @@ class SchoolForm(forms.ModelForm):
 class StaffForm(forms.Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
-    email = forms.EmailField(help_text="Their work email: the invitation to set a password goes here")
+    email = forms.EmailField(help_text="Their work email: the invitation goes here")
     job_title = forms.CharField(max_length=120, required=False)
     employment_type = forms.ChoiceField(
         choices=EmploymentType.choices,

@@ -71,6 +71,10 @@ class School(models.Model):
     establishment_number = models.CharField(max_length=4)
     colour = models.CharField(max_length=7, default="#1d70b8", help_text="The school's colour for the header")
     created_at = models.DateTimeField(default=timezone.now)
+    # Sign-in with the school's Microsoft 365 or Google Workspace: the provider id of its own OpenID Connect
+    # app (issuer pinned to the school's tenant) and the email domain that tenant vouches for. Blank: off.
+    sign_in_provider = models.CharField(max_length=60, blank=True)
+    sign_in_domain = models.CharField(max_length=120, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -97,6 +101,11 @@ class School(models.Model):
 
 class MembershipQuerySet(models.QuerySet):
     def active(self):
+        """Places that give access now: not ended, and accepted if they were an invitation."""
+        return self.filter(ended_on__isnull=True, invited_at__isnull=True)
+
+    def current(self):
+        """On the staff list now: active, or invited and not yet accepted."""
         return self.filter(ended_on__isnull=True)
 
     def with_role(self, role: str):
@@ -118,6 +127,10 @@ class Membership(models.Model):
     )
     started_on = models.DateField(default=datetime.date.today)
     ended_on = models.DateField(null=True, blank=True)
+    # An invitation to someone who already has an account (schools.staff.add_staff): no access here until
+    # they accept it. Until then the school sees the name it typed, never the account's own.
+    invited_at = models.DateTimeField(null=True, blank=True)
+    invited_name = models.CharField(max_length=301, blank=True)
     history = HistoricalRecords()
 
     objects = MembershipQuerySet.as_manager()
@@ -139,6 +152,16 @@ class Membership(models.Model):
 
     def has_any(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    @property
+    def listed_name(self) -> str:
+        """The name the school sees: as typed while an invitation waits, then the person's own."""
+        return self.invited_name if self.invited_at else self.user.display_name
+
+    @property
+    def awaiting_acceptance(self) -> bool:
+        """Invited and not signed in yet: a new account has no password, an existing one has not accepted."""
+        return self.invited_at is not None or not self.user.has_usable_password()
 
 
 class RoleGrant(models.Model):

@@ -63,13 +63,24 @@ def set_roles(
 
 def mark_as_left(membership: Membership, *, by, on=None) -> None:
     """Record that someone has left: their access to this school ends at once; their roles and history stay
-    as they were, for the record."""
+    as they were, for the record. They are signed out everywhere (a session opened while they worked here
+    must not outlive it); they can sign in again only while they have a place at another school."""
     decision = may_mark_as_left(by, subject=membership)
     if not decision:
         raise RoleChangeRefused(decision)
-    membership.ended_on = on or timezone.localdate()
-    membership.save(update_fields=["ended_on"])
-    record("membership.ended", membership)
+    with transaction.atomic():
+        membership.ended_on = on or timezone.localdate()
+        membership.save(update_fields=["ended_on"])
+        record("membership.ended", membership)
+        if membership.invited_at is None:  # a withdrawn invitation gave no access to end
+            membership.user.end_sessions()
+            record("user.sessions_ended", membership.user, school=membership.school)
+
+
+class AlreadyOnStaff(Exception):
+    def __init__(self, membership: Membership):
+        self.membership = membership
+        super().__init__("already on the staff")
 
 
 def add_staff(
@@ -83,12 +94,18 @@ def add_staff(
     employment_type: str = EmploymentType.EMPLOYEE,
     job_title: str = "",
     invite: bool = True,
+    update_existing: bool = False,
 ) -> Membership:
-    """Add a person to ``school`` (creating their account if they have none) and invite them.
+    """Add a person to ``school`` and invite them by email.
 
-    A person who already has an account (at another school, or who left this one) is linked to it: they are
-    told in saferstaff, and someone returning after leaving gets exactly the roles asked for now, not the
-    ones they had before."""
+    The school learns nothing about accounts elsewhere: whoever the address belongs to, the school sees the
+    name it typed and "invited" until the person accepts. A new address gets an account and a link to choose a
+    password; someone who already has an account (at another school) is invited to join and has no access
+    here until they accept (``accept_invitation``). Someone returning after leaving gets exactly the roles
+    asked for now, not the ones they had before.
+
+    Someone already on this school's staff raises AlreadyOnStaff, so a typed form never overwrites their job
+    title; the workforce CSV passes ``update_existing`` (a re-import updates in place)."""
     email = email.strip().lower()
     with transaction.atomic():
         # Accounts are found by their sign-in address, and by any address allauth holds for them.
@@ -96,36 +113,64 @@ def add_staff(
             User.objects.filter(email__iexact=email).first()
             or User.objects.filter(emailaddress__email__iexact=email).distinct().first()
         )
-        existing_account = user is not None
-        if user is None:
-            user = User.objects.create_user(email=email, first_name=first_name, last_name=last_name)
-            record("user.created", user, school=school)
-        membership, created = Membership.objects.get_or_create(
-            school=school,
-            user=user,
-            defaults={"employment_type": employment_type, "job_title": job_title},
-        )
-        returning = not created and membership.ended_on is not None
-        if not created:
-            membership.ended_on = None
+        membership = Membership.objects.filter(school=school, user=user).first() if user else None
+        if membership is not None and membership.ended_on is None:
+            if not update_existing:
+                raise AlreadyOnStaff(membership)
             membership.employment_type = employment_type
             membership.job_title = job_title or membership.job_title
             membership.save()
-        record("membership.added" if created else "membership.updated", membership)
-        wanted = set(roles) if (created or returning) else set(roles) | set(membership.roles)
-        # A new member hears about their roles in the invitation, not in a separate alert.
-        set_roles(membership, wanted, by=by, notify_member=not created)
-        if existing_account and created and invite:  # invite=False: add quietly (demo data, set-up scripts)
-            notify(
-                user,
-                kind="membership.added",
-                title=f"You have been added to {school.name}",
-                url=reverse("school_dashboard", kwargs={"school": school.slug}),
-                school=school,
-            )
+            record("membership.updated", membership)
+            set_roles(membership, set(roles) | set(membership.roles), by=by)
+            return membership
+        created = user is None
+        if created:
+            user = User.objects.create_user(email=email, first_name=first_name, last_name=last_name)
+            record("user.created", user, school=school)
         if invite and not user.has_usable_password():
             transaction.on_commit(lambda: send_invitation.enqueue(user.pk, school.pk))
+        if membership is None:
+            # An account made just now is the person the school typed; any other waits for its owner to accept.
+            waits = invite and not created
+            membership = Membership.objects.create(
+                school=school,
+                user=user,
+                employment_type=employment_type,
+                job_title=job_title,
+                invited_at=timezone.now() if waits else None,
+                invited_name=f"{first_name} {last_name}".strip() if waits else "",
+            )
+            record("membership.added", membership)
+            # A new member hears about their roles in the invitation, not in a separate alert.
+            set_roles(membership, set(roles), by=by, notify_member=False)
+            if waits:
+                notify(
+                    user,
+                    kind="membership.invited",
+                    title=f"{school.name} has invited you to join it in saferstaff",
+                    url=reverse("invitation_accept", kwargs={"pk": membership.pk}),
+                    school=school,
+                )
+            return membership
+        # Returning after leaving: the school already knows them.
+        membership.ended_on = None
+        membership.employment_type = employment_type
+        membership.job_title = job_title or membership.job_title
+        membership.save()
+        record("membership.updated", membership)
+        set_roles(membership, set(roles), by=by)
     return membership
+
+
+def accept_invitation(membership: Membership, *, by) -> None:
+    """The invited person joins the school: from now on their roles there apply."""
+    if by.pk != membership.user_id or membership.invited_at is None or membership.ended_on is not None:
+        raise ValueError("only the invited person accepts a waiting invitation")
+    membership.invited_at = None
+    membership.invited_name = ""
+    membership.started_on = timezone.localdate()
+    membership.save(update_fields=["invited_at", "invited_name", "started_on"])
+    record("membership.accepted", membership)
 
 
 # --- The workforce CSV -------------------------------------------------------------------------------
@@ -296,6 +341,7 @@ def import_staff(school: School, data: bytes, *, by) -> list[Membership]:
                     employment_type=row.employment_type,
                     job_title=row.job_title,
                     by=by,
+                    update_existing=True,
                 )
                 for row in rows
             ]

@@ -26,8 +26,10 @@ from saferstaff.schools.rosters.detect import check_file_size
 from saferstaff.schools.rosters.records import RosterError
 from saferstaff.schools.rosters.service import apply_import, discard_import, preview_import, stage_upload
 from saferstaff.schools.staff import (
+    AlreadyOnStaff,
     RoleChangeRefused,
     StaffImportError,
+    accept_invitation,
     add_staff,
     import_staff,
     mark_as_left,
@@ -42,26 +44,52 @@ def healthz(request):
 
 def _places(user):
     memberships = (
-        Membership.objects.active().filter(user=user).select_related("school").prefetch_related("role_grants")
+        Membership.objects.current()
+        .filter(user=user)
+        .select_related("school")
+        .prefetch_related("role_grants")
     )
     trusts = [admin.trust for admin in user.trust_admin_of.select_related("trust")]
-    return list(memberships), trusts
+    active = [m for m in memberships if m.invited_at is None]
+    invitations = [m for m in memberships if m.invited_at is not None]
+    return active, invitations, trusts
 
 
 @require_safe
 def home(request):
-    memberships, trusts = _places(request.user)
-    if len(memberships) == 1 and not trusts:
+    memberships, invitations, trusts = _places(request.user)
+    if len(memberships) == 1 and not trusts and not invitations:
         return redirect("school_dashboard", school=memberships[0].school.slug)
-    if len(trusts) == 1 and not memberships:
+    if len(trusts) == 1 and not memberships and not invitations:
         return redirect("trust_dashboard", trust=trusts[0].slug)
     return choose_school(request)
 
 
 @require_safe
 def choose_school(request):
-    memberships, trusts = _places(request.user)
-    return render(request, "schools/choose_school.html", {"memberships": memberships, "trusts": trusts})
+    memberships, invitations, trusts = _places(request.user)
+    return render(
+        request,
+        "schools/choose_school.html",
+        {"memberships": memberships, "invitations": invitations, "trusts": trusts},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, pk):
+    # Only the invited person's own waiting invitation: anyone else's is a 404.
+    invitation = get_object_or_404(
+        Membership.objects.select_related("school").prefetch_related("role_grants"),
+        pk=pk,
+        user=request.user,
+        invited_at__isnull=False,
+        ended_on__isnull=True,
+    )
+    if request.method == "POST":
+        accept_invitation(invitation, by=request.user)
+        messages.success(request, f"You have joined {invitation.school.name}.")
+        return redirect("school_dashboard", school=invitation.school.slug)
+    return render(request, "schools/invitation_accept.html", {"invitation": invitation})
 
 
 @require_safe
@@ -74,16 +102,17 @@ def school_dashboard(request, school):
         counts["staff"] = Membership.objects.active().filter(school=school).count()
     to_do = []
     if allowed_for("staff_add", request.roles):
-        # An unusable password means the invitation has not been taken up yet.
+        # An unusable password or a waiting invitation: the person has not taken it up yet.
         waiting = (
-            Membership.objects.active()
-            .filter(school=school, user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+            Membership.objects.current()
+            .filter(school=school)
+            .filter(Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(invited_at__isnull=False))
             .count()
         )
         if waiting:
             to_do.append(
                 (
-                    f"{waiting} invited {'person has' if waiting == 1 else 'people have'} not chosen a password yet",
+                    f"{waiting} invited {'person has' if waiting == 1 else 'people have'} not accepted yet",
                     "staff_list",
                 )
             )
@@ -156,7 +185,7 @@ def staff_detail(request, school, pk):
 @require_http_methods(["GET", "POST"])
 def staff_roles(request, school, pk):
     member = get_member(request, pk)
-    if confirm := step_up(request):  # changing roles asks for the password again first
+    if confirm := step_up(request, "changing someone's roles"):
         return confirm
     initial = {
         "roles": sorted(member.roles),
@@ -181,7 +210,7 @@ def staff_roles(request, school, pk):
                 member.save(update_fields=changed)
                 record("membership.updated", member, detail={"fields": changed})
             if added or removed or changed:
-                messages.success(request, f"Roles for {member.user.display_name} saved.")
+                messages.success(request, f"Roles for {member.listed_name} saved.")
             else:
                 messages.info(request, "Nothing was changed.")
             return redirect("staff_detail", school=request.school.slug, pk=member.pk)
@@ -191,7 +220,7 @@ def staff_roles(request, school, pk):
 @require_http_methods(["GET", "POST"])
 def staff_leave(request, school, pk):
     member = get_member(request, pk)
-    if confirm := step_up(request):
+    if confirm := step_up(request, "recording that someone has left"):
         return confirm
     error = ""
     if request.method == "POST":
@@ -201,7 +230,7 @@ def staff_leave(request, school, pk):
             error = exc.decision.summary
         else:
             messages.success(
-                request, f"{member.user.display_name} is recorded as having left. Their access has ended."
+                request, f"{member.listed_name} is recorded as having left. Their access has ended."
             )
             return redirect("staff_detail", school=request.school.slug, pk=member.pk)
     return render(request, "schools/staff_leave.html", {"member": member, "error": error})
@@ -209,9 +238,10 @@ def staff_leave(request, school, pk):
 
 @require_http_methods(["GET", "POST"])
 def staff_add(request, school):
-    if confirm := step_up(request):  # adding staff grants roles: the same step-up as changing them
+    if confirm := step_up(request, "adding staff"):  # it grants roles: the same step-up as changing them
         return confirm
     form = StaffForm(request.POST or None)
+    already = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -227,20 +257,20 @@ def staff_add(request, school):
             )
         except RoleChangeRefused as exc:
             form.add_error("roles", exc.decision.summary)
+        except AlreadyOnStaff as exc:
+            form.add_error("email", "This person is already on the staff here: nothing was changed")
+            already = exc.membership
         else:
-            # The name as typed: an existing account's own name at another school is not echoed here.
+            # The same words whether or not the address has an account anywhere (never say which).
             typed = f"{data['first_name']} {data['last_name']}"
-            if member.user.has_usable_password():
-                messages.success(request, f"{typed} added, linked to their existing saferstaff account.")
-            else:
-                messages.success(request, f"{typed} added. They have been emailed an invitation.")
+            messages.success(request, f"{typed} has been invited. We have emailed {data['email']}.")
             return redirect("staff_detail", school=request.school.slug, pk=member.pk)
-    return render(request, "schools/staff_add.html", {"form": form})
+    return render(request, "schools/staff_add.html", {"form": form, "already": already})
 
 
 @require_http_methods(["GET", "POST"])
 def staff_import(request, school):
-    if confirm := step_up(request):
+    if confirm := step_up(request, "importing staff"):
         return confirm
     form = UploadForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
@@ -330,6 +360,8 @@ def roster_preview(request, school, pk):
             discard_import(staged, request.user)
             messages.info(request, "The import was discarded. Nothing was changed.")
             return redirect("roster_upload", school=request.school.slug)
+        if confirm := step_up(request, "applying a pupil import"):  # it changes many pupils' records
+            return confirm
         try:
             counts = apply_import(staged, request.user)
         except RosterError as exc:
@@ -356,6 +388,8 @@ def roster_preview(request, school, pk):
 def school_settings(request, school):
     from saferstaff.policy.forms import SchoolSettingsForm
 
+    if confirm := step_up(request, "changing the school's settings"):
+        return confirm
     settings_obj = SchoolSettings.for_school(request.school)
     form = SchoolSettingsForm(request.POST or None, instance=settings_obj)
     if request.method == "POST" and form.is_valid():
@@ -387,7 +421,7 @@ def trust_dashboard(request, trust):
 
 @require_http_methods(["GET", "POST"])
 def school_create(request, trust):
-    if confirm := step_up(request):
+    if confirm := step_up(request, "setting up a school"):
         return confirm
     form = SchoolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

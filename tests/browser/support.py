@@ -3,6 +3,7 @@
 import os
 
 from saferstaff.schools.models import Guardianship, Pupil
+from tests.conftest import current_totp as totp_code
 from tests.roster_samples import SampleContact, SamplePupil, changed, csv_text, make_upn, sample_pupils
 
 
@@ -239,3 +240,18 @@ def request_photo_activity(teacher, axe_check, title: str, place: str, on: str) 
     teacher.get_by_label("No pupil will be photographed one-to-one (§5)").check()
     follow(teacher, axe_check, teacher.get_by_role("button", name="Send for approval"))
     expect(success(teacher)).to_contain_text("Sent to senior management for approval.")
+
+
+def confirm_it_is_you(page, axe_check, demo, local: str, doing: str) -> None:
+    """The step-up page: it names what ``local`` is about to do; they give their password (or, with an
+    authenticator, its code) and return to the page they asked for."""
+    assert "/reauthenticate" in page.url, f"{doing} did not ask to confirm it is you (now on {page.url})"
+    sentence = f"You are signed in, but {doing} needs you to confirm who you are first."
+    assert sentence in page.locator("main").inner_text(), page.locator("main").inner_text()
+    if page.locator('input[name="password"]').count():
+        page.locator('input[name="password"]').fill(demo.password(local))
+        submit(page, "password")
+    else:  # the authenticator-code flavour of the same step
+        page.locator('input[name="code"]').fill(totp_code(demo.totp_secret(local)))
+        submit(page, "code")
+    axe_check(page)

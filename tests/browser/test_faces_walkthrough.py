@@ -30,6 +30,7 @@ from saferstaff.policy.models import SchoolSettings
 from saferstaff.schools.models import Guardianship, Pupil
 from tests.browser.support import (
     ImageLoads,
+    confirm_it_is_you,
     faces_in,
     follow,
     menu,
@@ -110,7 +111,7 @@ def reference_photo(name: str, faces: dict[int, tuple]) -> list[dict]:
     ]
 
 
-def enrol(page, axe_check, pupil, person: int, *, group_photo_first: bool = False):
+def enrol(page, axe_check, demo, pupil, person: int, *, group_photo_first: bool = False):
     """As the office: Consent → the pupil → Face matching enrolment → upload a reference photo (after, with
     ``group_photo_first``, one with two faces, which is refused)."""
     follow(page, axe_check, menu(page, "Consent"))
@@ -120,6 +121,7 @@ def enrol(page, axe_check, pupil, person: int, *, group_photo_first: bool = Fals
     follow(page, axe_check, page.get_by_role("link", name=pupil.display_name))
     expect(page.get_by_role("heading", level=1)).to_have_text(pupil.display_name)
     follow(page, axe_check, page.get_by_role("link", name="Face matching enrolment"))
+    confirm_it_is_you(page, axe_check, demo, "office", "enrolling a pupil for face matching")
     expect(page.get_by_role("heading", level=1)).to_have_text(pupil.display_name)
     expect(page.get_by_text("Not enrolled.", exact=True)).to_be_visible()
     expect(page.locator(".govuk-inset-text")).to_contain_text("Consent: ")
@@ -144,7 +146,7 @@ def enrol(page, axe_check, pupil, person: int, *, group_photo_first: bool = Fals
     assert FaceTemplate.objects.filter(pupil=pupil).count() == 1
 
 
-def enrol_from_mis(page, axe_check, pupil, person: int, without_consent):
+def enrol_from_mis(page, axe_check, demo, pupil, person: int, without_consent):
     """As the office: Consent → Enrol from the MIS photos → a zip of the MIS's photos named by UPN: the pupil
     with consent is enrolled; the other's photo is not opened."""
     import io
@@ -158,6 +160,10 @@ def enrol_from_mis(page, axe_check, pupil, person: int, without_consent):
     follow(
         page, axe_check, page.get_by_role("link", name="Enrol pupils for face matching from the MIS photos")
     )
+    if "/reauthenticate" in page.url:  # asked again only when the last confirmation is a few minutes old
+        confirm_it_is_you(
+            page, axe_check, demo, "office", "enrolling pupils for face matching from the MIS photos"
+        )
     expect(page.get_by_role("heading", level=1)).to_have_text("Enrol pupils from the MIS photos")
     page.get_by_label("The MIS photos").set_input_files(
         files=[{"name": "photos.zip", "mimeType": "application/zip", "buffer": export.getvalue()}]
@@ -194,12 +200,12 @@ def test_faces_walkthrough(new_page, sign_in, axe_check, demo, standin):
     # 1. The office enrols A from a reference photo of one face on A's page, and B from the MIS's photos.
     office = new_page("office")
     sign_in(office, "office")
-    enrol(office, axe_check, a, PERSON_A, group_photo_first=True)
+    enrol(office, axe_check, demo, a, PERSON_A, group_photo_first=True)
     no_biometric = next(
         p for p in Pupil.objects.current().filter(school=school).exclude(pk__in=[a.pk, b.pk]) if p.upn
         and not state_of(p, Purpose.objects.get(school=school, biometric=True)).allowed
     )  # fmt: skip
-    enrol_from_mis(office, axe_check, b, PERSON_B, no_biometric)
+    enrol_from_mis(office, axe_check, demo, b, PERSON_B, no_biometric)
 
     # 2. The teacher asks for a photo activity for the school website; a senior leader approves it.
     teacher = new_page("teacher")

@@ -22,6 +22,7 @@ from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.support import (
     ImageLoads,
     Mailbox,
+    confirm_it_is_you,
     follow,
     menu,
     photo_nav,
@@ -130,6 +131,7 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
     follow(office, axe_check, menu(office, "Consent"))
     expect(office.get_by_role("heading", level=1)).to_have_text("Consent register")
     follow(office, axe_check, office.get_by_role("link", name="Send guardians their consent links"))
+    confirm_it_is_you(office, axe_check, demo, "office", "sending consent links to guardians")
     expect(office.get_by_role("heading", level=1)).to_have_text("Consent links for guardians")
     follow(office, axe_check, office.get_by_role("button", name="Send to everyone without a working link"))
     banner = success(office)
@@ -355,6 +357,7 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
     # them waiting to be destroyed.
     follow(deputy, axe_check, menu(deputy, "Photos"))
     follow(deputy, axe_check, photo_nav(deputy, "Retention"))
+    confirm_it_is_you(deputy, axe_check, demo, "deputy", "destroying images")
     expect(deputy.get_by_role("heading", level=1)).to_have_text("Retention")
     expect(deputy.get_by_text("0 waiting to be destroyed", exact=True)).to_be_visible()
     later = add_months(today, 24) + datetime.timedelta(days=1)

@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 
 from saferstaff.schools.models import Guardianship, Membership, Pupil, Role
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.support import pupil_search, roster_csv, screenshot_wanted, submit
-from tests.conftest import current_totp as totp_code
+from tests.browser.support import confirm_it_is_you, pupil_search, roster_csv, screenshot_wanted, submit
 
 pytestmark = pytest.mark.browser
 
@@ -61,14 +60,7 @@ def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
     follow(page, axe_check, page.get_by_role("link", name="Tom Ackroyd"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Tom Ackroyd")
     follow(page, axe_check, page.get_by_role("link", name="Change roles"))
-    assert "/reauthenticate" in page.url, f"changing roles did not ask to re-authenticate (now on {page.url})"
-    if page.locator('input[name="password"]').count():
-        page.locator('input[name="password"]').fill(demo.password("head"))
-        submit(page, "password")
-    else:  # the authenticator-code flavour of the same step
-        page.locator('input[name="code"]').fill(totp_code(demo.totp_secret("head")))
-        submit(page, "code")
-    axe_check(page)
+    confirm_it_is_you(page, axe_check, demo, "head", "changing someone's roles")
     expect(page.get_by_role("heading", level=1)).to_have_text("Change roles")
     page.get_by_role("checkbox", name="Line manager").check()
     submit(page, "roles")
@@ -198,6 +190,51 @@ def test_teacher_is_refused_the_staff_list(new_page, sign_in, axe_check, demo):
     response = page.goto(demo.url("staff/"))
     axe_check(page)
     assert response.status == 403
+
+
+def test_a_teacher_adds_a_security_key_and_signs_in_with_it(new_page, sign_in, axe_check, demo):
+    """Two-factor sign-in is offered to everyone: a teacher adds a security key (Chromium's virtual
+    authenticator, through the DevTools protocol) and the next sign-in asks for it after the password."""
+    from allauth.mfa.models import Authenticator
+
+    page = new_page("teacher")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    sign_in(page, "teacher")
+    page.goto("/accounts/2fa/")
+    axe_check(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-factor sign-in")
+    follow(page, axe_check, page.get_by_role("link", name="Add a security key or passkey"))
+    confirm_it_is_you(page, axe_check, demo, "teacher", "changing how you sign in")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add a security key or passkey")
+    page.get_by_label("A name for this key").fill("Blue USB key")
+    follow(page, axe_check, page.get_by_role("button", name="Add the key"))
+    teacher = Authenticator.objects.filter(user__email=demo.email("teacher"))
+    assert teacher.filter(type=Authenticator.Type.WEBAUTHN).count() == 1, page.url
+
+    # Sign out; signing in again asks for the key after the password.
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.locator('input[name="login"]').fill(demo.email("teacher"))
+    page.locator('input[name="password"]').fill(demo.password("teacher"))
+    submit(page, "login")
+    axe_check(page)
+    assert "/2fa/authenticate" in page.url, page.url
+    follow(page, axe_check, page.get_by_role("button", name="Use a security key or passkey"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
 
 
 def test_volunteer_sees_the_dashboard(new_page, sign_in, axe_check, demo):

@@ -6,8 +6,10 @@ import random
 from pathlib import Path
 
 from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 
 from saferstaff.accounts.models import User
 from saferstaff.audit.log import acting_as
@@ -63,7 +65,7 @@ PEOPLE = [
     ("volunteer", "Val", "Holroyd", "Reading Volunteer", EmploymentType.VOLUNTEER, {Role.STAFF}),
 ]
 TRUST_ADMIN_LOCAL = "trustadmin"
-MFA_LOCALS = {"head", "dsl", "dpo", TRUST_ADMIN_LOCAL, "moorside.head"}
+MFA_LOCALS = {"head", "deputy", "dsl", "dpo", "office", TRUST_ADMIN_LOCAL, "moorside.head"}
 DOMAIN = "demo.example"
 
 FORENAMES = "Amelia Oliver Isla Noah Ava Arlo Freya Leo Mia Theo Ivy Finley Aria Jack Rosie Oscar Zara Alfie Ruby Harry Maya Ibrahim Evie Yusuf Sofia Jacob Poppy Musa Grace Lily".split()
@@ -263,7 +265,7 @@ class Command(BaseCommand):
     def _print_accounts(self):
         w = self.stdout.write
         w("")
-        w("Demo accounts (sign in at http://127.0.0.1:8000/accounts/login/):")
+        w(f"Demo accounts (sign in at {settings.SITE_URL}{reverse('account_login')}):")
         w(f"  {'email':<28} {'password':<34} {'authenticator (TOTP) secret'}")
         locals_ = [p[0] for p in PEOPLE] + [TRUST_ADMIN_LOCAL, "moorside.head"]
         for local in locals_:
