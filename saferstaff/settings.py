@@ -271,6 +271,12 @@ FACE_WORKERS = env_int("FACE_WORKERS", 0)
 # every template unreadable: re-enrol.
 FACE_TEMPLATE_KEY = env_secret("FACE_TEMPLATE_KEY", dev_default="")
 
+# The audit trail is sealed with keys derived from this one (HMAC-SHA256). Keep it outside the database and its
+# backups: whoever holds both could rewrite the trail. Changing it makes every row written since fail to verify.
+AUDIT_KEY = env_secret("AUDIT_KEY", dev_default=None if PRODUCTION else "development-only-audit-key")
+# Where ``saferstaff audit_head`` (and run_daily) writes each chain's signed daily head: copy it off the server.
+AUDIT_HEAD_DIR = Path(env_str("AUDIT_HEAD_DIR", str(VAR_DIR / "audit-heads")))
+
 # --- Email: SMTP when EMAIL_HOST is set; otherwise files under var/mail for development.
 _email_host = env_str("EMAIL_HOST", "")
 if _email_host:

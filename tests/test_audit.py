@@ -1,11 +1,18 @@
+import hashlib
+import io
+import json
+
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import timezone
 
 from saferstaff.audit.context import acting_as
+from saferstaff.audit.heads import current_heads, publish_heads
 from saferstaff.audit.log import record, verify_chain
-from saferstaff.audit.models import GENESIS, AppendOnly, AuditEvent
+from saferstaff.audit.models import GENESIS, LEGACY_CHAIN, AppendOnly, AuditEvent, Version
 
 
 @pytest.fixture
@@ -27,6 +34,25 @@ def test_events_carry_actor_school_and_request_from_the_context(chain):
     assert (event.object_type, event.object_id) == ("schools.pupil", "1")
 
 
+def test_each_school_has_its_own_chain_and_rows_with_no_school_one_more(chain):
+    other = record("test.event", ("x", 1), school=4)
+    loose = record("test.event", ("x", 2), school=None)
+    assert (other.chain, other.seq, other.prev_hash) == (4, 1, GENESIS)
+    assert (loose.chain, loose.seq) == (0, 1)
+    mine = record("test.event", ("x", 3), school=3)
+    assert (mine.chain, mine.seq, mine.prev_hash) == (3, 6, chain[-1].hash)
+    assert verify_chain() == (8, None)
+
+
+def test_rows_are_sealed_with_the_key_not_a_plain_hash(chain, settings):
+    event = chain[2]
+    assert event.v == Version.HMAC_SHA256
+    settings.AUDIT_KEY = "another-installation"
+    assert event.compute_hash() != event.hash
+    checked, broken = verify_chain()
+    assert checked == 0 and broken.seq == 1 and "changed" in broken.problem
+
+
 def test_the_model_refuses_to_change_or_delete_an_event(chain):
     with pytest.raises(AppendOnly):
         chain[0].save()
@@ -45,6 +71,37 @@ def test_verify_names_an_edited_row(chain):
     assert checked == 2 and broken.seq == 3 and "changed" in broken.problem
 
 
+def _rehash_from(seq: int, chain_id: int, hasher) -> None:
+    """What someone with the database but not the key can do: recompute every hash from ``seq`` on."""
+    prev = AuditEvent.objects.get(chain=chain_id, seq=seq - 1).hash if seq > 1 else GENESIS
+    for event in AuditEvent.objects.filter(chain=chain_id, seq__gte=seq).order_by("seq"):
+        event.prev_hash = prev
+        prev = hasher(event)
+        _raw(
+            "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE id = %s",
+            [event.prev_hash, prev, event.pk],
+        )
+
+
+def test_editing_a_row_and_recomputing_the_later_hashes_without_the_key_is_caught(chain):
+    _raw("UPDATE audit_auditevent SET object_id = %s WHERE seq = 3", ["99"])
+    # The old, unkeyed way (plain SHA-256), and a guessed key: neither reproduces the seal.
+    _rehash_from(
+        3, 3, lambda e: hashlib.sha256(json.dumps([e.seq, e.object_id, e.prev_hash]).encode()).hexdigest()
+    )
+    checked, broken = verify_chain()
+    assert checked == 2 and broken.seq == 3 and "changed" in broken.problem
+    _rehash_from(3, 3, lambda e: e.compute_hash(key="development-only-not-secret"))
+    assert verify_chain()[1].seq == 3
+
+
+def test_with_the_key_a_rewrite_would_pass_which_is_why_the_key_is_not_in_the_database(chain):
+    # The control for the test above: the recomputation itself is right; only the key is missing.
+    _raw("UPDATE audit_auditevent SET object_id = %s WHERE seq = 3", ["99"])
+    _rehash_from(3, 3, lambda e: e.compute_hash())
+    assert verify_chain() == (5, None)
+
+
 def test_verify_names_the_row_after_a_deleted_one(chain):
     _raw("DELETE FROM audit_auditevent WHERE seq = 2")
     checked, broken = verify_chain()
@@ -55,7 +112,7 @@ def test_verify_names_an_inserted_row(chain):
     # Someone shifts rows 4-5 up and slips a forged row in as seq 4 with a made-up hash.
     _raw("UPDATE audit_auditevent SET seq = seq + 100 WHERE seq >= 4")
     _raw("UPDATE audit_auditevent SET seq = seq - 99 WHERE seq >= 100")
-    forged = AuditEvent(seq=4, action="forged", prev_hash="f" * 64, hash="e" * 64)
+    forged = AuditEvent(chain=3, school_id=3, seq=4, action="forged", prev_hash="f" * 64, hash="e" * 64)
     forged.save()
     checked, broken = verify_chain()
     assert broken.seq == 4 and checked == 3
@@ -65,7 +122,7 @@ def test_verify_audit_command_exits_non_zero_naming_the_row(chain, capsys):
     call_command("verify_audit")
     assert "5 row(s) checked" in capsys.readouterr().out
     _raw("UPDATE audit_auditevent SET action = 'x' WHERE seq = 4")
-    with pytest.raises(CommandError, match="seq=4"):
+    with pytest.raises(CommandError, match="school 3's chain, row seq=4"):
         call_command("verify_audit")
 
 
@@ -73,6 +130,132 @@ def test_verify_walks_more_rows_than_one_batch(db):
     for n in range(12):
         record("bulk", ("x", n))
     assert verify_chain(batch_size=5) == (12, None)
+
+
+# --- Rows written before chains were keyed ------------------------------------------------------------------
+
+
+def _legacy_rows(n: int) -> list[AuditEvent]:
+    """Rows as the first version wrote them: one chain for every school, plain SHA-256."""
+    rows, prev = [], GENESIS
+    for seq in range(1, n + 1):
+        event = AuditEvent(
+            v=Version.SHA256,
+            chain=LEGACY_CHAIN,
+            seq=seq,
+            at=timezone.now(),
+            school_id=seq % 2 + 3,
+            action="old.event",
+            object_type="x",
+            object_id=str(seq),
+            prev_hash=prev,
+        )
+        event.hash = prev = event.compute_hash()
+        event.save()
+        rows.append(event)
+    return rows
+
+
+def test_rows_from_before_the_upgrade_still_verify_and_the_new_chains_start_from_them(db):
+    old = _legacy_rows(4)
+    new = [record("new.event", ("x", 1), school=3), record("new.event", ("x", 1), school=4)]
+    assert all(event.prev_hash == old[-1].hash and event.seq == 1 for event in new)
+    assert verify_chain() == (6, None)
+
+
+def test_cutting_the_old_rows_short_is_caught_by_the_first_keyed_row(db):
+    _legacy_rows(4)
+    record("new.event", ("x", 1), school=3)
+    _raw("DELETE FROM audit_auditevent WHERE chain = -1 AND seq = 4")
+    checked, broken = verify_chain()
+    assert (broken.chain, broken.seq) == (3, 1) and "before keyed chains" in broken.problem
+
+
+def test_rewriting_the_old_rows_with_their_plain_hash_is_caught_by_the_first_keyed_row(db):
+    _legacy_rows(4)
+    record("new.event", ("x", 1), school=3)
+    _raw("UPDATE audit_auditevent SET object_id = '99' WHERE chain = -1 AND seq = 2")
+    _rehash_from(2, LEGACY_CHAIN, lambda e: e.compute_hash())
+    checked, broken = verify_chain()
+    assert checked == 4 and (broken.chain, broken.seq) == (3, 1)
+
+
+def test_a_plain_hash_row_slipped_into_a_keyed_chain_is_caught(chain):
+    forged = AuditEvent(
+        v=Version.SHA256,
+        chain=3,
+        school_id=3,
+        seq=6,
+        at=timezone.now(),
+        action="forged",
+        prev_hash=chain[-1].hash,
+    )
+    forged.hash = forged.compute_hash()
+    forged.save()
+    assert verify_chain()[1].seq == 6
+
+
+# --- The signed daily head --------------------------------------------------------------------------------
+
+
+def test_a_valid_chain_passes_with_its_head(chain, tmp_path, capsys):
+    record("test.event", ("x", 1), school=None)
+    files = publish_heads(tmp_path, email=False)
+    assert sorted(p.name for p in files) == ["no-school.json", "school-3.json"]
+    call_command("verify_audit", "--head", str(files[0].parent))
+    assert "6 row(s) checked, 2 head(s) found" in capsys.readouterr().out
+
+
+def test_deleting_the_newest_rows_passes_the_chain_but_not_the_head(chain, tmp_path):
+    (head_file,) = publish_heads(tmp_path, email=False)
+    _raw("DELETE FROM audit_auditevent WHERE seq >= 4")
+    assert verify_chain() == (3, None)  # a shorter chain is still a chain: only the head tells
+    with pytest.raises(
+        CommandError, match="ended at row seq=5; it now ends at seq=3: the newest rows were deleted"
+    ):
+        call_command("verify_audit", "--head", str(head_file))
+
+
+def test_a_head_whose_row_was_replaced_is_caught(chain, tmp_path):
+    (head_file,) = publish_heads(tmp_path, email=False)
+    _raw("DELETE FROM audit_auditevent WHERE seq = 5")
+    record("test.event", ("x", 1), school=3)  # a new row 5, correctly sealed
+    with pytest.raises(CommandError, match="was replaced"):
+        call_command("verify_audit", "--head", str(head_file))
+
+
+def test_a_head_edited_or_signed_with_another_key_is_refused(chain, tmp_path, settings):
+    (head_file,) = publish_heads(tmp_path, email=False)
+    head = json.loads(head_file.read_text())
+    head_file.write_text(json.dumps({**head, "seq": 2}))
+    with pytest.raises(CommandError, match="signature does not match"):
+        call_command("verify_audit", "--head", str(head_file))
+    with pytest.raises(CommandError, match="Cannot read the head"):
+        call_command("verify_audit", "--head", str(tmp_path / "missing.json"))
+
+
+def test_the_daily_head_goes_to_the_dpo_and_names_no_one(cast, tmp_path, settings, capsys):
+    settings.AUDIT_HEAD_DIR = tmp_path
+    record("pupil.viewed", ("schools.pupil", 12), school=cast.school)
+    call_command("audit_head")
+    assert "1 audit head(s) written" in capsys.readouterr().out
+    (message,) = mail.outbox
+    assert message.to == [cast.dpo.email]
+    (head,) = current_heads()
+    assert head["school"] == cast.school.pk and head["hash"] in message.body
+    for name in (cast.dpo.first_name, cast.head.last_name, "pupil.viewed", "schools.pupil"):
+        assert name not in message.body
+    # Pasted back from the email, the head still checks.
+    pasted = tmp_path / "from-email.txt"
+    pasted.write_text(message.body)
+    call_command("verify_audit", "--head", str(pasted))
+
+
+def test_run_daily_writes_the_heads(cast, tmp_path, settings):
+    settings.AUDIT_HEAD_DIR = tmp_path
+    record("pupil.viewed", ("schools.pupil", 12), school=cast.school)
+    call_command("run_daily", stdout=io.StringIO())
+    assert (tmp_path / timezone.localdate().isoformat() / f"school-{cast.school.pk}.json").exists()
 
 
 def test_a_clients_request_id_is_not_trusted_unless_the_operator_says_so(client, settings):

@@ -112,4 +112,8 @@ def test_a_real_host_name_without_production_mode_refuses_to_start(tmp_path):
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
     env["SECRET_KEY"] = "x" * 50
     result = load_settings(env)
+    assert result.returncode != 0 and "AUDIT_KEY" in result.stderr  # the audit trail's key is never a default
+    (tmp_path / "audit.key").write_text("y" * 50)
+    env["AUDIT_KEY_FILE"] = str(tmp_path / "audit.key")
+    result = load_settings(env)
     assert result.returncode == 0, result.stderr

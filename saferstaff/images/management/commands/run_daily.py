@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from saferstaff.acknowledgements.reminders import send_due_reminders
 from saferstaff.audit.context import acting_as
+from saferstaff.audit.heads import publish_heads
 from saferstaff.images.biometrics import erase_unconsented
 from saferstaff.images.service import chase_takedowns, retention_sweep, retry_deletions
 from saferstaff.policy.models import delete_old_saved_checks
@@ -36,3 +37,5 @@ class Command(BaseCommand):
         self.stdout.write(f"{retry_deletions()} stored files deleted on retry")
         self.stdout.write(f"{erase_unconsented()} face templates erased (consent gone or pupil left)")
         self.stdout.write(f"{delete_old_saved_checks()} saved draft checks deleted (older than 90 days)")
+        # Last, so that the heads seal what the jobs above recorded.
+        self.stdout.write(f"{len(publish_heads())} audit chain heads written and sent to the DPOs")
