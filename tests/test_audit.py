@@ -1,18 +1,26 @@
+import datetime
 import hashlib
 import io
 import json
+import re
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff.audit import log as audit_log
 from saferstaff.audit.context import acting_as
 from saferstaff.audit.heads import current_heads, publish_heads
 from saferstaff.audit.log import record, verify_chain
 from saferstaff.audit.models import GENESIS, LEGACY_CHAIN, AppendOnly, AuditEvent, Version
+from saferstaff.images.library import add_images
+
+from .conftest import signed_in
+from .image_samples import add_device, approved_activity, jpeg
 
 
 @pytest.fixture
@@ -256,6 +264,71 @@ def test_run_daily_writes_the_heads(cast, tmp_path, settings):
     record("pupil.viewed", ("schools.pupil", 12), school=cast.school)
     call_command("run_daily", stdout=io.StringIO())
     assert (tmp_path / timezone.localdate().isoformat() / f"school-{cast.school.pk}.json").exists()
+
+
+# --- Page views: one row per page ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_photos(cast, storage):
+    add_device(cast.school)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt)
+    images = add_images(activity, [(f"{n}.jpg", jpeg(colour=(n * 80, 9, 9))) for n in range(3)], by=cast.teacher)
+    return activity, images
+
+
+def _view_with_thumbnails(client, url) -> list[str]:
+    page = client.get(url)
+    assert page.status_code == 200
+    srcs = [
+        src.replace("&amp;", "&")
+        for src in re.findall(r'<img src="([^"]+/thumbnail/[^"]*)"', page.content.decode())
+    ]
+    for src in srcs:
+        response = client.get(src)
+        assert response.status_code == 200 and b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+    return srcs
+
+
+@pytest.mark.parametrize("page", ["image_list", "activity_detail"])
+def test_a_page_of_images_is_one_audit_row_listing_them_and_it_covers_their_thumbnails(
+    cast, three_photos, page
+):
+    activity, images = three_photos
+    kwargs = {"school": cast.school.slug} | ({"pk": activity.pk} if page == "activity_detail" else {})
+    last = AuditEvent.objects.order_by("-pk").first().pk
+    srcs = _view_with_thumbnails(signed_in(cast.head), reverse(page, kwargs=kwargs))
+    assert len(srcs) == 3
+    (row,) = AuditEvent.objects.filter(pk__gt=last)
+    assert (row.action, row.actor_id, row.school_id) == ("images.listed", cast.head.pk, cast.school.pk)
+    assert sorted(row.detail["images"]) == sorted(i.pk for i in images)
+
+
+def test_a_thumbnail_not_covered_by_the_viewers_own_recent_listing_is_recorded_on_its_own(
+    cast, three_photos, monkeypatch
+):
+    activity, (image, *_) = three_photos
+    head = signed_in(cast.head)
+    dsls_page = signed_in(cast.dsl).get(reverse("image_list", kwargs={"school": cast.school.slug}))
+    dsls_listing = AuditEvent.objects.filter(action="images.listed", actor_id=cast.dsl.pk).get()
+    assert dsls_page.status_code == 200
+    other_image = add_images(activity, [("x.jpg", jpeg(colour=(200, 1, 1)))], by=cast.teacher)[0]
+    head.get(reverse("image_list", kwargs={"school": cast.school.slug}) + f"?activity={activity.pk}&page=9")
+    heads_listing = AuditEvent.objects.filter(action="images.listed", actor_id=cast.head.pk).latest("pk")
+    thumbnail = reverse("image_thumbnail", kwargs={"school": cast.school.slug, "pk": other_image.pk})
+    for query in ("", f"?listing={dsls_listing.pk}", "?listing=99999999999999999999999", "?listing=x"):
+        last = AuditEvent.objects.order_by("-pk").first().pk
+        assert head.get(thumbnail + query).status_code == 200
+        (row,) = AuditEvent.objects.filter(pk__gt=last)
+        assert (row.action, row.object_id) == ("images.thumbnail_viewed", str(other_image.pk)), query
+    # The head's own listing that showed the image covers it — but not once it is more than an hour old.
+    assert other_image.pk in heads_listing.detail["images"]
+    last = AuditEvent.objects.order_by("-pk").first().pk
+    assert head.get(thumbnail + f"?listing={heads_listing.pk}").status_code == 200
+    assert not AuditEvent.objects.filter(pk__gt=last).exists()
+    monkeypatch.setattr(audit_log, "LISTING_COVERS", datetime.timedelta(0))
+    head.get(thumbnail + f"?listing={heads_listing.pk}")
+    assert AuditEvent.objects.filter(pk__gt=last, action="images.thumbnail_viewed").count() == 1
 
 
 def test_a_clients_request_id_is_not_trusted_unless_the_operator_says_so(client, settings):

@@ -3,6 +3,7 @@
 The actor, school and request id come from the request being served (set by AuditContextMiddleware),
 or from ``acting_as`` in commands and workers."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -48,9 +49,12 @@ def record(action: str, obj=None, *, school=None, actor=None, detail: dict | Non
     ids only (a role code, a count, a rule name) — never a name, an email or free text."""
     ctx = _context.get()
     object_type, object_id = _type_and_id(obj)
-    school_id = getattr(school, "pk", school) if school is not None else ctx.school_id
+    # The school named, else the object's own, else the school of the page being served.
+    school_id = getattr(school, "pk", school) if school is not None else None
     if school_id is None and obj is not None and not isinstance(obj, tuple):
         school_id = getattr(obj, "school_id", None)
+    if school_id is None:
+        school_id = ctx.school_id
     actor_id = getattr(actor, "pk", actor) if actor is not None else ctx.actor_id
     chain = chain_for(school_id)
     with transaction.atomic():
@@ -74,6 +78,31 @@ def record(action: str, obj=None, *, school=None, actor=None, detail: dict | Non
         event.hash = event.compute_hash()
         event.save()
     return event
+
+
+# How long a list page's one row covers the thumbnails it shows (a lazy-loading browser fetches them later).
+LISTING_COVERS = datetime.timedelta(hours=1)
+
+
+def listed_in(event_id: str, action: str, key: str, object_pk: int) -> bool:
+    """Whether audit row ``event_id`` — a list page's one row, ``detail[key]`` the ids it showed — was
+    written for the person and school now being served, within ``LISTING_COVERS``, and lists ``object_pk``.
+    Then fetching that record's thumbnail is already in the trail and needs no row of its own."""
+    ctx = _context.get()
+    if not (event_id.isdigit() and len(event_id) < 19) or ctx.actor_id is None or ctx.school_id is None:
+        return False
+    detail = (
+        AuditEvent.objects.filter(
+            pk=int(event_id),
+            action=action,
+            actor_id=ctx.actor_id,
+            school_id=ctx.school_id,
+            at__gte=timezone.now() - LISTING_COVERS,
+        )
+        .values_list("detail", flat=True)
+        .first()
+    )
+    return bool(detail) and object_pk in detail.get(key, ())
 
 
 @dataclass(frozen=True)

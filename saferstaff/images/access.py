@@ -42,16 +42,18 @@ def get_activity(request, pk) -> Activity:
     return activity
 
 
-def get_image(request, pk, *, action: str = "images.viewed", change: bool = False) -> Image:
+def get_image(request, pk, *, action: str | None = "images.viewed", change: bool = False) -> Image:
     """The image, if the person may see it — or, with ``change``, act on it (tag, publish): the DSL and the
-    DPO scrutinise every image but change only their own."""
+    DPO scrutinise every image but change only their own. ``action`` None: the caller knows the view is
+    already in the trail (a thumbnail on a list page whose one row lists it)."""
     image = get_object_or_404(
         Image.objects.select_related("activity", "device", "uploaded_by"), school=request.school, pk=pk
     )
     own = request.user.pk in (image.activity.requested_by_id, image.uploaded_by_id)
     if not (own or (is_senior(request) if change else sees_all(request))):
         raise PermissionDenied
-    record(action, image)  # §5: every view and download of an image is recorded
+    if action:
+        record(action, image)  # §5: every view and download of an image is recorded
     return image
 
 

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from saferstaff.accounts.stepup import step_up
-from saferstaff.audit.log import record
+from saferstaff.audit.log import listed_in, record
 from saferstaff.images import service
 from saferstaff.images.access import (
     activities_for,
@@ -430,12 +430,14 @@ def activity_detail(request, school, pk):
     images = activity.images.annotate(tag_count=Count("tags")).order_by("-captured_at", "-pk")
     page = Paginator(images, 48).get_page(request.GET.get("page"))
     decision = may_decide_activity.__wrapped__(request.user, subject=activity) if is_senior(request) else None
+    listing = record("images.listed", activity, detail={"images": [i.pk for i in page.object_list]})
     return render(
         request,
         "images/activity_detail.html",
         {
             "activity": activity,
             "page": page,
+            "listing": listing,
             "decision_form": DecisionForm() if decision else None,
             "group_size": activity.pupils.count(),
             "can_upload": activity.status == Activity.Status.APPROVED
@@ -569,8 +571,9 @@ def image_list(request, school):
         images = images.exclude(flag="").filter(flag_cleared_at__isnull=True)
         filters["flagged"] = "1"
     page = Paginator(images, 48).get_page(request.GET.get("page"))
-    record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
-    ctx = {"page": page, "filters": filters, "sees_all": sees_all(request)}
+    # One row for the page and every thumbnail on it (the thumbnails carry its id: image_thumbnail).
+    listing = record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
+    ctx = {"page": page, "filters": filters, "sees_all": sees_all(request), "listing": listing}
     if sees_all(request):
         ctx.update(
             activities=Activity.objects.filter(school=request.school),
@@ -625,7 +628,8 @@ def image_file(request, school, pk):
 
 
 def image_thumbnail(request, school, pk):
-    image = get_image(request, pk, action="images.thumbnail_viewed")
+    listed = listed_in(request.GET.get("listing", ""), "images.listed", "images", pk)
+    image = get_image(request, pk, action=None if listed else "images.thumbnail_viewed")
     if not image.thumbnail:
         raise Http404
     response = FileResponse(image.thumbnail.open("rb"), content_type="image/jpeg")
