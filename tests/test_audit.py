@@ -273,7 +273,8 @@ def test_run_daily_writes_the_heads(cast, tmp_path, settings):
 def three_photos(cast, storage):
     add_device(cast.school)
     activity = approved_activity(cast.school, cast.teacher, cast.slt)
-    images = add_images(activity, [(f"{n}.jpg", jpeg(colour=(n * 80, 9, 9))) for n in range(3)], by=cast.teacher)
+    files = [(f"{n}.jpg", jpeg(colour=(n * 80, 9, 9))) for n in range(3)]
+    images = add_images(activity, files, by=cast.teacher)
     return activity, images
 
 

@@ -84,8 +84,8 @@ def _email_head(school: School, text: str) -> None:
         return
     body = (
         f"This is today's seal of {school.name}'s audit trail in saferstaff. Please keep this email.\n\n"
-        "If anyone ever needs to show that the audit trail is complete, the people who run saferstaff can save "
-        "the text between the lines to a file and check it with: saferstaff verify_audit --head FILE\n\n"
+        "If anyone ever needs to show that the audit trail is complete, the people who run saferstaff can "
+        "save the text between the lines to a file and check it with: saferstaff verify_audit --head FILE\n\n"
         "It says how long the trail was today and holds no names and nothing about any pupil.\n\n"
         f"-----\n{text}-----\n"
     )

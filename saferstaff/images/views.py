@@ -418,7 +418,8 @@ def activity_new(request, school):
 def _tell_approvers(request, activity):
     service.tell_senior_management(
         request.school,
-        title="A photo activity is waiting for your approval (§5)",
+        title=f"{activity.title} on {activity.happens_on.day} {activity.happens_on:%B %Y} is waiting for your "
+        "approval (§5)",
         url=reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk}),
         kind="images.activity",
         except_user=request.user,
@@ -467,7 +468,8 @@ def activity_decide(request, school, pk):
         notify(
             activity.requested_by,
             kind="images.activity.decided",
-            title=f"Your photo activity was {'approved' if approve else 'not approved'} (§5)",
+            title=f"Your photo activity {activity.title} was {'approved' if approve else 'not approved'} "
+            "(§5)",
             url=reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk}),
             school=request.school,
         )
@@ -700,7 +702,8 @@ def _tag_pupil(request, image, pupil) -> None:
         )
         service.tell_senior_management(
             request.school,
-            title="A pupil without consent to be photographed was tagged in an image (§5)",
+            title=f"{short_name(pupil)}, who has no consent to be photographed, was tagged in image "
+            f"{image.pk} (§5)",
             url=reverse("image_detail", kwargs={"school": request.school.slug, "pk": image.pk}),
             kind="images.no_consent_tagged",
         )
