@@ -126,6 +126,8 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "roster_upload": _roles(H, SLT, DPO, TRUST_ADMIN),
     "roster_preview": _roles(H, SLT, DPO, TRUST_ADMIN),
     "school_settings": _roles(H),
+    # §8: who did what to which record — the Headteacher and the data protection officer.
+    "audit_trail": _roles(H, DPO),
     # §2: every member of staff must read the guidance; the Headteacher and senior leaders prepare it.
     "policy_list": EVERY_ROLE,
     "policy_version": EVERY_ROLE,

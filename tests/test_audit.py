@@ -17,9 +17,11 @@ from saferstaff.audit.context import acting_as
 from saferstaff.audit.heads import current_heads, publish_heads
 from saferstaff.audit.log import record, verify_chain
 from saferstaff.audit.models import GENESIS, LEGACY_CHAIN, AppendOnly, AuditEvent, Version
+from saferstaff.audit.trail import rows_for
 from saferstaff.images.library import add_images
+from saferstaff.schools.models import Role
 
-from .conftest import signed_in
+from .conftest import make_person, signed_in
 from .image_samples import add_device, approved_activity, jpeg
 
 
@@ -337,3 +339,122 @@ def test_a_clients_request_id_is_not_trusted_unless_the_operator_says_so(client,
     assert client.get("/healthz", HTTP_X_REQUEST_ID=sent)["X-Request-ID"] != sent
     settings.TRUST_REQUEST_ID_HEADER = True
     assert client.get("/healthz", HTTP_X_REQUEST_ID=sent)["X-Request-ID"] == sent
+
+
+# --- The audit trail page ---------------------------------------------------------------------------------
+
+
+def _trail(user, **query):
+    return signed_in(user).get(reverse("audit_trail", kwargs={"school": "westfield-infant"}), query)
+
+
+@pytest.fixture
+def trail(cast):
+    from saferstaff.schools.models import Pupil
+
+    amelia = Pupil.objects.create(
+        school=cast.school,
+        legal_forename="Amelia",
+        legal_surname="Oakes",
+        date_of_birth=datetime.date(2019, 3, 1),
+    )
+    noah = Pupil.objects.create(
+        school=cast.school,
+        legal_forename="Noah",
+        legal_surname="Reed",
+        date_of_birth=datetime.date(2019, 4, 1),
+    )
+    record("pupil.viewed", amelia, actor=cast.dsl)
+    record("pupil.viewed", noah, actor=cast.office)
+    record("images.consent.register_viewed", None, school=cast.school, actor=cast.office,
+           detail={"pupils": [noah.pk, amelia.pk]})  # fmt: skip
+    record("role.granted", cast.member(cast.teacher), actor=cast.head, detail={"role": "dsl"})
+    old = record("membership.viewed", cast.member(cast.teacher), actor=cast.dsl)
+    _raw(
+        "UPDATE audit_auditevent SET at = %s WHERE id = %s",
+        [timezone.now() - datetime.timedelta(days=40), old.pk],
+    )
+    return {"amelia": amelia, "noah": noah, "old": old}
+
+
+def test_the_trail_shows_who_did_what_to_which_record_with_names(cast, trail):
+    response = _trail(cast.head)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Dawn Dsl" in page and "Opened a pupil&#x27;s record" in page and "Amelia Oakes" in page
+    assert "Gave a role" in page and "role: dsl" in page and "Tom Teacher" in page
+    assert AuditEvent.objects.filter(
+        action="audit.viewed", actor_id=cast.head.pk, school_id=cast.school.pk
+    ).exists()
+
+
+def test_the_trail_filters_by_person(cast, trail):
+    page = _trail(cast.dpo, person=cast.office.pk).content.decode()
+    assert "Noah Reed" in page and "Saw the consent register" in page
+    assert "Amelia Oakes" not in page and "Gave a role" not in page
+
+
+def test_the_trail_filters_by_record_and_finds_the_lists_that_showed_it(cast, trail):
+    page = _trail(cast.head, record_type="schools.pupil", record_id=trail["amelia"].pk).content.decode()
+    assert "Amelia Oakes" in page and "Saw the consent register" in page and "Noah Reed" not in page
+    assert "Gave a role" not in page
+    page = _trail(cast.head, record_type="schools.membership").content.decode()
+    assert "Gave a role" in page and "Opened a staff record" in page and "Amelia" not in page
+
+
+def test_the_trail_filters_by_date_range(cast, trail):
+    today = timezone.localdate()
+    page = _trail(cast.head, date_from=today.isoformat(), date_to=today.isoformat()).content.decode()
+    assert "Gave a role" in page and "Opened a staff record" not in page
+    old_day = (today - datetime.timedelta(days=40)).isoformat()
+    page = _trail(cast.head, date_from=old_day, date_to=old_day).content.decode()
+    assert "Opened a staff record" in page and "Gave a role" not in page
+
+
+def test_the_trail_is_paged(cast, trail):
+    for _ in range(55):
+        record("pupil.viewed", trail["noah"], actor=cast.office)
+    first = _trail(cast.head).content.decode()
+    assert first.count('<tr class="govuk-table__row">') == 51 and "Page 1 of 2" in first  # 50 rows + header
+    second = _trail(cast.head, page=2).content.decode()
+    assert "Page 2 of 2" in second and second.count('<tr class="govuk-table__row">') > 1
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"record_id": "12"}, "record_type", "Choose the type of record"),
+        ({"record_type": "schools.pupil", "record_id": "12; drop"}, "record_id", "in digits"),
+        ({"record_type": "no.such"}, "record_type", "Select a valid choice"),
+        ({"person": "99999999"}, "person", "Select a valid choice"),
+        ({"date_from": "31/02/2026"}, "date_from", "Enter a valid date"),
+        ({"date_from": "2026-12-02", "date_to": "2026-12-01"}, "date_to", "same as or after"),
+    ],
+)
+def test_bad_filters_are_named_never_a_500(cast, trail, query, field, message):
+    response = _trail(cast.head, **query)
+    page = response.content.decode()
+    assert response.status_code == 200 and f'href="#id_{field}"' in page and message in page
+
+
+def test_only_the_head_and_the_dpo_read_the_trail_and_only_their_own_schools(cast, trail):
+    assert _trail(cast.dpo).status_code == 200
+    for user in (cast.teacher, cast.dsl, cast.governor, cast.slt):
+        assert _trail(user).status_code == 403
+    other_head = make_person("oona.head@other.example", cast.other_school, {Role.HEADTEACHER})
+    assert _trail(other_head).status_code == 404
+    # Their own school's trail holds nothing of Westfield's.
+    url = reverse("audit_trail", kwargs={"school": cast.other_school.slug})
+    page = signed_in(other_head).get(url, {"record_type": "schools.pupil", "record_id": trail["amelia"].pk})
+    assert "No events match" in page.content.decode()
+
+
+def test_names_only_for_a_role_that_may_open_the_record(cast, trail):
+    events = list(AuditEvent.objects.filter(school_id=cast.school.pk, action="pupil.viewed"))
+    as_governor = {row.record for row in rows_for(cast.school, frozenset({Role.GOVERNOR}), events)}
+    assert as_governor == {f"Pupil {trail['amelia'].pk}", f"Pupil {trail['noah'].pk}"}
+    as_dpo = {row.record for row in rows_for(cast.school, frozenset({Role.DPO}), events)}
+    assert as_dpo == {"Amelia Oakes", "Noah Reed"}
+    # An id from another school never turns into that school's pupil's name.
+    stray = record("pupil.viewed", ("schools.pupil", trail["amelia"].pk), school=cast.other_school)
+    assert rows_for(cast.other_school, frozenset({Role.HEADTEACHER}), [stray])[0].record.startswith("Pupil ")
