@@ -19,7 +19,7 @@ from saferstaff.audit.log import record, verify_chain
 from saferstaff.audit.models import GENESIS, LEGACY_CHAIN, AppendOnly, AuditEvent, Version
 from saferstaff.audit.trail import rows_for
 from saferstaff.images.library import add_images
-from saferstaff.schools.models import Role
+from saferstaff.schools.models import Pupil, Role
 
 from .conftest import make_person, signed_in
 from .image_samples import add_device, approved_activity, jpeg
@@ -350,8 +350,6 @@ def _trail(user, **query):
 
 @pytest.fixture
 def trail(cast):
-    from saferstaff.schools.models import Pupil
-
     amelia = Pupil.objects.create(
         school=cast.school,
         legal_forename="Amelia",
