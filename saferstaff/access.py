@@ -142,6 +142,8 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "draft_check_delete": EVERY_ROLE,
     "policy_decline": EVERY_ROLE,
     "policy_accept_for": _roles(H),
+    # The scan of a signed paper acceptance: who records them, and the DPO (§8: no wider than that).
+    "policy_acceptance_scan": _roles(H, SLT, DPO),
     "policies_to_accept": EVERY_ROLE,
     "policy_audience": _roles(H, SLT),
     # §2: governors oversee that the guidance is shared and adhered to.
@@ -185,6 +187,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "publication_copy": PHOTOGRAPHERS | LEADERSHIP,
     "takedown_list": PHOTOGRAPHERS,
     "takedown_done": PHOTOGRAPHERS,
+    "takedown_evidence": PHOTOGRAPHERS,  # get_takedown: the publisher's own, or any for senior management
     "destruction_queue": SENIOR_MANAGEMENT,
     # Subject access: the DPO (and the Headteacher) export everything held about a pupil.
     "pupil_images_export": _roles(H, DPO),

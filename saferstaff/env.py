@@ -4,7 +4,10 @@ Every process (web, worker, the ``saferstaff`` command) reads the same variables
 misspelt or malformed value fails loudly at start-up instead of quietly falling back.
 """
 
+import base64
+import binascii
 import os
+import re
 from pathlib import Path
 
 
@@ -67,3 +70,41 @@ def env_secret(name: str, *, dev_default: str | None) -> str:
     if dev_default is None:
         raise ConfigError(f"{name} (or {name}_FILE) must be set outside development")
     return dev_default
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9_+/-]+=*")
+MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+def key_bytes(name: str, value: str, *, min_bytes: int = 32) -> bytes:
+    """A key given as base64 (standard or URL-safe, padding optional), refused when it holds fewer than
+    ``min_bytes`` bytes: 32 bytes are 43 base64 characters."""
+    text = value.strip().rstrip("=")
+    try:
+        if not _BASE64.fullmatch(text):
+            raise ValueError
+        raw = base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4))
+    except (ValueError, binascii.Error):
+        raise ConfigError(f"{name} must be base64; make a key with: {MAKE_A_KEY}") from None
+    if len(raw) < min_bytes:
+        raise ConfigError(
+            f"{name} is too short ({len(raw)} bytes): it must be at least {min_bytes} random bytes, "
+            f"base64-encoded ({-(-min_bytes * 4 // 3)} characters or more); make one with: {MAKE_A_KEY}"
+        )
+    return raw
+
+
+def env_keys(name: str, *, older: str, dev_default: str | None, min_bytes: int = 32) -> list[bytes]:
+    """The key in NAME (or NAME_FILE), then the comma-separated older keys in ``older`` (or ``older``_FILE),
+    newest first, each checked by ``key_bytes``. ``dev_default`` as for ``env_secret``."""
+    try:
+        newest = env_secret(name, dev_default=dev_default)
+    except ConfigError as problem:
+        raise ConfigError(
+            f"{problem}: at least {min_bytes} random bytes, base64; make one with: {MAKE_A_KEY}"
+        ) from None
+    keys = [key_bytes(name, newest, min_bytes=min_bytes)]
+    for part in env_secret(older, dev_default="").replace("\n", ",").split(","):
+        if part.strip():
+            keys.append(key_bytes(older, part, min_bytes=min_bytes))
+    return keys

@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
-from saferstaff.env import ConfigError, env_bool, env_int, env_list, env_secret, env_str
+from saferstaff.env import ConfigError, env_bool, env_int, env_keys, env_list, env_secret, env_str, key_bytes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SAFERSTAFF_VAR", str(BASE_DIR / "var")))
@@ -267,13 +267,30 @@ PORTAL_LINK_DAYS = env_int("PORTAL_LINK_DAYS", 14)
 FACE_MODELS = env_str("FACE_MODELS", "real")
 # Photos screened at once by an album screening (0: one per CPU core).
 FACE_WORKERS = env_int("FACE_WORKERS", 0)
-# Face templates are stored encrypted with this key (default: derived from SECRET_KEY). Changing it makes
-# every template unreadable: re-enrol.
-FACE_TEMPLATE_KEY = env_secret("FACE_TEMPLATE_KEY", dev_default="")
+
+# --- Face templates (biometric data: UK GDPR art. 9, PoFA 2012) are sealed with keys of their own, never
+# SECRET_KEY. FACE_TEMPLATE_KEY: at least 32 random bytes, base64; production refuses to start without it.
+# FACE_TEMPLATE_OLD_KEYS: earlier keys, newest first, still read until `rotate_face_keys` has re-sealed every
+# template with the newest (docs/adr/0004-faces.md).
+FACE_TEMPLATE_KEYS = env_keys(
+    "FACE_TEMPLATE_KEY",
+    older="FACE_TEMPLATE_OLD_KEYS",
+    # Development only, and public: it says so in its own letters.
+    dev_default=None if PRODUCTION else "development-only-face-template-key-not-secret-00",
+)
+# Templates sealed before keys of their own (with FACE_TEMPLATE_KEY cut to 32 bytes, or from SECRET_KEY) are
+# read by `rotate_face_keys` only; give the old FACE_TEMPLATE_KEY value here for that run.
+FACE_TEMPLATE_LEGACY_KEY = env_secret("FACE_TEMPLATE_LEGACY_KEY", dev_default="")
 
 # The audit trail is sealed with keys derived from this one (HMAC-SHA256). Keep it outside the database and its
 # backups: whoever holds both could rewrite the trail. Changing it makes every row written since fail to verify.
-AUDIT_KEY = env_secret("AUDIT_KEY", dev_default=None if PRODUCTION else "development-only-audit-key")
+# At least 32 random bytes, base64, like FACE_TEMPLATE_KEY; required in production.
+AUDIT_KEY = key_bytes(
+    "AUDIT_KEY",
+    env_secret(
+        "AUDIT_KEY", dev_default=None if PRODUCTION else "development-only-audit-key-not-secret-000000"
+    ),
+)
 # Where ``saferstaff audit_head`` (and run_daily) writes each chain's signed daily head: copy it off the server.
 AUDIT_HEAD_DIR = Path(env_str("AUDIT_HEAD_DIR", str(VAR_DIR / "audit-heads")))
 

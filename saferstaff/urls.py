@@ -54,6 +54,11 @@ urlpatterns = [
         policy.policy_accept_for,
         name="policy_accept_for",
     ),
+    path(
+        school + "policies/acceptances/<int:pk>/scan/",
+        policy.policy_acceptance_scan,
+        name="policy_acceptance_scan",
+    ),
     path(school + "policies/<int:pk>/v<int:number>/", policy.policy_version, name="policy_version"),
     path(school + "policies/<int:pk>/v<int:number>/publish/", policy.policy_publish, name="policy_publish"),
     path(school + "policies/<int:pk>/v<int:number>/changes/", policy.policy_changes, name="policy_changes"),
@@ -95,6 +100,7 @@ urlpatterns = [
     path(school + "publications/<int:pk>/copy/", images.publication_copy, name="publication_copy"),
     path(school + "takedowns/", images.takedown_list, name="takedown_list"),
     path(school + "takedowns/<int:pk>/", images.takedown_done, name="takedown_done"),
+    path(school + "takedowns/<int:pk>/evidence/", images.takedown_evidence, name="takedown_evidence"),
     path(school + "retention/", images.destruction_queue, name="destruction_queue"),
     path(school + "pupils/<int:pk>/images.zip", images.pupil_images_export, name="pupil_images_export"),
 ]

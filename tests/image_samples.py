@@ -1,8 +1,14 @@
-"""Real photos for the images tests: JPEGs made with Pillow, carrying the EXIF a school camera writes."""
+"""Real photos and videos for the images tests: JPEGs and HEICs made with Pillow (and pillow-heif), carrying
+the EXIF a school camera writes, and short MOVs made by ffmpeg carrying what a phone writes."""
 
 import datetime
 import io
+import subprocess
+import tempfile
+from pathlib import Path
 
+import imageio_ffmpeg
+import pillow_heif
 from PIL import Image as PILImage
 
 from saferstaff.images.models import Activity, ActivityPupil, Device, Purpose
@@ -45,6 +51,60 @@ def jpeg(
     out = io.BytesIO()
     im.save(out, "JPEG", exif=exif, quality=85)
     return out.getvalue()
+
+
+def heic(
+    *, make="Apple", model="iPad (9th generation)", size=(640, 480), colour=(90, 140, 200), gps=False
+) -> bytes:
+    """A HEIC photo as an iPad takes it (HEVC in a HEIF container, EXIF inside)."""
+    im = PILImage.new("RGB", size, colour)
+    exif = im.getexif()
+    exif[0x010F] = make
+    exif[0x0110] = model
+    if gps:
+        g = exif.get_ifd(0x8825)
+        g[1], g[2], g[3], g[4] = "N", (53.0, 52.0, 0.0), "W", (1.0, 42.0, 0.0)
+    out = io.BytesIO()
+    pillow_heif.from_pillow(im).save(out, format="HEIF", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def video(*, make="Apple", model="iPhone 15", recorded="2026-05-04T10:11:12Z", location=True,
+          caption_track=False, seconds=1, size="320x240") -> bytes:  # fmt: skip
+    """A short MOV as a phone records it: picture, sound, the camera's make and model, its recording time,
+    where it was (ISO 6709) — and, with ``caption_track``, a third track that is neither picture nor sound."""
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "clip.mov"
+        args = [ffmpeg, "-nostdin", "-loglevel", "error", "-y",
+                "-f", "lavfi", "-i", f"testsrc=duration={seconds}:size={size}:rate=10",
+                "-f", "lavfi", "-i", f"sine=d={seconds}"]  # fmt: skip
+        if caption_track:
+            srt = Path(folder) / "where.srt"
+            srt.write_text("1\n00:00:00,000 --> 00:00:01,000\nAt +53.87-001.70 Acacia Avenue\n")
+            args += ["-i", str(srt)]
+        args += ["-map", "0:v", "-map", "1:a"] + (
+            ["-map", "2:s", "-c:s", "mov_text"] if caption_track else []
+        )
+        args += [
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-metadata",
+            f"creation_time={recorded}",
+        ]
+        if make:
+            args += ["-metadata", f"com.apple.quicktime.make={make}"]
+        if model:
+            args += ["-metadata", f"com.apple.quicktime.model={model}"]
+        if location:
+            args += ["-metadata", "com.apple.quicktime.location.ISO6709=+53.8700-001.7000/"]
+        args += ["-movflags", "use_metadata_tags", str(out)]
+        subprocess.run(args, check=True, timeout=60)
+        return out.read_bytes()
 
 
 def add_device(school, **camera) -> Device:

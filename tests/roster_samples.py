@@ -25,6 +25,8 @@ FORENAMES = [
     "Aoife",
 ]
 SURNAMES = ["Smith", "Jones", "Patel", "O'Brien", "Nowak", "Williams", "Khan", "Brown", "Evans", "Taylor"]
+_TODAY = datetime.date.today()
+SCHOOL_YEAR = _TODAY.year if _TODAY.month >= 9 else _TODAY.year - 1  # the school year starts on 1 September
 PARENT_FORENAMES = ["Sarah", "David", "Aisha", "James", "Emma", "Tomasz", "Fatima", "Gareth"]
 
 
@@ -74,7 +76,9 @@ def sample_pupils(
     for i in range(start, start + count):
         surname = SURNAMES[i % len(SURNAMES)]
         year = (i % 6) + 1
-        dob = datetime.date(2020 - year, 1 + i % 12, 1 + i % 28)
+        month = 1 + i % 12  # born in the school year that puts them in their year group today
+        cohort = SCHOOL_YEAR - 5 - year
+        dob = datetime.date(cohort if month >= 9 else cohort + 1, month, 1 + i % 28)
         family = i - 1 if siblings_every and i % siblings_every == 0 and i > start else i
         kids_contacts = tuple(
             SampleContact(
@@ -221,7 +225,7 @@ def ctf_xml(
                 f"<Contact><Order>{c.order}</Order><Title>{e(c.title)}</Title><Surname>{e(c.surname)}</Surname>"
                 f"<Forename>{e(c.forename)}</Forename><Gender>F</Gender><Relationship>{c.relationship}</Relationship>"
                 f"<Responsibility>{'true' if c.responsibility else 'false'}</Responsibility>"
-                f"<Phones><Phone><TelephoneType>M</TelephoneType><TelephoneNumber>{e(c.phone)}</TelephoneNumber></Phone></Phones>"
+                f"<Phones><Phone><TelephoneType>M</TelephoneType><PhoneNo>{e(c.phone)}</PhoneNo></Phone></Phones>"
                 f"<Email>{e(c.email)}</Email></Contact>"
             )
         parts.append("</Contacts></Pupil>")
@@ -259,15 +263,50 @@ def oneroster_users_csv(pupils: list[SamplePupil], *, birth_dates: bool = True) 
     return out.getvalue()
 
 
-def oneroster_zip(pupils: list[SamplePupil]) -> bytes:
-    demographics = io.StringIO()
-    writer = csv.writer(demographics, lineterminator="\n")
+def oneroster_zip(pupils: list[SamplePupil], *, version: str = "1.1", demographics: bool = True) -> bytes:
+    """A OneRoster bulk zip. ``version="1.2"`` moves roles out of users.csv into roles.csv and uses 1.2's
+    column names, as 1.2 does; ``demographics=False`` leaves demographics.csv out and says so in the
+    manifest ("absent"), as an export without demographics ticked does."""
+    demographics_csv = io.StringIO()
+    writer = csv.writer(demographics_csv, lineterminator="\n")
     writer.writerow(["sourcedId", "status", "dateLastModified", "birthDate", "sex"])
     for pupil in pupils:
         writer.writerow([pupil.source_id, "", "", pupil.dob.isoformat(), "female"])
+    users = oneroster_users_csv(pupils, birth_dates=False)
+    roles = None
+    if version == "1.2":
+        rows = list(csv.reader(io.StringIO(users)))
+        role_index = rows[0].index("role")
+        roles = io.StringIO()
+        roles_writer = csv.writer(roles, lineterminator="\n")
+        roles_writer.writerow(["sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role",
+                               "orgSourcedId", "beginDate", "endDate", "userProfileSourcedId"])  # fmt: skip
+        out = io.StringIO()
+        users_writer = csv.writer(out, lineterminator="\n")
+        rename = {"middleName": "preferredMiddleName"}
+        users_writer.writerow(
+            [rename.get(h, h) for i, h in enumerate(rows[0]) if i != role_index] + ["userMasterIdentifier"]
+        )
+        for n, row in enumerate(rows[1:]):
+            roles_writer.writerow([f"r{n}", "", "", row[0], "primary", row[role_index], "org1", "", "", ""])
+            users_writer.writerow([c for i, c in enumerate(row) if i != role_index] + [""])
+        users = out.getvalue()
+    manifest = (
+        f"propertyName,value\nmanifest.version,1.0\noneroster.version,{version}\nfile.users,bulk\n"
+        f"file.demographics,{'bulk' if demographics else 'absent'}\n"
+        f"file.roles,{'bulk' if roles is not None else 'absent'}\n"
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("manifest.csv", "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n")
-        archive.writestr("users.csv", oneroster_users_csv(pupils, birth_dates=False))
-        archive.writestr("demographics.csv", demographics.getvalue())
+        archive.writestr("manifest.csv", manifest)
+        archive.writestr("users.csv", users)
+        if demographics:
+            archive.writestr("demographics.csv", demographics_csv.getvalue())
+        if roles is not None:
+            archive.writestr("roles.csv", roles.getvalue())
     return buffer.getvalue()
+
+
+def oneroster_zip_member(data: bytes, name: str) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read(name).decode()

@@ -105,6 +105,22 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         kwargs.update(pk=policy.pk) if name == "policy_audience" else kwargs.update(
             pk=policy.pk, number=version.number
         )
+    elif name == "policy_acceptance_scan":
+        from django.core.files.base import ContentFile
+
+        from saferstaff.acknowledgements.models import Acceptance
+        from saferstaff.policy.models import Policy, PolicyVersion
+
+        policy, _ = Policy.objects.get_or_create(school=school, title="Walk policy")
+        version, _ = PolicyVersion.objects.get_or_create(
+            school=school, policy=policy, number=1, defaults={"status": "published", "text_sha256": "0" * 64}
+        )
+        member = school.memberships.order_by("pk").last()
+        acceptance = Acceptance(school=school, version=version, user=member.user, typed_name="x",
+                                text_sha256="0" * 64, on_behalf_by=member.user, note="paper")  # fmt: skip
+        acceptance.evidence.save("scan.pdf", ContentFile(b"%PDF-1.4 scan"), save=False)
+        acceptance.save()
+        kwargs["pk"] = acceptance.pk
     elif name == "draft_check_delete":
         from saferstaff.policy.models import SavedCheck
 
@@ -126,7 +142,7 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
 IMAGE_PAGES = {
     "pupil_consent", "consent_record", "consent_purpose_edit", "pupil_faces", "activity_screen", "screening_progress", "face_crop", "face_reference", "consent_evidence", "device_edit", "activity_detail", "activity_decide",
     "activity_checklist", "activity_upload", "image_detail", "image_file", "image_thumbnail", "image_tags",
-    "image_publish", "image_flag", "image_hold", "publication_copy", "takedown_done", "pupil_images_export",
+    "image_publish", "image_flag", "image_hold", "publication_copy", "takedown_done", "takedown_evidence", "pupil_images_export",
 }  # fmt: skip
 
 
@@ -182,8 +198,10 @@ def _image_sample(name, cast, school, user) -> int:
         return pub.pk
     no = ConsentRecord.objects.create(school=school, pupil=pupil, purpose=purpose(school, "website"), answer="no",
                                       source="guardian", guardian=parent, method="phone")  # fmt: skip
-    return Takedown.objects.create(school=school, publication=pub, pupil=pupil, consent_record=no,
-                                   assigned_to=owner).pk  # fmt: skip
+    takedown = Takedown(school=school, publication=pub, pupil=pupil, consent_record=no, assigned_to=owner)
+    takedown.evidence.save("shot.pdf", ContentFile(b"%PDF-1.4 screenshot"), save=False)
+    takedown.save()
+    return takedown.pk
 
 
 @pytest.mark.parametrize("name", school_pages())

@@ -57,7 +57,7 @@ def test_each_school_has_its_own_chain_and_rows_with_no_school_one_more(chain):
 def test_rows_are_sealed_with_the_key_not_a_plain_hash(chain, settings):
     event = chain[2]
     assert event.v == Version.HMAC_SHA256
-    settings.AUDIT_KEY = "another-installation"
+    settings.AUDIT_KEY = b"another installation's key, 32 bytes or more"
     assert event.compute_hash() != event.hash
     checked, broken = verify_chain()
     assert checked == 0 and broken.seq == 1 and "changed" in broken.problem
@@ -101,7 +101,7 @@ def test_editing_a_row_and_recomputing_the_later_hashes_without_the_key_is_caugh
     )
     checked, broken = verify_chain()
     assert checked == 2 and broken.seq == 3 and "changed" in broken.problem
-    _rehash_from(3, 3, lambda e: e.compute_hash(key="development-only-not-secret"))
+    _rehash_from(3, 3, lambda e: e.compute_hash(key=b"a guessed key"))
     assert verify_chain()[1].seq == 3
 
 

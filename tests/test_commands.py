@@ -111,8 +111,12 @@ def test_a_real_host_name_without_production_mode_refuses_to_start(tmp_path):
     result = load_settings(env)
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
     env["SECRET_KEY"] = "x" * 50
+    env["FACE_TEMPLATE_KEY"] = "k" * 43  # production needs a key of its own for face templates
     result = load_settings(env)
     assert result.returncode != 0 and "AUDIT_KEY" in result.stderr  # the audit trail's key is never a default
+    env["AUDIT_KEY"] = "hunter2"
+    result = load_settings(env)
+    assert result.returncode != 0 and "AUDIT_KEY" in result.stderr and "32" in result.stderr
     (tmp_path / "audit.key").write_text("y" * 50)
     env["AUDIT_KEY_FILE"] = str(tmp_path / "audit.key")
     result = load_settings(env)

@@ -19,7 +19,16 @@ from saferstaff.images.rules import can_publish
 from saferstaff.notifications.models import Notification
 
 from .conftest import signed_in
-from .image_samples import PERSONAL_PHONE, add_device, approved_activity, jpeg, pupil_with_parents, purpose
+from .image_samples import (
+    PERSONAL_PHONE,
+    SCHOOL_CAMERA,
+    add_device,
+    approved_activity,
+    jpeg,
+    pupil_with_parents,
+    purpose,
+    video,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -143,6 +152,24 @@ def test_a_consented_photo_is_published_without_metadata_and_registered(cast, cl
     assert not copy.getexif()
     page = signed_in(cast.head).get(reverse("publication_list", kwargs={"school": cast.school.slug}))
     assert b"https://school.example/news" in page.content
+
+
+def test_a_video_is_published_as_a_re_encoded_copy_without_its_location_or_camera(cast, class_photo):
+    from saferstaff.images.video import probe
+
+    camera = {"make": SCHOOL_CAMERA["make"], "model": SCHOOL_CAMERA["model"]}
+    (clip,) = add_images(class_photo["activity"], [("sports.mov", video(**camera))], by=cast.teacher)
+    assert clip.kind == Image.Kind.VIDEO and not clip.flag and clip.had_gps
+    ImageTag.objects.create(school=cast.school, image=clip, pupil=class_photo["noah"], tagged_by=cast.teacher)
+    url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": clip.pk})
+    response = signed_in(cast.teacher).post(
+        url, {"channel": purpose(cast.school, "website").pk, "where": "web"}
+    )
+    assert response.status_code == 302
+    with Publication.objects.get().copy.open("rb") as f:
+        copy = f.read()
+    assert b"53.87" not in copy and b"Canon" not in copy
+    assert probe(copy).streams == ("video", "audio")
 
 
 @pytest.mark.parametrize(
@@ -283,6 +310,19 @@ def test_a_pupil_of_another_school_cannot_be_tagged(cast, class_photo):
     tags = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": class_photo["with_noah"].pk})
     signed_in(cast.teacher).post(tags, {"pupil": f"Zed Other #{stranger.pk}"})
     assert not ImageTag.objects.filter(pupil=stranger).exists()
+
+
+def test_a_upn_typed_into_the_tag_box_finds_nobody_for_a_teacher_who_may_not_see_upns(cast, class_photo):
+    from saferstaff.schools.models import Pupil
+
+    image, noah = class_photo["with_amelia"], class_photo["noah"]
+    Pupil.objects.filter(pk=noah.pk).update(upn="Y383210523001")
+    tags = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": image.pk})
+    teacher = signed_in(cast.teacher)
+    teacher.post(tags, {"pupil": "Y383210523001"})
+    assert not image.tags.filter(pupil=noah).exists()  # §8: the tag box is no UPN lookup
+    teacher.post(tags, {"pupil": "Noah Reed"})
+    assert image.tags.filter(pupil=noah).exists()
 
 
 def test_subject_access_exports_every_image_of_the_pupil_with_a_list(cast, class_photo):

@@ -8,10 +8,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.template import engines
 from hypothesis import given
 from hypothesis import strategies as st
 
 from saferstaff.policy.documents import DocumentError, parse_sections, read_document
+from saferstaff.policy.documents.inline import render_inline
 
 from .conftest import skip_or_fail
 
@@ -231,7 +233,7 @@ def test_contents_lines_with_page_numbers_are_not_headings():
         "Contents\nSection 1 - Overview ........ 2\nSection 2 - Staff\t3\n\n"
         "Section 1 - Overview\n\nText.\n\nSection 2 - Staff\n\nMore.\n"
     )
-    assert outline(doc) == [("", "Introduction"), ("1", "Overview"), ("2", "Staff")]
+    assert outline(doc) == [("1", "Overview"), ("2", "Staff")]  # the contents list is not policy text
 
 
 def test_duplicate_numbers_name_both_lines():
@@ -276,6 +278,156 @@ def test_empty_text_is_refused():
 def test_preamble_only_when_it_has_content():
     doc = parse_sections("\n  \n---\n\n1. Scope\n\nAll staff.\n")
     assert outline(doc) == [("1", "Scope")]
+
+
+# --- real-world layouts: unnumbered headings, front matter, contents lists --------------------------------
+
+NURSERY_POLICY_MD = """---
+title: Online Safety Policy
+setting: Little Acorns Day Nursery
+adopted: 1 September 2025
+review_date: "September 2026"
+---
+
+# Online Safety Policy
+
+Little Acorns Day Nursery, 4 Example Lane
+
+## Contents
+
+- [Policy statement](#policy-statement)
+- [Aims](#aims)
+- [Procedures](#procedures)
+- [Mobile phones and cameras](#mobile-phones-and-cameras)
+
+## Policy statement
+
+At Little Acorns we believe **every child** has the right to be safe online, in line with the
+*Early Years Foundation Stage* (EYFS) safeguarding and welfare requirements.
+
+## Aims
+
+We aim to:
+
+- keep children safe when they use tablets in the setting
+- support staff to use social media professionally
+
+## Procedures
+
+### Use of the internet
+
+Children use the internet only with an adult. See the [UK Safer Internet Centre](https://saferinternet.org.uk).
+
+### Social media
+
+Staff do not post photographs of children on their own accounts.
+
+## Mobile phones and cameras
+
+Personal phones are kept in the staff room during sessions.
+"""
+
+
+def test_markdown_policy_with_front_matter_and_unnumbered_headings():
+    doc = parse_sections(read_document("online-safety.md", NURSERY_POLICY_MD.encode()))
+    assert outline(doc) == [
+        ("", "Introduction"),
+        ("1", "Policy statement"),
+        ("2", "Aims"),
+        ("3", "Procedures"),
+        ("3.1", "Use of the internet"),
+        ("3.2", "Social media"),
+        ("4", "Mobile phones and cameras"),
+    ]
+    assert [s.level for s in doc.sections] == [1, 1, 1, 1, 2, 2, 1]
+    assert [s.anchor for s in doc.sections] == [
+        "preamble", "policy-statement", "aims", "procedures", "use-of-the-internet", "social-media",
+        "mobile-phones-and-cameras",
+    ]  # fmt: skip
+    # The title heading and letterhead are the introduction; front matter and the contents list are not text.
+    assert doc.sections[0].text == "Online Safety Policy\n\nLittle Acorns Day Nursery, 4 Example Lane"
+    everything = "\n".join(s.title + "\n" + s.text for s in doc.sections)
+    assert "title:" not in everything and "review_date" not in everything and "---" not in everything
+    assert "(#aims)" not in everything and "Contents" not in everything
+    assert doc.metadata == {
+        "title": "Online Safety Policy",
+        "adopted": "1 September 2025",
+        "review": "September 2026",
+    }
+    assert any(
+        "adopted 1 September 2025" in note and "review due September 2026" in note for note in doc.notes
+    )
+    assert any("numbered the sections in order" in note for note in doc.notes)
+    assert section(doc, "3.1").text.endswith(
+        "See the [UK Safer Internet Centre](https://saferinternet.org.uk)."
+    )
+    assert section(doc, "2").text == (
+        "We aim to:\n\n- keep children safe when they use tablets in the setting\n"
+        "- support staff to use social media professionally"
+    )
+
+
+def test_anchors_follow_heading_text_across_versions():
+    first = parse_sections(NURSERY_POLICY_MD)
+    second = parse_sections(
+        NURSERY_POLICY_MD.replace("## Aims", "## Safeguarding\n\nThe DSL leads.\n\n## Aims")
+    )
+    anchors = {s.title: (s.number, s.anchor) for s in first.sections}
+    again = {s.title: (s.number, s.anchor) for s in second.sections}
+    assert anchors["Aims"] == ("2", "aims") and again["Aims"] == ("3", "aims")  # renumbered, same link
+    assert again["Mobile phones and cameras"][1] == anchors["Mobile phones and cameras"][1]
+
+
+def test_underlined_headings_in_plain_text_and_a_letterhead_set_as_headings():
+    doc = parse_sections(
+        "Mobile Phone Policy\n===================\n\nLittle Acorns Pre-School\n\n"
+        "Aims\n----\n\nWe aim to keep children safe.\n\nProcedure\n---------\n\n- phones stay in lockers\n"
+    )
+    assert outline(doc) == [("", "Introduction"), ("1", "Aims"), ("2", "Procedure")]
+    assert doc.sections[0].text == "Mobile Phone Policy\n\nLittle Acorns Pre-School"
+    letterhead = parse_sections(
+        "# Little Acorns Nursery\n# Online Safety Policy\n\nAdopted 2025\n\n## Aims\n\nText.\n\n## Procedures\n\nMore.\n"
+    )
+    assert outline(letterhead) == [("", "Introduction"), ("1", "Aims"), ("2", "Procedures")]
+    assert letterhead.sections[0].text == "Little Acorns Nursery\n\nOnline Safety Policy\n\nAdopted 2025"
+
+
+def test_a_list_of_headings_before_they_appear_is_a_contents_list():
+    doc = parse_sections(
+        "Oak Tree Primary School\n\nAims\nRoles and responsibilities\nMonitoring 7\n\n"
+        "## Aims\n\nTo keep pupils safe.\n\n## Roles and responsibilities\n\nThe governors.\n\n"
+        "## Monitoring\n\nEvery year.\n"
+    )
+    assert outline(doc) == [
+        ("", "Introduction"), ("1", "Aims"), ("2", "Roles and responsibilities"), ("3", "Monitoring"),
+    ]  # fmt: skip
+    assert doc.sections[0].text == "Oak Tree Primary School"
+
+
+def test_numbered_contents_without_dot_leaders_is_not_doubled():
+    doc = parse_sections(
+        "Contents\n1. Aims 3\n2. Legislation and Guidance 4\n\n"
+        "1. Aims\n\nOur aims.\n\n2. Legislation and Guidance\n\nThe law.\n"
+    )
+    assert outline(doc) == [("1", "Aims"), ("2", "Legislation and Guidance")]
+    assert doc.notes == ()
+
+
+def test_inline_markdown_renders_safely():
+    html = render_inline(
+        "Staff **must** read *this* and [CEOP](https://www.ceop.police.uk/).\n"
+        "<script>alert(1)</script> [trap](javascript:alert) * not emphasis * and snake_case_names"
+    )
+    assert html == (
+        'Staff <strong>must</strong> read <em>this</em> and <a class="govuk-link" '
+        'href="https://www.ceop.police.uk/">CEOP</a>.<br>&lt;script&gt;alert(1)&lt;/script&gt; trap '
+        "* not emphasis * and snake_case_names"
+    )
+    page = engines["django"].from_string("{{ text|inline_markdown }}").render({"text": "**<b>hi</b>**"})
+    assert page == "<strong>&lt;b&gt;hi&lt;/b&gt;</strong>"
+    started = time.monotonic()
+    render_inline("**" + "a" * 200_000 + " *" * 50_000)
+    assert time.monotonic() - started < 1
 
 
 # --- reading files ----------------------------------------------------------------------------------------
@@ -376,6 +528,92 @@ def test_docx_headings_become_sections():
         "Keep passwords secret\n\nLock screens\n\nBackground\n\nBefore\tafter\nnext line"
     )
     assert section(doc, "2").text == "Ask for consent."
+
+
+WPS_STYLES = (
+    f'<?xml version="1.0" encoding="UTF-8"?><w:styles xmlns:w="{W_NS}">'
+    '<w:style w:type="paragraph" w:default="1" w:styleId="1"><w:name w:val="Normal"/></w:style>'
+    '<w:style w:type="paragraph" w:styleId="2"><w:name w:val="heading 1"/><w:basedOn w:val="1"/>'
+    '<w:pPr><w:outlineLvl w:val="0"/></w:pPr></w:style>'
+    '<w:style w:type="paragraph" w:styleId="3"><w:name w:val="heading 2"/><w:basedOn w:val="1"/></w:style>'
+    '<w:style w:type="paragraph" w:styleId="17"><w:name w:val="Policy Heading"/><w:basedOn w:val="2"/></w:style>'
+    '<w:style w:type="paragraph" w:styleId="12"><w:name w:val="toc 1"/><w:basedOn w:val="1"/></w:style>'
+    '<w:style w:type="paragraph" w:styleId="40"><w:name w:val="TOC Heading"/><w:basedOn w:val="2"/></w:style>'
+    '<w:style w:type="paragraph" w:styleId="9"><w:name w:val="Title"/><w:basedOn w:val="1"/></w:style>'
+    "</w:styles>"
+)
+
+
+def test_docx_from_wps_office_headings_by_style_name():
+    """WPS Office names its heading styles 'heading 1' but gives them ids '2', '3'…; a custom style based on
+    a heading style is a heading; Word's contents list (toc styles) is left out; no heading has a number."""
+    outline_level = '<w:p><w:pPr><w:outlineLvl w:val="1"/></w:pPr><w:r><w:t>Reporting</w:t></w:r></w:p>'
+    body = (
+        w_paragraph("Sunnyside Pre-School", "9")
+        + w_paragraph("12 Example Street, Leeds")
+        + w_paragraph("Contents", "40")
+        + w_paragraph("Introduction\t1", "12")
+        + w_paragraph("Safeguarding children\t2", "12")
+        + w_paragraph("Introduction", "2")
+        + w_paragraph("This policy applies to all staff and volunteers.")
+        + w_paragraph("Safeguarding children", "17")
+        + w_paragraph("Our designated safeguarding lead is the manager.")
+        + w_paragraph("Photographs", "3")
+        + w_paragraph("Only setting devices are used.")
+        + outline_level
+        + w_paragraph("Tell the manager the same day.")
+    )
+    text = read_document("policy.docx", docx(body, members={"word/styles.xml": WPS_STYLES.encode()}))
+    assert "\t1" not in text and "Contents" not in text
+    doc = parse_sections(text)
+    assert outline(doc) == [
+        ("", "Introduction"),
+        ("1", "Introduction"),
+        ("2", "Safeguarding children"),
+        ("2.1", "Photographs"),
+        ("2.2", "Reporting"),
+    ]
+    assert doc.sections[0].text == "Sunnyside Pre-School\n\n12 Example Street, Leeds"
+    assert [s.anchor for s in doc.sections][1:] == [
+        "introduction",
+        "safeguarding-children",
+        "photographs",
+        "reporting",
+    ]
+    assert section(doc, "2.2").text == "Tell the manager the same day."
+
+
+def bold_paragraph(text: str) -> str:
+    return f"<w:p><w:r><w:rPr><w:b/></w:rPr><w:t xml:space='preserve'>{text}</w:t></w:r></w:p>"
+
+
+def test_docx_without_heading_styles_uses_bold_paragraphs_as_headings():
+    body = (
+        bold_paragraph("Rainbow Day Nursery")
+        + bold_paragraph("Mobile Phone and Camera Policy")
+        + w_paragraph("Reviewed every September.")
+        + bold_paragraph("Policy statement")
+        + w_paragraph("We keep children safe.")
+        + "<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>Staff must not</w:t></w:r><w:r><w:t> use their phones.</w:t></w:r></w:p>"
+        + bold_paragraph("Procedures")
+        + bold_paragraph("Never take photographs on a personal phone.")
+        + "<w:tbl><w:tr><w:tc>" + bold_paragraph("Role") + "</w:tc></w:tr></w:tbl>"
+    )  # fmt: skip
+    doc = parse_sections(read_document("phones.docx", docx(body)))
+    assert outline(doc) == [("", "Introduction"), ("1", "Policy statement"), ("2", "Procedures")]
+    assert doc.sections[0].text == (
+        "Rainbow Day Nursery\n\nMobile Phone and Camera Policy\n\nReviewed every September."
+    )
+    assert section(doc, "2").text == "Never take photographs on a personal phone.\n\nRole"
+
+
+@pytest.mark.parametrize("name", ["policy.rst", "policy.odt", "policy.pages", "policy.html"])
+def test_other_formats_are_refused_naming_the_ones_accepted(name):
+    with pytest.raises(DocumentError) as caught:
+        read_document(name, b"Online Safety\n=============\n\nText.\n")
+    message = str(caught.value)
+    assert f"This is a {name[6:]} file" in message
+    assert "Word (.docx), Markdown (.md) and plain text (.txt)" in message
 
 
 def test_not_a_docx():

@@ -6,11 +6,13 @@ database exactly as it was."""
 import datetime
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,10 +40,13 @@ from .roster_samples import (
     make_upn,
     oneroster_users_csv,
     oneroster_zip,
+    oneroster_zip_member,
     sample_pupils,
 )
 
 # --- Fixtures and helpers ---------------------------------------------------------------------------
+
+DATA = Path(__file__).parent / "data" / "rosters"
 
 
 @pytest.fixture
@@ -181,6 +186,24 @@ def test_csv_missing_required_column(school):
 def test_csv_missing_upn_column(school):
     error = refused(school, csv_text(sample_pupils(2), headers={"upn": None}))
     assert "no UPN column" in messages(error)[0]
+
+
+def test_csv_middle_names_and_former_surname(school):
+    text = (
+        "UPN,Forename,Middle Names,Surname,Former Surname,DOB\n"
+        + f"{make_upn(1)},Ava,Rose May,Khan,Smith,03/05/2015\n"
+    )
+    do_import(school, text)
+    assert Pupil.objects.values_list("middle_names", "former_surname").get() == ("Rose May", "Smith")
+
+
+@pytest.mark.parametrize("heading", ["Admission No", "Adno", "Admission Number", "Adm. No."])
+def test_csv_admission_number_is_the_mis_id(school, heading):
+    text = f"{heading},Forename,Surname,DOB\n1234,Ava,Khan,03/05/2015\n"
+    parsed = parse_roster("pupils.csv", text.encode())
+    assert parsed.pupils[0].source_id == "1234" and parsed.notes == ()
+    do_import(school, text)
+    assert Pupil.objects.get().source_id == "1234"
 
 
 def test_csv_duplicate_upn_names_both_lines(school):
@@ -355,6 +378,64 @@ def test_ctf_happy_path(school, namespace, names_in_basic_details):
     )
     link = oliver.guardianships.get(contact_order=2)
     assert (link.relationship, link.guardian.title) == ("Father", "Mr")
+    assert (link.guardian.phone, link.guardian.email) == (
+        pupils[1].contacts[1].phone,
+        pupils[1].contacts[1].email,
+    )
+
+
+def test_ctf_laid_out_as_mis_exports_are(school):
+    """A CTF with every part a real export has: contacts' phones in Phones/Phone/PhoneNo with a type, and
+    addresses, attendance, assessments and SEN, which are not kept, and the notes say so."""
+    xml = (DATA / "ctf_real_structure.xml").read_text().replace("UPN_1", make_upn(1))
+    parsed = parse_roster("export.xml", xml.encode())
+    (pupil,) = parsed.pupils
+    assert (pupil.legal_forename, pupil.preferred_forename, pupil.preferred_surname) == (
+        "Zofia", "Zosia", "Nowak-Evans",
+    )  # fmt: skip
+    assert (pupil.date_of_birth, pupil.year_group) == (datetime.date(2018, 11, 2), "2")
+    assert (pupil.middle_names, pupil.former_surname) == ("Maria Anne", "Evans")
+    assert [
+        (g.forename, g.relationship, g.parental_responsibility, g.phone, g.email) for g in pupil.guardians
+    ] == [
+        ("Agnieszka", "Mother", True, "07700 900461", "a.nowak@example.org"),  # the mobile, of three
+        ("Rhys", "Father", True, "01274 496 0002", ""),  # the work number, never the fax
+        ("Glenys", "Other relative", False, "", ""),
+    ]
+    held, phones = parsed.notes
+    for words in ("addresses", "attendance", "assessment results", "SEN records", "ethnicity", "languages",
+                  "school history", "free school meal", "looked-after status"):  # fmt: skip
+        assert words in held
+    assert "middle names" not in held and "surname" not in held
+    assert "saferstaff does not keep these" in held
+    assert "more than one phone number" in phones and "the mobile if there is one" in phones
+    plan = do_import(school, xml, "export.xml")
+    assert plan.notes == list(parsed.notes)
+    assert Guardian.objects.get(forename="Agnieszka").phone == "07700 900461"
+    stored = Pupil.objects.get()
+    assert (stored.middle_names, stored.former_surname, stored.preferred_surname) == (
+        "Maria Anne",
+        "Evans",
+        "Nowak-Evans",
+    )
+
+
+def test_partial_ctf_from_a_dfe_service_marks_nobody_as_leaving(school):
+    """The DfE's services send partial CTFs (one year group's results, names in capitals, no contacts):
+    pupils not in one are not leaving, and a name in capitals is not a change."""
+    pupils = sample_pupils(3)
+    do_import(school, csv_text(pupils))
+    one = pupils[1]
+    xml = (DATA / "ctf_dfe_partial.xml").read_text()
+    for placeholder, value in [("UPN_1", one.upn), ("SURNAME_1", one.surname.upper()),
+                               ("FORENAME_1", one.forename.upper()), ("DOB_1", one.dob.isoformat())]:  # fmt: skip
+        xml = xml.replace(placeholder, value)
+    plan = do_import(school, xml, "MTC_results.xml")
+    assert plan.counts()["leaving"] == 0 and plan.counts()["updated"] == 0 and plan.counts()["unchanged"] == 1
+    assert any("partial transfer" in note for note in plan.notes)
+    assert any("assessment results" in note for note in plan.notes)
+    assert Pupil.objects.current().count() == 3
+    assert Pupil.objects.get(upn=one.upn).legal_forename == one.forename  # not turned into capitals
 
 
 def test_ctf_responsibility_and_order(school):
@@ -485,6 +566,48 @@ def test_oneroster_without_birth_dates(school):
     assert "whole OneRoster zip" in error.problems[0].message
 
 
+def test_oneroster_1_2_zip_reads_roles_csv(school):
+    pupils = sample_pupils(3, siblings_every=2)
+    data = oneroster_zip(pupils, version="1.2")
+    assert "role" not in oneroster_zip_member(data, "users.csv").splitlines()[0].split(",")
+    plan = do_import(school, data, "oneroster-1.2.zip")
+    assert (
+        plan.counts()["new"] == 3 and plan.counts()["guardians_new"] == 4 and plan.counts()["links_new"] == 6
+    )
+    stored = Pupil.objects.get(source_id="s1")
+    assert (stored.date_of_birth, stored.upn) == (pupils[1].dob, pupils[1].upn)
+    assert stored.guardianships.get(contact_order=1).relationship == "Guardian"
+
+
+def test_oneroster_1_2_users_csv_alone_says_what_to_upload(school):
+    users = oneroster_zip_member(oneroster_zip(sample_pupils(2), version="1.2"), "users.csv")
+    error = refused(school, users, "users.csv")
+    (problem,) = messages(error)
+    assert "OneRoster 1.2" in problem and "roles.csv" in problem
+    assert "Upload the whole OneRoster zip" in problem and "export OneRoster 1.1" in problem
+
+
+def test_oneroster_users_csv_with_a_roles_column(school):
+    pupils = sample_pupils(2)
+    text = oneroster_users_csv(pupils).replace(",role,", ",roles,", 1)
+    parsed = parse_roster("users.csv", text.encode())
+    assert [p.source_id for p in parsed.pupils] == ["s0", "s1"]
+    assert parsed.pupils[0].guardians[0].relationship == "Guardian"
+    nested = text.replace(",student,", ",primary:student@org1,")
+    assert "OneRoster 1.2" in messages(refused(school, nested, "users.csv"))[0]
+
+
+def test_oneroster_zip_exported_without_demographics(school):
+    data = oneroster_zip(sample_pupils(2), demographics=False)
+    error = refused(school, data, "oneroster.zip")
+    (problem,) = messages(error)
+    assert problem.startswith(
+        "File: this OneRoster zip has no dates of birth: its manifest.csv says demographics"
+    )
+    assert "tick 'demographics'" in problem
+    assert "upload the whole zip" not in problem.lower()
+
+
 def test_oneroster_unknown_agent(school):
     text = oneroster_users_csv(sample_pupils(2)).replace("g1-0,g1-1", "g1-0,g9-9")
     error = refused(school, text, "users.csv")
@@ -553,6 +676,61 @@ def test_leavers_are_marked_and_can_return(school):
     back = do_import(school, csv_text(pupils))
     assert back.counts()["returning"] == 1 and back.counts()["updated"] == 0
     assert Pupil.objects.get(upn=pupils[2].upn).leaving_date is None
+
+
+def test_dates_of_birth_that_contradict_year_groups_warn(school):
+    today = datetime.date(2025, 10, 1)  # school year 2025/26
+    text = (
+        "UPN,Forename,Surname,DOB,Year,Contact 1 Surname\n"
+        f"{make_upn(1)},Ava,Khan,03/05/2016,Reception,Khan\n"  # aged 9, turning 10: her age group is Year 5
+        f"{make_upn(2)},Leo,Brown,31/08/2020,R,Brown\n"  # the youngest of this year's Reception
+        f"{make_upn(3)},Isla,Evans,01/09/2020,R,Evans\n"  # a day younger: Nursery 2 by age, one year off
+        f"{make_upn(4)},Noah,Jones,15/01/2012,8,Jones\n"  # Year 8 by age
+        f"{make_upn(5)},Oscar,Nowak,15/01/2005,14,Nowak\n"  # post-16 provision for an older pupil
+    )
+    plan = plan_import(school, parse_roster("a.csv", text.encode()), today=today)
+    (warning,) = plan.warnings
+    assert warning.startswith("1 pupil's date of birth and year group do not fit together")
+    assert "line 2: Ava Khan, Reception, born 3 May 2016 (their age group is Year 5)" in warning
+    assert "You can still apply the import." in warning
+    apply_plan(plan)  # a warning, not an error
+    assert Pupil.objects.count() == 5
+
+
+def test_pupils_left_without_contacts_warn(school):
+    pupils = sample_pupils(3)
+    plan = plan_import(school, parse_roster("a.csv", csv_text(pupils).encode()))
+    assert any(w.startswith("This file has no contacts (parents and carers) in it") for w in plan.warnings)
+    assert any("consent requests cannot be sent" in w for w in plan.warnings)
+
+    do_import(school, csv_text(pupils, contacts=1))
+    plan = plan_import(school, parse_roster("a.csv", csv_text(pupils).encode()))
+    assert plan.warnings == []  # contacts already in saferstaff are kept
+
+    without = [pupils[0], changed(pupils[1], contacts=()), pupils[2]]
+    plan = plan_import(school, parse_roster("a.csv", csv_text(without, contacts=1).encode()))
+    (warning,) = plan.warnings
+    assert warning.startswith(
+        f"1 of the 3 pupils in this file will have no contacts (parents or carers) in saferstaff (line 3: "
+        f"{pupils[1].preferred_forename or pupils[1].forename} {pupils[1].surname})"
+    )
+
+
+def test_success_message_counts_returning_pupils(cast, client_for):
+    pupils = sample_pupils(3)
+    do_import(cast.school, csv_text(pupils))
+    do_import(cast.school, csv_text(pupils[:2]))  # the third leaves
+    client = client_for(cast.head)
+    upload = io.BytesIO(csv_text(pupils).encode())
+    upload.name = "pupils.csv"
+    response = client.post(reverse("roster_upload", kwargs={"school": cast.school.slug}), {"file": upload})
+    assert response.status_code == 302
+    preview = client.get(response["Location"]).content.decode()
+    assert (
+        "Returning pupils" in preview and "consent requests cannot be sent for them" in preview
+    )  # no contacts
+    response = client.post(response["Location"], {"action": "apply"}, follow=True)
+    assert "Import applied: 0 new, 0 updated, 1 returning, 0 marked as leaving." in response.content.decode()
 
 
 def test_mass_leaving_warns(school):

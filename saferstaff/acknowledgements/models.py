@@ -8,11 +8,8 @@ from django.utils import timezone
 
 
 def evidence_path(instance, filename: str) -> str:
-    # Never the uploaded name (it may hold a person's name): the school and a random part only.
-    import uuid
-
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"schools/{instance.school_id}/acceptances/{uuid.uuid4().hex}.{ext}"
+    # ``filename`` is already saferstaff.scans.stored_name(): random, with the extension of the sniffed type.
+    return f"schools/{instance.school_id}/acceptances/{filename}"
 
 
 class Acceptance(models.Model):

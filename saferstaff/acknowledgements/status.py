@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from saferstaff import scans
 from saferstaff.acknowledgements.models import Acceptance
 from saferstaff.audit.log import record
 from saferstaff.policy.models import Policy, PolicyVersion
@@ -99,7 +100,7 @@ def accept(
             note=note.strip(),
         )
         if evidence is not None:
-            acceptance.evidence.save(evidence.name, evidence, save=False)
+            acceptance.evidence.save(scans.stored_name(evidence), evidence, save=False)
         acceptance.save()
         action = "policy.declined" if outcome == Acceptance.Outcome.DECLINED else "policy.accepted"
         detail = {"acceptance": acceptance.pk, "on_behalf": on_behalf_by is not None}

@@ -33,10 +33,10 @@ class AppendOnly(Exception):
 
 
 @lru_cache(maxsize=4)
-def derived_key(secret: str, purpose: str) -> bytes:
+def derived_key(secret: bytes, purpose: str) -> bytes:
     """One key per purpose from AUDIT_KEY (an HKDF-Expand step with a single block): the chain's key and
     the daily head's signing key never coincide."""
-    prk = hmac.new(b"saferstaff audit", secret.encode(), hashlib.sha256).digest()
+    prk = hmac.new(b"saferstaff audit", secret, hashlib.sha256).digest()
     return hmac.new(prk, f"saferstaff/audit/{purpose}".encode() + b"\x01", hashlib.sha256).digest()
 
 
@@ -77,7 +77,7 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnly("audit events are never deleted")
 
-    def compute_hash(self, key: str | None = None) -> str:
+    def compute_hash(self, key: bytes | None = None) -> str:
         fields = [
             self.seq,
             self.at.isoformat(timespec="microseconds"),

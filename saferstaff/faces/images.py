@@ -7,11 +7,21 @@ import warnings
 
 import cv2
 import numpy as np
+import pillow_heif
 from PIL import Image, ImageOps
 
 from saferstaff.faces.types import FaceError
 
 MAX_PIXELS = 64_000_000
+
+# HEIC/HEIF, what school iPads and iPhones take by default: pillow-heif's wheels carry libheif, and once its
+# opener is registered Pillow reads these photos like any other (the same pixel and damage checks apply).
+pillow_heif.register_heif_opener()
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+
+
+def is_heif(data: bytes) -> bool:
+    return data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS
 
 
 def load_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
@@ -24,8 +34,6 @@ def load_scaled(
     """The photo, and how many of the photo's own pixels one returned pixel stands for. With ``max_side`` a
     JPEG is decoded straight at a smaller size (the decoder skips detail, several times faster) — enough to
     find and describe faces; coordinates times the factor are the photo's own."""
-    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1"):
-        raise FaceError("HEIC photos are not supported: export the photo as JPEG first.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -2,8 +2,8 @@
 
 - A template is made only for a pupil on roll whose biometric consent is current (``images.consent``):
   ``enrol``.
-- It is stored encrypted (Fernet; the key is FACE_TEMPLATE_KEY or derived from SECRET_KEY) and never
-  leaves saferstaff: there is no export of templates.
+- It is stored encrypted (Fernet, with a key derived by HKDF from FACE_TEMPLATE_KEY; older keys are read
+  until ``rotate_keys`` re-seals) and never leaves saferstaff: there is no export of templates.
 - A withdrawal erases the pupil's templates at once; ``erase_unconsented`` (daily) erases those whose
   consent lapsed or whose pupil has left — well within the 24 hours the school promises.
 - Every enrolment, erasure and match is in the audit trail, with ids only."""
@@ -14,11 +14,11 @@ import hashlib
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import numpy as np
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
@@ -54,23 +54,27 @@ def blur_detectors() -> list:
     return detectors_for_blurring()
 
 
+# HKDF turns each configured key (at least 32 random bytes) into a whole Fernet key: 16 bytes to sign, 16 to
+# encrypt. The label ties the derived key to this one use.
+_KEY_LABEL = b"saferstaff face templates v2"
+
+
+def _fernet(key: bytes) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(HKDF(hashes.SHA256(), 32, salt=None, info=_KEY_LABEL).derive(key)))
+
+
 @functools.cache
-def _fernet(key_material: str) -> Fernet:
-    if settings.FACE_TEMPLATE_KEY:
-        raw = settings.FACE_TEMPLATE_KEY.encode()
-    else:
-        raw = HKDF(hashes.SHA256(), 32, salt=b"saferstaff face templates", info=b"v1").derive(
-            key_material.encode()
-        )
-    return Fernet(base64.urlsafe_b64encode(raw[:32].ljust(32, b"\0")))
+def _sealer(keys: tuple[bytes, ...]) -> MultiFernet:
+    """Seals with the newest key; opens with any configured one (rotation in progress)."""
+    return MultiFernet([_fernet(key) for key in keys])
 
 
 def seal(data: bytes) -> bytes:
-    return _fernet(settings.SECRET_KEY).encrypt(data)
+    return _sealer(tuple(settings.FACE_TEMPLATE_KEYS)).encrypt(data)
 
 
 def unseal(token: bytes) -> bytes:
-    return _fernet(settings.SECRET_KEY).decrypt(bytes(token))
+    return _sealer(tuple(settings.FACE_TEMPLATE_KEYS)).decrypt(bytes(token))
 
 
 def vector_of(template) -> np.ndarray:
@@ -270,3 +274,83 @@ def erase_unconsented() -> int:
             elif purpose is None or not states[(pupil.pk, purpose.pk)].allowed:
                 erased += erase(pupil, reason="consent")
     return erased
+
+
+def _legacy_readers() -> list[Fernet]:
+    """How templates were sealed before they had keys of their own (ADR 0004), for ``rotate_keys`` only:
+    FACE_TEMPLATE_KEY's first 32 bytes, zero-padded, used as the Fernet key itself; or, without one, a key
+    derived from SECRET_KEY."""
+    readers = [
+        Fernet(
+            base64.urlsafe_b64encode(
+                HKDF(hashes.SHA256(), 32, salt=b"saferstaff face templates", info=b"v1").derive(
+                    settings.SECRET_KEY.encode()
+                )
+            )
+        )
+    ]
+    if settings.FACE_TEMPLATE_LEGACY_KEY:
+        raw = settings.FACE_TEMPLATE_LEGACY_KEY.encode()[:32].ljust(32, b"\0")
+        readers.insert(0, Fernet(base64.urlsafe_b64encode(raw)))
+    return readers
+
+
+@dataclass
+class Rotation:
+    """What ``rotate_keys`` did (or would do) at one school: template ids, never pupils'."""
+
+    resealed: int = 0
+    current: int = 0  # already sealed with the newest key
+    unreadable: list[int] = field(default_factory=list)
+
+
+def rotate_keys(*, dry_run: bool = False, batch_size: int = 500, school=None) -> dict:
+    """Re-seal every face template with the newest key, ``batch_size`` at a time, reading those sealed with an
+    older key or the legacy way. Audited as counts per school. Returns {school id: Rotation}."""
+    from saferstaff.images.models import FaceTemplate
+
+    newest = _fernet(settings.FACE_TEMPLATE_KEYS[0])
+    reader = MultiFernet([newest, *(_fernet(k) for k in settings.FACE_TEMPLATE_KEYS[1:]), *_legacy_readers()])
+    templates = FaceTemplate.objects.order_by("pk")
+    if school is not None:
+        templates = templates.filter(school=school)
+    results: dict[int, Rotation] = {}
+    last = 0
+    while batch := list(
+        templates.filter(pk__gt=last).only("pk", "school_id", "vector", "reference")[:batch_size]
+    ):
+        last = batch[-1].pk
+        changed = []
+        for template in batch:
+            result = results.setdefault(template.school_id, Rotation())
+            tokens = (bytes(template.vector), bytes(template.reference))
+            try:
+                for token in tokens:
+                    newest.decrypt(token)
+                result.current += 1
+                continue
+            except InvalidToken:
+                pass
+            try:
+                template.vector, template.reference = (reader.rotate(token) for token in tokens)
+            except InvalidToken:
+                result.unreadable.append(template.pk)
+                continue
+            result.resealed += 1
+            changed.append(template)
+        if changed and not dry_run:
+            with transaction.atomic():
+                FaceTemplate.objects.bulk_update(changed, ["vector", "reference"])
+    if not dry_run:
+        for school_id, result in results.items():
+            record(
+                "faces.keys_rotated",
+                ("schools.school", school_id),
+                school=school_id,
+                detail={
+                    "resealed": result.resealed,
+                    "current": result.current,
+                    "unreadable": len(result.unreadable),
+                },
+            )
+    return results

@@ -20,12 +20,14 @@ from django.conf import settings
 from PIL import ExifTags, ImageFile
 from PIL import Image as PILImage
 
+from saferstaff.faces.images import is_heif  # also lets Pillow open HEIC (pillow-heif)
+from saferstaff.images import video
 from saferstaff.zips import ZIP_ERRORS
 
 # Pillow's own guard, as a second line behind our explicit pixel check.
 PILImage.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
 
-PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "HEIC": "image/heic"}
 THUMB_SIZE = (480, 480)
 PUBLISH_LONG_SIDE = 2048
 
@@ -86,10 +88,9 @@ def sniff(data: bytes) -> str:
         return "JPEG"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "PNG"
+    if is_heif(head):
+        return "HEIC"
     if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
-            return "HEIC"
         return "MP4"
     return ""
 
@@ -97,16 +98,10 @@ def sniff(data: bytes) -> str:
 def check_file(name: str, data: bytes) -> Checked:
     """Check one uploaded file; raise FileProblem with a message the school office can act on."""
     kind = sniff(data)
-    if kind == "HEIC":
-        raise FileProblem(
-            name,
-            "is a HEIC photo, which saferstaff does not take. Export it as JPEG, or on the iPad choose "
-            "Settings, Camera, Formats, Most Compatible, then upload it again.",
-        )
     if kind == "MP4":
         return _check_video(name, data)
     if kind not in PHOTO_TYPES:
-        raise FileProblem(name, "is not a photo or video saferstaff takes (JPEG, PNG, MP4 or MOV).")
+        raise FileProblem(name, "is not a photo or video saferstaff takes (JPEG, PNG, HEIC, MP4 or MOV).")
     if len(data) > settings.IMAGE_MAX_BYTES:
         raise FileProblem(
             name,
@@ -223,95 +218,29 @@ def _check_video(name: str, data: bytes) -> Checked:
             f"is {_mb(len(data))}; videos can be up to {_mb(settings.VIDEO_MAX_BYTES)}. Trim it to the part you need.",
         )
     try:
-        boxes = list(_boxes(data, 0, len(data)))
-    except ValueError:
-        boxes = []
-    if not any(kind == b"moov" for kind, *_ in boxes):
-        raise FileProblem(name, "could not be read as a whole video (it may be cut short). Copy it again.")
+        probe = video.probe(data)
+    except video.VideoProblem as exc:
+        raise FileProblem(name, str(exc)) from None
     return Checked(
-        name=name, data=data, kind="video", content_type="video/mp4", sha256=hashlib.sha256(data).hexdigest()
+        name=name,
+        data=data,
+        kind="video",
+        content_type="video/mp4",
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=probe.width,
+        height=probe.height,
+        captured_at=probe.recorded_at,
+        make=_text(probe.make),
+        model=_text(probe.model),
+        had_gps=probe.had_location,
     )
 
 
-def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int, int]]:
-    """ISO base media boxes between start and end: (type, box start, payload start, box end)."""
-    pos = start
-    while pos + 8 <= end:
-        size = int.from_bytes(data[pos : pos + 4], "big")
-        kind = data[pos + 4 : pos + 8]
-        header = 8
-        if size == 1:
-            if pos + 16 > end:
-                raise ValueError("short box")
-            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
-            header = 16
-        elif size == 0:
-            size = end - pos
-        if size < header or pos + size > end:
-            raise ValueError("bad box size")
-        yield kind, pos, pos + header, pos + size
-        pos += size
-
-
-_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
-_PLAYABLE = {b"vide", b"soun"}
-_METADATA = {b"udta", b"meta", b"uuid", b"xyz "}
-_DATED = {b"mvhd", b"tkhd", b"mdhd"}
-
-
-def strip_video_metadata(data: bytes) -> bytes:
-    """The video with every metadata box (user data incl. location, XMP, meta) blanked as 'free' space and
-    the recording dates in the movie, track and media headers zeroed: same length, so no offset inside the
-    file changes and players ignore the blank boxes."""
-    out = bytearray(data)
-
-    def walk(start: int, end: int) -> None:
-        for kind, box_start, payload, box_end in _boxes(data, start, end):
-            if kind in _METADATA:
-                out[box_start + 4 : box_start + 8] = b"free"
-                out[payload:box_end] = bytes(box_end - payload)
-            elif kind in _DATED and box_end - payload >= 20:
-                width = 16 if data[payload] == 1 else 8  # creation and modification time, 64- or 32-bit
-                out[payload + 4 : payload + 4 + width] = bytes(width)
-            elif kind in _CONTAINERS:
-                walk(payload, box_end)
-
-    walk(0, len(data))
-    return bytes(out)
-
-
-def video_publishing_problem(data: bytes) -> str | None:
-    """Why a video cannot be published as it is, or None. A compressed header hides its boxes from us, and
-    a track that is neither picture nor sound (action cameras' GPS, timecode, captions) may carry location
-    or names; both need re-exporting from the camera's software first."""
-    handlers = []
-
-    def walk(start: int, end: int, parent: bytes) -> None:
-        for kind, _box_start, payload, box_end in _boxes(data, start, end):
-            if kind == b"cmov":
-                handlers.append(b"cmov")
-            elif kind == b"hdlr" and parent == b"mdia":  # the track's kind (QuickTime's minf/hdlr is not)
-                handlers.append(data[payload + 8 : payload + 12])
-            elif kind in _CONTAINERS:
-                walk(payload, box_end, kind)
-
-    try:
-        walk(0, len(data), b"")
-    except ValueError:
-        return "The video's structure could not be read. Export it again from the camera's software."
-    others = [h for h in handlers if h not in _PLAYABLE]
-    if others:
-        return (
-            "The video carries more than picture and sound (for example a GPS track from an action camera). "
-            "Export it again with only video and audio, then upload that copy."
-        )
-    return None
-
-
 def clean_copy_bytes(data: bytes, kind: str) -> bytes:
-    """A copy for publication: photos re-encoded from pixels (upright, at most 2048 px, no metadata)."""
+    """A copy for publication, re-encoded so no camera, location or other metadata survives: photos from
+    pixels (upright, at most 2048 px, JPEG), videos by ffmpeg (picture and sound only, H.264/AAC)."""
     if kind == "video":
-        return strip_video_metadata(data)
+        return video.clean_copy(data)
     im = PILImage.open(io.BytesIO(data))
     im = _upright(im.convert("RGB"), im.getexif().get(ExifTags.Base.Orientation))
     im.thumbnail((PUBLISH_LONG_SIDE, PUBLISH_LONG_SIDE))
@@ -398,17 +327,3 @@ def zip_members(name: str, fileobj) -> Iterator[tuple[str, bytes]]:
                 member, "holds more than the zip said it would; the zip may be malicious. Nothing was saved."
             )
         yield member, data
-
-
-SCAN_MAX_BYTES = 10 * 1024 * 1024
-
-
-def scan_problem(upload) -> str | None:
-    """Why an uploaded scan (a consent form, a screenshot of a takedown) cannot be kept, or None."""
-    if upload.size > SCAN_MAX_BYTES:
-        return "The scan must be smaller than 10 MB"
-    head = upload.read(8)
-    upload.seek(0)
-    if not (head.startswith(b"%PDF-") or sniff(head + b"\x00" * 8) in ("JPEG", "PNG")):
-        return "The scan must be a PDF, JPEG or PNG file"
-    return None

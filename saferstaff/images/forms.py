@@ -1,6 +1,6 @@
 from django import forms
 
-from saferstaff.images.files import scan_problem
+from saferstaff import scans
 from saferstaff.images.models import Activity, ConsentRecord, Device, Purpose
 from saferstaff.schools.models import Membership
 
@@ -70,7 +70,7 @@ class ConsentAnswerForm(forms.Form):
         if data.get("method") == ConsentRecord.Method.PAPER and not data.get("evidence"):
             self.add_error("evidence", "Attach the scan of the paper form")
         evidence = data.get("evidence")
-        if evidence is not None and (problem := scan_problem(evidence)):
+        if evidence is not None and (problem := scans.problem(evidence)):
             self.add_error("evidence", problem)
         return data
 
@@ -203,7 +203,7 @@ class TakedownForm(forms.Form):
 
     def clean_evidence(self):
         evidence = self.cleaned_data.get("evidence")
-        if evidence is not None and (problem := scan_problem(evidence)):
+        if evidence is not None and (problem := scans.problem(evidence)):
             raise forms.ValidationError(problem)
         return evidence
 

@@ -33,8 +33,6 @@ class DeviceRegister:
 
     def match(self, checked: Checked, preferred: Device) -> tuple[Device | None, str]:
         """The device that took the photo and the flag (Image.Flag) to raise, if any."""
-        if checked.kind == "video":
-            return preferred, ""  # camera details are not read from videos; the activity names the device
         if checked.serial:
             for d in self.devices:
                 if d.serial and _norm(d.serial) == _norm(checked.serial):

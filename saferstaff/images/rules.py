@@ -113,13 +113,6 @@ def can_publish(actor, *, subject: Image, channel: Purpose, blurred: frozenset |
         )
     if subject.destruction_queued_at is not None:
         reasons.append(Reason("The image is past its keep-until date and waiting to be destroyed", "§5"))
-    if subject.kind == Image.Kind.VIDEO:
-        from saferstaff.images.files import video_publishing_problem
-
-        with subject.original.open("rb") as f:
-            problem = video_publishing_problem(f.read())
-        if problem:
-            reasons.append(Reason(problem, "§5"))
     pupils = [t.pupil for t in subject.tags.select_related("pupil")]
     blurring = blurred is not None
     if not pupils and not subject.no_pupils and not blurring:

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff import scans
 from saferstaff.audit.log import record
 from saferstaff.images.consent import state_of
 from saferstaff.images.models import (
@@ -31,8 +32,9 @@ from saferstaff.images.models import (
     end_of_school_year,
 )
 from saferstaff.images.rules import can_publish, may_destroy, may_record_consent
+from saferstaff.images.video import VideoProblem
 from saferstaff.notifications.service import notify
-from saferstaff.policy.engine import Decision
+from saferstaff.policy.engine import Decision, Reason, refuse
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +101,7 @@ def record_answers(
                 if created:  # one scan for all the answers on the form
                     r.evidence = created[0].evidence.name
                 else:
-                    r.evidence.save(f"{receipt}", evidence, save=False)
+                    r.evidence.save(scans.stored_name(evidence), evidence, save=False)
             r.save()
             record(
                 "images.consent.recorded", r, detail={"answer": a.answer, "source": source, "method": method}
@@ -301,7 +303,10 @@ def publish(image: Image, channel: Purpose, where: str, *, by, blur_faces: bool 
         decision = can_publish(by, subject=image, channel=channel)
         if not decision:
             raise Refused(decision)
-        data = clean_copy(image)
+        try:
+            data = clean_copy(image)
+        except VideoProblem as exc:
+            raise Refused(refuse(Reason(f"The video {exc}", "§5"))) from None
     with transaction.atomic():
         pub = Publication(
             school_id=image.school_id, image=image, image_ref=image.pk, channel=channel, where=where,
@@ -338,7 +343,7 @@ def finish_takedown(takedown: Takedown, *, by, note: str, evidence=None) -> None
         takedown.done_by = by
         takedown.evidence_note = note
         if evidence is not None:
-            takedown.evidence.save("evidence", evidence, save=False)
+            takedown.evidence.save(scans.stored_name(evidence), evidence, save=False)
         takedown.save()
         pub = takedown.publication
         if pub.taken_down_at is None:

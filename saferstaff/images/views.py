@@ -17,8 +17,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from saferstaff import scans
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import listed_in, record
 from saferstaff.images import service
@@ -61,7 +62,15 @@ from saferstaff.images.models import (
 )
 from saferstaff.images.rules import may_clear_flag, may_decide_activity, may_remove_tag, photograph_list
 from saferstaff.policy.models import SchoolSettings
-from saferstaff.schools.access import get_pupil
+from saferstaff.schools.access import (
+    GUARDIAN_CONTACTS,
+    UPN,
+    fields_for,
+    get_pupil,
+    pupil_view,
+    pupil_views,
+    search_pupils,
+)
 from saferstaff.schools.models import Guardian, Guardianship, Pupil
 
 # --- Consent register -------------------------------------------------------------------------------------
@@ -75,16 +84,25 @@ def consent_register(request, school):
         pupils = pupils.filter(year_group=year)
     q = request.GET.get("q", "").strip()
     if q:
-        pupils = pupils.search(q)
+        pupils = search_pupils(pupils, q, fields_for(request))
     page = Paginator(pupils, 50).get_page(request.GET.get("page"))
     states = states_for(request.school, page.object_list, purposes)
-    rows = [(p, [states[(p.pk, u.pk)] for u in purposes]) for p in page.object_list]
+    views = pupil_views(request, page.object_list)
+    rows = [(p, [states[(p.pk, u.pk)] for u in purposes]) for p in views]
     years = Pupil.objects.filter(school=request.school).current().year_groups()
     record("images.consent.register_viewed", None, detail={"pupils": [p.pk for p in page.object_list]})
     return render(
         request,
         "images/consent_register.html",
-        {"purposes": purposes, "rows": rows, "page": page, "years": years, "year": year, "q": q},
+        {
+            "purposes": purposes,
+            "rows": rows,
+            "page": page,
+            "years": years,
+            "year": year,
+            "q": q,
+            "by_upn": UPN in fields_for(request),
+        },
     )
 
 
@@ -106,12 +124,11 @@ def _pupil_consent_page(request, pupil, form, problems=(), status=200):
         request,
         "images/pupil_consent.html",
         {
-            "pupil": pupil,
+            "pupil": pupil_view(pupil, fields_for(request)),
             "current": [(u, states[(pupil.pk, u.pk)]) for u in purposes],
             "history": history,
             "form": form,
             "problems": problems,
-            "links": Guardianship.objects.filter(pupil=pupil).select_related("guardian"),
         },
         status=status,
     )
@@ -180,7 +197,7 @@ def consent_evidence(request, school, pk):
     if not r.evidence:
         raise Http404
     record("images.consent.evidence_viewed", r)
-    return FileResponse(r.evidence.open("rb"), as_attachment=True, filename=f"consent-{r.pk}")
+    return scans.download(r.evidence, stem=f"consent-{r.pk}")
 
 
 def _guardians_to_ask(school):
@@ -222,7 +239,14 @@ def portal_links(request, school):
     return render(
         request,
         "images/portal_links.html",
-        {"rows": rows, "page": page, "no_email": no_email, "now": timezone.now()},
+        {
+            "rows": rows,
+            "page": page,
+            "no_email": no_email,
+            "now": timezone.now(),
+            # §8: guardians' addresses only for those who need them
+            "contacts": GUARDIAN_CONTACTS in fields_for(request),
+        },
     )
 
 
@@ -607,7 +631,7 @@ def image_detail(request, school, pk):
         {
             "image": image,
             "tags": tags,
-            "group": group,
+            "group": pupil_views(request, group),
             "publish_form": PublishForm(activity=image.activity),
             "hold_form": HoldForm(
                 initial={"legal_hold": image.legal_hold, "legal_hold_reason": image.legal_hold_reason}
@@ -639,12 +663,13 @@ def image_thumbnail(request, school, pk):
     return response
 
 
-def _pupil_from_text(school, text: str):
+def _pupil_from_text(request, text: str):
     """The typeahead's value ends with '#<id>'; a name typed without choosing is looked up exactly."""
     text = text.strip()
     if "#" in text and text.rsplit("#", 1)[1].isdigit():
-        return Pupil.objects.filter(school=school, pk=int(text.rsplit("#", 1)[1])).first()
-    matches = list(Pupil.objects.filter(school=school).current().search(text)[:2]) if text else []
+        return Pupil.objects.filter(school=request.school, pk=int(text.rsplit("#", 1)[1])).first()
+    pupils = Pupil.objects.filter(school=request.school).current()
+    matches = list(search_pupils(pupils, text, fields_for(request))[:2]) if text else []
     return matches[0] if len(matches) == 1 else None
 
 
@@ -670,7 +695,7 @@ def image_tags(request, school, pk):
                 request, "Recorded. Someone else must publish it: they check your confirmation (§5)."
             )
     else:
-        pupil = _pupil_from_text(request.school, request.POST.get("pupil", ""))
+        pupil = _pupil_from_text(request, request.POST.get("pupil", ""))
         if pupil is None:
             messages.error(request, "Choose a pupil from the list as you type their name.")
         else:
@@ -827,6 +852,15 @@ def takedown_list(request, school):
     return render(
         request, "images/takedown_list.html", {"rows": rows, "done": done, "senior": is_senior(request)}
     )
+
+
+@require_safe
+def takedown_evidence(request, school, pk):
+    takedown = get_takedown(request, pk)  # the publisher's own, or any for senior management
+    if not takedown.evidence:
+        raise Http404
+    record("images.takedown.evidence_viewed", takedown)
+    return scans.download(takedown.evidence, stem=f"takedown-{takedown.pk}")
 
 
 @require_http_methods(["GET", "POST"])
@@ -1031,13 +1065,15 @@ def face_review(request, school):
     if request.method == "POST":
         detection = get_object_or_404(queue, pk=_id(request.POST.get("detection")))
         choice = request.POST.get("choice")
-        pupil = _pupil_from_text(request.school, request.POST.get("pupil", "")) if choice == "other" else None
+        pupil = _pupil_from_text(request, request.POST.get("pupil", "")) if choice == "other" else None
         screening.decide(detection, by=request.user, confirmed=choice == "yes", pupil=pupil)
         return redirect(reverse("face_review", kwargs={"school": request.school.slug}) + "#next")
     first = queue.order_by("image_id", "left").first()
     group = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")
     return render(
-        request, "images/face_review.html", {"detection": first, "left": queue.count(), "group": group}
+        request,
+        "images/face_review.html",
+        {"detection": first, "left": queue.count(), "group": pupil_views(request, group)},
     )
 
 

@@ -13,7 +13,7 @@ from saferstaff.policy.models import PolicySection, PolicyVersion, SchoolSetting
 from saferstaff.screening.check import Context, Result, check
 from saferstaff.screening.roster import Pupil as RosterPupil
 
-_contexts: dict[int, tuple[tuple, Context]] = {}
+_contexts: dict[tuple[int, bool], tuple[tuple, Context]] = {}
 _lock = threading.Lock()
 
 # Where the school's own policy says each thing: the first published section whose title has these words.
@@ -58,39 +58,46 @@ def _sections(school) -> dict[str, str]:
     return out
 
 
-def context_for(school) -> Context:
-    """The school's context, rebuilt only when something it is made from has changed."""
+def _roster(school) -> list[RosterPupil]:
     from saferstaff.schools.models import Pupil
 
+    return [
+        RosterPupil(
+            key=upn or f"pupil-{pk}",
+            forenames=tuple(n for n in (legal_fore, preferred_fore) if n),
+            surnames=tuple(n for n in (legal_sur, preferred_sur) if n),
+        )
+        for pk, upn, legal_fore, preferred_fore, legal_sur, preferred_sur in Pupil.objects.filter(
+            school=school
+        ).values_list(
+            "pk", "upn", "legal_forename", "preferred_forename", "legal_surname", "preferred_surname"
+        )
+    ]
+
+
+def context_for(school, *, with_pupils: bool) -> Context:
+    """The school's context, rebuilt only when something it is made from has changed. ``with_pupils``: only
+    for someone who may see the school's pupils (§8) — for anyone else a check must not be a way to learn
+    who is on roll, so their context has no pupils at all."""
     stamp = _stamp(school)
-    cached = _contexts.get(school.pk)
+    key = (school.pk, with_pupils)
+    cached = _contexts.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
     with _lock:
-        cached = _contexts.get(school.pk)
+        cached = _contexts.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        pupils = [
-            RosterPupil(
-                key=upn or f"pupil-{pk}",
-                forenames=tuple(n for n in (legal_fore, preferred_fore) if n),
-                surnames=tuple(n for n in (legal_sur, preferred_sur) if n),
-            )
-            for pk, upn, legal_fore, preferred_fore, legal_sur, preferred_sur in Pupil.objects.filter(
-                school=school
-            ).values_list(
-                "pk", "upn", "legal_forename", "preferred_forename", "legal_surname", "preferred_surname"
-            )
-        ]
         context = Context.build(
             school.name,
             aliases=SchoolSettings.for_school(school).aliases,
-            pupils=pupils,
+            pupils=_roster(school) if with_pupils else [],
             sections=_sections(school),
         )
-        _contexts[school.pk] = (stamp, context)
+        _contexts[key] = (stamp, context)
         return context
 
 
-def check_draft(school, text: str, *, form: str = "post", faces: int = 0) -> Result:
-    return check(text, context_for(school), form=form, faces=faces)
+def check_draft(school, text: str, *, with_pupils: bool, form: str = "post", faces: int = 0) -> Result:
+    """Check ``text`` for the school; ``with_pupils`` as ``context_for`` (``schools.access.sees_pupils``)."""
+    return check(text, context_for(school, with_pupils=with_pupils), form=form, faces=faces)

@@ -2,11 +2,12 @@ import csv
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from saferstaff import scans
 from saferstaff.access import allowed_for
 from saferstaff.accounts.stepup import step_up
 from saferstaff.acknowledgements.models import Acceptance
@@ -28,6 +29,7 @@ from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion, QuizQues
 from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline, may_publish
 from saferstaff.policy.search import search_sections, terms
 from saferstaff.policy.service import DocumentError, import_policy, publish_to_trust
+from saferstaff.schools.access import sees_pupils
 from saferstaff.schools.models import EmploymentType, Membership, Role
 
 MAX_POLICY_BYTES = 10 * 1024 * 1024
@@ -169,20 +171,8 @@ class AcceptOnBehalfForm(forms.Form):
 
     def clean_evidence(self):
         upload = self.cleaned_data.get("evidence")
-        if upload is None:
-            return None
-        if upload.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(
-                "The scan is larger than 10 MB: scan it at a lower resolution and try again"
-            )
-        head = upload.read(8)
-        upload.seek(0)
-        if not (
-            head.startswith(b"%PDF")
-            or head.startswith(b"\xff\xd8\xff")
-            or head.startswith(b"\x89PNG\r\n\x1a\n")
-        ):
-            raise forms.ValidationError("The scan must be a PDF, JPEG or PNG file")
+        if upload is not None and (problem := scans.problem(upload)):
+            raise forms.ValidationError(problem)
         return upload
 
 
@@ -363,7 +353,17 @@ def policy_accept_for(request, school, pk, number):
                 request, f"Recorded that {member.user.display_name} accepted version {version.number}."
             )
             return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
-    return render(request, "policy/accept_for.html", {"version": version, "form": form})
+    on_paper = version.acceptances.filter(on_behalf_by__isnull=False).select_related("user", "on_behalf_by")
+    return render(request, "policy/accept_for.html", {"version": version, "form": form, "on_paper": on_paper})
+
+
+@require_safe
+def policy_acceptance_scan(request, school, pk):
+    acceptance = get_object_or_404(Acceptance, school=request.school, pk=pk)
+    if not acceptance.evidence:
+        raise Http404
+    record("policy.acceptance.scan_viewed", acceptance)
+    return scans.download(acceptance.evidence, stem=f"acceptance-{acceptance.pk}")
 
 
 @require_safe
@@ -624,7 +624,9 @@ def draft_check(request, school):
                 form.add_error("photo", problem)
         if form.is_valid():
             text, kind = form.cleaned_data["text"], form.cleaned_data["form"]
-            result = check_draft(request.school, text, form=kind, faces=faces)
+            result = check_draft(
+                request.school, text, with_pupils=sees_pupils(request), form=kind, faces=faces
+            )
             if form.cleaned_data["save"]:
                 saved = SavedCheck.objects.create(
                     school=request.school, author=request.user, form=kind, text=text, verdict=result.verdict,
@@ -690,7 +692,7 @@ def draft_check_api(request, school):
             {"error": f"Check one post or profile at a time: the most is {MAX_CHARS:,} characters"},
             status=413,
         )
-    result = check_draft(request.school, text, form=kind)
+    result = check_draft(request.school, text, with_pupils=sees_pupils(request), form=kind)
     return JsonResponse(
         {**result.as_json(identify=False), "sections": result.sections},
         json_dumps_params={"ensure_ascii": False},

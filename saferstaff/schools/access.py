@@ -1,11 +1,20 @@
 """One access helper per object type, called on the first line of a view. The access middleware has
 already checked the role against the access map and set ``request.school``; these make sure the object
-belongs to that school (404 otherwise) and record reads of sensitive records."""
+belongs to that school (404 otherwise) and record reads of sensitive records.
 
+§8 need to know: a pupil is shown to each person only field by field, as ``PUPIL_FIELDS`` says (the table
+is in README.md, "Who sees what of a pupil"). Every page, export and API that shows a pupil goes through a
+``PupilView``: a field the person may not see is not in it at all, so no template can show it by mistake."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from saferstaff.access import DPO, DSL, GOV, LM, OFFICE, SLT, STAFF, H
 from saferstaff.audit.log import record
-from saferstaff.schools.models import Membership, Pupil
+from saferstaff.schools.models import EmploymentType, Guardianship, Membership, Pupil
 
 
 def get_member(request, pk) -> Membership:
@@ -20,3 +29,147 @@ def get_pupil(request, pk) -> Pupil:
     pupil = get_object_or_404(Pupil, school=request.school, pk=pk)
     record("pupil.viewed", pupil)  # §8: every access to a child's record is recorded
     return pupil
+
+
+# --- §8: who sees what of a pupil ----------------------------------------------------------------------
+NAME = "name"  # the name the pupil goes by
+YEAR_GROUP = "year_group"
+PHOTO_CONSENT = "photo_consent"  # whether they may appear in images, for each use (§5)
+ON_ROLL = "on_roll"  # on roll, or the date they leave or left
+LEGAL_NAME = "legal_name"
+DATE_OF_BIRTH = "date_of_birth"
+UPN = "upn"
+ADULT_AT_RISK = "adult_at_risk"  # §1.2: a safeguarding marker
+GUARDIANS = "guardians"  # who they are: name, relationship, parental responsibility
+GUARDIAN_CONTACTS = "guardian_contacts"  # guardians' email addresses and phone numbers
+
+# What anyone working with pupils needs: who they are, their class, whether they may be photographed.
+WORKING_WITH_PUPILS = frozenset({NAME, YEAR_GROUP, PHOTO_CONSENT, ON_ROLL})
+EVERY_FIELD = WORKING_WITH_PUPILS | {
+    LEGAL_NAME,
+    DATE_OF_BIRTH,
+    UPN,
+    ADULT_AT_RISK,
+    GUARDIANS,
+    GUARDIAN_CONTACTS,
+}
+PUPIL_FIELDS: dict[str, frozenset[str]] = {
+    H: EVERY_FIELD,
+    DPO: EVERY_FIELD,  # subject access, breaches, the whole record
+    DSL: EVERY_FIELD,  # safeguarding: referrals need the date of birth, the UPN, the family, the marker
+    OFFICE: WORKING_WITH_PUPILS | {LEGAL_NAME, DATE_OF_BIRTH, UPN, GUARDIANS, GUARDIAN_CONTACTS},
+    SLT: WORKING_WITH_PUPILS | {UPN, GUARDIANS},  # roster imports; consent forms name the guardian
+    LM: WORKING_WITH_PUPILS,
+    STAFF: WORKING_WITH_PUPILS,  # employees, agency staff and contractors alike
+    GOV: frozenset(),  # governors oversee; they do not see pupils
+}
+# A volunteer sees what a volunteer needs, whatever role they were given.
+VOLUNTEER_FIELDS = WORKING_WITH_PUPILS
+
+
+def pupil_fields(roles, employment_type: str | None = None) -> frozenset[str]:
+    """The pupil fields a person with ``roles`` (at one school) and this kind of engagement may see."""
+    fields = frozenset().union(*(PUPIL_FIELDS.get(role, frozenset()) for role in roles))
+    if employment_type == EmploymentType.VOLUNTEER:
+        fields &= VOLUNTEER_FIELDS
+    return fields
+
+
+def fields_for(request) -> frozenset[str]:
+    """The pupil fields the person making ``request`` may see at ``request.school``."""
+    membership = getattr(request, "membership", None)
+    return pupil_fields(request.roles, membership.employment_type if membership else None)
+
+
+def sees_pupils(request) -> bool:
+    return NAME in fields_for(request)
+
+
+def search_pupils(pupils, q: str, fields: frozenset[str]):
+    """``pupils`` matching ``q`` by the name they go by; by legal name and UPN only for those who may see them
+    (a UPN typed into a search must not tell someone whose pupil it is)."""
+    return pupils.search(q, by_upn=UPN in fields, by_legal_name=LEGAL_NAME in fields)
+
+
+@dataclass(frozen=True)
+class GuardianView:
+    name: str
+    relationship: str
+    parental_responsibility: bool
+    contact_order: int
+    email: str | None = None
+    phone: str | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class PupilView:
+    """One pupil as one person may see them. A field they may not see is None."""
+
+    pk: int
+    fields: frozenset[str]
+    name: str
+    year_group: str | None = None
+    is_current: bool | None = None
+    leaving_date: datetime.date | None = None
+    legal_name: str | None = None  # with middle names
+    former_surname: str | None = None  # part of the legal name: shown with it, or not at all
+    date_of_birth: datetime.date | None = None
+    upn: str | None = None
+    adult_at_risk: bool | None = None
+    guardians: tuple[GuardianView, ...] | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _guardian(link: Guardianship, fields: frozenset[str]) -> GuardianView:
+    contacts = GUARDIAN_CONTACTS in fields
+    return GuardianView(
+        name=str(link.guardian),
+        relationship=link.relationship,
+        parental_responsibility=link.parental_responsibility,
+        contact_order=link.contact_order,
+        email=link.guardian.email if contacts else None,
+        phone=link.guardian.phone if contacts else None,
+    )
+
+
+def pupil_view(pupil: Pupil, fields: frozenset[str], *, with_guardians: bool = True) -> PupilView:
+    """What ``fields`` allow of ``pupil``; its guardians too (one query) when allowed and ``with_guardians``."""
+    if NAME not in fields:
+        raise PermissionDenied("Your role at this school does not include pupils' records (§8).")
+    shown = {
+        YEAR_GROUP: {"year_group": pupil.year_group},
+        ON_ROLL: {"is_current": pupil.is_current, "leaving_date": pupil.leaving_date},
+        LEGAL_NAME: {
+            "legal_name": " ".join(n for n in (pupil.legal_forename, pupil.middle_names, pupil.legal_surname) if n),
+            "former_surname": pupil.former_surname,
+        },
+        DATE_OF_BIRTH: {"date_of_birth": pupil.date_of_birth},
+        UPN: {"upn": pupil.upn},
+        ADULT_AT_RISK: {"adult_at_risk": pupil.adult_at_risk},
+    }
+    values = {k: v for field, pairs in shown.items() if field in fields for k, v in pairs.items()}
+    if GUARDIANS in fields and with_guardians:
+        links = Guardianship.objects.filter(pupil=pupil).select_related("guardian").order_by("contact_order")
+        values["guardians"] = tuple(_guardian(link, fields) for link in links)
+    return PupilView(pk=pupil.pk, fields=fields, name=pupil.display_name, **values)
+
+
+def pupil_views(request, pupils) -> list[PupilView]:
+    """Views of ``pupils`` for lists, pickers and searches: no guardians (a list shows none)."""
+    fields = fields_for(request)
+    return [pupil_view(p, fields, with_guardians=False) for p in pupils]
+
+
+def get_pupil_view(request, pk) -> PupilView:
+    """The pupil ``pk`` at ``request.school`` (404 otherwise), as the person making the request may see them;
+    the read is recorded."""
+    return pupil_view(get_pupil(request, pk), fields_for(request))

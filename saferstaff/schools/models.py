@@ -171,16 +171,23 @@ class PupilQuerySet(models.QuerySet):
             self.exclude(year_group="").values_list("year_group", flat=True).distinct().order_by("year_group")
         )
 
-    def search(self, q: str):
-        """Pupils matching every word of ``q`` (up to four) in a name, or a whole UPN."""
+    def search(self, q: str, *, by_upn: bool, by_legal_name: bool):
+        """Pupils matching every word of ``q`` (up to four) in the name they go by, in their legal name
+        (``by_legal_name``), or a whole UPN (``by_upn``). Callers decide by who is searching
+        (``schools.access.search_pupils``): a search must not tell what the searcher may not see."""
         pupils = self
         for word in q.split()[:4]:
-            pupils = pupils.filter(
-                Q(legal_forename__icontains=word)
-                | Q(legal_surname__icontains=word)
-                | Q(preferred_forename__icontains=word)
-                | Q(upn__iexact=word)
+            match = (
+                Q(preferred_forename__icontains=word)
+                | Q(preferred_forename="", legal_forename__icontains=word)
+                | Q(preferred_surname__icontains=word)
+                | Q(preferred_surname="", legal_surname__icontains=word)
             )
+            if by_legal_name:
+                match |= Q(legal_forename__icontains=word) | Q(legal_surname__icontains=word)
+            if by_upn:
+                match |= Q(upn__iexact=word)
+            pupils = pupils.filter(match)
         return pupils
 
 
@@ -193,6 +200,10 @@ class Pupil(models.Model):
     source_id = models.CharField("MIS id", max_length=100, blank=True, help_text="OneRoster sourcedId")
     legal_forename = models.CharField(max_length=100)
     legal_surname = models.CharField(max_length=100)
+    middle_names = models.CharField(max_length=100, blank=True)
+    # A surname the pupil was known by before (after adoption or a family change): a post naming a child by
+    # an old name can reveal as much as one naming them by their current name.
+    former_surname = models.CharField(max_length=100, blank=True)
     preferred_forename = models.CharField(max_length=100, blank=True)
     preferred_surname = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()

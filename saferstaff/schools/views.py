@@ -10,9 +10,17 @@ from saferstaff.access import allowed_for
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
 from saferstaff.policy.models import SchoolSettings
-from saferstaff.schools.access import get_member, get_pupil
+from saferstaff.schools.access import (
+    DATE_OF_BIRTH,
+    UPN,
+    fields_for,
+    get_member,
+    get_pupil_view,
+    pupil_views,
+    search_pupils,
+)
 from saferstaff.schools.forms import RolesForm, SchoolForm, StaffForm, UploadForm
-from saferstaff.schools.models import Guardianship, Membership, Pupil, RosterImport, School
+from saferstaff.schools.models import Membership, Pupil, RosterImport, School
 from saferstaff.schools.rosters.detect import check_file_size
 from saferstaff.schools.rosters.records import RosterError
 from saferstaff.schools.rosters.service import apply_import, discard_import, preview_import, stage_upload
@@ -242,10 +250,11 @@ def staff_import(request, school):
 
 @require_safe
 def pupil_list(request, school):
+    fields = fields_for(request)
     pupils = Pupil.objects.filter(school=request.school)
     q = request.GET.get("q", "").strip()[:100]
     if q:
-        pupils = pupils.search(q)
+        pupils = search_pupils(pupils, q, fields)
     year = request.GET.get("year", "")
     if year:
         pupils = pupils.filter(year_group=year)
@@ -258,15 +267,22 @@ def pupil_list(request, school):
     return render(
         request,
         "schools/pupil_list.html",
-        {"page": page, "q": q, "year": year, "years": list(years), "show": show},
+        {
+            "page": page,
+            "pupils": pupil_views(request, page.object_list),
+            "fields": fields,
+            "columns": 2 + len(fields & {DATE_OF_BIRTH, UPN}),
+            "q": q,
+            "year": year,
+            "years": list(years),
+            "show": show,
+        },
     )
 
 
 @require_safe
 def pupil_detail(request, school, pk):
-    pupil = get_pupil(request, pk)
-    links = Guardianship.objects.filter(pupil=pupil).select_related("guardian").order_by("contact_order")
-    return render(request, "schools/pupil_detail.html", {"pupil": pupil, "links": links})
+    return render(request, "schools/pupil_detail.html", {"pupil": get_pupil_view(request, pk)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -307,7 +323,7 @@ def roster_preview(request, school, pk):
         messages.success(
             request,
             f"Import applied: {counts.get('new', 0)} new, {counts.get('updated', 0)} updated, "
-            f"{counts.get('leaving', 0)} marked as leaving.",
+            f"{counts.get('returning', 0)} returning, {counts.get('leaving', 0)} marked as leaving.",
         )
         return redirect("pupil_list", school=request.school.slug)
     plan, problems = None, []

@@ -4,6 +4,9 @@
 ``{% govuk_error_summary form %}`` renders the error summary once for every form."""
 
 from django import forms, template
+from django.utils.safestring import mark_safe
+
+from saferstaff.policy.documents.inline import render_inline
 
 register = template.Library()
 
@@ -64,6 +67,13 @@ def school_text(text: str, school) -> str:
     from saferstaff.policy.service import fill_placeholders
 
     return fill_placeholders(text or "", getattr(school, "name", "") or "")
+
+
+@register.filter
+def inline_markdown(text: str) -> str:
+    """A policy paragraph with its Markdown inline marks (bold, italic, links) rendered; all else escaped."""
+    # render_inline escapes everything it does not build itself.
+    return mark_safe(render_inline(text or ""))  # noqa: S308
 
 
 @register.filter

@@ -18,8 +18,9 @@ def screenshot_wanted() -> bool:
 
 
 def pupil_search(school_slug: str, q: str):
-    """What the pupil list shows for the search ``q`` (current pupils), the way the view searches."""
-    return Pupil.objects.filter(school__slug=school_slug).current().search(q)
+    """What the pupil list shows the Headteacher for the search ``q`` (current pupils), the way the view
+    searches."""
+    return Pupil.objects.filter(school__slug=school_slug).current().search(q, by_upn=True, by_legal_name=True)
 
 
 def roster_csv(school_slug: str, *, new: int) -> tuple[bytes, list[SamplePupil]]:

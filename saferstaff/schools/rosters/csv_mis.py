@@ -3,7 +3,8 @@ headings a little differently).
 
 Headings are matched ignoring case, spaces and punctuation, so 'Legal Forename', 'legal_first_name' and
 'LEGAL FIRST NAME' are the same heading. Required: UPN (or an MIS id column), legal forename, legal surname,
-date of birth. Optional: preferred forename/surname, year group, adult at risk, leaving date, former UPN,
+date of birth. The MIS id may be headed 'MIS Id', 'Person Id', 'Admission No', 'Admission Number' or
+'Adno'. Optional: preferred forename/surname, year group, adult at risk, leaving date, former UPN,
 and any number of contacts as 'Contact 1 Forename', 'Contact 1 Surname', 'Contact 1 Relationship',
 'Contact 1 Parental Responsibility', 'Contact 1 Email', 'Contact 1 Phone', 'Contact 1 Title',
 'Contact 1 Order', 'Contact 1 Id' ('Guardian 2 …', 'Parent 2 …' and 'Carer 2 …' also work).
@@ -47,8 +48,11 @@ PUPIL_HEADERS: dict[str, tuple[str, ...]] = {
         "pupilid",
         "personid",
         "admissionnumber",
+        "admissionno",
+        "admissionnum",
         "adno",
         "admno",
+        "admnumber",
     ),
     "legal_forename": (
         "legalforename",
@@ -66,6 +70,8 @@ PUPIL_HEADERS: dict[str, tuple[str, ...]] = {
         "lastname",
         "familyname",
     ),
+    "middle_names": ("middlenames", "middlename", "othernames", "legalmiddlenames", "legalmiddlename"),
+    "former_surname": ("formersurname", "previoussurname", "formerlastname", "formerfamilyname"),
     "preferred_forename": (
         "preferredforename",
         "preferredfirstname",
@@ -91,6 +97,8 @@ LABELS = {
     "legal_surname": "legal surname",
     "preferred_forename": "preferred forename",
     "preferred_surname": "preferred surname",
+    "middle_names": "middle names",
+    "former_surname": "former surname",
 }
 
 CONTACT_PREFIX = re.compile(r"^(?:contact|guardian|parent|carer)(\d{1,2})(.+)$")
@@ -218,7 +226,8 @@ def parse(data: bytes) -> ParsedRoster:
     problems.raise_if_any()
 
     pupil_fields = frozenset(name for name in columns.pupil if name in PUPIL_HEADERS) & {
-        "preferred_forename", "preferred_surname", "year_group", "adult_at_risk", "leaving_date",
+        "middle_names", "former_surname", "preferred_forename", "preferred_surname", "year_group",
+        "adult_at_risk", "leaving_date",
     }  # fmt: skip
     guardian_fields: frozenset[str] = frozenset()
     if columns.contacts:
@@ -246,8 +255,9 @@ def _check_required_columns(columns: Columns, headings: list[str], line: int, pr
     if "upn" not in columns.pupil and "source_id" not in columns.pupil:
         problems.add(
             where,
-            "there is no UPN column. Add a column headed 'UPN' to the export and upload the file again "
-            "(saferstaff uses the UPN to recognise each pupil when the list is imported again).",
+            "there is no UPN column. Add a column headed 'UPN' (or the MIS's admission number, headed "
+            "'Admission No') to the export and upload the file again (saferstaff uses it to recognise each "
+            "pupil when the list is imported again).",
         )
     for number, fields in sorted(columns.contacts.items()):
         if "surname" not in fields:
@@ -286,7 +296,10 @@ def _pupil(row: list[str], line: int, columns: Columns, width: int, problems: Pr
             problems, where, LABELS[name], _cell(row, col.get(name)), checks.NAME_MAX,
             required=name.startswith("legal"),
         )
-        for name in ("legal_forename", "legal_surname", "preferred_forename", "preferred_surname")
+        for name in (
+            "legal_forename", "legal_surname", "middle_names", "former_surname", "preferred_forename",
+            "preferred_surname",
+        )
     }  # fmt: skip
     dob = checks.convert(
         problems, where, "date of birth", parse_birth_date, _cell(row, col.get("date_of_birth")), None

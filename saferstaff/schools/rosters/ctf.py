@@ -3,14 +3,20 @@
     CTfile
       Header / SourceSchool / {LEA, Estab, URN, SchoolName}
       CTFpupilData / Pupil
-        UPN, FormerUPN, Surname, Forename, PreferredSurname, PreferredForename, DOB, Sex …
-        BasicDetails / {NCyearActual, PreferredSurname, PreferredForename, FormerUPN, …}
+        UPN, FormerUPN, Surname, Forename, PreferredSurname, PreferredForename, DOB, Gender (Sex) …
+        BasicDetails / {NCyearActual, PreferredSurname, PreferredForename, FormerSurname, MiddleNames,
+                        FormerUPN, …}
         Contacts / Contact
           Order, Title, Surname, Forename, Relationship (DfE code, e.g. PAM), Responsibility (true/false),
-          Email (or Email/EmailAddress), Phones / Phone / TelephoneNumber
+          Email, Phones / Phone / {TelephoneType (DfE code: H home, M mobile, W work, F fax), PhoneNo}
 
 Real files put some pupil fields directly under Pupil and some under BasicDetails, and versions differ;
-each field is looked for in both places. Namespaces, if a file has one, are ignored. The XML is read
+each field is looked for in both places. saferstaff keeps one phone number per contact: the mobile if
+there is one (consent requests can go by text), else home, else work, else any other (never a fax).
+
+A CTF carries much more than saferstaff needs (addresses, attendance, assessments, SEN and free school
+meal history…). Those parts are not read, and the import's notes say which of them the file held, so the
+school knows they were left out on purpose. Namespaces, if a file has one, are ignored. The XML is read
 with defusedxml and any DTD is refused: a CTF never needs one, and one is how XML bombs (billion laughs)
 and external-entity attacks (reading files off the server) arrive.
 """
@@ -32,6 +38,27 @@ from .values import (
 )
 
 FORMAT = "ctf"
+# DfE telephone type codes (H home, M mobile, W work, F fax), in the order saferstaff prefers a contact's
+# number; any other code comes last, and a fax is never used.
+PHONE_PREFERENCE = ("M", "H", "W", "")
+# Parts of a CTF saferstaff deliberately does not keep: element (under Pupil or BasicDetails) -> words.
+NOT_KEPT = {
+    "Address": "addresses",
+    "Phones": "pupils' own phone numbers",
+    "Email": "pupils' own email addresses",
+    "Ethnicity": "ethnicity",
+    "Languages": "languages",
+    "MedicalFlag": "medical flags",
+    "Disabilities": "disabilities",
+    "LookedAfter": "looked-after status",
+    "FSMhistory": "free school meal history",
+    "NAWdetails": "Welsh (NAW) details",
+    "SENhistory": "SEN records",
+    "Admissions": "admissions",
+    "Attendance": "attendance",
+    "StageAssessments": "assessment results",
+    "SchoolHistory": "school history",
+}
 REEXPORT = "Export the CTF again from the MIS (without editing it) and upload that file."
 
 
@@ -126,6 +153,10 @@ def parse(data: bytes) -> ParsedRoster:
         pupil_fields.add("preferred_forename")
     if any(_has(p, "PreferredSurname") for p in elements):
         pupil_fields.add("preferred_surname")
+    if any(_has(p, "MiddleNames") for p in elements):
+        pupil_fields.add("middle_names")
+    if any(_has(p, "FormerSurname") for p in elements):
+        pupil_fields.add("former_surname")
     for number, element in enumerate(elements, start=1):
         record = _pupil(element, number, problems)
         if record is not None:
@@ -135,6 +166,7 @@ def parse(data: bytes) -> ParsedRoster:
     return ParsedRoster(
         format=FORMAT,
         pupils=tuple(pupils),
+        notes=_not_kept_notes(elements),
         pupil_fields=frozenset(pupil_fields),
         guardian_fields=(
             frozenset(
@@ -152,6 +184,7 @@ def parse(data: bytes) -> ParsedRoster:
             else frozenset()
         ),
         source_school=source_school,
+        partial=_text(root, "Header/DocumentQualifier").lower() == "partial",
     )
 
 
@@ -185,6 +218,12 @@ def _pupil(element, number: int, problems: Problems) -> PupilRecord | None:
     preferred_surname = checks.text(
         problems, where, "<PreferredSurname>", _pupil_text(element, "PreferredSurname"), checks.NAME_MAX
     )
+    middle_names = checks.text(
+        problems, where, "<MiddleNames>", _pupil_text(element, "MiddleNames"), checks.NAME_MAX
+    )
+    former_surname = checks.text(
+        problems, where, "<FormerSurname>", _pupil_text(element, "FormerSurname"), checks.NAME_MAX
+    )
     dob = checks.convert(problems, where, "<DOB>", parse_birth_date, _pupil_text(element, "DOB"), None)
     year_group = checks.convert(
         problems, where, "<NCyearActual>", normalise_year_group, _pupil_text(element, "NCyearActual"), ""
@@ -201,6 +240,8 @@ def _pupil(element, number: int, problems: Problems) -> PupilRecord | None:
         former_upn=former_upn,
         legal_forename=legal_forename,
         legal_surname=legal_surname,
+        middle_names=middle_names,
+        former_surname=former_surname,
         preferred_forename=preferred_forename,
         preferred_surname=preferred_surname,
         date_of_birth=dob,
@@ -226,10 +267,7 @@ def _contact(contact, position: int, pupil_where: str, problems: Problems) -> Gu
         problems, where, "<Email>", normalise_email,
         _text(contact, "Email/EmailAddress", "Emails/Email/EmailAddress", "Email", "EmailAddress"), "",
     )  # fmt: skip
-    phone = checks.text(
-        problems, where, "<TelephoneNumber>",
-        _text(contact, "Phones/Phone/TelephoneNumber", "Phone/TelephoneNumber", "TelephoneNumber"), checks.PHONE_MAX,
-    )  # fmt: skip
+    phone = checks.text(problems, where, "<PhoneNo>", _best_phone(contact), checks.PHONE_MAX)
     return GuardianRecord(
         surname=surname,
         forename=checks.text(problems, where, "<Forename>", _text(contact, "Forename"), checks.NAME_MAX),
@@ -246,3 +284,42 @@ def _contact(contact, position: int, pupil_where: str, problems: Problems) -> Gu
         contact_order=order,
         where=where,
     )  # fmt: skip
+
+
+def _best_phone(contact) -> str:
+    """The contact's number saferstaff keeps: see ``PHONE_PREFERENCE``."""
+    numbers: dict[str, str] = {}
+    for phone in contact.findall("Phones/Phone"):
+        number = _text(phone, "PhoneNo")
+        kind = _text(phone, "TelephoneType").upper()
+        if number and kind != "F":
+            numbers.setdefault(kind if kind in PHONE_PREFERENCE else "", number)
+    return next((numbers[kind] for kind in PHONE_PREFERENCE if kind in numbers), "")
+
+
+def _not_kept_notes(elements) -> tuple[str, ...]:
+    """One note naming what the file holds that saferstaff does not keep, and one if contacts have more
+    phone numbers than the one kept."""
+    held = [
+        words
+        for name, words in NOT_KEPT.items()
+        if any(_has(pupil, name) for pupil in elements)
+        or (name == "Address" and any(p.find("Contacts/Contact/Address") is not None for p in elements))
+    ]
+    notes = []
+    if held:
+        listed = ", ".join(held[:-1]) + (" and " if len(held) > 1 else "") + held[-1]
+        notes.append(
+            f"The file also holds {listed}. saferstaff does not keep these (it needs only names, dates of "
+            "birth, year groups and contacts), so they were not imported."
+        )
+    if any(
+        len([p for p in contact.findall("Phones/Phone") if _text(p, "PhoneNo")]) > 1
+        for pupil in elements
+        for contact in pupil.findall("Contacts/Contact")
+    ):
+        notes.append(
+            "Some contacts have more than one phone number. saferstaff keeps one for each: the mobile if "
+            "there is one, else the home number, else another (never a fax)."
+        )
+    return tuple(notes)

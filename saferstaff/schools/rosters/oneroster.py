@@ -1,4 +1,4 @@
-"""IMS OneRoster 1.1 CSV: ``users.csv`` on its own, or the whole OneRoster zip.
+"""IMS OneRoster 1.1 CSV: ``users.csv`` on its own, or the whole OneRoster zip (1.2 zips are read too).
 
 Students (role ``student``) become pupils, keyed by ``sourcedId``. Their parents, guardians and relatives
 (roles ``parent``, ``guardian``, ``relative``) become contacts, linked through ``agentSourcedIds`` — a
@@ -6,11 +6,17 @@ student lists their contacts' ids there, in contact order, and a contact lists t
 side is enough. Rows whose ``status`` is ``tobedeleted`` are skipped, so those pupils count as leaving.
 
 OneRoster 1.1 keeps dates of birth in ``demographics.csv``, not ``users.csv``: upload the zip (saferstaff
-reads ``users.csv`` and ``demographics.csv`` from it and nothing else), or a ``users.csv`` with an extra
-``birthDate`` (or ``metadata.birthDate``) column. A UPN is read from ``metadata.upn``, or from
-``identifier`` when that holds something shaped like a UPN. Year groups come from ``grades`` (the first
+reads ``users.csv``, ``demographics.csv``, ``roles.csv`` and ``manifest.csv`` from it and nothing else), or
+a ``users.csv`` with an extra ``birthDate`` (or ``metadata.birthDate``) column. A UPN is read from
+``metadata.upn``, or from ``identifier`` when that holds something shaped like a UPN. Year groups come from ``grades`` (the first
 one listed; UK year codes such as 'R', 'N2', '03', and the OneRoster codes KG → R, PK → N2, PR/IT → N1).
 OneRoster does not say who holds parental responsibility, so an import from it never changes that flag.
+
+OneRoster 1.2 moved each user's role out of ``users.csv`` into ``roles.csv`` (and renamed the preferred-name
+columns ``preferredGivenName``/``preferredFamilyName``): a 1.2 zip is read with its roles.csv; a 1.2
+users.csv on its own is refused with what to upload instead. A zip whose ``manifest.csv`` says
+``file.demographics,absent`` was exported without dates of birth: the school is told to tick demographics
+in the export.
 """
 
 import csv
@@ -29,19 +35,35 @@ from .values import decode_text, normalise_email, normalise_year_group, parse_bi
 FORMAT = "oneroster"
 CONTACT_ROLES = {"parent": "Parent", "guardian": "Guardian", "relative": "Relative"}
 REQUIRED = ("sourcedid", "role", "givenname", "familyname")
+# users.csv columns that only OneRoster 1.2 has.
+V12_COLUMNS = {
+    "usermasteridentifier",
+    "primaryorgsourcedid",
+    "preferredgivenname",
+    "preferredfamilyname",
+    "pronouns",
+}
+ZIP_MEMBERS = ("users.csv", "demographics.csv", "roles.csv", "manifest.csv")
+EXPORT_DEMOGRAPHICS = (
+    "Export the OneRoster zip again with demographics included (in the MIS's OneRoster export settings, "
+    "tick 'demographics', which holds dates of birth) and upload the new zip."
+)
 ONEROSTER_GRADES = {"KG": "R", "PK": "N2", "PR": "N1", "IT": "N1", "TK": "R", "PS": "", "UG": "", "OTHER": ""}
 _UPN_SHAPE = re.compile(r"^[A-Za-z]\d{11}[A-Za-z0-9]$")
 ZIP_MAGIC = b"PK\x03\x04"
 
 
 def looks_like_users_csv(headings: list[str]) -> bool:
+    """OneRoster's users.csv: 1.1 has a role column; 1.2 has none (roles.csv holds them), so its own columns
+    or OneRoster's enabledUser/username mark it."""
     keys = {h.strip().lower() for h in headings}
-    return {"sourcedid", "role"} <= keys and bool({"agentsourcedids", "givenname", "familyname"} & keys)
+    marked = bool({"role", "roles", "enableduser", "username"} & keys or V12_COLUMNS & keys)
+    return "sourcedid" in keys and marked and bool({"agentsourcedids", "givenname", "familyname"} & keys)
 
 
-def _read_zip(data: bytes) -> tuple[bytes, bytes | None]:
-    """users.csv (and demographics.csv, if there) from a OneRoster zip, reading no more than the size
-    limit from either, whatever the zip claims (a small zip can expand to gigabytes)."""
+def _read_zip(data: bytes) -> dict[str, bytes]:
+    """users.csv (and demographics.csv, roles.csv and manifest.csv, if there) from a OneRoster zip, reading
+    no more than the size limit from any, whatever the zip claims (a small zip can expand to gigabytes)."""
     limit = settings.ROSTER_MAX_BYTES
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -53,7 +75,7 @@ def _read_zip(data: bytes) -> tuple[bytes, bytes | None]:
                 "from the MIS, or its users.csv.",
             )
         found = {}
-        for name in ("users.csv", "demographics.csv"):
+        for name in ZIP_MEMBERS:
             if name not in members:
                 continue
             with archive.open(members[name]) as member:
@@ -70,7 +92,7 @@ def _read_zip(data: bytes) -> tuple[bytes, bytes | None]:
             "file",
             "the zip file is damaged or uses a kind of compression saferstaff cannot read. Export it again.",
         ) from None
-    return found["users.csv"], found.get("demographics.csv")
+    return found
 
 
 def _rows(data: bytes, name: str, notes: list[str]) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -95,13 +117,18 @@ def _rows(data: bytes, name: str, notes: list[str]) -> tuple[list[str], list[tup
 
 def parse(data: bytes) -> ParsedRoster:
     notes: list[str] = []
-    demographics_data = None
+    members: dict[str, bytes] = {}
     in_zip = data.startswith(ZIP_MAGIC)
     if in_zip:
-        data, demographics_data = _read_zip(data)
+        members = _read_zip(data)
+        data = members["users.csv"]
+    demographics_data = members.get("demographics.csv")
+    manifest = _manifest(members.get("manifest.csv"), notes)
     headings, rows = _rows(data, "users.csv", notes)
     prefix = "users.csv line" if in_zip else "line"
 
+    if "role" not in headings:
+        _roles_from_roles_csv(members.get("roles.csv"), headings, rows, manifest, notes)
     missing = [name for name in REQUIRED if name not in headings]
     if missing:
         raise RosterError.single(
@@ -116,12 +143,22 @@ def parse(data: bytes) -> ParsedRoster:
         demo_headings, demo_rows = _rows(demographics_data, "demographics.csv", notes)
         if "sourcedid" in demo_headings and "birthdate" in demo_headings:
             for line, row in demo_rows:
-                birth_dates[row.get("sourcedid", "")] = (
-                    row.get("birthdate", ""),
-                    f"demographics.csv line {line}",
-                )
+                if row.get("birthdate", ""):
+                    birth_dates[row.get("sourcedid", "")] = (
+                        row.get("birthdate", ""),
+                        f"demographics.csv line {line}",
+                    )
     dob_column = next((c for c in ("birthdate", "metadata.birthdate", "metadata.dob") if c in headings), None)
-    if dob_column is None and demographics_data is None:
+    if dob_column is None and in_zip and not birth_dates:
+        said = (
+            "its manifest.csv says demographics are absent"
+            if manifest.get("file.demographics", "").lower() == "absent"
+            else "it has no demographics.csv with dates of birth in it"
+        )
+        raise RosterError.single(
+            "file", f"this OneRoster zip has no dates of birth: {said}. {EXPORT_DEMOGRAPHICS}"
+        )
+    if dob_column is None and not in_zip:
         raise RosterError.single(
             "column headers",
             "a OneRoster users.csv does not include dates of birth, and saferstaff needs them. Upload the "
@@ -193,12 +230,18 @@ def parse(data: bytes) -> ParsedRoster:
         legal_surname = checks.text(
             problems, where, "familyName", row.get("familyname"), checks.NAME_MAX, required=True
         )
+        middle_names = checks.text(problems, where, "middleName", row.get("middlename"), checks.NAME_MAX)
         preferred_forename = checks.text(
-            problems, where, "preferredFirstName", row.get("preferredfirstname"), checks.NAME_MAX
+            problems,
+            where,
+            "preferredFirstName",
+            row.get("preferredfirstname") or row.get("preferredgivenname"),
+            checks.NAME_MAX,
         )
         preferred_surname = checks.text(
-            problems, where, "preferredLastName", row.get("preferredlastname"), checks.NAME_MAX
-        )
+            problems, where, "preferredLastName",
+            row.get("preferredlastname") or row.get("preferredfamilyname"), checks.NAME_MAX,
+        )  # fmt: skip
         contact_ids = _split(row.get("agentsourcedids", ""))
         contact_ids += [cid for cid in listed_by_contacts.get(sourced_id, ()) if cid not in contact_ids]
         guardians = []
@@ -214,6 +257,7 @@ def parse(data: bytes) -> ParsedRoster:
                 upn=upn,
                 legal_forename=legal_forename,
                 legal_surname=legal_surname,
+                middle_names=middle_names,
                 preferred_forename=preferred_forename,
                 preferred_surname=preferred_surname,
                 date_of_birth=dob,
@@ -243,9 +287,13 @@ def parse(data: bytes) -> ParsedRoster:
             "OneRoster files do not say who has parental responsibility, so this import has not changed it. "
             "Record it in saferstaff, or import a CTF, which includes it."
         )
-    pupil_fields = {"preferred_forename"} if "preferredfirstname" in headings else set()
-    if "preferredlastname" in headings:
+    pupil_fields = (
+        {"preferred_forename"} if {"preferredfirstname", "preferredgivenname"} & set(headings) else set()
+    )
+    if {"preferredlastname", "preferredfamilyname"} & set(headings):
         pupil_fields.add("preferred_surname")
+    if "middlename" in headings:
+        pupil_fields.add("middle_names")
     if "grades" in headings or "metadata.yeargroup" in headings:
         pupil_fields.add("year_group")
     if "metadata.adultatrisk" in headings:
@@ -297,3 +345,51 @@ def _contact(contact_id, order, where, users, problems, prefix) -> GuardianRecor
         contact_order=order,
         where=contact_where,
     )
+
+
+def _manifest(data: bytes | None, notes: list[str]) -> dict[str, str]:
+    """manifest.csv's propertyName → value: 'oneroster.version' → '1.2', 'file.demographics' → 'absent'…"""
+    if data is None:
+        return {}
+    _headings, rows = _rows(data, "manifest.csv", notes)
+    return {row.get("propertyname", "").lower(): row.get("value", "") for _line, row in rows}
+
+
+def _roles_from_roles_csv(roles_data, headings: list[str], rows, manifest: dict[str, str], notes) -> None:
+    """OneRoster 1.2: give each users.csv row the role roles.csv lists for that user (the primary one if it
+    lists several), as if users.csv had 1.1's role column. Without roles.csv, a 1.2 file is refused."""
+    is_v12 = manifest.get("oneroster.version", "").startswith("1.2") or bool(V12_COLUMNS & set(headings))
+    if roles_data is None and "roles" in headings:
+        # Some exports flatten 1.2's roles into one column: read it when each cell is a single plain role.
+        words = [_split(row.get("roles", "").lower()) for _line, row in rows]
+        if all(len(w) == 1 and w[0].isalpha() for w in words if w):
+            headings.append("role")
+            for (_line, row), w in zip(rows, words, strict=True):
+                row["role"] = w[0] if w else ""
+            return
+        is_v12 = True
+    if roles_data is None:
+        if is_v12:
+            raise RosterError.single(
+                "column headers",
+                "this is a OneRoster 1.2 users.csv, which has no 'role' column: OneRoster 1.2 keeps each "
+                "user's role in roles.csv. Upload the whole OneRoster zip from the MIS (saferstaff reads its "
+                "users.csv, roles.csv and demographics.csv), or export OneRoster 1.1 instead.",
+            )
+        return  # a 1.1 file missing its role column: the usual message about missing columns follows
+    role_headings, role_rows = _rows(roles_data, "roles.csv", notes)
+    if not {"usersourcedid", "role"} <= set(role_headings):
+        raise RosterError.single(
+            "roles.csv",
+            "has no 'userSourcedId' or 'role' column. Export the OneRoster zip again from the MIS.",
+        )
+    roles: dict[str, str] = {}
+    for _line, row in role_rows:
+        if row.get("status", "").lower() == "tobedeleted":
+            continue
+        user = row.get("usersourcedid", "")
+        if user not in roles or row.get("roletype", "").lower() == "primary":
+            roles[user] = row.get("role", "")
+    headings.append("role")
+    for _line, row in rows:
+        row["role"] = roles.get(row.get("sourcedid", ""), "")

@@ -6,12 +6,17 @@ and matches the file against them in memory:
 * A pupil is the same pupil if the UPN matches; else if the file's former UPN matches (a temporary UPN
   replaced by a permanent one); else if the MIS id (OneRoster ``sourcedId``) matches. Anyone else in the
   file is new. Current pupils of the school who are not in the file are leaving: their leaving date
-  becomes today. A pupil who had left and is in the file again is returning.
+  becomes today (unless the file says it is partial, as the DfE's CTFs of test results do). A pupil who had
+  left and is in the file again is returning. A name that differs only in capitals (the DfE writes names
+  in capitals) is not a change.
 * A contact is the same person if their ``match_key`` matches (``guardian_match_key``). Two siblings'
   records naming the same parent therefore share one ``Guardian`` row, linked to each child by a
   ``Guardianship`` holding the relationship, parental responsibility and contact order for that child.
 * Fields a file does not carry at all are left alone (see ``records.PUPIL_OPTIONAL_FIELDS``); a file
   with no contacts in it leaves every pupil's contacts as they are.
+* Warnings (shown in the preview; the import can still be applied): a file from another school, many
+  pupils leaving at once, dates of birth two or more school years away from the year group, and pupils
+  who will be left with no contacts (consent requests cannot be sent for them).
 
 ``apply_plan`` then writes the plan in one transaction with bulk inserts and updates (history kept with
 django-simple-history's bulk helpers) and records one ``roster.applied`` audit event with the counts.
@@ -33,10 +38,14 @@ from saferstaff.audit.log import record
 from saferstaff.schools.models import Guardian, Guardianship, Pupil, School
 
 from .records import GuardianRecord, ParsedRoster, Problems, PupilRecord
+from .values import expected_year_index, year_index, year_label
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500  # well inside SQLite's limit on query parameters, and Django caps it further if needed
+BATCH_SIZE = 500
+# A pupil may be taught a year above or below their age group; two years or more is worth a second look.
+YEAR_GROUP_TOLERANCE = 2
+SHOWN_IN_WARNING = 5  # well inside SQLite's limit on query parameters, and Django caps it further if needed
 CHANGE_REASON = "roster import"
 
 PUPIL_LABELS = {
@@ -44,6 +53,8 @@ PUPIL_LABELS = {
     "source_id": "MIS id",
     "legal_forename": "Legal forename",
     "legal_surname": "Legal surname",
+    "middle_names": "Middle names",
+    "former_surname": "Former surname",
     "preferred_forename": "Preferred forename",
     "preferred_surname": "Preferred surname",
     "date_of_birth": "Date of birth",
@@ -208,6 +219,13 @@ def _diff(instance, values: dict[str, Any], labels: dict[str, str]) -> tuple[Fie
     changes = []
     for name, new in values.items():
         old = getattr(instance, name)
+        if (
+            isinstance(new, str)
+            and new.isupper()
+            and isinstance(old, str)
+            and old.casefold() == new.casefold()
+        ):
+            continue  # "NOWAK" for "Nowak": the same name in capitals, as DfE files write names
         if old != new:
             changes.append(FieldChange(name, labels.get(name, name), old, new))
     return tuple(changes)
@@ -279,8 +297,13 @@ def plan_import(school: School, parsed: ParsedRoster, *, today: datetime.date | 
         item = PupilChange(pupil, rec.where, changes)
         (plan.returning if not was_current and _is_current(pupil, today) else plan.updated).append(item)
 
+    if parsed.partial:
+        plan.notes.append(
+            "This CTF says it is a partial transfer (only some of the school's pupils), so pupils who are not "
+            "in it are left as they are, not marked as leaving."
+        )
     for pupil in existing:
-        if pupil.pk not in claimed and _is_current(pupil, today):
+        if pupil.pk not in claimed and _is_current(pupil, today) and not parsed.partial:
             change = FieldChange("leaving_date", PUPIL_LABELS["leaving_date"], pupil.leaving_date, today)
             pupil.leaving_date = today
             plan.leaving.append(PupilChange(pupil, "", (change,)))
@@ -289,6 +312,8 @@ def plan_import(school: School, parsed: ParsedRoster, *, today: datetime.date | 
         _plan_contacts(plan, parsed, pupil_for_record)
     problems.raise_if_any()
     _add_warnings(plan, parsed, current_before)
+    _warn_about_year_groups(plan, parsed)
+    _warn_about_missing_contacts(plan, parsed, pupil_for_record)
     return plan
 
 
@@ -387,6 +412,72 @@ def _add_warnings(plan: ImportPlan, parsed: ParsedRoster, current_before: int) -
             "will be marked as leaving today. If the file is not the whole school's list (one year group, "
             "or an incoming CTF from another school), do not apply it."
         )
+
+
+def _some(items: list[str]) -> str:
+    shown = "; ".join(items[:SHOWN_IN_WARNING])
+    return shown + (f"; and {len(items) - SHOWN_IN_WARNING} more" if len(items) > SHOWN_IN_WARNING else "")
+
+
+def _warn_about_year_groups(plan: ImportPlan, parsed: ParsedRoster) -> None:
+    """Dates of birth two or more school years away from the year group (a Reception pupil aged 9) are
+    usually a mistake in the MIS: a warning, not an error, as some pupils are taught out of their year."""
+    if "year_group" not in parsed.pupil_fields:
+        return
+    odd = []
+    for rec in parsed.pupils:
+        actual = year_index(rec.year_group)
+        if actual is None:
+            continue
+        expected = expected_year_index(rec.date_of_birth, plan.today)
+        if abs(actual - expected) < YEAR_GROUP_TOLERANCE or (actual >= 12 and expected > actual):
+            continue  # post-16 provision may be for older pupils
+        born = rec.date_of_birth
+        odd.append(
+            f"{rec.where}: {rec.display_name}, {year_label(actual)}, born {born.day} {born:%B %Y} "
+            f"(their age group is {year_label(expected)})"
+        )
+    if odd:
+        whose = f"{len(odd)} pupils'" if len(odd) != 1 else "1 pupil's"
+        plan.warnings.append(
+            f"{whose} date of birth and year group do not fit together "
+            f"({_some(odd)}). One of the two is probably wrong in the MIS: check them there. You can still "
+            "apply the import."
+        )
+
+
+def _warn_about_missing_contacts(
+    plan: ImportPlan, parsed: ParsedRoster, pupil_for_record: list[tuple[PupilRecord, Pupil]]
+) -> None:
+    """Pupils who will have no contact at all once the import is applied: consent requests cannot be sent
+    for them. (A file without contacts leaves contacts already in saferstaff as they are.)"""
+    if parsed.has_contacts:  # a pupil listed without contacts loses any they had
+        without = [rec for rec, _pupil in pupil_for_record if not rec.guardians]
+    else:
+        known = [pupil.pk for _rec, pupil in pupil_for_record if pupil.pk]
+        with_links = set(
+            Guardianship.objects.filter(school=plan.school, pupil_id__in=known).values_list(
+                "pupil_id", flat=True
+            )
+        )
+        without = [rec for rec, pupil in pupil_for_record if pupil.pk not in with_links]
+    if not without:
+        return
+    if len(without) == len(parsed.pupils) and not parsed.has_contacts:
+        start = (
+            "This file has no contacts (parents and carers) in it, and none of its pupils has any in "
+            "saferstaff"
+        )
+    else:
+        names = [f"{rec.where}: {rec.display_name}" for rec in without]
+        start = (
+            f"{len(without)} of the {len(parsed.pupils)} pupils in this file will have no contacts (parents "
+            f"or carers) in saferstaff ({_some(names)})"
+        )
+    plan.warnings.append(
+        f"{start}, so consent requests cannot be sent for them. Export the pupil list again with contacts "
+        "included (or add the contacts in the MIS first). You can still apply the import."
+    )
 
 
 # --- Applying it ------------------------------------------------------------------------------------

@@ -15,7 +15,15 @@ MAX_PROBLEMS = 50
 # (no column, no element) is left as it is in saferstaff: an import from a CTF, which has no "adult at
 # risk" flag, must not clear the flag a DSL set by hand.
 PUPIL_OPTIONAL_FIELDS = frozenset(
-    {"preferred_forename", "preferred_surname", "year_group", "adult_at_risk", "leaving_date"}
+    {
+        "middle_names",
+        "former_surname",
+        "preferred_forename",
+        "preferred_surname",
+        "year_group",
+        "adult_at_risk",
+        "leaving_date",
+    }
 )
 GUARDIAN_OPTIONAL_FIELDS = frozenset(
     {"title", "forename", "email", "phone", "relationship", "parental_responsibility", "contact_order"}
@@ -47,6 +55,8 @@ class PupilRecord:
     upn: str = ""
     former_upn: str = ""
     source_id: str = ""
+    middle_names: str = ""
+    former_surname: str = ""
     preferred_forename: str = ""
     preferred_surname: str = ""
     year_group: str = ""
@@ -69,7 +79,9 @@ class ParsedRoster:
 
     ``pupil_fields`` / ``guardian_fields``: which optional fields the file carries (see above);
     ``guardian_fields`` empty means the file says nothing about contacts, and an import then leaves
-    every pupil's contacts as they are. ``source_school``: what the file says about the school that
+    every pupil's contacts as they are. ``partial``: the file says it holds only some of the school's
+    pupils (a CTF whose header says ``partial``), so pupils not in it are not leaving. ``source_school``:
+    what the file says about the school that
     exported it (a CTF header's URN, LA and establishment number), for a sanity check in the plan."""
 
     format: str
@@ -78,6 +90,7 @@ class ParsedRoster:
     pupil_fields: frozenset[str] = PUPIL_OPTIONAL_FIELDS
     guardian_fields: frozenset[str] = GUARDIAN_OPTIONAL_FIELDS
     source_school: dict[str, str] = field(default_factory=dict)
+    partial: bool = False
 
     @property
     def has_contacts(self) -> bool:

@@ -177,6 +177,31 @@ def normalise_year_group(value: str) -> str:
     )
 
 
+# Year groups as a number of years after Reception, for comparing with a date of birth.
+_YEAR_INDEX = {"N1": -2, "N2": -1, "R": 0, **{str(n): n for n in range(1, 15)}}
+
+
+def year_index(year_group: str) -> int | None:
+    """'R' → 0, 'N2' → -1, 'N1' → -2, '3' → 3; None for 'X' (no National Curriculum year) or blank."""
+    return _YEAR_INDEX.get(year_group)
+
+
+def expected_year_index(born: datetime.date, on: datetime.date) -> int:
+    """The year group a child born on ``born`` is in on ``on`` in England, as ``year_index`` counts them.
+    A school year starts on 1 September; children born from 1 September to 31 August of the next year are
+    one cohort, which starts Reception in the September after its fifth birthdays begin."""
+    school_year = on.year if on.month >= 9 else on.year - 1
+    cohort = born.year if born.month >= 9 else born.year - 1
+    return school_year - cohort - 5
+
+
+def year_label(index: int) -> str:
+    names = {-2: "Nursery 1", -1: "Nursery 2", 0: "Reception"}
+    if index in names:
+        return names[index]
+    return f"Year {index}" if index > 0 else "not yet of nursery age"
+
+
 # --- Yes / no ---------------------------------------------------------------------------------------
 
 _TRUE = {"y", "yes", "true", "t", "1"}

@@ -22,7 +22,8 @@ class Command(BaseCommand):
     def handle(self, *args, school, json=False, bio=False, **options):
         school_obj = school_for_command(school)
         text = sys.stdin.read()
-        result = check_draft(school_obj, text, form="bio" if bio else "post")
+        # The operator at the server: the whole roll (the output names a pupil by UPN).
+        result = check_draft(school_obj, text, with_pupils=True, form="bio" if bio else "post")
         if result.too_long:
             raise CommandError("The draft is too long to check: paste one post or profile at a time.")
         if json:
