@@ -87,6 +87,7 @@ bench: setup bench-env ## run the benchmarks (tables compare with their named ba
 	$(PY) benchmarks/album.py --data ../shared/data/faces
 	$(PY) benchmarks/screening.py
 	$(PY) benchmarks/policy_search.py
+	$(PY) benchmarks/audit.py
 
 clean: ## remove the virtualenv, node_modules, built assets and the local database
 	rm -rf $(VENV) .venv-bench .venv-presidio node_modules saferstaff/static/build var

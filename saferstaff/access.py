@@ -9,12 +9,14 @@
 """
 
 import logging
+from dataclasses import replace
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from saferstaff.audit.context import current_context, set_context
 from saferstaff.schools.models import Membership, Role, School, Trust
 
 log = logging.getLogger(__name__)
@@ -128,6 +130,8 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "roster_upload": _roles(H, SLT, DPO, TRUST_ADMIN),
     "roster_preview": _roles(H, SLT, DPO, TRUST_ADMIN),
     "school_settings": _roles(H),
+    # §8: who did what to which record — the Headteacher and the data protection officer.
+    "audit_trail": _roles(H, DPO),
     # §2: every member of staff must read the guidance; the Headteacher and senior leaders prepare it.
     "policy_list": EVERY_ROLE,
     "policy_version": EVERY_ROLE,
@@ -250,6 +254,8 @@ class AccessMapMiddleware:
             if not roles:
                 raise Http404("No such school")  # not theirs: do not confirm it exists
             request.school, request.membership, request.roles = school, membership, roles
+            # Audit rows written while serving this page belong to its school (reset with the request's context).
+            set_context(replace(current_context(), school_id=school.pk))
         elif "trust" in view_kwargs:
             trust = get_object_or_404(Trust, slug=view_kwargs["trust"])
             if not request.user.trust_admin_of.filter(trust=trust).exists():

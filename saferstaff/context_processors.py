@@ -88,6 +88,7 @@ def saferstaff(request):
             },
         ),
         ("roster_upload", "Import from MIS", {"roster_upload", "roster_preview"}),
+        ("audit_trail", "Audit trail", {"audit_trail"}),
         ("school_settings", "Settings", {"school_settings"}),
     ]
     for name, label, section in items:

@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
-from saferstaff.env import ConfigError, env_bool, env_int, env_keys, env_list, env_secret, env_str
+from saferstaff.env import ConfigError, env_bool, env_int, env_keys, env_list, env_secret, env_str, key_bytes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SAFERSTAFF_VAR", str(BASE_DIR / "var")))
@@ -305,6 +305,18 @@ FACE_TEMPLATE_KEYS = env_keys(
 # Templates sealed before keys of their own (with FACE_TEMPLATE_KEY cut to 32 bytes, or from SECRET_KEY) are
 # read by `rotate_face_keys` only; give the old FACE_TEMPLATE_KEY value here for that run.
 FACE_TEMPLATE_LEGACY_KEY = env_secret("FACE_TEMPLATE_LEGACY_KEY", dev_default="")
+
+# The audit trail is sealed with keys derived from this one (HMAC-SHA256). Keep it outside the database and its
+# backups: whoever holds both could rewrite the trail. Changing it makes every row written since fail to verify.
+# At least 32 random bytes, base64, like FACE_TEMPLATE_KEY; required in production.
+AUDIT_KEY = key_bytes(
+    "AUDIT_KEY",
+    env_secret(
+        "AUDIT_KEY", dev_default=None if PRODUCTION else "development-only-audit-key-not-secret-000000"
+    ),
+)
+# Where ``saferstaff audit_head`` (and run_daily) writes each chain's signed daily head: copy it off the server.
+AUDIT_HEAD_DIR = Path(env_str("AUDIT_HEAD_DIR", str(VAR_DIR / "audit-heads")))
 
 # --- Email: SMTP when EMAIL_HOST is set; otherwise files under var/mail for development.
 _email_host = env_str("EMAIL_HOST", "")

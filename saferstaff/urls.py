@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from saferstaff.audit import views as audit
 from saferstaff.images import views as images
 from saferstaff.notifications import views as notifications
 from saferstaff.policy import views as policy
@@ -30,6 +31,7 @@ urlpatterns = [
     path(school + "import/", schools.roster_upload, name="roster_upload"),
     path(school + "import/<int:pk>/", schools.roster_preview, name="roster_preview"),
     path(school + "settings/", schools.school_settings, name="school_settings"),
+    path(school + "audit/", audit.audit_trail, name="audit_trail"),
     path(school + "policies/", policy.policy_list, name="policy_list"),
     path(school + "policies/import/", policy.policy_import, name="policy_import"),
     path(school + "policies/to-accept/", policy.policies_to_accept, name="policies_to_accept"),

@@ -93,7 +93,10 @@ def test_a_20000_pixel_square_photo_is_refused_before_decoding():
 
 @pytest.mark.parametrize(
     "data, words",
-    [(b"\x00\x00\x00\x18ftypheic\x00\x00", "could not be read"), (b"not a photo at all", "could not be read")],
+    [
+        (b"\x00\x00\x00\x18ftypheic\x00\x00", "could not be read"),
+        (b"not a photo at all", "could not be read"),
+    ],
     ids=["damaged-heic", "not-a-photo"],
 )
 def test_photos_the_pipeline_cannot_take_get_a_clear_message(data, words):

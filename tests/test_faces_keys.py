@@ -54,7 +54,12 @@ def test_a_key_of_32_random_bytes_is_taken_in_either_base64():
 
 
 def test_production_does_not_start_without_a_face_template_key():
-    production = {"SAFERSTAFF_ENV": "production", "SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "school.example"}
+    production = {
+        "SAFERSTAFF_ENV": "production",
+        "SECRET_KEY": "s" * 50,
+        "AUDIT_KEY": secrets.token_urlsafe(32),
+        "ALLOWED_HOSTS": "school.example",
+    }
     result = load_settings(**production)
     assert result.returncode != 0 and "FACE_TEMPLATE_KEY" in result.stderr
     assert load_settings(**production, FACE_TEMPLATE_KEY=secrets.token_urlsafe(32)).returncode == 0

@@ -85,7 +85,8 @@ def test_a_teacher_requests_an_activity_and_a_senior_leader_approves_it(cast):
     activity = Activity.objects.get()
     assert response.status_code == 302 and activity.status == Activity.Status.REQUESTED
     assert activity.pupils.count() == 1
-    assert Notification.objects.filter(user=cast.slt, kind="images.activity").exists()
+    note = Notification.objects.get(user=cast.slt, kind="images.activity")
+    assert note.title == "Sports day on 10 December 2026 is waiting for your approval (§5)"
     upload = reverse("activity_upload", kwargs={"school": cast.school.slug, "pk": activity.pk})
     assert teacher.get(upload).status_code == 302  # not before approval
     decide = reverse("activity_decide", kwargs={"school": cast.school.slug, "pk": activity.pk})
@@ -439,7 +440,8 @@ def test_tagging_a_pupil_with_no_consent_to_be_photographed_tells_senior_managem
     tags = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": class_photo["with_noah"].pk})
     page = signed_in(cast.teacher).post(tags, {"pupil": f"Ivy #{nobody_asked.pk}"}, follow=True)
     assert b"has no consent to be photographed" in page.content
-    assert Notification.objects.filter(kind="images.no_consent_tagged", user=cast.head).exists()
+    note = Notification.objects.get(kind="images.no_consent_tagged", user=cast.head)
+    assert note.title.startswith("Ivy L., who has no consent to be photographed, was tagged in image ")
 
 
 def test_a_published_image_is_not_destroyed_until_it_is_taken_down(cast, class_photo):

@@ -897,6 +897,37 @@ def test_discard_forgets_the_file(school):
     assert Pupil.objects.count() == 0
 
 
+def test_an_upload_nobody_applies_or_discards_is_discarded_after_seven_days(school):
+    other = School.objects.create(
+        name="Moorside", slug="moorside", urn="100002", la_number="383", establishment_number="2002"
+    )
+    old = [
+        stage_upload(s, "a.csv", csv_text(sample_pupils(2)).encode(), None)[0]
+        for s in (school, school, other)
+    ]
+    fresh, _ = stage_upload(school, "b.csv", csv_text(sample_pupils(3)).encode(), None)
+    applied, _ = stage_upload(school, "c.csv", csv_text(sample_pupils(1)).encode(), None)
+    apply_import(applied, None)
+    eight_days_ago = timezone.now() - datetime.timedelta(days=8)
+    RosterImport.objects.exclude(pk=fresh.pk).update(uploaded_at=eight_days_ago)
+    out = io.StringIO()
+    call_command("run_daily", stdout=out)
+    assert "3 roster uploads discarded" in out.getvalue()
+    for staged in old:
+        staged.refresh_from_db()
+        assert staged.status == RosterImport.Status.DISCARDED and staged.content is None
+    fresh.refresh_from_db()
+    applied.refresh_from_db()
+    assert fresh.status == RosterImport.Status.PREVIEWED and fresh.content is not None
+    assert applied.status == RosterImport.Status.APPLIED
+    counts = dict(
+        AuditEvent.objects.filter(action="roster.previews_expired").values_list("school_id", "detail")
+    )
+    assert counts == {school.pk: {"discarded": 2}, other.pk: {"discarded": 1}}
+    with pytest.raises(RosterError, match="already been discarded"):
+        apply_import(old[0], None)
+
+
 # --- The command ------------------------------------------------------------------------------------
 
 

@@ -3,13 +3,14 @@
 The actor, school and request id come from the request being served (set by AuditContextMiddleware),
 or from ``acting_as`` in commands and workers."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from saferstaff.audit.context import _context, acting_as, current_context  # noqa: F401  (re-exported)
-from saferstaff.audit.models import GENESIS, AuditEvent
+from saferstaff.audit.models import GENESIS, LEGACY_CHAIN, AuditEvent, Version, chain_for
 
 
 def _type_and_id(obj) -> tuple[str, str]:
@@ -20,8 +21,27 @@ def _type_and_id(obj) -> tuple[str, str]:
     return f"{obj._meta.app_label}.{obj._meta.model_name}", str(obj.pk)
 
 
-# Any fixed number: the Postgres advisory lock that serialises appends to the chain.
-_PG_LOCK_KEY = 5_741_200_001
+# Any fixed number: the first half of the Postgres advisory lock key that serialises appends to one chain.
+_PG_LOCK_CLASS = 574_120
+
+
+def _lock_chain(chain: int) -> None:
+    """A chain is extended one row at a time, but schools never wait for each other. On SQLite every
+    transaction is IMMEDIATE (settings), so the write lock is already held; on Postgres take an advisory
+    lock keyed by the chain (two chains sharing a key would only queue, never break)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(%s::integer, %s::integer)",
+                [_PG_LOCK_CLASS, chain % 2_147_483_647],
+            )
+
+
+def legacy_head() -> str:
+    """Where every keyed chain starts: the hash of the last row written before chains were keyed, or
+    zeros. Rewriting or cutting the old rows then breaks the first keyed row of every school's chain."""
+    last = AuditEvent.objects.filter(chain=LEGACY_CHAIN).order_by("-seq").values_list("hash", flat=True)
+    return last.first() or GENESIS
 
 
 def record(action: str, obj=None, *, school=None, actor=None, detail: dict | None = None) -> AuditEvent:
@@ -29,19 +49,21 @@ def record(action: str, obj=None, *, school=None, actor=None, detail: dict | Non
     ids only (a role code, a count, a rule name) — never a name, an email or free text."""
     ctx = _context.get()
     object_type, object_id = _type_and_id(obj)
-    school_id = getattr(school, "pk", school) if school is not None else ctx.school_id
+    # The school named, else the object's own, else the school of the page being served.
+    school_id = getattr(school, "pk", school) if school is not None else None
     if school_id is None and obj is not None and not isinstance(obj, tuple):
         school_id = getattr(obj, "school_id", None)
+    if school_id is None:
+        school_id = ctx.school_id
     actor_id = getattr(actor, "pk", actor) if actor is not None else ctx.actor_id
+    chain = chain_for(school_id)
     with transaction.atomic():
-        # The chain must be extended one row at a time. On SQLite every transaction is IMMEDIATE
-        # (settings), so the write lock is already held; on Postgres take an advisory lock.
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        _lock_chain(chain)
+        last = AuditEvent.objects.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, legacy_head())
         event = AuditEvent(
+            v=Version.HMAC_SHA256,
+            chain=chain,
             seq=seq,
             at=timezone.now(),
             actor_id=actor_id,
@@ -58,36 +80,90 @@ def record(action: str, obj=None, *, school=None, actor=None, detail: dict | Non
     return event
 
 
+# How long a list page's one row covers the thumbnails it shows (a lazy-loading browser fetches them later).
+LISTING_COVERS = datetime.timedelta(hours=1)
+
+
+def listed_in(event_id: str, action: str, key: str, object_pk: int) -> bool:
+    """Whether audit row ``event_id`` — a list page's one row, ``detail[key]`` the ids it showed — was
+    written for the person and school now being served, within ``LISTING_COVERS``, and lists ``object_pk``.
+    Then fetching that record's thumbnail is already in the trail and needs no row of its own."""
+    ctx = _context.get()
+    if not (event_id.isdigit() and len(event_id) < 19) or ctx.actor_id is None or ctx.school_id is None:
+        return False
+    detail = (
+        AuditEvent.objects.filter(
+            pk=int(event_id),
+            action=action,
+            actor_id=ctx.actor_id,
+            school_id=ctx.school_id,
+            at__gte=timezone.now() - LISTING_COVERS,
+        )
+        .values_list("detail", flat=True)
+        .first()
+    )
+    return bool(detail) and object_pk in detail.get(key, ())
+
+
 @dataclass(frozen=True)
 class ChainBreak:
+    chain: int
     seq: int
-    pk: int
+    pk: int | None
     problem: str
+
+    def __str__(self) -> str:
+        where = (
+            "the chain of rows from before keyed chains"
+            if self.chain == LEGACY_CHAIN
+            else ("the chain of rows with no school" if self.chain == 0 else f"school {self.chain}'s chain")
+        )
+        row = f"row seq={self.seq}" + (f" (id {self.pk})" if self.pk else "")
+        return f"{where}, {row}: {self.problem}"
+
+
+def chains() -> list[int]:
+    return sorted(set(AuditEvent.objects.values_list("chain", flat=True).distinct()))
 
 
 def verify_chain(batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
-    """Walk the whole chain in order. Returns (rows checked, first break or None)."""
-    expected_seq, prev_hash, checked = 1, GENESIS, 0
-    last_seq = 0
+    """Walk every chain in order (the rows from before keyed chains first). Returns (rows checked, first
+    break or None)."""
+    checked = 0
+    start_of_keyed = legacy_head()
+    for chain in chains():
+        n, broken = _verify_one(chain, start_of_keyed, batch_size)
+        checked += n
+        if broken:
+            return checked, broken
+    return checked, None
+
+
+def _verify_one(chain: int, start_of_keyed: str, batch_size: int) -> tuple[int, ChainBreak | None]:
+    legacy = chain == LEGACY_CHAIN
+    version = Version.SHA256 if legacy else Version.HMAC_SHA256
+    expected_seq, prev_hash, checked = 1, GENESIS if legacy else start_of_keyed, 0
     while True:
-        rows = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq")[:batch_size])
+        rows = list(
+            AuditEvent.objects.filter(chain=chain, seq__gte=expected_seq).order_by("seq")[:batch_size]
+        )
         if not rows:
             return checked, None
         for event in rows:
+            broken = None
             if event.seq != expected_seq:
-                problem = (
-                    f"row(s) {expected_seq}..{event.seq - 1} are missing (deleted)"
-                    if event.seq > expected_seq
-                    else "sequence number out of order (inserted)"
+                broken = f"row(s) {expected_seq}..{event.seq - 1} are missing (deleted)"
+            elif event.v != version:
+                broken = "it is sealed the wrong way for its chain (inserted)"
+            elif event.prev_hash != prev_hash:
+                broken = (
+                    "it does not follow the row before it (inserted or reordered)"
+                    if event.seq > 1 or legacy
+                    else "the rows from before keyed chains were changed or cut short"
                 )
-                return checked, ChainBreak(event.seq, event.pk, problem)
-            if event.prev_hash != prev_hash:
-                return checked, ChainBreak(
-                    event.seq, event.pk, "does not follow the row before it (inserted or reordered)"
-                )
-            if event.compute_hash() != event.hash:
-                return checked, ChainBreak(
-                    event.seq, event.pk, "its contents were changed after it was written"
-                )
-            prev_hash, expected_seq, last_seq = event.hash, expected_seq + 1, event.seq
+            elif event.compute_hash() != event.hash:
+                broken = "its contents were changed after it was written"
+            if broken:
+                return checked, ChainBreak(chain, event.seq, event.pk, broken)
+            prev_hash, expected_seq = event.hash, expected_seq + 1
             checked += 1

@@ -1,23 +1,53 @@
-"""The append-only, hash-chained audit trail (seed §8: every access to confidential data recorded).
+"""The append-only, keyed hash-chained audit trail (seed §8: every access to confidential data recorded).
 
 A row holds ids and codes only — never a name or any content — so the trail itself is not a store of
-children's data. Each row carries the hash of the one before; ``saferstaff verify_audit`` walks the chain."""
+children's data. Each school has its own chain (``chain`` = the school's id; 0 for rows that belong to no
+school): a gap-free ``seq`` and the hash of the row before. Rows are sealed with HMAC-SHA256 under
+``settings.AUDIT_KEY``, which the database does not hold, so nobody with only the database can rewrite a
+row and recompute the hashes after it; ``saferstaff audit_head`` publishes each chain's newest row, signed,
+outside the database, so deleting the newest rows is caught too. ``saferstaff verify_audit`` walks the
+chains (docs/adr/0006-keyed-audit-chains.md)."""
 
 import hashlib
+import hmac
 import json
+from functools import lru_cache
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 GENESIS = "0" * 64
+# Rows written before chains were keyed and per school: one chain of plain SHA-256 rows, kept as written.
+LEGACY_CHAIN = -1
+NO_SCHOOL_CHAIN = 0
+
+
+class Version(models.IntegerChoices):
+    SHA256 = 1, "SHA-256, one chain (before December 2026)"
+    HMAC_SHA256 = 2, "HMAC-SHA256 under AUDIT_KEY, a chain per school"
 
 
 class AppendOnly(Exception):
     pass
 
 
+@lru_cache(maxsize=4)
+def derived_key(secret: bytes, purpose: str) -> bytes:
+    """One key per purpose from AUDIT_KEY (an HKDF-Expand step with a single block): the chain's key and
+    the daily head's signing key never coincide."""
+    prk = hmac.new(b"saferstaff audit", secret, hashlib.sha256).digest()
+    return hmac.new(prk, f"saferstaff/audit/{purpose}".encode() + b"\x01", hashlib.sha256).digest()
+
+
+def chain_for(school_id: int | None) -> int:
+    return NO_SCHOOL_CHAIN if school_id is None else int(school_id)
+
+
 class AuditEvent(models.Model):
-    seq = models.PositiveBigIntegerField(unique=True)
+    v = models.PositiveSmallIntegerField(choices=Version.choices, default=Version.HMAC_SHA256)
+    chain = models.BigIntegerField()
+    seq = models.PositiveBigIntegerField()
     at = models.DateTimeField(default=timezone.now)
     actor_id = models.BigIntegerField(
         null=True
@@ -32,8 +62,12 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_one_seq_per_chain")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["school_id", "at"], name="audit_school_at"),
+        ]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -43,22 +77,25 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnly("audit events are never deleted")
 
-    def compute_hash(self) -> str:
-        body = json.dumps(
-            [
-                self.seq,
-                self.at.isoformat(timespec="microseconds"),
-                self.actor_id,
-                self.school_id,
-                self.action,
-                self.object_type,
-                self.object_id,
-                self.request_id,
-                self.detail,
-                self.prev_hash,
-            ],
-            sort_keys=True,
-            separators=(",", ":"),
-            default=str,
-        )
-        return hashlib.sha256(body.encode()).hexdigest()
+    def compute_hash(self, key: bytes | None = None) -> str:
+        fields = [
+            self.seq,
+            self.at.isoformat(timespec="microseconds"),
+            self.actor_id,
+            self.school_id,
+            self.action,
+            self.object_type,
+            self.object_id,
+            self.request_id,
+            self.detail,
+            self.prev_hash,
+        ]
+        if self.v == Version.SHA256:
+            return hashlib.sha256(_canonical(fields)).hexdigest()
+        secret = settings.AUDIT_KEY if key is None else key
+        body = _canonical([self.v, self.chain, *fields])
+        return hmac.new(derived_key(secret, "chain"), body, hashlib.sha256).hexdigest()
+
+
+def _canonical(value) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()

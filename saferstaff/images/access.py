@@ -65,14 +65,17 @@ def get_activity(request, pk, *, change: bool = False) -> Activity:
     return activity
 
 
-def get_image(request, pk, *, action: str = "images.viewed", change: bool = False) -> Image:
-    """The image, if the person may see it — or, with ``change``, act on it (tag, publish)."""
+def get_image(request, pk, *, action: str | None = "images.viewed", change: bool = False) -> Image:
+    """The image, if the person may see it — or, with ``change``, act on it (tag, publish): the DSL and the
+    DPO scrutinise every image but change only their own. ``action`` None: the caller knows the view is
+    already in the trail (a thumbnail on a list page whose one row lists it)."""
     image = get_object_or_404(
         Image.objects.select_related("activity", "device", "uploaded_by"), school=request.school, pk=pk
     )
     if not (may_change if change else may_see)(request, image):
         raise PermissionDenied
-    record(action, image)  # §5: every view and download of an image is recorded
+    if action:
+        record(action, image)  # §5: every view and download of an image is recorded
     return image
 
 

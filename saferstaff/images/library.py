@@ -157,7 +157,8 @@ def _tell_senior_management(activity: Activity, n: int) -> None:
 
     tell_senior_management(
         activity.school,
-        title=f"{n} image{'s' if n != 1 else ''} from a camera not in the device register (§6)",
+        title=f"{n} image{'s' if n != 1 else ''} in {activity.title} from a camera not in the device register "
+        "(§6)",
         url=reverse("image_list", kwargs={"school": activity.school.slug}) + "?flagged=1",
         kind="images.flagged",
     )

@@ -18,7 +18,7 @@ from django.utils import timezone
 from saferstaff import scans
 from saferstaff.audit.log import record
 from saferstaff.faces.boxes import same_face
-from saferstaff.images.consent import state_of, states_for
+from saferstaff.images.consent import short_name, state_of, states_for
 from saferstaff.images.models import (
     Activity,
     ConsentRecord,
@@ -77,7 +77,7 @@ def decide_activity(activity: Activity, *, by, approve: bool, note: str = "") ->
         notify(
             activity.requested_by,
             kind="images.activity.decided",
-            title=f"Your photo activity was {'approved' if approve else 'not approved'} (§5)",
+            title=f"Your photo activity {activity.title} was {'approved' if approve else 'not approved'} (§5)",
             url=reverse("activity_detail", kwargs={"school": activity.school.slug, "pk": activity.pk}),
             school=activity.school,
         )
@@ -258,7 +258,8 @@ def tag(image: Image, pupil, *, by, source: str, box=None) -> Tagged:
         if unphotographable:
             tell_senior_management(
                 image.school,
-                title="A pupil without consent to be photographed was tagged in an image (§5)",
+                title=f"{short_name(pupil)}, who has no consent to be photographed, was tagged in image "
+                f"{image.pk} (§5)",
                 url=reverse("image_detail", kwargs={"school": image.school.slug, "pk": image.pk}),
                 kind="images.no_consent_tagged",
             )

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from saferstaff import scans
 from saferstaff.accounts.stepup import step_up
-from saferstaff.audit.log import record
+from saferstaff.audit.log import listed_in, record
 from saferstaff.images import publishing, service
 from saferstaff.images.access import (
     activities_for,
@@ -477,7 +477,8 @@ def activity_new(request, school):
 def _tell_approvers(request, activity):
     service.tell_senior_management(
         request.school,
-        title="A photo activity is waiting for your approval (§5)",
+        title=f"{activity.title} on {activity.happens_on.day} {activity.happens_on:%B %Y} is waiting for your "
+        "approval (§5)",
         url=reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk}),
         kind="images.activity",
         except_user=request.user,
@@ -489,12 +490,14 @@ def activity_detail(request, school, pk):
     images = activity.images.annotate(tag_count=Count("tags")).order_by("-captured_at", "-pk")
     page = page_of(request, images, 48)
     decision = may_decide_activity.__wrapped__(request.user, subject=activity) if is_senior(request) else None
+    listing = record("images.listed", activity, detail={"images": [i.pk for i in page.object_list]})
     return render(
         request,
         "images/activity_detail.html",
         {
             "activity": activity,
             "page": page,
+            "listing": listing,
             "decision_form": DecisionForm() if decision else None,
             "refused_decision": decision,
             "group_size": activity.pupils.count(),
@@ -627,8 +630,9 @@ def image_list(request, school):
         images = images.exclude(flag="").filter(flag_cleared_at__isnull=True)
         filters["flagged"] = "1"
     page = page_of(request, images, 48)
-    record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
-    ctx = {"page": page, "filters": filters, "sees_all": sees_all(request)}
+    # One row for the page and every thumbnail on it (the thumbnails carry its id: image_thumbnail).
+    listing = record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
+    ctx = {"page": page, "filters": filters, "sees_all": sees_all(request), "listing": listing}
     if sees_all(request):
         ctx.update(
             activities=Activity.objects.filter(school=request.school),
@@ -684,7 +688,8 @@ def image_file(request, school, pk):
 
 
 def image_thumbnail(request, school, pk):
-    image = get_image(request, pk, action="images.thumbnail_viewed")
+    listed = listed_in(request.GET.get("listing", ""), "images.listed", "images", pk)
+    image = get_image(request, pk, action=None if listed else "images.thumbnail_viewed")
     if not image.thumbnail:
         raise Http404
     response = FileResponse(image.thumbnail.open("rb"), content_type="image/jpeg")

@@ -149,7 +149,9 @@ def pupil_view(pupil: Pupil, fields: frozenset[str], *, with_guardians: bool = T
         YEAR_GROUP: {"year_group": pupil.year_group},
         ON_ROLL: {"is_current": pupil.is_current, "leaving_date": pupil.leaving_date},
         LEGAL_NAME: {
-            "legal_name": " ".join(n for n in (pupil.legal_forename, pupil.middle_names, pupil.legal_surname) if n),
+            "legal_name": " ".join(
+                n for n in (pupil.legal_forename, pupil.middle_names, pupil.legal_surname) if n
+            ),
             "former_surname": pupil.former_surname,
         },
         DATE_OF_BIRTH: {"date_of_birth": pupil.date_of_birth},

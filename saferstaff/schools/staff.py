@@ -28,6 +28,23 @@ class RoleChangeRefused(Exception):
         super().__init__(decision.summary)
 
 
+def _role_names(roles) -> str:
+    """'the role Designated safeguarding lead', 'the roles Headteacher and Data protection officer'."""
+    names = [str(Role(role).label) for role in sorted(roles, key=list(Role.values).index)]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"the role{'s' if len(names) > 1 else ''} {listed}"
+
+
+def roles_changed_title(school: School, added: set[str], removed: set[str]) -> str:
+    """What changed, said in the app (the email says only that there is something new)."""
+    taken = f"{_role_names(removed)} {'were' if len(removed) > 1 else 'was'} taken away" if removed else ""
+    if added and removed:
+        return f"At {school.name} you were given {_role_names(added)}; {taken}"
+    if added:
+        return f"You were given {_role_names(added)} at {school.name}"
+    return f"At {school.name} {taken}"
+
+
 def set_roles(
     membership: Membership, roles: set[str], *, by, notify_member: bool = True
 ) -> tuple[set[str], set[str]]:
@@ -54,7 +71,7 @@ def set_roles(
         notify(
             membership.user,
             kind="roles.changed",
-            title=f"Your roles at {membership.school.name} have changed",
+            title=roles_changed_title(membership.school, added, removed),
             url=reverse("school_dashboard", kwargs={"school": membership.school.slug}),
             school=membership.school,
         )

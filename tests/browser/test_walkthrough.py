@@ -182,6 +182,27 @@ def test_phone_sized_dashboard_and_staff_list(new_page, sign_in, axe_check, demo
         assert width <= PHONE["width"], f"{path} is {width}px wide on a {PHONE['width']}px screen"
 
 
+def test_the_headteacher_looks_up_who_opened_a_pupils_record(new_page, sign_in, axe_check, demo):
+    pupil = Pupil.objects.filter(school__slug=demo.school_slug).order_by("pk").first()
+    page = new_page("head, audit trail", viewport=DESKTOP)
+    sign_in(page, "head")
+    page.goto(demo.url(f"pupils/{pupil.pk}/"))  # opening the record is recorded
+    axe_check(page)
+    page.set_viewport_size(PHONE)  # the trail itself on a phone
+    expect(page.locator(".govuk-service-navigation__link", has_text="Audit trail")).to_have_count(1)  # folded
+    page.goto(demo.url("audit/"))
+    axe_check(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit trail")
+    page.get_by_label("Record type").select_option(label="Pupil")
+    page.get_by_label("Record number").fill(str(pupil.pk))
+    follow(page, axe_check, page.get_by_role("button", name="Show"))
+    row = page.locator("tbody tr", has=page.get_by_role("link", name=pupil.display_name))
+    expect(row.first).to_contain_text("Opened a pupil's record")
+    expect(row.first).to_contain_text("Helen Hartley")
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the audit trail is {width}px wide on a {PHONE['width']}px screen"
+
+
 def test_teacher_is_refused_the_staff_list(new_page, sign_in, axe_check, demo):
     page = new_page("teacher")
     sign_in(page, "teacher")  # a class teacher needs no authenticator app

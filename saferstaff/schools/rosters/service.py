@@ -5,15 +5,17 @@
     counts = apply_import(roster_import, user)                        # or discard_import(roster_import, user)
 
 The uploaded bytes are kept on the ``RosterImport`` only between the preview and the decision, and are
-cleared when it is applied or discarded. Applying parses and plans again, because the school's records
+cleared when it is applied or discarded — or, if nobody decides, after ``PREVIEW_KEEP_DAYS`` (run_daily). Applying parses and plans again, because the school's records
 may have changed since the preview was shown.
 """
 
+import datetime
 import hashlib
 
 from django.db import transaction
 from django.utils import timezone
 
+from saferstaff.audit.log import record
 from saferstaff.schools.models import RosterImport, School
 
 from .detect import parse_roster
@@ -89,6 +91,30 @@ def discard_import(roster_import: RosterImport, user=None) -> None:
         status=RosterImport.Status.DISCARDED, content=None
     )
     roster_import.refresh_from_db(fields=["status", "content"])
+
+
+# A previewed upload holds the whole MIS file (every pupil's and contact's details): it is kept for the
+# decision, not for ever.
+PREVIEW_KEEP_DAYS = 7
+
+
+def discard_stale_previews() -> int:
+    """Daily: discard uploads previewed more than ``PREVIEW_KEEP_DAYS`` ago and neither applied nor discarded,
+    forgetting their bytes; a count per school in the audit trail. Returns how many were discarded."""
+    cutoff = timezone.now() - datetime.timedelta(days=PREVIEW_KEEP_DAYS)
+    stale = RosterImport.objects.filter(status=RosterImport.Status.PREVIEWED, uploaded_at__lt=cutoff)
+    total = 0
+    for school_id in sorted(set(stale.values_list("school_id", flat=True))):
+        with transaction.atomic():
+            n = stale.filter(school_id=school_id).update(status=RosterImport.Status.DISCARDED, content=None)
+            record(
+                "roster.previews_expired",
+                ("schools.school", school_id),
+                school=school_id,
+                detail={"discarded": n},
+            )
+        total += n
+    return total
 
 
 def import_file(

@@ -1,0 +1,189 @@
+"""Reading a school's audit trail: who did what to which record, with ids turned into names only for a
+reader whose role may see that kind of record (the access map decides, as it does for the record's own page)."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from saferstaff.access import allowed_for
+from saferstaff.audit.models import AuditEvent
+from saferstaff.images.models import Activity
+from saferstaff.schools.models import Membership, Pupil
+
+# The record types a reader can filter by, and the list rows that name a record of that type among many
+# (a list page is one row with the ids it showed: the image library, the consent register).
+RECORD_TYPES = {
+    "schools.pupil": "Pupil",
+    "schools.membership": "Member of staff",
+    "accounts.user": "Person",
+    "images.image": "Image",
+    "images.activity": "Photo activity",
+    "images.publication": "Publication",
+    "images.takedown": "Takedown",
+    "policy.policyversion": "Policy version",
+    "schools.school": "School",
+}
+LISTED_IN = {
+    "images.image": ("images.listed", "images"),
+    "schools.pupil": ("images.consent.register_viewed", "pupils"),
+}
+# Which page a reader must be allowed to open to see a record's name; and where its name comes from.
+NAME_PAGE = {
+    "schools.pupil": "pupil_detail",
+    "schools.membership": "staff_detail",
+    "accounts.user": "staff_detail",
+    "images.activity": "activity_detail",
+}
+ACTIONS = {
+    "pupil.viewed": "Opened a pupil's record",
+    "pupil.listed": "Listed pupils",
+    "membership.viewed": "Opened a staff record",
+    "membership.added": "Added a member of staff",
+    "membership.updated": "Changed a member of staff",
+    "membership.ended": "Recorded that someone left",
+    "role.granted": "Gave a role",
+    "role.removed": "Took a role away",
+    "user.created": "Created an account",
+    "images.viewed": "Opened an image",
+    "images.downloaded": "Downloaded an image",
+    "images.thumbnail_viewed": "Saw an image's thumbnail",
+    "images.listed": "Saw a page of images",
+    "images.tag.added": "Tagged a pupil in an image",
+    "images.tag.removed": "Removed a pupil's tag",
+    "images.consent.register_viewed": "Saw the consent register",
+    "images.consent.evidence_viewed": "Opened consent evidence",
+    "images.subject_access.exported": "Exported a pupil's images (subject access)",
+    "images.destroyed": "Destroyed an image",
+    "roster.applied": "Imported from the MIS",
+    "roster.previews_expired": "Discarded roster uploads nobody applied",
+    "audit.viewed": "Read the audit trail",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    person: int | None = None
+    record_type: str = ""
+    record_id: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def events_for(school, f: Filters):
+    """The school's rows, newest first, narrowed by ``f``. Asking for one record also finds the list rows
+    that showed it among others."""
+    rows = AuditEvent.objects.filter(school_id=school.pk)
+    if f.person is not None:
+        rows = rows.filter(actor_id=f.person)
+    if f.date_from:
+        rows = rows.filter(at__gte=_day_start(f.date_from))
+    if f.date_to:
+        rows = rows.filter(at__lt=_day_start(f.date_to + datetime.timedelta(days=1)))
+    if f.record_type:
+        match = Q(object_type=f.record_type) & (Q(object_id=f.record_id) if f.record_id else Q())
+        listed_in = LISTED_IN.get(f.record_type)
+        if listed_in and f.record_id.isdigit():
+            action, key = listed_in
+            wanted = int(f.record_id)
+            lists = rows.filter(action=action).values_list("pk", "detail")
+            match |= Q(pk__in=[pk for pk, detail in lists.iterator() if wanted in detail.get(key, ())])
+        rows = rows.filter(match)
+    return rows.order_by("-at", "-pk")
+
+
+@dataclass
+class Row:
+    event: AuditEvent
+    what: str
+    who: str
+    record: str
+    record_url: str
+    details: list[str]
+
+
+class Names:
+    """Names for the ids on one page, fetched in one query per kind of record, and only those the reader's
+    roles may see; anything else keeps its number ("Pupil 12")."""
+
+    def __init__(self, school, roles, events):
+        self.school, self.roles = school, roles
+        ids: dict[str, set[int]] = {}
+        for e in events:
+            if e.actor_id:
+                ids.setdefault("accounts.user", set()).add(e.actor_id)
+            if e.object_id.isdigit():
+                ids.setdefault(e.object_type, set()).add(int(e.object_id))
+            if isinstance(e.detail.get("pupil"), int):
+                ids.setdefault("schools.pupil", set()).add(e.detail["pupil"])
+        self.names: dict[tuple[str, int], str] = {}
+        for kind, pks in ids.items():
+            if kind in NAME_PAGE and allowed_for(NAME_PAGE[kind], roles):
+                self.names.update({(kind, pk): name for pk, name in self._lookup(kind, pks)})
+
+    def _lookup(self, kind, pks):
+        if kind == "schools.pupil":
+            return [(p.pk, p.display_name) for p in Pupil.objects.filter(school=self.school, pk__in=pks)]
+        if kind == "schools.membership":
+            members = Membership.objects.filter(school=self.school, pk__in=pks).select_related("user")
+            return [(m.pk, m.user.display_name) for m in members]
+        if kind == "accounts.user":
+            # Only people who have (or had) a place at this school: a name from elsewhere is not theirs to see.
+            members = Membership.objects.filter(school=self.school, user_id__in=pks).select_related("user")
+            return [(m.user_id, m.user.display_name) for m in members]
+        if kind == "images.activity":
+            return list(Activity.objects.filter(school=self.school, pk__in=pks).values_list("pk", "title"))
+        return []
+
+    def name(self, kind: str, pk) -> str | None:
+        return self.names.get((kind, int(pk))) if str(pk).isdigit() else None
+
+    def label(self, kind: str, pk) -> str:
+        return self.name(kind, pk) or f"{type_label(kind)} {pk}"
+
+    def url(self, kind: str, pk) -> str:
+        if self.name(kind, pk) is None or kind == "accounts.user":
+            return ""
+        return reverse(NAME_PAGE[kind], kwargs={"school": self.school.slug, "pk": pk})
+
+
+def type_label(kind: str) -> str:
+    if kind in RECORD_TYPES:
+        return RECORD_TYPES[kind]
+    try:
+        return str(apps.get_model(kind)._meta.verbose_name).capitalize()
+    except (LookupError, ValueError):
+        return kind or "Record"
+
+
+def rows_for(school, roles, events) -> list[Row]:
+    names = Names(school, roles, events)
+    rows = []
+    for e in events:
+        who = names.label("accounts.user", e.actor_id) if e.actor_id else "saferstaff (automatic)"
+        details = []
+        for key, value in sorted(e.detail.items()):
+            if key == "pupil" and isinstance(value, int):
+                value = names.label("schools.pupil", value)
+            elif isinstance(value, list):
+                shown = ", ".join(str(v) for v in value[:10])
+                value = f"{len(value)}: {shown}" + (f" and {len(value) - 10} more" if len(value) > 10 else "")
+            details.append(f"{key.replace('_', ' ')}: {value}")
+        rows.append(
+            Row(
+                event=e,
+                what=ACTIONS.get(e.action) or e.action.replace(".", " ").replace("_", " ").capitalize(),
+                who=who,
+                record=names.label(e.object_type, e.object_id) if e.object_type else "",
+                record_url=names.url(e.object_type, e.object_id) if e.object_type else "",
+                details=details,
+            )
+        )
+    return rows
