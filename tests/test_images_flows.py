@@ -14,7 +14,15 @@ from PIL import Image as PILImage
 from saferstaff.audit.models import AuditEvent
 from saferstaff.images import publishing, service
 from saferstaff.images.library import add_images
-from saferstaff.images.models import Activity, Destruction, Image, ImageTag, Publication, Takedown
+from saferstaff.images.models import (
+    Activity,
+    Destruction,
+    Image,
+    ImageTag,
+    Publication,
+    PublicationRequest,
+    Takedown,
+)
 from saferstaff.images.rules import can_publish
 from saferstaff.notifications.models import Notification
 
@@ -29,6 +37,8 @@ from .image_samples import (
     purpose,
     video,
 )
+
+SCHOOL_CAMERA_ONLY = {"make": SCHOOL_CAMERA["make"], "model": SCHOOL_CAMERA["model"]}  # a video has no serial
 
 
 @pytest.fixture(autouse=True)
@@ -163,19 +173,44 @@ def test_a_consented_photo_is_published_without_metadata_and_registered(cast, cl
 def test_a_video_is_published_as_a_re_encoded_copy_without_its_location_or_camera(cast, class_photo):
     from saferstaff.images.video import probe
 
-    camera = {"make": SCHOOL_CAMERA["make"], "model": SCHOOL_CAMERA["model"]}
-    (clip,) = add_images(class_photo["activity"], [("sports.mov", video(**camera))], by=cast.teacher)
+    (clip,) = add_images(
+        class_photo["activity"], [("sports.mov", video(**SCHOOL_CAMERA_ONLY))], by=cast.teacher
+    )
     assert clip.kind == Image.Kind.VIDEO and not clip.flag and clip.had_gps
     service.tag(clip, class_photo["noah"], by=cast.teacher, source=ImageTag.Source.MANUAL)
     url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": clip.pk})
     teacher = signed_in(cast.teacher)
     response = teacher.post(url, {"channel": purpose(cast.school, "website").pk, "where": "web"})
     assert response.status_code == 302 and b"Ready to publish" in teacher.get(response["Location"]).content
+    # The worker re-encoded the copy while checking the request: publishing only registers it.
+    req = PublicationRequest.objects.get()
+    prepared = req.prepared.name
+    assert prepared and default_storage.exists(prepared)
     assert teacher.post(response["Location"], {"action": "publish"}).status_code == 302
     with Publication.objects.get().copy.open("rb") as f:
         copy = f.read()
     assert b"53.87" not in copy and b"Canon" not in copy
     assert probe(copy).streams == ("video", "audio")
+    req.refresh_from_db()
+    assert not req.prepared and not default_storage.exists(prepared)  # kept once, as the publication's copy
+
+
+def test_a_video_the_worker_cannot_re_encode_is_refused_with_the_reason(cast, class_photo, monkeypatch):
+    from saferstaff.images import publishing
+    from saferstaff.images.video import VideoProblem
+
+    def cannot(image):
+        raise VideoProblem("could not be re-encoded for publishing (it may be damaged).")
+
+    monkeypatch.setattr(publishing, "clean_copy", cannot)
+    (clip,) = add_images(
+        class_photo["activity"], [("sports.mov", video(**SCHOOL_CAMERA_ONLY))], by=cast.teacher
+    )
+    service.tag(clip, class_photo["noah"], by=cast.teacher, source=ImageTag.Source.MANUAL)
+    req = publishing.start(clip, purpose(cast.school, "website"), "web", by=cast.teacher, blur_faces=False)
+    req.refresh_from_db()
+    assert req.status == PublicationRequest.Status.REFUSED and not req.prepared
+    assert req.reasons == [["The video could not be re-encoded for publishing (it may be damaged).", "§5"]]
 
 
 @pytest.mark.parametrize(

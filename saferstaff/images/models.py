@@ -404,13 +404,17 @@ class Publication(models.Model):
         indexes = [models.Index(fields=["image", "channel"])]
 
 
+def _prepared_path(request, filename):
+    return f"images/{request.school_id}/prepared/{uuid.uuid4().hex}.mp4"
+
+
 class PublicationRequest(models.Model):
     """One go at publishing a copy of an image (§5): every face found in it (looked for by the worker when
     faces are to be blurred), what the rules decided and, where they ask for it, senior management's
     approval. The publication is made from it, through ``images.publishing.publish``."""
 
     class Status(models.TextChoices):
-        CHECKING = "checking", "Finding faces"
+        CHECKING = "checking", "Being checked"
         READY = "ready", "Ready to publish"
         NEEDS_APPROVAL = "approval", "Needs senior management's approval"
         WAITING = "waiting", "Waiting for senior management"
@@ -435,6 +439,9 @@ class PublicationRequest(models.Model):
     # Why it was refused, or what senior management is asked to approve: [[text, clause], ...].
     reasons = models.JSONField(default=list, blank=True)
     problem = models.CharField(max_length=300, blank=True)
+    # A video's copy, re-encoded by the worker while the request is checked (minutes for a long video: never
+    # in a web request); publishing then only registers it. Deleted once published or not approved.
+    prepared = models.FileField(upload_to=_prepared_path, max_length=200, blank=True)
     asked_at = models.DateTimeField(null=True, blank=True)  # the publisher confirmed and asked for approval
     decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -45,12 +45,14 @@ def start(
     """A request to publish ``image`` on ``channel``. Faces to blur are looked for by the worker (or here,
     ``at_once``, for commands and tests); otherwise the request is checked at once."""
     blurring_photo = blur_faces and image.kind == Image.Kind.PHOTO
+    # Finding faces and re-encoding a video both take too long for a web request: the worker does them.
+    slow = blurring_photo or image.kind == Image.Kind.VIDEO
     req = PublicationRequest.objects.create(
         school_id=image.school_id, image=image, channel=channel, where=where, blur_faces=blurring_photo,
         requested_by=by,
     )  # fmt: skip
     record("images.publication.requested", req, detail={"image": image.pk, "channel": channel.pk})
-    if blurring_photo and not at_once:
+    if slow and not at_once:
         transaction.on_commit(lambda: check_request.enqueue(req.pk))
     else:
         check(req)
@@ -71,7 +73,7 @@ def check_request(request_id: int) -> None:
             log.exception("publication request %s: checking stopped", req.pk)
             PublicationRequest.objects.filter(pk=req.pk).update(
                 status=Status.FAILED,
-                problem="Finding the faces stopped with a problem. Try publishing again.",
+                problem="Checking stopped with a problem. Try publishing again.",
             )
             raise
 
@@ -97,9 +99,16 @@ def check(req: PublicationRequest) -> None:
     reasons, approval = _reasons(req, plan)
     decision = can_publish(req.requested_by, subject=image, channel=req.channel, **_counts(req, plan))
     status = Status.READY if decision else Status.REFUSED if reasons else Status.NEEDS_APPROVAL
+    if image.kind == Image.Kind.VIDEO and status != Status.REFUSED:
+        try:
+            req.prepared.save("copy.mp4", ContentFile(clean_copy(image)), save=False)
+        except VideoProblem as exc:
+            status, reasons = Status.REFUSED, [Reason(f"The video {exc}", "§5")]
+            decision = refuse(*reasons)
     _save(
         req, status, faces=plan.faces, unlocated=sorted(tagged - located) if req.blur_faces else [],
         reasons=[] if decision else [[r.text, r.section] for r in (reasons or approval)],
+        **({"prepared": req.prepared} if req.prepared else {}),
     )  # fmt: skip
 
 
@@ -156,7 +165,8 @@ def decide(req: PublicationRequest, *, by, approve: bool, note: str = "") -> Pub
             pub = publish(req, by=req.requested_by, approved_by=by)
         else:
             req.status = Status.DECLINED
-            req.save(update_fields=["status"])
+            _drop_prepared(req)
+            req.save(update_fields=["status", "prepared"])
             pub = None
         notify(
             req.requested_by,
@@ -182,10 +192,14 @@ def publish(req: PublicationRequest, *, by, approved_by=None) -> Publication:
         )
         if not decision:
             raise Refused(decision)
-        try:
-            data = _copy(image, plan) if req.blur_faces else clean_copy(image)
-        except VideoProblem as exc:
-            raise Refused(refuse(Reason(f"The video {exc}", "§5"))) from None
+        if req.prepared:
+            with req.prepared.open("rb") as f:
+                data = f.read()
+        else:
+            try:
+                data = _copy(image, plan) if req.blur_faces else clean_copy(image)
+            except VideoProblem as exc:
+                raise Refused(refuse(Reason(f"The video {exc}", "§5"))) from None
         visible = (set(image.tags.values_list("pupil_id", flat=True)) - plan.blurred_pupils) | plan.visible
         pub = Publication(
             school_id=image.school_id, image=image, image_ref=image.pk, channel=req.channel, where=req.where,
@@ -204,7 +218,8 @@ def publish(req: PublicationRequest, *, by, approved_by=None) -> Publication:
                 ]
             )
             req.status, req.publication = Status.PUBLISHED, pub
-            req.save(update_fields=["status", "publication"])
+            _drop_prepared(req)
+            req.save(update_fields=["status", "publication", "prepared"])
         except BaseException:
             delete_files([pub.copy.name])
             raise
@@ -218,6 +233,14 @@ def publish(req: PublicationRequest, *, by, approved_by=None) -> Publication:
             },
         )  # fmt: skip
     return pub
+
+
+def _drop_prepared(req: PublicationRequest) -> None:
+    """A prepared video copy is not kept once it is published (as the publication's copy) or not approved."""
+    if req.prepared:
+        name = req.prepared.name
+        req.prepared = ""
+        transaction.on_commit(lambda: delete_files([name]))
 
 
 def _copy(image: Image, plan: blurring.FacePlan) -> bytes:
