@@ -59,6 +59,7 @@ def test_production_does_not_start_without_a_face_template_key():
         "SECRET_KEY": "s" * 50,
         "AUDIT_KEY": secrets.token_urlsafe(32),
         "ALLOWED_HOSTS": "school.example",
+        "SITE_URL": "https://school.example",
     }
     result = load_settings(**production)
     assert result.returncode != 0 and "FACE_TEMPLATE_KEY" in result.stderr

@@ -24,7 +24,14 @@ def load_settings(tmp_path, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-PRODUCTION = {"SAFERSTAFF_ENV": "production", "SECRET_KEY": "a-real-secret-for-this-test-only"}
+PRODUCTION = {
+    "SAFERSTAFF_ENV": "production",
+    "SECRET_KEY": "a-real-secret-for-this-test-only",
+    # Production's own keys for face templates and the audit trail (their rules: tests/test_faces_keys.py,
+    # tests/test_audit.py).
+    "FACE_TEMPLATE_KEY": "f" * 43,
+    "AUDIT_KEY": "a" * 43,
+}
 
 
 def test_production_with_its_settings_starts(tmp_path):
