@@ -446,7 +446,7 @@ def test_the_gate_refuses_form_submissions_too_and_keeps_the_safe_pages_open(cas
 
     version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.slt)
     version.publish(by=cast.slt)  # someone else's version: the Headteacher must accept it first
-    head = signed_in(cast.head)
+    head = signed_in(cast.head, confirmed=True)  # the settings ask for the password again (step-up)
     settings_url = reverse("school_settings", kwargs={"school": cast.school.slug})
     response = head.post(
         settings_url,

@@ -39,8 +39,15 @@ def _project_forms():
 def _kwargs(cast, form_class):
     import inspect
 
+    from saferstaff.policy.models import Policy, PolicyVersion
+
     pupil, _ = pupil_with_parents(cast.school)
+    policy = Policy.objects.create(school=cast.school, title="A policy with questions")
+    version = PolicyVersion.objects.create(
+        school=cast.school, policy=policy, number=1, status="published", text_sha256="0" * 64
+    )
     given = {
+        "version": version,
         "school": cast.school,
         "pupil": pupil,
         "year_groups": ["1"],

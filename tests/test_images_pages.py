@@ -78,7 +78,9 @@ def test_a_short_name_ending_in_an_initial_ends_the_sentence_once(cast):
 
 def test_the_links_page_says_how_many_contacts_have_no_parental_responsibility_and_why(cast):
     pupil_with_parents(cast.school, "Grace", "Hill", without_pr=2)
-    page = signed_in(cast.office).get(reverse("portal_links", kwargs={"school": cast.school.slug}))
+    page = signed_in(cast.office, confirmed=True).get(
+        reverse("portal_links", kwargs={"school": cast.school.slug})
+    )
     text = page.content.decode()
     assert "2 contacts of pupils on roll have no parental responsibility, so are not sent a link" in text
     assert "only a guardian with parental responsibility can give or withdraw consent (§5)" in text
@@ -104,7 +106,9 @@ def test_a_made_up_receipt_reference_shows_our_own_page_even_with_debug_on(cast,
 
     settings.DEBUG = True
     pupil_with_parents(cast.school)
-    signed_in(cast.office).post(reverse("portal_links", kwargs={"school": cast.school.slug}), {"send": "all"})
+    signed_in(cast.office, confirmed=True).post(
+        reverse("portal_links", kwargs={"school": cast.school.slug}), {"send": "all"}
+    )
     token = re.search(r"/portal/([^/\s]+)/", mail.outbox[0].body).group(1)
     response = client.get(reverse("portal_receipt", kwargs={"token": token, "receipt": "MADE-UP-123"}))
     assert response.status_code == 404
@@ -117,7 +121,7 @@ def test_the_portal_email_and_the_office_page_give_the_same_number_of_days(cast,
 
     settings.PORTAL_LINK_DAYS = 10
     pupil_with_parents(cast.school)
-    office = signed_in(cast.office)
+    office = signed_in(cast.office, confirmed=True)
     url = reverse("portal_links", kwargs={"school": cast.school.slug})
     office.post(url, {"send": "all"})
     assert "The link works for 10 days" in mail.outbox[0].body

@@ -93,8 +93,11 @@ def test_someone_added_to_a_second_school_is_told_where_and_with_which_roles(
             cast.other_school, email=cast.teacher.email, first_name="T", last_name="T",
             roles={Role.GOVERNOR, Role.STAFF}, by=cast.trust_admin,
         )  # fmt: skip
-    note = Notification.objects.get(user=cast.teacher, kind="membership.added")
-    assert note.title == "You were added to Moorside Primary with the roles Governor and Staff"
+    note = Notification.objects.get(user=cast.teacher, kind="membership.invited")
+    assert (
+        note.title
+        == "Moorside Primary has invited you to join it in saferstaff with the roles Governor and Staff"
+    )
     _the_one_email_says_nothing("Moorside", "Governor")
 
 

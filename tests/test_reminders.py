@@ -75,11 +75,14 @@ def test_settings_that_make_no_sense_are_refused_naming_the_field(cast, reminder
 
     url = reverse("school_settings", kwargs={"school": cast.school.slug})
     form = {"image_retention_months": 24, "pupil_voice_age": 12, "reminder_days": reminders}
-    response = signed_in(cast.head).post(url, {**form, "escalate_after_days": escalate})
+    response = signed_in(cast.head, confirmed=True).post(url, {**form, "escalate_after_days": escalate})
     page = response.content.decode()
     assert response.status_code == 200 and message in page and 'href="#id_escalate_after_days"' in page
     assert SchoolSettings.for_school(cast.school).escalate_after_days == 14
-    assert signed_in(cast.head).post(url, {**form, "escalate_after_days": "21"}).status_code == 302
+    assert (
+        signed_in(cast.head, confirmed=True).post(url, {**form, "escalate_after_days": "21"}).status_code
+        == 302
+    )
 
 
 def test_a_review_date_moved_later_is_announced_again_when_it_nears(cast):

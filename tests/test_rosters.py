@@ -720,7 +720,7 @@ def test_success_message_counts_returning_pupils(cast, client_for):
     pupils = sample_pupils(3)
     do_import(cast.school, csv_text(pupils))
     do_import(cast.school, csv_text(pupils[:2]))  # the third leaves
-    client = client_for(cast.head)
+    client = client_for(cast.head, confirmed=True)  # applying an import asks for the password again
     upload = io.BytesIO(csv_text(pupils).encode())
     upload.name = "pupils.csv"
     response = client.post(reverse("roster_upload", kwargs={"school": cast.school.slug}), {"file": upload})

@@ -1,5 +1,4 @@
 from django import forms
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
@@ -7,6 +6,7 @@ from saferstaff.access import allowed_for
 from saferstaff.audit.log import record
 from saferstaff.audit.trail import RECORD_TYPES, Filters, events_for, rows_for
 from saferstaff.images.forms import DateInput
+from saferstaff.paging import page_of
 from saferstaff.schools.models import Membership
 
 
@@ -54,7 +54,7 @@ def audit_trail(request, school):
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         filters = Filters(d["person"], d["record_type"], d["record_id"], d["date_from"], d["date_to"])
-    page = Paginator(events_for(request.school, filters), 50).get_page(request.GET.get("page"))
+    page = page_of(request, events_for(request.school, filters), 50)
     # Reading the trail is itself recorded (ids and codes only).
     record(
         "audit.viewed",

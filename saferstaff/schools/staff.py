@@ -164,7 +164,8 @@ def add_staff(
                 notify(
                     user,
                     kind="membership.invited",
-                    title=f"{school.name} has invited you to join it in saferstaff",
+                    title=f"{school.name} has invited you to join it in saferstaff"
+                    + (f" with {_role_names(membership.roles)}" if membership.roles else ""),
                     url=reverse("invitation_accept", kwargs={"pk": membership.pk}),
                     school=school,
                 )
