@@ -2,8 +2,9 @@
 
 With blurring, faces come from the blurring detectors (their union, one box per face, found right up to the
 photo's edges) and from the album's screening; every face that is unknown, or whose pupil has no consent for
-the channel, is blurred. Without blurring, the faces are those the screening found: a face it could not name
-is shown as it is, which senior management must approve. A face is someone only when the matcher was
+the channel, is blurred. Without blurring the same faces are found — the photo is screened first if it was
+not, so an album nobody screened hides no one — and a face nobody could name is shown as it is, which senior
+management must approve. A face is someone only when the matcher was
 confident and nobody said otherwise, or a person confirmed it."""
 
 import io
@@ -54,10 +55,11 @@ def identity(d: FaceDetection) -> int | None:
     return d.proposed_pupil_id if d.verdict == FaceDetection.Verdict.AUTO else None
 
 
-def plan(image, channel, picture=None) -> FacePlan:
-    """The faces of ``image`` for publishing on ``channel``: blurred as needed when ``picture`` (the decoded
-    photo) is given — the detectors run on it, and the photo is screened first if it was not — otherwise
-    only those the screening found, none blurred."""
+def plan(image, channel, picture=None, *, blur: bool | None = None) -> FacePlan:
+    """The faces of ``image`` for publishing on ``channel``. With ``picture`` (the decoded photo) the
+    detectors run on it and the photo is screened first if it was not; without, only the faces the screening
+    found are known. ``blur`` (by default: when there is a picture) blurs every face that is unknown or has
+    no consent for the channel; otherwise none is blurred."""
     from saferstaff.images import screening
     from saferstaff.schools.models import Pupil
 
@@ -70,9 +72,9 @@ def plan(image, channel, picture=None) -> FacePlan:
     states = states_for(image.school, pupils, [channel]) if pupils else {}
     consented = {p.pk for p in pupils if states[(p.pk, channel.pk)].allowed}
     result = FacePlan()
-    blurring = picture is not None
+    blurring = picture is not None if blur is None else blur
     covered = set()
-    for face in find_faces(picture, blur_detectors()) if blurring else []:
+    for face in find_faces(picture, blur_detectors()) if picture is not None else []:
         best = max(detections, key=lambda d: iou(d.box, face.box), default=None)
         who = None
         if best is not None and same_face(best.box, face.box):

@@ -42,20 +42,30 @@ COPY_DECODE_SIDE = PUBLISH_LONG_SIDE // 2  # the shorter side decoded: a 4:3 cop
 def start(
     image: Image, channel, where: str, *, by, blur_faces: bool, at_once: bool = False
 ) -> PublicationRequest:
-    """A request to publish ``image`` on ``channel``. Faces to blur are looked for by the worker (or here,
-    ``at_once``, for commands and tests); otherwise the request is checked at once."""
+    """A request to publish ``image`` on ``channel``, checked by the worker (or here, ``at_once``, for
+    commands and tests). What the rules refuse whatever faces are found (consent refused, an activity not
+    approved…) is refused at once, without waiting for the worker."""
     blurring_photo = blur_faces and image.kind == Image.Kind.PHOTO
-    # Finding faces and re-encoding a video both take too long for a web request: the worker does them.
-    slow = blurring_photo or image.kind == Image.Kind.VIDEO
+    # Every face of a photo is found, blurred or not (an album nobody screened must not hide an unknown
+    # child), and a video is re-encoded: both take too long for a web request, so the worker does them.
+    slow = image.kind in (Image.Kind.PHOTO, Image.Kind.VIDEO)
     req = PublicationRequest.objects.create(
         school_id=image.school_id, image=image, channel=channel, where=where, blur_faces=blurring_photo,
         requested_by=by,
     )  # fmt: skip
     record("images.publication.requested", req, detail={"image": image.pk, "channel": channel.pk})
     if slow and not at_once:
-        transaction.on_commit(lambda: check_request.enqueue(req.pk))
+        # As if every tagged pupil's face were found (and, blurring, blurred): what is refused even then is
+        # refused whatever the worker finds.
+        tagged = frozenset(image.tags.values_list("pupil_id", flat=True))
+        refused, _approval = publish_reasons(by, image, channel, blurred=tagged if req.blur_faces else None)
+        if refused:
+            _save(req, Status.REFUSED, reasons=[[r.text, r.section] for r in refused])
+        else:
+            transaction.on_commit(lambda: check_request.enqueue(req.pk))
     else:
         check(req)
+    req.refresh_from_db()  # the worker may have checked it already (a worker in this process, in tests)
     return req
 
 
@@ -82,7 +92,7 @@ def check(req: PublicationRequest) -> None:
     """Find the faces and ask the rules: the request becomes ready, refused or in need of approval."""
     image = req.image
     picture = None
-    if req.blur_faces:
+    if image.kind == Image.Kind.PHOTO:
         try:
             with image.original.open("rb") as f:
                 picture = load_image(f.read())
@@ -93,7 +103,7 @@ def check(req: PublicationRequest) -> None:
                 reasons=[[f"The photo could not be read to find its faces: {problem}", "§5"]],
             )
             return
-    plan = blurring.plan(image, req.channel, picture)
+    plan = blurring.plan(image, req.channel, picture, blur=req.blur_faces)
     tagged = set(image.tags.values_list("pupil_id", flat=True))
     located = {f["pupil"] for f in plan.faces if f["pupil"]}
     reasons, approval = _reasons(req, plan)

@@ -217,6 +217,14 @@ def publish_reasons(
                     )
             if not pupil.is_current:
                 reasons.append(Reason(f"{short_name(pupil)} has left the school", "§5"))
+    if subject.kind == Image.Kind.VIDEO:
+        approval.append(
+            Reason(
+                "Faces are not looked for in videos: senior management must confirm that every pupil who "
+                "can be seen is tagged",
+                "§5",
+            )
+        )
     if unknown_visible:
         approval.append(
             Reason(
