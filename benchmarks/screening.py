@@ -14,6 +14,11 @@ birth or tone: its PERSON entities count as ``pupil`` findings, and its phone, e
 postcode and UK recognisers as ``personal_data``. For ``tone`` the baseline is ``alt-profanity-check`` (a linear
 model over words, shipped in its package): a draft it scores 0.5 or more is flagged.
 
+Kind posts: ``warm.jsonl`` (326 warm and neutral posts about colleagues, the head, parents, pupils and governors,
+written for this project and never trained on) measures how often a harmless post is called harassment: the
+share with any tone finding, and the share stopped ("don't post this") for tone — the goal is under 1%, and
+``--check`` fails at 1% or more. For the baseline a flag is a stop.
+
 Speed: drafts per second over the whole set with all five kinds on (tone included; ``image`` needs a photo,
 so it is off for both), and the 95th percentile time to check a 300-word draft against a roster of 2,000
 pupils (the roster padded with made-up names)."""
@@ -98,6 +103,12 @@ def score(drafts: list[dict], predictions: list[list[dict]], kinds=KINDS) -> dic
     return out
 
 
+def load_warm() -> list[str]:
+    return [
+        json.loads(line)["text"] for line in (DATA / "warm.jsonl").read_text().splitlines() if line.strip()
+    ]
+
+
 def padded_roster(roster: dict, size: int = 2000) -> list[dict]:
     rng = random.Random(7)
     first = "Aaron Abdul Adam Adrian Ahmad Aidan Alana Albie Alexa Alina Amara Amir Anaya Aniela Anya Arjun Aryan Asha Ayla Ayaan Bella Bilal Bodhi Caleb Callum Cara Cerys Chloe Cody Connor Darcy Dexter Eden Eliza Elliot Elsie Esme Ethan Ezra Farah Felix Gabriel Hamza Hana Harper Hassan Idris Imogen Isaac Jenson Jude Kai Kayla Lara Layla Logan Luca Lyla Malik Marcel Matilda Maryam Milo Nadia Nate Nia Nikola Omar Orla Otis Phoebe Priya Rafael Raheem Riley Ronan Safa Sami Seren Sofia Tariq Thea Tobias Valentina Vihaan Wiktoria Xavier Yahya Zain Zofia".split()
@@ -157,6 +168,21 @@ def worker_ours() -> dict:
         scores[name] = score(some, [[f.as_json() for f in r.findings] for r in results], kinds=kinds)
         right = sum(r.verdict == d["verdict"] for r, d in zip(results, some, strict=True))
         verdicts[name] = round(right / len(some), 3)
+    warm = [[f for f in check(text, small).findings if f.kind == "tone"] for text in load_warm()]
+    _, held = load("held-out")
+    abusive = [
+        [f for f in check(d["text"], small).findings if f.kind == "tone"]
+        for d in held
+        if any(f["kind"] == "tone" for f in d["findings"])
+    ]
+    kind_posts = {
+        "posts": len(warm),
+        "tone_found": round(sum(bool(f) for f in warm) / len(warm), 4),
+        "tone_stop": round(sum(any(x.verdict == "stop" for x in f) for f in warm) / len(warm), 4),
+        "held_out_tone_stop_recall": round(
+            sum(any(x.verdict == "stop" for x in f) for f in abusive) / len(abusive), 3
+        ),
+    }
     started = time.perf_counter()
     t = time.perf_counter()
     big = context(padded_roster(roster))
@@ -176,6 +202,7 @@ def worker_ours() -> dict:
     return {
         "scores": scores,
         "verdict_accuracy": verdicts,
+        "kind_posts": kind_posts,
         "drafts_per_s": round(per_s, 1),
         "p95_ms_300_words_2000_pupils": round(times[int(0.95 * len(times))], 2),
         "median_ms_300_words_2000_pupils": round(statistics.median(times), 2),
@@ -250,6 +277,9 @@ def worker_presidio() -> dict:
     _, held = load("held-out")
     scores["held-out"] = score(held, [findings(d["text"]) for d in held], kinds=["pupil", "personal_data"])
     scores["held-out"].update(score(held, tone([d["text"] for d in held]), kinds=["tone"]))
+    warm = [p >= 0.5 for p in predict_prob(load_warm())]
+    kind_posts = {"posts": len(warm), "tone_found": round(sum(warm) / len(warm), 4)}
+    kind_posts["tone_stop"] = kind_posts["tone_found"]
     times = []
     for text in long_drafts(drafts):
         t = time.perf_counter()
@@ -258,6 +288,7 @@ def worker_presidio() -> dict:
     times.sort()
     return {
         "scores": scores,
+        "kind_posts": kind_posts,
         "drafts_per_s": round(per_s, 1),
         "p95_ms_300_words_2000_pupils": round(times[int(0.95 * len(times))], 2),
         "median_ms_300_words_2000_pupils": round(statistics.median(times), 2),
@@ -304,6 +335,13 @@ def main() -> None:
     if "drafts_per_s" in ours and "drafts_per_s" in baseline:
         print(f"throughput: {ours['drafts_per_s'] / baseline['drafts_per_s']:.0f}x Presidio (goal ≥ 20x); "
               f"verdicts right: {ours['verdict_accuracy']}")  # fmt: skip
+    ok, bk = ours.get("kind_posts", {}), baseline.get("kind_posts", {})
+    print(
+        f"kind posts ({ok.get('posts')}): any tone finding ours {ok.get('tone_found')} | profanity-check "
+        f"{bk.get('tone_found', '-')}; stopped for tone ours {ok.get('tone_stop')} | profanity-check "
+        f"{bk.get('tone_stop', '-')} (goal < 0.01); held-out abusive drafts stopped: "
+        f"{ok.get('held_out_tone_stop_recall')}"
+    )
     if args.json:
         print(json.dumps({"ours": ours, "presidio": baseline}))
     if args.check:
@@ -316,6 +354,8 @@ def main() -> None:
                 problems.append(f"pupil {s['pupil']}")
             if not (s["personal_data"]["recall"] >= 0.95 and s["personal_data"]["precision"] >= 0.95):
                 problems.append(f"personal_data {s['personal_data']}")
+            if ours["kind_posts"]["tone_stop"] >= 0.01:
+                problems.append(f"kind posts stopped for tone: {ours['kind_posts']['tone_stop']}")
             if ours["p95_ms_300_words_2000_pupils"] >= 5:
                 problems.append(f"p95 {ours['p95_ms_300_words_2000_pupils']} ms")
         for p in problems:

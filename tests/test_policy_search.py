@@ -95,4 +95,39 @@ def test_the_search_page_links_each_section_by_its_anchor(cast):
     url = reverse("policy_search", kwargs={"school": cast.school.slug})
     page = client.get(url, {"q": "friend request"}).content.decode()
     assert f"/policies/{version.policy_id}/v1/#section-4" in page
-    assert "No section matches" in client.get(url, {"q": "xylophone"}).content.decode()
+    assert "doesn't seem to cover this" in client.get(url, {"q": "xylophone"}).content.decode()
+
+
+def test_a_question_the_guidance_does_not_cover_is_told_so_with_no_list(
+    cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_seed(cast)  # embedded: nonsense is close to nothing in absolute terms
+    for nonsense in ("what is the capital of Peru", "asdf qwer", "recipe for flapjacks"):
+        assert search_sections(cast.school, nonsense) == [], nonsense
+    assert search_sections(cast.school, "can I accept a friend request from a parent?")
+    page = signed_in(cast.teacher).get(
+        reverse("policy_search", kwargs={"school": cast.school.slug}), {"q": "what is the capital of Peru"}
+    )
+    html = page.content.decode()
+    assert "The guidance doesn't seem to cover this — ask your designated safeguarding lead" in html
+    assert "<ol" not in html.split('id="main-content"')[1]
+
+
+def test_the_sentence_shown_answers_the_question_rather_than_naming_the_section(
+    cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_seed(cast)
+
+    def shown(question: str, number: str) -> str:
+        return next(h.sentence for h in search_sections(cast.school, question) if h.section.number == number)
+
+    # Was the bare title "Definition of Students".
+    assert "this term refers to all children" in shown(
+        "When it says 'students' does that mean our reception and KS1 kids?", "1.1"
+    )
+    # Was a sentence about friends the member of staff already has.
+    assert "must not add students as friends" in shown(
+        "a pupil sent me a freind request on facebook what do i do", "4"
+    )

@@ -142,6 +142,44 @@ def test_the_school_is_found_by_its_short_forms_and_a_bio_naming_it_is_a_stop(sc
     assert check("Teacher at Westfield Infants | views my own", school, form="bio").verdict == "stop"
 
 
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "The new head is brilliant, the staffroom feels like a family again.",
+        "Some of the kids in my class are so funny, today one asked if teachers sleep at school.",
+    ],
+)
+def test_kind_posts_about_the_school_community_are_not_called_harassment(school, draft):
+    result = check(draft, school)
+    assert result.verdict == "ok" and result.findings == [], kinds(result)
+
+
+def test_a_tone_finding_is_think_again_unless_the_model_is_sure(school, monkeypatch):
+    from saferstaff.screening import tone
+
+    draft = "The parents in Year 2 are feral scum and their kids are thick as mince."
+    sure = check(draft, school)
+    assert [(f.kind, f.verdict) for f in sure.findings] == [("tone", "stop")] and sure.verdict == "stop"
+    unsure = {**tone.model(), "stop_threshold": 1.01}  # the same draft, scored below "sure"
+    monkeypatch.setattr(tone, "model", lambda: unsure)
+    unsure_result = check(draft, school)
+    assert [(f.kind, f.verdict) for f in unsure_result.findings] == [("tone", "review")]
+    assert unsure_result.verdict == "review"
+
+
+def test_the_warm_posts_that_measure_false_stops_are_never_trained_on():
+    from pathlib import Path
+
+    from saferstaff.screening import train_tone
+
+    data = Path(__file__).parent / "data" / "screening" / "warm.jsonl"
+    warm = {json.loads(line)["text"] for line in data.read_text().splitlines() if line.strip()}
+    train = Path(__file__).parents[1] / "saferstaff" / "screening" / "data" / "tone_train.jsonl"
+    trained = {json.loads(line)["text"] for line in train.read_text().splitlines() if line.strip()}
+    assert len(warm) >= 300 and not warm & trained
+    assert train_tone.DEV.name == "drafts.jsonl"  # the stop threshold's set: the development set
+
+
 def test_a_photo_with_faces_needs_their_consent(school):
     result = check("Sports day!", school, faces=2)
     assert [(f.kind, f.section) for f in result.findings] == [("image", "5")] and result.verdict == "review"

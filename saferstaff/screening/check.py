@@ -34,7 +34,7 @@ KINDS = {
     ),
     "tone": (
         "4",
-        STOP,
+        REVIEW,  # STOP only when the model is sure (tone.find)
         "Could read as harassing or running down someone in the school community, or bring the school into "
         "disrepute.",
     ),
@@ -134,10 +134,10 @@ def check(text: str, context: Context, *, form: str = "post", faces: int = 0) ->
     folded = fold(text)
     found: list[Finding] = []
 
-    def add(kind: str, start: int, end: int, upn: str | None = None) -> None:
+    def add(kind: str, start: int, end: int, upn: str | None = None, *, stop: bool = False) -> None:
         s, e = folded.span(start, end)
         section, verdict, advice = KINDS[kind]
-        if kind == "school" and form == "bio":
+        if stop or (kind == "school" and form == "bio"):
             verdict = STOP
         found.append(
             Finding(kind, s, e, text[s:e], context.sections.get(kind, section), advice, upn, verdict)
@@ -161,8 +161,8 @@ def check(text: str, context: Context, *, form: str = "post", faces: int = 0) ->
         add("pupil", start, end, upn)
     for start, end, _what in personal.find(folded.cased):
         add("personal_data", start, end)
-    for start, end in tone.find(folded.text):
-        add("tone", start, end)
+    for start, end, sure in tone.find(folded.text):
+        add("tone", start, end, stop=sure)
     if faces:
         section, _verdict, advice = KINDS["image"]
         found.append(Finding("image", 0, 0, "", context.sections.get("image", section), advice, None, REVIEW))

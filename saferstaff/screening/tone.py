@@ -6,7 +6,11 @@ alone miss: a put-down word near a person
 in the school community, a threat ("he'll regret it"), swearing aimed at someone. Its weights are trained
 here (``python -m saferstaff.screening.train_tone``) on ``data/tone_train.jsonl`` — drafts written for this
 project and kept apart from the evaluation set — and ship in this package as ``data/tone_model.json``.
-Scoring a sentence is a few dictionary look-ups: microseconds."""
+Scoring a sentence is a few dictionary look-ups: microseconds.
+
+Two thresholds: above the first a draft gets a tone finding ("think again"); only above the second, where the
+model is sure, is it "don't post this" — a kind post about the head wrongly stopped teaches staff to ignore
+the checker."""
 
 import bisect
 import functools
@@ -17,6 +21,7 @@ import zlib
 from importlib import resources
 
 THRESHOLD_KEY = "threshold"
+STOP_THRESHOLD_KEY = "stop_threshold"
 _TOKEN = re.compile(r"[a-z0-9']+|[!?]")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
@@ -36,7 +41,7 @@ PUTDOWNS = frozenset(
     feral thick stupid idiot idiots useless clueless hopeless pathetic disgusting vile scum scrounger
     scroungers chav chavs gobby mouthy lazy incompetent moron morons numpty pillock jobsworth waste
     liar liars nasty spiteful weirdo weirdos creep creepy ugly fat smelly dirty filthy thicko dimwit
-    dense brainless animals animal vermin trash rubbish shambles joke clown clowns loser losers
+    dense brainless animals vermin trash rubbish shambles joke clown clowns loser losers
     halfwit muppet muppets cow witch snake snakes toxic vicious sly two-faced backstabbing grass
     grassed dumb dumbest dire awful worst terrible horrible horrid tramp tramps pig pigs
     """.split()
@@ -98,25 +103,36 @@ def bucket(name: str, size: int) -> int:
 def model() -> dict:
     with resources.files("saferstaff.screening").joinpath("data/tone_model.json").open() as f:
         data = json.load(f)
-    return {"weights": data["weights"], "size": data["size"], "threshold": data[THRESHOLD_KEY]}
+    return {
+        "weights": data["weights"],
+        "size": data["size"],
+        "threshold": data[THRESHOLD_KEY],
+        "stop_threshold": data[STOP_THRESHOLD_KEY],
+    }
 
 
 def probability(sentence: str) -> float:
     m = model()
     weights, size = m["weights"], m["size"]
-    z = sum(weights.get(str(bucket(f, size)), 0.0) for f in features(sentence))
+    # Each feature counts once, as in training (a feature is present or not): "her ... her" is no more
+    # abusive than "her".
+    z = sum(weights.get(str(b), 0.0) for b in {bucket(f, size) for f in features(sentence)})
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def find(text: str) -> list[tuple[int, int]]:
-    """[(start, end)] of the sentence that carries it when the folded draft as a whole reads as abusive,
-    harassing, threatening or disparaging (the model is trained on whole drafts); else []."""
-    if not text.strip() or probability(text) < model()["threshold"]:
+def find(text: str) -> list[tuple[int, int, bool]]:
+    """[(start, end, sure)] of the sentence that carries it when the folded draft as a whole reads as abusive,
+    harassing, threatening or disparaging (the model is trained on whole drafts); ``sure`` when the draft
+    scores above the stop threshold; else []."""
+    if not text.strip():
+        return []
+    p = probability(text)
+    if p < model()["threshold"]:
         return []
     best, span = -1.0, (0, len(text))
     for m in _SENTENCE.finditer(text):
         sentence = m.group(0)
-        if len(sentence.strip()) >= 3 and (p := probability(sentence)) > best:
+        if len(sentence.strip()) >= 3 and (q := probability(sentence)) > best:
             start = m.start() + len(sentence) - len(sentence.lstrip())
-            best, span = p, (start, m.start() + len(sentence.rstrip()))
-    return [span]
+            best, span = q, (start, m.start() + len(sentence.rstrip()))
+    return [(*span, p >= model()["stop_threshold"])]

@@ -75,3 +75,62 @@ def test_a_teacher_checks_a_post_on_a_phone_and_asks_the_policy(
     expect(answers.nth(0)).to_contain_text("§5")
     expect(answers.nth(1)).to_contain_text("§6")
     expect(answers.nth(0).locator("mark")).not_to_be_empty()
+
+
+# Addresses a phone check must not open: files the browser saves, and signing out.
+NOT_PAGES = (".csv", ".pdf", ".zip", "/download", "/export", "/logout", "/file/", "/media/")
+
+
+def school_links(page, school_path: str) -> list[str]:
+    """Every link on the page to another page of the school, as a path, in order of appearance."""
+    hrefs = page.locator("a[href]").evaluate_all("links => links.map(a => new URL(a.href).pathname)")
+    return [
+        h for h in dict.fromkeys(hrefs) if h.startswith(school_path) and not any(n in h for n in NOT_PAGES)
+    ]
+
+
+@pytest.mark.parametrize("who", ["head", "teacher"])
+def test_every_school_page_fits_a_phone_and_its_ask_box_is_usable(new_page, sign_in, axe_check, demo, who):
+    """At 390 px (and 320): no page scrolls sideways, and "Ask the policy" is wide enough to type in — every page of the
+    menu, and from each the first two pages of its objects (a policy, a pupil, an activity, a check …)."""
+    publish_guidance(demo.school_slug)
+    page = new_page(who, viewport=PHONE)
+    sign_in(page, who)
+    school_path = demo.url()
+    page.goto(school_path)
+    axe_check(page)
+    menu_pages = page.locator("#navigation a").evaluate_all(
+        "links => links.map(a => new URL(a.href).pathname)"
+    )
+    assert len(menu_pages) >= 3, menu_pages
+    visits = list(dict.fromkeys(menu_pages))
+    for path in menu_pages:
+        page.goto(path)
+        axe_check(page)
+        # The main object pages: the first links from this page's content to a numbered object.
+        objects = [
+            h
+            for h in school_links(page.locator("main"), school_path)
+            if any(p.isdigit() for p in h.split("/"))
+        ]
+        visits += [h for h in objects[:2] if h not in visits]
+    assert len(visits) > len(set(menu_pages)), visits  # object pages too, not the menu alone
+    # Answers quote the policy, web addresses and all; and a question it does not cover.
+    visits += [f"{school_path}policies/search/?q={q}" for q in ("who does this apply to", "asdf qwer")]
+    too_wide, narrow_box = [], []
+    for path in dict.fromkeys(visits):
+        page.set_viewport_size(PHONE)
+        response = page.goto(path)
+        axe_check(page)
+        assert response.status < 400, f"{path}: {response.status}"
+        for phone_width in (PHONE["width"], 320):  # the narrowest phones in use, on the same page
+            page.set_viewport_size({**PHONE, "width": phone_width})
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > phone_width:
+                too_wide.append(f"{path} ({width} px at {phone_width})")
+            box = page.get_by_label("Ask the policy").bounding_box()
+            if box is None or box["width"] < 200:
+                narrow_box.append(f"{path} ({box and round(box['width'])} px at {phone_width})")
+    assert not too_wide and not narrow_box, (
+        f"pages that scroll sideways: {too_wide}; pages where the Ask box is under 200 px: {narrow_box}"
+    )
