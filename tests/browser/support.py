@@ -158,10 +158,11 @@ class ImageLoads:
 # --- Navigating the pages (the way test_images_walkthrough.py does) ----------------------------------------
 
 
-def follow(page, axe_check, locator):
-    """Click a link or button that loads a new page; check that page. Returns the navigation's response."""
-    with page.expect_navigation() as navigation:
-        locator.click()
+def follow(page, axe_check, locator, *, timeout: float | None = None):
+    """Click a link or button that loads a new page; check that page. Returns the navigation's response.
+    ``timeout`` (ms): for a step whose worker job runs inside the request in tests (the immediate backend)."""
+    with page.expect_navigation(timeout=timeout) as navigation:
+        locator.click(timeout=timeout)
     axe_check(page)
     return navigation.value
 

@@ -10,22 +10,19 @@ from playwright.sync_api import expect
 
 from saferstaff.schools.models import Guardianship, Membership, Pupil, Role
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.support import confirm_it_is_you, pupil_search, roster_csv, screenshot_wanted, submit
+from tests.browser.support import (
+    confirm_it_is_you,
+    follow,
+    menu,
+    pupil_search,
+    roster_csv,
+    screenshot_wanted,
+    submit,
+)
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshot.png"
-
-
-def follow(page, axe_check, locator):
-    """Click a link or button that loads a new page; check that page."""
-    with page.expect_navigation():
-        locator.click()
-    axe_check(page)
-
-
-def menu(page, label: str):
-    return page.get_by_role("navigation", name="Menu").get_by_role("link", name=label, exact=True)
 
 
 def summary_value(page, key: str):
@@ -135,7 +132,9 @@ def test_headteacher_walkthrough(new_page, sign_in, axe_check, demo):
     follow(page, axe_check, page.get_by_role("button", name="Add question"))
     follow(page, axe_check, page.get_by_role("link", name="Back to version 1"))
     page.get_by_label("Review date").fill("31/08/2027")
-    follow(page, axe_check, page.get_by_role("button", name="Publish version 1"))
+    # Publishing queues the embedding of every sentence for "Ask the policy"; in tests the worker runs inside
+    # this request, which takes seconds on a busy machine.
+    follow(page, axe_check, page.get_by_role("button", name="Publish version 1"), timeout=120_000)
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Version 1 is published.")
     expect(page.get_by_text("31 August 2027")).to_be_visible()
 
@@ -342,7 +341,7 @@ def test_the_seed_guidance_is_shared_accepted_and_reported(new_page, sign_in, ax
     head.get_by_label("Section that answers it (optional)").fill("4")
     follow(head, axe_check, head.get_by_role("button", name="Add question"))
     follow(head, axe_check, head.get_by_role("link", name="Back to version 1"))
-    follow(head, axe_check, head.get_by_role("button", name="Publish version 1"))
+    follow(head, axe_check, head.get_by_role("button", name="Publish version 1"), timeout=120_000)
 
     teacher = new_page("teacher")
     sign_in(teacher, "teacher")
