@@ -12,6 +12,7 @@ from django.utils import timezone
 from saferstaff.access import allowed_for
 from saferstaff.audit.models import AuditEvent
 from saferstaff.images.models import Activity
+from saferstaff.numbers import parse_id
 from saferstaff.schools.models import Membership, Pupil
 
 # The record types a reader can filter by, and the list rows that name a record of that type among many
@@ -90,9 +91,8 @@ def events_for(school, f: Filters):
     if f.record_type:
         match = Q(object_type=f.record_type) & (Q(object_id=f.record_id) if f.record_id else Q())
         listed_in = LISTED_IN.get(f.record_type)
-        if listed_in and f.record_id.isdigit():
+        if listed_in and (wanted := parse_id(f.record_id)) is not None:
             action, key = listed_in
-            wanted = int(f.record_id)
             lists = rows.filter(action=action).values_list("pk", "detail")
             match |= Q(pk__in=[pk for pk, detail in lists.iterator() if wanted in detail.get(key, ())])
         rows = rows.filter(match)
@@ -119,8 +119,8 @@ class Names:
         for e in events:
             if e.actor_id:
                 ids.setdefault("accounts.user", set()).add(e.actor_id)
-            if e.object_id.isdigit():
-                ids.setdefault(e.object_type, set()).add(int(e.object_id))
+            if (object_pk := parse_id(e.object_id)) is not None:
+                ids.setdefault(e.object_type, set()).add(object_pk)
             if isinstance(e.detail.get("pupil"), int):
                 ids.setdefault("schools.pupil", set()).add(e.detail["pupil"])
         self.names: dict[tuple[str, int], str] = {}
@@ -143,7 +143,7 @@ class Names:
         return []
 
     def name(self, kind: str, pk) -> str | None:
-        return self.names.get((kind, int(pk))) if str(pk).isdigit() else None
+        return self.names.get((kind, parse_id(str(pk))))
 
     def label(self, kind: str, pk) -> str:
         return self.name(kind, pk) or f"{type_label(kind)} {pk}"
