@@ -29,8 +29,8 @@ RECORD_TYPES = {
     "schools.school": "School",
 }
 LISTED_IN = {
-    "images.image": ("images.listed", "images"),
-    "schools.pupil": ("images.consent.register_viewed", "pupils"),
+    "images.image": (("images.listed", "images"),),
+    "schools.pupil": (("images.consent.register_viewed", "pupils"), ("roster.previewed", "pupils")),
 }
 # Which page a reader must be allowed to open to see a record's name; and where its name comes from.
 NAME_PAGE = {
@@ -59,6 +59,7 @@ ACTIONS = {
     "images.consent.evidence_viewed": "Opened consent evidence",
     "images.subject_access.exported": "Exported a pupil's images (subject access)",
     "images.destroyed": "Destroyed an image",
+    "roster.previewed": "Checked a roster import before applying it",
     "roster.applied": "Imported from the MIS",
     "roster.previews_expired": "Discarded roster uploads nobody applied",
     "audit.viewed": "Read the audit trail",
@@ -90,11 +91,10 @@ def events_for(school, f: Filters):
         rows = rows.filter(at__lt=_day_start(f.date_to + datetime.timedelta(days=1)))
     if f.record_type:
         match = Q(object_type=f.record_type) & (Q(object_id=f.record_id) if f.record_id else Q())
-        listed_in = LISTED_IN.get(f.record_type)
-        if listed_in and (wanted := parse_id(f.record_id)) is not None:
-            action, key = listed_in
-            lists = rows.filter(action=action).values_list("pk", "detail")
-            match |= Q(pk__in=[pk for pk, detail in lists.iterator() if wanted in detail.get(key, ())])
+        if (wanted := parse_id(f.record_id)) is not None:
+            for action, key in LISTED_IN.get(f.record_type, ()):
+                lists = rows.filter(action=action).values_list("pk", "detail")
+                match |= Q(pk__in=[pk for pk, detail in lists.iterator() if wanted in detail.get(key, ())])
         rows = rows.filter(match)
     return rows.order_by("-at", "-pk")
 
