@@ -35,8 +35,12 @@ if PRODUCTION and not SITE_URL:
         "SITE_URL must be set in production (for example SITE_URL=https://saferstaff.your-trust.org.uk): "
         "links in guardians' and staff's emails start with it."
     )
-if not SITE_URL.startswith(("http://", "https://")):
-    raise ConfigError(f"SITE_URL must start with https:// (or http:// for development), not {SITE_URL!r}")
+if not SITE_URL.startswith(("https://",) if PRODUCTION else ("http://", "https://")):
+    # In production, links in emails carry sign-in and guardians' portal tokens: never over plain http.
+    raise ConfigError(
+        f"SITE_URL must start with https:// (or http:// for development), not {SITE_URL!r}"
+        + (": set SITE_URL=https://… in production." if PRODUCTION else "")
+    )
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "[::1]", "::1"}
 if not PRODUCTION and set(ALLOWED_HOSTS) - _LOCAL_HOSTS:
     # A real host name means a real server: never run it with development defaults (debug pages would show

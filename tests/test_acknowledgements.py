@@ -4,6 +4,7 @@ from django.urls import reverse
 from saferstaff.acknowledgements.models import Acceptance
 from saferstaff.audit.models import AuditEvent
 from saferstaff.policy.models import PolicyVersion
+from saferstaff.policy.rules import may_accept_on_behalf
 from saferstaff.policy.service import import_policy
 
 from .conftest import signed_in
@@ -603,3 +604,32 @@ def test_line_managers_offered_are_staff_who_can_manage(cast):
         url, {"roles": ["staff"], "line_manager": cast.member(cast.governor).pk}
     )
     assert refused.status_code == 200 and 'href="#id_line_manager"' in refused.content.decode()
+
+
+def test_the_head_cannot_record_a_paper_acceptance_for_themselves(cast, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    version = published(
+        cast, compulsory=False
+    )  # so the Headteacher, who has not accepted it, reaches the form
+    own = cast.member(cast.head)
+    decision = may_accept_on_behalf(cast.head, subject=version, member=own, note="Paper", has_evidence=True)
+    assert not decision and [r.section for r in decision.reasons] == ["§2"]
+    assert "Accept the policy yourself" in str(decision.reasons[0])
+    assert may_accept_on_behalf(
+        cast.head, subject=version, member=cast.member(cast.teacher), note="Paper", has_evidence=True
+    )
+    head = signed_in(cast.head)
+    url = reverse(
+        "policy_accept_for", kwargs={"school": cast.school.slug, "pk": version.policy_id, "number": 1}
+    )
+    page = head.get(url).content.decode()
+    assert f'value="{own.pk}"' not in page and f'value="{cast.member(cast.teacher).pk}"' in page
+    scan = SimpleUploadedFile("f.pdf", PDF)
+    response = _accept_for(head, cast, version, member=own.pk, note="Signed paper form", evidence=scan)
+    assert (
+        response.status_code == 200
+        and "Choose someone who must read this policy" in response.content.decode()
+    )
+    assert not Acceptance.objects.filter(user=cast.head).exists()

@@ -74,6 +74,14 @@ def test_load_demo_if_empty_leaves_a_real_database_alone(db, capsys):
     assert School.objects.count() == 1
 
 
+def test_load_demo_refuses_to_run_in_production(db, settings):
+    settings.PRODUCTION = True
+    for args in ((), ("--if-empty",)):
+        with pytest.raises(CommandError, match="refuses to run in production"):
+            call_command("load_demo", *args)
+    assert not School.objects.exists() and not Membership.objects.exists()
+
+
 def test_the_console_script_runs_with_the_same_configuration(tmp_path):
     """``saferstaff`` is an installed console script reading DATABASE_URL like the web server."""
     exe = Path(sys.executable).with_name("saferstaff")

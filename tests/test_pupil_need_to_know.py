@@ -6,11 +6,17 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from saferstaff.audit.models import AuditEvent
+from saferstaff.audit.trail import Filters, events_for
 from saferstaff.schools.access import EVERY_FIELD, pupil_fields
 from saferstaff.schools.models import EmploymentType, Guardian, Pupil, Role
+from saferstaff.schools.rosters.detect import parse_roster
+from saferstaff.schools.rosters.plan import apply_plan, plan_import
+from saferstaff.schools.rosters.service import stage_upload
 
 from .conftest import make_person, signed_in
 from .image_samples import pupil_with_parents
+from .roster_samples import changed, csv_text, sample_pupils
 
 # What each field looks like on a page, for a pupil made by ``pupil`` below.
 UPN = "Y383210523001"
@@ -171,3 +177,54 @@ def test_those_who_see_pupil_fields_are_those_the_access_map_lets_open_pupil_pag
     assert set(PUPIL_FIELDS) == set(Role.values), "give every role its pupil fields in PUPIL_FIELDS"
     assert {role for role, fields in PUPIL_FIELDS.items() if NAME in fields} == WORKS_WITH_PUPILS
     assert ACCESS_MAP["pupil_list"] == ACCESS_MAP["pupil_detail"] == WORKS_WITH_PUPILS
+
+
+# --- The roster import preview (§8): each changed detail only to those who may see it -------------------
+
+
+def _preview_of_forged_birth_dates(cast):
+    """The school's pupils, then an upload of their UPNs with a made-up date of birth and a new year group."""
+    pupils = sample_pupils(2, contacts=0)
+    apply_plan(plan_import(cast.school, parse_roster("a.csv", csv_text(pupils).encode())))
+    forged = [changed(p, dob=datetime.date(2000, 1, 1), year="4") for p in pupils]
+    staged, _plan = stage_upload(cast.school, "b.csv", csv_text(forged).encode(), cast.head)
+    url = reverse("roster_preview", kwargs={"school": cast.school.slug, "pk": staged.pk})
+    return url, list(Pupil.objects.filter(school=cast.school).order_by("pk"))
+
+
+@pytest.mark.parametrize("who", ["head", "dpo"])
+def test_the_roster_preview_shows_every_change_to_those_who_see_every_field(cast, who):
+    url, pupils = _preview_of_forged_birth_dates(cast)
+    page = signed_in(getattr(cast, who)).get(url).content.decode()
+    assert page.count("Date of birth:") == 2 and page.count("Year group:") == 2
+    assert "other detail" not in page and pupils[0].display_name in page
+
+
+def test_the_roster_preview_hides_changes_a_senior_leader_may_not_see_and_counts_them(cast):
+    url, pupils = _preview_of_forged_birth_dates(cast)
+    last = AuditEvent.objects.order_by("-pk").first().pk
+    response = signed_in(cast.slt).get(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Date of birth" not in page and "2000" not in page
+    assert page.count("Year group:") == 2 and page.count("1 other detail changes") == 2
+    assert pupils[0].display_name in page and pupils[0].upn in page
+    (row,) = AuditEvent.objects.filter(pk__gt=last)
+    assert (row.action, row.actor_id, row.school_id) == ("roster.previewed", cast.slt.pk, cast.school.pk)
+    assert row.detail == {"pupils": [p.pk for p in pupils]}
+    # The audit trail of either pupil finds the preview that showed them.
+    found = events_for(cast.school, Filters(record_type="schools.pupil", record_id=str(pupils[1].pk)))
+    assert row in found
+
+
+def test_a_trust_admin_sees_only_the_numbers_of_a_roster_preview(cast):
+    url, pupils = _preview_of_forged_birth_dates(cast)
+    last = AuditEvent.objects.order_by("-pk").first().pk
+    response = signed_in(cast.trust_admin).get(url)
+    page = response.content.decode()
+    assert response.status_code == 200 and "Check what will change" in page
+    assert "Date of birth:" not in page and "Year group:" not in page and "2000" not in page
+    assert all(p.upn not in page for p in pupils)
+    assert "only the numbers are shown (§8)" in page
+    (row,) = AuditEvent.objects.filter(pk__gt=last)
+    assert (row.action, row.detail) == ("roster.previewed", {"pupils": []})

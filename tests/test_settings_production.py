@@ -58,6 +58,13 @@ def test_a_site_url_without_its_scheme_is_refused(tmp_path, url):
     assert result.returncode != 0 and "SITE_URL must start with https://" in result.stderr
 
 
+def test_production_refuses_a_plain_http_site_url_and_development_may_use_one(tmp_path):
+    result = load_settings(tmp_path, **PRODUCTION, SITE_URL="http://saferstaff.example.org")
+    assert result.returncode != 0
+    assert "SITE_URL must start with https://" in result.stderr and "in production" in result.stderr
+    assert load_settings(tmp_path, SITE_URL="http://127.0.0.1:8101").returncode == 0
+
+
 def test_development_links_to_the_port_it_serves_on(tmp_path):
     # `make run PORT=8101` exports SITE_URL=http://127.0.0.1:8101 (Makefile); without it, port 8000.
     assert "SITE_URL=http://127.0.0.1:8000" in load_settings(tmp_path).stdout

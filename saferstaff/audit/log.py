@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from saferstaff.audit.context import _context, acting_as, current_context  # noqa: F401  (re-exported)
 from saferstaff.audit.models import GENESIS, LEGACY_CHAIN, AuditEvent, Version, chain_for
+from saferstaff.numbers import parse_id
 
 
 def _type_and_id(obj) -> tuple[str, str]:
@@ -89,11 +90,12 @@ def listed_in(event_id: str, action: str, key: str, object_pk: int) -> bool:
     written for the person and school now being served, within ``LISTING_COVERS``, and lists ``object_pk``.
     Then fetching that record's thumbnail is already in the trail and needs no row of its own."""
     ctx = _context.get()
-    if not (event_id.isdigit() and len(event_id) < 19) or ctx.actor_id is None or ctx.school_id is None:
+    event_pk = parse_id(event_id)
+    if event_pk is None or ctx.actor_id is None or ctx.school_id is None:
         return False
     detail = (
         AuditEvent.objects.filter(
-            pk=int(event_id),
+            pk=event_pk,
             action=action,
             actor_id=ctx.actor_id,
             school_id=ctx.school_id,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from saferstaff.access import allowed_for
 from saferstaff.audit.models import AuditEvent
 from saferstaff.images.models import Activity
+from saferstaff.numbers import parse_id
 from saferstaff.schools.models import Membership, Pupil
 
 # The record types a reader can filter by, and the list rows that name a record of that type among many
@@ -28,8 +29,8 @@ RECORD_TYPES = {
     "schools.school": "School",
 }
 LISTED_IN = {
-    "images.image": ("images.listed", "images"),
-    "schools.pupil": ("images.consent.register_viewed", "pupils"),
+    "images.image": (("images.listed", "images"),),
+    "schools.pupil": (("images.consent.register_viewed", "pupils"), ("roster.previewed", "pupils")),
 }
 # Which page a reader must be allowed to open to see a record's name; and where its name comes from.
 NAME_PAGE = {
@@ -58,6 +59,7 @@ ACTIONS = {
     "images.consent.evidence_viewed": "Opened consent evidence",
     "images.subject_access.exported": "Exported a pupil's images (subject access)",
     "images.destroyed": "Destroyed an image",
+    "roster.previewed": "Checked a roster import before applying it",
     "roster.applied": "Imported from the MIS",
     "roster.previews_expired": "Discarded roster uploads nobody applied",
     "audit.viewed": "Read the audit trail",
@@ -89,12 +91,10 @@ def events_for(school, f: Filters):
         rows = rows.filter(at__lt=_day_start(f.date_to + datetime.timedelta(days=1)))
     if f.record_type:
         match = Q(object_type=f.record_type) & (Q(object_id=f.record_id) if f.record_id else Q())
-        listed_in = LISTED_IN.get(f.record_type)
-        if listed_in and f.record_id.isdigit():
-            action, key = listed_in
-            wanted = int(f.record_id)
-            lists = rows.filter(action=action).values_list("pk", "detail")
-            match |= Q(pk__in=[pk for pk, detail in lists.iterator() if wanted in detail.get(key, ())])
+        if (wanted := parse_id(f.record_id)) is not None:
+            for action, key in LISTED_IN.get(f.record_type, ()):
+                lists = rows.filter(action=action).values_list("pk", "detail")
+                match |= Q(pk__in=[pk for pk, detail in lists.iterator() if wanted in detail.get(key, ())])
         rows = rows.filter(match)
     return rows.order_by("-at", "-pk")
 
@@ -119,8 +119,8 @@ class Names:
         for e in events:
             if e.actor_id:
                 ids.setdefault("accounts.user", set()).add(e.actor_id)
-            if e.object_id.isdigit():
-                ids.setdefault(e.object_type, set()).add(int(e.object_id))
+            if (object_pk := parse_id(e.object_id)) is not None:
+                ids.setdefault(e.object_type, set()).add(object_pk)
             if isinstance(e.detail.get("pupil"), int):
                 ids.setdefault("schools.pupil", set()).add(e.detail["pupil"])
         self.names: dict[tuple[str, int], str] = {}
@@ -143,7 +143,7 @@ class Names:
         return []
 
     def name(self, kind: str, pk) -> str | None:
-        return self.names.get((kind, int(pk))) if str(pk).isdigit() else None
+        return self.names.get((kind, parse_id(str(pk))))
 
     def label(self, kind: str, pk) -> str:
         return self.name(kind, pk) or f"{type_label(kind)} {pk}"

@@ -6,6 +6,7 @@ from saferstaff.access import allowed_for
 from saferstaff.audit.log import record
 from saferstaff.audit.trail import RECORD_TYPES, Filters, events_for, rows_for
 from saferstaff.images.forms import DateInput
+from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.schools.models import Membership
 
@@ -32,7 +33,7 @@ class TrailFilterForm(forms.Form):
 
     def clean_record_id(self):
         value = self.cleaned_data["record_id"].strip()
-        if value and not value.isdigit():
+        if value and parse_id(value) is None:
             raise forms.ValidationError("Enter the record number in digits, like 12")
         return value
 

@@ -72,6 +72,7 @@ from saferstaff.images.rules import (
     outside_the_group,
     photograph_list,
 )
+from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.policy.models import SchoolSettings
 from saferstaff.schools.access import (
@@ -237,7 +238,7 @@ def portal_links(request, school):
             chosen = guardians.exclude(Exists(live))
         elif which == "selected":
             chosen = guardians.filter(
-                pk__in=[i for i in map(_id, request.POST.getlist("guardian")) if i is not None]
+                pk__in=[i for i in map(parse_id, request.POST.getlist("guardian")) if i is not None]
             )
         elif which != "all":
             raise PermissionDenied
@@ -618,14 +619,14 @@ def image_list(request, school):
         ("device", "device_id"),
         ("photographer", "uploaded_by_id"),
     ):
-        value = request.GET.get(key, "")
-        if value.isdigit():
-            images = images.filter(**{field: int(value)})
-            filters[key] = value
-    pupil = request.GET.get("pupil", "")
-    if pupil.isdigit():
-        images = images.filter(tags__pupil_id=int(pupil))
-        filters["pupil"] = pupil
+        value = parse_id(request.GET.get(key))
+        if value is not None:
+            images = images.filter(**{field: value})
+            filters[key] = str(value)
+    pupil = parse_id(request.GET.get("pupil"))
+    if pupil is not None:
+        images = images.filter(tags__pupil_id=pupil)
+        filters["pupil"] = str(pupil)
     if request.GET.get("flagged"):
         images = images.exclude(flag="").filter(flag_cleared_at__isnull=True)
         filters["flagged"] = "1"
@@ -700,8 +701,8 @@ def image_thumbnail(request, school, pk):
 def _pupil_from_text(request, text: str):
     """The typeahead's value ends with '#<id>'; a name typed without choosing is looked up exactly."""
     text = text.strip()
-    if "#" in text and text.rsplit("#", 1)[1].isdigit():
-        return Pupil.objects.filter(school=request.school, pk=int(text.rsplit("#", 1)[1])).first()
+    if "#" in text and (pk := parse_id(text.rsplit("#", 1)[1])) is not None:
+        return Pupil.objects.filter(school=request.school, pk=pk).first()
     pupils = Pupil.objects.filter(school=request.school).current()
     matches = list(search_pupils(pupils, text, fields_for(request))[:2]) if text else []
     return matches[0] if len(matches) == 1 else None
@@ -712,7 +713,7 @@ def image_tags(request, school, pk):
     image = get_image(request, pk, action="images.tags_opened", change=True)
     if "remove" in request.POST:
         decision = may_remove_tag(request.user, subject=image)
-        tag = image.tags.filter(pk=_id(request.POST.get("remove"))).first()
+        tag = image.tags.filter(pk=parse_id(request.POST.get("remove"))).first()
         if not decision:
             messages.error(request, decision.summary)
         elif tag:
@@ -756,10 +757,6 @@ def _tagged_messages(request, image, pupil, tagged) -> None:
             f"{short_name(pupil)} has no consent to be photographed. Senior management has been told; "
             "the image should be deleted (§5).",
         )
-
-
-def _id(value) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -1017,7 +1014,7 @@ def destruction_queue(request, school):
         "activity"
     )
     if request.method == "POST":
-        ids = [i for i in map(_id, request.POST.getlist("image")) if i is not None]
+        ids = [i for i in map(parse_id, request.POST.getlist("image")) if i is not None]
         chosen = queued.filter(pk__in=ids) if "selected" in request.POST else queued
         done, refused = service.destroy(list(chosen), by=request.user)
         messages.success(
@@ -1201,7 +1198,7 @@ def face_review(request, school):
     if request.method == "POST":
         detection = get_object_or_404(
             FaceDetection, school=request.school, verdict=FaceDetection.Verdict.REVIEW, decision="",
-            pk=_id(request.POST.get("detection")),
+            pk=parse_id(request.POST.get("detection")),
         )  # fmt: skip
         if not queue.filter(pk=detection.pk).exists():
             raise PermissionDenied  # seen in scrutiny, but not this person's album to tag

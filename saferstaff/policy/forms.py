@@ -1,5 +1,6 @@
 from django import forms
 
+from saferstaff.numbers import parse_int
 from saferstaff.policy.models import SchoolSettings
 
 
@@ -55,11 +56,12 @@ class SchoolSettingsForm(forms.ModelForm):
     def clean_reminder_days(self):
         value = self.cleaned_data["reminder_days"]
         parts = [p.strip() for p in value.split(",") if p.strip()]
-        if not parts or not all(p.isdigit() and 1 <= int(p) <= 365 for p in parts):
+        days = [parse_int(p, max_digits=3) for p in parts]
+        if not days or not all(d is not None and 1 <= d <= 365 for d in days):
             raise forms.ValidationError(
                 "Enter days between 1 and 365 separated by commas, for example 3,7,14"
             )
-        return ",".join(str(n) for n in sorted({int(p) for p in parts}))
+        return ",".join(str(n) for n in sorted(set(days)))
 
     def clean_escalate_after_days(self):
         value = self.cleaned_data["escalate_after_days"]

@@ -4,6 +4,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from saferstaff.audit.log import record
+from saferstaff.numbers import parse_int
 from saferstaff.policy.diff import compare
 
 
@@ -53,7 +54,8 @@ class SchoolSettings(models.Model):
 
     @property
     def reminder_marks(self) -> list[int]:
-        return sorted({int(part) for part in self.reminder_days.split(",") if part.strip().isdigit()})
+        days = (parse_int(part.strip()) for part in self.reminder_days.split(","))
+        return sorted({day for day in days if day is not None})
 
     @classmethod
     def for_school(cls, school) -> "SchoolSettings":

@@ -214,11 +214,16 @@ def may_decline(membership, *, subject, reason: str) -> Decision:
 
 @rule("policy.accept_on_behalf")
 def may_accept_on_behalf(actor, *, subject, member, note: str, has_evidence: bool) -> Decision:
-    """The Headteacher may record someone's acceptance from a signed paper form (e.g. a volunteer without
-    email): with a note and the scanned form, so the record can be checked."""
+    """The Headteacher may record someone else's acceptance from a signed paper form (e.g. a volunteer
+    without email): with a note and the scanned form, so the record can be checked. Never their own: they
+    read the policy and accept it themselves, like everyone else."""
     actor_membership = Membership.objects.active().filter(school_id=subject.school_id, user=actor).first()
     if actor_membership is None or not actor_membership.has_any(Role.HEADTEACHER):
         return refuse(Reason("Only the Headteacher records an acceptance on someone's behalf", "§2"))
+    if member.user_id == actor.pk:
+        return refuse(
+            Reason("Accept the policy yourself: a paper acceptance is recorded only for someone else", "§2")
+        )
     if problems := _in_force_for(member, subject):
         return refuse(*problems)
     reasons = []

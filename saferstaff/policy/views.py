@@ -448,8 +448,8 @@ def policy_decline(request, school, pk, number):
 @require_http_methods(["GET", "POST"])
 def policy_accept_for(request, school, pk, number):
     version = get_policy_version(request, pk, number)
-    # Only people in the audience who have not accepted it yet: the Back button or a second paper form for
-    # someone already recorded is refused as a choice that is not offered.
+    # Only other people in the audience who have not accepted it yet: the Back button or a second paper form
+    # for someone already recorded is refused as a choice that is not offered, and so is the Headteacher.
     waiting = next(
         (
             [m.pk for m, state in item["members"] if state != ACCEPTED]
@@ -458,7 +458,12 @@ def policy_accept_for(request, school, pk, number):
         ),
         [],
     )
-    members = Membership.objects.filter(pk__in=waiting).select_related("user").order_by("user__last_name")
+    members = (
+        Membership.objects.filter(pk__in=waiting)
+        .exclude(user=request.user)
+        .select_related("user")
+        .order_by("user__last_name")
+    )
     form = AcceptOnBehalfForm(request.POST or None, request.FILES or None, members=members)
     form.fields["member"].error_messages["invalid_choice"] = (
         f"Choose someone who must read this policy and has not accepted version {version.number} yet"

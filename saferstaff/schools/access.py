@@ -65,6 +65,22 @@ PUPIL_FIELDS: dict[str, frozenset[str]] = {
 }
 # A volunteer sees what a volunteer needs, whatever role they were given.
 VOLUNTEER_FIELDS = WORKING_WITH_PUPILS
+# Each pupil field a roster import changes (rosters/plan.py, PUPIL_LABELS), under the field above that covers
+# it: the import preview shows a change only to someone who may see that field. A field not here is hidden.
+ROSTER_FIELDS = {
+    "upn": UPN,
+    "source_id": UPN,  # the MIS's own id for the pupil: an identifier, like the UPN
+    "legal_forename": LEGAL_NAME,
+    "legal_surname": LEGAL_NAME,
+    "middle_names": LEGAL_NAME,
+    "former_surname": LEGAL_NAME,
+    "preferred_forename": NAME,
+    "preferred_surname": NAME,
+    "date_of_birth": DATE_OF_BIRTH,
+    "year_group": YEAR_GROUP,
+    "adult_at_risk": ADULT_AT_RISK,
+    "leaving_date": ON_ROLL,
+}
 
 
 def pupil_fields(roles, employment_type: str | None = None) -> frozenset[str]:
@@ -163,6 +179,45 @@ def pupil_view(pupil: Pupil, fields: frozenset[str], *, with_guardians: bool = T
         links = Guardianship.objects.filter(pupil=pupil).select_related("guardian").order_by("contact_order")
         values["guardians"] = tuple(_guardian(link, fields) for link in links)
     return PupilView(pk=pupil.pk, fields=fields, name=pupil.display_name, **values)
+
+
+@dataclass(frozen=True)
+class PupilChangeView:
+    """One pupil in a roster import's preview, as one person may see it: the changes to fields they may
+    see, and how many other details change."""
+
+    pk: int | None  # None for a pupil the import adds
+    name: str
+    upn: str | None
+    year_group: str | None
+    changes: tuple  # rosters.plan.FieldChange, only of fields the person may see
+    hidden: int  # how many changed details they may not see
+
+
+def pupil_change_views(changes, fields: frozenset[str]) -> list[PupilChangeView]:
+    """``changes`` (rosters.plan.PupilChange) as ``fields`` allow; none for someone who sees no pupils."""
+    if NAME not in fields:
+        return []
+    views = []
+    for item in changes:
+        shown = tuple(c for c in item.changes if ROSTER_FIELDS.get(c.field) in fields)
+        views.append(
+            PupilChangeView(
+                pk=item.pupil.pk,
+                name=item.display_name,
+                upn=item.upn if UPN in fields else None,
+                year_group=item.year_group if YEAR_GROUP in fields else None,
+                changes=shown,
+                hidden=len(item.changes) - len(shown),
+            )
+        )
+    return views
+
+
+def warnings_for(warnings, fields: frozenset[str]) -> list[str]:
+    """A roster import's warnings (rosters.plan.PlanWarning), each without the pupils' details ``fields``
+    do not allow."""
+    return [w if getattr(w, "reveals", frozenset()) <= fields else w.without_them for w in warnings]
 
 
 def pupil_views(request, pupils) -> list[PupilView]:

@@ -17,8 +17,11 @@ from saferstaff.schools.access import (
     fields_for,
     get_member,
     get_pupil_view,
+    pupil_change_views,
     pupil_views,
     search_pupils,
+    sees_pupils,
+    warnings_for,
 )
 from saferstaff.schools.forms import RolesForm, SchoolForm, StaffForm, UploadForm
 from saferstaff.schools.models import Membership, Pupil, RosterImport, School
@@ -373,14 +376,31 @@ def roster_preview(request, school, pk):
             f"{counts.get('returning', 0)} returning, {counts.get('leaving', 0)} marked as leaving.",
         )
         return redirect("pupil_list", school=request.school.slug)
-    plan, problems = None, []
+    plan, problems, pupils, warnings = None, [], {}, []
     if staged.status == RosterImport.Status.PREVIEWED:
         try:
             plan = preview_import(staged)
         except RosterError as exc:
             problems = [str(p) for p in exc.problems]
+    if plan is not None:
+        # §8: each changed detail only to those who may see it; the preview is one audit row of the pupils shown.
+        fields = fields_for(request)
+        groups = ("new", "updated", "returning", "leaving")
+        pupils = {group: pupil_change_views(getattr(plan, group), fields) for group in groups}
+        warnings = warnings_for(plan.warnings, fields)
+        shown = sorted(p.pk for views in pupils.values() for p in views if p.pk is not None)
+        record("roster.previewed", staged, detail={"pupils": shown})
     return render(
-        request, "schools/roster_preview.html", {"staged": staged, "plan": plan, "problems": problems}
+        request,
+        "schools/roster_preview.html",
+        {
+            "staged": staged,
+            "plan": plan,
+            "problems": problems,
+            "pupils": pupils,
+            "warnings": warnings,
+            "sees_pupils": sees_pupils(request),
+        },
     )
 
 

@@ -6,6 +6,7 @@ every draft; building it for 2,000 pupils takes a few milliseconds. Nothing here
 import re
 from dataclasses import dataclass, field
 
+from saferstaff.numbers import parse_int
 from saferstaff.screening import personal, tone
 from saferstaff.screening.roster import FIRST, Pupil, Roster
 from saferstaff.screening.schoolnames import variants
@@ -74,7 +75,8 @@ class Result:
     @property
     def sections(self) -> list[str]:
         return sorted(
-            {f.section for f in self.findings}, key=lambda s: [int(p) for p in s.split(".") if p.isdigit()]
+            {f.section for f in self.findings},
+            key=lambda s: [n for p in s.split(".") if (n := parse_int(p)) is not None],
         )
 
     def as_json(self, *, identify: bool = True) -> dict:

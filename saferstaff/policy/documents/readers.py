@@ -29,6 +29,7 @@ from xml.etree.ElementTree import Element
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from saferstaff.numbers import parse_int
 from saferstaff.zips import ZIP_ERRORS
 
 from .parse import DocumentError
@@ -252,7 +253,7 @@ def _styles(root: Element) -> dict[str, _Style]:
 def _outline_level(element: Element) -> int | None:
     found = element.find(f"{W}pPr/{W}outlineLvl")
     value = found.get(f"{W}val", "") if found is not None else ""
-    return int(value) if value.isdigit() else None
+    return parse_int(value, max_digits=2)
 
 
 def _style_id(p: Element) -> str:

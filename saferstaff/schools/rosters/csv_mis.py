@@ -16,6 +16,8 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from saferstaff.numbers import parse_int
+
 from . import checks
 from .records import (
     GUARDIAN_OPTIONAL_FIELDS,
@@ -380,6 +382,6 @@ def _contact_cell(row: list[str], fields: dict[str, list[tuple[int, int]]], name
 
 
 def _order(value: str) -> int:
-    if value.isdigit() and 1 <= int(value) <= 99:
-        return int(value)
+    if (number := parse_int(value, max_digits=2)) is not None and number >= 1:
+        return number
     raise ValueError(f"'{value}' is not a contact order; use a whole number from 1 (first to contact).")

@@ -26,6 +26,8 @@ import xml.etree.ElementTree as StdET
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
+from saferstaff.numbers import parse_int
+
 from . import checks
 from .records import GuardianRecord, ParsedRoster, Problems, PupilRecord, RosterError
 from .values import (
@@ -256,8 +258,8 @@ def _contact(contact, position: int, pupil_where: str, problems: Problems) -> Gu
     order_text = _text(contact, "Order")
     order = position
     if order_text:
-        if order_text.isdigit() and 1 <= int(order_text) <= 99:
-            order = int(order_text)
+        if (number := parse_int(order_text, max_digits=2)) is not None and number >= 1:
+            order = number
         else:
             problems.add(where, f"<Order> '{order_text}' is not a whole number from 1 to 99. {REEXPORT}")
     surname = checks.text(

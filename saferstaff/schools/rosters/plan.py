@@ -35,6 +35,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from saferstaff.audit.log import record
+from saferstaff.schools.access import DATE_OF_BIRTH, NAME, YEAR_GROUP
 from saferstaff.schools.models import Guardian, Guardianship, Pupil, School
 
 from .records import GuardianRecord, ParsedRoster, Problems, PupilRecord
@@ -108,6 +109,16 @@ def guardian_match_key(guardian: GuardianRecord, pupil: PupilRecord) -> str:
 
 
 # --- The plan ---------------------------------------------------------------------------------------
+
+
+class PlanWarning(str):
+    """A warning's full text. ``reveals``: the need-to-know fields of pupils it shows (schools/access.py);
+    ``without_them``: the same warning for someone who may not see those (§8)."""
+
+    def __new__(cls, text: str, *, reveals: frozenset[str] = frozenset(), without_them: str = ""):
+        warning = super().__new__(cls, text)
+        warning.reveals, warning.without_them = reveals, without_them
+        return warning
 
 
 @dataclass(frozen=True)
@@ -439,10 +450,15 @@ def _warn_about_year_groups(plan: ImportPlan, parsed: ParsedRoster) -> None:
         )
     if odd:
         whose = f"{len(odd)} pupils'" if len(odd) != 1 else "1 pupil's"
+        advice = (
+            "One of the two is probably wrong in the MIS: check them there. You can still apply the import."
+        )
         plan.warnings.append(
-            f"{whose} date of birth and year group do not fit together "
-            f"({_some(odd)}). One of the two is probably wrong in the MIS: check them there. You can still "
-            "apply the import."
+            PlanWarning(
+                f"{whose} date of birth and year group do not fit together ({_some(odd)}). {advice}",
+                reveals=frozenset({NAME, YEAR_GROUP, DATE_OF_BIRTH}),
+                without_them=f"{whose} date of birth and year group do not fit together. {advice}",
+            )
         )
 
 
@@ -463,21 +479,25 @@ def _warn_about_missing_contacts(
         without = [rec for rec, pupil in pupil_for_record if pupil.pk not in with_links]
     if not without:
         return
+    end = (
+        ", so consent requests cannot be sent for them. Export the pupil list again with contacts included (or "
+        "add the contacts in the MIS first). You can still apply the import."
+    )
     if len(without) == len(parsed.pupils) and not parsed.has_contacts:
         start = (
             "This file has no contacts (parents and carers) in it, and none of its pupils has any in "
             "saferstaff"
         )
+        plan.warnings.append(PlanWarning(start + end))
     else:
         names = [f"{rec.where}: {rec.display_name}" for rec in without]
         start = (
             f"{len(without)} of the {len(parsed.pupils)} pupils in this file will have no contacts (parents "
-            f"or carers) in saferstaff ({_some(names)})"
+            "or carers) in saferstaff"
         )
-    plan.warnings.append(
-        f"{start}, so consent requests cannot be sent for them. Export the pupil list again with contacts "
-        "included (or add the contacts in the MIS first). You can still apply the import."
-    )
+        plan.warnings.append(
+            PlanWarning(f"{start} ({_some(names)}){end}", reveals=frozenset({NAME}), without_them=start + end)
+        )
 
 
 # --- Applying it ------------------------------------------------------------------------------------

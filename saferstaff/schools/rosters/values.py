@@ -10,6 +10,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from saferstaff.numbers import parse_int
+
 from .records import RosterError
 
 FIX_IN_MIS = "Correct it in the MIS and export again."
@@ -169,8 +171,8 @@ def normalise_year_group(value: str) -> str:
     if key in _YEAR_ALIASES:
         return _YEAR_ALIASES[key]
     key = _YEAR_PREFIX.sub("", key)
-    if key.isdigit() and 1 <= int(key) <= 14:
-        return str(int(key))
+    if (year := parse_int(key, max_digits=2)) is not None and 1 <= year <= 14:
+        return str(year)
     raise ValueError(
         f"'{text}' is not a year group saferstaff recognises. Use N1, N2, R (Reception) or 1 to 14 "
         "(e.g. 'Year 3', 'Y3' or '3')."

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
@@ -158,6 +158,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, if_empty=False, policy=None, **options):
+        if settings.PRODUCTION:
+            # The demo accounts' passwords and second-factor secrets are published in the README.
+            raise CommandError(
+                "load_demo refuses to run in production (SAFERSTAFF_ENV=production): its accounts' passwords "
+                "and second-factor secrets are public. Load the demo only on a development or training copy."
+            )
         if if_empty and School.objects.exists():
             self.stdout.write(
                 "Schools already exist; demo not loaded (sign-in details: README, 'Demo accounts')."
