@@ -6,11 +6,14 @@ to hand them back out, for every kind.
   say-so, and the stored name is random with the extension of that type: an uploaded name may hold a
   person's name, and a ``.html`` scan must never be served as a page.
 - A scan goes back out only as a download (``Content-Disposition: attachment``) with the sniffed type,
-  ``nosniff``, a sandboxing CSP and no caching; the caller checks who may see it and audits the download."""
+  ``nosniff``, a sandboxing CSP and no caching; the caller checks who may see it, and the download is
+  audited."""
 
 import uuid
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
+
+from saferstaff.audit.log import record
 
 MAX_BYTES = 10 * 1024 * 1024
 TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
@@ -47,6 +50,14 @@ def problem(upload) -> str | None:
 def stored_name(upload) -> str:
     """A random name with the extension of the type found in the file (call after ``problem``)."""
     return f"{uuid.uuid4().hex}.{kind_of(_head(upload)) or 'bin'}"
+
+
+def audited_download(obj, fieldfile, *, action: str, stem: str) -> FileResponse:
+    """The scan kept on ``obj`` as a download, recorded in the audit trail as ``action``; 404 if none."""
+    if not fieldfile:
+        raise Http404
+    record(action, obj)
+    return download(fieldfile, stem=stem)
 
 
 def download(fieldfile, *, stem: str) -> FileResponse:

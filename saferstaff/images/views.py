@@ -207,10 +207,9 @@ def consent_purposes(request, school, pk=None):
 
 def consent_evidence(request, school, pk):
     r = get_object_or_404(ConsentRecord, school=request.school, pk=pk)
-    if not r.evidence:
-        raise Http404
-    record("images.consent.evidence_viewed", r)
-    return scans.download(r.evidence, stem=f"consent-{r.pk}")
+    return scans.audited_download(
+        r, r.evidence, action="images.consent.evidence_viewed", stem=f"consent-{r.pk}"
+    )
 
 
 def _guardians_to_ask(school):
@@ -957,10 +956,9 @@ def takedown_list(request, school):
 @require_safe
 def takedown_evidence(request, school, pk):
     takedown = get_takedown(request, pk)  # the publisher's own, or any for senior management
-    if not takedown.evidence:
-        raise Http404
-    record("images.takedown.evidence_viewed", takedown)
-    return scans.download(takedown.evidence, stem=f"takedown-{takedown.pk}")
+    return scans.audited_download(
+        takedown, takedown.evidence, action="images.takedown.evidence_viewed", stem=f"takedown-{takedown.pk}"
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 class Reason:
     text: str
     section: str  # the clause of the guidance, e.g. "§2" or "§5"
+    # The form field a person fixes to meet it, where there is one (a page shows the reason beside it).
+    field: str = ""
 
     def __str__(self) -> str:
         return f"{self.text} ({self.section})"
@@ -38,6 +40,12 @@ class Decision:
         if not self.reasons:
             return head
         return f"{head}: " + "; ".join(str(r) for r in self.reasons)
+
+
+def show_on_form(form, decision: Decision) -> None:
+    """Each of a refusal's reasons as an error of the form, beside the field it names (or above the form)."""
+    for reason in decision.reasons:
+        form.add_error(reason.field or None, str(reason))
 
 
 def allow(*reasons: Reason) -> Decision:

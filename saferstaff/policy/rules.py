@@ -129,7 +129,11 @@ def may_publish(actor, *, subject, minor_change: bool, change_note: str = "") ->
         ).exists()
     ):
         return refuse(
-            Reason("A first version cannot be a minor change: staff have nothing to have accepted yet", "§2")
+            Reason(
+                "A first version cannot be a minor change: staff have nothing to have accepted yet",
+                "§2",
+                field="minor_change",
+            )
         )
     if not minor_change and not change_note.strip() and subject.same_text_as(subject.in_force()):
         return refuse(
@@ -137,6 +141,7 @@ def may_publish(actor, *, subject, minor_change: bool, change_note: str = "") ->
                 "The text is the same as the version in force: publish it as a minor change, or say what "
                 "changed, so staff asked to accept it again can see why",
                 "§2",
+                field="change_note",
             )
         )
     return allow(S2_RESPONSIBLE)
@@ -191,10 +196,12 @@ def may_accept(membership, *, subject, typed_name: str, understood: bool, wrong_
             )
         )
     if not understood:
-        reasons.append(Reason("Tick to confirm that you have read and understood it", "§2"))
+        reasons.append(
+            Reason("Tick to confirm that you have read and understood it", "§2", field="understood")
+        )
     expected = membership.user.get_full_name() or membership.user.email
     if _normalised(typed_name) != _normalised(expected):
-        reasons.append(Reason(f"Type your name as saferstaff has it: {expected}", "§2"))
+        reasons.append(Reason(f"Type your name as saferstaff has it: {expected}", "§2", field="typed_name"))
     if reasons:
         return refuse(*reasons)
     return allow(Reason("Staff must understand and adhere to the school's guidance and policies", "§2"))
@@ -229,8 +236,10 @@ def may_accept_on_behalf(actor, *, subject, member, note: str, has_evidence: boo
     reasons = []
     if not note.strip():
         reasons.append(
-            Reason("Add a note saying how the person accepted it (e.g. a signed paper form)", "§2")
+            Reason(
+                "Add a note saying how the person accepted it (e.g. a signed paper form)", "§2", field="note"
+            )
         )
     if not has_evidence:
-        reasons.append(Reason("Attach the scanned, signed form", "§2"))
+        reasons.append(Reason("Attach the scanned, signed form", "§2", field="evidence"))
     return refuse(*reasons) if reasons else allow(S2_RESPONSIBLE)

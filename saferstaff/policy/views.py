@@ -2,7 +2,7 @@ import csv
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -27,6 +27,7 @@ from saferstaff.audit.log import record
 from saferstaff.exports import csv_safe
 from saferstaff.policy.access import can_see_drafts, get_policy_version
 from saferstaff.policy.diff import compare
+from saferstaff.policy.engine import show_on_form
 from saferstaff.policy.models import Policy, PolicyKind, PolicyVersion, QuizQuestion
 from saferstaff.policy.rules import may_accept, may_accept_on_behalf, may_decline
 from saferstaff.policy.search import search_sections, terms
@@ -323,15 +324,7 @@ def policy_publish(request, school, pk, number):
         change_note=form.cleaned_data["change_note"],
     )
     if not decision:
-        for reason in decision.reasons:
-            field = (
-                "change_note"
-                if "say what changed" in reason.text
-                else "minor_change"
-                if "minor change" in reason.text
-                else None
-            )
-            form.add_error(field, str(reason))
+        show_on_form(form, decision)
         return _version_page(request, version, publish_form=form)
     if same_as and version.minor_change:
         messages.warning(
@@ -394,15 +387,7 @@ def policy_accept(request, school, pk, number):
         wrong_answers=len(wrong),
     )
     if not decision:
-        for reason in decision.reasons:
-            field = (
-                "understood"
-                if "Tick" in reason.text
-                else "typed_name"
-                if "Type your" in reason.text
-                else None
-            )
-            form.add_error(field, str(reason))
+        show_on_form(form, decision)
         sections = {s.number: s for s in version.sections.all() if s.number}
         to_reread = []
         for n, question in wrong:
@@ -478,9 +463,7 @@ def policy_accept_for(request, school, pk, number):
             has_evidence=form.cleaned_data["evidence"] is not None,
         )
         if not decision:
-            for reason in decision.reasons:
-                field = "note" if "note" in reason.text else "evidence" if "scanned" in reason.text else None
-                form.add_error(field, str(reason))
+            show_on_form(form, decision)
         else:
             accept(
                 member,
@@ -506,10 +489,12 @@ def policy_accept_for(request, school, pk, number):
 @require_safe
 def policy_acceptance_scan(request, school, pk):
     acceptance = get_object_or_404(Acceptance, school=request.school, pk=pk)
-    if not acceptance.evidence:
-        raise Http404
-    record("policy.acceptance.scan_viewed", acceptance)
-    return scans.download(acceptance.evidence, stem=f"acceptance-{acceptance.pk}")
+    return scans.audited_download(
+        acceptance,
+        acceptance.evidence,
+        action="policy.acceptance.scan_viewed",
+        stem=f"acceptance-{acceptance.pk}",
+    )
 
 
 @require_safe
