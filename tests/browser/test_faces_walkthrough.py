@@ -308,7 +308,7 @@ def test_faces_walkthrough(new_page, sign_in, axe_check, demo, standin):
     open_image(teacher, loads, axe_check, together)
     loads.settle()
 
-    def ask_to_publish():
+    def ask_to_publish(*, refused_at_once: bool = False):
         follow(teacher, axe_check, teacher.get_by_role("link", name="Publish a copy"))
         expect(teacher.get_by_role("heading", level=1)).to_have_text(f"Publish a copy of image {together.pk}")
         teacher.get_by_label("Where", exact=True).select_option(label=WEBSITE)
@@ -318,6 +318,9 @@ def test_faces_walkthrough(new_page, sign_in, axe_check, demo, standin):
         blur = teacher.get_by_label("Blur every face that is unknown or has no consent")
         expect(blur).to_be_checked()  # ticked unless the publisher unticks it
         response = follow(teacher, axe_check, teacher.get_by_role("button", name="Check", exact=True))
+        if refused_at_once:  # refused whatever faces are found: said on the form at once, nothing queued
+            assert response.status == 409, response.status
+            return
         assert response.status == 200, response.status
         # Every face found is listed before anything is published: A shown, B blurred.
         expect(teacher.get_by_role("heading", level=1)).to_have_text(f"Publishing image {together.pk}")
@@ -332,7 +335,7 @@ def test_faces_walkthrough(new_page, sign_in, axe_check, demo, standin):
             face = teacher.get_by_role("img", name=f"Face {n} in image {together.pk}")
             assert loaded(face), f"face {n} did not load"
 
-    ask_to_publish()
+    ask_to_publish(refused_at_once=True)
     refusal = teacher.locator(".govuk-error-summary")
     expect(refusal).to_contain_text("Refused: this image cannot be published there")
     expect(refusal).to_contain_text(f"{short_name(b)} — ")
