@@ -63,3 +63,15 @@ def test_the_ask_box_and_the_image_library_filters_fit_a_phone(new_page, sign_in
             ask,
             box,
         )
+
+
+def test_the_trust_page_fits_a_phone(new_page, sign_in, axe_check, demo):
+    """The trust's schools table was 451 px wide on a phone, "Invite staff" off the screen: its rows stack."""
+    page = phone(new_page, "trust admin, phone")
+    sign_in(page, "trustadmin")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aire Valley Learning Trust (demo)")
+    assert page_width(page) <= PHONE["width"], f"the trust page is {page_width(page)}px wide on a phone"
+    invite = page.get_by_role("link", name="Invite staff to Westfield Infant School (demo)")
+    expect(invite).to_be_visible()
+    box = invite.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
