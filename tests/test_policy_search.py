@@ -96,3 +96,12 @@ def test_the_search_page_links_each_section_by_its_anchor(cast):
     page = client.get(url, {"q": "friend request"}).content.decode()
     assert f"/policies/{version.policy_id}/v1/#section-4" in page
     assert "No section matches" in client.get(url, {"q": "xylophone"}).content.decode()
+
+
+def test_asking_nothing_says_what_to_do_rather_than_showing_an_empty_page(cast):
+    """Pressing "Ask" with the box empty showed a page with a heading and nothing else."""
+    client = signed_in(cast.head)
+    url = reverse("policy_search", kwargs={"school": cast.school.slug})
+    for q in ("", "   "):
+        page = client.get(url, {"q": q}).content.decode()
+        assert "Type a question in the box above" in page
