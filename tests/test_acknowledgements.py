@@ -446,7 +446,7 @@ def test_the_gate_refuses_form_submissions_too_and_keeps_the_safe_pages_open(cas
 
     version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.slt)
     version.publish(by=cast.slt)  # someone else's version: the Headteacher must accept it first
-    head = signed_in(cast.head)
+    head = signed_in(cast.head, confirmed=True)  # changing settings asks for the password again first
     settings_url = reverse("school_settings", kwargs={"school": cast.school.slug})
     response = head.post(
         settings_url,
@@ -603,3 +603,17 @@ def test_line_managers_offered_are_staff_who_can_manage(cast):
         url, {"roles": ["staff"], "line_manager": cast.member(cast.governor).pk}
     )
     assert refused.status_code == 200 and 'href="#id_line_manager"' in refused.content.decode()
+
+
+def test_the_accept_and_decline_addresses_opened_again_lead_back_to_the_policy(cast):
+    """A mistake on the accept form leaves its address in the browser; opening it again (a reload from the
+    address bar, a bookmark) was an empty "405" page. It now leads back to the policy, nothing recorded."""
+    version = published(cast)
+    head = signed_in(cast.head)
+    version_url = reverse(
+        "policy_version", kwargs={"school": cast.school.slug, "pk": version.policy_id, "number": 1}
+    )
+    for url in (accept_url(cast, version), accept_url(cast, version).replace("/accept/", "/decline/")):
+        response = head.get(url)
+        assert response.status_code == 302 and response["Location"] == version_url, url
+    assert not Acceptance.objects.filter(user=cast.head).exists()
