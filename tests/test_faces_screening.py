@@ -508,7 +508,7 @@ def test_the_headteacher_chooses_in_the_settings_whether_a_pupil_without_consent
     from saferstaff.policy.models import SchoolSettings
 
     url = reverse("school_settings", kwargs={"school": cast.school.slug})
-    head = signed_in(cast.head)
+    head = signed_in(cast.head, confirmed=True)  # changing settings asks for the password again
     assert b"Allow publishing a photo with a pupil without consent blurred" in head.get(url).content
     assert not SchoolSettings.for_school(cast.school).publish_blurred_without_consent  # refused by default
     form = {"image_retention_months": 24, "pupil_voice_age": 12, "reminder_days": "3,7,14",

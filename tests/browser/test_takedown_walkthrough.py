@@ -164,7 +164,7 @@ def test_a_pupil_tagged_after_publication_raises_a_takedown_by_hand_and_by_the_s
     loads.settle()
     follow(teacher, axe_check, teacher.get_by_role("button", name="Find faces in these photos"))
     # The first photo's faces were looked for when it was published with blurring: only the second is left.
-    expect(teacher.get_by_role("progressbar", name="Finished: 1 of 1 photos")).to_be_visible()
+    expect(teacher.get_by_role("progressbar", name="Finished: 1 of 1 photo", exact=True)).to_be_visible()
     assert ScreeningRun.objects.get(activity=activity).status == ScreeningRun.Status.DONE
     machine = ImageTag.objects.get(image=second, pupil=b)
     assert machine.source == ImageTag.Source.MACHINE and machine.tagged_by is None
