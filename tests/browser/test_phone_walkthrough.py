@@ -41,6 +41,8 @@ def test_a_policy_quoting_a_long_web_address_fits_a_phone(new_page, sign_in, axe
     page.wait_for_load_state()
     axe_check(page)
     expect(page.get_by_role("heading", name="§1 The law")).to_be_visible()
+    law = "http://www.legislation.gov.uk/ukpga/2003/21/section/127"
+    expect(page.get_by_role("link", name=law)).to_have_attribute("href", law)  # a link, not "<…>" as text
     assert page_width(page) <= PHONE["width"], f"the policy is {page_width(page)}px wide on a phone"
 
 
