@@ -632,4 +632,17 @@ def test_the_head_cannot_record_a_paper_acceptance_for_themselves(cast, settings
         response.status_code == 200
         and "Choose someone who must read this policy" in response.content.decode()
     )
+
+
+def test_the_accept_and_decline_addresses_opened_again_lead_back_to_the_policy(cast):
+    """A mistake on the accept form leaves its address in the browser; opening it again (a reload from the
+    address bar, a bookmark) was an empty "405" page. It now leads back to the policy, nothing recorded."""
+    version = published(cast)
+    head = signed_in(cast.head)
+    version_url = reverse(
+        "policy_version", kwargs={"school": cast.school.slug, "pk": version.policy_id, "number": 1}
+    )
+    for url in (accept_url(cast, version), accept_url(cast, version).replace("/accept/", "/decline/")):
+        response = head.get(url)
+        assert response.status_code == 302 and response["Location"] == version_url, url
     assert not Acceptance.objects.filter(user=cast.head).exists()

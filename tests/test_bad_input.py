@@ -72,3 +72,30 @@ def test_junk_posted_to_every_page_is_never_a_500(name, cast):
         response = client.post(url, data)
         shown = {k: (v[:20] if isinstance(v, str) else type(v).__name__) for k, v in list(data.items())[:3]}
         assert response.status_code != 500, f"{name}: a 500 for {shown} …"
+
+
+HUGE_ID = 10**20  # a forged id too big for any integer column
+
+
+def _id_pages() -> list[str]:
+    return sorted(
+        name
+        for name, pattern in all_url_names()
+        if not name.startswith("<")
+        and "school" in pattern.pattern.converters
+        and "pk" in pattern.pattern.converters
+    )
+
+
+@pytest.mark.parametrize("name", _id_pages())
+def test_an_id_too_big_for_the_database_is_a_404_never_a_500(name, cast):
+    """A forged id in the address (``faces/reference/99999999999999999999.jpg`` was a 500: the database
+    cannot hold the number). Opened and posted to by a Headteacher who may open every page."""
+    placeholder = 7_777_777  # reverse() itself refuses the huge id: put it in the address by hand
+    kwargs = sample_kwargs(name, cast, cast.school, cast.head) | {"pk": placeholder}
+    url = reverse(name, kwargs=kwargs).replace(str(placeholder), str(HUGE_ID))
+    _everything_accepted(cast.school)
+    client = signed_in(cast.head, confirmed=True)
+    client.raise_request_exception = False
+    for response in (client.get(url), client.post(url, {})):
+        assert response.status_code in {400, 403, 404, 405}, f"{name}: {response.status_code} for {url}"

@@ -352,3 +352,16 @@ def test_a_scan_that_is_not_a_pdf_or_picture_is_refused_and_one_scan_serves_the_
     assert bad.status_code == 400 and b"PDF, JPEG or PNG" in bad.content
     client.post(url, {**data, "evidence": SimpleUploadedFile("form.pdf", b"%PDF-1.4 form")})
     assert len(set(ConsentRecord.objects.values_list("evidence", flat=True))) == 1
+
+
+def test_the_portal_speaks_to_guardians_not_to_staff(cast, client):
+    """The guardian's page carried the staff banner ("Every decision names the clause of your school's online
+    safety guidance") and footer ("…for school-based staff"), which mean nothing to a parent."""
+    pupil_with_parents(cast.school)
+    send_links(cast)
+    url = link_in(mail.outbox[0])
+    for page in (client.get(url), client.get(url.replace("/portal/", "/portal/x"))):  # the page, a bad link
+        html = page.content.decode()
+        assert "clause of your school's online safety guidance" not in html
+        assert "for school-based staff" not in html
+        assert "Your school keeps your choices about photos of your child here" in html

@@ -120,7 +120,7 @@ def test_a_senior_leader_cannot_approve_their_own_request_but_the_head_can(cast)
 def test_the_check_list_names_who_must_not_be_photographed_and_why(cast, class_photo):
     url = reverse("activity_checklist", kwargs={"school": cast.school.slug, "pk": class_photo["activity"].pk})
     page = signed_in(cast.teacher).get(url).content.decode()
-    do_not = page.split("must not be photographed")[1].split("may be photographed")[0]
+    do_not = page.split("must not be photographed</caption>")[1].split("may be photographed")[0]
     assert "Oakes" in do_not and "Reed" not in do_not
     assert "Amelia O. — guardian consent for &#x27;School website&#x27; refused on" in do_not
 

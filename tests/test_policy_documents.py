@@ -715,3 +715,13 @@ def test_long_lines_take_linear_time(line):
     started = time.monotonic()
     parse_sections(line)
     assert time.monotonic() - started < 1
+
+
+def test_an_address_in_angle_brackets_is_a_link_and_nothing_else_gets_through():
+    """The seed guidance cites the law as ``<http://www.legislation.gov.uk/…>``: it showed with its angle
+    brackets, as text. Its underscores stay part of the address, and a script in brackets stays text."""
+    out = render_inline("See <https://www.gov.uk/a_b_c> and <javascript:alert(1)> and <b>x</b>.")
+    assert out == (
+        'See <a class="govuk-link" href="https://www.gov.uk/a_b_c">https://www.gov.uk/a_b_c</a> and '
+        "&lt;javascript:alert(1)&gt; and &lt;b&gt;x&lt;/b&gt;."
+    )

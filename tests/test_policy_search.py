@@ -131,3 +131,12 @@ def test_the_sentence_shown_answers_the_question_rather_than_naming_the_section(
     assert "must not add students as friends" in shown(
         "a pupil sent me a freind request on facebook what do i do", "4"
     )
+
+
+def test_asking_nothing_says_what_to_do_rather_than_showing_an_empty_page(cast):
+    """Pressing "Ask" with the box empty showed a page with a heading and nothing else."""
+    client = signed_in(cast.head)
+    url = reverse("policy_search", kwargs={"school": cast.school.slug})
+    for q in ("", "   "):
+        page = client.get(url, {"q": q}).content.decode()
+        assert "Type a question in the box above" in page

@@ -373,9 +373,17 @@ def policy_changes(request, school, pk, number):
     )
 
 
-@require_POST
+def _back_to_the_version(version):
+    """The address a form with a mistake stays on, opened again (reloaded, bookmarked): the policy itself,
+    rather than an empty "method not allowed" page."""
+    return redirect("policy_version", school=version.school.slug, pk=version.policy_id, number=version.number)
+
+
+@require_http_methods(["GET", "POST"])
 def policy_accept(request, school, pk, number):
     version = get_policy_version(request, pk, number)
+    if request.method == "GET":
+        return _back_to_the_version(version)
     form = AcceptForm(request.POST, questions=version.questions.all())
     form.is_valid()
     wrong = form.wrong_questions()
@@ -408,9 +416,11 @@ def policy_accept(request, school, pk, number):
     return redirect("school_dashboard", school=request.school.slug)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def policy_decline(request, school, pk, number):
     version = get_policy_version(request, pk, number)
+    if request.method == "GET":
+        return _back_to_the_version(version)
     form = DeclineForm(request.POST)
     form.is_valid()
     reason = form.cleaned_data.get("reason", "")

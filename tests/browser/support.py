@@ -221,10 +221,20 @@ def request_photo_activity(teacher, axe_check, title: str, place: str, on: str) 
     website, on the demo school's camera, and check it went to senior management."""
     from playwright.sync_api import expect
 
+    follow(teacher, axe_check, teacher.get_by_role("link", name="Request a photo activity"))
+    fill_photo_activity_request(teacher, title, place, on)
+    follow(teacher, axe_check, teacher.get_by_role("button", name="Send for approval"))
+    expect(success(teacher)).to_contain_text("Sent to senior management for approval.")
+
+
+def fill_photo_activity_request(teacher, title: str, place: str, on: str) -> None:
+    """On the "Request a photo activity" page: fill in a Year 1 activity for learning records and the school
+    website, on the demo school's camera (not sent)."""
+    from playwright.sync_api import expect
+
     from saferstaff.images.demo import CAMERA
     from saferstaff.images.models import make_and_model
 
-    follow(teacher, axe_check, teacher.get_by_role("link", name="Request a photo activity"))
     expect(teacher.get_by_role("heading", level=1)).to_have_text("Request a photo activity")
     teacher.get_by_label("What is happening").fill(title)
     teacher.get_by_label("Date").fill(on)
@@ -239,8 +249,6 @@ def request_photo_activity(teacher, axe_check, title: str, place: str, on: str) 
         "Uploaded to saferstaff, then deleted from the camera"
     )
     teacher.get_by_label("No pupil will be photographed one-to-one (§5)").check()
-    follow(teacher, axe_check, teacher.get_by_role("button", name="Send for approval"))
-    expect(success(teacher)).to_contain_text("Sent to senior management for approval.")
 
 
 def confirm_it_is_you(page, axe_check, demo, local: str, doing: str) -> None:

@@ -1,5 +1,5 @@
 """Markdown's inline marks in a policy's text, as safe HTML: ``**bold**`` / ``__bold__``, ``*italic*`` /
-``_italic_`` and ``[links](https://…)``. Nothing else: every other character is escaped, so a policy can
+``_italic_``, ``[links](https://…)`` and ``<https://…>``. Nothing else: every other character is escaped, so a policy can
 never put its own HTML, scripts or styles on a page. A link whose address is not http(s) or mailto shows
 its text only. No Django in here; the template filter marks the result safe."""
 
@@ -10,7 +10,8 @@ import re
 
 # Each alternative is bounded (at most 500 characters inside, no line breaks), so the scan stays linear.
 _INLINE = re.compile(
-    r"\[(?P<text>[^\]\n]{1,300})\]\((?P<href>[^)\s]{1,2000})\)"
+    r"<(?P<auto>https?://[^\s<>\"']{1,2000})>"
+    r"|\[(?P<text>[^\]\n]{1,300})\]\((?P<href>[^)\s]{1,2000})\)"
     r"|\*\*(?P<strong>[^\s*](?:[^\n]{0,500}?[^\s*])?)\*\*"
     r"|(?<!\w)__(?P<strong2>[^\s_](?:[^\n]{0,500}?[^\s_])?)__(?!\w)"
     r"|(?<![\w*])\*(?P<em>[^\s*](?:[^\n*]{0,500}?[^\s*])?)\*(?![\w*])"
@@ -27,7 +28,10 @@ def render_inline(text: str, *, depth: int = 0) -> str:
     for m in _INLINE.finditer(text) if depth < _MAX_DEPTH else ():
         out.append(_escape(text[position : m.start()]))
         position = m.end()
-        if m["text"] is not None:
+        if m["auto"] is not None:  # an address in angle brackets, as the seed guidance cites the law
+            address = html.escape(m["auto"], quote=True)
+            out.append(f'<a class="govuk-link" href="{address}">{address}</a>')
+        elif m["text"] is not None:
             inner = render_inline(m["text"], depth=depth + 1)
             href = m["href"]
             if _SAFE_HREF.match(href):
