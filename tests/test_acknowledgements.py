@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -384,6 +386,46 @@ def test_the_trust_sees_acceptance_school_by_school_in_a_fixed_number_of_queries
     assert cells[cast.school.name] == (1, 9) and cells[cast.other_school.name] == (0, 31)
     page = signed_in(cast.trust_admin).get(reverse("trust_dashboard", kwargs={"trust": cast.trust.slug}))
     assert "1 of 9" in page.content.decode()
+
+
+def test_the_trust_page_asks_the_same_queries_however_many_schools_the_trust_runs(cast):
+    """The same number of queries, none of them longer (a list of ids, one per school or version, would grow
+    with the trust and slowed the page), for two schools as for five."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from saferstaff.policy.service import publish_to_trust
+
+    from .conftest import make_person, make_school
+
+    def page_queries() -> tuple[int, int, str]:
+        client = signed_in(cast.trust_admin)
+        url = reverse("trust_dashboard", kwargs={"trust": cast.trust.slug})
+        client.get(url)  # the session's first request does its own bookkeeping
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(url)
+        assert page.status_code == 200
+        return len(ctx), sum(len(q["sql"]) for q in ctx.captured_queries), page.content.decode()
+
+    def publish(title: str) -> None:
+        versions = publish_to_trust(
+            cast.trust, title=title, filename="c.txt", data=SMALL, kind="code_of_conduct", by=None
+        )
+        ours = next(v for v in versions if v.school_id == cast.school.pk)
+        name = cast.teacher.get_full_name()
+        signed_in(cast.teacher).post(accept_url(cast, ours), {"understood": "on", "typed_name": name})
+
+    publish("Code of Conduct")
+    few, few_sql, _ = page_queries()
+    for n in range(3):
+        school = make_school(f"Extra School {n}", f"10010{n}", f"300{n}", cast.trust)
+        make_person(f"extra.staff{n}@school.example", school, {"staff"})
+    publish("Acceptable Use")
+    many, many_sql, html = page_queries()
+    assert many == few
+    assert many_sql == few_sql
+    assert html.count("Extra School") >= 6  # each new school in both tables
+    assert re.search(r"numeric\">1 of 9</td>", html)
 
 
 def test_the_trust_page_title_is_plain_text(cast):
