@@ -199,7 +199,8 @@ class PupilQuerySet(models.QuerySet):
         (``by_legal_name``), or a whole UPN (``by_upn``). Callers decide by who is searching
         (``schools.access.search_pupils``): a search must not tell what the searcher may not see."""
         pupils = self
-        for word in q.split()[:4]:
+        # A NUL is never in a name, and PostgreSQL refuses one in a query (a 500): typed junk finds no one.
+        for word in q.replace("\x00", " ").split()[:4]:
             match = (
                 Q(preferred_forename__icontains=word)
                 | Q(preferred_forename="", legal_forename__icontains=word)
