@@ -174,10 +174,11 @@ def setup_school(data: Path, paths: list[Path]):
     from django.utils import timezone
 
     from saferstaff.accounts.models import User
+    from saferstaff.biometrics.enrolment import seal
+    from saferstaff.biometrics.models import FaceTemplate
     from saferstaff.faces.models import default
     from saferstaff.faces.pipeline import find_and_describe
-    from saferstaff.images.biometrics import seal
-    from saferstaff.images.models import Activity, Device, FaceTemplate, Image
+    from saferstaff.photos.models import Activity, Device, Image
     from saferstaff.schools.models import Pupil
     from saferstaff.schools.setup import create_school
 
@@ -224,8 +225,9 @@ def setup_school(data: Path, paths: list[Path]):
 
 
 def screen_through_worker(activity, teacher, truth: list[list[str]], names: dict) -> dict:
-    from saferstaff.images import screening
-    from saferstaff.images.models import FaceDetection, Image, ImageTag, ScreeningRun
+    from saferstaff.biometrics import screening
+    from saferstaff.biometrics.models import FaceDetection, ScreeningRun
+    from saferstaff.photos.models import Image, ImageTag
 
     worker = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "saferstaff"), "db_worker", "--interval", "0.2"],

@@ -25,8 +25,9 @@ from django.test import Client
 
 from saferstaff.accounts.models import User
 from saferstaff.audit.models import AuditEvent
-from saferstaff.images.library import add_images
-from saferstaff.images.models import Activity, Device, Purpose
+from saferstaff.consent.models import Purpose
+from saferstaff.photos.library import add_images
+from saferstaff.photos.models import Activity, Device
 from saferstaff.schools.models import Membership, Role, RoleGrant
 from saferstaff.schools.setup import create_school
 

@@ -55,21 +55,20 @@ from django.utils import timezone  # noqa: E402
 
 from saferstaff.accounts.models import User  # noqa: E402
 from saferstaff.audit.log import record  # noqa: E402
-from saferstaff.images import service  # noqa: E402
-from saferstaff.images.consent import state_of  # noqa: E402
-from saferstaff.images.models import (  # noqa: E402
+from saferstaff.consent.models import ConsentRecord, Purpose
+from saferstaff.consent.states import state_of  # noqa: E402
+from saferstaff.notifications.service import notify  # noqa: E402
+from saferstaff.photos import service  # noqa: E402
+from saferstaff.photos.models import (
     Activity,
-    ConsentRecord,
     Device,
     Image,
     ImageTag,
     Publication,
     PublicationPupil,
-    Purpose,
     Takedown,
 )
-from saferstaff.images.service import Answer, record_answers, retention_sweep  # noqa: E402
-from saferstaff.notifications.service import notify  # noqa: E402
+from saferstaff.photos.services import Answer, record_answers, retention_sweep  # noqa: E402
 from saferstaff.schools.models import Pupil, School  # noqa: E402
 from saferstaff.schools.setup import create_school  # noqa: E402
 from tests.image_samples import pupil_with_parents  # noqa: E402

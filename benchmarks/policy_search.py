@@ -32,7 +32,7 @@ SEED = ROOT.parent / "shared" / "seed" / "online-safety-and-social-media-guidanc
 
 
 def evaluate(index, questions, mode: str, weight: float | None = None) -> dict:
-    from saferstaff.screening import ask
+    from saferstaff.textcheck import ask
 
     if weight is not None:
         previous, ask.LEXICAL_WEIGHT = ask.LEXICAL_WEIGHT, weight
@@ -71,7 +71,7 @@ def evaluate(index, questions, mode: str, weight: float | None = None) -> dict:
 
 def nonsense(index, questions, off_topic) -> dict:
     """Policy questions refused and off-topic ones answered, at saferstaff's threshold and around it."""
-    from saferstaff.screening import ask
+    from saferstaff.textcheck import ask
 
     saved = ask.MIN_CLOSENESS
     out = {}
@@ -86,7 +86,7 @@ def nonsense(index, questions, off_topic) -> dict:
 
 
 def sentence_weights_off(index, questions) -> dict:
-    from saferstaff.screening import ask
+    from saferstaff.textcheck import ask
 
     saved = ask.SENTENCE_WORDS, ask.SENTENCE_NEIGHBOUR
     ask.SENTENCE_WORDS = ask.SENTENCE_NEIGHBOUR = 0.0
@@ -108,9 +108,9 @@ def main() -> None:
     from django.core.management import call_command
 
     from saferstaff.accounts.models import User
-    from saferstaff.policy.models import PolicyKind, PolicySection
-    from saferstaff.policy.search import _index
-    from saferstaff.policy.service import import_policy
+    from saferstaff.policies.models import PolicyKind, PolicySection
+    from saferstaff.policies.search import _index
+    from saferstaff.policies.services import import_policy
     from saferstaff.schools.setup import create_school
 
     call_command("migrate", verbosity=0)
@@ -137,7 +137,7 @@ def main() -> None:
     )
     print(f"{'ranking':<22} | {'recall@3':>8} | {'MRR':>6} | {'sentence':>8} | {'ms/question':>11}")
     print("-" * 68)
-    from saferstaff.screening.ask import LEXICAL_WEIGHT
+    from saferstaff.textcheck.ask import LEXICAL_WEIGHT
 
     labels = {
         "full_text": "full text (BM25)",
@@ -148,7 +148,7 @@ def main() -> None:
         print(
             f"{labels[mode]:<22} | {r['recall_at_3']:>8} | {r['mrr']:>6} | {r['sentence_right']:>8} | {r['ms_per_question']:>11}"
         )
-    from saferstaff.screening.ask import MIN_CLOSENESS
+    from saferstaff.textcheck.ask import MIN_CLOSENESS
 
     mine = refusals[MIN_CLOSENESS]
     print(

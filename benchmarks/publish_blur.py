@@ -58,14 +58,16 @@ def run(args, database) -> None:
     from django.utils import timezone
 
     from saferstaff.accounts.models import User
+    from saferstaff.biometrics import blurring
+    from saferstaff.biometrics.enrolment import blur_detectors
+    from saferstaff.consent.models import Purpose
     from saferstaff.faces.blur import blur, find_faces
     from saferstaff.faces.images import load_image
-    from saferstaff.images import blurring, publishing
-    from saferstaff.images.biometrics import blur_detectors
-    from saferstaff.images.files import copy_from_pixels
-    from saferstaff.images.library import add_images
-    from saferstaff.images.models import Activity, Device, Image, Purpose
-    from saferstaff.policy.views import _faces_in
+    from saferstaff.photos.files import copy_from_pixels
+    from saferstaff.photos.library import add_images
+    from saferstaff.photos.models import Activity, Device, Image
+    from saferstaff.policies.views import _faces_in
+    from saferstaff.publishing import services as publishing
     from saferstaff.schools.setup import create_school
 
     call_command("migrate", verbosity=0)

@@ -139,8 +139,8 @@ def long_drafts(drafts: list[dict], words: int = 300, n: int = 50) -> list[str]:
 
 def worker_ours() -> dict:
     sys.path.insert(0, str(ROOT))
-    from saferstaff.screening.check import Context, check
-    from saferstaff.screening.roster import Pupil
+    from saferstaff.textcheck.check import Context, check
+    from saferstaff.textcheck.roster import Pupil
 
     roster, drafts = load()
 

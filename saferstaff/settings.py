@@ -72,10 +72,13 @@ INSTALLED_APPS = [
     "saferstaff.accounts",
     "saferstaff.audit",
     "saferstaff.schools",
-    "saferstaff.policy",
     "saferstaff.notifications",
-    "saferstaff.acknowledgements",
-    "saferstaff.images",
+    "saferstaff.policies",
+    "saferstaff.consent",
+    "saferstaff.photos",
+    "saferstaff.biometrics",
+    "saferstaff.publishing",
+    "saferstaff.postcheck",
 ]
 
 MIDDLEWARE = [
@@ -93,7 +96,7 @@ MIDDLEWARE = [
     "saferstaff.middleware.AuditContextMiddleware",
     "saferstaff.access.AccessMapMiddleware",
     "saferstaff.accounts.middleware.RequireMFAMiddleware",
-    "saferstaff.acknowledgements.middleware.CompulsoryPoliciesMiddleware",
+    "saferstaff.policies.middleware.CompulsoryPoliciesMiddleware",
 ]
 
 ROOT_URLCONF = "saferstaff.urls"

@@ -10,8 +10,16 @@ from django.core.files.storage import default_storage
 from django.test import Client
 
 from saferstaff.accounts.models import User
-from saferstaff.policy.models import SchoolSettings
-from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant, School, Trust, TrustAdmin
+from saferstaff.schools.models import (
+    EmploymentType,
+    Membership,
+    Role,
+    RoleGrant,
+    School,
+    SchoolSettings,
+    Trust,
+    TrustAdmin,
+)
 
 # CI sets SAFERSTAFF_REQUIRE_ALL=1: a test that would skip because Chromium, PostgreSQL, an SMTP or S3
 # server or ../shared data is missing fails instead, so green in CI means it really ran.

@@ -11,7 +11,8 @@ import imageio_ffmpeg
 import pillow_heif
 from PIL import Image as PILImage
 
-from saferstaff.images.models import Activity, ActivityPupil, Device, Purpose
+from saferstaff.consent.models import Purpose
+from saferstaff.photos.models import Activity, ActivityPupil, Device
 from saferstaff.schools.models import Guardian, Guardianship, Pupil
 
 SCHOOL_CAMERA = {"make": "Canon", "model": "Canon PowerShot SX740 HS", "serial": "CN1234567"}

@@ -98,7 +98,7 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         "policy_review_date",
         "policy_draft_delete",
     }:
-        from saferstaff.policy.models import Policy, PolicyVersion
+        from saferstaff.policies.models import Policy, PolicyVersion
 
         policy, _ = Policy.objects.get_or_create(school=school, title="Walk policy")
         version, _ = PolicyVersion.objects.get_or_create(
@@ -110,8 +110,7 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
     elif name == "policy_acceptance_scan":
         from django.core.files.base import ContentFile
 
-        from saferstaff.acknowledgements.models import Acceptance
-        from saferstaff.policy.models import Policy, PolicyVersion
+        from saferstaff.policies.models import Acceptance, Policy, PolicyVersion
 
         policy, _ = Policy.objects.get_or_create(school=school, title="Walk policy")
         version, _ = PolicyVersion.objects.get_or_create(
@@ -127,7 +126,7 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
             acceptance.save()
         kwargs["pk"] = acceptance.pk
     elif name == "draft_check_delete":
-        from saferstaff.policy.models import SavedCheck
+        from saferstaff.postcheck.models import SavedCheck
 
         author = user or cast.teacher
         saved = SavedCheck.objects.create(school=school, author=author, text="A draft", verdict="ok")
@@ -158,8 +157,9 @@ def _image_sample(name, cast, school, user) -> int:
     """One of each §5 object at ``school``, belonging to ``owner`` (staff see only their own)."""
     from django.core.files.base import ContentFile
 
-    from saferstaff.images.library import add_images
-    from saferstaff.images.models import ConsentRecord, Publication, Takedown
+    from saferstaff.consent.models import ConsentRecord
+    from saferstaff.photos.library import add_images
+    from saferstaff.photos.models import Publication, Takedown
 
     from .image_samples import approved_activity, jpeg, pupil_with_parents, purpose
 
@@ -181,22 +181,22 @@ def _image_sample(name, cast, school, user) -> int:
     if name.startswith("activity_"):
         return activity.pk
     if name == "screening_progress":
-        from saferstaff.images.models import ScreeningRun
+        from saferstaff.biometrics.models import ScreeningRun
 
         return ScreeningRun.objects.create(school=school, activity=activity, started_by=owner).pk
     (image,) = add_images(activity, [("walk.jpg", jpeg())], by=owner)
     if name.startswith("image_"):
         return image.pk
     if name.startswith("publication_request"):
-        from saferstaff.images.models import PublicationRequest
+        from saferstaff.publishing.models import PublicationRequest
 
         return PublicationRequest.objects.create(
             school=school, image=image, channel=purpose(school, "website"), where="w", requested_by=owner,
             status="ready", faces=[{"box": [10, 10, 50, 50], "pupil": None, "why": "unknown", "blurred": True}],
         ).pk  # fmt: skip
     if name in {"face_crop", "face_reference"}:
-        from saferstaff.images.biometrics import seal
-        from saferstaff.images.models import FaceDetection, FaceTemplate
+        from saferstaff.biometrics.enrolment import seal
+        from saferstaff.biometrics.models import FaceDetection, FaceTemplate
 
         FaceTemplate.objects.create(school=school, pupil=pupil, vector=seal(b"\0" * 512), reference=seal(jpeg()),
                                     model_version="walk")  # fmt: skip

@@ -3,11 +3,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from saferstaff.acknowledgements.models import Acceptance
 from saferstaff.audit.models import AuditEvent
-from saferstaff.policy.models import PolicyVersion
-from saferstaff.policy.rules import may_accept_on_behalf
-from saferstaff.policy.service import import_policy
+from saferstaff.policies.models import Acceptance, PolicyVersion
+from saferstaff.policies.services import import_policy
+from saferstaff.rules.policies import may_accept_on_behalf
 
 from .conftest import signed_in
 from .test_policies import SMALL, SMALL_V2
@@ -250,7 +249,7 @@ def test_the_governors_see_who_has_accepted_by_role_and_employment(cast):
 
 
 def test_the_dashboard_needs_the_same_number_of_queries_for_many_staff(cast, django_assert_max_num_queries):
-    from saferstaff.acknowledgements.status import school_overview
+    from saferstaff.policies.status import school_overview
 
     from .conftest import make_person
 
@@ -282,7 +281,7 @@ def test_the_csv_export_asks_for_the_password_and_is_safe_in_a_spreadsheet(cast)
 
 
 def test_questions_must_be_answered_rightly_before_accepting(cast):
-    from saferstaff.policy.models import QuizQuestion
+    from saferstaff.policies.models import QuizQuestion
 
     version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
     questions_url = reverse(
@@ -365,8 +364,8 @@ def test_a_forged_acceptance_for_someone_else_records_only_the_sender(cast):
 def test_the_trust_sees_acceptance_school_by_school_in_a_fixed_number_of_queries(
     cast, django_assert_max_num_queries
 ):
-    from saferstaff.acknowledgements.status import trust_overview
-    from saferstaff.policy.service import publish_to_trust
+    from saferstaff.policies.services import publish_to_trust
+    from saferstaff.policies.status import trust_overview
 
     from .conftest import make_person
 
@@ -394,7 +393,7 @@ def test_the_trust_page_asks_the_same_queries_however_many_schools_the_trust_run
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from saferstaff.policy.service import publish_to_trust
+    from saferstaff.policies.services import publish_to_trust
 
     from .conftest import make_person, make_school
 
@@ -444,7 +443,7 @@ def test_the_governors_see_the_trend_week_by_week(cast):
     signed_in(cast.teacher).post(accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher"})
     Acceptance.objects.filter(user=cast.teacher).update(accepted_at=timezone.now() - dt.timedelta(days=17))
     signed_in(cast.dsl).post(accept_url(cast, version), {"understood": "on", "typed_name": "Dawn Dsl"})
-    from saferstaff.acknowledgements.status import school_overview
+    from saferstaff.policies.status import school_overview
 
     trend = school_overview(cast.school)[0]["trend"]
     assert [(p["week"], p["accepted"]) for p in trend] == [(1, 1), (2, 1), (3, 2)]
@@ -458,7 +457,7 @@ def test_the_trust_page_and_the_schools_page_count_accepted_the_same_way(cast):
     page; the two pages agree with each other and with the truth."""
     import re
 
-    from saferstaff.acknowledgements.status import school_overview, trust_overview
+    from saferstaff.policies.status import school_overview, trust_overview
 
     version = published(cast)
     for user in (cast.head, cast.dsl, cast.teacher):
@@ -485,7 +484,7 @@ def test_the_trust_page_and_the_schools_page_count_accepted_the_same_way(cast):
 
 
 def test_the_gate_refuses_form_submissions_too_and_keeps_the_safe_pages_open(cast):
-    from saferstaff.policy.models import SchoolSettings
+    from saferstaff.schools.models import SchoolSettings
 
     version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.slt)
     version.publish(by=cast.slt)  # someone else's version: the Headteacher must accept it first
@@ -539,7 +538,7 @@ def test_publishing_does_not_lock_the_publisher_out_of_finishing_the_publication
 def test_a_paper_acceptance_is_recorded_once_and_only_for_someone_still_to_accept(cast, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from saferstaff.acknowledgements.status import accept
+    from saferstaff.policies.status import accept
 
     settings.MEDIA_ROOT = tmp_path
     version = published(cast, audience_employment=["volunteer"])
@@ -582,7 +581,7 @@ def test_the_database_holds_one_acceptance_per_person_and_version(cast):
 
 
 def test_a_failed_quiz_says_which_answers_were_wrong_and_links_their_sections(cast):
-    from saferstaff.policy.models import QuizQuestion
+    from saferstaff.policies.models import QuizQuestion
 
     version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
     first = QuizQuestion.objects.create(

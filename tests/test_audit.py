@@ -18,7 +18,7 @@ from saferstaff.audit.heads import current_heads, publish_heads
 from saferstaff.audit.log import record, verify_chain
 from saferstaff.audit.models import GENESIS, LEGACY_CHAIN, AppendOnly, AuditEvent, Version
 from saferstaff.audit.trail import rows_for
-from saferstaff.images.library import add_images
+from saferstaff.photos.library import add_images
 from saferstaff.schools.models import Pupil, Role
 
 from .conftest import make_person, signed_in

@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from saferstaff.access import ACCESS_MAP, CLOSED, PUBLIC, SIGNED_IN
-from saferstaff.acknowledgements.status import accept
-from saferstaff.policy.models import PolicyVersion
+from saferstaff.policies.models import PolicyVersion
+from saferstaff.policies.status import accept
 
 from .conftest import signed_in
 from .test_access_map import all_url_names, sample_kwargs

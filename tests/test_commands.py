@@ -10,8 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from saferstaff.audit.models import AuditEvent
-from saferstaff.policy.models import SchoolSettings
-from saferstaff.schools.models import Guardianship, Membership, Pupil, Role, School
+from saferstaff.schools.models import Guardianship, Membership, Pupil, Role, School, SchoolSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +58,7 @@ def test_load_demo_has_every_role_sixty_pupils_and_guardians(db, capsys):
     assert "head@demo.example" in out and "Westfield-head-demo-2026" in out and "oathtool" in out
     # The demo's tags go through the one tagging door, like anyone's: each is in the audit trail.
     from saferstaff.audit.models import AuditEvent
-    from saferstaff.images.models import ImageTag
+    from saferstaff.photos.models import ImageTag
 
     assert ImageTag.objects.filter(school=school).count() == 18
     assert AuditEvent.objects.filter(school_id=school.pk, action="images.tag.added").count() == 18

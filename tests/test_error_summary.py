@@ -9,9 +9,9 @@ import pytest
 from django import forms
 from django.urls import reverse
 
-from saferstaff.images import forms as image_forms
-from saferstaff.policy import forms as policy_forms
-from saferstaff.policy import views as policy_views
+from saferstaff.photos import forms as image_forms
+from saferstaff.policies import forms as policy_forms
+from saferstaff.policies import views as policy_views
 from saferstaff.schools import forms as school_forms
 from saferstaff.schools.models import Membership
 from saferstaff.templatetags.govuk import govuk_error_summary
@@ -39,7 +39,7 @@ def _project_forms():
 def _kwargs(cast, form_class):
     import inspect
 
-    from saferstaff.policy.models import Policy, PolicyVersion
+    from saferstaff.policies.models import Policy, PolicyVersion
 
     pupil, _ = pupil_with_parents(cast.school)
     policy = Policy.objects.create(school=cast.school, title="A policy with questions")

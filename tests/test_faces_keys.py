@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.management import CommandError, call_command
 
 from saferstaff.audit.models import AuditEvent
+from saferstaff.biometrics import enrolment
+from saferstaff.biometrics.models import FaceTemplate
 from saferstaff.env import ConfigError, key_bytes
-from saferstaff.images import biometrics
-from saferstaff.images.models import FaceTemplate
 
 from .image_samples import pupil_with_parents
 
@@ -68,18 +68,18 @@ def test_production_does_not_start_without_a_face_template_key():
 
 def test_the_sealing_key_is_derived_not_the_configured_bytes(settings):
     settings.FACE_TEMPLATE_KEYS = [OLD]
-    token = biometrics.seal(b"template")
+    token = enrolment.seal(b"template")
     with pytest.raises(InvalidToken):  # the key as given is not the Fernet key: HKDF stands between
         Fernet(base64.urlsafe_b64encode(OLD)).decrypt(token)
     settings.SECRET_KEY = "changed"  # and nothing rests on SECRET_KEY
-    assert biometrics.unseal(token) == b"template"
+    assert enrolment.unseal(token) == b"template"
 
 
 def _template(school, sealed: bytes = b"") -> FaceTemplate:
     pupil, _ = pupil_with_parents(school, surname=f"Pupil{FaceTemplate.objects.count()}")
     return FaceTemplate.objects.create(
-        school=school, pupil=pupil, vector=sealed or biometrics.seal(b"\1" * 512), reference=sealed or
-        biometrics.seal(b"jpeg"), model_version="standin",
+        school=school, pupil=pupil, vector=sealed or enrolment.seal(b"\1" * 512), reference=sealed or
+        enrolment.seal(b"jpeg"), model_version="standin",
     )  # fmt: skip
 
 
@@ -87,14 +87,14 @@ def test_a_template_sealed_with_the_old_key_opens_after_rotation_and_the_command
     settings.FACE_TEMPLATE_KEYS = [OLD]
     here, there = _template(cast.school), _template(cast.other_school)
     settings.FACE_TEMPLATE_KEYS = [NEW, OLD]  # a new key, the old one kept for reading
-    assert biometrics.unseal(here.vector) == b"\1" * 512
+    assert enrolment.unseal(here.vector) == b"\1" * 512
     fresh = _template(cast.school)  # new templates are sealed with the newest key straight away
 
     call_command("rotate_face_keys", "--dry-run")
     here.refresh_from_db()
     settings.FACE_TEMPLATE_KEYS = [NEW]
     with pytest.raises(InvalidToken):  # the dry run changed nothing
-        biometrics.unseal(here.vector)
+        enrolment.unseal(here.vector)
     assert not AuditEvent.objects.filter(action="faces.keys_rotated").exists()
 
     settings.FACE_TEMPLATE_KEYS = [NEW, OLD]
@@ -103,8 +103,8 @@ def test_a_template_sealed_with_the_old_key_opens_after_rotation_and_the_command
     for template in (here, there, fresh):
         template.refresh_from_db()
         assert (
-            biometrics.unseal(template.vector) == b"\1" * 512
-            and biometrics.unseal(template.reference) == b"jpeg"
+            enrolment.unseal(template.vector) == b"\1" * 512
+            and enrolment.unseal(template.reference) == b"jpeg"
         )
     audited = {e.school_id: e.detail for e in AuditEvent.objects.filter(action="faces.keys_rotated")}
     assert audited == {
@@ -127,12 +127,12 @@ def test_templates_sealed_the_way_before_keys_of_their_own_are_read_by_the_rotat
     template = _template(cast.school, sealed=old_way.encrypt(b"\1" * 512))
     settings.FACE_TEMPLATE_KEYS = [NEW]
     with pytest.raises(InvalidToken):
-        biometrics.unseal(template.vector)
+        enrolment.unseal(template.vector)
     if legacy_key:
         with pytest.raises(CommandError, match=f"ids {template.pk}"):  # not told the old key: says so
             call_command("rotate_face_keys")
         settings.FACE_TEMPLATE_LEGACY_KEY = legacy_key
     call_command("rotate_face_keys")
     template.refresh_from_db()
-    assert biometrics.unseal(template.vector) == b"\1" * 512
+    assert enrolment.unseal(template.vector) == b"\1" * 512
     assert AuditEvent.objects.filter(action="faces.keys_rotated").last().detail["resealed"] == 1

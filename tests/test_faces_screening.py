@@ -15,10 +15,13 @@ import pytest
 from django.urls import reverse
 from PIL import Image as PILImage
 
+from saferstaff.biometrics import enrolment, screening
+from saferstaff.biometrics.models import FaceDetection, ScreeningRun
 from saferstaff.faces.standin import draw_face
-from saferstaff.images import biometrics, publishing, screening, service
-from saferstaff.images.library import add_images
-from saferstaff.images.models import FaceDetection, Image, ImageTag, ScreeningRun
+from saferstaff.photos import services
+from saferstaff.photos.library import add_images
+from saferstaff.photos.models import Image, ImageTag
+from saferstaff.publishing import services as publishing
 
 from .conftest import signed_in
 from .image_samples import approved_activity, pupil_with_parents, purpose
@@ -46,9 +49,9 @@ def album(cast):
     """Amelia (person 7) is enrolled; Noah has no biometric consent; person 42 is a visitor."""
     amelia, (mum,) = pupil_with_parents(cast.school, "Amelia", "Oakes")
     noah, _ = pupil_with_parents(cast.school, "Noah", "Reed")
-    service.record_answers(cast.school, [service.Answer(amelia, purpose(cast.school, "biometric"), "yes")],
+    services.record_answers(cast.school, [services.Answer(amelia, purpose(cast.school, "biometric"), "yes")],
                            source="guardian", method="paper", guardian=mum)  # fmt: skip
-    biometrics.enrol(amelia, photo({7: (50, 50, 96, 96)}), by=cast.office)
+    enrolment.enrol(amelia, photo({7: (50, 50, 96, 96)}), by=cast.office)
     activity = approved_activity(cast.school, cast.teacher, cast.slt, pupils=[amelia, noah])
     images = add_images(
         activity,
@@ -108,7 +111,7 @@ def test_a_stopped_screening_resumes_without_tagging_twice(cast, album, monkeypa
 def test_uncertain_faces_wait_for_a_person_whose_decision_is_kept_beside_the_machines(
     cast, album, monkeypatch
 ):
-    from saferstaff.policy.models import SchoolSettings
+    from saferstaff.schools.models import SchoolSettings
 
     # As if calibration had found the school's photos less certain: nothing is tagged automatically.
     SchoolSettings.objects.filter(school=cast.school).update(
@@ -156,10 +159,10 @@ def _copy_faces(pub):
 
 
 def test_publishing_blurs_the_unknown_face_and_keeps_the_consented_pupil(cast, album):
-    from saferstaff.images.models import Publication, PublicationPupil
+    from saferstaff.photos.models import Publication, PublicationPupil
 
     amelia, mum = album["amelia"], album["amelia"].guardianships.get().guardian
-    service.record_answers(cast.school, [service.Answer(amelia, purpose(cast.school, "website"), "yes")],
+    services.record_answers(cast.school, [services.Answer(amelia, purpose(cast.school, "website"), "yes")],
                            source="guardian", method="portal", guardian=mum)  # fmt: skip
     screening.start(album["activity"], by=cast.teacher)
     image = album["images"][0]
@@ -189,7 +192,7 @@ def test_publishing_blurs_the_unknown_face_and_keeps_the_consented_pupil(cast, a
 
 
 def test_a_pupil_without_consent_is_refused_even_blurred_naming_the_child_and_the_consent(cast, album):
-    from saferstaff.images.models import Publication
+    from saferstaff.photos.models import Publication
 
     screening.start(album["activity"], by=cast.teacher)  # Amelia tagged by the machine; no website consent
     image = Image.objects.get(pk=album["images"][0].pk)
@@ -207,16 +210,17 @@ def test_a_pupil_without_consent_is_refused_even_blurred_naming_the_child_and_th
 
 
 def test_where_the_school_allows_it_a_pupil_without_consent_is_published_blurred_once_approved(cast, album):
-    from saferstaff.images.models import Publication, PublicationPupil, PublicationRequest, Takedown
     from saferstaff.notifications.models import Notification
-    from saferstaff.policy.models import SchoolSettings
+    from saferstaff.photos.models import Publication, PublicationPupil, Takedown
+    from saferstaff.publishing.models import PublicationRequest
+    from saferstaff.schools.models import SchoolSettings
 
     SchoolSettings.objects.filter(school=cast.school).update(publish_blurred_without_consent=True)
     amelia = album["amelia"]
     screening.start(album["activity"], by=cast.teacher)
     image = Image.objects.get(pk=album["images"][0].pk)
     website = purpose(cast.school, "website")
-    with pytest.raises(service.Refused, match="senior management must approve"):
+    with pytest.raises(services.Refused, match="senior management must approve"):
         publishing.check_and_publish(image, website, "web", by=cast.teacher, blur_faces=True)
     teacher = signed_in(cast.teacher)
     response = teacher.post(
@@ -248,13 +252,14 @@ def test_where_the_school_allows_it_a_pupil_without_consent_is_published_blurred
     assert not PublicationPupil.objects.filter(publication=pub).exists()
     assert Notification.objects.filter(kind="images.publication.decided", user=cast.teacher).exists()
     mum = amelia.guardianships.get().guardian
-    service.record_answers(cast.school, [service.Answer(amelia, website, "no")], source="guardian",
+    services.record_answers(cast.school, [services.Answer(amelia, website, "no")], source="guardian",
                            method="portal", guardian=mum)  # fmt: skip
     assert not Takedown.objects.exists() and Publication.objects.get().taken_down_at is None
 
 
 def test_an_unknown_face_shown_unblurred_needs_another_senior_persons_approval(cast, album):
-    from saferstaff.images.models import Publication, PublicationRequest
+    from saferstaff.photos.models import Publication
+    from saferstaff.publishing.models import PublicationRequest
 
     screening.start(album["activity"], by=cast.teacher)
     image = Image.objects.get(pk=album["images"][1].pk)  # only the visitor's face, unknown
@@ -266,7 +271,7 @@ def test_an_unknown_face_shown_unblurred_needs_another_senior_persons_approval(c
     assert [(f["why"], f["blurred"]) for f in req.faces] == [("unknown", False)]
     publishing.ask_approval(req, by=cast.head)
     req.refresh_from_db()
-    with pytest.raises(service.Refused, match="other than the publisher"):
+    with pytest.raises(services.Refused, match="other than the publisher"):
         publishing.decide(req, by=cast.head, approve=True)
     declined = signed_in(cast.slt).post(
         reverse("publication_request", kwargs={"school": cast.school.slug, "pk": req.pk}),
@@ -289,7 +294,7 @@ def test_a_photo_nobody_screened_is_screened_before_it_is_published_unblurred(ca
     req = publishing.start(Image.objects.get(pk=image.pk), website, "web", by=cast.teacher, blur_faces=False)
     assert req.status == "approval" and [(f["why"], f["blurred"]) for f in req.faces] == [("unknown", False)]
     assert Image.objects.get(pk=image.pk).faces_screened_with  # screened on the way
-    with pytest.raises(service.Refused):
+    with pytest.raises(services.Refused):
         publishing.publish(req, by=cast.teacher)
 
 
@@ -332,9 +337,9 @@ def test_a_worker_killed_mid_album_is_carried_on_by_the_next_without_tagging_twi
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     amelia, (mum,) = pupil_with_parents(cast.school, "Amelia", "Oakes")
-    service.record_answers(cast.school, [service.Answer(amelia, purpose(cast.school, "biometric"), "yes")],
+    services.record_answers(cast.school, [services.Answer(amelia, purpose(cast.school, "biometric"), "yes")],
                            source="guardian", method="paper", guardian=mum)  # fmt: skip
-    biometrics.enrol(amelia, photo({7: (50, 50, 96, 96)}), by=cast.office)
+    enrolment.enrol(amelia, photo({7: (50, 50, 96, 96)}), by=cast.office)
     activity = approved_activity(cast.school, cast.teacher, cast.slt, pupils=[amelia])
     photos = [
         (f"{n:02d}.png", photo({7: (20 + n, 20, 80, 80), 42: (220, 100, 80, 80)}, colour=n))
@@ -410,7 +415,7 @@ def _published_as_having_no_pupils(cast, image):
     said no pupil appears (wrongly)."""
     from django.core.files.base import ContentFile
 
-    from saferstaff.images.models import Publication
+    from saferstaff.photos.models import Publication
 
     Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=cast.slt)
     pub = Publication(school=cast.school, image=image, image_ref=image.pk, channel=purpose(cast.school, "website"),
@@ -421,8 +426,8 @@ def _published_as_having_no_pupils(cast, image):
 
 
 def test_a_machine_tag_after_publication_raises_the_takedown_and_joins_the_publication(cast, album):
-    from saferstaff.images.models import PublicationPupil, Takedown
     from saferstaff.notifications.models import Notification
+    from saferstaff.photos.models import PublicationPupil, Takedown
 
     amelia = album["amelia"]  # no website consent, no consent to be photographed
     pub = _published_as_having_no_pupils(cast, album["images"][0])
@@ -435,8 +440,8 @@ def test_a_machine_tag_after_publication_raises_the_takedown_and_joins_the_publi
 
 
 def test_a_review_confirmation_after_publication_raises_the_takedown_and_joins_the_publication(cast, album):
-    from saferstaff.images.models import PublicationPupil, Takedown
-    from saferstaff.policy.models import SchoolSettings
+    from saferstaff.photos.models import PublicationPupil, Takedown
+    from saferstaff.schools.models import SchoolSettings
 
     SchoolSettings.objects.filter(school=cast.school).update(
         face_auto_threshold=1.01, face_review_threshold=0.5
@@ -457,8 +462,8 @@ def test_a_review_confirmation_after_publication_raises_the_takedown_and_joins_t
 
 
 def test_a_tag_on_a_face_the_published_copy_blurred_raises_no_takedown(cast, album):
-    from saferstaff.images.models import PublicationPupil, Takedown
-    from saferstaff.policy.models import SchoolSettings
+    from saferstaff.photos.models import PublicationPupil, Takedown
+    from saferstaff.schools.models import SchoolSettings
 
     SchoolSettings.objects.filter(school=cast.school).update(
         face_auto_threshold=1.01, face_review_threshold=0.5
@@ -481,7 +486,7 @@ def test_a_tag_on_a_face_the_published_copy_blurred_raises_no_takedown(cast, alb
 def test_faces_to_blur_are_found_by_the_worker_not_in_the_request(cast, album, monkeypatch):
     """The request that asks to publish with blurring only queues the check; until the worker has done it
     the page says so, with a button to look again (no refresh of its own); then it lists the faces."""
-    from saferstaff.images.models import PublicationRequest
+    from saferstaff.publishing.models import PublicationRequest
 
     queued = []
     monkeypatch.setattr(
@@ -506,7 +511,7 @@ def test_faces_to_blur_are_found_by_the_worker_not_in_the_request(cast, album, m
 
 
 def test_a_check_that_fails_in_the_worker_says_so(cast, album, monkeypatch):
-    from saferstaff.images.models import PublicationRequest
+    from saferstaff.publishing.models import PublicationRequest
 
     worker = publishing.check_request
     monkeypatch.setattr(
@@ -525,7 +530,7 @@ def test_a_check_that_fails_in_the_worker_says_so(cast, album, monkeypatch):
 def test_the_headteacher_chooses_in_the_settings_whether_a_pupil_without_consent_may_be_published_blurred(
     cast,
 ):
-    from saferstaff.policy.models import SchoolSettings
+    from saferstaff.schools.models import SchoolSettings
 
     url = reverse("school_settings", kwargs={"school": cast.school.slug})
     head = signed_in(cast.head, confirmed=True)

@@ -5,7 +5,8 @@ while the teacher who owns it succeeds. A new write page in these families must 
 import pytest
 from django.urls import get_resolver, reverse
 
-from saferstaff.images.models import FaceDetection, Image, ImageTag, Publication, ScreeningRun
+from saferstaff.biometrics.models import FaceDetection, ScreeningRun
+from saferstaff.photos.models import Image, ImageTag, Publication
 
 from .conftest import signed_in
 from .image_samples import approved_activity, jpeg, pupil_with_parents, purpose
@@ -21,7 +22,7 @@ def _files(storage, settings, monkeypatch):
 
 @pytest.fixture
 def teachers_album(cast):
-    from saferstaff.images.library import add_images
+    from saferstaff.photos.library import add_images
 
     amelia, _ = pupil_with_parents(cast.school, "Amelia", "Oakes")
     activity = approved_activity(cast.school, cast.teacher, cast.slt, pupils=[amelia])

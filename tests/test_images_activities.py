@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.audit.models import AuditEvent
-from saferstaff.images.models import Activity
-from saferstaff.images.rules import may_date_activity
+from saferstaff.photos.models import Activity
+from saferstaff.rules.images import may_date_activity
 from saferstaff.schools.models import Membership, Pupil
 
 from .conftest import signed_in

@@ -12,15 +12,15 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
 
-from saferstaff.images.files import (
+from saferstaff.photos.files import (
     FileProblem,
     check_file,
     clean_copy_bytes,
     zip_members,
 )
-from saferstaff.images.library import UploadProblems, add_images
-from saferstaff.images.models import Image
-from saferstaff.images.video import probe
+from saferstaff.photos.library import UploadProblems, add_images
+from saferstaff.photos.models import Image
+from saferstaff.photos.video import probe
 
 from .image_samples import PERSONAL_PHONE, add_device, approved_activity, heic, jpeg, video
 

@@ -12,19 +12,13 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from saferstaff.audit.models import AuditEvent
-from saferstaff.images import publishing, service
-from saferstaff.images.library import add_images
-from saferstaff.images.models import (
-    Activity,
-    Destruction,
-    Image,
-    ImageTag,
-    Publication,
-    PublicationRequest,
-    Takedown,
-)
-from saferstaff.images.rules import can_publish
 from saferstaff.notifications.models import Notification
+from saferstaff.photos import services
+from saferstaff.photos.library import add_images
+from saferstaff.photos.models import Activity, Destruction, Image, ImageTag, Publication, Takedown
+from saferstaff.publishing import services as publishing
+from saferstaff.publishing.models import PublicationRequest
+from saferstaff.rules.images import can_publish
 
 from .conftest import signed_in
 from .image_samples import (
@@ -51,8 +45,8 @@ def _files(storage, monkeypatch):
 
 
 def consent(pupil, guardian, code, value="yes", method="paper"):
-    service.record_answers(
-        pupil.school, [service.Answer(pupil, purpose(pupil.school, code), value)],
+    services.record_answers(
+        pupil.school, [services.Answer(pupil, purpose(pupil.school, code), value)],
         source="guardian", method=method, guardian=guardian,
     )  # fmt: skip
 
@@ -171,13 +165,13 @@ def test_a_consented_photo_is_published_without_metadata_and_registered(cast, cl
 
 
 def test_a_video_is_published_as_a_re_encoded_copy_without_its_location_or_camera(cast, class_photo):
-    from saferstaff.images.video import probe
+    from saferstaff.photos.video import probe
 
     (clip,) = add_images(
         class_photo["activity"], [("sports.mov", video(**SCHOOL_CAMERA_ONLY))], by=cast.teacher
     )
     assert clip.kind == Image.Kind.VIDEO and not clip.flag and clip.had_gps
-    service.tag(clip, class_photo["noah"], by=cast.teacher, source=ImageTag.Source.MANUAL)
+    services.tag(clip, class_photo["noah"], by=cast.teacher, source=ImageTag.Source.MANUAL)
     url = reverse("image_publish", kwargs={"school": cast.school.slug, "pk": clip.pk})
     teacher = signed_in(cast.teacher)
     response = teacher.post(url, {"channel": purpose(cast.school, "website").pk, "where": "web"})
@@ -199,8 +193,8 @@ def test_a_video_is_published_as_a_re_encoded_copy_without_its_location_or_camer
 
 
 def test_a_video_the_worker_cannot_re_encode_is_refused_with_the_reason(cast, class_photo, monkeypatch):
-    from saferstaff.images import publishing
-    from saferstaff.images.video import VideoProblem
+    from saferstaff.photos.video import VideoProblem
+    from saferstaff.publishing import services as publishing
 
     def cannot(image):
         raise VideoProblem("could not be re-encoded for publishing (it may be damaged).")
@@ -209,7 +203,7 @@ def test_a_video_the_worker_cannot_re_encode_is_refused_with_the_reason(cast, cl
     (clip,) = add_images(
         class_photo["activity"], [("sports.mov", video(**SCHOOL_CAMERA_ONLY))], by=cast.teacher
     )
-    service.tag(clip, class_photo["noah"], by=cast.teacher, source=ImageTag.Source.MANUAL)
+    services.tag(clip, class_photo["noah"], by=cast.teacher, source=ImageTag.Source.MANUAL)
     req = publishing.start(clip, purpose(cast.school, "website"), "web", by=cast.teacher, blur_faces=False)
     req.refresh_from_db()
     assert req.status == PublicationRequest.Status.REFUSED and not req.prepared
@@ -286,11 +280,11 @@ def test_open_takedowns_are_chased_daily_until_done(cast, class_photo):
     )
     consent(class_photo["noah"], class_photo["dad"], "website", "no", "portal")
     Takedown.objects.update(created_at=timezone.now() - datetime.timedelta(days=2))
-    assert service.chase_takedowns() == 1
-    assert service.chase_takedowns() == 0  # once a day
+    assert services.chase_takedowns() == 1
+    assert services.chase_takedowns() == 0  # once a day
     assert Notification.objects.filter(kind="images.takedown.chase", user=cast.teacher).count() == 1
-    service.finish_takedown(Takedown.objects.get(), by=cast.teacher, note="done")
-    assert service.chase_takedowns(timezone.now() + datetime.timedelta(days=3)) == 0
+    services.finish_takedown(Takedown.objects.get(), by=cast.teacher, note="done")
+    assert services.chase_takedowns(timezone.now() + datetime.timedelta(days=3)) == 0
     assert pub.pk
 
 
@@ -301,8 +295,8 @@ def test_the_retention_sweep_queues_old_images_unless_on_hold_and_destruction_le
     Image.objects.update(keep_until=timezone.localdate() - datetime.timedelta(days=1))
     hold = reverse("image_hold", kwargs={"school": cast.school.slug, "pk": held.pk})
     signed_in(cast.dsl).post(hold, {"legal_hold": "on", "legal_hold_reason": "Police investigation ref 42"})
-    assert service.retention_sweep() == 1
-    assert service.retention_sweep() == 0  # idempotent
+    assert services.retention_sweep() == 1
+    assert services.retention_sweep() == 0  # idempotent
     old.refresh_from_db()
     assert old.destruction_queued_at is not None
     names = [old.original.name, old.thumbnail.name]
@@ -318,7 +312,7 @@ def test_the_retention_sweep_queues_old_images_unless_on_hold_and_destruction_le
 def test_a_legal_hold_placed_after_queuing_stops_destruction(cast, class_photo):
     image = class_photo["with_noah"]
     Image.objects.filter(pk=image.pk).update(destruction_queued_at=timezone.now(), legal_hold=True)
-    done, refused = service.destroy([Image.objects.get(pk=image.pk)], by=cast.head)
+    done, refused = services.destroy([Image.objects.get(pk=image.pk)], by=cast.head)
     assert done == 0 and "legal hold" in refused[0][1].summary
 
 
@@ -488,7 +482,7 @@ def test_a_published_image_is_not_destroyed_until_it_is_taken_down(cast, class_p
         image, purpose(cast.school, "website"), "https://school.example/news", by=cast.teacher
     )
     Image.objects.filter(pk=image.pk).update(destruction_queued_at=timezone.now())
-    done, refused = service.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
+    done, refused = services.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
     assert done == 0 and "still published (https://school.example/news)" in refused[0][1].summary
 
 
@@ -507,7 +501,7 @@ def test_a_good_photo_then_a_bad_zip_leaves_nothing_in_storage(cast, class_photo
 
 
 def test_a_storage_failure_while_destroying_is_retried_by_the_daily_job(cast, class_photo, monkeypatch):
-    from saferstaff.images.models import PendingDeletion
+    from saferstaff.photos.models import PendingDeletion
 
     image = class_photo["with_amelia"]
     Image.objects.filter(pk=image.pk).update(destruction_queued_at=timezone.now())
@@ -519,10 +513,10 @@ def test_a_storage_failure_while_destroying_is_retried_by_the_daily_job(cast, cl
         raise ConnectionError("storage unreachable")
 
     monkeypatch.setattr(storage, "delete", unreachable)
-    done, _ = service.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
+    done, _ = services.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
     assert done == 1 and PendingDeletion.objects.count() == 2
     monkeypatch.undo()
-    assert service.retry_deletions() == 2
+    assert services.retry_deletions() == 2
     assert not PendingDeletion.objects.exists() and not any(default_storage.exists(n) for n in names)
 
 
@@ -609,17 +603,17 @@ def test_the_retention_sweep_takes_down_live_publications_so_the_image_can_then_
         image, purpose(cast.school, "website"), "https://s.example/n", by=cast.teacher
     )
     Image.objects.filter(pk=image.pk).update(keep_until=datetime.date(2020, 1, 1))
-    assert service.retention_sweep() == 1
+    assert services.retention_sweep() == 1
     takedown = Takedown.objects.get()
     assert takedown.publication == pub and takedown.pupil is None and takedown.assigned_to == cast.teacher
     assert "keep-until date" in takedown.reason
     assert Notification.objects.filter(
         user=cast.teacher, title__startswith="Past its keep-until date"
     ).exists()
-    service.retention_sweep()  # the next day: nothing raised twice
+    services.retention_sweep()  # the next day: nothing raised twice
     assert Takedown.objects.count() == 1
-    done, refused = service.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
+    done, refused = services.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
     assert done == 0 and "take it down first" in refused[0][1].summary
-    service.finish_takedown(takedown, by=cast.teacher, note="Removed from the website")
-    done, refused = service.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
+    services.finish_takedown(takedown, by=cast.teacher, note="Removed from the website")
+    done, refused = services.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
     assert done == 1 and not refused and Destruction.objects.filter(image_ref=image.pk).exists()

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from PIL import Image as PILImage
 
-from saferstaff.images.library import add_images
-from saferstaff.images.models import ImageTag, Publication, ScreeningRun, Takedown
+from saferstaff.biometrics.models import ScreeningRun
+from saferstaff.photos.library import add_images
+from saferstaff.photos.models import ImageTag, Publication, Takedown
 from saferstaff.templatetags.govuk import full_stop
 
 from .conftest import signed_in
@@ -112,7 +113,7 @@ def test_a_made_up_receipt_reference_shows_our_own_page_even_with_debug_on(cast,
     token = re.search(r"/portal/([^/\s]+)/", mail.outbox[0].body).group(1)
     response = client.get(reverse("portal_receipt", kwargs={"token": token, "receipt": "MADE-UP-123"}))
     assert response.status_code == 404
-    assert [t.name for t in response.templates][0] == "images/portal_error.html"
+    assert [t.name for t in response.templates][0] == "consent/portal_error.html"
     assert b"There is no receipt with this reference" in response.content
 
 

@@ -1,10 +1,10 @@
 from django.core import mail
 from django.urls import reverse
 
-from saferstaff.images.library import add_images
-from saferstaff.images.models import Activity
 from saferstaff.notifications.models import Notification
 from saferstaff.notifications.service import notify
+from saferstaff.photos.library import add_images
+from saferstaff.photos.models import Activity
 from saferstaff.schools.models import Role
 from saferstaff.schools.staff import add_staff, set_roles
 

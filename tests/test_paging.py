@@ -11,9 +11,9 @@ from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils import timezone
 
-from saferstaff.images.library import add_images
-from saferstaff.images.models import Image, Publication
 from saferstaff.notifications.models import Notification
+from saferstaff.photos.library import add_images
+from saferstaff.photos.models import Image, Publication
 from saferstaff.schools.models import Pupil
 
 from .conftest import signed_in

@@ -7,8 +7,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from saferstaff.audit.models import AuditEvent
-from saferstaff.policy.models import Policy, PolicySection, PolicyVersion
-from saferstaff.policy.service import DocumentError, fill_placeholders, import_policy
+from saferstaff.policies.models import Policy, PolicySection, PolicyVersion
+from saferstaff.policies.services import DocumentError, fill_placeholders, import_policy
 
 from .conftest import signed_in, skip_or_fail
 
@@ -207,9 +207,9 @@ def test_a_trust_publishes_one_document_to_every_school_each_with_its_own_name(c
 
 
 def test_an_oversize_policy_upload_is_refused_before_it_is_read(cast, monkeypatch):
-    import saferstaff.policy.views as views
+    import saferstaff.policies.forms as forms
 
-    monkeypatch.setattr(views, "MAX_POLICY_BYTES", 100)
+    monkeypatch.setattr(forms, "MAX_POLICY_BYTES", 100)
     response = signed_in(cast.head).post(
         reverse("policy_import", kwargs={"school": cast.school.slug}),
         {
@@ -229,7 +229,7 @@ def _questions_url(school, version):
 
 
 def test_a_malformed_removal_of_a_question_is_a_400_not_a_500(cast):
-    from saferstaff.policy.models import QuizQuestion
+    from saferstaff.policies.models import QuizQuestion
 
     version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
     head = signed_in(cast.head)
@@ -247,7 +247,7 @@ def test_a_malformed_removal_of_a_question_is_a_400_not_a_500(cast):
 
 
 def test_a_question_may_cite_only_a_section_the_version_has(cast):
-    from saferstaff.policy.models import QuizQuestion
+    from saferstaff.policies.models import QuizQuestion
 
     version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
     head = signed_in(cast.head)
@@ -270,8 +270,8 @@ def _version_url(name, school, version):
 
 
 def test_a_version_with_the_same_text_is_a_minor_change_unless_the_publisher_says_what_changed(cast):
-    from saferstaff.acknowledgements.models import Acceptance
-    from saferstaff.acknowledgements.status import accept
+    from saferstaff.policies.models import Acceptance
+    from saferstaff.policies.status import accept
 
     v1, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
     head = signed_in(cast.head)
@@ -304,8 +304,8 @@ def test_a_version_with_the_same_text_is_a_minor_change_unless_the_publisher_say
 
 
 def test_the_same_document_sent_again_to_a_trust_keeps_acceptances(cast):
-    from saferstaff.acknowledgements.status import accept, outstanding_compulsory
-    from saferstaff.policy.service import publish_to_trust
+    from saferstaff.policies.services import publish_to_trust
+    from saferstaff.policies.status import accept, outstanding_compulsory
 
     first = publish_to_trust(cast.trust, title="Code", filename="c.txt", data=SMALL, kind="other", by=None)
     ours = next(v for v in first if v.school_id == cast.school.pk)
@@ -344,7 +344,7 @@ def test_a_review_date_in_the_past_is_refused_and_it_can_be_moved_later(cast):
 
 
 def test_a_draft_can_be_deleted_and_is_not_called_must_be_accepted(cast):
-    from saferstaff.acknowledgements.status import accept
+    from saferstaff.policies.status import accept
 
     draft, _ = import_policy(cast.school, title="Draft AUP", filename="aup.txt", data=SMALL, by=cast.head)
     head = signed_in(cast.head)

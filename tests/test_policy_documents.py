@@ -1,4 +1,4 @@
-"""saferstaff.policy.documents: reading an uploaded policy and splitting it into numbered sections.
+"""saferstaff.policies.documents: reading an uploaded policy and splitting it into numbered sections.
 No database: the library is plain Python."""
 
 import io
@@ -12,8 +12,8 @@ from django.template import engines
 from hypothesis import given
 from hypothesis import strategies as st
 
-from saferstaff.policy.documents import DocumentError, parse_sections, read_document
-from saferstaff.policy.documents.inline import render_inline
+from saferstaff.policies.documents import DocumentError, parse_sections, read_document
+from saferstaff.policies.documents.inline import render_inline
 
 from .conftest import skip_or_fail
 

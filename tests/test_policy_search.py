@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.urls import reverse
 
-from saferstaff.policy.search import search_sections, terms
-from saferstaff.policy.service import import_policy
+from saferstaff.policies.search import search_sections, terms
+from saferstaff.policies.services import import_policy
 
 from .conftest import signed_in, skip_or_fail
 
@@ -64,7 +64,7 @@ def test_until_a_version_is_embedded_questions_are_answered_by_its_words(
 ):
     from types import SimpleNamespace
 
-    from saferstaff.policy import search
+    from saferstaff.policies import search
 
     queued = []
     monkeypatch.setattr(search, "index_version", SimpleNamespace(enqueue=queued.append))

@@ -5,9 +5,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from saferstaff.acknowledgements.reminders import send_due_reminders
 from saferstaff.notifications.models import Notification
-from saferstaff.policy.models import PolicyVersion
+from saferstaff.policies.models import PolicyVersion
+from saferstaff.policies.reminders import send_due_reminders
 
 from .conftest import signed_in
 from .test_acknowledgements import accept_url, published
@@ -71,7 +71,7 @@ def test_the_command_runs_for_every_school(cast, capsys):
     ],
 )
 def test_settings_that_make_no_sense_are_refused_naming_the_field(cast, reminders, escalate, message):
-    from saferstaff.policy.models import SchoolSettings
+    from saferstaff.schools.models import SchoolSettings
 
     url = reverse("school_settings", kwargs={"school": cast.school.slug})
     form = {"image_retention_months": 24, "pupil_voice_age": 12, "reminder_days": reminders}

@@ -9,10 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image as PILImage
 
-from saferstaff.acknowledgements.models import Acceptance
 from saferstaff.audit.models import AuditEvent
-from saferstaff.images import publishing, service
-from saferstaff.images.models import ConsentRecord, Takedown
+from saferstaff.consent.models import ConsentRecord
+from saferstaff.photos import services
+from saferstaff.photos.models import Takedown
+from saferstaff.policies.models import Acceptance
+from saferstaff.publishing import services as publishing
 
 from .conftest import signed_in
 from .image_samples import purpose
@@ -85,7 +87,7 @@ def test_a_takedown_without_a_screenshot_has_nothing_to_open(cast, class_photo):
     )
     consent(class_photo["noah"], class_photo["dad"], "website", "no", "portal")
     takedown = Takedown.objects.get()
-    service.finish_takedown(takedown, by=cast.teacher, note="done")
+    services.finish_takedown(takedown, by=cast.teacher, note="done")
     url = reverse("takedown_evidence", kwargs={"school": cast.school.slug, "pk": takedown.pk})
     assert signed_in(cast.teacher).get(url).status_code == 404
 
@@ -122,9 +124,9 @@ def test_a_paper_acceptances_scan_is_opened_by_the_head_senior_leaders_and_the_d
 def test_a_paper_consent_form_is_downloaded_with_the_extension_of_its_type(cast, class_photo):  # noqa: F811
     amelia, mum = class_photo["amelia"], class_photo["mum"]
     form = SimpleUploadedFile("form", png(), content_type="application/octet-stream")
-    (r,), _receipt = service.record_answers(
+    (r,), _receipt = services.record_answers(
         cast.school,
-        [service.Answer(amelia, purpose(cast.school, "press"), ConsentRecord.Answer.NO)],
+        [services.Answer(amelia, purpose(cast.school, "press"), ConsentRecord.Answer.NO)],
         source="guardian", method="paper", guardian=mum, by=cast.office, evidence=form,
     )  # fmt: skip
     assert r.evidence.name.endswith(".png")

@@ -11,9 +11,9 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saferstaff.screening.check import MAX_CHARS, Context, check
-from saferstaff.screening.roster import Pupil
-from saferstaff.screening.text import fold
+from saferstaff.textcheck.check import MAX_CHARS, Context, check
+from saferstaff.textcheck.roster import Pupil
+from saferstaff.textcheck.text import fold
 
 from .conftest import signed_in
 
@@ -155,7 +155,7 @@ def test_kind_posts_about_the_school_community_are_not_called_harassment(school,
 
 
 def test_a_tone_finding_is_think_again_unless_the_model_is_sure(school, monkeypatch):
-    from saferstaff.screening import tone
+    from saferstaff.textcheck import tone
 
     draft = "The parents in Year 2 are feral scum and their kids are thick as mince."
     sure = check(draft, school)
@@ -170,11 +170,11 @@ def test_a_tone_finding_is_think_again_unless_the_model_is_sure(school, monkeypa
 def test_the_warm_posts_that_measure_false_stops_are_never_trained_on():
     from pathlib import Path
 
-    from saferstaff.screening import train_tone
+    from saferstaff.textcheck import train_tone
 
     data = Path(__file__).parent / "data" / "screening" / "warm.jsonl"
     warm = {json.loads(line)["text"] for line in data.read_text().splitlines() if line.strip()}
-    train = Path(__file__).parents[1] / "saferstaff" / "screening" / "data" / "tone_train.jsonl"
+    train = Path(__file__).parents[1] / "saferstaff" / "textcheck" / "data" / "tone_train.jsonl"
     trained = {json.loads(line)["text"] for line in train.read_text().splitlines() if line.strip()}
     assert len(warm) >= 300 and not warm & trained
     assert train_tone.DEV.name == "drafts.jsonl"  # the stop threshold's set: the development set
@@ -241,7 +241,7 @@ def test_check_post_prints_the_json_later_checks_read(roster, monkeypatch, capsy
 
 
 def test_the_context_is_rebuilt_when_the_roster_changes(roster):
-    from saferstaff.policy.drafts import check_draft
+    from saferstaff.postcheck.drafts import check_draft
     from saferstaff.schools.models import Pupil as PupilRow
 
     def pupils():
@@ -259,7 +259,7 @@ def test_the_context_is_rebuilt_when_the_roster_changes(roster):
 
 def test_the_page_marks_what_it_found_and_keeps_nothing_unless_asked(roster):
     from saferstaff.audit.models import AuditEvent
-    from saferstaff.policy.models import SavedCheck
+    from saferstaff.postcheck.models import SavedCheck
 
     url = reverse("draft_check", kwargs={"school": roster.school.slug})
     client = signed_in(roster.teacher)
@@ -350,7 +350,7 @@ def test_names_among_other_scripts_and_emoji_are_found(school):
 
 
 def test_the_headteacher_adds_the_names_the_school_goes_by(roster):
-    from saferstaff.policy.drafts import check_draft
+    from saferstaff.postcheck.drafts import check_draft
 
     url = reverse("school_settings", kwargs={"school": roster.school.slug})
     head = signed_in(roster.head, confirmed=True)
@@ -369,7 +369,7 @@ def test_the_headteacher_adds_the_names_the_school_goes_by(roster):
 
 
 def test_the_api_and_saved_checks_never_say_which_pupil_a_name_is(roster):
-    from saferstaff.policy.models import SavedCheck
+    from saferstaff.postcheck.models import SavedCheck
 
     url = reverse("draft_check_api", kwargs={"school": roster.school.slug})
     client = signed_in(roster.teacher)
@@ -382,7 +382,7 @@ def test_the_api_and_saved_checks_never_say_which_pupil_a_name_is(roster):
 
 
 def test_checks_are_limited_per_minute(roster, monkeypatch):
-    from saferstaff.policy import views
+    from saferstaff.postcheck import views
 
     monkeypatch.setattr(views, "CHECKS_PER_MINUTE", 3)
     url = reverse("draft_check_api", kwargs={"school": roster.school.slug})
@@ -396,7 +396,7 @@ def test_checks_are_limited_per_minute(roster, monkeypatch):
 def test_the_page_and_the_api_share_one_count_per_person(roster, monkeypatch):
     from django.core.cache import cache
 
-    from saferstaff.policy import views
+    from saferstaff.postcheck import views
 
     cache.clear()
     monkeypatch.setattr(views, "CHECKS_PER_MINUTE", 2)
@@ -425,7 +425,7 @@ def test_accented_and_curly_apostrophe_names_on_the_roster_are_found():
 
 
 def test_an_alias_of_invisible_characters_is_refused_and_would_match_nothing():
-    from saferstaff.policy.forms import SchoolSettingsForm
+    from saferstaff.schools.forms import SchoolSettingsForm
 
     form = SchoolSettingsForm(data={"image_retention_months": 24, "pupil_voice_age": 12, "reminder_days": "3",
                                     "escalate_after_days": 14, "name_aliases": "\u200b\u200b\u200b\u200b"})  # fmt: skip
@@ -440,7 +440,7 @@ def test_saved_checks_are_deleted_after_90_days_by_the_daily_job(roster):
     from django.utils import timezone
 
     from saferstaff.audit.models import AuditEvent
-    from saferstaff.policy.models import SavedCheck
+    from saferstaff.postcheck.models import SavedCheck
 
     old = SavedCheck.objects.create(school=roster.school, author=roster.teacher, text="Old", verdict="ok")
     SavedCheck.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=91))

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from saferstaff.audit.models import AuditEvent
 from saferstaff.notifications.models import Notification
-from saferstaff.policy.rules import may_change_role, may_sign_in_without_mfa
+from saferstaff.rules.policies import may_change_role, may_sign_in_without_mfa
 from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant
 from saferstaff.schools.staff import (
     RoleChangeRefused,

@@ -5,10 +5,10 @@ import pytest
 from django.urls import reverse
 
 from saferstaff.audit.models import AuditEvent
-from saferstaff.images.library import add_images
-from saferstaff.images.models import ImageTag
 from saferstaff.numbers import parse_id, parse_int
-from saferstaff.policy.forms import SchoolSettingsForm
+from saferstaff.photos.library import add_images
+from saferstaff.photos.models import ImageTag
+from saferstaff.schools.forms import SchoolSettingsForm
 from saferstaff.schools.rosters.values import normalise_year_group
 
 from .conftest import signed_in

@@ -5,7 +5,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
 
-from saferstaff.policy.rules import may_sign_in
+from saferstaff.rules.policies import may_sign_in
 from saferstaff.schools.models import Membership, School
 
 

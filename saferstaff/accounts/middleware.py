@@ -1,6 +1,6 @@
 from django.shortcuts import redirect
 
-from saferstaff.policy.rules import may_sign_in_without_mfa
+from saferstaff.rules.policies import may_sign_in_without_mfa
 
 # Pages a person who still has to set up a second factor may use meanwhile.
 _SETUP_PAGES = {

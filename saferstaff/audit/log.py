@@ -14,12 +14,20 @@ from saferstaff.audit.models import GENESIS, LEGACY_CHAIN, AuditEvent, Version, 
 from saferstaff.numbers import parse_id
 
 
+def record_type(model) -> str:
+    """The type a record's events are filed under: "<app>.<model>" of the table the record lives in. A model
+    that moved to another room keeps its table (ADR 0007), so its events before and after the move read as one
+    history; the trail is append-only and chained, so old events could not be renamed anyway."""
+    app, _, name = model._meta.db_table.partition("_")
+    return f"{app}.{name}" if name == model._meta.model_name else model._meta.label_lower
+
+
 def _type_and_id(obj) -> tuple[str, str]:
     if obj is None:
         return "", ""
     if isinstance(obj, tuple):
         return str(obj[0]), str(obj[1])
-    return f"{obj._meta.app_label}.{obj._meta.model_name}", str(obj.pk)
+    return record_type(obj), str(obj.pk)
 
 
 # Any fixed number: the first half of the Postgres advisory lock key that serialises appends to one chain.

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from saferstaff.access import allowed_for
 from saferstaff.audit.models import AuditEvent
-from saferstaff.images.models import Activity
 from saferstaff.numbers import parse_id
+from saferstaff.photos.models import Activity
 from saferstaff.schools.models import Membership, Pupil
 
 # The record types a reader can filter by, and the list rows that name a record of that type among many

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_safe
 from saferstaff.access import allowed_for
 from saferstaff.audit.log import record
 from saferstaff.audit.trail import RECORD_TYPES, Filters, events_for, rows_for
-from saferstaff.images.forms import DateInput
+from saferstaff.forms import DateInput
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.schools.models import Membership

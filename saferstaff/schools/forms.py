@@ -2,7 +2,8 @@ import re
 
 from django import forms
 
-from saferstaff.schools.models import EmploymentType, Membership, Role, School
+from saferstaff.numbers import parse_int
+from saferstaff.schools.models import EmploymentType, Membership, Role, School, SchoolSettings
 
 
 class SchoolForm(forms.ModelForm):
@@ -97,3 +98,82 @@ class RolesForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label="File")
+
+
+class SchoolSettingsForm(forms.ModelForm):
+    class Meta:
+        model = SchoolSettings
+        fields = [
+            "image_retention_months",
+            "pupil_voice_age",
+            "reminder_days",
+            "escalate_after_days",
+            "name_aliases",
+            "publish_blurred_without_consent",
+        ]
+        widgets = {"name_aliases": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "name_aliases": "One per line, e.g. what parents call the school. The checker already knows the "
+            "school's name, its short forms and its initials (§4)."
+        }
+        labels = {
+            "name_aliases": "Other names the school goes by",
+            "reminder_days": "Remind staff to accept a new policy after (days)",
+            "escalate_after_days": "Tell their line manager after (days)",
+            "image_retention_months": "Keep images of pupils for (months)",
+            "pupil_voice_age": "Age from which a pupil's own view counts",
+            "publish_blurred_without_consent": "Allow publishing a photo with a pupil without consent blurred",
+        }
+
+    def clean_image_retention_months(self):
+        value = self.cleaned_data["image_retention_months"]
+        if not 1 <= value <= 120:
+            raise forms.ValidationError("Enter a number of months between 1 and 120 (§5 recommends 24)")
+        return value
+
+    def clean_name_aliases(self):
+        lines = [line.strip() for line in self.cleaned_data["name_aliases"].splitlines() if line.strip()]
+        if len(lines) > 20 or any(len(line) > 80 for line in lines):
+            raise forms.ValidationError("Enter up to 20 names, one per line, each under 80 characters")
+        from saferstaff.textcheck.text import fold
+
+        if any(sum(c.isalnum() for c in fold(line).text) < 3 for line in lines):
+            raise forms.ValidationError(
+                "Each name needs at least 3 letters (shorter ones match ordinary words)"
+            )
+        return "\n".join(lines)
+
+    def clean_pupil_voice_age(self):
+        value = self.cleaned_data["pupil_voice_age"]
+        if not 4 <= value <= 18:
+            raise forms.ValidationError("Enter an age between 4 and 18")
+        return value
+
+    def clean_reminder_days(self):
+        value = self.cleaned_data["reminder_days"]
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        days = [parse_int(p, max_digits=3) for p in parts]
+        if not days or not all(d is not None and 1 <= d <= 365 for d in days):
+            raise forms.ValidationError(
+                "Enter days between 1 and 365 separated by commas, for example 3,7,14"
+            )
+        return ",".join(str(n) for n in sorted(set(days)))
+
+    def clean_escalate_after_days(self):
+        value = self.cleaned_data["escalate_after_days"]
+        if not 1 <= value <= 365:
+            raise forms.ValidationError("Enter a number of days between 1 and 365")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        marks, escalate = data.get("reminder_days"), data.get("escalate_after_days")
+        if marks and escalate is not None:
+            first = int(marks.split(",")[0])
+            if escalate <= first:
+                # §2: the person is reminded first; their line manager hears only if the reminder did not work.
+                self.add_error(
+                    "escalate_after_days",
+                    f"Tell the line manager after the first reminder (day {first}): enter more than {first} days",
+                )
+        return data

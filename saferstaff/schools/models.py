@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from saferstaff.numbers import parse_int
+
 
 class Role(models.TextChoices):
     HEADTEACHER = "headteacher", "Headteacher"
@@ -329,3 +331,59 @@ class RosterImport(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at"]
+
+
+class SchoolSettings(models.Model):
+    """The handful of settings the school's rules read. Defaults follow the seed guidance."""
+
+    school = models.OneToOneField("schools.School", on_delete=models.CASCADE, related_name="policy_settings")
+    # §5: "images ... should only be held for 2 years".
+    image_retention_months = models.PositiveSmallIntegerField(
+        default=24,
+        help_text="How long images of pupils are kept after they are taken (§5 recommends 2 years).",
+    )
+    # §5: publicity use needs the age-appropriate consent of the pupil as well as the guardians.
+    pupil_voice_age = models.PositiveSmallIntegerField(
+        default=12, help_text="From this age a pupil's own view on images of them counts too (§5)."
+    )
+    # §2: staff are chased until they accept: reminders this many days after publication, then their line
+    # manager is told.
+    reminder_days = models.CharField(
+        max_length=40, default="3,7,14", help_text="Days after publication to remind, e.g. 3,7,14"
+    )
+    escalate_after_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Days after publication to tell the line manager"
+    )
+    # §5 face matching: similarity from which a match is tagged automatically / goes to review. Set by
+    # `saferstaff calibrate_faces` from the school's own consented photos.
+    face_auto_threshold = models.FloatField(default=0.55)
+    face_review_threshold = models.FloatField(default=0.40)
+    # §5: a pupil whose consent for a channel is not given is not published there, blurred or not. A school
+    # may allow publishing with that pupil's face blurred; each time, senior management approves it.
+    publish_blurred_without_consent = models.BooleanField(
+        default=False,
+        help_text="When a photo shows a pupil without consent for where it is published, allow it with their "
+        "face blurred, each time approved by the Headteacher or a senior leader (§5)",
+    )
+    # §4 "Personal profiles ... should not identify your employer": other names the school goes by, one per
+    # line, for the draft checker (short forms and the acronym are worked out from the school's name).
+    name_aliases = models.TextField(blank=True, default="")
+    history = HistoricalRecords(table_name="policy_historicalschoolsettings")
+
+    class Meta:
+        db_table = "policy_schoolsettings"  # kept from before the rooms moved (ADR 0007)
+        verbose_name_plural = "school settings"
+
+    @property
+    def aliases(self) -> list[str]:
+        return [line.strip() for line in self.name_aliases.splitlines() if line.strip()]
+
+    @property
+    def reminder_marks(self) -> list[int]:
+        days = (parse_int(part.strip()) for part in self.reminder_days.split(","))
+        return sorted({day for day in days if day is not None})
+
+    @classmethod
+    def for_school(cls, school) -> "SchoolSettings":
+        obj, _ = cls.objects.get_or_create(school=school)
+        return obj

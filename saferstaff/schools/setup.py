@@ -1,8 +1,7 @@
 from django.db import transaction
 
 from saferstaff.audit.log import record
-from saferstaff.policy.models import SchoolSettings
-from saferstaff.schools.models import School, Trust
+from saferstaff.schools.models import School, SchoolSettings, Trust
 
 
 def create_school(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from saferstaff.audit.log import record
 from saferstaff.notifications.service import notify
-from saferstaff.policy.rules import may_change_role, may_mark_as_left
+from saferstaff.rules.policies import may_change_role, may_mark_as_left
 from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant, School
 from saferstaff.schools.tasks import send_invitation
 

@@ -7,10 +7,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from saferstaff.access import allowed_for
 from saferstaff.accounts.stepup import step_up
-from saferstaff.acknowledgements.status import school_overview, trust_overview
 from saferstaff.audit.log import record
 from saferstaff.paging import page_of
-from saferstaff.policy.models import SchoolSettings
+from saferstaff.policies.status import school_overview, trust_overview
 from saferstaff.schools.access import (
     DATE_OF_BIRTH,
     UPN,
@@ -24,7 +23,7 @@ from saferstaff.schools.access import (
     warnings_for,
 )
 from saferstaff.schools.forms import RolesForm, SchoolForm, StaffForm, UploadForm
-from saferstaff.schools.models import Membership, Pupil, RosterImport, School
+from saferstaff.schools.models import Membership, Pupil, RosterImport, School, SchoolSettings
 from saferstaff.schools.rosters.detect import check_file_size
 from saferstaff.schools.rosters.records import RosterError
 from saferstaff.schools.rosters.service import apply_import, discard_import, preview_import, stage_upload
@@ -147,7 +146,7 @@ def school_dashboard(request, school):
                 )
             )
     if request.membership is not None:
-        from saferstaff.images.status import things_to_do
+        from saferstaff.photos.status import things_to_do
 
         to_do.extend(things_to_do(request))
     return render(
@@ -406,7 +405,7 @@ def roster_preview(request, school, pk):
 
 @require_http_methods(["GET", "POST"])
 def school_settings(request, school):
-    from saferstaff.policy.forms import SchoolSettingsForm
+    from saferstaff.schools.forms import SchoolSettingsForm
 
     if confirm := step_up(request, "changing the school's settings"):
         return confirm

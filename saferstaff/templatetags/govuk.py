@@ -6,7 +6,7 @@
 from django import forms, template
 from django.utils.safestring import mark_safe
 
-from saferstaff.policy.documents.inline import render_inline
+from saferstaff.policies.documents.inline import render_inline
 
 register = template.Library()
 
@@ -69,7 +69,7 @@ def allowed(url_name: str, roles) -> bool:
 @register.filter
 def school_text(text: str, school) -> str:
     """A policy's text with "[name of school]" placeholders filled with the school's name."""
-    from saferstaff.policy.service import fill_placeholders
+    from saferstaff.policies.services import fill_placeholders
 
     return fill_placeholders(text or "", getattr(school, "name", "") or "")
 

@@ -232,8 +232,8 @@ def fill_photo_activity_request(teacher, title: str, place: str, on: str) -> Non
     website, on the demo school's camera (not sent)."""
     from playwright.sync_api import expect
 
-    from saferstaff.images.demo import CAMERA
-    from saferstaff.images.models import make_and_model
+    from saferstaff.photos.demo import CAMERA
+    from saferstaff.photos.models import make_and_model
 
     expect(teacher.get_by_role("heading", level=1)).to_have_text("Request a photo activity")
     teacher.get_by_label("What is happening").fill(title)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from saferstaff.policy.models import SavedCheck
+from saferstaff.postcheck.models import SavedCheck
 from tests.browser.conftest import PHONE
 from tests.browser.support import follow, menu
 from tests.conftest import skip_or_fail
@@ -20,9 +20,9 @@ SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "online-safety-
 def publish_guidance(school_slug: str) -> None:
     """As make demo does with ../shared beside the clone; the worker embeds its sentences (run here)."""
     from saferstaff.accounts.models import User
-    from saferstaff.policy.models import PolicyKind
-    from saferstaff.policy.search import index_version
-    from saferstaff.policy.service import import_policy
+    from saferstaff.policies.models import PolicyKind
+    from saferstaff.policies.search import index_version
+    from saferstaff.policies.services import import_policy
     from saferstaff.schools.models import School
 
     if not SEED.exists():

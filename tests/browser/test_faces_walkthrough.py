@@ -13,21 +13,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from saferstaff.accounts.models import User
-from saferstaff.images import biometrics, screening, service
-from saferstaff.images.consent import GIVEN, short_name, state_of
-from saferstaff.images.library import add_images
-from saferstaff.images.models import (
-    Activity,
-    FaceDetection,
-    FaceTemplate,
-    Image,
-    ImageTag,
-    Publication,
-    Purpose,
-    ScreeningRun,
-)
-from saferstaff.policy.models import SchoolSettings
-from saferstaff.schools.models import Guardianship, Pupil
+from saferstaff.biometrics import enrolment, screening
+from saferstaff.biometrics.models import FaceDetection, FaceTemplate, ScreeningRun
+from saferstaff.consent.models import Purpose
+from saferstaff.consent.states import GIVEN, short_name, state_of
+from saferstaff.photos import services
+from saferstaff.photos.library import add_images
+from saferstaff.photos.models import Activity, Image, ImageTag, Publication
+from saferstaff.schools.models import Guardianship, Pupil, SchoolSettings
 from tests.browser.support import (
     ImageLoads,
     confirm_it_is_you,
@@ -71,9 +64,9 @@ def responsible_guardian(pupil):
 def give_biometric_consent(pupil):
     """A parent's written (paper) consent to face matching, recorded as the office would."""
     biometric = Purpose.objects.get(school=pupil.school, biometric=True)
-    service.record_answers(
+    services.record_answers(
         pupil.school,
-        [service.Answer(pupil, biometric, "yes")],
+        [services.Answer(pupil, biometric, "yes")],
         source="guardian",
         method="paper",
         guardian=responsible_guardian(pupil),
@@ -400,7 +393,7 @@ def test_face_review_works_without_javascript(new_page, sign_in, axe_check, demo
     office = User.objects.get(email=demo.email("office"))
     teacher_user = User.objects.get(email=demo.email("teacher"))
     deputy_user = User.objects.get(email=demo.email("deputy"))
-    biometrics.enrol(a, standin_png({PERSON_A: (52, 52, 96, 96)}, size=(200, 200)), by=office)
+    enrolment.enrol(a, standin_png({PERSON_A: (52, 52, 96, 96)}, size=(200, 200)), by=office)
     activity = approved_activity(school, teacher_user, deputy_user, pupils=[a])
     (image,) = add_images(activity, [("a.png", standin_png({PERSON_A: BOX_A}))], by=teacher_user)
     run = screening.start(activity, by=teacher_user)  # runs at once: the tasks backend in tests is immediate

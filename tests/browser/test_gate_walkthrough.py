@@ -8,9 +8,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from saferstaff.accounts.models import User
-from saferstaff.images.models import Activity
-from saferstaff.policy.models import PolicyKind
-from saferstaff.policy.service import import_policy, publish_version
+from saferstaff.photos.models import Activity
+from saferstaff.policies.models import PolicyKind
+from saferstaff.policies.services import import_policy, publish_version
 from saferstaff.schools.models import School
 from tests.browser.conftest import PHONE
 from tests.browser.support import fill_photo_activity_request, follow, success

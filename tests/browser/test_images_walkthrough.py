@@ -12,11 +12,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from saferstaff.images.consent import GIVEN, NOT_ASKED, short_name, state_of
-from saferstaff.images.demo import CAMERA
-from saferstaff.images.library import add_months
-from saferstaff.images.models import Activity, ConsentRecord, Image, Publication, Purpose, Takedown
-from saferstaff.images.service import retention_sweep
+from saferstaff.consent.models import ConsentRecord, Purpose
+from saferstaff.consent.states import GIVEN, NOT_ASKED, short_name, state_of
+from saferstaff.photos.demo import CAMERA
+from saferstaff.photos.library import add_months
+from saferstaff.photos.models import Activity, Image, Publication, Takedown
+from saferstaff.photos.services import retention_sweep
 from saferstaff.schools.models import Guardianship, Pupil
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.support import (
@@ -379,8 +380,8 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
 
 def test_portal_works_without_javascript(new_page, axe_check, demo, settings, live_server):
     from saferstaff.accounts.models import User
-    from saferstaff.images.models import PortalLink
-    from saferstaff.images.service import portal_url, send_portal_links
+    from saferstaff.consent.models import PortalLink
+    from saferstaff.photos.services import portal_url, send_portal_links
 
     settings.SITE_URL = live_server.url
     website, (refused, refused_guardian), _ = choose_pupils(demo.school_slug)
@@ -425,7 +426,7 @@ def test_upload_works_without_javascript(new_page, sign_in, axe_check, demo):
 def test_face_finding_progress_checks_again_without_javascript_and_updates_itself_with_it(
     new_page, sign_in, axe_check, demo
 ):
-    from saferstaff.images.models import ScreeningRun
+    from saferstaff.biometrics.models import ScreeningRun
 
     harvest = Activity.objects.get(school__slug=demo.school_slug, title="Harvest festival assembly")
     run = ScreeningRun.objects.create(

@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from saferstaff.accounts.models import User
-from saferstaff.policy.models import PolicyKind
-from saferstaff.policy.service import import_policy, publish_version
+from saferstaff.policies.models import PolicyKind
+from saferstaff.policies.services import import_policy, publish_version
 from saferstaff.schools.models import School
 from tests.browser.conftest import PHONE
 

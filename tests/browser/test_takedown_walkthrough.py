@@ -12,11 +12,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from saferstaff.accounts.models import User
-from saferstaff.images import biometrics, service
-from saferstaff.images.consent import GIVEN, short_name, state_of
-from saferstaff.images.demo import CAMERA
-from saferstaff.images.library import add_images
-from saferstaff.images.models import Image, ImageTag, Publication, Purpose, Takedown
+from saferstaff.biometrics import enrolment
+from saferstaff.consent.models import Purpose
+from saferstaff.consent.states import GIVEN, short_name, state_of
+from saferstaff.photos import services
+from saferstaff.photos.demo import CAMERA
+from saferstaff.photos.library import add_images
+from saferstaff.photos.models import Image, ImageTag, Publication, Takedown
 from saferstaff.schools.models import Guardianship, Pupil
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.support import ImageLoads, follow, standin_png, success
@@ -50,9 +52,9 @@ def two_pupils(school_slug: str):
     ]
     a = next(p for p in year1 if state_of(p, website).status == GIVEN)
     b = next(p for p in year1 if p != a and not state_of(p, website).allowed)
-    service.record_answers(
+    services.record_answers(
         b.school,
-        [service.Answer(b, website, "no"), service.Answer(b, biometric, "yes")],
+        [services.Answer(b, website, "no"), services.Answer(b, biometric, "yes")],
         source="guardian",
         method="paper",
         guardian=responsible_guardian(b),
@@ -93,7 +95,7 @@ def test_a_pupil_tagged_after_publication_raises_a_takedown_and_an_unscreened_ph
     school = a.school
     teacher_user = User.objects.get(email=demo.email("teacher"))
     office = User.objects.get(email=demo.email("office"))
-    biometrics.enrol(b, standin_png({PERSON_B: (52, 52, 96, 96)}, size=(200, 200)), by=office)
+    enrolment.enrol(b, standin_png({PERSON_B: (52, 52, 96, 96)}, size=(200, 200)), by=office)
     deputy = User.objects.get(email=demo.email("deputy"))
     activity = approved_activity(school, teacher_user, deputy, pupils=[a, b])
     first, second = add_images(

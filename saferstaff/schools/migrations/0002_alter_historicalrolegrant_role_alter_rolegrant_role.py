@@ -4,20 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('schools', '0001_initial'),
+        ("schools", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalrolegrant',
-            name='role',
-            field=models.CharField(choices=[('headteacher', 'Headteacher'), ('senior_leader', 'Senior leader'), ('dsl', 'Designated safeguarding lead'), ('line_manager', 'Line manager'), ('governor', 'Governor'), ('dpo', 'Data protection officer'), ('office', 'School office'), ('staff', 'Staff')], max_length=16),
+            model_name="historicalrolegrant",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("headteacher", "Headteacher"),
+                    ("senior_leader", "Senior leader"),
+                    ("dsl", "Designated safeguarding lead"),
+                    ("line_manager", "Line manager"),
+                    ("governor", "Governor"),
+                    ("dpo", "Data protection officer"),
+                    ("office", "School office"),
+                    ("staff", "Staff"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='rolegrant',
-            name='role',
-            field=models.CharField(choices=[('headteacher', 'Headteacher'), ('senior_leader', 'Senior leader'), ('dsl', 'Designated safeguarding lead'), ('line_manager', 'Line manager'), ('governor', 'Governor'), ('dpo', 'Data protection officer'), ('office', 'School office'), ('staff', 'Staff')], max_length=16),
+            model_name="rolegrant",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("headteacher", "Headteacher"),
+                    ("senior_leader", "Senior leader"),
+                    ("dsl", "Designated safeguarding lead"),
+                    ("line_manager", "Line manager"),
+                    ("governor", "Governor"),
+                    ("dpo", "Data protection officer"),
+                    ("office", "School office"),
+                    ("staff", "Staff"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

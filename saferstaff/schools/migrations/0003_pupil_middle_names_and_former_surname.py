@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('schools', '0002_alter_historicalrolegrant_role_alter_rolegrant_role'),
+        ("schools", "0002_alter_historicalrolegrant_role_alter_rolegrant_role"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalpupil',
-            name='former_surname',
+            model_name="historicalpupil",
+            name="former_surname",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='historicalpupil',
-            name='middle_names',
+            model_name="historicalpupil",
+            name="middle_names",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='pupil',
-            name='former_surname',
+            model_name="pupil",
+            name="former_surname",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='pupil',
-            name='middle_names',
+            model_name="pupil",
+            name="middle_names",
             field=models.CharField(blank=True, max_length=100),
         ),
     ]

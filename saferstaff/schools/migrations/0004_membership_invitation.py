@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('schools', '0003_pupil_middle_names_and_former_surname'),
+        ("schools", "0003_pupil_middle_names_and_former_surname"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalmembership',
-            name='invited_at',
+            model_name="historicalmembership",
+            name="invited_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='historicalmembership',
-            name='invited_name',
+            model_name="historicalmembership",
+            name="invited_name",
             field=models.CharField(blank=True, max_length=301),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='invited_at',
+            model_name="membership",
+            name="invited_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='invited_name',
+            model_name="membership",
+            name="invited_name",
             field=models.CharField(blank=True, max_length=301),
         ),
     ]

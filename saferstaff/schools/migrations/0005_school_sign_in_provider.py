@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('schools', '0004_membership_invitation'),
+        ("schools", "0004_membership_invitation"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalschool',
-            name='sign_in_domain',
+            model_name="historicalschool",
+            name="sign_in_domain",
             field=models.CharField(blank=True, max_length=120),
         ),
         migrations.AddField(
-            model_name='historicalschool',
-            name='sign_in_provider',
+            model_name="historicalschool",
+            name="sign_in_provider",
             field=models.CharField(blank=True, max_length=60),
         ),
         migrations.AddField(
-            model_name='school',
-            name='sign_in_domain',
+            model_name="school",
+            name="sign_in_domain",
             field=models.CharField(blank=True, max_length=120),
         ),
         migrations.AddField(
-            model_name='school',
-            name='sign_in_provider',
+            model_name="school",
+            name="sign_in_provider",
             field=models.CharField(blank=True, max_length=60),
         ),
     ]

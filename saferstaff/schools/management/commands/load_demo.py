@@ -182,8 +182,8 @@ class Command(BaseCommand):
     def _publish_policy(self, path: Path) -> None:
         """The school's guidance, published by the Headteacher, so "Ask the policy", the checks' citations
         and acceptances have it to work with."""
-        from saferstaff.policy.models import PolicyKind
-        from saferstaff.policy.service import import_policy
+        from saferstaff.policies.models import PolicyKind
+        from saferstaff.policies.services import import_policy
 
         school = School.objects.get(name=DEMO_SCHOOL)
         head = User.objects.get(email=f"head@{DOMAIN}")
@@ -264,7 +264,7 @@ class Command(BaseCommand):
         governor.is_chair_of_governors = True
         governor.save()
         apply_plan(plan_import(school, demo_roster(school)))
-        from saferstaff.images import demo as images_demo
+        from saferstaff.photos import demo as images_demo
 
         images_demo.load(school, users)
 

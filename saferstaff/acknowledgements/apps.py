@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class AcknowledgementsConfig(AppConfig):
-    name = "saferstaff.acknowledgements"
-    label = "acknowledgements"

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ConsentConfig(AppConfig):
+    """§5: consent to images of pupils"""
+
+    name = "saferstaff.consent"
+    label = "consent"
+
+    def ready(self):
+        from saferstaff.consent import signals  # noqa: F401  (connects the receivers)

@@ -1,0 +1,172 @@
+"""§5: the uses images of pupils are put to, and consent to them. Consent is never typed over: every
+answer is a new ``ConsentRecord`` and the current state for a pupil and a purpose is derived from them
+(``consent.states``)."""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Purpose(models.Model):
+    """One thing the school asks guardians' consent for: the school's own list, seeded from §5."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="image_purposes")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=80, help_text="What staff see, e.g. 'School website'")
+    plain_words = models.CharField(max_length=300, help_text="What guardians read in the portal")
+    # Seen outside the school: also needs the pupil's own consent from the school's age (§5).
+    publicity = models.BooleanField(default=True)
+    # Biometric face matching (Protection of Freedoms Act 2012 ss26–28).
+    biometric = models.BooleanField(default=False)
+    # Asked again every school year (the answer lapses on 31 August).
+    renew_annually = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+    # The words guardians answered are kept as they were when they answered.
+    history = HistoricalRecords(table_name="images_historicalpurpose")
+
+    class Meta:
+        db_table = "images_purpose"  # kept from before the rooms moved (ADR 0007)
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["school", "code"], name="unique_purpose_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# The school's list starts with these (§5: images created, displayed in public places, on websites and
+# in publications; plus video and, for the faces feature, biometric matching).
+SEED_PURPOSES = [
+    ("learning_records", "Learning records (in school only)", False, False, True,
+     "Photos and videos of your child's learning, kept by the school and seen only by staff, your child and you."),
+    ("display", "Displays visitors can see", True, False, True,
+     "Photos on display boards in parts of the school that visitors can see."),
+    ("website", "School website", True, False, True,
+     "Photos on the school website, which anyone can see."),
+    ("social_media", "School social media", True, False, True,
+     "Photos on the school's own social media accounts, which anyone can see and share."),
+    ("print", "Newsletter and prospectus", True, False, True,
+     "Photos in the printed newsletter and the prospectus, which go to families and visitors."),
+    ("press", "Press and media", True, False, True,
+     "Photos or film taken by newspapers, TV or other media visiting the school; they may show your child's name."),
+    ("video", "Video of events", True, False, True,
+     "Video of school events, such as plays and assemblies, shared with families or streamed."),
+    ("biometric", "Face matching (biometric)", False, True, False,
+     "The school's system recognises your child's face in school photos, only so that photos of children "
+     "without consent can be found and blurred. Their face data never leaves the school's system and is "
+     "erased when you say no or they leave."),
+]  # fmt: skip
+
+
+def seed_purposes(school) -> None:
+    for position, (code, name, publicity, biometric, annual, words) in enumerate(SEED_PURPOSES):
+        Purpose.objects.get_or_create(
+            school=school,
+            code=code,
+            defaults={
+                "name": name,
+                "plain_words": words,
+                "publicity": publicity,
+                "biometric": biometric,
+                "renew_annually": annual,
+                "position": position,
+            },
+        )
+
+
+def end_of_school_year(on: datetime.date) -> datetime.date:
+    """31 August of the school year that ``on`` falls in (English school years start in September)."""
+    return datetime.date(on.year if on.month <= 8 else on.year + 1, 8, 31)
+
+
+class AppendOnly(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.pop("_allow_update", False):
+            raise ValueError(f"{type(self).__name__} rows are never changed: add a new one")
+        super().save(*args, **kwargs)
+
+
+class ConsentRecord(AppendOnly):
+    """One answer, as given. The latest answer from each source counts; see ``images.consent``."""
+
+    class Answer(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+
+    class Source(models.TextChoices):
+        GUARDIAN = "guardian", "Guardian with parental responsibility"
+        PUPIL = "pupil", "The pupil"
+        SENIOR_LEADER = "senior_leader", "Senior leader"
+
+    class Method(models.TextChoices):
+        PORTAL = "portal", "Guardian portal"
+        PAPER = "paper", "Paper form (scanned)"
+        PHONE = "phone", "Phone call (noted)"
+        IN_PERSON = "in_person", "In person (noted)"
+
+    # §5 asks for *written* consent: a yes by phone or in person is noted but does not count until it is
+    # confirmed on paper or in the portal. A no counts however it is given.
+    WRITTEN = frozenset({Method.PORTAL, Method.PAPER})
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.CASCADE, related_name="consent_records")
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="records")
+    answer = models.CharField(max_length=3, choices=Answer.choices)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    guardian = models.ForeignKey(
+        "schools.Guardian", null=True, blank=True, on_delete=models.PROTECT, related_name="consent_records"
+    )
+    method = models.CharField(max_length=10, choices=Method.choices)
+    recorded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    expires_on = models.DateField(null=True, blank=True)
+    evidence = models.FileField(upload_to="consent-evidence/%Y/%m/", blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    # The portal receipt this answer was part of (one receipt per submission).
+    receipt = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        db_table = "images_consentrecord"  # kept from before the rooms moved (ADR 0007)
+        ordering = ["recorded_at", "pk"]
+        indexes = [models.Index(fields=["school", "pupil", "purpose", "recorded_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source="guardian", guardian__isnull=False) | ~Q(source="guardian"),
+                name="guardian_answer_names_guardian",
+            )
+        ]
+
+    @property
+    def is_written(self) -> bool:
+        return self.method in self.WRITTEN
+
+
+class PortalLink(models.Model):
+    """A signed link sent to one guardian. The token carries this row's id and nonce; the row lets the
+    school see what was sent and revoke a link (a new link revokes the guardian's older ones)."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    guardian = models.ForeignKey("schools.Guardian", on_delete=models.CASCADE, related_name="portal_links")
+    nonce = models.UUIDField(default=uuid.uuid4, editable=False)
+    sent_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # The address it went to: if the school's record of the guardian's email changes, the link stops working.
+    sent_to = models.EmailField(blank=True)
+
+    class Meta:
+        db_table = "images_portallink"  # kept from before the rooms moved (ADR 0007)
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["school", "guardian"])]

@@ -1,0 +1,187 @@
+"""The current state of consent for a pupil and a purpose, derived from the answers recorded — never typed
+over (§5). One function decides it, for one pupil or a whole school at once:
+
+- a "no" from the pupil, from any guardian with parental responsibility or from a senior leader wins;
+- otherwise a written "yes" from at least one guardian with parental responsibility is needed (a yes noted
+  from a phone call waits for the written form);
+- for publicity, from the school's age (default 12) the pupil's own yes is needed too;
+- biometric face matching (Protection of Freedoms Act 2012 ss26–28): any parent's or the pupil's objection
+  wins, at any age, and one parent's written consent is needed;
+- an answer past its expiry date no longer counts (purposes renewed every school year lapse on 31 August).
+
+The reasons are for people inside the school (they name the pupil); the audit trail gets only ids."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from saferstaff.consent.models import ConsentRecord, Purpose
+from saferstaff.rules.engine import Reason
+from saferstaff.schools.models import Guardianship, Pupil
+
+GIVEN, REFUSED, WITHDRAWN, NOT_ASKED, EXPIRED, WAITING = (
+    "given",
+    "refused",
+    "withdrawn",
+    "not_asked",
+    "expired",
+    "waiting",
+)
+LABELS = {
+    GIVEN: "Consent given",
+    REFUSED: "Refused",
+    WITHDRAWN: "Withdrawn",
+    NOT_ASKED: "Not asked yet",
+    EXPIRED: "Expired — ask again",
+    WAITING: "Waiting for a written form or the pupil's view",
+}
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    status: str
+    reasons: tuple[Reason, ...]
+
+    @property
+    def allowed(self) -> bool:
+        return self.status == GIVEN
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.status]
+
+
+def short_name(pupil: Pupil) -> str:
+    """'Amelia O.': enough for staff to know who is meant, as little as possible on a screen."""
+    forename = pupil.preferred_forename or pupil.legal_forename
+    surname = pupil.preferred_surname or pupil.legal_surname
+    return f"{forename} {surname[:1]}." if surname else forename
+
+
+def age_on(dob: datetime.date, on: datetime.date) -> int:
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def _day(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%-d %B %Y}"
+
+
+def decide(
+    pupil: Pupil,
+    purpose: Purpose,
+    records: list[ConsentRecord],
+    responsible: set[int],
+    voice_age: int,
+    on: datetime.date,
+) -> ConsentState:
+    """The state for one pupil and purpose from that pair's records (oldest first) and the ids of the
+    guardians who hold parental responsibility for the pupil now."""
+    who, what = short_name(pupil), f"'{purpose.name}'"
+    latest: dict[tuple[str, int | None], ConsentRecord] = {}  # (source, who) → their latest answer
+    said_yes_before: set[tuple[str, int | None]] = set()
+    lapsed = False
+    for r in records:
+        # Each guardian, the pupil, and each senior leader has their own latest answer: one senior leader's
+        # yes does not undo another's no.
+        key = (
+            r.source,
+            r.recorded_by_id if r.source == ConsentRecord.Source.SENIOR_LEADER else r.guardian_id,
+        )
+        if r.source == ConsentRecord.Source.GUARDIAN and r.guardian_id not in responsible:
+            continue  # only a guardian with parental responsibility can give or refuse (§5)
+        if r.expires_on is not None and r.expires_on < on:
+            lapsed = True
+            latest.pop(key, None)
+            continue
+        if key in latest and latest[key].answer == ConsentRecord.Answer.YES:
+            said_yes_before.add(key)
+        latest[key] = r
+    noes = [(k, r) for k, r in latest.items() if r.answer == ConsentRecord.Answer.NO]
+    if noes:
+        reasons = []
+        status = REFUSED
+        for key, r in sorted(noes, key=lambda kr: kr[1].recorded_at):
+            withdrawn = key in said_yes_before
+            status = WITHDRAWN if withdrawn else status
+            verb = "withdrawn" if withdrawn else "refused"
+            by = {
+                ConsentRecord.Source.GUARDIAN: "guardian consent",
+                ConsentRecord.Source.PUPIL: "the pupil's own consent",
+                ConsentRecord.Source.SENIOR_LEADER: "senior leaders' consent",
+            }[r.source]
+            reasons.append(Reason(f"{who} — {by} for {what} {verb} on {_day(r.recorded_at)}", "§5"))
+        return ConsentState(status, tuple(reasons))
+    written_yes = [
+        r
+        for (source, _), r in latest.items()
+        if source == ConsentRecord.Source.GUARDIAN and r.answer == ConsentRecord.Answer.YES and r.is_written
+    ]
+    if not written_yes:
+        spoken = any(
+            source == ConsentRecord.Source.GUARDIAN and r.answer == ConsentRecord.Answer.YES
+            for (source, _), r in latest.items()
+        )
+        if spoken:
+            return ConsentState(
+                WAITING,
+                (
+                    Reason(
+                        f"{who} — a guardian said yes to {what}, but written consent has not come back", "§5"
+                    ),
+                ),
+            )
+        status = EXPIRED if lapsed else NOT_ASKED
+        text = "consent has expired" if lapsed else "no written guardian consent"
+        return ConsentState(status, (Reason(f"{who} — {text} for {what}", "§5"),))
+    # Biometric processing needs no yes from the child, only no objection (PoFA s26(5)), handled above.
+    needs_voice = purpose.publicity and age_on(pupil.date_of_birth, on) >= voice_age
+    pupil_said = latest.get((ConsentRecord.Source.PUPIL, None))
+    if needs_voice and (pupil_said is None or pupil_said.answer != ConsentRecord.Answer.YES):
+        return ConsentState(
+            WAITING,
+            (
+                Reason(
+                    f"{who} is {age_on(pupil.date_of_birth, on)}: their own consent for {what} is needed too",
+                    "§5",
+                ),
+            ),
+        )
+    since = max(written_yes, key=lambda r: r.recorded_at)
+    return ConsentState(
+        GIVEN,
+        (Reason(f"{who} — written guardian consent for {what} given on {_day(since.recorded_at)}", "§5"),),
+    )
+
+
+def states_for(
+    school, pupils, purposes, on: datetime.date | None = None
+) -> dict[tuple[int, int], ConsentState]:
+    """The state for every (pupil id, purpose id) pair, in three queries whatever the number of pupils."""
+    from saferstaff.schools.models import SchoolSettings
+
+    on = on or timezone.localdate()
+    pupils = list(pupils)
+    purposes = list(purposes)
+    pupil_ids = [p.pk for p in pupils]
+    voice_age = SchoolSettings.for_school(school).pupil_voice_age
+    responsible: dict[int, set[int]] = defaultdict(set)
+    for pupil_id, guardian_id in Guardianship.objects.filter(
+        school=school, pupil_id__in=pupil_ids, parental_responsibility=True
+    ).values_list("pupil_id", "guardian_id"):
+        responsible[pupil_id].add(guardian_id)
+    records: dict[tuple[int, int], list[ConsentRecord]] = defaultdict(list)
+    for r in ConsentRecord.objects.filter(
+        school=school, pupil_id__in=pupil_ids, purpose__in=purposes
+    ).order_by("pk"):  # the order answers arrived in, whatever the clocks of the servers said
+        records[(r.pupil_id, r.purpose_id)].append(r)
+    return {
+        (p.pk, u.pk): decide(p, u, records[(p.pk, u.pk)], responsible[p.pk], voice_age, on)
+        for p in pupils
+        for u in purposes
+    }
+
+
+def state_of(pupil: Pupil, purpose: Purpose, on: datetime.date | None = None) -> ConsentState:
+    return states_for(pupil.school, [pupil], [purpose], on)[(pupil.pk, purpose.pk)]

@@ -1,0 +1,355 @@
+"""§5 consent pages: the consent register, a pupil's answers, the school's uses of images, the links
+guardians answer through, and the guardian portal itself (a signed link instead of an account)."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from saferstaff import scans
+from saferstaff.accounts.stepup import step_up
+from saferstaff.audit.log import record
+from saferstaff.consent.forms import ConsentAnswerForm, PurposeForm
+from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose
+from saferstaff.consent.states import states_for
+from saferstaff.numbers import parse_id
+from saferstaff.paging import page_of
+from saferstaff.photos import services
+from saferstaff.schools.access import (
+    GUARDIAN_CONTACTS,
+    UPN,
+    fields_for,
+    get_pupil,
+    pupil_view,
+    pupil_views,
+    search_pupils,
+)
+from saferstaff.schools.models import Guardian, Guardianship, Pupil, SchoolSettings
+
+# --- Consent register -------------------------------------------------------------------------------------
+
+
+def consent_register(request, school):
+    purposes = list(Purpose.objects.filter(school=request.school, active=True))
+    pupils = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")
+    year = request.GET.get("year", "")
+    if year:
+        pupils = pupils.filter(year_group=year)
+    q = request.GET.get("q", "").strip()
+    if q:
+        pupils = search_pupils(pupils, q, fields_for(request))
+    page = page_of(request, pupils, 50)
+    states = states_for(request.school, page.object_list, purposes)
+    views = pupil_views(request, page.object_list)
+    rows = [(p, [states[(p.pk, u.pk)] for u in purposes]) for p in views]
+    years = Pupil.objects.filter(school=request.school).current().year_groups()
+    record("images.consent.register_viewed", None, detail={"pupils": [p.pk for p in page.object_list]})
+    return render(
+        request,
+        "consent/consent_register.html",
+        {
+            "purposes": purposes,
+            "rows": rows,
+            "page": page,
+            "years": years,
+            "year": year,
+            "q": q,
+            "by_upn": UPN in fields_for(request),
+        },
+    )
+
+
+def pupil_consent(request, school, pk):
+    pupil = get_pupil(request, pk)
+    return _pupil_consent_page(request, pupil, ConsentAnswerForm(school=request.school, pupil=pupil))
+
+
+def _pupil_consent_page(request, pupil, form, problems=(), status=200):
+    """A pupil's consent now, every answer recorded, and the form to record another."""
+    purposes = list(Purpose.objects.filter(school=request.school, active=True))
+    states = states_for(request.school, [pupil], purposes)
+    history = (
+        ConsentRecord.objects.filter(school=request.school, pupil=pupil)
+        .select_related("purpose", "guardian", "recorded_by")
+        .order_by("-recorded_at", "-pk")
+    )
+    return render(
+        request,
+        "consent/pupil_consent.html",
+        {
+            "pupil": pupil_view(pupil, fields_for(request)),
+            "current": [(u, states[(pupil.pk, u.pk)]) for u in purposes],
+            "history": history,
+            "form": form,
+            "problems": problems,
+        },
+        status=status,
+    )
+
+
+@require_POST
+def consent_record(request, school, pk):
+    pupil = get_pupil(request, pk)
+    form = ConsentAnswerForm(request.POST, request.FILES, school=request.school, pupil=pupil)
+    problems = []
+    if form.is_valid():
+        d = form.cleaned_data
+        answers = [services.Answer(pupil, purpose, d["answer"]) for purpose in d["purposes"]]
+        try:
+            services.record_answers(
+                request.school,
+                answers,
+                source=d["source"],
+                method=d["method"],
+                guardian=d["guardian"] if d["source"] == ConsentRecord.Source.GUARDIAN else None,
+                by=request.user,
+                evidence=d["evidence"],
+                note=d["note"],
+            )
+        except services.Refused as exc:
+            problems = [str(r) for r in exc.decision.reasons]
+        else:
+            messages.success(request, f"Recorded {len(answers)} answer{'s' if len(answers) != 1 else ''}.")
+            return redirect("pupil_consent", school=request.school.slug, pk=pupil.pk)
+    return _pupil_consent_page(request, pupil, form, problems, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def consent_purposes(request, school, pk=None):
+    """The school's list of uses it asks consent for (seeded from §5; the school adds its own)."""
+    purpose = (
+        get_object_or_404(Purpose, school=request.school, pk=pk) if pk else Purpose(school=request.school)
+    )
+    if purpose.biometric:
+        raise PermissionDenied  # set by law (PoFA 2012), not by the school
+    form = PurposeForm(request.POST or None, instance=purpose)
+    if request.method == "POST" and form.is_valid():
+        purpose = form.save(commit=False)
+        if not purpose.code:
+            from django.utils.text import slugify
+
+            base = slugify(purpose.name)[:30] or "use"
+            code, n = base, 1
+            while Purpose.objects.filter(school=request.school, code=code).exists():
+                n += 1
+                code = f"{base}-{n}"
+            purpose.code = code
+            purpose.position = Purpose.objects.filter(school=request.school).count()
+        purpose.save()
+        record("images.purpose.saved", purpose)
+        messages.success(request, f"Saved '{purpose.name}'.")
+        return redirect("consent_purposes", school=request.school.slug)
+    purposes = Purpose.objects.filter(school=request.school)
+    return render(
+        request, "consent/consent_purposes.html", {"form": form, "purpose": purpose, "purposes": purposes}
+    )
+
+
+def consent_evidence(request, school, pk):
+    r = get_object_or_404(ConsentRecord, school=request.school, pk=pk)
+    return scans.audited_download(
+        r, r.evidence, action="images.consent.evidence_viewed", stem=f"consent-{r.pk}"
+    )
+
+
+def _guardians_to_ask(school):
+    """Guardians with an email address and parental responsibility for a pupil on roll."""
+    on_roll = Guardianship.objects.filter(
+        guardian=OuterRef("pk"),
+        parental_responsibility=True,
+        pupil__in=Pupil.objects.filter(school=school).current(),
+    )
+    return Guardian.objects.filter(school=school).exclude(email="").filter(Exists(on_roll))
+
+
+@require_http_methods(["GET", "POST"])
+def portal_links(request, school):
+    if confirm := step_up(request, "sending consent links to guardians"):  # the page asks first
+        return confirm
+    guardians = _guardians_to_ask(request.school).order_by("surname", "forename")
+    if request.method == "POST":
+        which = request.POST.get("send")
+        chosen = guardians
+        if which == "unsent":
+            live = PortalLink.objects.filter(
+                guardian=OuterRef("pk"), revoked_at__isnull=True, expires_at__gt=timezone.now()
+            )
+            chosen = guardians.exclude(Exists(live))
+        elif which == "selected":
+            chosen = guardians.filter(
+                pk__in=[i for i in map(parse_id, request.POST.getlist("guardian")) if i is not None]
+            )
+        elif which != "all":
+            raise PermissionDenied
+        n = services.send_portal_links(request.school, list(chosen), by=request.user)
+        messages.success(request, f"Sent {n} link{'s' if n != 1 else ''} by email.")
+        return redirect("portal_links", school=request.school.slug)
+    latest = {}
+    for link in PortalLink.objects.filter(school=request.school, revoked_at__isnull=True):
+        latest[link.guardian_id] = link
+    no_email = Guardian.objects.filter(school=request.school, email="").count()
+    page = page_of(request, guardians, 100)
+    rows = [(g, latest.get(g.pk)) for g in page.object_list]
+    return render(
+        request,
+        "consent/portal_links.html",
+        {
+            "rows": rows,
+            "page": page,
+            "no_email": no_email,
+            "without_pr": _contacts_without_responsibility(request.school).count(),
+            "link_days": settings.PORTAL_LINK_DAYS,
+            "now": timezone.now(),
+            # §8: guardians' addresses only for those who need them
+            "contacts": GUARDIAN_CONTACTS in fields_for(request),
+        },
+    )
+
+
+def _contacts_without_responsibility(school):
+    """Contacts of pupils on roll who hold parental responsibility for none of them: not asked (§5)."""
+    on_roll = Pupil.objects.filter(school=school).current()
+    responsible = Guardianship.objects.filter(
+        guardian=OuterRef("pk"), parental_responsibility=True, pupil__in=on_roll
+    )
+    return (
+        Guardian.objects.filter(school=school, guardianships__pupil__in=on_roll)
+        .exclude(Exists(responsible))
+        .distinct()
+    )
+
+
+# --- Guardian portal (no account: a signed link) -----------------------------------------------------------
+
+
+def _portal_children(link):
+    """The guardian's children with parental responsibility — those who have left too: consent can still
+    be withdrawn for the images the school holds of them."""
+    return list(
+        Pupil.objects.filter(
+            school=link.school,
+            guardianships__guardian=link.guardian,
+            guardianships__parental_responsibility=True,
+        ).order_by("date_of_birth")
+    )
+
+
+def _portal_error(request, message, status=403):
+    return render(request, "consent/portal_error.html", {"message": message}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def portal(request, token):
+    try:
+        link = services.open_portal_link(token)
+    except services.PortalLinkError as exc:
+        return _portal_error(request, str(exc))
+    if request.method == "GET":
+        record("images.portal.opened", link, school=link.school_id)
+    children = _portal_children(link)
+    if not children:
+        return _portal_error(
+            request,
+            "The school's records do not show you as having parental responsibility for a child at the school, "
+            "so you cannot give or withdraw consent here. Please contact the school office.",
+        )
+    purposes = list(Purpose.objects.filter(school=link.school, active=True))
+    mine = {}
+    today = timezone.localdate()
+    for r in ConsentRecord.objects.filter(
+        school=link.school, guardian=link.guardian, pupil__in=children, source=ConsentRecord.Source.GUARDIAN
+    ).order_by("recorded_at", "pk"):
+        mine[(r.pupil_id, r.purpose_id)] = r.answer if (r.expires_on is None or r.expires_on >= today) else ""
+    errors = []
+    if request.method == "POST":
+        allowed_ids = {c.pk for c in children}
+        purpose_ids = {u.pk: u for u in purposes}
+        answers = []
+        for key, value in request.POST.items():
+            if not key.startswith("c-"):
+                continue
+            try:
+                _, pupil_id, purpose_id = key.split("-")
+                pupil_id, purpose_id = int(pupil_id), int(purpose_id)
+            except ValueError:
+                return _portal_error(
+                    request, "The form was not sent as the school made it. Open your link again.", 400
+                )
+            if pupil_id not in allowed_ids or purpose_id not in purpose_ids:
+                # A link only ever covers the guardian's own children: nothing is saved.
+                record("images.portal.refused", link, detail={"pupil": pupil_id})
+                return _portal_error(
+                    request,
+                    "This link can only be used for your own children. Nothing was saved. Open the link from "
+                    "your own email to give your choices.",
+                )
+            if value not in (ConsentRecord.Answer.YES, ConsentRecord.Answer.NO):
+                continue
+            if mine.get((pupil_id, purpose_id)) != value:
+                child = next(c for c in children if c.pk == pupil_id)
+                answers.append(services.Answer(child, purpose_ids[purpose_id], value))
+        if not answers:
+            errors.append("You have not changed any answer. Choose yes or no for a use, then save.")
+        else:
+            try:
+                _records, receipt = services.record_answers(
+                    link.school,
+                    answers,
+                    source=ConsentRecord.Source.GUARDIAN,
+                    method=ConsentRecord.Method.PORTAL,
+                    guardian=link.guardian,
+                )
+            except services.Refused as exc:
+                return _portal_error(
+                    request, " ".join(r.text for r in exc.decision.reasons) + ". Nothing was saved."
+                )
+            PortalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+            from saferstaff.consent.tasks import email_portal_receipt
+
+            transaction.on_commit(lambda: email_portal_receipt.enqueue(link.pk, receipt))
+            return redirect("portal_receipt", token=token, receipt=receipt)
+    rows = [(child, [(u, mine.get((child.pk, u.pk), "")) for u in purposes]) for child in children]
+    return render(
+        request,
+        "consent/portal.html",
+        {
+            "link": link,
+            "rows": rows,
+            "errors": errors,
+            "school_name": link.school.name,
+            "voice_age": SchoolSettings.for_school(link.school).pupil_voice_age,
+        },
+    )
+
+
+@never_cache
+def portal_receipt(request, token, receipt):
+    try:
+        link = services.open_portal_link(token)
+    except services.PortalLinkError as exc:
+        return _portal_error(request, str(exc))
+    records = ConsentRecord.objects.filter(
+        school=link.school, guardian=link.guardian, receipt=receipt
+    ).select_related("pupil", "purpose")
+    if not records:
+        # Our own page, not a bare 404: a guardian who mistypes a reference is told what to do.
+        return _portal_error(
+            request,
+            "There is no receipt with this reference for your link. Check the reference in your email, or "
+            "open your link again to see your choices.",
+            status=404,
+        )
+    return render(
+        request,
+        "consent/portal_receipt.html",
+        {"link": link, "records": records, "receipt": receipt, "token": token},
+    )
+
+
+# --- Devices ------------------------------------------------------------------------------------------------

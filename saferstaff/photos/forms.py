@@ -1,0 +1,121 @@
+from django import forms
+
+from saferstaff import scans
+from saferstaff.consent.models import Purpose
+from saferstaff.forms import DateInput, ModelMultipleIdsField, MultipleFileField
+from saferstaff.photos.models import Activity, Device
+from saferstaff.rules.images import may_date_activity
+from saferstaff.schools.models import Membership
+
+
+class DeviceForm(forms.ModelForm):
+    class Meta:
+        model = Device
+        fields = ["kind", "make", "model", "serial", "asset_tag", "lent_to", "retired_on"]
+        widgets = {"retired_on": DateInput()}
+        labels = {"lent_to": "Lent to", "retired_on": "Retired on (leave blank while in use)"}
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.fields["lent_to"].queryset = (
+            Membership.objects.active().filter(school=school).select_related("user")
+        )
+        self.fields["lent_to"].empty_label = "Kept in school"
+        self.fields["lent_to"].label_from_instance = lambda m: m.user.get_full_name() or m.user.email
+
+    def clean_asset_tag(self):
+        tag = self.cleaned_data["asset_tag"].strip()
+        clash = Device.objects.filter(school=self.school, asset_tag__iexact=tag).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("Another device already has this asset tag")
+        return tag
+
+
+class ActivityForm(forms.ModelForm):
+    year_groups = forms.MultipleChoiceField(
+        choices=[], widget=forms.CheckboxSelectMultiple, label="Which pupils", required=True,
+        help_text="The pupils who may be photographed; the check-list shows who must not be",
+    )  # fmt: skip
+
+    class Meta:
+        model = Activity
+        fields = ["title", "happens_on", "place", "device", "purposes", "after_use", "not_one_to_one"]
+        field_classes = {"purposes": ModelMultipleIdsField}
+        widgets = {
+            "happens_on": DateInput(),
+            "purposes": forms.CheckboxSelectMultiple,
+            "after_use": forms.Textarea,
+        }
+        labels = {
+            "title": "What is happening",
+            "happens_on": "Date",
+            "place": "Where",
+            "device": "Which school device",
+            "purposes": "What the images are for",
+            "not_one_to_one": "No pupil will be photographed one-to-one (§5)",
+        }
+        help_texts = {
+            "after_use": "§5: say what happens to the images afterwards (e.g. deleted from the camera)"
+        }
+
+    def __init__(self, *args, school, year_groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["device"].queryset = Device.objects.filter(school=school, retired_on__isnull=True)
+        self.fields["purposes"].queryset = Purpose.objects.filter(school=school, active=True, biometric=False)
+        self.fields["year_groups"].choices = [(y, f"Year {y}" if y.isdigit() else y) for y in year_groups]
+
+    def clean_happens_on(self):
+        happens_on = self.cleaned_data["happens_on"]
+        decision = may_date_activity(None, happens_on=happens_on)
+        if not decision:
+            raise forms.ValidationError(str(decision.reasons[0]))
+        return happens_on
+
+    def clean_not_one_to_one(self):
+        if not self.cleaned_data.get("not_one_to_one"):
+            raise forms.ValidationError("Confirm that no pupil will be photographed one-to-one")
+        return True
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("refuse", "Do not approve")],
+        widget=forms.RadioSelect,
+        label="Decision",
+    )
+    note = forms.CharField(required=False, max_length=300, label="Note to the photographer (optional)")
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Photos, videos or a zip",
+        help_text="JPEG, PNG, MP4 or MOV, or one zip of them. Everything is checked first: if any file has a "
+        "problem, nothing is saved and each problem is listed.",
+    )
+
+
+class HoldForm(forms.Form):
+    legal_hold = forms.BooleanField(required=False, label="Keep this image: legal hold")
+    legal_hold_reason = forms.CharField(
+        required=False, max_length=200, label="Reason", help_text="For example, an investigation reference"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("legal_hold") and not data.get("legal_hold_reason"):
+            self.add_error("legal_hold_reason", "Give the reason for the hold")
+        return data
+
+
+class TakedownForm(forms.Form):
+    note = forms.CharField(
+        max_length=500, label="What you did", help_text="For example, 'Removed from the website gallery page'"
+    )
+    evidence = forms.FileField(required=False, label="Screenshot (optional)", help_text="PDF, JPEG or PNG")
+
+    def clean_evidence(self):
+        evidence = self.cleaned_data.get("evidence")
+        if evidence is not None and (problem := scans.problem(evidence)):
+            raise forms.ValidationError(problem)
+        return evidence

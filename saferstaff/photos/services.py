@@ -1,0 +1,566 @@
+"""What happens when people act on images: consent answers (and the takedowns a withdrawal raises), the
+guardian portal's links, publishing, retention and destruction. Views, commands and jobs call these; the
+decisions themselves are the rules in ``images.rules``."""
+
+import datetime
+import logging
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from saferstaff import scans
+from saferstaff.audit.log import record
+from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose, end_of_school_year
+from saferstaff.consent.states import short_name, state_of, states_for
+from saferstaff.faces.boxes import same_face
+from saferstaff.notifications.service import notify
+from saferstaff.photos.models import (
+    Activity,
+    Destruction,
+    Image,
+    ImageTag,
+    PendingDeletion,
+    Publication,
+    PublicationPupil,
+    Takedown,
+)
+from saferstaff.rules.engine import Decision
+from saferstaff.rules.images import (
+    SELF_APPROVED,
+    may_decide_activity,
+    may_destroy,
+    may_record_consent,
+    may_take_down,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """An action the rules refused; ``decision`` carries the reasons to show."""
+
+    def __init__(self, decision: Decision):
+        super().__init__(decision.summary)
+        self.decision = decision
+
+
+# --- Photo activities -----------------------------------------------------------------------------------
+
+
+def decide_activity(activity: Activity, *, by, approve: bool, note: str = "") -> Decision:
+    """Senior management's answer to a photo activity (§5): checked by the rule, saved, audited (with
+    whether the Headteacher approved their own request) and told to the photographer."""
+    decision = may_decide_activity(by, subject=activity)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        activity.status = Activity.Status.APPROVED if approve else Activity.Status.REFUSED
+        activity.decided_by = by
+        activity.decided_at = timezone.now()
+        activity.decision_note = note
+        activity.save()
+        self_approved = approve and SELF_APPROVED in decision.reasons
+        record(
+            "images.activity.decided", activity, detail={"approved": approve, "self_approved": self_approved}
+        )
+    if activity.requested_by_id != by.pk:
+        notify(
+            activity.requested_by,
+            kind="images.activity.decided",
+            title=f"Your photo activity {activity.title} was {'approved' if approve else 'not approved'} (§5)",
+            url=reverse("activity_detail", kwargs={"school": activity.school.slug, "pk": activity.pk}),
+            school=activity.school,
+        )
+    return decision
+
+
+# --- Consent -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    pupil: object
+    purpose: Purpose
+    answer: str  # ConsentRecord.Answer
+
+
+def record_answers(
+    school,
+    answers: list[Answer],
+    *,
+    source: str,
+    method: str,
+    guardian=None,
+    by=None,
+    expires_on: datetime.date | None = None,
+    evidence=None,
+    note: str = "",
+) -> tuple[list[ConsentRecord], str]:
+    """Record answers from one person in one go (all or none). A "no" takes effect at once: every
+    publication it affects becomes a takedown. Returns the records and the receipt reference."""
+    receipt = secrets.token_hex(4).upper()
+    today = timezone.localdate()
+    created: list[ConsentRecord] = []
+    with transaction.atomic():
+        for a in answers:
+            decision = may_record_consent(
+                by, subject=a.pupil, source=source, guardian=guardian, method=method
+            )
+            if not decision:
+                raise Refused(decision)
+            expiry = expires_on
+            if expiry is None and a.purpose.renew_annually and a.answer == ConsentRecord.Answer.YES:
+                expiry = end_of_school_year(today)
+            r = ConsentRecord(
+                school=school,
+                pupil=a.pupil,
+                purpose=a.purpose,
+                answer=a.answer,
+                source=source,
+                guardian=guardian,
+                method=method,
+                recorded_by=by,
+                expires_on=expiry,
+                note=note,
+                receipt=receipt,
+            )
+            if evidence is not None:
+                if created:  # one scan for all the answers on the form
+                    r.evidence = created[0].evidence.name
+                else:
+                    r.evidence.save(scans.stored_name(evidence), evidence, save=False)
+            r.save()
+            record(
+                "images.consent.recorded", r, detail={"answer": a.answer, "source": source, "method": method}
+            )
+            created.append(r)
+        for r in created:
+            if r.answer == ConsentRecord.Answer.NO:
+                raise_takedowns(r)
+                if r.purpose.biometric:
+                    from saferstaff.biometrics.enrolment import erase
+
+                    erase(r.pupil, reason="withdrawn")  # at once, not at the next daily run
+    return created, receipt
+
+
+def raise_takedowns(withdrawal: ConsentRecord) -> int:
+    """Every live publication on the withdrawn purpose in which the pupil appears (as recorded when it was
+    published, or tagged since) becomes a takedown for its publisher, if the pupil's consent for that
+    purpose is now not given. Set-based: one query to find, one insert, one notification per publisher."""
+    state = state_of(withdrawal.pupil, withdrawal.purpose)
+    if state.allowed:
+        return 0
+    live = Publication.objects.filter(
+        school_id=withdrawal.school_id,
+        channel_id=withdrawal.purpose_id,
+        taken_down_at__isnull=True,
+        pupils__pupil_id=withdrawal.pupil_id,
+    )
+    return _raise(
+        withdrawal.school, withdrawal.pupil, live, withdrawal=withdrawal, reason=str(state.reasons[0])
+    )
+
+
+def _raise(school, pupil, publications, *, withdrawal=None, reason: str = "") -> int:
+    rows = [
+        Takedown(
+            school_id=school.pk,
+            publication_id=pk,
+            pupil_id=pupil.pk,
+            consent_record=withdrawal,
+            reason=reason[:300],
+            assigned_to_id=publisher,
+        )
+        for pk, publisher in publications.exclude(takedowns__pupil_id=pupil.pk)
+        .order_by()
+        .values_list("pk", "published_by_id")
+    ]
+    Takedown.objects.bulk_create(rows, batch_size=2000)
+    by_publisher: dict[int, int] = defaultdict(int)
+    for row in rows:
+        by_publisher[row.assigned_to_id] += 1
+    if rows:
+        from saferstaff.accounts.models import User
+
+        url = reverse("takedown_list", kwargs={"school": school.slug})
+        for user in User.objects.filter(pk__in=by_publisher):
+            n = by_publisher[user.pk]
+            notify(
+                user,
+                kind="images.takedown",
+                title=f"Consent is missing: take down {n} published image{'s' if n != 1 else ''} (§5)",
+                url=url,
+                school=school,
+            )
+        record("images.takedowns.raised", pupil, school=school, detail={"count": len(rows)})
+    return len(rows)
+
+
+# --- Tagging: the one door through which a pupil gets into an image ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """What tagging a pupil did, for the caller to show: nothing when the pupil was tagged already."""
+
+    created: bool
+    takedowns: int = 0  # live publications on a channel the pupil has no consent for: takedowns raised
+    no_consent_to_photograph: bool = False  # senior management was told
+
+
+def tag(image: Image, pupil, *, by, source: str, box=None) -> Tagged:
+    """Tag ``pupil`` in ``image`` — by hand, from the face screening, from a review confirmation, from the
+    demo loader: every way applies the same rules once. The pupil joins each live publication's list (a
+    later withdrawal takes it down), a publication on a channel they have no consent for becomes a
+    takedown at once (§5), and senior management is told when they have no consent to be photographed at
+    all. ``box``: where the face is, when known; a publication whose copy blurred that face does not show
+    them."""
+    with transaction.atomic():
+        _tag, created = ImageTag.objects.get_or_create(
+            school_id=image.school_id, image=image, pupil=pupil, defaults={"tagged_by": by, "source": source}
+        )
+        if not created:
+            return Tagged(False)
+        record("images.tag.added", image, detail={"pupil": pupil.pk, "source": source})
+        if image.no_pupils:
+            Image.objects.filter(pk=image.pk).update(no_pupils=False, no_pupils_by=None)
+        live = [
+            pub
+            for pub in image.publications.filter(taken_down_at__isnull=True).select_related("channel")
+            if box is None or not any(same_face(box, face["box"]) for face in pub.faces_blurred)
+        ]
+        taking = Purpose.objects.filter(school_id=image.school_id, code="learning_records").first()
+        purposes = {pub.channel for pub in live} | ({taking} if taking else set())
+        states = states_for(image.school, [pupil], purposes) if purposes else {}
+        PublicationPupil.objects.bulk_create(
+            [PublicationPupil(school_id=image.school_id, publication=p, pupil=pupil) for p in live],
+            ignore_conflicts=True,
+        )
+        raised = 0
+        for pub in live:
+            state = states[(pupil.pk, pub.channel_id)]
+            if not state.allowed:
+                raised += _raise(
+                    image.school, pupil, Publication.objects.filter(pk=pub.pk), reason=str(state.reasons[0])
+                )
+        unphotographable = taking is not None and not states[(pupil.pk, taking.pk)].allowed
+        if unphotographable:
+            tell_senior_management(
+                image.school,
+                title=f"{short_name(pupil)}, who has no consent to be photographed, was tagged in image "
+                f"{image.pk} (§5)",
+                url=reverse("image_detail", kwargs={"school": image.school.slug, "pk": image.pk}),
+                kind="images.no_consent_tagged",
+            )
+    return Tagged(True, raised, unphotographable)
+
+
+# --- Guardian portal ------------------------------------------------------------------------------------
+
+# A signing salt, not a module path: links already sent stay valid only while it stays as first written.
+PORTAL_SALT = "saferstaff.images.portal"
+
+
+class PortalLinkError(Exception):
+    pass
+
+
+def portal_url(link: PortalLink) -> str:
+    token = signing.dumps({"l": link.pk, "n": link.nonce.hex}, salt=PORTAL_SALT, compress=True)
+    return settings.SITE_URL + reverse("portal", kwargs={"token": token})
+
+
+def send_portal_links(school, guardians, *, by) -> int:
+    """Send each guardian a fresh link (their older links stop working). Guardians without an email
+    address or without parental responsibility for a pupil on roll are skipped by the caller's query."""
+    from saferstaff.consent.tasks import email_portal_link
+
+    days = settings.PORTAL_LINK_DAYS
+    now = timezone.now()
+    sent = 0
+    with transaction.atomic():
+        for guardian in guardians:
+            PortalLink.objects.filter(guardian=guardian, revoked_at__isnull=True).update(revoked_at=now)
+            link = PortalLink.objects.create(
+                school=school,
+                guardian=guardian,
+                sent_by=by,
+                sent_to=guardian.email,
+                expires_at=now + datetime.timedelta(days=days),
+            )
+            transaction.on_commit(lambda pk=link.pk: email_portal_link.enqueue(pk))
+            sent += 1
+        record("images.portal.links_sent", school, detail={"count": sent})
+    return sent
+
+
+def open_portal_link(token: str) -> PortalLink:
+    """The link a token stands for, or PortalLinkError with words a guardian can act on."""
+    try:
+        data = signing.loads(
+            token, salt=PORTAL_SALT, max_age=datetime.timedelta(days=settings.PORTAL_LINK_DAYS)
+        )
+    except signing.SignatureExpired:
+        raise PortalLinkError("This link has expired. Ask the school office to send you a new one.") from None
+    except signing.BadSignature:
+        raise PortalLinkError(
+            "This link is not valid. Check that you copied all of it from the email, or ask the school "
+            "office to send you a new one."
+        ) from None
+    link = (
+        PortalLink.objects.select_related("guardian", "school")
+        .filter(pk=data.get("l"), nonce=_uuid(data.get("n")))
+        .first()
+    )
+    if link is None:
+        raise PortalLinkError("This link is not valid. Ask the school office to send you a new one.")
+    if link.revoked_at is not None:
+        raise PortalLinkError(
+            "This link has been replaced by a newer one. Use the most recent email from the school."
+        )
+    if link.expires_at <= timezone.now():
+        raise PortalLinkError("This link has expired. Ask the school office to send you a new one.")
+    if link.sent_to.casefold() != link.guardian.email.casefold():
+        raise PortalLinkError(
+            "The school's records for you have changed since this link was sent. Ask the school office to "
+            "send you a new one."
+        )
+    return link
+
+
+def _uuid(value):
+    import uuid
+
+    try:
+        return uuid.UUID(hex=str(value))
+    except ValueError:
+        return None
+
+
+# --- Takedowns ------------------------------------------------------------------------------------------------
+
+
+def take_down(publication: Publication, *, by, reason: str) -> Takedown:
+    """The publisher or senior management takes a publication down, for a reason they give: a takedown for
+    the publisher (told, unless it is them), who records that it is down (``finish_takedown``)."""
+    decision = may_take_down(by, subject=publication)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        takedown = Takedown.objects.create(
+            school_id=publication.school_id, publication=publication, reason=reason.strip()[:300],
+            assigned_to_id=publication.published_by_id, raised_by=by,
+        )  # fmt: skip
+        record("images.takedown.raised", takedown, detail={"publication": publication.pk, "by_hand": True})
+        if publication.published_by_id != by.pk:
+            school = takedown.school
+            notify(
+                publication.published_by,
+                kind="images.takedown",
+                title="Take down a published image (§5)",
+                url=reverse("takedown_done", kwargs={"school": school.slug, "pk": takedown.pk}),
+                school=school,
+            )
+    return takedown
+
+
+def finish_takedown(takedown: Takedown, *, by, note: str, evidence=None) -> None:
+    """The publisher has removed the copy: record how, and when every takedown of that publication is done,
+    mark the publication taken down and delete our published copy."""
+    with transaction.atomic():
+        takedown.done_at = timezone.now()
+        takedown.done_by = by
+        takedown.evidence_note = note
+        if evidence is not None:
+            takedown.evidence.save(scans.stored_name(evidence), evidence, save=False)
+        takedown.save()
+        pub = takedown.publication
+        if pub.taken_down_at is None:
+            pub.taken_down_at = takedown.done_at
+            name = pub.copy.name
+            pub.copy = ""
+            pub.save(update_fields=["taken_down_at", "copy"])
+            if name:
+                transaction.on_commit(lambda: delete_files([name]))
+        # A publication comes down once, whoever's withdrawal caused it.
+        Takedown.objects.filter(publication=pub, done_at__isnull=True).update(
+            done_at=takedown.done_at, done_by=by, evidence_note=note
+        )
+        record("images.takedown.done", takedown, detail={"publication": pub.pk})
+
+
+def chase_takedowns(now: datetime.datetime | None = None) -> int:
+    """Daily: remind each publisher of their open takedowns (at most once a day)."""
+    now = now or timezone.now()
+    due = Takedown.objects.filter(done_at__isnull=True).filter(
+        Q(last_chased_at__isnull=True, created_at__lte=now - datetime.timedelta(days=1))
+        | Q(last_chased_at__lte=now - datetime.timedelta(days=1))
+    )
+    grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for pk, school_id, user_id in due.values_list("pk", "school_id", "assigned_to_id"):
+        grouped[(school_id, user_id)].append(pk)
+    from saferstaff.accounts.models import User
+    from saferstaff.schools.models import School
+
+    for (school_id, user_id), pks in grouped.items():
+        school = School.objects.get(pk=school_id)
+        notify(
+            User.objects.get(pk=user_id),
+            kind="images.takedown.chase",
+            title=f"Still to take down: {len(pks)} published image{'s' if len(pks) != 1 else ''} (§5)",
+            url=reverse("takedown_list", kwargs={"school": school.slug}),
+            school=school,
+        )
+        Takedown.objects.filter(pk__in=pks).update(last_chased_at=now)
+    return sum(len(v) for v in grouped.values())
+
+
+# --- Retention ---------------------------------------------------------------------------------------------
+
+
+def retention_sweep(today: datetime.date | None = None) -> int:
+    """Daily: queue for destruction every image past its keep-until date that is not under a legal hold.
+    One UPDATE over the keep-until index, whatever the size of the library. A queued image still published
+    somewhere cannot be destroyed: each such publication becomes a takedown for its publisher."""
+    today = today or timezone.localdate()
+    due = Image.objects.filter(keep_until__lt=today, legal_hold=False, destruction_queued_at__isnull=True)
+    by_school = dict(due.values_list("school_id").annotate(n=Count("pk")).values_list("school_id", "n"))
+    n = due.update(destruction_queued_at=timezone.now())
+    for school_id, count in by_school.items():
+        record("images.retention.queued", None, school=school_id, detail={"count": count})
+    _take_down_expired()
+    return n
+
+
+def _take_down_expired() -> int:
+    """A takedown (no pupil: the date, not a withdrawal) for each live publication of a queued image that has
+    no open takedown yet; one notice per publisher."""
+    live = (
+        Publication.objects.filter(
+            taken_down_at__isnull=True, image__destruction_queued_at__isnull=False, image__legal_hold=False
+        )
+        .exclude(Exists(Takedown.objects.filter(publication=OuterRef("pk"), done_at__isnull=True)))
+        .order_by()
+    )
+    rows = [
+        Takedown(school_id=school_id, publication_id=pk, assigned_to_id=publisher, reason=EXPIRED)
+        for pk, school_id, publisher in live.values_list("pk", "school_id", "published_by_id")
+    ]
+    Takedown.objects.bulk_create(rows, batch_size=2000)
+    grouped: dict[tuple[int, int], int] = defaultdict(int)
+    for row in rows:
+        grouped[(row.school_id, row.assigned_to_id)] += 1
+    if rows:
+        from saferstaff.accounts.models import User
+        from saferstaff.schools.models import School
+
+        schools = School.objects.in_bulk({s for s, _ in grouped})
+        users = User.objects.in_bulk({u for _, u in grouped})
+        for (school_id, user_id), count in grouped.items():
+            school = schools[school_id]
+            notify(
+                users[user_id],
+                kind="images.takedown",
+                title=f"Past its keep-until date: take down {count} published image{'s' if count != 1 else ''} (§5)",
+                url=reverse("takedown_list", kwargs={"school": school.slug}),
+                school=school,
+            )
+        for school_id in {s for s, _ in grouped}:
+            count = sum(n for (s, _), n in grouped.items() if s == school_id)
+            record(
+                "images.takedowns.raised", None, school=school_id, detail={"count": count, "expired": True}
+            )
+    return len(rows)
+
+
+EXPIRED = "The image is past its keep-until date: take it down so that it can be destroyed (§5)"
+
+
+def destroy(images, *, by) -> tuple[int, list[tuple[Image, Decision]]]:
+    """Destroy each queued image a senior leader has confirmed: delete its files, keep a record of what
+    was destroyed (no image). Returns the number destroyed and the refusals."""
+    refused = []
+    done = 0
+    for image in images:
+        decision = may_destroy(by, subject=image)
+        if not decision:
+            refused.append((image, decision))
+            continue
+        names = [f.name for f in (image.original, image.thumbnail) if f]
+        with transaction.atomic():
+            Destruction.objects.create(
+                school_id=image.school_id,
+                image_ref=image.pk,
+                activity_id=image.activity_id,
+                kind=image.kind,
+                sha256=image.sha256,
+                captured_on=timezone.localtime(image.captured_at).date(),
+                kept_until=image.keep_until,
+                queued_at=image.destruction_queued_at,
+                confirmed_by=by,
+            )
+            record("images.destroyed", image)
+            image.delete()
+            transaction.on_commit(lambda names=names: delete_files(names))
+        done += 1
+    return done, refused
+
+
+# --- Deleting stored files -----------------------------------------------------------------------------------
+
+
+def delete_files(names) -> int:
+    """Delete stored files; one that cannot be deleted now (storage unreachable) is queued and retried by
+    the daily job, so a destroyed image or a taken-down copy never lingers unnoticed. Returns the failures."""
+    from django.core.files.storage import default_storage
+
+    failed = 0
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # noqa: BLE001  (botocore's errors are not OSError)
+            log.warning("deleting a stored file failed; queued for retry", exc_info=True)
+            PendingDeletion.objects.get_or_create(name=name)
+            failed += 1
+    return failed
+
+
+def retry_deletions() -> int:
+    """Daily: retry queued deletions; a row goes once storage confirms the file is gone."""
+    from django.core.files.storage import default_storage
+
+    done = 0
+    for pending in PendingDeletion.objects.all():
+        try:
+            default_storage.delete(pending.name)
+            gone = not default_storage.exists(pending.name)
+        except Exception:  # noqa: BLE001
+            gone = False
+        if gone:
+            pending.delete()
+            done += 1
+        else:
+            PendingDeletion.objects.filter(pk=pending.pk).update(attempts=pending.attempts + 1)
+    return done
+
+
+def tell_senior_management(school, *, title: str, url: str, kind: str, except_user=None) -> None:
+    """Notify the Headteacher and every senior leader (the title is shown only inside saferstaff)."""
+    from saferstaff.schools.models import Membership, Role
+
+    users = {
+        m.user
+        for m in Membership.objects.active()
+        .filter(school=school, role_grants__role__in=[Role.HEADTEACHER, Role.SENIOR_LEADER])
+        .select_related("user")
+    }
+    for user in users - {except_user}:
+        notify(user, kind=kind, title=title, url=url, school=school)

@@ -1,0 +1,52 @@
+from django.shortcuts import redirect
+
+from saferstaff.policies.status import outstanding_compulsory
+
+# What someone who still has to accept a compulsory policy may open meanwhile: the policies themselves, and
+# checking a post against them (the safe path stays open). Signing out is not a school page: never gated.
+_ALLOWED_WHILE_OUTSTANDING = {
+    "draft_check",
+    "draft_check_api",
+    "draft_check_delete",
+    "policies_to_accept",
+    "policy_list",
+    "policy_version",
+    "policy_accept",
+    "policy_decline",
+    "policy_changes",
+    "policy_search",
+    "policy_dashboard",  # a governor can see the picture before accepting everything themselves
+    "policy_dashboard_csv",
+    "policy_dashboard_pdf",
+}
+# Finishing a policy's publication (who must read it, its questions, its review date): open to the person
+# who published the very version they now have to accept, so publishing does not lock its publisher out.
+_FINISHING_A_PUBLICATION = {"policy_audience", "policy_questions", "policy_publish", "policy_review_date"}
+
+
+class CompulsoryPoliciesMiddleware:
+    """§2: staff must read and accept the school's compulsory policies before anything else at that school.
+    Every method is gated (a form posted from a page opened earlier is refused too, and nothing is written).
+    Runs after the access map, which has found ``request.membership`` for school pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        membership = getattr(request, "membership", None)
+        match = request.resolver_match
+        if membership is None or match is None or match.url_name in _ALLOWED_WHILE_OUTSTANDING:
+            return None
+        outstanding = outstanding_compulsory(membership)
+        if not outstanding:
+            return None
+        if match.url_name in _FINISHING_A_PUBLICATION and all(
+            version.published_by_id == request.user.pk
+            and str(version.policy_id) == str(view_kwargs.get("pk"))
+            for version in outstanding
+        ):
+            return None
+        return redirect("policies_to_accept", school=request.school.slug)

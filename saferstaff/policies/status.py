@@ -1,0 +1,317 @@
+"""Who still has to accept what. A member has accepted a policy when they accepted its published version,
+or an earlier version with only minor changes (typos) since. An optional policy can be declined instead."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from saferstaff import scans
+from saferstaff.audit.log import record
+from saferstaff.policies.models import Acceptance, Policy, PolicyVersion, in_audience
+
+ACCEPTED, DECLINED, TO_ACCEPT = "accepted", "declined", "to_accept"
+
+
+def _state(versions_desc: list[PolicyVersion], outcomes: dict[int, str]) -> str:
+    """``versions_desc``: the policy's versions from the published one downwards; ``outcomes``: the member's
+    latest outcome per version id."""
+    for version in versions_desc:
+        if version.pk in outcomes:
+            return outcomes[version.pk]
+        if not version.minor_change:
+            return TO_ACCEPT  # a real change since: it must be read again
+    return TO_ACCEPT
+
+
+def _published_versions(school_id: int) -> list[PolicyVersion]:
+    return _published_versions_for([school_id])
+
+
+def _chains(versions: list[PolicyVersion]):
+    """For each policy with a published version: (policy, that version, it and the versions before it)."""
+    by_policy: dict[int, list[PolicyVersion]] = {}
+    for version in versions:
+        by_policy.setdefault(version.policy_id, []).append(version)
+    for chain in by_policy.values():
+        published = [v for v in chain if v.status == PolicyVersion.Status.PUBLISHED]
+        if published:
+            current = published[0]
+            yield current.policy, current, [v for v in chain if v.number <= current.number]
+
+
+def member_state(policy, relevant: list[PolicyVersion], outcomes: dict[int, str]) -> str:
+    """THE definition of where one member stands with one policy (every page that counts "accepted" asks
+    this): ``relevant`` is the policy's published version and those before it, newest first; ``outcomes``
+    the member's latest outcome per version id (other versions' ids may be in it too)."""
+    state = _state(relevant, outcomes)
+    return (
+        TO_ACCEPT if state == DECLINED and policy.compulsory else state
+    )  # made compulsory since it was declined
+
+
+def policies_for(membership) -> list[tuple[Policy, PolicyVersion, str]]:
+    """(policy, its published version, state) for every published policy in the member's audience."""
+    outcomes: dict[int, str] = {}
+    rows = Acceptance.objects.filter(school_id=membership.school_id, user_id=membership.user_id)
+    for version_id, outcome in rows.order_by("accepted_at", "pk").values_list("version_id", "outcome"):
+        outcomes[version_id] = outcome  # the latest one wins
+    result = [
+        (policy, current, member_state(policy, relevant, outcomes))
+        for policy, current, relevant in _chains(_published_versions(membership.school_id))
+        if policy.is_for(membership)
+    ]
+    return sorted(result, key=lambda item: item[0].title)
+
+
+def outstanding_compulsory(membership) -> list[PolicyVersion]:
+    return [
+        version
+        for policy, version, state in policies_for(membership)
+        if policy.compulsory and state == TO_ACCEPT
+    ]
+
+
+def state_of(membership, version: PolicyVersion) -> str | None:
+    return next((state for _, v, state in policies_for(membership) if v.pk == version.pk), None)
+
+
+def accept(
+    membership,
+    version: PolicyVersion,
+    *,
+    typed_name: str,
+    ip_address: str | None,
+    outcome: str = Acceptance.Outcome.ACCEPTED,
+    decline_reason: str = "",
+    on_behalf_by=None,
+    note: str = "",
+    evidence=None,
+) -> Acceptance:
+    """Record the member's acceptance (or decline) of ``version``; if they already have that outcome for it,
+    the row already there is returned and nothing is written (a resubmitted form, the Back button)."""
+    existing = Acceptance.objects.filter(
+        school_id=membership.school_id, version=version, user_id=membership.user_id, outcome=outcome
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            acceptance = Acceptance(
+                school_id=membership.school_id,
+                version=version,
+                user_id=membership.user_id,
+                typed_name=typed_name.strip()[:200],
+                text_sha256=version.text_sha256,
+                ip_address=ip_address,
+                outcome=outcome,
+                decline_reason=decline_reason.strip(),
+                on_behalf_by=on_behalf_by,
+                note=note.strip(),
+            )
+            if evidence is not None:
+                acceptance.evidence.save(scans.stored_name(evidence), evidence, save=False)
+            acceptance.save()
+            action = "policy.declined" if outcome == Acceptance.Outcome.DECLINED else "policy.accepted"
+            detail = {"acceptance": acceptance.pk, "on_behalf": on_behalf_by is not None}
+            record(action, version, school=membership.school_id, detail=detail)
+    except IntegrityError:  # the same form sent twice at once: the other request wrote it
+        return Acceptance.objects.get(
+            school_id=membership.school_id, version=version, user_id=membership.user_id, outcome=outcome
+        )
+    return acceptance
+
+
+def school_overview(school) -> list[dict]:
+    """For the governors (§2: governors and the Headteacher ensure the guidance is shared and adhered to):
+    every published policy with who in its audience has accepted it, by role and by kind of employment, and
+    who has not. A fixed number of queries, however many staff and versions."""
+    from saferstaff.schools.models import Membership
+
+    members = list(
+        Membership.objects.active()
+        .filter(school=school)
+        .select_related("user")
+        .prefetch_related("role_grants")
+    )
+    outcomes: dict[tuple[int, int], str] = {}
+    first_accepted: dict[tuple[int, int], datetime.datetime] = {}
+    rows = Acceptance.objects.filter(school=school).order_by("accepted_at", "pk")
+    for user_id, version_id, outcome, at in rows.values_list(
+        "user_id", "version_id", "outcome", "accepted_at"
+    ):
+        outcomes[(user_id, version_id)] = outcome
+        if outcome == ACCEPTED:
+            first_accepted.setdefault((user_id, version_id), at)
+    overview = []
+    for policy, current, relevant in _chains(_published_versions(school.pk)):
+        audience = [m for m in members if policy.is_for(m)]
+        states = {}
+        for m in audience:
+            mine = {v.pk: outcomes[(m.user_id, v.pk)] for v in relevant if (m.user_id, v.pk) in outcomes}
+            states[m.pk] = member_state(policy, relevant, mine)
+        by_name = sorted(audience, key=lambda m: m.user.last_name.lower())
+        overview.append(
+            {
+                "policy": policy,
+                "version": current,
+                "audience": len(audience),
+                "accepted": sum(1 for s in states.values() if s == ACCEPTED),
+                "declined": sum(1 for s in states.values() if s == DECLINED),
+                "by_role": _breakdown(audience, states, lambda m: m.role_labels() or ["No role"]),
+                "by_employment": _breakdown(audience, states, lambda m: [m.get_employment_type_display()]),
+                "members": [(m, states[m.pk]) for m in by_name],
+                "waiting": [m for m in by_name if states[m.pk] == TO_ACCEPT],
+                "trend": _weekly_trend(
+                    current,
+                    [
+                        min(
+                            first_accepted[(m.user_id, v.pk)]
+                            for v in relevant
+                            if (m.user_id, v.pk) in first_accepted
+                        )
+                        for m in audience
+                        if states[m.pk] == ACCEPTED
+                        and any((m.user_id, v.pk) in first_accepted for v in relevant)
+                    ],
+                    len(audience),
+                ),
+            }
+        )
+    return sorted(overview, key=lambda item: item["policy"].title)
+
+
+def _breakdown(audience, states, keys_of) -> list[tuple[str, int, int]]:
+    """(group, accepted, total) for each group a member belongs to."""
+    totals: dict[str, list[int]] = {}
+    for m in audience:
+        for key in keys_of(m):
+            entry = totals.setdefault(key, [0, 0])
+            entry[1] += 1
+            entry[0] += states[m.pk] == ACCEPTED
+    return [(key, done, total) for key, (done, total) in sorted(totals.items())]
+
+
+def trust_overview(trust) -> dict:
+    """Every school of a trust × its published policies: how many of each policy's audience have accepted
+    it — by the same audience test and the same ``member_state`` as the school's own page, so the two pages
+    never disagree. Six queries whatever the size of the trust (200 schools × 60 staff × 5 policies is the
+    design point), each filtered by a join on the trust rather than a list of ids that grows with it (a
+    ``version_id IN (...)`` of thousands of ids made the acceptances the slowest part of the page): members,
+    roles, versions and acceptances are read as plain tuples."""
+    from saferstaff.schools.models import Membership, RoleGrant, School
+
+    schools = list(School.objects.filter(trust=trust).order_by("name").values_list("pk", "name", "slug"))
+    versions = _light_versions(trust)
+    members: dict[int, list[tuple[int, int, str]]] = {pk: [] for pk, _, _ in schools}
+    rows = Membership.objects.active().filter(school__trust=trust)
+    for pk, school_id, user_id, employment in rows.values_list(
+        "pk", "school_id", "user_id", "employment_type"
+    ):
+        members[school_id].append((pk, user_id, employment))
+    roles: dict[int, tuple[str, ...]] = {}  # tuples, not sets: thousands of sets kept the collector busy
+    for membership_id, role in RoleGrant.objects.filter(school__trust=trust).values_list(
+        "membership_id", "role"
+    ):
+        roles[membership_id] = roles.get(membership_id, ()) + (role,)
+    chains_by_school: dict[int, list] = {}
+    for policy, current, relevant in _chains(versions):
+        chains_by_school.setdefault(current.school_id, []).append((policy, relevant))
+    # The latest outcome per person and version (``member_state`` reads only the versions that count).
+    outcomes: dict[int, dict[int, str]] = {}
+    rows = Acceptance.objects.filter(school__trust=trust).order_by("accepted_at", "pk")
+    for user_id, version_id, outcome in rows.values_list("user_id", "version_id", "outcome"):
+        outcomes.setdefault(user_id, {})[version_id] = outcome
+    table = []
+    titles: set[str] = set()
+    for pk, name, slug in schools:
+        # The school's members by what the audience test reads: it runs once a group, not once a member.
+        groups: dict[tuple[tuple[str, ...], str], list[int]] = {}
+        for member_pk, user_id, employment in members[pk]:
+            groups.setdefault((roles.get(member_pk, ()), employment), []).append(user_id)
+        cells = {}
+        for policy, relevant in chains_by_school.get(pk, []):
+            states = [
+                member_state(policy, relevant, outcomes.get(user_id, {}))
+                for (member_roles, employment), user_ids in groups.items()
+                if in_audience(policy, member_roles, employment)
+                for user_id in user_ids
+            ]
+            cells[policy.title] = (states.count(ACCEPTED), len(states))
+            titles.add(policy.title)
+        table.append({"name": name, "slug": slug, "cells": cells})
+    ordered = sorted(titles)
+    for row in table:
+        row["cells"] = [row["cells"].get(title) for title in ordered]
+    return {"titles": ordered, "rows": table}
+
+
+def _published_versions_for(school_ids: list[int]) -> list[PolicyVersion]:
+    return list(
+        PolicyVersion.objects.filter(school_id__in=school_ids)
+        .exclude(status=PolicyVersion.Status.DRAFT)
+        .select_related("policy")
+        .order_by("policy_id", "-number")
+    )
+
+
+@dataclass(frozen=True)
+class _LightPolicy:
+    pk: int
+    school_id: int
+    title: str
+    compulsory: bool
+    audience_roles: list
+    audience_employment: list
+
+
+@dataclass(frozen=True)
+class _LightVersion:
+    """Just what ``_chains`` reads, as plain tuples: building thousands of model instances costs more than
+    the trust page's whole budget."""
+
+    pk: int
+    school_id: int
+    policy_id: int
+    number: int
+    status: str
+    minor_change: bool
+    policy: _LightPolicy
+
+
+def _light_versions(trust) -> list[_LightVersion]:
+    """The versions (drafts aside) of every policy of the trust's schools."""
+    policies = {
+        pk: _LightPolicy(pk, school_id, title, compulsory, roles or [], kinds or [])
+        for pk, school_id, title, compulsory, roles, kinds in Policy.objects.filter(
+            school__trust=trust
+        ).values_list("pk", "school_id", "title", "compulsory", "audience_roles", "audience_employment")
+    }
+    rows = (
+        PolicyVersion.objects.filter(school__trust=trust)
+        .exclude(status=PolicyVersion.Status.DRAFT)
+        .order_by("policy_id", "-number")
+        .values_list("pk", "school_id", "policy_id", "number", "status", "minor_change")
+    )
+    versions = [
+        _LightVersion(pk, school_id, policy_id, number, status, minor, policies[policy_id])
+        for pk, school_id, policy_id, number, status, minor in rows
+    ]
+    return versions
+
+
+def _weekly_trend(version, accepted_times, audience: int, weeks: int = 8) -> list[dict]:
+    """Share of the audience that had accepted by the end of each week since publication (last ``weeks``)."""
+    from django.utils import timezone
+
+    if version.published_at is None or not audience:
+        return []
+    start = version.published_at
+    now = timezone.now()
+    total_weeks = max(1, -(-(now - start).days // 7))
+    points = []
+    for week in range(max(1, total_weeks - weeks + 1), total_weeks + 1):
+        end = min(start + datetime.timedelta(weeks=week), now)
+        done = sum(1 for at in accepted_times if at <= end)
+        points.append({"week": week, "end": end, "accepted": done, "percent": round(100 * done / audience)})
+    return points

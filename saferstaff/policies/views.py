@@ -1,0 +1,470 @@
+import csv
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from saferstaff import scans
+from saferstaff.access import allowed_for
+from saferstaff.accounts.stepup import step_up
+from saferstaff.audit.log import record
+from saferstaff.exports import csv_safe
+from saferstaff.policies.access import can_see_drafts, get_policy_version
+from saferstaff.policies.diff import compare
+from saferstaff.policies.forms import (
+    AcceptForm,
+    AcceptOnBehalfForm,
+    AudienceForm,
+    DeclineForm,
+    DeleteQuestionForm,
+    PolicyImportForm,
+    PublishForm,
+    QuestionForm,
+    ReviewDateForm,
+)
+from saferstaff.policies.models import Acceptance, Policy, PolicyVersion, QuizQuestion
+from saferstaff.policies.search import search_sections, terms
+from saferstaff.policies.services import (
+    DocumentError,
+    delete_draft,
+    import_policy,
+    publish_to_trust,
+    publish_version,
+)
+from saferstaff.policies.status import (
+    ACCEPTED,
+    DECLINED,
+    TO_ACCEPT,
+    accept,
+    outstanding_compulsory,
+    policies_for,
+    school_overview,
+    state_of,
+)
+from saferstaff.rules.engine import show_on_form
+from saferstaff.rules.policies import may_accept, may_accept_on_behalf, may_decline
+from saferstaff.schools.models import Membership
+
+
+@require_safe
+def policy_list(request, school):
+    versions = (
+        PolicyVersion.objects.filter(school=request.school)
+        .select_related("policy")
+        .order_by("policy__title", "-number")
+    )
+    if not can_see_drafts(request):
+        versions = versions.exclude(status=PolicyVersion.Status.DRAFT)
+    policies: dict[int, dict] = {}
+    for version in versions:
+        entry = policies.setdefault(
+            version.policy_id, {"policy": version.policy, "versions": [], "published": False}
+        )
+        entry["versions"].append(version)
+        entry["published"] |= version.status != PolicyVersion.Status.DRAFT
+    return render(request, "policies/list.html", {"policies": list(policies.values())})
+
+
+@require_http_methods(["GET", "POST"])
+def policy_import(request, school):
+    form = PolicyImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version, notes = import_policy(request.school, **form.document(), by=request.user)
+        except DocumentError as exc:
+            form.add_error("file", str(exc))
+            record("policy.import_refused", ("schools.school", request.school.pk))
+        else:
+            sections = version.sections.count()
+            messages.success(
+                request,
+                f"Draft version {version.number} imported with {sections} section{'' if sections == 1 else 's'}. "
+                + " ".join(notes),
+            )
+            return redirect(
+                "policy_version", school=request.school.slug, pk=version.policy_id, number=version.number
+            )
+    return render(request, "policies/import.html", {"form": form})
+
+
+def _version_page(
+    request,
+    version,
+    publish_form=None,
+    accept_form=None,
+    decline_form=None,
+    status=200,
+    to_reread=(),
+    review_form=None,
+):
+    others = Policy.objects.get(pk=version.policy_id).versions.order_by("-number")
+    if not can_see_drafts(request):
+        others = others.exclude(status=PolicyVersion.Status.DRAFT)
+    in_force = version.in_force() if version.status == PolicyVersion.Status.DRAFT else None
+    same_text = version.same_text_as(in_force)
+    if publish_form is None and version.status == PolicyVersion.Status.DRAFT:
+        if allowed_for("policy_publish", request.roles):
+            publish_form = PublishForm(initial={"minor_change": "on" if same_text else "off"})
+    if review_form is None and version.status != PolicyVersion.Status.ARCHIVED:
+        if (
+            allowed_for("policy_review_date", request.roles)
+            and version.status == PolicyVersion.Status.PUBLISHED
+        ):
+            review_form = ReviewDateForm(initial={"review_date": version.review_date})
+    state = state_of(request.membership, version) if request.membership is not None else None
+    needs_acceptance = state == TO_ACCEPT
+    if needs_acceptance and accept_form is None:
+        accept_form = AcceptForm(questions=version.questions.all())
+    if needs_acceptance and not version.policy.compulsory and decline_form is None:
+        decline_form = DeclineForm()
+    context = {
+        "version": version,
+        "sections": list(version.sections.all()),
+        "others": others,
+        "publish_form": publish_form,
+        "same_text_as": in_force if same_text else None,  # the version in force, when the text is the same
+        "review_form": review_form,
+        "accept_form": accept_form,  # its errors are summarised even when the form itself is not shown
+        "show_accept_form": needs_acceptance,
+        "decline_form": decline_form,
+        "accepted": state == ACCEPTED,
+        "to_reread": to_reread,  # (question number, its section or None) for answers that were wrong
+        "declined": state == DECLINED,
+        "can_accept_for_others": version.status == PolicyVersion.Status.PUBLISHED
+        and allowed_for("policy_accept_for", request.roles),
+    }
+    return render(request, "policies/version.html", context, status=status)
+
+
+@require_safe
+def policy_version(request, school, pk, number):
+    return _version_page(request, get_policy_version(request, pk, number))
+
+
+@require_POST
+def policy_publish(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        return _version_page(request, version, publish_form=form)
+    same_as = version.same_text_as(version.in_force())
+    decision = publish_version(
+        version,
+        by=request.user,
+        minor_change=form.minor(),
+        review_date=form.cleaned_data["review_date"],
+        change_note=form.cleaned_data["change_note"],
+    )
+    if not decision:
+        show_on_form(form, decision)
+        return _version_page(request, version, publish_form=form)
+    if same_as and version.minor_change:
+        messages.warning(
+            request,
+            f"The text of version {version.number} is the same as the version it replaces: it is published as "
+            "a minor change, so everyone's acceptance still counts.",
+        )
+    messages.success(request, f"Version {version.number} is published. Earlier versions are archived.")
+    return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+
+
+@require_POST
+def policy_review_date(request, school, pk, number):
+    """The Headteacher or a senior leader moves the review date of the version in force (audited)."""
+    version = get_policy_version(request, pk, number)
+    form = ReviewDateForm(request.POST)
+    if version.status != PolicyVersion.Status.PUBLISHED:
+        form.add_error(None, "Only the version in force has a review date to change (§2)")
+    if not form.is_valid():
+        return _version_page(request, version, review_form=form, status=400)
+    version.set_review_date(form.cleaned_data["review_date"], by=request.user)
+    messages.success(request, f"The review date is now {version.review_date:%-d %B %Y}.")
+    return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+
+
+@require_POST
+def policy_draft_delete(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    decision = delete_draft(version, by=request.user)
+    if not decision:
+        messages.error(request, decision.summary)
+        return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+    messages.success(request, f"Draft version {number} of {version.policy.title} is deleted.")
+    return redirect("policy_list", school=request.school.slug)
+
+
+@require_safe
+def policy_changes(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    previous = version.previous()
+    if previous is not None and previous.status == PolicyVersion.Status.DRAFT and not can_see_drafts(request):
+        previous = None
+    changes = compare(previous.sections.all(), version.sections.all()) if previous else []
+    return render(
+        request, "policies/changes.html", {"version": version, "previous": previous, "changes": changes}
+    )
+
+
+def _back_to_the_version(version):
+    """The address a form with a mistake stays on, opened again (reloaded, bookmarked): the policy itself,
+    rather than an empty "method not allowed" page."""
+    return redirect("policy_version", school=version.school.slug, pk=version.policy_id, number=version.number)
+
+
+@require_http_methods(["GET", "POST"])
+def policy_accept(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    if request.method == "GET":
+        return _back_to_the_version(version)
+    form = AcceptForm(request.POST, questions=version.questions.all())
+    form.is_valid()
+    wrong = form.wrong_questions()
+    decision = may_accept(
+        request.membership,
+        subject=version,
+        typed_name=form.cleaned_data.get("typed_name", ""),
+        understood=form.cleaned_data.get("understood", False),
+        wrong_answers=len(wrong),
+    )
+    if not decision:
+        show_on_form(form, decision)
+        sections = {s.number: s for s in version.sections.all() if s.number}
+        to_reread = []
+        for n, question in wrong:
+            section = sections.get(question.section)
+            where = f": read {section} again" if section else ""
+            form.add_error(f"q{question.pk}", f"Question {n} was not answered rightly{where}")
+            to_reread.append((n, section))
+        return _version_page(request, version, accept_form=form, to_reread=to_reread)
+    accept(
+        request.membership,
+        version,
+        typed_name=form.cleaned_data["typed_name"],
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    messages.success(request, f"Thank you. You accepted {version.policy.title} (version {version.number}).")
+    if outstanding_compulsory(request.membership):
+        return redirect("policies_to_accept", school=request.school.slug)
+    return redirect("school_dashboard", school=request.school.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def policy_decline(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    if request.method == "GET":
+        return _back_to_the_version(version)
+    form = DeclineForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
+    decision = may_decline(request.membership, subject=version, reason=reason)
+    if not decision:
+        form.add_error("reason" if "Say why" in decision.summary else None, decision.summary)
+        return _version_page(request, version, decline_form=form)
+    accept(
+        request.membership,
+        version,
+        typed_name=request.user.get_full_name(),
+        ip_address=request.META.get("REMOTE_ADDR"),
+        outcome=Acceptance.Outcome.DECLINED,
+        decline_reason=reason,
+    )
+    messages.success(request, f"You declined {version.policy.title}. The school can see your reason.")
+    return redirect("policies_to_accept", school=request.school.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def policy_accept_for(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    # Only other people in the audience who have not accepted it yet: the Back button or a second paper form
+    # for someone already recorded is refused as a choice that is not offered, and so is the Headteacher.
+    waiting = next(
+        (
+            [m.pk for m, state in item["members"] if state != ACCEPTED]
+            for item in school_overview(request.school)
+            if item["version"].pk == version.pk
+        ),
+        [],
+    )
+    members = (
+        Membership.objects.filter(pk__in=waiting)
+        .exclude(user=request.user)
+        .select_related("user")
+        .order_by("user__last_name")
+    )
+    form = AcceptOnBehalfForm(request.POST or None, request.FILES or None, members=members)
+    form.fields["member"].error_messages["invalid_choice"] = (
+        f"Choose someone who must read this policy and has not accepted version {version.number} yet"
+    )
+    if request.method == "POST" and form.is_valid():
+        member = form.cleaned_data["member"]
+        decision = may_accept_on_behalf(
+            request.user,
+            subject=version,
+            member=member,
+            note=form.cleaned_data["note"],
+            has_evidence=form.cleaned_data["evidence"] is not None,
+        )
+        if not decision:
+            show_on_form(form, decision)
+        else:
+            accept(
+                member,
+                version,
+                typed_name=member.user.get_full_name(),
+                ip_address=None,
+                on_behalf_by=request.user,
+                note=form.cleaned_data["note"],
+                evidence=form.cleaned_data["evidence"],
+            )
+            messages.success(
+                request, f"Recorded that {member.user.display_name} accepted version {version.number}."
+            )
+            return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+    on_paper = version.acceptances.filter(on_behalf_by__isnull=False).select_related("user", "on_behalf_by")
+    return render(
+        request,
+        "policies/accept_for.html",
+        {"version": version, "form": form, "on_paper": on_paper, "nobody_waiting": not waiting},
+    )
+
+
+@require_safe
+def policy_acceptance_scan(request, school, pk):
+    acceptance = get_object_or_404(Acceptance, school=request.school, pk=pk)
+    return scans.audited_download(
+        acceptance,
+        acceptance.evidence,
+        action="policy.acceptance.scan_viewed",
+        stem=f"acceptance-{acceptance.pk}",
+    )
+
+
+@require_safe
+def policies_to_accept(request, school):
+    items = policies_for(request.membership) if request.membership else []
+    return render(request, "policies/to_accept.html", {"items": items})
+
+
+@require_http_methods(["GET", "POST"])
+def policy_audience(request, school, pk):
+    policy = get_object_or_404(Policy, school=request.school, pk=pk)
+    form = AudienceForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        record("policy.audience_changed", policy, detail={"fields": form.changed_data})
+        messages.success(request, "Saved who must read it.")
+        return redirect("policy_list", school=request.school.slug)
+    return render(request, "policies/audience.html", {"policy": policy, "form": form})
+
+
+@require_safe
+def policy_dashboard(request, school):
+    return render(request, "policies/dashboard.html", {"overview": school_overview(request.school)})
+
+
+@require_safe
+def policy_dashboard_csv(request, school):
+    if confirm := step_up(request, "downloading who has accepted the guidance"):  # exports: step-up first
+        return confirm
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="policy-acceptance-{request.school.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["Policy", "Version", "Name", "Email", "Roles", "Employment", "Status"])
+    labels = {ACCEPTED: "Accepted", DECLINED: "Declined", TO_ACCEPT: "Not yet accepted"}
+    for item in school_overview(request.school):
+        for m, state in item["members"]:
+            writer.writerow(
+                [
+                    csv_safe(item["policy"].title),
+                    item["version"].number,
+                    csv_safe(m.user.display_name),
+                    csv_safe(m.user.email),
+                    csv_safe("; ".join(m.role_labels())),
+                    m.get_employment_type_display(),
+                    labels[state],
+                ]
+            )
+    record("policy.report_exported", ("schools.school", request.school.pk))
+    return response
+
+
+@require_safe
+def policy_search(request, school):
+    question = request.GET.get("q", "").strip()[:300]
+    hits = search_sections(request.school, question) if question else []
+    return render(
+        request, "policies/search.html", {"question": question, "hits": hits, "terms": terms(question)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def policy_questions(request, school, pk, number):
+    version = get_policy_version(request, pk, number)
+    questions = list(version.questions.all())
+    form = QuestionForm(request.POST if request.method == "POST" else None, version=version)
+    if request.method == "POST":
+        if version.status != PolicyVersion.Status.DRAFT:
+            form.add_error(None, "Questions can only be changed while the version is a draft (§2).")
+        elif "delete" in request.POST:
+            removal = DeleteQuestionForm(request.POST)
+            if not removal.is_valid():
+                return HttpResponseBadRequest("Choose a question to remove.")
+            question = get_object_or_404(QuizQuestion, version=version, pk=removal.cleaned_data["delete"])
+            record("policy.question_removed", version, detail={"question": question.pk})
+            question.delete()
+            return redirect("policy_questions", school=request.school.slug, pk=pk, number=number)
+        elif len(questions) >= 5:
+            form.add_error(None, "A version has at most five questions: remove one first.")
+        elif form.is_valid():
+            answers, correct = form.cleaned_data["answers"]
+            QuizQuestion.objects.create(
+                school=request.school,
+                version=version,
+                position=max((q.position for q in questions), default=0) + 1,
+                text=form.cleaned_data["text"],
+                answers=answers,
+                correct=correct,
+                section=form.cleaned_data["section"],
+            )
+            record("policy.question_added", version)
+            return redirect("policy_questions", school=request.school.slug, pk=pk, number=number)
+    return render(
+        request, "policies/questions.html", {"version": version, "questions": questions, "form": form}
+    )
+
+
+@require_safe
+def policy_dashboard_pdf(request, school):
+    """The same overview as a PDF for the governors' meeting pack (WeasyPrint, fonts from the system)."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    if confirm := step_up(request, "downloading who has accepted the guidance"):
+        return confirm
+    html = render_to_string(
+        "policies/dashboard_pdf.html",
+        {"overview": school_overview(request.school), "school": request.school, "now": timezone.now()},
+    )
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="policy-acceptance-{request.school.slug}.pdf"'
+    record("policy.report_exported", ("schools.school", request.school.pk), detail={"format": "pdf"})
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def trust_policy_publish(request, trust):
+    form = PolicyImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            versions = publish_to_trust(request.trust, **form.document(), by=request.user)
+        except DocumentError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, f"Published to {len(versions)} schools. Each shows its own name.")
+            return redirect("trust_dashboard", trust=request.trust.slug)
+    return render(request, "policies/trust_publish.html", {"form": form, "trust": request.trust})
+
+
+# --- Check before you post (§4) ------------------------------------------------------------------------------

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PublishingConfig(AppConfig):
+    """§5: publishing a copy of an image"""
+
+    name = "saferstaff.publishing"
+    label = "publishing"

@@ -1,0 +1,245 @@
+"""The school's rules, each citing its clause. Later issues add §3–§9 rules here (or in a module per
+section once this file grows); every caller asks these functions rather than re-deciding."""
+
+from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
+from saferstaff.schools.models import Membership, Role, School
+
+S2_RESPONSIBLE = Reason(
+    "Governors and the Headteacher are responsible for ensuring the guidance is shared and adhered to", "§2"
+)
+
+# §8: every role that sees every pupil's photos, consent records or face-matching enrolment (and the
+# safeguarding and data-protection records), and trust admins who reach many schools, must sign in with a
+# second factor: a password alone is not enough to guard them.
+MFA_ROLES = frozenset({Role.HEADTEACHER, Role.SENIOR_LEADER, Role.DSL, Role.DPO, Role.OFFICE})
+
+
+def is_trust_admin_for(user, school: School) -> bool:
+    return bool(school.trust_id) and user.trust_admin_of.filter(trust_id=school.trust_id).exists()
+
+
+@rule("signin.password_alone", audited=False)
+def may_sign_in_without_mfa(roles_by_school: dict[int, frozenset[str]], is_trust_admin: bool) -> Decision:
+    """May this person work with a password alone, or must they add a second factor?
+    (Checked on every request, so not audited.)"""
+    reasons = []
+    if is_trust_admin:
+        reasons.append(Reason("Trust and Local Authority admins reach every school's records", "§8"))
+    if any(roles & MFA_ROLES for roles in roles_by_school.values()):
+        reasons.append(
+            Reason(
+                "Your role gives access to confidential information about pupils and staff: their photos, "
+                "consent records and face-matching enrolment",
+                "§8",
+            )
+        )
+    if reasons:
+        reasons.append(
+            Reason("Logins must be kept secret and never shared; a second factor protects them", "§7")
+        )
+        return refuse(*reasons)
+    return allow()
+
+
+@rule("signin.allowed", audited=False)
+def may_sign_in(user) -> Decision:
+    """May this person sign in at all? Only while they have a place at a school, or admin a trust: someone
+    recorded as leaving their last school has no professional need for its records any more.
+    (Checked at each sign-in, after the password; not audited.)"""
+    # A waiting invitation counts: its person signs in to accept it.
+    if user.trust_admin_of.exists() or Membership.objects.current().filter(user=user).exists():
+        return allow()
+    return refuse(
+        Reason(
+            "Staff records are only for those with a professional need: you are recorded as having left", "§8"
+        )
+    )
+
+
+@rule("roles.change")
+def may_change_role(actor, *, subject: Membership, role: str, grant: bool) -> Decision:
+    """May ``actor`` grant (or remove) ``role`` for the member ``subject``?"""
+    school = subject.school
+    actor_membership = Membership.objects.active().filter(school=school, user=actor).first()
+    actor_is_head = actor_membership is not None and actor_membership.has_any(Role.HEADTEACHER)
+    if not (actor_is_head or is_trust_admin_for(actor, school)):
+        return refuse(Reason("Only the Headteacher (or the trust's admin) manages roles at a school", "§2"))
+    if role not in Role.values:
+        return refuse(Reason(f"'{role}' is not a role at a school", "§2"))
+    if subject.ended_on is not None:
+        return refuse(
+            Reason("This person has left the school; roles are kept as they were when they left", "§2")
+        )
+    if not grant and role == Role.HEADTEACHER:
+        heads = (
+            Membership.objects.active().filter(school=school).with_role(Role.HEADTEACHER).distinct().count()
+        )
+        if heads <= 1:
+            return refuse(
+                Reason(
+                    "A school must always have a Headteacher: they are alerted to contact with pupils", "§3"
+                ),
+                S2_RESPONSIBLE,
+            )
+    return allow(S2_RESPONSIBLE)
+
+
+@rule("membership.end")
+def may_mark_as_left(actor, *, subject: Membership) -> Decision:
+    """May ``actor`` record that ``subject`` has left the school (which ends their access to it)?"""
+    school = subject.school
+    actor_membership = Membership.objects.active().filter(school=school, user=actor).first()
+    actor_is_head = actor_membership is not None and actor_membership.has_any(Role.HEADTEACHER)
+    if not (actor_is_head or is_trust_admin_for(actor, school)):
+        return refuse(
+            Reason("Only the Headteacher (or the trust's admin) records that someone has left", "§2")
+        )
+    if subject.ended_on is not None:
+        return refuse(Reason("This person is already recorded as having left", "§2"))
+    if subject.has_any(Role.HEADTEACHER):
+        heads = (
+            Membership.objects.active().filter(school=school).with_role(Role.HEADTEACHER).distinct().count()
+        )
+        if heads <= 1:
+            return refuse(
+                Reason("Appoint another Headteacher first: a school must always have one to alert", "§3"),
+                S2_RESPONSIBLE,
+            )
+    return allow(S2_RESPONSIBLE)
+
+
+@rule("policy.publish")
+def may_publish(actor, *, subject, minor_change: bool, change_note: str = "") -> Decision:
+    """May ``actor`` publish the draft ``subject`` (a PolicyVersion) to the school's staff?"""
+    from saferstaff.policies.models import PolicyVersion
+
+    membership = Membership.objects.active().filter(school_id=subject.school_id, user=actor).first()
+    if membership is None or not membership.has_any(Role.HEADTEACHER, Role.SENIOR_LEADER):
+        return refuse(Reason("Only the Headteacher or a senior leader publishes the school's policies", "§2"))
+    if subject.status != PolicyVersion.Status.DRAFT:
+        return refuse(
+            Reason(f"Version {subject.number} is already {subject.get_status_display().lower()}", "§2")
+        )
+    if not subject.sections.exists():
+        return refuse(Reason("The draft has no sections to share with staff", "§2"))
+    if (
+        minor_change
+        and not PolicyVersion.objects.filter(
+            policy_id=subject.policy_id, status=PolicyVersion.Status.PUBLISHED
+        ).exists()
+    ):
+        return refuse(
+            Reason(
+                "A first version cannot be a minor change: staff have nothing to have accepted yet",
+                "§2",
+                field="minor_change",
+            )
+        )
+    if not minor_change and not change_note.strip() and subject.same_text_as(subject.in_force()):
+        return refuse(
+            Reason(
+                "The text is the same as the version in force: publish it as a minor change, or say what "
+                "changed, so staff asked to accept it again can see why",
+                "§2",
+                field="change_note",
+            )
+        )
+    return allow(S2_RESPONSIBLE)
+
+
+@rule("policy.delete_draft")
+def may_delete_draft(actor, *, subject) -> Decision:
+    """May ``actor`` delete the draft ``subject`` (a PolicyVersion)? Published and archived versions stay:
+    acceptances point at them."""
+    from saferstaff.policies.models import PolicyVersion
+
+    membership = Membership.objects.active().filter(school_id=subject.school_id, user=actor).first()
+    if membership is None or not membership.has_any(Role.HEADTEACHER, Role.SENIOR_LEADER):
+        return refuse(Reason("Only the Headteacher or a senior leader prepares the school's policies", "§2"))
+    if subject.status != PolicyVersion.Status.DRAFT:
+        return refuse(
+            Reason(
+                f"Version {subject.number} has been published: it stays on record with its acceptances", "§2"
+            )
+        )
+    return allow(S2_RESPONSIBLE)
+
+
+def _normalised(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _in_force_for(membership, subject) -> list[Reason]:
+    from saferstaff.policies.models import PolicyVersion
+
+    if subject.status != PolicyVersion.Status.PUBLISHED:
+        return [
+            Reason(f"Version {subject.number} is no longer the one in force: read the current version", "§2")
+        ]
+    if membership is None or membership.ended_on is not None or not subject.policy.is_for(membership):
+        return [Reason("This policy is not addressed to this person at this school", "§2")]
+    return []
+
+
+@rule("policy.accept")
+def may_accept(membership, *, subject, typed_name: str, understood: bool, wrong_answers: int = 0) -> Decision:
+    """May this member record that they have read and accepted ``subject`` (a PolicyVersion)?"""
+    if problems := _in_force_for(membership, subject):
+        return refuse(*problems)
+    reasons = []
+    if wrong_answers:
+        reasons.append(
+            Reason(
+                f"{wrong_answers} of the questions {'was' if wrong_answers == 1 else 'were'} not answered rightly: "
+                "read the sections they name again and try once more",
+                "§2",
+            )
+        )
+    if not understood:
+        reasons.append(
+            Reason("Tick to confirm that you have read and understood it", "§2", field="understood")
+        )
+    expected = membership.user.get_full_name() or membership.user.email
+    if _normalised(typed_name) != _normalised(expected):
+        reasons.append(Reason(f"Type your name as saferstaff has it: {expected}", "§2", field="typed_name"))
+    if reasons:
+        return refuse(*reasons)
+    return allow(Reason("Staff must understand and adhere to the school's guidance and policies", "§2"))
+
+
+@rule("policy.decline")
+def may_decline(membership, *, subject, reason: str) -> Decision:
+    """An optional policy may be declined, with a reason; a compulsory one may not."""
+    if problems := _in_force_for(membership, subject):
+        return refuse(*problems)
+    if subject.policy.compulsory:
+        return refuse(Reason("This policy is compulsory: every member of staff must follow it", "§2"))
+    if not reason.strip():
+        return refuse(Reason("Say why you are declining it, so the school can follow it up", "§2"))
+    return allow(Reason("Optional policies can be declined with a reason", "§2"))
+
+
+@rule("policy.accept_on_behalf")
+def may_accept_on_behalf(actor, *, subject, member, note: str, has_evidence: bool) -> Decision:
+    """The Headteacher may record someone else's acceptance from a signed paper form (e.g. a volunteer
+    without email): with a note and the scanned form, so the record can be checked. Never their own: they
+    read the policy and accept it themselves, like everyone else."""
+    actor_membership = Membership.objects.active().filter(school_id=subject.school_id, user=actor).first()
+    if actor_membership is None or not actor_membership.has_any(Role.HEADTEACHER):
+        return refuse(Reason("Only the Headteacher records an acceptance on someone's behalf", "§2"))
+    if member.user_id == actor.pk:
+        return refuse(
+            Reason("Accept the policy yourself: a paper acceptance is recorded only for someone else", "§2")
+        )
+    if problems := _in_force_for(member, subject):
+        return refuse(*problems)
+    reasons = []
+    if not note.strip():
+        reasons.append(
+            Reason(
+                "Add a note saying how the person accepted it (e.g. a signed paper form)", "§2", field="note"
+            )
+        )
+    if not has_evidence:
+        reasons.append(Reason("Attach the scanned, signed form", "§2", field="evidence"))
+    return refuse(*reasons) if reasons else allow(S2_RESPONSIBLE)
