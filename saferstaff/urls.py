@@ -5,7 +5,7 @@ from saferstaff.audit import views as audit
 from saferstaff.biometrics import views as biometrics
 from saferstaff.consent import views as consent
 from saferstaff.notifications import views as notifications
-from saferstaff.photos import views as photos
+from saferstaff.photos.views import activities, library, takedowns
 from saferstaff.policies import views as policies
 from saferstaff.postcheck import views as postcheck
 from saferstaff.publishing import views as publishing
@@ -99,29 +99,29 @@ urlpatterns = [
     path(school + "consent/uses/<id:pk>/", consent.consent_purposes, name="consent_purpose_edit"),
     path("portal/<str:token>/", consent.portal, name="portal"),
     path("portal/<str:token>/receipt/<str:receipt>/", consent.portal_receipt, name="portal_receipt"),
-    path(school + "devices/", photos.device_list, name="device_list"),
-    path(school + "devices/add/", photos.device_edit, name="device_add"),
-    path(school + "devices/<id:pk>/", photos.device_edit, name="device_edit"),
-    path(school + "activities/", photos.activity_list, name="activity_list"),
-    path(school + "activities/new/", photos.activity_new, name="activity_new"),
-    path(school + "activities/<id:pk>/", photos.activity_detail, name="activity_detail"),
-    path(school + "activities/<id:pk>/decide/", photos.activity_decide, name="activity_decide"),
-    path(school + "activities/<id:pk>/check-list/", photos.activity_checklist, name="activity_checklist"),
-    path(school + "activities/<id:pk>/upload/", photos.activity_upload, name="activity_upload"),
+    path(school + "devices/", activities.device_list, name="device_list"),
+    path(school + "devices/add/", activities.device_edit, name="device_add"),
+    path(school + "devices/<id:pk>/", activities.device_edit, name="device_edit"),
+    path(school + "activities/", activities.activity_list, name="activity_list"),
+    path(school + "activities/new/", activities.activity_new, name="activity_new"),
+    path(school + "activities/<id:pk>/", activities.activity_detail, name="activity_detail"),
+    path(school + "activities/<id:pk>/decide/", activities.activity_decide, name="activity_decide"),
+    path(school + "activities/<id:pk>/check-list/", activities.activity_checklist, name="activity_checklist"),
+    path(school + "activities/<id:pk>/upload/", activities.activity_upload, name="activity_upload"),
     path(school + "activities/<id:pk>/screen/", biometrics.activity_screen, name="activity_screen"),
     path(school + "screenings/<id:pk>/", biometrics.screening_progress, name="screening_progress"),
     path(school + "faces/enrol/", biometrics.faces_import, name="faces_import"),
     path(school + "faces/review/", biometrics.face_review, name="face_review"),
     path(school + "faces/<id:pk>/crop.jpg", biometrics.face_crop, name="face_crop"),
     path(school + "faces/reference/<id:pk>.jpg", biometrics.face_reference, name="face_reference"),
-    path(school + "images/", photos.image_list, name="image_list"),
-    path(school + "images/<id:pk>/", photos.image_detail, name="image_detail"),
-    path(school + "images/<id:pk>/original/", photos.image_file, name="image_file"),
-    path(school + "images/<id:pk>/thumbnail/", photos.image_thumbnail, name="image_thumbnail"),
-    path(school + "images/<id:pk>/tags/", photos.image_tags, name="image_tags"),
+    path(school + "images/", library.image_list, name="image_list"),
+    path(school + "images/<id:pk>/", library.image_detail, name="image_detail"),
+    path(school + "images/<id:pk>/original/", library.image_file, name="image_file"),
+    path(school + "images/<id:pk>/thumbnail/", library.image_thumbnail, name="image_thumbnail"),
+    path(school + "images/<id:pk>/tags/", library.image_tags, name="image_tags"),
     path(school + "images/<id:pk>/publish/", publishing.image_publish, name="image_publish"),
-    path(school + "images/<id:pk>/flag/", photos.image_flag, name="image_flag"),
-    path(school + "images/<id:pk>/hold/", photos.image_hold, name="image_hold"),
+    path(school + "images/<id:pk>/flag/", library.image_flag, name="image_flag"),
+    path(school + "images/<id:pk>/hold/", library.image_hold, name="image_hold"),
     path(school + "images/publishing/<id:pk>/", publishing.publication_request, name="publication_request"),
     path(
         school + "images/publishing/<id:pk>/faces/<id:n>.jpg",
@@ -129,18 +129,18 @@ urlpatterns = [
         name="publication_request_face",
     ),
     path(school + "publications/approvals/", publishing.publication_approvals, name="publication_approvals"),
-    path(school + "publications/", photos.publication_list, name="publication_list"),
+    path(school + "publications/", takedowns.publication_list, name="publication_list"),
     path(
         school + "publications/<id:pk>/take-down/",
-        photos.publication_take_down,
+        takedowns.publication_take_down,
         name="publication_take_down",
     ),
     path(school + "publications/<id:pk>/copy/", publishing.publication_copy, name="publication_copy"),
-    path(school + "takedowns/", photos.takedown_list, name="takedown_list"),
-    path(school + "takedowns/<id:pk>/", photos.takedown_done, name="takedown_done"),
-    path(school + "takedowns/<id:pk>/evidence/", photos.takedown_evidence, name="takedown_evidence"),
-    path(school + "retention/", photos.destruction_queue, name="destruction_queue"),
-    path(school + "pupils/<id:pk>/photos.zip", photos.pupil_images_export, name="pupil_images_export"),
+    path(school + "takedowns/", takedowns.takedown_list, name="takedown_list"),
+    path(school + "takedowns/<id:pk>/", takedowns.takedown_done, name="takedown_done"),
+    path(school + "takedowns/<id:pk>/evidence/", takedowns.takedown_evidence, name="takedown_evidence"),
+    path(school + "retention/", takedowns.destruction_queue, name="destruction_queue"),
+    path(school + "pupils/<id:pk>/library.zip", takedowns.pupil_images_export, name="pupil_images_export"),
 ]
 
 handler403 = "saferstaff.errors.forbidden"

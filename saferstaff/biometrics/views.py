@@ -29,8 +29,6 @@ from saferstaff.schools.access import (
 )
 from saferstaff.schools.models import Pupil
 
-# --- Consent register -------------------------------------------------------------------------------------
-
 
 @require_http_methods(["GET", "POST"])
 def pupil_faces(request, school, pk):

@@ -350,6 +350,3 @@ def portal_receipt(request, token, receipt):
         "consent/portal_receipt.html",
         {"link": link, "records": records, "receipt": receipt, "token": token},
     )
-
-
-# --- Devices ------------------------------------------------------------------------------------------------

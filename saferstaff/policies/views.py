@@ -465,6 +465,3 @@ def trust_policy_publish(request, trust):
             messages.success(request, f"Published to {len(versions)} schools. Each shows its own name.")
             return redirect("trust_dashboard", trust=request.trust.slug)
     return render(request, "policies/trust_publish.html", {"form": form, "trust": request.trust})
-
-
-# --- Check before you post (§4) ------------------------------------------------------------------------------

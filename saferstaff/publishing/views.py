@@ -26,8 +26,6 @@ from saferstaff.rules.images import (
 )
 from saferstaff.schools.models import Pupil
 
-# --- Consent register -------------------------------------------------------------------------------------
-
 
 @require_http_methods(["GET", "POST"])
 def image_publish(request, school, pk):

@@ -1,0 +1,183 @@
+"""§5 pages: where images were published, the takedowns a withdrawal raises, the destruction of old
+images, and a pupil's images for a subject access request."""
+
+import csv
+import io
+import zipfile
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from saferstaff import scans
+from saferstaff.accounts.stepup import step_up
+from saferstaff.audit.log import record
+from saferstaff.consent.states import short_name
+from saferstaff.numbers import parse_id
+from saferstaff.paging import page_of
+from saferstaff.photos import services
+from saferstaff.photos.access import (
+    get_takedown,
+    is_senior,
+    sees_all,
+)
+from saferstaff.photos.forms import TakedownForm
+from saferstaff.photos.models import (
+    Destruction,
+    Image,
+    Publication,
+    Takedown,
+)
+from saferstaff.schools.access import (
+    get_pupil,
+)
+
+
+def publication_list(request, school):
+    pubs = Publication.objects.filter(school=request.school).select_related("channel", "published_by")
+    if not sees_all(request):
+        pubs = pubs.filter(published_by=request.user)
+    page = page_of(request, pubs, 50)
+    return render(request, "photos/publication_list.html", {"page": page})
+
+
+def takedown_list(request, school):
+    takedowns = Takedown.objects.filter(school=request.school).select_related(
+        "publication__channel", "pupil", "assigned_to", "done_by"
+    )
+    if not is_senior(request):
+        takedowns = takedowns.filter(assigned_to=request.user)
+    open_ = takedowns.filter(done_at__isnull=True)
+    done = takedowns.filter(done_at__isnull=False).order_by("-done_at")[:50]
+    now = timezone.now()
+    rows = [(t, (now - t.created_at).days) for t in open_]
+    return render(
+        request, "photos/takedown_list.html", {"rows": rows, "done": done, "senior": is_senior(request)}
+    )
+
+
+@require_safe
+def takedown_evidence(request, school, pk):
+    takedown = get_takedown(request, pk)  # the publisher's own, or any for senior management
+    return scans.audited_download(
+        takedown, takedown.evidence, action="images.takedown.evidence_viewed", stem=f"takedown-{takedown.pk}"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def takedown_done(request, school, pk):
+    takedown = get_takedown(request, pk)
+    form = TakedownForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and takedown.done_at is None and form.is_valid():
+        services.finish_takedown(
+            takedown, by=request.user, note=form.cleaned_data["note"], evidence=form.cleaned_data["evidence"]
+        )
+        messages.success(request, "Marked as taken down. Thank you.")
+        return redirect("takedown_list", school=request.school.slug)
+    return render(
+        request,
+        "photos/takedown_done.html",
+        {"takedown": takedown, "form": form, "name": short_name(takedown.pupil) if takedown.pupil else ""},
+    )
+
+
+@require_POST
+def publication_take_down(request, school, pk):
+    """The publisher or senior management takes a publication down, giving the reason (§5)."""
+    pub = get_object_or_404(Publication.objects.select_related("published_by"), school=request.school, pk=pk)
+    if not (is_senior(request) or pub.published_by_id == request.user.pk):
+        raise PermissionDenied
+    reason = request.POST.get("reason", "").strip()
+    back = redirect("image_detail", school=request.school.slug, pk=pub.image_id) if pub.image_id else None
+    if not reason:
+        messages.error(request, "Say why it is being taken down.")
+        return back or redirect("publication_list", school=request.school.slug)
+    try:
+        takedown = services.take_down(pub, by=request.user, reason=reason)
+    except services.Refused as exc:
+        messages.error(request, exc.decision.summary)
+        return back or redirect("publication_list", school=request.school.slug)
+    if takedown.assigned_to_id == request.user.pk:
+        messages.info(request, "Remove it from where it was published, then say what you did.")
+        return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
+    messages.success(request, "Takedown raised: the person who published it has been told.")
+    return back or redirect("takedown_list", school=request.school.slug)
+
+
+# --- Retention -----------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def destruction_queue(request, school):
+    if confirm := step_up(request, "destroying images"):  # the page asks first
+        return confirm
+    queued = Image.objects.filter(school=request.school, destruction_queued_at__isnull=False).select_related(
+        "activity"
+    )
+    if request.method == "POST":
+        ids = [i for i in map(parse_id, request.POST.getlist("image")) if i is not None]
+        chosen = queued.filter(pk__in=ids) if "selected" in request.POST else queued
+        done, refused = services.destroy(list(chosen), by=request.user)
+        messages.success(
+            request, f"Destroyed {done} image{'s' if done != 1 else ''}; the destruction record is kept."
+        )
+        for image, decision in refused[:5]:
+            messages.error(request, f"Image {image.pk}: {decision.summary}")
+        return redirect("destruction_queue", school=request.school.slug)
+    page = page_of(request, queued, 100)
+    records = Destruction.objects.filter(school=request.school).select_related("confirmed_by", "activity")[
+        :100
+    ]
+    return render(request, "photos/destruction_queue.html", {"page": page, "records": records})
+
+
+# --- Subject access --------------------------------------------------------------------------------------------
+
+
+def pupil_images_export(request, school, pk):
+    """Subject access: every image of the pupil, as clean copies (no camera or location data), with a list
+    saying when and where each was taken, how long it is kept, where it was published and how many other
+    pupils appear in it (not who: their data is not the requester's). Built in a temporary file, one image
+    at a time, so a pupil in many videos does not fill the server's memory."""
+    import tempfile
+
+    from saferstaff.exports import csv_safe
+    from saferstaff.photos.files import clean_copy
+
+    pupil = get_pupil(request, pk)
+    if confirm := step_up(request, "exporting a pupil's images"):
+        return confirm
+    images = list(
+        Image.objects.filter(school=request.school, tags__pupil=pupil)
+        .select_related("activity")
+        .annotate(n_tags=Count("tags"))
+        .order_by("captured_at", "pk")
+    )
+    where = {}
+    for p in Publication.objects.filter(school=request.school, image__in=images).select_related("channel"):
+        where.setdefault(p.image_id, []).append(
+            f"{p.channel.name}: {p.where}" + (" (taken down)" if p.taken_down_at else "")
+        )
+    listing = io.StringIO()
+    writer = csv.writer(listing)
+    writer.writerow(["file", "taken", "activity", "place", "kept until", "published", "other pupils in it"])
+    spool = tempfile.TemporaryFile()
+    with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as zf:
+        for image in images:
+            name = f"image-{image.pk}.{'mp4' if image.kind == Image.Kind.VIDEO else 'jpg'}"
+            zf.writestr(name, clean_copy(image))
+            writer.writerow([csv_safe(cell) for cell in (
+                name, timezone.localtime(image.captured_at).strftime("%d/%m/%Y %H:%M"), image.activity.title,
+                image.activity.place, image.keep_until.strftime("%d/%m/%Y"), "; ".join(where.get(image.pk, [])),
+                image.n_tags - 1,
+            )])  # fmt: skip
+        zf.writestr("list.csv", listing.getvalue())
+    spool.seek(0)
+    record("images.subject_access.exported", pupil, detail={"images": len(images)})
+    return FileResponse(
+        spool, content_type="application/zip", as_attachment=True, filename=f"images-pupil-{pupil.pk}.zip"
+    )
