@@ -1,6 +1,7 @@
 """The upgrade in place: a database migrated and filled (``load_demo``) by the code of the tag
 ``layout-before`` is migrated by this checkout's code, keeps every row, passes ``verify_audit``, has no
-migration left unapplied, and ends with the same schema as a fresh database migrated by this code.
+migration left unapplied, can still run the tasks it had queued, and ends with the same schema as a fresh
+database migrated by this code. ``-k upgrade`` runs just these.
 
 Runs on the database the test session runs on: SQLite (a temporary file) or PostgreSQL (throw-away databases
 created on the same server, dropped at the end). Both codes run as subprocesses (``manage.py`` of the old tree
@@ -185,7 +186,8 @@ def extract_old_tree(dest: Path) -> Path:
     else:
         skip_or_fail(
             f"neither the tag {OLD_TAG} nor the commit {OLD_COMMIT} is in this clone "
-            "(a tarball or a shallow clone): the upgrade test needs the old code"
+            f"(a tarball or a shallow clone? git says: {found.stderr.strip() or 'not found'}): "
+            "the upgrade test needs the old code"
         )
     archive = dest.with_suffix(".tar")
     with archive.open("wb") as out:
@@ -391,7 +393,8 @@ class Upgrade:
 @pytest.fixture(scope="module")
 def upgraded(tmp_path_factory):
     """One database per session: migrated and filled by the old code, snapshotted, then migrated (and its
-    cache tables made, as `make migrate` does) by this checkout's code."""
+    cache tables made, as `make migrate` does) by this checkout's code. The tests only read it (verify_audit,
+    migrate --check and the task check write nothing), so they share it without a copy."""
     tmp = tmp_path_factory.mktemp("upgrade")
     old = extract_old_tree(tmp / "old")
     var = tmp / "var"
