@@ -61,7 +61,7 @@ class SqliteDb:
         return sorted(r[0] for r in rows)
 
     def columns(self, conn, table: str) -> list[str]:
-        return [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+        return [r[1] for r in conn.execute(f"PRAGMA table_info({q(table)})")]
 
     def select(self, conn, table: str, cols: list[str]) -> list[tuple]:
         return conn.execute(f"SELECT {', '.join(map(q, cols))} FROM {q(table)}").fetchall()
@@ -317,15 +317,15 @@ def _sqlite_schema(conn) -> dict[str, set]:
     )
     for table, create_sql in tables.fetchall():
         facts = set()
-        for _cid, name, ctype, notnull, default, pk in conn.execute(f'PRAGMA table_info("{table}")'):
+        for _cid, name, ctype, notnull, default, pk in conn.execute(f"PRAGMA table_info({q(table)})"):
             facts.add(("column", name, ctype.lower(), bool(notnull), default, pk))
-        for row in conn.execute(f'PRAGMA foreign_key_list("{table}")'):
+        for row in conn.execute(f"PRAGMA foreign_key_list({q(table)})"):
             _id, _seq, to_table, from_col, to_col, on_update, on_delete, match = row
             facts.add(("foreign key", from_col, to_table, to_col, on_update, on_delete, match))
         for check in _checks(create_sql):
             facts.add(("check", check))
-        for _seq, name, unique, origin, partial in conn.execute(f'PRAGMA index_list("{table}")'):
-            cols = tuple(r[2] for r in conn.execute(f'PRAGMA index_info("{name}")'))
+        for _seq, name, unique, origin, partial in conn.execute(f"PRAGMA index_list({q(table)})"):
+            cols = tuple(r[2] for r in conn.execute(f"PRAGMA index_info({q(name)})"))
             index_sql = conn.execute(
                 "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", [name]
             )
