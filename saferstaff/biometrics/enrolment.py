@@ -29,7 +29,7 @@ from saferstaff.audit.log import record
 from saferstaff.faces import FaceError
 from saferstaff.faces.images import load_scaled
 from saferstaff.faces.pipeline import DESCRIBE_SIDE, describe
-from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
+from saferstaff.rules.engine import Decision, Reason, Refused, allow, refuse, rule
 
 
 def face_models():
@@ -143,14 +143,12 @@ def _save(pupil, vector: np.ndarray, reference: bytes, source_sha256: str, *, by
 
 def enrol(pupil, data: bytes, *, by):
     """Make a template from a reference photo with exactly one face. Raises FaceError or Refused."""
-    from saferstaff.photos.services import Refused
-
     decision = may_enrol(by, subject=pupil)
     if not decision:
         raise Refused(decision)
     vector, reference = _reference(data)
     with transaction.atomic():
-        again = may_enrol.__wrapped__(by, subject=pupil)  # consent may have gone while the photo was read
+        again = may_enrol.peek(by, subject=pupil)  # consent may have gone while the photo was read
         if not again:
             raise Refused(again)
         return _save(pupil, vector, reference, hashlib.sha256(data).hexdigest(), by=by, source="upload")
@@ -227,7 +225,7 @@ def import_mis_photos(school, files: Iterable[tuple[str, bytes]], *, by) -> list
         raise UploadProblems(broken)
     with transaction.atomic():
         for row, vector, reference, sha in pending:
-            if not may_enrol.__wrapped__(by, subject=row.pupil):  # consent withdrawn during the import
+            if not may_enrol.peek(by, subject=row.pupil):  # consent withdrawn during the import
                 row.outcome, row.enrolled = (
                     "Not enrolled: the consent changed while the photos were read.",
                     False,

@@ -58,7 +58,7 @@ def pupil_faces(request, school, pk):
                     request, "Enrolled. The photo itself is not kept; the face data is encrypted."
                 )
                 return redirect("pupil_faces", school=request.school.slug, pk=pupil.pk)
-    decision = enrolment.may_enrol.__wrapped__(request.user, subject=pupil)
+    decision = enrolment.may_enrol.peek(request.user, subject=pupil)
     templates = (
         FaceTemplate.objects.filter(pupil=pupil).select_related("enrolled_by").defer("vector", "reference")
     )
