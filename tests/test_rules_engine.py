@@ -145,3 +145,17 @@ def test_each_group_of_roles_is_written_once_in_schools_roles():
             pytest.fail(
                 f"{path.relative_to(SOURCE)}:{node.lineno} writes a group of roles: use schools/roles.py"
             )
+
+
+def test_every_rule_of_the_guidance_lives_in_the_rules_room():
+    for path in sorted(SOURCE.rglob("*.py")):
+        if (SOURCE / "rules") in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef):
+                for decorator in node.decorator_list:
+                    called = decorator.func if isinstance(decorator, ast.Call) else decorator
+                    assert not (isinstance(called, ast.Name) and called.id == "rule"), (
+                        f"{path.relative_to(SOURCE)}:{node.lineno} declares the rule {node.name}: "
+                        "move it to saferstaff/rules/"
+                    )

@@ -178,3 +178,10 @@ def states_for(
 
 def state_of(pupil: Pupil, purpose: Purpose, on: datetime.date | None = None) -> ConsentState:
     return states_for(pupil.school, [pupil], [purpose], on)[(pupil.pk, purpose.pk)]
+
+
+def face_matching_consent(pupil: Pupil) -> ConsentState | None:
+    """The pupil's consent to face matching now (None when the school does not ask for it): what the
+    enrolment rule (``rules.biometrics.may_enrol``) is asked with."""
+    purpose = Purpose.objects.filter(school_id=pupil.school_id, biometric=True).first()
+    return state_of(pupil, purpose) if purpose is not None else None
