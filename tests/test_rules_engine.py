@@ -12,14 +12,17 @@ from django.urls import reverse
 import saferstaff
 from saferstaff.audit.models import AuditEvent
 from saferstaff.photos import services as photo_services
+from saferstaff.photos.library import add_images
+from saferstaff.photos.models import ImageTag
 from saferstaff.publishing import services as publishing_services
 from saferstaff.rules import engine
-from saferstaff.rules.images import may_decide_activity, may_remove_tag
+from saferstaff.rules.images import can_publish, may_decide_activity, may_remove_tag
 from saferstaff.rules.policies import may_change_role
 from saferstaff.schools.models import Role
 from saferstaff.schools.roles import TRUST_ADMIN, Actor
 
 from .conftest import signed_in
+from .image_samples import approved_activity, jpeg, pupil_with_parents, purpose
 
 SOURCE = Path(saferstaff.__file__).parent
 
@@ -159,3 +162,16 @@ def test_every_rule_of_the_guidance_lives_in_the_rules_room():
                         f"{path.relative_to(SOURCE)}:{node.lineno} declares the rule {node.name}: "
                         "move it to saferstaff/rules/"
                     )
+
+
+def test_the_publishing_rule_never_passes_a_tagged_pupil_whose_consent_it_was_not_given(cast, storage):
+    activity = approved_activity(cast.school, cast.teacher, cast.slt)
+    image = add_images(activity, [("a.jpg", jpeg())], by=cast.teacher)[0]
+    ImageTag.objects.create(school=cast.school, image=image, pupil=pupil_with_parents(cast.school)[0])
+    website, newsletter = purpose(cast.school, "website"), purpose(cast.school, "print")
+    teacher = Actor.of(cast.teacher, cast.school)
+    with pytest.raises(KeyError):
+        can_publish.peek(teacher, subject=image, channel=website, consent={})
+    with pytest.raises(KeyError):  # the states of another channel are not this one's
+        can_publish.peek(teacher, subject=image, channel=website, consent=image.consent_on(newsletter))
+    assert not can_publish.peek(teacher, subject=image, channel=website, consent=image.consent_on(website))

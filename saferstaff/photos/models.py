@@ -230,14 +230,12 @@ class Image(models.Model):
     def is_video(self) -> bool:
         return self.kind == self.Kind.VIDEO
 
-    def consent_on(self, channel) -> dict[int, ConsentState]:
-        """Each tagged pupil's consent state for publishing on ``channel`` (a Purpose), by pupil id: the one
-        place it is computed for the publishing rules (``rules.images.can_publish``), which read the tags."""
+    def consent_on(self, channel) -> dict[tuple[int, int], ConsentState]:
+        """Each tagged pupil's consent state for publishing on ``channel`` (a Purpose), by (pupil id, channel
+        id): the one place it is computed for the publishing rules (``rules.images.can_publish``), which read
+        the tags themselves and find a state missing for any of them (or for another channel) an error."""
         pupils = [t.pupil for t in self.tags.select_related("pupil")]
-        if not pupils:
-            return {}
-        states = states_for(self.school, pupils, [channel])
-        return {pupil.pk: states[(pupil.pk, channel.pk)] for pupil in pupils}
+        return states_for(self.school, pupils, [channel]) if pupils else {}
 
 
 class ImageTag(models.Model):

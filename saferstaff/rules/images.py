@@ -78,8 +78,9 @@ def publish_reasons(
     """(why the image ``subject`` cannot be published on ``channel`` (a Purpose), what senior management
     must approve first).
 
-    ``consent``: each tagged pupil's consent state for ``channel`` by pupil id, from ``subject.consent_on
-    (channel)`` (the one place it is computed; a tagged pupil missing from it is an error, never a pass).
+    ``consent``: each tagged pupil's consent state for ``channel`` by (pupil id, channel id), from
+    ``subject.consent_on(channel)`` (the one place it is computed; a tagged pupil missing from it is an
+    error, never a pass).
 
     ``blurred``: when the copy is published with faces blurred, the pupils whose faces were located and will
     be blurred. ``unknown_visible``: faces the screening could not name that would be published as they are
@@ -115,7 +116,7 @@ def publish_reasons(
     if pupils:
         blurred_allowed = SchoolSettings.for_school(subject.school).publish_blurred_without_consent
         for pupil in pupils:
-            state = consent[pupil.pk]
+            state = consent[(pupil.pk, channel.pk)]
             if not state.allowed and blurring and pupil.pk in blurred and blurred_allowed:
                 # The school's settings allow it: the publisher sees why, and senior management approves.
                 approval.extend(state.reasons)
