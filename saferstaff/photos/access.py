@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from saferstaff.audit.log import record
 from saferstaff.photos.models import Activity, Image, Takedown
 from saferstaff.publishing.models import PublicationRequest
-from saferstaff.schools.roles import SCRUTINY, SENIOR_MANAGEMENT
+from saferstaff.schools.roles import SCRUTINY
 
 
 def sees_all(request) -> bool:
@@ -22,7 +22,7 @@ def sees_all(request) -> bool:
 
 
 def is_senior(request) -> bool:
-    return bool(request.roles & SENIOR_MANAGEMENT)
+    return request.actor.is_senior
 
 
 def activities_for(request):
