@@ -2,9 +2,10 @@
 school's guidance behind them (e.g. "§5"). Views, workers and commands ask rules; no rule is written twice.
 
 Rules live in this room, one module per part of the guidance (``rules.policies``, ``rules.consent``,
-``rules.images``); a rule that decides on someone's action is declared with ``@rule(...)`` so that each
-decision it makes is written to the audit trail (rule name, outcome and sections — no content). A page that
-only asks whether to offer an action asks ``some_rule.peek(...)``: the same decision, not audited.
+``rules.images``, ``rules.biometrics``), each asked with the acting person's ``Actor`` (``schools.roles``);
+a rule that decides on someone's action is declared with ``@rule(...)`` so that each decision it makes is
+written to the audit trail (rule name, outcome and sections — no content). A page that only asks whether to
+offer an action asks ``some_rule.peek(...)``: the same decision, not audited.
 """
 
 import functools
