@@ -17,35 +17,29 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from saferstaff.audit.context import current_context, set_context
-from saferstaff.schools.models import Membership, Role, School, Trust
+from saferstaff.schools.models import School, Trust
+from saferstaff.schools.roles import (
+    CONSENT_KEEPERS,
+    DPO,
+    EVERY_ROLE,
+    GOV,
+    LEADERSHIP,
+    OFFICE,
+    PHOTOGRAPHERS,
+    SENIOR_MANAGEMENT,
+    SLT,
+    TRUST_ADMIN,
+    WORKS_WITH_PUPILS,
+    Actor,
+    H,
+    roles_at,
+)
 
 log = logging.getLogger(__name__)
 
 PUBLIC = "public"  # no sign-in needed (sign-in pages, health check)
 SIGNED_IN = "signed_in"  # any signed-in person; not tied to one school
-TRUST_ADMIN = "trust_admin"  # an admin of the trust or Local Authority that runs the school
 CLOSED = "closed"  # a page a library provides that saferstaff keeps shut for everyone
-
-H, SLT, DSL, LM, GOV, DPO, OFFICE, STAFF = (
-    Role.HEADTEACHER,
-    Role.SENIOR_LEADER,
-    Role.DSL,
-    Role.LINE_MANAGER,
-    Role.GOVERNOR,
-    Role.DPO,
-    Role.OFFICE,
-    Role.STAFF,
-)
-EVERY_ROLE = frozenset(Role.values)
-# §8: records only for those with a legitimate professional need. Governors oversee; they do not see pupils.
-WORKS_WITH_PUPILS = frozenset({H, SLT, DSL, LM, DPO, OFFICE, STAFF})
-LEADERSHIP = frozenset({H, SLT, DSL, DPO})
-# §5: senior management approves photo activities and publication and confirms destruction.
-SENIOR_MANAGEMENT = frozenset({H, SLT})
-# Who keeps consent records up to date (forms in, portal links out).
-CONSENT_KEEPERS = frozenset({H, SLT, DPO, OFFICE})
-# Who takes photos of pupils in the course of their work (object-level checks narrow what each sees).
-PHOTOGRAPHERS = frozenset({H, SLT, DSL, LM, OFFICE, STAFF})
 
 
 def _roles(*roles: str) -> frozenset[str]:
@@ -208,17 +202,6 @@ def allowed_for(url_name: str, roles: frozenset[str]) -> bool:
     return bool(ACCESS_MAP.get(url_name, frozenset()) & roles)
 
 
-def school_roles(user, school: School) -> tuple[Membership | None, frozenset[str]]:
-    """The user's active membership at ``school`` (or None) and their roles there, incl. TRUST_ADMIN."""
-    membership = (
-        Membership.objects.active().filter(school=school, user=user).prefetch_related("role_grants").first()
-    )
-    roles = set(membership.roles) if membership else set()
-    if school.trust_id and user.trust_admin_of.filter(trust_id=school.trust_id).exists():
-        roles.add(TRUST_ADMIN)
-    return membership, frozenset(roles)
-
-
 class AccessMapMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -228,6 +211,7 @@ class AccessMapMiddleware:
         request.membership = None
         request.trust = None
         request.roles = frozenset()
+        request.actor = Actor(request.user)  # with their school and roles once the page names a school
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -250,10 +234,11 @@ class AccessMapMiddleware:
             return None
         if "school" in view_kwargs:
             school = get_object_or_404(School.objects.select_related("trust"), slug=view_kwargs["school"])
-            membership, roles = school_roles(request.user, school)
+            membership, roles = roles_at(request.user, school)
             if not roles:
                 raise Http404("No such school")  # not theirs: do not confirm it exists
             request.school, request.membership, request.roles = school, membership, roles
+            request.actor = Actor(request.user, school, membership, roles)
             # Audit rows written while serving this page belong to its school (reset with the request's context).
             set_context(replace(current_context(), school_id=school.pk))
         elif "trust" in view_kwargs:
@@ -261,6 +246,7 @@ class AccessMapMiddleware:
             if not request.user.trust_admin_of.filter(trust=trust).exists():
                 raise Http404("No such trust")
             request.trust, request.roles = trust, frozenset({TRUST_ADMIN})
+            request.actor = Actor(request.user, roles=request.roles)
         else:
             log.error("url name %r needs roles but has no school or trust in its URL", name)
             raise PermissionDenied("This page cannot be scoped to a school.")

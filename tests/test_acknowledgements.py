@@ -7,6 +7,7 @@ from saferstaff.audit.models import AuditEvent
 from saferstaff.policies.models import Acceptance, PolicyVersion
 from saferstaff.policies.services import import_policy
 from saferstaff.rules.policies import may_accept_on_behalf
+from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
 from .test_policies import SMALL, SMALL_V2
@@ -655,11 +656,17 @@ def test_the_head_cannot_record_a_paper_acceptance_for_themselves(cast, settings
         cast, compulsory=False
     )  # so the Headteacher, who has not accepted it, reaches the form
     own = cast.member(cast.head)
-    decision = may_accept_on_behalf(cast.head, subject=version, member=own, note="Paper", has_evidence=True)
+    decision = may_accept_on_behalf(
+        Actor.of(cast.head, cast.school), subject=version, member=own, note="Paper", has_evidence=True
+    )
     assert not decision and [r.section for r in decision.reasons] == ["§2"]
     assert "Accept the policy yourself" in str(decision.reasons[0])
     assert may_accept_on_behalf(
-        cast.head, subject=version, member=cast.member(cast.teacher), note="Paper", has_evidence=True
+        Actor.of(cast.head, cast.school),
+        subject=version,
+        member=cast.member(cast.teacher),
+        note="Paper",
+        has_evidence=True,
     )
     head = signed_in(cast.head)
     url = reverse(

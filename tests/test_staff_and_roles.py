@@ -8,6 +8,7 @@ from saferstaff.audit.models import AuditEvent
 from saferstaff.notifications.models import Notification
 from saferstaff.rules.policies import may_change_role, may_sign_in_without_mfa
 from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant
+from saferstaff.schools.roles import Actor
 from saferstaff.schools.staff import (
     RoleChangeRefused,
     StaffImportError,
@@ -24,19 +25,25 @@ from .conftest import PASSWORD, current_totp, signed_in
 
 def test_only_the_head_or_trust_admin_may_change_roles(cast):
     teacher = cast.member(cast.teacher)
-    assert may_change_role(cast.head, subject=teacher, role=Role.DSL, grant=True)
-    assert may_change_role(cast.trust_admin, subject=teacher, role=Role.DSL, grant=True)
-    refused = may_change_role(cast.slt, subject=teacher, role=Role.DSL, grant=True)
+    assert may_change_role(Actor.of(cast.head, cast.school), subject=teacher, role=Role.DSL, grant=True)
+    assert may_change_role(
+        Actor.of(cast.trust_admin, cast.school), subject=teacher, role=Role.DSL, grant=True
+    )
+    refused = may_change_role(Actor.of(cast.slt, cast.school), subject=teacher, role=Role.DSL, grant=True)
     assert not refused and refused.sections == ["§2"] and "Headteacher" in refused.summary
 
 
 def test_the_last_headteacher_cannot_be_removed(cast):
-    decision = may_change_role(cast.head, subject=cast.member(cast.head), role=Role.HEADTEACHER, grant=False)
+    decision = may_change_role(
+        Actor.of(cast.head, cast.school), subject=cast.member(cast.head), role=Role.HEADTEACHER, grant=False
+    )
     assert not decision and "§3" in decision.sections
 
 
 def test_every_role_decision_is_audited_with_rule_and_sections(cast):
-    may_change_role(cast.slt, subject=cast.member(cast.teacher), role=Role.DSL, grant=True)
+    may_change_role(
+        Actor.of(cast.slt, cast.school), subject=cast.member(cast.teacher), role=Role.DSL, grant=True
+    )
     event = AuditEvent.objects.filter(action="policy.decision").latest("seq")
     assert event.detail == {"rule": "roles.change", "allowed": False, "sections": ["§2"]}
     assert event.object_type == "schools.membership" and event.object_id == str(cast.member(cast.teacher).pk)

@@ -39,7 +39,7 @@ def needs_mfa_setup(user) -> bool:
 
 
 class RequireMFAMiddleware:
-    """Those who see every pupil's photos, consent and face enrolment (policy.rules.MFA_ROLES) and trust admins
+    """Those who see every pupil's photos, consent and face enrolment (schools.roles.SECOND_FACTOR) and trust admins
     must set up a second factor (an authenticator app or a security key) before anything else."""
 
     def __init__(self, get_response):

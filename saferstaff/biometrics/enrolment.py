@@ -26,10 +26,13 @@ from django.db import transaction
 from PIL import Image as PILImage
 
 from saferstaff.audit.log import record
+from saferstaff.consent.states import face_matching_consent
 from saferstaff.faces import FaceError
 from saferstaff.faces.images import load_scaled
 from saferstaff.faces.pipeline import DESCRIBE_SIDE, describe
-from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
+from saferstaff.rules.biometrics import may_enrol
+from saferstaff.rules.engine import Refused
+from saferstaff.schools.roles import Actor
 
 
 def face_models():
@@ -81,31 +84,6 @@ def vector_of(template) -> np.ndarray:
     return np.frombuffer(unseal(template.vector), dtype=np.float32)
 
 
-@rule("faces.enrol")
-def may_enrol(actor, *, subject) -> Decision:
-    """May a face template be made for the pupil ``subject``?"""
-    from saferstaff.consent.models import Purpose
-    from saferstaff.consent.states import state_of
-
-    purpose = Purpose.objects.filter(school_id=subject.school_id, biometric=True).first()
-    if not subject.is_current:
-        return refuse(Reason("The pupil has left the school: no face data is kept", "§5"))
-    if purpose is None:
-        return refuse(Reason("The school does not ask for consent to face matching", "§5"))
-    state = state_of(subject, purpose)
-    if not state.allowed:
-        return refuse(
-            *state.reasons,
-            Reason(
-                "Face matching needs a parent's written consent and no objection from anyone (PoFA 2012)",
-                "§5",
-            ),
-        )
-    return allow(
-        Reason("A parent consented in writing to face matching and nobody objected (PoFA 2012)", "§5")
-    )
-
-
 def _reference(data: bytes) -> tuple[np.ndarray, bytes]:
     """(description, small encrypted-to-be crop) of the one face in a reference photo; raises FaceError."""
     image, _scale = load_scaled(data, max_side=DESCRIBE_SIDE)  # decoded once, as the screening decodes
@@ -143,14 +121,14 @@ def _save(pupil, vector: np.ndarray, reference: bytes, source_sha256: str, *, by
 
 def enrol(pupil, data: bytes, *, by):
     """Make a template from a reference photo with exactly one face. Raises FaceError or Refused."""
-    from saferstaff.photos.services import Refused
-
-    decision = may_enrol(by, subject=pupil)
+    actor = Actor.of(by, pupil.school)
+    decision = may_enrol(actor, subject=pupil, consent=face_matching_consent(pupil))
     if not decision:
         raise Refused(decision)
     vector, reference = _reference(data)
     with transaction.atomic():
-        again = may_enrol.__wrapped__(by, subject=pupil)  # consent may have gone while the photo was read
+        # Consent may have gone while the photo was read.
+        again = may_enrol.peek(actor, subject=pupil, consent=face_matching_consent(pupil))
         if not again:
             raise Refused(again)
         return _save(pupil, vector, reference, hashlib.sha256(data).hexdigest(), by=by, source="upload")
@@ -183,6 +161,7 @@ def import_mis_photos(school, files: Iterable[tuple[str, bytes]], *, by) -> list
     from saferstaff.photos.library import UploadProblems
     from saferstaff.schools.models import Pupil
 
+    actor = Actor.of(by, school)
     on_roll = list(Pupil.objects.current().filter(school=school))
     by_upn = {p.upn.upper(): p for p in on_roll if p.upn}
     by_mis = {p.source_id.casefold(): p for p in on_roll if p.source_id}
@@ -199,7 +178,7 @@ def import_mis_photos(school, files: Iterable[tuple[str, bytes]], *, by) -> list
         if pupil is None:
             rows.append(Imported(name, None, "No pupil on roll has this UPN or MIS id: not opened."))
             continue
-        decision = may_enrol(by, subject=pupil)
+        decision = may_enrol(actor, subject=pupil, consent=face_matching_consent(pupil))
         if not decision:
             rows.append(Imported(name, pupil, f"Not opened: {decision.reasons[0]}."))
             continue
@@ -227,7 +206,8 @@ def import_mis_photos(school, files: Iterable[tuple[str, bytes]], *, by) -> list
         raise UploadProblems(broken)
     with transaction.atomic():
         for row, vector, reference, sha in pending:
-            if not may_enrol.__wrapped__(by, subject=row.pupil):  # consent withdrawn during the import
+            # Consent withdrawn during the import?
+            if not may_enrol.peek(actor, subject=row.pupil, consent=face_matching_consent(row.pupil)):
                 row.outcome, row.enrolled = (
                     "Not enrolled: the consent changed while the photos were read.",
                     False,

@@ -13,6 +13,7 @@ from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
 from saferstaff.biometrics.blurring import crop_jpeg
 from saferstaff.biometrics.forms import MisPhotosForm
+from saferstaff.consent.states import face_matching_consent
 from saferstaff.numbers import parse_id
 from saferstaff.photos import pages, services
 from saferstaff.photos.access import (
@@ -23,6 +24,7 @@ from saferstaff.photos.access import (
 from saferstaff.photos.files import FileProblem
 from saferstaff.photos.library import UploadProblems
 from saferstaff.responses import private_jpeg
+from saferstaff.rules.biometrics import may_enrol
 from saferstaff.schools.access import (
     get_pupil,
     pupil_views,
@@ -58,7 +60,7 @@ def pupil_faces(request, school, pk):
                     request, "Enrolled. The photo itself is not kept; the face data is encrypted."
                 )
                 return redirect("pupil_faces", school=request.school.slug, pk=pupil.pk)
-    decision = enrolment.may_enrol.__wrapped__(request.user, subject=pupil)
+    decision = may_enrol.peek(request.actor, subject=pupil, consent=face_matching_consent(pupil))
     templates = (
         FaceTemplate.objects.filter(pupil=pupil).select_related("enrolled_by").defer("vector", "reference")
     )

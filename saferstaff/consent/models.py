@@ -150,6 +150,18 @@ class ConsentRecord(AppendOnly):
     def is_written(self) -> bool:
         return self.method in self.WRITTEN
 
+    @property
+    def from_guardian(self) -> bool:
+        return self.source == self.Source.GUARDIAN
+
+    @property
+    def from_senior_management(self) -> bool:
+        return self.source == self.Source.SENIOR_LEADER
+
+    @property
+    def through_portal(self) -> bool:
+        return self.method == self.Method.PORTAL
+
 
 class PortalLink(models.Model):
     """A signed link sent to one guardian. The token carries this row's id and nonce; the row lets the

@@ -53,13 +53,6 @@ class ConsentState:
         return LABELS[self.status]
 
 
-def short_name(pupil: Pupil) -> str:
-    """'Amelia O.': enough for staff to know who is meant, as little as possible on a screen."""
-    forename = pupil.preferred_forename or pupil.legal_forename
-    surname = pupil.preferred_surname or pupil.legal_surname
-    return f"{forename} {surname[:1]}." if surname else forename
-
-
 def age_on(dob: datetime.date, on: datetime.date) -> int:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
@@ -78,7 +71,7 @@ def decide(
 ) -> ConsentState:
     """The state for one pupil and purpose from that pair's records (oldest first) and the ids of the
     guardians who hold parental responsibility for the pupil now."""
-    who, what = short_name(pupil), f"'{purpose.name}'"
+    who, what = pupil.short_name, f"'{purpose.name}'"
     latest: dict[tuple[str, int | None], ConsentRecord] = {}  # (source, who) → their latest answer
     said_yes_before: set[tuple[str, int | None]] = set()
     lapsed = False
@@ -185,3 +178,10 @@ def states_for(
 
 def state_of(pupil: Pupil, purpose: Purpose, on: datetime.date | None = None) -> ConsentState:
     return states_for(pupil.school, [pupil], [purpose], on)[(pupil.pk, purpose.pk)]
+
+
+def face_matching_consent(pupil: Pupil) -> ConsentState | None:
+    """The pupil's consent to face matching now (None when the school does not ask for it): what the
+    enrolment rule (``rules.biometrics.may_enrol``) is asked with."""
+    purpose = Purpose.objects.filter(school_id=pupil.school_id, biometric=True).first()
+    return state_of(pupil, purpose) if purpose is not None else None

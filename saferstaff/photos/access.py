@@ -14,10 +14,7 @@ from django.shortcuts import get_object_or_404
 from saferstaff.audit.log import record
 from saferstaff.photos.models import Activity, Image, Takedown
 from saferstaff.publishing.models import PublicationRequest
-from saferstaff.schools.models import Role
-
-SCRUTINY = frozenset({Role.HEADTEACHER, Role.SENIOR_LEADER, Role.DSL, Role.DPO})
-SENIOR = frozenset({Role.HEADTEACHER, Role.SENIOR_LEADER})
+from saferstaff.schools.roles import SCRUTINY
 
 
 def sees_all(request) -> bool:
@@ -25,7 +22,7 @@ def sees_all(request) -> bool:
 
 
 def is_senior(request) -> bool:
-    return bool(request.roles & SENIOR)
+    return request.actor.is_senior
 
 
 def activities_for(request):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from saferstaff.consent.models import ConsentRecord, Purpose
+from saferstaff.consent.states import ConsentState, states_for
 
 USER = settings.AUTH_USER_MODEL
 
@@ -100,6 +101,30 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_requested(self) -> bool:
+        """Waiting for senior management's approval."""
+        return self.status == self.Status.REQUESTED
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    def photograph_list(self) -> list[tuple]:
+        """For the photographer's printable list: each pupil of the group with whether they may be in photos
+        for every purpose of the activity, and the reasons when not (not audited per pupil: it is one list)."""
+        purposes = list(self.purposes.all())
+        taking = Purpose.objects.filter(school_id=self.school_id, code="learning_records").first()
+        needed = purposes + ([taking] if taking and taking not in purposes else [])
+        pupils = list(self.pupils.order_by("legal_surname", "legal_forename"))
+        states = states_for(self.school, pupils, needed)
+        out = []
+        for pupil in pupils:
+            refused = [r for purpose in needed for r in states[(pupil.pk, purpose.pk)].reasons
+                       if not states[(pupil.pk, purpose.pk)].allowed]  # fmt: skip
+            out.append((pupil, not refused, refused))
+        return out
 
     @property
     def self_approved(self) -> bool:
@@ -200,6 +225,17 @@ class Image(models.Model):
     @property
     def flag_open(self) -> bool:
         return bool(self.flag) and self.flag_cleared_at is None
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind == self.Kind.VIDEO
+
+    def consent_on(self, channel) -> dict[tuple[int, int], ConsentState]:
+        """Each tagged pupil's consent state for publishing on ``channel`` (a Purpose), by (pupil id, channel
+        id): the one place it is computed for the publishing rules (``rules.images.can_publish``), which read
+        the tags themselves and find a state missing for any of them (or for another channel) an error."""
+        pupils = [t.pupil for t in self.tags.select_related("pupil")]
+        return states_for(self.school, pupils, [channel]) if pupils else {}
 
 
 class ImageTag(models.Model):

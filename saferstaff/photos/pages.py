@@ -4,10 +4,9 @@ finding the pupil a typeahead named, and telling the person what a new tag start
 from django.conf import settings
 from django.contrib import messages
 
-from saferstaff.consent.states import short_name
 from saferstaff.numbers import parse_id
 from saferstaff.photos.files import FileProblem, zip_members
-from saferstaff.rules.images import outside_the_group
+from saferstaff.rules.engine import Reason
 from saferstaff.schools.access import fields_for, search_pupils
 from saferstaff.schools.models import Pupil
 
@@ -33,17 +32,31 @@ def pupil_from_text(request, text: str):
     return matches[0] if len(matches) == 1 else None
 
 
+def outside_the_group(image, pupil) -> Reason | None:
+    """A pupil tagged in an image of an activity whose group (the year groups senior management approved)
+    does not include them. Not refused — they are in the photo, and tagging them is what lets publishing
+    check their consent — but the tagger is told: §5 asks staff to be clear about the purpose of the
+    activity, and a pupil from outside it may not belong in its images."""
+    if image.activity.pupils.filter(pk=pupil.pk).exists():
+        return None
+    return Reason(
+        f"{pupil.short_name} is not in the group approved for this activity: check the image fits the "
+        "purpose of the activity, and tell senior management if it does not",
+        "§5",
+    )
+
+
 def tagged_messages(request, image, pupil, tagged) -> None:
     if tagged.takedowns:
         messages.error(
             request,
-            f"This image is published where {short_name(pupil)} has no consent: takedown raised (§5).",
+            f"This image is published where {pupil.short_name} has no consent: takedown raised (§5).",
         )
     if outside := outside_the_group(image, pupil):
         messages.warning(request, f"Tagged. {outside}.")
     if tagged.no_consent_to_photograph:
         messages.error(
             request,
-            f"{short_name(pupil)} has no consent to be photographed. Senior management has been told; "
+            f"{pupil.short_name} has no consent to be photographed. Senior management has been told; "
             "the image should be deleted (§5).",
         )

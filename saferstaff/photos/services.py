@@ -18,7 +18,7 @@ from django.utils import timezone
 from saferstaff import scans
 from saferstaff.audit.log import record
 from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose, end_of_school_year
-from saferstaff.consent.states import short_name, state_of, states_for
+from saferstaff.consent.states import state_of, states_for
 from saferstaff.faces.boxes import same_face
 from saferstaff.notifications.service import notify
 from saferstaff.photos.models import (
@@ -31,24 +31,12 @@ from saferstaff.photos.models import (
     PublicationPupil,
     Takedown,
 )
-from saferstaff.rules.engine import Decision
-from saferstaff.rules.images import (
-    SELF_APPROVED,
-    may_decide_activity,
-    may_destroy,
-    may_record_consent,
-    may_take_down,
-)
+from saferstaff.rules.consent import may_record_consent
+from saferstaff.rules.engine import Decision, Refused
+from saferstaff.rules.images import SELF_APPROVED, may_decide_activity, may_destroy, may_take_down
+from saferstaff.schools.roles import SENIOR_MANAGEMENT, Actor, members_holding
 
 log = logging.getLogger(__name__)
-
-
-class Refused(Exception):
-    """An action the rules refused; ``decision`` carries the reasons to show."""
-
-    def __init__(self, decision: Decision):
-        super().__init__(decision.summary)
-        self.decision = decision
 
 
 # --- Photo activities -----------------------------------------------------------------------------------
@@ -57,7 +45,7 @@ class Refused(Exception):
 def decide_activity(activity: Activity, *, by, approve: bool, note: str = "") -> Decision:
     """Senior management's answer to a photo activity (§5): checked by the rule, saved, audited (with
     whether the Headteacher approved their own request) and told to the photographer."""
-    decision = may_decide_activity(by, subject=activity)
+    decision = may_decide_activity(Actor.of(by, activity.school), subject=activity)
     if not decision:
         raise Refused(decision)
     with transaction.atomic():
@@ -108,13 +96,9 @@ def record_answers(
     receipt = secrets.token_hex(4).upper()
     today = timezone.localdate()
     created: list[ConsentRecord] = []
+    actor = Actor.of(by, school) if by is not None else None  # None: a guardian through the portal
     with transaction.atomic():
         for a in answers:
-            decision = may_record_consent(
-                by, subject=a.pupil, source=source, guardian=guardian, method=method
-            )
-            if not decision:
-                raise Refused(decision)
             expiry = expires_on
             if expiry is None and a.purpose.renew_annually and a.answer == ConsentRecord.Answer.YES:
                 expiry = end_of_school_year(today)
@@ -131,6 +115,9 @@ def record_answers(
                 note=note,
                 receipt=receipt,
             )
+            decision = may_record_consent(actor, subject=a.pupil, answer=r)
+            if not decision:
+                raise Refused(decision)
             if evidence is not None:
                 if created:  # one scan for all the answers on the form
                     r.evidence = created[0].evidence.name
@@ -255,7 +242,7 @@ def tag(image: Image, pupil, *, by, source: str, box=None) -> Tagged:
         if unphotographable:
             tell_senior_management(
                 image.school,
-                title=f"{short_name(pupil)}, who has no consent to be photographed, was tagged in image "
+                title=f"{pupil.short_name}, who has no consent to be photographed, was tagged in image "
                 f"{image.pk} (§5)",
                 url=reverse("image_detail", kwargs={"school": image.school.slug, "pk": image.pk}),
                 kind="images.no_consent_tagged",
@@ -351,7 +338,7 @@ def _uuid(value):
 def take_down(publication: Publication, *, by, reason: str) -> Takedown:
     """The publisher or senior management takes a publication down, for a reason they give: a takedown for
     the publisher (told, unless it is them), who records that it is down (``finish_takedown``)."""
-    decision = may_take_down(by, subject=publication)
+    decision = may_take_down(Actor.of(by, publication.school), subject=publication)
     if not decision:
         raise Refused(decision)
     with transaction.atomic():
@@ -489,8 +476,11 @@ def destroy(images, *, by) -> tuple[int, list[tuple[Image, Decision]]]:
     was destroyed (no image). Returns the number destroyed and the refusals."""
     refused = []
     done = 0
+    actors: dict[int, Actor] = {}  # one per school the images come from
     for image in images:
-        decision = may_destroy(by, subject=image)
+        if image.school_id not in actors:
+            actors[image.school_id] = Actor.of(by, image.school)
+        decision = may_destroy(actors[image.school_id], subject=image)
         if not decision:
             refused.append((image, decision))
             continue
@@ -554,13 +544,6 @@ def retry_deletions() -> int:
 
 def tell_senior_management(school, *, title: str, url: str, kind: str, except_user=None) -> None:
     """Notify the Headteacher and every senior leader (the title is shown only inside saferstaff)."""
-    from saferstaff.schools.models import Membership, Role
-
-    users = {
-        m.user
-        for m in Membership.objects.active()
-        .filter(school=school, role_grants__role__in=[Role.HEADTEACHER, Role.SENIOR_LEADER])
-        .select_related("user")
-    }
+    users = {m.user for m in members_holding(school.pk, SENIOR_MANAGEMENT).select_related("user")}
     for user in users - {except_user}:
         notify(user, kind=kind, title=title, url=url, school=school)

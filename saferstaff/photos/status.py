@@ -1,6 +1,5 @@
 """What the school dashboard lists as things to do about images (§5–6), for the person looking."""
 
-from saferstaff.photos.access import SENIOR
 from saferstaff.photos.models import Activity, Image, Takedown
 
 
@@ -9,8 +8,8 @@ def _n(count: int, one: str, many: str) -> str:
 
 
 def things_to_do(request) -> list[tuple[str, str]]:
-    school, roles, out = request.school, request.roles, []
-    senior = bool(roles & SENIOR)
+    school, out = request.school, []
+    senior = request.actor.is_senior
     mine = Takedown.objects.filter(school=school, done_at__isnull=True, assigned_to=request.user).count()
     if mine:
         out.append(

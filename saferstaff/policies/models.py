@@ -92,6 +92,15 @@ class PolicyVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.policy} v{self.number}"
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        """The version in force (not a draft, not archived)."""
+        return self.status == self.Status.PUBLISHED
+
     def previous(self) -> "PolicyVersion | None":
         return (
             PolicyVersion.objects.filter(policy_id=self.policy_id, number__lt=self.number)

@@ -14,6 +14,7 @@ from saferstaff.notifications.service import notify
 from saferstaff.policies.models import Reminder
 from saferstaff.policies.status import school_overview
 from saferstaff.schools.models import Membership, Role, SchoolSettings
+from saferstaff.schools.roles import members_holding
 
 log = logging.getLogger(__name__)
 REVIEW_NOTICE_DAYS = 30
@@ -41,12 +42,7 @@ def send_due_reminders(school, *, today: datetime.date | None = None) -> dict[st
             "policy_version", kwargs={"school": school.slug, "pk": policy.pk, "number": version.number}
         )
         if version.review_date and (version.review_date - today).days <= REVIEW_NOTICE_DAYS:
-            heads = (
-                Membership.objects.active()
-                .filter(school=school)
-                .with_role(Role.HEADTEACHER)
-                .select_related("user")
-            )
+            heads = members_holding(school.pk, {Role.HEADTEACHER}).select_related("user")
             # Once per review date: a date moved later (policy_review_date) is announced again when it nears.
             mark = (version.review_date - REVIEW_EPOCH).days
             if _once(

@@ -11,6 +11,7 @@ from saferstaff.policies.documents.parse import DocumentError, parse_sections
 from saferstaff.policies.documents.readers import read_document
 from saferstaff.policies.models import Policy, PolicyKind, PolicySection, PolicyVersion
 from saferstaff.rules.policies import may_delete_draft, may_publish
+from saferstaff.schools.roles import Actor
 
 __all__ = [
     "DocumentError",
@@ -79,7 +80,9 @@ def publish_version(version, *, by, minor_change: bool | None, review_date=None,
     is not. Returns the rule's decision; nothing is written when it refuses."""
     if minor_change is None:
         minor_change = not change_note.strip() and version.same_text_as(version.in_force())
-    decision = may_publish(by, subject=version, minor_change=minor_change, change_note=change_note)
+    decision = may_publish(
+        Actor.of(by, version.school), subject=version, minor_change=minor_change, change_note=change_note
+    )
     if decision:
         with transaction.atomic():
             version.publish(
@@ -92,7 +95,7 @@ def publish_version(version, *, by, minor_change: bool | None, review_date=None,
 def delete_draft(version, *, by):
     """Delete a draft version (its sections and questions go with it), and its policy when nothing else of it
     is left. Returns the rule's decision; nothing is deleted when it refuses."""
-    decision = may_delete_draft(by, subject=version)
+    decision = may_delete_draft(Actor.of(by, version.school), subject=version)
     if decision:
         with transaction.atomic():
             policy = version.policy

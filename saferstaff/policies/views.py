@@ -222,7 +222,7 @@ def policy_accept(request, school, pk, number):
     form.is_valid()
     wrong = form.wrong_questions()
     decision = may_accept(
-        request.membership,
+        request.actor,
         subject=version,
         typed_name=form.cleaned_data.get("typed_name", ""),
         understood=form.cleaned_data.get("understood", False),
@@ -258,7 +258,7 @@ def policy_decline(request, school, pk, number):
     form = DeclineForm(request.POST)
     form.is_valid()
     reason = form.cleaned_data.get("reason", "")
-    decision = may_decline(request.membership, subject=version, reason=reason)
+    decision = may_decline(request.actor, subject=version, reason=reason)
     if not decision:
         form.add_error("reason" if "Say why" in decision.summary else None, decision.summary)
         return _version_page(request, version, decline_form=form)
@@ -300,7 +300,7 @@ def policy_accept_for(request, school, pk, number):
     if request.method == "POST" and form.is_valid():
         member = form.cleaned_data["member"]
         decision = may_accept_on_behalf(
-            request.user,
+            request.actor,
             subject=version,
             member=member,
             note=form.cleaned_data["note"],

@@ -69,5 +69,10 @@ class PublicationRequest(models.Model):
         return f"Publication request {self.pk}"
 
     @property
+    def is_waiting(self) -> bool:
+        """Waiting for senior management's approval."""
+        return self.status == self.Status.WAITING
+
+    @property
     def reasons_given(self) -> list[Reason]:
         return [Reason(text, section) for text, section in self.reasons]

@@ -29,11 +29,12 @@ from saferstaff.faces.images import load_image, load_scaled
 from saferstaff.notifications.service import notify
 from saferstaff.photos.files import PUBLISH_LONG_SIDE, clean_copy, copy_from_pixels
 from saferstaff.photos.models import Image, Publication, PublicationPupil
-from saferstaff.photos.services import Refused, delete_files, tell_senior_management
+from saferstaff.photos.services import delete_files, tell_senior_management
 from saferstaff.photos.video import VideoProblem
 from saferstaff.publishing.models import PublicationRequest
-from saferstaff.rules.engine import Decision, Reason, refuse
+from saferstaff.rules.engine import Decision, Reason, Refused, refuse
 from saferstaff.rules.images import can_publish, may_approve_publication, publish_reasons
+from saferstaff.schools.roles import Actor
 
 log = logging.getLogger(__name__)
 Status = PublicationRequest.Status
@@ -59,7 +60,13 @@ def start(
         # As if every tagged pupil's face were found (and, blurring, blurred): what is refused even then is
         # refused whatever the worker finds.
         tagged = frozenset(image.tags.values_list("pupil_id", flat=True))
-        refused, _approval = publish_reasons(by, image, channel, blurred=tagged if req.blur_faces else None)
+        refused, _approval = publish_reasons(
+            Actor.of(by, image.school),
+            image,
+            channel,
+            consent=image.consent_on(channel),
+            blurred=tagged if req.blur_faces else None,
+        )
         if refused:
             _save(req, Status.REFUSED, reasons=[[r.text, r.section] for r in refused])
         else:
@@ -107,8 +114,9 @@ def check(req: PublicationRequest) -> None:
     plan = blurring.plan(image, req.channel, picture, blur=req.blur_faces)
     tagged = set(image.tags.values_list("pupil_id", flat=True))
     located = {f["pupil"] for f in plan.faces if f["pupil"]}
-    reasons, approval = _reasons(req, plan)
-    decision = can_publish(req.requested_by, subject=image, channel=req.channel, **_counts(req, plan))
+    actor, consent = Actor.of(req.requested_by, image.school), image.consent_on(req.channel)
+    reasons, approval = publish_reasons(actor, image, req.channel, consent=consent, **_counts(req, plan))
+    decision = can_publish(actor, subject=image, channel=req.channel, consent=consent, **_counts(req, plan))
     status = Status.READY if decision else Status.REFUSED if reasons else Status.NEEDS_APPROVAL
     if image.kind == Image.Kind.VIDEO and status != Status.REFUSED:
         try:
@@ -127,10 +135,6 @@ def _counts(req, plan) -> dict:
     if req.blur_faces:
         return {"blurred": frozenset(plan.blurred_pupils), "unknown_visible": plan.unknown_visible}
     return {"unknown_visible": plan.unknown_visible}
-
-
-def _reasons(req, plan):
-    return publish_reasons(req.requested_by, req.image, req.channel, **_counts(req, plan))
 
 
 def _save(req, status, **fields) -> None:
@@ -166,7 +170,7 @@ def decide(req: PublicationRequest, *, by, approve: bool, note: str = "") -> Pub
     """Senior management's answer. Approved, the copy is published at once (the publisher is told)."""
     with transaction.atomic():
         req = PublicationRequest.objects.select_for_update().select_related("image", "channel").get(pk=req.pk)
-        decision = may_approve_publication(by, subject=req)
+        decision = may_approve_publication(Actor.of(by, req.image.school), subject=req)
         if not decision:
             raise Refused(decision)
         req.decided_by, req.decided_at, req.decision_note = by, timezone.now(), note[:300]
@@ -199,7 +203,12 @@ def publish(req: PublicationRequest, *, by, approved_by=None) -> Publication:
             raise Refused(_refusal("This publication is not ready to publish (it may be published already)"))
         image, plan = req.image, blurring.FacePlan(req.faces)
         decision = can_publish(
-            by, subject=image, channel=req.channel, approved_by=approved_by, **_counts(req, plan)
+            Actor.of(by, image.school),
+            subject=image,
+            channel=req.channel,
+            consent=image.consent_on(req.channel),
+            approved_by=approved_by,
+            **_counts(req, plan),
         )
         if not decision:
             raise Refused(decision)

@@ -110,7 +110,7 @@ def publication_request(request, school, pk):
             "faces": faces,
             "unlocated": [names[p] for p in req.unlocated if p in names],
             "mine": mine,
-            "approver": may_approve_publication.__wrapped__(request.user, subject=req).allowed,
+            "approver": may_approve_publication.peek(request.actor, subject=req).allowed,
             "problems": problems,
             "problem_field": problem_field,
         },

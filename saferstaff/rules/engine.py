@@ -1,13 +1,18 @@
 """The policy engine's vocabulary: every rule returns a Decision whose reasons cite the clause of the
 school's guidance behind them (e.g. "§5"). Views, workers and commands ask rules; no rule is written twice.
 
-Rules live in ``policy.rules``; a rule that decides on someone's action is declared with ``@rule(...)``
-so that each decision it makes is written to the audit trail (rule name, outcome and sections — no content).
+Rules live in this room, one module per part of the guidance (``rules.policies``, ``rules.consent``,
+``rules.images``, ``rules.biometrics``), each asked with the acting person's ``Actor`` (``schools.roles``);
+a rule that decides on someone's action is declared with ``@rule(...)`` so that each decision it makes is
+written to the audit trail (rule name, outcome and sections — no content). A page that only asks whether to
+offer an action asks ``some_rule.peek(...)``: the same decision, not audited.
 """
 
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from saferstaff.audit.log import record
 
 
 @dataclass(frozen=True)
@@ -56,20 +61,31 @@ def refuse(*reasons: Reason) -> Decision:
     return Decision(False, tuple(reasons))
 
 
+class Refused(Exception):
+    """An action a rule refused, raised by the service that asked it; ``decision`` carries the reasons."""
+
+    def __init__(self, decision: Decision):
+        super().__init__(decision.summary)
+        self.decision = decision
+
+
 def rule(name: str, *, audited: bool = True):
     """Name a rule; when ``audited``, each decision is appended to the audit trail.
 
-    The wrapped function's first ``subject`` keyword (if any model instance is passed as ``subject=``)
-    becomes the audited object."""
+    The model instance passed as ``subject=`` (if any) becomes the audited object. ``rule.peek(...)`` asks
+    the same question without writing to the audit trail: for a page deciding what to offer, and for a rule
+    asking another rule on the way to its own (audited) decision."""
 
     def wrap(fn: Callable[..., Decision]) -> Callable[..., Decision]:
         @functools.wraps(fn)
-        def decide(*args, **kwargs) -> Decision:
+        def peek(*args, **kwargs) -> Decision:
             decision = fn(*args, **kwargs)
-            decision = Decision(decision.allowed, decision.reasons, name)
-            if audited:
-                from saferstaff.audit.log import record
+            return Decision(decision.allowed, decision.reasons, name)
 
+        @functools.wraps(fn)
+        def decide(*args, **kwargs) -> Decision:
+            decision = peek(*args, **kwargs)
+            if audited:
                 record(
                     "policy.decision",
                     kwargs.get("subject"),
@@ -78,6 +94,7 @@ def rule(name: str, *, audited: bool = True):
             return decision
 
         decide.rule_name = name  # type: ignore[attr-defined]
+        decide.peek = peek  # type: ignore[attr-defined]
         return decide
 
     return wrap

@@ -1,62 +1,18 @@
-"""§5 and §6 rules of the school's guidance, for images of pupils. Every caller asks these."""
+"""§5 and §6 rules of the school's guidance, for images of pupils. Every caller asks these.
+
+A rule reads the records it is given through their own behaviour (``activity.is_requested``,
+``image.is_video``) and the actor's roles from the ``Actor``; what needs a query of a room above (the
+pupils' consent states) the caller passes in, through the one helper that computes it (``Image.consent_on``)."""
 
 import datetime
 
 from django.utils import timezone
 
-from saferstaff.consent.models import ConsentRecord, Purpose
-from saferstaff.consent.states import short_name, states_for
-from saferstaff.photos.models import Activity, Image
 from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
-from saferstaff.schools.models import Guardianship, Membership, Role
+from saferstaff.schools.models import SchoolSettings
+from saferstaff.schools.roles import SENIOR_MANAGEMENT, Actor, members_holding
 
-SENIOR = (Role.HEADTEACHER, Role.SENIOR_LEADER)
 S5_SENIOR = Reason("Images of pupils need the consent of senior management as well as of guardians", "§5")
-
-
-def _holds(actor, school_id, *roles) -> bool:
-    """Does ``actor`` hold one of ``roles`` at the school now?"""
-    m = (
-        Membership.objects.active()
-        .filter(school_id=school_id, user=actor)
-        .prefetch_related("role_grants")
-        .first()
-    )
-    return m is not None and m.has_any(*roles)
-
-
-def _is_head(actor, school) -> bool:
-    return _holds(actor, school.pk, Role.HEADTEACHER)
-
-
-def _is_senior(actor, school) -> bool:
-    return _holds(actor, school.pk, *SENIOR)
-
-
-@rule("images.consent.record")
-def may_record_consent(actor, *, subject, source: str, guardian=None, method: str = "") -> Decision:
-    """May this answer for the pupil ``subject`` be recorded? ``actor`` is None for the guardian portal."""
-    if source == ConsentRecord.Source.GUARDIAN:
-        if guardian is None:
-            return refuse(Reason("Say which guardian gave the answer", "§5"))
-        if not Guardianship.objects.filter(
-            school_id=subject.school_id, pupil=subject, guardian=guardian, parental_responsibility=True
-        ).exists():
-            return refuse(
-                Reason(
-                    "Only a guardian with parental responsibility for this pupil can give or withdraw consent",
-                    "§5",
-                )
-            )
-    if source == ConsentRecord.Source.SENIOR_LEADER and (
-        actor is None or not _is_senior(actor, subject.school)
-    ):
-        return refuse(
-            Reason("Only the Headteacher or a senior leader records senior management's answer", "§5")
-        )
-    if method == ConsentRecord.Method.PORTAL and source != ConsentRecord.Source.GUARDIAN:
-        return refuse(Reason("Only guardians use the portal", "§5"))
-    return allow(Reason("Consent can be given, refused or withdrawn at any time, without a reason", "§5"))
 
 
 # §5: senior management agrees to images *before* they are created, for a clear purpose. A request for a
@@ -69,7 +25,9 @@ SELF_APPROVED = Reason(
 
 
 @rule("images.activity.date", audited=False)
-def may_date_activity(actor, *, happens_on: datetime.date, today: datetime.date | None = None) -> Decision:
+def may_date_activity(
+    actor: Actor | None, *, happens_on: datetime.date, today: datetime.date | None = None
+) -> Decision:
     """Is ``happens_on`` a date senior management can approve an activity for?"""
     today = today or timezone.localdate()
     if happens_on < today - datetime.timedelta(days=ACTIVITY_DAYS_BACK):
@@ -81,32 +39,24 @@ def may_date_activity(actor, *, happens_on: datetime.date, today: datetime.date 
     return allow(Reason("Senior management agrees to the activity before its images are created", "§5"))
 
 
-def _other_senior_leader(school_id, actor) -> bool:
-    return (
-        Membership.objects.active()
-        .filter(school_id=school_id, role_grants__role__in=SENIOR)
-        .exclude(user=actor)
-        .exists()
-    )
-
-
 @rule("images.activity.decide")
-def may_decide_activity(actor, *, subject: Activity) -> Decision:
+def may_decide_activity(actor: Actor, *, subject) -> Decision:
     """May ``actor`` approve or refuse the photo activity ``subject``? Someone other than the person who
     asked approves it; only a Headteacher with no other senior leader at the school approves their own, and
     that is recorded as self-approved (SELF_APPROVED, shown on the activity and in the audit trail)."""
-    if subject.status != Activity.Status.REQUESTED:
+    actor = actor.at(subject.school_id)
+    if not subject.is_requested:
         return refuse(Reason(f"This activity is already {subject.get_status_display().lower()}", "§5"))
-    if not _holds(actor, subject.school_id, *SENIOR):
+    if not actor.is_senior:
         return refuse(
             S5_SENIOR, Reason("Only the Headteacher or a senior leader approves photo activities", "§5")
         )
     own = subject.requested_by_id == actor.pk
-    if own and not _holds(actor, subject.school_id, Role.HEADTEACHER):
+    if own and not actor.is_head:
         return refuse(Reason("Another senior leader or the Headteacher must approve your own request", "§5"))
-    if own and _other_senior_leader(subject.school_id, actor):
+    if own and members_holding(subject.school_id, SENIOR_MANAGEMENT).exclude(user_id=actor.pk).exists():
         return refuse(Reason("A senior leader other than you approves your own request", "§5"))
-    date = may_date_activity.__wrapped__(actor, happens_on=subject.happens_on)
+    date = may_date_activity.peek(actor, happens_on=subject.happens_on)
     if not date:
         return date
     if not subject.not_one_to_one:
@@ -116,40 +66,21 @@ def may_decide_activity(actor, *, subject: Activity) -> Decision:
     return allow(S5_SENIOR, SELF_APPROVED) if own else allow(S5_SENIOR)
 
 
-def outside_the_group(image: Image, pupil) -> Reason | None:
-    """A pupil tagged in an image of an activity whose group (the year groups senior management approved)
-    does not include them. Not refused — they are in the photo, and tagging them is what lets publishing
-    check their consent — but the tagger is told: §5 asks staff to be clear about the purpose of the
-    activity, and a pupil from outside it may not belong in its images."""
-    if image.activity.pupils.filter(pk=pupil.pk).exists():
-        return None
-    return Reason(
-        f"{short_name(pupil)} is not in the group approved for this activity: check the image fits the "
-        "purpose of the activity, and tell senior management if it does not",
-        "§5",
-    )
-
-
-def photograph_list(activity: Activity) -> list[tuple]:
-    """For the photographer's printable list: each pupil of the group with whether they may be in photos
-    for every purpose of the activity, and the reasons when not (not audited per pupil: it is one list)."""
-    purposes = list(activity.purposes.all())
-    taking = Purpose.objects.filter(school_id=activity.school_id, code="learning_records").first()
-    needed = purposes + ([taking] if taking and taking not in purposes else [])
-    pupils = list(activity.pupils.order_by("legal_surname", "legal_forename"))
-    states = states_for(activity.school, pupils, needed)
-    out = []
-    for pupil in pupils:
-        refused = [r for purpose in needed for r in states[(pupil.pk, purpose.pk)].reasons
-                   if not states[(pupil.pk, purpose.pk)].allowed]  # fmt: skip
-        out.append((pupil, not refused, refused))
-    return out
-
-
 def publish_reasons(
-    actor, subject: Image, channel: Purpose, *, blurred: frozenset | None = None, unknown_visible: int = 0
+    actor: Actor,
+    subject,
+    channel,
+    *,
+    consent: dict,
+    blurred: frozenset | None = None,
+    unknown_visible: int = 0,
 ) -> tuple[list[Reason], list[Reason]]:
-    """(why the image cannot be published on ``channel``, what senior management must approve first).
+    """(why the image ``subject`` cannot be published on ``channel`` (a Purpose), what senior management
+    must approve first).
+
+    ``consent``: each tagged pupil's consent state for ``channel`` by (pupil id, channel id), from
+    ``subject.consent_on(channel)`` (the one place it is computed; a tagged pupil missing from it is an
+    error, never a pass).
 
     ``blurred``: when the copy is published with faces blurred, the pupils whose faces were located and will
     be blurred. ``unknown_visible``: faces the screening could not name that would be published as they are
@@ -159,7 +90,7 @@ def publish_reasons(
     activity = subject.activity
     if channel.school_id != subject.school_id or not channel.publicity or not channel.active:
         return [Reason(f"'{channel.name}' is not a channel images are published on", "§5")], []
-    if activity.status != Activity.Status.APPROVED:
+    if not activity.is_approved:
         reasons.append(Reason("The photo activity was not approved by senior management", "§5"))
     elif not activity.purposes.filter(pk=channel.pk).exists():
         reasons.append(
@@ -178,47 +109,39 @@ def publish_reasons(
     blurring = blurred is not None
     if not pupils and not subject.no_pupils and not blurring:
         reasons.append(Reason("Tag every pupil in the image (or confirm no pupil appears) first", "§5"))
-    if (
-        not pupils
-        and subject.no_pupils
-        and not blurring
-        and subject.no_pupils_by_id == getattr(actor, "pk", None)
-    ):
+    if not pupils and subject.no_pupils and not blurring and subject.no_pupils_by_id == actor.pk:
         reasons.append(
             Reason("Someone other than the publisher must confirm that no pupil appears in the image", "§5")
         )
     if pupils:
-        from saferstaff.schools.models import SchoolSettings
-
-        states = states_for(subject.school, pupils, [channel])
         blurred_allowed = SchoolSettings.for_school(subject.school).publish_blurred_without_consent
         for pupil in pupils:
-            state = states[(pupil.pk, channel.pk)]
+            state = consent[(pupil.pk, channel.pk)]
             if not state.allowed and blurring and pupil.pk in blurred and blurred_allowed:
                 # The school's settings allow it: the publisher sees why, and senior management approves.
                 approval.extend(state.reasons)
                 approval.append(
                     Reason(
-                        f"{short_name(pupil)}'s face would be blurred: senior management must approve", "§5"
+                        f"{pupil.short_name}'s face would be blurred: senior management must approve", "§5"
                     )
                 )
             elif not state.allowed:
                 reasons.extend(state.reasons)
                 if blurring and pupil.pk not in blurred:
                     reasons.append(
-                        Reason(f"{short_name(pupil)}'s face was not found in the photo to blur", "§5")
+                        Reason(f"{pupil.short_name}'s face was not found in the photo to blur", "§5")
                     )
                 elif blurring:
                     reasons.append(
                         Reason(
-                            f"Blurring {short_name(pupil)}'s face does not replace consent: the school's "
+                            f"Blurring {pupil.short_name}'s face does not replace consent: the school's "
                             "settings do not allow publishing a pupil without consent blurred",
                             "§5",
                         )
                     )
             if not pupil.is_current:
-                reasons.append(Reason(f"{short_name(pupil)} has left the school", "§5"))
-    if subject.kind == Image.Kind.VIDEO:
+                reasons.append(Reason(f"{pupil.short_name} has left the school", "§5"))
+    if subject.is_video:
         approval.append(
             Reason(
                 "Faces are not looked for in videos: senior management must confirm that every pupil who "
@@ -239,26 +162,27 @@ def publish_reasons(
 
 @rule("images.publish")
 def can_publish(
-    actor,
+    actor: Actor,
     *,
-    subject: Image,
-    channel: Purpose,
+    subject,
+    channel,
+    consent: dict,
     blurred: frozenset | None = None,
     unknown_visible: int = 0,
     approved_by=None,
 ) -> Decision:
     """May the image ``subject`` be published on ``channel``? Refusals name each pupil and clause. What
     needs senior management's approval is refused until someone senior other than the publisher approved
-    it (``approved_by``; see ``may_approve_publication``)."""
+    it (``approved_by``; see ``may_approve_publication``). ``consent``: as for ``publish_reasons``."""
     reasons, approval = publish_reasons(
-        actor, subject, channel, blurred=blurred, unknown_visible=unknown_visible
+        actor, subject, channel, consent=consent, blurred=blurred, unknown_visible=unknown_visible
     )
     if reasons:
         return refuse(*reasons)
     approved = (
         approved_by is not None
-        and approved_by.pk != getattr(actor, "pk", None)
-        and _is_senior(approved_by, subject.school)
+        and approved_by.pk != actor.pk
+        and members_holding(subject.school_id, SENIOR_MANAGEMENT).filter(user_id=approved_by.pk).exists()
     )
     if approval and not approved:
         return refuse(*approval)
@@ -274,13 +198,11 @@ def can_publish(
 
 
 @rule("images.publication.approve")
-def may_approve_publication(actor, *, subject) -> Decision:
+def may_approve_publication(actor: Actor, *, subject) -> Decision:
     """May ``actor`` approve (or decline) the publication request ``subject``?"""
-    from saferstaff.publishing.models import PublicationRequest
-
-    if subject.status != PublicationRequest.Status.WAITING:
+    if not subject.is_waiting:
         return refuse(Reason("This publication is not waiting for approval", "§5"))
-    if not _is_senior(actor, subject.school):
+    if not actor.at(subject.school_id).is_senior:
         return refuse(S5_SENIOR, Reason("Only the Headteacher or a senior leader approves this", "§5"))
     if subject.requested_by_id == actor.pk:
         return refuse(Reason("Someone senior other than the publisher must approve it", "§5"))
@@ -288,12 +210,13 @@ def may_approve_publication(actor, *, subject) -> Decision:
 
 
 @rule("images.flag.clear")
-def may_clear_flag(actor, *, subject: Image) -> Decision:
+def may_clear_flag(actor: Actor, *, subject) -> Decision:
+    actor = actor.at(subject.school_id)
     if not subject.flag_open:
         return refuse(Reason("This image is not flagged", "§6"))
-    if not _is_senior(actor, subject.school):
+    if not actor.is_senior:
         return refuse(Reason("Only senior management decides about images from unregistered equipment", "§6"))
-    if subject.uploaded_by_id == actor.pk and not _is_head(actor, subject.school):
+    if subject.uploaded_by_id == actor.pk and not actor.is_head:
         return refuse(
             Reason("Another senior leader or the Headteacher must check an image you uploaded", "§6")
         )
@@ -301,10 +224,10 @@ def may_clear_flag(actor, *, subject: Image) -> Decision:
 
 
 @rule("images.tag.remove")
-def may_remove_tag(actor, *, subject: Image) -> Decision:
+def may_remove_tag(actor: Actor, *, subject) -> Decision:
     """Removing a pupil from an image changes whose consent publishing checks, so it is not for the
     photographer alone: senior management does it (a wrong tag is reported to them)."""
-    if not _is_senior(actor, subject.school):
+    if not actor.at(subject.school_id).is_senior:
         return refuse(
             Reason(
                 "Ask a senior leader to remove a tag: publishing checks the consent of everyone tagged", "§5"
@@ -314,18 +237,18 @@ def may_remove_tag(actor, *, subject: Image) -> Decision:
 
 
 @rule("images.takedown.raise")
-def may_take_down(actor, *, subject) -> Decision:
+def may_take_down(actor: Actor, *, subject) -> Decision:
     """May ``actor`` take the publication ``subject`` down (for any reason)?"""
     if subject.taken_down_at is not None:
         return refuse(Reason("It has been taken down already", "§5"))
-    if subject.published_by_id != actor.pk and not _is_senior(actor, subject.school):
+    if subject.published_by_id != actor.pk and not actor.at(subject.school_id).is_senior:
         return refuse(Reason("Only the person who published it or senior management takes it down", "§5"))
     return allow(Reason("A published image can be taken down at any time", "§5"))
 
 
 @rule("images.destroy")
-def may_destroy(actor, *, subject: Image) -> Decision:
-    if not _is_senior(actor, subject.school):
+def may_destroy(actor: Actor, *, subject) -> Decision:
+    if not actor.at(subject.school_id).is_senior:
         return refuse(Reason("Only the Headteacher or a senior leader confirms destruction", "§5"))
     if subject.legal_hold:
         return refuse(Reason("The image is under a legal hold and must be kept", "§8"))

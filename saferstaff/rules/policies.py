@@ -2,30 +2,24 @@
 section once this file grows); every caller asks these functions rather than re-deciding."""
 
 from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
-from saferstaff.schools.models import Membership, Role, School
+from saferstaff.schools.models import Membership, Role
+from saferstaff.schools.roles import SECOND_FACTOR, Actor, members_holding
 
 S2_RESPONSIBLE = Reason(
     "Governors and the Headteacher are responsible for ensuring the guidance is shared and adhered to", "§2"
 )
 
-# §8: every role that sees every pupil's photos, consent records or face-matching enrolment (and the
-# safeguarding and data-protection records), and trust admins who reach many schools, must sign in with a
-# second factor: a password alone is not enough to guard them.
-MFA_ROLES = frozenset({Role.HEADTEACHER, Role.SENIOR_LEADER, Role.DSL, Role.DPO, Role.OFFICE})
-
-
-def is_trust_admin_for(user, school: School) -> bool:
-    return bool(school.trust_id) and user.trust_admin_of.filter(trust_id=school.trust_id).exists()
-
 
 @rule("signin.password_alone", audited=False)
 def may_sign_in_without_mfa(roles_by_school: dict[int, frozenset[str]], is_trust_admin: bool) -> Decision:
-    """May this person work with a password alone, or must they add a second factor?
-    (Checked on every request, so not audited.)"""
+    """May this person work with a password alone, or must they add a second factor? §8: every role that
+    sees every pupil's photos, consent records or face-matching enrolment (``roles.SECOND_FACTOR``), and trust
+    admins who reach many schools: a password alone is not enough to guard them. (Checked on every request,
+    so not audited.)"""
     reasons = []
     if is_trust_admin:
         reasons.append(Reason("Trust and Local Authority admins reach every school's records", "§8"))
-    if any(roles & MFA_ROLES for roles in roles_by_school.values()):
+    if any(roles & SECOND_FACTOR for roles in roles_by_school.values()):
         reasons.append(
             Reason(
                 "Your role gives access to confidential information about pupils and staff: their photos, "
@@ -57,12 +51,10 @@ def may_sign_in(user) -> Decision:
 
 
 @rule("roles.change")
-def may_change_role(actor, *, subject: Membership, role: str, grant: bool) -> Decision:
+def may_change_role(actor: Actor, *, subject: Membership, role: str, grant: bool) -> Decision:
     """May ``actor`` grant (or remove) ``role`` for the member ``subject``?"""
-    school = subject.school
-    actor_membership = Membership.objects.active().filter(school=school, user=actor).first()
-    actor_is_head = actor_membership is not None and actor_membership.has_any(Role.HEADTEACHER)
-    if not (actor_is_head or is_trust_admin_for(actor, school)):
+    actor = actor.at(subject.school_id)
+    if not (actor.is_head or actor.is_trust_admin):
         return refuse(Reason("Only the Headteacher (or the trust's admin) manages roles at a school", "§2"))
     if role not in Role.values:
         return refuse(Reason(f"'{role}' is not a role at a school", "§2"))
@@ -71,10 +63,7 @@ def may_change_role(actor, *, subject: Membership, role: str, grant: bool) -> De
             Reason("This person has left the school; roles are kept as they were when they left", "§2")
         )
     if not grant and role == Role.HEADTEACHER:
-        heads = (
-            Membership.objects.active().filter(school=school).with_role(Role.HEADTEACHER).distinct().count()
-        )
-        if heads <= 1:
+        if members_holding(subject.school_id, {Role.HEADTEACHER}).count() <= 1:
             return refuse(
                 Reason(
                     "A school must always have a Headteacher: they are alerted to contact with pupils", "§3"
@@ -85,22 +74,17 @@ def may_change_role(actor, *, subject: Membership, role: str, grant: bool) -> De
 
 
 @rule("membership.end")
-def may_mark_as_left(actor, *, subject: Membership) -> Decision:
+def may_mark_as_left(actor: Actor, *, subject: Membership) -> Decision:
     """May ``actor`` record that ``subject`` has left the school (which ends their access to it)?"""
-    school = subject.school
-    actor_membership = Membership.objects.active().filter(school=school, user=actor).first()
-    actor_is_head = actor_membership is not None and actor_membership.has_any(Role.HEADTEACHER)
-    if not (actor_is_head or is_trust_admin_for(actor, school)):
+    actor = actor.at(subject.school_id)
+    if not (actor.is_head or actor.is_trust_admin):
         return refuse(
             Reason("Only the Headteacher (or the trust's admin) records that someone has left", "§2")
         )
     if subject.ended_on is not None:
         return refuse(Reason("This person is already recorded as having left", "§2"))
     if subject.has_any(Role.HEADTEACHER):
-        heads = (
-            Membership.objects.active().filter(school=school).with_role(Role.HEADTEACHER).distinct().count()
-        )
-        if heads <= 1:
+        if members_holding(subject.school_id, {Role.HEADTEACHER}).count() <= 1:
             return refuse(
                 Reason("Appoint another Headteacher first: a school must always have one to alert", "§3"),
                 S2_RESPONSIBLE,
@@ -109,25 +93,17 @@ def may_mark_as_left(actor, *, subject: Membership) -> Decision:
 
 
 @rule("policy.publish")
-def may_publish(actor, *, subject, minor_change: bool, change_note: str = "") -> Decision:
+def may_publish(actor: Actor, *, subject, minor_change: bool, change_note: str = "") -> Decision:
     """May ``actor`` publish the draft ``subject`` (a PolicyVersion) to the school's staff?"""
-    from saferstaff.policies.models import PolicyVersion
-
-    membership = Membership.objects.active().filter(school_id=subject.school_id, user=actor).first()
-    if membership is None or not membership.has_any(Role.HEADTEACHER, Role.SENIOR_LEADER):
+    if not actor.at(subject.school_id).is_senior:
         return refuse(Reason("Only the Headteacher or a senior leader publishes the school's policies", "§2"))
-    if subject.status != PolicyVersion.Status.DRAFT:
+    if not subject.is_draft:
         return refuse(
             Reason(f"Version {subject.number} is already {subject.get_status_display().lower()}", "§2")
         )
     if not subject.sections.exists():
         return refuse(Reason("The draft has no sections to share with staff", "§2"))
-    if (
-        minor_change
-        and not PolicyVersion.objects.filter(
-            policy_id=subject.policy_id, status=PolicyVersion.Status.PUBLISHED
-        ).exists()
-    ):
+    if minor_change and subject.in_force() is None:
         return refuse(
             Reason(
                 "A first version cannot be a minor change: staff have nothing to have accepted yet",
@@ -148,15 +124,12 @@ def may_publish(actor, *, subject, minor_change: bool, change_note: str = "") ->
 
 
 @rule("policy.delete_draft")
-def may_delete_draft(actor, *, subject) -> Decision:
+def may_delete_draft(actor: Actor, *, subject) -> Decision:
     """May ``actor`` delete the draft ``subject`` (a PolicyVersion)? Published and archived versions stay:
     acceptances point at them."""
-    from saferstaff.policies.models import PolicyVersion
-
-    membership = Membership.objects.active().filter(school_id=subject.school_id, user=actor).first()
-    if membership is None or not membership.has_any(Role.HEADTEACHER, Role.SENIOR_LEADER):
+    if not actor.at(subject.school_id).is_senior:
         return refuse(Reason("Only the Headteacher or a senior leader prepares the school's policies", "§2"))
-    if subject.status != PolicyVersion.Status.DRAFT:
+    if not subject.is_draft:
         return refuse(
             Reason(
                 f"Version {subject.number} has been published: it stays on record with its acceptances", "§2"
@@ -170,9 +143,7 @@ def _normalised(name: str) -> str:
 
 
 def _in_force_for(membership, subject) -> list[Reason]:
-    from saferstaff.policies.models import PolicyVersion
-
-    if subject.status != PolicyVersion.Status.PUBLISHED:
+    if not subject.is_published:
         return [
             Reason(f"Version {subject.number} is no longer the one in force: read the current version", "§2")
         ]
@@ -182,8 +153,11 @@ def _in_force_for(membership, subject) -> list[Reason]:
 
 
 @rule("policy.accept")
-def may_accept(membership, *, subject, typed_name: str, understood: bool, wrong_answers: int = 0) -> Decision:
-    """May this member record that they have read and accepted ``subject`` (a PolicyVersion)?"""
+def may_accept(
+    actor: Actor, *, subject, typed_name: str, understood: bool, wrong_answers: int = 0
+) -> Decision:
+    """May the actor record that they have read and accepted ``subject`` (a PolicyVersion)?"""
+    membership = actor.at(subject.school_id).membership
     if problems := _in_force_for(membership, subject):
         return refuse(*problems)
     reasons = []
@@ -208,9 +182,9 @@ def may_accept(membership, *, subject, typed_name: str, understood: bool, wrong_
 
 
 @rule("policy.decline")
-def may_decline(membership, *, subject, reason: str) -> Decision:
+def may_decline(actor: Actor, *, subject, reason: str) -> Decision:
     """An optional policy may be declined, with a reason; a compulsory one may not."""
-    if problems := _in_force_for(membership, subject):
+    if problems := _in_force_for(actor.at(subject.school_id).membership, subject):
         return refuse(*problems)
     if subject.policy.compulsory:
         return refuse(Reason("This policy is compulsory: every member of staff must follow it", "§2"))
@@ -220,12 +194,11 @@ def may_decline(membership, *, subject, reason: str) -> Decision:
 
 
 @rule("policy.accept_on_behalf")
-def may_accept_on_behalf(actor, *, subject, member, note: str, has_evidence: bool) -> Decision:
+def may_accept_on_behalf(actor: Actor, *, subject, member, note: str, has_evidence: bool) -> Decision:
     """The Headteacher may record someone else's acceptance from a signed paper form (e.g. a volunteer
     without email): with a note and the scanned form, so the record can be checked. Never their own: they
     read the policy and accept it themselves, like everyone else."""
-    actor_membership = Membership.objects.active().filter(school_id=subject.school_id, user=actor).first()
-    if actor_membership is None or not actor_membership.has_any(Role.HEADTEACHER):
+    if not actor.at(subject.school_id).is_head:
         return refuse(Reason("Only the Headteacher records an acceptance on someone's behalf", "§2"))
     if member.user_id == actor.pk:
         return refuse(

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from saferstaff.access import DPO, DSL, GOV, LM, OFFICE, SLT, STAFF, H
 from saferstaff.audit.log import record
 from saferstaff.schools.models import EmploymentType, Guardianship, Membership, Pupil
+from saferstaff.schools.roles import DPO, DSL, GOV, LM, OFFICE, SLT, STAFF, H
 
 
 def get_member(request, pk) -> Membership:

@@ -4,6 +4,7 @@ from django import forms
 
 from saferstaff.numbers import parse_int
 from saferstaff.schools.models import EmploymentType, Membership, Role, School, SchoolSettings
+from saferstaff.schools.roles import LINE_MANAGING
 
 
 class SchoolForm(forms.ModelForm):
@@ -64,9 +65,6 @@ class StaffForm(forms.Form):
 
 
 LINE_MANAGING_EMPLOYMENT = (EmploymentType.EMPLOYEE, EmploymentType.AGENCY)
-LINE_MANAGING_ROLES = (
-    Role.HEADTEACHER, Role.SENIOR_LEADER, Role.DSL, Role.LINE_MANAGER, Role.DPO, Role.OFFICE, Role.STAFF
-)  # fmt: skip
 
 
 class RolesForm(forms.Form):
@@ -86,7 +84,7 @@ class RolesForm(forms.Form):
         self.fields["line_manager"].queryset = (
             Membership.objects.active()
             .filter(school=membership.school, employment_type__in=LINE_MANAGING_EMPLOYMENT)
-            .filter(role_grants__role__in=LINE_MANAGING_ROLES)
+            .filter(role_grants__role__in=LINE_MANAGING)
             .exclude(pk=membership.pk)
             .select_related("user")
             .distinct()

@@ -261,6 +261,13 @@ class Pupil(models.Model):
         )
 
     @property
+    def short_name(self) -> str:
+        """'Amelia O.': enough for staff to know who is meant, as little as possible on a screen."""
+        forename = self.preferred_forename or self.legal_forename
+        surname = self.preferred_surname or self.legal_surname
+        return f"{forename} {surname[:1]}." if surname else forename
+
+    @property
     def is_current(self) -> bool:
         return self.leaving_date is None or self.leaving_date > timezone.localdate()
 

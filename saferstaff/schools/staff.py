@@ -16,6 +16,7 @@ from saferstaff.audit.log import record
 from saferstaff.notifications.service import notify
 from saferstaff.rules.policies import may_change_role, may_mark_as_left
 from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant, School
+from saferstaff.schools.roles import Actor
 from saferstaff.schools.tasks import send_invitation
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,10 @@ def set_roles(
     audit event; any refusal leaves every role as it was. Returns (added, removed)."""
     current = set(membership.roles)
     added, removed = roles - current, current - roles
+    actor = Actor.of(by, membership.school)
     with transaction.atomic():
         for role in sorted(added):
-            decision = may_change_role(by, subject=membership, role=role, grant=True)
+            decision = may_change_role(actor, subject=membership, role=role, grant=True)
             if not decision:
                 raise RoleChangeRefused(decision)
             RoleGrant.objects.create(
@@ -62,7 +64,7 @@ def set_roles(
             )
             record("role.granted", membership, detail={"role": role})
         for role in sorted(removed):
-            decision = may_change_role(by, subject=membership, role=role, grant=False)
+            decision = may_change_role(actor, subject=membership, role=role, grant=False)
             if not decision:
                 raise RoleChangeRefused(decision)
             RoleGrant.objects.filter(membership=membership, role=role).delete()
@@ -82,7 +84,7 @@ def mark_as_left(membership: Membership, *, by, on=None) -> None:
     """Record that someone has left: their access to this school ends at once; their roles and history stay
     as they were, for the record. They are signed out everywhere (a session opened while they worked here
     must not outlive it); they can sign in again only while they have a place at another school."""
-    decision = may_mark_as_left(by, subject=membership)
+    decision = may_mark_as_left(Actor.of(by, membership.school), subject=membership)
     if not decision:
         raise RoleChangeRefused(decision)
     with transaction.atomic():

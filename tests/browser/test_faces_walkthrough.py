@@ -16,7 +16,7 @@ from saferstaff.accounts.models import User
 from saferstaff.biometrics import enrolment, screening
 from saferstaff.biometrics.models import FaceDetection, FaceTemplate, ScreeningRun
 from saferstaff.consent.models import Purpose
-from saferstaff.consent.states import GIVEN, short_name, state_of
+from saferstaff.consent.states import GIVEN, state_of
 from saferstaff.photos import services
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import Activity, Image, ImageTag, Publication
@@ -331,7 +331,7 @@ def test_faces_walkthrough(new_page, sign_in, axe_check, demo, standin):
     ask_to_publish(refused_at_once=True)
     refusal = teacher.locator(".govuk-error-summary")
     expect(refusal).to_contain_text("Refused: this image cannot be published there")
-    expect(refusal).to_contain_text(f"{short_name(b)} — ")
+    expect(refusal).to_contain_text(f"{b.short_name} — ")
     expect(refusal).to_contain_text("does not replace consent")
     expect(teacher.get_by_role("button", name="Publish", exact=True)).to_have_count(0)
     assert not Publication.objects.filter(image=together).exists()
@@ -343,7 +343,7 @@ def test_faces_walkthrough(new_page, sign_in, axe_check, demo, standin):
     ask_to_publish()
     expect(teacher.get_by_text("Senior management must approve this first (§5):")).to_be_visible()
     expect(
-        teacher.get_by_text(f"{short_name(b)}'s face would be blurred: senior management must approve")
+        teacher.get_by_text(f"{b.short_name}'s face would be blurred: senior management must approve")
     ).to_be_visible()
     teacher.get_by_label(re.compile("I have looked at every face")).check()
     follow(teacher, axe_check, teacher.get_by_role("button", name="Ask senior management to approve"))

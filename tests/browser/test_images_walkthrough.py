@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from saferstaff.consent.models import ConsentRecord, Purpose
-from saferstaff.consent.states import GIVEN, NOT_ASKED, short_name, state_of
+from saferstaff.consent.states import GIVEN, NOT_ASKED, state_of
 from saferstaff.photos.demo import CAMERA
 from saferstaff.photos.library import add_months
 from saferstaff.photos.models import Activity, Image, Publication, Takedown
@@ -163,7 +163,7 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
     expect(office.get_by_role("heading", level=1)).to_have_text(refused.display_name)
     expect(summary_value(office, WEBSITE)).to_contain_text("No")
     refusal_text = (
-        f"{short_name(refused)} — guardian consent for '{WEBSITE}' refused on {today:%-d %B %Y} (§5)"
+        f"{refused.short_name} — guardian consent for '{WEBSITE}' refused on {today:%-d %B %Y} (§5)"
     )
     expect(summary_value(office, WEBSITE)).to_contain_text(refusal_text)
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from saferstaff.accounts.models import User
 from saferstaff.biometrics import enrolment
 from saferstaff.consent.models import Purpose
-from saferstaff.consent.states import GIVEN, short_name, state_of
+from saferstaff.consent.states import GIVEN, state_of
 from saferstaff.photos import services
 from saferstaff.photos.demo import CAMERA
 from saferstaff.photos.library import add_images
@@ -127,7 +127,7 @@ def test_a_pupil_tagged_after_publication_raises_a_takedown_and_an_unscreened_ph
     tag_by_hand(teacher, axe_check, b)
     expect(
         teacher.get_by_text(
-            f"This image is published where {short_name(b)} has no consent: takedown raised (§5)."
+            f"This image is published where {b.short_name} has no consent: takedown raised (§5)."
         )
     ).to_be_visible()
     takedown = Takedown.objects.get(publication=first_pub)
@@ -170,7 +170,7 @@ def test_a_pupil_tagged_after_publication_raises_a_takedown_and_an_unscreened_ph
     follow(teacher, axe_check, teacher.get_by_role("button", name="Check", exact=True))
     refusal = teacher.locator(".govuk-error-summary")
     expect(refusal).to_contain_text("Refused: this image cannot be published there")
-    expect(refusal).to_contain_text(f"{short_name(b)} — ")
+    expect(refusal).to_contain_text(f"{b.short_name} — ")
     machine = ImageTag.objects.get(image=second, pupil=b)
     assert machine.source == ImageTag.Source.MACHINE and machine.tagged_by is None
     assert Image.objects.get(pk=second.pk).faces_screened_with

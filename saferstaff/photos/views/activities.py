@@ -30,7 +30,6 @@ from saferstaff.photos.models import (
 from saferstaff.rules.images import (
     SELF_APPROVED,
     may_decide_activity,
-    photograph_list,
 )
 from saferstaff.schools.models import Pupil
 
@@ -114,7 +113,7 @@ def activity_detail(request, school, pk):
     activity = get_activity(request, pk)
     images = activity.images.annotate(tag_count=Count("tags")).order_by("-captured_at", "-pk")
     page = page_of(request, images, 48)
-    decision = may_decide_activity.__wrapped__(request.user, subject=activity) if is_senior(request) else None
+    decision = may_decide_activity.peek(request.actor, subject=activity) if is_senior(request) else None
     listing = record("images.listed", activity, detail={"images": [i.pk for i in page.object_list]})
     return render(
         request,
@@ -156,7 +155,7 @@ def activity_decide(request, school, pk):
 
 def activity_checklist(request, school, pk):
     activity = get_activity(request, pk)
-    rows = photograph_list(activity)
+    rows = activity.photograph_list()
     record("images.activity.checklist_viewed", activity)
     return render(
         request,

@@ -135,7 +135,7 @@ def image_thumbnail(request, school, pk):
 def image_tags(request, school, pk):
     image = get_image(request, pk, action="images.tags_opened", change=True)
     if "remove" in request.POST:
-        decision = may_remove_tag(request.user, subject=image)
+        decision = may_remove_tag(request.actor, subject=image)
         tag = image.tags.filter(pk=parse_id(request.POST.get("remove"))).first()
         if not decision:
             messages.error(request, decision.summary)
@@ -169,7 +169,7 @@ def _tag_pupil(request, image, pupil) -> None:
 @require_POST
 def image_flag(request, school, pk):
     image = get_image(request, pk)
-    decision = may_clear_flag(request.user, subject=image)
+    decision = may_clear_flag(request.actor, subject=image)
     note = request.POST.get("note", "").strip()[:300]
     if not decision:
         messages.error(request, decision.summary)

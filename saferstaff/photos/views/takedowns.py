@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from saferstaff import scans
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
-from saferstaff.consent.states import short_name
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.photos import services
@@ -81,7 +80,7 @@ def takedown_done(request, school, pk):
     return render(
         request,
         "photos/takedown_done.html",
-        {"takedown": takedown, "form": form, "name": short_name(takedown.pupil) if takedown.pupil else ""},
+        {"takedown": takedown, "form": form, "name": takedown.pupil.short_name if takedown.pupil else ""},
     )
 
 

@@ -1,0 +1,112 @@
+"""The groups of roles the guidance speaks of, each defined once; who is acting with which roles; and the one
+way to ask who else holds them.
+
+The access map (saferstaff/access.py), the rules (saferstaff/rules/) and the pages all import these groups:
+a group written twice drifts.
+
+Who is acting, at which school, with which roles, is asked once and handed to every rule as an ``Actor``:
+the access middleware (saferstaff/access.py) builds one per request as ``request.actor``; a service, worker or
+command that has only a user builds it with ``Actor.of(user, school)``. No rule queries the acting person's
+roles again; ``members_holding`` is for questions about OTHER people ("is there another senior leader?",
+"who is told?"). (The Actor lives here, below the rules, because the access middleware and the staff
+services of this room build it too.)"""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from saferstaff.schools.models import Membership, Role, School
+
+# Not a role at a school: an admin of the trust or Local Authority that runs it (reaches every school's records).
+TRUST_ADMIN = "trust_admin"
+
+H, SLT, DSL, LM, GOV, DPO, OFFICE, STAFF = (
+    Role.HEADTEACHER,
+    Role.SENIOR_LEADER,
+    Role.DSL,
+    Role.LINE_MANAGER,
+    Role.GOVERNOR,
+    Role.DPO,
+    Role.OFFICE,
+    Role.STAFF,
+)
+EVERY_ROLE = frozenset(Role.values)
+# §5: senior management approves photo activities and publication, confirms destruction, records its own
+# consent; §2: it prepares and publishes the school's policies.
+SENIOR_MANAGEMENT = frozenset({H, SLT})
+# §5: images are open to scrutiny — senior management, the DSL and the DPO see every activity and image.
+SCRUTINY = SENIOR_MANAGEMENT | {DSL, DPO}
+# §8: records only for those with a legitimate professional need. Governors oversee; they do not see pupils.
+WORKS_WITH_PUPILS = frozenset({H, SLT, DSL, LM, DPO, OFFICE, STAFF})
+LEADERSHIP = frozenset({H, SLT, DSL, DPO})
+# Who keeps consent records up to date (forms in, portal links out).
+CONSENT_KEEPERS = frozenset({H, SLT, DPO, OFFICE})
+# Who takes photos of pupils in the course of their work (object-level checks narrow what each sees).
+PHOTOGRAPHERS = frozenset({H, SLT, DSL, LM, OFFICE, STAFF})
+# §8: every role that sees every pupil's photos, consent records or face-matching enrolment (and the
+# safeguarding and data-protection records) must sign in with a second factor.
+SECOND_FACTOR = frozenset({H, SLT, DSL, DPO, OFFICE})
+# Who may line-manage others: staff with a staff or leadership role (governors oversee; they manage no one).
+LINE_MANAGING = EVERY_ROLE - {GOV}
+
+
+def roles_at(user, school: School) -> tuple[Membership | None, frozenset[str]]:
+    """The user's active membership at ``school`` (or None) and their roles there, with TRUST_ADMIN when they
+    admin the trust that runs it. Asked once per request (the access middleware) or once per worker job."""
+    membership = (
+        Membership.objects.active().filter(school=school, user=user).prefetch_related("role_grants").first()
+    )
+    roles = set(membership.roles) if membership else set()
+    if school.trust_id and user.trust_admin_of.filter(trust_id=school.trust_id).exists():
+        roles.add(TRUST_ADMIN)
+    return membership, frozenset(roles)
+
+
+def members_holding(school_id: int, roles) -> QuerySet[Membership]:
+    """The active members of the school who hold one of ``roles``: for rules and notices about other people."""
+    return Membership.objects.active().filter(school_id=school_id, role_grants__role__in=roles).distinct()
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: object  # the signed-in person (a User), or None for a guardian's portal link or the system
+    school: School | None = None
+    membership: Membership | None = None  # their active place at ``school``, if they have one
+    roles: frozenset[str] = frozenset()  # their roles at ``school``, with TRUST_ADMIN for the trust's admins
+
+    @classmethod
+    def of(cls, user, school: School | None) -> "Actor":
+        """The actor for ``user`` at ``school``: one query for the membership and its roles."""
+        if user is None or school is None or not getattr(user, "is_authenticated", False):
+            return cls(user, school)
+        membership, roles = roles_at(user, school)
+        return cls(user, school, membership, roles)
+
+    @property
+    def pk(self) -> int | None:
+        """The acting user's id (None for nobody signed in): what a rule compares with ``requested_by_id``."""
+        return getattr(self.user, "pk", None)
+
+    def at(self, school_id: int | None) -> "Actor":
+        """This actor as seen at the school ``school_id``: themselves there, and a person with no roles at any
+        other school (a rule about another school's record never borrows roles held here)."""
+        if self.school is not None and self.school.pk == school_id:
+            return self
+        return Actor(self.user)
+
+    def holds(self, *roles: str) -> bool:
+        """Do they hold one of ``roles`` at their school?"""
+        return not self.roles.isdisjoint(roles)
+
+    @property
+    def is_head(self) -> bool:
+        return self.holds(H)
+
+    @property
+    def is_senior(self) -> bool:
+        """The Headteacher or a senior leader: senior management in the guidance's words."""
+        return self.holds(*SENIOR_MANAGEMENT)
+
+    @property
+    def is_trust_admin(self) -> bool:
+        return self.holds(TRUST_ADMIN)
