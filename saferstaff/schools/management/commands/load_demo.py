@@ -15,9 +15,9 @@ from saferstaff.accounts.models import User
 from saferstaff.audit.log import acting_as
 from saferstaff.schools.models import EmploymentType, Role, School, Trust, TrustAdmin
 from saferstaff.schools.rosters.records import GuardianRecord, ParsedRoster, PupilRecord
-from saferstaff.schools.rosters.upn import upn_check_letter
 from saferstaff.schools.setup import create_school
 from saferstaff.schools.staff import add_staff
+from saferstaff.textcheck.upn import upn_check_letter
 
 DEMO_TRUST = "Aire Valley Learning Trust (demo)"
 DEMO_SCHOOL = "Westfield Infant School (demo)"
