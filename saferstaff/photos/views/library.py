@@ -21,14 +21,13 @@ from saferstaff.photos.access import (
     sees_all,
 )
 from saferstaff.photos.files import EXTENSIONS
-from saferstaff.photos.forms import HoldForm
+from saferstaff.photos.forms import HoldForm, PublishForm
 from saferstaff.photos.models import (
     Activity,
     Device,
     Image,
     ImageTag,
 )
-from saferstaff.publishing.forms import PublishForm
 from saferstaff.rules.images import (
     may_clear_flag,
     may_remove_tag,
