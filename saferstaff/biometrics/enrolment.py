@@ -253,6 +253,12 @@ def erase(pupil, *, reason: str) -> int:
     return n
 
 
+def erase_on_withdrawal(sender, *, withdrawal, **kwargs) -> int:
+    """A "no" recorded by ``consent.services.record_answers`` (its ``withdrawn`` signal, in its transaction):
+    a "no" to face matching erases the pupil's templates at once, not at the next daily run."""
+    return erase(withdrawal.pupil, reason="withdrawn") if withdrawal.purpose.biometric else 0
+
+
 def erase_unconsented() -> int:
     """Daily: erase the templates of pupils who have left or whose biometric consent is no longer given."""
     from saferstaff.biometrics.models import FaceTemplate

@@ -23,13 +23,14 @@ from django.utils import timezone
 from saferstaff.audit.context import acting_as
 from saferstaff.audit.log import record
 from saferstaff.biometrics import blurring
+from saferstaff.consent.services import Refused
 from saferstaff.faces import FaceError
 from saferstaff.faces.blur import blur
 from saferstaff.faces.images import load_image, load_scaled
 from saferstaff.notifications.service import notify
 from saferstaff.photos.files import PUBLISH_LONG_SIDE, clean_copy, copy_from_pixels
 from saferstaff.photos.models import Image, Publication, PublicationPupil
-from saferstaff.photos.services import Refused, delete_files, tell_senior_management
+from saferstaff.photos.services import delete_files, tell_senior_management
 from saferstaff.photos.video import VideoProblem
 from saferstaff.publishing.models import PublicationRequest
 from saferstaff.rules.engine import Decision, Reason, refuse
