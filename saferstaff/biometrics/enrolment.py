@@ -26,18 +26,25 @@ from django.db import transaction
 from PIL import Image as PILImage
 
 from saferstaff.audit.log import record
+from saferstaff.biometrics.models import FaceTemplate
+from saferstaff.consent.models import Purpose
+from saferstaff.consent.services import Refused
+from saferstaff.consent.states import state_of, states_for
 from saferstaff.faces import FaceError
 from saferstaff.faces.images import load_scaled
 from saferstaff.faces.pipeline import DESCRIBE_SIDE, describe
+from saferstaff.faces.standin import StandInDetector, StandInEmbedder
+from saferstaff.photos.files import FileProblem, check_file
+from saferstaff.photos.library import UploadProblems
 from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
+from saferstaff.schools.models import Pupil, School
 
 
 def face_models():
     """(detector, embedder) as configured: the real models, or the deterministic stand-ins in tests."""
     if settings.FACE_MODELS == "standin":
-        from saferstaff.faces.standin import StandInDetector, StandInEmbedder
-
         return StandInDetector(), StandInEmbedder()
+    # Heavy (ONNX Runtime and the model files): loaded when first used, never by the stand-ins' tests.
     from saferstaff.faces.models import default
 
     return default()
@@ -46,9 +53,8 @@ def face_models():
 def blur_detectors() -> list:
     """The detectors whose faces are blurred before publication (their union)."""
     if settings.FACE_MODELS == "standin":
-        from saferstaff.faces.standin import StandInDetector
-
         return [StandInDetector()]
+    # Heavy (ONNX Runtime and the model files): loaded when first used.
     from saferstaff.faces.models import detectors_for_blurring
 
     return detectors_for_blurring()
@@ -84,9 +90,6 @@ def vector_of(template) -> np.ndarray:
 @rule("faces.enrol")
 def may_enrol(actor, *, subject) -> Decision:
     """May a face template be made for the pupil ``subject``?"""
-    from saferstaff.consent.models import Purpose
-    from saferstaff.consent.states import state_of
-
     purpose = Purpose.objects.filter(school_id=subject.school_id, biometric=True).first()
     if not subject.is_current:
         return refuse(Reason("The pupil has left the school: no face data is kept", "§5"))
@@ -125,8 +128,6 @@ def _reference(data: bytes) -> tuple[np.ndarray, bytes]:
 
 
 def _save(pupil, vector: np.ndarray, reference: bytes, source_sha256: str, *, by, source: str):
-    from saferstaff.biometrics.models import FaceTemplate
-
     version = face_models()[1].version
     template = FaceTemplate.objects.create(
         school_id=pupil.school_id,
@@ -143,8 +144,6 @@ def _save(pupil, vector: np.ndarray, reference: bytes, source_sha256: str, *, by
 
 def enrol(pupil, data: bytes, *, by):
     """Make a template from a reference photo with exactly one face. Raises FaceError or Refused."""
-    from saferstaff.photos.services import Refused
-
     decision = may_enrol(by, subject=pupil)
     if not decision:
         raise Refused(decision)
@@ -178,11 +177,6 @@ def import_mis_photos(school, files: Iterable[tuple[str, bytes]], *, by) -> list
     readable photo (damaged, a bomb, not a photo) stops the whole import with every such file named, and
     nothing is saved: the export is wrong. A photo that does not show one clear face, a file named for
     nobody on roll, and a photo already enrolled from are reported beside the pupils enrolled."""
-    from saferstaff.biometrics.models import FaceTemplate
-    from saferstaff.photos.files import FileProblem, check_file
-    from saferstaff.photos.library import UploadProblems
-    from saferstaff.schools.models import Pupil
-
     on_roll = list(Pupil.objects.current().filter(school=school))
     by_upn = {p.upn.upper(): p for p in on_roll if p.upn}
     by_mis = {p.source_id.casefold(): p for p in on_roll if p.source_id}
@@ -245,8 +239,6 @@ def import_mis_photos(school, files: Iterable[tuple[str, bytes]], *, by) -> list
 
 def erase(pupil, *, reason: str) -> int:
     """Erase every template of the pupil (reason: a code such as 'withdrawn' or 'left')."""
-    from saferstaff.biometrics.models import FaceTemplate
-
     n, _ = FaceTemplate.objects.filter(pupil=pupil).delete()
     if n:
         record("faces.erased", pupil, detail={"count": n, "reason": reason})
@@ -261,11 +253,6 @@ def erase_on_withdrawal(sender, *, withdrawal, **kwargs) -> int:
 
 def erase_unconsented() -> int:
     """Daily: erase the templates of pupils who have left or whose biometric consent is no longer given."""
-    from saferstaff.biometrics.models import FaceTemplate
-    from saferstaff.consent.models import Purpose
-    from saferstaff.consent.states import states_for
-    from saferstaff.schools.models import Pupil, School
-
     erased = 0
     for school in School.objects.filter(pk__in=FaceTemplate.objects.values("school_id")):
         pupils = list(
@@ -314,8 +301,6 @@ class Rotation:
 def rotate_keys(*, dry_run: bool = False, batch_size: int = 500, school=None) -> dict:
     """Re-seal every face template with the newest key, ``batch_size`` at a time, reading those sealed with an
     older key or the legacy way. Audited as counts per school. Returns {school id: Rotation}."""
-    from saferstaff.biometrics.models import FaceTemplate
-
     newest = _fernet(settings.FACE_TEMPLATE_KEYS[0])
     reader = MultiFernet([newest, *(_fernet(k) for k in settings.FACE_TEMPLATE_KEYS[1:]), *_legacy_readers()])
     templates = FaceTemplate.objects.order_by("pk")

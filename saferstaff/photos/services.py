@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff import scans
+from saferstaff.accounts.models import User
 from saferstaff.audit.log import record
 from saferstaff.consent.models import ConsentRecord, Purpose
 from saferstaff.consent.services import Refused
@@ -36,6 +37,7 @@ from saferstaff.rules.images import (
     may_destroy,
     may_take_down,
 )
+from saferstaff.schools.models import Membership, Role, School
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +117,6 @@ def _raise(school, pupil, publications, *, withdrawal=None, reason: str = "") ->
     for row in rows:
         by_publisher[row.assigned_to_id] += 1
     if rows:
-        from saferstaff.accounts.models import User
-
         url = reverse("takedown_list", kwargs={"school": school.slug})
         for user in User.objects.filter(pk__in=by_publisher):
             n = by_publisher[user.pk]
@@ -252,8 +252,6 @@ def chase_takedowns(now: datetime.datetime | None = None) -> int:
     grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
     for pk, school_id, user_id in due.values_list("pk", "school_id", "assigned_to_id"):
         grouped[(school_id, user_id)].append(pk)
-    from saferstaff.accounts.models import User
-    from saferstaff.schools.models import School
 
     for (school_id, user_id), pks in grouped.items():
         school = School.objects.get(pk=school_id)
@@ -304,9 +302,6 @@ def _take_down_expired() -> int:
     for row in rows:
         grouped[(row.school_id, row.assigned_to_id)] += 1
     if rows:
-        from saferstaff.accounts.models import User
-        from saferstaff.schools.models import School
-
         schools = School.objects.in_bulk({s for s, _ in grouped})
         users = User.objects.in_bulk({u for _, u in grouped})
         for (school_id, user_id), count in grouped.items():
@@ -399,8 +394,6 @@ def retry_deletions() -> int:
 
 def tell_senior_management(school, *, title: str, url: str, kind: str, except_user=None) -> None:
     """Notify the Headteacher and every senior leader (the title is shown only inside saferstaff)."""
-    from saferstaff.schools.models import Membership, Role
-
     users = {
         m.user
         for m in Membership.objects.active()
