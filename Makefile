@@ -63,8 +63,9 @@ test-browser: setup ## only the browser tests (Playwright + Debian's Chromium + 
 screenshot: setup ## refresh docs/screenshot.png from the browser walkthrough
 	SAFERSTAFF_SCREENSHOT=1 $(PY) -m pytest -m browser -k headteacher_walkthrough
 
-lint: setup ## ruff
+lint: setup ## ruff, then the import contracts (pyproject.toml [tool.importlinter])
 	$(VENV)/bin/ruff check saferstaff tests benchmarks
+	$(VENV)/bin/lint-imports
 
 .venv-bench/.installed: requirements-bench.lock
 	@test -x .venv-bench/bin/python || "$$(scripts/find-python)" -m venv .venv-bench

@@ -55,10 +55,11 @@ from django.utils import timezone  # noqa: E402
 
 from saferstaff.accounts.models import User  # noqa: E402
 from saferstaff.audit.log import record  # noqa: E402
-from saferstaff.consent.models import ConsentRecord, Purpose
+from saferstaff.consent.models import ConsentRecord, Purpose  # noqa: E402
+from saferstaff.consent.services import Answer, record_answers  # noqa: E402
 from saferstaff.consent.states import state_of  # noqa: E402
 from saferstaff.notifications.service import notify  # noqa: E402
-from saferstaff.photos import service  # noqa: E402
+from saferstaff.photos import services  # noqa: E402
 from saferstaff.photos.models import (
     Activity,
     Device,
@@ -68,7 +69,7 @@ from saferstaff.photos.models import (
     PublicationPupil,
     Takedown,
 )
-from saferstaff.photos.services import Answer, record_answers, retention_sweep  # noqa: E402
+from saferstaff.photos.services import retention_sweep  # noqa: E402
 from saferstaff.schools.models import Pupil, School  # noqa: E402
 from saferstaff.schools.setup import create_school  # noqa: E402
 from tests.image_samples import pupil_with_parents  # noqa: E402
@@ -335,12 +336,12 @@ def timed(fn):
 
 @contextlib.contextmanager
 def swapped_raise_takedowns(fn):
-    original = service.raise_takedowns
-    service.raise_takedowns = fn
+    original = services.raise_takedowns
+    services.raise_takedowns = fn
     try:
         yield
     finally:
-        service.raise_takedowns = original
+        services.raise_takedowns = original
 
 
 def withdraw(ctx) -> int:

@@ -70,7 +70,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "openid_connect_login",
             "openid_connect_callback",
             "healthz",
-            # Guardians have no account: a signed, expiring link (images.service.open_portal_link).
+            # Guardians have no account: a signed, expiring link (consent.services.open_portal_link).
             "portal",
             "portal_receipt",
         )

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from saferstaff.access import allowed_for
+from saferstaff.notifications.models import Notification
 
 
 def saferstaff(request):
@@ -9,7 +10,6 @@ def saferstaff(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ctx
-    from saferstaff.notifications.models import Notification
 
     ctx["unread_notifications"] = Notification.objects.filter(user=user, read_at__isnull=True).count()
     places = user.memberships.active().count() + user.trust_admin_of.count()

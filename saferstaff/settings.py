@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "saferstaff.biometrics",
     "saferstaff.publishing",
     "saferstaff.postcheck",
+    "saferstaff.home",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from django.urls.converters import IntConverter
 from saferstaff.audit import views as audit
 from saferstaff.biometrics import views as biometrics
 from saferstaff.consent import views as consent
+from saferstaff.home import views as home
 from saferstaff.notifications import views as notifications
 from saferstaff.photos.views import activities, library, takedowns
 from saferstaff.policies import views as policies
@@ -31,10 +32,10 @@ urlpatterns = [
     path("invitations/<id:pk>/", schools.invitation_accept, name="invitation_accept"),
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/<id:pk>/", notifications.notification_open, name="notification_open"),
-    path("trusts/<slug:trust>/", schools.trust_dashboard, name="trust_dashboard"),
+    path("trusts/<slug:trust>/", home.trust_dashboard, name="trust_dashboard"),
     path("trusts/<slug:trust>/schools/new/", schools.school_create, name="school_create"),
     path("trusts/<slug:trust>/policies/publish/", policies.trust_policy_publish, name="trust_policy_publish"),
-    path(school, schools.school_dashboard, name="school_dashboard"),
+    path(school, home.school_dashboard, name="school_dashboard"),
     path(school + "staff/", schools.staff_list, name="staff_list"),
     path(school + "staff/add/", schools.staff_add, name="staff_add"),
     path(school + "staff/import/", schools.staff_import, name="staff_import"),

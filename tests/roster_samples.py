@@ -8,7 +8,7 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape
 
-from saferstaff.schools.rosters.upn import upn_check_letter
+from saferstaff.textcheck.upn import upn_check_letter
 
 FORENAMES = [
     "Amelia",

@@ -456,3 +456,16 @@ def test_names_only_for_a_role_that_may_open_the_record(cast, trail):
     # An id from another school never turns into that school's pupil's name.
     stray = record("pupil.viewed", ("schools.pupil", trail["amelia"].pk), school=cast.other_school)
     assert rows_for(cast.other_school, frozenset({Role.HEADTEACHER}), [stray])[0].record.startswith("Pupil ")
+
+
+def test_an_activity_is_named_by_its_title_found_by_its_record_type(cast):
+    """The trail names a photo activity without importing the photos room: it finds the model filed under
+    "images.activity" and reads the school's own rows only."""
+    activity = approved_activity(cast.school, cast.teacher, cast.head)
+    event = record("activity.viewed", activity, actor=cast.head)
+    assert event.object_type == "images.activity"
+    (row,) = rows_for(cast.school, frozenset({Role.HEADTEACHER}), [event])
+    assert row.record == "Nativity play" and str(activity.pk) in row.record_url
+    stray = record("activity.viewed", ("images.activity", activity.pk), school=cast.other_school)
+    (row,) = rows_for(cast.other_school, frozenset({Role.HEADTEACHER}), [stray])
+    assert row.record == f"Photo activity {activity.pk}" and row.record_url == ""

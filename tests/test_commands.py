@@ -1,5 +1,6 @@
 """The ``saferstaff`` command line, as later checks and operators call it."""
 
+import io
 import os
 import subprocess
 import sys
@@ -79,6 +80,23 @@ def test_load_demo_refuses_to_run_in_production(db, settings):
         with pytest.raises(CommandError, match="refuses to run in production"):
             call_command("load_demo", *args)
     assert not School.objects.exists() and not Membership.objects.exists()
+
+
+def test_run_daily_runs_each_rooms_daily_jobs_in_order_and_seals_the_audit_heads_last(cast):
+    out = io.StringIO()
+    call_command("run_daily", stdout=out)
+    lines = out.getvalue().splitlines()
+    schools = [f"{slug}: " for slug in School.objects.values_list("slug", flat=True)]
+    assert [line.split(": ")[0] + ": " for line in lines[: len(schools)]] == schools
+    assert [line.split(" ", 1)[1] for line in lines[len(schools) :]] == [
+        "open takedowns chased",
+        "images queued for destruction",
+        "stored files deleted on retry",
+        "face templates erased (consent gone or pupil left)",
+        "saved draft checks deleted (older than 90 days)",
+        "roster uploads discarded (previewed over 7 days ago)",
+        "audit chain heads written and sent to the DPOs",
+    ]
 
 
 def test_the_console_script_runs_with_the_same_configuration(tmp_path):

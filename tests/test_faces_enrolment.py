@@ -14,6 +14,7 @@ from PIL import Image as PILImage
 from saferstaff.audit.models import AuditEvent
 from saferstaff.biometrics import enrolment
 from saferstaff.biometrics.models import FaceTemplate
+from saferstaff.consent.services import Answer, record_answers
 from saferstaff.faces.standin import draw_face
 from saferstaff.photos import services
 
@@ -39,8 +40,8 @@ def face_photo(person: int, faces: int = 1) -> bytes:
 
 
 def consent(pupil, guardian, value="yes", **kw):
-    services.record_answers(
-        pupil.school, [services.Answer(pupil, purpose(pupil.school, "biometric"), value)],
+    record_answers(
+        pupil.school, [Answer(pupil, purpose(pupil.school, "biometric"), value)],
         source=kw.pop("source", "guardian"), method=kw.pop("method", "paper"), guardian=guardian, **kw,
     )  # fmt: skip
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.consent.models import ConsentRecord, PortalLink
+from saferstaff.consent.services import Answer, record_answers
 from saferstaff.consent.states import EXPIRED, GIVEN, NOT_ASKED, REFUSED, WAITING, WITHDRAWN, state_of
 from saferstaff.photos import services
 from saferstaff.schools.models import SchoolSettings
@@ -34,8 +35,8 @@ def _commits(monkeypatch):
 
 
 def answer(pupil, code, value, *, source=G, guardian=None, method="paper", by=None, **kw):
-    records, _ = services.record_answers(
-        pupil.school, [services.Answer(pupil, purpose(pupil.school, code), value)],
+    records, _ = record_answers(
+        pupil.school, [Answer(pupil, purpose(pupil.school, code), value)],
         source=source, method=method, guardian=guardian, by=by, **kw,
     )  # fmt: skip
     return records[0]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from saferstaff.audit.models import AuditEvent
+from saferstaff.consent.services import Answer, record_answers
 from saferstaff.notifications.models import Notification
 from saferstaff.photos import services
 from saferstaff.photos.library import add_images
@@ -54,8 +55,8 @@ def _files(storage, monkeypatch):
 
 
 def consent(pupil, guardian, code, value="yes", method="paper"):
-    services.record_answers(
-        pupil.school, [services.Answer(pupil, purpose(pupil.school, code), value)],
+    record_answers(
+        pupil.school, [Answer(pupil, purpose(pupil.school, code), value)],
         source="guardian", method=method, guardian=guardian,
     )  # fmt: skip
 

@@ -11,6 +11,7 @@ from PIL import Image as PILImage
 
 from saferstaff.audit.models import AuditEvent
 from saferstaff.consent.models import ConsentRecord
+from saferstaff.consent.services import Answer, record_answers
 from saferstaff.photos import services
 from saferstaff.photos.models import Takedown
 from saferstaff.policies.models import Acceptance
@@ -124,9 +125,9 @@ def test_a_paper_acceptances_scan_is_opened_by_the_head_senior_leaders_and_the_d
 def test_a_paper_consent_form_is_downloaded_with_the_extension_of_its_type(cast, class_photo):  # noqa: F811
     amelia, mum = class_photo["amelia"], class_photo["mum"]
     form = SimpleUploadedFile("form", png(), content_type="application/octet-stream")
-    (r,), _receipt = services.record_answers(
+    (r,), _receipt = record_answers(
         cast.school,
-        [services.Answer(amelia, purpose(cast.school, "press"), ConsentRecord.Answer.NO)],
+        [Answer(amelia, purpose(cast.school, "press"), ConsentRecord.Answer.NO)],
         source="guardian", method="paper", guardian=mum, by=cast.office, evidence=form,
     )  # fmt: skip
     assert r.evidence.name.endswith(".png")

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from saferstaff.schools.rosters.upn import CHECK_LETTERS, is_temporary_upn, upn_check_letter, validate_upn
+from saferstaff.textcheck.upn import CHECK_LETTERS, is_temporary_upn, upn_check_letter, validate_upn
 
 # Worked example published with the DfE's UPN rules (also python-stdnum's documentation): B is right, A is not.
 KNOWN_VALID = "B801200005001"

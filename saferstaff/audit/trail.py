@@ -3,6 +3,7 @@ reader whose role may see that kind of record (the access map decides, as it doe
 
 import datetime
 from dataclasses import dataclass
+from functools import cache
 
 from django.apps import apps
 from django.db.models import Q
@@ -10,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.access import allowed_for
+from saferstaff.audit.log import record_type
 from saferstaff.audit.models import AuditEvent
 from saferstaff.numbers import parse_id
-from saferstaff.photos.models import Activity
 from saferstaff.schools.models import Membership, Pupil
 
 # The record types a reader can filter by, and the list rows that name a record of that type among many
@@ -38,6 +39,11 @@ NAME_PAGE = {
     "schools.membership": "staff_detail",
     "accounts.user": "staff_detail",
     "images.activity": "activity_detail",
+}
+# Records of a room above this one, named by one of their fields: found by record type (a school's own
+# records only), so the trail reads them without importing their room.
+NAME_FIELD = {
+    "images.activity": "title",
 }
 ACTIONS = {
     "pupil.viewed": "Opened a pupil's record",
@@ -138,8 +144,10 @@ class Names:
             # Only people who have (or had) a place at this school: a name from elsewhere is not theirs to see.
             members = Membership.objects.filter(school=self.school, user_id__in=pks).select_related("user")
             return [(m.user_id, m.user.display_name) for m in members]
-        if kind == "images.activity":
-            return list(Activity.objects.filter(school=self.school, pk__in=pks).values_list("pk", "title"))
+        if kind in NAME_FIELD and (model := model_for(kind)) is not None:
+            return list(
+                model.objects.filter(school=self.school, pk__in=pks).values_list("pk", NAME_FIELD[kind])
+            )
         return []
 
     def name(self, kind: str, pk) -> str | None:
@@ -152,6 +160,12 @@ class Names:
         if self.name(kind, pk) is None or kind == "accounts.user":
             return ""
         return reverse(NAME_PAGE[kind], kwargs={"school": self.school.slug, "pk": pk})
+
+
+@cache
+def model_for(kind: str):
+    """The model whose events are filed under ``kind`` (see ``record_type``), or None."""
+    return next((model for model in apps.get_models() if record_type(model) == kind), None)
 
 
 def type_label(kind: str) -> str:

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 
 from PIL import Image as PILImage
 
+from saferstaff.biometrics import screening
 from saferstaff.biometrics.enrolment import blur_detectors, face_models
 from saferstaff.biometrics.models import FaceDetection
 from saferstaff.consent.states import states_for
 from saferstaff.faces.blur import find_faces
 from saferstaff.faces.boxes import iou, same_face
 from saferstaff.faces.images import load_scaled
+from saferstaff.schools.models import Pupil
 
 CONSENT, NO_CONSENT, UNKNOWN = "consent", "no_consent", "unknown"
 CROP_DECODE_SIDE = 1024  # both sides decoded at least this: enough for a face crop, far quicker
@@ -60,9 +62,6 @@ def plan(image, channel, picture=None, *, blur: bool | None = None) -> FacePlan:
     detectors run on it and the photo is screened first if it was not; without, only the faces the screening
     found are known. ``blur`` (by default: when there is a picture) blurs every face that is unknown or has
     no consent for the channel; otherwise none is blurred."""
-    from saferstaff.biometrics import screening
-    from saferstaff.schools.models import Pupil
-
     detector, embedder = face_models()
     if picture is not None and image.faces_screened_with != embedder.version:
         screening.screen_image(image, screening.gallery_for(image.school), detector, embedder)

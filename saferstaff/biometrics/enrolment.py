@@ -26,21 +26,26 @@ from django.db import transaction
 from PIL import Image as PILImage
 
 from saferstaff.audit.log import record
-from saferstaff.consent.states import face_matching_consent
+from saferstaff.biometrics.models import FaceTemplate
+from saferstaff.consent.models import Purpose
+from saferstaff.consent.states import face_matching_consent, states_for
 from saferstaff.faces import FaceError
 from saferstaff.faces.images import load_scaled
 from saferstaff.faces.pipeline import DESCRIBE_SIDE, describe
+from saferstaff.faces.standin import StandInDetector, StandInEmbedder
+from saferstaff.photos.files import FileProblem, check_file
+from saferstaff.photos.library import UploadProblems
 from saferstaff.rules.biometrics import may_enrol
 from saferstaff.rules.engine import Refused
+from saferstaff.schools.models import Pupil, School
 from saferstaff.schools.roles import Actor
 
 
 def face_models():
     """(detector, embedder) as configured: the real models, or the deterministic stand-ins in tests."""
     if settings.FACE_MODELS == "standin":
-        from saferstaff.faces.standin import StandInDetector, StandInEmbedder
-
         return StandInDetector(), StandInEmbedder()
+    # Heavy (ONNX Runtime and the model files): loaded when first used, never by the stand-ins' tests.
     from saferstaff.faces.models import default
 
     return default()
@@ -49,9 +54,8 @@ def face_models():
 def blur_detectors() -> list:
     """The detectors whose faces are blurred before publication (their union)."""
     if settings.FACE_MODELS == "standin":
-        from saferstaff.faces.standin import StandInDetector
-
         return [StandInDetector()]
+    # Heavy (ONNX Runtime and the model files): loaded when first used.
     from saferstaff.faces.models import detectors_for_blurring
 
     return detectors_for_blurring()
@@ -103,8 +107,6 @@ def _reference(data: bytes) -> tuple[np.ndarray, bytes]:
 
 
 def _save(pupil, vector: np.ndarray, reference: bytes, source_sha256: str, *, by, source: str):
-    from saferstaff.biometrics.models import FaceTemplate
-
     version = face_models()[1].version
     template = FaceTemplate.objects.create(
         school_id=pupil.school_id,
@@ -156,11 +158,6 @@ def import_mis_photos(school, files: Iterable[tuple[str, bytes]], *, by) -> list
     readable photo (damaged, a bomb, not a photo) stops the whole import with every such file named, and
     nothing is saved: the export is wrong. A photo that does not show one clear face, a file named for
     nobody on roll, and a photo already enrolled from are reported beside the pupils enrolled."""
-    from saferstaff.biometrics.models import FaceTemplate
-    from saferstaff.photos.files import FileProblem, check_file
-    from saferstaff.photos.library import UploadProblems
-    from saferstaff.schools.models import Pupil
-
     actor = Actor.of(by, school)
     on_roll = list(Pupil.objects.current().filter(school=school))
     by_upn = {p.upn.upper(): p for p in on_roll if p.upn}
@@ -225,21 +222,20 @@ def import_mis_photos(school, files: Iterable[tuple[str, bytes]], *, by) -> list
 
 def erase(pupil, *, reason: str) -> int:
     """Erase every template of the pupil (reason: a code such as 'withdrawn' or 'left')."""
-    from saferstaff.biometrics.models import FaceTemplate
-
     n, _ = FaceTemplate.objects.filter(pupil=pupil).delete()
     if n:
         record("faces.erased", pupil, detail={"count": n, "reason": reason})
     return n
 
 
+def erase_on_withdrawal(sender, *, withdrawal, **kwargs) -> int:
+    """A "no" recorded by ``consent.services.record_answers`` (its ``withdrawn`` signal, in its transaction):
+    a "no" to face matching erases the pupil's templates at once, not at the next daily run."""
+    return erase(withdrawal.pupil, reason="withdrawn") if withdrawal.purpose.biometric else 0
+
+
 def erase_unconsented() -> int:
     """Daily: erase the templates of pupils who have left or whose biometric consent is no longer given."""
-    from saferstaff.biometrics.models import FaceTemplate
-    from saferstaff.consent.models import Purpose
-    from saferstaff.consent.states import states_for
-    from saferstaff.schools.models import Pupil, School
-
     erased = 0
     for school in School.objects.filter(pk__in=FaceTemplate.objects.values("school_id")):
         pupils = list(
@@ -288,8 +284,6 @@ class Rotation:
 def rotate_keys(*, dry_run: bool = False, batch_size: int = 500, school=None) -> dict:
     """Re-seal every face template with the newest key, ``batch_size`` at a time, reading those sealed with an
     older key or the legacy way. Audited as counts per school. Returns {school id: Rotation}."""
-    from saferstaff.biometrics.models import FaceTemplate
-
     newest = _fernet(settings.FACE_TEMPLATE_KEYS[0])
     reader = MultiFernet([newest, *(_fernet(k) for k in settings.FACE_TEMPLATE_KEYS[1:]), *_legacy_readers()])
     templates = FaceTemplate.objects.order_by("pk")

@@ -24,7 +24,7 @@ from saferstaff.faces.match import AUTO, Gallery, Thresholds
 from saferstaff.faces.pipeline import describe_all, find_and_describe
 from saferstaff.photos import services
 from saferstaff.photos.models import Image, ImageTag
-from saferstaff.schools.models import Pupil
+from saferstaff.schools.models import Pupil, SchoolSettings
 
 log = logging.getLogger(__name__)
 STOPPED = "The screening stopped before the end. Photos already screened keep their faces; carry on to screen the rest."
@@ -33,8 +33,6 @@ STOPPED = "The screening stopped before the end. Photos already screened keep th
 def gallery_for(school) -> Gallery:
     """Every enrolled template of the school (templates exist only with biometric consent), with the
     school's calibrated thresholds."""
-    from saferstaff.schools.models import SchoolSettings
-
     settings = SchoolSettings.for_school(school)
     templates = list(FaceTemplate.objects.filter(school=school))
     return Gallery(

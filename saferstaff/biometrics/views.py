@@ -11,9 +11,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
+from saferstaff.biometrics import enrolment, screening
 from saferstaff.biometrics.blurring import crop_jpeg
+from saferstaff.biometrics.enrolment import unseal
 from saferstaff.biometrics.forms import MisPhotosForm
+from saferstaff.biometrics.models import FaceDetection, FaceTemplate, ScreeningRun
 from saferstaff.consent.states import face_matching_consent
+from saferstaff.faces import FaceError
 from saferstaff.numbers import parse_id
 from saferstaff.photos import pages, services
 from saferstaff.photos.access import (
@@ -34,10 +38,6 @@ from saferstaff.schools.models import Pupil
 
 @require_http_methods(["GET", "POST"])
 def pupil_faces(request, school, pk):
-    from saferstaff.biometrics import enrolment
-    from saferstaff.biometrics.models import FaceTemplate
-    from saferstaff.faces import FaceError
-
     pupil = get_pupil(request, pk)
     if confirm := step_up(request, "enrolling a pupil for face matching"):  # the form page asks first
         return confirm
@@ -75,8 +75,6 @@ def pupil_faces(request, school, pk):
 @require_http_methods(["GET", "POST"])
 def faces_import(request, school):
     """Enrol pupils with biometric consent from the MIS's photo export (§5)."""
-    from saferstaff.biometrics import enrolment
-
     if confirm := step_up(request, "enrolling pupils for face matching from the MIS photos"):
         return confirm
     form = MisPhotosForm(request.POST or None, request.FILES or None)
@@ -104,16 +102,12 @@ def faces_import(request, school):
 
 @require_POST
 def activity_screen(request, school, pk):
-    from saferstaff.biometrics import screening
-
     activity = get_activity(request, pk, change=True)
     run = screening.start(activity, by=request.user)
     return redirect("screening_progress", school=request.school.slug, pk=run.pk)
 
 
 def screening_progress(request, school, pk):
-    from saferstaff.biometrics.models import FaceDetection, ScreeningRun
-
     run = get_object_or_404(ScreeningRun.objects.select_related("activity"), school=request.school, pk=pk)
     get_activity(request, run.activity_id)  # the same people as the album
     waiting = FaceDetection.objects.filter(
@@ -129,8 +123,6 @@ def screening_progress(request, school, pk):
 
 
 def _reviewable(request):
-    from saferstaff.biometrics.models import FaceDetection
-
     qs = FaceDetection.objects.filter(
         school=request.school,
         verdict=FaceDetection.Verdict.REVIEW,
@@ -142,9 +134,6 @@ def _reviewable(request):
 
 @require_http_methods(["GET", "POST"])
 def face_review(request, school):
-    from saferstaff.biometrics import screening
-    from saferstaff.biometrics.models import FaceDetection
-
     queue = _reviewable(request)
     if request.method == "POST":
         detection = get_object_or_404(
@@ -170,8 +159,6 @@ def face_review(request, school):
 
 def face_crop(request, school, pk):
     """The face as found in the photo (for review), cut from the original; recorded as a view."""
-    from saferstaff.biometrics.models import FaceDetection
-
     detection = get_object_or_404(FaceDetection, school=request.school, pk=pk)
     image = get_image(request, detection.image_id, action="faces.crop_viewed")
     return private_jpeg(crop_jpeg(image, detection.box))
@@ -179,9 +166,6 @@ def face_crop(request, school, pk):
 
 def face_reference(request, school, pk):
     """The enrolled reference face of a pupil (decrypted for the reviewer); recorded as a view."""
-    from saferstaff.biometrics.enrolment import unseal
-    from saferstaff.biometrics.models import FaceTemplate
-
     template = (
         FaceTemplate.objects.filter(school=request.school, pupil_id=pk).order_by("-enrolled_at").first()
     )

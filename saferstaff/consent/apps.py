@@ -8,4 +8,5 @@ class ConsentConfig(AppConfig):
     label = "consent"
 
     def ready(self):
+        # Django: a module that imports models loads only once the app registry is ready.
         from saferstaff.consent import signals  # noqa: F401  (connects the receivers)

@@ -5,6 +5,7 @@ from django import forms
 from saferstaff import scans
 from saferstaff.consent.models import ConsentRecord, Purpose
 from saferstaff.forms import ModelMultipleIdsField
+from saferstaff.schools.models import Guardian
 
 
 class ConsentAnswerForm(forms.Form):
@@ -35,8 +36,6 @@ class ConsentAnswerForm(forms.Form):
     def __init__(self, *args, school, pupil, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["purposes"].queryset = Purpose.objects.filter(school=school, active=True)
-        from saferstaff.schools.models import Guardian
-
         self.fields["guardian"].queryset = Guardian.objects.filter(school=school, guardianships__pupil=pupil)
         self.fields["guardian"].empty_label = "Not a guardian"
 

@@ -6,8 +6,10 @@ import datetime
 import uuid
 
 from django.conf import settings
+from django.core import signing
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -163,6 +165,10 @@ class ConsentRecord(AppendOnly):
         return self.method == self.Method.PORTAL
 
 
+# A signing salt, not a module path: links already sent stay valid only while it stays as first written.
+PORTAL_SALT = "saferstaff.images.portal"
+
+
 class PortalLink(models.Model):
     """A signed link sent to one guardian. The token carries this row's id and nonce; the row lets the
     school see what was sent and revoke a link (a new link revokes the guardian's older ones)."""
@@ -182,3 +188,9 @@ class PortalLink(models.Model):
         db_table = "images_portallink"  # kept from before the rooms moved (ADR 0007)
         ordering = ["-sent_at"]
         indexes = [models.Index(fields=["school", "guardian"])]
+
+    def url(self) -> str:
+        """The address the guardian opens: a signed token carrying this row's id and nonce
+        (``consent.services.open_portal_link`` checks it)."""
+        token = signing.dumps({"l": self.pk, "n": self.nonce.hex}, salt=PORTAL_SALT, compress=True)
+        return settings.SITE_URL + reverse("portal", kwargs={"token": token})

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from saferstaff.consent.models import ConsentRecord, Purpose
 from saferstaff.rules.engine import Reason
-from saferstaff.schools.models import Guardianship, Pupil
+from saferstaff.schools.models import Guardianship, Pupil, SchoolSettings
 
 GIVEN, REFUSED, WITHDRAWN, NOT_ASKED, EXPIRED, WAITING = (
     "given",
@@ -152,8 +152,6 @@ def states_for(
     school, pupils, purposes, on: datetime.date | None = None
 ) -> dict[tuple[int, int], ConsentState]:
     """The state for every (pupil id, purpose id) pair, in three queries whatever the number of pupils."""
-    from saferstaff.schools.models import SchoolSettings
-
     on = on or timezone.localdate()
     pupils = list(pupils)
     purposes = list(purposes)

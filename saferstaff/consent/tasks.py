@@ -1,7 +1,11 @@
 import logging
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.tasks import task
+from django.utils import timezone
+
+from saferstaff.consent.models import PortalLink
 
 log = logging.getLogger(__name__)
 
@@ -10,18 +14,13 @@ log = logging.getLogger(__name__)
 def email_portal_link(link_id: int) -> None:
     """Email a guardian their portal link. The email names the school, never a child: it leaves our
     control, and a shared or mistyped address must not learn who is at the school."""
-    from django.conf import settings
-
-    from saferstaff.consent.models import PortalLink
-    from saferstaff.photos.services import portal_url
-
     link = PortalLink.objects.select_related("guardian", "school").filter(pk=link_id).first()
     if link is None or link.revoked_at is not None or not link.guardian.email:
         return
     days = settings.PORTAL_LINK_DAYS  # the same number the office's page shows
     body = (
         f"{link.school.name} asks for your choices about photos and videos of your child.\n\n"
-        f"Open this link to see what the school asks, and to say yes or no to each use:\n{portal_url(link)}\n\n"
+        f"Open this link to see what the school asks, and to say yes or no to each use:\n{link.url()}\n\n"
         f"The link works for {days} days and only for you: please do not forward it. You can change your "
         "mind at any time with a new link from the school office, and you do not need to give a reason.\n"
     )
@@ -32,10 +31,6 @@ def email_portal_link(link_id: int) -> None:
 @task()
 def email_portal_receipt(link_id: int, receipt: str) -> None:
     """A receipt for the guardian: when and the reference; the answers are behind their link."""
-    from django.utils import timezone
-
-    from saferstaff.consent.models import PortalLink
-
     link = PortalLink.objects.select_related("guardian", "school").filter(pk=link_id).first()
     if link is None or not link.guardian.email:
         return

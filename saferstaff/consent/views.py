@@ -14,12 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from saferstaff import scans
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
+from saferstaff.consent import services
 from saferstaff.consent.forms import ConsentAnswerForm, PurposeForm
 from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose
 from saferstaff.consent.states import states_for
+from saferstaff.consent.tasks import email_portal_receipt
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
-from saferstaff.photos import services
 from saferstaff.schools.access import (
     GUARDIAN_CONTACTS,
     UPN,
@@ -310,8 +311,6 @@ def portal(request, token):
                     request, " ".join(r.text for r in exc.decision.reasons) + ". Nothing was saved."
                 )
             PortalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
-            from saferstaff.consent.tasks import email_portal_receipt
-
             transaction.on_commit(lambda: email_portal_receipt.enqueue(link.pk, receipt))
             return redirect("portal_receipt", token=token, receipt=receipt)
     rows = [(child, [(u, mine.get((child.pk, u.pk), "")) for u in purposes]) for child in children]

@@ -6,6 +6,8 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff.notifications.models import Notification
+
 log = logging.getLogger(__name__)
 
 ALERT_SUBJECT = "You have a new item in saferstaff"
@@ -14,8 +16,6 @@ ALERT_SUBJECT = "You have a new item in saferstaff"
 @task()
 def email_notification(notification_id: int) -> None:
     """Tell the person there is something waiting. The email carries no sensitive content by design."""
-    from saferstaff.notifications.models import Notification
-
     notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
     if notification is None or notification.emailed_at is not None:
         return

@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404
 
 from saferstaff.audit.log import record
 from saferstaff.photos.models import Activity, Image, Takedown
-from saferstaff.publishing.models import PublicationRequest
 from saferstaff.schools.roles import SCRUTINY
 
 
@@ -86,15 +85,3 @@ def get_takedown(request, pk) -> Takedown:
     if not (is_senior(request) or takedown.assigned_to_id == request.user.pk):
         raise PermissionDenied
     return takedown
-
-
-def get_publication_request(request, pk) -> PublicationRequest:
-    """A request to publish: for the person publishing, and for senior management (who approve)."""
-    req = get_object_or_404(
-        PublicationRequest.objects.select_related("image", "channel", "requested_by", "decided_by"),
-        school=request.school,
-        pk=pk,
-    )
-    if not (is_senior(request) or req.requested_by_id == request.user.pk):
-        raise PermissionDenied
-    return req

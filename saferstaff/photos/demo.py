@@ -9,6 +9,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
+from saferstaff.consent import services as consent
 from saferstaff.consent.models import ConsentRecord, Purpose
 from saferstaff.photos import services
 from saferstaff.photos.library import add_images
@@ -54,17 +55,17 @@ def load(school, users) -> None:
             continue  # not asked yet
         refuses_web = n % 7 == 3
         answers = [
-            services.Answer(pupil, purposes[c], ConsentRecord.Answer.YES)
+            consent.Answer(pupil, purposes[c], ConsentRecord.Answer.YES)
             for c in ("learning_records", "display", "print")
         ]
         answers.append(
-            services.Answer(
+            consent.Answer(
                 pupil,
                 purposes["website"],
                 ConsentRecord.Answer.NO if refuses_web else ConsentRecord.Answer.YES,
             )
         )
-        services.record_answers(school, answers, source=ConsentRecord.Source.GUARDIAN, guardian=guardian,
+        consent.record_answers(school, answers, source=ConsentRecord.Source.GUARDIAN, guardian=guardian,
                                method=ConsentRecord.Method.PORTAL if n % 2 else ConsentRecord.Method.PAPER)  # fmt: skip
     teacher, head = users["teacher"], users["head"]
     year1 = [p for p in pupils if p.year_group == "1"][:20] or pupils[:20]

@@ -119,3 +119,25 @@ class TakedownForm(forms.Form):
         if evidence is not None and (problem := scans.problem(evidence)):
             raise forms.ValidationError(problem)
         return evidence
+
+
+# §5: publishing a copy of an image (the image's page shows it; the publishing room's page takes it).
+class PublishForm(forms.Form):
+    channel = forms.ModelChoiceField(queryset=None, label="Where", empty_label=None)
+    where = forms.CharField(
+        max_length=300,
+        label="Web address, newsletter issue or display board",
+        help_text="For the register (§5)",
+    )
+    blur_faces = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Blur every face that is unknown or has no consent",
+        help_text="Faces are found by two detectors and matched to pupils enrolled for face matching",
+    )
+
+    def __init__(self, *args, activity, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = Purpose.objects.filter(
+            school_id=activity.school_id, publicity=True, active=True
+        )

@@ -13,6 +13,8 @@ from django.utils import timezone
 from saferstaff.audit.log import record
 from saferstaff.photos.files import Checked, FileProblem, check_file
 from saferstaff.photos.models import Activity, Device, Image
+from saferstaff.photos.services import delete_files, tell_senior_management
+from saferstaff.schools.models import SchoolSettings
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -73,8 +75,6 @@ class AddedImages(list):
 def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) -> AddedImages:
     """Check every file, store them, then save every row in one transaction. Any problem raises
     FileProblem (or a list of them) and leaves nothing behind — neither rows nor stored files."""
-    from saferstaff.schools.models import SchoolSettings
-
     school = activity.school
     months = SchoolSettings.for_school(school).image_retention_months
     register = DeviceRegister(school)
@@ -136,8 +136,6 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
                 detail={"count": len(images), "flagged": sum(1 for i in images if i.flag)},
             )
     except BaseException:  # a bad file, a refused zip, storage or database trouble: leave nothing behind
-        from saferstaff.photos.services import delete_files
-
         delete_files(stored)
         raise
     flagged = [i for i in images if i.flag]
@@ -153,8 +151,6 @@ class UploadProblems(Exception):
 
 
 def _tell_senior_management(activity: Activity, n: int) -> None:
-    from saferstaff.photos.services import tell_senior_management
-
     tell_senior_management(
         activity.school,
         title=f"{n} image{'s' if n != 1 else ''} in {activity.title} from a camera not in the device register "

@@ -1,23 +1,21 @@
-"""What happens when people act on images: consent answers (and the takedowns a withdrawal raises), the
-guardian portal's links, publishing, retention and destruction. Views, commands and jobs call these; the
-decisions themselves are the rules in ``images.rules``."""
+"""What happens when people act on images: activities, tagging, the takedowns a withdrawal of consent raises,
+publishing, retention and destruction. Views, commands and jobs call these; the decisions themselves are the
+rules in ``rules.images``."""
 
 import datetime
 import logging
-import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff import scans
+from saferstaff.accounts.models import User
 from saferstaff.audit.log import record
-from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose, end_of_school_year
+from saferstaff.consent.models import ConsentRecord, Purpose
 from saferstaff.consent.states import state_of, states_for
 from saferstaff.faces.boxes import same_face
 from saferstaff.notifications.service import notify
@@ -31,9 +29,14 @@ from saferstaff.photos.models import (
     PublicationPupil,
     Takedown,
 )
-from saferstaff.rules.consent import may_record_consent
 from saferstaff.rules.engine import Decision, Refused
-from saferstaff.rules.images import SELF_APPROVED, may_decide_activity, may_destroy, may_take_down
+from saferstaff.rules.images import (
+    SELF_APPROVED,
+    may_decide_activity,
+    may_destroy,
+    may_take_down,
+)
+from saferstaff.schools.models import School
 from saferstaff.schools.roles import SENIOR_MANAGEMENT, Actor, members_holding
 
 log = logging.getLogger(__name__)
@@ -72,70 +75,9 @@ def decide_activity(activity: Activity, *, by, approve: bool, note: str = "") ->
 # --- Consent -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Answer:
-    pupil: object
-    purpose: Purpose
-    answer: str  # ConsentRecord.Answer
-
-
-def record_answers(
-    school,
-    answers: list[Answer],
-    *,
-    source: str,
-    method: str,
-    guardian=None,
-    by=None,
-    expires_on: datetime.date | None = None,
-    evidence=None,
-    note: str = "",
-) -> tuple[list[ConsentRecord], str]:
-    """Record answers from one person in one go (all or none). A "no" takes effect at once: every
-    publication it affects becomes a takedown. Returns the records and the receipt reference."""
-    receipt = secrets.token_hex(4).upper()
-    today = timezone.localdate()
-    created: list[ConsentRecord] = []
-    actor = Actor.of(by, school) if by is not None else None  # None: a guardian through the portal
-    with transaction.atomic():
-        for a in answers:
-            expiry = expires_on
-            if expiry is None and a.purpose.renew_annually and a.answer == ConsentRecord.Answer.YES:
-                expiry = end_of_school_year(today)
-            r = ConsentRecord(
-                school=school,
-                pupil=a.pupil,
-                purpose=a.purpose,
-                answer=a.answer,
-                source=source,
-                guardian=guardian,
-                method=method,
-                recorded_by=by,
-                expires_on=expiry,
-                note=note,
-                receipt=receipt,
-            )
-            decision = may_record_consent(actor, subject=a.pupil, answer=r)
-            if not decision:
-                raise Refused(decision)
-            if evidence is not None:
-                if created:  # one scan for all the answers on the form
-                    r.evidence = created[0].evidence.name
-                else:
-                    r.evidence.save(scans.stored_name(evidence), evidence, save=False)
-            r.save()
-            record(
-                "images.consent.recorded", r, detail={"answer": a.answer, "source": source, "method": method}
-            )
-            created.append(r)
-        for r in created:
-            if r.answer == ConsentRecord.Answer.NO:
-                raise_takedowns(r)
-                if r.purpose.biometric:
-                    from saferstaff.biometrics.enrolment import erase
-
-                    erase(r.pupil, reason="withdrawn")  # at once, not at the next daily run
-    return created, receipt
+def take_down_on_withdrawal(sender, *, withdrawal: ConsentRecord, **kwargs) -> None:
+    """A "no" recorded by ``consent.services.record_answers`` (its ``withdrawn`` signal, in its transaction)."""
+    raise_takedowns(withdrawal)
 
 
 def raise_takedowns(withdrawal: ConsentRecord) -> int:
@@ -175,8 +117,6 @@ def _raise(school, pupil, publications, *, withdrawal=None, reason: str = "") ->
     for row in rows:
         by_publisher[row.assigned_to_id] += 1
     if rows:
-        from saferstaff.accounts.models import User
-
         url = reverse("takedown_list", kwargs={"school": school.slug})
         for user in User.objects.filter(pk__in=by_publisher):
             n = by_publisher[user.pk]
@@ -250,88 +190,6 @@ def tag(image: Image, pupil, *, by, source: str, box=None) -> Tagged:
     return Tagged(True, raised, unphotographable)
 
 
-# --- Guardian portal ------------------------------------------------------------------------------------
-
-# A signing salt, not a module path: links already sent stay valid only while it stays as first written.
-PORTAL_SALT = "saferstaff.images.portal"
-
-
-class PortalLinkError(Exception):
-    pass
-
-
-def portal_url(link: PortalLink) -> str:
-    token = signing.dumps({"l": link.pk, "n": link.nonce.hex}, salt=PORTAL_SALT, compress=True)
-    return settings.SITE_URL + reverse("portal", kwargs={"token": token})
-
-
-def send_portal_links(school, guardians, *, by) -> int:
-    """Send each guardian a fresh link (their older links stop working). Guardians without an email
-    address or without parental responsibility for a pupil on roll are skipped by the caller's query."""
-    from saferstaff.consent.tasks import email_portal_link
-
-    days = settings.PORTAL_LINK_DAYS
-    now = timezone.now()
-    sent = 0
-    with transaction.atomic():
-        for guardian in guardians:
-            PortalLink.objects.filter(guardian=guardian, revoked_at__isnull=True).update(revoked_at=now)
-            link = PortalLink.objects.create(
-                school=school,
-                guardian=guardian,
-                sent_by=by,
-                sent_to=guardian.email,
-                expires_at=now + datetime.timedelta(days=days),
-            )
-            transaction.on_commit(lambda pk=link.pk: email_portal_link.enqueue(pk))
-            sent += 1
-        record("images.portal.links_sent", school, detail={"count": sent})
-    return sent
-
-
-def open_portal_link(token: str) -> PortalLink:
-    """The link a token stands for, or PortalLinkError with words a guardian can act on."""
-    try:
-        data = signing.loads(
-            token, salt=PORTAL_SALT, max_age=datetime.timedelta(days=settings.PORTAL_LINK_DAYS)
-        )
-    except signing.SignatureExpired:
-        raise PortalLinkError("This link has expired. Ask the school office to send you a new one.") from None
-    except signing.BadSignature:
-        raise PortalLinkError(
-            "This link is not valid. Check that you copied all of it from the email, or ask the school "
-            "office to send you a new one."
-        ) from None
-    link = (
-        PortalLink.objects.select_related("guardian", "school")
-        .filter(pk=data.get("l"), nonce=_uuid(data.get("n")))
-        .first()
-    )
-    if link is None:
-        raise PortalLinkError("This link is not valid. Ask the school office to send you a new one.")
-    if link.revoked_at is not None:
-        raise PortalLinkError(
-            "This link has been replaced by a newer one. Use the most recent email from the school."
-        )
-    if link.expires_at <= timezone.now():
-        raise PortalLinkError("This link has expired. Ask the school office to send you a new one.")
-    if link.sent_to.casefold() != link.guardian.email.casefold():
-        raise PortalLinkError(
-            "The school's records for you have changed since this link was sent. Ask the school office to "
-            "send you a new one."
-        )
-    return link
-
-
-def _uuid(value):
-    import uuid
-
-    try:
-        return uuid.UUID(hex=str(value))
-    except ValueError:
-        return None
-
-
 # --- Takedowns ------------------------------------------------------------------------------------------------
 
 
@@ -394,8 +252,6 @@ def chase_takedowns(now: datetime.datetime | None = None) -> int:
     grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
     for pk, school_id, user_id in due.values_list("pk", "school_id", "assigned_to_id"):
         grouped[(school_id, user_id)].append(pk)
-    from saferstaff.accounts.models import User
-    from saferstaff.schools.models import School
 
     for (school_id, user_id), pks in grouped.items():
         school = School.objects.get(pk=school_id)
@@ -446,9 +302,6 @@ def _take_down_expired() -> int:
     for row in rows:
         grouped[(row.school_id, row.assigned_to_id)] += 1
     if rows:
-        from saferstaff.accounts.models import User
-        from saferstaff.schools.models import School
-
         schools = School.objects.in_bulk({s for s, _ in grouped})
         users = User.objects.in_bulk({u for _, u in grouped})
         for (school_id, user_id), count in grouped.items():

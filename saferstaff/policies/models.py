@@ -3,11 +3,16 @@ policy), each version and its sections, the questions staff answer, and who read
 
 from django.conf import settings
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from saferstaff.audit.log import record
 from saferstaff.policies.diff import compare
+
+# Sent when a version is published (``version=``), inside the transaction that publishes it: "Ask the policy"
+# indexes the version (``policies.search``, connected in PoliciesConfig.ready; it imports these models).
+version_published = Signal()
 
 
 class PolicyKind(models.TextChoices):
@@ -145,9 +150,7 @@ class PolicyVersion(models.Model):
             self.review_date = review_date
             self.change_note = change_note.strip()
             self.save()
-            from saferstaff.policies.search import index_version
-
-            transaction.on_commit(lambda: index_version.enqueue(self.pk))  # "Ask the policy" reads it
+            version_published.send(sender=PolicyVersion, version=self)
 
 
 class PolicySection(models.Model):

@@ -18,6 +18,7 @@ from django.tasks import task
 
 from saferstaff.policies.models import PolicySection, PolicyVersion
 from saferstaff.textcheck import ask
+from saferstaff.textcheck.embed import MiniLM, model
 
 log = logging.getLogger(__name__)
 MAX_QUESTION = 300
@@ -44,8 +45,6 @@ def _sections(version_ids) -> list[PolicySection]:
 
 
 def _key(sections: list[PolicySection]) -> str:
-    from saferstaff.textcheck.embed import MiniLM
-
     digest = hashlib.sha256()
     for s in sections:
         digest.update(f"{s.pk}\x00{s.title}\x00{s.text}\x01".encode())
@@ -53,8 +52,6 @@ def _key(sections: list[PolicySection]) -> str:
 
 
 def _index(sections: list[PolicySection], *, compute: bool) -> ask.PolicyIndex:
-    from saferstaff.textcheck.embed import model
-
     plain = [ask.Section(s.pk, s.number, s.title, s.text) for s in sections]
     key = _key(sections)
     store = caches["embeddings"]
@@ -69,6 +66,11 @@ def _index(sections: list[PolicySection], *, compute: bool) -> ask.PolicyIndex:
         store.set(key, index.vectors.astype(np.float32).tobytes())
         return index
     return words_only  # full text until the worker has embedded this version
+
+
+def index_when_published(sender, *, version, **kwargs) -> None:
+    """A version was published (``models.version_published``): embed it in the worker once that commits."""
+    transaction.on_commit(lambda: index_version.enqueue(version.pk))  # "Ask the policy" reads it
 
 
 @task()

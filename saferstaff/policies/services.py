@@ -11,6 +11,7 @@ from saferstaff.policies.documents.parse import DocumentError, parse_sections
 from saferstaff.policies.documents.readers import read_document
 from saferstaff.policies.models import Policy, PolicyKind, PolicySection, PolicyVersion
 from saferstaff.rules.policies import may_delete_draft, may_publish
+from saferstaff.schools.models import School
 from saferstaff.schools.roles import Actor
 
 __all__ = [
@@ -115,8 +116,6 @@ def delete_draft(version, *, by):
 def publish_to_trust(trust, *, title: str, filename: str, data: bytes, kind: str, by) -> list[PolicyVersion]:
     """A trust or Local Authority publishes one document to every school it runs: each school gets its own
     version (rendering its own name for "[name of school]"), published at once. All schools or none."""
-    from saferstaff.schools.models import School
-
     versions = []
     with transaction.atomic():
         for school in School.objects.filter(trust=trust).order_by("pk"):

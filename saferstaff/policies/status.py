@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from saferstaff import scans
 from saferstaff.audit.log import record
 from saferstaff.policies.models import Acceptance, Policy, PolicyVersion, in_audience
+from saferstaff.schools.models import Membership, RoleGrant, School
 
 ACCEPTED, DECLINED, TO_ACCEPT = "accepted", "declined", "to_accept"
 
@@ -126,8 +127,6 @@ def school_overview(school) -> list[dict]:
     """For the governors (§2: governors and the Headteacher ensure the guidance is shared and adhered to):
     every published policy with who in its audience has accepted it, by role and by kind of employment, and
     who has not. A fixed number of queries, however many staff and versions."""
-    from saferstaff.schools.models import Membership
-
     members = list(
         Membership.objects.active()
         .filter(school=school)
@@ -199,8 +198,6 @@ def trust_overview(trust) -> dict:
     design point), each filtered by a join on the trust rather than a list of ids that grows with it (a
     ``version_id IN (...)`` of thousands of ids made the acceptances the slowest part of the page): members,
     roles, versions and acceptances are read as plain tuples."""
-    from saferstaff.schools.models import Membership, RoleGrant, School
-
     schools = list(School.objects.filter(trust=trust).order_by("name").values_list("pk", "name", "slug"))
     versions = _light_versions(trust)
     members: dict[int, list[tuple[int, int, str]]] = {pk: [] for pk, _, _ in schools}

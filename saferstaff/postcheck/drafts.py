@@ -9,8 +9,8 @@ import threading
 
 from django.db.models import Count, Max
 
-from saferstaff.policies.models import PolicySection, PolicyVersion
-from saferstaff.schools.models import SchoolSettings
+from saferstaff.policies.models import PolicyKind, PolicySection, PolicyVersion
+from saferstaff.schools.models import Pupil, SchoolSettings
 from saferstaff.textcheck.check import Context, Result, check
 from saferstaff.textcheck.roster import Pupil as RosterPupil
 
@@ -28,8 +28,6 @@ _SECTION_TITLES = {
 
 
 def _stamp(school) -> tuple:
-    from saferstaff.schools.models import Pupil
-
     pupils = Pupil.objects.filter(school=school).aggregate(n=Count("pk"), at=Max("updated_at"))
     published = tuple(
         PolicyVersion.objects.filter(school=school, status=PolicyVersion.Status.PUBLISHED)
@@ -41,8 +39,6 @@ def _stamp(school) -> tuple:
 
 def cited_sections(school):
     """The published sections a finding may cite: the school's online safety guidance's, if it has one."""
-    from saferstaff.policies.models import PolicyKind
-
     published = PolicySection.objects.filter(school=school, version__status=PolicyVersion.Status.PUBLISHED)
     guidance = published.filter(version__policy__kind=PolicyKind.ONLINE_SAFETY)
     return guidance if guidance.exists() else published
@@ -60,8 +56,6 @@ def _sections(school) -> dict[str, str]:
 
 
 def _roster(school) -> list[RosterPupil]:
-    from saferstaff.schools.models import Pupil
-
     return [
         RosterPupil(
             key=upn or f"pupil-{pk}",

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from saferstaff.textcheck.check import MAX_CHARS
+
 
 class DraftForm(forms.Form):
     text = forms.CharField(
@@ -28,8 +30,6 @@ class DraftForm(forms.Form):
     )
 
     def clean_text(self):
-        from saferstaff.textcheck.check import MAX_CHARS
-
         text = self.cleaned_data["text"]
         if not text.strip():
             raise forms.ValidationError("Enter your draft")

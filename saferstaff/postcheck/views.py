@@ -8,18 +8,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from saferstaff.audit.log import record
+from saferstaff.biometrics.enrolment import blur_detectors
+from saferstaff.faces import FaceError
+from saferstaff.faces.blur import find_faces
+from saferstaff.faces.images import load_scaled
+from saferstaff.postcheck.drafts import check_draft, cited_sections
 from saferstaff.postcheck.forms import DraftForm
+from saferstaff.postcheck.models import SavedCheck
 from saferstaff.schools.access import sees_pupils
+from saferstaff.textcheck.check import MAX_CHARS
 
 
 def _faces_in(upload) -> int:
     """How many faces the blurring detectors find in an attached photo (never stored). The decoding is
     bounded (a 12-megapixel JPEG is decoded at a quarter of its pixels); see benchmarks/publish_blur.py."""
-    from saferstaff.biometrics.enrolment import blur_detectors
-    from saferstaff.faces import FaceError
-    from saferstaff.faces.blur import find_faces
-    from saferstaff.faces.images import load_scaled
-
     try:
         image, _scale = load_scaled(upload.read(), max_side=DRAFT_PHOTO_SIDE, max_pixels=DRAFT_PHOTO_PIXELS)
     except FaceError as problem:
@@ -61,9 +63,6 @@ checks_per_person = ratelimit(
 @require_http_methods(["GET", "POST"])
 @checks_per_person
 def draft_check(request, school):
-    from saferstaff.postcheck.drafts import check_draft
-    from saferstaff.postcheck.models import SavedCheck
-
     form = DraftForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and request.limited:
@@ -89,8 +88,6 @@ def draft_check(request, school):
     saved_checks = SavedCheck.objects.filter(school=request.school, author=request.user)[:10]
     sections = {}
     if result is not None:
-        from saferstaff.postcheck.drafts import cited_sections
-
         cited = cited_sections(request.school).filter(number__in=result.sections).select_related("version")
         sections = {section.number: section for section in cited}
     return render(
@@ -120,9 +117,6 @@ def draft_check_api(request, school):
 
     from django.core.exceptions import RequestDataTooBig
     from django.http import JsonResponse
-
-    from saferstaff.postcheck.drafts import check_draft
-    from saferstaff.textcheck.check import MAX_CHARS
 
     if request.limited:
         return JsonResponse(
@@ -156,8 +150,6 @@ def draft_check_api(request, school):
 @require_POST
 def draft_check_delete(request, school, pk):
     """A member of staff deletes one of their own saved checks."""
-    from saferstaff.postcheck.models import SavedCheck
-
     saved = get_object_or_404(SavedCheck, school=request.school, author=request.user, pk=pk)
     record("drafts.check_deleted", saved)
     saved.delete()

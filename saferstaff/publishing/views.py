@@ -11,14 +11,14 @@ from saferstaff.biometrics.blurring import crop_jpeg
 from saferstaff.photos import services
 from saferstaff.photos.access import (
     get_image,
-    get_publication_request,
     sees_all,
 )
+from saferstaff.photos.forms import PublishForm
 from saferstaff.photos.models import (
     Publication,
 )
 from saferstaff.publishing import services as publishing
-from saferstaff.publishing.forms import PublishForm
+from saferstaff.publishing.access import get_publication_request
 from saferstaff.publishing.models import PublicationRequest
 from saferstaff.responses import private_jpeg
 from saferstaff.rules.images import (

@@ -5,6 +5,7 @@ from django import forms
 from saferstaff.numbers import parse_int
 from saferstaff.schools.models import EmploymentType, Membership, Role, School, SchoolSettings
 from saferstaff.schools.roles import LINE_MANAGING
+from saferstaff.textcheck.text import fold
 
 
 class SchoolForm(forms.ModelForm):
@@ -133,7 +134,6 @@ class SchoolSettingsForm(forms.ModelForm):
         lines = [line.strip() for line in self.cleaned_data["name_aliases"].splitlines() if line.strip()]
         if len(lines) > 20 or any(len(line) > 80 for line in lines):
             raise forms.ValidationError("Enter up to 20 names, one per line, each under 80 characters")
-        from saferstaff.textcheck.text import fold
 
         if any(sum(c.isalnum() for c in fold(line).text) < 3 for line in lines):
             raise forms.ValidationError(

@@ -6,13 +6,13 @@ from django.core.mail import send_mail
 from django.tasks import task
 from django.urls import reverse
 
+from saferstaff.schools.models import School
+
 
 @task()
 def send_invitation(user_id: int, school_id: int) -> None:
     """Email a new member a link to choose their password. The link is the standard single-use,
     time-limited password-reset key, so no password is ever sent."""
-    from saferstaff.schools.models import School
-
     user = get_user_model().objects.get(pk=user_id)
     school = School.objects.get(pk=school_id)
     key = default_token_generator.make_token(user)

@@ -1,6 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -9,7 +7,6 @@ from saferstaff.access import allowed_for
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
 from saferstaff.paging import page_of
-from saferstaff.policies.status import school_overview, trust_overview
 from saferstaff.schools.access import (
     DATE_OF_BIRTH,
     UPN,
@@ -22,11 +19,12 @@ from saferstaff.schools.access import (
     sees_pupils,
     warnings_for,
 )
-from saferstaff.schools.forms import RolesForm, SchoolForm, StaffForm, UploadForm
-from saferstaff.schools.models import Membership, Pupil, RosterImport, School, SchoolSettings
+from saferstaff.schools.forms import RolesForm, SchoolForm, SchoolSettingsForm, StaffForm, UploadForm
+from saferstaff.schools.models import Membership, Pupil, RosterImport, SchoolSettings
 from saferstaff.schools.rosters.detect import check_file_size
 from saferstaff.schools.rosters.records import RosterError
 from saferstaff.schools.rosters.service import apply_import, discard_import, preview_import, stage_upload
+from saferstaff.schools.setup import create_school
 from saferstaff.schools.staff import (
     AlreadyOnStaff,
     RoleChangeRefused,
@@ -92,66 +90,6 @@ def invitation_accept(request, pk):
         messages.success(request, f"You have joined {invitation.school.name}.")
         return redirect("school_dashboard", school=invitation.school.slug)
     return render(request, "schools/invitation_accept.html", {"invitation": invitation})
-
-
-@require_safe
-def school_dashboard(request, school):
-    school = request.school
-    counts = {}
-    if allowed_for("pupil_list", request.roles):
-        counts["pupils"] = Pupil.objects.filter(school=school).current().count()
-    if allowed_for("staff_list", request.roles):
-        counts["staff"] = Membership.objects.active().filter(school=school).count()
-    to_do = []
-    if allowed_for("staff_add", request.roles):
-        # An unusable password or a waiting invitation: the person has not taken it up yet.
-        waiting = (
-            Membership.objects.current()
-            .filter(school=school)
-            .filter(Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(invited_at__isnull=False))
-            .count()
-        )
-        if waiting:
-            to_do.append(
-                (
-                    f"{waiting} invited {'person has' if waiting == 1 else 'people have'} not accepted yet",
-                    "staff_list",
-                )
-            )
-    if allowed_for("roster_upload", request.roles):
-        pending = RosterImport.objects.filter(school=school, status=RosterImport.Status.PREVIEWED).count()
-        if pending:
-            to_do.append(
-                (
-                    f"{pending} roster import{'s' if pending > 1 else ''} waiting for you to check and apply",
-                    "roster_upload",
-                )
-            )
-        last = (
-            RosterImport.objects.filter(school=school, status=RosterImport.Status.APPLIED)
-            .order_by("-applied_at")
-            .first()
-        )
-        counts["last_import"] = last.applied_at if last else None
-    acceptance = school_overview(school) if allowed_for("policy_dashboard", request.roles) else []
-    if allowed_for("policy_publish", request.roles):
-        # §2: the Headteacher ensures the guidance is shared with and adhered to by all staff.
-        waiting = {m.pk for item in acceptance if item["policy"].compulsory for m in item["waiting"]}
-        if waiting:
-            to_do.append(
-                (
-                    f"{len(waiting)} {'person has' if len(waiting) == 1 else 'people have'} not accepted "
-                    "every compulsory policy yet",
-                    "policy_dashboard",
-                )
-            )
-    if request.membership is not None:
-        from saferstaff.photos.status import things_to_do
-
-        to_do.extend(things_to_do(request))
-    return render(
-        request, "schools/dashboard.html", {"counts": counts, "to_do": to_do, "acceptance": acceptance}
-    )
 
 
 @require_safe
@@ -405,8 +343,6 @@ def roster_preview(request, school, pk):
 
 @require_http_methods(["GET", "POST"])
 def school_settings(request, school):
-    from saferstaff.schools.forms import SchoolSettingsForm
-
     if confirm := step_up(request, "changing the school's settings"):
         return confirm
     settings_obj = SchoolSettings.for_school(request.school)
@@ -422,30 +358,12 @@ def school_settings(request, school):
 # --- Trust / Local Authority pages ------------------------------------------------------------------
 
 
-@require_safe
-def trust_dashboard(request, trust):
-    schools = (
-        School.objects.filter(trust=request.trust)
-        .annotate(
-            staff_count=Count("memberships", filter=Q(memberships__ended_on__isnull=True), distinct=True),
-        )
-        .order_by("name")
-    )
-    return render(
-        request,
-        "schools/trust_dashboard.html",
-        {"trust": request.trust, "schools": schools, "acceptance": trust_overview(request.trust)},
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def school_create(request, trust):
     if confirm := step_up(request, "setting up a school"):
         return confirm
     form = SchoolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        from saferstaff.schools.setup import create_school
-
         school = create_school(trust=request.trust, by=request.user, **form.cleaned_data)
         messages.success(request, f"{school.name} is set up. Now invite its Headteacher.")
         return redirect("staff_add", school=school.slug)

@@ -6,7 +6,9 @@
 from django import forms, template
 from django.utils.safestring import mark_safe
 
+from saferstaff.access import allowed_for
 from saferstaff.policies.documents.inline import render_inline
+from saferstaff.policies.services import fill_placeholders
 
 register = template.Library()
 
@@ -61,16 +63,12 @@ def govuk_error_summary(*forms_):
 @register.filter
 def allowed(url_name: str, roles) -> bool:
     """``{% if "staff_add"|allowed:request.roles %}``: show a link only to those the access map lets in."""
-    from saferstaff.access import allowed_for
-
     return allowed_for(url_name, roles or frozenset())
 
 
 @register.filter
 def school_text(text: str, school) -> str:
     """A policy's text with "[name of school]" placeholders filled with the school's name."""
-    from saferstaff.policies.services import fill_placeholders
-
     return fill_placeholders(text or "", getattr(school, "name", "") or "")
 
 

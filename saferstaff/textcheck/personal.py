@@ -9,7 +9,7 @@ it say so ("born", "DOB", "birthday")."""
 
 import re
 
-from saferstaff.schools.rosters.upn import upn_check_letter
+from saferstaff.textcheck.upn import upn_check_letter
 
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?[\d(][\d ()\-.]{8,18}\d(?!\w)")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+")

@@ -225,19 +225,19 @@ class Demo:
 
     @staticmethod
     def email(local: str) -> str:
-        from saferstaff.schools.management.commands.load_demo import DOMAIN
+        from saferstaff.home.management.commands.load_demo import DOMAIN
 
         return f"{local}@{DOMAIN}"
 
     @staticmethod
     def password(local: str) -> str:
-        from saferstaff.schools.management.commands.load_demo import demo_password
+        from saferstaff.home.management.commands.load_demo import demo_password
 
         return demo_password(local)
 
     @staticmethod
     def totp_secret(local: str) -> str | None:
-        from saferstaff.schools.management.commands.load_demo import MFA_LOCALS, demo_totp_secret
+        from saferstaff.home.management.commands.load_demo import MFA_LOCALS, demo_totp_secret
 
         return demo_totp_secret(local) if local in MFA_LOCALS else None
 
@@ -249,7 +249,7 @@ class Demo:
 def demo(live_server) -> Demo:
     from django.core.cache import cache
 
-    from saferstaff.schools.management.commands.load_demo import DEMO_SCHOOL
+    from saferstaff.home.management.commands.load_demo import DEMO_SCHOOL
     from saferstaff.schools.models import School
 
     # The cache (a database table that the flush between tests leaves alone) remembers used TOTP codes and

@@ -16,8 +16,8 @@ from saferstaff.accounts.models import User
 from saferstaff.biometrics import enrolment, screening
 from saferstaff.biometrics.models import FaceDetection, FaceTemplate, ScreeningRun
 from saferstaff.consent.models import Purpose
+from saferstaff.consent.services import Answer, record_answers
 from saferstaff.consent.states import GIVEN, state_of
-from saferstaff.photos import services
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import Activity, Image, ImageTag, Publication
 from saferstaff.schools.models import Guardianship, Pupil, SchoolSettings
@@ -64,9 +64,9 @@ def responsible_guardian(pupil):
 def give_biometric_consent(pupil):
     """A parent's written (paper) consent to face matching, recorded as the office would."""
     biometric = Purpose.objects.get(school=pupil.school, biometric=True)
-    services.record_answers(
+    record_answers(
         pupil.school,
-        [services.Answer(pupil, biometric, "yes")],
+        [Answer(pupil, biometric, "yes")],
         source="guardian",
         method="paper",
         guardian=responsible_guardian(pupil),

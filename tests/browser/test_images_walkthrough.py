@@ -381,7 +381,7 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
 def test_portal_works_without_javascript(new_page, axe_check, demo, settings, live_server):
     from saferstaff.accounts.models import User
     from saferstaff.consent.models import PortalLink
-    from saferstaff.photos.services import portal_url, send_portal_links
+    from saferstaff.consent.services import send_portal_links
 
     settings.SITE_URL = live_server.url
     website, (refused, refused_guardian), _ = choose_pupils(demo.school_slug)
@@ -390,7 +390,7 @@ def test_portal_works_without_javascript(new_page, axe_check, demo, settings, li
     link = PortalLink.objects.get(guardian=refused_guardian, revoked_at=None)
 
     page = new_page("guardian, JavaScript off", java_script_enabled=False)
-    page.goto(portal_url(link))
+    page.goto(link.url())
     axe_check(page)
     assert page.evaluate("() => document.body.classList.contains('js-enabled')") is False
     choose_in_portal(page, axe_check, refused, "No")

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from saferstaff.accounts.models import User
 from saferstaff.biometrics import enrolment
 from saferstaff.consent.models import Purpose
+from saferstaff.consent.services import Answer, record_answers
 from saferstaff.consent.states import GIVEN, state_of
-from saferstaff.photos import services
 from saferstaff.photos.demo import CAMERA
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import Image, ImageTag, Publication, Takedown
@@ -52,9 +52,9 @@ def two_pupils(school_slug: str):
     ]
     a = next(p for p in year1 if state_of(p, website).status == GIVEN)
     b = next(p for p in year1 if p != a and not state_of(p, website).allowed)
-    services.record_answers(
+    record_answers(
         b.school,
-        [services.Answer(b, website, "no"), services.Answer(b, biometric, "yes")],
+        [Answer(b, website, "no"), Answer(b, biometric, "yes")],
         source="guardian",
         method="paper",
         guardian=responsible_guardian(b),

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from saferstaff.accounts.models import User
 from saferstaff.audit.log import listed_in, record
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
@@ -21,14 +22,13 @@ from saferstaff.photos.access import (
     sees_all,
 )
 from saferstaff.photos.files import EXTENSIONS
-from saferstaff.photos.forms import HoldForm
+from saferstaff.photos.forms import HoldForm, PublishForm
 from saferstaff.photos.models import (
     Activity,
     Device,
     Image,
     ImageTag,
 )
-from saferstaff.publishing.forms import PublishForm
 from saferstaff.rules.images import (
     may_clear_flag,
     may_remove_tag,
@@ -81,8 +81,6 @@ def image_list(request, school):
 
 
 def _photographers(school):
-    from saferstaff.accounts.models import User
-
     return User.objects.filter(pk__in=Image.objects.filter(school=school).values("uploaded_by")).order_by(
         "last_name"
     )

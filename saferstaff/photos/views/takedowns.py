@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from saferstaff import scans
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
+from saferstaff.exports import csv_safe
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.photos import services
@@ -24,6 +25,7 @@ from saferstaff.photos.access import (
     is_senior,
     sees_all,
 )
+from saferstaff.photos.files import clean_copy
 from saferstaff.photos.forms import TakedownForm
 from saferstaff.photos.models import (
     Destruction,
@@ -143,9 +145,6 @@ def pupil_images_export(request, school, pk):
     pupils appear in it (not who: their data is not the requester's). Built in a temporary file, one image
     at a time, so a pupil in many videos does not fill the server's memory."""
     import tempfile
-
-    from saferstaff.exports import csv_safe
-    from saferstaff.photos.files import clean_copy
 
     pupil = get_pupil(request, pk)
     if confirm := step_up(request, "exporting a pupil's images"):

@@ -2,8 +2,9 @@
 
 from collections.abc import Callable, Iterable
 
+from saferstaff.textcheck.upn import validate_upn
+
 from .records import GuardianRecord, Problems, PupilRecord
-from .upn import validate_upn
 from .values import check_length, clean
 
 # The model's column sizes (schools.models): longer values are refused here, not cut short in the database.

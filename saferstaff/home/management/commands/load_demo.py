@@ -13,11 +13,15 @@ from django.urls import reverse
 
 from saferstaff.accounts.models import User
 from saferstaff.audit.log import acting_as
+from saferstaff.photos import demo as photos_demo
+from saferstaff.policies.models import PolicyKind
+from saferstaff.policies.services import import_policy
 from saferstaff.schools.models import EmploymentType, Role, School, Trust, TrustAdmin
+from saferstaff.schools.rosters.plan import apply_plan, plan_import
 from saferstaff.schools.rosters.records import GuardianRecord, ParsedRoster, PupilRecord
-from saferstaff.schools.rosters.upn import upn_check_letter
 from saferstaff.schools.setup import create_school
 from saferstaff.schools.staff import add_staff
+from saferstaff.textcheck.upn import upn_check_letter
 
 DEMO_TRUST = "Aire Valley Learning Trust (demo)"
 DEMO_SCHOOL = "Westfield Infant School (demo)"
@@ -182,9 +186,6 @@ class Command(BaseCommand):
     def _publish_policy(self, path: Path) -> None:
         """The school's guidance, published by the Headteacher, so "Ask the policy", the checks' citations
         and acceptances have it to work with."""
-        from saferstaff.policies.models import PolicyKind
-        from saferstaff.policies.services import import_policy
-
         school = School.objects.get(name=DEMO_SCHOOL)
         head = User.objects.get(email=f"head@{DOMAIN}")
         version, _notes = import_policy(
@@ -203,8 +204,6 @@ class Command(BaseCommand):
         return user
 
     def _load(self):
-        from saferstaff.schools.rosters.plan import apply_plan, plan_import
-
         trust = Trust.objects.create(name=DEMO_TRUST, slug="aire-valley-demo")
         admin = self._user(TRUST_ADMIN_LOCAL, "Tariq", "Mahmood")
         TrustAdmin.objects.create(trust=trust, user=admin)
@@ -264,9 +263,7 @@ class Command(BaseCommand):
         governor.is_chair_of_governors = True
         governor.save()
         apply_plan(plan_import(school, demo_roster(school)))
-        from saferstaff.photos import demo as images_demo
-
-        images_demo.load(school, users)
+        photos_demo.load(school, users)
 
     def _print_accounts(self):
         w = self.stdout.write
