@@ -225,6 +225,36 @@ def test_a_link_replayed_for_another_child_saves_nothing(cast, client):
     assert not ConsentRecord.objects.exists()
 
 
+def test_a_malformed_choice_is_an_error_on_the_page_and_saves_nothing(cast, client):
+    """The portal is a form built for the link: each post outside it is named in the error summary (linked to
+    the question where there is one), and no answer of the post is saved, not even the good ones."""
+    from saferstaff.audit.models import AuditEvent
+
+    amelia, (mum,) = pupil_with_parents(cast.school)
+    other, _ = pupil_with_parents(cast.school, "Grace", "Hill")
+    send_links(cast)
+    url = next(link_in(m) for m in mail.outbox if m.to == [mum.email])
+    website, display = purpose(cast.school, "website"), purpose(cast.school, "display")
+    good = {f"c-{amelia.pk}-{display.pk}": "yes"}
+    for posted, status, message in (
+        ({f"c-{amelia.pk}-{website.pk}": "maybe"}, 400, "School website for Amelia: Choose yes or no"),
+        ({f"c-{amelia.pk}-999999": "no"}, 400, "The uses the school asks about have changed"),
+        ({f"c-{amelia.pk}-x": "no"}, 400, "The form was not sent as the school made it"),
+        ({f"c-999999-{website.pk}": "no"}, 403, "only be used for your own children"),
+        ({f"c-{other.pk}-{website.pk}": "no"}, 403, "only be used for your own children"),
+    ):
+        response = client.post(url, {**good, **posted})
+        page = response.content.decode()
+        summary = page.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+        assert response.status_code == status and message in summary, (posted, summary)
+        target = re.search(r'<a href="#([^"]+)">', summary).group(1)
+        assert f'id="{target}"' in page  # the summary leads to a question on the page
+    assert not ConsentRecord.objects.exists()
+    assert PortalLink.objects.get(guardian=mum).last_used_at is None
+    refused = AuditEvent.objects.filter(action="images.portal.refused").order_by("pk")
+    assert [e.detail["pupil"] for e in refused] == [999999, other.pk]
+
+
 def test_a_forged_or_tampered_link_is_refused(cast, client):
     pupil_with_parents(cast.school)
     send_links(cast)

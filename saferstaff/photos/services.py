@@ -19,6 +19,7 @@ from saferstaff import scans
 from saferstaff.audit.log import record
 from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose, end_of_school_year
 from saferstaff.consent.states import short_name, state_of, states_for
+from saferstaff.consent.tasks import email_portal_receipt
 from saferstaff.faces.boxes import same_face
 from saferstaff.notifications.service import notify
 from saferstaff.photos.models import (
@@ -334,6 +335,22 @@ def open_portal_link(token: str) -> PortalLink:
             "send you a new one."
         )
     return link
+
+
+def record_portal_answers(link: PortalLink, answers: list[Answer]) -> str:
+    """A guardian's answers through their link, written consent (§5): recorded all or none, the link marked
+    as used, and a receipt emailed once they are saved. Returns the receipt's reference."""
+    with transaction.atomic():
+        _records, receipt = record_answers(
+            link.school,
+            answers,
+            source=ConsentRecord.Source.GUARDIAN,
+            method=ConsentRecord.Method.PORTAL,
+            guardian=link.guardian,
+        )
+        PortalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+        transaction.on_commit(lambda: email_portal_receipt.enqueue(link.pk, receipt))
+    return receipt
 
 
 def _uuid(value):
