@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from saferstaff.audit.models import AppendOnlyModel
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -86,17 +88,7 @@ def end_of_school_year(on: datetime.date) -> datetime.date:
     return datetime.date(on.year if on.month <= 8 else on.year + 1, 8, 31)
 
 
-class AppendOnly(models.Model):
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.pop("_allow_update", False):
-            raise ValueError(f"{type(self).__name__} rows are never changed: add a new one")
-        super().save(*args, **kwargs)
-
-
-class ConsentRecord(AppendOnly):
+class ConsentRecord(AppendOnlyModel):
     """One answer, as given. The latest answer from each source counts; see ``images.consent``."""
 
     class Answer(models.TextChoices):
