@@ -12,15 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saferstaff.textcheck.check import MAX_CHARS, Context, check
-from saferstaff.textcheck.roster import Pupil
+from saferstaff.textcheck.roster import PupilNames
 from saferstaff.textcheck.text import fold
 
 from .conftest import signed_in
 
-BEN = Pupil("Y383210523001", ("Benjamin", "Ben"), ("Thompson",))
-GRACE = Pupil("K383210523002", ("Grace",), ("Oakley",))
-HOPE = Pupil("Q383210523004", ("Hope",), ("Akhtar",))
-MAY = Pupil("P383210524006", ("May",), ("Lin",))
+BEN = PupilNames("Y383210523001", ("Benjamin", "Ben"), ("Thompson",))
+GRACE = PupilNames("K383210523002", ("Grace",), ("Oakley",))
+HOPE = PupilNames("Q383210523004", ("Hope",), ("Akhtar",))
+MAY = PupilNames("P383210524006", ("May",), ("Lin",))
 
 
 @pytest.fixture(scope="module")
@@ -419,7 +419,7 @@ def test_a_long_draft_of_put_downs_is_checked_in_linear_time(school):
 
 
 def test_accented_and_curly_apostrophe_names_on_the_roster_are_found():
-    context = Context.build("Westfield Infant School", pupils=[Pupil("A1", ("Zoë",), ("O’Brien",))])
+    context = Context.build("Westfield Infant School", pupils=[PupilNames("A1", ("Zoë",), ("O’Brien",))])
     for draft in ["Well done Zoë O’Brien!", "Well done Zoe O'Brien!", "Well done ZOË O'BRIEN!"]:
         assert [f.kind for f in check(draft, context).findings] == ["pupil"], draft
 

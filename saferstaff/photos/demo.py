@@ -54,11 +54,11 @@ def load(school, users) -> None:
             continue  # not asked yet
         refuses_web = n % 7 == 3
         answers = [
-            services.Answer(pupil, purposes[c], ConsentRecord.Answer.YES)
+            services.ConsentAnswer(pupil, purposes[c], ConsentRecord.Answer.YES)
             for c in ("learning_records", "display", "print")
         ]
         answers.append(
-            services.Answer(
+            services.ConsentAnswer(
                 pupil,
                 purposes["website"],
                 ConsentRecord.Answer.NO if refuses_web else ConsentRecord.Answer.YES,

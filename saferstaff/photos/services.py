@@ -86,7 +86,9 @@ def decide_activity(activity: Activity, *, by, approve: bool, note: str = "") ->
 
 
 @dataclass(frozen=True)
-class Answer:
+class ConsentAnswer:
+    """One answer about one pupil and one use, as ``record_answers`` takes them."""
+
     pupil: object
     purpose: Purpose
     answer: str  # ConsentRecord.Answer
@@ -94,7 +96,7 @@ class Answer:
 
 def record_answers(
     school,
-    answers: list[Answer],
+    answers: list[ConsentAnswer],
     *,
     source: str,
     method: str,
@@ -337,7 +339,7 @@ def open_portal_link(token: str) -> PortalLink:
     return link
 
 
-def record_portal_answers(link: PortalLink, answers: list[Answer]) -> str:
+def record_portal_answers(link: PortalLink, answers: list[ConsentAnswer]) -> str:
     """A guardian's answers through their link, written consent (§5): recorded all or none, the link marked
     as used, and a receipt emailed once they are saved. Returns the receipt's reference."""
     with transaction.atomic():

@@ -44,7 +44,9 @@ class PolicyImportForm(forms.Form):
         }
 
 
-class PublishForm(forms.Form):
+class PublishVersionForm(forms.Form):
+    """Publishing a draft version of a policy: staff are asked to read and accept it unless it is minor."""
+
     minor_change = forms.ChoiceField(
         required=False,  # not said: a text the same as the version in force is a minor change
         choices=[

@@ -20,7 +20,7 @@ from saferstaff.policies.forms import (
     DeclineForm,
     DeleteQuestionForm,
     PolicyImportForm,
-    PublishForm,
+    PublishVersionForm,
     QuestionForm,
     ReviewDateForm,
 )
@@ -106,7 +106,7 @@ def _version_page(
     same_text = version.same_text_as(in_force)
     if publish_form is None and version.status == PolicyVersion.Status.DRAFT:
         if allowed_for("policy_publish", request.roles):
-            publish_form = PublishForm(initial={"minor_change": "on" if same_text else "off"})
+            publish_form = PublishVersionForm(initial={"minor_change": "on" if same_text else "off"})
     if review_form is None and version.status != PolicyVersion.Status.ARCHIVED:
         if (
             allowed_for("policy_review_date", request.roles)
@@ -146,7 +146,7 @@ def policy_version(request, school, pk, number):
 @require_POST
 def policy_publish(request, school, pk, number):
     version = get_policy_version(request, pk, number)
-    form = PublishForm(request.POST)
+    form = PublishVersionForm(request.POST)
     if not form.is_valid():
         return _version_page(request, version, publish_form=form)
     same_as = version.same_text_as(version.in_force())

@@ -12,7 +12,7 @@ from django.db.models import Count, Max
 from saferstaff.policies.models import PolicySection, PolicyVersion
 from saferstaff.schools.models import SchoolSettings
 from saferstaff.textcheck.check import Context, Result, check
-from saferstaff.textcheck.roster import Pupil as RosterPupil
+from saferstaff.textcheck.roster import PupilNames
 
 _contexts: dict[tuple[int, bool], tuple[tuple, Context]] = {}
 _lock = threading.Lock()
@@ -59,11 +59,11 @@ def _sections(school) -> dict[str, str]:
     return out
 
 
-def _roster(school) -> list[RosterPupil]:
+def _roster(school) -> list[PupilNames]:
     from saferstaff.schools.models import Pupil
 
     return [
-        RosterPupil(
+        PupilNames(
             key=upn or f"pupil-{pk}",
             forenames=tuple(n for n in (legal_fore, preferred_fore) if n),
             surnames=tuple(n for n in (legal_sur, preferred_sur) if n),

@@ -5,7 +5,9 @@ from django import forms
 from saferstaff.consent.models import Purpose
 
 
-class PublishForm(forms.Form):
+class PublishImageForm(forms.Form):
+    """Publishing a copy of one image, on a use guardians are asked about (§5)."""
+
     channel = forms.ModelChoiceField(queryset=None, label="Where", empty_label=None)
     where = forms.CharField(
         max_length=300,

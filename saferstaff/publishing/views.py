@@ -18,7 +18,7 @@ from saferstaff.photos.models import (
     Publication,
 )
 from saferstaff.publishing import services as publishing
-from saferstaff.publishing.forms import PublishForm
+from saferstaff.publishing.forms import PublishImageForm
 from saferstaff.publishing.models import PublicationRequest
 from saferstaff.responses import private_jpeg
 from saferstaff.rules.images import (
@@ -30,7 +30,7 @@ from saferstaff.schools.models import Pupil
 @require_http_methods(["GET", "POST"])
 def image_publish(request, school, pk):
     image = get_image(request, pk, change=True)
-    form = PublishForm(request.POST or None, activity=image.activity)
+    form = PublishImageForm(request.POST or None, activity=image.activity)
     refusal = None
     if request.method == "POST" and form.is_valid():
         req = publishing.start(

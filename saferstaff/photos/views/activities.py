@@ -19,7 +19,7 @@ from saferstaff.photos.access import (
     may_change,
 )
 from saferstaff.photos.files import FileProblem
-from saferstaff.photos.forms import ActivityForm, DecisionForm, DeviceForm, UploadForm
+from saferstaff.photos.forms import ActivityForm, DecisionForm, DeviceForm, ImageUploadForm
 from saferstaff.photos.library import UploadProblems, add_images
 from saferstaff.photos.models import (
     Activity,
@@ -176,7 +176,7 @@ def activity_upload(request, school, pk):
     if activity.status != Activity.Status.APPROVED:
         messages.error(request, "Senior management must approve the activity before images are added (§5).")
         return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = ImageUploadForm(request.POST or None, request.FILES or None)
     problems = []
     if request.method == "POST" and form.is_valid():
         try:

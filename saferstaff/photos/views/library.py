@@ -28,7 +28,7 @@ from saferstaff.photos.models import (
     Image,
     ImageTag,
 )
-from saferstaff.publishing.forms import PublishForm
+from saferstaff.publishing.forms import PublishImageForm
 from saferstaff.rules.images import (
     may_clear_flag,
     may_remove_tag,
@@ -99,7 +99,7 @@ def image_detail(request, school, pk):
             "image": image,
             "tags": tags,
             "group": pupil_views(request, group),
-            "publish_form": PublishForm(activity=image.activity),
+            "publish_form": PublishImageForm(activity=image.activity),
             "hold_form": HoldForm(
                 initial={"legal_hold": image.legal_hold, "legal_hold_reason": image.legal_hold_reason}
             ),
