@@ -35,9 +35,13 @@ from saferstaff.photos.models import (
 from saferstaff.rules.engine import Decision
 from saferstaff.rules.images import (
     SELF_APPROVED,
+    may_clear_flag,
+    may_confirm_no_pupils,
     may_decide_activity,
     may_destroy,
     may_record_consent,
+    may_remove_tag,
+    may_set_legal_hold,
     may_take_down,
 )
 
@@ -264,6 +268,60 @@ def tag(image: Image, pupil, *, by, source: str, box=None) -> Tagged:
                 kind="images.no_consent_tagged",
             )
     return Tagged(True, raised, unphotographable)
+
+
+# --- The library: a tag removed, no pupil confirmed, a flag cleared, a legal hold ---------------------------
+
+
+def remove_tag(image: Image, tag_id: int | None, *, by) -> bool:
+    """Take a pupil out of an image (senior management: publishing checks the consent of everyone tagged,
+    §5). False when the image has no such tag."""
+    decision = may_remove_tag(by, subject=image)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        tag = image.tags.select_for_update().filter(pk=tag_id).first()
+        if tag is None:
+            return False
+        record("images.tag.removed", image, detail={"pupil": tag.pupil_id})
+        tag.delete()
+    return True
+
+
+def confirm_no_pupils(image: Image, *, by) -> None:
+    """Record ``by``'s word that no pupil appears in the image; someone else then publishes it (§5)."""
+    decision = may_confirm_no_pupils(by, subject=image)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=by)
+        record("images.no_pupils", image, detail={"no_pupils": True})
+
+
+def clear_flag(image: Image, *, by, note: str) -> None:
+    """Senior management has checked an image from equipment not in the register (§6); ``note`` says what."""
+    decision = may_clear_flag(by, subject=image)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        Image.objects.filter(pk=image.pk).update(
+            flag_cleared_by=by, flag_cleared_at=timezone.now(), flag_note=note
+        )
+        record("images.flag.cleared", image)
+
+
+def set_legal_hold(image: Image, *, by, hold: bool, reason: str = "") -> None:
+    """Place a legal hold (the image is kept, and taken off the destruction queue) or release one (§8)."""
+    decision = may_set_legal_hold(by, subject=image, hold=hold)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        Image.objects.filter(pk=image.pk).update(
+            legal_hold=hold,
+            legal_hold_reason=reason if hold else "",
+            destruction_queued_at=None if hold else image.destruction_queued_at,
+        )
+        record("images.legal_hold", image, detail={"hold": hold})
 
 
 # --- Guardian portal ------------------------------------------------------------------------------------
