@@ -40,7 +40,7 @@ def face_photo(person: int, faces: int = 1) -> bytes:
 
 def consent(pupil, guardian, value="yes", **kw):
     services.record_answers(
-        pupil.school, [services.ConsentAnswer(pupil, purpose(pupil.school, "biometric"), value)],
+        pupil.school, [services.Answer(pupil, purpose(pupil.school, "biometric"), value)],
         source=kw.pop("source", "guardian"), method=kw.pop("method", "paper"), guardian=guardian, **kw,
     )  # fmt: skip
 

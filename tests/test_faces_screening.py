@@ -49,7 +49,7 @@ def album(cast):
     """Amelia (person 7) is enrolled; Noah has no biometric consent; person 42 is a visitor."""
     amelia, (mum,) = pupil_with_parents(cast.school, "Amelia", "Oakes")
     noah, _ = pupil_with_parents(cast.school, "Noah", "Reed")
-    services.record_answers(cast.school, [services.ConsentAnswer(amelia, purpose(cast.school, "biometric"), "yes")],
+    services.record_answers(cast.school, [services.Answer(amelia, purpose(cast.school, "biometric"), "yes")],
                            source="guardian", method="paper", guardian=mum)  # fmt: skip
     enrolment.enrol(amelia, photo({7: (50, 50, 96, 96)}), by=cast.office)
     activity = approved_activity(cast.school, cast.teacher, cast.slt, pupils=[amelia, noah])
@@ -162,7 +162,7 @@ def test_publishing_blurs_the_unknown_face_and_keeps_the_consented_pupil(cast, a
     from saferstaff.photos.models import Publication, PublicationPupil
 
     amelia, mum = album["amelia"], album["amelia"].guardianships.get().guardian
-    services.record_answers(cast.school, [services.ConsentAnswer(amelia, purpose(cast.school, "website"), "yes")],
+    services.record_answers(cast.school, [services.Answer(amelia, purpose(cast.school, "website"), "yes")],
                            source="guardian", method="portal", guardian=mum)  # fmt: skip
     screening.start(album["activity"], by=cast.teacher)
     image = album["images"][0]
@@ -252,7 +252,7 @@ def test_where_the_school_allows_it_a_pupil_without_consent_is_published_blurred
     assert not PublicationPupil.objects.filter(publication=pub).exists()
     assert Notification.objects.filter(kind="images.publication.decided", user=cast.teacher).exists()
     mum = amelia.guardianships.get().guardian
-    services.record_answers(cast.school, [services.ConsentAnswer(amelia, website, "no")], source="guardian",
+    services.record_answers(cast.school, [services.Answer(amelia, website, "no")], source="guardian",
                            method="portal", guardian=mum)  # fmt: skip
     assert not Takedown.objects.exists() and Publication.objects.get().taken_down_at is None
 
@@ -337,7 +337,7 @@ def test_a_worker_killed_mid_album_is_carried_on_by_the_next_without_tagging_twi
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     amelia, (mum,) = pupil_with_parents(cast.school, "Amelia", "Oakes")
-    services.record_answers(cast.school, [services.ConsentAnswer(amelia, purpose(cast.school, "biometric"), "yes")],
+    services.record_answers(cast.school, [services.Answer(amelia, purpose(cast.school, "biometric"), "yes")],
                            source="guardian", method="paper", guardian=mum)  # fmt: skip
     enrolment.enrol(amelia, photo({7: (50, 50, 96, 96)}), by=cast.office)
     activity = approved_activity(cast.school, cast.teacher, cast.slt, pupils=[amelia])

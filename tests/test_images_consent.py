@@ -35,7 +35,7 @@ def _commits(monkeypatch):
 
 def answer(pupil, code, value, *, source=G, guardian=None, method="paper", by=None, **kw):
     records, _ = services.record_answers(
-        pupil.school, [services.ConsentAnswer(pupil, purpose(pupil.school, code), value)],
+        pupil.school, [services.Answer(pupil, purpose(pupil.school, code), value)],
         source=source, method=method, guardian=guardian, by=by, **kw,
     )  # fmt: skip
     return records[0]

@@ -46,7 +46,7 @@ def _files(storage, monkeypatch):
 
 def consent(pupil, guardian, code, value="yes", method="paper"):
     services.record_answers(
-        pupil.school, [services.ConsentAnswer(pupil, purpose(pupil.school, code), value)],
+        pupil.school, [services.Answer(pupil, purpose(pupil.school, code), value)],
         source="guardian", method=method, guardian=guardian,
     )  # fmt: skip
 

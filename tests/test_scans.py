@@ -126,7 +126,7 @@ def test_a_paper_consent_form_is_downloaded_with_the_extension_of_its_type(cast,
     form = SimpleUploadedFile("form", png(), content_type="application/octet-stream")
     (r,), _receipt = services.record_answers(
         cast.school,
-        [services.ConsentAnswer(amelia, purpose(cast.school, "press"), ConsentRecord.Answer.NO)],
+        [services.Answer(amelia, purpose(cast.school, "press"), ConsentRecord.Answer.NO)],
         source="guardian", method="paper", guardian=mum, by=cast.office, evidence=form,
     )  # fmt: skip
     assert r.evidence.name.endswith(".png")

@@ -99,7 +99,7 @@ def consent_record(request, school, pk):
     problems = []
     if form.is_valid():
         d = form.cleaned_data
-        answers = [services.ConsentAnswer(pupil, purpose, d["answer"]) for purpose in d["purposes"]]
+        answers = [services.Answer(pupil, purpose, d["answer"]) for purpose in d["purposes"]]
         try:
             services.record_answers(
                 request.school,
@@ -250,7 +250,7 @@ def portal(request, token):
     status = 200
     if form.is_bound:
         if form.is_valid():
-            answers = [services.ConsentAnswer(child, purpose, value) for child, purpose, value in form.answers()]
+            answers = [services.Answer(child, purpose, value) for child, purpose, value in form.answers()]
             try:
                 receipt = services.record_portal_answers(link, answers)
             except services.Refused as exc:

@@ -54,11 +54,11 @@ def load(school, users) -> None:
             continue  # not asked yet
         refuses_web = n % 7 == 3
         answers = [
-            services.ConsentAnswer(pupil, purposes[c], ConsentRecord.Answer.YES)
+            services.Answer(pupil, purposes[c], ConsentRecord.Answer.YES)
             for c in ("learning_records", "display", "print")
         ]
         answers.append(
-            services.ConsentAnswer(
+            services.Answer(
                 pupil,
                 purposes["website"],
                 ConsentRecord.Answer.NO if refuses_web else ConsentRecord.Answer.YES,

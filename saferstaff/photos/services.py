@@ -90,9 +90,7 @@ def decide_activity(activity: Activity, *, by, approve: bool, note: str = "") ->
 
 
 @dataclass(frozen=True)
-class ConsentAnswer:
-    """One answer about one pupil and one use, as ``record_answers`` takes them."""
-
+class Answer:
     pupil: object
     purpose: Purpose
     answer: str  # ConsentRecord.Answer
@@ -100,7 +98,7 @@ class ConsentAnswer:
 
 def record_answers(
     school,
-    answers: list[ConsentAnswer],
+    answers: list[Answer],
     *,
     source: str,
     method: str,
@@ -397,7 +395,7 @@ def open_portal_link(token: str) -> PortalLink:
     return link
 
 
-def record_portal_answers(link: PortalLink, answers: list[ConsentAnswer]) -> str:
+def record_portal_answers(link: PortalLink, answers: list[Answer]) -> str:
     """A guardian's answers through their link, written consent (§5): recorded all or none, the link marked
     as used, and a receipt emailed once they are saved. Returns the receipt's reference."""
     with transaction.atomic():

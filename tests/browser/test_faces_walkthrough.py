@@ -66,7 +66,7 @@ def give_biometric_consent(pupil):
     biometric = Purpose.objects.get(school=pupil.school, biometric=True)
     services.record_answers(
         pupil.school,
-        [services.ConsentAnswer(pupil, biometric, "yes")],
+        [services.Answer(pupil, biometric, "yes")],
         source="guardian",
         method="paper",
         guardian=responsible_guardian(pupil),

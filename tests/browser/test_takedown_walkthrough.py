@@ -54,7 +54,7 @@ def two_pupils(school_slug: str):
     b = next(p for p in year1 if p != a and not state_of(p, website).allowed)
     services.record_answers(
         b.school,
-        [services.ConsentAnswer(b, website, "no"), services.ConsentAnswer(b, biometric, "yes")],
+        [services.Answer(b, website, "no"), services.Answer(b, biometric, "yes")],
         source="guardian",
         method="paper",
         guardian=responsible_guardian(b),
