@@ -101,6 +101,31 @@ def test_a_teacher_requests_an_activity_and_a_senior_leader_approves_it(cast):
     assert teacher.get(upload).status_code == 200
 
 
+def test_an_activity_is_asked_for_only_through_its_door(cast):
+    """The page above and the demo loader (test_commands) ask through ``request_activity``; so does any other
+    caller, and a date senior management could not approve is refused there too, with nothing saved."""
+    from saferstaff.schools.models import Pupil
+
+    pupil = Pupil.objects.create(school=cast.school, legal_forename="A", legal_surname="B", year_group="2",
+                                 date_of_birth=datetime.date(2018, 5, 1))  # fmt: skip
+    details = {"school": cast.school, "title": "Sports day", "place": "Field", "device": add_device(cast.school),
+               "after_use": "Deleted", "not_one_to_one": True}  # fmt: skip
+    far = Activity(**details, happens_on=timezone.localdate() + datetime.timedelta(days=3650))
+    with pytest.raises(services.Refused):
+        services.request_activity(
+            far, purposes=[purpose(cast.school, "website")], pupils=[pupil], by=cast.teacher
+        )
+    assert not Activity.objects.exists() and not Notification.objects.exists()
+    soon = Activity(**details, happens_on=timezone.localdate() + datetime.timedelta(days=7))
+    activity = services.request_activity(soon, purposes=[purpose(cast.school, "website")], pupils=[pupil],
+                                         by=cast.teacher)  # fmt: skip
+    assert (activity.status, activity.requested_by, list(activity.pupils.all())) == (
+        Activity.Status.REQUESTED, cast.teacher, [pupil])  # fmt: skip
+    assert AuditEvent.objects.filter(action="images.activity.requested", object_id=str(activity.pk)).exists()
+    assert Notification.objects.filter(user=cast.slt, kind="images.activity").exists()
+    assert not Notification.objects.filter(user=cast.teacher, kind="images.activity").exists()
+
+
 def test_a_senior_leader_cannot_approve_their_own_request_but_the_head_can(cast):
     activity = approved_activity(cast.school, cast.slt, None)
     Activity.objects.filter(pk=activity.pk).update(status=Activity.Status.REQUESTED)

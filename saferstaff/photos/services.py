@@ -24,6 +24,7 @@ from saferstaff.faces.boxes import same_face
 from saferstaff.notifications.service import notify
 from saferstaff.photos.models import (
     Activity,
+    ActivityPupil,
     Destruction,
     Image,
     ImageTag,
@@ -37,6 +38,7 @@ from saferstaff.rules.images import (
     SELF_APPROVED,
     may_clear_flag,
     may_confirm_no_pupils,
+    may_date_activity,
     may_decide_activity,
     may_destroy,
     may_record_consent,
@@ -57,6 +59,32 @@ class Refused(Exception):
 
 
 # --- Photo activities -----------------------------------------------------------------------------------
+
+
+def request_activity(activity: Activity, *, purposes, pupils, by) -> Activity:
+    """A photo activity asked for (§5: senior management agrees before any image is taken): saved with the
+    group who may be photographed, recorded, and senior management told it is waiting for them.
+    ``activity`` comes unsaved, its details filled in; its date is checked by the rule the form shows."""
+    decision = may_date_activity(None, happens_on=activity.happens_on)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        activity.requested_by = by
+        activity.save()
+        activity.purposes.set(purposes)
+        ActivityPupil.objects.bulk_create(
+            [ActivityPupil(school_id=activity.school_id, activity=activity, pupil=p) for p in pupils]
+        )
+        record("images.activity.requested", activity)
+    tell_senior_management(
+        activity.school,
+        title=f"{activity.title} on {activity.happens_on.day} {activity.happens_on:%B %Y} is waiting for your "
+        "approval (§5)",
+        url=reverse("activity_detail", kwargs={"school": activity.school.slug, "pk": activity.pk}),
+        kind="images.activity",
+        except_user=by,
+    )
+    return activity
 
 
 def decide_activity(activity: Activity, *, by, approve: bool, note: str = "") -> Decision:
