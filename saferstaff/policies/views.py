@@ -28,10 +28,12 @@ from saferstaff.policies.models import Acceptance, Policy, PolicyVersion, QuizQu
 from saferstaff.policies.search import search_sections, terms
 from saferstaff.policies.services import (
     DocumentError,
+    add_question,
     delete_draft,
     import_policy,
     publish_to_trust,
     publish_version,
+    remove_question,
 )
 from saferstaff.policies.status import (
     ACCEPTED,
@@ -405,31 +407,23 @@ def policy_questions(request, school, pk, number):
     questions = list(version.questions.all())
     form = QuestionForm(request.POST if request.method == "POST" else None, version=version)
     if request.method == "POST":
-        if version.status != PolicyVersion.Status.DRAFT:
-            form.add_error(None, "Questions can only be changed while the version is a draft (§2).")
-        elif "delete" in request.POST:
+        decision = None
+        if "delete" in request.POST:
             removal = DeleteQuestionForm(request.POST)
             if not removal.is_valid():
                 return HttpResponseBadRequest("Choose a question to remove.")
             question = get_object_or_404(QuizQuestion, version=version, pk=removal.cleaned_data["delete"])
-            record("policy.question_removed", version, detail={"question": question.pk})
-            question.delete()
-            return redirect("policy_questions", school=request.school.slug, pk=pk, number=number)
-        elif len(questions) >= 5:
-            form.add_error(None, "A version has at most five questions: remove one first.")
+            decision = remove_question(question, by=request.user)
         elif form.is_valid():
             answers, correct = form.cleaned_data["answers"]
-            QuizQuestion.objects.create(
-                school=request.school,
-                version=version,
-                position=max((q.position for q in questions), default=0) + 1,
-                text=form.cleaned_data["text"],
-                answers=answers,
-                correct=correct,
-                section=form.cleaned_data["section"],
-            )
-            record("policy.question_added", version)
+            decision = add_question(
+                version, text=form.cleaned_data["text"], answers=answers, correct=correct,
+                section=form.cleaned_data["section"], by=request.user,
+            )  # fmt: skip
+        if decision:
             return redirect("policy_questions", school=request.school.slug, pk=pk, number=number)
+        if decision is not None:
+            show_on_form(form, decision)
     return render(
         request, "policies/questions.html", {"version": version, "questions": questions, "form": form}
     )

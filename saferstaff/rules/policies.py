@@ -243,3 +243,12 @@ def may_accept_on_behalf(actor, *, subject, member, note: str, has_evidence: boo
     if not has_evidence:
         reasons.append(Reason("Attach the scanned, signed form", "§2", field="evidence"))
     return refuse(*reasons) if reasons else allow(S2_RESPONSIBLE)
+
+
+@rule("policy.questions.change", audited=False)  # each change is recorded (policy.question_added/_removed)
+def may_change_questions(actor, *, subject) -> Decision:
+    """The questions staff answer before accepting a version are written while it is a draft: whoever
+    accepted a published version answered its questions as they stand."""
+    if subject.status != "draft":
+        return refuse(Reason("Questions can only be changed while the version is a draft", "§2"))
+    return allow(Reason("Staff must understand the guidance, not only read it", "§2"))
