@@ -13,7 +13,6 @@ from saferstaff.biometrics import forms as biometric_forms
 from saferstaff.consent import forms as consent_forms
 from saferstaff.photos import forms as image_forms
 from saferstaff.policies import forms as policy_forms
-from saferstaff.policies import views as policy_views
 from saferstaff.postcheck import forms as postcheck_forms
 from saferstaff.publishing import forms as publishing_forms
 from saferstaff.schools import forms as school_forms
@@ -28,8 +27,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 def _project_forms():
     seen = []
-    modules = (biometric_forms, consent_forms, image_forms, policy_forms, policy_views, postcheck_forms,
-               publishing_forms, school_forms)  # fmt: skip
+    modules = (biometric_forms, consent_forms, image_forms, policy_forms, postcheck_forms, publishing_forms,
+               school_forms)  # fmt: skip
     for module in modules:
         for value in vars(module).values():
             if (

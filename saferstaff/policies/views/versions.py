@@ -1,21 +1,17 @@
-import csv
+"""§1–2 pages: the school's policies, each version (imported, published, its review date, its questions
+staff answer, who must read it), and a trust publishing one document to all its schools."""
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from saferstaff import scans
 from saferstaff.access import allowed_for
-from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
-from saferstaff.exports import csv_safe
 from saferstaff.policies.access import can_see_drafts, get_policy_version
 from saferstaff.policies.diff import compare
 from saferstaff.policies.forms import (
     AcceptForm,
-    AcceptOnBehalfForm,
     AudienceForm,
     DeclineForm,
     DeleteQuestionForm,
@@ -24,8 +20,7 @@ from saferstaff.policies.forms import (
     QuestionForm,
     ReviewDateForm,
 )
-from saferstaff.policies.models import Acceptance, Policy, PolicyVersion, QuizQuestion
-from saferstaff.policies.search import search_sections, terms
+from saferstaff.policies.models import Policy, PolicyVersion, QuizQuestion
 from saferstaff.policies.services import (
     DocumentError,
     add_question,
@@ -35,19 +30,8 @@ from saferstaff.policies.services import (
     publish_version,
     remove_question,
 )
-from saferstaff.policies.status import (
-    ACCEPTED,
-    DECLINED,
-    TO_ACCEPT,
-    accept,
-    outstanding_compulsory,
-    policies_for,
-    school_overview,
-    state_of,
-)
+from saferstaff.policies.status import ACCEPTED, DECLINED, TO_ACCEPT, state_of
 from saferstaff.rules.engine import show_on_form
-from saferstaff.rules.policies import may_accept, may_accept_on_behalf, may_decline
-from saferstaff.schools.models import Membership
 
 
 @require_safe
@@ -91,7 +75,7 @@ def policy_import(request, school):
     return render(request, "policies/import.html", {"form": form})
 
 
-def _version_page(
+def version_page(
     request,
     version,
     publish_form=None,
@@ -142,7 +126,7 @@ def _version_page(
 
 @require_safe
 def policy_version(request, school, pk, number):
-    return _version_page(request, get_policy_version(request, pk, number))
+    return version_page(request, get_policy_version(request, pk, number))
 
 
 @require_POST
@@ -150,7 +134,7 @@ def policy_publish(request, school, pk, number):
     version = get_policy_version(request, pk, number)
     form = PublishVersionForm(request.POST)
     if not form.is_valid():
-        return _version_page(request, version, publish_form=form)
+        return version_page(request, version, publish_form=form)
     same_as = version.same_text_as(version.in_force())
     decision = publish_version(
         version,
@@ -161,7 +145,7 @@ def policy_publish(request, school, pk, number):
     )
     if not decision:
         show_on_form(form, decision)
-        return _version_page(request, version, publish_form=form)
+        return version_page(request, version, publish_form=form)
     if same_as and version.minor_change:
         messages.warning(
             request,
@@ -180,7 +164,7 @@ def policy_review_date(request, school, pk, number):
     if version.status != PolicyVersion.Status.PUBLISHED:
         form.add_error(None, "Only the version in force has a review date to change (§2)")
     if not form.is_valid():
-        return _version_page(request, version, review_form=form, status=400)
+        return version_page(request, version, review_form=form, status=400)
     version.set_review_date(form.cleaned_data["review_date"], by=request.user)
     messages.success(request, f"The review date is now {version.review_date:%-d %B %Y}.")
     return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
@@ -209,146 +193,6 @@ def policy_changes(request, school, pk, number):
     )
 
 
-def _back_to_the_version(version):
-    """The address a form with a mistake stays on, opened again (reloaded, bookmarked): the policy itself,
-    rather than an empty "method not allowed" page."""
-    return redirect("policy_version", school=version.school.slug, pk=version.policy_id, number=version.number)
-
-
-@require_http_methods(["GET", "POST"])
-def policy_accept(request, school, pk, number):
-    version = get_policy_version(request, pk, number)
-    if request.method == "GET":
-        return _back_to_the_version(version)
-    form = AcceptForm(request.POST, questions=version.questions.all())
-    form.is_valid()
-    wrong = form.wrong_questions()
-    decision = may_accept(
-        request.membership,
-        subject=version,
-        typed_name=form.cleaned_data.get("typed_name", ""),
-        understood=form.cleaned_data.get("understood", False),
-        wrong_answers=len(wrong),
-    )
-    if not decision:
-        show_on_form(form, decision)
-        sections = {s.number: s for s in version.sections.all() if s.number}
-        to_reread = []
-        for n, question in wrong:
-            section = sections.get(question.section)
-            where = f": read {section} again" if section else ""
-            form.add_error(f"q{question.pk}", f"Question {n} was not answered rightly{where}")
-            to_reread.append((n, section))
-        return _version_page(request, version, accept_form=form, to_reread=to_reread)
-    accept(
-        request.membership,
-        version,
-        typed_name=form.cleaned_data["typed_name"],
-        ip_address=request.META.get("REMOTE_ADDR"),
-    )
-    messages.success(request, f"Thank you. You accepted {version.policy.title} (version {version.number}).")
-    if outstanding_compulsory(request.membership):
-        return redirect("policies_to_accept", school=request.school.slug)
-    return redirect("school_dashboard", school=request.school.slug)
-
-
-@require_http_methods(["GET", "POST"])
-def policy_decline(request, school, pk, number):
-    version = get_policy_version(request, pk, number)
-    if request.method == "GET":
-        return _back_to_the_version(version)
-    form = DeclineForm(request.POST)
-    form.is_valid()
-    reason = form.cleaned_data.get("reason", "")
-    decision = may_decline(request.membership, subject=version, reason=reason)
-    if not decision:
-        form.add_error("reason" if "Say why" in decision.summary else None, decision.summary)
-        return _version_page(request, version, decline_form=form)
-    accept(
-        request.membership,
-        version,
-        typed_name=request.user.get_full_name(),
-        ip_address=request.META.get("REMOTE_ADDR"),
-        outcome=Acceptance.Outcome.DECLINED,
-        decline_reason=reason,
-    )
-    messages.success(request, f"You declined {version.policy.title}. The school can see your reason.")
-    return redirect("policies_to_accept", school=request.school.slug)
-
-
-@require_http_methods(["GET", "POST"])
-def policy_accept_for(request, school, pk, number):
-    version = get_policy_version(request, pk, number)
-    # Only other people in the audience who have not accepted it yet: the Back button or a second paper form
-    # for someone already recorded is refused as a choice that is not offered, and so is the Headteacher.
-    waiting = next(
-        (
-            [m.pk for m, state in item["members"] if state != ACCEPTED]
-            for item in school_overview(request.school)
-            if item["version"].pk == version.pk
-        ),
-        [],
-    )
-    members = (
-        Membership.objects.filter(pk__in=waiting)
-        .exclude(user=request.user)
-        .select_related("user")
-        .order_by("user__last_name")
-    )
-    form = AcceptOnBehalfForm(request.POST or None, request.FILES or None, members=members)
-    form.fields["member"].error_messages["invalid_choice"] = (
-        f"Choose someone who must read this policy and has not accepted version {version.number} yet"
-    )
-    if request.method == "POST" and form.is_valid():
-        member = form.cleaned_data["member"]
-        decision = may_accept_on_behalf(
-            request.user,
-            subject=version,
-            member=member,
-            note=form.cleaned_data["note"],
-            has_evidence=form.cleaned_data["evidence"] is not None,
-        )
-        if not decision:
-            show_on_form(form, decision)
-        else:
-            accept(
-                member,
-                version,
-                typed_name=member.user.get_full_name(),
-                ip_address=None,
-                on_behalf_by=request.user,
-                note=form.cleaned_data["note"],
-                evidence=form.cleaned_data["evidence"],
-            )
-            messages.success(
-                request, f"Recorded that {member.user.display_name} accepted version {version.number}."
-            )
-            return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
-    on_paper = version.acceptances.filter(on_behalf_by__isnull=False).select_related("user", "on_behalf_by")
-    return render(
-        request,
-        "policies/accept_for.html",
-        {"version": version, "form": form, "on_paper": on_paper, "nobody_waiting": not waiting},
-    )
-
-
-@require_safe
-def policy_acceptance_scan(request, school, pk):
-    acceptance = get_object_or_404(Acceptance, school=request.school, pk=pk)
-    return scans.audited_download(
-        acceptance,
-        acceptance.evidence,
-        action="policy.acceptance.scan_viewed",
-        stem=f"acceptance-{acceptance.pk}",
-    )
-
-
-@require_safe
-def policies_to_accept(request, school):
-    items = policies_for(request.membership) if request.membership else []
-    return render(request, "policies/to_accept.html", {"items": items})
-
-
 @require_http_methods(["GET", "POST"])
 def policy_audience(request, school, pk):
     policy = get_object_or_404(Policy, school=request.school, pk=pk)
@@ -359,46 +203,6 @@ def policy_audience(request, school, pk):
         messages.success(request, "Saved who must read it.")
         return redirect("policy_list", school=request.school.slug)
     return render(request, "policies/audience.html", {"policy": policy, "form": form})
-
-
-@require_safe
-def policy_dashboard(request, school):
-    return render(request, "policies/dashboard.html", {"overview": school_overview(request.school)})
-
-
-@require_safe
-def policy_dashboard_csv(request, school):
-    if confirm := step_up(request, "downloading who has accepted the guidance"):  # exports: step-up first
-        return confirm
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="policy-acceptance-{request.school.slug}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["Policy", "Version", "Name", "Email", "Roles", "Employment", "Status"])
-    labels = {ACCEPTED: "Accepted", DECLINED: "Declined", TO_ACCEPT: "Not yet accepted"}
-    for item in school_overview(request.school):
-        for m, state in item["members"]:
-            writer.writerow(
-                [
-                    csv_safe(item["policy"].title),
-                    item["version"].number,
-                    csv_safe(m.user.display_name),
-                    csv_safe(m.user.email),
-                    csv_safe("; ".join(m.role_labels())),
-                    m.get_employment_type_display(),
-                    labels[state],
-                ]
-            )
-    record("policy.report_exported", ("schools.school", request.school.pk))
-    return response
-
-
-@require_safe
-def policy_search(request, school):
-    question = request.GET.get("q", "").strip()[:300]
-    hits = search_sections(request.school, question) if question else []
-    return render(
-        request, "policies/search.html", {"question": question, "hits": hits, "terms": terms(question)}
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -427,24 +231,6 @@ def policy_questions(request, school, pk, number):
     return render(
         request, "policies/questions.html", {"version": version, "questions": questions, "form": form}
     )
-
-
-@require_safe
-def policy_dashboard_pdf(request, school):
-    """The same overview as a PDF for the governors' meeting pack (WeasyPrint, fonts from the system)."""
-    from django.template.loader import render_to_string
-    from weasyprint import HTML
-
-    if confirm := step_up(request, "downloading who has accepted the guidance"):
-        return confirm
-    html = render_to_string(
-        "policies/dashboard_pdf.html",
-        {"overview": school_overview(request.school), "school": request.school, "now": timezone.now()},
-    )
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="policy-acceptance-{request.school.slug}.pdf"'
-    record("policy.report_exported", ("schools.school", request.school.pk), detail={"format": "pdf"})
-    return response
 
 
 @require_http_methods(["GET", "POST"])
