@@ -323,6 +323,22 @@ def test_senior_leaders_add_a_use_of_their_own_and_guardians_are_asked_about_it(
     assert b"Photos on the class blog" in client.get(link_in(mail.outbox[0])).content
 
 
+def test_a_use_the_school_adds_gets_its_own_code_and_goes_last_however_it_is_added(cast):
+    from saferstaff.consent.models import Purpose
+
+    last = Purpose.objects.filter(school=cast.school).count()
+    blog = Purpose.objects.create(
+        school=cast.school, name="Class blog", plain_words="Photos on the class blog."
+    )
+    again = Purpose.objects.create(school=cast.school, name="Class blog!", plain_words="The other one.")
+    assert (blog.code, blog.position, again.code, again.position) == (
+        "class-blog",
+        last,
+        "class-blog-2",
+        last + 1,
+    )
+
+
 def test_one_senior_leaders_yes_does_not_undo_anothers_no(cast):
     pupil, (mum,) = pupil_with_parents(cast.school)
     answer(pupil, "website", Y, guardian=mum)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from saferstaff.audit.models import AppendOnlyModel
@@ -41,6 +42,18 @@ class Purpose(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.code:  # a use the school adds itself: a code from its name, last in the list
+            base = slugify(self.name)[:30] or "use"
+            taken = set(Purpose.objects.filter(school_id=self.school_id).values_list("code", flat=True))
+            code, n = base, 1
+            while code in taken:
+                n += 1
+                code = f"{base}-{n}"
+            self.code = code
+            self.position = Purpose.objects.filter(school_id=self.school_id).count()
+        super().save(*args, **kwargs)
 
 
 # The school's list starts with these (§5: images created, displayed in public places, on websites and

@@ -129,18 +129,7 @@ def consent_purposes(request, school, pk=None):
         raise PermissionDenied  # set by law (PoFA 2012), not by the school
     form = PurposeForm(request.POST or None, instance=purpose)
     if request.method == "POST" and form.is_valid():
-        purpose = form.save(commit=False)
-        if not purpose.code:
-            from django.utils.text import slugify
-
-            base = slugify(purpose.name)[:30] or "use"
-            code, n = base, 1
-            while Purpose.objects.filter(school=request.school, code=code).exists():
-                n += 1
-                code = f"{base}-{n}"
-            purpose.code = code
-            purpose.position = Purpose.objects.filter(school=request.school).count()
-        purpose.save()
+        purpose = form.save()  # a new use gets its code and its place last in the list (Purpose.save)
         record("images.purpose.saved", purpose)
         messages.success(request, f"Saved '{purpose.name}'.")
         return redirect("consent_purposes", school=request.school.slug)
