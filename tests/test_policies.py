@@ -368,6 +368,20 @@ def test_a_review_date_in_the_past_is_refused_and_it_can_be_moved_later(cast):
     event = AuditEvent.objects.get(action="policy.review_date_changed")
     assert event.detail == {"from": f"{next_year}-08-31", "to": f"{next_year + 1}-07-31"}
     assert signed_in(cast.teacher).post(url, {"review_date": "2030-01-01"}).status_code == 403
+    # Through the page and the door alike, a version no longer in force keeps the date it had (§2).
+    from saferstaff.policies.services import change_review_date
+
+    v2, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL_V2, by=cast.head)
+    assert not change_review_date(v2, datetime.date(next_year + 2, 1, 1), by=cast.head)  # a draft
+    assert _publish(head, cast.school, v2, minor_change="off", change_note="Passwords").status_code == 302
+    v1.refresh_from_db()
+    assert v1.status == PolicyVersion.Status.ARCHIVED
+    archived = head.post(url, {"review_date": f"{next_year + 2}-07-31"})
+    assert archived.status_code == 400 and "Only the version in force" in archived.content.decode()
+    assert not change_review_date(v1, datetime.date(next_year + 2, 1, 1), by=cast.head)
+    v1.refresh_from_db()
+    assert v1.review_date == datetime.date(next_year + 1, 7, 31)
+    assert AuditEvent.objects.filter(action="policy.review_date_changed").count() == 1
 
 
 def test_a_draft_can_be_deleted_and_is_not_called_must_be_accepted(cast):

@@ -10,7 +10,12 @@ from saferstaff.audit.log import record
 from saferstaff.policies.documents.parse import DocumentError, parse_sections
 from saferstaff.policies.documents.readers import read_document
 from saferstaff.policies.models import Policy, PolicyKind, PolicySection, PolicyVersion, QuizQuestion
-from saferstaff.rules.policies import may_change_questions, may_delete_draft, may_publish
+from saferstaff.rules.policies import (
+    may_change_questions,
+    may_change_review_date,
+    may_delete_draft,
+    may_publish,
+)
 
 __all__ = [
     "DocumentError",
@@ -86,6 +91,15 @@ def publish_version(version, *, by, minor_change: bool | None, review_date=None,
                 by=by, minor_change=minor_change, review_date=review_date, change_note=change_note
             )
             record("policy.published", version, detail={"minor_change": minor_change})
+    return decision
+
+
+def change_review_date(version, review_date, *, by):
+    """Move the date the school next reviews the version in force. Returns the rule's decision; nothing is
+    written when it refuses."""
+    decision = may_change_review_date(by, subject=version)
+    if decision:
+        version.set_review_date(review_date, by=by)
     return decision
 
 

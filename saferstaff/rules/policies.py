@@ -252,3 +252,12 @@ def may_change_questions(actor, *, subject) -> Decision:
     if subject.status != "draft":
         return refuse(Reason("Questions can only be changed while the version is a draft", "§2"))
     return allow(Reason("Staff must understand the guidance, not only read it", "§2"))
+
+
+@rule("policy.review_date", audited=False)  # the change itself is recorded (policy.review_date_changed)
+def may_change_review_date(actor, *, subject) -> Decision:
+    """The review date belongs to the version in force: a draft gets one when it is published, and an
+    archived version is no longer reviewed."""
+    if subject.status != "published":
+        return refuse(Reason("Only the version in force has a review date to change", "§2"))
+    return allow(Reason("The school reviews its guidance and policies regularly", "§2"))

@@ -24,6 +24,7 @@ from saferstaff.policies.models import Policy, PolicyVersion, QuizQuestion
 from saferstaff.policies.services import (
     DocumentError,
     add_question,
+    change_review_date,
     delete_draft,
     import_policy,
     publish_to_trust,
@@ -161,13 +162,13 @@ def policy_review_date(request, school, pk, number):
     """The Headteacher or a senior leader moves the review date of the version in force (audited)."""
     version = get_policy_version(request, pk, number)
     form = ReviewDateForm(request.POST)
-    if version.status != PolicyVersion.Status.PUBLISHED:
-        form.add_error(None, "Only the version in force has a review date to change (§2)")
-    if not form.is_valid():
-        return version_page(request, version, review_form=form, status=400)
-    version.set_review_date(form.cleaned_data["review_date"], by=request.user)
-    messages.success(request, f"The review date is now {version.review_date:%-d %B %Y}.")
-    return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+    if form.is_valid():
+        decision = change_review_date(version, form.cleaned_data["review_date"], by=request.user)
+        if decision:
+            messages.success(request, f"The review date is now {version.review_date:%-d %B %Y}.")
+            return redirect("policy_version", school=request.school.slug, pk=pk, number=number)
+        show_on_form(form, decision)
+    return version_page(request, version, review_form=form, status=400)
 
 
 @require_POST
