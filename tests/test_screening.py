@@ -381,6 +381,23 @@ def test_the_api_and_saved_checks_never_say_which_pupil_a_name_is(roster):
     assert "Y383210523001" not in client.post(page, {"text": "Ben Thompson", "form": "post"}).content.decode()
 
 
+def test_a_saved_check_is_kept_and_discarded_only_through_the_model(roster):
+    """The page keeps and deletes a check through ``SavedCheck.keep`` and ``discard``: never which pupil a
+    name is, each recorded."""
+    from saferstaff.audit.models import AuditEvent
+    from saferstaff.postcheck.drafts import check_draft
+    from saferstaff.postcheck.models import SavedCheck
+
+    result = check_draft(roster.school, "Ben Thompson in my class", with_pupils=True, form="post", faces=0)
+    saved = SavedCheck.keep(roster.school, roster.teacher, form="post", text="Ben Thompson", result=result)
+    assert saved.findings and "pupil_upn" not in saved.findings[0]
+    assert AuditEvent.objects.get(action="drafts.check_saved").detail == {"verdict": result.verdict}
+    saved.discard()
+    assert (
+        not SavedCheck.objects.exists() and AuditEvent.objects.filter(action="drafts.check_deleted").exists()
+    )
+
+
 def test_checks_are_limited_per_minute(roster, monkeypatch):
     from saferstaff.postcheck import views
 
