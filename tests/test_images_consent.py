@@ -249,6 +249,8 @@ def test_a_malformed_choice_is_an_error_on_the_page_and_saves_nothing(cast, clie
         assert response.status_code == status and message in summary, (posted, summary)
         target = re.search(r'<a href="#([^"]+)">', summary).group(1)
         assert f'id="{target}"' in page  # the summary leads to a question on the page
+    unchanged = client.post(url, {f"c-{amelia.pk}-{website.pk}": ""})
+    assert unchanged.status_code == 200 and "You have not changed any answer" in unchanged.content.decode()
     assert not ConsentRecord.objects.exists()
     assert PortalLink.objects.get(guardian=mum).last_used_at is None
     refused = AuditEvent.objects.filter(action="images.portal.refused").order_by("pk")
