@@ -7,7 +7,9 @@ from saferstaff.consent import views as consent
 from saferstaff.home import views as home
 from saferstaff.notifications import views as notifications
 from saferstaff.photos.views import activities, library, takedowns
-from saferstaff.policies import views as policies
+from saferstaff.policies.views import acceptance as policy_acceptance
+from saferstaff.policies.views import dashboards as policy_dashboards
+from saferstaff.policies.views import versions as policy_versions
 from saferstaff.postcheck import views as postcheck
 from saferstaff.publishing import views as publishing
 from saferstaff.schools import views as schools
@@ -34,7 +36,11 @@ urlpatterns = [
     path("notifications/<id:pk>/", notifications.notification_open, name="notification_open"),
     path("trusts/<slug:trust>/", home.trust_dashboard, name="trust_dashboard"),
     path("trusts/<slug:trust>/schools/new/", schools.school_create, name="school_create"),
-    path("trusts/<slug:trust>/policies/publish/", policies.trust_policy_publish, name="trust_policy_publish"),
+    path(
+        "trusts/<slug:trust>/policies/publish/",
+        policy_versions.trust_policy_publish,
+        name="trust_policy_publish",
+    ),
     path(school, home.school_dashboard, name="school_dashboard"),
     path(school + "staff/", schools.staff_list, name="staff_list"),
     path(school + "staff/add/", schools.staff_add, name="staff_add"),
@@ -48,45 +54,65 @@ urlpatterns = [
     path(school + "import/<id:pk>/", schools.roster_preview, name="roster_preview"),
     path(school + "settings/", schools.school_settings, name="school_settings"),
     path(school + "audit/", audit.audit_trail, name="audit_trail"),
-    path(school + "policies/", policies.policy_list, name="policy_list"),
-    path(school + "policies/import/", policies.policy_import, name="policy_import"),
-    path(school + "policies/to-accept/", policies.policies_to_accept, name="policies_to_accept"),
-    path(school + "policies/dashboard/", policies.policy_dashboard, name="policy_dashboard"),
-    path(school + "policies/search/", policies.policy_search, name="policy_search"),
+    path(school + "policies/", policy_versions.policy_list, name="policy_list"),
+    path(school + "policies/import/", policy_versions.policy_import, name="policy_import"),
+    path(school + "policies/to-accept/", policy_acceptance.policies_to_accept, name="policies_to_accept"),
+    path(school + "policies/dashboard/", policy_dashboards.policy_dashboard, name="policy_dashboard"),
+    path(school + "policies/search/", policy_dashboards.policy_search, name="policy_search"),
     path(school + "check/", postcheck.draft_check, name="draft_check"),
     path(school + "check/api/", postcheck.draft_check_api, name="draft_check_api"),
     path(school + "check/saved/<id:pk>/delete/", postcheck.draft_check_delete, name="draft_check_delete"),
-    path(school + "policies/dashboard.csv", policies.policy_dashboard_csv, name="policy_dashboard_csv"),
-    path(school + "policies/dashboard.pdf", policies.policy_dashboard_pdf, name="policy_dashboard_pdf"),
-    path(school + "policies/<id:pk>/audience/", policies.policy_audience, name="policy_audience"),
-    path(school + "policies/<id:pk>/v<id:number>/accept/", policies.policy_accept, name="policy_accept"),
+    path(
+        school + "policies/dashboard.csv", policy_dashboards.policy_dashboard_csv, name="policy_dashboard_csv"
+    ),
+    path(
+        school + "policies/dashboard.pdf", policy_dashboards.policy_dashboard_pdf, name="policy_dashboard_pdf"
+    ),
+    path(school + "policies/<id:pk>/audience/", policy_versions.policy_audience, name="policy_audience"),
+    path(
+        school + "policies/<id:pk>/v<id:number>/accept/",
+        policy_acceptance.policy_accept,
+        name="policy_accept",
+    ),
     path(
         school + "policies/<id:pk>/v<id:number>/questions/",
-        policies.policy_questions,
+        policy_versions.policy_questions,
         name="policy_questions",
     ),
-    path(school + "policies/<id:pk>/v<id:number>/decline/", policies.policy_decline, name="policy_decline"),
+    path(
+        school + "policies/<id:pk>/v<id:number>/decline/",
+        policy_acceptance.policy_decline,
+        name="policy_decline",
+    ),
     path(
         school + "policies/<id:pk>/v<id:number>/accept-for/",
-        policies.policy_accept_for,
+        policy_acceptance.policy_accept_for,
         name="policy_accept_for",
     ),
     path(
         school + "policies/acceptances/<id:pk>/scan/",
-        policies.policy_acceptance_scan,
+        policy_acceptance.policy_acceptance_scan,
         name="policy_acceptance_scan",
     ),
-    path(school + "policies/<id:pk>/v<id:number>/", policies.policy_version, name="policy_version"),
-    path(school + "policies/<id:pk>/v<id:number>/publish/", policies.policy_publish, name="policy_publish"),
-    path(school + "policies/<id:pk>/v<id:number>/changes/", policies.policy_changes, name="policy_changes"),
+    path(school + "policies/<id:pk>/v<id:number>/", policy_versions.policy_version, name="policy_version"),
+    path(
+        school + "policies/<id:pk>/v<id:number>/publish/",
+        policy_versions.policy_publish,
+        name="policy_publish",
+    ),
+    path(
+        school + "policies/<id:pk>/v<id:number>/changes/",
+        policy_versions.policy_changes,
+        name="policy_changes",
+    ),
     path(
         school + "policies/<id:pk>/v<id:number>/delete/",
-        policies.policy_draft_delete,
+        policy_versions.policy_draft_delete,
         name="policy_draft_delete",
     ),
     path(
         school + "policies/<id:pk>/v<id:number>/review-date/",
-        policies.policy_review_date,
+        policy_versions.policy_review_date,
         name="policy_review_date",
     ),
     # §5 images of pupils

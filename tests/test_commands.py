@@ -63,6 +63,9 @@ def test_load_demo_has_every_role_sixty_pupils_and_guardians(db, capsys):
 
     assert ImageTag.objects.filter(school=school).count() == 18
     assert AuditEvent.objects.filter(school_id=school.pk, action="images.tag.added").count() == 18
+    # So do its photo activities: both asked for, and the harvest festival approved, through their doors.
+    for action, count in (("images.activity.requested", 2), ("images.activity.decided", 1)):
+        assert AuditEvent.objects.filter(school_id=school.pk, action=action).count() == count
     # Running it again neither fails nor duplicates.
     call_command("load_demo")
     assert Pupil.objects.filter(school=school).count() == 61

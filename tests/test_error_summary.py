@@ -9,9 +9,12 @@ import pytest
 from django import forms
 from django.urls import reverse
 
+from saferstaff.biometrics import forms as biometric_forms
+from saferstaff.consent import forms as consent_forms
 from saferstaff.photos import forms as image_forms
 from saferstaff.policies import forms as policy_forms
-from saferstaff.policies import views as policy_views
+from saferstaff.postcheck import forms as postcheck_forms
+from saferstaff.publishing import forms as publishing_forms
 from saferstaff.schools import forms as school_forms
 from saferstaff.schools.models import Membership
 from saferstaff.templatetags.govuk import govuk_error_summary
@@ -24,7 +27,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 def _project_forms():
     seen = []
-    for module in (image_forms, policy_forms, policy_views, school_forms):
+    modules = (biometric_forms, consent_forms, image_forms, policy_forms, postcheck_forms, publishing_forms,
+               school_forms)  # fmt: skip
+    for module in modules:
         for value in vars(module).values():
             if (
                 isinstance(value, type)
@@ -39,6 +44,7 @@ def _project_forms():
 def _kwargs(cast, form_class):
     import inspect
 
+    from saferstaff.consent.models import PortalLink
     from saferstaff.policies.models import Policy, PolicyVersion
 
     pupil, _ = pupil_with_parents(cast.school)
@@ -55,6 +61,7 @@ def _kwargs(cast, form_class):
         "members": Membership.objects.filter(school=cast.school),
         "membership": cast.member(cast.teacher),
         "questions": (),
+        "link": PortalLink(school=cast.school, guardian=pupil.guardianships.first().guardian),
     }
     wanted = inspect.signature(form_class.__init__).parameters
     return {name: value for name, value in given.items() if name in wanted}
@@ -69,8 +76,12 @@ def test_every_error_in_the_summary_names_its_field(cast, storage, form_class):
         if name == forms.forms.NON_FIELD_ERRORS:
             continue
         field = form[name]
+        if isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            target = field.subwidgets[0].id_for_label  # the first option: the group has no id of its own
+        else:
+            target = field.id_for_label or field.auto_id
         for message in messages:
-            assert (field.id_for_label or field.auto_id, f"{field.label}: {message}") in errors, errors
+            assert (target, f"{field.label}: {message}") in errors, errors
 
 
 def test_the_activity_and_device_forms_name_each_missing_field(cast):

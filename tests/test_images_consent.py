@@ -226,6 +226,38 @@ def test_a_link_replayed_for_another_child_saves_nothing(cast, client):
     assert not ConsentRecord.objects.exists()
 
 
+def test_a_malformed_choice_is_an_error_on_the_page_and_saves_nothing(cast, client):
+    """The portal is a form built for the link: each post outside it is named in the error summary (linked to
+    the question where there is one), and no answer of the post is saved, not even the good ones."""
+    from saferstaff.audit.models import AuditEvent
+
+    amelia, (mum,) = pupil_with_parents(cast.school)
+    other, _ = pupil_with_parents(cast.school, "Grace", "Hill")
+    send_links(cast)
+    url = next(link_in(m) for m in mail.outbox if m.to == [mum.email])
+    website, display = purpose(cast.school, "website"), purpose(cast.school, "display")
+    good = {f"c-{amelia.pk}-{display.pk}": "yes"}
+    for posted, status, message in (
+        ({f"c-{amelia.pk}-{website.pk}": "maybe"}, 400, "School website for Amelia: Choose yes or no"),
+        ({f"c-{amelia.pk}-999999": "no"}, 400, "The uses the school asks about have changed"),
+        ({f"c-{amelia.pk}-x": "no"}, 400, "The form was not sent as the school made it"),
+        ({f"c-999999-{website.pk}": "no"}, 403, "only be used for your own children"),
+        ({f"c-{other.pk}-{website.pk}": "no"}, 403, "only be used for your own children"),
+    ):
+        response = client.post(url, {**good, **posted})
+        page = response.content.decode()
+        summary = page.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+        assert response.status_code == status and message in summary, (posted, summary)
+        target = re.search(r'<a href="#([^"]+)">', summary).group(1)
+        assert f'id="{target}"' in page  # the summary leads to a question on the page
+    unchanged = client.post(url, {f"c-{amelia.pk}-{website.pk}": ""})
+    assert unchanged.status_code == 200 and "You have not changed any answer" in unchanged.content.decode()
+    assert not ConsentRecord.objects.exists()
+    assert PortalLink.objects.get(guardian=mum).last_used_at is None
+    refused = AuditEvent.objects.filter(action="images.portal.refused").order_by("pk")
+    assert [e.detail["pupil"] for e in refused] == [999999, other.pk]
+
+
 def test_a_forged_or_tampered_link_is_refused(cast, client):
     pupil_with_parents(cast.school)
     send_links(cast)
@@ -292,6 +324,22 @@ def test_senior_leaders_add_a_use_of_their_own_and_guardians_are_asked_about_it(
     assert signed_in(cast.head).post(biometric, {**data, "active": ""}).status_code == 403
     send_links(cast)
     assert b"Photos on the class blog" in client.get(link_in(mail.outbox[0])).content
+
+
+def test_a_use_the_school_adds_gets_its_own_code_and_goes_last_however_it_is_added(cast):
+    from saferstaff.consent.models import Purpose
+
+    last = Purpose.objects.filter(school=cast.school).count()
+    blog = Purpose.objects.create(
+        school=cast.school, name="Class blog", plain_words="Photos on the class blog."
+    )
+    again = Purpose.objects.create(school=cast.school, name="Class blog!", plain_words="The other one.")
+    assert (blog.code, blog.position, again.code, again.position) == (
+        "class-blog",
+        last,
+        "class-blog-2",
+        last + 1,
+    )
 
 
 def test_one_senior_leaders_yes_does_not_undo_anothers_no(cast):

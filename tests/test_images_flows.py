@@ -111,6 +111,31 @@ def test_a_teacher_requests_an_activity_and_a_senior_leader_approves_it(cast):
     assert teacher.get(upload).status_code == 200
 
 
+def test_an_activity_is_asked_for_only_through_its_door(cast):
+    """The page above and the demo loader (test_commands) ask through ``request_activity``; so does any other
+    caller, and a date senior management could not approve is refused there too, with nothing saved."""
+    from saferstaff.schools.models import Pupil
+
+    pupil = Pupil.objects.create(school=cast.school, legal_forename="A", legal_surname="B", year_group="2",
+                                 date_of_birth=datetime.date(2018, 5, 1))  # fmt: skip
+    details = {"school": cast.school, "title": "Sports day", "place": "Field", "device": add_device(cast.school),
+               "after_use": "Deleted", "not_one_to_one": True}  # fmt: skip
+    far = Activity(**details, happens_on=timezone.localdate() + datetime.timedelta(days=3650))
+    with pytest.raises(services.Refused):
+        services.request_activity(
+            far, purposes=[purpose(cast.school, "website")], pupils=[pupil], by=cast.teacher
+        )
+    assert not Activity.objects.exists() and not Notification.objects.exists()
+    soon = Activity(**details, happens_on=timezone.localdate() + datetime.timedelta(days=7))
+    activity = services.request_activity(soon, purposes=[purpose(cast.school, "website")], pupils=[pupil],
+                                         by=cast.teacher)  # fmt: skip
+    assert (activity.status, activity.requested_by, list(activity.pupils.all())) == (
+        Activity.Status.REQUESTED, cast.teacher, [pupil])  # fmt: skip
+    assert AuditEvent.objects.filter(action="images.activity.requested", object_id=str(activity.pk)).exists()
+    assert Notification.objects.filter(user=cast.slt, kind="images.activity").exists()
+    assert not Notification.objects.filter(user=cast.teacher, kind="images.activity").exists()
+
+
 def test_a_senior_leader_cannot_approve_their_own_request_but_the_head_can(cast):
     activity = approved_activity(cast.school, cast.slt, None)
     Activity.objects.filter(pk=activity.pk).update(status=Activity.Status.REQUESTED)
@@ -627,3 +652,73 @@ def test_the_retention_sweep_takes_down_live_publications_so_the_image_can_then_
     services.finish_takedown(takedown, by=cast.teacher, note="Removed from the website")
     done, refused = services.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
     assert done == 1 and not refused and Destruction.objects.filter(image_ref=image.pk).exists()
+
+
+# --- The library's doors: a tag removed, no pupil confirmed, a flag cleared, a legal hold --------------------
+# Each write is a service that checks its rule, writes and records; the page calls it. Refused: nothing changes.
+
+
+def _recorded(action, image):
+    return list(
+        AuditEvent.objects.filter(action=action, object_id=str(image.pk)).values_list("detail", flat=True)
+    )
+
+
+def test_removing_a_tag_goes_through_its_door(cast, class_photo):
+    image, amelia = class_photo["with_amelia"], class_photo["amelia"]
+    tag = image.tags.get(pupil=amelia)
+    with pytest.raises(services.Refused, match="Ask a senior leader to remove a tag"):
+        services.remove_tag(image, tag.pk, by=cast.teacher)
+    assert image.tags.exists() and not _recorded("images.tag.removed", image)
+    assert (
+        services.remove_tag(image, class_photo["with_noah"].tags.get().pk, by=cast.slt) is False
+    )  # not its tag
+    assert services.remove_tag(image, tag.pk, by=cast.slt) is True
+    assert not image.tags.exists() and _recorded("images.tag.removed", image) == [{"pupil": amelia.pk}]
+
+
+def test_no_pupil_is_confirmed_only_for_an_image_with_nobody_tagged(cast, class_photo):
+    image = class_photo["with_amelia"]
+    tags = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": image.pk})
+    response = signed_in(cast.teacher).post(tags, {"no_pupils": "yes"}, follow=True)
+    assert "Pupils are tagged in this image" in response.content.decode()
+    with pytest.raises(services.Refused):
+        services.confirm_no_pupils(image, by=cast.teacher)
+    image.refresh_from_db()
+    assert not image.no_pupils and not _recorded("images.no_pupils", image)
+    image.tags.all().delete()
+    services.confirm_no_pupils(image, by=cast.teacher)
+    image.refresh_from_db()
+    assert image.no_pupils and image.no_pupils_by == cast.teacher
+    assert _recorded("images.no_pupils", image) == [{"no_pupils": True}]
+
+
+def test_clearing_a_flag_goes_through_its_door(cast):
+    add_device(cast.school)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt)
+    (image,) = add_images(activity, [("p.jpg", jpeg(**PERSONAL_PHONE))], by=cast.teacher)
+    with pytest.raises(services.Refused, match="Only senior management"):
+        services.clear_flag(image, by=cast.teacher, note="mine")
+    assert Image.objects.get().flag_open and not _recorded("images.flag.cleared", image)
+    services.clear_flag(image, by=cast.slt, note="School iPad 7")
+    image = Image.objects.get()
+    assert not image.flag_open and (image.flag_cleared_by, image.flag_note) == (cast.slt, "School iPad 7")
+    assert _recorded("images.flag.cleared", image) == [{}]
+
+
+def test_a_legal_hold_is_placed_by_scrutiny_and_released_only_by_senior_management(cast, class_photo):
+    image = class_photo["with_noah"]
+    hold = reverse("image_hold", kwargs={"school": cast.school.slug, "pk": image.pk})
+    signed_in(cast.dsl).post(hold, {"legal_hold": "on", "legal_hold_reason": "Police investigation ref 42"})
+    image.refresh_from_db()
+    assert image.legal_hold and image.legal_hold_reason == "Police investigation ref 42"
+    response = signed_in(cast.dsl).post(hold, {}, follow=True)  # the page's release
+    assert "Only the Headteacher or a senior leader releases a legal hold" in response.content.decode()
+    with pytest.raises(services.Refused):
+        services.set_legal_hold(image, by=cast.dsl, hold=False)
+    image.refresh_from_db()
+    assert image.legal_hold
+    services.set_legal_hold(image, by=cast.slt, hold=False)
+    image.refresh_from_db()
+    assert not image.legal_hold and image.legal_hold_reason == ""
+    assert _recorded("images.legal_hold", image) == [{"hold": True}, {"hold": False}]

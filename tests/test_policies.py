@@ -246,6 +246,33 @@ def test_a_malformed_removal_of_a_question_is_a_400_not_a_500(cast):
     assert AuditEvent.objects.filter(action="policy.question_removed", object_id=str(version.pk)).exists()
 
 
+def test_questions_change_only_through_their_doors_while_the_version_is_a_draft(cast):
+    """The page calls add_question and remove_question, which check the rule (§2: only a draft's questions
+    change) and record each change; a published version's questions stay as staff answered them."""
+    from saferstaff.policies.models import QuizQuestion
+    from saferstaff.policies.services import add_question, publish_version, remove_question
+
+    version, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
+    url = _questions_url(cast.school, version)
+    head = signed_in(cast.head)
+    for n in range(1, 7):
+        head.post(url, {"text": f"Question {n}?", "answers": "Yes\n*No", "section": "2"})
+    assert QuizQuestion.objects.count() == 5  # the sixth: "A version has at most five questions"
+    assert list(QuizQuestion.objects.values_list("position", flat=True)) == [1, 2, 3, 4, 5]
+    assert AuditEvent.objects.filter(action="policy.question_added", object_id=str(version.pk)).count() == 5
+    assert publish_version(version, by=cast.head, minor_change=False)
+    question = QuizQuestion.objects.first()
+    assert not add_question(version, text="Late?", answers=["Yes", "No"], correct=1, section="", by=cast.head)
+    assert not remove_question(question, by=cast.head)
+    page = head.post(url, {"delete": str(question.pk)})
+    assert (
+        page.status_code == 200
+        and "only be changed while the version is a draft (§2)" in page.content.decode()
+    )
+    assert QuizQuestion.objects.count() == 5
+    assert not AuditEvent.objects.filter(action="policy.question_removed").exists()
+
+
 def test_a_question_may_cite_only_a_section_the_version_has(cast):
     from saferstaff.policies.models import QuizQuestion
 
@@ -341,6 +368,20 @@ def test_a_review_date_in_the_past_is_refused_and_it_can_be_moved_later(cast):
     event = AuditEvent.objects.get(action="policy.review_date_changed")
     assert event.detail == {"from": f"{next_year}-08-31", "to": f"{next_year + 1}-07-31"}
     assert signed_in(cast.teacher).post(url, {"review_date": "2030-01-01"}).status_code == 403
+    # Through the page and the door alike, a version no longer in force keeps the date it had (§2).
+    from saferstaff.policies.services import change_review_date
+
+    v2, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL_V2, by=cast.head)
+    assert not change_review_date(v2, datetime.date(next_year + 2, 1, 1), by=cast.head)  # a draft
+    assert _publish(head, cast.school, v2, minor_change="off", change_note="Passwords").status_code == 302
+    v1.refresh_from_db()
+    assert v1.status == PolicyVersion.Status.ARCHIVED
+    archived = head.post(url, {"review_date": f"{next_year + 2}-07-31"})
+    assert archived.status_code == 400 and "Only the version in force" in archived.content.decode()
+    assert not change_review_date(v1, datetime.date(next_year + 2, 1, 1), by=cast.head)
+    v1.refresh_from_db()
+    assert v1.review_date == datetime.date(next_year + 1, 7, 31)
+    assert AuditEvent.objects.filter(action="policy.review_date_changed").count() == 1
 
 
 def test_a_draft_can_be_deleted_and_is_not_called_must_be_accepted(cast):

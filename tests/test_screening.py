@@ -12,15 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saferstaff.textcheck.check import MAX_CHARS, Context, check
-from saferstaff.textcheck.roster import Pupil
+from saferstaff.textcheck.roster import PupilNames
 from saferstaff.textcheck.text import fold
 
 from .conftest import signed_in
 
-BEN = Pupil("Y383210523001", ("Benjamin", "Ben"), ("Thompson",))
-GRACE = Pupil("K383210523002", ("Grace",), ("Oakley",))
-HOPE = Pupil("Q383210523004", ("Hope",), ("Akhtar",))
-MAY = Pupil("P383210524006", ("May",), ("Lin",))
+BEN = PupilNames("Y383210523001", ("Benjamin", "Ben"), ("Thompson",))
+GRACE = PupilNames("K383210523002", ("Grace",), ("Oakley",))
+HOPE = PupilNames("Q383210523004", ("Hope",), ("Akhtar",))
+MAY = PupilNames("P383210524006", ("May",), ("Lin",))
 
 
 @pytest.fixture(scope="module")
@@ -381,6 +381,23 @@ def test_the_api_and_saved_checks_never_say_which_pupil_a_name_is(roster):
     assert "Y383210523001" not in client.post(page, {"text": "Ben Thompson", "form": "post"}).content.decode()
 
 
+def test_a_saved_check_is_kept_and_discarded_only_through_the_model(roster):
+    """The page keeps and deletes a check through ``SavedCheck.keep`` and ``discard``: never which pupil a
+    name is, each recorded."""
+    from saferstaff.audit.models import AuditEvent
+    from saferstaff.postcheck.drafts import check_draft
+    from saferstaff.postcheck.models import SavedCheck
+
+    result = check_draft(roster.school, "Ben Thompson in my class", with_pupils=True, form="post", faces=0)
+    saved = SavedCheck.keep(roster.school, roster.teacher, form="post", text="Ben Thompson", result=result)
+    assert saved.findings and "pupil_upn" not in saved.findings[0]
+    assert AuditEvent.objects.get(action="drafts.check_saved").detail == {"verdict": result.verdict}
+    saved.discard()
+    assert (
+        not SavedCheck.objects.exists() and AuditEvent.objects.filter(action="drafts.check_deleted").exists()
+    )
+
+
 def test_checks_are_limited_per_minute(roster, monkeypatch):
     from saferstaff.postcheck import views
 
@@ -419,7 +436,7 @@ def test_a_long_draft_of_put_downs_is_checked_in_linear_time(school):
 
 
 def test_accented_and_curly_apostrophe_names_on_the_roster_are_found():
-    context = Context.build("Westfield Infant School", pupils=[Pupil("A1", ("Zoë",), ("O’Brien",))])
+    context = Context.build("Westfield Infant School", pupils=[PupilNames("A1", ("Zoë",), ("O’Brien",))])
     for draft in ["Well done Zoë O’Brien!", "Well done Zoe O'Brien!", "Well done ZOË O'BRIEN!"]:
         assert [f.kind for f in check(draft, context).findings] == ["pupil"], draft
 

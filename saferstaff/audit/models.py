@@ -28,8 +28,20 @@ class Version(models.IntegerChoices):
     HMAC_SHA256 = 2, "HMAC-SHA256 under AUDIT_KEY, a chain per school"
 
 
-class AppendOnly(Exception):
-    pass
+class AppendOnly(ValueError):
+    """A row that is only ever added to was to be changed or deleted."""
+
+
+class AppendOnlyModel(models.Model):
+    """A record written once: the audit trail, a consent answer, an acceptance. A change is a new row."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly(f"{type(self).__name__} rows are never changed: add a new one")
+        super().save(*args, **kwargs)
 
 
 @lru_cache(maxsize=4)
@@ -44,7 +56,7 @@ def chain_for(school_id: int | None) -> int:
     return NO_SCHOOL_CHAIN if school_id is None else int(school_id)
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     v = models.PositiveSmallIntegerField(choices=Version.choices, default=Version.HMAC_SHA256)
     chain = models.BigIntegerField()
     seq = models.PositiveBigIntegerField()
@@ -68,11 +80,6 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["school_id", "at"], name="audit_school_at"),
         ]
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnly("audit events are never changed")
-        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("audit events are never deleted")

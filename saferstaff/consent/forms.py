@@ -1,11 +1,14 @@
-"""§5 consent forms: a pupil's answers and the school's list of uses."""
+"""§5 consent forms: a pupil's answers typed in by the office, the school's list of uses, and the guardian
+portal's choices."""
 
 from django import forms
+from django.utils import timezone
 
 from saferstaff import scans
 from saferstaff.consent.models import ConsentRecord, Purpose
 from saferstaff.forms import ModelMultipleIdsField
-from saferstaff.schools.models import Guardian
+from saferstaff.numbers import parse_id
+from saferstaff.schools.models import Guardian, Pupil
 
 
 class ConsentAnswerForm(forms.Form):
@@ -63,3 +66,102 @@ class PurposeForm(forms.ModelForm):
             "renew_annually": "Ask again every school year (answers lapse on 31 August)",
             "active": "In use (guardians are asked about it)",
         }
+
+
+class PortalForm(forms.Form):
+    """A guardian's choices through their link: a yes or no for each of their children and each use the
+    school asks about (§5). Built for the link: it covers the guardian's children with parental
+    responsibility (those who have left too, so consent can still be withdrawn) and the uses in use."""
+
+    def __init__(self, data=None, files=None, *, link):
+        super().__init__(data, files)
+        self.children = list(
+            Pupil.objects.filter(
+                school=link.school,
+                guardianships__guardian=link.guardian,
+                guardianships__parental_responsibility=True,
+            ).order_by("date_of_birth")
+        )
+        self.purposes = list(Purpose.objects.filter(school=link.school, active=True))
+        self.current = current_answers(link, self.children)
+        self._questions = []
+        for child in self.children:
+            forename = child.preferred_forename or child.legal_forename
+            questions = []
+            for purpose in self.purposes:
+                name = self.name_for(child, purpose)
+                self.fields[name] = forms.ChoiceField(
+                    choices=ConsentRecord.Answer.choices,
+                    required=False,
+                    widget=forms.RadioSelect,
+                    label=f"{purpose.name} for {forename}",
+                    help_text=purpose.plain_words,
+                    error_messages={"invalid_choice": "Choose yes or no"},
+                )
+                self.initial[name] = self.current.get((child.pk, purpose.pk), "")
+                questions.append((purpose, name))
+            self._questions.append((child, questions))
+        self.refused_pupil = None  # a child of someone else's, named in the post: the view refuses it
+
+    @property
+    def rows(self):
+        """Each child with their questions: (use, its field), for the page."""
+        return [(child, [(purpose, self[name]) for purpose, name in qs]) for child, qs in self._questions]
+
+    @staticmethod
+    def name_for(child, purpose) -> str:
+        return f"c-{child.pk}-{purpose.pk}"
+
+    def clean(self):
+        data = super().clean()
+        children = {c.pk for c in self.children}
+        for key in self.data:
+            if not key.startswith("c-") or key in self.fields:
+                continue
+            _, pupil_id, purpose_id = (key.split("-") + ["", ""])[:3]
+            pupil_id, purpose_id = parse_id(pupil_id), parse_id(purpose_id)
+            if pupil_id is None or purpose_id is None or key.count("-") != 2:
+                raise forms.ValidationError(
+                    "The form was not sent as the school made it. Open your link again.", code="malformed"
+                )
+            if pupil_id not in children:
+                # A link only ever covers the guardian's own children.
+                self.refused_pupil = pupil_id
+                raise forms.ValidationError(
+                    "This link can only be used for your own children. Nothing was saved. Open the link from "
+                    "your own email to give your choices.",
+                    code="not_your_child",
+                )
+            raise forms.ValidationError(
+                "The uses the school asks about have changed since you opened this page. Check your choices "
+                "below, then save again.",
+                code="uses_changed",
+            )
+        if not self.errors and not self.answers():
+            raise forms.ValidationError(
+                "You have not changed any answer. Choose yes or no for a use, then save.", code="unchanged"
+            )
+        return data
+
+    def answers(self) -> list[tuple]:
+        """(child, use, answer) for each answer that differs from the guardian's answer in force."""
+        changed = []
+        for child, questions in self._questions:
+            for purpose, name in questions:
+                value = self.cleaned_data.get(name)
+                if value and value != self.current.get((child.pk, purpose.pk)):
+                    changed.append((child, purpose, value))
+        return changed
+
+
+def current_answers(link, children) -> dict[tuple[int, int], str]:
+    """The guardian's own answer in force for each (child, use), through any link: "" once it has lapsed."""
+    today = timezone.localdate()
+    answers = {}
+    for r in ConsentRecord.objects.filter(
+        school=link.school, guardian=link.guardian, pupil__in=children, source=ConsentRecord.Source.GUARDIAN
+    ).order_by("recorded_at", "pk"):
+        answers[(r.pupil_id, r.purpose_id)] = (
+            r.answer if (r.expires_on is None or r.expires_on >= today) else ""
+        )
+    return answers

@@ -11,7 +11,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
+
+from saferstaff.audit.models import AppendOnlyModel
 
 USER = settings.AUTH_USER_MODEL
 
@@ -41,6 +44,18 @@ class Purpose(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.code:  # a use the school adds itself: a code from its name, last in the list
+            base = slugify(self.name)[:30] or "use"
+            taken = set(Purpose.objects.filter(school_id=self.school_id).values_list("code", flat=True))
+            code, n = base, 1
+            while code in taken:
+                n += 1
+                code = f"{base}-{n}"
+            self.code = code
+            self.position = Purpose.objects.filter(school_id=self.school_id).count()
+        super().save(*args, **kwargs)
 
 
 # The school's list starts with these (§5: images created, displayed in public places, on websites and
@@ -88,17 +103,7 @@ def end_of_school_year(on: datetime.date) -> datetime.date:
     return datetime.date(on.year if on.month <= 8 else on.year + 1, 8, 31)
 
 
-class AppendOnly(models.Model):
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.pop("_allow_update", False):
-            raise ValueError(f"{type(self).__name__} rows are never changed: add a new one")
-        super().save(*args, **kwargs)
-
-
-class ConsentRecord(AppendOnly):
+class ConsentRecord(AppendOnlyModel):
     """One answer, as given. The latest answer from each source counts; see ``images.consent``."""
 
     class Answer(models.TextChoices):

@@ -15,7 +15,7 @@ from saferstaff import scans
 from saferstaff.audit.log import record
 from saferstaff.consent.models import PORTAL_SALT, ConsentRecord, PortalLink, Purpose, end_of_school_year
 from saferstaff.consent.signals import withdrawn
-from saferstaff.consent.tasks import email_portal_link
+from saferstaff.consent.tasks import email_portal_link, email_portal_receipt
 from saferstaff.rules.consent import may_record_consent
 from saferstaff.rules.engine import Refused
 from saferstaff.schools.roles import Actor
@@ -159,3 +159,19 @@ def _uuid(value):
         return uuid.UUID(hex=str(value))
     except ValueError:
         return None
+
+
+def record_portal_answers(link: PortalLink, answers: list[Answer]) -> str:
+    """A guardian's answers through their link, written consent (§5): recorded all or none, the link marked
+    as used, and a receipt emailed once they are saved. Returns the receipt's reference."""
+    with transaction.atomic():
+        _records, receipt = record_answers(
+            link.school,
+            answers,
+            source=ConsentRecord.Source.GUARDIAN,
+            method=ConsentRecord.Method.PORTAL,
+            guardian=link.guardian,
+        )
+        PortalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+        transaction.on_commit(lambda: email_portal_receipt.enqueue(link.pk, receipt))
+    return receipt

@@ -4,8 +4,8 @@ guardians answer through, and the guardian portal itself (a signed link instead 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.forms.forms import NON_FIELD_ERRORS
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -15,10 +15,9 @@ from saferstaff import scans
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
 from saferstaff.consent import services
-from saferstaff.consent.forms import ConsentAnswerForm, PurposeForm
+from saferstaff.consent.forms import ConsentAnswerForm, PortalForm, PurposeForm
 from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose
 from saferstaff.consent.states import states_for
-from saferstaff.consent.tasks import email_portal_receipt
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.schools.access import (
@@ -130,18 +129,7 @@ def consent_purposes(request, school, pk=None):
         raise PermissionDenied  # set by law (PoFA 2012), not by the school
     form = PurposeForm(request.POST or None, instance=purpose)
     if request.method == "POST" and form.is_valid():
-        purpose = form.save(commit=False)
-        if not purpose.code:
-            from django.utils.text import slugify
-
-            base = slugify(purpose.name)[:30] or "use"
-            code, n = base, 1
-            while Purpose.objects.filter(school=request.school, code=code).exists():
-                n += 1
-                code = f"{base}-{n}"
-            purpose.code = code
-            purpose.position = Purpose.objects.filter(school=request.school).count()
-        purpose.save()
+        purpose = form.save()  # a new use gets its code and its place last in the list (Purpose.save)
         record("images.purpose.saved", purpose)
         messages.success(request, f"Saved '{purpose.name}'.")
         return redirect("consent_purposes", school=request.school.slug)
@@ -228,18 +216,6 @@ def _contacts_without_responsibility(school):
 # --- Guardian portal (no account: a signed link) -----------------------------------------------------------
 
 
-def _portal_children(link):
-    """The guardian's children with parental responsibility — those who have left too: consent can still
-    be withdrawn for the images the school holds of them."""
-    return list(
-        Pupil.objects.filter(
-            school=link.school,
-            guardianships__guardian=link.guardian,
-            guardianships__parental_responsibility=True,
-        ).order_by("date_of_birth")
-    )
-
-
 def _portal_error(request, message, status=403):
     return render(request, "consent/portal_error.html", {"message": message}, status=status)
 
@@ -253,77 +229,39 @@ def portal(request, token):
         return _portal_error(request, str(exc))
     if request.method == "GET":
         record("images.portal.opened", link, school=link.school_id)
-    children = _portal_children(link)
-    if not children:
+    form = PortalForm(request.POST if request.method == "POST" else None, link=link)
+    if not form.children:
         return _portal_error(
             request,
             "The school's records do not show you as having parental responsibility for a child at the school, "
             "so you cannot give or withdraw consent here. Please contact the school office.",
         )
-    purposes = list(Purpose.objects.filter(school=link.school, active=True))
-    mine = {}
-    today = timezone.localdate()
-    for r in ConsentRecord.objects.filter(
-        school=link.school, guardian=link.guardian, pupil__in=children, source=ConsentRecord.Source.GUARDIAN
-    ).order_by("recorded_at", "pk"):
-        mine[(r.pupil_id, r.purpose_id)] = r.answer if (r.expires_on is None or r.expires_on >= today) else ""
-    errors = []
-    if request.method == "POST":
-        allowed_ids = {c.pk for c in children}
-        purpose_ids = {u.pk: u for u in purposes}
-        answers = []
-        for key, value in request.POST.items():
-            if not key.startswith("c-"):
-                continue
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            answers = [services.Answer(child, purpose, value) for child, purpose, value in form.answers()]
             try:
-                _, pupil_id, purpose_id = key.split("-")
-                pupil_id, purpose_id = int(pupil_id), int(purpose_id)
-            except ValueError:
-                return _portal_error(
-                    request, "The form was not sent as the school made it. Open your link again.", 400
-                )
-            if pupil_id not in allowed_ids or purpose_id not in purpose_ids:
-                # A link only ever covers the guardian's own children: nothing is saved.
-                record("images.portal.refused", link, detail={"pupil": pupil_id})
-                return _portal_error(
-                    request,
-                    "This link can only be used for your own children. Nothing was saved. Open the link from "
-                    "your own email to give your choices.",
-                )
-            if value not in (ConsentRecord.Answer.YES, ConsentRecord.Answer.NO):
-                continue
-            if mine.get((pupil_id, purpose_id)) != value:
-                child = next(c for c in children if c.pk == pupil_id)
-                answers.append(services.Answer(child, purpose_ids[purpose_id], value))
-        if not answers:
-            errors.append("You have not changed any answer. Choose yes or no for a use, then save.")
-        else:
-            try:
-                _records, receipt = services.record_answers(
-                    link.school,
-                    answers,
-                    source=ConsentRecord.Source.GUARDIAN,
-                    method=ConsentRecord.Method.PORTAL,
-                    guardian=link.guardian,
-                )
+                receipt = services.record_portal_answers(link, answers)
             except services.Refused as exc:
                 return _portal_error(
                     request, " ".join(r.text for r in exc.decision.reasons) + ". Nothing was saved."
                 )
-            PortalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
-            transaction.on_commit(lambda: email_portal_receipt.enqueue(link.pk, receipt))
             return redirect("portal_receipt", token=token, receipt=receipt)
-    rows = [(child, [(u, mine.get((child.pk, u.pk), "")) for u in purposes]) for child in children]
+        if form.refused_pupil is not None:
+            record("images.portal.refused", link, detail={"pupil": form.refused_pupil})
+            status = 403
+        elif not form.has_error(NON_FIELD_ERRORS, "unchanged"):
+            status = 400
     return render(
         request,
         "consent/portal.html",
         {
             "link": link,
-            "rows": rows,
-            "errors": errors,
+            "form": form,
             "school_name": link.school.name,
             "voice_age": SchoolSettings.for_school(link.school).pupil_voice_age,
         },
+        status=status,
     )
 
 

@@ -13,7 +13,7 @@ from saferstaff.consent import services as consent
 from saferstaff.consent.models import ConsentRecord, Purpose
 from saferstaff.photos import services
 from saferstaff.photos.library import add_images
-from saferstaff.photos.models import Activity, ActivityPupil, Device, ImageTag
+from saferstaff.photos.models import Activity, Device, ImageTag
 from saferstaff.schools.models import Guardianship, Pupil
 
 CAMERA = ("Canon", "Canon PowerShot SX740 HS", "DEMO-CN-0001")
@@ -69,26 +69,21 @@ def load(school, users) -> None:
                                method=ConsentRecord.Method.PORTAL if n % 2 else ConsentRecord.Method.PAPER)  # fmt: skip
     teacher, head = users["teacher"], users["head"]
     year1 = [p for p in pupils if p.year_group == "1"][:20] or pupils[:20]
-    harvest = Activity.objects.create(
-        school=school, title="Harvest festival assembly", happens_on=timezone.localdate() - datetime.timedelta(days=7),
-        place="School hall", device=camera, after_use="Uploaded to saferstaff, then deleted from the camera",
-        not_one_to_one=True, requested_by=teacher, status=Activity.Status.APPROVED, decided_by=head,
-        decided_at=timezone.now(),
+    harvest = services.request_activity(
+        Activity(school=school, title="Harvest festival assembly", place="School hall", device=camera,
+                 happens_on=timezone.localdate() - datetime.timedelta(days=7), not_one_to_one=True,
+                 after_use="Uploaded to saferstaff, then deleted from the camera"),
+        purposes=[purposes["learning_records"], purposes["website"], purposes["print"]],
+        pupils=year1, by=teacher,
     )  # fmt: skip
-    harvest.purposes.set([purposes["learning_records"], purposes["website"], purposes["print"]])
-    ActivityPupil.objects.bulk_create(
-        [ActivityPupil(school=school, activity=harvest, pupil=p) for p in year1]
-    )
+    services.decide_activity(harvest, by=head, approve=True)
     images = add_images(harvest, [(f"IMG_{100 + i}.JPG", picture(i)) for i in range(6)], by=teacher)
     for i, image in enumerate(images):
         for pupil in year1[i * 3 : i * 3 + 3]:
             services.tag(image, pupil, by=teacher, source=ImageTag.Source.MANUAL)
-    sports = Activity.objects.create(
-        school=school, title="Sports day", happens_on=timezone.localdate() + datetime.timedelta(days=14),
-        place="School field", device=camera, after_use="Best photos on the website; the rest deleted after a year",
-        not_one_to_one=True, requested_by=teacher,
+    services.request_activity(
+        Activity(school=school, title="Sports day", place="School field", device=camera,
+                 happens_on=timezone.localdate() + datetime.timedelta(days=14), not_one_to_one=True,
+                 after_use="Best photos on the website; the rest deleted after a year"),
+        purposes=[purposes["website"], purposes["social_media"]], pupils=pupils, by=teacher,
     )  # fmt: skip
-    sports.purposes.set([purposes["website"], purposes["social_media"]])
-    ActivityPupil.objects.bulk_create(
-        [ActivityPupil(school=school, activity=sports, pupil=p) for p in pupils]
-    )

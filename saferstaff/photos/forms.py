@@ -87,7 +87,9 @@ class DecisionForm(forms.Form):
     note = forms.CharField(required=False, max_length=300, label="Note to the photographer (optional)")
 
 
-class UploadForm(forms.Form):
+class ImageUploadForm(forms.Form):
+    """Photos and videos taken for an approved activity (§5)."""
+
     files = MultipleFileField(
         label="Photos, videos or a zip",
         help_text="JPEG, PNG, MP4 or MOV, or one zip of them. Everything is checked first: if any file has a "
@@ -122,7 +124,7 @@ class TakedownForm(forms.Form):
 
 
 # §5: publishing a copy of an image (the image's page shows it; the publishing room's page takes it).
-class PublishForm(forms.Form):
+class PublishImageForm(forms.Form):
     channel = forms.ModelChoiceField(queryset=None, label="Where", empty_label=None)
     where = forms.CharField(
         max_length=300,

@@ -21,6 +21,7 @@ from saferstaff.faces.boxes import same_face
 from saferstaff.notifications.service import notify
 from saferstaff.photos.models import (
     Activity,
+    ActivityPupil,
     Destruction,
     Image,
     ImageTag,
@@ -32,8 +33,13 @@ from saferstaff.photos.models import (
 from saferstaff.rules.engine import Decision, Refused
 from saferstaff.rules.images import (
     SELF_APPROVED,
+    may_clear_flag,
+    may_confirm_no_pupils,
+    may_date_activity,
     may_decide_activity,
     may_destroy,
+    may_remove_tag,
+    may_set_legal_hold,
     may_take_down,
 )
 from saferstaff.schools.models import School
@@ -43,6 +49,32 @@ log = logging.getLogger(__name__)
 
 
 # --- Photo activities -----------------------------------------------------------------------------------
+
+
+def request_activity(activity: Activity, *, purposes, pupils, by) -> Activity:
+    """A photo activity asked for (§5: senior management agrees before any image is taken): saved with the
+    group who may be photographed, recorded, and senior management told it is waiting for them.
+    ``activity`` comes unsaved, its details filled in; its date is checked by the rule the form shows."""
+    decision = may_date_activity(None, happens_on=activity.happens_on)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        activity.requested_by = by
+        activity.save()
+        activity.purposes.set(purposes)
+        ActivityPupil.objects.bulk_create(
+            [ActivityPupil(school_id=activity.school_id, activity=activity, pupil=p) for p in pupils]
+        )
+        record("images.activity.requested", activity)
+    tell_senior_management(
+        activity.school,
+        title=f"{activity.title} on {activity.happens_on.day} {activity.happens_on:%B %Y} is waiting for your "
+        "approval (§5)",
+        url=reverse("activity_detail", kwargs={"school": activity.school.slug, "pk": activity.pk}),
+        kind="images.activity",
+        except_user=by,
+    )
+    return activity
 
 
 def decide_activity(activity: Activity, *, by, approve: bool, note: str = "") -> Decision:
@@ -188,6 +220,60 @@ def tag(image: Image, pupil, *, by, source: str, box=None) -> Tagged:
                 kind="images.no_consent_tagged",
             )
     return Tagged(True, raised, unphotographable)
+
+
+# --- The library: a tag removed, no pupil confirmed, a flag cleared, a legal hold ---------------------------
+
+
+def remove_tag(image: Image, tag_id: int | None, *, by) -> bool:
+    """Take a pupil out of an image (senior management: publishing checks the consent of everyone tagged,
+    §5). False when the image has no such tag."""
+    decision = may_remove_tag(Actor.of(by, image.school), subject=image)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        tag = image.tags.select_for_update().filter(pk=tag_id).first()
+        if tag is None:
+            return False
+        record("images.tag.removed", image, detail={"pupil": tag.pupil_id})
+        tag.delete()
+    return True
+
+
+def confirm_no_pupils(image: Image, *, by) -> None:
+    """Record ``by``'s word that no pupil appears in the image; someone else then publishes it (§5)."""
+    decision = may_confirm_no_pupils(Actor.of(by, image.school), subject=image)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=by)
+        record("images.no_pupils", image, detail={"no_pupils": True})
+
+
+def clear_flag(image: Image, *, by, note: str) -> None:
+    """Senior management has checked an image from equipment not in the register (§6); ``note`` says what."""
+    decision = may_clear_flag(Actor.of(by, image.school), subject=image)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        Image.objects.filter(pk=image.pk).update(
+            flag_cleared_by=by, flag_cleared_at=timezone.now(), flag_note=note
+        )
+        record("images.flag.cleared", image)
+
+
+def set_legal_hold(image: Image, *, by, hold: bool, reason: str = "") -> None:
+    """Place a legal hold (the image is kept, and taken off the destruction queue) or release one (§8)."""
+    decision = may_set_legal_hold(Actor.of(by, image.school), subject=image, hold=hold)
+    if not decision:
+        raise Refused(decision)
+    with transaction.atomic():
+        Image.objects.filter(pk=image.pk).update(
+            legal_hold=hold,
+            legal_hold_reason=reason if hold else "",
+            destruction_queued_at=None if hold else image.destruction_queued_at,
+        )
+        record("images.legal_hold", image, detail={"hold": hold})
 
 
 # --- Takedowns ------------------------------------------------------------------------------------------------

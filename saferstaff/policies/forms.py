@@ -44,7 +44,9 @@ class PolicyImportForm(forms.Form):
         }
 
 
-class PublishForm(forms.Form):
+class PublishVersionForm(forms.Form):
+    """Publishing a draft version of a policy: staff are asked to read and accept it unless it is minor."""
+
     minor_change = forms.ChoiceField(
         required=False,  # not said: a text the same as the version in force is a minor change
         choices=[
@@ -180,6 +182,9 @@ class AudienceForm(forms.ModelForm):
         labels = {"compulsory": "Staff must accept it before they can use the rest of saferstaff"}
 
 
+MAX_QUESTIONS = 5  # a short check of understanding, not an exam
+
+
 class QuestionForm(forms.Form):
     text = forms.CharField(max_length=300, label="Question")
     answers = forms.CharField(
@@ -198,6 +203,12 @@ class QuestionForm(forms.Form):
     def __init__(self, *args, version, **kwargs):
         super().__init__(*args, **kwargs)
         self.version = version
+
+    def clean(self):
+        data = super().clean()
+        if self.version.questions.count() >= MAX_QUESTIONS:
+            raise forms.ValidationError("A version has at most five questions: remove one first.")
+        return data
 
     def clean_answers(self):
         lines = [line.strip() for line in self.cleaned_data["answers"].splitlines() if line.strip()]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from saferstaff.audit.log import record
+from saferstaff.audit.models import AppendOnlyModel
 from saferstaff.policies.diff import compare
 
 # Sent when a version is published (``version=``), inside the transaction that publishes it: "Ask the policy"
@@ -210,7 +211,7 @@ def evidence_path(instance, filename: str) -> str:
     return f"schools/{instance.school_id}/acceptances/{filename}"
 
 
-class Acceptance(models.Model):
+class Acceptance(AppendOnlyModel):
     class Outcome(models.TextChoices):
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"  # only for optional policies, with a reason
@@ -246,11 +247,6 @@ class Acceptance(models.Model):
                 fields=["school", "version", "user", "outcome"], name="one_outcome_per_person_and_version"
             )
         ]
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("an acceptance is never changed; accept again to add a new one")
-        super().save(*args, **kwargs)
 
 
 class Reminder(models.Model):

@@ -9,8 +9,13 @@ from django.db.models import Max
 from saferstaff.audit.log import record
 from saferstaff.policies.documents.parse import DocumentError, parse_sections
 from saferstaff.policies.documents.readers import read_document
-from saferstaff.policies.models import Policy, PolicyKind, PolicySection, PolicyVersion
-from saferstaff.rules.policies import may_delete_draft, may_publish
+from saferstaff.policies.models import Policy, PolicyKind, PolicySection, PolicyVersion, QuizQuestion
+from saferstaff.rules.policies import (
+    may_change_questions,
+    may_change_review_date,
+    may_delete_draft,
+    may_publish,
+)
 from saferstaff.schools.models import School
 from saferstaff.schools.roles import Actor
 
@@ -93,6 +98,15 @@ def publish_version(version, *, by, minor_change: bool | None, review_date=None,
     return decision
 
 
+def change_review_date(version, review_date, *, by):
+    """Move the date the school next reviews the version in force. Returns the rule's decision; nothing is
+    written when it refuses."""
+    decision = may_change_review_date(Actor.of(by, version.school), subject=version)
+    if decision:
+        version.set_review_date(review_date, by=by)
+    return decision
+
+
 def delete_draft(version, *, by):
     """Delete a draft version (its sections and questions go with it), and its policy when nothing else of it
     is left. Returns the rule's decision; nothing is deleted when it refuses."""
@@ -110,6 +124,36 @@ def delete_draft(version, *, by):
             version.delete()
             if last:
                 policy.delete()
+    return decision
+
+
+def add_question(version, *, text: str, answers: list[str], correct: int, section: str, by):
+    """Add a question staff answer before accepting ``version`` (after those it has). Returns the rule's
+    decision; nothing is written when it refuses."""
+    decision = may_change_questions(Actor.of(by, version.school), subject=version)
+    if decision:
+        with transaction.atomic():
+            last = version.questions.aggregate(last=Max("position"))["last"] or 0
+            QuizQuestion.objects.create(
+                school_id=version.school_id,
+                version=version,
+                position=last + 1,
+                text=text,
+                answers=answers,
+                correct=correct,
+                section=section,
+            )
+            record("policy.question_added", version)
+    return decision
+
+
+def remove_question(question, *, by):
+    """Remove one of a version's questions. Returns the rule's decision; nothing is removed when it refuses."""
+    decision = may_change_questions(Actor.of(by, question.school), subject=question.version)
+    if decision:
+        with transaction.atomic():
+            record("policy.question_removed", question.version, detail={"question": question.pk})
+            question.delete()
     return decision
 
 

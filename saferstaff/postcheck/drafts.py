@@ -12,7 +12,7 @@ from django.db.models import Count, Max
 from saferstaff.policies.models import PolicyKind, PolicySection, PolicyVersion
 from saferstaff.schools.models import Pupil, SchoolSettings
 from saferstaff.textcheck.check import Context, Result, check
-from saferstaff.textcheck.roster import Pupil as RosterPupil
+from saferstaff.textcheck.roster import PupilNames
 
 _contexts: dict[tuple[int, bool], tuple[tuple, Context]] = {}
 _lock = threading.Lock()
@@ -55,9 +55,9 @@ def _sections(school) -> dict[str, str]:
     return out
 
 
-def _roster(school) -> list[RosterPupil]:
+def _roster(school) -> list[PupilNames]:
     return [
-        RosterPupil(
+        PupilNames(
             key=upn or f"pupil-{pk}",
             forenames=tuple(n for n in (legal_fore, preferred_fore) if n),
             surnames=tuple(n for n in (legal_sur, preferred_sur) if n),

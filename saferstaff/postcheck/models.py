@@ -3,7 +3,7 @@
 import datetime
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from saferstaff.audit.log import record
@@ -27,6 +27,24 @@ class SavedCheck(models.Model):
         db_table = "policy_savedcheck"  # kept from before the rooms moved (ADR 0007)
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["school", "author", "-created_at"])]
+
+    @classmethod
+    def keep(cls, school, author, *, form: str, text: str, result) -> "SavedCheck":
+        """Keep a checked draft because its author asked to: its findings without the pupil each names (a
+        saved check never says which pupil a name is), recorded with its verdict only."""
+        with transaction.atomic():
+            saved = cls.objects.create(
+                school=school, author=author, form=form, text=text, verdict=result.verdict,
+                findings=[f.as_json(identify=False) for f in result.findings],
+            )  # fmt: skip
+            record("drafts.check_saved", saved, detail={"verdict": result.verdict})
+        return saved
+
+    def discard(self) -> None:
+        """Its author deletes it before its time (recorded)."""
+        with transaction.atomic():
+            record("drafts.check_deleted", self)
+            self.delete()
 
 
 def delete_old_saved_checks() -> int:

@@ -7,7 +7,6 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from saferstaff.audit.log import record
 from saferstaff.biometrics.enrolment import blur_detectors
 from saferstaff.faces import FaceError
 from saferstaff.faces.blur import find_faces
@@ -80,11 +79,7 @@ def draft_check(request, school):
                 request.school, text, with_pupils=sees_pupils(request), form=kind, faces=faces
             )
             if form.cleaned_data["save"]:
-                saved = SavedCheck.objects.create(
-                    school=request.school, author=request.user, form=kind, text=text, verdict=result.verdict,
-                    findings=[f.as_json(identify=False) for f in result.findings],
-                )  # fmt: skip
-                record("drafts.check_saved", saved, detail={"verdict": result.verdict})
+                SavedCheck.keep(request.school, request.user, form=kind, text=text, result=result)
     saved_checks = SavedCheck.objects.filter(school=request.school, author=request.user)[:10]
     sections = {}
     if result is not None:
@@ -150,8 +145,8 @@ def draft_check_api(request, school):
 @require_POST
 def draft_check_delete(request, school, pk):
     """A member of staff deletes one of their own saved checks."""
-    saved = get_object_or_404(SavedCheck, school=request.school, author=request.user, pk=pk)
-    record("drafts.check_deleted", saved)
-    saved.delete()
+    from saferstaff.postcheck.models import SavedCheck
+
+    get_object_or_404(SavedCheck, school=request.school, author=request.user, pk=pk).discard()
     messages.success(request, "Deleted.")
     return redirect("draft_check", school=request.school.slug)

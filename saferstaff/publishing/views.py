@@ -13,7 +13,7 @@ from saferstaff.photos.access import (
     get_image,
     sees_all,
 )
-from saferstaff.photos.forms import PublishForm
+from saferstaff.photos.forms import PublishImageForm
 from saferstaff.photos.models import (
     Publication,
 )
@@ -30,7 +30,7 @@ from saferstaff.schools.models import Pupil
 @require_http_methods(["GET", "POST"])
 def image_publish(request, school, pk):
     image = get_image(request, pk, change=True)
-    form = PublishForm(request.POST or None, activity=image.activity)
+    form = PublishImageForm(request.POST or None, activity=image.activity)
     refusal = None
     if request.method == "POST" and form.is_valid():
         req = publishing.start(

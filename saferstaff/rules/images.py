@@ -236,6 +236,23 @@ def may_remove_tag(actor: Actor, *, subject) -> Decision:
     return allow(S5_SENIOR)
 
 
+@rule("images.no_pupils", audited=False)  # the confirmation itself is recorded (images.no_pupils)
+def may_confirm_no_pupils(actor: Actor, *, subject) -> Decision:
+    """May ``actor`` record that no pupil appears in the image? Not while a pupil is tagged in it; and a
+    confirmation is never enough on its own: someone else publishes it (``can_publish``)."""
+    if subject.tags.exists():
+        return refuse(Reason("Pupils are tagged in this image", "§5"))
+    return allow(Reason("Someone other than the person who confirms it publishes the image", "§5"))
+
+
+@rule("images.legal_hold", audited=False)  # the hold itself is recorded (images.legal_hold)
+def may_set_legal_hold(actor: Actor, *, subject, hold: bool) -> Decision:
+    """Those who scrutinise images place a legal hold (the access map); only senior management releases one."""
+    if subject.legal_hold and not hold and not actor.at(subject.school_id).is_senior:
+        return refuse(Reason("Only the Headteacher or a senior leader releases a legal hold", "§8"))
+    return allow(Reason("An image under a legal hold is kept, whatever its retention period", "§8"))
+
+
 @rule("images.takedown.raise")
 def may_take_down(actor: Actor, *, subject) -> Decision:
     """May ``actor`` take the publication ``subject`` down (for any reason)?"""

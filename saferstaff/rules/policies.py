@@ -216,3 +216,21 @@ def may_accept_on_behalf(actor: Actor, *, subject, member, note: str, has_eviden
     if not has_evidence:
         reasons.append(Reason("Attach the scanned, signed form", "§2", field="evidence"))
     return refuse(*reasons) if reasons else allow(S2_RESPONSIBLE)
+
+
+@rule("policy.questions.change", audited=False)  # each change is recorded (policy.question_added/_removed)
+def may_change_questions(actor: Actor, *, subject) -> Decision:
+    """The questions staff answer before accepting a version are written while it is a draft: whoever
+    accepted a published version answered its questions as they stand."""
+    if not subject.is_draft:
+        return refuse(Reason("Questions can only be changed while the version is a draft", "§2"))
+    return allow(Reason("Staff must understand the guidance, not only read it", "§2"))
+
+
+@rule("policy.review_date", audited=False)  # the change itself is recorded (policy.review_date_changed)
+def may_change_review_date(actor: Actor, *, subject) -> Decision:
+    """The review date belongs to the version in force: a draft gets one when it is published, and an
+    archived version is no longer reviewed."""
+    if not subject.is_published:
+        return refuse(Reason("Only the version in force has a review date to change", "§2"))
+    return allow(Reason("The school reviews its guidance and policies regularly", "§2"))

@@ -95,7 +95,9 @@ class RolesForm(forms.Form):
         self.fields["line_manager"].empty_label = "No line manager"
 
 
-class UploadForm(forms.Form):
+class RecordsFileForm(forms.Form):
+    """A file of records from the school's systems: the staff list, or the pupils and guardians (rosters)."""
+
     file = forms.FileField(label="File")
 
 

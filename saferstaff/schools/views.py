@@ -19,7 +19,13 @@ from saferstaff.schools.access import (
     sees_pupils,
     warnings_for,
 )
-from saferstaff.schools.forms import RolesForm, SchoolForm, SchoolSettingsForm, StaffForm, UploadForm
+from saferstaff.schools.forms import (
+    RecordsFileForm,
+    RolesForm,
+    SchoolForm,
+    SchoolSettingsForm,
+    StaffForm,
+)
 from saferstaff.schools.models import Membership, Pupil, RosterImport, SchoolSettings
 from saferstaff.schools.rosters.detect import check_file_size
 from saferstaff.schools.rosters.records import RosterError
@@ -212,7 +218,7 @@ def staff_add(request, school):
 def staff_import(request, school):
     if confirm := step_up(request, "importing staff"):
         return confirm
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = RecordsFileForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -272,7 +278,7 @@ def pupil_detail(request, school, pk):
 
 @require_http_methods(["GET", "POST"])
 def roster_upload(request, school):
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = RecordsFileForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -50,14 +50,23 @@ def govuk_error_summary(*forms_):
         if not getattr(form, "is_bound", False):  # no form, or one not sent yet
             continue
         visible = form.visible_fields()
-        first = visible[0].id_for_label or visible[0].auto_id if visible else ""
+        first = anchor(visible[0]) if visible else ""
         for message in form.non_field_errors():
             errors.append((first, message))
         for field in form:
             for message in field.errors:
                 named = f"{field.label}: {message}" if field.label else message
-                errors.append(("" if field.is_hidden else field.id_for_label or field.auto_id, named))
+                errors.append(("" if field.is_hidden else anchor(field), named))
     return {"errors": errors}
+
+
+def anchor(field) -> str:
+    """The id the summary links a field's error to: the field's input, or the first of its radios or
+    check boxes (a group of them has no element with the field's own id)."""
+    if _kind(field) in ("radios", "checkboxes"):
+        options = field.subwidgets
+        return options[0].id_for_label if options else field.auto_id
+    return field.id_for_label or field.auto_id
 
 
 @register.filter

@@ -77,7 +77,7 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Answer:
+class Passage:
     section: Section
     score: float
     sentence: str
@@ -175,7 +175,7 @@ class PolicyIndex:
             )
         return candidates[int(np.argmax(scores))][1]
 
-    def ask(self, question: str, *, mode: str = "hybrid", limit: int = 5) -> list[Answer]:
+    def ask(self, question: str, *, mode: str = "hybrid", limit: int = 5) -> list[Passage]:
         """The sections that answer ``question``, best first; [] when nothing in the policy is close."""
         text_ranked = self.full_text(question)
         similarity = self.similarity(question) if mode in ("hybrid", "meaning") else None
@@ -189,7 +189,7 @@ class PolicyIndex:
         else:
             fused = _fused(text_ranked, meaning_ranked)
         return [
-            Answer(self.sections[i], score, self.sentence(i, question, similarity))
+            Passage(self.sections[i], score, self.sentence(i, question, similarity))
             for i, score in fused[:limit]
         ]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from saferstaff.numbers import parse_int
 from saferstaff.textcheck import personal, tone
-from saferstaff.textcheck.roster import FIRST, Pupil, Roster
+from saferstaff.textcheck.roster import FIRST, PupilNames, Roster
 from saferstaff.textcheck.schoolnames import variants
 from saferstaff.textcheck.text import fold
 
@@ -93,7 +93,9 @@ class Context:
     sections: dict[str, str] = field(default_factory=dict)  # kind → the school's own section number
 
     @classmethod
-    def build(cls, school_name: str, *, aliases=(), pupils: list[Pupil] = (), sections=None) -> "Context":
+    def build(
+        cls, school_name: str, *, aliases=(), pupils: list[PupilNames] = (), sections=None
+    ) -> "Context":
         names, acronyms = variants(school_name, list(aliases))
         return cls(names, acronyms, Roster(list(pupils)), dict(sections or {}))
 

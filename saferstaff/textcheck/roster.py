@@ -78,7 +78,7 @@ _NOT_A_SURNAME = frozenset("in and or at on to from is was has had did does the 
 
 
 @dataclass(frozen=True)
-class Pupil:
+class PupilNames:
     key: str  # the UPN (or another id) reported with a finding
     forenames: tuple[str, ...]  # legal and preferred
     surnames: tuple[str, ...]
@@ -88,7 +88,7 @@ FULL, INITIAL, FIRST = "full", "initial", "first"
 
 
 class Roster:
-    def __init__(self, pupils: list[Pupil]):
+    def __init__(self, pupils: list[PupilNames]):
         self.pupils = pupils
         self._automaton = ahocorasick.Automaton()
         entries: dict[str, list[tuple[str, int]]] = {}

@@ -2,7 +2,6 @@
 the photographer's check list and the upload."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,11 +18,10 @@ from saferstaff.photos.access import (
     may_change,
 )
 from saferstaff.photos.files import FileProblem
-from saferstaff.photos.forms import ActivityForm, DecisionForm, DeviceForm, UploadForm
+from saferstaff.photos.forms import ActivityForm, DecisionForm, DeviceForm, ImageUploadForm
 from saferstaff.photos.library import UploadProblems, add_images
 from saferstaff.photos.models import (
     Activity,
-    ActivityPupil,
     Device,
     Image,
 )
@@ -79,34 +77,21 @@ def activity_new(request, school):
         )
     form = ActivityForm(request.POST or None, school=request.school, year_groups=years)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            activity = form.save(commit=False)
-            activity.school = request.school
-            activity.requested_by = request.user
-            activity.save()
-            form.save_m2m()
-            pupils = Pupil.objects.filter(
-                school=request.school, year_group__in=form.cleaned_data["year_groups"]
-            ).current()
-            ActivityPupil.objects.bulk_create(
-                [ActivityPupil(school=request.school, activity=activity, pupil=p) for p in pupils]
+        activity = form.save(commit=False)
+        activity.school = request.school
+        pupils = Pupil.objects.filter(
+            school=request.school, year_group__in=form.cleaned_data["year_groups"]
+        ).current()
+        try:
+            services.request_activity(
+                activity, purposes=form.cleaned_data["purposes"], pupils=pupils, by=request.user
             )
-            record("images.activity.requested", activity)
-        _tell_approvers(request, activity)
-        messages.success(request, "Sent to senior management for approval.")
-        return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
+        except services.Refused as exc:  # the date the form checked has just passed out of range
+            form.add_error("happens_on", str(exc.decision.reasons[0]))
+        else:
+            messages.success(request, "Sent to senior management for approval.")
+            return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
     return render(request, "photos/activity_new.html", {"form": form})
-
-
-def _tell_approvers(request, activity):
-    services.tell_senior_management(
-        request.school,
-        title=f"{activity.title} on {activity.happens_on.day} {activity.happens_on:%B %Y} is waiting for your "
-        "approval (§5)",
-        url=reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk}),
-        kind="images.activity",
-        except_user=request.user,
-    )
 
 
 def activity_detail(request, school, pk):
@@ -175,7 +160,7 @@ def activity_upload(request, school, pk):
     if activity.status != Activity.Status.APPROVED:
         messages.error(request, "Senior management must approve the activity before images are added (§5).")
         return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = ImageUploadForm(request.POST or None, request.FILES or None)
     problems = []
     if request.method == "POST" and form.is_valid():
         try:

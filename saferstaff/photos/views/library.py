@@ -1,12 +1,10 @@
 """§5 pages: the image library: one image, its file, its tags, a flag on equipment, a legal hold."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from saferstaff.accounts.models import User
@@ -22,16 +20,12 @@ from saferstaff.photos.access import (
     sees_all,
 )
 from saferstaff.photos.files import EXTENSIONS
-from saferstaff.photos.forms import HoldForm, PublishForm
+from saferstaff.photos.forms import HoldForm, PublishImageForm
 from saferstaff.photos.models import (
     Activity,
     Device,
     Image,
     ImageTag,
-)
-from saferstaff.rules.images import (
-    may_clear_flag,
-    may_remove_tag,
 )
 from saferstaff.schools.access import (
     pupil_views,
@@ -97,7 +91,7 @@ def image_detail(request, school, pk):
             "image": image,
             "tags": tags,
             "group": pupil_views(request, group),
-            "publish_form": PublishForm(activity=image.activity),
+            "publish_form": PublishImageForm(activity=image.activity),
             "hold_form": HoldForm(
                 initial={"legal_hold": image.legal_hold, "legal_hold_reason": image.legal_hold_reason}
             ),
@@ -132,30 +126,22 @@ def image_thumbnail(request, school, pk):
 @require_POST
 def image_tags(request, school, pk):
     image = get_image(request, pk, action="images.tags_opened", change=True)
-    if "remove" in request.POST:
-        decision = may_remove_tag(request.actor, subject=image)
-        tag = image.tags.filter(pk=parse_id(request.POST.get("remove"))).first()
-        if not decision:
-            messages.error(request, decision.summary)
-        elif tag:
-            with transaction.atomic():
-                record("images.tag.removed", image, detail={"pupil": tag.pupil_id})
-                tag.delete()
-    elif "no_pupils" in request.POST:
-        if image.tags.exists():
-            messages.error(request, "Pupils are tagged in this image.")
-        else:
-            Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=request.user)
-            record("images.no_pupils", image, detail={"no_pupils": True})
+    try:
+        if "remove" in request.POST:
+            services.remove_tag(image, parse_id(request.POST.get("remove")), by=request.user)
+        elif "no_pupils" in request.POST:
+            services.confirm_no_pupils(image, by=request.user)
             messages.info(
                 request, "Recorded. Someone else must publish it: they check your confirmation (§5)."
             )
-    else:
-        pupil = pages.pupil_from_text(request, request.POST.get("pupil", ""))
-        if pupil is None:
-            messages.error(request, "Choose a pupil from the list as you type their name.")
         else:
-            _tag_pupil(request, image, pupil)
+            pupil = pages.pupil_from_text(request, request.POST.get("pupil", ""))
+            if pupil is None:
+                messages.error(request, "Choose a pupil from the list as you type their name.")
+            else:
+                _tag_pupil(request, image, pupil)
+    except services.Refused as exc:
+        messages.error(request, exc.decision.summary)
     return redirect(reverse("image_detail", kwargs={"school": request.school.slug, "pk": image.pk}) + "#tags")
 
 
@@ -167,19 +153,17 @@ def _tag_pupil(request, image, pupil) -> None:
 @require_POST
 def image_flag(request, school, pk):
     image = get_image(request, pk)
-    decision = may_clear_flag(request.actor, subject=image)
     note = request.POST.get("note", "").strip()[:300]
-    if not decision:
-        messages.error(request, decision.summary)
-    elif not note:
+    if not note:
         messages.error(
             request, "Say what you checked, e.g. 'Borrowed school iPad 7, not yet in the register'."
         )
+        return redirect("image_detail", school=request.school.slug, pk=image.pk)
+    try:
+        services.clear_flag(image, by=request.user, note=note)
+    except services.Refused as exc:
+        messages.error(request, exc.decision.summary)
     else:
-        Image.objects.filter(pk=image.pk).update(
-            flag_cleared_by=request.user, flag_cleared_at=timezone.now(), flag_note=note
-        )
-        record("images.flag.cleared", image)
         messages.success(request, "The flag is cleared; your note is kept with the image.")
     return redirect("image_detail", school=request.school.slug, pk=image.pk)
 
@@ -188,24 +172,18 @@ def image_flag(request, school, pk):
 def image_hold(request, school, pk):
     image = get_image(request, pk)
     form = HoldForm(request.POST)
-    if (
-        form.is_valid()
-        and image.legal_hold
-        and not form.cleaned_data["legal_hold"]
-        and not is_senior(request)
-    ):
-        messages.error(request, "Only the Headteacher or a senior leader releases a legal hold (§8).")
-    elif form.is_valid():
-        hold = form.cleaned_data["legal_hold"]
-        Image.objects.filter(pk=image.pk).update(
-            legal_hold=hold,
-            legal_hold_reason=form.cleaned_data["legal_hold_reason"] if hold else "",
-            destruction_queued_at=None if hold else image.destruction_queued_at,
+    if not form.is_valid():
+        messages.error(request, "Give the reason for the hold.")
+        return redirect("image_detail", school=request.school.slug, pk=image.pk)
+    hold = form.cleaned_data["legal_hold"]
+    try:
+        services.set_legal_hold(
+            image, by=request.user, hold=hold, reason=form.cleaned_data["legal_hold_reason"]
         )
-        record("images.legal_hold", image, detail={"hold": hold})
+    except services.Refused as exc:
+        messages.error(request, exc.decision.summary)
+    else:
         messages.success(
             request, "Legal hold placed: the image will not be destroyed." if hold else "Legal hold released."
         )
-    else:
-        messages.error(request, "Give the reason for the hold.")
     return redirect("image_detail", school=request.school.slug, pk=image.pk)
