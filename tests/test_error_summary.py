@@ -14,7 +14,6 @@ from saferstaff.consent import forms as consent_forms
 from saferstaff.photos import forms as image_forms
 from saferstaff.policies import forms as policy_forms
 from saferstaff.postcheck import forms as postcheck_forms
-from saferstaff.publishing import forms as publishing_forms
 from saferstaff.schools import forms as school_forms
 from saferstaff.schools.models import Membership
 from saferstaff.templatetags.govuk import govuk_error_summary
@@ -27,7 +26,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 def _project_forms():
     seen = []
-    modules = (biometric_forms, consent_forms, image_forms, policy_forms, postcheck_forms, publishing_forms,
+    modules = (biometric_forms, consent_forms, image_forms, policy_forms, postcheck_forms,
                school_forms)  # fmt: skip
     for module in modules:
         for value in vars(module).values():
