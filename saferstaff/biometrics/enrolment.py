@@ -1,6 +1,6 @@
 """Face templates of pupils: biometric data (UK GDPR art. 9; Protection of Freedoms Act 2012 ss26–28).
 
-- A template is made only for a pupil on roll whose biometric consent is current (``images.consent``):
+- A template is made only for a pupil on roll whose biometric consent is current (``consent.states``):
   ``enrol``.
 - It is stored encrypted (Fernet, with a key derived by HKDF from FACE_TEMPLATE_KEY; older keys are read
   until ``rotate_keys`` re-seals) and never leaves saferstaff: there is no export of templates.

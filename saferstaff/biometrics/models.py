@@ -15,7 +15,7 @@ USER = settings.AUTH_USER_MODEL
 class FaceTemplate(models.Model):
     """A pupil's face as numbers, for matching in school photos (§5; biometric data): made only with
     biometric consent, stored encrypted (``vector`` and the small ``reference`` crop are Fernet tokens),
-    never exported, erased when consent goes or the pupil leaves (``images.biometrics``)."""
+    never exported, erased when consent goes or the pupil leaves (``biometrics.enrolment``)."""
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     pupil = models.ForeignKey("schools.Pupil", on_delete=models.CASCADE, related_name="face_templates")

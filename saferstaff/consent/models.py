@@ -104,7 +104,7 @@ def end_of_school_year(on: datetime.date) -> datetime.date:
 
 
 class ConsentRecord(AppendOnlyModel):
-    """One answer, as given. The latest answer from each source counts; see ``images.consent``."""
+    """One answer, as given. The latest answer from each source counts; see ``consent.states``."""
 
     class Answer(models.TextChoices):
         YES = "yes", "Yes"

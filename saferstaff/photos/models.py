@@ -1,8 +1,6 @@
-"""§5 (and §6): consent to images of pupils, the school's cameras, photo activities, the image library,
-where images were published, the takedowns a withdrawal raises, and the destruction of old images.
-
-Consent is never typed over: every answer is a new ``ConsentRecord`` and the current state for a pupil and
-a purpose is derived from them (``images.consent``)."""
+"""§5 (and §6): the school's cameras, photo activities, the image library, where images were published, the
+takedowns a withdrawal of consent raises, and the destruction of old images. Consent itself is the consent
+room's (``consent.models``, ``consent.states``)."""
 
 import uuid
 
@@ -241,7 +239,7 @@ class Image(models.Model):
 class ImageTag(models.Model):
     """A pupil who appears in an image. ``source`` says whether a person tagged them, the face matcher did,
     or a person confirmed the matcher's proposal; every change is recorded in the audit trail. Tags are
-    made only through ``images.service.tag``."""
+    made only through ``photos.services.tag``."""
 
     class Source(models.TextChoices):
         MANUAL = "manual", "Tagged by staff"

@@ -21,7 +21,7 @@ def _prepared_path(request, filename):
 class PublicationRequest(models.Model):
     """One go at publishing a copy of an image (§5): every face found in it (looked for by the worker when
     faces are to be blurred), what the rules decided and, where they ask for it, senior management's
-    approval. The publication is made from it, through ``images.publishing.publish``."""
+    approval. The publication is made from it, through ``publishing.services.publish``."""
 
     class Status(models.TextChoices):
         CHECKING = "checking", "Being checked"

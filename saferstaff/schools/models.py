@@ -168,7 +168,7 @@ class Membership(models.Model):
 
 class RoleGrant(models.Model):
     """One role held by one member at one school. Granting and removing go through the policy engine
-    (``policy.rules.may_change_role``) and are audited."""
+    (``rules.policies.may_change_role``) and are audited."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="role_grants")
