@@ -6,6 +6,8 @@ from django.urls import reverse
 from saferstaff.audit.models import AuditEvent
 from saferstaff.policies.models import Acceptance, PolicyVersion
 from saferstaff.policies.services import import_policy
+from saferstaff.policies.status import accept, accept_on_behalf, decline
+from saferstaff.rules.engine import Refused
 from saferstaff.rules.policies import may_accept_on_behalf
 from saferstaff.schools.roles import Actor
 
@@ -565,7 +567,16 @@ def test_a_paper_acceptance_is_recorded_once_and_only_for_someone_still_to_accep
     assert Acceptance.objects.filter(user=cast.volunteer).count() == 1
     # The service itself is idempotent per person and version (a double submit racing past the form).
     first = Acceptance.objects.get(user=cast.volunteer)
-    assert accept(volunteer, version, typed_name="Val Volunteer", ip_address=None) == first
+    assert (
+        accept(
+            Actor.of(cast.volunteer, cast.school),
+            version,
+            typed_name="Val Volunteer",
+            understood=True,
+            ip_address=None,
+        )
+        == first
+    )
     assert Acceptance.objects.filter(user=cast.volunteer).count() == 1
 
 
@@ -694,3 +705,34 @@ def test_the_accept_and_decline_addresses_opened_again_lead_back_to_the_policy(c
         response = head.get(url)
         assert response.status_code == 302 and response["Location"] == version_url, url
     assert not Acceptance.objects.filter(user=cast.head).exists()
+
+
+def test_every_acceptance_door_asks_its_rule_whoever_calls_it(cast):
+    """Accepting, declining and recording a paper acceptance are doors that ask their rule themselves: a
+    command, a worker or a page that forgot to ask first still cannot record an outcome the rule refuses."""
+    version = published(cast)  # compulsory
+    teacher = Actor.of(cast.teacher, cast.school)
+    refused = [
+        lambda: accept(teacher, version, typed_name="Someone Else", understood=True, ip_address=None),
+        lambda: accept(teacher, version, typed_name="Tom Teacher", understood=False, ip_address=None),
+        lambda: accept(
+            teacher, version, typed_name="Tom Teacher", understood=True, wrong_answers=1, ip_address=None
+        ),
+        lambda: decline(teacher, version, reason="I would rather not", ip_address=None),  # compulsory
+        lambda: accept_on_behalf(teacher, version, member=cast.member(cast.volunteer), note="Signed form"),
+        lambda: accept(
+            Actor.of(cast.other_teacher, cast.other_school),
+            version,
+            typed_name=cast.other_teacher.get_full_name(),
+            understood=True,
+            ip_address=None,
+        ),
+    ]
+    for attempt in refused:
+        with pytest.raises(Refused):
+            attempt()
+    assert not Acceptance.objects.exists()
+    decisions = AuditEvent.objects.filter(action="policy.decision")
+    assert decisions.count() == len(refused)
+    accept(teacher, version, typed_name="Tom Teacher", understood=True, ip_address=None)
+    assert Acceptance.objects.get().user == cast.teacher

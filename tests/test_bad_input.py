@@ -15,6 +15,7 @@ from django.urls import reverse
 from saferstaff.access import ACCESS_MAP, CLOSED, PUBLIC, SIGNED_IN
 from saferstaff.policies.models import PolicyVersion
 from saferstaff.policies.status import accept
+from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
 from .test_access_map import all_url_names, sample_kwargs
@@ -45,9 +46,12 @@ def _field_names(html: str) -> list[str]:
 def _everything_accepted(school):
     from saferstaff.schools.models import Membership
 
-    for membership in Membership.objects.active().filter(school=school):
+    for membership in Membership.objects.active().filter(school=school).select_related("user"):
+        actor = Actor.of(membership.user, school)
+        name = membership.user.get_full_name() or membership.user.email
         for version in PolicyVersion.objects.filter(school=school, status=PolicyVersion.Status.PUBLISHED):
-            accept(membership, version, typed_name="x", ip_address=None)
+            if version.policy.is_for(membership):
+                accept(actor, version, typed_name=name, understood=True, ip_address=None)
 
 
 TRUST_PAGES = {name for name, pattern in all_url_names() if "trust" in pattern.pattern.converters}

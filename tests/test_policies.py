@@ -9,6 +9,7 @@ from django.urls import reverse
 from saferstaff.audit.models import AuditEvent
 from saferstaff.policies.models import Policy, PolicySection, PolicyVersion
 from saferstaff.policies.services import DocumentError, fill_placeholders, import_policy
+from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in, skip_or_fail
 
@@ -303,7 +304,10 @@ def test_a_version_with_the_same_text_is_a_minor_change_unless_the_publisher_say
     v1, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
     head = signed_in(cast.head)
     assert _publish(head, cast.school, v1).status_code == 302
-    accept(cast.member(cast.teacher), v1, typed_name="Tom Teacher", ip_address=None)
+    v1.refresh_from_db()
+    accept(
+        Actor.of(cast.teacher, cast.school), v1, typed_name="Tom Teacher", understood=True, ip_address=None
+    )
     v2, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
     page = head.get(_version_url("policy_version", cast.school, v2)).content.decode()
     assert "The text of this version is the same as version 1" in page
@@ -336,7 +340,9 @@ def test_the_same_document_sent_again_to_a_trust_keeps_acceptances(cast):
 
     first = publish_to_trust(cast.trust, title="Code", filename="c.txt", data=SMALL, kind="other", by=None)
     ours = next(v for v in first if v.school_id == cast.school.pk)
-    accept(cast.member(cast.teacher), ours, typed_name="Tom Teacher", ip_address=None)
+    accept(
+        Actor.of(cast.teacher, cast.school), ours, typed_name="Tom Teacher", understood=True, ip_address=None
+    )
     again = publish_to_trust(cast.trust, title="Code", filename="c.txt", data=SMALL, kind="other", by=None)
     assert all(v.minor_change for v in again)
     assert not outstanding_compulsory(cast.member(cast.teacher))
@@ -403,7 +409,8 @@ def test_a_draft_can_be_deleted_and_is_not_called_must_be_accepted(cast):
     # A published version stays (acceptances point at it); deleting its later draft keeps the policy.
     v1, _ = import_policy(cast.school, title="AUP", filename="aup.txt", data=SMALL, by=cast.head)
     _publish(head, cast.school, v1)
-    accept(cast.member(cast.head), v1, typed_name="Helen Head", ip_address=None)
+    v1.refresh_from_db()
+    accept(Actor.of(cast.head, cast.school), v1, typed_name="Helen Head", understood=True, ip_address=None)
     assert head.post(_version_url("policy_draft_delete", cast.school, v1)).status_code == 302
     v1.refresh_from_db()
     assert v1.status == PolicyVersion.Status.PUBLISHED

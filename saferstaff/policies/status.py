@@ -9,7 +9,10 @@ from django.db import IntegrityError, transaction
 from saferstaff import scans
 from saferstaff.audit.log import record
 from saferstaff.policies.models import Acceptance, Policy, PolicyVersion, in_audience
+from saferstaff.rules.engine import Refused
+from saferstaff.rules.policies import may_accept, may_accept_on_behalf, may_decline
 from saferstaff.schools.models import Membership, RoleGrant, School
+from saferstaff.schools.roles import Actor
 
 ACCEPTED, DECLINED, TO_ACCEPT = "accepted", "declined", "to_accept"
 
@@ -78,6 +81,62 @@ def state_of(membership, version: PolicyVersion) -> str | None:
 
 
 def accept(
+    actor: Actor,
+    version: PolicyVersion,
+    *,
+    typed_name: str,
+    understood: bool,
+    wrong_answers: int = 0,
+    ip_address: str | None,
+) -> Acceptance:
+    """The one door for a person's own acceptance of ``version`` (§2): the rule (``may_accept``: the version in
+    force, addressed to them, their name typed, understanding confirmed, the questions answered rightly) is
+    asked here, so no page or command records an acceptance without it. Raises Refused with the reasons."""
+    decision = may_accept(
+        actor, subject=version, typed_name=typed_name, understood=understood, wrong_answers=wrong_answers
+    )
+    if not decision:
+        raise Refused(decision)
+    membership = actor.at(version.school_id).membership
+    return _record(membership, version, typed_name=typed_name, ip_address=ip_address)
+
+
+def decline(actor: Actor, version: PolicyVersion, *, reason: str, ip_address: str | None) -> Acceptance:
+    """The one door for declining an optional policy, with a reason (§2; ``may_decline``)."""
+    decision = may_decline(actor, subject=version, reason=reason)
+    if not decision:
+        raise Refused(decision)
+    membership = actor.at(version.school_id).membership
+    return _record(
+        membership,
+        version,
+        typed_name=actor.user.get_full_name(),
+        ip_address=ip_address,
+        outcome=Acceptance.Outcome.DECLINED,
+        decline_reason=reason,
+    )
+
+
+def accept_on_behalf(actor: Actor, version: PolicyVersion, *, member, note: str, evidence=None) -> Acceptance:
+    """The one door for the Headteacher recording ``member``'s acceptance from a signed paper form (§2;
+    ``may_accept_on_behalf``: with a note and the scan, never their own)."""
+    decision = may_accept_on_behalf(
+        actor, subject=version, member=member, note=note, has_evidence=evidence is not None
+    )
+    if not decision:
+        raise Refused(decision)
+    return _record(
+        member,
+        version,
+        typed_name=member.user.get_full_name(),
+        ip_address=None,
+        on_behalf_by=actor.user,
+        note=note,
+        evidence=evidence,
+    )
+
+
+def _record(
     membership,
     version: PolicyVersion,
     *,
@@ -89,8 +148,8 @@ def accept(
     note: str = "",
     evidence=None,
 ) -> Acceptance:
-    """Record the member's acceptance (or decline) of ``version``; if they already have that outcome for it,
-    the row already there is returned and nothing is written (a resubmitted form, the Back button)."""
+    """Write the outcome the door allowed; if the member already has that outcome for ``version``, the row
+    already there is returned and nothing is written (a resubmitted form, the Back button)."""
     existing = Acceptance.objects.filter(
         school_id=membership.school_id, version=version, user_id=membership.user_id, outcome=outcome
     ).first()

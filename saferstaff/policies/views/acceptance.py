@@ -9,10 +9,17 @@ from saferstaff import scans
 from saferstaff.policies.access import get_policy_version
 from saferstaff.policies.forms import AcceptForm, AcceptOnBehalfForm, DeclineForm
 from saferstaff.policies.models import Acceptance
-from saferstaff.policies.status import ACCEPTED, accept, outstanding_compulsory, policies_for, school_overview
+from saferstaff.policies.status import (
+    ACCEPTED,
+    accept,
+    accept_on_behalf,
+    decline,
+    outstanding_compulsory,
+    policies_for,
+    school_overview,
+)
 from saferstaff.policies.views.versions import version_page
-from saferstaff.rules.engine import show_on_form
-from saferstaff.rules.policies import may_accept, may_accept_on_behalf, may_decline
+from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.schools.models import Membership
 
 
@@ -30,15 +37,17 @@ def policy_accept(request, school, pk, number):
     form = AcceptForm(request.POST, questions=version.questions.all())
     form.is_valid()
     wrong = form.wrong_questions()
-    decision = may_accept(
-        request.actor,
-        subject=version,
-        typed_name=form.cleaned_data.get("typed_name", ""),
-        understood=form.cleaned_data.get("understood", False),
-        wrong_answers=len(wrong),
-    )
-    if not decision:
-        show_on_form(form, decision)
+    try:
+        accept(
+            request.actor,
+            version,
+            typed_name=form.cleaned_data.get("typed_name", ""),
+            understood=form.cleaned_data.get("understood", False),
+            wrong_answers=len(wrong),
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+    except Refused as refused:
+        show_on_form(form, refused.decision)
         sections = {s.number: s for s in version.sections.all() if s.number}
         to_reread = []
         for n, question in wrong:
@@ -47,12 +56,6 @@ def policy_accept(request, school, pk, number):
             form.add_error(f"q{question.pk}", f"Question {n} was not answered rightly{where}")
             to_reread.append((n, section))
         return version_page(request, version, accept_form=form, to_reread=to_reread)
-    accept(
-        request.membership,
-        version,
-        typed_name=form.cleaned_data["typed_name"],
-        ip_address=request.META.get("REMOTE_ADDR"),
-    )
     messages.success(request, f"Thank you. You accepted {version.policy.title} (version {version.number}).")
     if outstanding_compulsory(request.membership):
         return redirect("policies_to_accept", school=request.school.slug)
@@ -67,18 +70,12 @@ def policy_decline(request, school, pk, number):
     form = DeclineForm(request.POST)
     form.is_valid()
     reason = form.cleaned_data.get("reason", "")
-    decision = may_decline(request.actor, subject=version, reason=reason)
-    if not decision:
-        form.add_error("reason" if "Say why" in decision.summary else None, decision.summary)
+    try:
+        decline(request.actor, version, reason=reason, ip_address=request.META.get("REMOTE_ADDR"))
+    except Refused as refused:
+        summary = refused.decision.summary
+        form.add_error("reason" if "Say why" in summary else None, summary)
         return version_page(request, version, decline_form=form)
-    accept(
-        request.membership,
-        version,
-        typed_name=request.user.get_full_name(),
-        ip_address=request.META.get("REMOTE_ADDR"),
-        outcome=Acceptance.Outcome.DECLINED,
-        decline_reason=reason,
-    )
     messages.success(request, f"You declined {version.policy.title}. The school can see your reason.")
     return redirect("policies_to_accept", school=request.school.slug)
 
@@ -108,25 +105,17 @@ def policy_accept_for(request, school, pk, number):
     )
     if request.method == "POST" and form.is_valid():
         member = form.cleaned_data["member"]
-        decision = may_accept_on_behalf(
-            request.actor,
-            subject=version,
-            member=member,
-            note=form.cleaned_data["note"],
-            has_evidence=form.cleaned_data["evidence"] is not None,
-        )
-        if not decision:
-            show_on_form(form, decision)
-        else:
-            accept(
-                member,
+        try:
+            accept_on_behalf(
+                request.actor,
                 version,
-                typed_name=member.user.get_full_name(),
-                ip_address=None,
-                on_behalf_by=request.user,
+                member=member,
                 note=form.cleaned_data["note"],
                 evidence=form.cleaned_data["evidence"],
             )
+        except Refused as refused:
+            show_on_form(form, refused.decision)
+        else:
             messages.success(
                 request, f"Recorded that {member.user.display_name} accepted version {version.number}."
             )
