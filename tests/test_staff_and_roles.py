@@ -6,13 +6,14 @@ from django.urls import reverse
 
 from saferstaff.audit.models import AuditEvent
 from saferstaff.notifications.models import Notification
+from saferstaff.rules.engine import Refused
 from saferstaff.rules.policies import may_change_role, may_sign_in_without_mfa
 from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant
 from saferstaff.schools.roles import Actor
 from saferstaff.schools.staff import (
-    RoleChangeRefused,
     StaffImportError,
     add_staff,
+    change_roles,
     import_staff,
     mark_as_left,
     set_roles,
@@ -86,7 +87,7 @@ def test_set_roles_grants_removes_audits_and_tells_the_person(cast):
 
 def test_a_refused_change_leaves_every_role_as_it_was(cast):
     teacher = cast.member(cast.teacher)
-    with pytest.raises(RoleChangeRefused):
+    with pytest.raises(Refused):
         set_roles(teacher, {Role.DSL}, by=cast.slt)
     assert Membership.objects.get(pk=teacher.pk).roles == {Role.STAFF}
 
@@ -482,3 +483,22 @@ def test_leaving_ends_a_session_signed_with_a_retired_secret_key_too(cast, setti
     mark_as_left(cast.member(cast.teacher), by=cast.head)
     leaver.get(reverse("home"))
     assert "_auth_user_id" not in leaver.session
+
+
+def test_roles_the_chair_and_the_line_manager_change_together_or_not_at_all(cast):
+    member = cast.member(cast.teacher)
+    head = cast.member(cast.head)
+    with pytest.raises(Refused):  # a teacher cannot give themselves a role
+        change_roles(member, roles={Role.DSL}, is_chair_of_governors=True, line_manager=head, by=cast.teacher)
+    member.refresh_from_db()
+    assert not member.is_chair_of_governors and member.line_manager is None and Role.DSL not in member.roles
+    assert change_roles(
+        member, roles=set(member.roles), is_chair_of_governors=False, line_manager=head, by=cast.head
+    )
+    member.refresh_from_db()
+    assert member.line_manager == head
+    event = AuditEvent.objects.filter(action="membership.updated").get()
+    assert event.detail == {"fields": ["line_manager"]}
+    assert not change_roles(
+        member, roles=set(member.roles), is_chair_of_governors=False, line_manager=head, by=cast.head
+    )

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from saferstaff.audit.log import record
 from saferstaff.notifications.service import notify
+from saferstaff.rules.engine import Refused
 from saferstaff.rules.policies import may_change_role, may_mark_as_left
 from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant, School
 from saferstaff.schools.roles import Actor
@@ -21,12 +22,6 @@ from saferstaff.schools.tasks import send_invitation
 
 log = logging.getLogger(__name__)
 User = get_user_model()
-
-
-class RoleChangeRefused(Exception):
-    def __init__(self, decision):
-        self.decision = decision
-        super().__init__(decision.summary)
 
 
 def _role_names(roles) -> str:
@@ -58,7 +53,7 @@ def set_roles(
         for role in sorted(added):
             decision = may_change_role(actor, subject=membership, role=role, grant=True)
             if not decision:
-                raise RoleChangeRefused(decision)
+                raise Refused(decision)
             RoleGrant.objects.create(
                 school=membership.school, membership=membership, role=role, granted_by=by
             )
@@ -66,7 +61,7 @@ def set_roles(
         for role in sorted(removed):
             decision = may_change_role(actor, subject=membership, role=role, grant=False)
             if not decision:
-                raise RoleChangeRefused(decision)
+                raise Refused(decision)
             RoleGrant.objects.filter(membership=membership, role=role).delete()
             record("role.removed", membership, detail={"role": role})
     if notify_member and (added or removed):
@@ -80,13 +75,33 @@ def set_roles(
     return added, removed
 
 
+def change_roles(
+    membership: Membership, *, roles: set[str], is_chair_of_governors: bool, line_manager, by
+) -> bool:
+    """The staff roles page's door: the roles (each grant and removal asks ``may_change_role``), whether they
+    chair the governors and who manages them, saved together or not at all. True if anything changed."""
+    with transaction.atomic():
+        added, removed = set_roles(membership, roles, by=by)
+        changed = []
+        if membership.is_chair_of_governors != is_chair_of_governors:
+            membership.is_chair_of_governors = is_chair_of_governors
+            changed.append("is_chair_of_governors")
+        if membership.line_manager != line_manager:
+            membership.line_manager = line_manager
+            changed.append("line_manager")
+        if changed:
+            membership.save(update_fields=changed)
+            record("membership.updated", membership, detail={"fields": changed})
+    return bool(added or removed or changed)
+
+
 def mark_as_left(membership: Membership, *, by, on=None) -> None:
     """Record that someone has left: their access to this school ends at once; their roles and history stay
     as they were, for the record. They are signed out everywhere (a session opened while they worked here
     must not outlive it); they can sign in again only while they have a place at another school."""
     decision = may_mark_as_left(Actor.of(by, membership.school), subject=membership)
     if not decision:
-        raise RoleChangeRefused(decision)
+        raise Refused(decision)
     with transaction.atomic():
         membership.ended_on = on or timezone.localdate()
         membership.save(update_fields=["ended_on"])
@@ -365,7 +380,7 @@ def import_staff(school: School, data: bytes, *, by) -> list[Membership]:
                 )
                 for row in rows
             ]
-        except RoleChangeRefused as exc:
+        except Refused as exc:
             raise StaffImportError([f"Roles: {exc.decision.summary}"]) from None
     record("staff.imported", school, detail={"rows": len(rows)})
     return memberships

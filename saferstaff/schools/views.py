@@ -7,6 +7,7 @@ from saferstaff.access import allowed_for
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
 from saferstaff.paging import page_of
+from saferstaff.rules.engine import Refused
 from saferstaff.schools.access import (
     DATE_OF_BIRTH,
     UPN,
@@ -33,13 +34,12 @@ from saferstaff.schools.rosters.service import apply_import, discard_import, pre
 from saferstaff.schools.setup import create_school
 from saferstaff.schools.staff import (
     AlreadyOnStaff,
-    RoleChangeRefused,
     StaffImportError,
     accept_invitation,
     add_staff,
+    change_roles,
     import_staff,
     mark_as_left,
-    set_roles,
 )
 
 
@@ -141,21 +141,17 @@ def staff_roles(request, school, pk):
     form = RolesForm(request.POST or None, membership=member, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            added, removed = set_roles(member, set(form.cleaned_data["roles"]), by=request.user)
-        except RoleChangeRefused as exc:
+            changed = change_roles(
+                member,
+                roles=set(form.cleaned_data["roles"]),
+                is_chair_of_governors=form.cleaned_data["is_chair_of_governors"],
+                line_manager=form.cleaned_data["line_manager"],
+                by=request.user,
+            )
+        except Refused as exc:
             form.add_error("roles", exc.decision.summary)
         else:
-            changed = []
-            if member.is_chair_of_governors != form.cleaned_data["is_chair_of_governors"]:
-                member.is_chair_of_governors = form.cleaned_data["is_chair_of_governors"]
-                changed.append("is_chair_of_governors")
-            if member.line_manager != form.cleaned_data["line_manager"]:
-                member.line_manager = form.cleaned_data["line_manager"]
-                changed.append("line_manager")
             if changed:
-                member.save(update_fields=changed)
-                record("membership.updated", member, detail={"fields": changed})
-            if added or removed or changed:
                 messages.success(request, f"Roles for {member.listed_name} saved.")
             else:
                 messages.info(request, "Nothing was changed.")
@@ -172,7 +168,7 @@ def staff_leave(request, school, pk):
     if request.method == "POST":
         try:
             mark_as_left(member, by=request.user)
-        except RoleChangeRefused as exc:
+        except Refused as exc:
             error = exc.decision.summary
         else:
             messages.success(
@@ -201,7 +197,7 @@ def staff_add(request, school):
                 roles=set(data["roles"]),
                 by=request.user,
             )
-        except RoleChangeRefused as exc:
+        except Refused as exc:
             form.add_error("roles", exc.decision.summary)
         except AlreadyOnStaff as exc:
             form.add_error("email", "This person is already on the staff here: nothing was changed")
