@@ -550,6 +550,7 @@ def test_a_storage_failure_while_destroying_is_retried_by_the_daily_job(cast, cl
     monkeypatch.setattr(storage, "delete", unreachable)
     done, _ = services.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
     assert done == 1 and PendingDeletion.objects.count() == 2
+    assert set(PendingDeletion.objects.values_list("school_id", flat=True)) == {cast.school.pk}
     monkeypatch.undo()
     assert services.retry_deletions() == 2
     assert not PendingDeletion.objects.exists() and not any(default_storage.exists(n) for n in names)

@@ -39,10 +39,6 @@ NOT_SCHOOL_OWNED = {
         "and school_id a plain number, not a foreign key: nothing removed may touch the chain"
     ),
     "notifications.notification": "belongs to a person, who may be at several schools (school is optional)",
-    "photos.pendingdeletion": (
-        "a queue of stored file names the daily job failed to delete, read only by that job; the names of "
-        "images, copies and prepared videos already start images/<school id>/"
-    ),
     "photos.activity_purposes": (
         "Django's automatic table joining an activity to its uses (Activity.purposes), both rows of one "
         "school; carrying the school needs an explicit through model"

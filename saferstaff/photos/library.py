@@ -136,7 +136,7 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
                 detail={"count": len(images), "flagged": sum(1 for i in images if i.flag)},
             )
     except BaseException:  # a bad file, a refused zip, storage or database trouble: leave nothing behind
-        delete_files(stored)
+        delete_files(stored, school_id=activity.school_id)
         raise
     flagged = [i for i in images if i.flag]
     if flagged:

@@ -340,15 +340,18 @@ class Takedown(models.Model):
 
 
 class PendingDeletion(models.Model):
-    """A stored file that must go (a destroyed image, a copy taken down) but whose deletion failed, e.g. the
-    S3 server was unreachable. The daily job retries until storage confirms it is gone."""
+    """A stored file of the school's that must go (a destroyed image, a copy taken down) but whose deletion
+    failed, e.g. the S3 server was unreachable. The daily job retries until storage confirms it is gone. A
+    school cannot be deleted while one of its files is still waiting (the only record that it exists)."""
 
-    name = models.CharField(max_length=200, unique=True)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200)
     since = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         db_table = "images_pendingdeletion"  # kept from before the rooms moved (ADR 0007)
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="unique_pending_deletion")]
 
 
 class Destruction(models.Model):

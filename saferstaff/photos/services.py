@@ -7,6 +7,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
@@ -320,7 +321,7 @@ def finish_takedown(takedown: Takedown, *, by, note: str, evidence=None) -> None
             pub.copy = ""
             pub.save(update_fields=["taken_down_at", "copy"])
             if name:
-                transaction.on_commit(lambda: delete_files([name]))
+                transaction.on_commit(lambda: delete_files([name], school_id=pub.school_id))
         # A publication comes down once, whoever's withdrawal caused it.
         Takedown.objects.filter(publication=pub, done_at__isnull=True).update(
             done_at=takedown.done_at, done_by=by, evidence_note=note
@@ -438,7 +439,7 @@ def destroy(images, *, by) -> tuple[int, list[tuple[Image, Decision]]]:
             )
             record("images.destroyed", image)
             image.delete()
-            transaction.on_commit(lambda names=names: delete_files(names))
+            transaction.on_commit(lambda names=names, school_id=image.school_id: delete_files(names, school_id=school_id))
         done += 1
     return done, refused
 
@@ -446,26 +447,23 @@ def destroy(images, *, by) -> tuple[int, list[tuple[Image, Decision]]]:
 # --- Deleting stored files -----------------------------------------------------------------------------------
 
 
-def delete_files(names) -> int:
-    """Delete stored files; one that cannot be deleted now (storage unreachable) is queued and retried by
-    the daily job, so a destroyed image or a taken-down copy never lingers unnoticed. Returns the failures."""
-    from django.core.files.storage import default_storage
-
+def delete_files(names, *, school_id: int) -> int:
+    """Delete the school's stored files; one that cannot be deleted now (storage unreachable) is queued and
+    retried by the daily job, so a destroyed image or a taken-down copy never lingers unnoticed. Returns the
+    failures."""
     failed = 0
     for name in names:
         try:
             default_storage.delete(name)
         except Exception:  # noqa: BLE001  (botocore's errors are not OSError)
             log.warning("deleting a stored file failed; queued for retry", exc_info=True)
-            PendingDeletion.objects.get_or_create(name=name)
+            PendingDeletion.objects.get_or_create(school_id=school_id, name=name)
             failed += 1
     return failed
 
 
 def retry_deletions() -> int:
     """Daily: retry queued deletions; a row goes once storage confirms the file is gone."""
-    from django.core.files.storage import default_storage
-
     done = 0
     for pending in PendingDeletion.objects.all():
         try:

@@ -241,7 +241,7 @@ def publish(req: PublicationRequest, *, by, approved_by=None) -> Publication:
             _drop_prepared(req)
             req.save(update_fields=["status", "publication", "prepared"])
         except BaseException:
-            delete_files([pub.copy.name])
+            delete_files([pub.copy.name], school_id=pub.school_id)
             raise
         record(
             "images.published",
@@ -260,7 +260,7 @@ def _drop_prepared(req: PublicationRequest) -> None:
     if req.prepared:
         name = req.prepared.name
         req.prepared = ""
-        transaction.on_commit(lambda: delete_files([name]))
+        transaction.on_commit(lambda: delete_files([name], school_id=req.school_id))
 
 
 def _copy(image: Image, plan: blurring.FacePlan) -> bytes:
