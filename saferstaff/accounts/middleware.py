@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.shortcuts import redirect
 
 from saferstaff.rules.policies import may_sign_in_without_mfa
@@ -23,8 +24,6 @@ _SETUP_PAGES = {
 
 
 def needs_mfa_setup(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
     if not user.is_authenticated:
         return False
     roles_by_school: dict[int, frozenset[str]] = {}

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.utils import timezone
 from PIL import ExifTags, ImageFile
 from PIL import Image as PILImage
 
@@ -79,8 +80,6 @@ def _exif_datetime(value) -> datetime.datetime | None:
         naive = datetime.datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
-    from django.utils import timezone
-
     return timezone.make_aware(naive) if naive.year > 1970 else None
 
 

@@ -439,7 +439,9 @@ def destroy(images, *, by) -> tuple[int, list[tuple[Image, Decision]]]:
             )
             record("images.destroyed", image)
             image.delete()
-            transaction.on_commit(lambda names=names, school_id=image.school_id: delete_files(names, school_id=school_id))
+            transaction.on_commit(
+                lambda names=names, school_id=image.school_id: delete_files(names, school_id=school_id)
+            )
         done += 1
     return done, refused
 

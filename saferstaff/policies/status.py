@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from saferstaff import scans
 from saferstaff.audit.log import record
@@ -358,8 +359,6 @@ def _light_versions(trust) -> list[_LightVersion]:
 
 def _weekly_trend(version, accepted_times, audience: int, weeks: int = 8) -> list[dict]:
     """Share of the audience that had accepted by the end of each week since publication (last ``weeks``)."""
-    from django.utils import timezone
-
     if version.published_at is None or not audience:
         return []
     start = version.published_at

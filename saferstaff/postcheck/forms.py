@@ -1,6 +1,7 @@
 """§4: a draft post or profile to check."""
 
 from django import forms
+from django.conf import settings
 
 from saferstaff.textcheck.check import MAX_CHARS
 
@@ -40,8 +41,6 @@ class DraftForm(forms.Form):
         return text
 
     def clean_photo(self):
-        from django.conf import settings
-
         photo = self.cleaned_data.get("photo")
         if photo and photo.size > settings.IMAGE_MAX_BYTES:
             raise forms.ValidationError(

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
@@ -110,9 +112,6 @@ def draft_check_api(request, school):
     A pupil finding does not say which pupil: a check must not become a way to look pupils up."""
     import json
 
-    from django.core.exceptions import RequestDataTooBig
-    from django.http import JsonResponse
-
     if request.limited:
         return JsonResponse(
             {"error": "Too many checks in a minute: wait a moment, then try again"}, status=429
@@ -145,8 +144,6 @@ def draft_check_api(request, school):
 @require_POST
 def draft_check_delete(request, school, pk):
     """A member of staff deletes one of their own saved checks."""
-    from saferstaff.postcheck.models import SavedCheck
-
     get_object_or_404(SavedCheck, school=request.school, author=request.user, pk=pk).discard()
     messages.success(request, "Deleted.")
     return redirect("draft_check", school=request.school.slug)

@@ -1,3 +1,4 @@
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from saferstaff.audit.log import record
@@ -23,8 +24,6 @@ def create_school(
 
 def school_for_command(slug: str) -> School:
     """The school a management command's --school names, or a CommandError that says where to find a slug."""
-    from django.core.management.base import CommandError
-
     school = School.objects.filter(slug=slug).first()
     if school is None:
         raise CommandError(

@@ -5,6 +5,7 @@ import csv
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -49,7 +50,6 @@ def policy_dashboard_csv(request, school):
 @require_safe
 def policy_dashboard_pdf(request, school):
     """The same overview as a PDF for the governors' meeting pack (WeasyPrint, fonts from the system)."""
-    from django.template.loader import render_to_string
     from weasyprint import HTML
 
     if confirm := step_up(request, "downloading who has accepted the guidance"):
