@@ -502,3 +502,19 @@ def test_roles_the_chair_and_the_line_manager_change_together_or_not_at_all(cast
     assert not change_roles(
         member, roles=set(member.roles), is_chair_of_governors=False, line_manager=head, by=cast.head
     )
+
+
+def test_saving_the_roles_page_untouched_keeps_a_line_manager_who_no_longer_manages(cast):
+    """A line manager whose managing role was taken away stays someone's line manager until the Headteacher
+    chooses otherwise: the page offers them as the current choice, so saving it untouched changes nothing."""
+    manager, member = cast.member(cast.slt), cast.member(cast.teacher)
+    Membership.objects.filter(pk=member.pk).update(line_manager=manager)
+    set_roles(manager, set(), by=cast.head)  # every role taken away: no longer one who manages
+    client = signed_in(cast.head, confirmed=True)
+    url = reverse("staff_roles", kwargs={"school": cast.school.slug, "pk": member.pk})
+    page = client.get(url).content.decode()
+    assert f'<option value="{manager.pk}" selected>' in page
+    response = client.post(url, {"roles": ["staff"], "line_manager": str(manager.pk)})
+    assert response.status_code == 302
+    assert Membership.objects.get(pk=member.pk).line_manager == manager
+    assert not AuditEvent.objects.filter(action="membership.updated").exists()

@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.db.models import Q
 
 from saferstaff.numbers import parse_int
 from saferstaff.schools.models import EmploymentType, Membership, Role, School, SchoolSettings
@@ -82,10 +83,13 @@ class RolesForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Line managers are staff: employees or agency staff with a staff or leadership role (not governors,
         # contractors or volunteers, whom the school does not manage day to day).
+        # Their current line manager stays a choice even if no longer one who manages: saving the page
+        # without touching the field must not quietly take the line manager away.
+        managing = Q(employment_type__in=LINE_MANAGING_EMPLOYMENT, role_grants__role__in=LINE_MANAGING)
         self.fields["line_manager"].queryset = (
             Membership.objects.active()
-            .filter(school=membership.school, employment_type__in=LINE_MANAGING_EMPLOYMENT)
-            .filter(role_grants__role__in=LINE_MANAGING)
+            .filter(school=membership.school)
+            .filter(managing | Q(pk=membership.line_manager_id))
             .exclude(pk=membership.pk)
             .select_related("user")
             .distinct()
