@@ -40,6 +40,8 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
+        if not data and self.required:  # an empty upload is a mistake to show by the field, not "0 added"
+            raise forms.ValidationError(self.error_messages["required"], code="required")
         if isinstance(data, (list, tuple)):
             return [super(MultipleFileField, self).clean(d, initial) for d in data]
         return [super().clean(data, initial)] if data else []

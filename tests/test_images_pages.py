@@ -146,3 +146,19 @@ def test_a_downloaded_original_is_named_with_its_type_s_extension(cast):
     for image, extension in ((photo, "jpg"), (drawing, "png")):
         response = teacher.get(reverse("image_file", kwargs={"school": cast.school.slug, "pk": image.pk}))
         assert f'filename="image-{image.pk}.{extension}"' in response["Content-Disposition"]
+
+
+def test_an_upload_with_no_file_is_an_error_by_the_field_not_zero_added(cast):
+    add_device(cast.school)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt)
+    response = _upload(signed_in(cast.teacher), cast, activity)
+    page = response.content.decode()
+    assert response.status_code == 400 and "Added 0" not in page
+    assert 'href="#id_files"' in page and "Choose the photos or videos to add" in page
+
+
+def test_sending_links_to_nobody_chosen_says_so_instead_of_sent_0(cast):
+    links = reverse("portal_links", kwargs={"school": cast.school.slug})
+    page = signed_in(cast.office, confirmed=True).post(links, {"send": "selected"}, follow=True)
+    text = page.content.decode()
+    assert "Sent 0" not in text and "Nobody was chosen" in text

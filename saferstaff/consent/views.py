@@ -175,7 +175,13 @@ def portal_links(request, school):
             )
         elif which != "all":
             raise PermissionDenied
-        n = services.send_portal_links(request.school, list(chosen), by=request.user)
+        chosen = list(chosen)
+        if not chosen:
+            messages.error(
+                request, "Nobody was chosen: tick the guardians to send a link to, then send again."
+            )
+            return redirect("portal_links", school=request.school.slug)
+        n = services.send_portal_links(request.school, chosen, by=request.user)
         messages.success(request, f"Sent {n} link{'s' if n != 1 else ''} by email.")
         return redirect("portal_links", school=request.school.slug)
     latest = {}

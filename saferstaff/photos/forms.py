@@ -94,6 +94,7 @@ class ImageUploadForm(forms.Form):
         label="Photos, videos or a zip",
         help_text="JPEG, PNG, MP4 or MOV, or one zip of them. Everything is checked first: if any file has a "
         "problem, nothing is saved and each problem is listed.",
+        error_messages={"required": "Choose the photos or videos to add"},
     )
 
 

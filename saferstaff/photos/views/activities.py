@@ -160,9 +160,10 @@ def activity_upload(request, school, pk):
     if activity.status != Activity.Status.APPROVED:
         messages.error(request, "Senior management must approve the activity before images are added (§5).")
         return redirect("activity_detail", school=request.school.slug, pk=activity.pk)
-    form = ImageUploadForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"  # bound even when nothing at all was sent: that is an error to show
+    form = ImageUploadForm(request.POST if posted else None, request.FILES if posted else None)
     problems = []
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         try:
             images = add_images(activity, pages.uploaded_files(form.cleaned_data["files"]), by=request.user)
         except UploadProblems as exc:
