@@ -66,7 +66,7 @@ def run(args, database) -> None:
     from saferstaff.photos.files import copy_from_pixels
     from saferstaff.photos.library import add_images
     from saferstaff.photos.models import Activity, Device, Image
-    from saferstaff.policies.views import _faces_in
+    from saferstaff.postcheck.views import _faces_in
     from saferstaff.publishing import services as publishing
     from saferstaff.schools.setup import create_school
 

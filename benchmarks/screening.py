@@ -140,7 +140,7 @@ def long_drafts(drafts: list[dict], words: int = 300, n: int = 50) -> list[str]:
 def worker_ours() -> dict:
     sys.path.insert(0, str(ROOT))
     from saferstaff.textcheck.check import Context, check
-    from saferstaff.textcheck.roster import Pupil
+    from saferstaff.textcheck.roster import PupilNames
 
     roster, drafts = load()
 
@@ -149,7 +149,7 @@ def worker_ours() -> dict:
             roster["school"]["name"],
             aliases=roster["school"]["aliases"],
             pupils=[
-                Pupil(
+                PupilNames(
                     p["upn"],
                     tuple(n for n in (p["legal_forename"], p["preferred_forename"]) if n),
                     (p["legal_surname"],),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from saferstaff.audit.models import AuditEvent
-from saferstaff.biometrics import enrolment
+from saferstaff.biometrics import enrolment, erasure
 from saferstaff.biometrics.models import FaceTemplate
 from saferstaff.consent.services import Answer, record_answers
 from saferstaff.faces.standin import draw_face
@@ -114,7 +114,7 @@ def test_the_daily_job_erases_templates_of_leavers_and_of_lapsed_consent(cast):
 
     ConsentRecord.objects.create(school=cast.school, pupil=stays, purpose=purpose(cast.school, "biometric"),
                                  answer="no", source="pupil", method="in_person")  # fmt: skip
-    assert enrolment.erase_unconsented() == 1 and not FaceTemplate.objects.exists()
+    assert erasure.erase_unconsented() == 1 and not FaceTemplate.objects.exists()
 
 
 def test_calibration_sets_thresholds_above_every_score_between_different_pupils(cast):

@@ -9,7 +9,7 @@ class BiometricsConfig(AppConfig):
 
     def ready(self):
         # Django: a module that imports models loads only once the app registry is ready.
-        from saferstaff.biometrics.enrolment import erase_on_withdrawal
+        from saferstaff.biometrics.erasure import erase_on_withdrawal
         from saferstaff.consent.signals import withdrawn
 
         withdrawn.connect(erase_on_withdrawal, dispatch_uid="biometrics.erase_on_withdrawal")

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from saferstaff.biometrics.enrolment import erase_unconsented
+from saferstaff.biometrics.erasure import erase_unconsented
 
 
 def daily() -> Iterator[str]:

@@ -27,8 +27,7 @@ from PIL import Image as PILImage
 
 from saferstaff.audit.log import record
 from saferstaff.biometrics.models import FaceTemplate
-from saferstaff.consent.models import Purpose
-from saferstaff.consent.states import face_matching_consent, states_for
+from saferstaff.consent.states import face_matching_consent
 from saferstaff.faces import FaceError
 from saferstaff.faces.images import load_scaled
 from saferstaff.faces.pipeline import DESCRIBE_SIDE, describe
@@ -37,7 +36,7 @@ from saferstaff.photos.files import FileProblem, check_file
 from saferstaff.photos.library import UploadProblems
 from saferstaff.rules.biometrics import may_enrol
 from saferstaff.rules.engine import Refused
-from saferstaff.schools.models import Pupil, School
+from saferstaff.schools.models import Pupil
 from saferstaff.schools.roles import Actor
 
 
@@ -218,39 +217,6 @@ def import_mis_photos(school, files: Iterable[tuple[str, bytes]], *, by) -> list
             detail={"files": len(rows), "enrolled": enrolled, "skipped": len(rows) - enrolled},
         )
     return rows
-
-
-def erase(pupil, *, reason: str) -> int:
-    """Erase every template of the pupil (reason: a code such as 'withdrawn' or 'left')."""
-    n, _ = FaceTemplate.objects.filter(pupil=pupil).delete()
-    if n:
-        record("faces.erased", pupil, detail={"count": n, "reason": reason})
-    return n
-
-
-def erase_on_withdrawal(sender, *, withdrawal, **kwargs) -> int:
-    """A "no" recorded by ``consent.services.record_answers`` (its ``withdrawn`` signal, in its transaction):
-    a "no" to face matching erases the pupil's templates at once, not at the next daily run."""
-    return erase(withdrawal.pupil, reason="withdrawn") if withdrawal.purpose.biometric else 0
-
-
-def erase_unconsented() -> int:
-    """Daily: erase the templates of pupils who have left or whose biometric consent is no longer given."""
-    erased = 0
-    for school in School.objects.filter(pk__in=FaceTemplate.objects.values("school_id")):
-        pupils = list(
-            Pupil.objects.filter(
-                school=school, pk__in=FaceTemplate.objects.filter(school=school).values("pupil_id")
-            )
-        )
-        purpose = Purpose.objects.filter(school=school, biometric=True).first()
-        states = states_for(school, pupils, [purpose]) if purpose else {}
-        for pupil in pupils:
-            if not pupil.is_current:
-                erased += erase(pupil, reason="left")
-            elif purpose is None or not states[(pupil.pk, purpose.pk)].allowed:
-                erased += erase(pupil, reason="consent")
-    return erased
 
 
 def _legacy_readers() -> list[Fernet]:
