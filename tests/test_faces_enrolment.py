@@ -16,7 +16,7 @@ from saferstaff.biometrics import enrolment, erasure
 from saferstaff.biometrics.models import FaceTemplate
 from saferstaff.consent.services import Answer, record_answers
 from saferstaff.faces.standin import draw_face
-from saferstaff.photos import services
+from saferstaff.rules.engine import Refused
 
 from .conftest import signed_in
 from .image_samples import pupil_with_parents, purpose
@@ -235,6 +235,6 @@ def test_consent_withdrawn_while_the_photo_is_read_stops_the_enrolment(cast, mon
         return out
 
     monkeypatch.setattr(enrolment, "_reference", withdrawn_meanwhile)
-    with pytest.raises(services.Refused):
+    with pytest.raises(Refused):
         enrolment.enrol(pupil, face_photo(7), by=cast.office)
     assert not FaceTemplate.objects.exists()

@@ -19,10 +19,10 @@ from saferstaff.biometrics import enrolment, screening
 from saferstaff.biometrics.models import FaceDetection, ScreeningRun
 from saferstaff.consent.services import Answer, record_answers
 from saferstaff.faces.standin import draw_face
-from saferstaff.photos import services
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import Image, ImageTag
 from saferstaff.publishing import services as publishing
+from saferstaff.rules.engine import Refused
 
 from .conftest import signed_in
 from .image_samples import approved_activity, pupil_with_parents, purpose
@@ -221,7 +221,7 @@ def test_where_the_school_allows_it_a_pupil_without_consent_is_published_blurred
     screening.start(album["activity"], by=cast.teacher)
     image = Image.objects.get(pk=album["images"][0].pk)
     website = purpose(cast.school, "website")
-    with pytest.raises(services.Refused, match="senior management must approve"):
+    with pytest.raises(Refused, match="senior management must approve"):
         publishing.check_and_publish(image, website, "web", by=cast.teacher, blur_faces=True)
     teacher = signed_in(cast.teacher)
     response = teacher.post(
@@ -272,7 +272,7 @@ def test_an_unknown_face_shown_unblurred_needs_another_senior_persons_approval(c
     assert [(f["why"], f["blurred"]) for f in req.faces] == [("unknown", False)]
     publishing.ask_approval(req, by=cast.head)
     req.refresh_from_db()
-    with pytest.raises(services.Refused, match="other than the publisher"):
+    with pytest.raises(Refused, match="other than the publisher"):
         publishing.decide(req, by=cast.head, approve=True)
     declined = signed_in(cast.slt).post(
         reverse("publication_request", kwargs={"school": cast.school.slug, "pk": req.pk}),
@@ -295,7 +295,7 @@ def test_a_photo_nobody_screened_is_screened_before_it_is_published_unblurred(ca
     req = publishing.start(Image.objects.get(pk=image.pk), website, "web", by=cast.teacher, blur_faces=False)
     assert req.status == "approval" and [(f["why"], f["blurred"]) for f in req.faces] == [("unknown", False)]
     assert Image.objects.get(pk=image.pk).faces_screened_with  # screened on the way
-    with pytest.raises(services.Refused):
+    with pytest.raises(Refused):
         publishing.publish(req, by=cast.teacher)
 
 

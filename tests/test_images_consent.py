@@ -11,7 +11,7 @@ from django.utils import timezone
 from saferstaff.consent.models import ConsentRecord, PortalLink
 from saferstaff.consent.services import Answer, record_answers
 from saferstaff.consent.states import EXPIRED, GIVEN, NOT_ASKED, REFUSED, WAITING, WITHDRAWN, state_of
-from saferstaff.photos import services
+from saferstaff.rules.engine import Refused
 from saferstaff.schools.models import SchoolSettings
 
 from .conftest import signed_in
@@ -81,7 +81,7 @@ def test_any_no_from_a_parent_with_responsibility_wins_over_the_others_yes(cast)
 
 def test_a_contact_without_parental_responsibility_cannot_give_or_refuse(cast):
     pupil, (mum, gran) = pupil_with_parents(cast.school, without_pr=1)
-    with pytest.raises(services.Refused) as exc:
+    with pytest.raises(Refused) as exc:
         answer(pupil, "website", Y, guardian=gran, by=cast.office)
     assert "parental responsibility" in str(exc.value)
     assert not ConsentRecord.objects.exists()  # nothing half-saved
@@ -112,7 +112,7 @@ def test_from_the_schools_age_the_pupils_own_yes_is_needed_for_publicity_and_the
 def test_a_senior_leaders_no_wins_and_only_senior_leaders_can_record_it(cast):
     pupil, (mum,) = pupil_with_parents(cast.school)
     answer(pupil, "website", Y, guardian=mum)
-    with pytest.raises(services.Refused):
+    with pytest.raises(Refused):
         answer(pupil, "website", N, source=S, method="in_person", by=cast.teacher)
     answer(pupil, "website", N, source=S, method="in_person", by=cast.slt)
     assert state_of(pupil, purpose(cast.school, "website")).status == REFUSED

@@ -19,7 +19,7 @@ from saferstaff.biometrics.models import FaceDetection, FaceTemplate, ScreeningR
 from saferstaff.consent.states import face_matching_consent
 from saferstaff.faces import FaceError
 from saferstaff.numbers import parse_id
-from saferstaff.photos import pages, services
+from saferstaff.photos import pages
 from saferstaff.photos.access import (
     get_activity,
     get_image,
@@ -29,6 +29,7 @@ from saferstaff.photos.files import FileProblem
 from saferstaff.photos.library import UploadProblems
 from saferstaff.responses import private_jpeg
 from saferstaff.rules.biometrics import may_enrol
+from saferstaff.rules.engine import Refused
 from saferstaff.schools.access import (
     get_pupil,
     pupil_views,
@@ -51,7 +52,7 @@ def pupil_faces(request, school, pk):
         else:
             try:
                 enrolment.enrol(pupil, upload.read(), by=request.user)
-            except services.Refused as exc:
+            except Refused as exc:
                 problems = [str(r) for r in exc.decision.reasons]
             except FaceError as exc:
                 problems = [str(exc)]

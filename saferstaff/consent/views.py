@@ -20,6 +20,7 @@ from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose
 from saferstaff.consent.states import states_for
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
+from saferstaff.rules.engine import Refused
 from saferstaff.schools.access import (
     GUARDIAN_CONTACTS,
     UPN,
@@ -111,7 +112,7 @@ def consent_record(request, school, pk):
                 evidence=d["evidence"],
                 note=d["note"],
             )
-        except services.Refused as exc:
+        except Refused as exc:
             problems = [str(r) for r in exc.decision.reasons]
         else:
             messages.success(request, f"Recorded {len(answers)} answer{'s' if len(answers) != 1 else ''}.")
@@ -248,7 +249,7 @@ def portal(request, token):
             answers = [services.Answer(child, purpose, value) for child, purpose, value in form.answers()]
             try:
                 receipt = services.record_portal_answers(link, answers)
-            except services.Refused as exc:
+            except Refused as exc:
                 return _portal_error(
                     request, " ".join(r.text for r in exc.decision.reasons) + ". Nothing was saved."
                 )

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_http_methods
 
 from saferstaff.audit.log import record
 from saferstaff.biometrics.blurring import crop_jpeg
-from saferstaff.photos import services
 from saferstaff.photos.access import (
     get_image,
     sees_all,
@@ -21,6 +20,7 @@ from saferstaff.publishing import services as publishing
 from saferstaff.publishing.access import get_publication_request
 from saferstaff.publishing.models import PublicationRequest
 from saferstaff.responses import private_jpeg
+from saferstaff.rules.engine import Refused
 from saferstaff.rules.images import (
     may_approve_publication,
 )
@@ -92,7 +92,7 @@ def publication_request(request, school, pk):
                     return redirect("publication_request", school=request.school.slug, pk=req.pk)
             else:
                 raise PermissionDenied
-        except services.Refused as exc:
+        except Refused as exc:
             problems = [str(r) for r in exc.decision.reasons]
         req.refresh_from_db()
     names = {

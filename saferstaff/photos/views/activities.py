@@ -25,6 +25,7 @@ from saferstaff.photos.models import (
     Device,
     Image,
 )
+from saferstaff.rules.engine import Refused
 from saferstaff.rules.images import (
     SELF_APPROVED,
     may_decide_activity,
@@ -86,7 +87,7 @@ def activity_new(request, school):
             services.request_activity(
                 activity, purposes=form.cleaned_data["purposes"], pupils=pupils, by=request.user
             )
-        except services.Refused as exc:  # the date the form checked has just passed out of range
+        except Refused as exc:  # the date the form checked has just passed out of range
             form.add_error("happens_on", str(exc.decision.reasons[0]))
         else:
             messages.success(request, "Sent to senior management for approval.")
@@ -128,7 +129,7 @@ def activity_decide(request, school, pk):
         decision = services.decide_activity(
             activity, by=request.user, approve=approve, note=form.cleaned_data["note"]
         )
-    except services.Refused as exc:
+    except Refused as exc:
         messages.error(request, exc.decision.summary)
     else:
         text = "Approved." if approve else "Not approved; the photographer has been told."

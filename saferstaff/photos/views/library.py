@@ -27,6 +27,7 @@ from saferstaff.photos.models import (
     Image,
     ImageTag,
 )
+from saferstaff.rules.engine import Refused
 from saferstaff.schools.access import (
     pupil_views,
 )
@@ -140,7 +141,7 @@ def image_tags(request, school, pk):
                 messages.error(request, "Choose a pupil from the list as you type their name.")
             else:
                 _tag_pupil(request, image, pupil)
-    except services.Refused as exc:
+    except Refused as exc:
         messages.error(request, exc.decision.summary)
     return redirect(reverse("image_detail", kwargs={"school": request.school.slug, "pk": image.pk}) + "#tags")
 
@@ -161,7 +162,7 @@ def image_flag(request, school, pk):
         return redirect("image_detail", school=request.school.slug, pk=image.pk)
     try:
         services.clear_flag(image, by=request.user, note=note)
-    except services.Refused as exc:
+    except Refused as exc:
         messages.error(request, exc.decision.summary)
     else:
         messages.success(request, "The flag is cleared; your note is kept with the image.")
@@ -180,7 +181,7 @@ def image_hold(request, school, pk):
         services.set_legal_hold(
             image, by=request.user, hold=hold, reason=form.cleaned_data["legal_hold_reason"]
         )
-    except services.Refused as exc:
+    except Refused as exc:
         messages.error(request, exc.decision.summary)
     else:
         messages.success(

@@ -33,6 +33,7 @@ from saferstaff.photos.models import (
     Publication,
     Takedown,
 )
+from saferstaff.rules.engine import Refused
 from saferstaff.schools.access import (
     get_pupil,
 )
@@ -99,7 +100,7 @@ def publication_take_down(request, school, pk):
         return back or redirect("publication_list", school=request.school.slug)
     try:
         takedown = services.take_down(pub, by=request.user, reason=reason)
-    except services.Refused as exc:
+    except Refused as exc:
         messages.error(request, exc.decision.summary)
         return back or redirect("publication_list", school=request.school.slug)
     if takedown.assigned_to_id == request.user.pk:
