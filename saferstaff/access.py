@@ -21,6 +21,7 @@ from saferstaff.schools.models import School, Trust
 from saferstaff.schools.roles import (
     CONSENT_KEEPERS,
     DPO,
+    DSL,
     EVERY_ROLE,
     GOV,
     LEADERSHIP,
@@ -193,6 +194,40 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "takedown_done": PHOTOGRAPHERS,
     "takedown_evidence": PHOTOGRAPHERS,  # get_takedown: the publisher's own, or any for senior management
     "destruction_queue": SENIOR_MANAGEMENT,
+    # §3, §4, §6 and KCSIE Part 4 (the conduct room). Disclosures, permissions and concerns are special records:
+    # the page's object check (saferstaff.conduct.access) narrows each row to the people the rules name, and
+    # answers 404 to everyone else (README: "Who sees disclosures, permissions and concerns").
+    "conduct_mine": EVERY_ROLE,
+    "conduct_waiting": _roles(H, SLT, GOV, DSL),
+    "disclosure_new": EVERY_ROLE,
+    "disclosure_list": _roles(H, GOV, DSL),
+    "disclosure_detail": EVERY_ROLE,  # the discloser's own; the Headteacher (or chair); the DSL if the school says
+    "disclosure_edit": EVERY_ROLE,  # the discloser's own, until an outcome is recorded
+    "disclosure_outcome": _roles(H, GOV),  # GOV: the chair of governors, for the Headteacher's own
+    "contact_channels": SENIOR_MANAGEMENT,
+    "contact_register": LEADERSHIP,
+    "contact_request": EVERY_ROLE,
+    "contact_detail": EVERY_ROLE,  # the requester's own; leadership; the chair for the Headteacher's own
+    "contact_decide": SENIOR_MANAGEMENT | {GOV},
+    "contact_withdraw": EVERY_ROLE,
+    "equipment_register": LEADERSHIP,
+    "equipment_request": EVERY_ROLE,
+    "equipment_detail": EVERY_ROLE,
+    "equipment_decide": SENIOR_MANAGEMENT | {GOV},
+    "equipment_withdraw": EVERY_ROLE,
+    "concern_new": EVERY_ROLE,
+    "concern_list": _roles(
+        H, GOV, DSL
+    ),  # each sees only what is routed to them (never a concern about themselves)
+    "concern_detail": _roles(H, GOV, DSL),  # the DSL: escalated concerns only
+    "concern_outcome": _roles(H, GOV),
+    "concern_escalate": _roles(H, GOV),
+    "concern_person": _roles(H, GOV),
+    # KCSIE: governors see counts only, never names.
+    "conduct_summary": _roles(H, GOV),
+    "conduct_summary_pdf": _roles(H, GOV),
+    "conduct_export_csv": _roles(H),
+    "conduct_export_pdf": _roles(H),
     # Subject access: the DPO (and the Headteacher) export everything held about a pupil.
     "pupil_images_export": _roles(H, DPO),
 }

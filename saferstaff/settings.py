@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "saferstaff.notifications",
     "saferstaff.policies",
     "saferstaff.consent",
+    "saferstaff.conduct",
     "saferstaff.photos",
     "saferstaff.biometrics",
     "saferstaff.publishing",

@@ -3,6 +3,7 @@ from django.urls.converters import IntConverter
 
 from saferstaff.audit import views as audit
 from saferstaff.biometrics import views as biometrics
+from saferstaff.conduct.views import concerns, disclosures, permissions
 from saferstaff.consent import views as consent
 from saferstaff.home import views as home
 from saferstaff.notifications import views as notifications
@@ -167,6 +168,42 @@ urlpatterns = [
     path(school + "takedowns/<id:pk>/", takedowns.takedown_done, name="takedown_done"),
     path(school + "takedowns/<id:pk>/evidence/", takedowns.takedown_evidence, name="takedown_evidence"),
     path(school + "retention/", takedowns.destruction_queue, name="destruction_queue"),
+    path(school + "conduct/", disclosures.my_conduct, name="conduct_mine"),
+    path(school + "conduct/waiting/", disclosures.waiting, name="conduct_waiting"),
+    path(school + "conduct/disclose/", disclosures.disclosure_new, name="disclosure_new"),
+    path(school + "conduct/disclosures/", disclosures.disclosure_list, name="disclosure_list"),
+    path(school + "conduct/disclosures/<id:pk>/", disclosures.disclosure_detail, name="disclosure_detail"),
+    path(school + "conduct/disclosures/<id:pk>/edit/", disclosures.disclosure_edit, name="disclosure_edit"),
+    path(
+        school + "conduct/disclosures/<id:pk>/outcome/",
+        disclosures.disclosure_outcome,
+        name="disclosure_outcome",
+    ),
+    path(school + "conduct/channels/", disclosures.contact_channels, name="contact_channels"),
+    path(school + "conduct/contact/", permissions.contact_register, name="contact_register"),
+    path(school + "conduct/contact/ask/", permissions.contact_request, name="contact_request"),
+    path(school + "conduct/contact/<id:pk>/", permissions.contact_detail, name="contact_detail"),
+    path(school + "conduct/contact/<id:pk>/decide/", permissions.contact_decide, name="contact_decide"),
+    path(school + "conduct/contact/<id:pk>/withdraw/", permissions.contact_withdraw, name="contact_withdraw"),
+    path(school + "conduct/equipment/", permissions.equipment_register, name="equipment_register"),
+    path(school + "conduct/equipment/ask/", permissions.equipment_request, name="equipment_request"),
+    path(school + "conduct/equipment/<id:pk>/", permissions.equipment_detail, name="equipment_detail"),
+    path(school + "conduct/equipment/<id:pk>/decide/", permissions.equipment_decide, name="equipment_decide"),
+    path(
+        school + "conduct/equipment/<id:pk>/withdraw/",
+        permissions.equipment_withdraw,
+        name="equipment_withdraw",
+    ),
+    path(school + "conduct/concerns/", concerns.concern_list, name="concern_list"),
+    path(school + "conduct/concerns/raise/", concerns.concern_new, name="concern_new"),
+    path(school + "conduct/concerns/<id:pk>/", concerns.concern_detail, name="concern_detail"),
+    path(school + "conduct/concerns/<id:pk>/outcome/", concerns.concern_outcome, name="concern_outcome"),
+    path(school + "conduct/concerns/<id:pk>/escalate/", concerns.concern_escalate, name="concern_escalate"),
+    path(school + "conduct/concerns/people/<id:pk>/", concerns.concern_person, name="concern_person"),
+    path(school + "conduct/summary/", concerns.conduct_summary, name="conduct_summary"),
+    path(school + "conduct/summary.pdf", concerns.conduct_summary_pdf, name="conduct_summary_pdf"),
+    path(school + "conduct/export/<slug:what>.csv", concerns.conduct_export_csv, name="conduct_export_csv"),
+    path(school + "conduct/export/<slug:what>.pdf", concerns.conduct_export_pdf, name="conduct_export_pdf"),
     path(school + "pupils/<id:pk>/library.zip", takedowns.pupil_images_export, name="pupil_images_export"),
 ]
 

@@ -73,6 +73,40 @@ def may_change_role(actor: Actor, *, subject: Membership, role: str, grant: bool
     return allow(S2_RESPONSIBLE)
 
 
+@rule("roles.chair")
+def may_set_chair(actor: Actor, *, subject: Membership, chair: bool, roles: frozenset[str]) -> Decision:
+    """May ``actor`` make ``subject`` (whose roles will be ``roles``) the chair of governors, or stop them being
+    it? One chair, who is a governor: concerns about the Headteacher go to them (KCSIE Part 4)."""
+    actor = actor.at(subject.school_id)
+    if not (actor.is_head or actor.is_trust_admin):
+        return refuse(
+            Reason("Only the Headteacher (or the trust's admin) records the chair of governors", "§2")
+        )
+    if chair and Role.GOVERNOR not in roles:
+        return refuse(
+            Reason(
+                "The chair of governors holds the Governor role: tick it too", "§2", "is_chair_of_governors"
+            )
+        )
+    if chair:
+        other = (
+            members_holding(subject.school_id, {Role.GOVERNOR})
+            .filter(is_chair_of_governors=True)
+            .exclude(pk=subject.pk)
+            .first()
+        )
+        if other is not None:
+            return refuse(
+                Reason(
+                    f"{other.listed_name} is recorded as chair of governors: a school has one chair. Untick "
+                    "them first",
+                    "§2",
+                    "is_chair_of_governors",
+                )
+            )
+    return allow(S2_RESPONSIBLE)
+
+
 @rule("membership.end")
 def may_mark_as_left(actor: Actor, *, subject: Membership) -> Decision:
     """May ``actor`` record that ``subject`` has left the school (which ends their access to it)?"""

@@ -372,6 +372,11 @@ class SchoolSettings(models.Model):
         help_text="When a photo shows a pupil without consent for where it is published, allow it with their "
         "face blurred, each time approved by the Headteacher or a senior leader (§5)",
     )
+    # §3: contact with pupils is alerted to the Headteacher; a school may tell its DSL as well.
+    disclosures_to_dsl = models.BooleanField(
+        default=False,
+        help_text="Tell the designated safeguarding lead too when staff disclose contact with a pupil (§3)",
+    )
     # §4 "Personal profiles ... should not identify your employer": other names the school goes by, one per
     # line, for the draft checker (short forms and the acronym are worked out from the school's name).
     name_aliases = models.TextField(blank=True, default="")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from saferstaff.audit.log import record
 from saferstaff.notifications.service import notify
 from saferstaff.rules.engine import Refused
-from saferstaff.rules.policies import may_change_role, may_mark_as_left
+from saferstaff.rules.policies import may_change_role, may_mark_as_left, may_set_chair
 from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant, School
 from saferstaff.schools.roles import Actor
 from saferstaff.schools.tasks import send_invitation
@@ -83,6 +83,15 @@ def change_roles(
     with transaction.atomic():
         added, removed = set_roles(membership, roles, by=by)
         changed = []
+        if membership.is_chair_of_governors != is_chair_of_governors or is_chair_of_governors:
+            chair = may_set_chair(
+                Actor.of(by, membership.school),
+                subject=membership,
+                chair=is_chair_of_governors,
+                roles=frozenset(roles),
+            )
+            if not chair:
+                raise Refused(chair)
         if membership.is_chair_of_governors != is_chair_of_governors:
             membership.is_chair_of_governors = is_chair_of_governors
             changed.append("is_chair_of_governors")

@@ -149,7 +149,8 @@ def staff_roles(request, school, pk):
                 by=request.user,
             )
         except Refused as exc:
-            form.add_error("roles", exc.decision.summary)
+            for reason in exc.decision.reasons:
+                form.add_error(reason.field or "roles", str(reason))
         else:
             if changed:
                 messages.success(request, f"Roles for {member.listed_name} saved.")

@@ -1,0 +1,120 @@
+"""What the registers show and what other rooms ask of them: who may contact whom, how and until when (§3,
+§4); who may use which personal device now and on what conditions (§6); and how many low-level concerns each
+person has had (KCSIE Part 4). Read-only: writes go through ``conduct.services``."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from saferstaff.conduct.models import ContactPermission, Decided, EquipmentPermission, LowLevelConcern
+from saferstaff.rules.conduct import CHAIR, HEADTEACHER, is_chair
+from saferstaff.schools.roles import DSL, Actor
+
+# KCSIE asks leaders to notice a pattern: this many concerns about one person within PATTERN_MONTHS.
+PATTERN_COUNT = 3
+PATTERN_DAYS = 365
+
+
+def in_force(queryset: QuerySet, on: datetime.date | None = None) -> QuerySet:
+    on = on or timezone.localdate()
+    return queryset.filter(status=Decided.APPROVED, starts_on__lte=on, ends_on__gte=on)
+
+
+def contact_register(school, on: datetime.date | None = None) -> QuerySet[ContactPermission]:
+    """The approved-channels register: permissions to contact pupils in force on ``on`` (today)."""
+    return (
+        in_force(ContactPermission.objects.filter(school=school), on)
+        .select_related("requested_by", "channel", "decided_by")
+        .prefetch_related("pupils")
+        .order_by("ends_on", "pk")
+    )
+
+
+def equipment_register(school, on: datetime.date | None = None) -> QuerySet[EquipmentPermission]:
+    """Who may use which personal device in work time on ``on`` (today), and on what conditions."""
+    return (
+        in_force(EquipmentPermission.objects.filter(school=school), on)
+        .select_related("requested_by", "decided_by")
+        .order_by("ends_on", "pk")
+    )
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def personal_device_permission(school, *, camera: str, model: str = "", on: datetime.date):
+    """The approved personal-equipment permission whose device matches a photo's camera (its make and model
+    as ``photos.models.make_and_model`` says them, or the model alone) on the day it was taken, if any."""
+    wanted = {_norm(camera), _norm(model)} - {""}
+    if not wanted:
+        return None
+    candidates = (
+        EquipmentPermission.objects.filter(
+            school=school, status=Decided.APPROVED, starts_on__lte=on, ends_on__gte=on
+        )
+        .exclude(make_model="")
+        .select_related("requested_by")
+        .order_by("-starts_on", "-pk")
+    )
+    for permission in candidates:
+        if _norm(permission.make_model) in wanted:
+            return permission
+    return None
+
+
+def concerns_readable_by(actor: Actor) -> QuerySet[LowLevelConcern]:
+    """The concerns ``actor`` reads at their school: those routed to them, never any about themselves
+    (the same answer as ``rules.conduct.may_read_concern`` for each)."""
+    school = actor.school
+    qs = LowLevelConcern.objects.filter(school=school)
+    if actor.membership is not None:
+        qs = qs.exclude(subject=actor.membership)
+    routes = []
+    if actor.is_head:
+        routes.append(HEADTEACHER)
+    if is_chair(actor):
+        routes.append(CHAIR)
+    seen = Q(routed_to__in=routes)
+    if actor.holds(DSL):
+        seen |= Q(escalated_at__isnull=False)
+    return qs.filter(seen) if routes or actor.holds(DSL) else qs.none()
+
+
+@dataclass(frozen=True)
+class Pattern:
+    subject_id: int
+    name: str
+    recent: int  # in the last PATTERN_DAYS
+    total: int
+
+    @property
+    def prominent(self) -> bool:
+        return self.recent >= PATTERN_COUNT
+
+
+def patterns(actor: Actor, on: datetime.date | None = None) -> list[Pattern]:
+    """Per person, how many concerns ``actor`` can read, in the last year and in all: those with a pattern
+    (three or more in twelve months) first."""
+    on = on or timezone.localdate()
+    since = on - datetime.timedelta(days=PATTERN_DAYS)
+    rows = (
+        concerns_readable_by(actor)
+        .values(
+            "subject_id", "subject__user__first_name", "subject__user__last_name", "subject__invited_name"
+        )
+        .annotate(total=Count("pk"), recent=Count("pk", filter=Q(happened_on__gt=since)))
+    )
+    found = [
+        Pattern(
+            r["subject_id"],
+            f"{r['subject__user__first_name']} {r['subject__user__last_name']}".strip()
+            or r["subject__invited_name"],
+            r["recent"],
+            r["total"],
+        )
+        for r in rows
+    ]
+    return sorted(found, key=lambda p: (-p.recent, -p.total, p.name))
