@@ -71,7 +71,8 @@ def chase(school, now: datetime.datetime | None = None) -> int:
 
 
 def daily() -> Iterator[str]:
+    sent = 0
     for school in School.objects.all():
         with acting_as(school_id=school.pk):
-            sent = chase(school)
-        yield f"{school.slug}: {sent} people chased about disclosures, requests and concerns waiting for them"
+            sent += chase(school)
+    yield f"{sent} people chased about disclosures, requests and concerns waiting for them"
