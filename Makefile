@@ -89,6 +89,7 @@ bench: setup bench-env ## run the benchmarks (tables compare with their named ba
 	$(PY) benchmarks/screening.py
 	$(PY) benchmarks/policy_search.py
 	$(PY) benchmarks/audit.py
+	$(PY) benchmarks/conduct.py
 
 clean: ## remove the virtualenv, node_modules, built assets and the local database
 	rm -rf $(VENV) .venv-bench .venv-presidio node_modules saferstaff/static/build var

@@ -20,7 +20,7 @@ from saferstaff.conduct.models import (
 from saferstaff.conduct.services import deciders
 from saferstaff.notifications.models import Notification
 from saferstaff.notifications.service import notify
-from saferstaff.rules.conduct import readers
+from saferstaff.rules.conduct import HEADTEACHER, readers
 from saferstaff.schools.models import School, SchoolSettings
 
 # Told at once when it arrives; chased from the next day, every day, while it waits.
@@ -29,21 +29,40 @@ CHASE_KIND = "conduct.chase"
 
 
 def waiting(school, now: datetime.datetime) -> Counter:
-    """For each user (by id), how many of what they must act on have waited longer than CHASE_AFTER."""
+    """For each user (by id), how many of what they must act on have waited longer than CHASE_AFTER.
+    Who reads or decides each route is asked once per school, not once per item (benchmarks/conduct.py)."""
     before = now - CHASE_AFTER
     owed: Counter = Counter()
     dsl = SchoolSettings.for_school(school).disclosures_to_dsl
-    for d in Disclosure.objects.filter(school=school, outcome="", created_at__lt=before):
-        for member in readers(school.pk, d.routed_to, dsl_too=dsl and d.routed_to == "headteacher"):
-            if member.user_id != d.discloser_id:
-                owed[member.user_id] += 1
+    people: dict[tuple, list[tuple[int, int]]] = {}
+
+    def members(kind: str, route: str) -> list[tuple[int, int]]:
+        """(membership id, user id) of who reads (``kind`` "read") or decides ("decide") ``route``."""
+        if (kind, route) not in people:
+            found = (
+                readers(school.pk, route, dsl_too=dsl and route == HEADTEACHER)
+                if kind == "read"
+                else deciders(school.pk, route, requester_id=None)
+            )
+            people[kind, route] = list(found.values_list("pk", "user_id"))
+        return people[kind, route]
+
+    disclosures = Disclosure.objects.filter(school=school, outcome="", created_at__lt=before)
+    for routed_to, discloser_id in disclosures.values_list("routed_to", "discloser_id"):
+        for _, user_id in members("read", routed_to):
+            if user_id != discloser_id:
+                owed[user_id] += 1
     for model in (ContactPermission, EquipmentPermission):
-        for p in model.objects.filter(school=school, status=Decided.REQUESTED, requested_at__lt=before):
-            for member in deciders(school.pk, p.routed_to, requester_id=p.requested_by_id):
-                owed[member.user_id] += 1
-    for c in LowLevelConcern.objects.filter(school=school, outcome="", created_at__lt=before):
-        for member in readers(school.pk, c.routed_to).exclude(pk=c.subject_id):
-            owed[member.user_id] += 1
+        requests = model.objects.filter(school=school, status=Decided.REQUESTED, requested_at__lt=before)
+        for routed_to, requester_id in requests.values_list("routed_to", "requested_by_id"):
+            for _, user_id in members("decide", routed_to):
+                if user_id != requester_id:
+                    owed[user_id] += 1
+    concerns = LowLevelConcern.objects.filter(school=school, outcome="", created_at__lt=before)
+    for routed_to, subject_id in concerns.values_list("routed_to", "subject_id"):
+        for membership_id, user_id in members("read", routed_to):
+            if membership_id != subject_id:
+                owed[user_id] += 1
     return owed
 
 

@@ -185,7 +185,8 @@ def record_outcome(actor: Actor, disclosure: Disclosure, *, outcome: str, note: 
 
 
 # --- §3/§4/§6: permissions ------------------------------------------------------------------------------
-def deciders(school_id: int, route: str, *, requester_id: int):
+def deciders(school_id: int, route: str, *, requester_id: int | None):
+    """Who decides a request routed to ``route`` (never the person who asked)."""
     if route == CHAIR:
         chair = chair_of_governors(school_id)
         people = Membership.objects.filter(pk=chair.pk) if chair else Membership.objects.none()
