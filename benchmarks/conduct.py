@@ -18,7 +18,7 @@ import _django  # noqa: F401  (sets up Django: before any Django import)
 from _django import database  # noqa: E402
 from _machine import machine  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -155,6 +155,7 @@ def patterns_in_python(actor) -> list[tuple[int, int]]:
 def timed(fn, runs: int) -> tuple[float, float, int]:
     times, cpu, queries = [], [], 0
     for _ in range(runs):
+        reset_queries()  # the query log keeps 9,000: start each run empty so the count is this run's
         with CaptureQueriesContext(connection) as ctx:
             t0, c0 = time.perf_counter(), time.process_time()
             fn()
