@@ -5,6 +5,7 @@ and 404 to everyone the rules do not name."""
 import datetime
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -421,3 +422,13 @@ def test_check_a_post_links_to_disclosing_when_a_draft_names_a_pupil(cast):
     assert link in reply and "Tell the Headteacher about contact with a pupil" in reply
     other = client.post(page, {"text": "Lovely walk in the hills today", "form": "post"}).content.decode()
     assert link not in other
+
+
+def test_the_demo_school_has_a_disclosure_with_advice_given(db):
+    call_command("load_demo")
+    disclosure = Disclosure.objects.get()
+    assert (
+        disclosure.outcome == Disclosure.Outcome.ADVICE
+        and disclosure.discloser.email == "teacher@demo.example"
+    )
+    assert AuditEvent.objects.filter(action="conduct.disclosed", object_id=str(disclosure.pk)).exists()
