@@ -112,7 +112,9 @@ class DisclosureForm(forms.Form):
 
 
 def _label(view: PupilView) -> str:
-    return f"{view.name} (Year {view.year_group})" if view.year_group else view.name
+    if not view.year_group:
+        return view.name
+    return f"{view.name} ({'Year ' + view.year_group if view.year_group.isdigit() else view.year_group})"
 
 
 class OutcomeForm(forms.Form):
