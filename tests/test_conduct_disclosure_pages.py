@@ -13,6 +13,7 @@ from saferstaff.audit.models import AuditEvent
 from saferstaff.conduct import services
 from saferstaff.conduct.models import ContactChannel, Disclosure
 from saferstaff.notifications.models import Notification
+from saferstaff.rules.engine import Refused
 from saferstaff.schools.models import Pupil, SchoolSettings
 from saferstaff.schools.roles import Actor
 
@@ -265,6 +266,30 @@ def test_an_outcome_by_a_non_reader_is_404_and_by_the_discloser_refused(cast):
         .status_code
         == 302
     )
+
+
+def test_a_low_level_concern_about_someone_who_has_left_is_refused_on_the_form_not_a_500(cast):
+    disclosure = disclose(cast, cast.teacher)
+    cast.member(cast.teacher).__class__.objects.filter(pk=cast.member(cast.teacher).pk).update(
+        ended_on=TODAY()
+    )
+    response = signed_in(cast.head).post(
+        url(cast, "disclosure_outcome", pk=disclosure.pk), {"outcome": "concern"}
+    )
+    assert response.status_code == 400
+    assert "Choose a member of this school&#x27;s staff (KCSIE Part 4)" in response.content.decode()
+    disclosure.refresh_from_db()
+    assert disclosure.outcome == "" and disclosure.concern is None
+
+
+def test_the_door_refuses_an_empty_account_or_an_unknown_who(cast):
+    with pytest.raises(Refused) as empty:
+        disclose(cast, cast.teacher, what_happened="   ")
+    assert [(r.field, r.section) for r in empty.value.decision.reasons] == [("what_happened", "§3")]
+    with pytest.raises(Refused) as unknown:
+        disclose(cast, cast.teacher, who="stranger")
+    assert [(r.field, r.section) for r in unknown.value.decision.reasons] == [("who", "§3")]
+    assert not Disclosure.objects.exists()
 
 
 # --- lists -------------------------------------------------------------------------------------------------

@@ -72,8 +72,9 @@ class DisclosureForm(forms.Form):
         self.sees_pupils = sees_pupils
         self.fields["channel"].queryset = ContactChannel.objects.filter(school=school, active=True)
         if sees_pupils:
-            # Any current pupil of the school is a valid answer; the list shows those found (PICKER_SIZE).
-            self.fields["pupil"].queryset = Pupil.objects.filter(school=school).current()
+            # Any pupil of the school is a valid answer (one who has just left too); the list shows those
+            # found (PICKER_SIZE) and the one already chosen.
+            self.fields["pupil"].queryset = Pupil.objects.filter(school=school)
             self.fields["pupil"].widget.choices = [("", "Choose the pupil")] + [
                 (view.pk, _label(view)) for view in pupils
             ]

@@ -50,7 +50,7 @@ def _pupil_choices(request, q: str, chosen_pk=None) -> list:
         found = list(current)
     chosen = parse_id(str(chosen_pk or ""))
     if chosen and all(p.pk != chosen for p in found):
-        found += list(current.filter(pk=chosen))
+        found += list(Pupil.objects.filter(school=request.school, pk=chosen))
     return pupil_views(request, found)
 
 
