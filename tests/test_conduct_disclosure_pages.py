@@ -13,6 +13,8 @@ from saferstaff.audit.models import AuditEvent
 from saferstaff.conduct import services
 from saferstaff.conduct.models import ContactChannel, Disclosure
 from saferstaff.notifications.models import Notification
+from saferstaff.policies.models import PolicyKind
+from saferstaff.policies.services import import_policy, publish_version
 from saferstaff.rules.engine import Refused
 from saferstaff.schools.models import Pupil, SchoolSettings
 from saferstaff.schools.roles import Actor
@@ -457,3 +459,18 @@ def test_the_demo_school_has_a_disclosure_with_advice_given(db):
         and disclosure.discloser.email == "teacher@demo.example"
     )
     assert AuditEvent.objects.filter(action="conduct.disclosed", object_id=str(disclosure.pk)).exists()
+
+
+def test_my_conduct_says_every_compulsory_policy_is_accepted_because_it_opens_only_then(cast):
+    client = signed_in(cast.teacher)
+    assert (
+        "You have accepted every policy the school asks you to accept"
+        in client.get(url(cast, "conduct_mine")).content.decode()
+    )
+    version, _notes = import_policy(
+        cast.school, title="Online safety guidance", kind=PolicyKind.ONLINE_SAFETY, filename="g.txt",
+        data=b"Section 1 - Contact\n\nStaff do not seek contact with pupils.\n", by=cast.head,
+    )  # fmt: skip
+    assert publish_version(version, by=cast.head, minor_change=False)
+    response = client.get(url(cast, "conduct_mine"))
+    assert response.status_code == 302 and response["Location"] == url(cast, "policies_to_accept")
