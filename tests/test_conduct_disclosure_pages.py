@@ -165,6 +165,10 @@ def test_only_the_discloser_and_the_headteacher_read_a_disclosure(cast):
 
 def test_the_chair_reads_the_headteachers_disclosure_without_the_pupils_name(cast):
     pupil = make_pupil(cast.school)
+    assert (
+        "Tell the chair of governors</button>"
+        in signed_in(cast.head).get(url(cast, "disclosure_new")).content.decode()
+    )
     disclosure = disclose(cast, cast.head, who="pupil", pupil=pupil, who_text="")
     assert disclosure.routed_to == "chair"
     html = signed_in(cast.governor).get(url(cast, "disclosure_detail", pk=disclosure.pk)).content.decode()

@@ -75,6 +75,8 @@ class DisclosureForm(forms.Form):
             # Any pupil of the school is a valid answer (one who has just left too); the list shows those
             # found (PICKER_SIZE) and the one already chosen.
             self.fields["pupil"].queryset = Pupil.objects.filter(school=school)
+            if not pupils:
+                self.fields["pupil"].help_text = "Find them by name first"
             self.fields["pupil"].widget.choices = [("", "Choose the pupil")] + [
                 (view.pk, _label(view)) for view in pupils
             ]

@@ -23,7 +23,7 @@ from saferstaff.conduct.models import (
 from saferstaff.conduct.registers import concerns_readable_by, disclosures_readable_by, requests_decided_by
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
-from saferstaff.rules.conduct import CHAIR, may_edit_disclosure, may_record_outcome
+from saferstaff.rules.conduct import CHAIR, may_edit_disclosure, may_record_outcome, route_for
 from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.schools.access import fields_for, pupil_view, pupil_views, search_pupils, sees_pupils
 from saferstaff.schools.models import Pupil, SchoolSettings
@@ -77,6 +77,15 @@ def _disclosure_form(request, *, initial=None):
     return DisclosureForm(initial=initial, **kwargs), False
 
 
+def _reader(request) -> str:
+    """Who a disclosure by this person goes to: the chair of governors for the Headteacher's own."""
+    return (
+        "the chair of governors"
+        if route_for(request.school.pk, request.user.pk) == CHAIR
+        else "the Headteacher"
+    )
+
+
 def _told(disclosure: Disclosure) -> str:
     who = "The chair of governors has" if disclosure.routed_to == CHAIR else "The Headteacher has"
     dsl = disclosure.routed_to != CHAIR and SchoolSettings.for_school(disclosure.school).disclosures_to_dsl
@@ -97,7 +106,7 @@ def disclosure_new(request, school):
     return render(
         request,
         "conduct/disclosure_form.html",
-        {"form": form, "guidance": GUIDANCE, "editing": None},
+        {"form": form, "guidance": GUIDANCE, "editing": None, "told": _reader(request)},
         status=400 if form.is_bound and form.errors else 200,
     )
 
@@ -164,7 +173,7 @@ def disclosure_edit(request, school, pk):
     return render(
         request,
         "conduct/disclosure_form.html",
-        {"form": form, "guidance": GUIDANCE, "editing": disclosure},
+        {"form": form, "guidance": GUIDANCE, "editing": disclosure, "told": _reader(request)},
         status=400 if form.is_bound and form.errors else 200,
     )
 
@@ -271,6 +280,7 @@ def my_conduct(request, school):
             "disclosures": Disclosure.objects.filter(school=request.school, discloser=user).select_related(
                 "channel", "decided_by"
             ),
+            "has_permissions": bool(permissions),
             "permission_groups": [
                 ("Approved", approved),
                 ("Waiting for a decision", waiting),
