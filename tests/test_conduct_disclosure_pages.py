@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from saferstaff.audit.models import AuditEvent
 from saferstaff.conduct import services
-from saferstaff.conduct.models import ContactChannel, Disclosure
+from saferstaff.conduct.models import ContactChannel, Disclosure, EquipmentPermission
+from saferstaff.conduct.registers import disclosures_readable_by, requests_decided_by
 from saferstaff.notifications.models import Notification
 from saferstaff.policies.models import PolicyKind
 from saferstaff.policies.services import import_policy, publish_version
+from saferstaff.rules.conduct import may_decide_equipment, may_read_disclosure
 from saferstaff.rules.engine import Refused
 from saferstaff.schools.models import Pupil, SchoolSettings
 from saferstaff.schools.roles import Actor
@@ -345,6 +347,30 @@ def test_waiting_for_you_lists_what_each_person_must_act_on(cast):
     services.record_outcome(Actor.of(cast.head, cast.school), disclosure, outcome="advice")
     head = signed_in(cast.head).get(url(cast, "conduct_waiting")).content.decode()
     assert url(cast, "disclosure_detail", pk=disclosure.pk) not in head
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_the_lists_give_the_same_answer_as_the_rules(cast, shared):
+    SchoolSettings.objects.filter(school=cast.school).update(disclosures_to_dsl=shared)
+    disclosures = [disclose(cast, user) for user in (cast.teacher, cast.head, cast.dsl, cast.governor)]
+    requests = [
+        services.request_equipment(
+            Actor.of(user, cast.school),
+            device_kind="phone",
+            purpose="Trip",
+            starts_on=TODAY(),
+            ends_on=TODAY(),
+        )
+        for user in (cast.teacher, cast.head, cast.slt)
+    ]
+    for user in cast.by_role().values():
+        actor = Actor.of(user, cast.school)
+        assert set(disclosures_readable_by(actor)) == {
+            d for d in disclosures if d.discloser != user and may_read_disclosure.peek(actor, subject=d)
+        }, user
+        assert set(requests_decided_by(actor, EquipmentPermission)) == {
+            r for r in requests if may_decide_equipment.peek(actor, subject=r)
+        }, user
 
 
 def test_my_conduct_shows_my_own_things_only(cast):
