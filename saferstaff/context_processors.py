@@ -87,7 +87,20 @@ def saferstaff(request):
                 "destruction_queue",
             },
         ),
-        ("conduct_mine", "Conduct", {"conduct_mine", "conduct_waiting", "disclosure_new", "disclosure_list", "disclosure_detail", "disclosure_edit", "disclosure_outcome", "contact_channels"}),  # fmt: skip
+        (
+            "conduct_mine",
+            "Conduct",
+            {
+                "conduct_mine",
+                "conduct_waiting",
+                "disclosure_new",
+                "disclosure_list",
+                "disclosure_detail",
+                "disclosure_edit",
+                "disclosure_outcome",
+                "contact_channels",
+            },
+        ),
         ("roster_upload", "Import from MIS", {"roster_upload", "roster_preview"}),
         ("audit_trail", "Audit trail", {"audit_trail"}),
         ("school_settings", "Settings", {"school_settings"}),

@@ -450,6 +450,25 @@ def test_a_forged_channel_or_action_is_refused_without_a_change(cast):
     assert signed_in(cast.teacher).post(page, {"action": "add", "name": "X"}).status_code == 403
 
 
+def test_only_senior_management_keeps_the_list_of_channels_through_the_door(cast):
+    teacher = Actor.of(cast.teacher, cast.school)
+    with pytest.raises(Refused) as adding:
+        services.add_channel(teacher, name="Discord", is_social_media=True, run_by_school=False)
+    with pytest.raises(Refused) as switching:
+        services.set_channel_active(teacher, channel(cast), active=False)
+    for refusal in (adding, switching):
+        assert (
+            str(refusal.value.decision.reasons[0])
+            == "Senior management keeps the school's list of channels (§3)"
+        )
+    with pytest.raises(Refused) as other:
+        services.set_channel_active(
+            Actor.of(cast.head, cast.school), channel(cast, school=cast.other_school), active=False
+        )
+    assert other.value.decision.reasons[0].field == "channel"
+    assert not ContactChannel.objects.filter(name="Discord").exists() and channel(cast).active
+
+
 # --- settings and Check a post -----------------------------------------------------------------------------
 
 

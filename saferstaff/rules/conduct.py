@@ -371,6 +371,4 @@ def may_manage_channels(actor: Actor, *, name: str | None = None, channel=None) 
         name = " ".join(name.split())
         if not name:
             return refuse(Reason("Enter the name of the platform or channel", "§3", "name"))
-    return allow(
-        Reason("Contact with pupils is through the school's channels, with senior leadership's permission", "§3")
-    )
+    return allow(S3_CHANNELS)
