@@ -132,6 +132,21 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         author = user or cast.teacher
         saved = SavedCheck.objects.create(school=school, author=author, text="A draft", verdict="ok")
         kwargs["pk"] = saved.pk
+    elif name in {"disclosure_detail", "disclosure_edit", "disclosure_outcome"}:
+        from django.utils import timezone
+
+        from saferstaff.conduct.models import ContactChannel
+        from saferstaff.conduct.services import disclose
+        from saferstaff.schools.roles import Actor
+
+        # The discloser's own; for the outcome, one the person decides (the chair: the Headteacher's own).
+        own = user if user is not None and school.memberships.filter(user=user).exists() else None
+        by = (cast.head if user == cast.governor else cast.teacher) if name == "disclosure_outcome" else own
+        by = by if school == cast.school else cast.other_teacher
+        disclosure = disclose(Actor.of(by or cast.teacher, school), who="think_pupil", what_happened="A request",
+                              channel=ContactChannel.objects.filter(school=school).first(),
+                              happened_on=timezone.localdate())  # fmt: skip
+        kwargs["pk"] = disclosure.pk
     elif name == "roster_preview":
         staged, _ = stage_upload(school, "roster.csv", csv_text(sample_pupils(3)).encode(), None)
         kwargs["pk"] = staged.pk

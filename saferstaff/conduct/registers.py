@@ -8,8 +8,15 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from saferstaff.conduct.models import ContactPermission, Decided, EquipmentPermission, LowLevelConcern
-from saferstaff.rules.conduct import CHAIR, HEADTEACHER, is_chair
+from saferstaff.conduct.models import (
+    ContactPermission,
+    Decided,
+    Disclosure,
+    EquipmentPermission,
+    LowLevelConcern,
+)
+from saferstaff.rules.conduct import CHAIR, HEADTEACHER, SENIOR, is_chair
+from saferstaff.schools.models import SchoolSettings
 from saferstaff.schools.roles import DSL, Actor
 
 # KCSIE asks leaders to notice a pattern: this many concerns about one person within PATTERN_MONTHS.
@@ -81,6 +88,30 @@ def concerns_readable_by(actor: Actor) -> QuerySet[LowLevelConcern]:
     if actor.holds(DSL):
         seen |= Q(escalated_at__isnull=False)
     return qs.filter(seen) if routes or actor.holds(DSL) else qs.none()
+
+
+def disclosures_readable_by(actor: Actor) -> QuerySet[Disclosure]:
+    """The disclosures routed to ``actor`` at their school, never their own (those are on their My conduct
+    page): the same answer as ``rules.conduct.may_read_disclosure`` for each, less their own."""
+    routes = []
+    if actor.is_head or (actor.holds(DSL) and SchoolSettings.for_school(actor.school).disclosures_to_dsl):
+        routes.append(HEADTEACHER)
+    if is_chair(actor):
+        routes.append(CHAIR)
+    return Disclosure.objects.filter(school=actor.school, routed_to__in=routes).exclude(discloser=actor.user)
+
+
+def requests_decided_by(actor: Actor, model) -> QuerySet:
+    """The requests (``model``: ContactPermission or EquipmentPermission) still waiting for a decision that
+    ``actor`` may decide: the same people ``services.deciders`` tells (never their own request)."""
+    routes = [
+        r
+        for r, yes in ((SENIOR, actor.is_senior), (HEADTEACHER, actor.is_head), (CHAIR, is_chair(actor)))
+        if yes
+    ]
+    return model.objects.filter(school=actor.school, status=Decided.REQUESTED, routed_to__in=routes).exclude(
+        requested_by=actor.user
+    )
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from saferstaff.rules.conduct import (
     may_disclose,
     may_edit_disclosure,
     may_escalate_concern,
+    may_manage_channels,
     may_raise_concern,
     may_record_concern_outcome,
     may_record_outcome,
@@ -84,8 +85,11 @@ def disclose(
     """Record contact with a pupil that happened by chance and alert the Headteacher at once (§3), or the
     chair of governors when the Headteacher discloses it."""
     _check(may_disclose(actor, pupil=pupil, happened_on=happened_on))
+    if who not in Disclosure.Who.values:
+        raise Refused(refuse(Reason("Choose who it was", "§3", "who")))
     if channel.school_id != actor.school.pk:
         raise Refused(refuse(Reason("Choose one of the school's channels", "§3", "channel")))
+    _required("§3", what_happened=what_happened)
     if who == Disclosure.Who.PUPIL and pupil is None:
         raise Refused(refuse(Reason("Choose the pupil, or say you think it is a pupil", "§3", "pupil")))
     school = actor.school
@@ -182,6 +186,39 @@ def record_outcome(actor: Actor, disclosure: Disclosure, *, outcome: str, note: 
                 except_user_id=actor.pk,
             )
     return disclosure
+
+
+# --- §3/§4: the school's list of channels ---------------------------------------------------------------
+def add_channel(actor: Actor, *, name: str, is_social_media: bool, run_by_school: bool) -> ContactChannel:
+    """Add a platform or channel to the school's list (senior management, §3/§4)."""
+    name = " ".join(name.split())
+    _check(may_manage_channels(actor, name=name))
+    with transaction.atomic():
+        if ContactChannel.objects.filter(school=actor.school, name__iexact=name).exists():
+            raise Refused(
+                refuse(Reason("The school's list already has a channel with this name", "§3", "name"))
+            )
+        channel = ContactChannel.objects.create(
+            school=actor.school, name=name, is_social_media=is_social_media, run_by_school=run_by_school
+        )
+        record(
+            "conduct.channel_added",
+            channel,
+            detail={"social_media": is_social_media, "run_by_school": run_by_school},
+        )
+    return channel
+
+
+def set_channel_active(actor: Actor, channel: ContactChannel, *, active: bool) -> ContactChannel:
+    """Offer a channel again, or stop offering it. Never deleted: disclosures and permissions point at it."""
+    _check(may_manage_channels(actor, channel=channel))
+    with transaction.atomic():
+        channel = ContactChannel.objects.select_for_update().get(pk=channel.pk)
+        if channel.active != active:
+            channel.active = active
+            channel.save(update_fields=["active"])
+            record("conduct.channel_active" if active else "conduct.channel_inactive", channel)
+    return channel
 
 
 # --- §3/§4/§6: permissions ------------------------------------------------------------------------------

@@ -96,6 +96,9 @@ def draft_check(request, school):
             "pieces": _marked(form.cleaned_data["text"], result.findings) if result else [],
             "sections": sections,
             "saved_checks": saved_checks,
+            # A draft that names a pupil may be a reply to one: contact with a pupil is told to the
+            # Headteacher instead (§3).
+            "names_a_pupil": result is not None and any(f.kind == "pupil" for f in result.findings),
         },
         status=400 if form.errors else 200,
     )

@@ -355,3 +355,20 @@ def may_escalate_concern(actor: Actor, *, subject) -> Decision:
     return allow(
         Reason("A concern that meets the harm threshold is handled as an allegation about staff", KCSIE)
     )
+
+
+# --- §3/§4: the school's list of channels ----------------------------------------------------------------
+@rule("conduct.channels.manage")
+def may_manage_channels(actor: Actor, *, name: str | None = None, channel=None) -> Decision:
+    """May ``actor`` add a channel called ``name`` to the school's list, or switch ``channel`` on or off?
+    Senior management keeps the list staff disclose contact and ask permission with (§3, §4). (That a name
+    is not on the list twice is the door's check: the list is the conduct room's record.)"""
+    if not actor.is_senior:
+        return refuse(Reason("Senior management keeps the school's list of channels", "§3"))
+    if channel is not None and channel.school_id != actor.school.pk:
+        return refuse(Reason("Choose one of the school's channels", "§3", "channel"))
+    if name is not None:
+        name = " ".join(name.split())
+        if not name:
+            return refuse(Reason("Enter the name of the platform or channel", "§3", "name"))
+    return allow(S3_CHANNELS)

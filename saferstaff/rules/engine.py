@@ -48,9 +48,10 @@ class Decision:
 
 
 def show_on_form(form, decision: Decision) -> None:
-    """Each of a refusal's reasons as an error of the form, beside the field it names (or above the form)."""
+    """Each of a refusal's reasons as an error of the form, beside the field it names (or above the form,
+    when the form has no such field: a door's reason may name a field of another form)."""
     for reason in decision.reasons:
-        form.add_error(reason.field or None, str(reason))
+        form.add_error(reason.field if reason.field in form.fields else None, str(reason))
 
 
 def allow(*reasons: Reason) -> Decision:

@@ -115,6 +115,7 @@ class SchoolSettingsForm(forms.ModelForm):
             "escalate_after_days",
             "name_aliases",
             "publish_blurred_without_consent",
+            "disclosures_to_dsl",
         ]
         widgets = {"name_aliases": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
@@ -128,6 +129,8 @@ class SchoolSettingsForm(forms.ModelForm):
             "image_retention_months": "Keep images of pupils for (months)",
             "pupil_voice_age": "Age from which a pupil's own view counts",
             "publish_blurred_without_consent": "Allow publishing a photo with a pupil without consent blurred",
+            "disclosures_to_dsl": "Tell the designated safeguarding lead too when staff disclose contact with a "
+            "pupil (§3)",
         }
 
     def clean_image_retention_months(self):

@@ -1,0 +1,139 @@
+"""Forms of the conduct room's pages. They check the shape of what was sent; the rules (``rules.conduct``)
+are asked by the doors (``conduct.services``), and a page shows a refusal beside the field it names."""
+
+from django import forms
+from django.utils import timezone
+
+from saferstaff.conduct.models import ContactChannel, Disclosure
+from saferstaff.forms import DateInput
+from saferstaff.numbers import parse_id
+from saferstaff.schools.access import PupilView
+from saferstaff.schools.models import Pupil
+
+# The most pupils a picker lists at once; a longer list asks for a name to search for.
+PICKER_SIZE = 60
+
+
+class ModelIdField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` that treats a malformed or oversized id as "not one of the choices" (Django's
+    own sends it to the database, where a number too large for an id column is a 500)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and parse_id(str(value)) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class DisclosureForm(forms.Form):
+    """§3/§4: contact with a pupil, told to the Headteacher. ``pupils``: the pupils the person may choose from
+    (§8: none for someone who sees no pupils, and then "a pupil at this school" is not offered)."""
+
+    who = forms.ChoiceField(
+        label="Who was it?", choices=Disclosure.Who.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Choose who it was"},
+    )  # fmt: skip
+    pupil_q = forms.CharField(
+        label="Find the pupil", max_length=100, required=False,
+        help_text="Type part of their name, then press Find",
+    )  # fmt: skip
+    pupil = ModelIdField(
+        label="The pupil", queryset=Pupil.objects.none(), required=False, empty_label="Choose the pupil",
+        error_messages={"invalid_choice": "Choose one of the pupils listed"},
+    )  # fmt: skip
+    who_text = forms.CharField(
+        label="Who they are", max_length=200, required=False,
+        help_text="A few words, e.g. “says they are in Year 9”, “the parent of a pupil in Year 3”",
+    )  # fmt: skip
+    channel = ModelIdField(
+        label="How were they in touch?", queryset=ContactChannel.objects.none(), empty_label="Choose one",
+        error_messages={"required": "Choose how they were in touch", "invalid_choice": "Choose one of the list"},
+    )  # fmt: skip
+    happened_on = forms.DateField(
+        label="When did it happen?", widget=DateInput(),
+        error_messages={"required": "Enter the date it happened", "invalid": "Enter a real date"},
+    )  # fmt: skip
+    what_happened = forms.CharField(
+        label="What happened?", max_length=2000, widget=forms.Textarea,
+        help_text="For example: “They sent me a friend request on Instagram last night.”",
+        error_messages={"required": "Say what happened"},
+    )  # fmt: skip
+    did = forms.MultipleChoiceField(
+        label="What did you do?", choices=Disclosure.Did.choices, widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )  # fmt: skip
+    did_note = forms.CharField(label="Anything to add (optional)", max_length=500, required=False)
+
+    def __init__(self, *args, school, pupils, sees_pupils: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault(
+                "happened_on", timezone.localdate().isoformat()
+            )  # as the date input reads it
+        self.sees_pupils = sees_pupils
+        self.fields["channel"].queryset = ContactChannel.objects.filter(school=school, active=True)
+        if sees_pupils:
+            # Any pupil of the school is a valid answer (one who has just left too); the list shows those
+            # found (PICKER_SIZE) and the one already chosen.
+            self.fields["pupil"].queryset = Pupil.objects.filter(school=school)
+            if not pupils:
+                self.fields["pupil"].help_text = "Find them by name first"
+            self.fields["pupil"].widget.choices = [("", "Choose the pupil")] + [
+                (view.pk, _label(view)) for view in pupils
+            ]
+        else:
+            # §8: someone who sees no pupils says only that they think it is a pupil, or a family member.
+            self.fields["who"].choices = [c for c in Disclosure.Who.choices if c[0] != Disclosure.Who.PUPIL]
+            del self.fields["pupil"], self.fields["pupil_q"]
+
+    def clean(self):
+        data = super().clean()
+        who = data.get("who")
+        if who == Disclosure.Who.PUPIL and not data.get("pupil") and "pupil" not in self.errors:
+            self.add_error("pupil", "Choose the pupil, or say you think it is a pupil")
+        if (
+            who in (Disclosure.Who.THINK_PUPIL, Disclosure.Who.FAMILY)
+            and not data.get("who_text", "").strip()
+        ):
+            self.add_error("who_text", "Say in a few words who they are")
+        if who != Disclosure.Who.PUPIL:
+            data["pupil"] = None
+        return data
+
+    def door_kwargs(self) -> dict:
+        """What the door (``services.disclose`` / ``edit_disclosure``) is given."""
+        data = self.cleaned_data
+        return {
+            "who": data["who"],
+            "pupil": data.get("pupil"),
+            "who_text": data["who_text"].strip(),
+            "channel": data["channel"],
+            "happened_on": data["happened_on"],
+            "what_happened": data["what_happened"].strip(),
+            "did": list(data["did"]),
+            "did_note": data["did_note"].strip(),
+        }
+
+
+def _label(view: PupilView) -> str:
+    if not view.year_group:
+        return view.name
+    return f"{view.name} ({'Year ' + view.year_group if view.year_group.isdigit() else view.year_group})"
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Outcome", choices=Disclosure.Outcome.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Choose an outcome"},
+    )  # fmt: skip
+    note = forms.CharField(
+        label="Note for the person who disclosed it", max_length=2000, required=False, widget=forms.Textarea,
+        help_text="They read this on their My conduct page, e.g. the advice you gave",
+    )  # fmt: skip
+
+
+class ChannelForm(forms.Form):
+    name = forms.CharField(label="Name of the platform or channel", max_length=80)
+    is_social_media = forms.BooleanField(label="It is social media (§4)", required=False)
+    run_by_school = forms.BooleanField(
+        label="The school runs it (staff may ask permission to contact pupils through it, §3)", required=False
+    )
