@@ -7,15 +7,20 @@ import datetime
 import io
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff.accounts.models import User
 from saferstaff.audit.models import AuditEvent
 from saferstaff.conduct import services
-from saferstaff.conduct.models import LowLevelConcern
+from saferstaff.conduct.models import ContactChannel, LowLevelConcern
+from saferstaff.conduct.registers import concerns_readable_by
+from saferstaff.conduct.summary import school_term, school_year
 from saferstaff.conduct.views import concerns as concern_views
+from saferstaff.home.management.commands.load_demo import DEMO_SCHOOL
 from saferstaff.notifications.models import Notification
-from saferstaff.schools.models import Role, RoleGrant
+from saferstaff.schools.models import Role, RoleGrant, School
 from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
@@ -390,8 +395,6 @@ def test_the_governors_summary_counts_and_names_nobody(cast, monkeypatch):
 
 
 def test_the_term_and_year_follow_simple_dates():
-    from saferstaff.conduct.summary import school_term, school_year
-
     assert school_term(datetime.date(2026, 12, 6)).starts == datetime.date(2026, 9, 1)
     assert school_term(datetime.date(2027, 2, 1)).ends == datetime.date(2027, 3, 31)
     assert school_term(datetime.date(2027, 4, 1)).label == "Summer term 2027"
@@ -421,8 +424,6 @@ def test_the_registers_export_as_csv_and_pdf(cast, what):
             make_model="Apple iPhone 13", conditions=["calls_only"],
         )  # fmt: skip
     else:
-        from saferstaff.conduct.models import ContactChannel
-
         permission = services.request_contact(
             actor, channel=ContactChannel.objects.get(school=cast.school, name="The school's messaging platform"),
             purpose="Residential updates", starts_on=TODAY(), ends_on=TODAY(), year_groups=["Year 6"],
@@ -443,3 +444,14 @@ def test_an_unknown_export_is_404_and_exports_ask_to_confirm_it_is_you(cast):
     response = signed_in(cast.head).get(url(cast, "conduct_export_csv", what="concerns"))
     assert response.status_code == 302 and "reauthenticate" in response["Location"]
     assert signed_in(cast.governor).get(url(cast, "conduct_export_csv", what="concerns")).status_code == 403
+
+
+def test_the_demo_has_a_concern_only_its_chair_of_governors_reads(db):
+    call_command("load_demo", stdout=io.StringIO())
+    school = School.objects.get(name=DEMO_SCHOOL)
+    head, chair = (User.objects.get(email=f"{local}@demo.example") for local in ("head", "governor"))
+    about_head = LowLevelConcern.objects.get(school=school, subject__user=head)
+    assert about_head.routed_to == "chair"
+    assert list(concerns_readable_by(Actor.of(chair, school))) == [about_head]
+    seen_by_head = concerns_readable_by(Actor.of(head, school))
+    assert about_head not in seen_by_head and [c.outcome for c in seen_by_head] == ["advice"]

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from saferstaff.accounts.models import User
 from saferstaff.audit.log import acting_as
+from saferstaff.conduct import demo_concerns
 from saferstaff.photos import demo as photos_demo
 from saferstaff.policies.models import PolicyKind
 from saferstaff.policies.services import import_policy
@@ -264,6 +265,7 @@ class Command(BaseCommand):
         governor.save()
         apply_plan(plan_import(school, demo_roster(school)))
         photos_demo.load(school, users)
+        demo_concerns.load(school, users)
 
     def _print_accounts(self):
         w = self.stdout.write
