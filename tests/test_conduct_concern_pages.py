@@ -410,7 +410,7 @@ def test_the_headteacher_exports_the_concern_log_safely_and_audited(cast):
     assert rows[1][2] == "Tom Teacher" and rows[1][3] == "Val Volunteer"
     assert rows[1][5].startswith("'=HYPERLINK")  # neutralised for spreadsheet programs
     event = AuditEvent.objects.filter(action="conduct.exported").last()
-    assert event.detail == {"what": "concerns", "format": "csv", "count": 1, "ids": [concern.pk]}
+    assert event.detail == {"what": "concerns", "format": "csv", "count": 1, "concerns": [concern.pk]}
     pdf = head.get(url(cast, "conduct_export_pdf", what="concerns"))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
@@ -455,3 +455,36 @@ def test_the_demo_has_a_concern_only_its_chair_of_governors_reads(db):
     assert list(concerns_readable_by(Actor.of(chair, school))) == [about_head]
     seen_by_head = concerns_readable_by(Actor.of(head, school))
     assert about_head not in seen_by_head and [c.outcome for c in seen_by_head] == ["advice"]
+
+
+# --- The audit trail ---------------------------------------------------------------------------------------------
+def test_the_audit_trail_tells_nobody_of_a_concern_they_may_not_read(cast):
+    """The Headteacher reads the audit trail: it must not show the raising, the chair's views or the outcome
+    of a concern about the Headteacher (nor who raised it), nor the rule that let it be raised about them."""
+    about_head = raise_(cast, cast.teacher, cast.head)
+    about_teacher = raise_(cast, cast.volunteer, cast.teacher)
+    chair = signed_in(cast.governor)
+    chair.get(url(cast, "concern_detail", pk=about_head.pk))
+    chair.get(url(cast, "concern_list"))
+    chair.post(
+        url(cast, "concern_outcome", pk=about_head.pk), {"rationale": "r", "action": "a", "outcome": "advice"}
+    )
+    head = signed_in(cast.head)
+    head.get(url(cast, "concern_detail", pk=about_teacher.pk))
+    shown = head.get(reverse("audit_trail", kwargs={"school": cast.school.slug}), {"person": ""}).context[
+        "page"
+    ]
+    rows = list(shown.object_list)
+    concern_ids = {r.object_id for r in rows if r.object_type == "conduct.lowlevelconcern"}
+    assert concern_ids == {str(about_teacher.pk)}
+    assert not [r for r in rows if r.detail.get("rule") == "conduct.concern.raise"]
+    assert not [r for r in rows if about_head.pk in r.detail.get("concerns", ())]
+    assert not [r for r in rows if r.actor_id == cast.governor.pk and r.action.startswith("conduct.")]
+    # Looking up their own staff record finds nothing of it either.
+    mine = head.get(
+        reverse("audit_trail", kwargs={"school": cast.school.slug}),
+        {"record_type": "schools.membership", "record_id": str(cast.member(cast.head).pk)},
+    ).context["page"]
+    assert not [r for r in mine.object_list if str(r.detail.get("rule", "")).startswith("conduct.")]
+    # The events are kept: the trail's chain is whole, the page only leaves them out.
+    assert AuditEvent.objects.filter(object_id=str(about_head.pk), action="conduct.concern_viewed").exists()

@@ -331,10 +331,11 @@ def _export(request, what: str, fmt: str):
         )
         response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    kind = "concerns" if what == "concerns" else "permissions"  # the key the audit trail looks up concerns by
     record(
         "conduct.exported",
         ("schools.school", request.school.pk),
-        detail={"what": what, "format": fmt, "count": len(ids), "ids": ids},
+        detail={"what": what, "format": fmt, "count": len(ids), kind: ids},
     )
     return response
 
