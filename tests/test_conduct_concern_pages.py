@@ -488,3 +488,27 @@ def test_the_audit_trail_tells_nobody_of_a_concern_they_may_not_read(cast):
     assert not [r for r in mine.object_list if str(r.detail.get("rule", "")).startswith("conduct.")]
     # The events are kept: the trail's chain is whole, the page only leaves them out.
     assert AuditEvent.objects.filter(object_id=str(about_head.pk), action="conduct.concern_viewed").exists()
+
+
+def test_a_governor_who_is_not_the_chair_reads_no_concern_but_sees_the_counts(cast):
+    RoleGrant.objects.create(school=cast.school, membership=cast.member(cast.dpo), role=Role.GOVERNOR)
+    about_head = raise_(cast, cast.teacher, cast.head)
+    governor = signed_in(cast.dpo)
+    listed = governor.get(url(cast, "concern_list")).content.decode()
+    assert "Helen Head" not in listed and url(cast, "concern_detail", pk=about_head.pk) not in listed
+    assert governor.get(url(cast, "concern_detail", pk=about_head.pk)).status_code == 404
+    person = governor.get(url(cast, "concern_person", pk=about_head.subject_id)).content.decode()
+    assert WHAT not in person and "No concerns about Helen Head that you read" in person
+    summary = governor.get(url(cast, "conduct_summary")).content.decode()
+    assert "Low-level concerns raised (KCSIE Part 4): 1" in summary and "Helen Head" not in summary
+
+
+@pytest.mark.parametrize("name", ["concern_list", "concern_detail", "concern_person", "conduct_summary"])
+def test_the_pages_that_only_show_refuse_a_post(cast, name):
+    concern = raise_(cast, cast.volunteer, cast.teacher)
+    kwargs = (
+        {"pk": concern.subject_id if name == "concern_person" else concern.pk} if "concern_" in name else {}
+    )
+    if name == "concern_list":
+        kwargs = {}
+    assert signed_in(cast.head).post(url(cast, name, **kwargs)).status_code == 405
