@@ -506,9 +506,7 @@ def test_a_governor_who_is_not_the_chair_reads_no_concern_but_sees_the_counts(ca
 @pytest.mark.parametrize("name", ["concern_list", "concern_detail", "concern_person", "conduct_summary"])
 def test_the_pages_that_only_show_refuse_a_post(cast, name):
     concern = raise_(cast, cast.volunteer, cast.teacher)
-    kwargs = (
-        {"pk": concern.subject_id if name == "concern_person" else concern.pk} if "concern_" in name else {}
+    kwargs = {"concern_detail": {"pk": concern.pk}, "concern_person": {"pk": concern.subject_id}}.get(
+        name, {}
     )
-    if name == "concern_list":
-        kwargs = {}
     assert signed_in(cast.head).post(url(cast, name, **kwargs)).status_code == 405
