@@ -14,9 +14,9 @@ from django.utils import timezone
 from saferstaff.accounts.models import User
 from saferstaff.audit.models import AuditEvent
 from saferstaff.conduct import services
-from saferstaff.conduct.models import ContactChannel, LowLevelConcern
+from saferstaff.conduct.models import ContactChannel, Disclosure, LowLevelConcern
 from saferstaff.conduct.registers import concerns_readable_by
-from saferstaff.conduct.summary import school_term, school_year
+from saferstaff.conduct.summary import conduct_summary, school_term, school_year
 from saferstaff.conduct.views import concerns as concern_views
 from saferstaff.home.management.commands.load_demo import DEMO_SCHOOL
 from saferstaff.notifications.models import Notification
@@ -510,3 +510,32 @@ def test_the_pages_that_only_show_refuse_a_post(cast, name):
         name, {}
     )
     assert signed_in(cast.head).post(url(cast, name, **kwargs)).status_code == 405
+
+
+def test_the_summary_counts_disclosures_and_permissions_this_term(cast):
+    teacher, head = Actor.of(cast.teacher, cast.school), Actor.of(cast.head, cast.school)
+    instagram = ContactChannel.objects.get(school=cast.school, name="Instagram")
+    phone = ContactChannel.objects.get(school=cast.school, name="Text message or phone call")
+    for channel in (instagram, instagram, phone):
+        services.disclose(teacher, who="think_pupil", channel=channel, happened_on=TODAY(), what_happened="x")
+    services.record_outcome(head, Disclosure.objects.filter(channel=phone).get(), outcome="advice")
+    ask = dict(device_kind="phone", purpose="Trip", starts_on=TODAY(), ends_on=TODAY())
+    services.decide(Actor.of(cast.slt, cast.school), services.request_equipment(teacher, **ask), approve=True)
+    services.decide(
+        head, services.request_equipment(teacher, **ask), approve=False, reason="Use a school phone"
+    )
+    services.request_equipment(teacher, **ask)
+    summary = conduct_summary(head)
+    term = summary["periods"][0]
+    assert term["disclosures"]["total"] == 3
+    assert dict(term["disclosures"]["by_outcome"]) == {
+        "Waiting for an outcome": 2, "Advice given": 1, "No further action": 0,
+        "Recorded as a low-level concern": 0, "Referred to the designated safeguarding lead": 0,
+    }  # fmt: skip
+    assert dict(term["disclosures"]["by_channel"]) == {
+        "Social media or gaming": 2, "Other ways (phone, email, in person)": 1
+    }  # fmt: skip
+    assert term["equipment"] == {"in_force": 1, "waiting": 1, "requested": 3, "refused": 1}
+    assert term["contact"] == {"in_force": 0, "waiting": 0, "requested": 0, "refused": 0}
+    html = signed_in(cast.governor).get(url(cast, "conduct_summary")).content.decode()
+    assert "Contact with pupils disclosed (§3, §4): 3" in html
