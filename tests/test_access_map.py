@@ -8,13 +8,15 @@ import datetime
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from saferstaff.access import ACCESS_MAP, CLOSED, PUBLIC, SIGNED_IN, TRUST_ADMIN
+from saferstaff.conduct.models import LowLevelConcern
 from saferstaff.notifications.models import Notification
 from saferstaff.schools.models import Pupil, Role
 from saferstaff.schools.rosters.service import stage_upload
 
-from .conftest import signed_in
+from .conftest import make_person, signed_in
 from .roster_samples import csv_text, sample_pupils
 
 
@@ -150,6 +152,8 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
     elif name == "roster_preview":
         staged, _ = stage_upload(school, "roster.csv", csv_text(sample_pupils(3)).encode(), None)
         kwargs["pk"] = staged.pk
+    elif name in CONDUCT_CONCERN_PAGES:
+        kwargs.update(_concern_sample(name, school, user))
     elif name in IMAGE_PAGES:
         kwargs["pk"] = _image_sample(name, cast, school, user)
         if name == "publication_request_face":
@@ -159,6 +163,38 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
             f"tests/test_access_map.py sample_kwargs does not know the URL kwargs of {name!r}: add them"
         )
     return kwargs
+
+
+CONDUCT_CONCERN_PAGES = {
+    "concern_detail", "concern_outcome", "concern_escalate", "concern_person", "conduct_export_csv",
+    "conduct_export_pdf",
+}  # fmt: skip
+
+
+def _concern_sample(name, school, user) -> dict:
+    """A low-level concern at ``school`` that ``user`` reads, so the walk tests the page and not the object
+    rule (KCSIE Part 4): about the Headteacher for the chair of governors, escalated for the DSL, about a
+    colleague otherwise. Made directly: the other school of the tenancy walk has nobody to route one to."""
+    if name.startswith("conduct_export"):
+        return {"what": "concerns"}
+    members = school.memberships.order_by("pk")
+    head = members.filter(role_grants__role=Role.HEADTEACHER).exclude(user=user).first()
+    if head and members.filter(user=user, is_chair_of_governors=True).exists():
+        subject, route = head, "chair"
+    else:
+        subject, route = (
+            members.exclude(user=user).exclude(role_grants__role=Role.HEADTEACHER).first(),
+            "headteacher",
+        )
+    if subject is None:  # the other school: only its teacher works there
+        other = make_person(f"walk.subject{school.pk}@school.example", school, {Role.STAFF})
+        subject = members.get(user=other)
+    dsl = members.filter(user=user, role_grants__role=Role.DSL).exists()
+    concern = LowLevelConcern.objects.create(
+        school=school, subject=subject, raised_by=subject.user, happened_on=datetime.date.today(), what="Walk",
+        routed_to=route, escalated_at=timezone.now() if dsl else None,
+    )  # fmt: skip
+    return {"pk": subject.pk if name == "concern_person" else concern.pk}
 
 
 IMAGE_PAGES = {

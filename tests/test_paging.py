@@ -11,10 +11,12 @@ from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff.conduct import services as conduct
 from saferstaff.notifications.models import Notification
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import Image, Publication
 from saferstaff.schools.models import Pupil
+from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
 from .image_samples import add_device, approved_activity, jpeg, pupil_with_parents, purpose
@@ -98,8 +100,22 @@ def audit_trail(cast):
     return cast.head, "audit_trail", {}, {"person": str(cast.head.pk)}
 
 
+def concern_list(cast):
+    for by in (cast.volunteer, cast.office):
+        concern = conduct.raise_concern(
+            Actor.of(by, cast.school),
+            subject=cast.member(cast.teacher),
+            happened_on=timezone.localdate(),
+            what="A personal phone on a trip",
+        )
+        conduct.record_concern_outcome(
+            Actor.of(cast.head, cast.school), concern, rationale="r", action="a", outcome="advice"
+        )
+    return cast.head, "concern_list", {}, {"from": "dashboard"}
+
+
 PAGED_LISTS = [consent_register, portal_links, activity_detail, image_list, publication_list,
-               destruction_queue, notification_list, staff_list, pupil_list, audit_trail]  # fmt: skip
+               destruction_queue, notification_list, staff_list, pupil_list, audit_trail, concern_list]  # fmt: skip
 
 
 @pytest.mark.parametrize("paged_list", PAGED_LISTS, ids=lambda f: f.__name__)
@@ -130,7 +146,7 @@ def test_every_paged_list_is_in_this_test():
         p.stem for p in (root / "templates").rglob("*.html") if "includes/pagination.html" in p.read_text()
     )
     stems = {"consent_register", "portal_links", "activity_detail", "image_list", "publication_list",
-             "destruction_queue", "list", "staff_list", "pupil_list", "trail"}  # fmt: skip
+             "destruction_queue", "list", "staff_list", "pupil_list", "trail", "concern_list"}  # fmt: skip
     assert set(templates) == stems, templates
     sources = [p for p in (root / "saferstaff").rglob("*.py") if p.name != "paging.py"]
     assert not [p.name for p in sources if "Paginator(" in p.read_text()], "use saferstaff.paging.page_of"

@@ -130,6 +130,10 @@ def test_every_exemption_names_a_real_model_that_still_needs_it():
 NOT_OBJECT_PAGES = {
     "portal": "a guardian's signed, expiring token, no school in the address (tests/test_images_consent.py)",
     "portal_receipt": "the same token and a receipt code (tests/test_images_consent.py)",
+    **{
+        name: "names a kind of export, not a record: always the page's own school (test_conduct_concern_pages.py)"
+        for name in ("conduct_export_csv", "conduct_export_pdf")
+    },
 }
 
 

@@ -2,6 +2,7 @@
 reader whose role may see that kind of record (the access map decides, as it does for the record's own page)."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -72,6 +73,17 @@ ACTIONS = {
 }
 
 
+# Special records of rooms above this one (a low-level concern, KCSIE Part 4): a room registers, with
+# ``withhold``, a function ``(reader, school, rows) -> rows`` that leaves out of the page the events of its
+# records the reader must not learn of. The events stay in the chain; the page only does not show them.
+WITHHELD: list[Callable] = []
+
+
+def withhold(fn: Callable) -> Callable:
+    WITHHELD.append(fn)
+    return fn
+
+
 @dataclass(frozen=True)
 class Filters:
     person: int | None = None
@@ -85,10 +97,12 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def events_for(school, f: Filters):
-    """The school's rows, newest first, narrowed by ``f``. Asking for one record also finds the list rows
-    that showed it among others."""
+def events_for(school, f: Filters, reader=None):
+    """The school's rows that ``reader`` (an Actor; None: anyone) may learn of, newest first, narrowed by
+    ``f``. Asking for one record also finds the list rows that showed it among others."""
     rows = AuditEvent.objects.filter(school_id=school.pk)
+    for leave_out in WITHHELD:
+        rows = leave_out(reader, school, rows)
     if f.person is not None:
         rows = rows.filter(actor_id=f.person)
     if f.date_from:

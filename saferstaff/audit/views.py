@@ -55,7 +55,7 @@ def audit_trail(request, school):
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         filters = Filters(d["person"], d["record_type"], d["record_id"], d["date_from"], d["date_to"])
-    page = page_of(request, events_for(request.school, filters), 50)
+    page = page_of(request, events_for(request.school, filters, request.actor), 50)
     # Reading the trail is itself recorded (ids and codes only).
     record(
         "audit.viewed",

@@ -5,8 +5,10 @@ sensitive: a concern's subject must not learn of it from an error page). Every r
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from saferstaff.audit.log import record
+from saferstaff.audit.log import record, record_type
+from saferstaff.audit.trail import withhold
 from saferstaff.conduct.models import ContactPermission, Disclosure, EquipmentPermission, LowLevelConcern
+from saferstaff.conduct.registers import concerns_readable_by
 from saferstaff.rules.conduct import CHAIR, is_chair, may_read_concern, may_read_disclosure
 from saferstaff.schools.roles import LEADERSHIP
 
@@ -61,3 +63,28 @@ def get_contact_permission(request, pk) -> ContactPermission:
 
 def get_equipment_permission(request, pk) -> EquipmentPermission:
     return get_permission(request, EquipmentPermission, pk)
+
+
+# The pages that show several concerns at once record their ids under this key (one audit row per page).
+CONCERNS_LISTED = ("conduct.concerns_listed", "conduct.concern_person_viewed", "conduct.exported")
+
+
+@withhold
+def concern_events(reader, school, rows):
+    """KCSIE Part 4 in the audit trail: its reader learns nothing there of a concern they may not read — not
+    its raising (who raised it), its views, its outcome, nor a list that showed it. A Headteacher reading the
+    trail would otherwise learn of a concern about themselves, and who raised it."""
+    readable = set(concerns_readable_by(reader).values_list("pk", flat=True)) if reader is not None else set()
+    hidden = set(LowLevelConcern.objects.filter(school=school).values_list("pk", flat=True)) - readable
+    # The rule asked before raising one names its subject (their membership) and who raised it.
+    raised = rows.filter(action="policy.decision", detail__rule="conduct.concern.raise").values_list("pk")
+    listed = [
+        pk
+        for pk, detail in rows.filter(action__in=CONCERNS_LISTED).values_list("pk", "detail").iterator()
+        if hidden & set(detail.get("concerns", ()))
+    ]
+    return (
+        rows.exclude(object_type=record_type(LowLevelConcern), object_id__in=[str(pk) for pk in hidden])
+        .exclude(pk__in=raised)
+        .exclude(pk__in=listed)
+    )

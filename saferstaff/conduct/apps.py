@@ -8,4 +8,5 @@ class ConductConfig(AppConfig):
     label = "conduct"
 
     def ready(self):
-        from saferstaff.conduct import signals  # noqa: F401  (connects the receivers)
+        # Connects the receivers, and the audit trail's filter of concerns (conduct.access.concern_events).
+        from saferstaff.conduct import access, signals  # noqa: F401
