@@ -135,6 +135,10 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
     elif name == "roster_preview":
         staged, _ = stage_upload(school, "roster.csv", csv_text(sample_pupils(3)).encode(), None)
         kwargs["pk"] = staged.pk
+    elif name in {
+        f"{kind}_{page}" for kind in ("contact", "equipment") for page in ("detail", "decide", "withdraw")
+    }:
+        kwargs["pk"] = _permission_sample(name, cast, school, user)
     elif name in IMAGE_PAGES:
         kwargs["pk"] = _image_sample(name, cast, school, user)
         if name == "publication_request_face":
@@ -144,6 +148,31 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
             f"tests/test_access_map.py sample_kwargs does not know the URL kwargs of {name!r}: add them"
         )
     return kwargs
+
+
+def _permission_sample(name, cast, school, user) -> int:
+    """A permission asked for, through its door, by ``user`` (their own: every role opens it) or the Head."""
+    from saferstaff.conduct import services
+    from saferstaff.conduct.models import ContactChannel
+    from saferstaff.schools.roles import Actor
+
+    owner = user if user is not None and school.memberships.filter(user=user).exists() else cast.head
+    dates = {
+        "starts_on": datetime.date.today(),
+        "ends_on": datetime.date.today() + datetime.timedelta(days=7),
+    }
+    if name.startswith("equipment_"):
+        return services.request_equipment(
+            Actor.of(owner, school),
+            device_kind="phone",
+            purpose="Trip calls",
+            conditions=["calls_only"],
+            **dates,
+        ).pk
+    channel = ContactChannel.objects.get(school=school, name="The school's messaging platform")
+    return services.request_contact(
+        Actor.of(owner, school), channel=channel, purpose="Trip", year_groups=["6"], **dates
+    ).pk
 
 
 IMAGE_PAGES = {
