@@ -340,3 +340,19 @@ def test_a_long_register_is_paged(cast):
     client = signed_in(cast.head)
     assert "Page 1 of 2" in client.get(url(cast, "contact_register")).content.decode()
     assert "Page 2 of 2" in client.get(url(cast, "contact_register") + "?page=2").content.decode()
+
+
+def test_the_demo_school_has_a_phone_for_calls_only_and_a_channel_for_a_trip(db):
+    from django.core.management import call_command
+
+    from saferstaff.audit.models import AuditEvent
+
+    call_command("load_demo")
+    phone = EquipmentPermission.objects.get(status=Decided.APPROVED)
+    assert phone.requested_by.email == "agency@demo.example" and phone.forbids_photos
+    contact = ContactPermission.objects.get(status=Decided.APPROVED)
+    assert contact.year_groups == ["1"] and contact.channel.run_by_school
+    # Through the doors: asked for and decided, each in the audit trail.
+    for action in ("conduct.equipment_requested", "conduct.contact_requested"):
+        assert AuditEvent.objects.filter(action=action).count() == 1
+    assert AuditEvent.objects.filter(action="conduct.permission_decided").count() == 2
