@@ -206,6 +206,18 @@ def test_a_refusal_without_a_reason_is_refused_beside_the_reason(cast):
     assert errors_beside(page, "decision")
 
 
+def test_a_request_left_until_its_dates_passed_can_still_be_refused(cast):
+    p = ask_contact(cast, cast.teacher)
+    ContactPermission.objects.filter(pk=p.pk).update(starts_on=TODAY() - 9 * DAY, ends_on=TODAY() - 2 * DAY)
+    slt = signed_in(cast.slt)
+    assert "Save the decision" in slt.get(url(cast, "contact_detail", p.pk)).content.decode()
+    page = slt.post(url(cast, "contact_decide", p.pk), {"decision": "approve"}).content.decode()
+    assert "The dates asked for have passed: refuse it, or ask for new dates (§3)" in page
+    slt.post(url(cast, "contact_decide", p.pk), {"decision": "refuse", "reason": "Too late: ask again"})
+    p.refresh_from_db()
+    assert p.status == Decided.REFUSED
+
+
 def test_approving_your_own_request_is_refused(cast):
     p = ask_contact(cast, cast.slt)
     response = signed_in(cast.slt).post(url(cast, "contact_decide", p.pk), {"decision": "approve"})

@@ -84,7 +84,8 @@ def equipment_request(request, school):
 def _page(request, permission, *, decide_form=None):
     equipment = isinstance(permission, EquipmentPermission)
     rule = may_decide_equipment if equipment else may_decide_contact
-    may_decide = rule.peek(request.actor, subject=permission)
+    # Offered to whoever may decide at all: a request whose dates have passed can still be refused.
+    may_decide = rule.peek(request.actor, subject=permission, approve=False)
     ctx = {
         "permission": permission,
         "equipment": equipment,
@@ -161,14 +162,14 @@ def equipment_withdraw(request, school, pk):
 # --- The registers -------------------------------------------------------------------------------------
 def _register(request, model, in_force, template: str):
     today = timezone.localdate()
-    mine = model.objects.filter(school=request.school).select_related("requested_by", "decided_by")
+    asked = model.objects.filter(school=request.school).select_related("requested_by", "decided_by")
     if model is ContactPermission:
-        mine = mine.select_related("channel").prefetch_related("pupils")
+        asked = asked.select_related("channel").prefetch_related("pupils")
     ctx = {
         "page": page_of(request, in_force(request.school), 50),
-        "waiting": mine.filter(status=Decided.REQUESTED).order_by("requested_at", "pk"),
-        "starting": mine.filter(status=Decided.APPROVED, starts_on__gt=today).order_by("starts_on", "pk"),
-        "ended": mine.filter(
+        "waiting": asked.filter(status=Decided.REQUESTED).order_by("requested_at", "pk"),
+        "starting": asked.filter(status=Decided.APPROVED, starts_on__gt=today).order_by("starts_on", "pk"),
+        "ended": asked.filter(
             status=Decided.APPROVED,
             ends_on__lt=today,
             ends_on__gte=today - datetime.timedelta(days=RECENTLY_ENDED_DAYS),
