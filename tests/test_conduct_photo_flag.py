@@ -111,7 +111,10 @@ def test_the_same_camera_with_no_permission_is_unregistered_and_the_page_says_so
     image, page = upload_phone_photo(cast, activity)
     assert image.flag == Image.Flag.UNREGISTERED and image.equipment_permission is None
     assert "1 came from a camera not in the device register" in page
-    assert "No personal-equipment permission was recorded for this camera" in image_page(cast.slt, image)
+    page = image_page(cast.slt, image)
+    assert "No personal-equipment permission was recorded for this camera" in page
+    assert f'href="{reverse("equipment_register", kwargs={"school": cast.school.slug})}"' in page
+    assert "equipment register" not in image_page(cast.teacher, image)  # only leadership opens the register
 
 
 def test_a_permission_only_requested_does_not_count(cast):
