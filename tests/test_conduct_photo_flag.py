@@ -6,12 +6,15 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.conduct import services
 from saferstaff.conduct.models import EquipmentPermission
 from saferstaff.notifications.models import Notification
+from saferstaff.photos.library import add_images
 from saferstaff.photos.models import Image
 from saferstaff.rules.images import can_publish
 from saferstaff.schools.roles import Actor
@@ -140,3 +143,14 @@ def test_a_permission_withdrawn_or_refused_does_not_count(cast):
     services.decide(Actor.of(cast.slt, cast.school), refused, approve=False, reason="Use the school phone")
     image, _ = upload_phone_photo(cast, approved_activity(cast.school, cast.teacher, cast.slt))
     assert image.flag == Image.Flag.UNREGISTERED
+
+
+def test_an_album_from_one_phone_asks_for_its_permission_once(cast):
+    permission = phone_permission(cast)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt)
+    files = [(f"p{i}.jpg", jpeg(colour=(i, 9, 9), **PERSONAL_PHONE)) for i in range(4)]
+    with CaptureQueriesContext(connection) as queries:
+        images = add_images(activity, files, by=cast.teacher)
+    assert {i.equipment_permission_id for i in images} == {permission.pk}
+    asked = [q for q in queries.captured_queries if 'FROM "conduct_equipmentpermission"' in q["sql"]]
+    assert len(asked) == 1, asked

@@ -94,6 +94,7 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
     images: list[Image] = []
     problems: list[FileProblem] = []
     seen: set[str] = set()
+    personal: dict[tuple, object] = {}  # (make, model, day) -> the personal-equipment permission, if any
     already: list[str] = []
     try:
         for name, data in files:
@@ -112,7 +113,10 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
             captured = _captured(checked, activity, now)
             permission = None
             if flag == Image.Flag.UNREGISTERED:
-                permission = personal_device(school, checked, timezone.localtime(captured).date())
+                key = (checked.make, checked.model, timezone.localtime(captured).date())
+                if key not in personal:  # an album from one phone asks once a day, not once a photo
+                    personal[key] = personal_device(school, checked, key[2])
+                permission = personal[key]
                 flag = Image.Flag.PERSONAL if permission else flag
             image = Image(
                 school=school,
