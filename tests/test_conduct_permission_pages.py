@@ -342,6 +342,8 @@ def test_the_registers_show_who_may_contact_whom_and_use_what(cast):
     assert "Val Volunteer" in page and "Calls and messages only; No photographs or recordings" in page
     assert "Apple iPhone 13" in page
     assert signed_in(cast.teacher).get(url(cast, "contact_register")).status_code == 403
+    assert signed_in(cast.head).post(url(cast, "contact_register")).status_code == 405  # read-only pages
+    assert signed_in(cast.volunteer).post(url(cast, "equipment_detail", e.pk)).status_code == 405
     assert signed_in(cast.governor).get(url(cast, "equipment_register")).status_code == 403
 
 

@@ -7,7 +7,7 @@ import datetime
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from saferstaff.conduct import services
 from saferstaff.conduct.access import get_contact_permission, get_equipment_permission
@@ -103,10 +103,12 @@ def _page(request, permission, *, decide_form=None):
     return render(request, template, ctx)
 
 
+@require_safe
 def contact_detail(request, school, pk):
     return _page(request, get_contact_permission(request, pk))
 
 
+@require_safe
 def equipment_detail(request, school, pk):
     return _page(request, get_equipment_permission(request, pk))
 
@@ -179,9 +181,11 @@ def _register(request, model, in_force, template: str):
     return render(request, template, ctx)
 
 
+@require_safe
 def contact_register(request, school):
     return _register(request, ContactPermission, contact_in_force, "conduct/contact_register.html")
 
 
+@require_safe
 def equipment_register(request, school):
     return _register(request, EquipmentPermission, equipment_in_force, "conduct/equipment_register.html")
