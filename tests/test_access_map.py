@@ -154,6 +154,10 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         kwargs["pk"] = staged.pk
     elif name in CONDUCT_CONCERN_PAGES:
         kwargs.update(_concern_sample(name, school, user))
+    elif name in {
+        f"{kind}_{page}" for kind in ("contact", "equipment") for page in ("detail", "decide", "withdraw")
+    }:
+        kwargs["pk"] = _permission_sample(name, cast, school, user)
     elif name in IMAGE_PAGES:
         kwargs["pk"] = _image_sample(name, cast, school, user)
         if name == "publication_request_face":
@@ -195,6 +199,31 @@ def _concern_sample(name, school, user) -> dict:
         routed_to=route, escalated_at=timezone.now() if dsl else None,
     )  # fmt: skip
     return {"pk": subject.pk if name == "concern_person" else concern.pk}
+
+
+def _permission_sample(name, cast, school, user) -> int:
+    """A permission asked for, through its door, by ``user`` (their own: every role opens it) or the Head."""
+    from saferstaff.conduct import services
+    from saferstaff.conduct.models import ContactChannel
+    from saferstaff.schools.roles import Actor
+
+    owner = user if user is not None and school.memberships.filter(user=user).exists() else cast.head
+    dates = {
+        "starts_on": datetime.date.today(),
+        "ends_on": datetime.date.today() + datetime.timedelta(days=7),
+    }
+    if name.startswith("equipment_"):
+        return services.request_equipment(
+            Actor.of(owner, school),
+            device_kind="phone",
+            purpose="Trip calls",
+            conditions=["calls_only"],
+            **dates,
+        ).pk
+    channel = ContactChannel.objects.get(school=school, name="The school's messaging platform")
+    return services.request_contact(
+        Actor.of(owner, school), channel=channel, purpose="Trip", year_groups=["6"], **dates
+    ).pk
 
 
 IMAGE_PAGES = {

@@ -11,7 +11,8 @@ from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils import timezone
 
-from saferstaff.conduct import services as conduct
+from saferstaff.conduct import services
+from saferstaff.conduct.models import ContactChannel
 from saferstaff.notifications.models import Notification
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import Image, Publication
@@ -102,20 +103,43 @@ def audit_trail(cast):
 
 def concern_list(cast):
     for by in (cast.volunteer, cast.office):
-        concern = conduct.raise_concern(
+        concern = services.raise_concern(
             Actor.of(by, cast.school),
             subject=cast.member(cast.teacher),
             happened_on=timezone.localdate(),
             what="A personal phone on a trip",
         )
-        conduct.record_concern_outcome(
+        services.record_concern_outcome(
             Actor.of(cast.head, cast.school), concern, rationale="r", action="a", outcome="advice"
         )
     return cast.head, "concern_list", {}, {"from": "dashboard"}
 
 
+def _approved_twice(cast, ask):
+    for _ in range(2):
+        services.decide(
+            Actor.of(cast.slt, cast.school), ask(Actor.of(cast.teacher, cast.school)), approve=True
+        )
+
+
+def contact_register(cast):
+    channel = ContactChannel.objects.get(school=cast.school, name="The school's messaging platform")
+    today = timezone.localdate()
+    _approved_twice(cast, lambda actor: services.request_contact(
+        actor, channel=channel, purpose="Trip", year_groups=["6"], starts_on=today, ends_on=today))  # fmt: skip
+    return cast.dsl, "contact_register", {}, {"from": "dashboard"}
+
+
+def equipment_register(cast):
+    today = timezone.localdate()
+    _approved_twice(cast, lambda actor: services.request_equipment(
+        actor, device_kind="phone", purpose="Trip", starts_on=today, ends_on=today))  # fmt: skip
+    return cast.head, "equipment_register", {}, {"from": "dashboard"}
+
+
 PAGED_LISTS = [consent_register, portal_links, activity_detail, image_list, publication_list,
-               destruction_queue, notification_list, staff_list, pupil_list, audit_trail, concern_list]  # fmt: skip
+               destruction_queue, notification_list, staff_list, pupil_list, audit_trail, concern_list,
+               contact_register, equipment_register]  # fmt: skip
 
 
 @pytest.mark.parametrize("paged_list", PAGED_LISTS, ids=lambda f: f.__name__)
@@ -146,7 +170,8 @@ def test_every_paged_list_is_in_this_test():
         p.stem for p in (root / "templates").rglob("*.html") if "includes/pagination.html" in p.read_text()
     )
     stems = {"consent_register", "portal_links", "activity_detail", "image_list", "publication_list",
-             "destruction_queue", "list", "staff_list", "pupil_list", "trail", "concern_list"}  # fmt: skip
+             "destruction_queue", "list", "staff_list", "pupil_list", "trail", "concern_list",
+             "contact_register", "equipment_register"}  # fmt: skip
     assert set(templates) == stems, templates
     sources = [p for p in (root / "saferstaff").rglob("*.py") if p.name != "paging.py"]
     assert not [p.name for p in sources if "Paginator(" in p.read_text()], "use saferstaff.paging.page_of"

@@ -49,12 +49,17 @@ def get_permission(request, model, pk):
     permission = get_object_or_404(
         model.objects.select_related("requested_by", "decided_by"), school=request.school, pk=pk
     )
-    actor = request.actor
+    if not may_see_permission(request.actor, permission):
+        raise Http404("No such permission")
+    return permission
+
+
+def may_see_permission(actor, permission) -> bool:
+    """What ``get_permission`` lets through, for a page that only links to a permission (an image's flag)."""
+    actor = actor.at(permission.school_id)
     if permission.requested_by_id == actor.pk or sees_every_permission(actor):
-        return permission
-    if permission.routed_to == CHAIR and is_chair(actor):
-        return permission
-    raise Http404("No such permission")
+        return True
+    return permission.routed_to == CHAIR and is_chair(actor)
 
 
 def get_contact_permission(request, pk) -> ContactPermission:

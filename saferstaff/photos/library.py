@@ -1,5 +1,6 @@
 """Adding images to the library: all of an upload or none of it (§5), with each camera checked against
-the device register (§5–6: school equipment only; a photo from elsewhere goes to senior management)."""
+the device register (§5–6: school equipment only; a photo from elsewhere goes to senior management, and one
+from a member of staff's personal device that had permission for work (§6) is flagged as personal, §5)."""
 
 import calendar
 import datetime
@@ -11,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.audit.log import record
+from saferstaff.conduct.registers import personal_device_permission
 from saferstaff.photos.files import Checked, FileProblem, check_file
-from saferstaff.photos.models import Activity, Device, Image
+from saferstaff.photos.models import Activity, Device, Image, make_and_model
 from saferstaff.photos.services import delete_files, tell_senior_management
 from saferstaff.schools.models import SchoolSettings
 
@@ -51,6 +53,14 @@ class DeviceRegister:
         return None, Image.Flag.NO_CAMERA
 
 
+def personal_device(school, checked: Checked, on: datetime.date):
+    """The personal-equipment permission (§6) of the device that took a photo not from the register, if
+    one was approved for the day it was taken: the photo is then known to be from personal equipment."""
+    return personal_device_permission(
+        school, camera=make_and_model(checked.make, checked.model), model=checked.model, on=on
+    )
+
+
 def _captured(checked: Checked, activity: Activity, now: datetime.datetime) -> datetime.datetime:
     """When the photo was taken: the camera's clock when it is plausible for this activity (cameras left
     at their factory date are common), otherwise midday on the activity's date."""
@@ -84,6 +94,7 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
     images: list[Image] = []
     problems: list[FileProblem] = []
     seen: set[str] = set()
+    personal: dict[tuple, object] = {}  # (make, model, day) -> the personal-equipment permission, if any
     already: list[str] = []
     try:
         for name, data in files:
@@ -100,6 +111,13 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
                 continue  # keep checking the rest so the office sees every problem at once
             device, flag = register.match(checked, activity.device)
             captured = _captured(checked, activity, now)
+            permission = None
+            if flag == Image.Flag.UNREGISTERED:
+                key = (checked.make, checked.model, timezone.localtime(captured).date())
+                if key not in personal:  # an album from one phone asks once a day, not once a photo
+                    personal[key] = personal_device(school, checked, key[2])
+                permission = personal[key]
+                flag = Image.Flag.PERSONAL if permission else flag
             image = Image(
                 school=school,
                 activity=activity,
@@ -118,6 +136,7 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
                 had_gps=checked.had_gps,
                 device=device,
                 flag=flag,
+                equipment_permission=permission,
                 keep_until=add_months(timezone.localtime(captured).date(), months),
             )
             image.original.save("original", ContentFile(checked.data), save=False)
@@ -133,14 +152,21 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
             record(
                 "images.uploaded",
                 activity,
-                detail={"count": len(images), "flagged": sum(1 for i in images if i.flag)},
+                detail={
+                    "count": len(images),
+                    "flagged": sum(1 for i in images if i.flag),
+                    "personal": sorted(
+                        {i.equipment_permission_id for i in images if i.equipment_permission_id}
+                    ),
+                },
             )
     except BaseException:  # a bad file, a refused zip, storage or database trouble: leave nothing behind
         delete_files(stored, school_id=activity.school_id)
         raise
     flagged = [i for i in images if i.flag]
     if flagged:
-        _tell_senior_management(activity, len(flagged))
+        personal = sum(1 for i in flagged if i.taken_on_personal_device)
+        _tell_senior_management(activity, len(flagged), personal)
     return AddedImages(images, already)
 
 
@@ -150,11 +176,15 @@ class UploadProblems(Exception):
         self.problems = problems
 
 
-def _tell_senior_management(activity: Activity, n: int) -> None:
+def _tell_senior_management(activity: Activity, n: int, personal: int) -> None:
+    title = f"{n} image{'s' if n != 1 else ''} in {activity.title} from a camera not in the device register"
+    if personal:
+        title += f", {personal} of them taken on a personal device (§5, §6)"
+    else:
+        title += " (§6)"
     tell_senior_management(
         activity.school,
-        title=f"{n} image{'s' if n != 1 else ''} in {activity.title} from a camera not in the device register "
-        "(§6)",
+        title=title,
         url=reverse("image_list", kwargs={"school": activity.school.slug}) + "?flagged=1",
         kind="images.flagged",
     )

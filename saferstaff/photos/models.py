@@ -162,6 +162,8 @@ class Image(models.Model):
         NONE = "", "None"
         UNREGISTERED = "unregistered", "Camera not in the school's device register"
         NO_CAMERA = "no_camera", "No camera details in the file"
+        # §5, §6: the camera matches a member of staff's personal device with permission to be used at work.
+        PERSONAL = "personal", "Taken on a personal device"
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="images")
     activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="images")
@@ -185,6 +187,10 @@ class Image(models.Model):
         Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="images"
     )
     flag = models.CharField(max_length=12, choices=Flag.choices, blank=True, default="")
+    # The personal-equipment permission (§6) whose device took a PERSONAL photo: the flag's reason.
+    equipment_permission = models.ForeignKey(
+        "conduct.EquipmentPermission", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     flag_cleared_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -223,6 +229,10 @@ class Image(models.Model):
     @property
     def flag_open(self) -> bool:
         return bool(self.flag) and self.flag_cleared_at is None
+
+    @property
+    def taken_on_personal_device(self) -> bool:
+        return self.flag == self.Flag.PERSONAL
 
     @property
     def is_video(self) -> bool:

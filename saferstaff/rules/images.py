@@ -7,6 +7,7 @@ pupils' consent states) the caller passes in, through the one helper that comput
 import datetime
 
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
 from saferstaff.schools.models import SchoolSettings
@@ -66,6 +67,33 @@ def may_decide_activity(actor: Actor, *, subject) -> Decision:
     return allow(S5_SENIOR, SELF_APPROVED) if own else allow(S5_SENIOR)
 
 
+# How a personal-equipment permission (§6) names the device in a flag's reason.
+DEVICE_WORDS = {"phone": "phone", "watch": "smartwatch", "other": "device"}
+
+
+def flag_reason(subject) -> Reason:
+    """Why the image ``subject`` is flagged: the reason publishing waits for (while the flag is open) and the
+    image's page shows. A photo from a member of staff's personal device names the permission it had: its
+    conditions (e.g. "no photographs"), and §5 in every case — personal equipment never records pupils."""
+    if not subject.taken_on_personal_device:
+        return Reason(
+            f"{subject.get_flag_display()}: a senior leader must check it was school equipment first", "§6"
+        )
+    never = "personal equipment is never used to record images of pupils"
+    permission = subject.equipment_permission
+    if permission is None:
+        return Reason(f"{subject.get_flag_display()}: {never}", "§5")
+    kind = DEVICE_WORDS.get(permission.device_kind, permission.get_device_kind_display().lower())
+    device = f"{permission.requested_by.display_name}'s personal {kind}"
+    dates = date_format(permission.starts_on, "j F Y")
+    if permission.ends_on != permission.starts_on:
+        dates += " to " + date_format(permission.ends_on, "j F Y")
+    if permission.forbids_photos:
+        said = "; ".join(permission.condition_labels())
+        return Reason(f"Taken on {device}: the permission for {dates} says: {said}", "§5, §6")
+    return Reason(f"Taken on {device}, used at work with permission for {dates}, but {never}", "§5, §6")
+
+
 def publish_reasons(
     actor: Actor,
     subject,
@@ -97,12 +125,7 @@ def publish_reasons(
             Reason(f"Senior management approved this activity for other uses, not '{channel.name}'", "§5")
         )
     if subject.flag_open:
-        reasons.append(
-            Reason(
-                f"{subject.get_flag_display()}: a senior leader must check it was school equipment first",
-                "§6",
-            )
-        )
+        reasons.append(flag_reason(subject))
     if subject.destruction_queued_at is not None:
         reasons.append(Reason("The image is past its keep-until date and waiting to be destroyed", "§5"))
     pupils = [t.pupil for t in subject.tags.select_related("pupil")]

@@ -180,12 +180,17 @@ def activity_upload(request, school, pk):
                     f" and {len(images.already) - 10} more" if len(images.already) > 10 else ""
                 )
                 text += f" Already in this activity, so not added again: {names}."
+            personal = sum(1 for i in images if i.flag == Image.Flag.PERSONAL)
+            found = []
             if unregistered:
-                text += f" {unregistered} came from a camera not in the device register"
+                found.append(f"{unregistered} came from a camera not in the device register")
+            if personal:
+                were = "was" if personal == 1 else "were"
+                found.append(f"{personal} {were} taken on a personal device (§5: never for images of pupils)")
             if no_camera:
-                text += f"{';' if unregistered else ''} {no_camera} had no camera details"
-            if unregistered or no_camera:
-                text += ": senior management has been told (§6)."
+                found.append(f"{no_camera} had no camera details")
+            if found:
+                text += " " + "; ".join(found) + ": senior management has been told (§6)."
             messages.success(request, text)
             url = reverse("activity_detail", kwargs={"school": request.school.slug, "pk": activity.pk})
             if request.headers.get("X-Requested-With") == "XMLHttpRequest":

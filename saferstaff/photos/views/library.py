@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from saferstaff.accounts.models import User
 from saferstaff.audit.log import listed_in, record
+from saferstaff.conduct.access import may_see_permission
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.photos import pages, services
@@ -28,6 +29,7 @@ from saferstaff.photos.models import (
     ImageTag,
 )
 from saferstaff.rules.engine import Refused
+from saferstaff.rules.images import flag_reason
 from saferstaff.schools.access import (
     pupil_views,
 )
@@ -85,6 +87,7 @@ def image_detail(request, school, pk):
     image = get_image(request, pk)
     tags = image.tags.select_related("pupil", "tagged_by")
     group = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")
+    permission = image.equipment_permission  # a photo from a personal device: the permission it had (§6)
     return render(
         request,
         "photos/image_detail.html",
@@ -100,6 +103,10 @@ def image_detail(request, school, pk):
             "senior": is_senior(request),
             "can_change": may_change(request, image),
             "can_hold": sees_all(request),
+            "flag_reason": flag_reason(image) if image.flag else None,
+            "equipment_permission": permission
+            if permission and may_see_permission(request.actor, permission)
+            else None,
         },
     )
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from saferstaff.accounts.models import User
 from saferstaff.audit.log import acting_as
+from saferstaff.conduct import demo as conduct_demo
 from saferstaff.conduct import demo_concerns
 from saferstaff.conduct import services as conduct
 from saferstaff.conduct.models import ContactChannel, Disclosure
@@ -270,6 +271,7 @@ class Command(BaseCommand):
         photos_demo.load(school, users)
         self._disclosure(school, users)
         demo_concerns.load(school, users)
+        conduct_demo.load_permissions(school, users)
 
     def _disclosure(self, school, users):
         """§3: a parent's friend request, told to the Headteacher, who gave advice: through the doors."""
