@@ -37,13 +37,14 @@ def waiting(school, now: datetime.datetime) -> Counter:
     people: dict[tuple, list[tuple[int, int]]] = {}
 
     def members(kind: str, route: str) -> list[tuple[int, int]]:
-        """(membership id, user id) of who reads (``kind`` "read") or decides ("decide") ``route``."""
+        """(membership id, user id) of who reads a disclosure (``kind`` "read") or a concern ("concern")
+        routed to ``route``, or decides a request ("decide"). The DSL reads disclosures the school shares,
+        never a concern that is not escalated (escalated ones have an outcome: not chased)."""
         if (kind, route) not in people:
-            found = (
-                readers(school.pk, route, dsl_too=dsl and route == HEADTEACHER)
-                if kind == "read"
-                else deciders(school.pk, route, requester_id=None)
-            )
+            if kind == "decide":
+                found = deciders(school.pk, route, requester_id=None)
+            else:
+                found = readers(school.pk, route, dsl_too=kind == "read" and dsl and route == HEADTEACHER)
             people[kind, route] = list(found.values_list("pk", "user_id"))
         return people[kind, route]
 
@@ -60,7 +61,7 @@ def waiting(school, now: datetime.datetime) -> Counter:
                     owed[user_id] += 1
     concerns = LowLevelConcern.objects.filter(school=school, outcome="", created_at__lt=before)
     for routed_to, subject_id in concerns.values_list("routed_to", "subject_id"):
-        for membership_id, user_id in members("read", routed_to):
+        for membership_id, user_id in members("concern", routed_to):
             if membership_id != subject_id:
                 owed[user_id] += 1
     return owed
