@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from saferstaff.conduct import daily, services
 from saferstaff.conduct.models import ContactChannel, Disclosure
-from saferstaff.conduct.registers import concerns_readable_by
-from saferstaff.rules.conduct import may_read_concern
+from saferstaff.conduct.registers import concerns_readable_by, disclosures_readable_by
+from saferstaff.rules.conduct import may_read_concern, may_read_disclosure, may_record_outcome
 from saferstaff.schools.models import Role, RoleGrant, SchoolSettings
 from saferstaff.schools.roles import Actor
 
@@ -79,6 +79,57 @@ def assert_rule_and_list_agree(cast, concerns):
 
 def readers_of(cast, concern):
     return [u.email for u in people(cast) if may_read_concern.peek(Actor.of(u, cast.school), subject=concern)]
+
+
+# --- KCSIE Part 4: the rule and the lists agree, whoever holds which role ------------------------------------
+def test_the_rule_and_the_lists_agree_for_every_person_and_concern(cast):
+    concerns = concerns_of_every_kind(cast)
+    assert_rule_and_list_agree(cast, concerns)
+
+
+def test_a_concern_about_someone_who_became_headteacher_goes_to_the_chair_too(cast):
+    concerns = concerns_of_every_kind(cast)
+    promote_teacher_to_head(cast)
+    about_teacher = concerns[0]
+    # The only Headteacher is now its subject: the chair of governors reads it (KCSIE: about the Headteacher).
+    assert readers_of(cast, about_teacher) == [cast.governor.email]
+    assert_rule_and_list_agree(cast, concerns)
+    chair = Actor.of(cast.governor, cast.school)
+    services.record_concern_outcome(chair, about_teacher, rationale="Why", action="Talked", outcome="advice")
+
+
+def test_a_new_chair_reads_what_the_old_chair_read_and_the_old_one_no_longer_does(cast):
+    concerns = concerns_of_every_kind(cast)
+    about_head = concerns[1]
+    old = cast.member(cast.governor)
+    RoleGrant.objects.filter(membership=old, role=Role.GOVERNOR).delete()
+    assert readers_of(cast, about_head) == []
+    assert_rule_and_list_agree(cast, concerns)
+    new = cast.member(cast.line_manager)
+    RoleGrant.objects.create(school=cast.school, membership=new, role=Role.GOVERNOR)
+    type(new).objects.filter(pk=old.pk).update(is_chair_of_governors=False)
+    type(new).objects.filter(pk=new.pk).update(is_chair_of_governors=True)
+    assert readers_of(cast, about_head) == [cast.line_manager.email]
+    assert_rule_and_list_agree(cast, concerns)
+
+
+# --- §3: a disclosure by someone who became Headteacher still reaches someone who records its outcome -------
+def test_a_disclosure_by_someone_who_became_headteacher_goes_to_the_chair(cast):
+    disclosure = disclose(cast, cast.teacher)
+    promote_teacher_to_head(cast)
+    chair = Actor.of(cast.governor, cast.school)
+    assert may_read_disclosure.peek(chair, subject=disclosure)
+    assert may_record_outcome.peek(chair, subject=disclosure)
+    assert disclosure in disclosures_readable_by(chair)
+    assert daily.waiting(cast.school, timezone.now() + datetime.timedelta(days=1))[cast.governor.pk] == 1
+    services.record_outcome(chair, disclosure, outcome=Disclosure.Outcome.ADVICE)
+
+
+def test_a_concern_about_someone_who_became_headteacher_is_chased_with_the_chair(cast):
+    raise_(cast, cast.volunteer, cast.teacher)
+    promote_teacher_to_head(cast)
+    owed = daily.waiting(cast.school, timezone.now() + datetime.timedelta(days=1))
+    assert owed[cast.governor.pk] == 1 and owed[cast.teacher.pk] == 0
 
 
 # --- The daily chase counts for each person only what they may read -----------------------------------------

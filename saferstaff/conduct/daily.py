@@ -20,8 +20,9 @@ from saferstaff.conduct.models import (
 from saferstaff.conduct.services import deciders
 from saferstaff.notifications.models import Notification
 from saferstaff.notifications.service import notify
-from saferstaff.rules.conduct import HEADTEACHER, readers
+from saferstaff.rules.conduct import CHAIR, HEADTEACHER, readers
 from saferstaff.schools.models import School, SchoolSettings
+from saferstaff.schools.roles import H, members_holding
 
 # Told at once when it arrives; chased from the next day, every day, while it waits.
 CHASE_AFTER = datetime.timedelta(hours=20)
@@ -48,9 +49,17 @@ def waiting(school, now: datetime.datetime) -> Counter:
             people[kind, route] = list(found.values_list("pk", "user_id"))
         return people[kind, route]
 
+    heads = list(members_holding(school.pk, {H}).values_list("pk", "user_id"))
+
+    def to_read(kind: str, routed_to: str, about_head: bool) -> set[tuple[int, int]]:
+        """Its route's readers, and the chair when the person it is by or about has become a Headteacher
+        (``rules.conduct.chair_reads_too``)."""
+        found = set(members(kind, routed_to))
+        return found | set(members(kind, CHAIR)) if routed_to == HEADTEACHER and about_head else found
+
     disclosures = Disclosure.objects.filter(school=school, outcome="", created_at__lt=before)
     for routed_to, discloser_id in disclosures.values_list("routed_to", "discloser_id"):
-        for _, user_id in members("read", routed_to):
+        for _, user_id in to_read("read", routed_to, any(discloser_id == u for _, u in heads)):
             if user_id != discloser_id:
                 owed[user_id] += 1
     for model in (ContactPermission, EquipmentPermission):
@@ -61,7 +70,7 @@ def waiting(school, now: datetime.datetime) -> Counter:
                     owed[user_id] += 1
     concerns = LowLevelConcern.objects.filter(school=school, outcome="", created_at__lt=before)
     for routed_to, subject_id in concerns.values_list("routed_to", "subject_id"):
-        for membership_id, user_id in members("concern", routed_to):
+        for membership_id, user_id in to_read("concern", routed_to, any(subject_id == m for m, _ in heads)):
             if membership_id != subject_id:
                 owed[user_id] += 1
     return owed

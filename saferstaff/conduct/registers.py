@@ -17,7 +17,7 @@ from saferstaff.conduct.models import (
 )
 from saferstaff.rules.conduct import CHAIR, HEADTEACHER, SENIOR, is_chair
 from saferstaff.schools.models import SchoolSettings
-from saferstaff.schools.roles import DSL, Actor
+from saferstaff.schools.roles import DSL, Actor, H, members_holding
 
 # KCSIE asks leaders to notice a pattern: this many concerns about one person within PATTERN_MONTHS.
 PATTERN_COUNT = 3
@@ -79,26 +79,29 @@ def concerns_readable_by(actor: Actor) -> QuerySet[LowLevelConcern]:
     qs = LowLevelConcern.objects.filter(school=school)
     if actor.membership is not None:
         qs = qs.exclude(subject=actor.membership)
-    routes = []
+    seen = Q(pk__in=[])
     if actor.is_head:
-        routes.append(HEADTEACHER)
+        seen |= Q(routed_to=HEADTEACHER)
     if is_chair(actor):
-        routes.append(CHAIR)
-    seen = Q(routed_to__in=routes)
+        # ``rules.conduct.chair_reads_too``: routed to the Headteacher, about someone who has become one.
+        heads = members_holding(school.pk, {H}).values("pk")
+        seen |= Q(routed_to=CHAIR) | Q(routed_to=HEADTEACHER, subject__in=heads)
     if actor.holds(DSL):
         seen |= Q(escalated_at__isnull=False)
-    return qs.filter(seen) if routes or actor.holds(DSL) else qs.none()
+    return qs.filter(seen)
 
 
 def disclosures_readable_by(actor: Actor) -> QuerySet[Disclosure]:
     """The disclosures routed to ``actor`` at their school, never their own (those are on their My conduct
     page): the same answer as ``rules.conduct.may_read_disclosure`` for each, less their own."""
-    routes = []
+    seen = Q(pk__in=[])
     if actor.is_head or (actor.holds(DSL) and SchoolSettings.for_school(actor.school).disclosures_to_dsl):
-        routes.append(HEADTEACHER)
+        seen |= Q(routed_to=HEADTEACHER)
     if is_chair(actor):
-        routes.append(CHAIR)
-    return Disclosure.objects.filter(school=actor.school, routed_to__in=routes).exclude(discloser=actor.user)
+        # ``rules.conduct.chair_reads_too``: routed to the Headteacher, by someone who has become one.
+        heads = members_holding(actor.school.pk, {H}).values("user_id")
+        seen |= Q(routed_to=CHAIR) | Q(routed_to=HEADTEACHER, discloser__in=heads)
+    return Disclosure.objects.filter(seen, school=actor.school).exclude(discloser=actor.user)
 
 
 def requests_decided_by(actor: Actor, model) -> QuerySet:

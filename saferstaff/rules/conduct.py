@@ -80,6 +80,17 @@ def _reads(actor: Actor, routed_to: str) -> bool:
     return is_chair(actor) if routed_to == CHAIR else actor.is_head
 
 
+def chair_reads_too(actor: Actor, routed_to: str, school_id: int, **person) -> bool:
+    """Is ``actor`` the chair of governors, reading what was routed to the Headteacher because the person it
+    is by or about (``person``: ``pk=`` their membership or ``user_id=``) has since become a Headteacher?
+    Then it is about the Headteacher, and it is never left to its subject alone (KCSIE Part 4)."""
+    return (
+        routed_to == HEADTEACHER
+        and is_chair(actor)
+        and members_holding(school_id, {H}).filter(**person).exists()
+    )
+
+
 # --- §3/§4: coincidental contact, disclosed ------------------------------------------------------------
 @rule("conduct.disclose")
 def may_disclose(actor: Actor, *, pupil=None, happened_on: datetime.date) -> Decision:
@@ -108,7 +119,9 @@ def may_read_disclosure(actor: Actor, *, subject) -> Decision:
     actor = actor.at(subject.school_id)
     if subject.discloser_id == actor.pk:
         return allow(S3_ALERT)
-    if _reads(actor, subject.routed_to):
+    if _reads(actor, subject.routed_to) or chair_reads_too(
+        actor, subject.routed_to, subject.school_id, user_id=subject.discloser_id
+    ):
         return allow(S3_ALERT)
     if (
         subject.routed_to == HEADTEACHER
@@ -145,7 +158,9 @@ def may_record_outcome(actor: Actor, *, subject) -> Decision:
         return refuse(Reason(f"An outcome is already recorded: {subject.get_outcome_display()}", "§3"))
     if subject.discloser_id == actor.pk:
         return refuse(Reason("Someone other than the person who disclosed it records the outcome", "§3"))
-    if not _reads(actor, subject.routed_to):
+    if not _reads(actor, subject.routed_to) and not chair_reads_too(
+        actor, subject.routed_to, subject.school_id, user_id=subject.discloser_id
+    ):
         who = "the chair of governors" if subject.routed_to == CHAIR else "the Headteacher"
         return refuse(Reason(f"Only {who} records the outcome of this disclosure", "§3"))
     return allow(S3_ALERT)
@@ -322,7 +337,9 @@ def may_read_concern(actor: Actor, *, subject) -> Decision:
     actor = actor.at(subject.school_id)
     if actor.membership is not None and subject.subject_id == actor.membership.pk:
         return refuse(Reason("The subject of a concern never reads it", KCSIE))
-    if _reads(actor, subject.routed_to):
+    if _reads(actor, subject.routed_to) or chair_reads_too(
+        actor, subject.routed_to, subject.school_id, pk=subject.subject_id
+    ):
         return allow(KCSIE_ROUTE)
     if subject.escalated_at is not None and actor.holds(DSL):
         return allow(
