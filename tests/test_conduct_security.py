@@ -4,14 +4,19 @@ concerns and disclosures when roles change after they were made. Each test here 
 
 import datetime
 
+from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff.audit.log import record_type
+from saferstaff.audit.trail import Filters, events_for
 from saferstaff.conduct import daily, services
 from saferstaff.conduct.models import ContactChannel, Disclosure
 from saferstaff.conduct.registers import concerns_readable_by, disclosures_readable_by
 from saferstaff.rules.conduct import may_read_concern, may_read_disclosure, may_record_outcome
 from saferstaff.schools.models import Role, RoleGrant, SchoolSettings
 from saferstaff.schools.roles import Actor
+
+from .conftest import signed_in
 
 TODAY = timezone.localdate
 
@@ -139,3 +144,30 @@ def test_the_chase_does_not_count_concerns_for_a_dsl_who_may_not_read_them(cast)
     owed = daily.waiting(cast.school, timezone.now() + datetime.timedelta(days=1))
     assert owed[cast.head.pk] == 1
     assert owed[cast.dsl.pk] == 0  # they read disclosures the school shares, never an unescalated concern
+
+
+# --- The audit trail tells its reader nothing of a disclosure they may not read ----------------------------
+def test_the_audit_trail_shows_the_dpo_no_disclosure_nor_that_one_became_a_concern(cast):
+    """The DPO reads the audit trail but not disclosures (README matrix). The trail showed them who disclosed
+    contact with a pupil, and an outcome "concern" told them a low-level concern about that person exists."""
+    channel = ContactChannel.objects.get(school=cast.school, name="Instagram")
+    sent = signed_in(cast.teacher).post(
+        reverse("disclosure_new", kwargs={"school": cast.school.slug}),
+        {"who": "think_pupil", "who_text": "Year 6", "channel": channel.pk, "happened_on": TODAY().isoformat(),
+         "what_happened": "A friend request"},
+    )  # fmt: skip
+    assert sent.status_code == 302
+    disclosure = Disclosure.objects.get(school=cast.school)
+    signed_in(cast.head).post(
+        reverse("disclosure_outcome", kwargs={"school": cast.school.slug, "pk": disclosure.pk}),
+        {"outcome": Disclosure.Outcome.CONCERN},
+    )
+    assert Disclosure.objects.get(pk=disclosure.pk).concern is not None
+    dpo_rows = list(events_for(cast.school, Filters(), Actor.of(cast.dpo, cast.school)))
+    assert not [r for r in dpo_rows if r.object_type == record_type(Disclosure)]
+    assert not [r for r in dpo_rows if str(r.detail.get("rule", "")).startswith("conduct.disclos")]
+    # The Headteacher, who reads it, still sees its events; the chain keeps them all.
+    head_rows = events_for(cast.school, Filters(), Actor.of(cast.head, cast.school))
+    assert head_rows.filter(object_type=record_type(Disclosure), action="conduct.disclosure_outcome").exists()
+    assert head_rows.filter(detail__rule="conduct.disclose").exists()
+

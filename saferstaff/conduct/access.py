@@ -8,7 +8,11 @@ from django.shortcuts import get_object_or_404
 from saferstaff.audit.log import record, record_type
 from saferstaff.audit.trail import withhold
 from saferstaff.conduct.models import ContactPermission, Disclosure, EquipmentPermission, LowLevelConcern
-from saferstaff.conduct.registers import concerns_readable_by
+from saferstaff.conduct.registers import (
+    concerns_readable_by,
+    disclosures_readable_by,
+    reads_disclosures_to_the_head,
+)
 from saferstaff.rules.conduct import CHAIR, is_chair, may_read_concern, may_read_disclosure
 from saferstaff.schools.roles import LEADERSHIP
 
@@ -93,3 +97,24 @@ def concern_events(reader, school, rows):
         .exclude(pk__in=raised)
         .exclude(pk__in=listed)
     )
+
+
+@withhold
+def disclosure_events(reader, school, rows):
+    """§3 in the audit trail: its reader (the DPO reads the trail, not disclosures) learns nothing there of a
+    disclosure they may not read — not who disclosed contact with a pupil, nor an outcome that recorded a
+    low-level concern about them."""
+    disclosures = Disclosure.objects.filter(school=school)
+    readable = set()
+    if reader is not None:
+        mine = disclosures.filter(discloser=reader.user).values_list("pk", flat=True)
+        readable = {*disclosures_readable_by(reader).values_list("pk", flat=True), *mine}
+    hidden = set(disclosures.values_list("pk", flat=True)) - readable
+    rows = rows.exclude(object_type=record_type(Disclosure), object_id__in=[str(pk) for pk in hidden])
+    if reader is not None and reads_disclosures_to_the_head(reader):
+        return rows
+    # The rule asked before disclosing names no disclosure, only who disclosed: theirs alone for others.
+    asked = rows.filter(action="policy.decision", detail__rule="conduct.disclose")
+    if reader is not None:
+        asked = asked.exclude(actor_id=reader.pk)
+    return rows.exclude(pk__in=asked.values_list("pk"))

@@ -91,11 +91,16 @@ def concerns_readable_by(actor: Actor) -> QuerySet[LowLevelConcern]:
     return qs.filter(seen)
 
 
+def reads_disclosures_to_the_head(actor: Actor) -> bool:
+    """The Headteacher, and the DSL when the school shares disclosures with them (§3)."""
+    return actor.is_head or (actor.holds(DSL) and SchoolSettings.for_school(actor.school).disclosures_to_dsl)
+
+
 def disclosures_readable_by(actor: Actor) -> QuerySet[Disclosure]:
     """The disclosures routed to ``actor`` at their school, never their own (those are on their My conduct
     page): the same answer as ``rules.conduct.may_read_disclosure`` for each, less their own."""
     seen = Q(pk__in=[])
-    if actor.is_head or (actor.holds(DSL) and SchoolSettings.for_school(actor.school).disclosures_to_dsl):
+    if reads_disclosures_to_the_head(actor):
         seen |= Q(routed_to=HEADTEACHER)
     if is_chair(actor):
         # ``rules.conduct.chair_reads_too``: routed to the Headteacher, by someone who has become one.
