@@ -4,6 +4,7 @@ concerns and disclosures when roles change after they were made. Each test here 
 
 import datetime
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from saferstaff.conduct import daily, services
 from saferstaff.conduct.models import ContactChannel, Disclosure
 from saferstaff.conduct.registers import concerns_readable_by, disclosures_readable_by
 from saferstaff.rules.conduct import may_read_concern, may_read_disclosure, may_record_outcome
+from saferstaff.rules.engine import Refused
 from saferstaff.schools.models import Role, RoleGrant, SchoolSettings
 from saferstaff.schools.roles import Actor
 
@@ -171,3 +173,29 @@ def test_the_audit_trail_shows_the_dpo_no_disclosure_nor_that_one_became_a_conce
     assert head_rows.filter(object_type=record_type(Disclosure), action="conduct.disclosure_outcome").exists()
     assert head_rows.filter(detail__rule="conduct.disclose").exists()
 
+
+# --- §3: the edit door checks what the disclose door checks -------------------------------------------------
+def test_editing_a_disclosure_is_refused_what_disclosing_is_refused(cast):
+    """A disclosure changed to another school's channel, an unknown "who", an empty account or "a pupil" with
+    no pupil: the disclose door refuses each, and so must the door that changes one."""
+    disclosure = disclose(cast, cast.teacher)
+    teacher = Actor.of(cast.teacher, cast.school)
+    theirs = ContactChannel.objects.get(school=cast.other_school, name="Instagram")
+    for changes, field in (
+        ({"channel": theirs}, "channel"),
+        ({"who": "anyone"}, "who"),
+        ({"what_happened": "   "}, "what_happened"),
+        ({"who": Disclosure.Who.PUPIL, "pupil": None}, "pupil"),
+    ):
+        with pytest.raises(Refused) as refused:
+            services.edit_disclosure(teacher, disclosure, **changes)
+        assert [r.field for r in refused.value.decision.reasons] == [field], changes
+    kept = Disclosure.objects.get(pk=disclosure.pk)
+    assert (kept.channel.school_id, kept.who, kept.what_happened) == (
+        cast.school.pk,
+        "think_pupil",
+        "A friend request",
+    )
+    # What it keeps is what ``disclose`` would keep: known codes only, and a pupil only when it was a pupil.
+    services.edit_disclosure(teacher, disclosure, did=["blocked", "made-up"])
+    assert Disclosure.objects.get(pk=disclosure.pk).did == ["blocked"]

@@ -70,6 +70,17 @@ def _required(section: str, **values) -> None:
 
 
 # --- §3/§4: disclosing contact --------------------------------------------------------------------------
+def _well_formed(actor: Actor, *, who: str, channel: ContactChannel, what_happened: str, pupil) -> None:
+    """What a disclosure must say, whether it is made or changed."""
+    if who not in Disclosure.Who.values:
+        raise Refused(refuse(Reason("Choose who it was", "§3", "who")))
+    if channel.school_id != actor.school.pk:
+        raise Refused(refuse(Reason("Choose one of the school's channels", "§3", "channel")))
+    _required("§3", what_happened=what_happened)
+    if who == Disclosure.Who.PUPIL and pupil is None:
+        raise Refused(refuse(Reason("Choose the pupil, or say you think it is a pupil", "§3", "pupil")))
+
+
 def disclose(
     actor: Actor,
     *,
@@ -85,13 +96,7 @@ def disclose(
     """Record contact with a pupil that happened by chance and alert the Headteacher at once (§3), or the
     chair of governors when the Headteacher discloses it."""
     _check(may_disclose(actor, pupil=pupil, happened_on=happened_on))
-    if who not in Disclosure.Who.values:
-        raise Refused(refuse(Reason("Choose who it was", "§3", "who")))
-    if channel.school_id != actor.school.pk:
-        raise Refused(refuse(Reason("Choose one of the school's channels", "§3", "channel")))
-    _required("§3", what_happened=what_happened)
-    if who == Disclosure.Who.PUPIL and pupil is None:
-        raise Refused(refuse(Reason("Choose the pupil, or say you think it is a pupil", "§3", "pupil")))
+    _well_formed(actor, who=who, channel=channel, what_happened=what_happened, pupil=pupil)
     school = actor.school
     with transaction.atomic():
         disclosure = Disclosure.objects.create(
@@ -129,8 +134,19 @@ def edit_disclosure(actor: Actor, disclosure: Disclosure, **changes) -> Disclosu
         disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
         _check(may_edit_disclosure(actor, subject=disclosure))
         happened_on = changes.get("happened_on", disclosure.happened_on)
+        if changes.get("who", disclosure.who) != Disclosure.Who.PUPIL:
+            changes["pupil"] = None  # as ``disclose`` keeps it: a pupil only when it was a pupil
+        if "did" in changes:
+            changes["did"] = [code for code in changes["did"] if code in Disclosure.Did.values]
         pupil = changes.get("pupil", disclosure.pupil)
         _check(may_disclose.peek(actor, pupil=pupil, happened_on=happened_on))
+        _well_formed(
+            actor,
+            who=changes.get("who", disclosure.who),
+            channel=changes.get("channel", disclosure.channel),
+            what_happened=changes.get("what_happened", disclosure.what_happened),
+            pupil=pupil,
+        )
         changed = []
         for name, value in changes.items():
             if name not in DISCLOSURE_FIELDS:
