@@ -11,9 +11,15 @@ from django.utils import timezone
 from saferstaff.audit.log import record_type
 from saferstaff.audit.trail import Filters, events_for
 from saferstaff.conduct import daily, services
-from saferstaff.conduct.models import ContactChannel, Disclosure
-from saferstaff.conduct.registers import concerns_readable_by, disclosures_readable_by
-from saferstaff.rules.conduct import may_read_concern, may_read_disclosure, may_record_outcome
+from saferstaff.conduct.models import ContactChannel, Disclosure, EquipmentPermission
+from saferstaff.conduct.registers import concerns_readable_by, disclosures_readable_by, requests_decided_by
+from saferstaff.rules.conduct import (
+    may_decide_contact,
+    may_decide_equipment,
+    may_read_concern,
+    may_read_disclosure,
+    may_record_outcome,
+)
 from saferstaff.rules.engine import Refused
 from saferstaff.schools.models import Role, RoleGrant, SchoolSettings
 from saferstaff.schools.roles import Actor
@@ -199,3 +205,46 @@ def test_editing_a_disclosure_is_refused_what_disclosing_is_refused(cast):
     # What it keeps is what ``disclose`` would keep: known codes only, and a pupil only when it was a pupil.
     services.edit_disclosure(teacher, disclosure, did=["blocked", "made-up"])
     assert Disclosure.objects.get(pk=disclosure.pk).did == ["blocked"]
+
+
+# --- §3, §4, §6: a request by someone who became Headteacher still reaches someone who decides it -----------
+def ask(cast, by, *, social: bool):
+    actor = Actor.of(by, cast.school)
+    dates = {"starts_on": TODAY(), "ends_on": TODAY() + datetime.timedelta(days=7)}
+    if social:
+        return services.request_contact(
+            actor, channel=ContactChannel.objects.get(school=cast.school, name="Instagram"),
+            purpose="The football club's page", group_name="Football club", **dates,
+        )  # fmt: skip
+    return services.request_equipment(actor, device_kind="phone", purpose="Calls on the trip", **dates)
+
+
+def chair_decides(cast, permission) -> bool:
+    chair = Actor.of(cast.governor, cast.school)
+    model = type(permission)
+    rule = may_decide_equipment if model is EquipmentPermission else may_decide_contact
+    page = "equipment_detail" if model is EquipmentPermission else "contact_detail"
+    opened = signed_in(cast.governor).get(
+        reverse(page, kwargs={"school": cast.school.slug, "pk": permission.pk})
+    )
+    decides = bool(rule.peek(chair, subject=permission))
+    listed = permission in requests_decided_by(chair, model)
+    chased = daily.waiting(cast.school, timezone.now() + datetime.timedelta(days=1))[cast.governor.pk] > 0
+    assert decides == listed == chased == (opened.status_code == 200), (decides, listed, chased, opened)
+    return decides
+
+
+def test_a_social_media_request_by_someone_who_became_headteacher_goes_to_the_chair(cast):
+    social = ask(cast, cast.teacher, social=True)
+    assert not chair_decides(cast, social)
+    promote_teacher_to_head(cast)
+    assert chair_decides(cast, social)  # §4: the Headteacher's own social media is the chair's to decide
+    services.decide(Actor.of(cast.governor, cast.school), social, approve=True)
+
+
+def test_an_equipment_request_goes_to_the_chair_only_when_no_other_senior_leader_could_decide(cast):
+    phone = ask(cast, cast.teacher, social=False)
+    promote_teacher_to_head(cast)
+    assert not chair_decides(cast, phone)  # the senior leader still decides it
+    RoleGrant.objects.filter(membership=cast.member(cast.slt), role=Role.SENIOR_LEADER).delete()
+    assert chair_decides(cast, phone)

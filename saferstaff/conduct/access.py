@@ -13,7 +13,13 @@ from saferstaff.conduct.registers import (
     disclosures_readable_by,
     reads_disclosures_to_the_head,
 )
-from saferstaff.rules.conduct import CHAIR, is_chair, may_read_concern, may_read_disclosure
+from saferstaff.rules.conduct import (
+    CHAIR,
+    chair_decides_now,
+    is_chair,
+    may_read_concern,
+    may_read_disclosure,
+)
 from saferstaff.schools.roles import LEADERSHIP
 
 
@@ -63,7 +69,10 @@ def may_see_permission(actor, permission) -> bool:
     actor = actor.at(permission.school_id)
     if permission.requested_by_id == actor.pk or sees_every_permission(actor):
         return True
-    return permission.routed_to == CHAIR and is_chair(actor)
+    return is_chair(actor) and (
+        permission.routed_to == CHAIR
+        or chair_decides_now(permission.school_id, permission.routed_to, permission.requested_by_id)
+    )
 
 
 def get_contact_permission(request, pk) -> ContactPermission:

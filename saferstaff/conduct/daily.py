@@ -20,7 +20,7 @@ from saferstaff.conduct.models import (
 from saferstaff.conduct.services import deciders
 from saferstaff.notifications.models import Notification
 from saferstaff.notifications.service import notify
-from saferstaff.rules.conduct import CHAIR, HEADTEACHER, readers
+from saferstaff.rules.conduct import CHAIR, HEADTEACHER, chair_decides_now, readers
 from saferstaff.schools.models import School, SchoolSettings
 from saferstaff.schools.roles import H, members_holding
 
@@ -65,7 +65,12 @@ def waiting(school, now: datetime.datetime) -> Counter:
     for model in (ContactPermission, EquipmentPermission):
         requests = model.objects.filter(school=school, status=Decided.REQUESTED, requested_at__lt=before)
         for routed_to, requester_id in requests.values_list("routed_to", "requested_by_id"):
-            for _, user_id in members("decide", routed_to):
+            deciding = set(members("decide", routed_to))
+            if any(requester_id == u for _, u in heads) and chair_decides_now(
+                school.pk, routed_to, requester_id
+            ):
+                deciding |= set(members("decide", CHAIR))
+            for _, user_id in deciding:
                 if user_id != requester_id:
                     owed[user_id] += 1
     concerns = LowLevelConcern.objects.filter(school=school, outcome="", created_at__lt=before)

@@ -17,7 +17,7 @@ from saferstaff.conduct.models import (
 )
 from saferstaff.rules.conduct import CHAIR, HEADTEACHER, SENIOR, is_chair
 from saferstaff.schools.models import SchoolSettings
-from saferstaff.schools.roles import DSL, Actor, H, members_holding
+from saferstaff.schools.roles import DSL, SENIOR_MANAGEMENT, Actor, H, members_holding
 
 # KCSIE asks leaders to notice a pattern: this many concerns about one person within PATTERN_MONTHS.
 PATTERN_COUNT = 3
@@ -117,7 +117,14 @@ def requests_decided_by(actor: Actor, model) -> QuerySet:
         for r, yes in ((SENIOR, actor.is_senior), (HEADTEACHER, actor.is_head), (CHAIR, is_chair(actor)))
         if yes
     ]
-    return model.objects.filter(school=actor.school, status=Decided.REQUESTED, routed_to__in=routes).exclude(
+    seen = Q(routed_to__in=routes)
+    if is_chair(actor):  # ``rules.conduct.chair_decides_now``: asked before the asker became a Headteacher
+        heads = members_holding(actor.school.pk, {H}).values("user_id")
+        seen |= Q(routed_to=HEADTEACHER, requested_by__in=heads)
+        senior = list(members_holding(actor.school.pk, SENIOR_MANAGEMENT).values_list("user_id", flat=True))
+        if len(senior) == 1:  # a Headteacher with no other senior leader to decide their request
+            seen |= Q(routed_to=SENIOR, requested_by__in=heads.filter(user_id=senior[0]))
+    return model.objects.filter(seen, school=actor.school, status=Decided.REQUESTED).exclude(
         requested_by=actor.user
     )
 

@@ -199,6 +199,17 @@ def decider_for(actor: Actor, *, social_media: bool) -> str:
     return HEADTEACHER if social_media else SENIOR
 
 
+def chair_decides_now(school_id: int, routed_to: str, requester_id: int) -> bool:
+    """Is a request routed before its asker became a Headteacher now the chair of governors' to decide, as
+    ``decider_for`` would route it today (their social media, §4; anything when no other senior leader could
+    decide it)? Then it is never left waiting for its own asker."""
+    if routed_to == CHAIR or not members_holding(school_id, {H}).filter(user_id=requester_id).exists():
+        return False
+    if routed_to == HEADTEACHER:
+        return True
+    return not members_holding(school_id, SENIOR_MANAGEMENT).exclude(user_id=requester_id).exists()
+
+
 def _routable(actor: Actor, route: str, section: str) -> list[Reason]:
     if route == CHAIR and chair_of_governors(actor.school.pk) is None:
         return [
@@ -263,6 +274,8 @@ def _may_decide(actor: Actor, subject, section: str, first: Reason) -> Decision:
     if subject.requested_by_id == actor.pk:
         return refuse(Reason("Someone other than the person who asked decides a request", section))
     route = subject.routed_to
+    if is_chair(actor) and chair_decides_now(subject.school_id, route, subject.requested_by_id):
+        return allow(first)
     if route == CHAIR and not is_chair(actor):
         return refuse(Reason("The chair of governors decides the Headteacher's own request", section))
     if route == HEADTEACHER and not actor.is_head:
