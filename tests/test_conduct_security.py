@@ -248,3 +248,28 @@ def test_an_equipment_request_goes_to_the_chair_only_when_no_other_senior_leader
     assert not chair_decides(cast, phone)  # the senior leader still decides it
     RoleGrant.objects.filter(membership=cast.member(cast.slt), role=Role.SENIOR_LEADER).delete()
     assert chair_decides(cast, phone)
+
+
+# --- KCSIE Part 4: the Headteacher cannot become, or quietly replace, the reader of concerns about them -----
+def roles_page(cast, member):
+    client = signed_in(cast.head, confirmed=True)
+    return client, reverse("staff_roles", kwargs={"school": cast.school.slug, "pk": member.pk})
+
+
+def test_a_headteacher_cannot_be_the_chair_of_governors(cast):
+    """The chair reads concerns about the Headteacher: a Headteacher who made themselves chair left every such
+    concern with no reader but its subject, and nobody told."""
+    about_head = raise_(cast, cast.slt, cast.head)
+    client, url = roles_page(cast, cast.member(cast.governor))
+    assert client.post(url, {"roles": ["governor"]}).status_code == 302  # untick the chair first
+    client, url = roles_page(cast, cast.member(cast.head))
+    page = client.post(url, {"roles": ["headteacher", "governor"], "is_chair_of_governors": "on"})
+    assert page.status_code == 200 and "a Headteacher is not the chair" in page.content.decode()
+    assert not cast.member(cast.head).is_chair_of_governors
+    # Nor does the chair become a Headteacher while they chair.
+    client, url = roles_page(cast, cast.member(cast.line_manager))
+    page = client.post(url, {"roles": ["line_manager", "governor"], "is_chair_of_governors": "on"})
+    assert page.status_code == 302
+    page = client.post(url, {"roles": ["headteacher", "governor"], "is_chair_of_governors": "on"})
+    assert page.status_code == 200 and "a Headteacher is not the chair" in page.content.decode()
+    assert readers_of(cast, about_head) == [cast.line_manager.email]

@@ -88,6 +88,14 @@ def may_set_chair(actor: Actor, *, subject: Membership, chair: bool, roles: froz
                 "The chair of governors holds the Governor role: tick it too", "§2", "is_chair_of_governors"
             )
         )
+    if chair and Role.HEADTEACHER in roles:
+        return refuse(
+            Reason(
+                "The chair of governors reads concerns about the Headteacher: a Headteacher is not the chair",
+                "KCSIE Part 4",
+                "is_chair_of_governors",
+            )
+        )
     if chair:
         other = (
             members_holding(subject.school_id, {Role.GOVERNOR})
