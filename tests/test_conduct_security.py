@@ -13,6 +13,7 @@ from saferstaff.audit.trail import Filters, events_for
 from saferstaff.conduct import daily, services
 from saferstaff.conduct.models import ContactChannel, Disclosure, EquipmentPermission
 from saferstaff.conduct.registers import concerns_readable_by, disclosures_readable_by, requests_decided_by
+from saferstaff.notifications.models import Notification
 from saferstaff.rules.conduct import (
     may_decide_contact,
     may_decide_equipment,
@@ -273,3 +274,18 @@ def test_a_headteacher_cannot_be_the_chair_of_governors(cast):
     page = client.post(url, {"roles": ["headteacher", "governor"], "is_chair_of_governors": "on"})
     assert page.status_code == 200 and "a Headteacher is not the chair" in page.content.decode()
     assert readers_of(cast, about_head) == [cast.line_manager.email]
+
+
+def test_a_chair_of_governors_who_is_replaced_is_told(cast):
+    """The Headteacher records who chairs the governors, who read concerns about the Headteacher: a chair
+    unticked by someone else hears of it, so the change cannot pass unnoticed (and the notice names nobody)."""
+    client, url = roles_page(cast, cast.member(cast.governor))
+    assert client.post(url, {"roles": ["governor"]}).status_code == 302
+    told = Notification.objects.get(user=cast.governor, kind="roles.chair")
+    assert "no longer" in told.title and "Helen" not in told.title
+    client, url = roles_page(cast, cast.member(cast.line_manager))
+    assert (
+        client.post(url, {"roles": ["line_manager", "governor"], "is_chair_of_governors": "on"}).status_code
+        == 302
+    )
+    assert Notification.objects.filter(user=cast.line_manager, kind="roles.chair").exists()

@@ -101,6 +101,19 @@ def change_roles(
         if changed:
             membership.save(update_fields=changed)
             record("membership.updated", membership, detail={"fields": changed})
+        if "is_chair_of_governors" in changed and membership.user_id != getattr(by, "pk", None):
+            # The chair reads concerns about the Headteacher (KCSIE Part 4), and the Headteacher records who
+            # it is: whoever starts or stops being chair hears of it, so the change cannot pass unnoticed.
+            school = membership.school
+            notify(
+                membership.user,
+                kind="roles.chair",
+                title=f"You are now recorded as the chair of governors at {school.name}"
+                if is_chair_of_governors
+                else f"You are no longer recorded as the chair of governors at {school.name}",
+                url=reverse("school_dashboard", kwargs={"school": school.slug}),
+                school=school,
+            )
     return bool(added or removed or changed)
 
 
