@@ -11,7 +11,7 @@ from django.utils import timezone
 from saferstaff.audit.log import record_type
 from saferstaff.audit.trail import Filters, events_for
 from saferstaff.conduct import daily, services
-from saferstaff.conduct.models import ContactChannel, Disclosure, EquipmentPermission
+from saferstaff.conduct.models import ContactChannel, Disclosure, EquipmentPermission, LowLevelConcern
 from saferstaff.conduct.registers import concerns_readable_by, disclosures_readable_by, requests_decided_by
 from saferstaff.notifications.models import Notification
 from saferstaff.rules.conduct import (
@@ -289,3 +289,22 @@ def test_a_chair_of_governors_who_is_replaced_is_told(cast):
         == 302
     )
     assert Notification.objects.filter(user=cast.line_manager, kind="roles.chair").exists()
+
+
+def test_with_no_chair_recorded_the_governors_and_the_trust_are_told_something_waits_for_one(cast):
+    """A concern about the Headteacher waits for a chair of governors who is no longer recorded: its readers
+    are nobody. The other governors and the trust's admins (who can record a chair) are told, the
+    Headteacher (often a governor too) is not; the notice names nobody."""
+    RoleGrant.objects.create(school=cast.school, membership=cast.member(cast.head), role=Role.GOVERNOR)
+    RoleGrant.objects.create(school=cast.school, membership=cast.member(cast.dpo), role=Role.GOVERNOR)
+    about_head = raise_(cast, cast.slt, cast.head)
+    LowLevelConcern.objects.filter(pk=about_head.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=2)
+    )
+    type(cast.member(cast.governor)).objects.filter(school=cast.school).update(is_chair_of_governors=False)
+    daily.chase(cast.school)
+    told = set(Notification.objects.filter(kind=daily.NO_CHAIR_KIND).values_list("user_id", flat=True))
+    assert told == {cast.governor.pk, cast.dpo.pk, cast.trust_admin.pk}
+    assert "Helen" not in Notification.objects.filter(kind=daily.NO_CHAIR_KIND).first().title
+    daily.chase(cast.school)  # once a day
+    assert Notification.objects.filter(kind=daily.NO_CHAIR_KIND).count() == 3

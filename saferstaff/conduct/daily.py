@@ -20,13 +20,14 @@ from saferstaff.conduct.models import (
 from saferstaff.conduct.services import deciders
 from saferstaff.notifications.models import Notification
 from saferstaff.notifications.service import notify
-from saferstaff.rules.conduct import CHAIR, HEADTEACHER, chair_decides_now, readers
-from saferstaff.schools.models import School, SchoolSettings
-from saferstaff.schools.roles import H, members_holding
+from saferstaff.rules.conduct import CHAIR, HEADTEACHER, chair_decides_now, chair_of_governors, readers
+from saferstaff.schools.models import School, SchoolSettings, TrustAdmin
+from saferstaff.schools.roles import GOV, H, members_holding
 
 # Told at once when it arrives; chased from the next day, every day, while it waits.
 CHASE_AFTER = datetime.timedelta(hours=20)
 CHASE_KIND = "conduct.chase"
+NO_CHAIR_KIND = "conduct.no_chair"
 
 
 def waiting(school, now: datetime.datetime) -> Counter:
@@ -81,12 +82,58 @@ def waiting(school, now: datetime.datetime) -> Counter:
     return owed
 
 
+def waits_for_a_chair(school, now: datetime.datetime) -> bool:
+    """Does anything routed to the chair of governors wait (a disclosure, request or concern of the
+    Headteacher's, or about them) while the school has no chair recorded to read or decide it?"""
+    if chair_of_governors(school.pk) is not None:
+        return False
+    before = now - CHASE_AFTER
+    waiting_for = {
+        Disclosure: {"outcome": "", "created_at__lt": before},
+        LowLevelConcern: {"outcome": "", "created_at__lt": before},
+        ContactPermission: {"status": Decided.REQUESTED, "requested_at__lt": before},
+        EquipmentPermission: {"status": Decided.REQUESTED, "requested_at__lt": before},
+    }
+    return any(
+        model.objects.filter(school=school, routed_to=CHAIR, **state).exists()
+        for model, state in waiting_for.items()
+    )
+
+
+def _no_chair(school, now: datetime.datetime) -> int:
+    """Tell the governors (never a Headteacher: what waits is theirs, or about them) and the trust's admins,
+    who can record a chair, once a day that something waits for one. The notice names nobody."""
+    if not waits_for_a_chair(school, now):
+        return 0
+    heads = members_holding(school.pk, {H}).values("pk")
+    people = {m.user for m in members_holding(school.pk, {GOV}).exclude(pk__in=heads).select_related("user")}
+    if school.trust_id:
+        people |= {a.user for a in TrustAdmin.objects.filter(trust_id=school.trust_id).select_related("user")}
+    today = timezone.localdate(now)
+    sent = 0
+    for user in people:
+        if not Notification.objects.filter(
+            user=user, kind=NO_CHAIR_KIND, school=school, created_at__date=today
+        ).exists():
+            notify(
+                user,
+                kind=NO_CHAIR_KIND,
+                title=f"Something waits for the chair of governors at {school.name}, and none is recorded: "
+                "the Headteacher or the trust records one on the staff page (KCSIE)",
+                url=reverse("school_dashboard", kwargs={"school": school.slug}),
+                school=school,
+            )
+            sent += 1
+    return sent
+
+
 def chase(school, now: datetime.datetime | None = None) -> int:
-    """One notice a day to each person with something waiting (not one per item: a list, not a flood)."""
+    """One notice a day to each person with something waiting (not one per item: a list, not a flood); and
+    when something waits for a chair of governors the school has not recorded, to those who can see to it."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     url = reverse("conduct_waiting", kwargs={"school": school.slug})
-    sent = 0
+    sent = _no_chair(school, now)
     for user_id, count in waiting(school, now).items():
         if Notification.objects.filter(
             user_id=user_id, kind=CHASE_KIND, school=school, created_at__date=today
