@@ -20,6 +20,7 @@ from saferstaff.rules.conduct import (
     may_read_concern,
     may_read_disclosure,
     may_record_outcome,
+    may_withdraw_permission,
 )
 from saferstaff.rules.engine import Refused
 from saferstaff.schools.models import Role, RoleGrant, SchoolSettings
@@ -308,3 +309,14 @@ def test_with_no_chair_recorded_the_governors_and_the_trust_are_told_something_w
     assert "Helen" not in Notification.objects.filter(kind=daily.NO_CHAIR_KIND).first().title
     daily.chase(cast.school)  # once a day
     assert Notification.objects.filter(kind=daily.NO_CHAIR_KIND).count() == 3
+
+
+def test_the_chair_withdraws_only_the_requests_the_chair_decides(cast):
+    """The withdraw door let the chair of governors end any member's permission, one they may not even open."""
+    phone = ask(cast, cast.teacher, social=False)
+    chair = Actor.of(cast.governor, cast.school)
+    assert not may_withdraw_permission.peek(chair, subject=phone)
+    with pytest.raises(Refused):
+        services.withdraw(chair, phone)
+    heads_own = ask(cast, cast.head, social=True)  # §4: the chair decides the Headteacher's social media
+    assert may_withdraw_permission.peek(chair, subject=heads_own)

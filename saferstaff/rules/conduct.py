@@ -312,7 +312,11 @@ def may_withdraw_permission(actor: Actor, *, subject) -> Decision:
     section = "§6" if hasattr(subject, "device_kind") else "§3"
     if subject.status not in ("requested", "approved") or subject.ends_on < timezone.localdate():
         return refuse(Reason("Only a request or a permission still in force can be withdrawn", section))
-    if subject.requested_by_id == actor.pk or actor.is_senior or is_chair(actor):
+    chairs_it = is_chair(actor) and (
+        subject.routed_to == CHAIR
+        or chair_decides_now(subject.school_id, subject.routed_to, subject.requested_by_id)
+    )
+    if subject.requested_by_id == actor.pk or actor.is_senior or chairs_it:
         return allow(Reason("A permission can be ended at any time", section))
     return refuse(Reason("Only the person who asked or senior leadership withdraws a permission", section))
 
