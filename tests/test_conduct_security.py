@@ -320,3 +320,25 @@ def test_the_chair_withdraws_only_the_requests_the_chair_decides(cast):
         services.withdraw(chair, phone)
     heads_own = ask(cast, cast.head, social=True)  # §4: the chair decides the Headteacher's social media
     assert may_withdraw_permission.peek(chair, subject=heads_own)
+
+
+# --- Guards: every conduct POST needs its CSRF token; no GET changes anything --------------------------------
+def test_every_conduct_post_is_refused_without_its_csrf_token(cast):
+    disclosure = disclose(cast, cast.teacher)
+    concern = raise_(cast, cast.volunteer, cast.teacher)
+    contact, phone = ask(cast, cast.teacher, social=True), ask(cast, cast.teacher, social=False)
+    client = signed_in(cast.head)
+    client.handler.enforce_csrf_checks = True
+    posts = {
+        "disclosure_new": {}, "disclosure_edit": {"pk": disclosure.pk}, "disclosure_outcome": {"pk": disclosure.pk},
+        "contact_channels": {}, "contact_request": {}, "contact_decide": {"pk": contact.pk},
+        "contact_withdraw": {"pk": contact.pk}, "equipment_request": {}, "equipment_decide": {"pk": phone.pk},
+        "equipment_withdraw": {"pk": phone.pk}, "concern_new": {}, "concern_outcome": {"pk": concern.pk},
+        "concern_escalate": {"pk": concern.pk},
+    }  # fmt: skip
+    for name, kwargs in posts.items():
+        response = client.post(
+            reverse(name, kwargs={"school": cast.school.slug, **kwargs}), {"action": "add"}
+        )
+        assert response.status_code == 403 and b"CSRF" in response.content, name
+    assert not Disclosure.objects.exclude(pk=disclosure.pk).exists() and not disclosure.is_decided
