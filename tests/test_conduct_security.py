@@ -342,3 +342,26 @@ def test_every_conduct_post_is_refused_without_its_csrf_token(cast):
         )
         assert response.status_code == 403 and b"CSRF" in response.content, name
     assert not Disclosure.objects.exclude(pk=disclosure.pk).exists() and not disclosure.is_decided
+
+
+def test_the_disclosure_rule_and_the_lists_agree_for_every_person_whatever_the_roles(cast):
+    """``may_read_disclosure`` and ``disclosures_readable_by`` (plus one's own) give one answer for every
+    person and disclosure: shared with the DSL or not, before and after the teacher becomes Headteacher."""
+    made = [disclose(cast, who) for who in (cast.teacher, cast.head, cast.dsl, cast.governor)]
+
+    def agree():
+        for user in people(cast):
+            actor = Actor.of(user, cast.school)
+            listed = (
+                set(disclosures_readable_by(actor).values_list("pk", flat=True)) if actor.school else set()
+            )
+            for d in made:
+                own = d.discloser_id == user.pk
+                assert bool(may_read_disclosure.peek(actor, subject=d)) == (d.pk in listed or own), (user, d)
+                assert not (own and d.pk in listed)  # one's own are on My conduct, not in the list
+
+    agree()
+    SchoolSettings.objects.filter(school=cast.school).update(disclosures_to_dsl=True)
+    agree()
+    promote_teacher_to_head(cast)
+    agree()
