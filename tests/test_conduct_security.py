@@ -27,6 +27,8 @@ from saferstaff.schools.models import Role, RoleGrant, SchoolSettings
 from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
+from .image_samples import add_device, approved_activity
+from .test_conduct_photo_flag import image_page, phone_permission, upload_phone_photo
 
 TODAY = timezone.localdate
 
@@ -365,3 +367,17 @@ def test_the_disclosure_rule_and_the_lists_agree_for_every_person_whatever_the_r
     agree()
     promote_teacher_to_head(cast)
     agree()
+
+
+# --- §6: a photo's flag names the colleague whose permission it was only to those who may open it -----------
+def test_the_photo_flag_names_the_phone_owner_only_to_those_who_may_see_their_permission(cast, storage):
+    """The image page hid the link to a colleague's personal-equipment permission from the teacher who uploaded
+    the photo, but its reason still named the colleague and quoted their permission."""
+    add_device(cast.school)
+    phone_permission(cast)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt, codes=("website",))
+    image, _ = upload_phone_photo(cast, activity)
+    teacher_page = image_page(cast.teacher, image)
+    assert "Val Volunteer" not in teacher_page
+    assert "Taken on a member of staff&#x27;s personal phone: the permission for" in teacher_page
+    assert "Taken on Val Volunteer&#x27;s personal phone" in image_page(cast.slt, image)

@@ -71,10 +71,11 @@ def may_decide_activity(actor: Actor, *, subject) -> Decision:
 DEVICE_WORDS = {"phone": "phone", "watch": "smartwatch", "other": "device"}
 
 
-def flag_reason(subject) -> Reason:
+def flag_reason(subject, *, owner_named: bool = True) -> Reason:
     """Why the image ``subject`` is flagged: the reason publishing waits for (while the flag is open) and the
     image's page shows. A photo from a member of staff's personal device names the permission it had: its
-    conditions (e.g. "no photographs"), and §5 in every case — personal equipment never records pupils."""
+    conditions (e.g. "no photographs"), and §5 in every case — personal equipment never records pupils.
+    ``owner_named`` False: for a reader who may not open that colleague's permission, it does not say whose."""
     if not subject.taken_on_personal_device:
         return Reason(
             f"{subject.get_flag_display()}: a senior leader must check it was school equipment first", "§6"
@@ -84,7 +85,8 @@ def flag_reason(subject) -> Reason:
     if permission is None:
         return Reason(f"{subject.get_flag_display()}: {never}", "§5")
     kind = DEVICE_WORDS.get(permission.device_kind, permission.get_device_kind_display().lower())
-    device = f"{permission.requested_by.display_name}'s personal {kind}"
+    owner = permission.requested_by.display_name if owner_named else "a member of staff"
+    device = f"{owner}'s personal {kind}"
     dates = date_format(permission.starts_on, "j F Y")
     if permission.ends_on != permission.starts_on:
         dates += " to " + date_format(permission.ends_on, "j F Y")

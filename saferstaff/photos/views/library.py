@@ -88,6 +88,7 @@ def image_detail(request, school, pk):
     tags = image.tags.select_related("pupil", "tagged_by")
     group = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")
     permission = image.equipment_permission  # a photo from a personal device: the permission it had (§6)
+    sees_permission = permission is not None and may_see_permission(request.actor, permission)
     return render(
         request,
         "photos/image_detail.html",
@@ -103,10 +104,8 @@ def image_detail(request, school, pk):
             "senior": is_senior(request),
             "can_change": may_change(request, image),
             "can_hold": sees_all(request),
-            "flag_reason": flag_reason(image) if image.flag else None,
-            "equipment_permission": permission
-            if permission and may_see_permission(request.actor, permission)
-            else None,
+            "flag_reason": flag_reason(image, owner_named=sees_permission) if image.flag else None,
+            "equipment_permission": permission if sees_permission else None,
         },
     )
 
