@@ -348,7 +348,8 @@ def test_every_conduct_post_is_refused_without_its_csrf_token(cast):
 
 def test_the_disclosure_rule_and_the_lists_agree_for_every_person_whatever_the_roles(cast):
     """``may_read_disclosure`` and ``disclosures_readable_by`` (plus one's own) give one answer for every
-    person and disclosure: shared with the DSL or not, before and after the teacher becomes Headteacher."""
+    person and disclosure: referred to the DSL, shared with the DSL or not, before and after the teacher
+    becomes Headteacher."""
     made = [disclose(cast, who) for who in (cast.teacher, cast.head, cast.dsl, cast.governor)]
 
     def agree():
@@ -362,6 +363,9 @@ def test_the_disclosure_rule_and_the_lists_agree_for_every_person_whatever_the_r
                 assert bool(may_read_disclosure.peek(actor, subject=d)) == (d.pk in listed or own), (user, d)
                 assert not (own and d.pk in listed)  # one's own are on My conduct, not in the list
 
+    agree()
+    services.record_outcome(Actor.of(cast.head, cast.school), made[0], outcome=Disclosure.Outcome.DSL)
+    made[0].refresh_from_db()
     agree()
     SchoolSettings.objects.filter(school=cast.school).update(disclosures_to_dsl=True)
     agree()
@@ -381,3 +385,17 @@ def test_the_photo_flag_names_the_phone_owner_only_to_those_who_may_see_their_pe
     assert "Val Volunteer" not in teacher_page
     assert "Taken on a member of staff&#x27;s personal phone: the permission for" in teacher_page
     assert "Taken on Val Volunteer&#x27;s personal phone" in image_page(cast.slt, image)
+
+
+# --- §3: a disclosure referred to the DSL is one the DSL can open ------------------------------------------
+def test_a_disclosure_referred_to_the_dsl_opens_for_the_dsl(cast):
+    """With disclosures not shared with the DSL (the default), "refer to the DSL" told the DSL of a disclosure
+    whose page answered them 404: the referral reached nobody."""
+    disclosure = disclose(cast, cast.teacher)
+    page = reverse("disclosure_detail", kwargs={"school": cast.school.slug, "pk": disclosure.pk})
+    assert signed_in(cast.dsl).get(page).status_code == 404  # not theirs until it is referred
+    services.record_outcome(Actor.of(cast.head, cast.school), disclosure, outcome=Disclosure.Outcome.DSL)
+    told = Notification.objects.get(user=cast.dsl, kind="conduct.referred")
+    assert signed_in(cast.dsl).get(told.url).status_code == 200
+    assert disclosure in disclosures_readable_by(Actor.of(cast.dsl, cast.school))
+    assert signed_in(cast.slt).get(page).status_code == 404

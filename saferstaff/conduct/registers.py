@@ -97,11 +97,13 @@ def reads_disclosures_to_the_head(actor: Actor) -> bool:
 
 
 def disclosures_readable_by(actor: Actor) -> QuerySet[Disclosure]:
-    """The disclosures routed to ``actor`` at their school, never their own (those are on their My conduct
-    page): the same answer as ``rules.conduct.may_read_disclosure`` for each, less their own."""
+    """The disclosures routed (or referred, for the DSL) to ``actor`` at their school, never their own (those
+    are on their My conduct page): the same answer as ``rules.conduct.may_read_disclosure``, less their own."""
     seen = Q(pk__in=[])
     if reads_disclosures_to_the_head(actor):
         seen |= Q(routed_to=HEADTEACHER)
+    if actor.holds(DSL):
+        seen |= Q(outcome=Disclosure.Outcome.DSL)
     if is_chair(actor):
         # ``rules.conduct.chair_reads_too``: routed to the Headteacher, by someone who has become one.
         heads = members_holding(actor.school.pk, {H}).values("user_id")
