@@ -23,11 +23,12 @@ from saferstaff.rules.conduct import (
     may_withdraw_permission,
 )
 from saferstaff.rules.engine import Refused
+from saferstaff.rules.images import publish_reasons
 from saferstaff.schools.models import Role, RoleGrant, SchoolSettings
 from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
-from .image_samples import add_device, approved_activity
+from .image_samples import add_device, approved_activity, purpose
 from .test_conduct_photo_flag import image_page, phone_permission, upload_phone_photo
 
 TODAY = timezone.localdate
@@ -385,6 +386,14 @@ def test_the_photo_flag_names_the_phone_owner_only_to_those_who_may_see_their_pe
     assert "Val Volunteer" not in teacher_page
     assert "Taken on a member of staff&#x27;s personal phone: the permission for" in teacher_page
     assert "Taken on Val Volunteer&#x27;s personal phone" in image_page(cast.slt, image)
+    # Publishing waits for the flag with the same reason: named likewise.
+    website = purpose(cast.school, "website")
+    for user, named in ((cast.teacher, False), (cast.slt, True)):
+        reasons = publish_reasons(
+            Actor.of(user, cast.school), image, website, consent=image.consent_on(website)
+        )[0]
+        assert any("personal phone" in str(r) for r in reasons)
+        assert any("Val Volunteer" in str(r) for r in reasons) == named, user
 
 
 # --- §3: a disclosure referred to the DSL is one the DSL can open ------------------------------------------

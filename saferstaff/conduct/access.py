@@ -13,14 +13,7 @@ from saferstaff.conduct.registers import (
     disclosures_readable_by,
     reads_disclosures_to_the_head,
 )
-from saferstaff.rules.conduct import (
-    CHAIR,
-    chair_decides_now,
-    is_chair,
-    may_read_concern,
-    may_read_disclosure,
-)
-from saferstaff.schools.roles import LEADERSHIP
+from saferstaff.rules.conduct import may_read_concern, may_read_disclosure, may_see_permission
 
 
 def get_disclosure(request, pk) -> Disclosure:
@@ -47,12 +40,6 @@ def get_concern(request, pk) -> LowLevelConcern:
     return concern
 
 
-def sees_every_permission(actor) -> bool:
-    """Senior leadership, the DSL and the DPO see every request and the registers (§3, §6: open to scrutiny);
-    the chair of governors sees the Headteacher's own requests they decide."""
-    return actor.holds(*LEADERSHIP)
-
-
 def get_permission(request, model, pk):
     """A contact or equipment permission: its requester's own, every one for those who see the registers, and
     the Headteacher's own for the chair of governors who decides it."""
@@ -62,17 +49,6 @@ def get_permission(request, model, pk):
     if not may_see_permission(request.actor, permission):
         raise Http404("No such permission")
     return permission
-
-
-def may_see_permission(actor, permission) -> bool:
-    """What ``get_permission`` lets through, for a page that only links to a permission (an image's flag)."""
-    actor = actor.at(permission.school_id)
-    if permission.requested_by_id == actor.pk or sees_every_permission(actor):
-        return True
-    return is_chair(actor) and (
-        permission.routed_to == CHAIR
-        or chair_decides_now(permission.school_id, permission.routed_to, permission.requested_by_id)
-    )
 
 
 def get_contact_permission(request, pk) -> ContactPermission:

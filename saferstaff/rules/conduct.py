@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
 from saferstaff.schools.models import Membership, SchoolSettings
-from saferstaff.schools.roles import DSL, GOV, SENIOR_MANAGEMENT, Actor, H, members_holding
+from saferstaff.schools.roles import DSL, GOV, LEADERSHIP, SENIOR_MANAGEMENT, Actor, H, members_holding
 
 KCSIE = "KCSIE Part 4"
 S3_ALERT = Reason("Contact with a pupil that happens by chance is alerted to the Headteacher at once", "§3")
@@ -290,6 +290,25 @@ def _may_decide(actor: Actor, subject, section: str, first: Reason) -> Decision:
     if route == SENIOR and not actor.is_senior:
         return refuse(first, Reason("Only the Headteacher or a senior leader decides this request", section))
     return allow(first)
+
+
+def sees_every_permission(actor) -> bool:
+    """Senior leadership, the DSL and the DPO see every request and the registers (§3, §6: open to scrutiny);
+    the chair of governors sees the Headteacher's own requests they decide."""
+    return actor.holds(*LEADERSHIP)
+
+
+def may_see_permission(actor, permission) -> bool:
+    """May ``actor`` see the contact or equipment permission ``permission``? Its requester, those who see
+    every one, and the chair of governors who decides it (what ``conduct.access.get_permission`` lets
+    through; an image's flag names a colleague's permission only to these)."""
+    actor = actor.at(permission.school_id)
+    if permission.requested_by_id == actor.pk or sees_every_permission(actor):
+        return True
+    return is_chair(actor) and (
+        permission.routed_to == CHAIR
+        or chair_decides_now(permission.school_id, permission.routed_to, permission.requested_by_id)
+    )
 
 
 @rule("conduct.contact.decide")

@@ -9,6 +9,7 @@ import datetime
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from saferstaff.rules.conduct import may_see_permission
 from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
 from saferstaff.schools.models import SchoolSettings
 from saferstaff.schools.roles import SENIOR_MANAGEMENT, Actor, members_holding
@@ -71,11 +72,11 @@ def may_decide_activity(actor: Actor, *, subject) -> Decision:
 DEVICE_WORDS = {"phone": "phone", "watch": "smartwatch", "other": "device"}
 
 
-def flag_reason(subject, *, owner_named: bool = True) -> Reason:
+def flag_reason(subject, actor: Actor | None = None) -> Reason:
     """Why the image ``subject`` is flagged: the reason publishing waits for (while the flag is open) and the
     image's page shows. A photo from a member of staff's personal device names the permission it had: its
     conditions (e.g. "no photographs"), and §5 in every case — personal equipment never records pupils.
-    ``owner_named`` False: for a reader who may not open that colleague's permission, it does not say whose."""
+    Told to an ``actor`` who may not see that colleague's permission (``may_see_permission``), it says not whose."""
     if not subject.taken_on_personal_device:
         return Reason(
             f"{subject.get_flag_display()}: a senior leader must check it was school equipment first", "§6"
@@ -85,7 +86,8 @@ def flag_reason(subject, *, owner_named: bool = True) -> Reason:
     if permission is None:
         return Reason(f"{subject.get_flag_display()}: {never}", "§5")
     kind = DEVICE_WORDS.get(permission.device_kind, permission.get_device_kind_display().lower())
-    owner = permission.requested_by.display_name if owner_named else "a member of staff"
+    named = actor is None or may_see_permission(actor, permission)
+    owner = permission.requested_by.display_name if named else "a member of staff"
     device = f"{owner}'s personal {kind}"
     dates = date_format(permission.starts_on, "j F Y")
     if permission.ends_on != permission.starts_on:
@@ -127,7 +129,7 @@ def publish_reasons(
             Reason(f"Senior management approved this activity for other uses, not '{channel.name}'", "§5")
         )
     if subject.flag_open:
-        reasons.append(flag_reason(subject))
+        reasons.append(flag_reason(subject, actor))
     if subject.destruction_queued_at is not None:
         reasons.append(Reason("The image is past its keep-until date and waiting to be destroyed", "§5"))
     pupils = [t.pupil for t in subject.tags.select_related("pupil")]

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 
 from saferstaff.accounts.models import User
 from saferstaff.audit.log import listed_in, record
-from saferstaff.conduct.access import may_see_permission
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.photos import pages, services
@@ -28,6 +27,7 @@ from saferstaff.photos.models import (
     Image,
     ImageTag,
 )
+from saferstaff.rules.conduct import may_see_permission
 from saferstaff.rules.engine import Refused
 from saferstaff.rules.images import flag_reason
 from saferstaff.schools.access import (
@@ -104,7 +104,7 @@ def image_detail(request, school, pk):
             "senior": is_senior(request),
             "can_change": may_change(request, image),
             "can_hold": sees_all(request),
-            "flag_reason": flag_reason(image, owner_named=sees_permission) if image.flag else None,
+            "flag_reason": flag_reason(image, request.actor) if image.flag else None,
             "equipment_permission": permission if sees_permission else None,
         },
     )
