@@ -35,9 +35,6 @@ KCSIE_ROUTE = Reason(
 # The longest a permission runs before it is asked for again: one school year.
 LONGEST_PERMISSION_DAYS = 366
 
-# The outcome of a disclosure that refers it to the designated safeguarding lead (Disclosure.Outcome.DSL).
-REFERRED_TO_DSL = "dsl"
-
 # Who decides a permission (Permission.routed_to).
 SENIOR, HEADTEACHER, CHAIR = "senior", "headteacher", "chair"
 ROUTE_LABELS = {
@@ -126,7 +123,7 @@ def may_read_disclosure(actor: Actor, *, subject) -> Decision:
         actor, subject.routed_to, subject.school_id, user_id=subject.discloser_id
     ):
         return allow(S3_ALERT)
-    if actor.holds(DSL) and subject.outcome == REFERRED_TO_DSL:
+    if actor.holds(DSL) and subject.outcome == subject.Outcome.DSL:
         return allow(
             Reason("A disclosure referred to the designated safeguarding lead is theirs to read", "§3")
         )
