@@ -408,3 +408,14 @@ def test_a_disclosure_referred_to_the_dsl_opens_for_the_dsl(cast):
     assert signed_in(cast.dsl).get(told.url).status_code == 200
     assert disclosure in disclosures_readable_by(Actor.of(cast.dsl, cast.school))
     assert signed_in(cast.slt).get(page).status_code == 404
+
+
+def test_a_concern_about_someone_who_became_headteacher_says_the_chair_reads_it(cast):
+    """Its page told the chair it was "Read by the Headteacher", who is now the person it is about."""
+    about_teacher = raise_(cast, cast.volunteer, cast.teacher)
+    promote_teacher_to_head(cast)
+    page = signed_in(cast.governor).get(
+        reverse("concern_detail", kwargs={"school": cast.school.slug, "pk": about_teacher.pk})
+    )
+    assert page.status_code == 200
+    assert "Read by the chair of governors" in page.content.decode()

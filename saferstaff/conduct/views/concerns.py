@@ -34,6 +34,7 @@ from saferstaff.paging import page_of
 from saferstaff.rules.conduct import CHAIR, HEADTEACHER, may_escalate_concern, may_record_concern_outcome
 from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.schools.models import Membership
+from saferstaff.schools.roles import H
 
 WHO_READS = {CHAIR: "the chair of governors", HEADTEACHER: "the Headteacher"}
 
@@ -114,10 +115,18 @@ def _detail(request, concern, *, outcome_form=None, escalate_form=None, status=2
             "concern": concern,
             "outcome_form": outcome_form if may_decide else None,
             "escalate_form": escalate_form if may_escalate else None,
-            "read_by": WHO_READS[concern.routed_to],
+            "read_by": _read_by(concern),
         },
         status=status,
     )
+
+
+def _read_by(concern) -> str:
+    """Who reads it: the chair of governors too once the person it is about has become a Headteacher
+    (``rules.conduct.chair_reads_too``)."""
+    if concern.routed_to == HEADTEACHER and H in concern.subject.roles:
+        return "the chair of governors (it was raised before they became a Headteacher)"
+    return WHO_READS[concern.routed_to]
 
 
 def _not_on_form(request, concern, exc: Refused):
