@@ -30,8 +30,6 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 def database() -> str:
     """The database the benchmark ran on, with its version."""
-    from django.db import connection
-
     if connection.vendor == "sqlite":
         import sqlite3
 
