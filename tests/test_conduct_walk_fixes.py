@@ -99,3 +99,33 @@ def test_an_empty_channel_asks_for_its_name(cast):
     html = errors_of(signed_in(cast.head).post(url(cast, "contact_channels"), {"action": "add"}))
     assert GENERIC not in html
     assert "Enter the name of the platform or channel" in html
+
+
+# --- The menu shows "Conduct" as where you are on every conduct page --------------------------------------
+CONDUCT_CURRENT = (
+    'aria-current="page"><strong class="govuk-service-navigation__active-fallback">Conduct</strong>'
+)
+
+
+def test_the_menu_shows_conduct_on_every_conduct_page(cast):
+    permission = equipment_request(cast, cast.teacher)
+    concern = raise_concern(cast, cast.volunteer, cast.teacher)
+    head = signed_in(cast.head)
+    pages = [
+        url(cast, "contact_register"),
+        url(cast, "contact_request"),
+        url(cast, "equipment_register"),
+        url(cast, "equipment_request"),
+        url(cast, "equipment_detail", pk=permission.pk),
+        url(cast, "concern_list"),
+        url(cast, "concern_new"),
+        url(cast, "concern_detail", pk=concern.pk),
+        url(cast, "concern_person", pk=concern.subject_id),
+        url(cast, "conduct_summary"),
+    ]
+    for page in pages:
+        response = head.get(page)
+        assert response.status_code == 200, page
+        assert CONDUCT_CURRENT in response.content.decode(), (
+            f"{page}: the menu does not show Conduct as current"
+        )
