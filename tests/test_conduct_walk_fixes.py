@@ -129,3 +129,20 @@ def test_the_menu_shows_conduct_on_every_conduct_page(cast):
         assert CONDUCT_CURRENT in response.content.decode(), (
             f"{page}: the menu does not show Conduct as current"
         )
+
+
+# --- On a phone, the link to each concern (and each channel's button) is on the screen, not off to the side --
+def stacked_tables(html: str) -> int:
+    return html.count('<table class="govuk-table app-table--stacked">')
+
+
+def test_the_concern_log_and_the_channels_stack_on_a_phone(cast):
+    concern = raise_concern(cast, cast.volunteer, cast.teacher)
+    head = signed_in(cast.head)
+    concerns = head.get(url(cast, "concern_list")).content.decode()
+    assert stacked_tables(concerns) == 2  # waiting, decided: the "Open" link is the last of five columns
+    assert 'data-label="Raised by"' in concerns
+    person = head.get(url(cast, "concern_person", pk=concern.subject_id)).content.decode()
+    assert stacked_tables(person) == 1 and 'data-label="What happened"' in person
+    channels = head.get(url(cast, "contact_channels")).content.decode()
+    assert stacked_tables(channels) == 1 and 'data-label="Offered"' in channels
