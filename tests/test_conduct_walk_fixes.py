@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.conduct import services
-from saferstaff.conduct.models import EquipmentPermission
+from saferstaff.conduct.models import ContactChannel, Disclosure, EquipmentPermission
 from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
@@ -146,3 +146,42 @@ def test_the_concern_log_and_the_channels_stack_on_a_phone(cast):
     assert stacked_tables(person) == 1 and 'data-label="What happened"' in person
     channels = head.get(url(cast, "contact_channels")).content.decode()
     assert stacked_tables(channels) == 1 and 'data-label="Offered"' in channels
+
+
+# --- The Overview tells leaders what waits for them in the conduct room ------------------------------------
+def disclose(cast, by):
+    channel = ContactChannel.objects.filter(school=cast.school, active=True).first()
+    return services.disclose(
+        Actor.of(by, cast.school),
+        who=Disclosure.Who.THINK_PUPIL,
+        who_text="says they are in Year 2",
+        channel=channel,
+        happened_on=timezone.localdate(),
+        what_happened="A friend request last night",
+    )
+
+
+def overview(cast, user) -> str:
+    response = signed_in(user).get(reverse("school_dashboard", kwargs={"school": cast.school.slug}))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_headteachers_overview_lists_what_waits_in_the_conduct_room(cast):
+    disclose(cast, cast.teacher)
+    equipment_request(cast, cast.teacher)
+    for by in (cast.volunteer, cast.slt, cast.office):
+        raise_concern(cast, by, cast.teacher)
+    html = overview(cast, cast.head)
+    assert "1 disclosure of contact with a pupil waiting for an outcome (§3)" in html
+    assert "1 request to use personal equipment waiting for your decision (§6)" in html
+    assert "3 low-level concerns waiting for an outcome (KCSIE Part 4)" in html
+    assert "1 person has 3 or more low-level concerns in the last 12 months (KCSIE Part 4)" in html
+    assert url(cast, "conduct_waiting") in html and url(cast, "concern_list") in html
+
+
+def test_a_concern_about_the_headteacher_is_on_the_chairs_overview_never_the_headteachers(cast):
+    raise_concern(cast, cast.teacher, cast.head)
+    assert "low-level concern waiting" not in overview(cast, cast.head)
+    assert "1 low-level concern waiting for an outcome (KCSIE Part 4)" in overview(cast, cast.governor)
+    assert "waiting for an outcome" not in overview(cast, cast.teacher)  # staff decide nothing here
