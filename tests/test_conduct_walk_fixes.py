@@ -7,6 +7,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff.audit.models import AuditEvent
 from saferstaff.conduct import services
 from saferstaff.conduct.models import ContactChannel, Disclosure, EquipmentPermission
 from saferstaff.schools.roles import Actor
@@ -185,3 +186,15 @@ def test_a_concern_about_the_headteacher_is_on_the_chairs_overview_never_the_hea
     assert "low-level concern waiting" not in overview(cast, cast.head)
     assert "1 low-level concern waiting for an outcome (KCSIE Part 4)" in overview(cast, cast.governor)
     assert "waiting for an outcome" not in overview(cast, cast.teacher)  # staff decide nothing here
+
+
+# --- Waiting for you tells one concern from another, and its list is recorded as a view of each ------------
+def test_waiting_for_you_names_whom_each_concern_is_about(cast):
+    first = raise_concern(cast, cast.volunteer, cast.teacher)
+    second = raise_concern(cast, cast.teacher, cast.office)
+    response = signed_in(cast.head).get(url(cast, "conduct_waiting"))
+    html = response.content.decode()
+    assert f"About {cast.member(cast.teacher).listed_name}," in html
+    assert f"About {cast.member(cast.office).listed_name}," in html
+    listed = AuditEvent.objects.filter(action="conduct.concerns_listed").latest("pk")
+    assert listed.detail == {"concerns": [first.pk, second.pk]}  # ids only
