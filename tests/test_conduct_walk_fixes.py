@@ -4,6 +4,7 @@ concern log's link to a concern is in reach on a phone, and the Overview tells l
 
 import datetime
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -198,3 +199,29 @@ def test_waiting_for_you_names_whom_each_concern_is_about(cast):
     assert f"About {cast.member(cast.office).listed_name}," in html
     listed = AuditEvent.objects.filter(action="conduct.concerns_listed").latest("pk")
     assert listed.detail == {"concerns": [first.pk, second.pk]}  # ids only
+
+
+# --- The asking pages: a way back to My conduct, and the error summary first -----------------------------
+@pytest.mark.parametrize("page", ["equipment_request", "contact_request", "concern_new"])
+def test_an_asking_page_leads_back_and_puts_its_errors_first(cast, page):
+    response = signed_in(cast.teacher).post(url(cast, page), BLANK)
+    html = response.content.decode()
+    assert "<title>Error: " in html
+    assert f'href="{url(cast, "conduct_mine")}">Back to My conduct</a>' in html
+    assert html.index("govuk-error-summary") < html.index('<h1 class="govuk-heading-l">')
+
+
+def test_the_person_who_asked_is_led_back_to_my_conduct_and_takes_their_request_back(cast):
+    permission = equipment_request(cast, cast.teacher)
+    mine = signed_in(cast.teacher).get(url(cast, "equipment_detail", pk=permission.pk)).content.decode()
+    assert "Back to My conduct" in mine and "Take the request back" in mine
+    decider = signed_in(cast.slt).get(url(cast, "equipment_detail", pk=permission.pk)).content.decode()
+    assert "Back to the personal equipment register" in decider
+    assert "Take the request back" not in decider and "Withdraw this request" in decider
+
+
+def test_your_own_disclosure_says_what_you_did(cast):
+    disclosure = disclose(cast, cast.teacher)
+    page = url(cast, "disclosure_detail", pk=disclosure.pk)
+    assert "What you did" in signed_in(cast.teacher).get(page).content.decode()
+    assert "What they did" in signed_in(cast.head).get(page).content.decode()
