@@ -225,3 +225,17 @@ def test_your_own_disclosure_says_what_you_did(cast):
     page = url(cast, "disclosure_detail", pk=disclosure.pk)
     assert "What you did" in signed_in(cast.teacher).get(page).content.decode()
     assert "What they did" in signed_in(cast.head).get(page).content.decode()
+
+
+# --- A register and the concern log offer their own CSV and PDF to whoever may export them -----------------
+def test_the_registers_and_the_log_link_their_exports_for_the_headteacher_only(cast):
+    pages = {"contact_register": "contact-register", "equipment_register": "equipment-register"}
+    pages["concern_list"] = "concerns"
+    for page, what in pages.items():
+        html = signed_in(cast.head).get(url(cast, page)).content.decode()
+        for name in ("conduct_export_csv", "conduct_export_pdf"):
+            assert url(cast, name, what=what) in html, (page, name)
+        others = signed_in(cast.slt if page != "concern_list" else cast.governor).get(url(cast, page))
+        assert (
+            url(cast, "conduct_export_csv", what=what) not in others.content.decode()
+        )  # not theirs (access map)
