@@ -141,7 +141,10 @@ def test_someone_who_has_left_or_works_elsewhere_cannot_be_chosen(cast):
         url(cast, "concern_new"),
         form_data(cast, cast.slt, subject=cast.member(cast.other_teacher, cast.other_school).pk),
     )
-    assert "Choose one of the people listed" in response.content.decode() and not LowLevelConcern.objects.exists()
+    assert (
+        "Choose one of the people listed" in response.content.decode()
+        and not LowLevelConcern.objects.exists()
+    )
 
 
 # --- The list, the pattern, one person -----------------------------------------------------------------------
