@@ -10,16 +10,13 @@ written) — and "count in Python" — every concern loaded and counted per pers
 import argparse
 import datetime
 import os
-import statistics
 import time
 from collections import Counter
 
 import _django  # noqa: F401  (sets up Django: before any Django import)
-from _django import database  # noqa: E402
+from _django import database, timed  # noqa: E402
 from _machine import machine  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from saferstaff.accounts.models import User  # noqa: E402
@@ -150,19 +147,6 @@ def patterns_in_python(actor) -> list[tuple[int, int]]:
         if c.routed_to == "headteacher" and c.happened_on > since:
             recent[c.subject_id] += 1
     return sorted(recent.items(), key=lambda kv: -kv[1])
-
-
-def timed(fn, runs: int) -> tuple[float, float, int]:
-    times, cpu, queries = [], [], 0
-    for _ in range(runs):
-        reset_queries()  # the query log keeps 9,000: start each run empty so the count is this run's
-        with CaptureQueriesContext(connection) as ctx:
-            t0, c0 = time.perf_counter(), time.process_time()
-            fn()
-            times.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
-        queries = len(ctx.captured_queries)
-    return statistics.median(times) * 1000, statistics.median(cpu) * 1000, queries
 
 
 def main() -> None:

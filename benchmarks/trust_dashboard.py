@@ -9,16 +9,13 @@ school (what a trust page would do without its own aggregate)."""
 
 import argparse
 import os
-import statistics
 import time
 
 import _django  # noqa: F401  (sets up Django: before any Django import)
-from _django import database  # noqa: E402
+from _django import database, timed  # noqa: E402
 from _machine import machine  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from saferstaff.accounts.models import User  # noqa: E402
@@ -111,20 +108,6 @@ def build(n_schools: int, n_staff: int) -> Trust:
 
     TOTP.activate(admin, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     return trust
-
-
-def timed(fn, runs: int) -> tuple[float, float, int]:
-    """Median wall and CPU milliseconds, and the queries of the last run. SQLite runs in this process, so
-    its work is in the CPU time too; on a shared, loaded machine the CPU time is the steadier figure."""
-    times, cpu, queries = [], [], 0
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as ctx:
-            t0, c0 = time.perf_counter(), time.process_time()
-            fn()
-            times.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
-        queries = len(ctx.captured_queries)
-    return statistics.median(times) * 1000, statistics.median(cpu) * 1000, queries
 
 
 def main() -> None:

@@ -101,11 +101,15 @@ def test_a_concern_about_yourself_is_allowed(cast):
 @pytest.mark.parametrize(
     "change, field, message",
     [
-        ({"subject": ""}, "subject", "Who is it about?: This field is required"),
-        ({"subject": "99999999999999999999999"}, "subject", "Who is it about?: Select a valid choice"),
-        ({"happened_on": ""}, "happened_on", "When did it happen?: This field is required"),
-        ({"happened_on": "31/02/2026"}, "happened_on", "When did it happen?: Enter a valid date"),
-        ({"what": "   "}, "what", "What happened?: This field is required"),
+        ({"subject": ""}, "subject", "Who is it about?: Choose who it is about"),
+        (
+            {"subject": "99999999999999999999999"},
+            "subject",
+            "Who is it about?: Choose one of the people listed",
+        ),
+        ({"happened_on": ""}, "happened_on", "When did it happen?: Enter the date it happened"),
+        ({"happened_on": "31/02/2026"}, "happened_on", "When did it happen?: Enter a real date"),
+        ({"what": "   "}, "what", "What happened?: Say what happened"),
         ({"what": "x" * 3001}, "what", "What happened?: Ensure this value has at most 3000"),
         (
             {"anonymous_to_subject": "perhaps"},
@@ -137,7 +141,10 @@ def test_someone_who_has_left_or_works_elsewhere_cannot_be_chosen(cast):
         url(cast, "concern_new"),
         form_data(cast, cast.slt, subject=cast.member(cast.other_teacher, cast.other_school).pk),
     )
-    assert "Select a valid choice" in response.content.decode() and not LowLevelConcern.objects.exists()
+    assert (
+        "Choose one of the people listed" in response.content.decode()
+        and not LowLevelConcern.objects.exists()
+    )
 
 
 # --- The list, the pattern, one person -----------------------------------------------------------------------
@@ -244,8 +251,8 @@ def test_the_reader_records_an_outcome_with_each_error_beside_its_field(cast):
     bad = head.post(url(cast, "concern_outcome", pk=concern.pk), {"outcome": "escalated"})
     html = bad.content.decode()
     assert bad.status_code == 400 and "<title>Error: " in html
-    for text in ("Why it is a low-level concern: This field is required", "Action taken: This field is required",
-                 "Outcome: Select a valid choice"):  # fmt: skip
+    for text in ("Why it is a low-level concern: Say why it is a low-level concern",
+                 "Action taken: Say what action was taken", "Outcome: Choose one of the outcomes listed"):  # fmt: skip
         assert text in html
     concern.refresh_from_db()
     assert not concern.outcome
@@ -282,7 +289,9 @@ def test_escalating_needs_a_rationale_then_tells_the_dsl(cast):
     assert head.get(url(cast, "concern_escalate", pk=concern.pk)).status_code == 200
     bad = head.post(url(cast, "concern_escalate", pk=concern.pk), {"escalate-rationale": " "})
     html = bad.content.decode()
-    assert bad.status_code == 400 and "Why the harm threshold is met: This field is required" in html
+    assert (
+        bad.status_code == 400 and "Why the harm threshold is met: Say why the harm threshold is met" in html
+    )
     assert 'href="#id_escalate-rationale"' in html
     response = head.post(
         url(cast, "concern_escalate", pk=concern.pk),

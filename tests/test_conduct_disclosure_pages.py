@@ -427,7 +427,8 @@ def test_senior_management_adds_a_channel_and_stops_offering_one(cast):
     empty = client.post(page, {"action": "add", "name": ""})
     assert (
         empty.status_code == 400
-        and "Name of the platform or channel: This field is required" in empty.content.decode()
+        and "Name of the platform or channel: Enter the name of the platform or channel"
+        in empty.content.decode()
     )
     assert client.post(page, {"action": "off", "channel": added.pk}).status_code == 302
     added.refresh_from_db()

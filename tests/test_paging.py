@@ -137,9 +137,20 @@ def equipment_register(cast):
     return cast.head, "equipment_register", {}, {"from": "dashboard"}
 
 
+def disclosure_list(cast):
+    snapchat = ContactChannel.objects.get(school=cast.school, name="Snapchat")
+    for by in (cast.teacher, cast.volunteer):
+        d = services.disclose(
+            Actor.of(by, cast.school), who="think_pupil", channel=snapchat, happened_on=timezone.localdate(),
+            what_happened="A friend request",
+        )  # fmt: skip
+        services.record_outcome(Actor.of(cast.head, cast.school), d, outcome="advice")
+    return cast.head, "disclosure_list", {}, {"from": "dashboard"}
+
+
 PAGED_LISTS = [consent_register, portal_links, activity_detail, image_list, publication_list,
                destruction_queue, notification_list, staff_list, pupil_list, audit_trail, concern_list,
-               contact_register, equipment_register]  # fmt: skip
+               contact_register, equipment_register, disclosure_list]  # fmt: skip
 
 
 @pytest.mark.parametrize("paged_list", PAGED_LISTS, ids=lambda f: f.__name__)
@@ -171,7 +182,7 @@ def test_every_paged_list_is_in_this_test():
     )
     stems = {"consent_register", "portal_links", "activity_detail", "image_list", "publication_list",
              "destruction_queue", "list", "staff_list", "pupil_list", "trail", "concern_list",
-             "contact_register", "equipment_register"}  # fmt: skip
+             "contact_register", "equipment_register", "disclosure_list"}  # fmt: skip
     assert set(templates) == stems, templates
     sources = [p for p in (root / "saferstaff").rglob("*.py") if p.name != "paging.py"]
     assert not [p.name for p in sources if "Paginator(" in p.read_text()], "use saferstaff.paging.page_of"

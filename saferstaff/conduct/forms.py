@@ -132,7 +132,10 @@ class OutcomeForm(forms.Form):
 
 
 class ChannelForm(forms.Form):
-    name = forms.CharField(label="Name of the platform or channel", max_length=80)
+    name = forms.CharField(
+        label="Name of the platform or channel", max_length=80,
+        error_messages={"required": "Enter the name of the platform or channel"},
+    )  # fmt: skip
     is_social_media = forms.BooleanField(label="It is social media (§4)", required=False)
     run_by_school = forms.BooleanField(
         label="The school runs it (staff may ask permission to contact pupils through it, §3)", required=False
@@ -146,13 +149,21 @@ class ConcernForm(forms.Form):
         label="Who is it about?",
         empty_label="Choose a person",
         help_text="Anyone on the school's staff list, including you: you can raise a concern about yourself",
+        error_messages={
+            "required": "Choose who it is about",
+            "invalid_choice": "Choose one of the people listed",
+        },
     )
-    happened_on = forms.DateField(widget=DateInput(), label="When did it happen?")
+    happened_on = forms.DateField(
+        widget=DateInput(), label="When did it happen?",
+        error_messages={"required": "Enter the date it happened", "invalid": "Enter a real date"},
+    )  # fmt: skip
     what = forms.CharField(
         widget=forms.Textarea,
         max_length=3000,
         label="What happened?",
         help_text="What you saw or heard, as plainly as you can. You do not need to be sure, or to find out more",
+        error_messages={"required": "Say what happened"},
     )
     anonymous_to_subject = forms.TypedChoiceField(
         choices=[("yes", "No, keep me anonymous to them"), ("no", "Yes, they may be told I raised it")],
@@ -161,6 +172,10 @@ class ConcernForm(forms.Form):
         initial="yes",
         label="May the person be told who raised it?",
         help_text="Whoever reads the concern always knows who raised it",
+        error_messages={
+            "required": "Choose whether the person may be told who raised it",
+            "invalid_choice": "Choose whether the person may be told who raised it",
+        },
     )
 
     def __init__(self, *args, school, **kwargs):
@@ -183,12 +198,20 @@ class ConcernOutcomeForm(forms.Form):
         max_length=2000,
         label="Why it is a low-level concern",
         help_text="Why it falls short of the guidance, and why it does not meet the harm threshold",
+        error_messages={"required": "Say why it is a low-level concern"},
     )
-    action = forms.CharField(widget=forms.Textarea, max_length=2000, label="Action taken")
+    action = forms.CharField(
+        widget=forms.Textarea, max_length=2000, label="Action taken",
+        error_messages={"required": "Say what action was taken"},
+    )  # fmt: skip
     outcome = forms.ChoiceField(
         choices=[c for c in LowLevelConcern.Outcome.choices if c[0] != LowLevelConcern.Outcome.ESCALATED],
         widget=forms.RadioSelect,
         label="Outcome",
+        error_messages={
+            "required": "Choose an outcome",
+            "invalid_choice": "Choose one of the outcomes listed",
+        },
     )
 
 
@@ -200,6 +223,7 @@ class EscalateForm(forms.Form):
         max_length=2000,
         label="Why the harm threshold is met",
         help_text="For example: it suggests the person may have harmed a child, or may pose a risk of harm",
+        error_messages={"required": "Say why the harm threshold is met"},
     )
 
 
@@ -271,11 +295,13 @@ class ContactRequestForm(forms.Form):
         max_length=300,
         label="What it is for",
         help_text="For example: messages to the pupils going on the Year 6 residential, about the trip",
+        error_messages={"required": "Say what it is for"},
     )
     channel = ChannelField(
         queryset=ContactChannel.objects.none(),
         label="How",
         empty_label="Choose how",
+        error_messages={"required": "Choose how", "invalid_choice": "Choose one of the list"},
         help_text="The school's own channels (§3). Social media needs the Headteacher's permission (§4). "
         "Personal numbers, personal email and personal social-media accounts are never given to pupils (§3).",
     )
@@ -291,8 +317,14 @@ class ContactRequestForm(forms.Form):
     pupils = PupilNamesField(
         label="Named pupils", help_text="Start typing a name and choose from the list; leave the rest empty"
     )
-    starts_on = forms.DateField(widget=DateInput(), label="From")
-    ends_on = forms.DateField(widget=DateInput(), label="To", help_text="At most a school year")
+    starts_on = forms.DateField(
+        widget=DateInput(), label="From",
+        error_messages={"required": "Enter the first day", "invalid": "Enter a real date"},
+    )  # fmt: skip
+    ends_on = forms.DateField(
+        widget=DateInput(), label="To", help_text="At most a school year",
+        error_messages={"required": "Enter the last day", "invalid": "Enter a real date"},
+    )  # fmt: skip
 
     def __init__(self, *args, school, year_groups, pupil_fields, **kwargs):
         super().__init__(*args, **kwargs)
@@ -308,8 +340,9 @@ class ContactRequestForm(forms.Form):
 
 class EquipmentRequestForm(forms.Form):
     device_kind = forms.ChoiceField(
-        choices=EquipmentPermission.Kind.choices, widget=forms.RadioSelect, label="What device"
-    )
+        choices=EquipmentPermission.Kind.choices, widget=forms.RadioSelect, label="What device",
+        error_messages={"required": "Choose what device"},
+    )  # fmt: skip
     make_model = forms.CharField(
         max_length=120,
         required=False,
@@ -317,12 +350,17 @@ class EquipmentRequestForm(forms.Form):
         help_text="As the phone's settings show it, e.g. Apple iPhone 13",
     )
     purpose = forms.CharField(
-        max_length=300, label="What it is for", help_text="For example: calls to school on the farm trip"
-    )
-    starts_on = forms.DateField(widget=DateInput(), label="Date, or first day")
+        max_length=300, label="What it is for", help_text="For example: calls to school on the farm trip",
+        error_messages={"required": "Say what it is for"},
+    )  # fmt: skip
+    starts_on = forms.DateField(
+        widget=DateInput(), label="Date, or first day",
+        error_messages={"required": "Enter the date, or the first day", "invalid": "Enter a real date"},
+    )  # fmt: skip
     ends_on = forms.DateField(
-        widget=DateInput(), required=False, label="Last day", help_text="Leave empty for one day only"
-    )
+        widget=DateInput(), required=False, label="Last day", help_text="Leave empty for one day only",
+        error_messages={"invalid": "Enter a real date"},
+    )  # fmt: skip
     conditions = forms.MultipleChoiceField(
         choices=EquipmentPermission.Condition.choices,
         widget=forms.CheckboxSelectMultiple,
@@ -346,6 +384,7 @@ class DecideForm(forms.Form):
         choices=[("approve", "Approve"), ("refuse", "Do not approve")],
         widget=forms.RadioSelect,
         label="Decision",
+        error_messages={"required": "Choose whether to approve it"},
     )
     reason = forms.CharField(
         max_length=500,

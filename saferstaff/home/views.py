@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from saferstaff.access import allowed_for
+from saferstaff.conduct.status import things_to_do as conduct_to_do
 from saferstaff.photos.status import things_to_do as photos_to_do
 from saferstaff.policies.status import school_overview, trust_overview
 from saferstaff.schools.models import Membership, Pupil, RosterImport, School
@@ -64,6 +65,7 @@ def school_dashboard(request, school):
             )
     if request.membership is not None:
         to_do.extend(photos_to_do(request))
+        to_do.extend(conduct_to_do(request))
     return render(
         request, "home/school_dashboard.html", {"counts": counts, "to_do": to_do, "acceptance": acceptance}
     )

@@ -54,7 +54,7 @@ def test_a_concern_about_the_headteacher_reaches_only_the_chair(new_page, sign_i
     submit(phone, "what")
     axe_check(phone)
     assert phone.title().startswith("Error: ")
-    expect(phone.locator(".govuk-error-summary")).to_contain_text("Who is it about?: This field is required")
+    expect(phone.locator(".govuk-error-summary")).to_contain_text("Who is it about?: Choose who it is about")
     expect(phone.get_by_label("What happened?")).to_have_value(WHAT_ABOUT_HEAD)
     raise_on_the_page(phone, axe_check, demo, about="Helen Hartley, Headteacher", what=WHAT_ABOUT_HEAD)
     expect(phone.locator(".govuk-notification-banner--success")).to_contain_text("the chair of governors")
@@ -78,8 +78,8 @@ def test_a_concern_about_the_headteacher_reaches_only_the_chair(new_page, sign_i
     chair.get_by_label("Action taken").fill("Met the Headteacher; the photo was taken down the same day")
     submit(chair, "action")  # no rationale, no outcome: each named beside its field
     axe_check(chair)
-    expect(chair.locator(".govuk-error-summary")).to_contain_text("Why it is a low-level concern: This field")
-    expect(chair.locator(".govuk-error-summary")).to_contain_text("Outcome: This field is required")
+    expect(chair.locator(".govuk-error-summary")).to_contain_text("Why it is a low-level concern: Say why")
+    expect(chair.locator(".govuk-error-summary")).to_contain_text("Outcome: Choose an outcome")
     chair.get_by_label("Why it is a low-level concern").fill(
         "A breach of §4 and §5, below the harm threshold"
     )

@@ -239,6 +239,19 @@ def waiting(request, school):
     """Everything the signed-in person must act on in the conduct room, oldest first: the daily chase
     (``conduct.daily``) links here."""
     actor = request.actor
+    concerns = list(
+        concerns_readable_by(actor)
+        .filter(outcome="")
+        .select_related("subject__user")
+        .order_by("created_at", "pk")
+    )
+    if concerns:
+        # The list names whom each concern is about: a view of each, recorded as the concern log's list is.
+        record(
+            "conduct.concerns_listed",
+            ("schools.school", request.school.pk),
+            detail={"concerns": [c.pk for c in concerns]},
+        )
     return render(
         request,
         "conduct/waiting.html",
@@ -253,7 +266,7 @@ def waiting(request, school):
             "equipment_requests": requests_decided_by(actor, EquipmentPermission)
             .select_related("requested_by")
             .order_by("requested_at", "pk"),
-            "concerns": concerns_readable_by(actor).filter(outcome="").order_by("created_at", "pk"),
+            "concerns": concerns,
         },
     )
 

@@ -14,14 +14,10 @@ from django.urls import reverse
 from saferstaff.accounts.models import User
 from saferstaff.audit.log import acting_as
 from saferstaff.conduct import demo as conduct_demo
-from saferstaff.conduct import demo_concerns
-from saferstaff.conduct import services as conduct
-from saferstaff.conduct.models import ContactChannel, Disclosure
 from saferstaff.photos import demo as photos_demo
 from saferstaff.policies.models import PolicyKind
 from saferstaff.policies.services import import_policy
 from saferstaff.schools.models import EmploymentType, Role, School, Trust, TrustAdmin
-from saferstaff.schools.roles import Actor
 from saferstaff.schools.rosters.plan import apply_plan, plan_import
 from saferstaff.schools.rosters.records import GuardianRecord, ParsedRoster, PupilRecord
 from saferstaff.schools.setup import create_school
@@ -269,24 +265,7 @@ class Command(BaseCommand):
         governor.save()
         apply_plan(plan_import(school, demo_roster(school)))
         photos_demo.load(school, users)
-        self._disclosure(school, users)
-        demo_concerns.load(school, users)
-        conduct_demo.load_permissions(school, users)
-
-    def _disclosure(self, school, users):
-        """§3: a parent's friend request, told to the Headteacher, who gave advice: through the doors."""
-        disclosure = conduct.disclose(
-            Actor.of(users["teacher"], school), who=Disclosure.Who.FAMILY,
-            who_text="The parent of a pupil in my class", channel=ContactChannel.objects.get(school=school, name="Facebook"),
-            happened_on=datetime.date.today() - datetime.timedelta(days=3),
-            what_happened="A friend request on Facebook from a parent of a pupil in my class.",
-            did=[Disclosure.Did.DECLINED],
-        )  # fmt: skip
-        conduct.record_outcome(
-            Actor.of(users["head"], school), disclosure, outcome=Disclosure.Outcome.ADVICE,
-            note="Thank you for telling me. Declining was right: keep in touch with parents through the school's "
-            "messaging platform.",
-        )  # fmt: skip
+        conduct_demo.load(school, users)
 
     def _print_accounts(self):
         w = self.stdout.write
