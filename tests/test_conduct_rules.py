@@ -188,6 +188,8 @@ def test_social_media_contact_is_the_headteachers_decision(cast):
     assert p.routed_to == "headteacher"
     decision = refused(services.decide, actor(cast, cast.slt), p, approve=True)
     assert "§4" in decision.sections
+    unexplained = refused(services.decide, actor(cast, cast.head), p, approve=False, reason="")
+    assert unexplained.reasons[0].field == "reason" and unexplained.sections == ["§4"]
     services.decide(actor(cast, cast.head), p, approve=True)
 
 

@@ -81,7 +81,7 @@ def _concerns(school, users) -> None:
         Actor.of(users["deputy"], school),
         subject=member["head"],
         happened_on=today - datetime.timedelta(days=3),
-        what="Accepted a friend request from a Year 6 pupil on a personal social media account and has not "
+        what="Accepted a friend request from a Year 2 pupil's parent on a personal social media account and has not "
         "ended it.",
         anonymous_to_subject=False,
     )

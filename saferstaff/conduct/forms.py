@@ -347,7 +347,8 @@ class EquipmentRequestForm(forms.Form):
         max_length=120,
         required=False,
         label="Make and model",
-        help_text="As the phone's settings show it, e.g. Apple iPhone 13",
+        help_text="As the device's settings show it (Settings, About): e.g. Apple iPhone 13, or a model number "
+        "such as SM-G991B. Photos are matched to it by the camera details they carry",
     )
     purpose = forms.CharField(
         max_length=300, label="What it is for", help_text="For example: calls to school on the farm trip",

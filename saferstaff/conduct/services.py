@@ -188,7 +188,7 @@ def record_outcome(actor: Actor, disclosure: Disclosure, *, outcome: str, note: 
         notify(
             disclosure.discloser,
             kind="conduct.outcome",
-            title="The Headteacher has recorded an outcome for the contact you disclosed",
+            title="An outcome has been recorded for the contact you disclosed (§3)",
             url=_url("disclosure_detail", school, disclosure.pk),
             school=school,
         )
@@ -354,9 +354,9 @@ def decide(actor: Actor, permission, *, approve: bool, reason: str = ""):
     """Approve or refuse a request (a ContactPermission or an EquipmentPermission). A refusal says why."""
     equipment = isinstance(permission, EquipmentPermission)
     model = EquipmentPermission if equipment else ContactPermission
-    section = "§6" if equipment else "§3"
     with transaction.atomic():
         permission = model.objects.select_for_update().select_related("school").get(pk=permission.pk)
+        section = "§6" if equipment else ("§4" if permission.channel.is_social_media else "§3")
         rule = may_decide_equipment if equipment else may_decide_contact
         _check(rule(actor, subject=permission, approve=approve))
         if not approve and not reason.strip():

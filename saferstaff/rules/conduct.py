@@ -146,7 +146,7 @@ def may_edit_disclosure(actor: Actor, *, subject) -> Decision:
     if subject.is_decided:
         return refuse(
             Reason(
-                "The Headteacher has recorded an outcome: the disclosure is kept as it was. Add anything new as "
+                "An outcome has been recorded: the disclosure is kept as it was. Add anything new as "
                 "a new disclosure",
                 "§3",
             )
