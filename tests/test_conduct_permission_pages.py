@@ -297,7 +297,7 @@ def test_a_leader_withdraws_a_contact_request(cast):
 def test_equipment_once_is_one_day_and_conditions_are_kept(cast):
     client = signed_in(cast.volunteer)
     page = client.get(url(cast, "equipment_request")).content.decode()
-    assert "As the phone&#x27;s settings show it, e.g. Apple iPhone 13" in page
+    assert "As the device&#x27;s settings show it (Settings, About): e.g. Apple iPhone 13" in page
     assert "personal equipment is never used to record images of pupils (§5)" in page
     response = client.post(
         url(cast, "equipment_request"),
