@@ -37,7 +37,7 @@ def channel(cast, name="Instagram", school=None):
 def pupil(school, n=1):
     return Pupil.objects.create(
         school=school, upn="", source_id=f"p{school.pk}-{n}", legal_forename="Ada", legal_surname=f"Lovelace{n}",
-        date_of_birth=datetime.date(2015, 1, 1), year_group="Year 6",
+        date_of_birth=datetime.date(2015, 1, 1), year_group="6",
     )  # fmt: skip
 
 
