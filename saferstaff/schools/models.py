@@ -399,3 +399,19 @@ class SchoolSettings(models.Model):
     def for_school(cls, school) -> "SchoolSettings":
         obj, _ = cls.objects.get_or_create(school=school)
         return obj
+
+
+class ClosureDay(models.Model):
+    """A weekday the school is closed (an INSET day, a holiday): not a working day for the school's clocks
+    (``saferstaff.clocks``), e.g. the LADO's one working day (KCSIE Part 4)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="closure_days")
+    day = models.DateField()
+    reason = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["school", "day"], name="unique_closure_day")]
+
+    def __str__(self) -> str:
+        return f"{self.school} closed {self.day}"
