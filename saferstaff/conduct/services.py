@@ -24,7 +24,6 @@ from saferstaff.rules.conduct import (
     CHAIR,
     HEADTEACHER,
     KCSIE,
-    chair_of_governors,
     decider_for,
     may_decide_contact,
     may_decide_equipment,
@@ -240,11 +239,8 @@ def set_channel_active(actor: Actor, channel: ContactChannel, *, active: bool) -
 # --- §3/§4/§6: permissions ------------------------------------------------------------------------------
 def deciders(school_id: int, route: str, *, requester_id: int | None):
     """Who decides a request routed to ``route`` (never the person who asked)."""
-    if route == CHAIR:
-        chair = chair_of_governors(school_id)
-        people = Membership.objects.filter(pk=chair.pk) if chair else Membership.objects.none()
-    elif route == HEADTEACHER:
-        people = readers(school_id, HEADTEACHER)
+    if route in (CHAIR, HEADTEACHER):
+        people = readers(school_id, route)  # the chair, or the Headteachers: the same people who read
     else:
         people = members_holding(school_id, SENIOR_MANAGEMENT)
     return people.exclude(user_id=requester_id)
