@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "saferstaff.policies",
     "saferstaff.consent",
     "saferstaff.conduct",
+    "saferstaff.incidents",
     "saferstaff.photos",
     "saferstaff.biometrics",
     "saferstaff.publishing",
