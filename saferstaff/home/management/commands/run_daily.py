@@ -5,19 +5,20 @@ from django.core.management.base import BaseCommand
 from saferstaff.audit.heads import publish_heads
 from saferstaff.biometrics import daily as biometrics
 from saferstaff.conduct import daily as conduct
+from saferstaff.incidents import daily as incidents
 from saferstaff.photos import daily as photos
 from saferstaff.policies import daily as policies
 from saferstaff.postcheck import daily as postcheck
 from saferstaff.schools import daily as schools
 
 # Each room says what it does each day (its daily.py); this command only runs them, in this order.
-ROOMS = (policies, conduct, photos, biometrics, postcheck, schools)
+ROOMS = (policies, conduct, incidents, photos, biometrics, postcheck, schools)
 
 
 class Command(BaseCommand):
     help = (
         "Run every daily job: policy reminders (§2), chasing disclosures, permission requests and low-level concerns "
-        "still waiting (§3, §6, KCSIE), chasing open takedowns (§5) and queuing images past "
+        "still waiting (§3, §6, KCSIE), re-hashing the evidence vault (§9), chasing open takedowns (§5) and queuing images past "
         "their keep-until date for destruction (§5), retrying file deletions that failed, erasing face templates "
         "nobody may keep, deleting old saved draft checks, discarding roster uploads left in preview, and, last, "
         "writing the audit chains' signed heads. Run it from cron once a day, or with --every to loop."
