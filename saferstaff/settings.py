@@ -291,6 +291,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 ROSTER_MAX_BYTES = env_int("ROSTER_MAX_BYTES", 20 * 1024 * 1024)
 # §5 images: per-file limits (cap the request body at the proxy too: Django checks after spooling).
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 40 * 1024 * 1024)
+# §9 evidence captured by a page's address: loopback addresses are fetched only when this is on (tests).
+CAPTURE_ALLOW_LOOPBACK = False
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 150 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 64_000_000)  # a 61-megapixel camera fits; bombs do not
 ZIP_MAX_BYTES = env_int("ZIP_MAX_BYTES", 1024 * 1024 * 1024)  # uncompressed total of a bulk upload

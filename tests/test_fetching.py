@@ -18,6 +18,9 @@ class Pages(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/ok":
             self._send(200, b"<html><body>Posts</body></html>", "text/html; charset=utf-8")
+        elif self.path == "/scripted":
+            body = b"<html><head><title>T</title><style>p{}</style></head><body><p>You are</p><script>x()</script><p>a liar</p></body></html>"
+            self._send(200, body, "text/html")
         elif self.path == "/to-ok":
             self._redirect("/ok")
         elif self.path == "/to-private":

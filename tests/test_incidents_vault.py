@@ -3,6 +3,8 @@ file altered behind saferstaff's back is refused and named by ``verify_evidence`
 
 import datetime
 import io
+import threading
+from http.server import ThreadingHTTPServer
 
 import pytest
 from django.core.files.storage import default_storage
@@ -14,6 +16,7 @@ from saferstaff.incidents.models import Case, Evidence
 from saferstaff.notifications.models import Notification
 from saferstaff.rules.engine import Refused
 from saferstaff.schools.roles import Actor
+from tests.test_fetching import Pages
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -128,3 +131,28 @@ def test_an_allegation_is_not_reported_through_the_incident_door(cast, storage):
             Actor.of(cast.teacher, cast.school), kind=Case.Kind.ALLEGATION, happened_on=datetime.date.today(),
             what_happened="x",
         )  # fmt: skip
+
+
+def test_a_page_is_captured_as_one_warc_item_and_a_private_address_refused(cast, case, settings):
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        teacher = Actor.of(cast.teacher, cast.school)
+        with pytest.raises(Refused) as refused:
+            services.add_page(teacher, case, url=base + "/ok")  # loopback is off outside tests that allow it
+        assert refused.value.decision.reasons[0].field == "url"
+        settings.CAPTURE_ALLOW_LOOPBACK = True
+        item = services.add_page(teacher, case, url=base + "/ok")
+        assert (
+            item.kind == Evidence.Kind.PAGE
+            and item.extension == "warc"
+            and item.original_name == "127.0.0.1.warc"
+        )
+        assert services.open_evidence(teacher, item).startswith(b"WARC/1.")
+        with pytest.raises(Refused):
+            services.add_page(teacher, case, url=base + "/to-private")
+        assert Evidence.objects.count() == 1
+    finally:
+        server.shutdown()

@@ -3,13 +3,17 @@ it. Each asks its rule (``rules.incidents``) with the acting person's ``Actor``,
 audits ids and codes only and tells the designated persons by an email with no content."""
 
 import datetime
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from saferstaff.audit.log import record
+from saferstaff.fetching import FetchRefused
 from saferstaff.incidents import vault
+from saferstaff.incidents.capture import capture
 from saferstaff.incidents.models import Case, Evidence, EvidenceSeal
 from saferstaff.notifications.service import notify
 from saferstaff.rules.engine import Reason, Refused, refuse
@@ -86,6 +90,19 @@ def add_evidence(
         vault.discard(stored)  # no file without its row
         raise
     return item
+
+
+def add_page(actor: Actor, case: Case, *, url: str) -> Evidence:
+    """Capture the page at ``url`` as one WARC item (``incidents.capture``). Run by the worker
+    (``incidents.tasks.capture_page``), never in a request: a page may take its whole time limit."""
+    _check(may_add_evidence.peek(actor, subject=case))
+    try:
+        warc = capture(url, allow_loopback=settings.CAPTURE_ALLOW_LOOPBACK)
+    except FetchRefused as problem:
+        record("incidents.capture_refused", case)
+        raise Refused(refuse(Reason(str(problem), "§9", "url"))) from None
+    host = urlsplit(url).hostname or "page"
+    return add_evidence(actor, case, name=f"{host}.warc", data=warc, kind=Evidence.Kind.PAGE)
 
 
 def open_evidence(actor: Actor, item: Evidence) -> bytes:
