@@ -15,6 +15,7 @@ from saferstaff.incidents import services, vault
 from saferstaff.incidents.models import Case, Evidence
 from saferstaff.notifications.models import Notification
 from saferstaff.rules.engine import Refused
+from saferstaff.rules.incidents import may_read_case
 from saferstaff.schools.roles import Actor
 from tests.test_fetching import Pages
 
@@ -156,3 +157,26 @@ def test_a_page_is_captured_as_one_warc_item_and_a_private_address_refused(cast,
         assert Evidence.objects.count() == 1
     finally:
         server.shutdown()
+
+
+def test_a_designated_person_adds_who_needs_to_know_and_they_read_the_case(cast, case):
+    line_manager = cast.member(cast.line_manager)
+    assert not may_read_case(Actor.of(cast.line_manager, cast.school), subject=case)
+    with pytest.raises(Refused):  # only the designated persons decide who needs to know
+        services.share_case(Actor.of(cast.slt, cast.school), case, member=line_manager, reason="Manages Tom")
+    with pytest.raises(Refused) as no_reason:
+        services.share_case(Actor.of(cast.dsl, cast.school), case, member=line_manager, reason="")
+    assert no_reason.value.decision.reasons[0].field == "reason"
+    with pytest.raises(Refused) as other_school:
+        services.share_case(
+            Actor.of(cast.dsl, cast.school),
+            case,
+            member=cast.member(cast.other_teacher, cast.other_school),
+            reason="x",
+        )
+    assert other_school.value.decision.reasons[0].field == "member"
+    services.share_case(Actor.of(cast.dsl, cast.school), case, member=line_manager, reason="Manages Tom")
+    assert may_read_case(Actor.of(cast.line_manager, cast.school), subject=case)
+    assert Notification.objects.filter(user=cast.line_manager, kind="incidents.shared").exists()
+    with pytest.raises(Refused):
+        services.share_case(Actor.of(cast.dsl, cast.school), case, member=line_manager, reason="again")

@@ -57,6 +57,20 @@ class Case(models.Model):
         return self.status == self.Status.CLOSED
 
 
+class CaseMember(models.Model):
+    """Need to know (§8, §9): a member of staff a designated person has added to a case, who may then read it."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="members")
+    member = models.ForeignKey("schools.Membership", on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField("Why they need to know", max_length=300)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school", "case", "member"], name="one_case_member")]
+
+
 def _evidence_path(item, filename):
     return f"evidence/{item.school_id}/{uuid.uuid4().hex}"
 

@@ -14,7 +14,7 @@ from saferstaff.audit.log import record
 from saferstaff.fetching import FetchRefused
 from saferstaff.incidents import vault
 from saferstaff.incidents.capture import capture
-from saferstaff.incidents.models import Case, Evidence, EvidenceSeal
+from saferstaff.incidents.models import Case, CaseMember, Evidence, EvidenceSeal
 from saferstaff.notifications.service import notify
 from saferstaff.rules.engine import Reason, Refused, refuse
 from saferstaff.rules.incidents import (
@@ -23,6 +23,7 @@ from saferstaff.rules.incidents import (
     may_open_evidence,
     may_report,
     may_seal_evidence,
+    may_share_case,
 )
 from saferstaff.schools.roles import DSL, Actor, members_holding
 
@@ -61,6 +62,23 @@ def report(actor: Actor, *, kind: str, happened_on: datetime.date, what_happened
                     url=_case_url(case), school=actor.school,
                 )  # fmt: skip
     return case
+
+
+def share_case(actor: Actor, case: Case, *, member, reason: str) -> CaseMember:
+    """A designated person adds a member of staff who needs to know (§8); they are told."""
+    _check(may_share_case(actor, subject=case, member=member))
+    if not reason.strip():
+        raise Refused(refuse(Reason("Say why they need to know", "§8", "reason")))
+    with transaction.atomic():
+        added = CaseMember.objects.create(
+            school_id=case.school_id, case=case, member=member, added_by=actor.user, reason=reason.strip()
+        )
+        record("incidents.case_shared", case, detail={"member": member.pk})
+        notify(
+            member.user, kind="incidents.shared", title="You have been added to a case you need to know about (§8)",
+            url=_case_url(case), school=case.school,
+        )  # fmt: skip
+    return added
 
 
 def add_evidence(

@@ -33,7 +33,22 @@ def may_read_case(actor: Actor, *, subject) -> Decision:
         return refuse(Reason("Allegations about staff are read only by their case manager", "KCSIE Part 4"))
     if is_designated(actor) or subject.reported_by_id == actor.pk:
         return allow(S9_REPORT)
-    return refuse(Reason("A case is read by the designated persons and the person who reported it", "§9"))
+    if actor.membership is not None and subject.members.filter(member=actor.membership).exists():
+        return allow(Reason("A designated person added you to this case: you need to know", "§8"))
+    return refuse(Reason("A case is read by the designated persons, whoever they add and its reporter", "§9"))
+
+
+@rule("incidents.case.share")
+def may_share_case(actor: Actor, *, subject, member) -> Decision:
+    """May ``actor`` add ``member`` to the case ``subject`` (need to know, §8)?"""
+    actor = actor.at(subject.school_id)
+    if not is_designated(actor):
+        return refuse(Reason("Only the designated persons decide who else needs to know", "§8"))
+    if member.school_id != subject.school_id or member.ended_on is not None:
+        return refuse(Reason("Choose a member of this school's staff", "§8", "member"))
+    if subject.members.filter(member=member).exists():
+        return refuse(Reason("They can already read this case", "§8", "member"))
+    return allow(Reason("Confidential information is shared only with those who need it", "§8"))
 
 
 @rule("incidents.evidence.add")
