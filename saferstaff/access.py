@@ -228,6 +228,33 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "conduct_summary_pdf": _roles(H, GOV),
     "conduct_export_csv": _roles(H),
     "conduct_export_pdf": _roles(H),
+    # §9 and KCSIE Part 4 (the incidents room). A case is read by its manager (the designated persons; for an
+    # allegation its case manager), whoever they add and its reporter; never by the person it is about. The
+    # object check (saferstaff.incidents.access) answers 404 to everyone else.
+    "incidents_mine": EVERY_ROLE,
+    "incident_report": EVERY_ROLE,
+    "allegation_report": EVERY_ROLE,
+    "evidence_add": EVERY_ROLE,  # whoever reads the open case
+    "evidence_download": EVERY_ROLE,  # the case's manager and whoever added the item
+    "evidence_seal": _roles(H, DSL, GOV),  # the DSL; an allegation's case manager (Headteacher or chair)
+    "evidence_custody": _roles(H, DSL, GOV),
+    "case_list": _roles(H, DSL, GOV),  # GOV: the chair of governors, for allegations about the Headteacher
+    "case_detail": EVERY_ROLE,
+    "case_triage": _roles(H, DSL, GOV),
+    "case_involve": _roles(H, DSL, GOV),
+    "case_share": _roles(H, DSL, GOV),
+    "action_add": _roles(H, DSL, GOV),
+    "action_done": EVERY_ROLE,  # its owner, or the case's manager
+    "note_add": EVERY_ROLE,  # the case's manager and whoever they added
+    "note_edit": EVERY_ROLE,  # the note's author only
+    "contact_add": _roles(H, DSL, GOV),
+    "case_close": _roles(H, DSL, GOV),
+    "case_chronology": _roles(H, DSL, GOV),
+    "case_chronology_pdf": _roles(H, DSL, GOV),
+    "person_timeline": _roles(H, DSL, GOV),
+    "pupil_timeline": _roles(H, DSL),
+    "incident_trends": _roles(H, DSL, GOV),  # governors: counts only, no names
+    "closure_days": SENIOR_MANAGEMENT | {OFFICE},
     # Subject access: the DPO (and the Headteacher) export everything held about a pupil.
     "pupil_images_export": _roles(H, DPO),
 }

@@ -6,6 +6,7 @@ from saferstaff.biometrics import views as biometrics
 from saferstaff.conduct.views import concerns, disclosures, permissions
 from saferstaff.consent import views as consent
 from saferstaff.home import views as home
+from saferstaff.incidents.views import cases, chronology, report
 from saferstaff.notifications import views as notifications
 from saferstaff.photos.views import activities, library, takedowns
 from saferstaff.policies.views import acceptance as policy_acceptance
@@ -204,6 +205,35 @@ urlpatterns = [
     path(school + "conduct/summary.pdf", concerns.conduct_summary_pdf, name="conduct_summary_pdf"),
     path(school + "conduct/export/<slug:what>.csv", concerns.conduct_export_csv, name="conduct_export_csv"),
     path(school + "conduct/export/<slug:what>.pdf", concerns.conduct_export_pdf, name="conduct_export_pdf"),
+    # §9 and KCSIE Part 4: incidents, cyberbullying of staff, allegations (saferstaff.incidents)
+    path(school + "incidents/", report.incidents_mine, name="incidents_mine"),
+    path(school + "incidents/report/", report.incident_report, name="incident_report"),
+    path(school + "incidents/allegation/", report.allegation_report, name="allegation_report"),
+    path(school + "incidents/cases/<id:pk>/evidence/", report.evidence_add, name="evidence_add"),
+    path(school + "incidents/evidence/<id:pk>/", report.evidence_download, name="evidence_download"),
+    path(school + "incidents/evidence/<id:pk>/seal/", report.evidence_seal, name="evidence_seal"),
+    path(school + "incidents/evidence/<id:pk>/custody/", report.evidence_custody, name="evidence_custody"),
+    path(school + "incidents/cases/", cases.case_list, name="case_list"),
+    path(school + "incidents/cases/<id:pk>/", cases.case_detail, name="case_detail"),
+    path(school + "incidents/cases/<id:pk>/triage/", cases.case_triage, name="case_triage"),
+    path(school + "incidents/cases/<id:pk>/people/", cases.case_involve, name="case_involve"),
+    path(school + "incidents/cases/<id:pk>/share/", cases.case_share, name="case_share"),
+    path(school + "incidents/cases/<id:pk>/actions/", cases.action_add, name="action_add"),
+    path(school + "incidents/actions/<id:pk>/done/", cases.action_done, name="action_done"),
+    path(school + "incidents/cases/<id:pk>/notes/", cases.note_add, name="note_add"),
+    path(school + "incidents/notes/<id:pk>/edit/", cases.note_edit, name="note_edit"),
+    path(school + "incidents/cases/<id:pk>/contacts/<slug:kind>/", cases.contact_add, name="contact_add"),
+    path(school + "incidents/cases/<id:pk>/close/", cases.case_close, name="case_close"),
+    path(school + "incidents/cases/<id:pk>/chronology/", chronology.case_chronology, name="case_chronology"),
+    path(
+        school + "incidents/cases/<id:pk>/chronology.pdf",
+        chronology.case_chronology_pdf,
+        name="case_chronology_pdf",
+    ),
+    path(school + "incidents/people/<id:pk>/", chronology.person_timeline, name="person_timeline"),
+    path(school + "incidents/pupils/<id:pk>/", chronology.pupil_timeline, name="pupil_timeline"),
+    path(school + "incidents/trends/", chronology.incident_trends, name="incident_trends"),
+    path(school + "settings/closures/", chronology.closure_days, name="closure_days"),
     path(school + "pupils/<id:pk>/library.zip", takedowns.pupil_images_export, name="pupil_images_export"),
 ]
 

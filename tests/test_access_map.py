@@ -5,6 +5,7 @@ if its URL takes an object id, teach ``sample_kwargs`` below how to find one (te
 too, to ask for another school's object: that page must answer 404)."""
 
 import datetime
+import hashlib
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -154,6 +155,8 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         kwargs["pk"] = staged.pk
     elif name in CONDUCT_CONCERN_PAGES:
         kwargs.update(_concern_sample(name, school, user))
+    elif name in INCIDENT_PAGES:
+        kwargs.update(_incident_sample(name, school, user))
     elif name in {
         f"{kind}_{page}" for kind in ("contact", "equipment") for page in ("detail", "decide", "withdraw")
     }:
@@ -173,6 +176,69 @@ CONDUCT_CONCERN_PAGES = {
     "concern_detail", "concern_outcome", "concern_escalate", "concern_person", "conduct_export_csv",
     "conduct_export_pdf",
 }  # fmt: skip
+
+
+INCIDENT_PAGES = {
+    "evidence_add", "evidence_download", "evidence_seal", "evidence_custody", "case_detail", "case_triage",
+    "case_involve", "case_share", "action_add", "action_done", "note_add", "note_edit", "contact_add", "case_close",
+    "case_chronology", "case_chronology_pdf", "person_timeline", "pupil_timeline",
+}  # fmt: skip
+
+
+def _incident_sample(name, school, user) -> dict:
+    """A case at ``school`` that ``user`` reads (§9, KCSIE Part 4), so the walk tests the page and not the object
+    rule: an allegation about the Headteacher for the chair of governors; otherwise a report by ``user``, who is
+    added to it (need to know) when they are not a designated person. Made directly, with its evidence, an
+    action and a note of theirs: the other school of the tenancy walk has nobody to route a case to."""
+    from django.core.files.base import ContentFile
+
+    from saferstaff.incidents.models import Action, Case, CaseMember, Evidence, Note
+
+    members = school.memberships.order_by("pk")
+    member = members.filter(user=user).first()
+    if member is None:  # the other school: only its teacher works there
+        other = make_person(f"walk.reporter{school.pk}@school.example", school, {Role.STAFF})
+        member = members.get(user=other)
+    case = Case(
+        school=school, reported_by=member.user, happened_on=datetime.date.today(), what_happened="Walk"
+    )
+    head = members.filter(role_grants__role=Role.HEADTEACHER).exclude(pk=member.pk).first()
+    if member.is_chair_of_governors and head is not None:
+        case.kind, case.subject, case.routed_to = Case.Kind.ALLEGATION, head, "chair"
+    else:
+        case.kind = Case.Kind.BULLYING_OF_STAFF
+    case.save()
+    if (
+        not member.role_grants.filter(role__in=[Role.DSL, Role.HEADTEACHER]).exists()
+        and case.routed_to != "chair"
+    ):
+        CaseMember.objects.create(
+            school=school, case=case, member=member, added_by=member.user, reason="Walk"
+        )
+    if name == "person_timeline":
+        return {"pk": member.pk}
+    if name == "pupil_timeline":
+        pupil, _ = Pupil.objects.get_or_create(
+            school=school, upn="", source_id=f"walk-{school.pk}",
+            defaults={"legal_forename": "Ada", "legal_surname": "Walker", "date_of_birth": datetime.date(2019, 1, 1)},
+        )  # fmt: skip
+        return {"pk": pupil.pk}
+    if name.startswith("evidence_") and name != "evidence_add":
+        item = Evidence(school=school, case=case, kind="file", original_name="shot.png", content_type="image/png",
+                        extension="png", size=4, sha256="0" * 64, added_by=member.user)  # fmt: skip
+        item.stored.save("walk", ContentFile(b"walk"), save=False)
+        item.sha256 = hashlib.sha256(b"walk").hexdigest()
+        item.save()
+        return {"pk": item.pk}
+    if name == "action_done":
+        action = Action.objects.create(school=school, case=case, what="Walk", owner=member,
+                                       due_on=datetime.date.today(), created_by=member.user)  # fmt: skip
+        return {"pk": action.pk}
+    if name == "note_edit":
+        return {"pk": Note.objects.create(school=school, case=case, author=member.user, text="Walk").pk}
+    if name == "contact_add":
+        return {"pk": case.pk, "kind": "police"}
+    return {"pk": case.pk}
 
 
 def _concern_sample(name, school, user) -> dict:

@@ -19,6 +19,7 @@ from saferstaff.conduct.models import (
     EquipmentPermission,
     LowLevelConcern,
 )
+from saferstaff.conduct.signals import concern_escalated
 from saferstaff.notifications.service import notify
 from saferstaff.rules.conduct import (
     CHAIR,
@@ -461,6 +462,7 @@ def escalate_concern(actor: Actor, concern: LowLevelConcern, *, rationale: str) 
             update_fields=["rationale", "outcome", "escalated_by", "escalated_at", "decided_by", "decided_at"]
         )
         record("conduct.concern_escalated", concern)
+        concern_escalated.send(sender=LowLevelConcern, concern=concern, actor=actor)
         _tell(
             members_holding(concern.school_id, {DSL}).exclude(pk=concern.subject_id),
             kind="conduct.escalated",

@@ -6,3 +6,9 @@ class IncidentsConfig(AppConfig):
 
     name = "saferstaff.incidents"
     label = "incidents"
+
+    def ready(self):
+        from saferstaff.conduct.signals import concern_escalated
+        from saferstaff.incidents.services import open_from_concern
+
+        concern_escalated.connect(open_from_concern, dispatch_uid="incidents.open_from_concern")

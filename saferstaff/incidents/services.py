@@ -3,28 +3,51 @@ it. Each asks its rule (``rules.incidents``) with the acting person's ``Actor``,
 audits ids and codes only and tells the designated persons by an email with no content."""
 
 import datetime
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.tasks import task
+from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff import clocks
+from saferstaff.audit.context import acting_as
 from saferstaff.audit.log import record
 from saferstaff.fetching import FetchRefused
 from saferstaff.incidents import vault
 from saferstaff.incidents.capture import capture
-from saferstaff.incidents.models import Case, CaseMember, Evidence, EvidenceSeal
+from saferstaff.incidents.models import (
+    Action,
+    Capture,
+    Case,
+    CaseMember,
+    Contact,
+    Evidence,
+    EvidenceSeal,
+    Involved,
+    Note,
+)
 from saferstaff.notifications.service import notify
+from saferstaff.rules.conduct import readers, route_for
 from saferstaff.rules.engine import Reason, Refused, refuse
 from saferstaff.rules.incidents import (
     DESIGNATED,
+    KCSIE,
     may_add_evidence,
+    may_close_case,
+    may_complete_action,
+    may_edit_note,
+    may_manage_case,
     may_open_evidence,
     may_report,
+    may_report_allegation,
     may_seal_evidence,
     may_share_case,
+    may_write_note,
 )
+from saferstaff.schools.models import ClosureDay, Membership, Pupil
 from saferstaff.schools.roles import DSL, Actor, members_holding
 
 
@@ -33,35 +56,330 @@ def _check(decision) -> None:
         raise Refused(decision)
 
 
+def _required(section: str, **values) -> None:
+    """Refuse (naming the field) any of ``values`` left empty: a record nobody can act on is not kept."""
+    missing = [name for name, value in values.items() if not str(value or "").strip()]
+    if missing:
+        raise Refused(refuse(*(Reason("This cannot be left empty", section, name) for name in missing)))
+
+
 def _case_url(case: Case) -> str:
-    try:
-        return reverse("case_detail", kwargs={"school": case.school.slug, "pk": case.pk})
-    except NoReverseMatch:  # the casework pages come in the next slice
-        return ""
+    return reverse("case_detail", kwargs={"school": case.school.slug, "pk": case.pk})
 
 
-def report(actor: Actor, *, kind: str, happened_on: datetime.date, what_happened: str) -> Case:
-    """A member of staff reports an incident (§9); the designated persons are told at once."""
+def _tell(members, *, kind: str, title: str, case: Case, except_user_id=None) -> None:
+    """An alert with no content (§9): what kind of thing, the case number, a link; never a name."""
+    for user in {m.user for m in members.select_related("user")}:
+        if user.pk != except_user_id:
+            notify(user, kind=kind, title=title, url=_case_url(case), school=case.school)
+
+
+def managers(case: Case):
+    """The members who run ``case``: its case manager (an allegation), or the designated persons."""
+    if not case.is_allegation:
+        return members_holding(case.school_id, DESIGNATED)
+    members = readers(case.school_id, case.routed_to)
+    if case.subject_id:
+        members = members.exclude(pk=case.subject_id)
+    return members
+
+
+def _closures(school_id: int) -> list[datetime.date]:
+    return list(ClosureDay.objects.filter(school_id=school_id).values_list("day", flat=True))
+
+
+def lado_due(school_id: int, received: datetime.datetime) -> datetime.datetime:
+    """KCSIE Part 4: referred to the LADO by the end of the first working day after the day received."""
+    return clocks.due("lado", received, closures=_closures(school_id))
+
+
+def _when(section: str, happened_on: datetime.date) -> None:
+    if happened_on > timezone.localdate():
+        raise Refused(refuse(Reason("The date cannot be in the future", section, "happened_on")))
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone a report involves: a member of staff, a pupil, or someone outside school described in words."""
+
+    role: str
+    member: Membership | None = None
+    pupil: Pupil | None = None
+    outsider: str = ""
+
+
+def _involve(actor: Actor, case: Case, person: Person) -> Involved:
+    if person.role not in Involved.Role.values:
+        raise Refused(refuse(Reason("Say how they are involved", "§9", "role")))
+    given = [x for x in (person.member, person.pupil, person.outsider.strip()) if x]
+    if len(given) != 1:
+        raise Refused(
+            refuse(
+                Reason(
+                    "Choose one person: a member of staff, a pupil or someone outside school", "§9", "person"
+                )
+            )
+        )
+    if person.member is not None and (person.member.school_id != case.school_id or person.member.ended_on):
+        raise Refused(refuse(Reason("Choose a member of this school's staff", "§9", "member")))
+    if person.pupil is not None and person.pupil.school_id != case.school_id:
+        raise Refused(refuse(Reason("Choose a pupil of this school", "§9", "pupil")))
+    involved = Involved.objects.create(
+        school_id=case.school_id, case=case, role=person.role, member=person.member, pupil=person.pupil,
+        outsider=person.outsider.strip()[:300], added_by=actor.user,
+    )  # fmt: skip
+    record("incidents.involved", case, detail={"involved": involved.pk, "role": person.role})
+    return involved
+
+
+def report(
+    actor: Actor,
+    *,
+    kind: str,
+    happened_on: datetime.date,
+    what_happened: str,
+    by_whom: str = "",
+    channel: str = "",
+    people: list[Person] = (),
+) -> Case:
+    """A member of staff reports an incident (§9); the designated persons are told at once, with no content."""
     _check(may_report(actor))
     if kind not in Case.Kind.values or kind == Case.Kind.ALLEGATION:
         raise Refused(refuse(Reason("Choose what kind of incident it is", "§9", "kind")))
-    if not what_happened.strip():
-        raise Refused(refuse(Reason("Say what happened", "§9", "what_happened")))
-    if happened_on > timezone.localdate():
-        raise Refused(refuse(Reason("The date cannot be in the future", "§9", "happened_on")))
+    if by_whom and by_whom not in Case.By.values:
+        raise Refused(refuse(Reason("Choose who did it", "§9", "by_whom")))
+    if channel and channel not in Case.Channel.values:
+        raise Refused(refuse(Reason("Choose how it happened", "§9", "channel")))
+    _required("§9", what_happened=what_happened)
+    _when("§9", happened_on)
     with transaction.atomic():
         case = Case.objects.create(
             school=actor.school, kind=kind, reported_by=actor.user, happened_on=happened_on,
-            what_happened=what_happened.strip(),
+            what_happened=what_happened.strip(), by_whom=by_whom, channel=channel,
         )  # fmt: skip
+        for person in people:
+            _involve(actor, case, person)
         record("incidents.reported", case, detail={"kind": kind})
-        for member in members_holding(actor.school.pk, DESIGNATED).select_related("user"):
-            if member.user_id != actor.pk:
-                notify(
-                    member.user, kind="incidents.reported", title="A new incident has been reported (§9)",
-                    url=_case_url(case), school=actor.school,
-                )  # fmt: skip
+        _tell(
+            managers(case), kind="incidents.reported", title=f"A new incident has been reported: case {case.pk} (§9)",
+            case=case, except_user_id=actor.pk,
+        )  # fmt: skip
     return case
+
+
+def report_allegation(
+    actor: Actor, *, about: Membership, happened_on: datetime.date, what_happened: str
+) -> Case:
+    """An allegation about a member of staff (KCSIE Part 4): its case manager — the Headteacher, or the chair of
+    governors when it is about the Headteacher — is told at once, and the LADO clock starts."""
+    _check(may_report_allegation(actor, about=about))
+    _required(KCSIE, what_happened=what_happened)
+    _when(KCSIE, happened_on)
+    with transaction.atomic():
+        return _open_allegation(
+            actor,
+            about=about,
+            happened_on=happened_on,
+            what_happened=what_happened.strip(),
+            received=timezone.now(),
+        )
+
+
+def _open_allegation(actor: Actor, *, about, happened_on, what_happened, received, concern=None) -> Case:
+    case = Case.objects.create(
+        school_id=about.school_id, kind=Case.Kind.ALLEGATION, reported_by=actor.user, reported_at=received,
+        happened_on=happened_on, what_happened=what_happened, subject=about,
+        routed_to=route_for(about.school_id, about.user_id), from_concern=concern,
+        lado_due=lado_due(about.school_id, received),
+    )  # fmt: skip
+    record("incidents.allegation_reported", case, detail={"routed_to": case.routed_to})
+    _tell(
+        managers(case), kind="incidents.allegation",
+        title=f"An allegation about a member of staff needs you as case manager: case {case.pk} (KCSIE Part 4)",
+        case=case, except_user_id=actor.pk,
+    )  # fmt: skip
+    return case
+
+
+def open_from_concern(sender, *, concern, actor, **kwargs) -> None:
+    """A low-level concern met the harm threshold (``conduct.signals.concern_escalated``): the allegation opens,
+    linked to the concern and its history, and the LADO clock starts from the moment it was escalated."""
+    _open_allegation(
+        actor, about=concern.subject, happened_on=concern.happened_on,
+        what_happened=f"Escalated from low-level concern {concern.pk}.\n\n{concern.rationale}",
+        received=concern.escalated_at, concern=concern,
+    )  # fmt: skip
+
+
+def involve(actor: Actor, case: Case, person: Person) -> Involved:
+    """Link another person to the case (its manager, while it is open)."""
+    _check(may_manage_case(actor, subject=case))
+    with transaction.atomic():
+        return _involve(actor, case, person)
+
+
+def triage(actor: Actor, case: Case, *, risk: str, assigned_to=None) -> Case:
+    """The designated person (or case manager) sets the risk and who is handling it: the case is open."""
+    _check(may_manage_case(actor, subject=case))
+    if risk not in Case.Risk.values:
+        raise Refused(refuse(Reason("Choose the risk", "§9", "risk")))
+    if assigned_to is not None and not managers(case).filter(user=assigned_to).exists():
+        raise Refused(refuse(Reason("Choose someone who manages this case", "§9", "assigned_to")))
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        first = case.triaged_at is None
+        case.risk, case.assigned_to = risk, assigned_to
+        case.triaged_by, case.triaged_at = actor.user, timezone.now()
+        case.status = Case.Status.OPEN
+        case.save(update_fields=["risk", "assigned_to", "triaged_by", "triaged_at", "status"])
+        record("incidents.triaged", case, detail={"risk": risk, "first": first})
+        if assigned_to is not None and assigned_to.pk != actor.pk:
+            notify(
+                assigned_to, kind="incidents.assigned", title=f"A case has been assigned to you: case {case.pk} (§9)",
+                url=_case_url(case), school=case.school,
+            )  # fmt: skip
+    return case
+
+
+def add_action(actor: Actor, case: Case, *, what: str, owner: Membership, due_on: datetime.date) -> Action:
+    _check(may_manage_case(actor, subject=case))
+    _required("§9", what=what)
+    if owner.school_id != case.school_id or owner.ended_on is not None:
+        raise Refused(refuse(Reason("Choose a member of this school's staff", "§9", "owner")))
+    if owner.pk == case.subject_id or case.involved.filter(member=owner, role=Involved.Role.ALLEGED).exists():
+        raise Refused(refuse(Reason("The person a case is about is never given its actions", KCSIE, "owner")))
+    if due_on < timezone.localdate():
+        raise Refused(refuse(Reason("The date it is due cannot be in the past", "§9", "due_on")))
+    with transaction.atomic():
+        action = Action.objects.create(
+            school_id=case.school_id,
+            case=case,
+            what=what.strip(),
+            owner=owner,
+            due_on=due_on,
+            created_by=actor.user,
+        )
+        record("incidents.action_added", case, detail={"action": action.pk})
+        if not managers(case).filter(pk=owner.pk).exists() and not case.members.filter(member=owner).exists():
+            CaseMember.objects.create(
+                school_id=case.school_id, case=case, member=owner, added_by=actor.user,
+                reason="Given an action on this case",
+            )  # fmt: skip
+        if owner.user_id != actor.pk:
+            notify(
+                owner.user, kind="incidents.action", title=f"An action on case {case.pk} is yours (§9)",
+                url=_case_url(case), school=case.school,
+            )  # fmt: skip
+    return action
+
+
+def complete_action(actor: Actor, action: Action, *, note: str = "") -> Action:
+    with transaction.atomic():
+        action = Action.objects.select_for_update().select_related("case").get(pk=action.pk)
+        _check(may_complete_action(actor, subject=action))
+        action.done_by, action.done_at, action.done_note = actor.user, timezone.now(), note.strip()[:500]
+        action.save(update_fields=["done_by", "done_at", "done_note"])
+        record("incidents.action_done", action.case, detail={"action": action.pk})
+    return action
+
+
+def write_note(actor: Actor, case: Case, *, text: str) -> Note:
+    _check(may_write_note(actor, subject=case))
+    _required("§9", text=text)
+    with transaction.atomic():
+        note = Note.objects.create(school_id=case.school_id, case=case, author=actor.user, text=text.strip())
+        record("incidents.note_written", case, detail={"note": note.pk})
+    return note
+
+
+def edit_note(actor: Actor, note: Note, *, text: str) -> Note:
+    """A changed note is a new note replacing the old one: the first version is kept and shown as changed."""
+    _check(may_edit_note(actor, subject=note))
+    _required("§9", text=text)
+    with transaction.atomic():
+        new = Note.objects.create(
+            school_id=note.school_id, case=note.case, author=actor.user, text=text.strip(), replaces=note
+        )
+        record("incidents.note_changed", note.case, detail={"note": new.pk, "replaces": note.pk})
+    return new
+
+
+def record_contact(
+    actor: Actor,
+    case: Case,
+    *,
+    kind: str,
+    made_at: datetime.datetime,
+    with_whom: str,
+    reference: str = "",
+    detail: str = "",
+) -> Contact:
+    """The platform told, the police, the LADO, parents, support offered, a disciplinary referral (§9, KCSIE)."""
+    _check(may_manage_case(actor, subject=case))
+    if kind not in Contact.Kind.values:
+        raise Refused(refuse(Reason("Choose what was done", "§9", "kind")))
+    section = KCSIE if kind in (Contact.Kind.LADO, Contact.Kind.DISCIPLINARY) else "§9"
+    _required(section, with_whom=with_whom)
+    if kind == Contact.Kind.POLICE:
+        _required(section, reference=reference)  # a report to the police has a crime reference
+    if made_at > timezone.now():
+        raise Refused(refuse(Reason("The date cannot be in the future", section, "made_at")))
+    with transaction.atomic():
+        contact = Contact.objects.create(
+            school_id=case.school_id, case=case, kind=kind, made_at=made_at, with_whom=with_whom.strip()[:200],
+            reference=reference.strip()[:100], detail=detail.strip()[:2000], recorded_by=actor.user,
+        )  # fmt: skip
+        record("incidents.contact", case, detail={"contact": contact.pk, "kind": kind})
+    return contact
+
+
+def close_case(actor: Actor, case: Case, *, reason: str, outcome: str = "") -> Case:
+    """Closed with a reason (and, for an allegation, KCSIE's outcome); never with an action still to do."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        _check(may_close_case(actor, subject=case))
+        section = KCSIE if case.is_allegation else "§9"
+        _required(section, closed_reason=reason)
+        if case.is_allegation and outcome not in Case.Outcome.values:
+            raise Refused(refuse(Reason("Choose the outcome", KCSIE, "outcome")))
+        if not case.is_allegation and outcome:
+            raise Refused(refuse(Reason("Only an allegation has one of KCSIE's outcomes", "§9", "outcome")))
+        waiting = case.actions.filter(done_at__isnull=True).count()
+        if waiting:
+            raise Refused(
+                refuse(
+                    Reason(f"{waiting} action(s) still to do: mark each done first", section, "closed_reason")
+                )
+            )
+        if case.captures.filter(state=Capture.State.WAITING).exists():
+            raise Refused(
+                refuse(Reason("A page is still being captured: wait for it first", section, "closed_reason"))
+            )
+        case.status, case.outcome = Case.Status.CLOSED, outcome
+        case.closed_reason, case.closed_by, case.closed_at = reason.strip(), actor.user, timezone.now()
+        case.save(update_fields=["status", "outcome", "closed_reason", "closed_by", "closed_at"])
+        record("incidents.closed", case, detail={"outcome": outcome})
+        if case.reported_by_id != actor.pk:
+            notify(
+                case.reported_by, kind="incidents.closed", title=f"The case you reported has been closed: case {case.pk}",
+                url=_case_url(case), school=case.school,
+            )  # fmt: skip
+    return case
+
+
+def queue_capture(actor: Actor, case: Case, *, url: str) -> Capture:
+    """Ask for the page at ``url`` to be captured (the worker fetches it: ``tasks.capture_page``)."""
+    _check(may_add_evidence(actor, subject=case))
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Refused(refuse(Reason("Give the page's full address, starting https://", "§9", "url")))
+    with transaction.atomic():
+        pending = Capture.objects.create(
+            school_id=case.school_id, case=case, url=url.strip(), requested_by=actor.user
+        )
+        record("incidents.capture_queued", case, detail={"capture": pending.pk})
+        transaction.on_commit(lambda: capture_page.enqueue(pending.pk))
+    return pending
 
 
 def share_case(actor: Actor, case: Case, *, member, reason: str) -> CaseMember:
@@ -75,7 +393,7 @@ def share_case(actor: Actor, case: Case, *, member, reason: str) -> CaseMember:
         )
         record("incidents.case_shared", case, detail={"member": member.pk})
         notify(
-            member.user, kind="incidents.shared", title="You have been added to a case you need to know about (§8)",
+            member.user, kind="incidents.shared", title=f"You have been added to case {case.pk}: you need to know (§8)",
             url=_case_url(case), school=case.school,
         )  # fmt: skip
     return added
@@ -112,7 +430,7 @@ def add_evidence(
 
 def add_page(actor: Actor, case: Case, *, url: str) -> Evidence:
     """Capture the page at ``url`` as one WARC item (``incidents.capture``). Run by the worker
-    (``incidents.tasks.capture_page``), never in a request: a page may take its whole time limit."""
+    (``run_capture``), never in a request: a page may take its whole time limit."""
     _check(may_add_evidence.peek(actor, subject=case))
     try:
         warc = capture(url, allow_loopback=settings.CAPTURE_ALLOW_LOOPBACK)
@@ -121,6 +439,44 @@ def add_page(actor: Actor, case: Case, *, url: str) -> Evidence:
         raise Refused(refuse(Reason(str(problem), "§9", "url"))) from None
     host = urlsplit(url).hostname or "page"
     return add_evidence(actor, case, name=f"{host}.warc", data=warc, kind=Evidence.Kind.PAGE)
+
+
+def run_capture(capture_id: int) -> Capture:
+    """The worker's half of ``queue_capture``: fetch, keep, and mark the request kept or refused (with why);
+    the person who asked is told either way."""
+    pending = Capture.objects.select_related("case__school", "requested_by").get(pk=capture_id)
+    if pending.state != Capture.State.WAITING:
+        return pending
+    actor = Actor.of(pending.requested_by, pending.case.school)
+    try:
+        item = add_page(actor, pending.case, url=pending.url)
+    except Refused as refused:
+        pending.state, pending.problem = (
+            Capture.State.REFUSED,
+            "; ".join(r.text for r in refused.decision.reasons)[:300],
+        )
+        pending.save(update_fields=["state", "problem"])
+        title = f"A page could not be captured for case {pending.case_id} (§9)"
+    else:
+        pending.state, pending.evidence = Capture.State.KEPT, item
+        pending.save(update_fields=["state", "evidence"])
+        title = f"A page has been captured for case {pending.case_id} (§9)"
+    notify(
+        pending.requested_by,
+        kind="incidents.capture",
+        title=title,
+        url=_case_url(pending.case),
+        school=pending.case.school,
+    )
+    return pending
+
+
+@task()
+def capture_page(capture_id: int) -> None:
+    with acting_as(
+        school_id=Capture.objects.filter(pk=capture_id).values_list("school_id", flat=True).first()
+    ):
+        run_capture(capture_id)
 
 
 def open_evidence(actor: Actor, item: Evidence) -> bytes:
@@ -140,12 +496,14 @@ def open_evidence(actor: Actor, item: Evidence) -> bytes:
 def altered(item: Evidence) -> None:
     """Record that a stored item no longer matches its hash, and tell the DSLs (once a day at most)."""
     record("incidents.evidence_altered", item)
-    for member in members_holding(item.school_id, {DSL}).select_related("user"):
-        notify(
-            member.user, kind="incidents.evidence_altered",
-            title=f"An item of evidence no longer matches its hash: case {item.case_id} (§9)",
-            url=_case_url(item.case), school=item.case.school,
-        )  # fmt: skip
+    case = item.case
+    tell = managers(case) if case.is_allegation else members_holding(item.school_id, {DSL})
+    _tell(
+        tell,
+        kind="incidents.evidence_altered",
+        case=case,
+        title=f"An item of evidence no longer matches its hash: case {item.case_id} (§9)",
+    )
 
 
 def seal_evidence(actor: Actor, item: Evidence, *, reason: str) -> EvidenceSeal:

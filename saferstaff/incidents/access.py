@@ -1,0 +1,50 @@
+"""The one way a page fetches a case, an item of evidence, an action or a note: from the page's school, and only
+when the rule says the person may read it — otherwise 404, never 403 (that a case exists, above all an allegation
+about a colleague, is itself sensitive). Every open of a case is audited (§8: every access recorded)."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from saferstaff.audit.log import record
+from saferstaff.incidents.models import Action, Case, Evidence, Note
+from saferstaff.rules.incidents import may_open_evidence, may_read_case
+
+
+def get_case(request, pk) -> Case:
+    case = get_object_or_404(
+        Case.objects.select_related(
+            "reported_by", "subject__user", "assigned_to", "closed_by", "from_concern"
+        ),
+        school=request.school,
+        pk=pk,
+    )
+    if not may_read_case(request.actor, subject=case):
+        raise Http404("No such case")
+    record("incidents.case_viewed", case)
+    return case
+
+
+def get_evidence(request, pk) -> Evidence:
+    """An item whose case the person may read and which they may open (the download re-checks its hash)."""
+    item = get_object_or_404(
+        Evidence.objects.select_related("case", "added_by"), school=request.school, pk=pk
+    )
+    if not may_open_evidence.peek(request.actor, subject=item):
+        raise Http404("No such item")
+    return item
+
+
+def get_action(request, pk) -> Action:
+    action = get_object_or_404(
+        Action.objects.select_related("case", "owner__user"), school=request.school, pk=pk
+    )
+    if not may_read_case(request.actor, subject=action.case):
+        raise Http404("No such action")
+    return action
+
+
+def get_note(request, pk) -> Note:
+    note = get_object_or_404(Note.objects.select_related("case", "author"), school=request.school, pk=pk)
+    if not may_read_case(request.actor, subject=note.case):
+        raise Http404("No such note")
+    return note
