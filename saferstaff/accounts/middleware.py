@@ -30,7 +30,8 @@ def needs_mfa_setup(user) -> bool:
     for school_id, role in user.memberships.active().values_list("school_id", "role_grants__role"):
         if role:
             roles_by_school[school_id] = roles_by_school.get(school_id, frozenset()) | {role}
-    decision = may_sign_in_without_mfa(roles_by_school, user.trust_admin_of.exists())
+    is_chair = user.memberships.active().filter(is_chair_of_governors=True).exists()
+    decision = may_sign_in_without_mfa(roles_by_school, user.trust_admin_of.exists(), is_chair)
     if decision.allowed:
         return False
     second_factors = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]

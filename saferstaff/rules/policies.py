@@ -11,14 +11,21 @@ S2_RESPONSIBLE = Reason(
 
 
 @rule("signin.password_alone", audited=False)
-def may_sign_in_without_mfa(roles_by_school: dict[int, frozenset[str]], is_trust_admin: bool) -> Decision:
+def may_sign_in_without_mfa(
+    roles_by_school: dict[int, frozenset[str]], is_trust_admin: bool, is_chair: bool = False
+) -> Decision:
     """May this person work with a password alone, or must they add a second factor? §8: every role that
     sees every pupil's photos, consent records or face-matching enrolment (``roles.SECOND_FACTOR``), and trust
-    admins who reach many schools: a password alone is not enough to guard them. (Checked on every request,
-    so not audited.)"""
+    admins who reach many schools, and a chair of governors (the case manager of an allegation about the
+    Headteacher, KCSIE Part 4): a password alone is not enough to guard them. (Checked on every request, so not
+    audited.)"""
     reasons = []
     if is_trust_admin:
         reasons.append(Reason("Trust and Local Authority admins reach every school's records", "§8"))
+    if is_chair:
+        reasons.append(
+            Reason("The chair of governors manages allegations about the Headteacher", "KCSIE Part 4")
+        )
     if any(roles & SECOND_FACTOR for roles in roles_by_school.values()):
         reasons.append(
             Reason(
