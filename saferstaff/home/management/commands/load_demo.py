@@ -70,7 +70,16 @@ PEOPLE = [
     ("volunteer", "Val", "Holroyd", "Reading Volunteer", EmploymentType.VOLUNTEER, {Role.STAFF}),
 ]
 TRUST_ADMIN_LOCAL = "trustadmin"
-MFA_LOCALS = {"head", "deputy", "dsl", "dpo", "office", TRUST_ADMIN_LOCAL, "moorside.head"}
+MFA_LOCALS = {
+    "head",
+    "deputy",
+    "dsl",
+    "dpo",
+    "office",
+    "governor",
+    TRUST_ADMIN_LOCAL,
+    "moorside.head",
+}  # governor: the chair
 DOMAIN = "demo.example"
 
 FORENAMES = "Amelia Oliver Isla Noah Ava Arlo Freya Leo Mia Theo Ivy Finley Aria Jack Rosie Oscar Zara Alfie Ruby Harry Maya Ibrahim Evie Yusuf Sofia Jacob Poppy Musa Grace Lily".split()
