@@ -14,6 +14,7 @@ from django.urls import reverse
 from saferstaff.accounts.models import User
 from saferstaff.audit.log import acting_as
 from saferstaff.conduct import demo as conduct_demo
+from saferstaff.incidents import demo as incidents_demo
 from saferstaff.photos import demo as photos_demo
 from saferstaff.policies.models import PolicyKind
 from saferstaff.policies.services import import_policy
@@ -275,6 +276,7 @@ class Command(BaseCommand):
         apply_plan(plan_import(school, demo_roster(school)))
         photos_demo.load(school, users)
         conduct_demo.load(school, users)
+        incidents_demo.load(school, users)
 
     def _print_accounts(self):
         w = self.stdout.write
