@@ -9,9 +9,11 @@ import pytest
 from django.utils import timezone
 
 from saferstaff.audit.models import AuditEvent
+from saferstaff.audit.trail import Filters, events_for
 from saferstaff.conduct import services as conduct
 from saferstaff.incidents import services
 from saferstaff.incidents.models import Case, CaseMember, Contact, Involved, Note
+from saferstaff.incidents.registers import cases_managed_by, cases_readable_by
 from saferstaff.notifications.models import Notification
 from saferstaff.rules.engine import Refused
 from saferstaff.rules.incidents import manages, may_read_case, may_report_allegation
@@ -336,3 +338,62 @@ def test_involving_someone_later_is_for_the_manager_of_an_open_case(cast):
         )
     services.involve(actor(cast, cast.dsl), case, services.Person("witness", member=cast.member(cast.slt)))
     assert Involved.objects.filter(case=case, role="witness").count() == 1
+
+
+# --- One answer: the rule for one case and the query for many -------------------------------------------------
+def test_the_readable_and_managed_queries_agree_with_the_rules_for_every_role_and_kind(cast):
+    """§8: a list, a count or the audit trail never shows a case the rule would not open (and shows every one it
+    would), whoever is looking: casework, allegations about a teacher, the DSL and the Headteacher, a case naming
+    a DSL as having done it, one shared with a senior leader."""
+    made = [
+        bullying(cast),
+        bullying(cast, people=[services.Person("alleged", member=cast.member(cast.dsl))]),
+        allegation(cast, cast.teacher),
+        allegation(cast, cast.dsl),
+        allegation(cast, cast.head, by=cast.teacher),
+    ]
+    services.share_case(actor(cast, cast.dsl), made[0], member=cast.member(cast.slt), reason="Line manager")
+    later = allegation(cast, cast.slt)
+    cast.member(cast.slt).role_grants.create(
+        school=cast.school, role=Role.HEADTEACHER
+    )  # now a co-Headteacher
+    made.append(later)
+    people = [
+        cast.head,
+        cast.slt,
+        cast.dsl,
+        cast.governor,
+        cast.teacher,
+        cast.office,
+        cast.dpo,
+        cast.line_manager,
+    ]
+    for user in people:
+        who = actor(cast, user)
+        readable = set(cases_readable_by(who).values_list("pk", flat=True))
+        managed = set(cases_managed_by(who).values_list("pk", flat=True))
+        for case in made:
+            assert (case.pk in readable) == bool(may_read_case.peek(who, subject=case)), (user.email, case.pk)
+            assert (case.pk in managed) == manages(who, case), (user.email, case.pk)
+
+
+def test_the_audit_trail_tells_nobody_of_a_case_they_may_not_read(cast):
+    """KCSIE Part 4: the Headteacher reading the trail learns nothing of an allegation about themselves."""
+    case = allegation(cast, cast.head, by=cast.teacher)
+    services.add_evidence(
+        actor(cast, cast.teacher), case, name="shot.png", data=b"\x89PNG\r\n\x1a\n" + b"0" * 32
+    )
+    seen_by = {
+        user: set(
+            events_for(cast.school, Filters(), reader=actor(cast, user)).values_list("action", flat=True)
+        )
+        for user in (cast.head, cast.governor, cast.dpo)
+    }
+    assert "incidents.allegation_reported" in seen_by[cast.governor]
+    assert "incidents.evidence_added" in seen_by[cast.governor]
+    for user in (cast.head, cast.dpo):
+        assert not {"incidents.allegation_reported", "incidents.evidence_added"} & seen_by[user]
+    rule_rows = events_for(cast.school, Filters(), reader=actor(cast, cast.head)).filter(
+        action="policy.decision"
+    )
+    assert not rule_rows.filter(detail__rule="incidents.allegation.report").exists()

@@ -5,8 +5,10 @@ about a colleague, is itself sensitive). Every open of a case is audited (§8: e
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from saferstaff.audit.log import record
+from saferstaff.audit.log import record, record_type
+from saferstaff.audit.trail import withhold
 from saferstaff.incidents.models import Action, Case, Evidence, Note
+from saferstaff.incidents.registers import cases_readable_by
 from saferstaff.rules.incidents import may_open_evidence, may_read_case
 
 
@@ -48,3 +50,22 @@ def get_note(request, pk) -> Note:
     if not may_read_case(request.actor, subject=note.case):
         raise Http404("No such note")
     return note
+
+
+@withhold
+def case_events(reader, school, rows):
+    """§9, KCSIE Part 4 in the audit trail: its reader learns nothing there of a case they may not read — not its
+    report, its views, its evidence, nor the rule asked before reporting an allegation (who reported one, when).
+    A member of staff reading the trail would otherwise learn of an allegation about themselves."""
+    cases = Case.objects.filter(school=school)
+    readable = set(cases_readable_by(reader).values_list("pk", flat=True)) if reader is not None else set()
+    hidden = set(cases.values_list("pk", flat=True)) - readable
+    items = Evidence.objects.filter(school=school, case_id__in=hidden).values_list("pk", flat=True)
+    asked = rows.filter(action="policy.decision", detail__rule="incidents.allegation.report")
+    if reader is not None:
+        asked = asked.exclude(actor_id=reader.pk)
+    return (
+        rows.exclude(object_type=record_type(Case), object_id__in=[str(pk) for pk in hidden])
+        .exclude(object_type=record_type(Evidence), object_id__in=[str(pk) for pk in items])
+        .exclude(pk__in=asked.values_list("pk"))
+    )

@@ -8,7 +8,9 @@ class IncidentsConfig(AppConfig):
     label = "incidents"
 
     def ready(self):
+        # The audit trail's filter of cases (incidents.access.case_events), and the escalation receiver.
         from saferstaff.conduct.signals import concern_escalated
+        from saferstaff.incidents import access  # noqa: F401
         from saferstaff.incidents.services import open_from_concern
 
         concern_escalated.connect(open_from_concern, dispatch_uid="incidents.open_from_concern")

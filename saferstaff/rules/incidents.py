@@ -13,14 +13,12 @@ their own report and its outcome (for an allegation: that it was received and cl
 
 from saferstaff.rules.conduct import (
     CHAIR,
-    HEADTEACHER,
     chair_of_governors,
-    chair_reads_too,
     is_chair,
     route_for,
 )
 from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
-from saferstaff.schools.roles import DSL, GOV, Actor, H
+from saferstaff.schools.roles import DSL, GOV, Actor, H, members_holding
 
 KCSIE = "KCSIE Part 4"
 S9_REPORT = Reason(
@@ -44,10 +42,10 @@ def is_designated(actor: Actor) -> bool:
 def is_case_manager(actor: Actor, case) -> bool:
     """Does ``actor`` manage the allegation ``case``? The chair of governors when it was routed to the chair, or
     when its subject has since become a Headteacher; otherwise the Headteacher."""
-    if case.routed_to == CHAIR:
+    if case.routed_to == CHAIR or (
+        case.subject_id and members_holding(case.school_id, {H}).filter(pk=case.subject_id).exists()
+    ):
         return is_chair(actor)
-    if case.subject_id and chair_reads_too(actor, HEADTEACHER, case.school_id, pk=case.subject_id):
-        return True
     return actor.is_head
 
 

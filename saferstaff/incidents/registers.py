@@ -1,0 +1,51 @@
+"""The cases a person may read, as ONE query (for lists, counts, searches and the audit trail's withholding):
+the same answer as ``rules.incidents.may_read_case`` for each case — ``tests/test_incidents_rules.py`` checks
+that the two agree for every role and kind of case."""
+
+from django.db.models import Q, QuerySet
+
+from saferstaff.incidents.models import Case
+from saferstaff.rules.conduct import CHAIR, HEADTEACHER, is_chair
+from saferstaff.rules.incidents import is_designated
+from saferstaff.schools.roles import Actor, H, members_holding
+
+
+def about(membership) -> Q:
+    """The cases a member of staff is the subject of, or named in as having done it: never theirs to read."""
+    return Q(subject=membership) | Q(involved__member=membership, involved__role="alleged")
+
+
+def managed_by(actor: Actor) -> Q:
+    """The cases ``actor`` runs (before leaving out those about them): casework for the designated persons; an
+    allegation for the Headteacher, unless it is about a Headteacher (then the chair of governors)."""
+    runs = Q(pk__in=[])
+    if is_designated(actor):
+        runs |= ~Q(kind=Case.Kind.ALLEGATION)
+    heads = members_holding(actor.school.pk, {H})
+    if actor.is_head:
+        runs |= Q(kind=Case.Kind.ALLEGATION, routed_to=HEADTEACHER) & ~Q(subject__in=heads)
+    if is_chair(actor):
+        runs |= Q(kind=Case.Kind.ALLEGATION, routed_to=CHAIR)
+        runs |= Q(kind=Case.Kind.ALLEGATION, routed_to=HEADTEACHER, subject__in=heads)
+    return runs
+
+
+def _school_cases(actor: Actor) -> QuerySet[Case] | None:
+    if actor.school is None or actor.membership is None:
+        return None
+    return Case.objects.filter(school=actor.school).exclude(
+        pk__in=Case.objects.filter(about(actor.membership))
+    )
+
+
+def cases_managed_by(actor: Actor) -> QuerySet[Case]:
+    cases = _school_cases(actor)
+    return Case.objects.none() if cases is None else cases.filter(managed_by(actor)).distinct()
+
+
+def cases_readable_by(actor: Actor) -> QuerySet[Case]:
+    cases = _school_cases(actor)
+    if cases is None:
+        return Case.objects.none()
+    reads = managed_by(actor) | Q(reported_by=actor.user) | Q(members__member=actor.membership)
+    return cases.filter(reads).distinct()
