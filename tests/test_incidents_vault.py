@@ -180,3 +180,12 @@ def test_a_designated_person_adds_who_needs_to_know_and_they_read_the_case(cast,
     assert Notification.objects.filter(user=cast.line_manager, kind="incidents.shared").exists()
     with pytest.raises(Refused):
         services.share_case(Actor.of(cast.dsl, cast.school), case, member=line_manager, reason="again")
+
+
+def test_each_item_is_stored_under_its_own_random_name(cast, case):
+    """§9: no item can land on another's name (on S3 too), and the sender's file name is never the stored one."""
+    first, second = add(cast, case, name="../../etc/passwd.png"), add(cast, case, name="../../etc/passwd.png")
+    assert first.stored.name != second.stored.name
+    for item in (first, second):
+        assert item.stored.name.startswith(f"evidence/{cast.school.pk}/") and "passwd" not in item.stored.name
+        assert services.open_evidence(Actor.of(cast.dsl, cast.school), item) == PNG

@@ -411,7 +411,7 @@ def add_evidence(
             refuse(Reason(f"{name} is larger than 50 MB: keep it safe and tell the DSL", "§9", "file"))
         )
     content_type, extension = vault.sniff(data, name)
-    stored = vault.store(f"evidence/{case.school_id}/item", data)
+    stored = vault.store(f"evidence/{case.school_id}", data)
     try:
         with transaction.atomic():
             item = Evidence(

@@ -3,6 +3,7 @@ nobody chooses; its type comes from its bytes, never from its name or the sender
 download carries; nothing is ever rendered inline (``incidents.views`` serves every item as an attachment)."""
 
 import hashlib
+import uuid
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -45,9 +46,10 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def store(path: str, data: bytes) -> str:
-    """Save ``data`` under ``path`` (the storage never overwrites: it answers with the name it used)."""
-    return default_storage.save(path, ContentFile(data))
+def store(folder: str, data: bytes) -> str:
+    """Save ``data`` in ``folder`` under a random name nobody chooses (and the storage never overwrites: it
+    answers with the name it used)."""
+    return default_storage.save(f"{folder}/{uuid.uuid4().hex}", ContentFile(data))
 
 
 def read(name: str) -> bytes:
