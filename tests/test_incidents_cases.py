@@ -480,6 +480,22 @@ def test_people_involved_staff_pupils_and_someone_outside_school_s9(cast):
     assert "Ada Lovelace" not in governor and "A pupil" in governor
 
 
+def test_an_allegation_escalated_from_a_low_level_concern_links_to_it_kcsie_part_4(cast):
+    from saferstaff.conduct import services as conduct
+
+    concern = conduct.raise_concern(
+        actor(cast, cast.teacher),
+        subject=cast.member(cast.slt),
+        happened_on=TODAY(),
+        what="Photos on a phone",
+    )
+    conduct.escalate_concern(actor(cast, cast.head), concern, rationale="A risk of harm")
+    case = Case.objects.get(from_concern=concern)
+    page = signed_in(cast.head).get(url(cast, "case_detail", pk=case.pk)).content.decode()
+    assert reverse("concern_detail", kwargs={"school": cast.school.slug, "pk": concern.pk}) in page
+    assert "Due</strong> by" in page
+
+
 # --- The LADO clock, the Overview and the daily chase ---------------------------------------------------------
 def _received(monkeypatch, moment):
     monkeypatch.setattr(timezone, "now", lambda: moment)

@@ -7,7 +7,7 @@ open audited); every write goes through its door in ``incidents.services``. A pa
 to decide what to offer; a step the person may not take answers 403 with the rule's reasons, nothing changed."""
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -65,7 +65,8 @@ def lado_state(case: Case, now=None) -> str:
     contact is recorded, else "overdue" past its due moment, else "due"; "" for other cases."""
     if not case.is_allegation or case.lado_due is None:
         return ""
-    if case.contacts.filter(kind=Contact.Kind.LADO).exists():
+    referred = getattr(case, "lado_referred", None)  # annotated on the list: no query per row
+    if referred if referred is not None else case.contacts.filter(kind=Contact.Kind.LADO).exists():
         return "referred"
     return "overdue" if (now or timezone.now()) > case.lado_due else "due"
 
@@ -74,7 +75,8 @@ def lado_state(case: Case, now=None) -> str:
 @require_safe
 def case_list(request, school):
     actor = request.actor
-    cases = cases_listed_for(actor).select_related("assigned_to")
+    referred = Contact.objects.filter(case=OuterRef("pk"), kind=Contact.Kind.LADO)
+    cases = cases_listed_for(actor).annotate(lado_referred=Exists(referred))
     search = None
     if may_search_cases.peek(actor):  # §8: searching cases is for the designated persons
         search = CaseSearchForm(request.GET or None)
