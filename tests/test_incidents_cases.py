@@ -270,8 +270,10 @@ def test_a_case_closes_only_with_a_reason_s9(cast):
     case = report(cast)
     dsl = signed_in(cast.dsl)
     assert dsl.get(url(cast, "case_close", pk=case.pk)).status_code == 200
-    response = dsl.post(url(cast, "case_close", pk=case.pk), {"closed_reason": " "})
-    assert response.status_code == 400 and 'id="id_closed_reason-error"' in response.content.decode()
+    for sent in ({"closed_reason": " "}, {}):  # a reason of spaces, or nothing posted at all
+        response = dsl.post(url(cast, "case_close", pk=case.pk), sent)
+        assert response.status_code == 400 and 'id="id_closed_reason-error"' in response.content.decode()
+        assert "Why it is closed: This cannot be left empty (§9)" in response.content.decode()
     case.refresh_from_db()
     assert not case.is_closed
     assert (

@@ -236,6 +236,11 @@ def _done(request, case: Case, message: str):
     return redirect("case_detail", school=request.school.slug, pk=case.pk)
 
 
+def _sent(request):
+    """What was posted (even nothing at all: an empty POST is checked, and its errors shown), or None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _run(form, door) -> bool:
     """Call ``door`` when the form is valid; a refusal lands beside the fields it names. True when done."""
     if not form.is_valid():
@@ -263,7 +268,7 @@ def case_triage(request, school, pk):
         return refused
     managers = services.managers(case)
     initial = {"risk": case.risk, "assigned_to": managers.filter(user=case.assigned_to_id).first()}
-    form = TriageForm(request.POST or None, managers=managers, initial=initial)
+    form = TriageForm(_sent(request), managers=managers, initial=initial)
     if request.method == "POST" and _run(
         form,
         lambda d: services.triage(
@@ -333,7 +338,7 @@ def case_share(request, school, pk):
     case, refused = _managing(request, pk, title)
     if refused:
         return refused
-    form = ShareForm(request.POST or None, school=request.school)
+    form = ShareForm(_sent(request), school=request.school)
     if request.method == "POST" and _run(
         form, lambda d: services.share_case(request.actor, case, member=d["member"], reason=d["reason"])
     ):
@@ -347,7 +352,7 @@ def action_add(request, school, pk):
     case, refused = _managing(request, pk, title)
     if refused:
         return refused
-    form = ActionForm(request.POST or None, school=request.school)
+    form = ActionForm(_sent(request), school=request.school)
     if request.method == "POST" and _run(
         form,
         lambda d: services.add_action(
@@ -365,7 +370,7 @@ def action_done(request, school, pk):
     decision = may_complete_action.peek(request.actor, subject=action)
     if not decision:
         return _refused(request, case, decision, title=title)
-    form = ActionDoneForm(request.POST or None)
+    form = ActionDoneForm(_sent(request))
     if request.method == "POST" and _run(
         form, lambda d: services.complete_action(request.actor, action, note=d["note"])
     ):
@@ -379,7 +384,7 @@ def note_add(request, school, pk):
     decision = may_write_note.peek(request.actor, subject=case)
     if not decision:
         return _refused(request, case, decision, title=title)
-    form = NoteForm(request.POST or None)
+    form = NoteForm(_sent(request))
     if request.method == "POST" and _run(
         form, lambda d: services.write_note(request.actor, case, text=d["text"])
     ):
@@ -391,21 +396,14 @@ def note_add(request, school, pk):
 def note_edit(request, school, pk):
     note = get_note(request, pk)
     case, title = note.case, "Change a note"
-    if request.method == "GET":
-        decision = may_edit_note(request.actor, subject=note)  # asked, not peeked: a refusal is audited
-        if not decision:
-            return _refused(request, case, decision, title=title)
-        form = NoteForm(initial={"text": note.text})
-    else:
-        form = NoteForm(request.POST)
-        try:
-            if form.is_valid():
-                services.edit_note(request.actor, note, text=form.cleaned_data["text"])
-                return _done(request, case, "The note is changed. Its first version is kept.")
-        except Refused as exc:
-            if not may_edit_note.peek(request.actor, subject=note):
-                return _refused(request, case, exc.decision, title=title)
-            show_on_form(form, exc.decision)
+    if not may_edit_note.peek(request.actor, subject=note):
+        # Asked again, not peeked: someone trying to change another person's note is on the audit trail.
+        return _refused(request, case, may_edit_note(request.actor, subject=note), title=title)
+    form = NoteForm(_sent(request), initial={"text": note.text})
+    if request.method == "POST" and _run(
+        form, lambda d: services.edit_note(request.actor, note, text=d["text"])
+    ):
+        return _done(request, case, "The note is changed. Its first version is kept.")
     return _step(request, case, form, title=title, button="Save the change", extra={"note": note})
 
 
@@ -417,7 +415,7 @@ def contact_add(request, school, pk, kind):
     case, refused = _managing(request, pk, label)
     if refused:
         return refused
-    form = ContactForm(request.POST or None, kind=kind)
+    form = ContactForm(_sent(request), kind=kind)
     if request.method == "POST" and _run(
         form,
         lambda d: services.record_contact(
@@ -440,7 +438,7 @@ def case_close(request, school, pk):
     decision = may_close_case.peek(request.actor, subject=case)
     if not decision:
         return _refused(request, case, decision, title=title)
-    form = CloseForm(request.POST or None, case=case)
+    form = CloseForm(_sent(request), case=case)
     if request.method == "POST" and _run(
         form,
         lambda d: services.close_case(
