@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from saferstaff.audit.models import AuditEvent
+from saferstaff.conduct import services as conduct
 from saferstaff.incidents import daily, services
 from saferstaff.incidents.access import cases_listed_for
-from saferstaff.incidents.models import Action, Case, CaseMember, Contact, Involved, Note
+from saferstaff.incidents.models import CONTACT_FIELDS, Action, Case, CaseMember, Contact, Involved, Note
 from saferstaff.notifications.models import Notification
 from saferstaff.rules.incidents import is_member, manages, may_read_case
-from saferstaff.schools.models import Membership
+from saferstaff.schools.models import Membership, Pupil
 from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
@@ -221,8 +222,6 @@ def test_an_empty_note_is_refused_beside_its_field_s9(cast):
 # --- Contacts ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", Contact.Kind.values)
 def test_each_kind_of_contact_has_its_own_labels_s9(cast, kind):
-    from saferstaff.incidents.models import CONTACT_FIELDS
-
     case = report(cast)
     page = signed_in(cast.dsl).get(url(cast, "contact_add", pk=case.pk, kind=kind)).content.decode()
     for label in CONTACT_FIELDS[Contact.Kind(kind)]:
@@ -447,8 +446,6 @@ def test_need_to_know_needs_a_reason_and_never_adds_the_subject_s8(cast):
 
 
 def test_people_involved_staff_pupils_and_someone_outside_school_s9(cast):
-    from saferstaff.schools.models import Pupil
-
     pupil = Pupil.objects.create(
         school=cast.school, source_id="p1", legal_forename="Ada", legal_surname="Lovelace",
         date_of_birth=datetime.date(2016, 1, 1),
@@ -483,8 +480,6 @@ def test_people_involved_staff_pupils_and_someone_outside_school_s9(cast):
 
 
 def test_an_allegation_escalated_from_a_low_level_concern_links_to_it_kcsie_part_4(cast):
-    from saferstaff.conduct import services as conduct
-
     concern = conduct.raise_concern(
         actor(cast, cast.teacher),
         subject=cast.member(cast.slt),

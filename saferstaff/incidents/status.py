@@ -23,6 +23,17 @@ def lado_waiting(cases):
     )
 
 
+def lado_state(case: Case, now=None) -> str:
+    """The LADO clock of an allegation (KCSIE Part 4: referred within one working day): "referred" once a LADO
+    contact is recorded, else "overdue" past its due moment, else "due"; "" for other cases."""
+    if not case.is_allegation or case.lado_due is None:
+        return ""
+    referred = getattr(case, "lado_referred", None)  # annotated on the list: no query per row
+    if referred if referred is not None else case.contacts.filter(kind=Contact.Kind.LADO).exists():
+        return "referred"
+    return "overdue" if (now or timezone.now()) > case.lado_due else "due"
+
+
 def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
     if actor.membership is None:
         return []
