@@ -238,7 +238,9 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "evidence_download": EVERY_ROLE,  # the case's manager and whoever added the item
     "evidence_seal": _roles(H, DSL, GOV),  # the DSL; an allegation's case manager (Headteacher or chair)
     "evidence_custody": _roles(H, DSL, GOV),
-    "case_list": _roles(H, DSL, GOV),  # GOV: the chair of governors, for allegations about the Headteacher
+    # The cases a person runs or was added to (need to know), and their own actions; the chair of governors runs
+    # allegations about the Headteacher. Search is for the designated persons (rules.incidents.may_search_cases).
+    "case_list": EVERY_ROLE,
     "case_detail": EVERY_ROLE,
     "case_triage": _roles(H, DSL, GOV),
     "case_involve": _roles(H, DSL, GOV),

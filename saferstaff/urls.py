@@ -6,7 +6,7 @@ from saferstaff.biometrics import views as biometrics
 from saferstaff.conduct.views import concerns, disclosures, permissions
 from saferstaff.consent import views as consent
 from saferstaff.home import views as home
-from saferstaff.incidents.views import cases, chronology, report
+from saferstaff.incidents.views import cases, casework, chronology, report
 from saferstaff.notifications import views as notifications
 from saferstaff.photos.views import activities, library, takedowns
 from saferstaff.policies.views import acceptance as policy_acceptance
@@ -215,15 +215,15 @@ urlpatterns = [
     path(school + "incidents/evidence/<id:pk>/custody/", report.evidence_custody, name="evidence_custody"),
     path(school + "incidents/cases/", cases.case_list, name="case_list"),
     path(school + "incidents/cases/<id:pk>/", cases.case_detail, name="case_detail"),
-    path(school + "incidents/cases/<id:pk>/triage/", cases.case_triage, name="case_triage"),
-    path(school + "incidents/cases/<id:pk>/people/", cases.case_involve, name="case_involve"),
-    path(school + "incidents/cases/<id:pk>/share/", cases.case_share, name="case_share"),
-    path(school + "incidents/cases/<id:pk>/actions/", cases.action_add, name="action_add"),
-    path(school + "incidents/actions/<id:pk>/done/", cases.action_done, name="action_done"),
-    path(school + "incidents/cases/<id:pk>/notes/", cases.note_add, name="note_add"),
-    path(school + "incidents/notes/<id:pk>/edit/", cases.note_edit, name="note_edit"),
-    path(school + "incidents/cases/<id:pk>/contacts/<slug:kind>/", cases.contact_add, name="contact_add"),
-    path(school + "incidents/cases/<id:pk>/close/", cases.case_close, name="case_close"),
+    path(school + "incidents/cases/<id:pk>/triage/", casework.case_triage, name="case_triage"),
+    path(school + "incidents/cases/<id:pk>/people/", casework.case_involve, name="case_involve"),
+    path(school + "incidents/cases/<id:pk>/share/", casework.case_share, name="case_share"),
+    path(school + "incidents/cases/<id:pk>/actions/", casework.action_add, name="action_add"),
+    path(school + "incidents/actions/<id:pk>/done/", casework.action_done, name="action_done"),
+    path(school + "incidents/cases/<id:pk>/notes/", casework.note_add, name="note_add"),
+    path(school + "incidents/notes/<id:pk>/edit/", casework.note_edit, name="note_edit"),
+    path(school + "incidents/cases/<id:pk>/contacts/<slug:kind>/", casework.contact_add, name="contact_add"),
+    path(school + "incidents/cases/<id:pk>/close/", casework.case_close, name="case_close"),
     path(school + "incidents/cases/<id:pk>/chronology/", chronology.case_chronology, name="case_chronology"),
     path(
         school + "incidents/cases/<id:pk>/chronology.pdf",

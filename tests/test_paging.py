@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from saferstaff.conduct import services
 from saferstaff.conduct.models import ContactChannel
+from saferstaff.incidents import services as incidents
 from saferstaff.notifications.models import Notification
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import Image, Publication
@@ -115,6 +116,17 @@ def concern_list(cast):
     return cast.head, "concern_list", {}, {"from": "dashboard"}
 
 
+def case_list(cast):
+    for _ in range(2):
+        incidents.report(
+            Actor.of(cast.teacher, cast.school),
+            kind="bullying",
+            happened_on=timezone.localdate(),
+            what_happened="x",
+        )
+    return cast.dsl, "case_list", {}, {"kind": "bullying"}
+
+
 def _approved_twice(cast, ask):
     for _ in range(2):
         services.decide(
@@ -150,7 +162,7 @@ def disclosure_list(cast):
 
 PAGED_LISTS = [consent_register, portal_links, activity_detail, image_list, publication_list,
                destruction_queue, notification_list, staff_list, pupil_list, audit_trail, concern_list,
-               contact_register, equipment_register, disclosure_list]  # fmt: skip
+               contact_register, equipment_register, disclosure_list, case_list]  # fmt: skip
 
 
 @pytest.mark.parametrize("paged_list", PAGED_LISTS, ids=lambda f: f.__name__)
@@ -182,7 +194,7 @@ def test_every_paged_list_is_in_this_test():
     )
     stems = {"consent_register", "portal_links", "activity_detail", "image_list", "publication_list",
              "destruction_queue", "list", "staff_list", "pupil_list", "trail", "concern_list",
-             "contact_register", "equipment_register", "disclosure_list"}  # fmt: skip
+             "contact_register", "equipment_register", "disclosure_list", "case_list"}  # fmt: skip
     assert set(templates) == stems, templates
     sources = [p for p in (root / "saferstaff").rglob("*.py") if p.name != "paging.py"]
     assert not [p.name for p in sources if "Paginator(" in p.read_text()], "use saferstaff.paging.page_of"

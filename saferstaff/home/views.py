@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from saferstaff.access import allowed_for
 from saferstaff.conduct.status import things_to_do as conduct_to_do
+from saferstaff.incidents.status import things_to_do as incidents_to_do
 from saferstaff.photos.status import things_to_do as photos_to_do
 from saferstaff.policies.status import school_overview, trust_overview
 from saferstaff.schools.models import Membership, Pupil, RosterImport, School
@@ -66,6 +67,7 @@ def school_dashboard(request, school):
     if request.membership is not None:
         to_do.extend(photos_to_do(request))
         to_do.extend(conduct_to_do(request))
+        to_do.extend(incidents_to_do(request.actor, school))
     return render(
         request, "home/school_dashboard.html", {"counts": counts, "to_do": to_do, "acceptance": acceptance}
     )

@@ -1,10 +1,60 @@
 """What the incidents room does each day (``run_daily``): re-hash every stored item of evidence and tell the
-DSLs of any that no longer matches what was received (§9: evidence kept intact)."""
+DSLs of any that no longer matches what was received (§9: evidence kept intact); then chase, once a day each,
+the owners of overdue actions and the case managers of allegations whose LADO referral is due or overdue
+(KCSIE Part 4). Chased by state, never by whether a notice was opened: opening it takes nothing off."""
 
+from collections import Counter
 from collections.abc import Iterator
 
+from django.urls import reverse
+from django.utils import timezone
+
 from saferstaff.audit.context import acting_as
-from saferstaff.incidents.services import altered, verify_all
+from saferstaff.incidents.models import Action, Case
+from saferstaff.incidents.services import altered, managers, verify_all
+from saferstaff.incidents.status import lado_waiting
+from saferstaff.notifications.models import Notification
+from saferstaff.notifications.service import notify
+from saferstaff.schools.models import School
+
+CHASE_KIND = "incidents.chase"
+
+
+def owed(school, now) -> Counter:
+    """For each user (by id), how many overdue actions and allegations due for LADO referral wait for them."""
+    today = timezone.localdate(now)
+    counts: Counter = Counter()
+    overdue = Action.objects.filter(school=school, done_at__isnull=True, due_on__lt=today)
+    for user_id in overdue.values_list("owner__user_id", flat=True):
+        counts[user_id] += 1
+    # Due today or before: the clock ends at the close of a working day, so today's is chased this morning.
+    allegations = lado_waiting(Case.objects.filter(school=school)).filter(lado_due__date__lte=today)
+    for case in allegations.select_related("school"):
+        for user_id in managers(case).values_list("user_id", flat=True):
+            counts[user_id] += 1
+    return counts
+
+
+def chase(school, now=None) -> int:
+    """One notice a day to each person with something waiting (a list, not one notice per item)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sent = 0
+    for user_id, count in owed(school, now).items():
+        if Notification.objects.filter(
+            user_id=user_id, kind=CHASE_KIND, school=school, created_at__date=today
+        ).exists():
+            continue
+        notify(
+            school.memberships.get(user_id=user_id).user,
+            kind=CHASE_KIND,
+            title=f"Still waiting for you: {count} overdue action{'s' if count != 1 else ''} or LADO "
+            f"referral{'s' if count != 1 else ''} on cases (§9, KCSIE Part 4)",
+            url=reverse("case_list", kwargs={"school": school.slug}),
+            school=school,
+        )
+        sent += 1
+    return sent
 
 
 def daily() -> Iterator[str]:
@@ -13,3 +63,8 @@ def daily() -> Iterator[str]:
         with acting_as(school_id=item.school_id):
             altered(item)
     yield f"{len(bad)} items of evidence not matching their hash (DSLs told)"
+    sent = 0
+    for school in School.objects.all():
+        with acting_as(school_id=school.pk):
+            sent += chase(school)
+    yield f"{sent} people chased about overdue actions and LADO referrals"

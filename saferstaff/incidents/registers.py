@@ -49,3 +49,12 @@ def cases_readable_by(actor: Actor) -> QuerySet[Case]:
         return Case.objects.none()
     reads = managed_by(actor) | Q(reported_by=actor.user) | Q(members__member=actor.membership)
     return cases.filter(reads).distinct()
+
+
+def cases_listed_for(actor: Actor) -> QuerySet[Case]:
+    """The cases ``actor`` reads as casework: those they run and those they were added to (need to know, §8).
+    A reporter's own report is on their My reports page, not in the case list."""
+    cases = _school_cases(actor)
+    if cases is None:
+        return Case.objects.none()
+    return cases.filter(managed_by(actor) | Q(members__member=actor.membership)).distinct()

@@ -1,30 +1,191 @@
-"""Placeholder: the pages of this module are being built on a helper branch."""
+"""The designated person's casework (§9) and the allegations tier (KCSIE Part 4): the case list and search, and
+one case with its two faces — the reporter's (their report, their evidence, its status and outcome) and the
+casework's (everything). The steps on a case are in ``views.casework``.
 
-from django.http import Http404
+A case is fetched through ``incidents.access`` (404 to anyone the rules do not name, every open audited). A page
+asks a rule's ``peek`` only to decide what to offer."""
+
+from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from saferstaff.audit.log import record
+from saferstaff.audit.models import AuditEvent
+from saferstaff.incidents.access import get_case
+from saferstaff.incidents.forms.cases import (
+    CaseSearchForm,
+)
+from saferstaff.incidents.models import CONTACT_FIELDS, Action, Case, Contact
+from saferstaff.incidents.registers import cases_listed_for
+from saferstaff.incidents.status import lado_state
+from saferstaff.numbers import parse_id
+from saferstaff.paging import page_of
+from saferstaff.rules.conduct import may_read_concern
+from saferstaff.rules.incidents import (
+    may_add_evidence,
+    may_close_case,
+    may_complete_action,
+    may_edit_note,
+    may_export_case,
+    may_manage_case,
+    may_open_evidence,
+    may_seal_evidence,
+    may_search_cases,
+    may_write_note,
+    reads_as_reporter,
+)
+from saferstaff.schools.access import fields_for, pupil_view, sees_pupils
+from saferstaff.schools.roles import Actor
+
+PICKER_SIZE = 60
 
 
-def _todo(request, school, **kwargs):
-    raise Http404("Not built yet")
+def _listed(request, cases, what: str) -> None:
+    """A page listing cases is a view of each: one audit row, ids only (never the words searched for)."""
+    record(
+        f"incidents.{what}", ("schools.school", request.school.pk), detail={"cases": [c.pk for c in cases]}
+    )
 
 
-case_list = _todo
+# --- The list ------------------------------------------------------------------------------------------------
+@require_safe
+def case_list(request, school):
+    actor = request.actor
+    referred = Contact.objects.filter(case=OuterRef("pk"), kind=Contact.Kind.LADO)
+    cases = cases_listed_for(actor).annotate(lado_referred=Exists(referred))
+    search = None
+    if may_search_cases.peek(actor):  # §8: searching cases is for the designated persons
+        search = CaseSearchForm(request.GET or None)
+        if search.is_bound and search.is_valid():
+            data = search.cleaned_data
+            if q := data["q"].strip():
+                number = parse_id(q.lstrip("#"))
+                cases = cases.filter(Q(what_happened__icontains=q) | Q(pk=number or 0))
+            for name in ("kind", "status", "risk"):
+                if data[name]:
+                    cases = cases.filter(**{name: data[name]})
+    page = page_of(request, cases.order_by("-reported_at", "-pk"), 25)
+    rows = [(case, lado_state(case)) for case in page.object_list]
+    mine = list(
+        Action.objects.filter(
+            school=request.school, owner=request.membership, done_at__isnull=True
+        ).select_related("case")
+        if request.membership
+        else []
+    )
+    _listed(request, [c for c, _ in rows], "cases_listed")
+    return render(
+        request,
+        "incidents/case_list.html",
+        {"page": page, "rows": rows, "search": search, "actions": mine, "today": timezone.localdate()},
+    )
 
-case_detail = _todo
 
-case_triage = _todo
+# --- One case ------------------------------------------------------------------------------------------------
+def _involved(request, case: Case) -> list[tuple]:
+    """(role, who) of each person involved; a pupil by name only for someone who sees pupils (§8)."""
+    shows_pupils = sees_pupils(request)
+    fields = fields_for(request)
+    people = []
+    for person in case.involved.select_related("member__user", "pupil"):
+        if person.member_id:
+            who = person.member.listed_name
+        elif person.pupil_id:
+            who = pupil_view(person.pupil, fields, with_guardians=False).name if shows_pupils else "A pupil"
+        else:
+            who = f"Outside school: {person.outsider}"
+        people.append((person, who))
+    return people
 
-case_involve = _todo
 
-case_share = _todo
+def _evidence(actor: Actor, case: Case, *, only_by=None) -> list[dict]:
+    items = case.evidence.select_related("added_by").prefetch_related("seals")
+    if only_by is not None:
+        items = items.filter(added_by=only_by)
+    items = list(items)
+    altered = set(
+        AuditEvent.objects.filter(
+            action="incidents.evidence_altered", object_id__in=[str(i.pk) for i in items]
+        ).values_list("object_id", flat=True)
+    )
+    return [
+        {
+            "item": item,
+            "sealed": bool(item.seals.all()),
+            "altered": str(item.pk) in altered,
+            "may_open": bool(may_open_evidence.peek(actor, subject=item)),
+            "may_seal": bool(may_seal_evidence.peek(actor, subject=item)),
+        }
+        for item in items
+    ]
 
-action_add = _todo
 
-action_done = _todo
+def _notes(actor: Actor, case: Case) -> list[dict]:
+    """The latest version of each note, with the versions it replaced (first version first)."""
+    notes = list(case.notes.select_related("author"))
+    replaced = {n.replaces_id: n for n in notes if n.replaces_id}
+    shown = []
+    for note in notes:
+        if note.pk in replaced:
+            continue  # an earlier version: shown under its latest
+        history, earlier = [], note
+        while earlier.replaces_id:
+            earlier = next(n for n in notes if n.pk == earlier.replaces_id)
+            history.insert(0, earlier)
+        shown.append(
+            {"note": note, "history": history, "may_edit": bool(may_edit_note.peek(actor, subject=note))}
+        )
+    return shown
 
-note_add = _todo
 
-note_edit = _todo
+def _detail(request, case: Case):
+    actor = request.actor
+    if reads_as_reporter(actor, case):
+        return render(
+            request,
+            "incidents/case_reporter.html",
+            {
+                "case": case,
+                "evidence": _evidence(actor, case, only_by=request.user),
+                "may_add_evidence": bool(may_add_evidence.peek(actor, subject=case)),
+            },
+        )
+    may_manage = bool(may_manage_case.peek(actor, subject=case))
+    actions = list(case.actions.select_related("owner__user", "done_by"))
+    context = {
+        "case": case,
+        "lado": lado_state(case),
+        "concern": case.from_concern
+        if case.from_concern_id and may_read_concern.peek(actor, subject=case.from_concern)
+        else None,
+        "involved": _involved(request, case),
+        "members": case.members.select_related("member__user", "added_by"),
+        "evidence": _evidence(actor, case),
+        "captures": list(case.captures.all()),
+        "actions": [(a, bool(may_complete_action.peek(actor, subject=a))) for a in actions],
+        "notes": _notes(actor, case),
+        "contacts": [
+            (c, CONTACT_FIELDS[Contact.Kind(c.kind)]) for c in case.contacts.select_related("recorded_by")
+        ],
+        "contact_kinds": _contact_kinds(case) if may_manage else [],
+        "may_manage": may_manage,
+        "may_note": bool(may_write_note.peek(actor, subject=case)),
+        "may_close": bool(may_close_case.peek(actor, subject=case)),
+        "may_export": bool(may_export_case.peek(actor, subject=case)),
+        "may_add_evidence": bool(may_add_evidence.peek(actor, subject=case)),
+        "today": timezone.localdate(),
+    }
+    return render(request, "incidents/case_detail.html", context)
 
-contact_add = _todo
 
-case_close = _todo
+def _contact_kinds(case: Case) -> list[tuple[str, str]]:
+    kinds = Contact.Kind.choices
+    if not case.is_allegation:
+        kinds = [k for k in kinds if k[0] != Contact.Kind.LADO]
+    return kinds
+
+
+@require_safe
+def case_detail(request, school, pk):
+    return _detail(request, get_case(request, pk))
