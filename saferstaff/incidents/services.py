@@ -218,7 +218,9 @@ def report(
         for person in people:
             _involve(actor, case, person)
         _keep(actor, case, files, url, kept)
-        record("incidents.reported", case, detail={"kind": kind, "files": len(files), "page": bool(url.strip())})
+        record(
+            "incidents.reported", case, detail={"kind": kind, "files": len(files), "page": bool(url.strip())}
+        )
         _tell(
             managers(case), kind="incidents.reported", title=f"A new incident has been reported: case {case.pk} (§9)",
             case=case, except_user_id=actor.pk,
