@@ -4,7 +4,10 @@ re-verify the hash and are never rendered, seals and the chain of custody."""
 
 import datetime
 import io
+import threading
 import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -13,13 +16,15 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from saferstaff.audit.models import AuditEvent
+from saferstaff.fetching import Fetched
 from saferstaff.incidents import services, vault
+from saferstaff.incidents.capture import screenshot, warc_of
 from saferstaff.incidents.models import Capture, Case, Evidence, EvidenceSeal
 from saferstaff.notifications.models import Notification
 from saferstaff.rules.incidents import may_read_case
 from saferstaff.schools.models import Pupil
 from saferstaff.schools.roles import Actor
-from tests.conftest import signed_in
+from tests.conftest import signed_in, skip_or_fail
 from tests.test_fetching import site  # noqa: F401  (the loopback test server)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -95,6 +100,11 @@ def test_a_teacher_reports_abuse_with_three_screenshots_and_a_captured_page(
     assert capture.state == Capture.State.KEPT and capture.evidence.kind == Evidence.Kind.PAGE
     assert vault.read(capture.evidence.stored.name).startswith(b"WARC/1.")
     assert Notification.objects.filter(user=cast.teacher, kind="incidents.capture").exists()
+    if Path(
+        settings.CAPTURE_CHROMIUM
+    ).exists():  # a picture of the page, drawn offline, as an item of its own
+        picture = case.evidence.get(kind=Evidence.Kind.PAGE, extension="png")
+        assert picture.source_url == capture.evidence.source_url == site + "/ok"
     assert case.involved.get().member == cast.member(cast.teacher)
     told = {m.to[0] for m in mailoutbox}
     assert {cast.dsl.email, cast.head.email} <= told
@@ -417,3 +427,54 @@ def test_the_chain_of_custody_names_who_received_and_opened_each_item(cast, case
     assert "Opened (downloaded), hash checked" in page and "Dawn Dsl" in page
     assert item.sha256 in page
     assert signed_in(cast.teacher).get(url("evidence_custody", cast, pk=item.pk)).status_code == 403
+
+
+# --- The picture of a captured page: drawn offline ------------------------------------------------------------
+class Beacon(BaseHTTPRequestHandler):
+    asked: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        Beacon.asked.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def _page(body: bytes) -> bytes:
+    headers = [("Content-Type", "text/html; charset=utf-8")]
+    return warc_of(
+        Fetched("https://social.example/p", "https://social.example/p", 200, headers, body, "192.0.2.1")
+    )
+
+
+def test_the_picture_of_a_page_runs_no_script_and_reaches_nothing(settings):
+    """§9 keep the evidence, safely: the kept copy is drawn with no script and no network (loopback included)."""
+    if not Path(settings.CAPTURE_CHROMIUM).exists():
+        skip_or_fail("Chromium is not installed: apt-get install chromium")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Beacon)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    beacon = f"http://127.0.0.1:{server.server_address[1]}"
+    Beacon.asked = []
+    try:
+        plain = screenshot(_page(b"<!DOCTYPE html><p>You are a liar</p>"), chromium=settings.CAPTURE_CHROMIUM)
+        hostile = screenshot(
+            _page(
+                b"<!DOCTYPE html><p>You are a liar</p>"
+                b"<script>document.body.innerHTML = '<h1>Script ran</h1>'</script>"
+                + f'<img src="{beacon}/img" alt=""><link rel="stylesheet" href="{beacon}/css">'.encode()
+                + f'<meta http-equiv="refresh" content="0;url={beacon}/refresh">'.encode()
+                + b'<iframe src="file:///etc/hostname"></iframe>'
+            ),
+            chromium=settings.CAPTURE_CHROMIUM,
+        )
+    finally:
+        server.shutdown()
+    assert plain.startswith(b"\x89PNG") and hostile.startswith(b"\x89PNG")
+    assert Beacon.asked == []
+    assert (
+        screenshot(_page(b"x" * 100_000), chromium=settings.CAPTURE_CHROMIUM) is None
+    )  # too long to hand over
+    assert screenshot(_page(b"<p>x</p>"), chromium="/nowhere/chromium") is None

@@ -18,7 +18,7 @@ from saferstaff.audit.context import acting_as
 from saferstaff.audit.log import record
 from saferstaff.fetching import FetchRefused
 from saferstaff.incidents import vault
-from saferstaff.incidents.capture import capture
+from saferstaff.incidents.capture import capture, screenshot
 from saferstaff.incidents.models import (
     Action,
     Capture,
@@ -475,7 +475,7 @@ def share_case(actor: Actor, case: Case, *, member, reason: str) -> CaseMember:
 
 
 def add_evidence(
-    actor: Actor, case: Case, *, name: str, data: bytes, kind: str = Evidence.Kind.FILE
+    actor: Actor, case: Case, *, name: str, data: bytes, kind: str = Evidence.Kind.FILE, source_url: str = ""
 ) -> Evidence:
     """Keep one item: hashed on receipt, stored once, the row and the file together or neither."""
     _check(may_add_evidence(actor, subject=case))
@@ -488,7 +488,7 @@ def add_evidence(
             item = Evidence(
                 school_id=case.school_id, case=case, kind=kind, original_name=name[:200],
                 content_type=content_type, extension=extension, size=len(data), sha256=vault.digest(data),
-                added_by=actor.user,
+                source_url=source_url[:2000], added_by=actor.user,
             )  # fmt: skip
             item.stored.name = stored
             item.save()
@@ -509,7 +509,22 @@ def add_page(actor: Actor, case: Case, *, url: str) -> Evidence:
         record("incidents.capture_refused", case)
         raise Refused(refuse(Reason(str(problem), "§9", "url"))) from None
     host = urlsplit(url).hostname or "page"
-    return add_evidence(actor, case, name=f"{host}.warc", data=warc, kind=Evidence.Kind.PAGE)
+    return add_evidence(actor, case, name=f"{host}.warc", data=warc, kind=Evidence.Kind.PAGE, source_url=url)
+
+
+def _picture(actor: Actor, case: Case, page: Evidence) -> Evidence | None:
+    """A PNG of a captured page, drawn offline from the copy just kept (``capture.screenshot``), kept as an item
+    of its own when Chromium is there to draw it. A picture is a help, not the evidence: none is no failure."""
+    try:
+        png = screenshot(vault.read(page.stored.name), chromium=settings.CAPTURE_CHROMIUM)
+        if png is None:
+            return None
+        name = page.original_name.removesuffix(".warc") + ".png"
+        return add_evidence(
+            actor, case, name=name, data=png, kind=Evidence.Kind.PAGE, source_url=page.source_url
+        )
+    except (OSError, Refused):
+        return None
 
 
 def run_capture(capture_id: int) -> Capture:
@@ -531,6 +546,7 @@ def run_capture(capture_id: int) -> Capture:
     else:
         pending.state, pending.evidence = Capture.State.KEPT, item
         pending.save(update_fields=["state", "evidence"])
+        _picture(actor, pending.case, item)
         title = f"A page has been captured for case {pending.case_id} (§9)"
     notify(
         pending.requested_by,
