@@ -68,7 +68,9 @@ def test_a_teacher_reports_a_parents_posts_and_the_dsl_is_told(
     assert case.evidence.filter(kind=Evidence.Kind.FILE).count() == 3
     capture = Capture.objects.get(case=case)
     assert capture.state == Capture.State.KEPT and capture.evidence.extension == "warc"
-    assert case.evidence.filter(kind=Evidence.Kind.PAGE, extension="png").exists()  # its picture, drawn offline
+    assert case.evidence.filter(
+        kind=Evidence.Kind.PAGE, extension="png"
+    ).exists()  # its picture, drawn offline
     assert case.involved.filter(outsider="A parent, posting as @angry_parent", role="alleged").exists()
     alert = Notification.objects.get(user__email=demo.email("dsl"), kind="incidents.reported")
     assert str(case.pk) in alert.title
