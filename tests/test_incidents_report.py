@@ -254,6 +254,10 @@ def test_my_reports_lists_mine_with_status_and_an_allegation_only_received_or_cl
     assert f"Case {case.pk}" in page and f"Case {allegation.pk}" in page and page.count("Case ") == 2
     assert "Sent: waiting for the designated person" in page and "Closed" in page
     assert "Unfounded" not in page and "LADO advised" not in page  # the casework is the case manager's
+    assert (
+        url("evidence_add", cast, pk=case.pk) in page
+        and url("evidence_add", cast, pk=allegation.pk) not in page
+    )
     assert AuditEvent.objects.filter(action="incidents.mine_listed").exists()
 
 
