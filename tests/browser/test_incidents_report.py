@@ -109,7 +109,7 @@ def test_a_teacher_reports_a_parents_posts_and_the_dsl_is_told(
     plain.goto(demo.url("incidents/"))
     axe_check(plain)
     fits(plain)
-    expect(plain.get_by_role("link", name=f"Case {case.pk}")).to_be_visible()
+    expect(plain.get_by_role("link", name=f"Case {case.pk}", exact=True)).to_be_visible()
     follow(plain, axe_check, plain.get_by_role("link", name=f"Add evidence to case {case.pk}"))
     fits(plain)
     follow(plain, axe_check, plain.get_by_role("button", name="Add the evidence"))
