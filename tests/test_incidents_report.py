@@ -393,6 +393,20 @@ def test_a_private_address_is_refused_by_the_worker_and_the_requester_told(
     assert AuditEvent.objects.filter(action="incidents.capture_refused").exists()
 
 
+def test_a_redirect_to_a_private_address_is_refused_by_the_worker(
+    cast,
+    case,
+    site,  # noqa: F811
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    settings.CAPTURE_ALLOW_LOOPBACK = True
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(cast.teacher).post(url("evidence_add", cast, pk=case.pk), {"url": site + "/to-private"})
+    capture = Capture.objects.get()
+    assert capture.state == Capture.State.REFUSED and capture.problem and not Evidence.objects.exists()
+
+
 def test_loopback_is_refused_by_the_worker_unless_the_setting_allows_it(
     cast,
     case,

@@ -186,7 +186,7 @@ def evidence_add(request, school, pk):
     return render(
         request,
         "incidents/evidence_add.html",
-        {"case": case, "form": form, "decision": decision, "advice": ADVICE},
+        {"case": case, "form": form, "decision": decision},
         status=400 if form.is_bound and form.errors else 200,
     )
 
