@@ -1,10 +1,11 @@
 """§9 in the browser: a teacher on a 390 px phone reports a parent's abusive posts with three screenshots and
 the page the posts are on (served by a local test server and captured by the worker); the designated
 safeguarding lead is emailed (a real SMTP server) with no content, and on a desktop reads who handled each
-item and downloads one, its hash checked. Without JavaScript the teacher finds the report on My reports,
+item and downloads one, its hash checked (an altered one is refused). Without JavaScript the teacher finds the report on My reports,
 adds evidence, and the allegation form shows its errors. Every page is checked with axe."""
 
 import pytest
+from django.core.files.storage import default_storage
 from playwright.sync_api import expect
 
 from saferstaff.incidents.models import Capture, Case, Evidence
@@ -96,6 +97,13 @@ def test_a_teacher_reports_a_parents_posts_and_the_dsl_is_told(
     desk.reload()
     axe_check(desk)
     expect(desk.get_by_role("cell", name="Opened (downloaded), hash checked")).to_be_visible()
+    altered = case.evidence.filter(kind=Evidence.Kind.FILE).order_by("pk").last()
+    with default_storage.open(altered.stored.name, "wb") as handle:  # changed behind saferstaff's back
+        handle.write(b"not what was received")
+    response = desk.goto(demo.url(f"incidents/evidence/{altered.pk}/"))
+    axe_check(desk)
+    assert response.status == 409
+    expect(desk.get_by_role("heading", level=1)).to_have_text("This evidence cannot be opened")
     desk.goto(demo.url(f"incidents/evidence/{item.pk}/seal/"))
     axe_check(desk)
     follow(desk, axe_check, desk.get_by_role("button", name="Seal it from view"))
