@@ -1,8 +1,8 @@
 """§9 in the browser: a teacher on a 390 px phone reports a parent's abusive posts with three screenshots and
 the page the posts are on (served by a local test server and captured by the worker); the designated
 safeguarding lead is emailed (a real SMTP server) with no content, and on a desktop reads who handled each
-item and downloads one, its hash checked (an altered one is refused). Without JavaScript the teacher finds the report on My reports,
-adds evidence, and the allegation form shows its errors. Every page is checked with axe."""
+item and downloads one, its hash checked (an altered one is refused). Without JavaScript the teacher finds the
+report on My reports, adds evidence, and the allegation form shows its errors. Every page is checked with axe."""
 
 import pytest
 from django.core.files.storage import default_storage
