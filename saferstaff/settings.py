@@ -293,6 +293,8 @@ ROSTER_MAX_BYTES = env_int("ROSTER_MAX_BYTES", 20 * 1024 * 1024)
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 40 * 1024 * 1024)
 # §9 evidence captured by a page's address: loopback addresses are fetched only when this is on (tests).
 CAPTURE_ALLOW_LOOPBACK = False
+# A picture of a captured page is drawn (offline, from the kept copy) when this Chromium is there (none if not).
+CAPTURE_CHROMIUM = env_str("CAPTURE_CHROMIUM", "/usr/bin/chromium")
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 150 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 64_000_000)  # a 61-megapixel camera fits; bombs do not
 ZIP_MAX_BYTES = env_int("ZIP_MAX_BYTES", 1024 * 1024 * 1024)  # uncompressed total of a bulk upload

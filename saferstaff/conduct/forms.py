@@ -78,7 +78,7 @@ class DisclosureForm(forms.Form):
             if not pupils:
                 self.fields["pupil"].help_text = "Find them by name first"
             self.fields["pupil"].widget.choices = [("", "Choose the pupil")] + [
-                (view.pk, _label(view)) for view in pupils
+                (view.pk, pupil_label(view)) for view in pupils
             ]
         else:
             # §8: someone who sees no pupils says only that they think it is a pupil, or a family member.
@@ -114,7 +114,7 @@ class DisclosureForm(forms.Form):
         }
 
 
-def _label(view: PupilView) -> str:
+def pupil_label(view: PupilView) -> str:
     if not view.year_group:
         return view.name
     return f"{view.name} ({'Year ' + view.year_group if view.year_group.isdigit() else view.year_group})"

@@ -3,6 +3,7 @@ it. Each asks its rule (``rules.incidents``) with the acting person's ``Actor``,
 audits ids and codes only and tells the designated persons by an email with no content."""
 
 import datetime
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ from saferstaff.audit.context import acting_as
 from saferstaff.audit.log import record
 from saferstaff.fetching import FetchRefused
 from saferstaff.incidents import vault
-from saferstaff.incidents.capture import capture
+from saferstaff.incidents.capture import capture, screenshot
 from saferstaff.incidents.models import (
     Action,
     Capture,
@@ -132,6 +133,56 @@ def _involve(actor: Actor, case: Case, person: Person) -> Involved:
     return involved
 
 
+# A file as the page received it: its name and its bytes (the page reads each with a size cap first).
+Upload = tuple[str, bytes]
+MAX_FILES = 10  # files kept at once, by one report or one "add evidence"
+
+
+def _file_problem(name: str, data: bytes) -> Reason | None:
+    """Why one received file cannot be kept (§9), naming it; None when it can."""
+    if not data:
+        return Reason(f"{name} is empty: choose the file again", "§9", "file")
+    if len(data) > vault.MAX_BYTES:
+        return Reason(f"{name} is larger than 50 MB: keep it safe and tell the DSL", "§9", "file")
+    return None
+
+
+def _files_fit(files: list[Upload]) -> None:
+    """Refuse the lot, naming each file that cannot be kept, before anything is written."""
+    if len(files) > MAX_FILES:
+        raise Refused(refuse(Reason(f"Choose up to {MAX_FILES} files at once", "§9", "file")))
+    problems = [reason for name, data in files if (reason := _file_problem(name, data))]
+    if problems:
+        raise Refused(refuse(*problems))
+
+
+@contextmanager
+def _all_or_nothing(kept: list[Evidence], refused_on, action: str):
+    """One transaction for a report or a batch of evidence: if anything is refused or fails, no row is kept
+    and no file either (the files stored so far are removed); a refusal is audited (fields only) after the
+    rollback, so the trail keeps it."""
+    try:
+        with transaction.atomic():
+            yield
+    except Exception as problem:
+        for item in kept:
+            vault.discard(item.stored.name)
+        if isinstance(problem, Refused):
+            fields = sorted({r.field for r in problem.decision.reasons if r.field})
+            record(action, refused_on, detail={"fields": fields})
+        raise
+
+
+def _keep(actor: Actor, case: Case, files: list[Upload], url: str, kept: list[Evidence]) -> None:
+    """Inside ``_all_or_nothing``: each file kept as an item, and the page at ``url`` queued for capture."""
+    for name, data in files:
+        email = vault.sniff(data, name)[0] == "message/rfc822"
+        kind = Evidence.Kind.EMAIL if email else Evidence.Kind.FILE
+        kept.append(add_evidence(actor, case, name=name, data=data, kind=kind))
+    if url.strip():
+        queue_capture(actor, case, url=url)
+
+
 def report(
     actor: Actor,
     *,
@@ -141,8 +192,12 @@ def report(
     by_whom: str = "",
     channel: str = "",
     people: list[Person] = (),
+    files: list[Upload] = (),
+    url: str = "",
 ) -> Case:
-    """A member of staff reports an incident (§9); the designated persons are told at once, with no content."""
+    """A member of staff reports an incident (§9) with its evidence — files, and a page to capture by its
+    address — in one transaction: a file refused keeps nothing of the report. The designated persons are told
+    at once, with no content."""
     _check(may_report(actor))
     if kind not in Case.Kind.values or kind == Case.Kind.ALLEGATION:
         raise Refused(refuse(Reason("Choose what kind of incident it is", "§9", "kind")))
@@ -152,19 +207,39 @@ def report(
         raise Refused(refuse(Reason("Choose how it happened", "§9", "channel")))
     _required("§9", what_happened=what_happened)
     _when("§9", happened_on)
-    with transaction.atomic():
+    files = list(files)
+    kept: list[Evidence] = []
+    with _all_or_nothing(kept, ("schools.school", actor.school.pk), "incidents.report_refused"):
+        _files_fit(files)
         case = Case.objects.create(
             school=actor.school, kind=kind, reported_by=actor.user, happened_on=happened_on,
             what_happened=what_happened.strip(), by_whom=by_whom, channel=channel,
         )  # fmt: skip
         for person in people:
             _involve(actor, case, person)
-        record("incidents.reported", case, detail={"kind": kind})
+        _keep(actor, case, files, url, kept)
+        record(
+            "incidents.reported", case, detail={"kind": kind, "files": len(files), "page": bool(url.strip())}
+        )
         _tell(
             managers(case), kind="incidents.reported", title=f"A new incident has been reported: case {case.pk} (§9)",
             case=case, except_user_id=actor.pk,
         )  # fmt: skip
     return case
+
+
+def add_files(actor: Actor, case: Case, *, files: list[Upload], url: str = "") -> list[Evidence]:
+    """More evidence on an open case (§9: added to, never changed): the files and the page to capture kept
+    together or not at all."""
+    _check(may_add_evidence(actor, subject=case))
+    files = list(files)
+    if not files and not url.strip():
+        raise Refused(refuse(Reason("Choose a file, or give the address of a page to capture", "§9", "file")))
+    kept: list[Evidence] = []
+    with _all_or_nothing(kept, case, "incidents.evidence_refused"):
+        _files_fit(files)
+        _keep(actor, case, files, url, kept)
+    return kept
 
 
 def report_allegation(
@@ -400,16 +475,12 @@ def share_case(actor: Actor, case: Case, *, member, reason: str) -> CaseMember:
 
 
 def add_evidence(
-    actor: Actor, case: Case, *, name: str, data: bytes, kind: str = Evidence.Kind.FILE
+    actor: Actor, case: Case, *, name: str, data: bytes, kind: str = Evidence.Kind.FILE, source_url: str = ""
 ) -> Evidence:
     """Keep one item: hashed on receipt, stored once, the row and the file together or neither."""
     _check(may_add_evidence(actor, subject=case))
-    if not data:
-        raise Refused(refuse(Reason(f"{name} is empty: choose the file again", "§9", "file")))
-    if len(data) > vault.MAX_BYTES:
-        raise Refused(
-            refuse(Reason(f"{name} is larger than 50 MB: keep it safe and tell the DSL", "§9", "file"))
-        )
+    if problem := _file_problem(name, data):
+        raise Refused(refuse(problem))
     content_type, extension = vault.sniff(data, name)
     stored = vault.store(f"evidence/{case.school_id}", data)
     try:
@@ -417,7 +488,7 @@ def add_evidence(
             item = Evidence(
                 school_id=case.school_id, case=case, kind=kind, original_name=name[:200],
                 content_type=content_type, extension=extension, size=len(data), sha256=vault.digest(data),
-                added_by=actor.user,
+                source_url=source_url[:2000], added_by=actor.user,
             )  # fmt: skip
             item.stored.name = stored
             item.save()
@@ -438,7 +509,22 @@ def add_page(actor: Actor, case: Case, *, url: str) -> Evidence:
         record("incidents.capture_refused", case)
         raise Refused(refuse(Reason(str(problem), "§9", "url"))) from None
     host = urlsplit(url).hostname or "page"
-    return add_evidence(actor, case, name=f"{host}.warc", data=warc, kind=Evidence.Kind.PAGE)
+    return add_evidence(actor, case, name=f"{host}.warc", data=warc, kind=Evidence.Kind.PAGE, source_url=url)
+
+
+def _picture(actor: Actor, case: Case, page: Evidence) -> Evidence | None:
+    """A PNG of a captured page, drawn offline from the copy just kept (``capture.screenshot``), kept as an item
+    of its own when Chromium is there to draw it. A picture is a help, not the evidence: none is no failure."""
+    try:
+        png = screenshot(vault.read(page.stored.name), chromium=settings.CAPTURE_CHROMIUM)
+        if png is None:
+            return None
+        name = page.original_name.removesuffix(".warc") + ".png"
+        return add_evidence(
+            actor, case, name=name, data=png, kind=Evidence.Kind.PAGE, source_url=page.source_url
+        )
+    except (OSError, Refused):
+        return None
 
 
 def run_capture(capture_id: int) -> Capture:
@@ -460,6 +546,7 @@ def run_capture(capture_id: int) -> Capture:
     else:
         pending.state, pending.evidence = Capture.State.KEPT, item
         pending.save(update_fields=["state", "evidence"])
+        _picture(actor, pending.case, item)
         title = f"A page has been captured for case {pending.case_id} (§9)"
     notify(
         pending.requested_by,
@@ -482,8 +569,11 @@ def capture_page(capture_id: int) -> None:
 def open_evidence(actor: Actor, item: Evidence) -> bytes:
     """The item's bytes, re-hashed first: a mismatch is refused, recorded and raised to the DSL (§9)."""
     _check(may_open_evidence(actor, subject=item))
-    data = vault.read(item.stored.name)
-    if vault.digest(data) != item.sha256:
+    try:
+        data = vault.read(item.stored.name)
+    except OSError:  # gone from the storage: as altered as a changed byte
+        data = None
+    if data is None or vault.digest(data) != item.sha256:
         altered(item)
         raise vault.EvidenceProblem(
             "This item no longer matches what was received, so it is not opened. The designated safeguarding "

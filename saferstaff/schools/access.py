@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from saferstaff.audit.log import record
+from saferstaff.numbers import parse_id
 from saferstaff.schools.models import EmploymentType, Guardianship, Membership, Pupil
 from saferstaff.schools.roles import DPO, DSL, GOV, LM, OFFICE, SLT, STAFF, H
 
@@ -224,6 +225,24 @@ def pupil_views(request, pupils) -> list[PupilView]:
     """Views of ``pupils`` for lists, pickers and searches: no guardians (a list shows none)."""
     fields = fields_for(request)
     return [pupil_view(p, fields, with_guardians=False) for p in pupils]
+
+
+def pupil_choices(request, q: str, chosen_pk=None, *, limit: int) -> list[PupilView]:
+    """The pupils a picker lists: those matching ``q`` (at most ``limit``), or every current pupil of a small
+    school, plus the one already chosen. None at all for someone who may not see pupils (§8)."""
+    if not sees_pupils(request):
+        return []
+    current = Pupil.objects.filter(school=request.school).current()
+    found = []
+    if q:
+        found = list(search_pupils(current, q, fields_for(request))[:limit])
+        record("pupil.listed", ("schools.school", request.school.pk), detail={"found": len(found)})
+    elif current.count() <= limit:
+        found = list(current)
+    chosen = parse_id(str(chosen_pk or ""))
+    if chosen and all(p.pk != chosen for p in found):
+        found += list(Pupil.objects.filter(school=request.school, pk=chosen))
+    return pupil_views(request, found)
 
 
 def get_pupil_view(request, pk) -> PupilView:

@@ -25,8 +25,8 @@ from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.rules.conduct import CHAIR, may_edit_disclosure, may_record_outcome, route_for
 from saferstaff.rules.engine import Refused, show_on_form
-from saferstaff.schools.access import fields_for, pupil_view, pupil_views, search_pupils, sees_pupils
-from saferstaff.schools.models import Pupil, SchoolSettings
+from saferstaff.schools.access import fields_for, pupil_choices, pupil_view, sees_pupils
+from saferstaff.schools.models import SchoolSettings
 
 # The guidance's own words, shown on the page where staff disclose contact.
 GUIDANCE = [
@@ -34,24 +34,6 @@ GUIDANCE = [
      "the Headteacher of any such contact immediately."),
     ("§4", "Staff must not add students as friends or respond to friend requests from students."),
 ]  # fmt: skip
-
-
-def _pupil_choices(request, q: str, chosen_pk=None) -> list:
-    """The pupils the picker lists: those matching ``q``, or every current pupil of a small school, plus the
-    one already chosen. None at all for someone who may not see pupils (§8)."""
-    if not sees_pupils(request):
-        return []
-    current = Pupil.objects.filter(school=request.school).current()
-    found = []
-    if q:
-        found = list(search_pupils(current, q, fields_for(request))[:PICKER_SIZE])
-        record("pupil.listed", ("schools.school", request.school.pk), detail={"found": len(found)})
-    elif current.count() <= PICKER_SIZE:
-        found = list(current)
-    chosen = parse_id(str(chosen_pk or ""))
-    if chosen and all(p.pk != chosen for p in found):
-        found += list(Pupil.objects.filter(school=request.school, pk=chosen))
-    return pupil_views(request, found)
 
 
 def _disclosure_form(request, *, initial=None):
@@ -65,7 +47,7 @@ def _disclosure_form(request, *, initial=None):
     pupil = getattr(pupil, "pk", pupil)
     kwargs = {
         "school": request.school,
-        "pupils": _pupil_choices(request, q, pupil),
+        "pupils": pupil_choices(request, q, pupil, limit=PICKER_SIZE),
         "sees_pupils": sees_pupils(request),
     }
     if finding:
