@@ -17,9 +17,16 @@ from saferstaff.incidents import services, vault
 from saferstaff.incidents.access import get_case, get_evidence
 from saferstaff.incidents.forms.report import AllegationForm, EvidenceForm, IncidentForm, SealForm
 from saferstaff.incidents.models import Action, Case, Evidence
+from saferstaff.incidents.registers import cases_listed_for
 from saferstaff.rules.conduct import CHAIR
 from saferstaff.rules.engine import Refused, show_on_form
-from saferstaff.rules.incidents import manages, may_add_evidence, may_read_case, may_seal_evidence
+from saferstaff.rules.incidents import (
+    manages,
+    may_add_evidence,
+    may_read_case,
+    may_seal_evidence,
+    may_search_cases,
+)
 from saferstaff.schools.access import pupil_choices, sees_pupils
 from saferstaff.schools.models import Membership
 
@@ -149,7 +156,14 @@ def incidents_mine(request, school):
     return render(
         request,
         "incidents/report_mine.html",
-        {"reports": reports, "waiting": _waiting(request), "support": SUPPORT},
+        {
+            "reports": reports,
+            "waiting": _waiting(request),
+            "support": SUPPORT,
+            # The case list, for whoever runs a case or was added to one (need to know, §8): nobody else.
+            "shows_cases": bool(may_search_cases.peek(request.actor))
+            or cases_listed_for(request.actor).exists(),
+        },
     )
 
 
