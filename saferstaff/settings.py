@@ -293,6 +293,10 @@ ROSTER_MAX_BYTES = env_int("ROSTER_MAX_BYTES", 20 * 1024 * 1024)
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 40 * 1024 * 1024)
 # §9 evidence captured by a page's address: loopback addresses are fetched only when this is on (tests).
 CAPTURE_ALLOW_LOOPBACK = False
+# §9 chronologies are signed (PDF, PAdES) with this key and certificate (PEM). Absent, the first export makes a
+# key (mode 0600) and a self-signed certificate here; point them at a trust's or school's own to use those.
+EVIDENCE_SIGNING_KEY = Path(env_str("EVIDENCE_SIGNING_KEY", str(VAR_DIR / "signing" / "evidence-key.pem")))
+EVIDENCE_SIGNING_CERT = Path(env_str("EVIDENCE_SIGNING_CERT", str(VAR_DIR / "signing" / "evidence-cert.pem")))
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 150 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 64_000_000)  # a 61-megapixel camera fits; bombs do not
 ZIP_MAX_BYTES = env_int("ZIP_MAX_BYTES", 1024 * 1024 * 1024)  # uncompressed total of a bulk upload

@@ -9,6 +9,8 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         from saferstaff.conduct.signals import concern_escalated
-        from saferstaff.incidents.services import open_from_concern
+        from saferstaff.incidents.services import open_from_concern, recount_lado_clocks
+        from saferstaff.schools.closures import closure_days_changed
 
         concern_escalated.connect(open_from_concern, dispatch_uid="incidents.open_from_concern")
+        closure_days_changed.connect(recount_lado_clocks, dispatch_uid="incidents.recount_lado_clocks")
