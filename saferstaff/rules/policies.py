@@ -3,7 +3,7 @@ section once this file grows); every caller asks these functions rather than re-
 
 from django.utils import timezone
 
-from saferstaff import clocks
+from saferstaff.clocks import is_working_day
 from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
 from saferstaff.schools.models import Membership, Role
 from saferstaff.schools.roles import SECOND_FACTOR, Actor, members_holding
@@ -300,7 +300,7 @@ def may_change_closure_days(actor: Actor, *, day, adding: bool) -> Decision:
                              "KCSIE Part 4", "day"))  # fmt: skip
     if not adding and day <= today:
         return refuse(Reason("Only a closure day still to come can be removed", "KCSIE Part 4", "day"))
-    if adding and not clocks.is_working_day(day):
+    if adding and not is_working_day(day):
         return refuse(Reason("That day is a weekend or a bank holiday: not a working day anyway", "KCSIE Part 4",
                              "day"))  # fmt: skip
     return allow(KCSIE_WORKING_DAYS)
