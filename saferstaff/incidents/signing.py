@@ -153,5 +153,8 @@ def sign_pdf(pdf: bytes, *, reason: str) -> bytes:
 
     signer = _loaded()  # first: a key and certificate that do not match are said before anything else
     meta = signers.PdfSignatureMetadata(field_name="Signature", reason=reason, md_algorithm="sha256")
-    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer)
+    # Room for the signature given up front: otherwise pyHanko signs twice, once only to measure it.
+    out = signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer, bytes_reserved=16384
+    )
     return out.getvalue()

@@ -47,7 +47,7 @@ def counted_for(actor: Actor):
     return cases.exclude(subject=member).exclude(pk__in=alleged)
 
 
-def _months(today: datetime.date) -> list[datetime.date]:
+def last_twelve_months(today: datetime.date) -> list[datetime.date]:
     """The first day of each of the last 12 months, oldest first (this month last)."""
     months, year, month = [], today.year, today.month
     for _ in range(12):
@@ -121,7 +121,7 @@ def trends(actor: Actor, now: datetime.datetime | None = None) -> dict:
         return Figure(n, f"fewer than {SMALL}" if blur and 0 < n < SMALL else str(n))
 
     cases = counted_for(actor)
-    months = _months(timezone.localdate(now))
+    months = last_twelve_months(timezone.localdate(now))
     since = datetime.datetime.combine(months[0], datetime.time(), tzinfo=clocks.UK)
     counted = by_kind_and_month(cases, months)
     kinds = Case.Kind.choices
