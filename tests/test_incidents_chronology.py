@@ -422,3 +422,15 @@ def test_the_closure_days_page_adds_and_removes_with_errors_beside_their_fields(
     assert signed_in(cast.teacher).get(url).status_code == 403
     with pytest.raises(Refused):
         add_closure_day(act(cast.office, cast), day=day, reason=" ")
+
+
+def test_the_pupil_and_staff_pages_lead_to_their_timelines_for_who_may_read_them(cast, pupil):
+    timeline_url = reverse("pupil_timeline", kwargs={"school": cast.school.slug, "pk": pupil.pk})
+    pupil_url = reverse("pupil_detail", kwargs={"school": cast.school.slug, "pk": pupil.pk})
+    assert timeline_url in signed_in(cast.dsl).get(pupil_url).content.decode()
+    assert timeline_url not in signed_in(cast.office).get(pupil_url).content.decode()
+    member = cast.member(cast.teacher)
+    staff_url = reverse("staff_detail", kwargs={"school": cast.school.slug, "pk": member.pk})
+    person_url = reverse("person_timeline", kwargs={"school": cast.school.slug, "pk": member.pk})
+    assert person_url in signed_in(cast.dsl).get(staff_url).content.decode()
+    assert person_url not in signed_in(cast.dpo).get(staff_url).content.decode()

@@ -11,6 +11,7 @@ and the loser reads the winner's."""
 import datetime
 import hashlib
 import io
+import logging
 import os
 import tempfile
 import time
@@ -24,6 +25,7 @@ from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+log = logging.getLogger(__name__)
 CERT_DAYS = 3650  # ten years: a chronology may be checked long after it was exported
 
 
@@ -105,6 +107,9 @@ def ensure_keys() -> tuple[Path, Path]:
             )
         if _put(key_path, _new_key(), 0o600):
             _put(cert_path, _self_signed(key_path.read_bytes()), 0o644)
+            log.warning(
+                "made a new evidence signing key %s and certificate %s: back them up", key_path, cert_path
+            )
     _wait_for(cert_path)
     if not cert_path.exists():  # a deployment gave its own key alone: certify it ourselves
         _put(cert_path, _self_signed(key_path.read_bytes()), 0o644)
