@@ -177,10 +177,10 @@ def incident_trends(request, school):
 @require_http_methods(["GET", "POST"])
 def closure_days(request, school):
     """The school's closure days: listed, added with a reason, and removed while still to come."""
-    form = ClosureDayForm(request.POST if request.POST.get("action") == "add" else None)
+    if request.method == "POST" and request.POST.get("action") == "remove":
+        return _remove_closure(request)
+    form = ClosureDayForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if request.POST.get("action") == "remove":
-            return _remove_closure(request)
         if form.is_valid():
             try:
                 add_closure_day(request.actor, **form.cleaned_data)
