@@ -434,3 +434,48 @@ def test_the_pupil_and_staff_pages_lead_to_their_timelines_for_who_may_read_them
     person_url = reverse("person_timeline", kwargs={"school": cast.school.slug, "pk": member.pk})
     assert person_url in signed_in(cast.dsl).get(staff_url).content.decode()
     assert person_url not in signed_in(cast.dpo).get(staff_url).content.decode()
+
+
+def test_the_chair_reads_an_allegation_about_the_head_without_pupils_names(cast, storage, pupil):
+    """KCSIE Part 4: the chair of governors manages an allegation about the Headteacher and exports it; §8:
+    governors do not see pupils' records, so a pupil involved is never named to them."""
+    allegation = services.report_allegation(
+        act(cast.dsl, cast), about=cast.member(cast.head), happened_on=TODAY(), what_happened="About the Head"
+    )
+    services.involve(act(cast.governor, cast), allegation, services.Person("witness", pupil=pupil))
+    url = reverse("case_chronology", kwargs={"school": cast.school.slug, "pk": allegation.pk})
+    page = signed_in(cast.governor).get(url).content.decode()
+    assert "About the Head" in page and "Ada Lovelace" not in page and "only staff who see pupils" in page
+    assert signed_in(cast.head).get(url).status_code == 404  # its subject, by any URL
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(_pdf(cast, allegation, cast.governor).content)).pages
+    )
+    assert "Referral to the Local Authority designated officer due by" in text and "Ada Lovelace" not in text
+
+
+def test_two_processes_making_the_key_at_once_end_with_one_pair(settings, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.EVIDENCE_SIGNING_KEY = tmp_path / "race" / "key.pem"
+    settings.EVIDENCE_SIGNING_CERT = tmp_path / "race" / "cert.pem"
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(lambda _: signing.ensure_keys(), range(4)))
+    assert len(set(made)) == 1
+    assert sorted(p.name for p in (tmp_path / "race").iterdir()) == ["cert.pem", "key.pem"]  # no leftovers
+    assert signing.sign_pdf(blank_pdf(), reason="x").startswith(b"%PDF")  # the pair belongs together
+
+
+def blank_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    out = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_post_to_the_closure_days_page_without_its_action_is_checked_as_an_addition(cast):
+    response = signed_in(cast.office).post(reverse("closure_days", kwargs={"school": cast.school.slug}), {})
+    assert response.status_code == 400 and "Enter the day the school is closed" in response.content.decode()
+    assert not ClosureDay.objects.exists()
