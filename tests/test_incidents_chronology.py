@@ -91,7 +91,11 @@ def test_the_chronology_holds_every_record_of_the_case_in_order(cast, case):
     assert note.lines == [("Note", "Spoke to the teacher; support offered")] and note.changed.startswith(
         "Changed 1"
     )
-    assert [e.what for e in entries if e.kind == "triage"] == ["Triaged", "Risk reviewed"]
+    triages = [(e.what, e.lines[0]) for e in entries if e.kind == "triage"]
+    assert triages == [
+        ("Triaged", ("Risk", "Medium")),
+        ("Risk reviewed", ("Risk", "High")),
+    ]  # each as it was then
     hashes = [v for e in entries if e.kind == "evidence" for label, v in e.lines if label == "SHA-256"]
     assert len(hashes) == 2 and all(len(h) == 64 for h in hashes)
     (police,) = [e for e in entries if e.kind == "contact"]

@@ -141,17 +141,39 @@ def _capture(capture: Capture) -> Entry:
                  _name(capture.requested_by), lines)  # fmt: skip
 
 
-def _triage(case: Case) -> Entry:
-    lines = [("Risk", case.get_risk_display())]
-    if case.assigned_to_id:
+def _triage(case: Case, risk: str, *, handled_by: bool) -> Entry:
+    lines = [("Risk", dict(Case.Risk.choices).get(risk, risk))]
+    if handled_by and case.assigned_to_id:
         lines.append(("Handled by", _name(case.assigned_to)))
     return Entry(case.triaged_at, case.pk, "triage", "Triaged", _name(case.triaged_by), lines)
 
 
-def _retriaged(event: AuditEvent, users: dict) -> Entry:
+def _reviewed(event: AuditEvent, users: dict) -> Entry:
     risk = dict(Case.Risk.choices).get(event.detail.get("risk"), "")
     return Entry(event.at, int(event.object_id), "triage", "Risk reviewed", _name(users.get(event.actor_id)),
                  [("Risk", str(risk))])  # fmt: skip
+
+
+def _triages(cases: list[Case]) -> list[Entry]:
+    """The first triage is kept on the case; the risk it set, and each later review, are in the audit trail (a
+    case shows its risk as it is now, which a chronology must not put at the first triage)."""
+    events = AuditEvent.objects.filter(
+        action="incidents.triaged", object_type=record_type(Case), object_id__in=[str(c.pk) for c in cases]
+    ).order_by("at", "pk")
+    first, reviews = {}, []
+    for event in events:
+        if event.detail.get("first") and event.object_id not in first:
+            first[event.object_id] = event.detail.get("risk", "")
+        else:
+            reviews.append(event)
+    reviewed = {e.object_id for e in reviews}
+    entries = [
+        _triage(c, first.get(str(c.pk), c.risk), handled_by=str(c.pk) not in reviewed)
+        for c in cases
+        if c.triaged_at
+    ]
+    users = User.objects.in_bulk({e.actor_id for e in reviews if e.actor_id}) if reviews else {}
+    return entries + [_reviewed(e, users) for e in reviews]
 
 
 def _action(action: Action) -> list[Entry]:
@@ -224,8 +246,6 @@ def timeline(cases, viewer: Viewer) -> list[Entry]:
     entries = []
     for case in cases:
         entries.append(_reported(case))
-        if case.triaged_at:
-            entries.append(_triage(case))
         if case.closed_at:
             entries.append(_closed(case))
     for person in Involved.objects.filter(case_id__in=ids).select_related(
@@ -254,16 +274,7 @@ def timeline(cases, viewer: Viewer) -> list[Entry]:
         _shared(m)
         for m in CaseMember.objects.filter(case_id__in=ids).select_related("member__user", "added_by")
     ]
-    # Triage is kept on the case as it was first done; each later review of the risk is in the audit trail.
-    reviews = list(
-        AuditEvent.objects.filter(
-            action="incidents.triaged", object_type=record_type(Case), object_id__in=[str(i) for i in ids],
-            detail__first=False,
-        )
-    )  # fmt: skip
-    if reviews:
-        users = User.objects.in_bulk({e.actor_id for e in reviews if e.actor_id})
-        entries += [_retriaged(e, users) for e in reviews]
+    entries += _triages(cases)
     return sorted(entries, key=lambda e: (e.at, ORDER.index(e.kind)))
 
 
