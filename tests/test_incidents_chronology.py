@@ -447,9 +447,12 @@ def test_the_chair_reads_an_allegation_about_the_head_without_pupils_names(cast,
         act(cast.dsl, cast), about=cast.member(cast.head), happened_on=TODAY(), what_happened="About the Head"
     )
     services.involve(act(cast.governor, cast), allegation, services.Person("witness", pupil=pupil))
+    services.record_contact(act(cast.governor, cast), allegation, kind="lado", made_at=timezone.now(),
+                            with_whom="Leeds LADO", reference="L-77")  # fmt: skip
     url = reverse("case_chronology", kwargs={"school": cast.school.slug, "pk": allegation.pk})
     page = signed_in(cast.governor).get(url).content.decode()
     assert "About the Head" in page and "Ada Lovelace" not in page and "only staff who see pupils" in page
+    assert "L-77" in page and ": on time" in page  # the referral against its due time
     assert signed_in(cast.head).get(url).status_code == 404  # its subject, by any URL
     text = "".join(
         p.extract_text() for p in PdfReader(io.BytesIO(_pdf(cast, allegation, cast.governor).content)).pages

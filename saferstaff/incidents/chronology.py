@@ -216,6 +216,14 @@ def _contact(contact: Contact) -> Entry:
         for label, value in zip(labels, (contact.with_whom, contact.reference, contact.detail), strict=True)
         if label and value
     ]
+    due = contact.case.lado_due
+    if contact.kind == Contact.Kind.LADO and due:  # KCSIE Part 4: within one working day of receipt
+        lines.append(
+            (
+                "Due by",
+                f"{timezone.localtime(due):%-d %B %Y, %H:%M}: {'on time' if contact.made_at <= due else 'late'}",
+            )
+        )
     return Entry(contact.made_at, contact.case_id, "contact", contact.get_kind_display(),
                  _name(contact.recorded_by), lines)  # fmt: skip
 
@@ -269,7 +277,8 @@ def timeline(cases, viewer: Viewer) -> list[Entry]:
     entries += _notes(
         list(Note.objects.filter(case_id__in=ids).select_related("author").order_by("written_at", "pk"))
     )
-    entries += [_contact(c) for c in Contact.objects.filter(case_id__in=ids).select_related("recorded_by")]
+    contacts = Contact.objects.filter(case_id__in=ids).select_related("recorded_by", "case")
+    entries += [_contact(c) for c in contacts]
     entries += [
         _shared(m)
         for m in CaseMember.objects.filter(case_id__in=ids).select_related("member__user", "added_by")
