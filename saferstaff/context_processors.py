@@ -149,6 +149,7 @@ def saferstaff(request):
         ("roster_upload", "Import from MIS", {"roster_upload", "roster_preview"}),
         ("audit_trail", "Audit trail", {"audit_trail"}),
         ("school_settings", "Settings", {"school_settings"}),
+        ("closure_days", "Closure days", {"closure_days"}),
     ]
     for name, label, section in items:
         if allowed_for(name, roles):

@@ -295,6 +295,10 @@ IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 40 * 1024 * 1024)
 CAPTURE_ALLOW_LOOPBACK = False
 # A picture of a captured page is drawn (offline, from the kept copy) when this Chromium is there (none if not).
 CAPTURE_CHROMIUM = env_str("CAPTURE_CHROMIUM", "/usr/bin/chromium")
+# §9 chronologies are signed (PDF, PAdES) with this key and certificate (PEM). Absent, the first export makes a
+# key (mode 0600) and a self-signed certificate here; point them at a trust's or school's own to use those.
+EVIDENCE_SIGNING_KEY = Path(env_str("EVIDENCE_SIGNING_KEY", str(VAR_DIR / "signing" / "evidence-key.pem")))
+EVIDENCE_SIGNING_CERT = Path(env_str("EVIDENCE_SIGNING_CERT", str(VAR_DIR / "signing" / "evidence-cert.pem")))
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 150 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 64_000_000)  # a 61-megapixel camera fits; bombs do not
 ZIP_MAX_BYTES = env_int("ZIP_MAX_BYTES", 1024 * 1024 * 1024)  # uncompressed total of a bulk upload

@@ -111,8 +111,11 @@ def _imports(tree: ast.AST):
 
 
 # The rules sit below every room that keeps records of pupils and policies (pyproject.toml's layers): a rule
-# reads what it is given, and imports only the engine, the people and their roles, and the audit trail.
-RULES_MAY_IMPORT = ("saferstaff.rules", "saferstaff.schools", "saferstaff.audit.log", "django.utils")
+# reads what it is given, and imports only the engine, the people and their roles, the audit trail, and the
+# clocks (plain Python: which days are working days, for KCSIE's one working day).
+RULES_MAY_IMPORT = (
+    "saferstaff.rules", "saferstaff.schools", "saferstaff.audit.log", "saferstaff.clocks", "django.utils",
+)  # fmt: skip
 
 
 def test_the_rules_import_only_the_rooms_below_them_and_never_inside_a_function():

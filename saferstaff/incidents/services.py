@@ -94,6 +94,25 @@ def lado_due(school_id: int, received: datetime.datetime) -> datetime.datetime:
     return clocks.due("lado", received, closures=_closures(school_id))
 
 
+def recount_lado_clocks(sender, *, school_id: int, **kwargs) -> int:
+    """The school's closure days changed (``schools.closures``): every allegation still waiting for its LADO
+    referral is due again by the school's calendar as it is now. How many moved."""
+    closures = _closures(school_id)
+    waiting = (
+        Case.objects.filter(school_id=school_id, kind=Case.Kind.ALLEGATION, lado_due__isnull=False)
+        .exclude(status=Case.Status.CLOSED)
+        .exclude(contacts__kind=Contact.Kind.LADO)
+    )
+    moved = 0
+    for case in waiting.only("pk", "reported_at", "lado_due"):
+        due = clocks.due("lado", case.reported_at, closures=closures)
+        if due != case.lado_due:
+            Case.objects.filter(pk=case.pk).update(lado_due=due)
+            record("incidents.lado_due_changed", case, detail={"due": due.isoformat()})
+            moved += 1
+    return moved
+
+
 def _when(section: str, happened_on: datetime.date) -> None:
     if happened_on > timezone.localdate():
         raise Refused(refuse(Reason("The date cannot be in the future", section, "happened_on")))
@@ -304,7 +323,8 @@ def triage(actor: Actor, case: Case, *, risk: str, assigned_to=None) -> Case:
         case = Case.objects.select_for_update().get(pk=case.pk)
         first = case.triaged_at is None
         case.risk, case.assigned_to = risk, assigned_to
-        case.triaged_by, case.triaged_at = actor.user, timezone.now()
+        if first:  # the first triage stays on the case (time to first action); later reviews are in the trail
+            case.triaged_by, case.triaged_at = actor.user, timezone.now()
         case.status = Case.Status.OPEN
         case.save(update_fields=["risk", "assigned_to", "triaged_by", "triaged_at", "status"])
         record("incidents.triaged", case, detail={"risk": risk, "first": first})

@@ -248,6 +248,19 @@ def may_open_evidence(actor: Actor, *, subject) -> Decision:
     return refuse(Reason("Evidence is opened by the designated persons and whoever added it", "§9"))
 
 
+def sees_sealed(actor: Actor, case) -> bool:
+    """Does ``actor`` still read the items of ``case`` sealed from view (their names in its chronology too)?"""
+    return _seals(actor.at(case.school_id), case)
+
+
+@rule("incidents.timeline.pupil", audited=False)  # the page records each view itself (ids only)
+def may_see_pupil_timeline(actor: Actor) -> Decision:
+    """A pupil's timeline across cases: the designated persons only (§8: a child's record, need to know)."""
+    if is_designated(actor):
+        return allow(Reason("The designated persons see every case a pupil is part of", "§8"))
+    return refuse(Reason("A pupil's timeline is for the designated persons", "§8"))
+
+
 def _seals(actor: Actor, case) -> bool:
     """Who seals (and still reads sealed items): the DSL; for an allegation, its case manager."""
     if case.is_allegation:

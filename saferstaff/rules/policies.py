@@ -1,6 +1,9 @@
 """The school's rules, each citing its clause. Later issues add §3–§9 rules here (or in a module per
 section once this file grows); every caller asks these functions rather than re-deciding."""
 
+from django.utils import timezone
+
+from saferstaff.clocks import is_working_day
 from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
 from saferstaff.schools.models import Membership, Role
 from saferstaff.schools.roles import SECOND_FACTOR, Actor, members_holding
@@ -283,3 +286,28 @@ def may_change_review_date(actor: Actor, *, subject) -> Decision:
     if not subject.is_published:
         return refuse(Reason("Only the version in force has a review date to change", "§2"))
     return allow(Reason("The school reviews its guidance and policies regularly", "§2"))
+
+
+KCSIE_WORKING_DAYS = Reason(
+    "The LADO's one working day counts only the days the school is open: senior management and the school office "
+    "keep its closure days",
+    "KCSIE Part 4",
+)
+
+
+@rule("school.closure_days")
+def may_change_closure_days(actor: Actor, *, day, adding: bool) -> Decision:
+    """May ``actor`` add (or remove) ``day`` as a day the school is closed? Senior management or the office;
+    never a day already past (a clock already counted it), nor a day that is not a working day anyway."""
+    if not (actor.is_senior or actor.holds(Role.OFFICE)):
+        return refuse(KCSIE_WORKING_DAYS)
+    today = timezone.localdate()
+    if adding and day < today:
+        return refuse(Reason("Choose today or a day to come: the clocks have already counted a past day",
+                             "KCSIE Part 4", "day"))  # fmt: skip
+    if not adding and day <= today:
+        return refuse(Reason("Only a closure day still to come can be removed", "KCSIE Part 4", "day"))
+    if adding and not is_working_day(day):
+        return refuse(Reason("That day is a weekend or a bank holiday: not a working day anyway", "KCSIE Part 4",
+                             "day"))  # fmt: skip
+    return allow(KCSIE_WORKING_DAYS)
