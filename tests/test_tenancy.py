@@ -51,6 +51,10 @@ UNIQUE_ON_THEIR_OWN = {
         "a one-to-one with the Publication it made, itself a row of the same school; per school it would "
         "be a foreign key with a unique constraint on (school, publication)"
     ),
+    # §9, KCSIE Part 4: each a one-to-one with a row of the same school, set by a door from that row.
+    "incidents.case.from_concern": "one allegation per low-level concern escalated (the concern's own school)",
+    "incidents.capture.evidence": "the one item a capture kept (added to the capture's own case)",
+    "incidents.note.replaces": "the one later version of a note (written on the note's own case)",
 }
 
 
@@ -110,7 +114,17 @@ def test_school_owned_models_have_a_school_and_unique_constraints_include_it():
 
 def test_the_check_reaches_every_room():
     checked = {label.split(".")[0] for label, model in room_models() if exemption(model) is None}
-    rooms = {"schools", "policies", "consent", "photos", "biometrics", "publishing", "postcheck"}
+    rooms = {
+        "schools",
+        "policies",
+        "consent",
+        "photos",
+        "biometrics",
+        "publishing",
+        "postcheck",
+        "conduct",
+        "incidents",
+    }
     assert rooms <= checked, f"no school-owned model checked in {rooms - checked}"
 
 
