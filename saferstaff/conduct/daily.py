@@ -19,7 +19,7 @@ from saferstaff.conduct.models import (
 )
 from saferstaff.conduct.services import deciders
 from saferstaff.notifications.models import Notification
-from saferstaff.notifications.service import notify
+from saferstaff.notifications.service import chase_once_a_day, notify
 from saferstaff.rules.conduct import CHAIR, HEADTEACHER, chair_decides_now, chair_of_governors, readers
 from saferstaff.schools.models import School, SchoolSettings, TrustAdmin
 from saferstaff.schools.roles import GOV, H, members_holding
@@ -131,24 +131,13 @@ def chase(school, now: datetime.datetime | None = None) -> int:
     """One notice a day to each person with something waiting (not one per item: a list, not a flood); and
     when something waits for a chair of governors the school has not recorded, to those who can see to it."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
     url = reverse("conduct_waiting", kwargs={"school": school.slug})
     sent = _no_chair(school, now)
-    for user_id, count in waiting(school, now).items():
-        if Notification.objects.filter(
-            user_id=user_id, kind=CHASE_KIND, school=school, created_at__date=today
-        ).exists():
-            continue
-        notify(
-            school.memberships.get(user_id=user_id).user,
-            kind=CHASE_KIND,
-            title=f"Still waiting for you: {count} disclosure{'s' if count != 1 else ''}, request"
-            f"{'s' if count != 1 else ''} or concern{'s' if count != 1 else ''} (§3, §6, KCSIE)",
-            url=url,
-            school=school,
-        )
-        sent += 1
-    return sent
+    return sent + chase_once_a_day(
+        school, waiting(school, now), kind=CHASE_KIND, url=url, now=now,
+        title=lambda count: f"Still waiting for you: {count} disclosure{'s' if count != 1 else ''}, request"
+        f"{'s' if count != 1 else ''} or concern{'s' if count != 1 else ''} (§3, §6, KCSIE)",
+    )  # fmt: skip
 
 
 def daily() -> Iterator[str]:

@@ -13,8 +13,7 @@ from saferstaff.audit.context import acting_as
 from saferstaff.incidents.models import Action, Case
 from saferstaff.incidents.services import altered, managers, verify_all
 from saferstaff.incidents.status import lado_waiting
-from saferstaff.notifications.models import Notification
-from saferstaff.notifications.service import notify
+from saferstaff.notifications.service import chase_once_a_day
 from saferstaff.schools.models import School
 
 CHASE_KIND = "incidents.chase"
@@ -38,23 +37,12 @@ def owed(school, now) -> Counter:
 def chase(school, now=None) -> int:
     """One notice a day to each person with something waiting (a list, not one notice per item)."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    sent = 0
-    for user_id, count in owed(school, now).items():
-        if Notification.objects.filter(
-            user_id=user_id, kind=CHASE_KIND, school=school, created_at__date=today
-        ).exists():
-            continue
-        notify(
-            school.memberships.get(user_id=user_id).user,
-            kind=CHASE_KIND,
-            title=f"Still waiting for you: {count} overdue action{'s' if count != 1 else ''} or LADO "
-            f"referral{'s' if count != 1 else ''} on cases (§9, KCSIE Part 4)",
-            url=reverse("case_list", kwargs={"school": school.slug}),
-            school=school,
-        )
-        sent += 1
-    return sent
+    return chase_once_a_day(
+        school, owed(school, now), kind=CHASE_KIND, now=now,
+        url=reverse("case_list", kwargs={"school": school.slug}),
+        title=lambda count: f"Still waiting for you: {count} overdue action{'s' if count != 1 else ''} or LADO "
+        f"referral{'s' if count != 1 else ''} on cases (§9, KCSIE Part 4)",
+    )  # fmt: skip
 
 
 def daily() -> Iterator[str]:
