@@ -375,14 +375,37 @@ def test_an_item_gone_from_the_storage_is_refused_like_an_altered_one(cast, case
 
 
 # --- Captures through the worker ------------------------------------------------------------------------------
-def test_a_private_address_is_refused_by_the_worker_and_the_requester_told(
-    cast, case, settings, django_capture_on_commit_callbacks
+@pytest.mark.parametrize(
+    "address",
+    ["http://192.168.1.1/admin", "http://10.0.0.1/", "http://169.254.169.254/latest/", "http://[fd00::1]/"],
+)
+def test_a_private_address_written_as_numbers_is_refused_on_the_form_and_nothing_is_kept(
+    cast, storage, settings, address, django_capture_on_commit_callbacks
 ):
-    """§9: the server fetches only public pages; the request is marked refused with its problem."""
+    """§9: a page on a private address is never fetched; typed as an IP address, the report says so at once,
+    beside the address field, and keeps nothing (a name is checked by the worker when it resolves it)."""
     settings.CAPTURE_ALLOW_LOOPBACK = True  # even then, a private address is refused
     with django_capture_on_commit_callbacks(execute=True):
         response = signed_in(cast.teacher).post(
-            url("evidence_add", cast, pk=case.pk), {"url": "http://10.0.0.1/admin"}
+            url("incident_report", cast), report_form(url=address, file=[png()])
+        )
+    assert response.status_code == 400
+    assert "not on the public internet" in response.context["form"].errors["url"][0]
+    assert not Case.objects.exists() and not Capture.objects.exists() and stored_files() == []
+    assert AuditEvent.objects.filter(action="incidents.report_refused", detail__fields=["url"]).exists()
+
+
+def test_a_private_address_is_refused_by_the_worker_and_the_requester_told(
+    cast,
+    case,
+    site,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """§9: the server fetches only public pages; a name is resolved by the worker, and a name for a private or
+    loopback address is refused there: the request is marked refused with its problem."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in(cast.teacher).post(
+            url("evidence_add", cast, pk=case.pk), {"url": site.replace("127.0.0.1", "localhost") + "/ok"}
         )
     assert response.status_code == 302
     capture = Capture.objects.get()
@@ -407,15 +430,16 @@ def test_a_redirect_to_a_private_address_is_refused_by_the_worker(
     assert capture.state == Capture.State.REFUSED and capture.problem and not Evidence.objects.exists()
 
 
-def test_loopback_is_refused_by_the_worker_unless_the_setting_allows_it(
+def test_loopback_is_refused_unless_the_setting_allows_it(
     cast,
     case,
     site,  # noqa: F811
     django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        signed_in(cast.teacher).post(url("evidence_add", cast, pk=case.pk), {"url": site + "/ok"})
-    assert Capture.objects.get().state == Capture.State.REFUSED and not Evidence.objects.exists()
+        response = signed_in(cast.teacher).post(url("evidence_add", cast, pk=case.pk), {"url": site + "/ok"})
+    assert response.status_code == 400 and "public internet" in response.context["form"].errors["url"][0]
+    assert not Capture.objects.exists() and not Evidence.objects.exists()
 
 
 # --- Seals and the chain of custody ----------------------------------------------------------------------------
