@@ -416,6 +416,27 @@ def test_a_private_address_is_refused_by_the_worker_and_the_requester_told(
     assert AuditEvent.objects.filter(action="incidents.capture_refused").exists()
 
 
+def test_the_reporter_reads_on_their_report_why_a_page_could_not_be_captured(
+    cast,
+    case,
+    site,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """§9: told "a page could not be captured", the reporter opens their report and reads which page and why
+    (their own requests only)."""
+    address = site.replace("127.0.0.1", "localhost") + "/ok"
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(cast.teacher).post(url("evidence_add", cast, pk=case.pk), {"url": address})
+    services.queue_capture(Actor.of(cast.dsl, cast.school), case, url="https://elsewhere.example/dsl-only")
+    told = Notification.objects.get(user=cast.teacher, kind="incidents.capture")
+    response = signed_in(cast.teacher).get(told.url)
+    page = response.content.decode()
+    assert response.templates[0].name == "incidents/case_reporter.html"
+    problem = Capture.objects.get(url=address).problem
+    assert address in page and "Could not be captured" in page and problem and problem in page
+    assert "dsl-only" not in page
+
+
 def test_a_redirect_to_a_private_address_is_refused_by_the_worker(
     cast,
     case,
