@@ -268,6 +268,14 @@ def test_my_reports_shows_the_designated_person_what_waits_and_the_case_list(cas
     assert link not in signed_in(cast.teacher).get(url("incidents_mine", cast)).content.decode()
 
 
+def test_my_reports_links_the_trends_for_the_designated_persons_and_governors_only(cast):
+    """§9: the trends (counts only) are found from the Incidents menu's page by whoever may read them."""
+    link = f'href="{url("incident_trends", cast)}"'
+    for user in (cast.dsl, cast.head, cast.governor):
+        assert link in signed_in(user).get(url("incidents_mine", cast)).content.decode(), user.email
+    assert link not in signed_in(cast.teacher).get(url("incidents_mine", cast)).content.decode()
+
+
 # --- Evidence added later --------------------------------------------------------------------------------------
 def test_the_reporter_adds_evidence_to_their_open_case(cast, case):
     response = signed_in(cast.teacher).post(

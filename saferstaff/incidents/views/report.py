@@ -26,6 +26,7 @@ from saferstaff.rules.incidents import (
     may_read_case,
     may_seal_evidence,
     may_search_cases,
+    may_see_trends,
 )
 from saferstaff.schools.access import pupil_choices, sees_pupils
 from saferstaff.schools.models import Membership
@@ -163,6 +164,7 @@ def incidents_mine(request, school):
             # The case list, for whoever runs a case or was added to one (need to know, §8): nobody else.
             "shows_cases": bool(may_search_cases.peek(request.actor))
             or cases_listed_for(request.actor).exists(),
+            "shows_trends": bool(may_see_trends.peek(request.actor)),  # counts only: also for governors
         },
     )
 
