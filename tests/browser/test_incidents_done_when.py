@@ -260,6 +260,16 @@ def test_a_teachers_report_from_the_phone_to_a_closed_case_and_its_signed_chrono
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
 
+    # The DSL's pages fit a phone too: the case, its chronology, the refusal of the altered item.
+    desk.set_viewport_size(PHONE)
+    for path in (f"incidents/cases/{case.pk}/", f"incidents/cases/{case.pk}/chronology/", "incidents/cases/"):
+        desk.goto(demo.url(path))
+        axe_check(desk)
+        fits(desk)
+    desk.goto(demo.url(f"incidents/evidence/{altered.pk}/"))
+    axe_check(desk)
+    fits(desk)
+
     # The teacher sees the outcome on My reports and on the report, and none of the casework.
     phone.goto(demo.url("incidents/"))
     axe_check(phone)
@@ -386,6 +396,14 @@ def test_an_allegation_about_the_headteacher_reaches_only_the_chair_with_the_lad
     fits(chair)
     expect(chair.locator("#lado-clock")).to_contain_text("Tuesday 1 June 2027")
     expect(chair.locator("main")).to_contain_text("Messaged a Year 6 pupil")
+    # The trends, found from the Incidents menu's page: numbers only.
+    chair.goto(demo.url("incidents/"))
+    axe_check(chair)
+    follow(chair, axe_check, chair.get_by_role("link", name="Incident trends (counts only)"))
+    fits(chair)
+    expect(chair.get_by_role("heading", level=1)).to_have_text("Incident trends")
+    expect(chair.locator("main")).not_to_contain_text("Messaged a Year 6 pupil")
+    expect(chair.locator("main")).not_to_contain_text("Helen Hartley")
 
     for local in ("head", "dsl"):
         page = new_page(f"{local}, desktop")
