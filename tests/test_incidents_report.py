@@ -265,6 +265,8 @@ def test_my_reports_shows_the_designated_person_what_waits_and_the_case_list(cas
     page = signed_in(cast.dsl).get(url("incidents_mine", cast)).content.decode()
     link = f'href="{url("case_list", cast)}"'
     assert "1 new report waiting for triage" in page and link in page
+    # What waits is a link to it, as on the Overview.
+    assert f'<a class="govuk-link" {link}>1 new report waiting for triage</a>' in page
     assert link not in signed_in(cast.teacher).get(url("incidents_mine", cast)).content.decode()
 
 
