@@ -141,6 +141,9 @@ def test_a_teachers_report_from_the_phone_to_a_closed_case_and_its_signed_chrono
     files = list(case.evidence.filter(kind=Evidence.Kind.FILE).order_by("pk"))
     assert [item.content_type for item in files] == ["image/png"] * 3
     assert Capture.objects.get(case=case).state == Capture.State.KEPT
+    expect(phone.locator("main")).to_contain_text(
+        f"{site}/ok — Captured and kept"
+    )  # the reporter reads it too
 
     # The DSL's email: a real SMTP message with no content; its link leads to the case.
     mail = mailbox.wait_for(demo.email("dsl"))
