@@ -185,6 +185,16 @@ def test_a_pupil_is_found_then_linked_and_hidden_from_those_who_see_no_pupils(ca
     )
 
 
+def test_the_enter_key_sends_the_report_when_no_pupil_is_being_found(cast, storage):
+    """§9: Enter in a text box, or a phone keyboard's Go, submits the form with its first button — Find. With no
+    name to find, that is the report being sent (it used to come back unsent, the files to choose again)."""
+    pressed_enter = {**report_form(find="1", pupil_q="", file=[png()])}
+    del pressed_enter["send"]  # only the button that submits is sent
+    response = signed_in(cast.teacher).post(url("incident_report", cast), pressed_enter)
+    assert response.status_code == 302
+    assert Case.objects.get().evidence.count() == 1
+
+
 def test_bad_input_gets_field_errors_never_a_500(cast, storage):
     response = signed_in(cast.teacher).post(
         url("incident_report", cast),
