@@ -414,10 +414,11 @@ def test_an_allegation_about_the_headteacher_reaches_only_the_chair_with_the_lad
     for local in ("head", "dsl"):
         page = new_page(f"{local}, desktop")
         sign_in(page, local)
-        response = page.goto(detail)
-        axe_check(page)
-        assert response.status == 404
-        expect(page.locator("main")).not_to_contain_text("Messaged a Year 6 pupil")
+        for path in (detail, detail + "chronology/", detail + "evidence/", detail + "triage/"):
+            response = page.goto(path)
+            axe_check(page)
+            assert response.status == 404, f"{local} got {response.status} on {path}"
+            expect(page.locator("main")).not_to_contain_text("Messaged a Year 6 pupil")
         page.goto(demo.url("incidents/cases/"))
         axe_check(page)
         expect(page.get_by_role("link", name=f"Case {case.pk}", exact=True)).to_have_count(0)
