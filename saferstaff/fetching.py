@@ -58,6 +58,17 @@ def _public(address: str, allow_loopback: bool) -> bool:
     )  # fmt: skip
 
 
+def refuse_private_literal(host: str, *, allow_loopback: bool = False) -> None:
+    """A host written as an IP address is checked at once, before anything waits for a fetch: the person who
+    typed it is told there and then. A name is resolved, and its addresses checked, only by ``resolve``."""
+    try:
+        address = str(ipaddress.ip_address(host))
+    except ValueError:
+        return
+    if not _public(address, allow_loopback):
+        raise FetchRefused(f"{host} is not on the public internet: it is not fetched")
+
+
 def resolve(host: str, port: int, *, allow_loopback: bool = False) -> str:
     """The one address to connect to for ``host``: refused unless every address the name gives is public."""
     try:

@@ -98,6 +98,15 @@ def test_find_narrows_the_pupils_and_keeps_what_was_typed_without_saving(cast):
     assert not Disclosure.objects.exists()
 
 
+def test_the_enter_key_sends_the_disclosure_when_no_pupil_is_being_found(cast):
+    """§3: Enter in a text box (a phone keyboard's Go) submits with the form's first button, Find; with no name
+    to find, that is the disclosure being sent (it used to come back unsent)."""
+    data = form_data(cast, pupil=make_pupil(cast.school).pk, pupil_q="") | {"find": "1"}
+    del data["send"]  # only the button that submits is sent
+    assert signed_in(cast.teacher).post(url(cast, "disclosure_new"), data).status_code == 302
+    assert Disclosure.objects.exists()
+
+
 def test_a_governor_is_offered_no_pupils(cast):
     make_pupil(cast.school)
     client = signed_in(cast.governor)

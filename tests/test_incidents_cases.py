@@ -445,6 +445,20 @@ def test_need_to_know_needs_a_reason_and_never_adds_the_subject_s8(cast):
     assert signed_in(cast.slt).get(url(cast, "case_detail", pk=case.pk)).status_code == 404
 
 
+def test_the_enter_key_adds_someone_involved_when_no_pupil_is_being_found_s9(cast):
+    """§9: Enter in "Someone outside school" submits with the form's first button, Find; with no name to find,
+    the person is added (it used to come back with nothing added)."""
+    case = report(cast)
+    pressed_enter = {
+        "role": "alleged",
+        "outsider": "The parent posting as @westfieldmum",
+        "pupil_q": "",
+        "find": "1",
+    }
+    assert signed_in(cast.dsl).post(url(cast, "case_involve", pk=case.pk), pressed_enter).status_code == 302
+    assert case.involved.filter(outsider="The parent posting as @westfieldmum").exists()
+
+
 def test_people_involved_staff_pupils_and_someone_outside_school_s9(cast):
     pupil = Pupil.objects.create(
         school=cast.school, source_id="p1", legal_forename="Ada", legal_surname="Lovelace",

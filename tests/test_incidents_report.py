@@ -185,6 +185,16 @@ def test_a_pupil_is_found_then_linked_and_hidden_from_those_who_see_no_pupils(ca
     )
 
 
+def test_the_enter_key_sends_the_report_when_no_pupil_is_being_found(cast, storage):
+    """§9: Enter in a text box, or a phone keyboard's Go, submits the form with its first button — Find. With no
+    name to find, that is the report being sent (it used to come back unsent, the files to choose again)."""
+    pressed_enter = {**report_form(find="1", pupil_q="", file=[png()])}
+    del pressed_enter["send"]  # only the button that submits is sent
+    response = signed_in(cast.teacher).post(url("incident_report", cast), pressed_enter)
+    assert response.status_code == 302
+    assert Case.objects.get().evidence.count() == 1
+
+
 def test_bad_input_gets_field_errors_never_a_500(cast, storage):
     response = signed_in(cast.teacher).post(
         url("incident_report", cast),
@@ -265,6 +275,16 @@ def test_my_reports_shows_the_designated_person_what_waits_and_the_case_list(cas
     page = signed_in(cast.dsl).get(url("incidents_mine", cast)).content.decode()
     link = f'href="{url("case_list", cast)}"'
     assert "1 new report waiting for triage" in page and link in page
+    # What waits is a link to it, as on the Overview.
+    assert f'<a class="govuk-link" {link}>1 new report waiting for triage</a>' in page
+    assert link not in signed_in(cast.teacher).get(url("incidents_mine", cast)).content.decode()
+
+
+def test_my_reports_links_the_trends_for_the_designated_persons_and_governors_only(cast):
+    """§9: the trends (counts only) are found from the Incidents menu's page by whoever may read them."""
+    link = f'href="{url("incident_trends", cast)}"'
+    for user in (cast.dsl, cast.head, cast.governor):
+        assert link in signed_in(user).get(url("incidents_mine", cast)).content.decode(), user.email
     assert link not in signed_in(cast.teacher).get(url("incidents_mine", cast)).content.decode()
 
 
@@ -375,14 +395,37 @@ def test_an_item_gone_from_the_storage_is_refused_like_an_altered_one(cast, case
 
 
 # --- Captures through the worker ------------------------------------------------------------------------------
-def test_a_private_address_is_refused_by_the_worker_and_the_requester_told(
-    cast, case, settings, django_capture_on_commit_callbacks
+@pytest.mark.parametrize(
+    "address",
+    ["http://192.168.1.1/admin", "http://10.0.0.1/", "http://169.254.169.254/latest/", "http://[fd00::1]/"],
+)
+def test_a_private_address_written_as_numbers_is_refused_on_the_form_and_nothing_is_kept(
+    cast, storage, settings, address, django_capture_on_commit_callbacks
 ):
-    """§9: the server fetches only public pages; the request is marked refused with its problem."""
+    """§9: a page on a private address is never fetched; typed as an IP address, the report says so at once,
+    beside the address field, and keeps nothing (a name is checked by the worker when it resolves it)."""
     settings.CAPTURE_ALLOW_LOOPBACK = True  # even then, a private address is refused
     with django_capture_on_commit_callbacks(execute=True):
         response = signed_in(cast.teacher).post(
-            url("evidence_add", cast, pk=case.pk), {"url": "http://10.0.0.1/admin"}
+            url("incident_report", cast), report_form(url=address, file=[png()])
+        )
+    assert response.status_code == 400
+    assert "not on the public internet" in response.context["form"].errors["url"][0]
+    assert not Case.objects.exists() and not Capture.objects.exists() and stored_files() == []
+    assert AuditEvent.objects.filter(action="incidents.report_refused", detail__fields=["url"]).exists()
+
+
+def test_a_private_address_is_refused_by_the_worker_and_the_requester_told(
+    cast,
+    case,
+    site,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """§9: the server fetches only public pages; a name is resolved by the worker, and a name for a private or
+    loopback address is refused there: the request is marked refused with its problem."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in(cast.teacher).post(
+            url("evidence_add", cast, pk=case.pk), {"url": site.replace("127.0.0.1", "localhost") + "/ok"}
         )
     assert response.status_code == 302
     capture = Capture.objects.get()
@@ -391,6 +434,27 @@ def test_a_private_address_is_refused_by_the_worker_and_the_requester_told(
     assert "could not be captured" in told.title
     assert not Evidence.objects.exists()
     assert AuditEvent.objects.filter(action="incidents.capture_refused").exists()
+
+
+def test_the_reporter_reads_on_their_report_why_a_page_could_not_be_captured(
+    cast,
+    case,
+    site,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """§9: told "a page could not be captured", the reporter opens their report and reads which page and why
+    (their own requests only)."""
+    address = site.replace("127.0.0.1", "localhost") + "/ok"
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(cast.teacher).post(url("evidence_add", cast, pk=case.pk), {"url": address})
+    services.queue_capture(Actor.of(cast.dsl, cast.school), case, url="https://elsewhere.example/dsl-only")
+    told = Notification.objects.get(user=cast.teacher, kind="incidents.capture")
+    response = signed_in(cast.teacher).get(told.url)
+    page = response.content.decode()
+    assert response.templates[0].name == "incidents/case_reporter.html"
+    problem = Capture.objects.get(url=address).problem
+    assert address in page and "Could not be captured" in page and problem and problem in page
+    assert "dsl-only" not in page
 
 
 def test_a_redirect_to_a_private_address_is_refused_by_the_worker(
@@ -407,15 +471,16 @@ def test_a_redirect_to_a_private_address_is_refused_by_the_worker(
     assert capture.state == Capture.State.REFUSED and capture.problem and not Evidence.objects.exists()
 
 
-def test_loopback_is_refused_by_the_worker_unless_the_setting_allows_it(
+def test_loopback_is_refused_unless_the_setting_allows_it(
     cast,
     case,
     site,  # noqa: F811
     django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        signed_in(cast.teacher).post(url("evidence_add", cast, pk=case.pk), {"url": site + "/ok"})
-    assert Capture.objects.get().state == Capture.State.REFUSED and not Evidence.objects.exists()
+        response = signed_in(cast.teacher).post(url("evidence_add", cast, pk=case.pk), {"url": site + "/ok"})
+    assert response.status_code == 400 and "public internet" in response.context["form"].errors["url"][0]
+    assert not Capture.objects.exists() and not Evidence.objects.exists()
 
 
 # --- Seals and the chain of custody ----------------------------------------------------------------------------

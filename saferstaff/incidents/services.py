@@ -16,7 +16,7 @@ from django.utils import timezone
 from saferstaff import clocks
 from saferstaff.audit.context import acting_as
 from saferstaff.audit.log import record
-from saferstaff.fetching import FetchRefused
+from saferstaff.fetching import FetchRefused, refuse_private_literal
 from saferstaff.incidents import vault
 from saferstaff.incidents.capture import capture, screenshot
 from saferstaff.incidents.models import (
@@ -468,6 +468,10 @@ def queue_capture(actor: Actor, case: Case, *, url: str) -> Capture:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Refused(refuse(Reason("Give the page's full address, starting https://", "§9", "url")))
+    try:  # an address typed as numbers is checked now; a name only when the worker resolves it
+        refuse_private_literal(parts.hostname, allow_loopback=settings.CAPTURE_ALLOW_LOOPBACK)
+    except FetchRefused as problem:
+        raise Refused(refuse(Reason(str(problem), "§9", "url"))) from None
     with transaction.atomic():
         pending = Capture.objects.create(
             school_id=case.school_id, case=case, url=url.strip(), requested_by=actor.user

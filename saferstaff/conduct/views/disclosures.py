@@ -37,12 +37,14 @@ GUIDANCE = [
 
 
 def _disclosure_form(request, *, initial=None):
-    """The disclosure form for this request: bound to what was sent, except when the person pressed Find
-    (then it is shown again as typed, with the pupils found, and nothing is checked or saved)."""
+    """The disclosure form for this request: bound to what was sent, except when the person pressed Find with
+    a name to find (then it is shown again as typed, with the pupils found, and nothing is checked or saved).
+    Find with nothing to find is the disclosure being sent: Enter in a text box, or a phone keyboard's Go,
+    submits the form with its first button, which is Find."""
     post = request.POST if request.method == "POST" else None
-    finding = post is not None and "find" in post
     source = post if post is not None else initial or {}
     q = (source.get("pupil_q") or "").strip()[:100]
+    finding = post is not None and "find" in post and bool(q)
     pupil = source.get("pupil")
     pupil = getattr(pupil, "pk", pupil)
     kwargs = {

@@ -148,6 +148,9 @@ def _detail(request, case: Case):
             {
                 "case": case,
                 "evidence": _evidence(actor, case, only_by=request.user),
+                "captures": list(
+                    case.captures.filter(requested_by=request.user)
+                ),  # told of each, by a notice
                 "may_add_evidence": bool(may_add_evidence.peek(actor, subject=case)),
             },
         )

@@ -129,9 +129,11 @@ def case_involve(request, school, pk):
     if refused:
         return refused
     post = request.POST if request.method == "POST" else None
-    finding = post is not None and "find" in post
     source = post or {}
-    pupils = _pupil_choices(request, (source.get("pupil_q") or "").strip()[:100], source.get("pupil"))
+    q = (source.get("pupil_q") or "").strip()[:100]
+    # Find with nothing to find is Enter pressed in a text box (the form's first button is Find): an addition.
+    finding = post is not None and "find" in post and bool(q)
+    pupils = _pupil_choices(request, q, source.get("pupil"))
     if finding:  # the Find button: the form again as typed, with the pupils found; nothing checked or saved
         typed = {name: post.get(name, "") for name in InvolveForm.base_fields}
         form = InvolveForm(initial=typed, school=request.school, pupils=pupils)

@@ -26,6 +26,7 @@ from saferstaff.rules.incidents import (
     may_read_case,
     may_seal_evidence,
     may_search_cases,
+    may_see_trends,
 )
 from saferstaff.schools.access import pupil_choices, sees_pupils
 from saferstaff.schools.models import Membership
@@ -49,11 +50,13 @@ def _case_detail(case: Case):
 
 # --- Reporting an incident -----------------------------------------------------------------------------------
 def _incident_form(request):
-    """The report form for this request: bound to what was sent, except when the person pressed Find (then it
-    is shown again as typed, with the pupils found, and nothing is checked or saved)."""
+    """The report form for this request: bound to what was sent, except when the person pressed Find with a
+    name to find (then it is shown again as typed, with the pupils found, and nothing is checked or saved).
+    Find with nothing to find is the report being sent: Enter in a text box, or a phone keyboard's Go, submits
+    the form with its first button, which is Find."""
     post = request.POST if request.method == "POST" else None
-    finding = post is not None and "find" in post
     q = ((post or {}).get("pupil_q") or "").strip()[:100]
+    finding = post is not None and "find" in post and bool(q)
     kwargs = {
         "school": request.school,
         "me": request.membership,
@@ -163,6 +166,7 @@ def incidents_mine(request, school):
             # The case list, for whoever runs a case or was added to one (need to know, §8): nobody else.
             "shows_cases": bool(may_search_cases.peek(request.actor))
             or cases_listed_for(request.actor).exists(),
+            "shows_trends": bool(may_see_trends.peek(request.actor)),  # counts only: also for governors
         },
     )
 
