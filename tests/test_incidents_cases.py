@@ -238,7 +238,7 @@ def test_a_police_report_needs_its_crime_reference_s9(cast):
     )
     html = missing.content.decode()
     assert missing.status_code == 400 and 'id="id_reference-error"' in html
-    assert "Crime reference number: This cannot be left empty (§9)" in html
+    assert "Crime reference number: Enter the crime reference number the police gave (§9)" in html
     assert not Contact.objects.exists()
     done = dsl.post(
         url(cast, "contact_add", pk=case.pk, kind="police"),
@@ -272,7 +272,7 @@ def test_a_case_closes_only_with_a_reason_s9(cast):
     for sent in ({"closed_reason": " "}, {}):  # a reason of spaces, or nothing posted at all
         response = dsl.post(url(cast, "case_close", pk=case.pk), sent)
         assert response.status_code == 400 and 'id="id_closed_reason-error"' in response.content.decode()
-        assert "Why it is closed: This cannot be left empty (§9)" in response.content.decode()
+        assert "Why it is closed: Say why the case is closed (§9)" in response.content.decode()
     case.refresh_from_db()
     assert not case.is_closed
     assert (
@@ -422,6 +422,8 @@ def test_searching_cases_is_for_the_designated_persons_s8(cast):
     assert office.context["search"] is None  # no search: their list is only what they were added to
     assert [c.pk for c, _ in office.context["rows"]] == [wanted.pk]
     assert not signed_in(cast.teacher).get(url(cast, "case_list")).context["rows"]
+    # The chair of governors lists the allegations they manage, and searches nothing (§8).
+    assert signed_in(cast.governor).get(url(cast, "case_list"), {"q": "password"}).context["search"] is None
     listed = AuditEvent.objects.filter(action="incidents.cases_listed", actor_id=cast.dsl.pk).latest("seq")
     assert "password" not in str(listed.detail)
 

@@ -119,7 +119,7 @@ def test_a_file_refused_on_the_form_keeps_nothing_and_says_which(cast, storage, 
     )
     assert response.status_code == 400
     errors = response.context["form"].errors["file"]
-    assert errors == ["big.png is larger than 50 MB: keep it safe and tell the DSL"]
+    assert errors == ["big.png is larger than 50 MB: keep it safe and tell the designated safeguarding lead"]
     assert not Case.objects.exists() and not Evidence.objects.exists() and not stored_files()
     assert "choose your files again" in response.content.decode()
 

@@ -57,11 +57,26 @@ def _check(decision) -> None:
         raise Refused(decision)
 
 
+# What a door says of each required field left empty (beside that field, on every form that sends it).
+REQUIRED = {
+    "what_happened": "Say what happened",
+    "what": "Say what needs doing",
+    "text": "Write the note",
+    "with_whom": "Say who it was",
+    "reference": "Enter the crime reference number the police gave",
+    "closed_reason": "Say why the case is closed",
+}
+
+
 def _required(section: str, **values) -> None:
     """Refuse (naming the field) any of ``values`` left empty: a record nobody can act on is not kept."""
     missing = [name for name, value in values.items() if not str(value or "").strip()]
     if missing:
-        raise Refused(refuse(*(Reason("This cannot be left empty", section, name) for name in missing)))
+        raise Refused(
+            refuse(
+                *(Reason(REQUIRED.get(name, "This cannot be left empty"), section, name) for name in missing)
+            )
+        )
 
 
 def _case_url(case: Case) -> str:
@@ -162,7 +177,11 @@ def _file_problem(name: str, data: bytes) -> Reason | None:
     if not data:
         return Reason(f"{name} is empty: choose the file again", "§9", "file")
     if len(data) > vault.MAX_BYTES:
-        return Reason(f"{name} is larger than 50 MB: keep it safe and tell the DSL", "§9", "file")
+        return Reason(
+            f"{name} is larger than 50 MB: keep it safe and tell the designated safeguarding lead",
+            "§9",
+            "file",
+        )
     return None
 
 

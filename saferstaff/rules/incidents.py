@@ -211,7 +211,7 @@ def may_complete_action(actor: Actor, *, subject) -> Decision:
 
 @rule("incidents.cases.search", audited=False)
 def may_search_cases(actor: Actor) -> Decision:
-    if is_designated(actor) or is_chair(actor):
+    if is_designated(actor):
         return allow(Reason("Searching cases is for the designated persons", "§8"))
     return refuse(Reason("Searching cases is for the designated persons", "§8"))
 

@@ -82,7 +82,7 @@ def test_a_case_from_report_to_closure(new_page, sign_in, axe_check, demo):
     submit(dsl, "with_whom")
     axe_check(dsl)
     expect(dsl.locator(".govuk-error-summary")).to_contain_text(
-        "Crime reference number: This cannot be left empty"
+        "Crime reference number: Enter the crime reference number the police gave"
     )
     expect(dsl.get_by_label("Police force")).to_have_value("West Yorkshire Police")
     dsl.get_by_label("Crime reference number").fill("13/123456/26")

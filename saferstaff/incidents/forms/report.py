@@ -48,7 +48,9 @@ class EvidenceFields(forms.Form):
         problems = []
         for f in files:
             if f.size > vault.MAX_BYTES:
-                problems.append(f"{f.name} is larger than 50 MB: keep it safe and tell the DSL")
+                problems.append(
+                    f"{f.name} is larger than 50 MB: keep it safe and tell the designated safeguarding lead"
+                )
             elif f.size == 0:
                 problems.append(f"{f.name} is empty: choose the file again")
         if not problems and sum(f.size for f in files) > MAX_TOTAL_BYTES:
