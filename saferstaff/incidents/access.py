@@ -64,8 +64,18 @@ def case_events(reader, school, rows):
     asked = rows.filter(action="policy.decision", detail__rule="incidents.allegation.report")
     if reader is not None:
         asked = asked.exclude(actor_id=reader.pk)
-    return (
-        rows.exclude(object_type=record_type(Case), object_id__in=[str(pk) for pk in hidden])
-        .exclude(object_type=record_type(Evidence), object_id__in=[str(pk) for pk in items])
-        .exclude(pk__in=asked.values_list("pk"))
+    # A page listing cases (My reports, the case list, a person's or a pupil's timeline) is one row with their
+    # ids: one naming a hidden case says it exists, and who listed it (its reporter, or its case manager).
+    listing = rows.filter(action__startswith="incidents.", detail__has_key="cases").values_list(
+        "pk", "detail"
     )
+    naming = [pk for pk, detail in listing.iterator() if hidden & set(detail.get("cases") or ())]
+    parts = {
+        Evidence: items,
+        Action: Action.objects.filter(school=school, case_id__in=hidden).values_list("pk", flat=True),
+        Note: Note.objects.filter(school=school, case_id__in=hidden).values_list("pk", flat=True),
+    }
+    rows = rows.exclude(object_type=record_type(Case), object_id__in=[str(pk) for pk in hidden])
+    for model, pks in parts.items():
+        rows = rows.exclude(object_type=record_type(model), object_id__in=[str(pk) for pk in pks])
+    return rows.exclude(pk__in=asked.values_list("pk")).exclude(pk__in=naming)
