@@ -16,8 +16,8 @@ from saferstaff.incidents.access import get_case
 from saferstaff.incidents.forms.cases import (
     CaseSearchForm,
 )
-from saferstaff.incidents.models import CONTACT_FIELDS, Action, Case, Contact
-from saferstaff.incidents.registers import cases_listed_for
+from saferstaff.incidents.models import CONTACT_FIELDS, Case, Contact
+from saferstaff.incidents.registers import actions_of, cases_listed_for
 from saferstaff.incidents.status import lado_state
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
@@ -67,13 +67,7 @@ def case_list(request, school):
                     cases = cases.filter(**{name: data[name]})
     page = page_of(request, cases.order_by("-reported_at", "-pk"), 25)
     rows = [(case, lado_state(case)) for case in page.object_list]
-    mine = list(
-        Action.objects.filter(
-            school=request.school, owner=request.membership, done_at__isnull=True
-        ).select_related("case")
-        if request.membership
-        else []
-    )
+    mine = list(actions_of(actor).select_related("case"))
     _listed(request, [c for c, _ in rows], "cases_listed")
     return render(
         request,
