@@ -107,7 +107,7 @@ def fetch(
             raise FetchRefused("Only web addresses starting http:// or https:// are fetched")
         if parts.username or parts.password:
             raise FetchRefused("A web address with a user name or password in it is not fetched")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = _port(parts)
         address = resolve(parts.hostname, port, allow_loopback=allow_loopback)
         left = deadline - time.monotonic()
         if left <= 0:
@@ -133,6 +133,16 @@ def fetch(
         finally:
             conn.close()
     raise FetchRefused(f"The page redirected more than {MAX_REDIRECTS} times")
+
+
+def _port(parts) -> int:
+    """The port to connect to; an address whose port no server can have (out of range, not a number) is refused
+    here, as every other unfetchable address is, never left to fail later."""
+    try:
+        port = parts.port
+    except ValueError:
+        raise FetchRefused("The web address has a port that cannot exist: check the address") from None
+    return port or (443 if parts.scheme == "https" else 80)
 
 
 def _read(sock, response, max_bytes: int, deadline: float, timeout: float) -> bytes:
