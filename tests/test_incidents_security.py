@@ -5,6 +5,8 @@ must end, kept or refused, so the case can close."""
 
 import datetime
 import socket
+import threading
+import time
 
 import pytest
 from django.urls import reverse
@@ -175,3 +177,59 @@ def test_a_name_resolving_to_a_private_address_inside_ipv6_is_refused_s9(monkeyp
     monkeypatch.setattr(fetching.socket, "getaddrinfo", lookup)
     with pytest.raises(fetching.FetchRefused, match="not on the public internet"):
         fetching.resolve("evil.example", 80)
+
+
+@pytest.fixture
+def slow_headers():
+    """A server on loopback that answers a status line, then its headers one byte every 0.2 s, for ever."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.recv(65536)
+                try:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                    while not stop.is_set():
+                        conn.sendall(b"a")
+                        time.sleep(0.2)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/page"
+    stop.set()
+    thread.join(5)
+    server.close()
+
+
+def test_a_page_sending_its_headers_a_byte_at_a_time_is_cut_off_at_the_whole_fetchs_limit_s9(slow_headers):
+    """§9 capture: a page that never finishes its headers (each byte in time for the socket's own timeout) is
+    refused when the whole fetch's time is up, so the worker is free and the capture ends."""
+    started = time.monotonic()
+    with pytest.raises(fetching.FetchRefused, match="within 1 seconds"):
+        fetching.fetch(slow_headers, allow_loopback=True, timeout=1.0)
+    assert time.monotonic() - started < 3
+
+
+def test_a_capture_that_fails_unexpectedly_is_refused_not_left_waiting_s9(cast, monkeypatch):
+    """§9: whatever goes wrong in the worker, the capture ends refused (the person told), so the case can close."""
+    case = bullying(cast)
+    pending = services.queue_capture(actor(cast, cast.teacher), case, url="https://example.com/post")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the archive writer broke")
+
+    monkeypatch.setattr(services, "capture", broken)
+    with pytest.raises(RuntimeError):
+        services.run_capture(pending.pk)
+    assert Capture.objects.get(pk=pending.pk).state == Capture.State.REFUSED
+    assert "incidents.capture" in told(cast.teacher)
+    services.close_case(actor(cast, cast.dsl), case, reason="Dealt with")

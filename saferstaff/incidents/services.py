@@ -586,25 +586,25 @@ def run_capture(capture_id: int) -> Capture:
     actor = Actor.of(pending.requested_by, pending.case.school)
     try:
         item = add_page(actor, pending.case, url=pending.url)
-    except Refused as refused:
-        pending.state, pending.problem = (
-            Capture.State.REFUSED,
-            "; ".join(r.text for r in refused.decision.reasons)[:300],
-        )
+    except Exception as problem:  # noqa: BLE001  a capture always ends: one left waiting keeps its case open
+        why = "; ".join(r.text for r in problem.decision.reasons) if isinstance(problem, Refused) else ""
+        pending.state, pending.problem = Capture.State.REFUSED, (why or "The page could not be kept")[:300]
         pending.save(update_fields=["state", "problem"])
-        title = f"A page could not be captured for case {pending.case_id} (§9)"
+        notify(
+            pending.requested_by, kind="incidents.capture", url=_case_url(pending.case), school=pending.case.school,
+            title=f"A page could not be captured for case {pending.case_id} (§9)",
+        )  # fmt: skip
+        if not isinstance(problem, Refused):
+            raise  # the worker's log says what broke
+        return pending
     else:
         pending.state, pending.evidence = Capture.State.KEPT, item
         pending.save(update_fields=["state", "evidence"])
         _picture(actor, pending.case, item)
-        title = f"A page has been captured for case {pending.case_id} (§9)"
     notify(
-        pending.requested_by,
-        kind="incidents.capture",
-        title=title,
-        url=_case_url(pending.case),
-        school=pending.case.school,
-    )
+        pending.requested_by, kind="incidents.capture", url=_case_url(pending.case), school=pending.case.school,
+        title=f"A page has been captured for case {pending.case_id} (§9)",
+    )  # fmt: skip
     return pending
 
 
