@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 from saferstaff.audit.log import record
 from saferstaff.audit.models import AuditEvent
 from saferstaff.incidents.access import get_case
+from saferstaff.incidents.chronology import SEALED
 from saferstaff.incidents.forms.cases import (
     CaseSearchForm,
 )
@@ -34,6 +35,7 @@ from saferstaff.rules.incidents import (
     may_search_cases,
     may_write_note,
     reads_as_reporter,
+    sees_sealed,
 )
 from saferstaff.schools.access import fields_for, pupil_view, sees_pupils
 from saferstaff.schools.roles import Actor
@@ -103,9 +105,13 @@ def _evidence(actor: Actor, case: Case, *, only_by=None) -> list[dict]:
             action="incidents.evidence_altered", object_id__in=[str(i.pk) for i in items]
         ).values_list("object_id", flat=True)
     )
+    named = sees_sealed(
+        actor, case
+    )  # a sealed item's name only to who may still open it, as in the chronology
     return [
         {
             "item": item,
+            "name": item.original_name if named or not item.seals.all() else f"Item {item.pk}: {SEALED}",
             "sealed": bool(item.seals.all()),
             "altered": str(item.pk) in altered,
             "may_open": bool(may_open_evidence.peek(actor, subject=item)),
