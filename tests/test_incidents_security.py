@@ -233,3 +233,34 @@ def test_a_capture_that_fails_unexpectedly_is_refused_not_left_waiting_s9(cast, 
     assert Capture.objects.get(pk=pending.pk).state == Capture.State.REFUSED
     assert "incidents.capture" in told(cast.teacher)
     services.close_case(actor(cast, cast.dsl), case, reason="Dealt with")
+
+
+# --- A sealed item is sealed from view on the case page too --------------------------------------------------------
+def test_a_sealed_items_name_shows_on_the_case_page_only_to_who_may_still_open_it_s9(cast, storage):
+    """§9: once the DSL seals an item, its name (which often says what it shows) is not on the case page for the
+    Headteacher or a member added to the case — as in the chronology — only for the DSL, who still opens it."""
+    case = bullying(cast)
+    item = services.add_evidence(
+        actor(cast, cast.teacher),
+        case,
+        name="pupil-in-changing-room.png",
+        data=b"\x89PNG\r\n\x1a\n" + b"1" * 40,
+    )
+    services.share_case(actor(cast, cast.dsl), case, member=cast.member(cast.slt), reason="Line manager")
+    services.seal_evidence(actor(cast, cast.dsl), item, reason="Indecent image of a pupil")
+    page = reverse("case_detail", kwargs={"school": cast.school.slug, "pk": case.pk})
+    assert b"pupil-in-changing-room" in signed_in(cast.dsl).get(page).content
+    for user in (cast.head, cast.slt):
+        content = signed_in(user).get(page).content
+        assert b"pupil-in-changing-room" not in content and b"Sealed" in content, user.email
+
+
+def test_a_reporter_the_case_came_to_name_is_not_told_it_closed_s9(cast):
+    """§9: a reporter the case has since named as having done it no longer reads it; the closing notice (whose
+    link would answer 404) would tell them so."""
+    case = bullying(cast, by=cast.teacher)
+    services.involve(
+        actor(cast, cast.dsl), case, services.Person("alleged", member=cast.member(cast.teacher))
+    )
+    services.close_case(actor(cast, cast.dsl), case, reason="The reporter posted it themselves")
+    assert "incidents.closed" not in told(cast.teacher)

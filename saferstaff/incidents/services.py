@@ -43,6 +43,7 @@ from saferstaff.rules.incidents import (
     may_edit_note,
     may_manage_case,
     may_open_evidence,
+    may_read_case,
     may_report,
     may_report_allegation,
     may_seal_evidence,
@@ -477,7 +478,8 @@ def close_case(actor: Actor, case: Case, *, reason: str, outcome: str = "") -> C
         case.closed_reason, case.closed_by, case.closed_at = reason.strip(), actor.user, timezone.now()
         case.save(update_fields=["status", "outcome", "closed_reason", "closed_by", "closed_at"])
         record("incidents.closed", case, detail={"outcome": outcome})
-        if case.reported_by_id != actor.pk:
+        reporter = Actor.of(case.reported_by, case.school)
+        if case.reported_by_id != actor.pk and may_read_case.peek(reporter, subject=case):
             notify(
                 case.reported_by, kind="incidents.closed", title=f"The case you reported has been closed: case {case.pk}",
                 url=_case_url(case), school=case.school,
