@@ -264,3 +264,23 @@ def test_a_reporter_the_case_came_to_name_is_not_told_it_closed_s9(cast):
     )
     services.close_case(actor(cast, cast.dsl), case, reason="The reporter posted it themselves")
     assert "incidents.closed" not in told(cast.teacher)
+
+
+# --- A reporter reads their report, never the casework's records ----------------------------------------------
+def test_a_reporter_gets_404_for_the_notes_and_actions_of_their_case_s9(cast):
+    """§9: the casework is not the reporter's: a note's or an action's address on their own case answers 404,
+    as for a case they do not read (not a refusal that says the note or action is there)."""
+    case = bullying(cast, by=cast.teacher)
+    note = services.write_note(actor(cast, cast.dsl), case, text="Spoke to the parent")
+    action = services.add_action(
+        actor(cast, cast.dsl),
+        case,
+        what="Report to the platform",
+        owner=cast.member(cast.head),
+        due_on=TODAY(),
+    )
+    reporter = signed_in(cast.teacher)
+    for name, pk in (("note_edit", note.pk), ("action_done", action.pk)):
+        address = reverse(name, kwargs={"school": cast.school.slug, "pk": pk})
+        assert reporter.get(address).status_code == 404, name
+        assert reporter.post(address, {"text": "Mine now", "note": "done"}).status_code == 404, name
