@@ -23,7 +23,7 @@ from saferstaff.rules.incidents import manages
 from saferstaff.schools.models import Role
 from saferstaff.schools.roles import Actor
 
-from .conftest import signed_in
+from .conftest import make_person, signed_in
 
 TODAY = timezone.localdate
 
@@ -284,3 +284,38 @@ def test_a_reporter_gets_404_for_the_notes_and_actions_of_their_case_s9(cast):
         address = reverse(name, kwargs={"school": cast.school.slug, "pk": pk})
         assert reporter.get(address).status_code == 404, name
         assert reporter.post(address, {"text": "Mine now", "note": "done"}).status_code == 404, name
+
+
+# --- Another school's ids ------------------------------------------------------------------------------------------
+def test_every_incidents_address_with_another_schools_ids_is_404_s8(cast, storage):
+    """§8: a forged id of another school's case, evidence, action, note or person answers 404 on every page, to
+    the designated person of this school (GET and POST alike)."""
+    theirs = make_person("olga.dsl@other.example", cast.other_school, {Role.DSL})
+    them = Actor.of(theirs, cast.other_school)
+    case = services.report(
+        Actor.of(cast.other_teacher, cast.other_school), kind=Case.Kind.BULLYING_OF_STAFF, happened_on=TODAY(),
+        what_happened="Posts", files=[("a.png", b"\x89PNG\r\n\x1a\n" + b"2" * 40)],
+    )  # fmt: skip
+    note = services.write_note(them, case, text="Theirs")
+    action = services.add_action(
+        them, case, what="Theirs", owner=cast.other_school.memberships.get(user=theirs), due_on=TODAY()
+    )
+    item = case.evidence.get()
+    member = cast.other_school.memberships.get(user=cast.other_teacher)
+    names = ["case_detail", "case_triage", "case_involve", "case_share", "action_add", "note_add", "case_close",
+             "evidence_add", "case_chronology", "case_chronology_pdf"]  # fmt: skip
+    addresses = [reverse(n, kwargs={"school": cast.school.slug, "pk": case.pk}) for n in names]
+    addresses += [
+        reverse("contact_add", kwargs={"school": cast.school.slug, "pk": case.pk, "kind": "police"})
+    ]
+    addresses += [
+        reverse(n, kwargs={"school": cast.school.slug, "pk": pk})
+        for n, pk in (("evidence_download", item.pk), ("evidence_seal", item.pk), ("evidence_custody", item.pk),
+                      ("action_done", action.pk), ("note_edit", note.pk), ("person_timeline", member.pk))
+    ]  # fmt: skip
+    dsl = signed_in(cast.dsl, confirmed=True)
+    for address in addresses:
+        assert dsl.get(address).status_code == 404, address
+        assert dsl.post(address, {"reason": "x", "text": "x", "risk": "high"}).status_code in (404, 405), (
+            address
+        )
