@@ -14,6 +14,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -103,6 +104,7 @@ class _PinnedTLS(http.client.HTTPSConnection):
 
     def connect(self):
         raw = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = raw  # held here first: the watchdog cuts a handshake that never ends too
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
 
 
@@ -118,7 +120,7 @@ def fetch(
             raise FetchRefused("Only web addresses starting http:// or https:// are fetched")
         if parts.username or parts.password:
             raise FetchRefused("A web address with a user name or password in it is not fetched")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = _port(parts)
         address = resolve(parts.hostname, port, allow_loopback=allow_loopback)
         left = deadline - time.monotonic()
         if left <= 0:
@@ -126,6 +128,7 @@ def fetch(
         kind = _PinnedTLS if parts.scheme == "https" else _Pinned
         conn = kind(parts.hostname, port, address, timeout=left)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        watchdog = _cut_at(deadline, conn)
         try:
             conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
             sock = conn.sock  # the connection lets go of it once the response is read to its end
@@ -140,10 +143,41 @@ def fetch(
         except TimeoutError:
             raise FetchRefused(f"The page did not answer within {timeout:.0f} seconds") from None
         except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
+            if time.monotonic() >= deadline:  # cut off by the watchdog
+                raise FetchRefused(f"The page did not answer within {timeout:.0f} seconds") from None
             raise FetchRefused(f"The page could not be fetched: {type(exc).__name__}") from None
         finally:
+            watchdog.cancel()
             conn.close()
     raise FetchRefused(f"The page redirected more than {MAX_REDIRECTS} times")
+
+
+def _cut_at(deadline: float, conn) -> threading.Timer:
+    """A watchdog that shuts the connection at ``deadline``, whatever it is waiting for: a socket's timeout
+    counts each read alone, so a server sending its headers a byte at a time would otherwise hold the worker
+    for as long as it likes."""
+
+    def cut():
+        if (sock := conn.sock) is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), cut)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _port(parts) -> int:
+    """The port to connect to; an address whose port no server can have (out of range, not a number) is refused
+    here, as every other unfetchable address is, never left to fail later."""
+    try:
+        port = parts.port
+    except ValueError:
+        raise FetchRefused("The web address has a port that cannot exist: check the address") from None
+    return port or (443 if parts.scheme == "https" else 80)
 
 
 def _read(sock, response, max_bytes: int, deadline: float, timeout: float) -> bytes:

@@ -9,7 +9,7 @@ from saferstaff.audit.log import record, record_type
 from saferstaff.audit.trail import withhold
 from saferstaff.incidents.models import Action, Case, Evidence, Note
 from saferstaff.incidents.registers import cases_readable_by
-from saferstaff.rules.incidents import may_open_evidence, may_read_case
+from saferstaff.rules.incidents import may_open_evidence, may_read_case, reads_as_reporter
 
 
 def get_case(request, pk) -> Case:
@@ -36,18 +36,23 @@ def get_evidence(request, pk) -> Evidence:
     return item
 
 
+def _reads_casework(request, case) -> bool:
+    """Does the person read the casework of ``case`` (not only their own report in it, §9)?"""
+    return bool(may_read_case(request.actor, subject=case)) and not reads_as_reporter(request.actor, case)
+
+
 def get_action(request, pk) -> Action:
     action = get_object_or_404(
         Action.objects.select_related("case", "owner__user"), school=request.school, pk=pk
     )
-    if not may_read_case(request.actor, subject=action.case):
+    if not _reads_casework(request, action.case):
         raise Http404("No such action")
     return action
 
 
 def get_note(request, pk) -> Note:
     note = get_object_or_404(Note.objects.select_related("case", "author"), school=request.school, pk=pk)
-    if not may_read_case(request.actor, subject=note.case):
+    if not _reads_casework(request, note.case):
         raise Http404("No such note")
     return note
 
@@ -64,8 +69,20 @@ def case_events(reader, school, rows):
     asked = rows.filter(action="policy.decision", detail__rule="incidents.allegation.report")
     if reader is not None:
         asked = asked.exclude(actor_id=reader.pk)
-    return (
-        rows.exclude(object_type=record_type(Case), object_id__in=[str(pk) for pk in hidden])
-        .exclude(object_type=record_type(Evidence), object_id__in=[str(pk) for pk in items])
-        .exclude(pk__in=asked.values_list("pk"))
+    # A page listing cases (My reports, the case list, a person's or a pupil's timeline) is one row with their
+    # ids: one naming a hidden case says it exists, and who listed it (its reporter, or its case manager).
+    listing = rows.filter(action__startswith="incidents.", detail__has_key="cases").values_list(
+        "pk", "detail"
     )
+    naming = (
+        [pk for pk, detail in listing.iterator() if hidden & set(detail.get("cases") or ())] if hidden else []
+    )
+    parts = {
+        Evidence: items,
+        Action: Action.objects.filter(school=school, case_id__in=hidden).values_list("pk", flat=True),
+        Note: Note.objects.filter(school=school, case_id__in=hidden).values_list("pk", flat=True),
+    }
+    rows = rows.exclude(object_type=record_type(Case), object_id__in=[str(pk) for pk in hidden])
+    for model, pks in parts.items():
+        rows = rows.exclude(object_type=record_type(model), object_id__in=[str(pk) for pk in pks])
+    return rows.exclude(pk__in=asked.values_list("pk")).exclude(pk__in=naming)

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from saferstaff.audit.context import acting_as
 from saferstaff.incidents.models import Action, Case
+from saferstaff.incidents.registers import actions_of
 from saferstaff.incidents.services import altered, managers, verify_all
 from saferstaff.incidents.status import lado_waiting
 from saferstaff.notifications.service import chase_once_a_day
-from saferstaff.schools.models import School
+from saferstaff.schools.models import Membership, School
+from saferstaff.schools.roles import Actor
 
 CHASE_KIND = "incidents.chase"
 
@@ -24,8 +26,10 @@ def owed(school, now) -> Counter:
     today = timezone.localdate(now)
     counts: Counter = Counter()
     overdue = Action.objects.filter(school=school, done_at__isnull=True, due_on__lt=today)
-    for user_id in overdue.values_list("owner__user_id", flat=True):
-        counts[user_id] += 1
+    for owner in Membership.objects.filter(pk__in=overdue.values("owner")).select_related("user"):
+        # only what they may still read: never an action on a case that has since named them (§9)
+        if late := actions_of(Actor.of(owner.user, school)).filter(due_on__lt=today).count():
+            counts[owner.user_id] += late
     # Due today or before: the clock ends at the close of a working day, so today's is chased this morning.
     allegations = lado_waiting(Case.objects.filter(school=school)).filter(lado_due__date__lte=today)
     for case in allegations.select_related("school"):

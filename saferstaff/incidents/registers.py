@@ -4,7 +4,7 @@ that the two agree for every role and kind of case."""
 
 from django.db.models import Q, QuerySet
 
-from saferstaff.incidents.models import Case
+from saferstaff.incidents.models import Action, Case
 from saferstaff.rules.conduct import CHAIR, HEADTEACHER, is_chair
 from saferstaff.rules.incidents import is_designated
 from saferstaff.schools.roles import Actor, H, members_holding
@@ -58,3 +58,13 @@ def cases_listed_for(actor: Actor) -> QuerySet[Case]:
     if cases is None:
         return Case.objects.none()
     return cases.filter(managed_by(actor) | Q(members__member=actor.membership)).distinct()
+
+
+def actions_of(actor: Actor) -> QuerySet[Action]:
+    """The actions ``actor`` still has to do, on cases they may read: never one on a case that has since named
+    them as having done it, nor on one they no longer read (a role taken away)."""
+    if actor.school is None or actor.membership is None:
+        return Action.objects.none()
+    return Action.objects.filter(
+        school=actor.school, owner=actor.membership, done_at__isnull=True, case__in=cases_readable_by(actor)
+    )

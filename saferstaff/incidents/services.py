@@ -31,17 +31,19 @@ from saferstaff.incidents.models import (
     Note,
 )
 from saferstaff.notifications.service import notify
-from saferstaff.rules.conduct import readers, route_for
+from saferstaff.rules.conduct import CHAIR, readers, route_for
 from saferstaff.rules.engine import Reason, Refused, refuse
 from saferstaff.rules.incidents import (
     DESIGNATED,
     KCSIE,
+    chair_manages,
     may_add_evidence,
     may_close_case,
     may_complete_action,
     may_edit_note,
     may_manage_case,
     may_open_evidence,
+    may_read_case,
     may_report,
     may_report_allegation,
     may_seal_evidence,
@@ -68,6 +70,15 @@ REQUIRED = {
 }
 
 
+def _now(case: Case, rule, actor: Actor, **more) -> Case:
+    """Inside a door's transaction: the case as it is now, locked until the write is done, and ``rule`` asked
+    of it again (not audited: the door asked it first). A step sent as the case closed — two tabs, a double
+    submit — is refused, never written to a closed case or reopening it."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _check(rule.peek(actor, subject=case, **more))
+    return case
+
+
 def _required(section: str, **values) -> None:
     """Refuse (naming the field) any of ``values`` left empty: a record nobody can act on is not kept."""
     missing = [name for name, value in values.items() if not str(value or "").strip()]
@@ -90,14 +101,20 @@ def _tell(members, *, kind: str, title: str, case: Case, except_user_id=None) ->
             notify(user, kind=kind, title=title, url=_case_url(case), school=case.school)
 
 
+def not_about(members, case: Case):
+    """``members`` less anyone ``case`` is about: its subject, and whoever it names as having done it."""
+    alleged = case.involved.filter(role=Involved.Role.ALLEGED, member__isnull=False).values("member")
+    return members.exclude(pk=case.subject_id or 0).exclude(pk__in=alleged)
+
+
 def managers(case: Case):
-    """The members who run ``case``: its case manager (an allegation), or the designated persons."""
+    """The members who run ``case`` — those ``rules.incidents.manages`` names: its case manager (an allegation:
+    the chair when ``chair_manages``), or the designated persons; never someone it is about."""
     if not case.is_allegation:
-        return members_holding(case.school_id, DESIGNATED)
-    members = readers(case.school_id, case.routed_to)
-    if case.subject_id:
-        members = members.exclude(pk=case.subject_id)
-    return members
+        members = members_holding(case.school_id, DESIGNATED)
+    else:
+        members = readers(case.school_id, CHAIR if chair_manages(case) else case.routed_to)
+    return not_about(members, case)
 
 
 def _closures(school_id: int) -> list[datetime.date]:
@@ -328,7 +345,7 @@ def involve(actor: Actor, case: Case, person: Person) -> Involved:
     """Link another person to the case (its manager, while it is open)."""
     _check(may_manage_case(actor, subject=case))
     with transaction.atomic():
-        return _involve(actor, case, person)
+        return _involve(actor, _now(case, may_manage_case, actor), person)
 
 
 def triage(actor: Actor, case: Case, *, risk: str, assigned_to=None) -> Case:
@@ -339,7 +356,7 @@ def triage(actor: Actor, case: Case, *, risk: str, assigned_to=None) -> Case:
     if assigned_to is not None and not managers(case).filter(user=assigned_to).exists():
         raise Refused(refuse(Reason("Choose someone who manages this case", "§9", "assigned_to")))
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        case = _now(case, may_manage_case, actor)
         first = case.triaged_at is None
         case.risk, case.assigned_to = risk, assigned_to
         if first:  # the first triage stays on the case (time to first action); later reviews are in the trail
@@ -365,6 +382,7 @@ def add_action(actor: Actor, case: Case, *, what: str, owner: Membership, due_on
     if due_on < timezone.localdate():
         raise Refused(refuse(Reason("The date it is due cannot be in the past", "§9", "due_on")))
     with transaction.atomic():
+        case = _now(case, may_manage_case, actor)
         action = Action.objects.create(
             school_id=case.school_id,
             case=case,
@@ -401,6 +419,7 @@ def write_note(actor: Actor, case: Case, *, text: str) -> Note:
     _check(may_write_note(actor, subject=case))
     _required("§9", text=text)
     with transaction.atomic():
+        case = _now(case, may_write_note, actor)
         note = Note.objects.create(school_id=case.school_id, case=case, author=actor.user, text=text.strip())
         record("incidents.note_written", case, detail={"note": note.pk})
     return note
@@ -408,9 +427,13 @@ def write_note(actor: Actor, case: Case, *, text: str) -> Note:
 
 def edit_note(actor: Actor, note: Note, *, text: str) -> Note:
     """A changed note is a new note replacing the old one: the first version is kept and shown as changed."""
+    note = Note.objects.select_related("case").get(pk=note.pk)  # as it is now: not one changed meanwhile
     _check(may_edit_note(actor, subject=note))
     _required("§9", text=text)
     with transaction.atomic():
+        _now(note.case, may_write_note, actor)  # the case locked: one change of a note at a time
+        note = Note.objects.get(pk=note.pk)
+        _check(may_edit_note.peek(actor, subject=note))  # changed meanwhile: change its latest version
         new = Note.objects.create(
             school_id=note.school_id, case=note.case, author=actor.user, text=text.strip(), replaces=note
         )
@@ -439,6 +462,7 @@ def record_contact(
     if made_at > timezone.now():
         raise Refused(refuse(Reason("The date cannot be in the future", section, "made_at")))
     with transaction.atomic():
+        case = _now(case, may_manage_case, actor)
         contact = Contact.objects.create(
             school_id=case.school_id, case=case, kind=kind, made_at=made_at, with_whom=with_whom.strip()[:200],
             reference=reference.strip()[:100], detail=detail.strip()[:2000], recorded_by=actor.user,
@@ -473,7 +497,8 @@ def close_case(actor: Actor, case: Case, *, reason: str, outcome: str = "") -> C
         case.closed_reason, case.closed_by, case.closed_at = reason.strip(), actor.user, timezone.now()
         case.save(update_fields=["status", "outcome", "closed_reason", "closed_by", "closed_at"])
         record("incidents.closed", case, detail={"outcome": outcome})
-        if case.reported_by_id != actor.pk:
+        reporter = Actor.of(case.reported_by, case.school)
+        if case.reported_by_id != actor.pk and may_read_case.peek(reporter, subject=case):
             notify(
                 case.reported_by, kind="incidents.closed", title=f"The case you reported has been closed: case {case.pk}",
                 url=_case_url(case), school=case.school,
@@ -484,14 +509,19 @@ def close_case(actor: Actor, case: Case, *, reason: str, outcome: str = "") -> C
 def queue_capture(actor: Actor, case: Case, *, url: str) -> Capture:
     """Ask for the page at ``url`` to be captured (the worker fetches it: ``tasks.capture_page``)."""
     _check(may_add_evidence(actor, subject=case))
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018  (a port no server can have is refused here, not in the worker)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise Refused(refuse(Reason("Give the page's full address, starting https://", "§9", "url")))
     try:  # an address typed as numbers is checked now; a name only when the worker resolves it
         refuse_private_literal(parts.hostname, allow_loopback=settings.CAPTURE_ALLOW_LOOPBACK)
     except FetchRefused as problem:
         raise Refused(refuse(Reason(str(problem), "§9", "url"))) from None
     with transaction.atomic():
+        case = _now(case, may_add_evidence, actor)  # closing checks for captures waiting under this lock
         pending = Capture.objects.create(
             school_id=case.school_id, case=case, url=url.strip(), requested_by=actor.user
         )
@@ -506,6 +536,7 @@ def share_case(actor: Actor, case: Case, *, member, reason: str) -> CaseMember:
     if not reason.strip():
         raise Refused(refuse(Reason("Say why they need to know", "§8", "reason")))
     with transaction.atomic():
+        case = _now(case, may_share_case, actor, member=member)
         added = CaseMember.objects.create(
             school_id=case.school_id, case=case, member=member, added_by=actor.user, reason=reason.strip()
         )
@@ -528,6 +559,7 @@ def add_evidence(
     stored = vault.store(f"evidence/{case.school_id}", data)
     try:
         with transaction.atomic():
+            case = _now(case, may_add_evidence, actor)
             item = Evidence(
                 school_id=case.school_id, case=case, kind=kind, original_name=name[:200],
                 content_type=content_type, extension=extension, size=len(data), sha256=vault.digest(data),
@@ -579,25 +611,25 @@ def run_capture(capture_id: int) -> Capture:
     actor = Actor.of(pending.requested_by, pending.case.school)
     try:
         item = add_page(actor, pending.case, url=pending.url)
-    except Refused as refused:
-        pending.state, pending.problem = (
-            Capture.State.REFUSED,
-            "; ".join(r.text for r in refused.decision.reasons)[:300],
-        )
+    except Exception as problem:  # noqa: BLE001  a capture always ends: one left waiting keeps its case open
+        why = "; ".join(r.text for r in problem.decision.reasons) if isinstance(problem, Refused) else ""
+        pending.state, pending.problem = Capture.State.REFUSED, (why or "The page could not be kept")[:300]
         pending.save(update_fields=["state", "problem"])
-        title = f"A page could not be captured for case {pending.case_id} (§9)"
+        notify(
+            pending.requested_by, kind="incidents.capture", url=_case_url(pending.case), school=pending.case.school,
+            title=f"A page could not be captured for case {pending.case_id} (§9)",
+        )  # fmt: skip
+        if not isinstance(problem, Refused):
+            raise  # the worker's log says what broke
+        return pending
     else:
         pending.state, pending.evidence = Capture.State.KEPT, item
         pending.save(update_fields=["state", "evidence"])
         _picture(actor, pending.case, item)
-        title = f"A page has been captured for case {pending.case_id} (§9)"
     notify(
-        pending.requested_by,
-        kind="incidents.capture",
-        title=title,
-        url=_case_url(pending.case),
-        school=pending.case.school,
-    )
+        pending.requested_by, kind="incidents.capture", url=_case_url(pending.case), school=pending.case.school,
+        title=f"A page has been captured for case {pending.case_id} (§9)",
+    )  # fmt: skip
     return pending
 
 
@@ -630,7 +662,7 @@ def altered(item: Evidence) -> None:
     """Record that a stored item no longer matches its hash, and tell the DSLs (once a day at most)."""
     record("incidents.evidence_altered", item)
     case = item.case
-    tell = managers(case) if case.is_allegation else members_holding(item.school_id, {DSL})
+    tell = managers(case) if case.is_allegation else not_about(members_holding(item.school_id, {DSL}), case)
     _tell(
         tell,
         kind="incidents.evidence_altered",

@@ -4,8 +4,8 @@ referral is not recorded. Each stays until it is actioned — opening a notice, 
 
 from django.utils import timezone
 
-from saferstaff.incidents.models import Action, Case, Contact
-from saferstaff.incidents.registers import cases_managed_by
+from saferstaff.incidents.models import Case, Contact
+from saferstaff.incidents.registers import actions_of, cases_managed_by
 from saferstaff.schools.roles import Actor
 
 
@@ -42,7 +42,7 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
     new = managed.filter(status=Case.Status.NEW).count()
     if new:
         out.append((_n(new, "new case waits", "new cases wait") + " for triage (§9)", "case_list"))
-    actions = Action.objects.filter(school=school, owner=actor.membership, done_at__isnull=True)
+    actions = actions_of(actor)
     open_actions = actions.count()
     if open_actions:
         late = actions.filter(due_on__lt=timezone.localdate(now)).count()

@@ -39,14 +39,18 @@ def is_designated(actor: Actor) -> bool:
     return actor.holds(*DESIGNATED)
 
 
-def is_case_manager(actor: Actor, case) -> bool:
-    """Does ``actor`` manage the allegation ``case``? The chair of governors when it was routed to the chair, or
-    when its subject has since become a Headteacher; otherwise the Headteacher."""
-    if case.routed_to == CHAIR or (
+def chair_manages(case) -> bool:
+    """Is the allegation ``case`` the chair of governors' to manage: routed to the chair, or its subject has
+    since become a Headteacher (a co-Headteacher never manages one about the other)?"""
+    return case.routed_to == CHAIR or bool(
         case.subject_id and members_holding(case.school_id, {H}).filter(pk=case.subject_id).exists()
-    ):
-        return is_chair(actor)
-    return actor.is_head
+    )
+
+
+def is_case_manager(actor: Actor, case) -> bool:
+    """Does ``actor`` manage the allegation ``case``? The chair of governors (``chair_manages``); otherwise the
+    Headteacher."""
+    return is_chair(actor) if chair_manages(case) else actor.is_head
 
 
 def manages(actor: Actor, case) -> bool:

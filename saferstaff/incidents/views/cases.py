@@ -13,11 +13,12 @@ from django.views.decorators.http import require_safe
 from saferstaff.audit.log import record
 from saferstaff.audit.models import AuditEvent
 from saferstaff.incidents.access import get_case
+from saferstaff.incidents.chronology import SEALED
 from saferstaff.incidents.forms.cases import (
     CaseSearchForm,
 )
-from saferstaff.incidents.models import CONTACT_FIELDS, Action, Case, Contact
-from saferstaff.incidents.registers import cases_listed_for
+from saferstaff.incidents.models import CONTACT_FIELDS, Case, Contact
+from saferstaff.incidents.registers import actions_of, cases_listed_for
 from saferstaff.incidents.status import lado_state
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
@@ -34,6 +35,7 @@ from saferstaff.rules.incidents import (
     may_search_cases,
     may_write_note,
     reads_as_reporter,
+    sees_sealed,
 )
 from saferstaff.schools.access import fields_for, pupil_view, sees_pupils
 from saferstaff.schools.roles import Actor
@@ -67,13 +69,7 @@ def case_list(request, school):
                     cases = cases.filter(**{name: data[name]})
     page = page_of(request, cases.order_by("-reported_at", "-pk"), 25)
     rows = [(case, lado_state(case)) for case in page.object_list]
-    mine = list(
-        Action.objects.filter(
-            school=request.school, owner=request.membership, done_at__isnull=True
-        ).select_related("case")
-        if request.membership
-        else []
-    )
+    mine = list(actions_of(actor).select_related("case"))
     _listed(request, [c for c, _ in rows], "cases_listed")
     return render(
         request,
@@ -109,9 +105,13 @@ def _evidence(actor: Actor, case: Case, *, only_by=None) -> list[dict]:
             action="incidents.evidence_altered", object_id__in=[str(i.pk) for i in items]
         ).values_list("object_id", flat=True)
     )
+    named = sees_sealed(
+        actor, case
+    )  # a sealed item's name only to who may still open it, as in the chronology
     return [
         {
             "item": item,
+            "name": item.original_name if named or not item.seals.all() else f"Item {item.pk}: {SEALED}",
             "sealed": bool(item.seals.all()),
             "altered": str(item.pk) in altered,
             "may_open": bool(may_open_evidence.peek(actor, subject=item)),
