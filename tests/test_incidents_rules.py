@@ -397,3 +397,18 @@ def test_the_audit_trail_tells_nobody_of_a_case_they_may_not_read(cast):
         action="policy.decision"
     )
     assert not rule_rows.filter(detail__rule="incidents.allegation.report").exists()
+
+
+def test_a_report_naming_every_designated_person_as_having_done_it_is_sent_to_the_allegation_form(cast):
+    """KCSIE Part 4: a case is never left with nobody to run it (the review's finding: nobody was alerted)."""
+    both = [
+        services.Person("alleged", member=cast.member(cast.dsl)),
+        services.Person("alleged", member=cast.member(cast.head)),
+    ]
+    with pytest.raises(Refused, match="allegation about a member of staff") as refused:
+        bullying(cast, people=both)
+    assert fields(refused) == {"person"} and not Case.objects.exists()
+    case = bullying(cast, people=both[:1])  # the Headteacher still runs it
+    with pytest.raises(Refused, match="allegation"):
+        services.involve(actor(cast, cast.head), case, both[1])
+    assert list(case.involved.values_list("member", flat=True)) == [cast.member(cast.dsl).pk]

@@ -117,6 +117,23 @@ def managers(case: Case):
     return not_about(members, case)
 
 
+def _someone_runs(case: Case) -> None:
+    """A case is never left with nobody to run it: when it names every designated person as having done it,
+    it is an allegation about staff, for the Headteacher or the chair of governors (KCSIE Part 4)."""
+    if not case.is_allegation and not managers(case).exists():
+        raise Refused(
+            refuse(
+                Reason(
+                    "Everyone who would handle this report is named in it as having done it: report it as an "
+                    "allegation about a member of staff instead, so that the Headteacher or the chair of "
+                    "governors handles it",
+                    KCSIE,
+                    "person",
+                )
+            )
+        )
+
+
 def _closures(school_id: int) -> list[datetime.date]:
     return list(ClosureDay.objects.filter(school_id=school_id).values_list("day", flat=True))
 
@@ -272,6 +289,7 @@ def report(
         )  # fmt: skip
         for person in people:
             _involve(actor, case, person)
+        _someone_runs(case)
         _keep(actor, case, files, url, kept)
         record(
             "incidents.reported", case, detail={"kind": kind, "files": len(files), "page": bool(url.strip())}
@@ -345,7 +363,9 @@ def involve(actor: Actor, case: Case, person: Person) -> Involved:
     """Link another person to the case (its manager, while it is open)."""
     _check(may_manage_case(actor, subject=case))
     with transaction.atomic():
-        return _involve(actor, _now(case, may_manage_case, actor), person)
+        involved = _involve(actor, _now(case, may_manage_case, actor), person)
+        _someone_runs(case)
+        return involved
 
 
 def triage(actor: Actor, case: Case, *, risk: str, assigned_to=None) -> Case:
