@@ -27,6 +27,8 @@ def chase_once_a_day(
 ) -> int:
     """One notice of ``kind`` a day to each person in ``counts`` (user id → how many things wait for them): a
     list, not one notice per item, and not again the same day. Returns how many were told."""
+    if not counts:
+        return 0
     today = timezone.localdate(now)
     already = set(
         Notification.objects.filter(kind=kind, school=school, created_at__date=today).values_list(
