@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
@@ -319,3 +320,31 @@ def test_every_incidents_address_with_another_schools_ids_is_404_s8(cast, storag
         assert dsl.post(address, {"reason": "x", "text": "x", "risk": "high"}).status_code in (404, 405), (
             address
         )
+
+
+def test_an_items_name_shows_only_to_who_may_open_it_s8(cast, storage):
+    """§8, §9: a member added to a case (need to know) cannot open its evidence, so never reads its file names
+    either — a name often says what an item shows, e.g. a pupil's name."""
+    case = bullying(cast)
+    services.add_evidence(
+        actor(cast, cast.teacher), case, name="year3-pupil-name.png", data=b"\x89PNG\r\n\x1a\n" + b"2" * 40
+    )
+    services.share_case(actor(cast, cast.dsl), case, member=cast.member(cast.slt), reason="Line manager")
+    page = reverse("case_detail", kwargs={"school": cast.school.slug, "pk": case.pk})
+    assert b"year3-pupil-name" in signed_in(cast.dsl).get(page).content
+    member_view = signed_in(cast.slt).get(page).content
+    assert b"year3-pupil-name" not in member_view and b"Item " in member_view
+
+
+def test_an_altered_item_opened_again_and_again_tells_the_dsl_once_a_day_s9(cast, storage):
+    """§9: the DSL is told an item no longer matches its hash — once a day, not at every try to open it."""
+    case = bullying(cast)
+    item = services.add_evidence(
+        actor(cast, cast.teacher), case, name="a.png", data=b"\x89PNG\r\n\x1a\n" + b"3" * 40
+    )
+    with default_storage.open(item.stored.name, "wb") as handle:
+        handle.write(b"changed")
+    download = reverse("evidence_download", kwargs={"school": cast.school.slug, "pk": item.pk})
+    for _ in range(3):
+        assert signed_in(cast.head).get(download).status_code == 409
+    assert Notification.objects.filter(user=cast.dsl, kind="incidents.evidence_altered").count() == 1

@@ -30,6 +30,7 @@ from saferstaff.incidents.models import (
     Involved,
     Note,
 )
+from saferstaff.notifications.models import Notification
 from saferstaff.notifications.service import notify
 from saferstaff.rules.conduct import CHAIR, readers, route_for
 from saferstaff.rules.engine import Reason, Refused, refuse
@@ -683,8 +684,11 @@ def altered(item: Evidence) -> None:
     record("incidents.evidence_altered", item)
     case = item.case
     tell = managers(case) if case.is_allegation else not_about(members_holding(item.school_id, {DSL}), case)
+    told_today = Notification.objects.filter(
+        kind="incidents.evidence_altered", url=_case_url(case), created_at__date=timezone.localdate()
+    ).values("user_id")
     _tell(
-        tell,
+        tell.exclude(user_id__in=told_today),
         kind="incidents.evidence_altered",
         case=case,
         title=f"An item of evidence no longer matches its hash: case {item.case_id} (§9)",

@@ -35,7 +35,6 @@ from saferstaff.rules.incidents import (
     may_search_cases,
     may_write_note,
     reads_as_reporter,
-    sees_sealed,
 )
 from saferstaff.schools.access import fields_for, pupil_view, sees_pupils
 from saferstaff.schools.roles import Actor
@@ -105,20 +104,22 @@ def _evidence(actor: Actor, case: Case, *, only_by=None) -> list[dict]:
             action="incidents.evidence_altered", object_id__in=[str(i.pk) for i in items]
         ).values_list("object_id", flat=True)
     )
-    named = sees_sealed(
-        actor, case
-    )  # a sealed item's name only to who may still open it, as in the chronology
-    return [
-        {
-            "item": item,
-            "name": item.original_name if named or not item.seals.all() else f"Item {item.pk}: {SEALED}",
-            "sealed": bool(item.seals.all()),
-            "altered": str(item.pk) in altered,
-            "may_open": bool(may_open_evidence.peek(actor, subject=item)),
-            "may_seal": bool(may_seal_evidence.peek(actor, subject=item)),
-        }
-        for item in items
-    ]
+    rows = []
+    for item in items:
+        sealed, may_open = bool(item.seals.all()), bool(may_open_evidence.peek(actor, subject=item))
+        # A file's name often says what it shows (a pupil's name, §8): only who may open the item reads it.
+        name = item.original_name if may_open else f"Item {item.pk}" + (f": {SEALED}" if sealed else "")
+        rows.append(
+            {
+                "item": item,
+                "name": name,
+                "sealed": sealed,
+                "altered": str(item.pk) in altered,
+                "may_open": may_open,
+                "may_seal": bool(may_seal_evidence.peek(actor, subject=item)),
+            }
+        )
+    return rows
 
 
 def _notes(actor: Actor, case: Case) -> list[dict]:
