@@ -94,6 +94,7 @@ def test_run_daily_runs_each_rooms_daily_jobs_in_order_and_seals_the_audit_heads
     assert [line.split(" ", 1)[1] for line in lines[len(schools) :]] == [
         "people chased about disclosures, requests and concerns waiting for them",
         "items of evidence not matching their hash (DSLs told)",
+        "page captures given up after an hour waiting (their requesters told)",
         "people chased about overdue actions and LADO referrals",
         "open takedowns chased",
         "images queued for destruction",

@@ -348,3 +348,20 @@ def test_an_altered_item_opened_again_and_again_tells_the_dsl_once_a_day_s9(cast
     for _ in range(3):
         assert signed_in(cast.head).get(download).status_code == 409
     assert Notification.objects.filter(user=cast.dsl, kind="incidents.evidence_altered").count() == 1
+
+
+def test_a_capture_the_worker_lost_is_given_up_after_an_hour_so_its_case_can_close_s9(cast, settings):
+    """§9: a capture always ends — even one whose worker never ran — and the person who asked is told."""
+    case = bullying(cast)
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}  # no worker runs it
+    pending = services.queue_capture(actor(cast, cast.teacher), case, url="https://example.org/post")
+    dsl = actor(cast, cast.dsl)
+    with pytest.raises(Refused, match="still being captured"):
+        services.close_case(dsl, case, reason="Done")
+    assert services.give_up_lost_captures() == 0  # not yet an hour
+    later = timezone.now() + datetime.timedelta(hours=1, minutes=1)
+    assert services.give_up_lost_captures(later) == 1
+    pending.refresh_from_db()
+    assert pending.state == Capture.State.REFUSED and "not captured in time" in pending.problem
+    assert Notification.objects.filter(user=cast.teacher, kind="incidents.capture").exists()
+    assert services.close_case(dsl, case, reason="Done").is_closed

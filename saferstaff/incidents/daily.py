@@ -12,7 +12,7 @@ from django.utils import timezone
 from saferstaff.audit.context import acting_as
 from saferstaff.incidents.models import Action, Case
 from saferstaff.incidents.registers import actions_of
-from saferstaff.incidents.services import altered, managers, verify_all
+from saferstaff.incidents.services import altered, give_up_lost_captures, managers, verify_all
 from saferstaff.incidents.status import lado_waiting
 from saferstaff.notifications.service import chase_once_a_day
 from saferstaff.schools.models import Membership, School
@@ -55,6 +55,7 @@ def daily() -> Iterator[str]:
         with acting_as(school_id=item.school_id):
             altered(item)
     yield f"{len(bad)} items of evidence not matching their hash (DSLs told)"
+    yield f"{give_up_lost_captures()} page captures given up after an hour waiting (their requesters told)"
     sent = 0
     for school in School.objects.all():
         with acting_as(school_id=school.pk):

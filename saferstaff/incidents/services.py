@@ -512,7 +512,14 @@ def close_case(actor: Actor, case: Case, *, reason: str, outcome: str = "") -> C
             )
         if case.captures.filter(state=Capture.State.WAITING).exists():
             raise Refused(
-                refuse(Reason("A page is still being captured: wait for it first", section, "closed_reason"))
+                refuse(
+                    Reason(
+                        "A page is still being captured: wait for it first (one not captured within an hour is "
+                        "given up by the next daily run)",
+                        section,
+                        "closed_reason",
+                    )
+                )
             )
         case.status, case.outcome = Case.Status.CLOSED, outcome
         case.closed_reason, case.closed_by, case.closed_at = reason.strip(), actor.user, timezone.now()
@@ -652,6 +659,35 @@ def run_capture(capture_id: int) -> Capture:
         title=f"A page has been captured for case {pending.case_id} (§9)",
     )  # fmt: skip
     return pending
+
+
+# A fetch has a limit of seconds (saferstaff.fetching); a capture still waiting after this long was lost by the
+# worker (it stopped, or never ran): it is given up, so that its case can close.
+CAPTURE_GIVE_UP = datetime.timedelta(hours=1)
+
+
+def give_up_lost_captures(now: datetime.datetime | None = None) -> int:
+    """Mark each capture waiting longer than ``CAPTURE_GIVE_UP`` not captured, and tell whoever asked for it
+    (run by ``run_daily``). How many were given up."""
+    now = now or timezone.now()
+    lost = list(
+        Capture.objects.filter(
+            state=Capture.State.WAITING, requested_at__lt=now - CAPTURE_GIVE_UP
+        ).select_related("case__school", "requested_by")
+    )
+    for pending in lost:
+        with acting_as(school_id=pending.school_id), transaction.atomic():
+            if not Capture.objects.filter(pk=pending.pk, state=Capture.State.WAITING).update(
+                state=Capture.State.REFUSED,
+                problem="It was not captured in time: ask again, or add a screenshot of it instead",
+            ):
+                continue  # the worker finished it meanwhile
+            record("incidents.capture_given_up", pending.case, detail={"capture": pending.pk})
+            notify(
+                pending.requested_by, kind="incidents.capture", url=_case_url(pending.case),
+                school=pending.case.school, title=f"A page could not be captured for case {pending.case_id} (§9)",
+            )  # fmt: skip
+    return len(lost)
 
 
 @task()
