@@ -86,7 +86,8 @@ def test_the_chronology_holds_every_record_of_the_case_in_order(cast, case):
     assert kinds[0] == "reported" and kinds[-1] == "closed"
     for kind in ("involved", "evidence", "triage", "action", "done", "note", "contact", "seal", "shared"):
         assert kind in kinds, kind
-    assert [e.at for e in entries] == sorted(e.at for e in entries)
+    minutes = [e.at.replace(second=0, microsecond=0) for e in entries]
+    assert minutes == sorted(minutes)  # in order by the minute (within one, by the order of the casework)
     (note,) = [e for e in entries if e.kind == "note"]
     assert note.lines == [("Note", "Spoke to the teacher; support offered")] and note.changed.startswith(
         "Changed 1"
@@ -486,3 +487,19 @@ def test_a_post_to_the_closure_days_page_without_its_action_is_checked_as_an_add
     response = signed_in(cast.office).post(reverse("closure_days", kwargs={"school": cast.school.slug}), {})
     assert response.status_code == 400 and "Enter the day the school is closed" in response.content.decode()
     assert not ClosureDay.objects.exists()
+
+
+def test_a_contact_typed_in_the_minute_of_the_report_comes_after_it(cast):
+    """§9: a contact's time is typed to the minute; in the same minute the report still comes first."""
+    case = services.report(
+        Actor.of(cast.teacher, cast.school),
+        kind="bullying",
+        happened_on=datetime.date.today(),
+        what_happened="Posts",
+    )
+    services.record_contact(
+        Actor.of(cast.dsl, cast.school), case, kind="platform", with_whom="Facebook",
+        made_at=case.reported_at.replace(second=0, microsecond=0),
+    )  # fmt: skip
+    kinds = [entry.kind for entry in timeline([case], Viewer(sees_pupils=True))]
+    assert kinds.index("reported") < kinds.index("contact")
