@@ -708,8 +708,8 @@ def open_evidence(actor: Actor, item: Evidence) -> bytes:
     if data is None or vault.digest(data) != item.sha256:
         altered(item)
         raise vault.EvidenceProblem(
-            "This item no longer matches what was received, so it is not opened. The designated safeguarding "
-            "lead has been told."
+            "This item no longer matches what was received, so it is not opened. The school's designated "
+            "safeguarding lead has a notice about it in saferstaff."
         )
     record("incidents.evidence_opened", item)  # the chain of custody: who opened what, when
     return data
