@@ -588,7 +588,7 @@ def test_the_daily_chase_tells_owners_of_overdue_actions_and_case_managers_once_
     assert chased == {cast.slt.pk, cast.head.pk}
     lines = list(daily.daily())
     assert lines[0].endswith("items of evidence not matching their hash (DSLs told)")
-    assert lines[1] == "0 people chased about overdue actions and LADO referrals"
+    assert lines[2] == "0 people chased about overdue actions and LADO referrals"
 
 
 # --- Both paths through the doors -----------------------------------------------------------------------------
