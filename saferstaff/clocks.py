@@ -5,9 +5,17 @@
   weekends, the bank holidays of England and Wales (the ``holidays`` package: a calendar in the wheel, offline)
   and the school's own closure days.
 
-Plain Python (no Django models): a caller passes the school's closure days. The privacy work adds the ICO's
-clocks here (one calendar month; 72 hours)."""
+- ``sar``: UK GDPR art. 12(3) as the ICO reads it — a subject access request is answered within one calendar
+  month: by the corresponding date of the next month (the last day of that month when it has no such date: 31
+  January → 28 or 29 February), or the next working day when that date is a weekend or a bank holiday. Days the
+  school waited for proof of identity or for clarification are added before the month is counted (the clock
+  pauses); an extension adds up to two further months, counted the same way from the start.
+- ``ico``: UK GDPR art. 33 — a personal-data breach is reported to the ICO within 72 hours of the school becoming
+  aware of it: 72 real hours, so across a change of the clocks the deadline moves by an hour on the wall.
 
+Plain Python (no Django models): a caller passes the school's closure days, the days paused, the extension."""
+
+import calendar
 import datetime
 from collections.abc import Iterable
 from functools import cache
@@ -16,7 +24,9 @@ from zoneinfo import ZoneInfo
 import holidays
 
 UK = ZoneInfo("Europe/London")
-KINDS = ("lado",)
+KINDS = ("lado", "sar", "ico")
+ICO_HOURS = 72
+MAX_EXTENSION_MONTHS = 2
 
 
 @cache
@@ -27,6 +37,13 @@ def _bank_holidays(year: int) -> frozenset[datetime.date]:
 def is_working_day(day: datetime.date, closures: frozenset[datetime.date] = frozenset()) -> bool:
     """Monday to Friday, not a bank holiday in England and Wales, not a day the school is closed."""
     return day.weekday() < 5 and day not in _bank_holidays(day.year) and day not in closures
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The corresponding date ``months`` later; the last day of that month when it has no such date."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def next_working_day(after: datetime.date, closures: frozenset[datetime.date] = frozenset()) -> datetime.date:
@@ -47,10 +64,24 @@ def end_of_day(day: datetime.date) -> datetime.datetime:
 
 
 def due(
-    kind: str, received: datetime.datetime, *, closures: Iterable[datetime.date] = ()
+    kind: str,
+    received: datetime.datetime,
+    *,
+    closures: Iterable[datetime.date] = (),
+    paused_days: int = 0,
+    extension_months: int = 0,
 ) -> datetime.datetime:
-    """When something of ``kind`` received at ``received`` is due, in UK local time."""
+    """When something of ``kind`` received at ``received`` is due, in UK local time. ``closures`` count for
+    ``lado`` only (the ICO's month knows weekends and bank holidays, not a school's closure days);
+    ``paused_days`` and ``extension_months`` for ``sar`` only."""
     if kind not in KINDS:
         raise ValueError(f"unknown clock {kind!r}: one of {', '.join(KINDS)}")
+    if kind == "ico":
+        return (local(received).astimezone(datetime.UTC) + datetime.timedelta(hours=ICO_HOURS)).astimezone(UK)
     received_on = local(received).date()
+    if kind == "sar":
+        if paused_days < 0 or not 0 <= extension_months <= MAX_EXTENSION_MONTHS:
+            raise ValueError("a pause is zero days or more; an extension is of up to two further months")
+        day = add_months(received_on + datetime.timedelta(days=paused_days), 1 + extension_months)
+        return end_of_day(day if is_working_day(day) else next_working_day(day))
     return end_of_day(next_working_day(received_on, frozenset(closures)))

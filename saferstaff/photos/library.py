@@ -2,7 +2,6 @@
 the device register (§5–6: school equipment only; a photo from elsewhere goes to senior management, and one
 from a member of staff's personal device that had permission for work (§6) is flagged as personal, §5)."""
 
-import calendar
 import datetime
 from collections.abc import Iterable
 
@@ -12,17 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.audit.log import record
+from saferstaff.clocks import add_months
 from saferstaff.conduct.registers import personal_device_permission
 from saferstaff.photos.files import Checked, FileProblem, check_file
 from saferstaff.photos.models import Activity, Device, Image, make_and_model
 from saferstaff.photos.services import delete_files, tell_senior_management
 from saferstaff.schools.models import SchoolSettings
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _norm(text: str) -> str:

@@ -12,7 +12,11 @@ class Command(BaseCommand):
         "Print when something received at --from is due, as ISO 8601 in UK local time. --kind lado: a referral "
         "to the Local Authority designated officer, by the end of the first working day after the day received "
         "(KCSIE Part 4); weekends, bank holidays in England and Wales and, with --school, the school's closure "
-        "days are not working days. A --from without an offset is UK local time."
+        "days are not working days. --kind sar: a subject access request, by the corresponding date a calendar "
+        "month later (the last day of that month when it has none; the next working day when that date is a "
+        "weekend or a bank holiday; UK GDPR art. 12(3)). --kind ico: a personal-data breach reported to the ICO "
+        "within 72 real hours of the school becoming aware of it (art. 33). A --from without an offset is UK "
+        "local time."
     )
 
     def add_arguments(self, parser):
