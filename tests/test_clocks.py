@@ -5,8 +5,10 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import given
+from hypothesis import strategies as st
 
-from saferstaff.clocks import UK, due, is_working_day
+from saferstaff.clocks import UK, add_months, due, is_working_day
 from saferstaff.schools.models import ClosureDay
 
 
@@ -63,12 +65,6 @@ def test_the_due_command_prints_iso_8601_in_uk_time_with_the_schools_closures(ca
 
 
 # --- The ICO's clocks (issue 16): a subject access request's month and a breach's 72 hours -------------------
-
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from saferstaff.clocks import add_months  # noqa: E402
-
 
 def _sar(day, **kwargs):
     return due("sar", datetime.datetime.combine(day, datetime.time(10)), **kwargs).date()

@@ -12,10 +12,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from saferstaff.clocks import add_months
 from saferstaff.consent.models import ConsentRecord, Purpose
 from saferstaff.consent.states import GIVEN, NOT_ASKED, state_of
 from saferstaff.photos.demo import CAMERA
-from saferstaff.clocks import add_months
 from saferstaff.photos.models import Activity, Image, Publication, Takedown
 from saferstaff.photos.services import retention_sweep
 from saferstaff.schools.models import Guardianship, Pupil
