@@ -259,6 +259,48 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "closure_days": SENIOR_MANAGEMENT | {OFFICE},
     # Subject access: the DPO (and the Headteacher) export everything held about a pupil.
     "pupil_images_export": _roles(H, DPO),
+    # §8 (the privacy room): the data-protection officer and the Headteacher keep the records (rules.privacy).
+    # Any member of staff reports a breach and reads their own report; the DSL also keeps the sharing log (the
+    # police and LADO referrals it records). Nobody reads a request, a disclosure or a breach about themselves.
+    "privacy_home": EVERY_ROLE,  # everyone: report a breach; the officers: the registers
+    "breach_report": EVERY_ROLE,
+    "breach_detail": EVERY_ROLE,  # the officers, and the person who reported it
+    "breach_list": _roles(H, DPO),
+    "breach_manage": _roles(H, DPO),
+    **{
+        name: _roles(H, DPO, DSL)
+        for name in ("sharing_list", "sharing_add", "sharing_detail", "sharing_complete")
+    },
+    **{
+        name: _roles(H, DPO)
+        for name in (
+            "records_processing",
+            "records_processing_pdf",
+            "dpia",
+            "dpia_pdf",
+            "sar_list",
+            "sar_add",
+            "sar_detail",
+            "sar_identity",
+            "sar_pause",
+            "sar_resume",
+            "sar_extend",
+            "sar_checklist",
+            "sar_bundle",
+            "sar_bundle_download",
+            "sar_close",
+            "seen_search",
+            "seen_pupil",
+            "seen_member",
+            "retention_schedule",
+            "retention_rule",
+            "retention_due",
+            "retention_certificates",
+            "hold_list",
+            "hold_add",
+            "hold_release",
+        )  # fmt: skip
+    },
 }
 
 

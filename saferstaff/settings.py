@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "saferstaff.biometrics",
     "saferstaff.publishing",
     "saferstaff.postcheck",
+    "saferstaff.privacy",
     "saferstaff.home",
 ]
 

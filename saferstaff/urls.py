@@ -13,6 +13,7 @@ from saferstaff.policies.views import acceptance as policy_acceptance
 from saferstaff.policies.views import dashboards as policy_dashboards
 from saferstaff.policies.views import versions as policy_versions
 from saferstaff.postcheck import views as postcheck
+from saferstaff.privacy.views import breaches, requests, retention
 from saferstaff.publishing import views as publishing
 from saferstaff.schools import views as schools
 
@@ -235,6 +236,41 @@ urlpatterns = [
     path(school + "incidents/trends/", chronology.incident_trends, name="incident_trends"),
     path(school + "settings/closures/", chronology.closure_days, name="closure_days"),
     path(school + "pupils/<id:pk>/library.zip", takedowns.pupil_images_export, name="pupil_images_export"),
+    # §8: data protection (saferstaff.privacy) — the sharing log, subject access, breaches, retention, holds
+    path(school + "privacy/", breaches.privacy_home, name="privacy_home"),
+    path(school + "privacy/breaches/report/", breaches.breach_report, name="breach_report"),
+    path(school + "privacy/breaches/", breaches.breach_list, name="breach_list"),
+    path(school + "privacy/breaches/<id:pk>/", breaches.breach_detail, name="breach_detail"),
+    path(school + "privacy/breaches/<id:pk>/manage/", breaches.breach_manage, name="breach_manage"),
+    path(school + "privacy/sharing/", breaches.sharing_list, name="sharing_list"),
+    path(school + "privacy/sharing/add/", breaches.sharing_add, name="sharing_add"),
+    path(school + "privacy/sharing/<id:pk>/", breaches.sharing_detail, name="sharing_detail"),
+    path(school + "privacy/sharing/<id:pk>/complete/", breaches.sharing_complete, name="sharing_complete"),
+    path(school + "privacy/processing/", breaches.records_processing, name="records_processing"),
+    path(school + "privacy/processing.pdf", breaches.records_processing_pdf, name="records_processing_pdf"),
+    path(school + "privacy/dpia/", breaches.dpia, name="dpia"),
+    path(school + "privacy/dpia.pdf", breaches.dpia_pdf, name="dpia_pdf"),
+    path(school + "privacy/requests/", requests.sar_list, name="sar_list"),
+    path(school + "privacy/requests/add/", requests.sar_add, name="sar_add"),
+    path(school + "privacy/requests/<id:pk>/", requests.sar_detail, name="sar_detail"),
+    path(school + "privacy/requests/<id:pk>/identity/", requests.sar_identity, name="sar_identity"),
+    path(school + "privacy/requests/<id:pk>/pause/", requests.sar_pause, name="sar_pause"),
+    path(school + "privacy/requests/<id:pk>/resume/", requests.sar_resume, name="sar_resume"),
+    path(school + "privacy/requests/<id:pk>/extend/", requests.sar_extend, name="sar_extend"),
+    path(school + "privacy/requests/<id:pk>/checklist/", requests.sar_checklist, name="sar_checklist"),
+    path(school + "privacy/requests/<id:pk>/bundle/", requests.sar_bundle, name="sar_bundle"),
+    path(school + "privacy/bundles/<id:pk>/", requests.sar_bundle_download, name="sar_bundle_download"),
+    path(school + "privacy/requests/<id:pk>/close/", requests.sar_close, name="sar_close"),
+    path(school + "privacy/seen/", requests.seen_search, name="seen_search"),
+    path(school + "privacy/seen/pupils/<id:pk>/", requests.seen_pupil, name="seen_pupil"),
+    path(school + "privacy/seen/staff/<id:pk>/", requests.seen_member, name="seen_member"),
+    path(school + "privacy/retention/", retention.retention_schedule, name="retention_schedule"),
+    path(school + "privacy/retention/<slug:record_type>/", retention.retention_rule, name="retention_rule"),
+    path(school + "privacy/due/", retention.retention_due, name="retention_due"),
+    path(school + "privacy/destroyed/", retention.retention_certificates, name="retention_certificates"),
+    path(school + "privacy/holds/", retention.hold_list, name="hold_list"),
+    path(school + "privacy/holds/add/", retention.hold_add, name="hold_add"),
+    path(school + "privacy/holds/<id:pk>/release/", retention.hold_release, name="hold_release"),
 ]
 
 handler403 = "saferstaff.errors.forbidden"

@@ -157,6 +157,8 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         kwargs.update(_concern_sample(name, school, user))
     elif name in INCIDENT_PAGES:
         kwargs.update(_incident_sample(name, school, user))
+    elif name in PRIVACY_PAGES:
+        kwargs.update(_privacy_sample(name, school, user))
     elif name in {
         f"{kind}_{page}" for kind in ("contact", "equipment") for page in ("detail", "decide", "withdraw")
     }:
@@ -239,6 +241,62 @@ def _incident_sample(name, school, user) -> dict:
     if name == "contact_add":
         return {"pk": case.pk, "kind": "police"}
     return {"pk": case.pk}
+
+
+PRIVACY_PAGES = {
+    "breach_detail", "breach_manage", "sharing_detail", "sharing_complete", "sar_detail", "sar_identity",
+    "sar_pause", "sar_resume", "sar_extend", "sar_checklist", "sar_bundle", "sar_bundle_download", "sar_close",
+    "seen_pupil", "seen_member", "retention_rule", "hold_release",
+}  # fmt: skip
+
+
+def _privacy_sample(name, school, user) -> dict:
+    """A record of the privacy room at ``school`` that ``user`` may open (§8): a breach they reported, an entry
+    of the sharing log about nobody at the school, a request about a pupil, a hold on that pupil, a member of
+    staff who is not them."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from saferstaff.privacy.models import AccessRequest, Breach, Bundle, LegalHold, Sharing
+
+    now = timezone.now()
+    pupil, _ = Pupil.objects.get_or_create(
+        school=school, upn="", source_id=f"walk-{school.pk}",
+        defaults={"legal_forename": "Ada", "legal_surname": "Walker", "date_of_birth": datetime.date(2019, 1, 1)},
+    )  # fmt: skip
+    if name.startswith("breach_"):
+        breach = Breach.objects.create(school=school, what="Walk", aware_at=now, ico_due=now, logged_by=user)
+        return {"pk": breach.pk}
+    if name.startswith("sharing_"):
+        status = Sharing.Status.TO_COMPLETE if name == "sharing_complete" else Sharing.Status.LOGGED
+        entry = Sharing.objects.create(school=school, recipient="Walk", what="Walk", status=status)
+        return {"pk": entry.pk}
+    if name == "seen_pupil":
+        return {"pk": pupil.pk}
+    if name == "seen_member":
+        other = school.memberships.exclude(user=user).order_by("pk").first()
+        if other is None:
+            other = school.memberships.get(
+                user=make_person(f"walk.seen{school.pk}@school.example", school, {Role.STAFF})
+            )
+        return {"pk": other.pk}
+    if name == "retention_rule":
+        return {"record_type": "images"}
+    if name == "hold_release":
+        hold = LegalHold.objects.create(
+            school=school, scope="pupil", pupil=pupil, reason="Walk", placed_by=user
+        )
+        return {"pk": hold.pk}
+    request = AccessRequest.objects.create(
+        school=school, requester_kind="guardian", requester_name="Walk", about_pupil=pupil, received_at=now,
+        due_at=now, logged_by=user,
+    )  # fmt: skip
+    if name == "sar_bundle_download":
+        bundle = Bundle(request=request, sha256="0" * 64, items=0, made_by=user)
+        bundle.file.save("walk.zip", ContentFile(b"PK\x05\x06" + bytes(18)), save=False)
+        bundle.save()
+        return {"pk": bundle.pk}
+    return {"pk": request.pk}
 
 
 def _concern_sample(name, school, user) -> dict:

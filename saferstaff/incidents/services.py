@@ -30,6 +30,7 @@ from saferstaff.incidents.models import (
     Involved,
     Note,
 )
+from saferstaff.incidents.signals import contact_recorded
 from saferstaff.notifications.models import Notification
 from saferstaff.notifications.service import notify
 from saferstaff.rules.conduct import CHAIR, readers, route_for
@@ -489,6 +490,7 @@ def record_contact(
             reference=reference.strip()[:100], detail=detail.strip()[:2000], recorded_by=actor.user,
         )  # fmt: skip
         record("incidents.contact", case, detail={"contact": contact.pk, "kind": kind})
+        contact_recorded.send(sender=Contact, contact=contact, actor=actor)
     return contact
 
 
