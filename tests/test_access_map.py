@@ -292,7 +292,7 @@ def _privacy_sample(name, school, user) -> dict:
         due_at=now, logged_by=user,
     )  # fmt: skip
     if name == "sar_bundle_download":
-        bundle = Bundle(request=request, sha256="0" * 64, items=0, made_by=user)
+        bundle = Bundle(school=school, request=request, sha256="0" * 64, items=0, made_by=user)
         bundle.file.save("walk.zip", ContentFile(b"PK\x05\x06" + bytes(18)), save=False)
         bundle.save()
         return {"pk": bundle.pk}

@@ -43,6 +43,13 @@ NOT_SCHOOL_OWNED = {
         "Django's automatic table joining an activity to its uses (Activity.purposes), both rows of one "
         "school; carrying the school needs an explicit through model"
     ),
+    **{
+        f"privacy.sharing_about_{who}": (
+            f"Django's automatic table joining an entry of the sharing log to the {who} it is about, both rows "
+            "of one school (privacy.sharing's doors check it)"
+        )
+        for who in ("pupils", "members")
+    },
 }
 
 # Unique fields that stand alone (not per school), each a one-to-one with a row of the same school, and why.

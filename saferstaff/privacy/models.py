@@ -157,6 +157,7 @@ class Pause(models.Model):
         IDENTITY = "identity", "Waiting for proof of identity"
         CLARIFICATION = "clarification", "Waiting for clarification of what is asked"
 
+    school = models.ForeignKey(SCHOOL, on_delete=models.CASCADE, related_name="+")
     request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="pauses")
     why = models.CharField(max_length=14, choices=Why.choices)
     started_on = models.DateField()
@@ -167,7 +168,9 @@ class Pause(models.Model):
         ordering = ["started_on", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["request"], condition=models.Q(ended_on__isnull=True), name="privacy_one_open_pause"
+                fields=["school", "request"],
+                condition=models.Q(ended_on__isnull=True),
+                name="privacy_one_open_pause",
             )
         ]
 
@@ -195,6 +198,7 @@ class Found(models.Model):
         REDACT = "redact", "Disclose with redactions"
         WITHHOLD = "withhold", "Withhold"
 
+    school = models.ForeignKey(SCHOOL, on_delete=models.CASCADE, related_name="+")
     request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="found")
     record_type = models.CharField(max_length=40)
     record_id = models.CharField(max_length=64)
@@ -211,13 +215,16 @@ class Found(models.Model):
     class Meta:
         ordering = ["room", "record_type", "recorded_on", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["request", "record_type", "record_id"], name="privacy_found_once")
+            models.UniqueConstraint(
+                fields=["school", "request", "record_type", "record_id"], name="privacy_found_once"
+            )
         ]
 
 
 class Bundle(models.Model):
     """An export of what is disclosed for a request: a PDF index and the files, in one zip; its hash kept."""
 
+    school = models.ForeignKey(SCHOOL, on_delete=models.CASCADE, related_name="+")
     request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="bundles")
     file = models.FileField(upload_to="privacy/bundles/", max_length=300)
     sha256 = models.CharField(max_length=64)
@@ -368,7 +375,9 @@ class DueRecord(models.Model):
 
     class Meta:
         ordering = ["due_on", "record_type", "pk"]
-        constraints = [models.UniqueConstraint(fields=["record_type", "record_id"], name="privacy_due_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "record_type", "record_id"], name="privacy_due_once")
+        ]
         indexes = [models.Index(fields=["school", "status", "record_type"], name="privacy_due_list")]
 
 
@@ -390,7 +399,9 @@ class DestructionCertificate(AppendOnlyModel):
     class Meta:
         ordering = ["-destroyed_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["record_type", "record_id"], name="privacy_destroyed_once")
+            models.UniqueConstraint(
+                fields=["school", "record_type", "record_id"], name="privacy_destroyed_once"
+            )
         ]
 
     def delete(self, *args, **kwargs):
