@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from saferstaff.incidents import services as incidents
 from saferstaff.incidents.models import Case, Contact
-from saferstaff.privacy.models import AccessRequest, Breach, LegalHold, Sharing
+from saferstaff.privacy.models import AccessRequest, Breach, DueRecord, LegalHold, Sharing
+from saferstaff.privacy.status import things_to_do
 from saferstaff.rules import privacy as rules
 from saferstaff.schools.models import Pupil
 from saferstaff.schools.roles import Actor
@@ -144,3 +145,34 @@ def test_kcsie_an_allegations_referral_entry_is_read_by_its_case_manager_and_the
     assert not rules.may_read_sharing.peek(act(cast.dsl, cast), subject=entry)  # the subject, though a keeper
     entry.status = Sharing.Status.LOGGED
     assert not rules.may_complete_sharing.peek(act(cast.head, cast), subject=entry)
+
+
+# --- The Overview's things to do (privacy.status) ----------------------------------------------------------------
+
+
+def test_s8_the_overview_lists_breaches_requests_disclosures_and_records_due_until_each_is_done(cast, pupil):
+    now = timezone.now()
+    Breach.objects.create(
+        school=cast.school, what="x", aware_at=now, ico_due=now - datetime.timedelta(hours=1)
+    )
+    _request(cast, due_at=now + datetime.timedelta(days=3), about_pupil=pupil)
+    _request(cast, due_at=now + datetime.timedelta(days=3), about_member=cast.member(cast.dpo))
+    DueRecord.objects.create(
+        school=cast.school, record_type="images", record_id="1", due_on=timezone.localdate()
+    )
+    Sharing.objects.create(school=cast.school, recipient="PC", what="x", status="to_complete",
+                           approved_by=cast.member(cast.dsl))  # fmt: skip
+    dpo = dict(things_to_do(act(cast.dpo, cast), cast.school))
+    assert dpo == {
+        "1 breach waits for the decision whether to tell the ICO (1 past the 72 hours) (§8)": "breach_list",
+        "1 subject access request is due within a week (§8)": "sar_list",  # not the one about the DPO
+        "1 record is past its retention period: confirm destruction (§8)": "retention_due",
+        "1 disclosure waits to be completed in the sharing log (§8)": "sharing_list",
+    }
+    assert len(things_to_do(act(cast.head, cast), cast.school)) == 4  # the request about the DPO too
+    assert things_to_do(act(cast.dsl, cast), cast.school) == [
+        ("1 disclosure waits to be completed in the sharing log (§8)", "sharing_list")
+    ]
+    assert things_to_do(act(cast.teacher, cast), cast.school) == []
+    Breach.objects.update(decision=Breach.Decision.DONT_REPORT)
+    assert len(things_to_do(act(cast.dpo, cast), cast.school)) == 3

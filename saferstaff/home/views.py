@@ -10,6 +10,7 @@ from saferstaff.conduct.status import things_to_do as conduct_to_do
 from saferstaff.incidents.status import things_to_do as incidents_to_do
 from saferstaff.photos.status import things_to_do as photos_to_do
 from saferstaff.policies.status import school_overview, trust_overview
+from saferstaff.privacy.status import things_to_do as privacy_to_do
 from saferstaff.schools.models import Membership, Pupil, RosterImport, School
 
 
@@ -68,6 +69,7 @@ def school_dashboard(request, school):
         to_do.extend(photos_to_do(request))
         to_do.extend(conduct_to_do(request))
         to_do.extend(incidents_to_do(request.actor, school))
+        to_do.extend(privacy_to_do(request.actor, school))
     return render(
         request, "home/school_dashboard.html", {"counts": counts, "to_do": to_do, "acceptance": acceptance}
     )

@@ -1,0 +1,82 @@
+"""What the Overview lists as things to do in the privacy room (§8), for the person looking: breaches waiting for
+the decision whether to tell the ICO (72 hours from awareness), subject access requests due within a week or
+overdue, disclosures to complete in the sharing log, records due for destruction. Each stays until it is done."""
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from saferstaff.privacy.models import AccessRequest, Breach, DueRecord, Sharing
+from saferstaff.rules.privacy import SHARING_KEEPERS, is_officer
+from saferstaff.schools.roles import Actor
+
+SOON = datetime.timedelta(days=7)
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def open_requests(school, actor: Actor):
+    """Open subject access requests, never one about the person looking."""
+    requests = AccessRequest.objects.filter(school=school, status__in=("open", "paused"))
+    if actor.membership is not None:
+        requests = requests.exclude(about_member=actor.membership)
+    return requests
+
+
+def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
+    if actor.membership is None:
+        return []
+    now, out = timezone.now(), []
+    if is_officer(actor):
+        undecided = Breach.objects.filter(
+            school=school, decision=Breach.Decision.UNDECIDED, closed_at__isnull=True
+        )
+        count = undecided.count()
+        if count:
+            late = undecided.filter(ico_due__lt=now).count()
+            out.append(
+                (
+                    _n(count, "breach waits", "breaches wait") + " for the decision whether to tell the ICO"
+                    + (f" ({late} past the 72 hours)" if late else "") + " (§8)",
+                    "breach_list",
+                )
+            )  # fmt: skip
+        requests = open_requests(school, actor)
+        soon = requests.filter(status="open", due_at__lt=now + SOON)
+        count = soon.count()
+        if count:
+            late = soon.filter(due_at__lt=now).count()
+            out.append(
+                (
+                    _n(count, "subject access request is", "subject access requests are") + " due within a week"
+                    + (f" ({late} overdue)" if late else "") + " (§8)",
+                    "sar_list",
+                )
+            )  # fmt: skip
+        due = DueRecord.objects.filter(school=school, status=DueRecord.Status.DUE).count()
+        if due:
+            out.append(
+                (
+                    _n(due, "record is", "records are")
+                    + " past its retention period: confirm destruction (§8)",
+                    "retention_due",
+                )
+            )
+    if actor.holds(*SHARING_KEEPERS):
+        entries = Sharing.objects.filter(school=school, status=Sharing.Status.TO_COMPLETE)
+        if not is_officer(actor):  # the DSL: the disclosures they made
+            entries = entries.filter(approved_by=actor.membership)
+        entries = entries.exclude(about_members=actor.membership)
+        count = entries.filter(Q(case__isnull=True) | ~Q(case__subject=actor.membership)).count()
+        if count:
+            out.append(
+                (
+                    _n(count, "disclosure waits", "disclosures wait")
+                    + " to be completed in the sharing log (§8)",
+                    "sharing_list",
+                )
+            )
+    return out
