@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff import fetching
+from saferstaff.audit.models import AuditEvent
 from saferstaff.audit.trail import Filters, events_for
 from saferstaff.incidents import daily, services
-from saferstaff.incidents.models import Capture, Case, Note
+from saferstaff.incidents.models import Capture, Case, EvidenceSeal, Note
 from saferstaff.incidents.status import things_to_do
 from saferstaff.notifications.models import Notification
 from saferstaff.rules.engine import Refused
@@ -138,6 +139,41 @@ def test_a_note_changed_twice_at_once_keeps_one_change_and_refuses_the_other_s9(
     with pytest.raises(Refused):
         services.edit_note(actor(cast, cast.dsl), second, text="Called the parent at 4pm")
     assert Note.objects.filter(case=case).count() == 2
+
+
+@pytest.mark.parametrize("what", ["seal", "note"])
+def test_a_seal_or_note_change_written_by_a_request_at_the_same_moment_is_refused_not_a_server_error_s9(
+    cast, storage, monkeypatch, what
+):
+    """§9: two requests at the same moment both pass the rule before either writes (SQLite's transactions do not
+    lock rows until they write): the unique constraint keeps one seal or one change, the other is refused."""
+    from django.db import models as dj
+
+    case = bullying(cast)
+    dsl = actor(cast, cast.dsl)
+    item = services.add_evidence(dsl, case, name="shot.png", data=b"\x89PNG\r\n\x1a\n" + b"2" * 40)
+    note = services.write_note(dsl, case, text="Called the parent")
+    create = dj.QuerySet.create
+
+    def the_other_request_writes_first(queryset, **fields):
+        if queryset.model is EvidenceSeal and what == "seal":
+            EvidenceSeal.objects.bulk_create([EvidenceSeal(school=cast.school, evidence=item, reason="Other tab",
+                                                           sealed_by=cast.dsl)])  # fmt: skip
+        if queryset.model is Note and fields.get("replaces") is not None:
+            Note.objects.bulk_create([Note(school=cast.school, case=case, author=cast.dsl, text="Other tab",
+                                           replaces=note)])  # fmt: skip
+        return create(queryset, **fields)
+
+    monkeypatch.setattr(dj.QuerySet, "create", the_other_request_writes_first)
+    with pytest.raises(Refused, match="just been"):
+        if what == "seal":
+            services.seal_evidence(dsl, item, reason="Shows a pupil")
+        else:
+            services.edit_note(dsl, note, text="Called the parent at 4pm")
+    # Nothing of the refused request is kept (the other request's row, here in the same transaction, goes too).
+    assert not AuditEvent.objects.filter(
+        action__in=["incidents.evidence_sealed", "incidents.note_changed"]
+    ).exists()
 
 
 def test_a_triage_sent_as_the_case_closed_does_not_reopen_it_s9(cast):

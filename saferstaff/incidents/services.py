@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
@@ -79,6 +79,16 @@ def _now(case: Case, rule, actor: Actor, **more) -> Case:
     case = Case.objects.select_for_update().get(pk=case.pk)
     _check(rule.peek(actor, subject=case, **more))
     return case
+
+
+def _once(write, reason: Reason):
+    """``write()`` inside a savepoint: when a request sent at the same moment wrote the one row allowed first (two
+    tabs, a double submit; the unique constraint decides), refuse with ``reason`` instead of failing."""
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError:
+        raise Refused(refuse(reason)) from None
 
 
 def _required(section: str, **values) -> None:
@@ -456,8 +466,11 @@ def edit_note(actor: Actor, note: Note, *, text: str) -> Note:
         _now(note.case, may_write_note, actor)  # the case locked: one change of a note at a time
         note = Note.objects.get(pk=note.pk)
         _check(may_edit_note.peek(actor, subject=note))  # changed meanwhile: change its latest version
-        new = Note.objects.create(
-            school_id=note.school_id, case=note.case, author=actor.user, text=text.strip(), replaces=note
+        new = _once(
+            lambda: Note.objects.create(
+                school_id=note.school_id, case=note.case, author=actor.user, text=text.strip(), replaces=note
+            ),
+            Reason("This note has just been changed: change its latest version", "§9"),
         )
         record("incidents.note_changed", note.case, detail={"note": new.pk, "replaces": note.pk})
     return new
@@ -738,8 +751,13 @@ def seal_evidence(actor: Actor, item: Evidence, *, reason: str) -> EvidenceSeal:
     if not reason.strip():
         raise Refused(refuse(Reason("Say why it is sealed", "§9", "reason")))
     with transaction.atomic():
-        seal = EvidenceSeal.objects.create(
-            school_id=item.school_id, evidence=item, reason=reason.strip(), sealed_by=actor.user
+        Case.objects.select_for_update().get(pk=item.case_id)  # one seal of the case's items at a time
+        _check(may_seal_evidence.peek(actor, subject=item))
+        seal = _once(
+            lambda: EvidenceSeal.objects.create(
+                school_id=item.school_id, evidence=item, reason=reason.strip(), sealed_by=actor.user
+            ),
+            Reason("This item has just been sealed", "§9"),
         )
         record("incidents.evidence_sealed", item)
     return seal
