@@ -19,3 +19,8 @@ def parse_id(text) -> int | None:
     """A record id: a positive whole number that fits an id column, else None."""
     value = parse_int(text, max_digits=19)
     return value if value is not None and 0 < value <= _LARGEST_ID else None
+
+
+def counted(count: int, one: str, many: str) -> str:
+    """ "1 image waits", "3 images wait": ``count`` and the words that agree with it (the Overview's lists)."""
+    return f"{count} {one if count == 1 else many}"

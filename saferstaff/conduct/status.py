@@ -10,10 +10,7 @@ from saferstaff.conduct.registers import (
     patterns,
     requests_decided_by,
 )
-
-
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+from saferstaff.numbers import counted
 
 
 def things_to_do(request) -> list[tuple[str, str]]:
@@ -24,7 +21,7 @@ def things_to_do(request) -> list[tuple[str, str]]:
     if disclosures:
         out.append(
             (
-                _n(disclosures, "disclosure", "disclosures")
+                counted(disclosures, "disclosure", "disclosures")
                 + " of contact with a pupil waiting for an outcome (§3)",
                 "conduct_waiting",
             )
@@ -33,7 +30,8 @@ def things_to_do(request) -> list[tuple[str, str]]:
     if contact:
         out.append(
             (
-                _n(contact, "request", "requests") + " to contact pupils waiting for your decision (§3, §4)",
+                counted(contact, "request", "requests")
+                + " to contact pupils waiting for your decision (§3, §4)",
                 "conduct_waiting",
             )
         )
@@ -41,7 +39,7 @@ def things_to_do(request) -> list[tuple[str, str]]:
     if equipment:
         out.append(
             (
-                _n(equipment, "request", "requests")
+                counted(equipment, "request", "requests")
                 + " to use personal equipment waiting for your decision (§6)",
                 "conduct_waiting",
             )
@@ -51,7 +49,7 @@ def things_to_do(request) -> list[tuple[str, str]]:
         if concerns:
             out.append(
                 (
-                    _n(concerns, "low-level concern", "low-level concerns")
+                    counted(concerns, "low-level concern", "low-level concerns")
                     + " waiting for an outcome (KCSIE Part 4)",
                     "concern_list",
                 )
@@ -60,7 +58,7 @@ def things_to_do(request) -> list[tuple[str, str]]:
         if with_pattern:
             out.append(
                 (
-                    _n(with_pattern, "person has", "people have")
+                    counted(with_pattern, "person has", "people have")
                     + " 3 or more low-level concerns in the last 12 months (KCSIE Part 4)",
                     "concern_list",
                 )

@@ -6,11 +6,8 @@ from django.utils import timezone
 
 from saferstaff.incidents.models import Case, Contact
 from saferstaff.incidents.registers import actions_of, cases_managed_by
+from saferstaff.numbers import counted
 from saferstaff.schools.roles import Actor
-
-
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def lado_waiting(cases):
@@ -41,14 +38,14 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
     managed = cases_managed_by(actor)
     new = managed.filter(status=Case.Status.NEW).count()
     if new:
-        out.append((_n(new, "new case waits", "new cases wait") + " for triage (§9)", "case_list"))
+        out.append((counted(new, "new case waits", "new cases wait") + " for triage (§9)", "case_list"))
     actions = actions_of(actor)
     open_actions = actions.count()
     if open_actions:
         late = actions.filter(due_on__lt=timezone.localdate(now)).count()
         out.append(
             (
-                _n(open_actions, "action on a case is", "actions on cases are") + " yours to do"
+                counted(open_actions, "action on a case is", "actions on cases are") + " yours to do"
                 + (f" ({late} overdue)" if late else "") + " (§9)",
                 "case_list",
             )
@@ -59,7 +56,7 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
         late = lado.filter(lado_due__lt=now).count()
         out.append(
             (
-                _n(waiting, "allegation needs", "allegations need") + " referring to the LADO"
+                counted(waiting, "allegation needs", "allegations need") + " referring to the LADO"
                 + (f" ({late} overdue)" if late else "") + " (KCSIE Part 4: within one working day)",
                 "case_list",
             )

@@ -1,10 +1,7 @@
 """What the school dashboard lists as things to do about images (§5–6), for the person looking."""
 
+from saferstaff.numbers import counted
 from saferstaff.photos.models import Activity, Image, Takedown
-
-
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def things_to_do(request) -> list[tuple[str, str]]:
@@ -14,7 +11,8 @@ def things_to_do(request) -> list[tuple[str, str]]:
     if mine:
         out.append(
             (
-                _n(mine, "published image", "published images") + " to take down: consent was withdrawn (§5)",
+                counted(mine, "published image", "published images")
+                + " to take down: consent was withdrawn (§5)",
                 "takedown_list",
             )
         )
@@ -28,7 +26,7 @@ def things_to_do(request) -> list[tuple[str, str]]:
     if waiting:
         out.append(
             (
-                _n(waiting, "photo activity", "photo activities") + " waiting for approval (§5)",
+                counted(waiting, "photo activity", "photo activities") + " waiting for approval (§5)",
                 "activity_list",
             )
         )
@@ -36,18 +34,22 @@ def things_to_do(request) -> list[tuple[str, str]]:
         Takedown.objects.filter(school=school, done_at__isnull=True).exclude(assigned_to=request.user).count()
     )
     if others:
-        out.append((_n(others, "takedown", "takedowns") + " still open (§5)", "takedown_list"))
+        out.append((counted(others, "takedown", "takedowns") + " still open (§5)", "takedown_list"))
     flagged = Image.objects.filter(school=school, flag_cleared_at__isnull=True).exclude(flag="").count()
     if flagged:
         out.append(
             (
-                _n(flagged, "image", "images") + " from a camera not in the device register to check (§6)",
+                counted(flagged, "image", "images")
+                + " from a camera not in the device register to check (§6)",
                 "image_list",
             )
         )
     queued = Image.objects.filter(school=school, destruction_queued_at__isnull=False).count()
     if queued:
         out.append(
-            (_n(queued, "image", "images") + " past the keep-until date to destroy (§5)", "destruction_queue")
+            (
+                counted(queued, "image", "images") + " past the keep-until date to destroy (§5)",
+                "destruction_queue",
+            )
         )
     return out

@@ -7,15 +7,12 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 
+from saferstaff.numbers import counted
 from saferstaff.privacy.models import AccessRequest, Breach, DueRecord, Sharing
 from saferstaff.rules.privacy import SHARING_KEEPERS, is_officer
 from saferstaff.schools.roles import Actor
 
 SOON = datetime.timedelta(days=7)
-
-
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def open_requests(school, actor: Actor):
@@ -39,7 +36,7 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
             late = undecided.filter(ico_due__lt=now).count()
             out.append(
                 (
-                    _n(count, "breach waits", "breaches wait") + " for the decision whether to tell the ICO"
+                    counted(count, "breach waits", "breaches wait") + " for the decision whether to tell the ICO"
                     + (f" ({late} past the 72 hours)" if late else "") + " (§8)",
                     "breach_list",
                 )
@@ -51,7 +48,7 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
             late = soon.filter(due_at__lt=now).count()
             out.append(
                 (
-                    _n(count, "subject access request is", "subject access requests are") + " due within a week"
+                    counted(count, "subject access request is", "subject access requests are") + " due within a week"
                     + (f" ({late} overdue)" if late else "") + " (§8)",
                     "sar_list",
                 )
@@ -60,7 +57,7 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
         if due:
             out.append(
                 (
-                    _n(due, "record is", "records are")
+                    counted(due, "record is", "records are")
                     + " past its retention period: confirm destruction (§8)",
                     "retention_due",
                 )
@@ -74,7 +71,7 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
         if count:
             out.append(
                 (
-                    _n(count, "disclosure waits", "disclosures wait")
+                    counted(count, "disclosure waits", "disclosures wait")
                     + " to be completed in the sharing log (§8)",
                     "sharing_list",
                 )
