@@ -1,6 +1,7 @@
 """Form fields shared by every app."""
 
 from django import forms
+from django.utils import timezone
 
 from saferstaff.numbers import parse_id
 
@@ -45,3 +46,27 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, (list, tuple)):
             return [super(MultipleFileField, self).clean(d, initial) for d in data]
         return [super().clean(data, initial)] if data else []
+
+
+# What happened, and when: the fields every report asks for (a disclosure, a concern, an incident, an allegation,
+# a breach), worded and checked the same everywhere.
+
+
+def happened_on_field(*, help_text: str = "", label: str = "When did it happen?") -> forms.DateField:
+    return forms.DateField(
+        label=label, widget=DateInput(), help_text=help_text,
+        error_messages={"required": "Enter the date it happened", "invalid": "Enter a real date"},
+    )  # fmt: skip
+
+
+def what_happened_field(*, max_length: int, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label="What happened?", max_length=max_length, widget=forms.Textarea, help_text=help_text,
+        error_messages={"required": "Say what happened"},
+    )  # fmt: skip
+
+
+def today_unless_posted(form: forms.Form, name: str = "happened_on") -> None:
+    """A new form's date starts as today (as the date input reads it); a posted one keeps what was sent."""
+    if not form.is_bound:
+        form.initial.setdefault(name, timezone.localdate().isoformat())

@@ -2,10 +2,9 @@
 are asked by the doors (``conduct.services``), and a page shows a refusal beside the field it names."""
 
 from django import forms
-from django.utils import timezone
 
 from saferstaff.conduct.models import ContactChannel, Disclosure, EquipmentPermission, LowLevelConcern
-from saferstaff.forms import DateInput
+from saferstaff.forms import DateInput, happened_on_field, today_unless_posted, what_happened_field
 from saferstaff.numbers import parse_id
 from saferstaff.schools.access import NAME, PupilView, search_pupils
 from saferstaff.schools.models import Membership, Pupil
@@ -48,15 +47,10 @@ class DisclosureForm(forms.Form):
         label="How were they in touch?", queryset=ContactChannel.objects.none(), empty_label="Choose one",
         error_messages={"required": "Choose how they were in touch", "invalid_choice": "Choose one of the list"},
     )  # fmt: skip
-    happened_on = forms.DateField(
-        label="When did it happen?", widget=DateInput(),
-        error_messages={"required": "Enter the date it happened", "invalid": "Enter a real date"},
-    )  # fmt: skip
-    what_happened = forms.CharField(
-        label="What happened?", max_length=2000, widget=forms.Textarea,
-        help_text="For example: “They sent me a friend request on Instagram last night.”",
-        error_messages={"required": "Say what happened"},
-    )  # fmt: skip
+    happened_on = happened_on_field()
+    what_happened = what_happened_field(
+        max_length=2000, help_text="For example: “They sent me a friend request on Instagram last night.”"
+    )
     did = forms.MultipleChoiceField(
         label="What did you do?", choices=Disclosure.Did.choices, widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -65,10 +59,7 @@ class DisclosureForm(forms.Form):
 
     def __init__(self, *args, school, pupils, sees_pupils: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault(
-                "happened_on", timezone.localdate().isoformat()
-            )  # as the date input reads it
+        today_unless_posted(self)
         self.sees_pupils = sees_pupils
         self.fields["channel"].queryset = ContactChannel.objects.filter(school=school, active=True)
         if sees_pupils:
@@ -154,16 +145,10 @@ class ConcernForm(forms.Form):
             "invalid_choice": "Choose one of the people listed",
         },
     )
-    happened_on = forms.DateField(
-        widget=DateInput(), label="When did it happen?",
-        error_messages={"required": "Enter the date it happened", "invalid": "Enter a real date"},
-    )  # fmt: skip
-    what = forms.CharField(
-        widget=forms.Textarea,
+    happened_on = happened_on_field()
+    what = what_happened_field(
         max_length=3000,
-        label="What happened?",
         help_text="What you saw or heard, as plainly as you can. You do not need to be sure, or to find out more",
-        error_messages={"required": "Say what happened"},
     )
     anonymous_to_subject = forms.TypedChoiceField(
         choices=[("yes", "No, keep me anonymous to them"), ("no", "Yes, they may be told I raised it")],

@@ -3,10 +3,15 @@ of staff, more evidence on an open case, sealing an item. They check the shape o
 files (each refused by its size before a byte of it is read); the doors (``incidents.services``) ask the rules."""
 
 from django import forms
-from django.utils import timezone
 
 from saferstaff.conduct.forms import ModelIdField, pupil_label
-from saferstaff.forms import DateInput, MultipleFileField, MultipleFileInput
+from saferstaff.forms import (
+    MultipleFileField,
+    MultipleFileInput,
+    happened_on_field,
+    today_unless_posted,
+    what_happened_field,
+)
 from saferstaff.incidents import vault
 from saferstaff.incidents.models import Case, Involved
 from saferstaff.incidents.services import MAX_FILES, Person, Upload
@@ -89,15 +94,10 @@ class IncidentForm(EvidenceFields):
         label="How did it happen?", choices=Case.Channel.choices, widget=forms.RadioSelect,
         error_messages={"required": "Choose how it happened, or “Something else”"},
     )  # fmt: skip
-    happened_on = forms.DateField(
-        label="When did it happen?", widget=DateInput(), help_text="The day it started, if it went on",
-        error_messages={"required": "Enter the date it happened", "invalid": "Enter a real date"},
-    )  # fmt: skip
-    what_happened = forms.CharField(
-        label="What happened?", max_length=5000, widget=forms.Textarea,
-        help_text="What was said or done, where, and for how long. Copy the words if you can",
-        error_messages={"required": "Say what happened"},
-    )  # fmt: skip
+    happened_on = happened_on_field(help_text="The day it started, if it went on")
+    what_happened = what_happened_field(
+        max_length=5000, help_text="What was said or done, where, and for how long. Copy the words if you can"
+    )
     about_me = forms.BooleanField(label="It was aimed at me", required=False)
     member = ModelIdField(
         label="A member of staff involved (optional)", queryset=Membership.objects.none(), required=False,
@@ -132,8 +132,7 @@ class IncidentForm(EvidenceFields):
     def __init__(self, *args, school, me, pupils, sees_pupils: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.me = me
-        if not self.is_bound:
-            self.initial.setdefault("happened_on", timezone.localdate().isoformat())
+        today_unless_posted(self)
         self.fields["member"].queryset = _staff(school, leaving_out=me)
         self.fields["member"].label_from_instance = _staff_label
         if sees_pupils:
@@ -191,20 +190,15 @@ class AllegationForm(forms.Form):
         label="Who is it about?", queryset=Membership.objects.none(), empty_label="Choose a person",
         error_messages={"required": "Choose who it is about", "invalid_choice": "Choose one of the people listed"},
     )  # fmt: skip
-    happened_on = forms.DateField(
-        label="When did it happen?", widget=DateInput(),
-        error_messages={"required": "Enter the date it happened", "invalid": "Enter a real date"},
-    )  # fmt: skip
-    what_happened = forms.CharField(
-        label="What happened?", max_length=5000, widget=forms.Textarea,
+    happened_on = happened_on_field()
+    what_happened = what_happened_field(
+        max_length=5000,
         help_text="What you saw, heard or were told, and by whom. Do not investigate or ask anyone about it",
-        error_messages={"required": "Say what happened"},
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, school, me, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("happened_on", timezone.localdate().isoformat())
+        today_unless_posted(self)
         self.fields["subject"].queryset = _staff(school, leaving_out=me)
         self.fields["subject"].label_from_instance = _staff_label
 
