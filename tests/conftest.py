@@ -20,6 +20,7 @@ from saferstaff.schools.models import (
     Trust,
     TrustAdmin,
 )
+from saferstaff.schools.roles import Actor
 
 # CI sets SAFERSTAFF_REQUIRE_ALL=1: a test that would skip because Chromium, PostgreSQL, an SMTP or S3
 # server or ../shared data is missing fails instead, so green in CI means it really ran.
@@ -66,6 +67,10 @@ class Cast:
 
     def member(self, user: User, school: School | None = None) -> Membership:
         return Membership.objects.get(user=user, school=school or self.school)
+
+    def actor(self, user: User, school: School | None = None) -> Actor:
+        """``user`` acting at the cast's school (or ``school``), as a door or a rule is asked."""
+        return Actor.of(user, school or self.school)
 
     def by_role(self) -> dict[str, User]:
         return {

@@ -18,7 +18,6 @@ from saferstaff.incidents.registers import cases_listed_for
 from saferstaff.notifications.models import Notification
 from saferstaff.rules.incidents import is_member, manages, may_read_case
 from saferstaff.schools.models import Membership, Pupil
-from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
 
@@ -31,27 +30,23 @@ def url(cast, name, **kwargs):
     return reverse(name, kwargs={"school": cast.school.slug, **kwargs})
 
 
-def actor(cast, user):
-    return Actor.of(user, cast.school)
-
-
 def report(cast, by=None, **extra):
     return services.report(
-        actor(cast, by or cast.teacher), kind=Case.Kind.BULLYING_OF_STAFF, happened_on=TODAY(),
+        cast.actor(by or cast.teacher), kind=Case.Kind.BULLYING_OF_STAFF, happened_on=TODAY(),
         what_happened=WHAT, **extra,
     )  # fmt: skip
 
 
 def allegation(cast, about, by=None):
     return services.report_allegation(
-        actor(cast, by or cast.teacher), about=cast.member(about), happened_on=TODAY(),
+        cast.actor(by or cast.teacher), about=cast.member(about), happened_on=TODAY(),
         what_happened="Shared a pupil's photo from a personal account",
     )  # fmt: skip
 
 
 def add_action(cast, case, owner, by=None, due_on=None):
     return services.add_action(
-        actor(cast, by or cast.dsl), case, what="Ask the platform to remove the posts", owner=cast.member(owner),
+        cast.actor(by or cast.dsl), case, what="Ask the platform to remove the posts", owner=cast.member(owner),
         due_on=due_on or TODAY(),
     )  # fmt: skip
 
@@ -145,7 +140,7 @@ def test_an_action_tells_its_owner_who_marks_it_done_s9(cast):
 def test_an_action_is_marked_done_only_by_its_owner_or_the_manager_s9(cast):
     case = report(cast)
     action = add_action(cast, case, cast.slt)
-    services.share_case(actor(cast, cast.dsl), case, member=cast.member(cast.office), reason="Office records")
+    services.share_case(cast.actor(cast.dsl), case, member=cast.member(cast.office), reason="Office records")
     office = signed_in(cast.office)
     assert office.get(url(cast, "action_done", pk=action.pk)).status_code == 403
     assert office.post(url(cast, "action_done", pk=action.pk), {}).status_code == 403
@@ -189,7 +184,7 @@ def test_a_changed_note_keeps_its_first_version_s9(cast):
 
 def test_only_a_notes_author_changes_it_another_is_refused_and_audited_s9(cast):
     case = report(cast)
-    note = services.write_note(actor(cast, cast.dsl), case, text="Only mine to change")
+    note = services.write_note(cast.actor(cast.dsl), case, text="Only mine to change")
     head = signed_in(cast.head)  # reads the case (a designated person), did not write the note
     for response in (
         head.get(url(cast, "note_edit", pk=note.pk)),
@@ -294,7 +289,7 @@ def test_close_is_refused_while_an_action_is_open_s9(cast):
     assert response.status_code == 400 and "1 action(s) still to do" in response.content.decode()
     case.refresh_from_db()
     assert not case.is_closed
-    services.complete_action(actor(cast, cast.slt), action)
+    services.complete_action(cast.actor(cast.slt), action)
     assert dsl.post(url(cast, "case_close", pk=case.pk), {"closed_reason": "Done"}).status_code == 302
 
 
@@ -319,23 +314,23 @@ def test_an_allegation_closes_with_a_kcsie_outcome_kcsie_part_4(cast):
 # --- Who reads what ------------------------------------------------------------------------------------------
 def test_the_reporter_sees_only_their_report_and_its_outcome_s9(cast, storage):
     case = report(cast)
-    services.add_evidence(actor(cast, cast.teacher), case, name="mine.png", data=PNG)
-    services.add_evidence(actor(cast, cast.dsl), case, name="dsl-found.png", data=PNG)
-    services.write_note(actor(cast, cast.dsl), case, text="Confidential: the parent has a history")
-    services.triage(actor(cast, cast.dsl), case, risk="high")
+    services.add_evidence(cast.actor(cast.teacher), case, name="mine.png", data=PNG)
+    services.add_evidence(cast.actor(cast.dsl), case, name="dsl-found.png", data=PNG)
+    services.write_note(cast.actor(cast.dsl), case, text="Confidential: the parent has a history")
+    services.triage(cast.actor(cast.dsl), case, risk="high")
     teacher = signed_in(cast.teacher)
     page = teacher.get(url(cast, "case_detail", pk=case.pk)).content.decode()
     assert WHAT in page and "mine.png" in page
     assert "dsl-found.png" not in page and "Confidential" not in page and "High" not in page
     for name in ("case_triage", "note_add", "case_close"):
         assert teacher.get(url(cast, name, pk=case.pk)).status_code == 403  # their case, not their casework
-    services.close_case(actor(cast, cast.dsl), case, reason="The posts were taken down")
+    services.close_case(cast.actor(cast.dsl), case, reason="The posts were taken down")
     assert "The posts were taken down" in teacher.get(url(cast, "case_detail", pk=case.pk)).content.decode()
 
 
 def test_an_allegations_reporter_is_told_it_closed_never_its_outcome_kcsie_part_4(cast):
     case = allegation(cast, cast.slt)
-    services.close_case(actor(cast, cast.head), case, reason="Parent withdrew it", outcome="malicious")
+    services.close_case(cast.actor(cast.head), case, reason="Parent withdrew it", outcome="malicious")
     page = signed_in(cast.teacher).get(url(cast, "case_detail", pk=case.pk)).content.decode()
     assert "Closed on" in page
     assert "Malicious" not in page and "Parent withdrew it" not in page and cast.slt.display_name not in page
@@ -344,7 +339,7 @@ def test_an_allegations_reporter_is_told_it_closed_never_its_outcome_kcsie_part_
 def test_the_subject_of_an_allegation_gets_404_on_every_case_url_even_as_a_dsl_kcsie_part_4(cast):
     case = allegation(cast, cast.dsl)
     add_action(cast, case, cast.slt, by=cast.head)
-    services.write_note(actor(cast, cast.head), case, text="Called the LADO")
+    services.write_note(cast.actor(cast.head), case, text="Called the LADO")
     dsl = signed_in(cast.dsl)
     for address in case_urls(cast, case):
         assert dsl.get(address).status_code == 404, address
@@ -358,7 +353,7 @@ def test_the_subject_of_an_allegation_gets_404_on_every_case_url_even_as_a_dsl_k
 
 def test_a_designated_person_named_as_having_done_it_gets_404_on_every_case_url_s9(cast):
     case = report(cast, people=[services.Person(role=Involved.Role.ALLEGED, member=cast.member(cast.dsl))])
-    services.write_note(actor(cast, cast.head), case, text="The DSL is named")
+    services.write_note(cast.actor(cast.head), case, text="The DSL is named")
     dsl = signed_in(cast.dsl)
     for address in case_urls(cast, case):
         assert dsl.get(address).status_code == 404, address
@@ -390,11 +385,11 @@ def test_the_case_list_never_lists_a_case_to_someone_who_may_not_read_it_s8(cast
         allegation(cast, cast.head),
         allegation(cast, cast.dsl, by=cast.office),
     ]
-    services.share_case(actor(cast, cast.dsl), cases[0], member=cast.member(cast.office), reason="Records")
+    services.share_case(cast.actor(cast.dsl), cases[0], member=cast.member(cast.office), reason="Records")
     add_action(cast, cases[2], cast.line_manager, by=cast.head)
     people = Membership.objects.filter(school=cast.school).select_related("user")
     for member in people:
-        who = actor(cast, member.user)
+        who = cast.actor(member.user)
         listed = set(cases_listed_for(who).values_list("pk", flat=True))
         expected = {
             c.pk
@@ -410,9 +405,9 @@ def test_the_case_list_never_lists_a_case_to_someone_who_may_not_read_it_s8(cast
 def test_searching_cases_is_for_the_designated_persons_s8(cast):
     wanted = report(cast)
     services.report(
-        actor(cast, cast.slt), kind=Case.Kind.BREACH, happened_on=TODAY(), what_happened="Password shared"
+        cast.actor(cast.slt), kind=Case.Kind.BREACH, happened_on=TODAY(), what_happened="Password shared"
     )
-    services.share_case(actor(cast, cast.dsl), wanted, member=cast.member(cast.office), reason="Records")
+    services.share_case(cast.actor(cast.dsl), wanted, member=cast.member(cast.office), reason="Records")
     dsl = signed_in(cast.dsl).get(url(cast, "case_list"), {"q": "password"})
     assert dsl.context["search"] is not None
     assert [c.kind for c, _ in dsl.context["rows"]] == ["breach"]
@@ -490,19 +485,19 @@ def test_people_involved_staff_pupils_and_someone_outside_school_s9(cast):
     page = dsl.get(url(cast, "case_detail", pk=case.pk)).content.decode()
     assert "Ada Lovelace" in page and "@westfieldmum" in page
     # A governor added to the case sees no pupils (§8): the pupil is "A pupil", and there is no pupil picker.
-    services.share_case(actor(cast, cast.dsl), case, member=cast.member(cast.governor), reason="Oversight")
+    services.share_case(cast.actor(cast.dsl), case, member=cast.member(cast.governor), reason="Oversight")
     governor = signed_in(cast.governor).get(url(cast, "case_detail", pk=case.pk)).content.decode()
     assert "Ada Lovelace" not in governor and "A pupil" in governor
 
 
 def test_an_allegation_escalated_from_a_low_level_concern_links_to_it_kcsie_part_4(cast):
     concern = conduct.raise_concern(
-        actor(cast, cast.teacher),
+        cast.actor(cast.teacher),
         subject=cast.member(cast.slt),
         happened_on=TODAY(),
         what="Photos on a phone",
     )
-    conduct.escalate_concern(actor(cast, cast.head), concern, rationale="A risk of harm")
+    conduct.escalate_concern(cast.actor(cast.head), concern, rationale="A risk of harm")
     case = Case.objects.get(from_concern=concern)
     page = signed_in(cast.head).get(url(cast, "case_detail", pk=case.pk)).content.decode()
     assert reverse("concern_detail", kwargs={"school": cast.school.slug, "pk": concern.pk}) in page
@@ -527,7 +522,7 @@ def test_the_lado_clock_shows_due_then_overdue_then_referred_kcsie_part_4(cast, 
     listing = head.get(url(cast, "case_list")).content.decode()
     assert "Overdue</strong> since" in listing and "Due</strong> by" in listing
     services.record_contact(
-        actor(cast, cast.head),
+        cast.actor(cast.head),
         late,
         kind="lado",
         made_at=timezone.now(),
@@ -550,7 +545,7 @@ def test_the_overview_keeps_a_new_case_until_it_is_triaged_s9(cast):
     signed_in(cast.dsl).get(reverse("notification_open", kwargs={"pk": notice.pk}))
     assert "1 new case waits for triage" in _to_do(cast.dsl, cast)
     assert "new case" not in _to_do(cast.teacher, cast)
-    services.triage(actor(cast, cast.dsl), case, risk="low")
+    services.triage(cast.actor(cast.dsl), case, risk="low")
     assert "new case" not in _to_do(cast.dsl, cast)
 
 
@@ -560,7 +555,7 @@ def test_the_overview_keeps_an_action_until_it_is_done_s9(cast):
     assert "1 action on a case is yours to do (§9)" in _to_do(cast.slt, cast)
     signed_in(cast.slt).get(url(cast, "case_detail", pk=case.pk))
     assert "1 action on a case is yours to do" in _to_do(cast.slt, cast)
-    services.complete_action(actor(cast, cast.slt), action)
+    services.complete_action(cast.actor(cast.slt), action)
     assert "yours to do" not in _to_do(cast.slt, cast)
 
 
@@ -569,7 +564,7 @@ def test_the_overview_keeps_an_allegation_until_the_lado_referral_is_recorded_kc
     assert "1 allegation needs referring to the LADO" in _to_do(cast.head, cast)
     assert "LADO" not in _to_do(cast.dsl, cast) and "LADO" not in _to_do(cast.slt, cast)
     services.record_contact(
-        actor(cast, cast.head), case, kind="lado", made_at=timezone.now(), with_whom="LADO"
+        cast.actor(cast.head), case, kind="lado", made_at=timezone.now(), with_whom="LADO"
     )
     assert "LADO" not in _to_do(cast.head, cast)
 
@@ -594,7 +589,7 @@ def test_the_daily_chase_tells_owners_of_overdue_actions_and_case_managers_once_
 # --- Both paths through the doors -----------------------------------------------------------------------------
 def test_a_get_never_writes_and_a_refused_post_changes_nothing_s9(cast):
     case = report(cast)
-    note = services.write_note(actor(cast, cast.dsl), case, text="First")
+    note = services.write_note(cast.actor(cast.dsl), case, text="First")
     add_action(cast, case, cast.slt)
     dsl = signed_in(cast.dsl)
     before = (

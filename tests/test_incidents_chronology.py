@@ -42,10 +42,6 @@ def _signing_key(settings, key_dir):
     settings.EVIDENCE_SIGNING_CERT = key_dir / "cert.pem"
 
 
-def act(user, cast):
-    return Actor.of(user, cast.school)
-
-
 @pytest.fixture
 def pupil(cast):
     return Pupil.objects.create(
@@ -58,13 +54,13 @@ def pupil(cast):
 def case(cast, storage, pupil):
     """A teacher's report of a parent's posts, worked on from start to close: every kind of record."""
     case = services.report(
-        act(cast.teacher, cast), kind=Case.Kind.BULLYING_OF_STAFF, happened_on=TODAY(), by_whom="parents",
+        cast.actor(cast.teacher), kind=Case.Kind.BULLYING_OF_STAFF, happened_on=TODAY(), by_whom="parents",
         channel="social", what_happened="A parent's abusive posts about me",
         people=[services.Person("target", member=cast.member(cast.teacher)), services.Person("witness", pupil=pupil)],
     )  # fmt: skip
-    dsl = act(cast.dsl, cast)
-    services.add_evidence(act(cast.teacher, cast), case, name="first.png", data=PNG)
-    sealed = services.add_evidence(act(cast.teacher, cast), case, name="Ada-private.png", data=PNG + b"2")
+    dsl = cast.actor(cast.dsl)
+    services.add_evidence(cast.actor(cast.teacher), case, name="first.png", data=PNG)
+    sealed = services.add_evidence(cast.actor(cast.teacher), case, name="Ada-private.png", data=PNG + b"2")
     services.triage(dsl, case, risk="medium", assigned_to=cast.dsl)
     services.triage(dsl, case, risk="high")
     action = services.add_action(dsl, case, what="Ask the platform to remove the posts", owner=cast.member(cast.dsl),
@@ -106,9 +102,9 @@ def test_the_chronology_holds_every_record_of_the_case_in_order(cast, case):
 
 def test_the_first_triage_stays_on_the_case_when_the_risk_is_reviewed(cast, storage):
     """Time to first action (§9) is measured from the first triage, not the latest review."""
-    case = services.report(act(cast.teacher, cast), kind="breach", happened_on=TODAY(), what_happened="x")
-    first = services.triage(act(cast.dsl, cast), case, risk="low").triaged_at
-    again = services.triage(act(cast.head, cast), case, risk="high")
+    case = services.report(cast.actor(cast.teacher), kind="breach", happened_on=TODAY(), what_happened="x")
+    first = services.triage(cast.actor(cast.dsl), case, risk="low").triaged_at
+    again = services.triage(cast.actor(cast.head), case, risk="high")
     assert again.triaged_at == first and again.triaged_by == cast.dsl and again.risk == "high"
 
 
@@ -138,7 +134,7 @@ def test_the_page_shows_the_chronology_to_the_case_manager_and_is_audited(cast, 
 
 def _allegation_about_teacher(cast):
     return services.report_allegation(
-        act(cast.dsl, cast),
+        cast.actor(cast.dsl),
         about=cast.member(cast.teacher),
         happened_on=TODAY(),
         what_happened="Said to have…",
@@ -173,9 +169,9 @@ def test_the_chronology_is_404_to_whoever_does_not_read_the_casework(cast, case)
 
 def test_the_export_is_for_the_case_manager_only(cast, case):
     """§9: the chronology is handed to the police or the LADO by the case's manager (``may_export_case``)."""
-    assert may_export_case.peek(act(cast.dsl, cast), subject=case)
-    assert not may_export_case.peek(act(cast.teacher, cast), subject=case)
-    assert not may_export_case.peek(act(cast.governor, cast), subject=case)
+    assert may_export_case.peek(cast.actor(cast.dsl), subject=case)
+    assert not may_export_case.peek(cast.actor(cast.teacher), subject=case)
+    assert not may_export_case.peek(cast.actor(cast.governor), subject=case)
 
 
 def _pdf(cast, case, user=None):
@@ -269,10 +265,10 @@ def test_a_person_timeline_shows_each_case_as_far_as_the_viewer_reads_it(cast, c
 
 def test_a_pupil_timeline_is_for_the_designated_persons(cast, case, pupil):
     """§8: a pupil's timeline across cases is for the designated persons only; the view is audited by ids."""
-    assert may_see_pupil_timeline.peek(act(cast.dsl, cast)) and may_see_pupil_timeline.peek(
-        act(cast.head, cast)
+    assert may_see_pupil_timeline.peek(cast.actor(cast.dsl)) and may_see_pupil_timeline.peek(
+        cast.actor(cast.head)
     )
-    assert not may_see_pupil_timeline.peek(act(cast.slt, cast))
+    assert not may_see_pupil_timeline.peek(cast.actor(cast.slt))
     url = reverse("pupil_timeline", kwargs={"school": cast.school.slug, "pk": pupil.pk})
     page = signed_in(cast.dsl).get(url)
     assert page.status_code == 200 and "Ada Lovelace" in page.content.decode()
@@ -285,7 +281,7 @@ def test_a_pupil_timeline_is_for_the_designated_persons(cast, case, pupil):
 
 def _make(cast, kind="breach", days_ago=0, **extra):
     case = services.report(
-        act(cast.teacher, cast), kind=kind, happened_on=TODAY(), what_happened="Secret words"
+        cast.actor(cast.teacher), kind=kind, happened_on=TODAY(), what_happened="Secret words"
     )
     Case.objects.filter(pk=case.pk).update(
         reported_at=timezone.now() - datetime.timedelta(days=days_ago), **extra
@@ -305,10 +301,10 @@ def test_trends_count_by_kind_month_age_triage_and_lado(cast, storage):
     Case.objects.filter(pk=late.pk).update(lado_due=now - datetime.timedelta(hours=2))
     overdue = _allegation_about_teacher(cast)
     Case.objects.filter(pk=overdue.pk).update(lado_due=now - datetime.timedelta(hours=1))
-    head = act(cast.head, cast)
+    head = cast.actor(cast.head)
     services.record_contact(head, on_time, kind="lado", made_at=now, with_whom="LA")
     services.record_contact(head, late, kind="lado", made_at=now, with_whom="LA")
-    figures = trends(act(cast.dsl, cast), now + datetime.timedelta(seconds=1))
+    figures = trends(cast.actor(cast.dsl), now + datetime.timedelta(seconds=1))
     by_kind = [sum(cells[i].n for _, cells, _ in figures["months"]) for i in range(4)]
     assert figures["kinds"][3] == Case.Kind.ALLEGATION.label
     assert by_kind == [0, 1, 5, 3]  # bullying, pupils, breach, allegation: all within the 12 months
@@ -328,11 +324,11 @@ def test_trends_leave_out_cases_about_the_viewer_and_blur_small_numbers_for_gove
     """KCSIE Part 4: nobody learns of an allegation about themselves from a count; governors see counts only,
     never a count of one or two that could point at a person (§9)."""
     _allegation_about_teacher(cast)
-    services.report_allegation(act(cast.dsl, cast), about=cast.member(cast.head), happened_on=TODAY(),
+    services.report_allegation(cast.actor(cast.dsl), about=cast.member(cast.head), happened_on=TODAY(),
                                what_happened="About the Head")  # fmt: skip
-    allegations = lambda user: sum(row[1][3].n for row in trends(act(user, cast))["months"])  # noqa: E731
+    allegations = lambda user: sum(row[1][3].n for row in trends(cast.actor(user))["months"])  # noqa: E731
     assert allegations(cast.dsl) == 2 and allegations(cast.head) == 1
-    governor = trends(act(cast.governor, cast))
+    governor = trends(cast.actor(cast.governor))
     assert governor["blurred"] and governor["months"][-1][1][3].shown == "fewer than 3"
     page = signed_in(cast.governor).get(reverse("incident_trends", kwargs={"school": cast.school.slug}))
     text = page.content.decode()
@@ -348,7 +344,7 @@ def test_trends_leave_out_cases_about_the_viewer_and_blur_small_numbers_for_gove
 
 def test_trends_take_the_same_queries_for_many_cases_as_for_few(cast, storage, django_assert_max_num_queries):
     """One query per figure: never a query per case."""
-    actor = act(cast.dsl, cast)
+    actor = cast.actor(cast.dsl)
     _make(cast)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -372,14 +368,14 @@ def test_who_keeps_the_closure_days(cast):
     """KCSIE Part 4: senior management and the school office keep the days the school is closed."""
     day = _next_weekday(timezone.localdate())
     for user in (cast.head, cast.slt, cast.office):
-        assert may_change_closure_days.peek(act(user, cast), day=day, adding=True), user
+        assert may_change_closure_days.peek(cast.actor(user), day=day, adding=True), user
     for user in (cast.dsl, cast.teacher, cast.governor, cast.dpo):
-        assert not may_change_closure_days.peek(act(user, cast), day=day, adding=True), user
+        assert not may_change_closure_days.peek(cast.actor(user), day=day, adding=True), user
     saturday = day + datetime.timedelta(days=(5 - day.weekday()) % 7)
-    refused = may_change_closure_days.peek(act(cast.office, cast), day=saturday, adding=True)
+    refused = may_change_closure_days.peek(cast.actor(cast.office), day=saturday, adding=True)
     assert not refused and refused.reasons[0].field == "day"
     past = may_change_closure_days.peek(
-        act(cast.office, cast), day=timezone.localdate() - datetime.timedelta(days=1), adding=True
+        cast.actor(cast.office), day=timezone.localdate() - datetime.timedelta(days=1), adding=True
     )
     assert not past and "past" in past.summary
 
@@ -387,13 +383,13 @@ def test_who_keeps_the_closure_days(cast):
 def test_a_closure_day_moves_the_lado_clock_of_an_allegation_still_waiting(cast, storage):
     allegation = _allegation_about_teacher(cast)
     was = allegation.lado_due
-    closure = add_closure_day(act(cast.office, cast), day=clocks.local(was).date(), reason="INSET day")
+    closure = add_closure_day(cast.actor(cast.office), day=clocks.local(was).date(), reason="INSET day")
     allegation.refresh_from_db()
     assert allegation.lado_due == clocks.end_of_day(_next_weekday(clocks.local(was).date()))
     assert AuditEvent.objects.filter(
         action="incidents.lado_due_changed", object_id=str(allegation.pk)
     ).exists()
-    remove_closure_day(act(cast.office, cast), closure)
+    remove_closure_day(cast.actor(cast.office), closure)
     allegation.refresh_from_db()
     assert allegation.lado_due == was
 
@@ -426,7 +422,7 @@ def test_the_closure_days_page_adds_and_removes_with_errors_beside_their_fields(
     assert office.post(url, {"action": "remove", "closure": str(other.pk)}).status_code == 404
     assert signed_in(cast.teacher).get(url).status_code == 403
     with pytest.raises(Refused):
-        add_closure_day(act(cast.office, cast), day=day, reason=" ")
+        add_closure_day(cast.actor(cast.office), day=day, reason=" ")
 
 
 def test_the_pupil_and_staff_pages_lead_to_their_timelines_for_who_may_read_them(cast, pupil):
@@ -445,10 +441,13 @@ def test_the_chair_reads_an_allegation_about_the_head_without_pupils_names(cast,
     """KCSIE Part 4: the chair of governors manages an allegation about the Headteacher and exports it; §8:
     governors do not see pupils' records, so a pupil involved is never named to them."""
     allegation = services.report_allegation(
-        act(cast.dsl, cast), about=cast.member(cast.head), happened_on=TODAY(), what_happened="About the Head"
+        cast.actor(cast.dsl),
+        about=cast.member(cast.head),
+        happened_on=TODAY(),
+        what_happened="About the Head",
     )
-    services.involve(act(cast.governor, cast), allegation, services.Person("witness", pupil=pupil))
-    services.record_contact(act(cast.governor, cast), allegation, kind="lado", made_at=timezone.now(),
+    services.involve(cast.actor(cast.governor), allegation, services.Person("witness", pupil=pupil))
+    services.record_contact(cast.actor(cast.governor), allegation, kind="lado", made_at=timezone.now(),
                             with_whom="Leeds LADO", reference="L-77")  # fmt: skip
     url = reverse("case_chronology", kwargs={"school": cast.school.slug, "pk": allegation.pk})
     page = signed_in(cast.governor).get(url).content.decode()

@@ -27,20 +27,16 @@ UK = ZoneInfo("Europe/London")
 TODAY = datetime.date.today
 
 
-def actor(cast, user):
-    return Actor.of(user, cast.school)
-
-
 def bullying(cast, by=None, **extra):
     return services.report(
-        actor(cast, by or cast.teacher), kind=Case.Kind.BULLYING_OF_STAFF, happened_on=TODAY(),
+        cast.actor(by or cast.teacher), kind=Case.Kind.BULLYING_OF_STAFF, happened_on=TODAY(),
         what_happened="Abusive posts about me", **extra,
     )  # fmt: skip
 
 
 def allegation(cast, about, by=None):
     return services.report_allegation(
-        actor(cast, by or cast.office),
+        cast.actor(by or cast.office),
         about=cast.member(about),
         happened_on=TODAY(),
         what_happened="Said to",
@@ -54,7 +50,7 @@ def fields(refused) -> set[str]:
 def readers(cast, case) -> set[str]:
     people = {"head": cast.head, "slt": cast.slt, "dsl": cast.dsl, "governor": cast.governor,
               "teacher": cast.teacher, "office": cast.office, "dpo": cast.dpo}  # fmt: skip
-    return {name for name, user in people.items() if may_read_case.peek(actor(cast, user), subject=case)}
+    return {name for name, user in people.items() if may_read_case.peek(cast.actor(user), subject=case)}
 
 
 # --- Who reads a case -----------------------------------------------------------------------------------------
@@ -86,22 +82,22 @@ def test_an_allegation_about_the_headteacher_reaches_only_the_chair_of_governors
 def test_a_dsl_who_is_the_subject_never_reads_the_allegation_nor_a_case_naming_them(cast):
     """KCSIE Part 4: the subject is refused whatever their role."""
     case = allegation(cast, cast.dsl)
-    assert not may_read_case.peek(actor(cast, cast.dsl), subject=case)
+    assert not may_read_case.peek(cast.actor(cast.dsl), subject=case)
     named = bullying(cast, people=[services.Person("alleged", member=cast.member(cast.dsl))])
-    assert not may_read_case.peek(actor(cast, cast.dsl), subject=named)
-    assert not manages(actor(cast, cast.dsl), named)
+    assert not may_read_case.peek(cast.actor(cast.dsl), subject=named)
+    assert not manages(cast.actor(cast.dsl), named)
     with pytest.raises(Refused) as refused:
-        services.share_case(actor(cast, cast.head), named, member=cast.member(cast.dsl), reason="Needs to")
+        services.share_case(cast.actor(cast.head), named, member=cast.member(cast.dsl), reason="Needs to")
     assert fields(refused) == {"member"}
 
 
 def test_an_allegation_is_about_someone_else_at_this_school(cast):
     """KCSIE Part 4: the reporter chooses a current member of staff, not themselves."""
-    assert not may_report_allegation.peek(actor(cast, cast.teacher), about=cast.member(cast.teacher))
+    assert not may_report_allegation.peek(cast.actor(cast.teacher), about=cast.member(cast.teacher))
     assert not may_report_allegation.peek(
-        actor(cast, cast.teacher), about=cast.member(cast.other_teacher, cast.other_school)
+        cast.actor(cast.teacher), about=cast.member(cast.other_teacher, cast.other_school)
     )
-    assert not may_report_allegation.peek(actor(cast, cast.teacher), about=None)
+    assert not may_report_allegation.peek(cast.actor(cast.teacher), about=None)
 
 
 def test_an_allegation_about_the_headteacher_with_no_chair_says_tell_the_lado(cast):
@@ -136,26 +132,26 @@ def test_the_lado_clock_starts_on_receipt_and_skips_the_bank_holiday_and_closure
 def test_escalating_a_concern_opens_its_allegation_linked_with_the_clock_running(cast):
     """KCSIE Part 4: a low-level concern that meets the harm threshold becomes an allegation, its history linked."""
     concern = conduct.raise_concern(
-        actor(cast, cast.office),
+        cast.actor(cast.office),
         subject=cast.member(cast.teacher),
         happened_on=TODAY(),
         what="Private messages",
     )
-    conduct.escalate_concern(actor(cast, cast.head), concern, rationale="Meets the harm threshold")
+    conduct.escalate_concern(cast.actor(cast.head), concern, rationale="Meets the harm threshold")
     case = Case.objects.get(from_concern=concern)
     assert (
         case.is_allegation and case.subject == cast.member(cast.teacher) and case.routed_to == "headteacher"
     )
     assert case.reported_by == cast.head and case.lado_due > case.reported_at
-    assert not may_read_case.peek(actor(cast, cast.teacher), subject=case)
-    assert may_read_case.peek(actor(cast, cast.head), subject=case)
+    assert not may_read_case.peek(cast.actor(cast.teacher), subject=case)
+    assert may_read_case.peek(cast.actor(cast.head), subject=case)
 
 
 def test_a_concern_about_the_headteacher_escalated_by_the_chair_is_the_chairs_allegation(cast):
     concern = conduct.raise_concern(
-        actor(cast, cast.office), subject=cast.member(cast.head), happened_on=TODAY(), what="Private messages"
+        cast.actor(cast.office), subject=cast.member(cast.head), happened_on=TODAY(), what="Private messages"
     )
-    conduct.escalate_concern(actor(cast, cast.governor), concern, rationale="Meets the harm threshold")
+    conduct.escalate_concern(cast.actor(cast.governor), concern, rationale="Meets the harm threshold")
     case = Case.objects.get(from_concern=concern)
     assert case.routed_to == "chair" and readers(cast, case) == {"governor"}
 
@@ -189,7 +185,7 @@ def test_a_report_links_the_people_involved_and_refuses_initials_without_a_perso
 def test_bad_reports_are_refused_beside_their_field(cast, change, field):
     values = {"kind": "bullying", "happened_on": TODAY(), "what_happened": "Posts"} | change
     with pytest.raises(Refused) as refused:
-        services.report(actor(cast, cast.teacher), **values)
+        services.report(cast.actor(cast.teacher), **values)
     assert fields(refused) == {field} and not Case.objects.exists()
 
 
@@ -198,33 +194,33 @@ def test_triage_opens_the_case_and_assigns_only_someone_who_runs_it(cast):
     """§9: the designated person triages."""
     case = bullying(cast)
     with pytest.raises(Refused):
-        services.triage(actor(cast, cast.slt), case, risk="high")
+        services.triage(cast.actor(cast.slt), case, risk="high")
     with pytest.raises(Refused) as refused:
-        services.triage(actor(cast, cast.dsl), case, risk="high", assigned_to=cast.teacher)
+        services.triage(cast.actor(cast.dsl), case, risk="high", assigned_to=cast.teacher)
     assert fields(refused) == {"assigned_to"}
-    case = services.triage(actor(cast, cast.dsl), case, risk="high", assigned_to=cast.head)
+    case = services.triage(cast.actor(cast.dsl), case, risk="high", assigned_to=cast.head)
     assert case.status == "open" and case.risk == "high"
     assert Notification.objects.filter(user=cast.head, kind="incidents.assigned").exists()
 
 
 def test_an_action_goes_to_its_owner_who_may_then_read_the_case_and_mark_it_done(cast):
     case = bullying(cast)
-    action = services.add_action(actor(cast, cast.dsl), case, what="Call the parent", owner=cast.member(cast.slt),
+    action = services.add_action(cast.actor(cast.dsl), case, what="Call the parent", owner=cast.member(cast.slt),
                                  due_on=TODAY())  # fmt: skip
     assert Notification.objects.filter(user=cast.slt, kind="incidents.action").exists()
     assert CaseMember.objects.filter(case=case, member=cast.member(cast.slt)).exists()
     with pytest.raises(Refused):
-        services.complete_action(actor(cast, cast.office), action)
-    services.complete_action(actor(cast, cast.slt), action, note="Called")
+        services.complete_action(cast.actor(cast.office), action)
+    services.complete_action(cast.actor(cast.slt), action, note="Called")
     with pytest.raises(Refused, match="already done"):
-        services.complete_action(actor(cast, cast.dsl), action)
+        services.complete_action(cast.actor(cast.dsl), action)
 
 
 def test_the_subject_of_an_allegation_is_never_given_its_actions(cast):
     case = allegation(cast, cast.teacher)
     with pytest.raises(Refused) as refused:
         services.add_action(
-            actor(cast, cast.head), case, what="x", owner=cast.member(cast.teacher), due_on=TODAY()
+            cast.actor(cast.head), case, what="x", owner=cast.member(cast.teacher), due_on=TODAY()
         )
     assert fields(refused) == {"owner"}
 
@@ -232,13 +228,13 @@ def test_the_subject_of_an_allegation_is_never_given_its_actions(cast):
 def test_a_note_is_changed_only_by_its_author_and_keeps_its_first_version(cast):
     """§9: the record is added to, never rewritten."""
     case = bullying(cast)
-    note = services.write_note(actor(cast, cast.dsl), case, text="First")
+    note = services.write_note(cast.actor(cast.dsl), case, text="First")
     with pytest.raises(Refused):
-        services.edit_note(actor(cast, cast.head), note, text="Changed by someone else")
-    new = services.edit_note(actor(cast, cast.dsl), note, text="Second")
+        services.edit_note(cast.actor(cast.head), note, text="Changed by someone else")
+    new = services.edit_note(cast.actor(cast.dsl), note, text="Second")
     assert new.replaces == note and Note.objects.get(pk=note.pk).text == "First"
     with pytest.raises(Refused, match="already been changed"):
-        services.edit_note(actor(cast, cast.dsl), note, text="Third")
+        services.edit_note(cast.actor(cast.dsl), note, text="Third")
     refusals = AuditEvent.objects.filter(action="policy.decision", detail__rule="incidents.note.edit")
     assert [e.detail["allowed"] for e in refusals.order_by("seq")] == [False, True, False]
 
@@ -246,15 +242,15 @@ def test_a_note_is_changed_only_by_its_author_and_keeps_its_first_version(cast):
 def test_the_reporter_writes_no_notes_and_a_member_added_does(cast):
     case = bullying(cast)
     with pytest.raises(Refused):
-        services.write_note(actor(cast, cast.teacher), case, text="Me too")
-    services.share_case(actor(cast, cast.dsl), case, member=cast.member(cast.slt), reason="Line manager")
-    assert services.write_note(actor(cast, cast.slt), case, text="Seen")
+        services.write_note(cast.actor(cast.teacher), case, text="Me too")
+    services.share_case(cast.actor(cast.dsl), case, member=cast.member(cast.slt), reason="Line manager")
+    assert services.write_note(cast.actor(cast.slt), case, text="Seen")
 
 
 def test_contacts_by_kind_police_needs_its_crime_reference(cast):
     """§9: escalation to the police or the Local Authority, recorded with its reference."""
     case = bullying(cast)
-    dsl = actor(cast, cast.dsl)
+    dsl = cast.actor(cast.dsl)
     with pytest.raises(Refused) as refused:
         services.record_contact(dsl, case, kind="police", made_at=timezone.now(), with_whom="Met Police")
     assert fields(refused) == {"reference"}
@@ -274,14 +270,14 @@ def test_contacts_by_kind_police_needs_its_crime_reference(cast):
     assert set(Contact.objects.values_list("kind", flat=True)) == {"police", "platform"}
     with pytest.raises(Refused):
         services.record_contact(
-            actor(cast, cast.teacher), case, kind="support", made_at=timezone.now(), with_whom="x"
+            cast.actor(cast.teacher), case, kind="support", made_at=timezone.now(), with_whom="x"
         )
 
 
 def test_closing_needs_a_reason_no_open_action_and_for_an_allegation_kcsies_outcome(cast):
     """Closure reason required (§9); KCSIE Part 4's outcomes for allegations."""
     case = bullying(cast)
-    dsl = actor(cast, cast.dsl)
+    dsl = cast.actor(cast.dsl)
     action = services.add_action(dsl, case, what="Call", owner=cast.member(cast.dsl), due_on=TODAY())
     with pytest.raises(Refused) as refused:
         services.close_case(dsl, case, reason="")
@@ -300,18 +296,18 @@ def test_closing_needs_a_reason_no_open_action_and_for_an_allegation_kcsies_outc
         services.write_note(dsl, closed, text="After")
     alleged = allegation(cast, cast.teacher)
     with pytest.raises(Refused) as refused:
-        services.close_case(actor(cast, cast.head), alleged, reason="Looked into")
+        services.close_case(cast.actor(cast.head), alleged, reason="Looked into")
     assert fields(refused) == {"outcome"}
     assert services.close_case(
-        actor(cast, cast.head), alleged, reason="LADO advice", outcome="unfounded"
+        cast.actor(cast.head), alleged, reason="LADO advice", outcome="unfounded"
     ).outcome
 
 
 def test_only_the_case_manager_works_on_an_allegation(cast):
     case = allegation(cast, cast.teacher)
     with pytest.raises(Refused, match="case manager"):
-        services.triage(actor(cast, cast.dsl), case, risk="low")
-    assert services.triage(actor(cast, cast.head), case, risk="low").status == "open"
+        services.triage(cast.actor(cast.dsl), case, risk="low")
+    assert services.triage(cast.actor(cast.head), case, risk="low").status == "open"
 
 
 def test_a_headteacher_appointed_later_hands_their_allegation_to_the_chair(cast):
@@ -319,8 +315,8 @@ def test_a_headteacher_appointed_later_hands_their_allegation_to_the_chair(cast)
     case = allegation(cast, cast.slt)
     member = cast.member(cast.slt)
     member.role_grants.create(school=cast.school, role=Role.HEADTEACHER)
-    assert manages(actor(cast, cast.governor), case)
-    assert not may_read_case.peek(actor(cast, cast.slt), subject=case)
+    assert manages(cast.actor(cast.governor), case)
+    assert not may_read_case.peek(cast.actor(cast.slt), subject=case)
 
 
 def test_a_member_of_another_school_reads_nothing(cast):
@@ -334,9 +330,9 @@ def test_involving_someone_later_is_for_the_manager_of_an_open_case(cast):
     case = bullying(cast)
     with pytest.raises(Refused):
         services.involve(
-            actor(cast, cast.teacher), case, services.Person("witness", member=cast.member(cast.slt))
+            cast.actor(cast.teacher), case, services.Person("witness", member=cast.member(cast.slt))
         )
-    services.involve(actor(cast, cast.dsl), case, services.Person("witness", member=cast.member(cast.slt)))
+    services.involve(cast.actor(cast.dsl), case, services.Person("witness", member=cast.member(cast.slt)))
     assert Involved.objects.filter(case=case, role="witness").count() == 1
 
 
@@ -352,7 +348,7 @@ def test_the_readable_and_managed_queries_agree_with_the_rules_for_every_role_an
         allegation(cast, cast.dsl),
         allegation(cast, cast.head, by=cast.teacher),
     ]
-    services.share_case(actor(cast, cast.dsl), made[0], member=cast.member(cast.slt), reason="Line manager")
+    services.share_case(cast.actor(cast.dsl), made[0], member=cast.member(cast.slt), reason="Line manager")
     later = allegation(cast, cast.slt)
     cast.member(cast.slt).role_grants.create(
         school=cast.school, role=Role.HEADTEACHER
@@ -369,7 +365,7 @@ def test_the_readable_and_managed_queries_agree_with_the_rules_for_every_role_an
         cast.line_manager,
     ]
     for user in people:
-        who = actor(cast, user)
+        who = cast.actor(user)
         readable = set(cases_readable_by(who).values_list("pk", flat=True))
         managed = set(cases_managed_by(who).values_list("pk", flat=True))
         for case in made:
@@ -381,11 +377,11 @@ def test_the_audit_trail_tells_nobody_of_a_case_they_may_not_read(cast):
     """KCSIE Part 4: the Headteacher reading the trail learns nothing of an allegation about themselves."""
     case = allegation(cast, cast.head, by=cast.teacher)
     services.add_evidence(
-        actor(cast, cast.teacher), case, name="shot.png", data=b"\x89PNG\r\n\x1a\n" + b"0" * 32
+        cast.actor(cast.teacher), case, name="shot.png", data=b"\x89PNG\r\n\x1a\n" + b"0" * 32
     )
     seen_by = {
         user: set(
-            events_for(cast.school, Filters(), reader=actor(cast, user)).values_list("action", flat=True)
+            events_for(cast.school, Filters(), reader=cast.actor(user)).values_list("action", flat=True)
         )
         for user in (cast.head, cast.governor, cast.dpo)
     }
@@ -393,7 +389,7 @@ def test_the_audit_trail_tells_nobody_of_a_case_they_may_not_read(cast):
     assert "incidents.evidence_added" in seen_by[cast.governor]
     for user in (cast.head, cast.dpo):
         assert not {"incidents.allegation_reported", "incidents.evidence_added"} & seen_by[user]
-    rule_rows = events_for(cast.school, Filters(), reader=actor(cast, cast.head)).filter(
+    rule_rows = events_for(cast.school, Filters(), reader=cast.actor(cast.head)).filter(
         action="policy.decision"
     )
     assert not rule_rows.filter(detail__rule="incidents.allegation.report").exists()
@@ -410,5 +406,5 @@ def test_a_report_naming_every_designated_person_as_having_done_it_is_sent_to_th
     assert fields(refused) == {"person"} and not Case.objects.exists()
     case = bullying(cast, people=both[:1])  # the Headteacher still runs it
     with pytest.raises(Refused, match="allegation"):
-        services.involve(actor(cast, cast.head), case, both[1])
+        services.involve(cast.actor(cast.head), case, both[1])
     assert list(case.involved.values_list("member", flat=True)) == [cast.member(cast.dsl).pk]

@@ -30,20 +30,16 @@ from .conftest import make_person, signed_in
 TODAY = timezone.localdate
 
 
-def actor(cast, user):
-    return Actor.of(user, cast.school)
-
-
 def bullying(cast, by=None, **extra):
     return services.report(
-        actor(cast, by or cast.teacher), kind=Case.Kind.BULLYING_OF_STAFF, happened_on=TODAY(),
+        cast.actor(by or cast.teacher), kind=Case.Kind.BULLYING_OF_STAFF, happened_on=TODAY(),
         what_happened="Abusive posts about me", **extra,
     )  # fmt: skip
 
 
 def allegation(cast, about, by=None):
     return services.report_allegation(
-        actor(cast, by or cast.teacher), about=cast.member(about), happened_on=TODAY(),
+        cast.actor(by or cast.teacher), about=cast.member(about), happened_on=TODAY(),
         what_happened="Shared a pupil's photo from a personal account",
     )  # fmt: skip
 
@@ -72,13 +68,13 @@ def test_the_managers_of_a_case_are_exactly_those_the_rule_says_run_it_s9_kcsie_
     for case in (named, later):
         listed = set(services.managers(case).values_list("user_id", flat=True))
         for user in people:
-            assert (user.pk in listed) == manages(actor(cast, user), case), (user.email, case.kind)
+            assert (user.pk in listed) == manages(cast.actor(user), case), (user.email, case.kind)
 
 
 def test_a_case_is_never_assigned_to_the_dsl_it_names_s9(cast):
     case = bullying(cast, people=[services.Person("alleged", member=cast.member(cast.dsl))])
     with pytest.raises(Refused):
-        services.triage(actor(cast, cast.head), case, risk="high", assigned_to=cast.dsl)
+        services.triage(cast.actor(cast.head), case, risk="high", assigned_to=cast.dsl)
     assert "incidents.assigned" not in told(cast.dsl)
 
 
@@ -99,11 +95,11 @@ def test_an_action_of_someone_later_named_as_having_done_it_leaves_their_lists_s
     action on their case list, their Overview or the daily chase."""
     case = bullying(cast)
     services.add_action(
-        actor(cast, cast.dsl), case, what="Interview the colleague about the posts",
+        cast.actor(cast.dsl), case, what="Interview the colleague about the posts",
         owner=cast.member(cast.slt), due_on=TODAY(),
     )  # fmt: skip
-    services.involve(actor(cast, cast.dsl), case, services.Person("alleged", member=cast.member(cast.slt)))
-    assert not things_to_do(actor(cast, cast.slt), cast.school)
+    services.involve(cast.actor(cast.dsl), case, services.Person("alleged", member=cast.member(cast.slt)))
+    assert not things_to_do(cast.actor(cast.slt), cast.school)
     page = signed_in(cast.slt).get(reverse("case_list", kwargs={"school": cast.school.slug}))
     assert b"Interview the colleague" not in page.content
     daily.chase(cast.school, now=timezone.now() + datetime.timedelta(days=3))
@@ -123,7 +119,7 @@ def test_the_trail_shows_no_list_naming_a_case_about_its_reader_kcsie_part_4(cas
     chair.get(reverse("case_list", kwargs={"school": cast.school.slug}))
     lists = {"incidents.mine_listed", "incidents.person_timeline_viewed", "incidents.cases_listed"}
     for reader, sees in ((cast.head, False), (cast.governor, True)):
-        rows = events_for(cast.school, Filters(), reader=actor(cast, reader)).filter(action__in=lists)
+        rows = events_for(cast.school, Filters(), reader=cast.actor(reader)).filter(action__in=lists)
         shown = [row for row in rows if case.pk in row.detail.get("cases", [])]
         assert bool(shown) == sees, reader.email
 
@@ -133,11 +129,11 @@ def test_a_note_changed_twice_at_once_keeps_one_change_and_refuses_the_other_s9(
     """§9: two submits of the same note's change (two tabs, a double click): one new version, the other refused
     beside its field — not a server error."""
     case = bullying(cast)
-    note = services.write_note(actor(cast, cast.dsl), case, text="Called the parent")
+    note = services.write_note(cast.actor(cast.dsl), case, text="Called the parent")
     first, second = Note.objects.get(pk=note.pk), Note.objects.get(pk=note.pk)
-    services.edit_note(actor(cast, cast.dsl), first, text="Called the parent at 3pm")
+    services.edit_note(cast.actor(cast.dsl), first, text="Called the parent at 3pm")
     with pytest.raises(Refused):
-        services.edit_note(actor(cast, cast.dsl), second, text="Called the parent at 4pm")
+        services.edit_note(cast.actor(cast.dsl), second, text="Called the parent at 4pm")
     assert Note.objects.filter(case=case).count() == 2
 
 
@@ -150,7 +146,7 @@ def test_a_seal_or_note_change_written_by_a_request_at_the_same_moment_is_refuse
     from django.db import models as dj
 
     case = bullying(cast)
-    dsl = actor(cast, cast.dsl)
+    dsl = cast.actor(cast.dsl)
     item = services.add_evidence(dsl, case, name="shot.png", data=b"\x89PNG\r\n\x1a\n" + b"2" * 40)
     note = services.write_note(dsl, case, text="Called the parent")
     create = dj.QuerySet.create
@@ -179,11 +175,11 @@ def test_a_seal_or_note_change_written_by_a_request_at_the_same_moment_is_refuse
 def test_a_triage_sent_as_the_case_closed_does_not_reopen_it_s9(cast):
     """§9: a case closed while a triage form was on someone's screen stays closed (one path to each state)."""
     case = bullying(cast)
-    services.triage(actor(cast, cast.dsl), case, risk="low")
+    services.triage(cast.actor(cast.dsl), case, risk="low")
     seen = Case.objects.get(pk=case.pk)  # as the triage page read it
-    services.close_case(actor(cast, cast.head), case, reason="Resolved with the parent")
+    services.close_case(cast.actor(cast.head), case, reason="Resolved with the parent")
     with pytest.raises(Refused):
-        services.triage(actor(cast, cast.dsl), seen, risk="high")
+        services.triage(cast.actor(cast.dsl), seen, risk="high")
     assert Case.objects.get(pk=case.pk).status == Case.Status.CLOSED
 
 
@@ -194,7 +190,7 @@ def test_a_page_address_with_an_impossible_port_is_refused_not_left_waiting_s9(c
     never a capture left waiting for ever, which would keep the case from closing."""
     case = bullying(cast)
     with pytest.raises(Refused):
-        services.queue_capture(actor(cast, cast.teacher), case, url=address)
+        services.queue_capture(cast.actor(cast.teacher), case, url=address)
     with pytest.raises(fetching.FetchRefused):
         fetching.fetch(address)
     pending = Capture.objects.create(
@@ -259,7 +255,7 @@ def test_a_page_sending_its_headers_a_byte_at_a_time_is_cut_off_at_the_whole_fet
 def test_a_capture_that_fails_unexpectedly_is_refused_not_left_waiting_s9(cast, monkeypatch):
     """§9: whatever goes wrong in the worker, the capture ends refused (the person told), so the case can close."""
     case = bullying(cast)
-    pending = services.queue_capture(actor(cast, cast.teacher), case, url="https://example.com/post")
+    pending = services.queue_capture(cast.actor(cast.teacher), case, url="https://example.com/post")
 
     def broken(*args, **kwargs):
         raise RuntimeError("the archive writer broke")
@@ -269,7 +265,7 @@ def test_a_capture_that_fails_unexpectedly_is_refused_not_left_waiting_s9(cast, 
         services.run_capture(pending.pk)
     assert Capture.objects.get(pk=pending.pk).state == Capture.State.REFUSED
     assert "incidents.capture" in told(cast.teacher)
-    services.close_case(actor(cast, cast.dsl), case, reason="Dealt with")
+    services.close_case(cast.actor(cast.dsl), case, reason="Dealt with")
 
 
 # --- A sealed item is sealed from view on the case page too --------------------------------------------------------
@@ -278,13 +274,13 @@ def test_a_sealed_items_name_shows_on_the_case_page_only_to_who_may_still_open_i
     Headteacher or a member added to the case — as in the chronology — only for the DSL, who still opens it."""
     case = bullying(cast)
     item = services.add_evidence(
-        actor(cast, cast.teacher),
+        cast.actor(cast.teacher),
         case,
         name="pupil-in-changing-room.png",
         data=b"\x89PNG\r\n\x1a\n" + b"1" * 40,
     )
-    services.share_case(actor(cast, cast.dsl), case, member=cast.member(cast.slt), reason="Line manager")
-    services.seal_evidence(actor(cast, cast.dsl), item, reason="Indecent image of a pupil")
+    services.share_case(cast.actor(cast.dsl), case, member=cast.member(cast.slt), reason="Line manager")
+    services.seal_evidence(cast.actor(cast.dsl), item, reason="Indecent image of a pupil")
     page = reverse("case_detail", kwargs={"school": cast.school.slug, "pk": case.pk})
     assert b"pupil-in-changing-room" in signed_in(cast.dsl).get(page).content
     for user in (cast.head, cast.slt):
@@ -296,10 +292,8 @@ def test_a_reporter_the_case_came_to_name_is_not_told_it_closed_s9(cast):
     """§9: a reporter the case has since named as having done it no longer reads it; the closing notice (whose
     link would answer 404) would tell them so."""
     case = bullying(cast, by=cast.teacher)
-    services.involve(
-        actor(cast, cast.dsl), case, services.Person("alleged", member=cast.member(cast.teacher))
-    )
-    services.close_case(actor(cast, cast.dsl), case, reason="The reporter posted it themselves")
+    services.involve(cast.actor(cast.dsl), case, services.Person("alleged", member=cast.member(cast.teacher)))
+    services.close_case(cast.actor(cast.dsl), case, reason="The reporter posted it themselves")
     assert "incidents.closed" not in told(cast.teacher)
 
 
@@ -308,9 +302,9 @@ def test_a_reporter_gets_404_for_the_notes_and_actions_of_their_case_s9(cast):
     """§9: the casework is not the reporter's: a note's or an action's address on their own case answers 404,
     as for a case they do not read (not a refusal that says the note or action is there)."""
     case = bullying(cast, by=cast.teacher)
-    note = services.write_note(actor(cast, cast.dsl), case, text="Spoke to the parent")
+    note = services.write_note(cast.actor(cast.dsl), case, text="Spoke to the parent")
     action = services.add_action(
-        actor(cast, cast.dsl),
+        cast.actor(cast.dsl),
         case,
         what="Report to the platform",
         owner=cast.member(cast.head),
@@ -363,9 +357,9 @@ def test_an_items_name_shows_only_to_who_may_open_it_s8(cast, storage):
     either — a name often says what an item shows, e.g. a pupil's name."""
     case = bullying(cast)
     services.add_evidence(
-        actor(cast, cast.teacher), case, name="year3-pupil-name.png", data=b"\x89PNG\r\n\x1a\n" + b"2" * 40
+        cast.actor(cast.teacher), case, name="year3-pupil-name.png", data=b"\x89PNG\r\n\x1a\n" + b"2" * 40
     )
-    services.share_case(actor(cast, cast.dsl), case, member=cast.member(cast.slt), reason="Line manager")
+    services.share_case(cast.actor(cast.dsl), case, member=cast.member(cast.slt), reason="Line manager")
     page = reverse("case_detail", kwargs={"school": cast.school.slug, "pk": case.pk})
     assert b"year3-pupil-name" in signed_in(cast.dsl).get(page).content
     member_view = signed_in(cast.slt).get(page).content
@@ -376,7 +370,7 @@ def test_an_altered_item_opened_again_and_again_tells_the_dsl_once_a_day_s9(cast
     """§9: the DSL is told an item no longer matches its hash — once a day, not at every try to open it."""
     case = bullying(cast)
     item = services.add_evidence(
-        actor(cast, cast.teacher), case, name="a.png", data=b"\x89PNG\r\n\x1a\n" + b"3" * 40
+        cast.actor(cast.teacher), case, name="a.png", data=b"\x89PNG\r\n\x1a\n" + b"3" * 40
     )
     with default_storage.open(item.stored.name, "wb") as handle:
         handle.write(b"changed")
@@ -390,8 +384,8 @@ def test_a_capture_the_worker_lost_is_given_up_after_an_hour_so_its_case_can_clo
     """§9: a capture always ends — even one whose worker never ran — and the person who asked is told."""
     case = bullying(cast)
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}  # no worker runs it
-    pending = services.queue_capture(actor(cast, cast.teacher), case, url="https://example.org/post")
-    dsl = actor(cast, cast.dsl)
+    pending = services.queue_capture(cast.actor(cast.teacher), case, url="https://example.org/post")
+    dsl = cast.actor(cast.dsl)
     with pytest.raises(Refused, match="still being captured"):
         services.close_case(dsl, case, reason="Done")
     assert services.give_up_lost_captures() == 0  # not yet an hour
