@@ -92,6 +92,7 @@ def _breach_view(breach: Breach) -> dict:
         "breach": breach,
         "deadline": doors.when(breach.ico_due),
         "hours_left": left,
+        "overdue_hours": int((now - breach.ico_due).total_seconds() // 3600),
         "overdue": left < 0 and breach.decision == Breach.Decision.UNDECIDED,
         "clock_runs": breach.decision == Breach.Decision.UNDECIDED and breach.closed_at is None,
         "categories": [CATEGORY_LABELS.get(c, c) for c in breach.categories],
