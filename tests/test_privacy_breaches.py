@@ -126,6 +126,9 @@ def test_the_officers_are_chased_once_at_24_hours_left_and_once_when_it_is_overd
 def test_a_decided_breach_is_not_chased_and_the_task_is_safe_to_run_early_or_twice(cast):
     breach = report(cast)
     assert doors.chase_breach_now(breach.pk, doors.CHASE_OVERDUE) is False  # early: nothing
+    on_time = breach.ico_due - datetime.timedelta(hours=2)
+    assert doors.chase_breach_now(breach.pk, doors.CHASE_LAST_DAY, on_time) is True
+    assert doors.chase_breach_now(breach.pk, doors.CHASE_LAST_DAY, on_time) is False  # a task run twice
     doors.decide_breach(
         Actor.of(cast.dpo, cast.school), breach, decision="dont_report", reasons="Recalled unopened"
     )
