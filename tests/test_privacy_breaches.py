@@ -239,5 +239,6 @@ def test_the_home_page_offers_everyone_the_report_and_the_officers_the_registers
     assert "Report a data breach" in teacher and "Breach log" not in teacher
     dpo = signed_in(cast.dpo).get(url(cast, "privacy_home"))
     assert dpo.context["counts"]["breaches"] == 1 and "Breach log" in dpo.content.decode()
+    assert "71 hours left" in dpo.content.decode()  # the deadline, shown wherever the officers look
     dsl = signed_in(cast.dsl).get(url(cast, "privacy_home")).content.decode()
     assert "Sharing log" in dsl and "Breach log" not in dsl

@@ -195,3 +195,27 @@ def test_the_list_filters_and_puts_what_is_to_complete_first(cast):
     page = client.get(url(cast, "sharing_list"), {"show": "source-hand"})
     assert page.context["to_complete"] == [] and len(page.context["page"].object_list) == 1
     assert client.get(url(cast, "sharing_list"), {"show": "nonsense"}).status_code == 200
+
+
+def test_a_police_referral_in_an_incident_opens_an_entry_by_hand_and_by_page(cast):
+    """The hand path (the door) here; the page path (the case's contact form) reaches the same door."""
+    ada = pupil(cast)
+    case = incidents.report(
+        Actor.of(cast.teacher, cast.school), kind="pupils", happened_on=timezone.localdate(),
+        what_happened="Messages to a pupil", people=[incidents.Person(role="target", pupil=ada)],
+    )  # fmt: skip
+    incidents.record_contact(
+        Actor.of(cast.dsl, cast.school), case, kind="police", made_at=timezone.now(), with_whom="PC Ahmed",
+        reference="CR-1",
+    )  # fmt: skip
+    entry = Sharing.objects.get()
+    assert (entry.status, entry.organisation, entry.recipient) == ("to_complete", "Police", "PC Ahmed")
+    assert list(entry.about_pupils.all()) == [ada] and entry.approved_by == cast.member(cast.dsl)
+    for keeper in (cast.dsl, cast.head, cast.dpo):  # not an allegation: every keeper of the log
+        assert signed_in(keeper).get(url(cast, "sharing_detail", pk=entry.pk)).status_code == 200
+    assert signed_in(cast.teacher).get(url(cast, "sharing_detail", pk=entry.pk)).status_code == 403
+    # Contact with parents is not one of the referrals the log is prefilled from (privacy.sharing.REFERRALS).
+    incidents.record_contact(
+        Actor.of(cast.dsl, cast.school), case, kind="parents", made_at=timezone.now(), with_whom="Mum"
+    )
+    assert Sharing.objects.count() == 1

@@ -58,8 +58,11 @@ def privacy_home(request, school):
         holds = LegalHold.objects.filter(school=request.school, released_at__isnull=True).filter(
             Q(ends_on__isnull=True) | Q(ends_on__gte=today)
         )
+        waiting = doors.waiting(Breach.objects.filter(school=request.school))
+        first = waiting.order_by("ico_due", "pk").first()
         counts = {
-            "breaches": doors.waiting(Breach.objects.filter(school=request.school)).count(),
+            "breaches": waiting.count(),
+            "next_breach": _breach_view(first) if first else None,
             "requests": requests_open.count(),
             "requests_overdue": requests_open.filter(due_at__lt=timezone.now()).count(),
             "due": DueRecord.objects.filter(school=request.school).count(),
