@@ -43,6 +43,10 @@ NOT_SCHOOL_OWNED = {
         "Django's automatic table joining an activity to its uses (Activity.purposes), both rows of one "
         "school; carrying the school needs an explicit through model"
     ),
+    # §8: Django's automatic tables joining an entry of the sharing log to the people it was about; the door
+    # (privacy.sharing.log_sharing) refuses people of another school.
+    "privacy.sharing_about_pupils": "Django's table joining a sharing-log entry to pupils of its own school",
+    "privacy.sharing_about_members": "Django's table joining a sharing-log entry to staff of its own school",
 }
 
 # Unique fields that stand alone (not per school), each a one-to-one with a row of the same school, and why.
