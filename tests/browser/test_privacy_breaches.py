@@ -7,7 +7,10 @@ checked with axe."""
 import pytest
 from playwright.sync_api import expect
 
+from saferstaff.privacy import records
 from saferstaff.privacy.models import Breach, Export, Sharing
+from saferstaff.schools.models import School, SchoolSettings
+from saferstaff.schools.roles import Actor
 from tests.browser.conftest import PHONE
 from tests.browser.support import follow, summary_value
 
@@ -93,3 +96,27 @@ def test_the_dsl_logs_a_disclosure_on_a_phone(new_page, sign_in, axe_check, demo
     fits(phone)
     entry = Sharing.objects.get(recipient="PC Ahmed")
     assert entry.status == "logged" and phone.url.endswith(demo.url(f"privacy/sharing/{entry.pk}/"))
+
+
+def test_the_records_of_processing_and_the_dpia_fit_a_phone_and_show_what_changed(
+    new_page, sign_in, axe_check, demo
+):
+    phone = new_page("dpo, phone, no JS", viewport=PHONE, is_mobile=True, java_script_enabled=False)
+    sign_in(phone, "dpo")
+    phone.goto(demo.url("privacy/"))
+    axe_check(phone)
+    follow(phone, axe_check, phone.get_by_role("link", name="Record of processing activities"))
+    fits(phone)
+    expect(phone.get_by_role("heading", name="Processors")).to_be_visible()
+    phone.goto(demo.url("privacy/dpia/"))
+    axe_check(phone)
+    fits(phone)
+    school = School.objects.get(slug=demo.school_slug)
+    dpo = school.memberships.get(user__email=demo.email("dpo")).user
+    records.export(Actor.of(dpo, school), "dpia")  # the PDF's own door (the first test downloads one)
+    SchoolSettings.objects.filter(school=school).update(face_auto_threshold=0.9)
+    phone.reload()
+    axe_check(phone)
+    fits(phone)
+    expect(phone.get_by_role("cell", name="The processing › Automatic match threshold")).to_be_visible()
+    expect(phone.get_by_role("cell", name="0.90")).to_be_visible()
