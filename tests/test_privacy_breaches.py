@@ -99,6 +99,12 @@ def test_the_door_refuses_the_future_by_the_worker_path_too(cast):
     assert exc.value.decision.reasons[0].field == "categories"
 
 
+def test_17_00_bst_on_the_friday_before_the_clocks_go_back_is_due_at_16_00_gmt_on_monday(cast):
+    aware = datetime.datetime(2026, 10, 23, 17, 0, tzinfo=UK)  # the clocks go back on Sun 25 October
+    breach = report(cast, aware_at=aware, now=aware)
+    assert doors.when(breach.ico_due) == "Mon 26 Oct 2026, 16:00 (GMT)"
+
+
 def test_17_00_on_the_friday_before_the_clocks_change_is_due_at_18_00_bst_on_monday(cast):
     breach = report(cast, aware_at=FRIDAY_BEFORE_BST, now=FRIDAY_BEFORE_BST + datetime.timedelta(hours=1))
     due = breach.ico_due.astimezone(UK)
@@ -195,7 +201,11 @@ def test_the_dpo_assesses_decides_records_the_report_and_closes_it_on_the_page(c
     breach.refresh_from_db()
     assert (breach.decision, breach.ico_reference, breach.people_told) == ("report", "IC-123", "told")
     assert breach.closed_at is not None and breach.decided_by == cast.dpo
-    assert manage(client, cast, breach, "assess", risk="unlikely").status_code == 400  # closed
+    response = manage(client, cast, breach, "assess", risk="unlikely")  # closed: said above the breach
+    assert response.status_code == 302
+    assert "The breach is closed" in client.get(response["Location"]).content.decode()
+    breach.refresh_from_db()
+    assert breach.risk == "high"
 
 
 def test_a_risk_to_people_cannot_be_decided_not_reported(cast):

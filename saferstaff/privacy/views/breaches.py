@@ -228,6 +228,9 @@ def breach_manage(request, school, pk):
             messages.success(request, "Recorded.")
             return redirect("breach_detail", school=request.school.slug, pk=breach.pk)
     breach.refresh_from_db()
+    if breach.closed_at is not None:  # closed meanwhile: its page no longer offers the forms
+        messages.error(request, "The breach is closed: nothing more is recorded on it (§8)")
+        return redirect("breach_detail", school=request.school.slug, pk=breach.pk)
     return _breach_detail(request, breach, bound={step: form}, status=400)
 
 
