@@ -102,6 +102,7 @@ def test_run_daily_runs_each_rooms_daily_jobs_in_order_and_seals_the_audit_heads
         "face templates erased (consent gone or pupil left)",
         "saved draft checks deleted (older than 90 days)",
         "roster uploads discarded (previewed over 7 days ago)",
+        "personal-data breaches chased (the ICO's 72 hours, §8)",
         "audit chain heads written and sent to the DPOs",
     ]
 

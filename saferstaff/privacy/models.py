@@ -275,6 +275,9 @@ class Breach(models.Model):
     logged_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     logged_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The officers are chased (once each) when 24 hours are left without a decision, and when the 72 pass.
+    chased_last_day_at = models.DateTimeField(null=True, blank=True)
+    chased_overdue_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-aware_at", "-pk"]

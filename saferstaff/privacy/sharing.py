@@ -4,11 +4,18 @@ Workflows that disclose open an entry prefilled with what they know (``open_pref
 the person who made the disclosure, or the DPO, adds why it was needed and how it was sent. The incidents room's
 referrals arrive by its ``contact_recorded`` signal, so incidents imports nothing of this room."""
 
+import datetime
+
 from django.db import transaction
+from django.utils import timezone
 
 from saferstaff.audit.log import record
+from saferstaff.clocks import UK
 from saferstaff.incidents.models import Case, Contact
 from saferstaff.privacy.models import LawfulBasis, Sharing
+from saferstaff.rules.engine import Reason, Refused, refuse
+from saferstaff.rules.privacy import may_complete_sharing, may_log_sharing
+from saferstaff.schools.models import Pupil
 
 # A referral of a safeguarding matter: a public task, and for special category data DPA 2018 Sch. 1 para. 18.
 SAFEGUARDING_CONDITION = "DPA 2018 Sch. 1 para. 18: safeguarding of children and of individuals at risk"
@@ -77,4 +84,137 @@ def from_referral(sender, *, contact: Contact, actor, **kwargs) -> Sharing | Non
         lawful_basis=LawfulBasis.PUBLIC_TASK,
         special_condition=SAFEGUARDING_CONDITION,
         about_others="Someone outside school" if any(i.outsider for i in involved) else "",
+    )
+
+
+# --- Logged by hand; completed; a pupil's record sent to a new school -------------------------------------------
+CTF_DAYS = (
+    60  # pupils who left this recently are offered: their common transfer file went to their new school
+)
+CTF_REGULATIONS = (
+    "The Education (Pupil Information) (England) Regulations 2005: the school sends a leaver's record"
+)
+
+
+def _check(decision) -> None:
+    if not decision:
+        raise Refused(decision)
+
+
+def _well_formed(*, lawful_basis: str, why: str, how: str, approved_by, school_id: int) -> None:
+    """What every logged entry says: the lawful basis, why it was needed, how it went and who approved it."""
+    reasons = []
+    if lawful_basis not in LawfulBasis.values:
+        reasons.append(Reason("Choose the lawful basis (UK GDPR art. 6)", "§8", "lawful_basis"))
+    if not why.strip():
+        reasons.append(Reason("Say why it was needed", "§8", "why"))
+    if how not in Sharing.How.values:
+        reasons.append(Reason("Choose how it was sent", "§8", "how"))
+    if approved_by is None:
+        reasons.append(Reason("Choose who approved it", "§8", "approved_by"))
+    elif approved_by.school_id != school_id:
+        reasons.append(Reason("Choose a member of staff of this school", "§8", "approved_by"))
+    if reasons:
+        raise Refused(refuse(*reasons))
+
+
+def log_sharing(
+    actor,
+    *,
+    shared_at: datetime.datetime,
+    recipient: str,
+    organisation: str = "",
+    what: str,
+    pupils=(),
+    members=(),
+    about_others: str = "",
+    lawful_basis: str,
+    special_condition: str = "",
+    why: str,
+    how: str,
+    approved_by=None,
+    now: datetime.datetime | None = None,
+) -> Sharing:
+    """A disclosure logged by hand, complete: nothing about it is changed afterwards (a correction is a new
+    entry)."""
+    _check(may_log_sharing(actor))
+    school_id = actor.school.pk
+    reasons = [Reason("This cannot be left empty", "§8", name) for name, v in (("recipient", recipient), ("what", what)) if not v.strip()]  # fmt: skip
+    if shared_at > (now or timezone.now()):
+        reasons.append(Reason("When it was shared cannot be in the future", "§8", "shared_at"))
+    if any(p.school_id != school_id for p in pupils) or any(m.school_id != school_id for m in members):
+        reasons.append(Reason("Choose people of this school", "§8", "pupils"))
+    if reasons:
+        raise Refused(refuse(*reasons))
+    _well_formed(lawful_basis=lawful_basis, why=why, how=how, approved_by=approved_by, school_id=school_id)
+    with transaction.atomic():
+        entry = Sharing.objects.create(
+            school_id=school_id, status=Sharing.Status.LOGGED, source=Sharing.Source.BY_HAND,
+            shared_at=shared_at, recipient=recipient.strip(), organisation=organisation.strip(),
+            what=what.strip(), about_others=about_others.strip(), lawful_basis=lawful_basis,
+            special_condition=special_condition.strip(), why=why.strip(), how=how, approved_by=approved_by,
+            logged_by=actor.user, completed_at=timezone.now(),
+        )  # fmt: skip
+        entry.about_pupils.set(pupils)
+        entry.about_members.set(members)
+        record("privacy.sharing.logged", entry, detail={"pupils": len(pupils), "members": len(members)})
+    return entry
+
+
+def complete_sharing(
+    actor, entry: Sharing, *, lawful_basis: str, special_condition: str = "", why: str, how: str, approved_by
+) -> Sharing:
+    """A prefilled entry made whole: once logged, it is never changed."""
+    _well_formed(
+        lawful_basis=lawful_basis, why=why, how=how, approved_by=approved_by, school_id=entry.school_id
+    )
+    with transaction.atomic():
+        entry = Sharing.objects.select_for_update().select_related("case").get(pk=entry.pk)
+        _check(may_complete_sharing(actor, subject=entry))
+        entry.lawful_basis = lawful_basis
+        entry.special_condition = special_condition.strip() or entry.special_condition
+        entry.why = why.strip()
+        entry.how = how
+        entry.approved_by = approved_by
+        entry.status = Sharing.Status.LOGGED
+        entry.completed_at = timezone.now()
+        entry.save()
+        record("privacy.sharing.completed", entry, detail={"source": entry.source})
+    return entry
+
+
+def leavers_without_ctf(school, today: datetime.date | None = None):
+    """Pupils who left in the last ``CTF_DAYS`` days whose common transfer file is not in the log yet."""
+    today = today or timezone.localdate()
+    logged = Sharing.objects.filter(school=school, source=Sharing.Source.PUPIL_RECORD).values("source_ref")
+    return (
+        Pupil.objects.filter(
+            school=school,
+            leaving_date__gte=today - datetime.timedelta(days=CTF_DAYS),
+            leaving_date__lte=today,
+        )
+        .exclude(pk__in=[int(ref) for ref in logged.values_list("source_ref", flat=True) if ref.isdigit()])
+        .order_by("leaving_date", "pk")
+    )
+
+
+def open_ctf(actor, pupil: Pupil) -> Sharing:
+    """The common transfer file sent to a leaver's new school: an entry prefilled, to complete (who approved
+    it, and how it went if not by the secure transfer)."""
+    _check(may_log_sharing(actor))
+    if pupil.school_id != actor.school.pk or pupil.leaving_date is None:
+        raise Refused(refuse(Reason("Choose a pupil of this school who has left", "§8", "pupil")))
+    return open_prefilled(
+        school_id=pupil.school_id,
+        source=Sharing.Source.PUPIL_RECORD,
+        source_ref=pupil.pk,
+        actor=actor,
+        pupils=[pupil.pk],
+        shared_at=datetime.datetime.combine(pupil.leaving_date, datetime.time(12), tzinfo=UK),
+        recipient="The pupil's new school",
+        organisation="",
+        what="The pupil's common transfer file (CTF) and educational record",
+        lawful_basis=LawfulBasis.LEGAL_OBLIGATION,
+        why=CTF_REGULATIONS,
+        how=Sharing.How.PORTAL,
     )
