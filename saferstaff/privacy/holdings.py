@@ -361,7 +361,8 @@ def _cases(school, cases, reader) -> list[Held]:
 
 
 def _sharing(school, entries) -> list[Held]:
-    entries = entries.annotate(
+    # Counted over every person each entry is about, not only the one it was found by.
+    entries = Sharing.objects.filter(pk__in=entries.values("pk")).annotate(
         n_pupils=Count("about_pupils", distinct=True), n_members=Count("about_members", distinct=True)
     )
     return [
