@@ -52,6 +52,8 @@ def _check(decision):
 
 def paused_days(req: AccessRequest) -> int:
     """Whole days the clock stood still, in the pauses that have ended (an open pause still runs)."""
+    if req.pk is None:
+        return 0
     return sum((p.ended_on - p.started_on).days for p in req.pauses.all() if p.ended_on is not None)
 
 
