@@ -235,7 +235,6 @@ urlpatterns = [
     path(school + "incidents/pupils/<id:pk>/", chronology.pupil_timeline, name="pupil_timeline"),
     path(school + "incidents/trends/", chronology.incident_trends, name="incident_trends"),
     path(school + "settings/closures/", chronology.closure_days, name="closure_days"),
-    path(school + "pupils/<id:pk>/library.zip", takedowns.pupil_images_export, name="pupil_images_export"),
     # §8: data protection (saferstaff.privacy) — the sharing log, subject access, breaches, retention, holds
     path(school + "privacy/", breaches.privacy_home, name="privacy_home"),
     path(school + "privacy/breaches/report/", breaches.breach_report, name="breach_report"),

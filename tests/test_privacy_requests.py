@@ -91,6 +91,15 @@ def test_the_dpo_logs_a_request_from_a_guardian_and_sees_its_due_date(cast, amel
     assert "Mrs Oakes" not in str(AuditEvent.objects.get(action="privacy.sar.logged").detail)
 
 
+def test_a_pupils_page_leads_to_a_request_about_them(cast, amelia):
+    client = signed_in(cast.dpo)
+    page = client.get(url(cast, "pupil_consent", pk=amelia.pk)).content.decode()
+    link = f"{url(cast, 'sar_add')}?about_pupil={amelia.pk}"
+    assert link in page.replace("&amp;", "&")
+    form = client.get(link).content.decode()
+    assert f'<option value="{amelia.pk}" selected>' in form
+
+
 def test_a_request_received_in_the_future_is_refused_beside_its_field(cast, amelia):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     response = signed_in(cast.dpo).post(
@@ -293,6 +302,7 @@ def test_the_bundle_blurs_every_other_face(cast, amelia, photos):
     names = zf.namelist()
     assert "index.pdf" in names and zf.read("index.pdf").startswith(b"%PDF")
     photo = next(n for n in names if n.startswith("images/"))
+    assert not PILImage.open(io.BytesIO(zf.read(photo))).getexif()  # a clean copy: no camera or location data
     copy = np.asarray(PILImage.open(io.BytesIO(zf.read(photo))).convert("RGB"))[:, :, ::-1].astype(int)
     with photos["together"].original.open(
         "rb"

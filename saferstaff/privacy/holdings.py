@@ -110,6 +110,7 @@ def images_of(school, pupil) -> list[Image]:
     return list(
         Image.objects.filter(school=school)
         .filter(Q(tags__pupil=pupil) | Q(pk__in=matched))
+        .select_related("activity")
         .distinct()
         .order_by("captured_at", "pk")
     )
@@ -162,11 +163,16 @@ def _about_pupil(school, pupil, reader) -> list[Held]:
     )
     for image in images:
         what = "Video" if image.kind == Image.Kind.VIDEO else "Photo"
+        taken = (
+            timezone.localtime(image.captured_at).strftime("%-d %B %Y")
+            if image.captured_at
+            else "date unknown"
+        )
         out.append(
             _held(
                 "images",
                 image,
-                f"{what} {image.pk} (activity {image.activity_id})",
+                f"{what} {image.pk}, taken {taken} at “{image.activity.title}” ({image.activity.place})",
                 image.captured_at,
                 others_in_it=image.pk in shared,
             )

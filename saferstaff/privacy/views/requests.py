@@ -117,12 +117,12 @@ def _pupil_choices(request, q: str, chosen) -> list:
 @require_http_methods(["GET", "POST"])
 def sar_add(request, school):
     post = request.POST if request.method == "POST" else None
-    source = post or {}
+    source = post or request.GET  # ?about_pupil= from a pupil's page chooses them
     q = (source.get("about_pupil_q") or "").strip()[:100]
     finding = post is not None and "find" in post and bool(q)
     pupils = _pupil_choices(request, q, source.get("about_pupil"))
-    if finding:  # the Find button: the form as typed, with the pupils found; nothing checked or saved
-        typed = {name: post.get(name, "") for name in RequestForm.base_fields}
+    if finding or post is None:  # the Find button: the form as typed, with the pupils found; nothing saved
+        typed = {name: source.get(name, "") for name in RequestForm.base_fields}
         form = RequestForm(initial=typed, school=request.school, pupils=pupils)
     else:
         form = RequestForm(post, school=request.school, pupils=pupils)
