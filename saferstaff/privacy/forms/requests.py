@@ -39,7 +39,7 @@ class RequestForm(forms.Form):
         help_text="Type part of their name, then press Find",
     )
     about_pupil = ModelIdField(
-        label="A pupil", queryset=Pupil.objects.none(), required=False, empty_label="Not a pupil",
+        label="A pupil at the school", queryset=Pupil.objects.none(), required=False, empty_label="Not a pupil",
         error_messages={"invalid_choice": "Choose one of the pupils listed"},
     )  # fmt: skip
     about_member = MemberField(
