@@ -301,6 +301,7 @@ def test_the_bundle_blurs_every_other_face(cast, amelia, photos):
     zf = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
     names = zf.namelist()
     assert "index.pdf" in names and zf.read("index.pdf").startswith(b"%PDF")
+    assert zf.read("records.pdf").startswith(b"%PDF")  # the pupil's record, the guardian (redacted), …
     photo = next(n for n in names if n.startswith("images/"))
     assert not PILImage.open(io.BytesIO(zf.read(photo))).getexif()  # a clean copy: no camera or location data
     copy = np.asarray(PILImage.open(io.BytesIO(zf.read(photo))).convert("RGB"))[:, :, ::-1].astype(int)
@@ -321,6 +322,22 @@ def test_the_bundle_blurs_every_other_face(cast, amelia, photos):
     assert entry.status == Sharing.Status.TO_COMPLETE and list(entry.about_pupils.all()) == [amelia]
     assert AuditEvent.objects.filter(action="privacy.sar.bundle_made").exists()
     assert AuditEvent.objects.filter(action="privacy.sar.bundle_downloaded").exists()
+
+
+def test_a_redacted_record_keeps_the_subject_and_hides_others(cast, amelia, photos):
+    req = log(cast, amelia)
+    doors.refresh_checklist(dpo(cast), req)
+    guardian = req.found.get(record_type="guardians")
+    assert guardian.decision == Found.Decision.REDACT
+    pupil_row = req.found.get(record_type="pupils")
+    doors.decide_found(dpo(cast), pupil_row, decision="disclose")
+    pages = {
+        p["kind"]: dict(p["fields"])
+        for p in doors.record_pages([doors.Item(guardian), doors.Item(pupil_row)], amelia)
+    }
+    shown = pages["Guardians of pupils who have left, and their history"]
+    assert shown["Forename"] == shown["Email"] == doors.REDACTED and "Parent0" not in str(shown)
+    assert pages["Pupils who have left, and their records' history"]["Legal forename"] == "Amelia"
 
 
 def test_the_bundle_needs_the_person_to_confirm_it_is_them(cast, amelia):

@@ -13,8 +13,9 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.files import File
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ from saferstaff.faces.types import FaceError
 from saferstaff.photos.files import clean_copy
 from saferstaff.photos.models import Image
 from saferstaff.privacy import sharing
-from saferstaff.privacy.holdings import held_about
+from saferstaff.privacy.holdings import RESTRICTED_LABEL, held_about
 from saferstaff.privacy.kinds import KINDS
 from saferstaff.privacy.models import AccessRequest, Bundle, Exemption, Found, LawfulBasis, Pause, Sharing
 from saferstaff.publishing.services import blurred_copy
@@ -331,10 +332,80 @@ def _image_copy(image: Image, pupil_id: int | None, item: Item) -> bytes | None:
     return blurred_copy(image, plan)
 
 
+# People a record may name besides its subject: shown when disclosed, redacted (as are its words) when the
+# row says redact. Redaction here is deliberately broad; the DPO reads the bundle before sending it.
+PEOPLE = {"accounts.User", "schools.Membership", "schools.Guardian", "schools.Pupil"}
+REDACTED = "[redacted: another person's data]"
+
+
+def _value(obj, f, *, redact: bool, subject) -> str | None:
+    """One field of a record as the bundle shows it; None leaves it out (files go as files or not at all, ids
+    and encrypted or structured values say nothing to the reader)."""
+    if (
+        f.primary_key
+        or f.name == "school"
+        or isinstance(f, (models.FileField, models.BinaryField, models.JSONField))
+    ):
+        return None
+    if f.is_relation:
+        related = getattr(obj, f.name)
+        if related is None:
+            return None
+        if related == subject:
+            return str(related)
+        if f.related_model._meta.label in PEOPLE and redact:
+            return REDACTED
+        return str(getattr(related, "display_name", related))
+    value = getattr(obj, f.attname)
+    if value in (None, ""):
+        return None
+    if redact and isinstance(f, (models.CharField, models.TextField)) and not f.choices:
+        return REDACTED  # words may name or describe others: the DPO discloses them by choosing "disclose"
+    if f.choices:
+        return str(getattr(obj, f"get_{f.name}_display")())
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%-d %B %Y, %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%-d %B %Y")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def record_pages(given: list[Item], subject) -> list[dict]:
+    """A page per record disclosed (not images: they are files): its fields, others' data redacted when its
+    row says redact. A record listed without its content (read only by whoever it is routed to) is not
+    described here: that reader reviews it."""
+    wanted: dict[str, list[Item]] = {}
+    for item in given:
+        f = item.found
+        if f.record_type == "images" or f.record_type not in KINDS or f.label == RESTRICTED_LABEL:
+            continue
+        wanted.setdefault(f.record_type, []).append(item)
+    pages = []
+    for kind, items in wanted.items():
+        model = apps.get_model(KINDS[kind].model)
+        relations = [f.name for f in model._meta.concrete_fields if f.is_relation and f.name != "school"]
+        rows = model.objects.select_related(*relations) if relations else model.objects
+        objects = rows.in_bulk([i.found.record_id for i in items])
+        for item in items:
+            obj = objects.get(int(item.found.record_id))
+            if obj is None:
+                continue
+            redact = item.found.decision == Found.Decision.REDACT
+            fields = [
+                (str(f.verbose_name).capitalize(), v)
+                for f in model._meta.concrete_fields
+                if (v := _value(obj, f, redact=redact, subject=subject)) is not None
+            ]
+            pages.append({"title": item.found.label, "kind": KINDS[kind].label, "fields": fields})
+    return pages
+
+
 def make_bundle(actor, req: AccessRequest) -> Bundle:
     """A zip of what is disclosed: index.pdf (every item disclosed or redacted, with its decision; what is
-    withheld counted by exemption, never described) and the images as clean copies with other pupils' faces
-    blurred. Every decision must be made first. Opens its entry in the sharing log."""
+    withheld counted by exemption, never described), records.pdf (a page per record) and the images as clean
+    copies with other pupils' faces blurred. Every decision must be made first. Opens its entry in the sharing log."""
     from weasyprint import HTML  # heavy, and only for the PDFs: as in policies' dashboard_pdf
 
     with transaction.atomic():
@@ -380,6 +451,12 @@ def make_bundle(actor, req: AccessRequest) -> Bundle:
                 },
             )
             zf.writestr("index.pdf", HTML(string=html).write_pdf())
+            subject = req.about_pupil or req.about_member
+            if pages := record_pages(given, subject):
+                html = render_to_string(
+                    "privacy/sar_records_pdf.html", {"req": req, "school": req.school, "pages": pages}
+                )
+                zf.writestr("records.pdf", HTML(string=html).write_pdf())
         spool.seek(0)
         digest = hashlib.file_digest(spool, "sha256").hexdigest()
         spool.seek(0)
