@@ -283,6 +283,23 @@ def test_the_checklist_finds_what_is_held_and_keeps_decisions_when_refreshed(cas
     assert pupil_row.decision == Found.Decision.DISCLOSE and pupil_row.decided_by == cast.dpo
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"found": "abc", "decision": "disclose"},
+        {"found": "9" * 30, "decision": "disclose"},
+        {"decision": "x"},
+        {},
+    ],
+)
+def test_a_malformed_decision_is_an_error_not_a_500(cast, amelia, data):
+    req = log(cast, amelia)
+    doors.refresh_checklist(dpo(cast), req)
+    response = signed_in(cast.dpo).post(url(cast, "sar_checklist", pk=req.pk), data)
+    assert response.status_code == 400 and "govuk-error-summary" in response.content.decode()
+    assert not req.found.exclude(decided_by=None).exists()
+
+
 def test_the_bundle_blurs_every_other_face(cast, amelia, photos):
     req = log(cast, amelia)
     doors.refresh_checklist(dpo(cast), req)

@@ -106,7 +106,7 @@ class ExtendForm(forms.Form):
     )  # fmt: skip
 
 
-class DecideForm(forms.Form):
+class FoundDecisionForm(forms.Form):
     """One row of the checklist."""
 
     found = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
@@ -127,7 +127,7 @@ CLOSING = [
 ]
 
 
-class CloseForm(forms.Form):
+class RequestCloseForm(forms.Form):
     status = forms.ChoiceField(
         label="How did it end?", choices=CLOSING, widget=forms.RadioSelect,
         error_messages={"required": "Choose how the request ended"},

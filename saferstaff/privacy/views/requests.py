@@ -1,12 +1,10 @@
-"""§8, UK GDPR art. 15: the subject access pages — the list by due date, logging a request, one request with its
-due date and why, identity, pauses, the extension, the checklist of everything held, the bundle, closing — and
-"who saw my child's record?". Every write goes through a door of ``privacy.requests``; a request is fetched
-only through ``get_request`` (404 to anyone the rule does not name, as if it did not exist)."""
+"""§8, UK GDPR art. 15: the subject access pages — the list, logging a request, its due date and why, identity,
+pauses, the extension, the checklist of everything held, the bundle, closing. Every write goes through a door of
+``privacy.requests``; a request is fetched only through ``get_request`` (404 to anyone the rule does not name)."""
 
 import datetime
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,27 +12,23 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
-from saferstaff.audit.trail import rows_for
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.privacy import requests as doors
 from saferstaff.privacy.forms.requests import (
-    CloseForm,
-    DecideForm,
     ExtendForm,
+    FoundDecisionForm,
     IdentityForm,
     PauseForm,
+    RequestCloseForm,
     RequestForm,
-    SeenSearchForm,
 )
-from saferstaff.privacy.holdings import held_about
 from saferstaff.privacy.kinds import KINDS
 from saferstaff.privacy.models import AccessRequest, Bundle, Found
-from saferstaff.privacy.seen import seen_events
 from saferstaff.rules.engine import Refused, show_on_form
-from saferstaff.rules.privacy import may_extend_request, may_read_request, may_see_who_saw, may_work_request
-from saferstaff.schools.access import fields_for, get_member, pupil_view, pupil_views, search_pupils
-from saferstaff.schools.models import Membership, Pupil
+from saferstaff.rules.privacy import may_extend_request, may_read_request, may_work_request
+from saferstaff.schools.access import fields_for, pupil_view, pupil_views, search_pupils
+from saferstaff.schools.models import Pupil
 
 PICKER_SIZE = 60
 OPEN = (AccessRequest.Status.OPEN, AccessRequest.Status.PAUSED)
@@ -74,21 +68,15 @@ def _run(form, door) -> bool:
 # --- The list and logging a request ---------------------------------------------------------------------------
 @require_safe
 def sar_list(request, school):
-    mine = [
-        r
-        for r in AccessRequest.objects.filter(school=request.school).select_related(
-            "about_pupil", "about_member__user"
-        )
-        if may_read_request.peek(request.actor, subject=r)
-    ]
-    waiting = sorted((r for r in mine if r.status in OPEN), key=lambda r: (r.due_at, r.pk))
-    closed = page_of(
-        request,
-        sorted(
-            (r for r in mine if r.status not in OPEN), key=lambda r: r.closed_at or r.due_at, reverse=True
-        ),
-        25,
+    every = AccessRequest.objects.filter(school=request.school).select_related(
+        "about_pupil", "about_member__user"
     )
+    mine = [r for r in every if may_read_request.peek(request.actor, subject=r)]
+    waiting = sorted((r for r in mine if r.status in OPEN), key=lambda r: (r.due_at, r.pk))
+    ended = sorted(
+        (r for r in mine if r.status not in OPEN), key=lambda r: r.closed_at or r.due_at, reverse=True
+    )
+    closed = page_of(request, ended, 25)
     now = timezone.now()
     rows = [
         (r, _about(request, r), r.status == AccessRequest.Status.OPEN and r.due_at < now) for r in waiting
@@ -286,7 +274,7 @@ def sar_close(request, school, pk):
     req, closed = _working(request, pk)
     if closed:
         return closed
-    form = CloseForm(request.POST if request.method == "POST" else None)
+    form = RequestCloseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and _run(
         form, lambda d: doors.close_request(request.actor, req, status=d["status"], reason=d["reason"])
     ):
@@ -308,7 +296,7 @@ def sar_checklist(request, school, pk):
             added = doors.refresh_checklist(request.actor, req)
             messages.success(request, f"Looked again: {added} new record{'s' if added != 1 else ''} found.")
             return redirect("sar_checklist", school=request.school.slug, pk=req.pk)
-        bound = DecideForm(request.POST, prefix=None)
+        bound = FoundDecisionForm(request.POST, prefix=None)
         row = None
         if bound.is_valid():
             row = req.found.filter(pk=bound.cleaned_data["found"]).first()
@@ -330,7 +318,7 @@ def sar_checklist(request, school, pk):
         if bound is not None and bound.data.get("found") == str(f.pk):
             form = bound
         else:
-            form = DecideForm(
+            form = FoundDecisionForm(
                 initial={"found": f.pk, "decision": f.decision, "exemption": f.exemption, "note": f.note},
                 auto_id=f"row{f.pk}-%s",
             )
@@ -406,54 +394,3 @@ def sar_bundle_download(request, school, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-# --- Who saw a record ------------------------------------------------------------------------------------------
-@require_safe
-def seen_search(request, school):
-    if not may_see_who_saw.peek(request.actor):
-        raise Http404("Not yours to see")
-    form = SeenSearchForm(request.GET or None)
-    pupils, staff = [], []
-    if form.is_valid() and (q := form.cleaned_data["q"].strip()):
-        found = list(
-            search_pupils(Pupil.objects.filter(school=request.school), q, fields_for(request))[:PICKER_SIZE]
-        )
-        pupils = pupil_views(request, found)
-        words = q.split()
-        members = Membership.objects.filter(school=request.school).select_related("user")
-        for word in words:
-            members = members.filter(
-                Q(user__first_name__icontains=word)
-                | Q(user__last_name__icontains=word)
-                | Q(invited_name__icontains=word)
-            )
-        staff = list(members.order_by("user__last_name", "pk")[:PICKER_SIZE])
-        record("pupil.listed", ("schools.school", request.school.pk), detail={"found": len(found)})
-    return render(request, "privacy/seen_search.html", {"form": form, "pupils": pupils, "staff": staff})
-
-
-def _seen(request, *, pupil=None, member=None, name: str):
-    held = held_about(request.school, pupil=pupil, member=member, reader=request.actor)
-    page = page_of(request, seen_events(request.school, held, request.actor), 50)
-    rows = rows_for(request.school, request.roles, page.object_list)
-    record("privacy.seen.viewed", pupil or member, detail={"page": page.number})
-    return render(
-        request, "privacy/seen_person.html", {"name": name, "rows": rows, "page": page, "held": len(held)}
-    )
-
-
-@require_safe
-def seen_pupil(request, school, pk):
-    pupil = get_object_or_404(Pupil, school=request.school, pk=pk)
-    if not may_see_who_saw(request.actor):
-        raise Http404("Not yours to see")
-    return _seen(request, pupil=pupil, name=pupil_view(pupil, fields_for(request)).name)
-
-
-@require_safe
-def seen_member(request, school, pk):
-    member = get_member(request, pk)
-    if not may_see_who_saw(request.actor, member_id=member.pk):
-        raise Http404("Not yours to see")
-    return _seen(request, member=member, name=member.listed_name)
