@@ -70,6 +70,10 @@ def world(cast):
         happened_on=timezone.localdate(), what_happened="Walk",
     )  # fmt: skip
     Involved.objects.create(school=cast.school, case=case, role="target", pupil=amelia, added_by=cast.dsl)
+    SavedCheck.objects.create(
+        school=cast.school, author=cast.teacher, text="Well done amelia oakes in the play!"
+    )
+    SavedCheck.objects.create(school=cast.school, author=cast.teacher, text="Well done Noah!")
     entry = Sharing.objects.create(school=cast.school, recipient="Police", what="Report")
     entry.about_pupils.set([amelia, noah])
     return {"amelia": amelia, "noah": noah, "images": (alone, together, matched, rejected), "case": case,
@@ -81,8 +85,9 @@ def test_a_pupil_is_found_in_every_room(cast, world):
     kinds = {h.kind for h in held}
     assert kinds >= {
         "pupils", "guardians", "consent_answers", "images", "activities", "disclosures", "contact_permissions",
-        "incident_cases", "sharing_log",
+        "incident_cases", "sharing_log", "draft_checks",
     }  # fmt: skip
+    assert sum(1 for h in held if h.kind == "draft_checks") == 1
     alone, together, matched, rejected = world["images"]
     images = {h.record_id: h for h in held if h.kind == "images"}
     # Tagged, or matched with confidence; a face a person said is not theirs is not theirs.

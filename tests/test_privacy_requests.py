@@ -91,6 +91,28 @@ def test_the_dpo_logs_a_request_from_a_guardian_and_sees_its_due_date(cast, amel
     assert "Mrs Oakes" not in str(AuditEvent.objects.get(action="privacy.sar.logged").detail)
 
 
+@pytest.mark.parametrize(
+    "received, due, words",
+    [
+        (datetime.date(2026, 3, 31), "Thursday 30 April 2026", "that month has no such date: its last day"),
+        (
+            datetime.date(2024, 1, 31),
+            "Thursday 29 February 2024",
+            "that month has no such date",
+        ),  # a leap year
+        (
+            datetime.date(2026, 11, 28),
+            "Monday 28 December 2026",
+            "the next working day",
+        ),  # Christmas bank holidays
+    ],
+)
+def test_the_due_date_is_shown_with_why(cast, amelia, received, due, words):
+    req = log(cast, amelia, received=at(received))
+    page = signed_in(cast.dpo).get(url(cast, "sar_detail", pk=req.pk)).content.decode()
+    assert due in page and words in page
+
+
 def test_a_pupils_page_leads_to_a_request_about_them(cast, amelia):
     client = signed_in(cast.dpo)
     page = client.get(url(cast, "pupil_consent", pk=amelia.pk)).content.decode()

@@ -235,6 +235,21 @@ def _about_pupil(school, pupil, reader) -> list[Held]:
                 others_in_it=True,
             )
         )
+    # A saved check keeps its draft's words, not which pupil a name is: found by the names they go by.
+    names = {pupil.display_name, f"{pupil.legal_forename} {pupil.legal_surname}"}
+    named = Q(pk__in=[])
+    for name in names:
+        named |= Q(text__icontains=name)
+    for check in SavedCheck.objects.filter(school=school).filter(named):
+        out.append(
+            _held(
+                "draft_checks",
+                check,
+                "A saved check of a draft post that names them",
+                check.created_at,
+                others_in_it=True,
+            )
+        )
     involved = Involved.objects.filter(school=school, pupil=pupil).values("case_id")
     out += _cases(school, Case.objects.filter(school=school, pk__in=involved), reader)
     out += _sharing(school, Sharing.objects.filter(school=school, about_pupils=pupil))

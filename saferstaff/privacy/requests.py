@@ -69,7 +69,6 @@ class Why:
     """The due date of a request, in words: what the ICO's rule made of this request's dates."""
 
     received_on: datetime.date
-    month_later: datetime.date
     paused: int
     extension: int
     due_on: datetime.date
@@ -77,16 +76,17 @@ class Why:
     @property
     def steps(self) -> list[str]:
         fmt = "%-d %B %Y"
-        base = clocks.add_months(self.received_on + datetime.timedelta(days=self.paused), 1 + self.extension)
+        start = self.received_on + datetime.timedelta(days=self.paused)
+        base = clocks.add_months(start, 1 + self.extension)
         said = [f"The request arrived on {self.received_on.strftime(fmt)}."]
         if self.paused:
-            said.append(f"The clock was paused for {self.paused} day{'s' if self.paused != 1 else ''}.")
-        months = 1 + self.extension
-        said.append(
-            f"{months} calendar month{'s' if months > 1 else ''} later is {base.strftime(fmt)}"
-            + (" (the month has no such date: its last day)" if base.day != self.received_on.day else "")
-            + "."
+            days = f"{self.paused} day{'s' if self.paused != 1 else ''}"
+            said.append(f"The clock was paused for {days}, so the month counts from {start.strftime(fmt)}.")
+        months = (
+            "One calendar month" if not self.extension else f"With the extension, {1 + self.extension} months"
         )
+        no_such_date = " (that month has no such date: its last day)" if base.day != start.day else ""
+        said.append(f"{months} later is {base.strftime(fmt)}{no_such_date}.")
         if base != self.due_on:
             said.append(
                 f"That is a weekend or a bank holiday, so it is due the next working day, {self.due_on.strftime(fmt)}."
@@ -95,12 +95,9 @@ class Why:
 
 
 def why_due(req: AccessRequest) -> Why:
-    received_on = clocks.local(req.received_at).date()
-    paused = paused_days(req)
     return Why(
-        received_on=received_on,
-        month_later=clocks.add_months(received_on, 1),
-        paused=paused,
+        received_on=clocks.local(req.received_at).date(),
+        paused=paused_days(req),
         extension=req.extension_months,
         due_on=clocks.local(req.due_at).date(),
     )
