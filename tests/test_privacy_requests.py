@@ -102,9 +102,9 @@ def test_the_dpo_logs_a_request_from_a_guardian_and_sees_its_due_date(cast, amel
         ),  # a leap year
         (
             datetime.date(2026, 11, 28),
-            "Monday 28 December 2026",
+            "Tuesday 29 December 2026",
             "the next working day",
-        ),  # Christmas bank holidays
+        ),  # Boxing Day moved to Monday 28th
     ],
 )
 def test_the_due_date_is_shown_with_why(cast, amelia, received, due, words):
