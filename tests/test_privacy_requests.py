@@ -379,6 +379,27 @@ def test_a_redacted_record_keeps_the_subject_and_hides_others(cast, amelia, phot
     assert pages["Pupils who have left, and their records' history"]["Legal forename"] == "Amelia"
 
 
+def test_a_bundle_that_fails_half_way_leaves_no_file(cast, amelia, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    req = log(cast, amelia)
+    doors.refresh_checklist(dpo(cast), req)
+    for row in req.found.filter(decision=Found.Decision.UNDECIDED):
+        doors.decide_found(dpo(cast), row, decision="withhold", exemption="serious_harm")
+
+    def broken(**kwargs):
+        raise RuntimeError("the sharing log is unavailable")
+
+    monkeypatch.setattr(doors.sharing, "open_prefilled", broken)
+    with pytest.raises(RuntimeError):
+        doors.make_bundle(dpo(cast), req)
+    assert not Bundle.objects.exists()
+    folders = (
+        default_storage.listdir("privacy/bundles")[1] if default_storage.exists("privacy/bundles") else []
+    )
+    assert folders == []
+
+
 def test_the_bundle_needs_the_person_to_confirm_it_is_them(cast, amelia):
     req = log(cast, amelia)
     response = signed_in(cast.dpo).post(url(cast, "sar_bundle", pk=req.pk))

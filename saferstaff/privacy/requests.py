@@ -306,6 +306,14 @@ class Item:
     faces_unknown: int = 0
     problem: str = ""
 
+    @property
+    def title(self) -> str:
+        """What the index calls it: a record listed without its content is named by its kind only."""
+        f = self.found
+        return (
+            KINDS[f.record_type].label if f.label == RESTRICTED_LABEL and f.record_type in KINDS else f.label
+        )
+
 
 def _image_copy(image: Image, pupil_id: int | None, item: Item) -> bytes | None:
     """A clean copy (no camera or location data) of a photo with every face but the subject's blurred; a video
@@ -459,24 +467,28 @@ def make_bundle(actor, req: AccessRequest) -> Bundle:
         spool.seek(0)
         bundle = Bundle(request=req, sha256=digest, items=len(given), made_by=actor.user)
         bundle.file.save(f"request-{req.pk}-{digest[:12]}.zip", File(spool), save=False)
-        bundle.save()
-        record(
-            "privacy.sar.bundle_made",
-            bundle,
-            school=req.school_id,
-            detail={"request": req.pk, "items": len(given)},
-        )
-        sharing.open_prefilled(
-            school_id=req.school_id,
-            source=Sharing.Source.ACCESS_REQUEST,
-            source_ref=bundle.pk,
-            actor=actor,
-            pupils=[req.about_pupil_id] if req.about_pupil_id else [],
-            members=[req.about_member_id] if req.about_member_id else [],
-            recipient=req.requester_name,
-            organisation="",
-            what=f"Subject access bundle for request {req.pk}: {len(given)} items",
-            lawful_basis=LawfulBasis.LEGAL_OBLIGATION,
-            why="UK GDPR art. 15: the right of access",
-        )
+        try:
+            bundle.save()
+            record(
+                "privacy.sar.bundle_made",
+                bundle,
+                school=req.school_id,
+                detail={"request": req.pk, "items": len(given)},
+            )
+            sharing.open_prefilled(
+                school_id=req.school_id,
+                source=Sharing.Source.ACCESS_REQUEST,
+                source_ref=bundle.pk,
+                actor=actor,
+                pupils=[req.about_pupil_id] if req.about_pupil_id else [],
+                members=[req.about_member_id] if req.about_member_id else [],
+                recipient=req.requester_name,
+                organisation="",
+                what=f"Subject access bundle for request {req.pk}: {len(given)} items",
+                lawful_basis=LawfulBasis.LEGAL_OBLIGATION,
+                why="UK GDPR art. 15: the right of access",
+            )
+        except BaseException:  # nothing made: no file left behind without its row
+            bundle.file.delete(save=False)
+            raise
     return bundle
