@@ -258,7 +258,6 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "incident_trends": _roles(H, DSL, GOV),  # governors: counts only, no names
     "closure_days": SENIOR_MANAGEMENT | {OFFICE},
     # Subject access: the DPO (and the Headteacher) export everything held about a pupil.
-    "pupil_images_export": _roles(H, DPO),
     # §8 (the privacy room): the data-protection officer and the Headteacher keep the records (rules.privacy).
     # Any member of staff reports a breach and reads their own report; the DSL also keeps the sharing log (the
     # police and LADO referrals it records). Nobody reads a request, a disclosure or a breach about themselves.

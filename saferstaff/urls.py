@@ -13,7 +13,7 @@ from saferstaff.policies.views import acceptance as policy_acceptance
 from saferstaff.policies.views import dashboards as policy_dashboards
 from saferstaff.policies.views import versions as policy_versions
 from saferstaff.postcheck import views as postcheck
-from saferstaff.privacy.views import breaches, requests, retention
+from saferstaff.privacy.views import breaches, requests, retention, seen
 from saferstaff.publishing import views as publishing
 from saferstaff.schools import views as schools
 
@@ -235,7 +235,6 @@ urlpatterns = [
     path(school + "incidents/pupils/<id:pk>/", chronology.pupil_timeline, name="pupil_timeline"),
     path(school + "incidents/trends/", chronology.incident_trends, name="incident_trends"),
     path(school + "settings/closures/", chronology.closure_days, name="closure_days"),
-    path(school + "pupils/<id:pk>/library.zip", takedowns.pupil_images_export, name="pupil_images_export"),
     # §8: data protection (saferstaff.privacy) — the sharing log, subject access, breaches, retention, holds
     path(school + "privacy/", breaches.privacy_home, name="privacy_home"),
     path(school + "privacy/breaches/report/", breaches.breach_report, name="breach_report"),
@@ -261,9 +260,9 @@ urlpatterns = [
     path(school + "privacy/requests/<id:pk>/bundle/", requests.sar_bundle, name="sar_bundle"),
     path(school + "privacy/bundles/<id:pk>/", requests.sar_bundle_download, name="sar_bundle_download"),
     path(school + "privacy/requests/<id:pk>/close/", requests.sar_close, name="sar_close"),
-    path(school + "privacy/seen/", requests.seen_search, name="seen_search"),
-    path(school + "privacy/seen/pupils/<id:pk>/", requests.seen_pupil, name="seen_pupil"),
-    path(school + "privacy/seen/staff/<id:pk>/", requests.seen_member, name="seen_member"),
+    path(school + "privacy/seen/", seen.seen_search, name="seen_search"),
+    path(school + "privacy/seen/pupils/<id:pk>/", seen.seen_pupil, name="seen_pupil"),
+    path(school + "privacy/seen/staff/<id:pk>/", seen.seen_member, name="seen_member"),
     path(school + "privacy/retention/", retention.retention_schedule, name="retention_schedule"),
     path(school + "privacy/retention/<slug:record_type>/", retention.retention_rule, name="retention_rule"),
     path(school + "privacy/due/", retention.retention_due, name="retention_due"),

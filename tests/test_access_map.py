@@ -354,7 +354,7 @@ IMAGE_PAGES = {
     "pupil_consent", "consent_record", "consent_purpose_edit", "pupil_faces", "activity_screen", "screening_progress", "face_crop", "face_reference", "consent_evidence", "device_edit", "activity_detail", "activity_decide",
     "activity_checklist", "activity_upload", "image_detail", "image_file", "image_thumbnail", "image_tags",
     "image_publish", "image_flag", "image_hold", "publication_copy", "takedown_done", "takedown_evidence",
-    "pupil_images_export", "publication_request", "publication_request_face", "publication_take_down",
+    "publication_request", "publication_request_face", "publication_take_down",
 }  # fmt: skip
 
 
@@ -372,7 +372,7 @@ def _image_sample(name, cast, school, user) -> int:
     pupil, (parent,) = pupil_with_parents(school, "Walk", f"Sample{school.pk}")
     if name == "consent_purpose_edit":
         return purpose(school, "website").pk
-    if name in {"pupil_consent", "consent_record", "pupil_images_export", "pupil_faces"}:
+    if name in {"pupil_consent", "consent_record", "pupil_faces"}:
         return pupil.pk
     if name == "consent_evidence":
         r = ConsentRecord(school=school, pupil=pupil, purpose=purpose(school, "website"), answer="yes",

@@ -3,7 +3,6 @@ the engine, withdrawal takedowns, retention and destruction, scrutiny and subjec
 
 import datetime
 import io
-import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
@@ -403,17 +402,6 @@ def test_a_upn_typed_into_the_tag_box_finds_nobody_for_a_teacher_who_may_not_see
     assert image.tags.filter(pupil=noah).exists()
 
 
-def test_subject_access_exports_every_image_of_the_pupil_with_a_list(cast, class_photo):
-    url = reverse("pupil_images_export", kwargs={"school": cast.school.slug, "pk": class_photo["noah"].pk})
-    assert signed_in(cast.teacher).get(url).status_code == 403
-    assert signed_in(cast.dpo).get(url).status_code == 302  # confirm the password first
-    response = signed_in(cast.dpo, confirmed=True).get(url)
-    assert response["Content-Type"] == "application/zip"
-    zf = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    assert sorted(zf.namelist()) == sorted([f"image-{class_photo['with_noah'].pk}.jpg", "list.csv"])
-    assert "Nativity play" in zf.read("list.csv").decode()
-
-
 def test_an_upload_through_the_page_with_an_unregistered_camera(cast, class_photo):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -566,16 +554,6 @@ def test_a_senior_leader_cannot_clear_the_flag_on_their_own_upload(cast):
     assert Image.objects.get().flag_open
     signed_in(cast.head).post(url, {"note": "Checked: school phone"})
     assert not Image.objects.get().flag_open
-
-
-def test_the_subject_access_zip_holds_clean_copies_and_a_spreadsheet_safe_list(cast, class_photo):
-    Activity.objects.filter(pk=class_photo["activity"].pk).update(title='=HYPERLINK("http://x")')
-    url = reverse("pupil_images_export", kwargs={"school": cast.school.slug, "pk": class_photo["noah"].pk})
-    response = signed_in(cast.dpo, confirmed=True).get(url)
-    zf = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    photo = PILImage.open(io.BytesIO(zf.read(f"image-{class_photo['with_noah'].pk}.jpg")))
-    assert not photo.getexif()
-    assert "'=HYPERLINK" in zf.read("list.csv").decode()
 
 
 def test_bad_ids_in_forms_are_ignored_not_a_server_error(cast, class_photo):

@@ -70,6 +70,20 @@ ACTIONS = {
     "roster.applied": "Imported from the MIS",
     "roster.previews_expired": "Discarded roster uploads nobody applied",
     "audit.viewed": "Read the audit trail",
+    "images.publication.downloaded": "Downloaded a published copy",
+    "faces.reference_viewed": "Saw a face-matching reference photo",
+    "incidents.case_viewed": "Opened a case",
+    "incidents.evidence_opened": "Opened a case's evidence",
+    "incidents.cases_listed": "Saw a list of cases",
+    "incidents.pupil_timeline_viewed": "Saw a pupil's timeline of cases",
+    "incidents.person_timeline_viewed": "Saw a person's timeline of cases",
+    "conduct.concern_viewed": "Opened a low-level concern",
+    "conduct.disclosure_viewed": "Opened a disclosure",
+    "privacy.sar.viewed": "Opened a subject access request",
+    "privacy.sar.listed": "Saw the subject access requests",
+    "privacy.sar.checklist_viewed": "Saw a subject access checklist",
+    "privacy.sar.bundle_downloaded": "Downloaded a subject access bundle",
+    "privacy.seen.viewed": "Read who saw a person's records",
 }
 
 

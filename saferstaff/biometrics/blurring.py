@@ -22,6 +22,7 @@ from saferstaff.faces.images import load_scaled
 from saferstaff.schools.models import Pupil
 
 CONSENT, NO_CONSENT, UNKNOWN = "consent", "no_consent", "unknown"
+SUBJECT = "subject"  # the pupil a subject access copy is for
 CROP_DECODE_SIDE = 1024  # both sides decoded at least this: enough for a face crop, far quicker
 
 
@@ -72,6 +73,14 @@ def plan(image, channel, picture=None, *, blur: bool | None = None) -> FacePlan:
     consented = {p.pk for p in pupils if states[(p.pk, channel.pk)].allowed}
     result = FacePlan()
     blurring = picture is not None if blur is None else blur
+    for box, who in _faces(picture, detections):
+        _add(result, box, who, consented, blurring)
+    return result
+
+
+def _faces(picture, detections):
+    """(box, pupil id or None) for every face: the blurring detectors' (named by the screening's detection
+    of the same face), then the screening's that no blurring detector found."""
     covered = set()
     for face in find_faces(picture, blur_detectors()) if picture is not None else []:
         best = max(detections, key=lambda d: iou(d.box, face.box), default=None)
@@ -79,10 +88,26 @@ def plan(image, channel, picture=None, *, blur: bool | None = None) -> FacePlan:
         if best is not None and same_face(best.box, face.box):
             covered.add(best.pk)
             who = identity(best)
-        _add(result, face.box, who, consented, blurring)
-    for d in detections:  # a face the screening found that no blurring detector did
+        yield face.box, who
+    for d in detections:
         if d.pk not in covered:
-            _add(result, d.box, identity(d), consented, blurring)
+            yield d.box, identity(d)
+
+
+def plan_for_subject(image, pupil_id: int, picture) -> FacePlan:
+    """Subject access (UK GDPR art. 15): a copy of ``image`` for ``pupil_id`` or their guardian shows only
+    their face. Every other face is blurred — another pupil's face is that pupil's data, and a face nobody
+    could name may be anyone's (its ``why`` says UNKNOWN, so the bundle's index can say so)."""
+    detector, embedder = face_models()
+    if image.faces_screened_with != embedder.version:
+        screening.screen_image(image, screening.gallery_for(image.school), detector, embedder)
+    detections = list(FaceDetection.objects.filter(image=image, model_version=embedder.version))
+    result = FacePlan()
+    for box, who in _faces(picture, detections):
+        why = SUBJECT if who == pupil_id else NO_CONSENT if who else UNKNOWN
+        result.faces.append(
+            {"box": [int(v) for v in box], "pupil": who, "why": why, "blurred": who != pupil_id}
+        )
     return result
 
 

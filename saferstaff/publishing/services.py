@@ -217,7 +217,7 @@ def publish(req: PublicationRequest, *, by, approved_by=None) -> Publication:
                 data = f.read()
         else:
             try:
-                data = _copy(image, plan) if req.blur_faces else clean_copy(image)
+                data = blurred_copy(image, plan) if req.blur_faces else clean_copy(image)
             except VideoProblem as exc:
                 raise Refused(refuse(Reason(f"The video {exc}", "§5"))) from None
         visible = (set(image.tags.values_list("pupil_id", flat=True)) - plan.blurred_pupils) | plan.visible
@@ -263,7 +263,7 @@ def _drop_prepared(req: PublicationRequest) -> None:
         transaction.on_commit(lambda: delete_files([name], school_id=req.school_id))
 
 
-def _copy(image: Image, plan: blurring.FacePlan) -> bytes:
+def blurred_copy(image: Image, plan: blurring.FacePlan) -> bytes:
     """The photo with the planned faces blurred. A JPEG is decoded at about the copy's size (a 4000 × 3000
     photo at 2000 × 1500: the decoder keeps both sides at least ``COPY_DECODE_SIDE``), so the web request
     stays short."""

@@ -1,22 +1,14 @@
 """§5 pages: where images were published, the takedowns a withdrawal raises, the destruction of old
-images, and a pupil's images for a subject access request."""
-
-import csv
-import io
-import zipfile
+images. A pupil's images for a subject access request are in its bundle (privacy.requests), other faces blurred."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from saferstaff import scans
 from saferstaff.accounts.stepup import step_up
-from saferstaff.audit.log import record
-from saferstaff.exports import csv_safe
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.photos import services
@@ -25,7 +17,6 @@ from saferstaff.photos.access import (
     is_senior,
     sees_all,
 )
-from saferstaff.photos.files import clean_copy
 from saferstaff.photos.forms import TakedownForm
 from saferstaff.photos.models import (
     Destruction,
@@ -34,9 +25,6 @@ from saferstaff.photos.models import (
     Takedown,
 )
 from saferstaff.rules.engine import Refused
-from saferstaff.schools.access import (
-    get_pupil,
-)
 
 
 def publication_list(request, school):
@@ -135,48 +123,3 @@ def destruction_queue(request, school):
         :100
     ]
     return render(request, "photos/destruction_queue.html", {"page": page, "records": records})
-
-
-# --- Subject access --------------------------------------------------------------------------------------------
-
-
-def pupil_images_export(request, school, pk):
-    """Subject access: every image of the pupil, as clean copies (no camera or location data), with a list
-    saying when and where each was taken, how long it is kept, where it was published and how many other
-    pupils appear in it (not who: their data is not the requester's). Built in a temporary file, one image
-    at a time, so a pupil in many videos does not fill the server's memory."""
-    import tempfile
-
-    pupil = get_pupil(request, pk)
-    if confirm := step_up(request, "exporting a pupil's images"):
-        return confirm
-    images = list(
-        Image.objects.filter(school=request.school, tags__pupil=pupil)
-        .select_related("activity")
-        .annotate(n_tags=Count("tags"))
-        .order_by("captured_at", "pk")
-    )
-    where = {}
-    for p in Publication.objects.filter(school=request.school, image__in=images).select_related("channel"):
-        where.setdefault(p.image_id, []).append(
-            f"{p.channel.name}: {p.where}" + (" (taken down)" if p.taken_down_at else "")
-        )
-    listing = io.StringIO()
-    writer = csv.writer(listing)
-    writer.writerow(["file", "taken", "activity", "place", "kept until", "published", "other pupils in it"])
-    spool = tempfile.TemporaryFile()
-    with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as zf:
-        for image in images:
-            name = f"image-{image.pk}.{'mp4' if image.kind == Image.Kind.VIDEO else 'jpg'}"
-            zf.writestr(name, clean_copy(image))
-            writer.writerow([csv_safe(cell) for cell in (
-                name, timezone.localtime(image.captured_at).strftime("%d/%m/%Y %H:%M"), image.activity.title,
-                image.activity.place, image.keep_until.strftime("%d/%m/%Y"), "; ".join(where.get(image.pk, [])),
-                image.n_tags - 1,
-            )])  # fmt: skip
-        zf.writestr("list.csv", listing.getvalue())
-    spool.seek(0)
-    record("images.subject_access.exported", pupil, detail={"images": len(images)})
-    return FileResponse(
-        spool, content_type="application/zip", as_attachment=True, filename=f"images-pupil-{pupil.pk}.zip"
-    )

@@ -1,0 +1,470 @@
+"""§8, UK GDPR art. 15: subject access requests — logged by a page or the door, due by the ICO's month (pauses,
+an extension announced within the first month), a checklist of everything held that keeps its decisions when
+refreshed, a bundle with other pupils' faces blurred, closing — and "who saw my child's record?"."""
+
+import datetime
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from saferstaff import clocks
+from saferstaff.audit.log import record
+from saferstaff.audit.models import AuditEvent
+from saferstaff.biometrics.models import FaceDetection
+from saferstaff.faces.standin import StandInEmbedder, draw_face
+from saferstaff.incidents.models import Case
+from saferstaff.photos.library import add_images
+from saferstaff.photos.models import ImageTag
+from saferstaff.privacy import requests as doors
+from saferstaff.privacy.models import AccessRequest, Bundle, Found, Pause, Sharing
+from saferstaff.rules.engine import Refused
+from saferstaff.schools.roles import Actor
+
+from .conftest import signed_in
+from .image_samples import add_device, approved_activity, pupil_with_parents
+
+SUBJECT_BOX, OTHER_BOX = (40, 60, 120, 120), (400, 60, 120, 120)
+
+
+@pytest.fixture(autouse=True)
+def _files(storage, settings, monkeypatch):
+    from django.db import transaction
+
+    settings.FACE_MODELS = "standin"
+    monkeypatch.setattr(transaction, "on_commit", lambda fn, using=None, robust=False: fn())
+
+
+def url(cast, name, **kwargs):
+    return reverse(name, kwargs={"school": cast.school.slug, **kwargs})
+
+
+def dpo(cast):
+    return Actor.of(cast.dpo, cast.school)
+
+
+def at(day: datetime.date, hour=10) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def ago(days: int) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def amelia(cast):
+    return pupil_with_parents(cast.school, "Amelia", "Oakes")[0]
+
+
+def log(cast, pupil, received=None, **extra):
+    return doors.log_request(
+        dpo(cast), requester_kind="guardian", requester_name="Mrs Oakes", about_pupil=pupil,
+        received_at=received or ago(2), **extra,
+    )  # fmt: skip
+
+
+# --- Logging and the due date ---------------------------------------------------------------------------------
+
+
+def test_the_dpo_logs_a_request_from_a_guardian_and_sees_its_due_date(cast, amelia):
+    client = signed_in(cast.dpo)
+    assert client.get(url(cast, "sar_add")).status_code == 200
+    found = client.post(url(cast, "sar_add"), {"about_pupil_q": "Amelia", "find": "1"})
+    assert found.status_code == 200 and b"Amelia" in found.content and not AccessRequest.objects.exists()
+    received = datetime.date(2026, 1, 31)
+    response = client.post(
+        url(cast, "sar_add"),
+        {"requester_kind": "guardian", "requester_name": "Mrs Oakes", "about_pupil": amelia.pk,
+         "received_at": received.isoformat(), "what_asked": "Everything about my daughter"},
+    )  # fmt: skip
+    req = AccessRequest.objects.get()
+    assert response.status_code == 302 and response.url == url(cast, "sar_detail", pk=req.pk)
+    # 31 January: February has no 31st, so its last day; 28 February 2026 is a Saturday: Monday 2 March.
+    assert clocks.local(req.due_at).date() == datetime.date(2026, 3, 2)
+    page = client.get(url(cast, "sar_detail", pk=req.pk)).content.decode()
+    assert "Monday 2 March 2026" in page and "bank holiday" in page and "the next working day" in page
+    assert AuditEvent.objects.filter(action="privacy.sar.logged", object_id=str(req.pk)).exists()
+    assert "Mrs Oakes" not in str(AuditEvent.objects.get(action="privacy.sar.logged").detail)
+
+
+@pytest.mark.parametrize(
+    "received, due, words",
+    [
+        (datetime.date(2026, 3, 31), "Thursday 30 April 2026", "that month has no such date: its last day"),
+        (
+            datetime.date(2024, 1, 31),
+            "Thursday 29 February 2024",
+            "that month has no such date",
+        ),  # a leap year
+        (
+            datetime.date(2026, 11, 28),
+            "Tuesday 29 December 2026",
+            "the next working day",
+        ),  # Boxing Day moved to Monday 28th
+    ],
+)
+def test_the_due_date_is_shown_with_why(cast, amelia, received, due, words):
+    req = log(cast, amelia, received=at(received))
+    page = signed_in(cast.dpo).get(url(cast, "sar_detail", pk=req.pk)).content.decode()
+    assert due in page and words in page
+
+
+def test_a_pupils_page_leads_to_a_request_about_them(cast, amelia):
+    client = signed_in(cast.dpo)
+    page = client.get(url(cast, "pupil_consent", pk=amelia.pk)).content.decode()
+    link = f"{url(cast, 'sar_add')}?about_pupil={amelia.pk}"
+    assert link in page.replace("&amp;", "&")
+    form = client.get(link).content.decode()
+    assert f'<option value="{amelia.pk}" selected>' in form
+
+
+def test_a_request_received_in_the_future_is_refused_beside_its_field(cast, amelia):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = signed_in(cast.dpo).post(
+        url(cast, "sar_add"),
+        {"requester_kind": "guardian", "requester_name": "Mrs Oakes", "about_pupil": amelia.pk,
+         "received_at": tomorrow.isoformat()},
+    )  # fmt: skip
+    assert response.status_code == 400 and not AccessRequest.objects.exists()
+    assert "When did the request arrive?: The date the request arrived cannot be in the future" in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},  # nothing
+        {"about_pupil": "99999999999999999999"},  # a forged, oversized id
+        {"about_pupil": "1", "about_other": "Someone"},  # two people
+        {"about_member": "abc"},
+    ],
+)
+def test_bad_input_is_a_clear_error_never_a_500(cast, amelia, data):
+    response = signed_in(cast.dpo).post(
+        url(cast, "sar_add"),
+        {"requester_kind": "guardian", "requester_name": "X", "received_at": "2026-01-05", **data},
+    )
+    assert response.status_code == 400 and not AccessRequest.objects.exists()
+    assert "govuk-error-summary" in response.content.decode()
+
+
+def test_a_request_about_someone_not_in_saferstaff_finds_nothing_held(cast):
+    client = signed_in(cast.dpo)
+    client.post(
+        url(cast, "sar_add"),
+        {"requester_kind": "former_pupil", "requester_name": "Jo Bloggs", "about_other": "Jo Bloggs",
+         "received_at": "2026-11-30"},
+    )  # fmt: skip
+    req = AccessRequest.objects.get()
+    page = client.get(url(cast, "sar_checklist", pk=req.pk)).content.decode()
+    assert "saferstaff holds nothing about them" in page and not Found.objects.exists()
+
+
+def test_pages_of_a_request_are_404_to_anyone_the_rule_does_not_name(cast, amelia):
+    req = log(cast, amelia)
+    assert signed_in(cast.dpo).get(url(cast, "sar_detail", pk=req.pk + 1000)).status_code == 404
+    assert signed_in(cast.teacher).get(url(cast, "sar_detail", pk=req.pk)).status_code == 403
+    # A request about the Headteacher is not theirs to read.
+    about_head = doors.log_request(
+        dpo(cast), requester_kind="staff", requester_name="H", about_member=cast.member(cast.head),
+        received_at=ago(1),
+    )  # fmt: skip
+    assert signed_in(cast.head).get(url(cast, "sar_detail", pk=about_head.pk)).status_code == 404
+    with pytest.raises(Refused):
+        doors.log_request(
+            Actor.of(cast.head, cast.school), requester_kind="staff", requester_name="H",
+            about_member=cast.member(cast.head), received_at=ago(1),
+        )  # fmt: skip
+
+
+# --- Pauses, identity, the extension ---------------------------------------------------------------------------
+
+
+def test_a_pause_moves_the_due_date_and_a_second_pause_is_refused(cast, amelia):
+    req = log(cast, amelia, received=ago(10))
+    before = req.due_at
+    client = signed_in(cast.dpo)
+    assert client.get(url(cast, "sar_pause", pk=req.pk)).status_code == 200
+    assert client.post(url(cast, "sar_pause", pk=req.pk), {"why": "identity"}).status_code == 302
+    req.refresh_from_db()
+    assert req.status == AccessRequest.Status.PAUSED
+    assert "Paused" in client.get(url(cast, "sar_detail", pk=req.pk)).content.decode()
+    second = client.post(url(cast, "sar_pause", pk=req.pk), {"why": "clarification"})
+    assert second.status_code == 400 and "resume it first" in second.content.decode()
+    assert Pause.objects.count() == 1
+    # Three days later identity is checked: the identity pause ends, the due date moves by three days.
+    Pause.objects.update(started_on=timezone.localdate() - datetime.timedelta(days=3))
+    assert (
+        client.post(url(cast, "sar_identity", pk=req.pk), {"how": "Known to the office"}).status_code == 302
+    )
+    req.refresh_from_db()
+    assert req.status == AccessRequest.Status.OPEN and req.identity_how == "Known to the office"
+    received_on = clocks.local(req.received_at).date()
+    assert req.due_at == clocks.due("sar", req.received_at, paused_days=3) and req.due_at >= before
+    assert clocks.local(req.due_at).date() >= clocks.add_months(received_on + datetime.timedelta(days=3), 1)
+
+
+def test_resume_by_page_and_by_door(cast, amelia):
+    req = log(cast, amelia)
+    doors.pause_request(dpo(cast), req, why="clarification")
+    client = signed_in(cast.dpo)
+    assert client.get(url(cast, "sar_resume", pk=req.pk)).status_code == 200
+    assert client.post(url(cast, "sar_resume", pk=req.pk)).status_code == 302
+    req.refresh_from_db()
+    assert req.status == AccessRequest.Status.OPEN
+    with pytest.raises(Refused):
+        doors.resume_request(dpo(cast), req)  # not paused
+
+
+def test_an_extension_within_the_first_month_and_not_after(cast, amelia):
+    client = signed_in(cast.dpo)
+    early = log(cast, amelia, received=ago(5))
+    missing = client.post(url(cast, "sar_extend", pk=early.pk), {"months": "2"})
+    assert missing.status_code == 400 and "Why does it need longer?" in missing.content.decode()
+    assert (
+        client.post(
+            url(cast, "sar_extend", pk=early.pk), {"months": "2", "reason": "Many records"}
+        ).status_code
+        == 302
+    )
+    early.refresh_from_db()
+    assert early.extension_months == 2
+    assert early.due_at == clocks.due("sar", early.received_at, extension_months=2)
+    late = log(cast, amelia, received=ago(40))
+    refused = client.post(url(cast, "sar_extend", pk=late.pk), {"months": "1", "reason": "Many records"})
+    assert refused.status_code == 400 and "within the first month" in refused.content.decode()
+    late.refresh_from_db()
+    assert late.extension_months == 0
+    forged = client.post(url(cast, "sar_extend", pk=late.pk), {"months": "7", "reason": "x"})
+    assert forged.status_code == 400
+
+
+# --- The checklist ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def photos(cast, amelia):
+    """Amelia alone in one photo, and with Noah (a face nobody named) in another."""
+    noah, _ = pupil_with_parents(cast.school, "Noah", "Reed")
+    add_device(cast.school)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt, pupils=[amelia, noah])
+    picture = np.full((300, 600, 3), 80, dtype=np.uint8)
+    draw_face(picture, SUBJECT_BOX, 7)
+    draw_face(picture, OTHER_BOX, 3)
+    out = io.BytesIO()
+    PILImage.fromarray(picture[:, :, ::-1]).save(out, "JPEG", quality=95)
+    (together,) = add_images(activity, [("together.jpg", out.getvalue())], by=cast.teacher)
+    ImageTag.objects.create(school=cast.school, image=together, pupil=amelia, tagged_by=cast.teacher)
+    ImageTag.objects.create(school=cast.school, image=together, pupil=noah, tagged_by=cast.teacher)
+    version = StandInEmbedder.version
+    together.faces_screened_with = version
+    together.save(update_fields=["faces_screened_with"])
+    FaceDetection.objects.create(
+        school=cast.school, image=together, left=SUBJECT_BOX[0], top=SUBJECT_BOX[1], width=SUBJECT_BOX[2],
+        height=SUBJECT_BOX[3], detector_score=0.9, model_version=version, verdict="review", decision="confirmed",
+        decided_pupil=amelia,
+    )  # fmt: skip
+    return {"together": together, "noah": noah, "picture": picture}
+
+
+def test_the_checklist_finds_what_is_held_and_keeps_decisions_when_refreshed(cast, amelia, photos):
+    req = log(cast, amelia)
+    client = signed_in(cast.dpo)
+    page = client.get(url(cast, "sar_checklist", pk=req.pk)).content.decode()
+    assert "Everything saferstaff holds" in page
+    rows = {f.record_type: f for f in req.found.all()}
+    assert {"pupils", "guardians", "images", "activities"} <= set(rows)
+    image = rows["images"]
+    assert image.others_in_it and image.decision == Found.Decision.REDACT and image.exemption == "third_party"
+    pupil_row = rows["pupils"]
+    assert pupil_row.decision == Found.Decision.UNDECIDED
+    # Withhold with no exemption: an error beside the field.
+    bad = client.post(url(cast, "sar_checklist", pk=req.pk), {"found": pupil_row.pk, "decision": "withhold"})
+    assert (
+        bad.status_code == 400
+        and "Exemption (to redact or withhold): Choose the exemption" in bad.content.decode()
+    )
+    ok = client.post(url(cast, "sar_checklist", pk=req.pk), {"found": pupil_row.pk, "decision": "disclose"})
+    assert ok.status_code == 302
+    # A forged row: 404, never a 500.
+    assert (
+        client.post(
+            url(cast, "sar_checklist", pk=req.pk), {"found": 999999, "decision": "disclose"}
+        ).status_code
+        == 404
+    )
+    # New records are found by refreshing; decisions made stay.
+    ImageTag.objects.filter(pupil=photos["noah"]).delete()
+    assert client.post(url(cast, "sar_checklist", pk=req.pk), {"refresh": "1"}).status_code == 302
+    pupil_row.refresh_from_db()
+    assert pupil_row.decision == Found.Decision.DISCLOSE and pupil_row.decided_by == cast.dpo
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"found": "abc", "decision": "disclose"},
+        {"found": "9" * 30, "decision": "disclose"},
+        {"decision": "x"},
+        {},
+    ],
+)
+def test_a_malformed_decision_is_an_error_not_a_500(cast, amelia, data):
+    req = log(cast, amelia)
+    doors.refresh_checklist(dpo(cast), req)
+    response = signed_in(cast.dpo).post(url(cast, "sar_checklist", pk=req.pk), data)
+    assert response.status_code == 400 and "govuk-error-summary" in response.content.decode()
+    assert not req.found.exclude(decided_by=None).exists()
+
+
+def test_the_bundle_blurs_every_other_face(cast, amelia, photos):
+    req = log(cast, amelia)
+    doors.refresh_checklist(dpo(cast), req)
+    client = signed_in(cast.dpo, confirmed=True)
+    # Undecided rows: refused, nothing made.
+    response = client.post(url(cast, "sar_bundle", pk=req.pk))
+    assert response.status_code == 302 and not Bundle.objects.exists()
+    for row in req.found.filter(decision=Found.Decision.UNDECIDED):
+        doors.decide_found(dpo(cast), row, decision="disclose")
+    assert client.get(url(cast, "sar_bundle", pk=req.pk)).status_code == 200
+    assert client.post(url(cast, "sar_bundle", pk=req.pk)).status_code == 302
+    bundle = Bundle.objects.get()
+    download = client.get(url(cast, "sar_bundle_download", pk=bundle.pk))
+    assert download.status_code == 200 and download["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" in download["Content-Disposition"]
+    zf = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    names = zf.namelist()
+    assert "index.pdf" in names and zf.read("index.pdf").startswith(b"%PDF")
+    assert zf.read("records.pdf").startswith(b"%PDF")  # the pupil's record, the guardian (redacted), …
+    photo = next(n for n in names if n.startswith("images/"))
+    assert not PILImage.open(io.BytesIO(zf.read(photo))).getexif()  # a clean copy: no camera or location data
+    copy = np.asarray(PILImage.open(io.BytesIO(zf.read(photo))).convert("RGB"))[:, :, ::-1].astype(int)
+    with photos["together"].original.open(
+        "rb"
+    ) as f:  # as stored: the copy differs from it only where blurred
+        original = np.asarray(PILImage.open(f).convert("RGB"))[:, :, ::-1].astype(int)
+
+    def detail(picture, box):  # how sharp the region is: a blurred face has lost its edges
+        x, y, w, h = box
+        return np.abs(np.diff(picture[y : y + h, x : x + w], axis=1)).mean()
+
+    kept = detail(copy, SUBJECT_BOX) / detail(original, SUBJECT_BOX)
+    blurred = detail(copy, OTHER_BOX) / detail(original, OTHER_BOX)
+    assert kept > 0.7 and blurred < 0.3, (kept, blurred)  # Noah blurred, Amelia as she is
+    # Made once, audited, and its disclosure opened in the sharing log.
+    entry = Sharing.objects.get(source=Sharing.Source.ACCESS_REQUEST)
+    assert entry.status == Sharing.Status.TO_COMPLETE and list(entry.about_pupils.all()) == [amelia]
+    assert AuditEvent.objects.filter(action="privacy.sar.bundle_made").exists()
+    assert AuditEvent.objects.filter(action="privacy.sar.bundle_downloaded").exists()
+
+
+def test_a_redacted_record_keeps_the_subject_and_hides_others(cast, amelia, photos):
+    req = log(cast, amelia)
+    doors.refresh_checklist(dpo(cast), req)
+    guardian = req.found.get(record_type="guardians")
+    assert guardian.decision == Found.Decision.REDACT
+    pupil_row = req.found.get(record_type="pupils")
+    doors.decide_found(dpo(cast), pupil_row, decision="disclose")
+    pages = {
+        p["kind"]: dict(p["fields"])
+        for p in doors.record_pages([doors.Item(guardian), doors.Item(pupil_row)], amelia)
+    }
+    shown = pages["Guardians of pupils who have left, and their history"]
+    assert shown["Forename"] == shown["Email"] == doors.REDACTED and "Parent0" not in str(shown)
+    assert pages["Pupils who have left, and their records' history"]["Legal forename"] == "Amelia"
+
+
+def test_a_bundle_that_fails_half_way_leaves_no_file(cast, amelia, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    req = log(cast, amelia)
+    doors.refresh_checklist(dpo(cast), req)
+    for row in req.found.filter(decision=Found.Decision.UNDECIDED):
+        doors.decide_found(dpo(cast), row, decision="withhold", exemption="serious_harm")
+
+    def broken(**kwargs):
+        raise RuntimeError("the sharing log is unavailable")
+
+    monkeypatch.setattr(doors.sharing, "open_prefilled", broken)
+    with pytest.raises(RuntimeError):
+        doors.make_bundle(dpo(cast), req)
+    assert not Bundle.objects.exists()
+    folders = (
+        default_storage.listdir("privacy/bundles")[1] if default_storage.exists("privacy/bundles") else []
+    )
+    assert folders == []
+
+
+def test_the_bundle_needs_the_person_to_confirm_it_is_them(cast, amelia):
+    req = log(cast, amelia)
+    response = signed_in(cast.dpo).post(url(cast, "sar_bundle", pk=req.pk))
+    assert response.status_code == 302 and "reauthenticate" in response.url and not Bundle.objects.exists()
+
+
+def test_closing_a_request(cast, amelia):
+    req = log(cast, amelia)
+    client = signed_in(cast.dpo)
+    refused = client.post(url(cast, "sar_close", pk=req.pk), {"status": "refused"})
+    assert refused.status_code == 400 and "Why (required to refuse)" in refused.content.decode()
+    assert client.post(url(cast, "sar_close", pk=req.pk), {"status": "answered"}).status_code == 302
+    req.refresh_from_db()
+    assert req.status == AccessRequest.Status.ANSWERED and req.closed_at
+    # Closed: no more work on it, by page or by door.
+    assert client.post(url(cast, "sar_pause", pk=req.pk), {"why": "identity"}).status_code == 302
+    assert not Pause.objects.exists()
+    with pytest.raises(Refused):
+        doors.pause_request(dpo(cast), req, why="identity")
+
+
+def test_the_list_shows_open_requests_by_due_date_overdue_in_red(cast, amelia):
+    late = log(cast, amelia, received=ago(60))
+    soon = log(cast, amelia, received=ago(1))
+    page = signed_in(cast.dpo).get(url(cast, "sar_list")).content.decode()
+    assert page.index(f"Request {late.pk}<") < page.index(f"Request {soon.pk}<")
+    assert page.count("govuk-tag--red") == 1
+
+
+# --- Who saw my child's record -------------------------------------------------------------------------------
+
+
+def test_who_saw_a_pupils_record(cast, amelia, photos):
+    teacher = signed_in(cast.teacher)
+    assert (
+        teacher.get(
+            reverse("image_detail", kwargs={"school": cast.school.slug, "pk": photos["together"].pk})
+        ).status_code
+        == 200
+    )
+    assert signed_in(cast.office).get(url(cast, "pupil_detail", pk=amelia.pk)).status_code == 200
+    # An allegation case involving her, opened by its case manager: withheld from the DPO, who may not read it.
+    allegation = Case.objects.create(
+        school=cast.school, kind=Case.Kind.ALLEGATION, subject=cast.member(cast.teacher), routed_to="headteacher",
+        reported_by=cast.slt, happened_on=timezone.localdate(), what_happened="x",
+    )  # fmt: skip
+    allegation.involved.create(school=cast.school, role="target", pupil=amelia, added_by=cast.head)
+    record("incidents.case_viewed", allegation, actor=cast.head)
+    client = signed_in(cast.dpo)
+    search = client.get(url(cast, "seen_search"), {"q": "Amelia"}).content.decode()
+    assert url(cast, "seen_pupil", pk=amelia.pk) in search
+    page = client.get(url(cast, "seen_pupil", pk=amelia.pk)).content.decode()
+    assert "Tom Teacher" in page and "Opened an image" in page
+    assert "Olive Office" in page and "Opened a pupil&#x27;s record" in page
+    assert "Helen Head" not in page  # the allegation's event is withheld
+    assert AuditEvent.objects.filter(action="privacy.seen.viewed", object_id=str(amelia.pk)).exists()
+    # Only the officers: the teacher is refused by the access map, a forged pupil is 404.
+    assert signed_in(cast.teacher).get(url(cast, "seen_pupil", pk=amelia.pk)).status_code == 403
+    assert client.get(url(cast, "seen_pupil", pk=999999)).status_code == 404
+
+
+def test_nobody_reads_who_saw_their_own_records(cast):
+    teacher = cast.member(cast.teacher)
+    assert signed_in(cast.dpo).get(url(cast, "staff_detail", pk=teacher.pk)).status_code == 200
+    head = signed_in(cast.head)
+    assert head.get(url(cast, "seen_member", pk=cast.member(cast.head).pk)).status_code == 404
+    page = head.get(url(cast, "seen_member", pk=teacher.pk)).content.decode()
+    assert "Priya Dpo" in page and "Opened a staff record" in page
