@@ -40,9 +40,6 @@ NOT_SCHOOL_OWNED = {
     ),
     "notifications.notification": "belongs to a person, who may be at several schools (school is optional)",
     # §8 subject access: rows of a request (its AccessRequest carries the school), reached only through it.
-    "privacy.pause": "a pause of a subject access request's clock, reached only through its request",
-    "privacy.found": "a row of a subject access request's checklist, reached only through its request",
-    "privacy.bundle": "a subject access request's bundle, fetched only where its request is the school's",
     "photos.activity_purposes": (
         "Django's automatic table joining an activity to its uses (Activity.purposes), both rows of one "
         "school; carrying the school needs an explicit through model"

@@ -189,7 +189,9 @@ def pause_request(actor, req: AccessRequest, *, why: str) -> AccessRequest:
         req = _working(actor, req)
         if req.pauses.filter(ended_on__isnull=True).exists():
             _refuse("The clock is paused already: resume it first", "why")
-        Pause.objects.create(request=req, why=why, started_on=timezone.localdate(), by=actor.user)
+        Pause.objects.create(
+            school_id=req.school_id, request=req, why=why, started_on=timezone.localdate(), by=actor.user
+        )
         req.status = AccessRequest.Status.PAUSED
         req.save(update_fields=["status"])
         record("privacy.sar.paused", req, detail={"why": why})
@@ -259,6 +261,7 @@ def refresh_checklist(actor, req: AccessRequest) -> int:
         have = set(req.found.values_list("record_type", "record_id"))
         new = [
             Found(
+                school_id=req.school_id,
                 request=req,
                 record_type=h.kind,
                 record_id=str(h.record_id),
@@ -465,7 +468,9 @@ def make_bundle(actor, req: AccessRequest) -> Bundle:
         spool.seek(0)
         digest = hashlib.file_digest(spool, "sha256").hexdigest()
         spool.seek(0)
-        bundle = Bundle(request=req, sha256=digest, items=len(given), made_by=actor.user)
+        bundle = Bundle(
+            school_id=req.school_id, request=req, sha256=digest, items=len(given), made_by=actor.user
+        )
         bundle.file.save(f"request-{req.pk}-{digest[:12]}.zip", File(spool), save=False)
         try:
             bundle.save()

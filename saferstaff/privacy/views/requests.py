@@ -375,9 +375,7 @@ def sar_bundle(request, school, pk):
 
 @require_safe
 def sar_bundle_download(request, school, pk):
-    bundle = get_object_or_404(
-        Bundle.objects.select_related("request"), request__school=request.school, pk=pk
-    )
+    bundle = get_object_or_404(Bundle.objects.select_related("request"), school=request.school, pk=pk)
     if not may_read_request.peek(request.actor, subject=bundle.request):
         raise Http404("No such bundle")
     if confirm := step_up(request, "downloading a subject access bundle"):
