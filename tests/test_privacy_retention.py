@@ -1,0 +1,209 @@
+"""§8, UK GDPR art. 5(1)(e): the one retention schedule, the daily sweep, confirmed destruction with its
+certificates, and legal holds (issue 16)."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from saferstaff.clocks import add_months
+from saferstaff.consent.models import ConsentRecord
+from saferstaff.notifications.models import Notification
+from saferstaff.photos.models import Image, ImageTag
+from saferstaff.privacy import destruction, schedule, sweep
+from saferstaff.privacy.kinds import KINDS
+from saferstaff.privacy.models import DestructionCertificate, DueRecord
+from saferstaff.rules.engine import Refused
+from saferstaff.schools.models import Guardian, Pupil
+
+from .image_samples import approved_activity, pupil_with_parents, purpose
+
+TODAY = datetime.date(2030, 6, 15)
+
+
+def ago(days: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(12))) - datetime.timedelta(
+        days=days
+    )
+
+
+def leaver(cast, name="Oakes", left_days=800, school=None):
+    pupil, guardians = pupil_with_parents(school or cast.school, "Amelia", name)
+    Pupil.objects.filter(pk=pupil.pk).update(leaving_date=TODAY - datetime.timedelta(days=left_days))
+    pupil.refresh_from_db()
+    return pupil, guardians
+
+
+def notice(cast, days: int, user=None):
+    return Notification.objects.create(
+        school=cast.school, user=user or cast.teacher, kind="test", title="A notice", created_at=ago(days)
+    )
+
+
+def due(key=None):
+    rows = DueRecord.objects.all()
+    return {(r.record_type, r.record_id) for r in (rows.filter(record_type=key) if key else rows)}
+
+
+def test_every_kind_has_a_period_a_trigger_and_a_source_in_words(cast):
+    entries = schedule.schedule(cast.school.pk)
+    assert set(entries) == set(KINDS)
+    for entry in entries.values():
+        assert entry.source and entry.words
+    assert entries["images"].months == 24 and "§5" in entries["images"].source
+    assert entries["allegations"].months == 120 and "retirement" in entries["allegations"].review
+    assert entries["low_level_concerns"].words == "Until the member of staff left"
+
+
+def test_the_sweep_lists_what_is_past_its_period_once(cast):
+    old, recent = notice(cast, 400), notice(cast, 300)
+    pupil, (parent,) = leaver(cast)
+    stays, _ = pupil_with_parents(cast.school, "Ben", "Here")
+    added = sweep.sweep(TODAY)
+    assert ("notifications", str(old.pk)) in due() and ("notifications", str(recent.pk)) not in due()
+    assert ("pupils", str(pupil.pk)) in due() and ("pupils", str(stays.pk)) not in due()
+    assert ("guardians", str(parent.pk)) in due()
+    assert added["notifications"] == 1
+    row = DueRecord.objects.get(record_type="notifications", record_id=str(old.pk))
+    assert row.due_on == add_months(timezone.localtime(old.created_at).date(), 12)
+    assert DueRecord.objects.get(record_type="pupils", record_id=str(pupil.pk)).due_on == add_months(
+        pupil.leaving_date, 24
+    )
+    assert sweep.sweep(TODAY)["notifications"] == 0  # listed once
+
+
+def image_of(cast, pupils, days: int) -> Image:
+    """An image row captured ``days`` before TODAY, tagged with ``pupils`` (no stored file: not needed here)."""
+    activity = approved_activity(cast.school, cast.teacher, cast.head)
+    n = Image.objects.count()
+    image = Image.objects.create(
+        school=cast.school, activity=activity, original=f"test/{n}.jpg", original_name="x.jpg",
+        content_type="image/jpeg", size=1, sha256=f"{n:064d}", captured_at=ago(days), keep_until=TODAY,
+    )  # fmt: skip
+    for p in pupils:
+        ImageTag.objects.create(school=cast.school, image=image, pupil=p)
+    return image
+
+
+def consent_of(cast, pupil, guardian) -> ConsentRecord:
+    return ConsentRecord.objects.create(
+        school=cast.school, pupil=pupil, purpose=purpose(cast.school, "website"), answer="yes",
+        source="guardian", guardian=guardian, method="paper",
+    )  # fmt: skip
+
+
+def test_a_hold_on_a_pupil_makes_the_sweep_skip_every_record_about_them(cast):
+    held, (held_parent,) = leaver(cast, "Held")
+    other, (other_parent,) = leaver(cast, "Free")
+    for p, g in ((held, held_parent), (other, other_parent)):
+        consent_of(cast, p, g)
+        image_of(cast, [p], 800)
+    destruction.place_hold(cast.school, by=cast.dpo, scope="pupil", pupil=held, reason="Police inquiry")
+    sweep.sweep(TODAY)
+    listed = due()
+    about_held = {
+        ("pupils", str(held.pk)), ("guardians", str(held_parent.pk)),
+        ("consent_answers", str(held.consent_records.get().pk)),
+        ("images", str(Image.objects.get(tags__pupil=held).pk)),
+    }  # fmt: skip
+    assert not about_held & listed
+    assert {("pupils", str(other.pk)), ("guardians", str(other_parent.pk))} <= listed
+    assert ("images", str(Image.objects.get(tags__pupil=other).pk)) in listed
+    assert ("consent_answers", str(other.consent_records.get().pk)) in listed
+
+
+def test_a_hold_placed_later_drops_the_due_rows_and_a_hold_after_confirmation_refuses_destruction(cast):
+    a, b = notice(cast, 400), notice(cast, 400)
+    sweep.sweep(TODAY)
+    destruction.confirm_destruction(cast.school, by=cast.dpo, record_type="notifications")
+    destruction.place_hold(cast.school, by=cast.dpo, scope="record", record_type="notifications",
+                           record_id=str(a.pk), reason="Claim")  # fmt: skip
+    assert ("notifications", str(a.pk)) not in due()  # dropped at once
+    # A hold placed behind the list's back (as if between listing and destroying) is still obeyed.
+    DueRecord.objects.create(school=cast.school, record_type="notifications", record_id=str(a.pk),
+                             due_on=TODAY, status="confirmed")  # fmt: skip
+    counts = destruction.destroy_confirmed(school_id=cast.school.pk)
+    assert counts["held"] == 1 and counts["destroyed"] == 1
+    assert Notification.objects.filter(pk=a.pk).exists() and not Notification.objects.filter(pk=b.pk).exists()
+    assert not DestructionCertificate.objects.filter(record_id=str(a.pk)).exists()
+
+
+def test_a_hold_that_ended_stops_holding_and_one_ending_in_the_past_is_refused(cast):
+    n = notice(cast, 400)
+    with pytest.raises(Refused) as refused:
+        destruction.place_hold(cast.school, by=cast.dpo, scope="record_type", record_type="notifications",
+                               reason="Claim", ends_on=timezone.localdate() - datetime.timedelta(days=1))  # fmt: skip
+    assert refused.value.decision.reasons[0].field == "ends_on"
+    destruction.place_hold(cast.school, by=cast.dpo, scope="record_type", record_type="notifications",
+                           reason="Claim", ends_on=timezone.localdate())  # fmt: skip
+    sweep.sweep(timezone.localdate() + datetime.timedelta(days=2000))
+    assert ("notifications", str(n.pk)) in due()
+
+
+def test_a_period_change_moves_the_due_dates(cast):
+    n = notice(cast, 400)
+    schedule.change_retention(
+        cast.school, key="notifications", months=24, why="The governors asked", by=cast.dpo
+    )
+    sweep.sweep(TODAY)
+    assert ("notifications", str(n.pk)) not in due()
+    schedule.change_retention(cast.school, key="notifications", months=6, why="Less is better", by=cast.dpo)
+    sweep.sweep(TODAY)
+    row = DueRecord.objects.get(record_type="notifications")
+    assert row.due_on == add_months(timezone.localtime(n.created_at).date(), 6)
+    with pytest.raises(Refused):
+        schedule.change_retention(cast.school, key="notifications", months=6, why="", by=cast.teacher)
+    with pytest.raises(Refused) as refused:
+        schedule.change_retention(cast.school, key="notifications", months=7, why="", by=cast.dpo)
+    assert refused.value.decision.reasons[0].field == "why"
+
+
+def test_a_run_that_fails_half_way_leaves_no_record_destroyed_without_its_certificate_and_resumes(
+    cast, monkeypatch
+):
+    notices = [notice(cast, 400) for _ in range(5)]
+    sweep.sweep(TODAY)
+    destruction.confirm_destruction(cast.school, by=cast.dpo, record_type="notifications")
+    real, calls = destruction._delete, []
+
+    def fails_on_the_third(key, obj):
+        calls.append(obj.pk)
+        if len(calls) == 3:
+            raise RuntimeError("the worker was killed")
+        real(key, obj)
+
+    monkeypatch.setattr(destruction, "_delete", fails_on_the_third)
+    with pytest.raises(RuntimeError):
+        destruction.destroy_confirmed(school_id=cast.school.pk)
+    gone = {n.pk for n in notices} - set(Notification.objects.values_list("pk", flat=True))
+    certified = {int(i) for i in DestructionCertificate.objects.values_list("record_id", flat=True)}
+    assert len(gone) == 2 and gone == certified
+    assert DueRecord.objects.filter(status="confirmed").count() == 3
+    monkeypatch.setattr(destruction, "_delete", real)
+    assert destruction.destroy_confirmed(school_id=cast.school.pk)["destroyed"] == 3
+    assert not Notification.objects.filter(pk__in=[n.pk for n in notices]).exists()
+    assert DestructionCertificate.objects.count() == 5 and not DueRecord.objects.exists()
+
+
+def test_destroying_a_leaver_removes_their_history_rows_and_the_certificate_names_nobody(cast):
+    pupil, (parent,) = leaver(cast, "Zebedee")
+    pupil.year_group = "2"
+    pupil.save()  # a second history row
+    consent_of(cast, pupil, parent)
+    assert Pupil.history.filter(id=pupil.pk).count() >= 2
+    sweep.sweep(TODAY)
+    destruction.confirm_destruction(
+        cast.school, by=cast.dpo, ids=DueRecord.objects.values_list("pk", flat=True)
+    )
+    counts = destruction.destroy_confirmed(school_id=cast.school.pk)
+    assert counts["destroyed"] == 3, counts
+    assert not Pupil.history.filter(id=pupil.pk).exists()
+    assert not Guardian.history.filter(id=parent.pk).exists()
+    assert not Pupil.objects.filter(pk=pupil.pk).exists()
+    for cert in DestructionCertificate.objects.all():
+        text = " ".join(str(getattr(cert, f.attname)) for f in cert._meta.concrete_fields)
+        for name in ("Zebedee", "Amelia", parent.email, "Parent0"):
+            assert name not in text
+        assert len(cert.sha256) == 64 and cert.confirmed_by_id == cast.dpo.pk and cert.rule
+    with pytest.raises(ValueError):
+        DestructionCertificate.objects.first().delete()
