@@ -2,9 +2,13 @@
 certificates, and legal holds (issue 16)."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from saferstaff.clocks import add_months
 from saferstaff.consent.models import ConsentRecord
@@ -12,10 +16,11 @@ from saferstaff.notifications.models import Notification
 from saferstaff.photos.models import Image, ImageTag
 from saferstaff.privacy import destruction, schedule, sweep
 from saferstaff.privacy.kinds import KINDS
-from saferstaff.privacy.models import DestructionCertificate, DueRecord
+from saferstaff.privacy.models import DestructionCertificate, DueRecord, LegalHold
 from saferstaff.rules.engine import Refused
 from saferstaff.schools.models import Guardian, Pupil
 
+from .conftest import signed_in
 from .image_samples import approved_activity, pupil_with_parents, purpose
 
 TODAY = datetime.date(2030, 6, 15)
@@ -207,3 +212,116 @@ def test_destroying_a_leaver_removes_their_history_rows_and_the_certificate_name
         assert len(cert.sha256) == 64 and cert.confirmed_by_id == cast.dpo.pk and cert.rule
     with pytest.raises(ValueError):
         DestructionCertificate.objects.first().delete()
+
+
+# --- Pages ------------------------------------------------------------------------------------------------------
+
+
+def url(cast, name, **kwargs):
+    return reverse(name, kwargs={"school": cast.school.slug, **kwargs})
+
+
+def test_the_schedule_shows_every_kind_and_the_dpo_changes_a_period_with_a_reason(cast):
+    dpo = signed_in(cast.dpo)
+    page = dpo.get(url(cast, "retention_schedule"))
+    assert page.status_code == 200
+    for kind in KINDS.values():
+        assert escape(kind.label) in page.content.decode()
+    form = url(cast, "retention_rule", record_type="notifications")
+    assert dpo.get(form).status_code == 200
+    bad = dpo.post(form, {"months": "lots", "why": ""})
+    assert bad.status_code == 200 and "Enter a whole number of months" in bad.content.decode()
+    unexplained = dpo.post(form, {"months": "18", "why": ""})
+    assert "Say why the school keeps it for this long" in unexplained.content.decode()
+    assert dpo.post(form, {"months": "18", "why": "Trust policy"}).status_code == 302
+    assert schedule.schedule(cast.school.pk)["notifications"].months == 18
+    assert dpo.get(url(cast, "retention_rule", record_type="publications")).status_code == 404
+    assert dpo.get(url(cast, "retention_rule", record_type="nonsense")).status_code == 404
+    assert signed_in(cast.teacher).get(form).status_code in (403, 404)
+    assert signed_in(cast.dsl).post(form, {"months": "1", "why": "x"}).status_code in (403, 404)
+
+
+def test_the_due_list_groups_by_kind_and_the_dpo_confirms_all_of_a_kind_after_saying_it_is_them(cast):
+    notices = [notice(cast, 400) for _ in range(3)]
+    leaver(cast)
+    sweep.sweep(TODAY)
+    page = url(cast, "retention_due")
+    dpo = signed_in(cast.dpo)
+    listed = dpo.get(page)
+    assert listed.status_code == 200 and "Notifications" in listed.content.decode()
+    assert str(notices[0].pk) in dpo.get(page + "?kind=notifications").content.decode()
+    asked = dpo.post(page, {"kind": "notifications", "all": "1"})
+    assert asked.status_code == 302 and "reauthenticate" in asked["Location"]
+    assert not DueRecord.objects.filter(status="confirmed").exists()
+    dpo = signed_in(cast.dpo, confirmed=True)
+    done = dpo.post(page, {"kind": "notifications", "all": "1"})
+    assert done.status_code == 302
+    assert DueRecord.objects.filter(record_type="notifications", status="confirmed").count() == 3
+    assert DueRecord.objects.filter(record_type="pupils", status="due").count() == 1
+    chosen = DueRecord.objects.get(record_type="pupils")
+    dpo.post(page, {"kind": "pupils", "row": [str(chosen.pk), "99999999999999999999", "x"]})
+    chosen.refresh_from_db()
+    assert chosen.status == "confirmed" and chosen.confirmed_by == cast.dpo
+    assert dpo.post(page, {"kind": "nonsense", "all": "1"}).status_code == 404
+
+
+def test_the_worker_and_the_daily_job_destroy_what_was_confirmed(cast, django_capture_on_commit_callbacks):
+    n = notice(cast, 400)
+    sweep.sweep(TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        destruction.confirm_destruction(cast.school, by=cast.dpo, record_type="notifications")
+    assert not Notification.objects.filter(pk=n.pk).exists()  # the task ran (the immediate backend)
+    m = notice(cast, 400)
+    sweep.sweep(TODAY)
+    destruction.confirm_destruction(cast.school, by=cast.dpo, record_type="notifications")  # no task ran
+    out = io.StringIO()
+    call_command("run_daily", stdout=out)
+    assert not Notification.objects.filter(pk=m.pk).exists()
+    assert "destroyed" in out.getvalue()
+
+
+def test_certificates_page_filters_and_downloads_csv_with_no_names(cast):
+    pupil, _ = leaver(cast, "Quentin")
+    sweep.sweep(TODAY)
+    destruction.confirm_destruction(cast.school, by=cast.dpo, record_type="pupils")
+    destruction.destroy_confirmed(school_id=cast.school.pk)
+    dpo = signed_in(cast.dpo)
+    page = dpo.get(url(cast, "retention_certificates") + "?kind=pupils&from=2000-01-01&to=bad")
+    assert page.status_code == 200 and f"no. {pupil.pk}" in page.content.decode()
+    csv_ = dpo.get(url(cast, "retention_certificates") + "?format=csv")
+    body = csv_.content.decode()
+    assert csv_["Content-Type"].startswith("text/csv") and f"{pupil.pk}" in body and "Quentin" not in body
+
+
+def test_the_dpo_places_a_hold_on_a_pupil_found_by_name_and_releases_it(cast):
+    pupil, _ = leaver(cast, "Holloway")
+    sweep.sweep(TODAY)
+    assert ("pupils", str(pupil.pk)) in due()
+    dpo = signed_in(cast.dpo)
+    found = dpo.get(url(cast, "hold_add") + "?q=Holloway")
+    assert found.status_code == 200 and "Holloway" in found.content.decode()
+    missing = dpo.post(url(cast, "hold_add"), {"scope": "pupil", "reason": "", "q": "Holloway"})
+    assert "Say why the records must be kept" in missing.content.decode()
+    nobody = dpo.post(url(cast, "hold_add"), {"scope": "pupil", "reason": "Inquiry"})
+    assert "Choose a pupil of this school" in nobody.content.decode()
+    past = dpo.post(url(cast, "hold_add"), {"scope": "pupil", "pupil": pupil.pk, "reason": "Inquiry",
+                                            "ends_on": "2001-01-01", "q": "Holloway"})  # fmt: skip
+    assert "A hold cannot end in the past" in past.content.decode()
+    forged = dpo.post(url(cast, "hold_add"), {"scope": "case", "case": "99999999", "reason": "Inquiry"})
+    assert forged.status_code == 200 and "no case with that number" in forged.content.decode()
+    placed = dpo.post(url(cast, "hold_add"), {"scope": "pupil", "pupil": pupil.pk, "reason": "Inquiry",
+                                              "q": "Holloway"})  # fmt: skip
+    assert placed.status_code == 302
+    assert ("pupils", str(pupil.pk)) not in due()  # off the list at once
+    hold = LegalHold.objects.get()
+    assert "Holloway" in dpo.get(url(cast, "hold_list")).content.decode()
+    assert dpo.get(url(cast, "hold_release", pk=hold.pk)).status_code == 200
+    assert dpo.post(url(cast, "hold_release", pk=hold.pk)).status_code == 302
+    hold.refresh_from_db()
+    assert hold.released_by == cast.dpo
+    assert dpo.get(url(cast, "hold_release", pk=hold.pk + 1000)).status_code == 404
+    other = LegalHold.objects.create(school=cast.other_school, scope="record_type", record_type="images",
+                                     reason="x")  # fmt: skip
+    assert dpo.post(url(cast, "hold_release", pk=other.pk)).status_code == 404
+    sweep.sweep(TODAY)
+    assert ("pupils", str(pupil.pk)) in due()

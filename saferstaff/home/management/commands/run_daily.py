@@ -9,10 +9,11 @@ from saferstaff.incidents import daily as incidents
 from saferstaff.photos import daily as photos
 from saferstaff.policies import daily as policies
 from saferstaff.postcheck import daily as postcheck
+from saferstaff.privacy import daily as privacy
 from saferstaff.schools import daily as schools
 
 # Each room says what it does each day (its daily.py); this command only runs them, in this order.
-ROOMS = (policies, conduct, incidents, photos, biometrics, postcheck, schools)
+ROOMS = (policies, conduct, incidents, photos, biometrics, postcheck, schools, privacy)
 
 
 class Command(BaseCommand):
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         "Run every daily job: policy reminders (§2), chasing disclosures, permission requests and low-level concerns "
         "still waiting (§3, §6, KCSIE), re-hashing the evidence vault (§9), chasing open takedowns (§5) and queuing images past "
         "their keep-until date for destruction (§5), retrying file deletions that failed, erasing face templates "
-        "nobody may keep, deleting old saved draft checks, discarding roster uploads left in preview, and, last, "
+        "nobody may keep, deleting old saved draft checks, discarding roster uploads left in preview, listing "
+        "what is past its retention period and destroying what the DPO confirmed (§8), and, last, "
         "writing the audit chains' signed heads. Run it from cron once a day, or with --every to loop."
     )
 

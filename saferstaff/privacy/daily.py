@@ -1,0 +1,15 @@
+"""What the privacy room does each day (``run_daily``): the retention sweep lists what is past its period
+(legal holds obeyed), then what the DPO confirmed and the worker has not destroyed yet is destroyed (§8)."""
+
+from collections.abc import Iterator
+
+from saferstaff.privacy.destruction import destroy_confirmed
+from saferstaff.privacy.sweep import sweep
+
+
+def daily() -> Iterator[str]:
+    added = sweep()
+    dropped = added.pop("dropped", 0)
+    yield f"{sum(added.values())} records newly due for destruction, {dropped} taken off the list by a legal hold"
+    done = destroy_confirmed()
+    yield f"{done['destroyed']} confirmed records destroyed with their certificates ({done['kept']} still needed)"
