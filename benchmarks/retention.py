@@ -127,7 +127,7 @@ def build(total: int, seed: int = 20261206) -> dict:
     n = round(total * SHARES["images"])
     counts["images"] = insert(
         Image, {"school": school, "activity": activity, "original_name": "x.jpg", "content_type": "image/jpeg",
-                "size": 1, "keep_until": today, "captured_at": now},
+                "size": 1, "captured_at": now},
         ({"original": f"bench/{i}.jpg", "sha256": f"{i:064d}", "captured_at": moment(365 * 4)} for i in range(n)),
     )  # fmt: skip
     images = Image.objects.filter(school=school).values_list("pk", flat=True)

@@ -83,7 +83,7 @@ def image_of(cast, pupils, days: int) -> Image:
     n = Image.objects.count()
     image = Image.objects.create(
         school=cast.school, activity=activity, original=f"test/{n}.jpg", original_name="x.jpg",
-        content_type="image/jpeg", size=1, sha256=f"{n:064d}", captured_at=ago(days), keep_until=TODAY,
+        content_type="image/jpeg", size=1, sha256=f"{n:064d}", captured_at=ago(days),
     )  # fmt: skip
     for p in pupils:
         ImageTag.objects.create(school=cast.school, image=image, pupil=p)

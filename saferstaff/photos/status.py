@@ -48,6 +48,6 @@ def things_to_do(request) -> list[tuple[str, str]]:
     queued = Image.objects.filter(school=school, destruction_queued_at__isnull=False).count()
     if queued:
         out.append(
-            (_n(queued, "image", "images") + " past the keep-until date to destroy (§5)", "destruction_queue")
+            (_n(queued, "image", "images") + " past the retention period to destroy (§5, §8)", "retention_due")
         )
     return out

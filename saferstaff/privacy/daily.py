@@ -10,6 +10,6 @@ from saferstaff.privacy.sweep import sweep
 def daily() -> Iterator[str]:
     added = sweep()
     dropped = added.pop("dropped", 0)
-    yield f"{sum(added.values())} records newly due for destruction, {dropped} taken off the list by a legal hold"
-    done = destroy_confirmed()
-    yield f"{done['destroyed']} confirmed records destroyed with their certificates ({done['kept']} still needed)"
+    yield f"{sum(added.values())} records newly due for destruction (§8)"
+    yield f"{dropped} due records taken off the list by a legal hold"
+    yield f"{destroy_confirmed()['destroyed']} confirmed records destroyed, each with its certificate"

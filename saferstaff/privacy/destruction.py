@@ -293,6 +293,7 @@ def place_hold(
             placed_by=by,
         )
         dropped = sweep.drop_held(today, school_id=school.pk)
+        sweep.sync_images()
         record("privacy.hold.placed", hold, detail={"scope": scope, "dropped": dropped})
     return hold
 

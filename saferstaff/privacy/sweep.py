@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from saferstaff.audit.log import record
 from saferstaff.clocks import UK, add_months
+from saferstaff.photos.services import mark_due
 from saferstaff.privacy import schedule
 from saferstaff.privacy.kinds import KINDS
 from saferstaff.privacy.models import DueRecord, LegalHold
@@ -274,6 +275,7 @@ def sweep(today: datetime.date | None = None, *, school_id: int | None = None) -
                 n += _insert(due_rows(key, months, today, holds, scope & Q(school_id__in=schools)))
         added[key] = n
     dropped = drop_held(today, holds=holds, school_id=school_id)
+    sync_images()
     counts = DueRecord.objects.filter(found_on=today)
     if school_id is not None:
         counts = counts.filter(school_id=school_id)
@@ -311,3 +313,12 @@ def held(key: str, record_id, today: datetime.date | None = None, *, school_id: 
         return False
     rows = model_of(key).objects.filter(pk=record_id).filter(SPECS[key].only)
     return not holds.exclude(key, rows).exists()
+
+
+def sync_images() -> int:
+    """The images room marks what the due list holds of its images (not published again; live publications
+    taken down, §5) and unmarks what left it."""
+    listed = DueRecord.objects.filter(record_type="images").annotate(
+        n=Cast("record_id", models.BigIntegerField())
+    )
+    return mark_due(listed.values("n"))

@@ -17,7 +17,6 @@ from saferstaff import scans
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
 from saferstaff.exports import csv_safe
-from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.photos import services
 from saferstaff.photos.access import (
@@ -28,7 +27,6 @@ from saferstaff.photos.access import (
 from saferstaff.photos.files import clean_copy
 from saferstaff.photos.forms import TakedownForm
 from saferstaff.photos.models import (
-    Destruction,
     Image,
     Publication,
     Takedown,
@@ -110,39 +108,12 @@ def publication_take_down(request, school, pk):
     return back or redirect("takedown_list", school=request.school.slug)
 
 
-# --- Retention -----------------------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def destruction_queue(request, school):
-    if confirm := step_up(request, "destroying images"):  # the page asks first
-        return confirm
-    queued = Image.objects.filter(school=request.school, destruction_queued_at__isnull=False).select_related(
-        "activity"
-    )
-    if request.method == "POST":
-        ids = [i for i in map(parse_id, request.POST.getlist("image")) if i is not None]
-        chosen = queued.filter(pk__in=ids) if "selected" in request.POST else queued
-        done, refused = services.destroy(list(chosen), by=request.user)
-        messages.success(
-            request, f"Destroyed {done} image{'s' if done != 1 else ''}; the destruction record is kept."
-        )
-        for image, decision in refused[:5]:
-            messages.error(request, f"Image {image.pk}: {decision.summary}")
-        return redirect("destruction_queue", school=request.school.slug)
-    page = page_of(request, queued, 100)
-    records = Destruction.objects.filter(school=request.school).select_related("confirmed_by", "activity")[
-        :100
-    ]
-    return render(request, "photos/destruction_queue.html", {"page": page, "records": records})
-
-
 # --- Subject access --------------------------------------------------------------------------------------------
 
 
 def pupil_images_export(request, school, pk):
     """Subject access: every image of the pupil, as clean copies (no camera or location data), with a list
-    saying when and where each was taken, how long it is kept, where it was published and how many other
+    saying when and where each was taken, where it was published and how many other
     pupils appear in it (not who: their data is not the requester's). Built in a temporary file, one image
     at a time, so a pupil in many videos does not fill the server's memory."""
     import tempfile
@@ -163,7 +134,7 @@ def pupil_images_export(request, school, pk):
         )
     listing = io.StringIO()
     writer = csv.writer(listing)
-    writer.writerow(["file", "taken", "activity", "place", "kept until", "published", "other pupils in it"])
+    writer.writerow(["file", "taken", "activity", "place", "published", "other pupils in it"])
     spool = tempfile.TemporaryFile()
     with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as zf:
         for image in images:
@@ -171,7 +142,7 @@ def pupil_images_export(request, school, pk):
             zf.writestr(name, clean_copy(image))
             writer.writerow([csv_safe(cell) for cell in (
                 name, timezone.localtime(image.captured_at).strftime("%d/%m/%Y %H:%M"), image.activity.title,
-                image.activity.place, image.keep_until.strftime("%d/%m/%Y"), "; ".join(where.get(image.pk, [])),
+                image.activity.place, "; ".join(where.get(image.pk, [])),
                 image.n_tags - 1,
             )])  # fmt: skip
         zf.writestr("list.csv", listing.getvalue())

@@ -205,7 +205,11 @@ def hold_add(request, school):
     chosen = parse_id(request.POST.get("pupil", ""))
     if chosen and all(p.pk != chosen for p in found):
         found += list(Pupil.objects.filter(school=request.school, pk=chosen))
-    form = HoldForm(request.POST or None, school=request.school, pupils=pupil_views(request, found))
+    # A link from a record's page (an image) names what to hold: the form starts with it.
+    initial = {k: request.GET.get(k, "") for k in ("scope", "record_type", "record_id")}
+    form = HoldForm(
+        request.POST or None, initial=initial, school=request.school, pupils=pupil_views(request, found)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
