@@ -2,9 +2,12 @@
 certificates, and legal holds (issue 16)."""
 
 import datetime
+import importlib
 import io
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -325,3 +328,76 @@ def test_the_dpo_places_a_hold_on_a_pupil_found_by_name_and_releases_it(cast):
     assert dpo.post(url(cast, "hold_release", pk=other.pk)).status_code == 404
     sweep.sweep(TODAY)
     assert ("pupils", str(pupil.pk)) in due()
+
+
+class _Rows:
+    """A stand-in for a model the migration reads that no longer exists (its rows as plain objects)."""
+
+    def __init__(self, rows, **filters):
+        self.rows, self.filters = rows, filters
+
+    @property
+    def objects(self):
+        return self
+
+    def _match(self, row, key, value):
+        if key.endswith("__isnull"):
+            return (getattr(row, key[: -len("__isnull")]) is None) == value
+        return getattr(row, key) == value
+
+    def all(self):
+        return self
+
+    def filter(self, **kw):
+        return _Rows([r for r in self.rows if all(self._match(r, k, v) for k, v in kw.items())])
+
+    def exclude(self, **kw):
+        return _Rows([r for r in self.rows if not all(self._match(r, k, v) for k, v in kw.items())])
+
+    def iterator(self):
+        return iter(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def test_the_images_only_retention_is_adopted_by_the_one_schedule(cast):
+    adopt = importlib.import_module("saferstaff.privacy.migrations.0002_adopt_image_retention").adopt
+    now = timezone.now()
+    old = {
+        "Destruction": _Rows([SimpleNamespace(
+            school_id=cast.school.pk, image_ref=77, sha256="a" * 64, kind="photo", captured_on=datetime.date(2022, 1, 5),
+            kept_until=datetime.date(2024, 1, 5), confirmed_by_id=cast.head.pk, destroyed_at=now,
+        )]),
+        "Image": _Rows([
+            SimpleNamespace(pk=5, school_id=cast.school.pk, legal_hold=True, legal_hold_reason="Police ref 42",
+                            destruction_queued_at=now, keep_until=datetime.date(2025, 1, 1)),
+            SimpleNamespace(pk=6, school_id=cast.school.pk, legal_hold=False, legal_hold_reason="",
+                            destruction_queued_at=now, keep_until=datetime.date(2025, 2, 1)),
+        ]),
+        "SchoolSettings": _Rows([SimpleNamespace(school_id=cast.school.pk, image_retention_months=36),
+                                 SimpleNamespace(school_id=cast.other_school.pk, image_retention_months=24)]),
+    }  # fmt: skip
+
+    class Apps:
+        def get_model(self, app, name):
+            return old[name] if name in old else django_apps.get_model(app, name)
+
+    adopt(Apps(), None)
+    cert = DestructionCertificate.objects.get()
+    assert (cert.record_type, cert.record_id, cert.confirmed_by, cert.due_on) == (
+        "images",
+        "77",
+        cast.head,
+        datetime.date(2024, 1, 5),
+    )
+    hold = LegalHold.objects.get()
+    assert (hold.scope, hold.record_type, hold.record_id, hold.reason) == (
+        "record",
+        "images",
+        "5",
+        "Police ref 42",
+    )
+    assert due() == {("images", "6")}
+    assert schedule.schedule(cast.school.pk)["images"].months == 36
+    assert schedule.schedule(cast.other_school.pk)["images"].months == 24
