@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from hypothesis import given
+from hypothesis import strategies as st
 
 from saferstaff.clocks import add_months
 from saferstaff.consent.models import ConsentRecord
@@ -401,3 +403,30 @@ def test_the_images_only_retention_is_adopted_by_the_one_schedule(cast):
     assert due() == {("images", "6")}
     assert schedule.schedule(cast.school.pk)["images"].months == 36
     assert schedule.schedule(cast.other_school.pk)["images"].months == 24
+
+
+@given(day=st.dates(datetime.date(2000, 1, 1), datetime.date(2090, 12, 31)), months=st.integers(0, 400))
+def test_the_cutoff_is_the_last_trigger_date_due_on_the_day(day, months):
+    last = sweep.cutoff(day, months)
+    assert add_months(last, months) <= day < add_months(last + datetime.timedelta(days=1), months)
+
+
+@pytest.mark.parametrize(
+    ("left", "months", "due_on"),
+    [
+        (datetime.date(2027, 1, 31), 1, datetime.date(2027, 2, 28)),
+        (datetime.date(2028, 1, 31), 1, datetime.date(2028, 2, 29)),  # a leap year
+        (datetime.date(2027, 3, 31), 1, datetime.date(2027, 4, 30)),
+        (datetime.date(2028, 2, 29), 12, datetime.date(2029, 2, 28)),
+        (datetime.date(2027, 8, 31), 6, datetime.date(2028, 2, 29)),
+    ],
+)
+def test_the_database_counts_months_as_the_clocks_do_at_month_ends(cast, left, months, due_on):
+    pupil, _ = leaver(cast)
+    Pupil.objects.filter(pk=pupil.pk).update(leaving_date=left)
+    schedule.change_retention(cast.school, key="pupils", months=months, why="Test", by=cast.dpo)
+    sweep.sweep(due_on)
+    assert DueRecord.objects.get(record_type="pupils").due_on == due_on == add_months(left, months)
+    DueRecord.objects.all().delete()
+    sweep.sweep(due_on - datetime.timedelta(days=1))
+    assert not DueRecord.objects.filter(record_type="pupils").exists()  # not a day early
