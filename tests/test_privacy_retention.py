@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from saferstaff.clocks import add_months
 from saferstaff.consent.models import ConsentRecord
+from saferstaff.incidents.models import Case, Note
 from saferstaff.notifications.models import Notification
 from saferstaff.photos.models import Image, ImageTag
 from saferstaff.privacy import destruction, schedule, sweep
@@ -430,3 +431,30 @@ def test_the_database_counts_months_as_the_clocks_do_at_month_ends(cast, left, m
     DueRecord.objects.all().delete()
     sweep.sweep(due_on - datetime.timedelta(days=1))
     assert not DueRecord.objects.filter(record_type="pupils").exists()  # not a day early
+
+
+def test_an_allegation_about_the_headteacher_is_never_listed_counted_or_confirmed_by_them_and_goes_whole(
+    cast, django_capture_on_commit_callbacks
+):
+    case = Case.objects.create(
+        school=cast.school, kind="allegation", reported_by=cast.teacher, reported_at=ago(4000),
+        happened_on=TODAY - datetime.timedelta(days=4000), what_happened="Secret words", routed_to="chair",
+        subject=cast.member(cast.head), closed_at=ago(3900), status="closed",
+    )  # fmt: skip
+    Note.objects.create(school=cast.school, case=case, author=cast.governor, text="First")
+    sweep.sweep(TODAY)
+    assert ("allegations", str(case.pk)) in due()
+    head, dpo = signed_in(cast.head, confirmed=True), signed_in(cast.dpo, confirmed=True)
+    page = url(cast, "retention_due")
+    assert "Allegations about staff" not in head.get(page).content.decode()
+    head.post(page, {"kind": "allegations", "all": "1"})
+    assert DueRecord.objects.get(record_type="allegations").status == "due"
+    assert "Allegations about staff" in dpo.get(page).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        dpo.post(page, {"kind": "allegations", "all": "1"})
+    assert not Case.objects.filter(pk=case.pk).exists() and not Note.objects.filter(case_id=case.pk).exists()
+    cert = DestructionCertificate.objects.get(record_type="allegations")
+    assert "Secret" not in cert.description
+    certificates = url(cast, "retention_certificates")
+    assert f"no. {case.pk}" in dpo.get(certificates).content.decode()
+    assert f"no. {case.pk}" not in head.get(certificates).content.decode()

@@ -17,12 +17,14 @@ import logging
 
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q, Subquery
+from django.db.models.functions import Cast
 from django.tasks import task
 from django.utils import timezone
 
 from saferstaff.audit.log import record
-from saferstaff.incidents.models import Evidence, EvidenceSeal, Note
+from saferstaff.incidents import registers
+from saferstaff.incidents.models import Case, Evidence, EvidenceSeal, Note
 from saferstaff.photos.services import delete_files
 from saferstaff.privacy import schedule, sweep
 from saferstaff.privacy.kinds import KINDS
@@ -45,16 +47,38 @@ class StillNeeded(Exception):
 HELD = Reason("A legal hold covers it: it is kept until the hold ends", "§8")
 
 
+# --- Who sees which rows -----------------------------------------------------------------------------------
+
+CASE_KINDS = ("incident_cases", "allegations")
+
+
+def about_the_reader(actor) -> Q:
+    """Due rows and certificates of cases about ``actor`` (the subject of an allegation, or named in a case as
+    having done it): never shown, counted or confirmed by them (§8, KCSIE Part 4), as with the case itself."""
+    if actor.membership is None:
+        return Q(pk__in=[])
+    theirs = (
+        Case.objects.filter(school_id=actor.school.pk)
+        .filter(registers.about(actor.membership))
+        .annotate(s=Cast("pk", models.CharField()))
+        .values("s")
+    )
+    return Q(record_type__in=CASE_KINDS, record_id__in=Subquery(theirs))
+
+
 # --- Confirming -----------------------------------------------------------------------------------------------
 
 
 def confirm_destruction(school, *, by, record_type: str | None = None, ids=()) -> int:
     """The DPO confirms due rows: every due row of ``record_type``, or the due rows ``ids`` (DueRecord pks) of
     this school. Returns how many were confirmed; the worker destroys them."""
-    decision = may_confirm_destruction(Actor.of(by, school), school_id=school.pk)
+    actor = Actor.of(by, school)
+    decision = may_confirm_destruction(actor, school_id=school.pk)
     if not decision:
         raise Refused(decision)
-    rows = DueRecord.objects.filter(school=school, status=DueRecord.Status.DUE)
+    rows = DueRecord.objects.filter(school=school, status=DueRecord.Status.DUE).exclude(
+        about_the_reader(actor)
+    )
     if record_type:
         rows = rows.filter(record_type=record_type)
     elif ids:

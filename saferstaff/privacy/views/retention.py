@@ -26,7 +26,7 @@ from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.rules.privacy import is_officer
 from saferstaff.schools.access import fields_for, pupil_views, search_pupils
 from saferstaff.schools.models import Pupil
-from saferstaff.schools.roles import Actor
+from saferstaff.schools.roles import DPO, Actor
 
 PICKER_SIZE = 10
 LABELS = {key: kind.label for key, kind in KINDS.items()}
@@ -44,6 +44,7 @@ def retention_schedule(request, school):
     entries = schedule.schedule(request.school.pk)
     waiting = dict(
         DueRecord.objects.filter(school=request.school)
+        .exclude(destruction.about_the_reader(request.actor))
         .order_by()
         .values_list("record_type")
         .annotate(n=Count("pk"))
@@ -102,7 +103,9 @@ def retention_due(request, school):
             )
         back = f"?kind={kind}" if kind in KINDS else ""
         return redirect(request.path + back)
-    rows = DueRecord.objects.filter(school=request.school)
+    rows = DueRecord.objects.filter(school=request.school).exclude(
+        destruction.about_the_reader(request.actor)
+    )
     counts = {
         key: (due, confirmed)
         for key, due, confirmed in rows.order_by()
@@ -135,7 +138,14 @@ def _date(text) -> datetime.date | None:
 @require_safe
 def retention_certificates(request, school):
     _officer_only(request)
-    certs = DestructionCertificate.objects.filter(school=request.school).select_related("confirmed_by")
+    certs = (
+        DestructionCertificate.objects.filter(school=request.school)
+        .exclude(destruction.about_the_reader(request.actor))
+        .select_related("confirmed_by")
+    )
+    if not request.actor.holds(DPO):
+        # Once a case is gone nobody can tell whom it was about: an allegation's certificate stays the DPO's.
+        certs = certs.exclude(record_type="allegations")
     kind = request.GET.get("kind", "")
     start, end = _date(request.GET.get("from")), _date(request.GET.get("to"))
     if kind in KINDS:
