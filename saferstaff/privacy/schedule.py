@@ -108,7 +108,7 @@ S8_PERIOD = Reason("A retention period is a whole number of months, from 0 to 1,
 
 
 @dataclass(frozen=True)
-class Entry:
+class KeptFor:
     """One line of a school's schedule."""
 
     kind: Kind
@@ -151,14 +151,14 @@ def describe(months: int | None, trigger: str) -> str:
     return f"{span} {Trigger(trigger).label}"
 
 
-def schedule(school_id: int) -> dict[str, Entry]:
+def schedule(school_id: int) -> dict[str, KeptFor]:
     """The school's schedule: every kind, its period (the school's own where it changed it), trigger, source."""
     rules = {r.record_type: r for r in RetentionRule.objects.filter(school_id=school_id)}
     out = {}
     for key, kind in KINDS.items():
         default = DEFAULTS[key]
         rule = rules.get(key) if default.months is not None else None
-        out[key] = Entry(
+        out[key] = KeptFor(
             kind=kind,
             months=rule.months if rule else default.months,
             trigger=default.trigger,
