@@ -55,8 +55,8 @@ MAY_CHANGE = {"django_tasks_database_dbtaskresult": {"task_path"}}
 RETIRED_TABLES = {"images_destruction"}
 RETIRED = {
     "images_image": {"keep_until", "legal_hold", "legal_hold_reason"},
-    "schools_schoolsettings": {"image_retention_months"},
-    "schools_historicalschoolsettings": {"image_retention_months"},
+    "policy_schoolsettings": {"image_retention_months"},
+    "policy_historicalschoolsettings": {"image_retention_months"},
 }
 
 
@@ -257,7 +257,11 @@ def snapshot(db) -> dict[str, TableRows]:
                 db,
                 conn,
                 t,
-                [c for c in db.columns(conn, t) if c not in MAY_CHANGE.get(t, ()) | RETIRED.get(t, set())],
+                [
+                    c
+                    for c in db.columns(conn, t)
+                    if c not in MAY_CHANGE.get(t, ()) and c not in RETIRED.get(t, ())
+                ],
             )
             for t in db.tables(conn)
             if t not in NOT_COMPARED | RETIRED_TABLES
