@@ -24,7 +24,7 @@ from saferstaff.privacy import destruction, schedule, sweep
 from saferstaff.privacy.kinds import KINDS
 from saferstaff.privacy.models import DestructionCertificate, DueRecord, LegalHold
 from saferstaff.rules.engine import Refused
-from saferstaff.schools.models import Guardian, Pupil
+from saferstaff.schools.models import Guardian, Membership, Pupil, RoleGrant
 
 from .conftest import signed_in
 from .image_samples import approved_activity, pupil_with_parents, purpose
@@ -458,3 +458,27 @@ def test_an_allegation_about_the_headteacher_is_never_listed_counted_or_confirme
     certificates = url(cast, "retention_certificates")
     assert f"no. {case.pk}" in dpo.get(certificates).content.decode()
     assert f"no. {case.pk}" not in head.get(certificates).content.decode()
+
+
+def test_a_member_of_staff_who_left_goes_with_their_role_grants_and_history_and_one_still_named_waits(cast):
+    leaver_member = cast.member(cast.volunteer)
+    leaver_member.ended_on = TODAY - datetime.timedelta(days=7 * 366)
+    leaver_member.save()  # a history row of the leaving
+    named = cast.member(cast.office)
+    named.ended_on = TODAY - datetime.timedelta(days=7 * 366)
+    named.save()
+    # A released hold holds nothing, but it still names them: their record waits for it.
+    LegalHold.objects.create(
+        school=cast.school, scope="member", member=named, reason="x", released_at=timezone.now()
+    )
+    assert Membership.history.filter(id=leaver_member.pk).exists()
+    sweep.sweep(TODAY)
+    assert {("staff", str(leaver_member.pk)), ("staff", str(named.pk))} <= due()
+    destruction.confirm_destruction(cast.school, by=cast.dpo, record_type="staff")
+    counts = destruction.destroy_confirmed()
+    assert counts["destroyed"] == 1 and counts["kept"] == 1
+    assert not Membership.objects.filter(pk=leaver_member.pk).exists()
+    assert not Membership.history.filter(id=leaver_member.pk).exists()
+    assert not RoleGrant.history.filter(membership_id=leaver_member.pk).exists()
+    assert Membership.objects.filter(pk=named.pk).exists()
+    assert DueRecord.objects.get(record_id=str(named.pk)).status == "due"  # waits for what still names them
