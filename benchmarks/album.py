@@ -218,7 +218,7 @@ def setup_school(data: Path, paths: list[Path]):
             Image.objects.create(
                 school=school, activity=activity, original=File(f, name=path.name), original_name=path.name,
                 content_type="image/jpeg", size=path.stat().st_size, sha256=path.stem, width=SIZE[0], height=SIZE[1],
-                uploaded_by=teacher, captured_at=now, keep_until=today + datetime.timedelta(days=730),
+                uploaded_by=teacher, captured_at=now,
             )  # fmt: skip
     names = {p.pk: p.legal_forename for p in pupils[: len(enrolled)]}
     return school, activity, teacher, names

@@ -1,13 +1,11 @@
-"""Benchmark: two §5 image features over a 1,000,000-image library (targets from the issue):
-
-- withdrawal for a pupil tagged in 2,000 of 1,000,000 images raises all takedowns in < 1 s;
-- the retention sweep over 1,000,000 images in < 60 s.
+"""Benchmark: a §5 image feature over a 1,000,000-image library (target from the issue): withdrawal for a
+pupil tagged in 2,000 of 1,000,000 images raises all takedowns in < 1 s. (The retention sweep, images among
+every other kind of record, is measured by benchmarks/retention.py.)
 
     .venv/bin/python benchmarks/images.py [--images 1000000] [--tagged 2000] [--runs 3]
 
 Uses a throwaway SQLite database under /tmp unless DATABASE_URL is set (point it at a scratch Postgres
-database to measure that). Images are rows only (file names, no files): 500 photo activities, 30% of the
-images past their keep-until date (the oldest activities), 1% under a legal hold. The withdrawing pupil is
+database to measure that). Images are rows only (file names, no files): 500 photo activities. The withdrawing pupil is
 tagged in ``--tagged`` images, each published on the school website, and recorded as in each publication
 (``PublicationPupil``, as ``publish`` does); as noise, 50,000 tags of 250 other pupils and 20,000 other
 publications (some of the pupil's own images on other channels, some already taken down). Everything is
@@ -21,15 +19,7 @@ Side by side in the same run, each with the named baseline "per-image loop":
   the published images the pupil is in that loads each publication, checks its channel, checks for an
   existing takedown and creates takedowns one at a time (the same notifications and audit row). Reset
   between runs (not timed): the takedowns and the "no" are deleted.
-- retention: ``retention_sweep`` (a count per school, then one UPDATE) against iterating every image,
-  checking its dates and hold in Python and updating each due image with its own UPDATE (in one
-  transaction, to be fair). Reset between runs (not timed): one UPDATE puts ``destruction_queued_at`` back
-  to NULL (and, on Postgres, a VACUUM ANALYZE of the table, as autovacuum would between two daily sweeps).
-  If a first baseline run on an evenly spread sample of ``--sample`` images (every n-th id) says a full run
-  would take more than ``--baseline-budget`` seconds (180), the baseline stays on that sample and its time
-  is scaled linearly to the whole library; the table says so.
-
-Medians of ``--runs`` runs for both."""
+Medians of ``--runs`` runs."""
 
 import argparse
 import contextlib
@@ -48,8 +38,6 @@ from _django import (
 from _machine import machine  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import F  # noqa: E402
-from django.db.models.functions import Mod  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -69,7 +57,6 @@ from saferstaff.photos.models import (
     PublicationPupil,
     Takedown,
 )
-from saferstaff.photos.services import retention_sweep  # noqa: E402
 from saferstaff.schools.models import Pupil, School  # noqa: E402
 from saferstaff.schools.setup import create_school  # noqa: E402
 from tests.image_samples import pupil_with_parents  # noqa: E402
@@ -80,8 +67,6 @@ OTHER_PUPILS = 250
 OTHER_TAGS = 50_000
 OTHER_PUBLICATIONS = 20_000
 PUBLISHERS = 5
-PAST_FRACTION = 0.30  # of the activities (so of the images): keep-until date already gone
-HOLD_EVERY = 100  # 1% of images under a legal hold
 
 
 def insert_images(template: Image, rows: list[dict]) -> None:
@@ -94,7 +79,6 @@ def insert_images(template: Image, rows: list[dict]) -> None:
     position = {f.attname: k for k, f in enumerate(fields)}
     prepare = {
         "captured_at": connection.ops.adapt_datetimefield_value,
-        "keep_until": connection.ops.adapt_datefield_value,
     }
     params = []
     for row in rows:
@@ -131,8 +115,7 @@ def build(n_images: int, n_tagged: int, seed: int = 20240901) -> dict:
         school=school, asset_tag="CAM-001", make="Canon", model="Canon PowerShot SX740 HS", serial="CN1"
     )
     n_activities = min(ACTIVITIES, n_images)
-    past_activities = round(n_activities * PAST_FRACTION)
-    # Activity a: the oldest first; the first 30% are past their keep-until date.
+    # Activity a: the oldest first.
     activities = Activity.objects.bulk_create(
         Activity(
             school=school, title=f"Activity {a}", happens_on=today - datetime.timedelta(days=3 * (n_activities - a)),
@@ -146,15 +129,12 @@ def build(n_images: int, n_tagged: int, seed: int = 20240901) -> dict:
         for a in activities
         for code in ("learning_records", "website")
     )
-    keep_until = [today + datetime.timedelta(days=2 * (a - past_activities) + (a >= past_activities)) for a in
-                  range(n_activities)]  # fmt: skip
 
     per_activity = -(-n_images // n_activities)
     template = Image(
         school_id=school.pk, activity_id=activities[0].pk, original="-", original_name="-", content_type="image/jpeg",
         size=0, sha256="-", width=4000, height=3000, uploaded_by_id=head.pk, uploaded_at=now, captured_at=now,
         camera_make="Canon", camera_model="Canon PowerShot SX740 HS", camera_serial="CN1", device_id=device.pk,
-        keep_until=today,
     )  # fmt: skip
     for start in range(0, n_images, BATCH):
         rows = []
@@ -167,8 +147,6 @@ def build(n_images: int, n_tagged: int, seed: int = 20240901) -> dict:
                     "original_name": f"IMG_{i:07d}.JPG", "size": 2_400_000 + i % 100_000, "sha256": f"{i:064x}",
                     "captured_at": datetime.datetime.combine(act.happens_on, datetime.time(10), datetime.UTC)
                     + datetime.timedelta(seconds=i % per_activity),
-                    "keep_until": keep_until[a], "legal_hold": i % HOLD_EVERY == 7,
-                    "legal_hold_reason": "Subject access request" if i % HOLD_EVERY == 7 else "",
                 }
             )  # fmt: skip
         insert_images(template, rows)
@@ -246,7 +224,6 @@ def build(n_images: int, n_tagged: int, seed: int = 20240901) -> dict:
         "guardian": guardians[0],
         "website": website,
         "today": today,
-        "due": Image.objects.filter(keep_until__lt=today, legal_hold=False).count(),
     }
 
 
@@ -295,24 +272,6 @@ def per_image_raise_takedowns(withdrawal: ConsentRecord) -> int:
     return len(rows)
 
 
-def per_image_sweep(today: datetime.date, stride: int = 1) -> int:
-    """retention_sweep written the obvious way: look at every image (or every ``stride``-th id), save each
-    due one on its own. In one transaction, to be fair (per-row commits are slower still)."""
-    now = timezone.now()
-    images = Image.objects.order_by("pk")
-    if stride > 1:
-        images = images.alias(bucket=Mod(F("pk"), stride)).filter(bucket=0)
-    n = 0
-    with transaction.atomic():
-        for image in images.iterator(chunk_size=2000):
-            if image.keep_until < today and not image.legal_hold and image.destruction_queued_at is None:
-                Image.objects.filter(pk=image.pk).update(destruction_queued_at=now)
-                n += 1
-        if n:  # one school here; saferstaff's sweep writes one row per school
-            record("images.retention.queued", None, school=image.school_id, detail={"count": n})
-    return n
-
-
 # --- Measuring ----------------------------------------------------------------------------------------
 
 
@@ -357,22 +316,11 @@ def reset_withdrawal(ctx) -> None:
     ConsentRecord.objects.filter(pupil=ctx["pupil"], answer=ConsentRecord.Answer.NO).delete()
 
 
-def reset_retention() -> None:
-    Image.objects.filter(destruction_queued_at__isnull=False).update(destruction_queued_at=None)
-    if connection.vendor == "postgresql":  # what autovacuum does between two daily sweeps
-        with connection.cursor() as cur:
-            cur.execute("VACUUM ANALYZE images_image")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=1_000_000)
     parser.add_argument("--tagged", type=int, default=2000, help="images the withdrawing pupil is tagged in")
     parser.add_argument("--runs", type=int, default=3, help="runs of each (median shown)")
-    parser.add_argument("--sample", type=int, default=50_000, help="retention baseline sample if over budget")
-    parser.add_argument(
-        "--baseline-budget", type=float, default=180, help="seconds a full baseline run may take"
-    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -388,7 +336,7 @@ def main() -> None:
     print(
         f"data: {n_images:,} images in {Activity.objects.count()} activities, {ImageTag.objects.count():,} tags, "
         f"{Publication.objects.count():,} publications ({PublicationPupil.objects.count():,} publication-pupil rows); the pupil is tagged in {args.tagged:,} images, each on "
-        f"the website; {ctx['due']:,} images due for destruction (30% past keep-until, 1% on legal hold). "
+        f"the website. "
         f"Built in {built:.0f} s. Median of {args.runs} runs.\n"
     )
 
@@ -406,49 +354,12 @@ def main() -> None:
         results["takedowns baseline"].append((seconds, queries))
         reset_withdrawal(ctx)
 
-    # Retention.
-    today = ctx["today"]
-    for _ in range(args.runs):
-        seconds, queries, n = timed(lambda: retention_sweep(today))
-        assert n == ctx["due"], f"saferstaff queued {n}, expected {ctx['due']}"
-        results["retention"].append((seconds, queries))
-        reset_retention()
-    stride = max(1, n_images // args.sample)
-    baseline_note = ""
-    if stride > 1:
-        seconds, queries, n = timed(lambda: per_image_sweep(today, stride))
-        reset_retention()
-        sampled = Image.objects.alias(bucket=Mod(F("pk"), stride)).filter(bucket=0).count()
-        estimate = seconds * n_images / sampled
-        if estimate > args.baseline_budget:
-            baseline_note = (
-                f"extrapolated from {sampled:,} images (every {stride}th id), as a full run would take over "
-                f"{args.baseline_budget:.0f} s"
-            )
-            results["retention baseline"].append((estimate, round(queries * n_images / sampled)))
-            for _ in range(args.runs - 1):
-                seconds, queries, n = timed(lambda: per_image_sweep(today, stride))
-                reset_retention()
-                results["retention baseline"].append(
-                    (seconds * n_images / sampled, round(queries * n_images / sampled))
-                )
-        else:
-            stride = 1
-    if stride == 1:
-        for _ in range(args.runs):
-            seconds, queries, n = timed(lambda: per_image_sweep(today))
-            assert n == ctx["due"], f"the baseline queued {n}, expected {ctx['due']}"
-            results["retention baseline"].append((seconds, queries))
-            reset_retention()
-
     def median(key):
         return statistics.median(s for s, _ in results[key]), results[key][-1][1]
 
     rows = [
         (f"withdrawal: {args.tagged:,} takedowns of {n_images:,} images", *median("takedowns"),
          *median("takedowns baseline"), 1.0, ""),
-        (f"retention sweep over {n_images:,} images", *median("retention"), *median("retention baseline"), 60.0,
-         baseline_note),
     ]  # fmt: skip
     headings = ("benchmark", "saferstaff (s)", "queries", "per-image loop (s)", "queries", "speed-up", "target",
                 "result")  # fmt: skip

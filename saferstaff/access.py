@@ -183,7 +183,6 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "image_tags": PHOTOGRAPHERS,
     "image_publish": PHOTOGRAPHERS,
     "image_flag": SENIOR_MANAGEMENT,
-    "image_hold": LEADERSHIP,
     "publication_request": PHOTOGRAPHERS,
     "publication_request_face": PHOTOGRAPHERS,
     "publication_approvals": SENIOR_MANAGEMENT,
@@ -193,7 +192,6 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "takedown_list": PHOTOGRAPHERS,
     "takedown_done": PHOTOGRAPHERS,
     "takedown_evidence": PHOTOGRAPHERS,  # get_takedown: the publisher's own, or any for senior management
-    "destruction_queue": SENIOR_MANAGEMENT,
     # §3, §4, §6 and KCSIE Part 4 (the conduct room). Disclosures, permissions and concerns are special records:
     # the page's object check (saferstaff.conduct.access) narrows each row to the people the rules name, and
     # answers 404 to everyone else (README: "Who sees disclosures, permissions and concerns").

@@ -84,7 +84,6 @@ def saferstaff(request):
                 "face_review",
                 "takedown_list",
                 "takedown_done",
-                "destruction_queue",
             },
         ),
         (

@@ -151,7 +151,6 @@ urlpatterns = [
     path(school + "images/<id:pk>/tags/", library.image_tags, name="image_tags"),
     path(school + "images/<id:pk>/publish/", publishing.image_publish, name="image_publish"),
     path(school + "images/<id:pk>/flag/", library.image_flag, name="image_flag"),
-    path(school + "images/<id:pk>/hold/", library.image_hold, name="image_hold"),
     path(school + "images/publishing/<id:pk>/", publishing.publication_request, name="publication_request"),
     path(
         school + "images/publishing/<id:pk>/faces/<id:n>.jpg",
@@ -169,7 +168,6 @@ urlpatterns = [
     path(school + "takedowns/", takedowns.takedown_list, name="takedown_list"),
     path(school + "takedowns/<id:pk>/", takedowns.takedown_done, name="takedown_done"),
     path(school + "takedowns/<id:pk>/evidence/", takedowns.takedown_evidence, name="takedown_evidence"),
-    path(school + "retention/", takedowns.destruction_queue, name="destruction_queue"),
     path(school + "conduct/", disclosures.my_conduct, name="conduct_mine"),
     path(school + "conduct/waiting/", disclosures.waiting, name="conduct_waiting"),
     path(school + "conduct/disclose/", disclosures.disclosure_new, name="disclosure_new"),

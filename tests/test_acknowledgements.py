@@ -495,10 +495,10 @@ def test_the_gate_refuses_form_submissions_too_and_keeps_the_safe_pages_open(cas
     settings_url = reverse("school_settings", kwargs={"school": cast.school.slug})
     response = head.post(
         settings_url,
-        {"image_retention_months": 1, "pupil_voice_age": 12, "reminder_days": "3", "escalate_after_days": 14},
+        {"pupil_voice_age": 1, "reminder_days": "3", "escalate_after_days": 14},
     )
     assert response.status_code == 302 and response["Location"].endswith("/policies/to-accept/")
-    assert SchoolSettings.for_school(cast.school).image_retention_months == 24  # nothing written
+    assert SchoolSettings.for_school(cast.school).pupil_voice_age == 12  # nothing written
     audience_url = reverse("policy_audience", kwargs={"school": cast.school.slug, "pk": version.policy_id})
     response = head.post(audience_url, {"audience_roles": ["governor"]})
     assert response.status_code == 302 and response["Location"].endswith("/policies/to-accept/")
@@ -514,7 +514,7 @@ def test_the_gate_refuses_form_submissions_too_and_keeps_the_safe_pages_open(cas
         == 302
     )
     assert Acceptance.objects.filter(user=cast.head).count() == 1
-    assert head.post(settings_url, {"image_retention_months": 1}).status_code == 200  # the form itself now
+    assert head.post(settings_url, {"pupil_voice_age": 1}).status_code == 200  # the form itself now
     assert head.post(reverse("account_logout")).status_code == 302
 
 

@@ -24,7 +24,7 @@ def test_create_school_prints_the_slug_last(db, capsys):
     school = School.objects.get(urn="107914")
     assert lines[-1] == school.slug == "yeadon-westfield-infant-school"
     assert (school.la_number, school.establishment_number) == ("383", "2105")
-    assert SchoolSettings.objects.get(school=school).image_retention_months == 24
+    assert SchoolSettings.objects.get(school=school).pupil_voice_age == 12
     assert AuditEvent.objects.filter(action="school.created", object_id=str(school.pk)).exists()
 
 
@@ -97,12 +97,14 @@ def test_run_daily_runs_each_rooms_daily_jobs_in_order_and_seals_the_audit_heads
         "page captures given up after an hour waiting (their requesters told)",
         "people chased about overdue actions and LADO referrals",
         "open takedowns chased",
-        "images queued for destruction",
         "stored files deleted on retry",
         "face templates erased (consent gone or pupil left)",
         "saved draft checks deleted (older than 90 days)",
         "roster uploads discarded (previewed over 7 days ago)",
         "personal-data breaches chased (the ICO's 72 hours, §8)",
+        "records newly due for destruction (§8)",
+        "due records taken off the list by a legal hold",
+        "confirmed records destroyed, each with its certificate",
         "audit chain heads written and sent to the DPOs",
     ]
 

@@ -486,7 +486,7 @@ def test_the_headteacher_shares_disclosures_with_the_dsl_in_settings(cast):
     assert "Tell the designated safeguarding lead too" in html
     settings = SchoolSettings.for_school(cast.school)
     data = {
-        "image_retention_months": settings.image_retention_months, "pupil_voice_age": settings.pupil_voice_age,
+        "pupil_voice_age": settings.pupil_voice_age,
         "reminder_days": settings.reminder_days, "escalate_after_days": settings.escalate_after_days,
         "name_aliases": "", "disclosures_to_dsl": "on",
     }  # fmt: skip

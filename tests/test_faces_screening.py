@@ -535,7 +535,7 @@ def test_the_headteacher_chooses_in_the_settings_whether_a_pupil_without_consent
     head = signed_in(cast.head, confirmed=True)
     assert b"Allow publishing a photo with a pupil without consent blurred" in head.get(url).content
     assert not SchoolSettings.for_school(cast.school).publish_blurred_without_consent  # refused by default
-    form = {"image_retention_months": 24, "pupil_voice_age": 12, "reminder_days": "3,7,14",
+    form = {"pupil_voice_age": 12, "reminder_days": "3,7,14",
             "escalate_after_days": 14, "name_aliases": "", "publish_blurred_without_consent": "on"}  # fmt: skip
     assert head.post(url, form).status_code == 302
     assert SchoolSettings.for_school(cast.school).publish_blurred_without_consent

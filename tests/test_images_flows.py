@@ -11,11 +11,14 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from saferstaff.audit.models import AuditEvent
+from saferstaff.clocks import add_months
 from saferstaff.consent.services import Answer, record_answers
 from saferstaff.notifications.models import Notification
 from saferstaff.photos import services
 from saferstaff.photos.library import add_images
-from saferstaff.photos.models import Activity, Destruction, Image, ImageTag, Publication, Takedown
+from saferstaff.photos.models import Activity, Image, ImageTag, Publication, Takedown
+from saferstaff.privacy import destruction, sweep
+from saferstaff.privacy.models import DestructionCertificate, DueRecord, LegalHold
 from saferstaff.publishing import services as publishing
 from saferstaff.publishing.models import PublicationRequest
 from saferstaff.rules.engine import Refused
@@ -323,32 +326,45 @@ def test_open_takedowns_are_chased_daily_until_done(cast, class_photo):
     assert pub.pk
 
 
-def test_the_retention_sweep_queues_old_images_unless_on_hold_and_destruction_leaves_a_record(
-    cast, class_photo
+def _past_their_period() -> datetime.date:
+    """A day when every image taken today is past the schedule's two years (§5)."""
+    return add_months(timezone.localdate(), 25)
+
+
+def _destroy_confirmed_images(cast):
+    destruction.confirm_destruction(cast.school, by=cast.dpo, record_type="images")
+    return destruction.destroy_confirmed(school_id=cast.school.pk)
+
+
+def test_the_retention_sweep_lists_old_images_unless_on_hold_and_destruction_leaves_a_certificate(
+    cast, class_photo, django_capture_on_commit_callbacks
 ):
     old, held = class_photo["with_amelia"], class_photo["with_noah"]
-    Image.objects.update(keep_until=timezone.localdate() - datetime.timedelta(days=1))
-    hold = reverse("image_hold", kwargs={"school": cast.school.slug, "pk": held.pk})
-    signed_in(cast.dsl).post(hold, {"legal_hold": "on", "legal_hold_reason": "Police investigation ref 42"})
-    assert services.retention_sweep() == 1
-    assert services.retention_sweep() == 0  # idempotent
+    destruction.place_hold(cast.school, by=cast.dpo, scope="record", record_type="images", record_id=str(held.pk),
+                           reason="Police investigation ref 42")  # fmt: skip
+    sweep.sweep(_past_their_period())
+    assert set(DueRecord.objects.values_list("record_id", flat=True)) == {str(old.pk)}
+    assert sweep.sweep(_past_their_period())["images"] == 0  # idempotent
     old.refresh_from_db()
     assert old.destruction_queued_at is not None
     names = [old.original.name, old.thumbnail.name]
-    queue = reverse("destruction_queue", kwargs={"school": cast.school.slug})
-    assert signed_in(cast.teacher).post(queue, {"all": "1"}).status_code == 403
-    signed_in(cast.slt, confirmed=True).post(queue, {"all": "1"})
+    due = reverse("retention_due", kwargs={"school": cast.school.slug})
+    assert signed_in(cast.teacher).post(due, {"kind": "images", "all": "1"}).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(cast.dpo, confirmed=True).post(due, {"kind": "images", "all": "1"})
     assert not Image.objects.filter(pk=old.pk).exists() and Image.objects.filter(pk=held.pk).exists()
-    record = Destruction.objects.get()
-    assert (record.image_ref, record.confirmed_by, record.sha256) == (old.pk, cast.slt, old.sha256)
+    certificate = DestructionCertificate.objects.get()
+    assert (certificate.record_id, certificate.confirmed_by) == (str(old.pk), cast.dpo)
     assert not any(default_storage.exists(n) for n in names)
 
 
-def test_a_legal_hold_placed_after_queuing_stops_destruction(cast, class_photo):
+def test_a_legal_hold_placed_after_confirmation_stops_destruction(cast, class_photo):
     image = class_photo["with_noah"]
-    Image.objects.filter(pk=image.pk).update(destruction_queued_at=timezone.now(), legal_hold=True)
-    done, refused = services.destroy([Image.objects.get(pk=image.pk)], by=cast.head)
-    assert done == 0 and "legal hold" in refused[0][1].summary
+    DueRecord.objects.create(school=cast.school, record_type="images", record_id=str(image.pk),
+                             due_on=timezone.localdate(), status="confirmed")  # fmt: skip
+    LegalHold.objects.create(school=cast.school, scope="pupil", pupil=class_photo["noah"], reason="Claim")
+    assert destruction.destroy_confirmed(school_id=cast.school.pk)["held"] == 1
+    assert Image.objects.filter(pk=image.pk).exists() and not DestructionCertificate.objects.exists()
 
 
 def test_staff_see_only_their_own_images_and_senior_management_sees_all(cast, class_photo):
@@ -415,10 +431,10 @@ def test_an_upload_through_the_page_with_an_unregistered_camera(cast, class_phot
 def test_the_daily_command_runs_every_daily_job(cast, class_photo):
     from django.core.management import call_command
 
-    Image.objects.update(keep_until=timezone.localdate() - datetime.timedelta(days=1))
+    Image.objects.update(captured_at=timezone.now() - datetime.timedelta(days=800))
     out = io.StringIO()
     call_command("run_daily", stdout=out)
-    assert "2 images queued for destruction" in out.getvalue()
+    assert "2 records newly due for destruction" in out.getvalue()
 
 
 def test_the_overview_lists_what_needs_doing_about_images(cast, class_photo):
@@ -505,9 +521,11 @@ def test_a_published_image_is_not_destroyed_until_it_is_taken_down(cast, class_p
     publishing.check_and_publish(
         image, purpose(cast.school, "website"), "https://school.example/news", by=cast.teacher
     )
-    Image.objects.filter(pk=image.pk).update(destruction_queued_at=timezone.now())
-    done, refused = services.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
-    assert done == 0 and "still published (https://school.example/news)" in refused[0][1].summary
+    DueRecord.objects.create(school=cast.school, record_type="images", record_id=str(image.pk),
+                             due_on=timezone.localdate(), status="confirmed")  # fmt: skip
+    assert destruction.destroy_confirmed(school_id=cast.school.pk)["kept"] == 1
+    assert Image.objects.filter(pk=image.pk).exists()
+    assert DueRecord.objects.get().status == "due"  # back on the list until it is taken down
 
 
 def test_a_good_photo_then_a_bad_zip_leaves_nothing_in_storage(cast, class_photo):
@@ -524,11 +542,14 @@ def test_a_good_photo_then_a_bad_zip_leaves_nothing_in_storage(cast, class_photo
     assert set(stored_files()) == before and Image.objects.count() == 2
 
 
-def test_a_storage_failure_while_destroying_is_retried_by_the_daily_job(cast, class_photo, monkeypatch):
+def test_a_storage_failure_while_destroying_is_retried_by_the_daily_job(
+    cast, class_photo, monkeypatch, django_capture_on_commit_callbacks
+):
     from saferstaff.photos.models import PendingDeletion
 
     image = class_photo["with_amelia"]
-    Image.objects.filter(pk=image.pk).update(destruction_queued_at=timezone.now())
+    DueRecord.objects.create(school=cast.school, record_type="images", record_id=str(image.pk),
+                             due_on=timezone.localdate(), status="confirmed")  # fmt: skip
     names = [image.original.name, image.thumbnail.name]
     default_storage.exists(names[0])  # the lazy storage object is set up
     storage = default_storage._wrapped
@@ -537,7 +558,8 @@ def test_a_storage_failure_while_destroying_is_retried_by_the_daily_job(cast, cl
         raise ConnectionError("storage unreachable")
 
     monkeypatch.setattr(storage, "delete", unreachable)
-    done, _ = services.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = destruction.destroy_confirmed(school_id=cast.school.pk)["destroyed"]
     assert done == 1 and PendingDeletion.objects.count() == 2
     assert set(PendingDeletion.objects.values_list("school_id", flat=True)) == {cast.school.pk}
     monkeypatch.undo()
@@ -557,10 +579,10 @@ def test_a_senior_leader_cannot_clear_the_flag_on_their_own_upload(cast):
 
 
 def test_bad_ids_in_forms_are_ignored_not_a_server_error(cast, class_photo):
-    queue = reverse("destruction_queue", kwargs={"school": cast.school.slug})
+    queue = reverse("retention_due", kwargs={"school": cast.school.slug})
     assert (
-        signed_in(cast.slt, confirmed=True)
-        .post(queue, {"selected": "1", "image": ["x", "1; drop"]})
+        signed_in(cast.dpo, confirmed=True)
+        .post(queue, {"kind": "images", "row": ["x", "1; drop", "99999999999999999999999"]})
         .status_code
         == 302
     )
@@ -617,21 +639,22 @@ def test_the_retention_sweep_takes_down_live_publications_so_the_image_can_then_
     pub = publishing.check_and_publish(
         image, purpose(cast.school, "website"), "https://s.example/n", by=cast.teacher
     )
-    Image.objects.filter(pk=image.pk).update(keep_until=datetime.date(2020, 1, 1))
-    assert services.retention_sweep() == 1
+    sweep.sweep(_past_their_period())
     takedown = Takedown.objects.get()
     assert takedown.publication == pub and takedown.pupil is None and takedown.assigned_to == cast.teacher
-    assert "keep-until date" in takedown.reason
+    assert "retention period" in takedown.reason
     assert Notification.objects.filter(
-        user=cast.teacher, title__startswith="Past its keep-until date"
+        user=cast.teacher, title__startswith="Past its retention period"
     ).exists()
-    services.retention_sweep()  # the next day: nothing raised twice
+    sweep.sweep(_past_their_period())  # the next day: nothing raised twice
     assert Takedown.objects.count() == 1
-    done, refused = services.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
-    assert done == 0 and "take it down first" in refused[0][1].summary
+    _destroy_confirmed_images(cast)  # still published: it waits on the due list
+    assert Image.objects.filter(pk=image.pk).exists()
+    assert DueRecord.objects.get(record_type="images", record_id=str(image.pk)).status == "due"
     services.finish_takedown(takedown, by=cast.teacher, note="Removed from the website")
-    done, refused = services.destroy([Image.objects.get(pk=image.pk)], by=cast.slt)
-    assert done == 1 and not refused and Destruction.objects.filter(image_ref=image.pk).exists()
+    _destroy_confirmed_images(cast)
+    assert not Image.objects.filter(pk=image.pk).exists()
+    assert DestructionCertificate.objects.filter(record_type="images", record_id=str(image.pk)).exists()
 
 
 # --- The library's doors: a tag removed, no pupil confirmed, a flag cleared, a legal hold --------------------
@@ -686,19 +709,24 @@ def test_clearing_a_flag_goes_through_its_door(cast):
     assert _recorded("images.flag.cleared", image) == [{}]
 
 
-def test_a_legal_hold_is_placed_by_scrutiny_and_released_only_by_senior_management(cast, class_photo):
+def test_a_legal_hold_on_an_image_is_the_schedules_placed_and_released_by_the_officers(cast, class_photo):
     image = class_photo["with_noah"]
-    hold = reverse("image_hold", kwargs={"school": cast.school.slug, "pk": image.pk})
-    signed_in(cast.dsl).post(hold, {"legal_hold": "on", "legal_hold_reason": "Police investigation ref 42"})
-    image.refresh_from_db()
-    assert image.legal_hold and image.legal_hold_reason == "Police investigation ref 42"
-    response = signed_in(cast.dsl).post(hold, {}, follow=True)  # the page's release
-    assert "Only the Headteacher or a senior leader releases a legal hold" in response.content.decode()
+    page = reverse("image_detail", kwargs={"school": cast.school.slug, "pk": image.pk})
+    assert "Place a legal hold on this image" not in signed_in(cast.dsl).get(page).content.decode()
     with pytest.raises(Refused):
-        services.set_legal_hold(image, by=cast.dsl, hold=False)
-    image.refresh_from_db()
-    assert image.legal_hold
-    services.set_legal_hold(image, by=cast.slt, hold=False)
-    image.refresh_from_db()
-    assert not image.legal_hold and image.legal_hold_reason == ""
-    assert _recorded("images.legal_hold", image) == [{"hold": True}, {"hold": False}]
+        destruction.place_hold(cast.school, by=cast.dsl, scope="record", record_type="images",
+                               record_id=str(image.pk), reason="Police investigation ref 42")  # fmt: skip
+    shown = signed_in(cast.dpo).get(page).content.decode()
+    link = f"?scope=record&amp;record_type=images&amp;record_id={image.pk}"
+    assert link in shown and "a legal hold keeps it" not in shown
+    add = reverse("hold_add", kwargs={"school": cast.school.slug})
+    form = signed_in(cast.dpo).get(add + link.replace("&amp;", "&")).content.decode()
+    assert f'value="{image.pk}"' in form
+    signed_in(cast.dpo).post(add, {"scope": "record", "record_type": "images", "record_id": str(image.pk),
+                                   "reason": "Police investigation ref 42"})  # fmt: skip
+    hold = LegalHold.objects.get()
+    assert "a legal hold keeps it" in signed_in(cast.dpo).get(page).content.decode()
+    with pytest.raises(Refused):
+        destruction.release_hold(hold, by=cast.dsl)
+    destruction.release_hold(hold, by=cast.head)
+    assert "a legal hold keeps it" not in signed_in(cast.dpo).get(page).content.decode()

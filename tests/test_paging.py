@@ -16,7 +16,8 @@ from saferstaff.conduct.models import ContactChannel
 from saferstaff.incidents import services as incidents
 from saferstaff.notifications.models import Notification
 from saferstaff.photos.library import add_images
-from saferstaff.photos.models import Image, Publication
+from saferstaff.photos.models import Publication
+from saferstaff.privacy.models import DestructionCertificate, DueRecord
 from saferstaff.schools.models import Pupil
 from saferstaff.schools.roles import Actor
 
@@ -73,10 +74,19 @@ def publication_list(cast):
     return cast.teacher, "publication_list", {}, {"from": "dashboard"}
 
 
-def destruction_queue(cast):
-    _, images = _two_images(cast)
-    Image.objects.filter(pk__in=[i.pk for i in images]).update(destruction_queued_at=timezone.now())
-    return cast.head, "destruction_queue", {}, {"from": "dashboard"}
+def retention_due(cast):
+    for n in range(2):
+        DueRecord.objects.create(school=cast.school, record_type="notifications", record_id=str(n + 1),
+                                 due_on=timezone.localdate())  # fmt: skip
+    return cast.dpo, "retention_due", {}, {"kind": "notifications"}
+
+
+def retention_certificates(cast):
+    for n in range(2):
+        DestructionCertificate.objects.create(school=cast.school, record_type="notifications", record_id=str(n),
+                                              description="A notice", sha256="0" * 64, rule="1 year",
+                                              due_on=timezone.localdate())  # fmt: skip
+    return cast.dpo, "retention_certificates", {}, {"kind": "notifications"}
 
 
 def notification_list(cast):
@@ -161,7 +171,7 @@ def disclosure_list(cast):
 
 
 PAGED_LISTS = [consent_register, portal_links, activity_detail, image_list, publication_list,
-               destruction_queue, notification_list, staff_list, pupil_list, audit_trail, concern_list,
+               retention_due, retention_certificates, notification_list, staff_list, pupil_list, audit_trail, concern_list,
                contact_register, equipment_register, disclosure_list, case_list]  # fmt: skip
 
 
@@ -193,7 +203,7 @@ def test_every_paged_list_is_in_this_test():
         p.stem for p in (root / "templates").rglob("*.html") if "includes/pagination.html" in p.read_text()
     )
     stems = {"consent_register", "portal_links", "activity_detail", "image_list", "publication_list",
-             "destruction_queue", "list", "staff_list", "pupil_list", "trail", "concern_list",
+             "retention_due", "retention_certificates", "list", "staff_list", "pupil_list", "trail", "concern_list",
              "contact_register", "equipment_register", "disclosure_list", "case_list"}  # fmt: skip
     assert set(templates) == stems, templates
     sources = [p for p in (root / "saferstaff").rglob("*.py") if p.name != "paging.py"]

@@ -74,7 +74,7 @@ def test_settings_that_make_no_sense_are_refused_naming_the_field(cast, reminder
     from saferstaff.schools.models import SchoolSettings
 
     url = reverse("school_settings", kwargs={"school": cast.school.slug})
-    form = {"image_retention_months": 24, "pupil_voice_age": 12, "reminder_days": reminders}
+    form = {"pupil_voice_age": 12, "reminder_days": reminders}
     response = signed_in(cast.head, confirmed=True).post(url, {**form, "escalate_after_days": escalate})
     page = response.content.decode()
     assert response.status_code == 200 and message in page and 'href="#id_escalate_after_days"' in page

@@ -355,7 +355,6 @@ def test_the_headteacher_adds_the_names_the_school_goes_by(roster):
     url = reverse("school_settings", kwargs={"school": roster.school.slug})
     head = signed_in(roster.head, confirmed=True)
     form = {
-        "image_retention_months": 24,
         "pupil_voice_age": 12,
         "reminder_days": "3,7,14",
         "escalate_after_days": 14,
@@ -444,7 +443,7 @@ def test_accented_and_curly_apostrophe_names_on_the_roster_are_found():
 def test_an_alias_of_invisible_characters_is_refused_and_would_match_nothing():
     from saferstaff.schools.forms import SchoolSettingsForm
 
-    form = SchoolSettingsForm(data={"image_retention_months": 24, "pupil_voice_age": 12, "reminder_days": "3",
+    form = SchoolSettingsForm(data={"pupil_voice_age": 12, "reminder_days": "3",
                                     "escalate_after_days": 14, "name_aliases": "\u200b\u200b\u200b\u200b"})  # fmt: skip
     assert not form.is_valid() and "name_aliases" in form.errors
     context = Context.build("Westfield Infant School", aliases=["\u200b\u200b\u200b"])

@@ -35,8 +35,8 @@ def _staged_import(cast):
 
 ACTIONS = [
     # (url name, who, extra URL kwargs, POST data or None for a GET, what the page says)
-    ("destruction_queue", "slt", None, None, "destroying images"),
-    ("destruction_queue", "head", None, {"all": "1"}, "destroying images"),
+    ("retention_due", "dpo", None, {"kind": "images", "all": "1"}, "destroying records"),
+    ("retention_due", "head", None, {"kind": "notifications", "row": "1"}, "destroying records"),
     ("portal_links", "office", None, None, "sending consent links to guardians"),
     ("portal_links", "office", None, {"send": "all"}, "sending consent links to guardians"),
     ("pupil_faces", "office", _pupil, None, "enrolling a pupil for face matching"),
@@ -62,9 +62,10 @@ def test_each_action_asks_to_confirm_and_says_what_it_is(cast, name, who, extra,
 
 
 def test_a_recent_confirmation_lets_the_action_through(cast):
-    url = reverse("destruction_queue", kwargs={"school": cast.school.slug})
-    assert signed_in(cast.slt, confirmed=True).get(url).status_code == 200
-    assert confirmed_a_while_ago(cast.slt, minutes=1).get(url).status_code == 200
+    url = reverse("retention_due", kwargs={"school": cast.school.slug})
+    for client in (signed_in(cast.dpo, confirmed=True), confirmed_a_while_ago(cast.dpo, minutes=1)):
+        response = client.post(url, {"kind": "images", "all": "1"})
+        assert response.status_code == 302 and response["Location"].startswith(url)
 
 
 def test_adding_an_authenticator_still_says_it_changes_how_you_sign_in(cast):

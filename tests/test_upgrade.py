@@ -49,6 +49,15 @@ RENAMED = {"images_historicalactivity_purposes": "photos_historicalactivity_purp
 # Columns the upgrade may rewrite: a queued task's dotted path follows its module to the new layout
 # (test_upgrade_leaves_every_queued_task_runnable checks that the paths resolve).
 MAY_CHANGE = {"django_tasks_database_dbtaskresult": {"task_path"}}
+# Retired on purpose (issue 16): the images-only retention became the one retention schedule. Its table and
+# columns go once privacy 0002 has adopted their rows (certificates, legal holds, the due list, a school's own
+# image period: tests/test_privacy_retention.py checks the adoption).
+RETIRED_TABLES = {"images_destruction"}
+RETIRED = {
+    "images_image": {"keep_until", "legal_hold", "legal_hold_reason"},
+    "policy_schoolsettings": {"image_retention_months"},
+    "policy_historicalschoolsettings": {"image_retention_months"},
+}
 
 
 # ---------------------------------------------------------------------------------------- databases ---
@@ -244,9 +253,18 @@ def snapshot(db) -> dict[str, TableRows]:
     conn = db.connect()
     try:
         return {
-            t: table_rows(db, conn, t, [c for c in db.columns(conn, t) if c not in MAY_CHANGE.get(t, ())])
+            t: table_rows(
+                db,
+                conn,
+                t,
+                [
+                    c
+                    for c in db.columns(conn, t)
+                    if c not in MAY_CHANGE.get(t, ()) and c not in RETIRED.get(t, ())
+                ],
+            )
             for t in db.tables(conn)
-            if t not in NOT_COMPARED
+            if t not in NOT_COMPARED | RETIRED_TABLES
         }
     finally:
         conn.close()

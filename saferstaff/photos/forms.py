@@ -98,19 +98,6 @@ class ImageUploadForm(forms.Form):
     )
 
 
-class HoldForm(forms.Form):
-    legal_hold = forms.BooleanField(required=False, label="Keep this image: legal hold")
-    legal_hold_reason = forms.CharField(
-        required=False, max_length=200, label="Reason", help_text="For example, an investigation reference"
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("legal_hold") and not data.get("legal_hold_reason"):
-            self.add_error("legal_hold_reason", "Give the reason for the hold")
-        return data
-
-
 class TakedownForm(forms.Form):
     note = forms.CharField(
         max_length=500, label="What you did", help_text="For example, 'Removed from the website gallery page'"

@@ -11,12 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.audit.log import record
-from saferstaff.clocks import add_months
 from saferstaff.conduct.registers import personal_device_permission
 from saferstaff.photos.files import Checked, FileProblem, check_file
 from saferstaff.photos.models import Activity, Device, Image, make_and_model
 from saferstaff.photos.services import delete_files, tell_senior_management
-from saferstaff.schools.models import SchoolSettings
 
 
 def _norm(text: str) -> str:
@@ -80,7 +78,6 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
     """Check every file, store them, then save every row in one transaction. Any problem raises
     FileProblem (or a list of them) and leaves nothing behind — neither rows nor stored files."""
     school = activity.school
-    months = SchoolSettings.for_school(school).image_retention_months
     register = DeviceRegister(school)
     now = timezone.now()
     existing = set(Image.objects.filter(school=school, activity=activity).values_list("sha256", flat=True))
@@ -131,7 +128,6 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
                 device=device,
                 flag=flag,
                 equipment_permission=permission,
-                keep_until=add_months(timezone.localtime(captured).date(), months),
             )
             image.original.save("original", ContentFile(checked.data), save=False)
             stored.append(image.original.name)

@@ -199,9 +199,8 @@ class Image(models.Model):
     # Someone has checked the photo and no pupil appears in it (e.g. a display of work).
     no_pupils = models.BooleanField(default=False)
     no_pupils_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    keep_until = models.DateField()
-    legal_hold = models.BooleanField(default=False)
-    legal_hold_reason = models.CharField(max_length=200, blank=True)
+    # Set while the retention schedule lists the image as due for destruction (privacy.sweep, through
+    # ``services.mark_due``): it is not published again, and its live publications are taken down (§5, §8).
     destruction_queued_at = models.DateTimeField(null=True, blank=True)
     # The face model version this image was screened with (empty: not yet). Screening skips images already
     # screened with the current version, so an interrupted album resumes where it stopped.
@@ -212,7 +211,6 @@ class Image(models.Model):
         ordering = ["-captured_at", "-pk"]
         indexes = [
             models.Index(fields=["school", "activity"]),
-            models.Index(fields=["keep_until"], name="image_keep_until"),
             models.Index(fields=["school", "destruction_queued_at"]),
         ]
         constraints = [
@@ -362,22 +360,3 @@ class PendingDeletion(models.Model):
     class Meta:
         db_table = "images_pendingdeletion"  # kept from before the rooms moved (ADR 0007)
         constraints = [models.UniqueConstraint(fields=["school", "name"], name="unique_pending_deletion")]
-
-
-class Destruction(models.Model):
-    """What was destroyed, when and by whom — never the image itself (§5: kept only as long as needed)."""
-
-    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
-    image_ref = models.PositiveBigIntegerField()
-    activity = models.ForeignKey(Activity, null=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(max_length=5)
-    sha256 = models.CharField(max_length=64)
-    captured_on = models.DateField()
-    kept_until = models.DateField()
-    queued_at = models.DateTimeField()
-    destroyed_at = models.DateTimeField(default=timezone.now)
-    confirmed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        db_table = "images_destruction"  # kept from before the rooms moved (ADR 0007)
-        ordering = ["-destroyed_at", "-pk"]

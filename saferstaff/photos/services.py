@@ -1,5 +1,5 @@
 """What happens when people act on images: activities, tagging, the takedowns a withdrawal of consent raises,
-publishing, retention and destruction. Views, commands and jobs call these; the decisions themselves are the
+publishing, and what the retention schedule (privacy.sweep) asks of the images room. Views, commands and jobs call these; the decisions themselves are the
 rules in ``rules.images``."""
 
 import datetime
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +23,6 @@ from saferstaff.notifications.service import notify
 from saferstaff.photos.models import (
     Activity,
     ActivityPupil,
-    Destruction,
     Image,
     ImageTag,
     PendingDeletion,
@@ -38,9 +37,7 @@ from saferstaff.rules.images import (
     may_confirm_no_pupils,
     may_date_activity,
     may_decide_activity,
-    may_destroy,
     may_remove_tag,
-    may_set_legal_hold,
     may_take_down,
 )
 from saferstaff.schools.models import School
@@ -263,20 +260,6 @@ def clear_flag(image: Image, *, by, note: str) -> None:
         record("images.flag.cleared", image)
 
 
-def set_legal_hold(image: Image, *, by, hold: bool, reason: str = "") -> None:
-    """Place a legal hold (the image is kept, and taken off the destruction queue) or release one (§8)."""
-    decision = may_set_legal_hold(Actor.of(by, image.school), subject=image, hold=hold)
-    if not decision:
-        raise Refused(decision)
-    with transaction.atomic():
-        Image.objects.filter(pk=image.pk).update(
-            legal_hold=hold,
-            legal_hold_reason=reason if hold else "",
-            destruction_queued_at=None if hold else image.destruction_queued_at,
-        )
-        record("images.legal_hold", image, detail={"hold": hold})
-
-
 # --- Takedowns ------------------------------------------------------------------------------------------------
 
 
@@ -356,27 +339,28 @@ def chase_takedowns(now: datetime.datetime | None = None) -> int:
 # --- Retention ---------------------------------------------------------------------------------------------
 
 
-def retention_sweep(today: datetime.date | None = None) -> int:
-    """Daily: queue for destruction every image past its keep-until date that is not under a legal hold.
-    One UPDATE over the keep-until index, whatever the size of the library. A queued image still published
-    somewhere cannot be destroyed: each such publication becomes a takedown for its publisher."""
-    today = today or timezone.localdate()
-    due = Image.objects.filter(keep_until__lt=today, legal_hold=False, destruction_queued_at__isnull=True)
-    by_school = dict(due.values_list("school_id").annotate(n=Count("pk")).values_list("school_id", "n"))
-    n = due.update(destruction_queued_at=timezone.now())
-    for school_id, count in by_school.items():
-        record("images.retention.queued", None, school=school_id, detail={"count": count})
+def mark_due(listed) -> int:
+    """The retention schedule's due list says which images are due for destruction (``listed``: a queryset
+    of image ids, from the privacy room, which this room does not import). Mark them (they are not published
+    again), unmark those no longer listed (a legal hold, a longer period), and raise a takedown for each live
+    publication of a marked image, so that it can then be destroyed (§5). Three set-based statements, whatever
+    the size of the library; returns the images newly marked."""
+    now = timezone.now()
+    Image.objects.filter(destruction_queued_at__isnull=False).exclude(pk__in=listed).update(
+        destruction_queued_at=None
+    )
+    marked = Image.objects.filter(destruction_queued_at__isnull=True, pk__in=listed).update(
+        destruction_queued_at=now
+    )
     _take_down_expired()
-    return n
+    return marked
 
 
 def _take_down_expired() -> int:
     """A takedown (no pupil: the date, not a withdrawal) for each live publication of a queued image that has
     no open takedown yet; one notice per publisher."""
     live = (
-        Publication.objects.filter(
-            taken_down_at__isnull=True, image__destruction_queued_at__isnull=False, image__legal_hold=False
-        )
+        Publication.objects.filter(taken_down_at__isnull=True, image__destruction_queued_at__isnull=False)
         .exclude(Exists(Takedown.objects.filter(publication=OuterRef("pk"), done_at__isnull=True)))
         .order_by()
     )
@@ -396,7 +380,7 @@ def _take_down_expired() -> int:
             notify(
                 users[user_id],
                 kind="images.takedown",
-                title=f"Past its keep-until date: take down {count} published image{'s' if count != 1 else ''} (§5)",
+                title=f"Past its retention period: take down {count} published image{'s' if count != 1 else ''} (§5)",
                 url=reverse("takedown_list", kwargs={"school": school.slug}),
                 school=school,
             )
@@ -408,42 +392,7 @@ def _take_down_expired() -> int:
     return len(rows)
 
 
-EXPIRED = "The image is past its keep-until date: take it down so that it can be destroyed (§5)"
-
-
-def destroy(images, *, by) -> tuple[int, list[tuple[Image, Decision]]]:
-    """Destroy each queued image a senior leader has confirmed: delete its files, keep a record of what
-    was destroyed (no image). Returns the number destroyed and the refusals."""
-    refused = []
-    done = 0
-    actors: dict[int, Actor] = {}  # one per school the images come from
-    for image in images:
-        if image.school_id not in actors:
-            actors[image.school_id] = Actor.of(by, image.school)
-        decision = may_destroy(actors[image.school_id], subject=image)
-        if not decision:
-            refused.append((image, decision))
-            continue
-        names = [f.name for f in (image.original, image.thumbnail) if f]
-        with transaction.atomic():
-            Destruction.objects.create(
-                school_id=image.school_id,
-                image_ref=image.pk,
-                activity_id=image.activity_id,
-                kind=image.kind,
-                sha256=image.sha256,
-                captured_on=timezone.localtime(image.captured_at).date(),
-                kept_until=image.keep_until,
-                queued_at=image.destruction_queued_at,
-                confirmed_by=by,
-            )
-            record("images.destroyed", image)
-            image.delete()
-            transaction.on_commit(
-                lambda names=names, school_id=image.school_id: delete_files(names, school_id=school_id)
-            )
-        done += 1
-    return done, refused
+EXPIRED = "The image is past its retention period: take it down so that it can be destroyed (§5, §8)"
 
 
 # --- Deleting stored files -----------------------------------------------------------------------------------

@@ -44,12 +44,4 @@ def things_to_do(request) -> list[tuple[str, str]]:
                 "image_list",
             )
         )
-    queued = Image.objects.filter(school=school, destruction_queued_at__isnull=False).count()
-    if queued:
-        out.append(
-            (
-                counted(queued, "image", "images") + " past the keep-until date to destroy (§5)",
-                "destruction_queue",
-            )
-        )
     return out

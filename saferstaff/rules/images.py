@@ -131,7 +131,7 @@ def publish_reasons(
     if subject.flag_open:
         reasons.append(flag_reason(subject, actor))
     if subject.destruction_queued_at is not None:
-        reasons.append(Reason("The image is past its keep-until date and waiting to be destroyed", "§5"))
+        reasons.append(Reason("The image is past its retention period and waiting to be destroyed", "§5"))
     pupils = [t.pupil for t in subject.tags.select_related("pupil")]
     blurring = blurred is not None
     if not pupils and not subject.no_pupils and not blurring:
@@ -272,14 +272,6 @@ def may_confirm_no_pupils(actor: Actor, *, subject) -> Decision:
     return allow(Reason("Someone other than the person who confirms it publishes the image", "§5"))
 
 
-@rule("images.legal_hold", audited=False)  # the hold itself is recorded (images.legal_hold)
-def may_set_legal_hold(actor: Actor, *, subject, hold: bool) -> Decision:
-    """Those who scrutinise images place a legal hold (the access map); only senior management releases one."""
-    if subject.legal_hold and not hold and not actor.at(subject.school_id).is_senior:
-        return refuse(Reason("Only the Headteacher or a senior leader releases a legal hold", "§8"))
-    return allow(Reason("An image under a legal hold is kept, whatever its retention period", "§8"))
-
-
 @rule("images.takedown.raise")
 def may_take_down(actor: Actor, *, subject) -> Decision:
     """May ``actor`` take the publication ``subject`` down (for any reason)?"""
@@ -289,16 +281,3 @@ def may_take_down(actor: Actor, *, subject) -> Decision:
         return refuse(Reason("Only the person who published it or senior management takes it down", "§5"))
     return allow(Reason("A published image can be taken down at any time", "§5"))
 
-
-@rule("images.destroy")
-def may_destroy(actor: Actor, *, subject) -> Decision:
-    if not actor.at(subject.school_id).is_senior:
-        return refuse(Reason("Only the Headteacher or a senior leader confirms destruction", "§5"))
-    if subject.legal_hold:
-        return refuse(Reason("The image is under a legal hold and must be kept", "§8"))
-    if subject.destruction_queued_at is None:
-        return refuse(Reason("The image is not due for destruction", "§5"))
-    live = list(subject.publications.filter(taken_down_at__isnull=True).values_list("where", flat=True)[:3])
-    if live:
-        return refuse(Reason(f"It is still published ({'; '.join(live)}): take it down first", "§5"))
-    return allow(Reason("Images are kept only as long as needed (the school's period)", "§5"))

@@ -109,7 +109,6 @@ class SchoolSettingsForm(forms.ModelForm):
     class Meta:
         model = SchoolSettings
         fields = [
-            "image_retention_months",
             "pupil_voice_age",
             "reminder_days",
             "escalate_after_days",
@@ -126,18 +125,11 @@ class SchoolSettingsForm(forms.ModelForm):
             "name_aliases": "Other names the school goes by",
             "reminder_days": "Remind staff to accept a new policy after (days)",
             "escalate_after_days": "Tell their line manager after (days)",
-            "image_retention_months": "Keep images of pupils for (months)",
             "pupil_voice_age": "Age from which a pupil's own view counts",
             "publish_blurred_without_consent": "Allow publishing a photo with a pupil without consent blurred",
             "disclosures_to_dsl": "Tell the designated safeguarding lead too when staff disclose contact with a "
             "pupil (§3)",
         }
-
-    def clean_image_retention_months(self):
-        value = self.cleaned_data["image_retention_months"]
-        if not 1 <= value <= 120:
-            raise forms.ValidationError("Enter a number of months between 1 and 120 (§5 recommends 24)")
-        return value
 
     def clean_name_aliases(self):
         lines = [line.strip() for line in self.cleaned_data["name_aliases"].splitlines() if line.strip()]

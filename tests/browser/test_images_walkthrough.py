@@ -17,7 +17,8 @@ from saferstaff.consent.models import ConsentRecord, Purpose
 from saferstaff.consent.states import GIVEN, NOT_ASKED, state_of
 from saferstaff.photos.demo import CAMERA
 from saferstaff.photos.models import Activity, Image, Publication, Takedown
-from saferstaff.photos.services import retention_sweep
+from saferstaff.privacy.models import DueRecord
+from saferstaff.privacy.sweep import sweep
 from saferstaff.schools.models import Guardianship, Pupil
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.support import (
@@ -356,23 +357,18 @@ def test_images_walkthrough(new_page, sign_in, axe_check, demo, mailbox, live_se
     publication.refresh_from_db()
     assert publication.taken_down_at is not None
 
-    # 8. Two years on, the nightly sweep queues every image past its keep-until date; a senior leader sees
-    # them waiting to be destroyed.
-    follow(deputy, axe_check, menu(deputy, "Photos"))
-    follow(deputy, axe_check, photo_nav(deputy, "Retention"))
-    confirm_it_is_you(deputy, axe_check, demo, "deputy", "destroying images")
-    expect(deputy.get_by_role("heading", level=1)).to_have_text("Retention")
-    expect(deputy.get_by_text("0 waiting to be destroyed", exact=True)).to_be_visible()
+    # 8. Two years on, the nightly sweep lists every image past its period in the one retention schedule
+    # (§5, §8); the Headteacher sees them due for destruction, from the photos pages.
     later = add_months(today, 24) + datetime.timedelta(days=1)
-    queued = retention_sweep(today=later)
-    school_queue = Image.objects.filter(school__slug=demo.school_slug, destruction_queued_at__isnull=False)
-    assert school_queue.filter(activity=activity).count() == 20
-    assert queued >= school_queue.count() >= 20
-    deputy.reload()
-    axe_check(deputy)
-    expect(deputy.get_by_text(f"{school_queue.count()} waiting to be destroyed", exact=True)).to_be_visible()
-    expect(deputy.locator("tbody tr", has_text="Year 1 science week")).to_have_count(20)
-    expect(deputy.get_by_role("button", name=f"Destroy all {school_queue.count()}")).to_be_visible()
+    sweep(later)
+    school_due = DueRecord.objects.filter(school__slug=demo.school_slug, record_type="images")
+    assert school_due.count() >= 20
+    follow(head, axe_check, menu(head, "Photos"))
+    follow(head, axe_check, photo_nav(head, "Retention"))
+    expect(head.get_by_role("heading", level=1)).to_have_text("Due for destruction")
+    n = school_due.count()
+    expect(head.get_by_role("button", name=f"Destroy all {n} images and videos of pupils")).to_be_visible()
+    expect(head.get_by_role("checkbox")).to_have_count(min(n, 100))
 
 
 # --- Without JavaScript ------------------------------------------------------------------------------------

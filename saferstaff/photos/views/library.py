@@ -20,7 +20,7 @@ from saferstaff.photos.access import (
     sees_all,
 )
 from saferstaff.photos.files import EXTENSIONS
-from saferstaff.photos.forms import HoldForm, PublishImageForm
+from saferstaff.photos.forms import PublishImageForm
 from saferstaff.photos.models import (
     Activity,
     Device,
@@ -97,13 +97,9 @@ def image_detail(request, school, pk):
             "tags": tags,
             "group": pupil_views(request, group),
             "publish_form": PublishImageForm(activity=image.activity),
-            "hold_form": HoldForm(
-                initial={"legal_hold": image.legal_hold, "legal_hold_reason": image.legal_hold_reason}
-            ),
             "publications": image.publications.select_related("channel", "published_by"),
             "senior": is_senior(request),
             "can_change": may_change(request, image),
-            "can_hold": sees_all(request),
             "flag_reason": flag_reason(image, request.actor) if image.flag else None,
             "equipment_permission": permission if sees_permission else None,
         },
@@ -174,23 +170,3 @@ def image_flag(request, school, pk):
         messages.success(request, "The flag is cleared; your note is kept with the image.")
     return redirect("image_detail", school=request.school.slug, pk=image.pk)
 
-
-@require_POST
-def image_hold(request, school, pk):
-    image = get_image(request, pk)
-    form = HoldForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Give the reason for the hold.")
-        return redirect("image_detail", school=request.school.slug, pk=image.pk)
-    hold = form.cleaned_data["legal_hold"]
-    try:
-        services.set_legal_hold(
-            image, by=request.user, hold=hold, reason=form.cleaned_data["legal_hold_reason"]
-        )
-    except Refused as exc:
-        messages.error(request, exc.decision.summary)
-    else:
-        messages.success(
-            request, "Legal hold placed: the image will not be destroyed." if hold else "Legal hold released."
-        )
-    return redirect("image_detail", school=request.school.slug, pk=image.pk)

@@ -8,8 +8,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from saferstaff import scans
-from saferstaff.accounts.stepup import step_up
-from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.photos import services
 from saferstaff.photos.access import (
@@ -19,8 +17,6 @@ from saferstaff.photos.access import (
 )
 from saferstaff.photos.forms import TakedownForm
 from saferstaff.photos.models import (
-    Destruction,
-    Image,
     Publication,
     Takedown,
 )
@@ -96,30 +92,3 @@ def publication_take_down(request, school, pk):
         return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
     messages.success(request, "Takedown raised: the person who published it has been told.")
     return back or redirect("takedown_list", school=request.school.slug)
-
-
-# --- Retention -----------------------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def destruction_queue(request, school):
-    if confirm := step_up(request, "destroying images"):  # the page asks first
-        return confirm
-    queued = Image.objects.filter(school=request.school, destruction_queued_at__isnull=False).select_related(
-        "activity"
-    )
-    if request.method == "POST":
-        ids = [i for i in map(parse_id, request.POST.getlist("image")) if i is not None]
-        chosen = queued.filter(pk__in=ids) if "selected" in request.POST else queued
-        done, refused = services.destroy(list(chosen), by=request.user)
-        messages.success(
-            request, f"Destroyed {done} image{'s' if done != 1 else ''}; the destruction record is kept."
-        )
-        for image, decision in refused[:5]:
-            messages.error(request, f"Image {image.pk}: {decision.summary}")
-        return redirect("destruction_queue", school=request.school.slug)
-    page = page_of(request, queued, 100)
-    records = Destruction.objects.filter(school=request.school).select_related("confirmed_by", "activity")[
-        :100
-    ]
-    return render(request, "photos/destruction_queue.html", {"page": page, "records": records})

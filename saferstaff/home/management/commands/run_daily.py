@@ -9,11 +9,11 @@ from saferstaff.incidents import daily as incidents
 from saferstaff.photos import daily as photos
 from saferstaff.policies import daily as policies
 from saferstaff.postcheck import daily as postcheck
-from saferstaff.privacy import breaches as privacy_breaches
+from saferstaff.privacy import daily as privacy
 from saferstaff.schools import daily as schools
 
 # Each room says what it does each day (its daily.py); this command only runs them, in this order.
-ROOMS = (policies, conduct, incidents, photos, biometrics, postcheck, schools, privacy_breaches)
+ROOMS = (policies, conduct, incidents, photos, biometrics, postcheck, schools, privacy)
 
 
 class Command(BaseCommand):
@@ -22,8 +22,9 @@ class Command(BaseCommand):
         "still waiting (§3, §6, KCSIE), re-hashing the evidence vault (§9), chasing open takedowns (§5) and queuing images past "
         "their keep-until date for destruction (§5), retrying file deletions that failed, erasing face templates "
         "nobody may keep, deleting old saved draft checks, discarding roster uploads left in preview, "
-        "chasing personal-data breaches whose 72 hours to tell the ICO run short (§8), and, last, writing the "
-        "audit chains' signed heads. Run it from cron once a day, or with --every to loop."
+        "chasing personal-data breaches whose 72 hours to tell the ICO run short, listing what is past its "
+        "retention period and destroying what the DPO confirmed (§8), and, last, writing the audit chains' "
+        "signed heads. Run it from cron once a day, or with --every to loop."
     )
 
     def add_arguments(self, parser):
