@@ -66,6 +66,7 @@ def test_the_due_command_prints_iso_8601_in_uk_time_with_the_schools_closures(ca
 
 # --- The ICO's clocks (issue 16): a subject access request's month and a breach's 72 hours -------------------
 
+
 def _sar(day, **kwargs):
     return due("sar", datetime.datetime.combine(day, datetime.time(10)), **kwargs).date()
 

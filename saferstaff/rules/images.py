@@ -280,4 +280,3 @@ def may_take_down(actor: Actor, *, subject) -> Decision:
     if subject.published_by_id != actor.pk and not actor.at(subject.school_id).is_senior:
         return refuse(Reason("Only the person who published it or senior management takes it down", "§5"))
     return allow(Reason("A published image can be taken down at any time", "§5"))
-

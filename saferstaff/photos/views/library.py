@@ -169,4 +169,3 @@ def image_flag(request, school, pk):
     else:
         messages.success(request, "The flag is cleared; your note is kept with the image.")
     return redirect("image_detail", school=request.school.slug, pk=image.pk)
-
