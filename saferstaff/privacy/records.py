@@ -21,8 +21,8 @@ from saferstaff.access import ACCESS_MAP
 from saferstaff.audit.log import record
 from saferstaff.biometrics.models import FaceTemplate
 from saferstaff.consent.models import ConsentRecord, Purpose
-from saferstaff.privacy.kinds import KINDS
-from saferstaff.privacy.models import Export, RetentionRule
+from saferstaff.privacy.models import Export
+from saferstaff.privacy.schedule import schedule
 from saferstaff.rules.engine import Refused
 from saferstaff.rules.privacy import may_export_records
 from saferstaff.schools.models import Role, RoleGrant, SchoolSettings
@@ -106,19 +106,11 @@ def _holders(school) -> dict[str, int]:
 
 
 def _retention(school) -> list[tuple[str, str]]:
-    # TODO(coordinator): read the default period and trigger of each kind from privacy.schedule (helper 3's)
-    # at merge; until then the school's own rules (RetentionRule) and the images' period are what is live.
-    rules = {r.record_type: r for r in RetentionRule.objects.filter(school=school)}
-    image_months = SchoolSettings.for_school(school).image_retention_months
+    """Each kind's period as the school's schedule has it now (its own period, with why, where it changed one)."""
     rows = []
-    for key, kind in KINDS.items():
-        if key in rules:
-            value = f"{rules[key].months} months (the school's rule: {rules[key].why})"
-        elif key == "images":
-            value = f"{image_months} months from capture (§5)"
-        else:
-            value = "The default of the retention schedule"
-        rows.append((kind.label, value))
+    for line in schedule(school.pk).values():
+        whose = "the school's own period" if line.rule else "default"
+        rows.append((line.kind.label, f"{line.words} ({whose}: {line.source})"))
     return rows
 
 
@@ -179,7 +171,7 @@ def dpia(school) -> dict:
         else 0
     )
     enrolled = FaceTemplate.objects.filter(school=school).values("pupil").distinct().count()
-    rule = RetentionRule.objects.filter(school=school, record_type="face_templates").first()
+    kept = schedule(school.pk)["face_templates"]
     enrolers = _who(school, set(ACCESS_MAP["pupil_faces"]), _holders(school))
     keys = len(settings.FACE_TEMPLATE_KEYS)
     sections = [
@@ -212,8 +204,8 @@ def dpia(school) -> dict:
             ("Where templates are kept", "In the school's saferstaff database, never exported"),
             ("How they are encrypted", f"Fernet (AES-128 with HMAC-SHA256), key derived by HKDF from the server's "
              f"face-template key; {keys} key{'s' if keys != 1 else ''} in use"),
-            ("Retention", f"{rule.months} months (the school's rule: {rule.why})" if rule else "Erased when "
-             "consent is withdrawn or objected to, and when the pupil leaves"),
+            ("Retention", f"Erased when consent is withdrawn or objected to; otherwise {kept.words.lower()} "
+             f"({kept.source})"),
         ]},
         {"title": "Risks and mitigations", "fields": [
             ("A wrong match", "Below the automatic threshold a person reviews it; an unknown face is blurred"),
