@@ -18,6 +18,7 @@ from saferstaff.incidents import demo as incidents_demo
 from saferstaff.photos import demo as photos_demo
 from saferstaff.policies.models import PolicyKind
 from saferstaff.policies.services import import_policy
+from saferstaff.privacy import demo as privacy_demo
 from saferstaff.schools.models import EmploymentType, Role, School, Trust, TrustAdmin
 from saferstaff.schools.rosters.plan import apply_plan, plan_import
 from saferstaff.schools.rosters.records import GuardianRecord, ParsedRoster, PupilRecord
@@ -277,6 +278,7 @@ class Command(BaseCommand):
         photos_demo.load(school, users)
         conduct_demo.load(school, users)
         incidents_demo.load(school, users)
+        privacy_demo.load(school, users)
 
     def _print_accounts(self):
         w = self.stdout.write
