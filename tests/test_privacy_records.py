@@ -8,6 +8,7 @@ from saferstaff.audit.models import AuditEvent
 from saferstaff.consent.models import Purpose
 from saferstaff.privacy import records
 from saferstaff.privacy.models import Export, RetentionRule
+from saferstaff.privacy.schedule import change_retention
 from saferstaff.rules.engine import Refused
 from saferstaff.schools.models import Role, SchoolSettings
 from saferstaff.schools.roles import Actor
@@ -37,10 +38,10 @@ def test_the_record_of_processing_reads_the_live_configuration(cast, settings):
         content, "Face matching", "Who has access (people holding the role)"
     )
     assert "nothing goes to a third-party" in field(content, "Processors", "Third parties").lower()
-    SchoolSettings.objects.filter(school=cast.school).update(image_retention_months=36)
+    change_retention(cast.school, key="images", months=36, why="Trust policy", by=cast.dpo)
     assert field(
         records.processing_record(cast.school), "Retention", "Images and videos of pupils"
-    ).startswith("36 months")
+    ).startswith("3 years from when it was taken or made (the school's own period: Trust policy)")
 
 
 def test_the_dpia_is_filled_from_the_schools_settings(cast):
@@ -67,7 +68,7 @@ def test_each_export_is_kept_and_the_next_shows_what_changed_field_by_field(cast
     page = client.get(url(cast, "dpia"))
     changed = {c.field: (c.before, c.after) for c in page.context["changes"]}
     assert changed["The processing › Automatic match threshold"] == ("0.55", "0.70")
-    assert changed["Who and where › Retention"][1].startswith("12 months")
+    assert "1 year from when the pupil left (Trust policy)" in changed["Who and where › Retention"][1]
     assert "Automatic match threshold" in page.content.decode()
     _, previous, diff = records.export(Actor.of(cast.dpo, cast.school), "dpia")
     assert previous == made and len(diff) == 2

@@ -247,7 +247,7 @@ def _insert(rows) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (school_id, record_type, record_id, due_on, found_on, status) "
-            f"SELECT * FROM ({sql}) AS due WHERE 1 = 1 ON CONFLICT (record_type, record_id) DO NOTHING",
+            f"SELECT * FROM ({sql}) AS due WHERE 1 = 1 ON CONFLICT (school_id, record_type, record_id) DO NOTHING",
             params,
         )
         return max(cursor.rowcount, 0)
