@@ -66,6 +66,9 @@ def test_load_demo_has_every_role_sixty_pupils_and_guardians(db, capsys):
     # So do its photo activities: both asked for, and the harvest festival approved, through their doors.
     for action, count in (("images.activity.requested", 2), ("images.activity.decided", 1)):
         assert AuditEvent.objects.filter(school_id=school.pk, action=action).count() == count
+    # And its data-protection records (§8): a guardian's request, a breach, a disclosure — each by its door.
+    for action in ("privacy.sar.logged", "privacy.breach.reported", "privacy.sharing.logged"):
+        assert AuditEvent.objects.filter(school_id=school.pk, action=action).count() == 1, action
     # Running it again neither fails nor duplicates.
     call_command("load_demo")
     assert Pupil.objects.filter(school=school).count() == 61
