@@ -13,7 +13,7 @@ from saferstaff.policies.views import acceptance as policy_acceptance
 from saferstaff.policies.views import dashboards as policy_dashboards
 from saferstaff.policies.views import versions as policy_versions
 from saferstaff.postcheck import views as postcheck
-from saferstaff.privacy.views import breaches, requests, retention, seen
+from saferstaff.privacy.views import breaches, records, requests, retention, seen, sharing
 from saferstaff.publishing import views as publishing
 from saferstaff.schools import views as schools
 
@@ -239,14 +239,14 @@ urlpatterns = [
     path(school + "privacy/breaches/", breaches.breach_list, name="breach_list"),
     path(school + "privacy/breaches/<id:pk>/", breaches.breach_detail, name="breach_detail"),
     path(school + "privacy/breaches/<id:pk>/manage/", breaches.breach_manage, name="breach_manage"),
-    path(school + "privacy/sharing/", breaches.sharing_list, name="sharing_list"),
-    path(school + "privacy/sharing/add/", breaches.sharing_add, name="sharing_add"),
-    path(school + "privacy/sharing/<id:pk>/", breaches.sharing_detail, name="sharing_detail"),
-    path(school + "privacy/sharing/<id:pk>/complete/", breaches.sharing_complete, name="sharing_complete"),
-    path(school + "privacy/processing/", breaches.records_processing, name="records_processing"),
-    path(school + "privacy/processing.pdf", breaches.records_processing_pdf, name="records_processing_pdf"),
-    path(school + "privacy/dpia/", breaches.dpia, name="dpia"),
-    path(school + "privacy/dpia.pdf", breaches.dpia_pdf, name="dpia_pdf"),
+    path(school + "privacy/sharing/", sharing.sharing_list, name="sharing_list"),
+    path(school + "privacy/sharing/add/", sharing.sharing_add, name="sharing_add"),
+    path(school + "privacy/sharing/<id:pk>/", sharing.sharing_detail, name="sharing_detail"),
+    path(school + "privacy/sharing/<id:pk>/complete/", sharing.sharing_complete, name="sharing_complete"),
+    path(school + "privacy/processing/", records.records_processing, name="records_processing"),
+    path(school + "privacy/processing.pdf", records.records_processing_pdf, name="records_processing_pdf"),
+    path(school + "privacy/dpia/", records.dpia, name="dpia"),
+    path(school + "privacy/dpia.pdf", records.dpia_pdf, name="dpia_pdf"),
     path(school + "privacy/requests/", requests.sar_list, name="sar_list"),
     path(school + "privacy/requests/add/", requests.sar_add, name="sar_add"),
     path(school + "privacy/requests/<id:pk>/", requests.sar_detail, name="sar_detail"),

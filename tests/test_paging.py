@@ -17,6 +17,7 @@ from saferstaff.incidents import services as incidents
 from saferstaff.notifications.models import Notification
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import Publication
+from saferstaff.privacy import breaches, requests, sharing
 from saferstaff.privacy.models import DestructionCertificate, DueRecord
 from saferstaff.schools.models import Pupil
 from saferstaff.schools.roles import Actor
@@ -137,6 +138,40 @@ def case_list(cast):
     return cast.dsl, "case_list", {}, {"kind": "bullying"}
 
 
+def breach_list(cast):
+    for _ in range(2):
+        breach = breaches.report_breach(cast.actor(cast.office), what="A report sent to the wrong parent",
+                                        aware_at=timezone.now())  # fmt: skip
+        breaches.decide_breach(cast.actor(cast.dpo), breach, decision="dont_report", reasons="Deleted unread")
+    return cast.dpo, "breach_list", {}, {"from": "home"}
+
+
+def sharing_list(cast):
+    for _ in range(2):
+        sharing.log_sharing(cast.actor(cast.dsl), shared_at=timezone.now(), recipient="The school nurse",
+                            what="A name", lawful_basis="public_task", why="A health concern", how="secure_email",
+                            approved_by=cast.member(cast.dsl))  # fmt: skip
+    return cast.dsl, "sharing_list", {}, {"from": "home"}
+
+
+def sar_list(cast):
+    for _ in range(2):
+        request = requests.log_request(cast.actor(cast.dpo), requester_kind="guardian", requester_name="A parent",
+                                       received_at=timezone.now(), about_other="A former pupil")  # fmt: skip
+        requests.close_request(cast.actor(cast.dpo), request, status="withdrawn")
+    return cast.dpo, "sar_list", {}, {"from": "home"}
+
+
+def seen_person(cast):
+    from saferstaff.audit.log import record
+
+    pupil = Pupil.objects.create(school=cast.school, legal_forename="Ava", legal_surname="Lee",
+                                 date_of_birth=datetime.date(2018, 1, 1))  # fmt: skip
+    for who in (cast.teacher, cast.office):
+        record("pupil.viewed", pupil, school=cast.school, actor=who)
+    return cast.dpo, "seen_pupil", {"pk": pupil.pk}, {"from": "search"}
+
+
 def _approved_twice(cast, ask):
     for _ in range(2):
         services.decide(
@@ -172,7 +207,8 @@ def disclosure_list(cast):
 
 PAGED_LISTS = [consent_register, portal_links, activity_detail, image_list, publication_list,
                retention_due, retention_certificates, notification_list, staff_list, pupil_list, audit_trail, concern_list,
-               contact_register, equipment_register, disclosure_list, case_list]  # fmt: skip
+               contact_register, equipment_register, disclosure_list, case_list, breach_list, sharing_list, sar_list,
+               seen_person]  # fmt: skip
 
 
 @pytest.mark.parametrize("paged_list", PAGED_LISTS, ids=lambda f: f.__name__)
@@ -204,7 +240,8 @@ def test_every_paged_list_is_in_this_test():
     )
     stems = {"consent_register", "portal_links", "activity_detail", "image_list", "publication_list",
              "retention_due", "retention_certificates", "list", "staff_list", "pupil_list", "trail", "concern_list",
-             "contact_register", "equipment_register", "disclosure_list", "case_list"}  # fmt: skip
+             "contact_register", "equipment_register", "disclosure_list", "case_list", "breach_list", "sharing_list",
+             "sar_list", "seen_person"}  # fmt: skip
     assert set(templates) == stems, templates
     sources = [p for p in (root / "saferstaff").rglob("*.py") if p.name != "paging.py"]
     assert not [p.name for p in sources if "Paginator(" in p.read_text()], "use saferstaff.paging.page_of"

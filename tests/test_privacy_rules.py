@@ -178,3 +178,34 @@ def test_s8_the_overview_lists_breaches_requests_disclosures_and_records_due_unt
     assert things_to_do(cast.actor(cast.teacher), cast.school) == []
     Breach.objects.update(decision=Breach.Decision.DONT_REPORT)
     assert len(things_to_do(cast.actor(cast.dpo), cast.school)) == 3
+
+
+def test_s8_the_sharing_logs_one_query_agrees_with_its_rule_for_every_role_and_entry(cast, pupil):
+    """The list, the room's home and the Overview count with ``entries_readable_by``; it must say exactly what
+    ``may_read_sharing`` says, for every role, for entries by hand, about a member of staff, and from a case and
+    an allegation."""
+    from saferstaff.privacy.sharing import entries_readable_by
+
+    Sharing.objects.create(school=cast.school, recipient="Nurse", what="x")
+    about_dsl = Sharing.objects.create(school=cast.school, recipient="HR", what="x")
+    about_dsl.about_members.set([cast.member(cast.dsl)])
+    case = _case(cast, pupil)
+    incidents.record_contact(cast.actor(cast.dsl), case, kind=Contact.Kind.POLICE, made_at=timezone.now(),
+                             with_whom="PC", reference="CR-2")  # fmt: skip
+    allegation = incidents.report_allegation(
+        cast.actor(cast.teacher),
+        about=cast.member(cast.slt),
+        happened_on=timezone.localdate(),
+        what_happened="x",
+    )
+    incidents.record_contact(cast.actor(cast.head), allegation, kind=Contact.Kind.LADO, made_at=timezone.now(),
+                             with_whom="LADO")  # fmt: skip
+    assert Sharing.objects.count() == 4
+    for user in cast.by_role().values():
+        actor = cast.actor(user)
+        listed = set(entries_readable_by(actor))
+        for entry in Sharing.objects.all():
+            assert (entry in listed) == bool(rules.may_read_sharing.peek(actor, subject=entry)), (
+                user.email,
+                entry.pk,
+            )

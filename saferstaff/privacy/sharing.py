@@ -14,8 +14,10 @@ from saferstaff.clocks import UK
 from saferstaff.incidents.models import Case, Contact
 from saferstaff.privacy.models import LawfulBasis, Sharing
 from saferstaff.rules.engine import Reason, Refused, refuse
-from saferstaff.rules.privacy import may_complete_sharing, may_log_sharing
+from saferstaff.rules.incidents import manages
+from saferstaff.rules.privacy import SHARING_KEEPERS, may_complete_sharing, may_log_sharing
 from saferstaff.schools.models import Pupil
+from saferstaff.schools.roles import DPO
 
 # A referral of a safeguarding matter: a public task, and for special category data DPA 2018 Sch. 1 para. 18.
 SAFEGUARDING_CONDITION = "DPA 2018 Sch. 1 para. 18: safeguarding of children and of individuals at risk"
@@ -24,6 +26,22 @@ REFERRALS = {
     Contact.Kind.LADO: "Local Authority designated officer (LADO)",
     Contact.Kind.LA: "Local Authority",
 }
+
+
+def entries_readable_by(actor):
+    """The school's entries ``actor`` reads (``rules.privacy.may_read_sharing``), as one query: only for the
+    log's keepers; never one about them; an entry from an allegation only for its case manager and the DPO.
+    The list, the room's home and the Overview all count with this."""
+    if not actor.holds(*SHARING_KEEPERS):
+        return Sharing.objects.none()
+    entries = Sharing.objects.filter(school=actor.school)
+    if actor.membership is not None:
+        entries = entries.exclude(about_members=actor.membership)
+    if not actor.holds(DPO):
+        cases = {e.case for e in entries.filter(case__isnull=False).select_related("case").distinct()}
+        hidden = [c.pk for c in cases if c.is_allegation and not manages(actor, c)]
+        entries = entries.exclude(case_id__in=hidden)
+    return entries
 
 
 def open_prefilled(

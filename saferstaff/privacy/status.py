@@ -4,12 +4,12 @@ overdue, disclosures to complete in the sharing log, records due for destruction
 
 import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 
 from saferstaff.numbers import counted
 from saferstaff.privacy.models import AccessRequest, Breach, DueRecord, Sharing
-from saferstaff.rules.privacy import SHARING_KEEPERS, is_officer
+from saferstaff.privacy.sharing import entries_readable_by
+from saferstaff.rules.privacy import is_officer
 from saferstaff.schools.roles import Actor
 
 SOON = datetime.timedelta(days=7)
@@ -62,18 +62,13 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
                     "retention_due",
                 )
             )
-    if actor.holds(*SHARING_KEEPERS):
-        entries = Sharing.objects.filter(school=school, status=Sharing.Status.TO_COMPLETE)
-        if not is_officer(actor):  # the DSL: the disclosures they made
-            entries = entries.filter(approved_by=actor.membership)
-        entries = entries.exclude(about_members=actor.membership)
-        count = entries.filter(Q(case__isnull=True) | ~Q(case__subject=actor.membership)).count()
-        if count:
-            out.append(
-                (
-                    counted(count, "disclosure waits", "disclosures wait")
-                    + " to be completed in the sharing log (§8)",
-                    "sharing_list",
-                )
+    count = entries_readable_by(actor).filter(status=Sharing.Status.TO_COMPLETE).count()
+    if count:
+        out.append(
+            (
+                counted(count, "disclosure waits", "disclosures wait")
+                + " to be completed in the sharing log (§8)",
+                "sharing_list",
             )
+        )
     return out

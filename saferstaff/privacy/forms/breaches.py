@@ -85,7 +85,7 @@ class AssessForm(forms.Form):
     )
 
 
-class DecideForm(forms.Form):
+class BreachDecideForm(forms.Form):
     decision = forms.ChoiceField(
         label="Tell the ICO?",
         choices=[c for c in Breach.Decision.choices if c[0] != Breach.Decision.UNDECIDED],
@@ -116,7 +116,7 @@ class ToldForm(forms.Form):
     )  # fmt: skip
 
 
-class CloseForm(forms.Form):
+class BreachCloseForm(forms.Form):
     pass
 
 
