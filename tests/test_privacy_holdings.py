@@ -2,7 +2,6 @@
 of staff, from every room, one query per kind (not per record); other people's data is flagged; a record the
 reader may not open (an allegation about staff, a low-level concern: KCSIE Part 4) is listed without content."""
 
-import datetime
 
 import pytest
 from django.db import connection
@@ -34,7 +33,6 @@ def _image(cast, activity, n):
     return Image.objects.create(
         school=cast.school, activity=activity, original=f"x/{n}.jpg", sha256=f"{n:064d}", size=1,
         uploaded_by=cast.teacher, captured_at=timezone.now(),
-        keep_until=timezone.localdate() + datetime.timedelta(days=700),
     )  # fmt: skip
 
 

@@ -156,6 +156,10 @@ NOT_OBJECT_PAGES = {
         name: "names a kind of export, not a record: always the page's own school (test_conduct_concern_pages.py)"
         for name in ("conduct_export_csv", "conduct_export_pdf")
     },
+    "retention_rule": (
+        "names a kind of record (privacy.kinds), not a record: a school's own period is always the page's own "
+        "school's (tests/test_privacy_retention.py)"
+    ),
 }
 
 
