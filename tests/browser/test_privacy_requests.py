@@ -44,7 +44,7 @@ def test_the_dpo_answers_a_guardians_request(new_page, sign_in, axe_check, demo)
     with page.expect_navigation():
         page.get_by_role("button", name="Log the request").click()
     axe_check(page)
-    req = AccessRequest.objects.get()
+    req = AccessRequest.objects.get(requester_name="Mrs Thompson")
     expect(page.locator(".govuk-inset-text")).to_contain_text(f"{req.due_at:%-d %B %Y}")
     page.get_by_text("Why this date").click()
     expect(page.locator(".govuk-details__text")).to_contain_text("The request arrived on")
