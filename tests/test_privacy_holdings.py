@@ -2,7 +2,6 @@
 of staff, from every room, one query per kind (not per record); other people's data is flagged; a record the
 reader may not open (an allegation about staff, a low-level concern: KCSIE Part 4) is listed without content."""
 
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext

@@ -15,9 +15,9 @@ from saferstaff.paging import page_of
 from saferstaff.privacy import breaches as doors
 from saferstaff.privacy.forms.breaches import (
     AssessForm,
-    BreachReportForm,
     BreachCloseForm,
     BreachDecideForm,
+    BreachReportForm,
     ReportedForm,
     ToldForm,
 )
