@@ -201,36 +201,44 @@ def _done(request, req, text: str):
     return redirect("sar_detail", school=request.school.slug, pk=req.pk)
 
 
-@require_http_methods(["GET", "POST"])
-def sar_identity(request, school, pk):
-    req, closed = _working(request, pk)
-    if closed:
-        return closed
-    form = IdentityForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and _run(
-        form, lambda d: doors.check_identity(request.actor, req, how=d["how"])
-    ):
-        return _done(request, req, "Their identity is recorded as checked.")
-    return _step(
-        request, req, form, title="Check who is asking", button="Record the check",
-        intro="Ask only for what you need to be sure; a parent known to the office needs nothing more. An identity pause ends when you record the check.",
-    )  # fmt: skip
+def _form_step(form_class, door, *, done: str, title: str, button: str, intro: str = ""):
+    """A page of one step on an open request: its form, then its door (which asks the rule and recomputes the
+    due date), then back to the request with ``done`` said."""
+
+    @require_http_methods(["GET", "POST"])
+    def view(request, school, pk):
+        req, closed = _working(request, pk)
+        if closed:
+            return closed
+        form = form_class(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and _run(form, lambda data: door(request.actor, req, **data)):
+            return _done(request, req, done)
+        return _step(request, req, form, title=title, button=button, intro=intro)
+
+    return view
 
 
-@require_http_methods(["GET", "POST"])
-def sar_pause(request, school, pk):
-    req, closed = _working(request, pk)
-    if closed:
-        return closed
-    form = PauseForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and _run(
-        form, lambda d: doors.pause_request(request.actor, req, why=d["why"])
-    ):
-        return _done(request, req, "The clock is paused.")
-    return _step(
-        request, req, form, title="Pause the clock", button="Pause the clock",
-        intro="The month stops while you wait for proof of identity or for them to say what they want. Ask promptly: the days before you asked still count.",
-    )  # fmt: skip
+sar_identity = _form_step(
+    IdentityForm, doors.check_identity, done="Their identity is recorded as checked.",
+    title="Check who is asking", button="Record the check",
+    intro="Ask only for what you need to be sure; a parent known to the office needs nothing more. An identity "
+    "pause ends when you record the check.",
+)  # fmt: skip
+sar_pause = _form_step(
+    PauseForm, doors.pause_request, done="The clock is paused.", title="Pause the clock", button="Pause the clock",
+    intro="The month stops while you wait for proof of identity or for them to say what they want. Ask promptly: "
+    "the days before you asked still count.",
+)  # fmt: skip
+sar_extend = _form_step(
+    ExtendForm, doors.extend_request, done="The request is extended. Tell the requester why, now.",
+    title="Extend the time to answer", button="Extend",
+    intro="Up to two further months when the request is complex or they made several. You must tell them, with "
+    "the reason, within the first month.",
+)  # fmt: skip
+sar_close = _form_step(
+    RequestCloseForm, doors.close_request, done="The request is closed.", title="Close the request",
+    button="Close the request",
+)  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
@@ -251,35 +259,6 @@ def sar_resume(request, school, pk):
         request, req, None, title="Start the clock again", button="Start the clock again",
         intro="Do this when what you were waiting for arrives. The due date moves on by the days the clock was paused.",
     )  # fmt: skip
-
-
-@require_http_methods(["GET", "POST"])
-def sar_extend(request, school, pk):
-    req, closed = _working(request, pk)
-    if closed:
-        return closed
-    form = ExtendForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and _run(
-        form, lambda d: doors.extend_request(request.actor, req, months=d["months"], reason=d["reason"])
-    ):
-        return _done(request, req, "The request is extended. Tell the requester why, now.")
-    return _step(
-        request, req, form, title="Extend the time to answer", button="Extend",
-        intro="Up to two further months when the request is complex or they made several. You must tell them, with the reason, within the first month.",
-    )  # fmt: skip
-
-
-@require_http_methods(["GET", "POST"])
-def sar_close(request, school, pk):
-    req, closed = _working(request, pk)
-    if closed:
-        return closed
-    form = RequestCloseForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and _run(
-        form, lambda d: doors.close_request(request.actor, req, status=d["status"], reason=d["reason"])
-    ):
-        return _done(request, req, "The request is closed.")
-    return _step(request, req, form, title="Close the request", button="Close the request")
 
 
 # --- The checklist -------------------------------------------------------------------------------------------
