@@ -1,0 +1,111 @@
+"""§8, KCSIE Part 4: the privacy room as a hostile insider would try it — what a subject access checklist and its
+bundle show to each reader of the request, whoever found the records first."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from saferstaff.incidents.models import Case
+from saferstaff.privacy import requests as doors
+from saferstaff.privacy.holdings import RESTRICTED_LABEL
+from saferstaff.privacy.models import Found
+from saferstaff.schools.roles import Actor
+
+from .conftest import signed_in
+from .image_samples import pupil_with_parents
+
+
+@pytest.fixture(autouse=True)
+def _files(storage, monkeypatch):
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda fn, using=None, robust=False: fn())
+
+
+@pytest.fixture
+def amelia(cast):
+    return pupil_with_parents(cast.school, "Amelia", "Oakes")[0]
+
+
+def url(cast, name, **kwargs):
+    return reverse(name, kwargs={"school": cast.school.slug, **kwargs})
+
+
+def allegation_about(cast, member, pupil, *, routed_to="headteacher") -> Case:
+    case = Case.objects.create(
+        school=cast.school, kind=Case.Kind.ALLEGATION, subject=member, routed_to=routed_to,
+        reported_by=cast.slt, happened_on=timezone.localdate(), what_happened="Secret words",
+    )  # fmt: skip
+    case.involved.create(school=cast.school, role="target", pupil=pupil, added_by=cast.slt)
+    return case
+
+
+def request_about(cast, pupil):
+    return doors.log_request(
+        Actor.of(cast.dpo, cast.school), requester_kind="guardian", requester_name="Mrs Oakes",
+        about_pupil=pupil, received_at=timezone.now(),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def pages(monkeypatch):
+    """What the bundle's PDFs were made from: the index's items and the records' pages."""
+    made = {}
+    original = doors.render_to_string
+
+    def spy(template, context=None, *args, **kwargs):
+        made[template] = context
+        return original(template, context, *args, **kwargs)
+
+    monkeypatch.setattr(doors, "render_to_string", spy)
+    return made
+
+
+def _decide_all(actor, req):
+    for f in req.found.all():
+        doors.decide_found(actor, f, decision=Found.Decision.DISCLOSE)
+
+
+def test_a_checklist_row_found_by_the_case_manager_says_nothing_to_an_officer_who_may_not_read_it(
+    cast, amelia
+):
+    """The Headteacher manages an allegation about a teacher that involves the pupil; the DPO may not read it.
+    Whoever opens the checklist first, the DPO never reads the case's label."""
+    case = allegation_about(cast, cast.member(cast.teacher), amelia)
+    req = request_about(cast, amelia)
+    assert signed_in(cast.head).get(url(cast, "sar_checklist", pk=req.pk)).status_code == 200
+    page = signed_in(cast.dpo).get(url(cast, "sar_checklist", pk=req.pk)).content.decode()
+    assert f"Case {case.pk}:" not in page and "allegation about a member of staff" not in page
+    assert RESTRICTED_LABEL in page
+
+
+@pytest.mark.parametrize("maker", ["head", "dpo"])
+def test_a_bundle_never_describes_a_record_one_of_its_readers_may_not_open(cast, amelia, pages, maker):
+    """The bundle is read by every officer of the request: a record any of them may not open (an allegation
+    the DPO may not read) is not described in it, whoever made it."""
+    allegation_about(cast, cast.member(cast.teacher), amelia)
+    req = request_about(cast, amelia)
+    head = Actor.of(cast.head, cast.school)
+    doors.refresh_checklist(head, req)  # found by the case manager, who reads it
+    actor = Actor.of(getattr(cast, maker), cast.school)
+    _decide_all(actor, req)
+    doors.make_bundle(actor, req)
+    records = pages.get("privacy/sar_records_pdf.html", {"pages": []})["pages"]
+    assert not [p for p in records if p["kind"].startswith("Allegations")]
+    assert "Secret words" not in str(records)
+
+
+def test_the_subject_of_an_allegation_learns_nothing_of_it_from_a_checklist_or_a_bundle(cast, amelia, pages):
+    """An allegation about the Headteacher (managed by the chair) involves the pupil a guardian asks about: the
+    Headteacher, an officer of the request, is not told that kind of record exists."""
+    allegation_about(cast, cast.member(cast.head), amelia, routed_to="chair")
+    req = request_about(cast, amelia)
+    client = signed_in(cast.head)
+    page = client.get(url(cast, "sar_checklist", pk=req.pk)).content.decode()
+    assert req.found.filter(record_type="allegations").exists()  # a request considers everything held
+    assert "Allegations about staff" not in page and ">Incidents</h2>" not in page
+    head = Actor.of(cast.head, cast.school)
+    _decide_all(head, req)
+    doors.make_bundle(head, req)
+    index = pages["privacy/sar_bundle_pdf.html"]["items"]
+    assert not [i for i in index if "Allegation" in i.title or i.room == "Incidents"]
