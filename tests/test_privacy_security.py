@@ -8,7 +8,8 @@ from django.utils import timezone
 from saferstaff.incidents.models import Case
 from saferstaff.privacy import requests as doors
 from saferstaff.privacy.holdings import RESTRICTED_LABEL
-from saferstaff.privacy.models import Found
+from saferstaff.privacy.models import DueRecord, Found
+from saferstaff.privacy.status import things_to_do
 from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
@@ -109,3 +110,24 @@ def test_the_subject_of_an_allegation_learns_nothing_of_it_from_a_checklist_or_a
     doors.make_bundle(head, req)
     index = pages["privacy/sar_bundle_pdf.html"]["items"]
     assert not [i for i in index if "Allegation" in i.title or i.room == "Incidents"]
+
+
+def test_the_counts_an_officer_sees_leave_out_what_is_about_them(cast):
+    """A request about the Headteacher and an allegation about them due for destruction: the room's home and
+    the Overview count neither for them (the DPO's counts show both are there)."""
+    head = cast.member(cast.head)
+    doors.log_request(
+        Actor.of(cast.dpo, cast.school), requester_kind="staff", requester_name="Helen Head", about_member=head,
+        received_at=timezone.now(),
+    )  # fmt: skip
+    case = allegation_about(
+        cast, head, pupil_with_parents(cast.school, "Amelia", "Oakes")[0], routed_to="chair"
+    )
+    DueRecord.objects.create(
+        school=cast.school, record_type="allegations", record_id=str(case.pk), due_on=timezone.localdate()
+    )
+    home = signed_in(cast.head).get(url(cast, "privacy_home")).content.decode()
+    assert "0 open" in home and "0 records" in home
+    assert "1 open" in signed_in(cast.dpo).get(url(cast, "privacy_home")).content.decode()
+    assert not [t for t, _ in things_to_do(Actor.of(cast.head, cast.school), cast.school) if "retention" in t]
+    assert [t for t, _ in things_to_do(Actor.of(cast.dpo, cast.school), cast.school) if "retention" in t]
