@@ -1,11 +1,19 @@
 """§8, KCSIE Part 4: the privacy room as a hostile insider would try it — what a subject access checklist and its
 bundle show to each reader of the request, whoever found the records first."""
 
+import io
+
+import numpy as np
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image as PILImage
 
+from saferstaff.biometrics import blurring
+from saferstaff.biometrics.models import FaceDetection
+from saferstaff.faces.standin import StandInEmbedder, draw_face
 from saferstaff.incidents.models import Case
+from saferstaff.photos.library import add_images
 from saferstaff.privacy import requests as doors
 from saferstaff.privacy.holdings import RESTRICTED_LABEL
 from saferstaff.privacy.models import DueRecord, Found
@@ -13,11 +21,12 @@ from saferstaff.privacy.status import things_to_do
 from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
-from .image_samples import pupil_with_parents
+from .image_samples import add_device, approved_activity, pupil_with_parents
 
 
 @pytest.fixture(autouse=True)
-def _files(storage, monkeypatch):
+def _files(storage, settings, monkeypatch):
+    settings.FACE_MODELS = "standin"
     from django.db import transaction
 
     monkeypatch.setattr(transaction, "on_commit", lambda fn, using=None, robust=False: fn())
@@ -131,3 +140,31 @@ def test_the_counts_an_officer_sees_leave_out_what_is_about_them(cast):
     assert "1 open" in signed_in(cast.dpo).get(url(cast, "privacy_home")).content.decode()
     assert not [t for t, _ in things_to_do(Actor.of(cast.head, cast.school), cast.school) if "retention" in t]
     assert [t for t, _ in things_to_do(Actor.of(cast.dpo, cast.school), cast.school) if "retention" in t]
+
+
+def test_when_the_matcher_names_two_faces_as_the_subject_only_the_one_a_person_confirmed_stays_visible(
+    cast, amelia
+):
+    """One pupil has one face: a second face the matcher took for theirs is someone else's, and is blurred in
+    their copy of the photo."""
+    add_device(cast.school)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt, pupils=[amelia])
+    picture = np.full((300, 600, 3), 80, dtype=np.uint8)
+    boxes = (40, 60, 120, 120), (400, 60, 120, 120)
+    for n, box in enumerate(boxes):
+        draw_face(picture, box, 7 + n)
+    out = io.BytesIO()
+    PILImage.fromarray(picture[:, :, ::-1]).save(out, "JPEG", quality=95)
+    (image,) = add_images(activity, [("two.jpg", out.getvalue())], by=cast.teacher)
+    image.faces_screened_with = StandInEmbedder.version
+    image.save(update_fields=["faces_screened_with"])
+    for box, named in zip(boxes, ({"decision": "confirmed", "decided_pupil": amelia, "verdict": "review"},
+                                  {"verdict": "auto", "proposed_pupil": amelia}), strict=True):  # fmt: skip
+        FaceDetection.objects.create(
+            school=cast.school, image=image, left=box[0], top=box[1], width=box[2], height=box[3],
+            detector_score=0.9, model_version=StandInEmbedder.version, **named,
+        )  # fmt: skip
+    plan = blurring.plan_for_subject(image, amelia.pk, picture)
+    visible = [f["box"] for f in plan.faces if not f["blurred"]]
+    assert len(visible) == 1 and blurring.same_face(visible[0], boxes[0])
+    assert any(blurring.same_face(f["box"], boxes[1]) for f in plan.blur)
