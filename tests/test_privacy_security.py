@@ -1,6 +1,7 @@
 """§8, KCSIE Part 4: the privacy room as a hostile insider would try it — what a subject access checklist and its
 bundle show to each reader of the request, whoever found the records first."""
 
+import datetime
 import io
 
 import numpy as np
@@ -14,6 +15,8 @@ from saferstaff.biometrics.models import FaceDetection
 from saferstaff.faces.standin import StandInEmbedder, draw_face
 from saferstaff.incidents.models import Case
 from saferstaff.photos.library import add_images
+from saferstaff.photos.models import Image
+from saferstaff.privacy import destruction, sweep
 from saferstaff.privacy import requests as doors
 from saferstaff.privacy.holdings import RESTRICTED_LABEL
 from saferstaff.privacy.models import DueRecord, Found
@@ -168,3 +171,31 @@ def test_when_the_matcher_names_two_faces_as_the_subject_only_the_one_a_person_c
     visible = [f["box"] for f in plan.faces if not f["blurred"]]
     assert len(visible) == 1 and blurring.same_face(visible[0], boxes[0])
     assert any(blurring.same_face(f["box"], boxes[1]) for f in plan.blur)
+
+
+def test_a_hold_on_a_pupil_holds_the_images_their_face_was_found_in_untagged(cast, amelia):
+    """An image is about the pupils whose faces are in it, as the subject access checklist finds them (tagged,
+    confirmed by a person, or named by the matcher): a hold on the pupil keeps every one of them."""
+    add_device(cast.school)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt)
+    old = timezone.now() - datetime.timedelta(days=1000)
+
+    def image(n):
+        return Image.objects.create(
+            school=cast.school, activity=activity, original=f"test/{n}.jpg", original_name="x.jpg",
+            content_type="image/jpeg", size=1, sha256=f"{n:064d}", captured_at=old,
+        )  # fmt: skip
+
+    confirmed, matched, nobody = image(1), image(2), image(3)
+    for img, named in ((confirmed, {"decision": "confirmed", "decided_pupil": amelia, "verdict": "review"}),
+                       (matched, {"verdict": "auto", "proposed_pupil": amelia})):  # fmt: skip
+        FaceDetection.objects.create(
+            school=cast.school, image=img, left=0, top=0, width=10, height=10, detector_score=0.9,
+            model_version=StandInEmbedder.version, **named,
+        )  # fmt: skip
+    destruction.place_hold(cast.school, by=cast.dpo, scope="pupil", pupil=amelia, reason="Police inquiry")
+    sweep.sweep()
+    listed = set(DueRecord.objects.filter(record_type="images").values_list("record_id", flat=True))
+    assert str(nobody.pk) in listed
+    assert not {str(confirmed.pk), str(matched.pk)} & listed
+    assert sweep.held("images", confirmed.pk, school_id=cast.school.pk)
