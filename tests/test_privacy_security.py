@@ -19,8 +19,9 @@ from saferstaff.photos.models import Image
 from saferstaff.privacy import destruction, sweep
 from saferstaff.privacy import requests as doors
 from saferstaff.privacy.holdings import RESTRICTED_LABEL
-from saferstaff.privacy.models import DueRecord, Found
+from saferstaff.privacy.models import DueRecord, Found, LegalHold
 from saferstaff.privacy.status import things_to_do
+from saferstaff.rules.engine import Refused
 from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
@@ -199,3 +200,28 @@ def test_a_hold_on_a_pupil_holds_the_images_their_face_was_found_in_untagged(cas
     assert str(nobody.pk) in listed
     assert not {str(confirmed.pk), str(matched.pk)} & listed
     assert sweep.held("images", confirmed.pk, school_id=cast.school.pk)
+
+
+def test_an_officer_neither_sees_nor_releases_a_hold_on_themselves_or_a_case_about_them(cast, amelia):
+    """An inquiry into the Headteacher: the DPO holds the Headteacher's records and the allegation about them.
+    The Headteacher, an officer, does not see those holds, and cannot release them — by the page or the door."""
+    head = cast.member(cast.head)
+    case = allegation_about(cast, head, amelia, routed_to="chair")
+    on_them = destruction.place_hold(
+        cast.school, by=cast.dpo, scope="member", member=head, reason="Inquiry into Hxx"
+    )
+    on_case = destruction.place_hold(cast.school, by=cast.dpo, scope="case", case=case, reason="Case inquiry")
+    on_record = destruction.place_hold(
+        cast.school, by=cast.dpo, scope="record", record_type="allegations", record_id=str(case.pk),
+        reason="Record inquiry",
+    )  # fmt: skip
+    client = signed_in(cast.head)
+    page = client.get(url(cast, "hold_list")).content.decode()
+    assert "Inquiry into Hxx" not in page and "Case inquiry" not in page and "Record inquiry" not in page
+    for hold in (on_them, on_case, on_record):
+        assert client.get(url(cast, "hold_release", pk=hold.pk)).status_code == 404
+        assert client.post(url(cast, "hold_release", pk=hold.pk)).status_code == 404
+        with pytest.raises(Refused):
+            destruction.release_hold(hold, by=cast.head)
+    assert not LegalHold.objects.filter(released_at__isnull=False).exists()
+    assert "Inquiry into Hxx" in signed_in(cast.dpo).get(url(cast, "hold_list")).content.decode()

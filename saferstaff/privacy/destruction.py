@@ -66,6 +66,29 @@ def about_the_reader(actor) -> Q:
     return Q(record_type__in=CASE_KINDS, record_id__in=Subquery(theirs))
 
 
+def holds_for(actor):
+    """The school's legal holds ``actor`` sees and may release: never one on themselves, nor on a case about
+    them or one record of it (an inquiry into them is not theirs to know of, nor to end, §8, KCSIE Part 4)."""
+    holds = LegalHold.objects.filter(school_id=actor.school.pk)
+    if actor.membership is None:
+        return holds
+    theirs = Case.objects.filter(school_id=actor.school.pk).filter(registers.about(actor.membership))
+    return (
+        holds.exclude(member=actor.membership)
+        .exclude(case__in=theirs.values("pk"))
+        .exclude(
+            Q(scope=LegalHold.Scope.RECORD)
+            & (
+                Q(
+                    record_type__in=CASE_KINDS,
+                    record_id__in=Subquery(theirs.annotate(s=Cast("pk", models.CharField())).values("s")),
+                )
+                | Q(record_type="staff", record_id=str(actor.membership.pk))
+            )
+        )
+    )
+
+
 # --- Confirming -----------------------------------------------------------------------------------------------
 
 
@@ -323,9 +346,12 @@ def place_hold(
 
 
 def release_hold(hold: LegalHold, *, by) -> None:
-    decision = may_release_hold(Actor.of(by, hold.school), subject=hold)
+    actor = Actor.of(by, hold.school)
+    decision = may_release_hold(actor, subject=hold)
     if not decision:
         raise Refused(decision)
+    if not holds_for(actor).filter(pk=hold.pk).exists():
+        raise Refused(refuse(Reason("A hold on records about you is released by someone else", "§8")))
     with transaction.atomic():
         LegalHold.objects.filter(pk=hold.pk).update(released_by=by, released_at=timezone.now())
         record("privacy.hold.released", hold)
