@@ -16,10 +16,10 @@ from saferstaff.faces.standin import StandInEmbedder, draw_face
 from saferstaff.incidents.models import Case
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import Image
-from saferstaff.privacy import destruction, sweep
+from saferstaff.privacy import destruction, schedule, sweep
 from saferstaff.privacy import requests as doors
 from saferstaff.privacy.holdings import RESTRICTED_LABEL
-from saferstaff.privacy.models import DueRecord, Found, LegalHold
+from saferstaff.privacy.models import DueRecord, Found, LegalHold, RetentionRule
 from saferstaff.privacy.status import things_to_do
 from saferstaff.rules.engine import Refused
 from saferstaff.schools.roles import Actor
@@ -225,3 +225,16 @@ def test_an_officer_neither_sees_nor_releases_a_hold_on_themselves_or_a_case_abo
             destruction.release_hold(hold, by=cast.head)
     assert not LegalHold.objects.filter(released_at__isnull=False).exists()
     assert "Inquiry into Hxx" in signed_in(cast.dpo).get(url(cast, "hold_list")).content.decode()
+
+
+def test_a_school_keeps_an_allegation_longer_than_kcsie_says_never_shorter(cast):
+    """KCSIE Part 4 sets the least an allegation about staff is kept: an officer shortening it (so that one about
+    them would come up for destruction) is refused; a longer period is the school's choice."""
+    with pytest.raises(Refused) as refused:
+        schedule.change_retention(cast.school, key="allegations", months=1, why="Tidy up", by=cast.head)
+    assert refused.value.decision.reasons[0].field == "months"
+    assert not RetentionRule.objects.exists()
+    schedule.change_retention(
+        cast.school, key="allegations", months=150, why="Our insurer asks", by=cast.head
+    )
+    assert RetentionRule.objects.get().months == 150
