@@ -16,7 +16,7 @@ from saferstaff.faces.standin import StandInEmbedder, draw_face
 from saferstaff.incidents.models import Case
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import Image
-from saferstaff.privacy import destruction, schedule, sweep
+from saferstaff.privacy import destruction, schedule, sharing, sweep
 from saferstaff.privacy import requests as doors
 from saferstaff.privacy.holdings import RESTRICTED_LABEL
 from saferstaff.privacy.models import DueRecord, Found, LegalHold, RetentionRule
@@ -238,3 +238,28 @@ def test_a_school_keeps_an_allegation_longer_than_kcsie_says_never_shorter(cast)
         cast.school, key="allegations", months=150, why="Our insurer asks", by=cast.head
     )
     assert RetentionRule.objects.get().months == 150
+
+
+def test_the_due_list_keeps_from_an_officer_the_disclosures_and_requests_about_them(cast, amelia):
+    """The LADO referral about the Headteacher and a subject access request about them, past their periods: the
+    Headteacher does not see them due, and confirming every row of the kind leaves them for the DPO."""
+    head = cast.member(cast.head)
+    case = allegation_about(cast, head, amelia, routed_to="chair")
+    entry = sharing.open_prefilled(
+        school_id=cast.school.pk, source="incident", source_ref="1", actor=Actor.of(cast.dpo, cast.school),
+        case=case, members=[head.pk], recipient="LADO", what="The referral",
+    )  # fmt: skip
+    req = doors.log_request(
+        Actor.of(cast.dpo, cast.school), requester_kind="staff", requester_name="Helen Head", about_member=head,
+        received_at=timezone.now(),
+    )  # fmt: skip
+    for kind, pk in (("sharing_log", entry.pk), ("access_requests", req.pk)):
+        DueRecord.objects.create(
+            school=cast.school, record_type=kind, record_id=str(pk), due_on=timezone.localdate()
+        )
+    page = signed_in(cast.head).get(url(cast, "retention_due")).content.decode()
+    assert "The sharing log" not in page and "Subject access requests" not in page
+    for kind in ("sharing_log", "access_requests"):
+        assert destruction.confirm_destruction(cast.school, by=cast.head, record_type=kind) == 0
+    assert not DueRecord.objects.filter(status="confirmed").exists()
+    assert destruction.confirm_destruction(cast.school, by=cast.dpo, record_type="access_requests") == 1
