@@ -263,3 +263,25 @@ def test_the_due_list_keeps_from_an_officer_the_disclosures_and_requests_about_t
         assert destruction.confirm_destruction(cast.school, by=cast.head, record_type=kind) == 0
     assert not DueRecord.objects.filter(status="confirmed").exists()
     assert destruction.confirm_destruction(cast.school, by=cast.dpo, record_type="access_requests") == 1
+
+
+def test_a_checklist_says_nothing_to_an_officer_of_a_disclosure_they_may_not_read(cast, amelia, pages):
+    """The LADO referral of an allegation about the Headteacher is in the sharing log, about the pupil too: the
+    Headteacher working a request about the pupil sees it only as a record routed to someone else, and the
+    bundle does not describe it."""
+    head = cast.member(cast.head)
+    case = allegation_about(cast, head, amelia, routed_to="chair")
+    sharing.open_prefilled(
+        school_id=cast.school.pk, source="incident", source_ref="1", actor=Actor.of(cast.dpo, cast.school),
+        case=case, pupils=[amelia.pk], members=[head.pk], recipient="Ms Lado", organisation="LADO office",
+        what="The referral",
+    )  # fmt: skip
+    req = request_about(cast, amelia)
+    page = signed_in(cast.head).get(url(cast, "sar_checklist", pk=req.pk)).content.decode()
+    assert req.found.filter(record_type="sharing_log").exists()
+    assert "LADO office" not in page and "Ms Lado" not in page and "The sharing log" not in page
+    head_actor = Actor.of(cast.head, cast.school)
+    _decide_all(head_actor, req)
+    doors.make_bundle(head_actor, req)
+    records = pages.get("privacy/sar_records_pdf.html", {"pages": []})["pages"]
+    assert "LADO" not in str(records) and "The referral" not in str(records)
