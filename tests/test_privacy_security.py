@@ -285,3 +285,20 @@ def test_a_checklist_says_nothing_to_an_officer_of_a_disclosure_they_may_not_rea
     doors.make_bundle(head_actor, req)
     records = pages.get("privacy/sar_records_pdf.html", {"pages": []})["pages"]
     assert "LADO" not in str(records) and "The referral" not in str(records)
+
+
+def test_who_saw_a_pupil_says_nothing_of_reads_of_a_disclosure_the_reader_may_not_read(cast, amelia):
+    """The DPO opened the LADO referral about the Headteacher (about the pupil too): the Headteacher asking who
+    saw the pupil's records does not learn of it; the DPO's own reads of what the Headteacher may open show."""
+    head = cast.member(cast.head)
+    case = allegation_about(cast, head, amelia, routed_to="chair")
+    entry = sharing.open_prefilled(
+        school_id=cast.school.pk, source="incident", source_ref="1", actor=Actor.of(cast.dpo, cast.school),
+        case=case, pupils=[amelia.pk], members=[head.pk], recipient="Ms Lado", what="The referral",
+    )  # fmt: skip
+    dpo = signed_in(cast.dpo)
+    assert dpo.get(url(cast, "sharing_detail", pk=entry.pk)).status_code == 200
+    page = signed_in(cast.head).get(url(cast, "seen_pupil", pk=amelia.pk)).content.decode()
+    assert "Priya Dpo" not in page
+    assert dpo.get(url(cast, "pupil_detail", pk=amelia.pk)).status_code == 200
+    assert "Priya Dpo" in signed_in(cast.head).get(url(cast, "seen_pupil", pk=amelia.pk)).content.decode()
