@@ -302,3 +302,27 @@ def test_who_saw_a_pupil_says_nothing_of_reads_of_a_disclosure_the_reader_may_no
     assert "Priya Dpo" not in page
     assert dpo.get(url(cast, "pupil_detail", pk=amelia.pk)).status_code == 200
     assert "Priya Dpo" in signed_in(cast.head).get(url(cast, "seen_pupil", pk=amelia.pk)).content.decode()
+
+
+def test_a_video_whose_row_says_redact_is_not_copied_whole(cast, amelia, monkeypatch, pages):
+    """Faces in a video are neither screened nor blurred here: one tagged only with the pupil may still show
+    others the tags missed. When the DPO says redact, it is not put in the bundle whole."""
+    add_device(cast.school)
+    activity = approved_activity(cast.school, cast.teacher, cast.slt, pupils=[amelia])
+    video = Image.objects.create(
+        school=cast.school, activity=activity, kind=Image.Kind.VIDEO, original="test/v.mp4",
+        original_name="v.mp4", content_type="video/mp4", size=1, sha256="1" * 64, captured_at=timezone.now(),
+    )  # fmt: skip
+    video.tags.create(school=cast.school, pupil=amelia, tagged_by=cast.teacher)
+    monkeypatch.setattr(doors, "clean_copy", lambda image: b"the whole video")
+    req = request_about(cast, amelia)
+    dpo = Actor.of(cast.dpo, cast.school)
+    doors.refresh_checklist(dpo, req)
+    for f in req.found.all():
+        if f.record_type == "images":
+            doors.decide_found(dpo, f, decision=Found.Decision.REDACT, exemption="third_party")
+        else:
+            doors.decide_found(dpo, f, decision=Found.Decision.DISCLOSE)
+    doors.make_bundle(dpo, req)
+    (item,) = [i for i in pages["privacy/sar_bundle_pdf.html"]["items"] if i.found.record_type == "images"]
+    assert not item.file and item.problem

@@ -350,9 +350,10 @@ class Item:
 
 def _image_copy(image: Image, pupil_id: int | None, item: Item) -> bytes | None:
     """A clean copy (no camera or location data) of a photo with every face but the subject's blurred; a video
-    is copied whole only when nobody else is in it (a video's faces cannot be blurred here)."""
+    is copied whole only when nobody else is known to be in it and the DPO, having watched it, chose disclose
+    (a video's faces are neither screened nor blurred here, so "redact" keeps it out)."""
     if image.kind == Image.Kind.VIDEO:
-        if item.found.others_in_it:
+        if item.found.others_in_it or item.found.decision != Found.Decision.DISCLOSE:
             item.problem = "A video with other people in it: it can be watched at school with the requester"
             return None
         return clean_copy(image)
