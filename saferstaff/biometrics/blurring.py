@@ -97,13 +97,25 @@ def _faces(picture, detections):
 def plan_for_subject(image, pupil_id: int, picture) -> FacePlan:
     """Subject access (UK GDPR art. 15): a copy of ``image`` for ``pupil_id`` or their guardian shows only
     their face. Every other face is blurred — another pupil's face is that pupil's data, and a face nobody
-    could name may be anyone's (its ``why`` says UNKNOWN, so the bundle's index can say so)."""
+    could name may be anyone's (its ``why`` says UNKNOWN, so the bundle's index can say so). A pupil has one
+    face: when several are named as theirs, only the one a person confirmed stays (none, if no one did)."""
     detector, embedder = face_models()
     if image.faces_screened_with != embedder.version:
         screening.screen_image(image, screening.gallery_for(image.school), detector, embedder)
     detections = list(FaceDetection.objects.filter(image=image, model_version=embedder.version))
+    faces = list(_faces(picture, detections))
+    theirs = [i for i, (_, who) in enumerate(faces) if who == pupil_id]
+    if len(theirs) > 1:
+        confirmed = [
+            d.box
+            for d in detections
+            if d.decision == FaceDetection.Decision.CONFIRMED and d.decided_pupil_id == pupil_id
+        ]
+        sure = [i for i in theirs if any(same_face(faces[i][0], box) for box in confirmed)]
+        keep = sure[0] if len(sure) == 1 else None
+        faces = [(box, None if i in theirs and i != keep else who) for i, (box, who) in enumerate(faces)]
     result = FacePlan()
-    for box, who in _faces(picture, detections):
+    for box, who in faces:
         why = SUBJECT if who == pupil_id else NO_CONSENT if who else UNKNOWN
         result.faces.append(
             {"box": [int(v) for v in box], "pupil": who, "why": why, "blurred": who != pupil_id}

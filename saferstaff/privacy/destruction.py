@@ -28,7 +28,7 @@ from saferstaff.incidents.models import Case, Evidence, EvidenceSeal, Note
 from saferstaff.photos.services import delete_files
 from saferstaff.privacy import schedule, sweep
 from saferstaff.privacy.kinds import KINDS
-from saferstaff.privacy.models import DestructionCertificate, DueRecord, LegalHold
+from saferstaff.privacy.models import AccessRequest, DestructionCertificate, DueRecord, LegalHold, Sharing
 from saferstaff.rules.engine import Reason, Refused, refuse
 from saferstaff.rules.privacy import may_confirm_destruction, may_place_hold, may_release_hold
 from saferstaff.schools.models import Guardian, Guardianship, Membership, Pupil, RoleGrant
@@ -52,18 +52,43 @@ HELD = Reason("A legal hold covers it: it is kept until the hold ends", "§8")
 CASE_KINDS = ("incident_cases", "allegations")
 
 
+def _ids(rows) -> Subquery:
+    return Subquery(rows.annotate(s=Cast("pk", models.CharField())).values("s"))
+
+
 def about_the_reader(actor) -> Q:
-    """Due rows and certificates of cases about ``actor`` (the subject of an allegation, or named in a case as
-    having done it): never shown, counted or confirmed by them (§8, KCSIE Part 4), as with the case itself."""
+    """Due rows and certificates of records about ``actor``: cases about them (the subject of an allegation, or
+    named in a case as having done it), disclosures in the sharing log about them or from such a case, subject
+    access requests about them — never shown, counted or confirmed by them (§8, KCSIE Part 4), as with the
+    records themselves."""
     if actor.membership is None:
         return Q(pk__in=[])
-    theirs = (
-        Case.objects.filter(school_id=actor.school.pk)
-        .filter(registers.about(actor.membership))
-        .annotate(s=Cast("pk", models.CharField()))
-        .values("s")
+    member, school_id = actor.membership, actor.school.pk
+    theirs = Case.objects.filter(school_id=school_id).filter(registers.about(member))
+    shared = Sharing.objects.filter(school_id=school_id).filter(
+        Q(about_members=member) | Q(case__in=theirs.values("pk"))
     )
-    return Q(record_type__in=CASE_KINDS, record_id__in=Subquery(theirs))
+    asked = AccessRequest.objects.filter(school_id=school_id, about_member=member)
+    return (
+        Q(record_type__in=CASE_KINDS, record_id__in=_ids(theirs))
+        | Q(record_type="sharing_log", record_id__in=_ids(shared))
+        | Q(record_type="access_requests", record_id__in=_ids(asked))
+    )
+
+
+def holds_for(actor):
+    """The school's legal holds ``actor`` sees and may release: never one on themselves, on a case about them, or
+    on one record about them (an inquiry into them is not theirs to know of, nor to end, §8, KCSIE Part 4)."""
+    holds = LegalHold.objects.filter(school_id=actor.school.pk)
+    if actor.membership is None:
+        return holds
+    theirs = Case.objects.filter(school_id=actor.school.pk).filter(registers.about(actor.membership))
+    one_of_theirs = about_the_reader(actor) | Q(record_type="staff", record_id=str(actor.membership.pk))
+    return (
+        holds.exclude(member=actor.membership)
+        .exclude(case__in=theirs.values("pk"))
+        .exclude(Q(scope=LegalHold.Scope.RECORD) & one_of_theirs)
+    )
 
 
 # --- Confirming -----------------------------------------------------------------------------------------------
@@ -323,9 +348,12 @@ def place_hold(
 
 
 def release_hold(hold: LegalHold, *, by) -> None:
-    decision = may_release_hold(Actor.of(by, hold.school), subject=hold)
+    actor = Actor.of(by, hold.school)
+    decision = may_release_hold(actor, subject=hold)
     if not decision:
         raise Refused(decision)
+    if not holds_for(actor).filter(pk=hold.pk).exists():
+        raise Refused(refuse(Reason("A hold on records about you is released by someone else", "§8")))
     with transaction.atomic():
         LegalHold.objects.filter(pk=hold.pk).update(released_by=by, released_at=timezone.now())
         record("privacy.hold.released", hold)

@@ -38,6 +38,7 @@ from saferstaff.policies.models import Acceptance
 from saferstaff.postcheck.models import SavedCheck
 from saferstaff.privacy.kinds import KINDS
 from saferstaff.privacy.models import AccessRequest, Sharing
+from saferstaff.privacy.sharing import entries_readable_by
 from saferstaff.publishing.models import PublicationRequest
 from saferstaff.schools.models import Guardianship, Membership, Pupil
 
@@ -252,7 +253,7 @@ def _about_pupil(school, pupil, reader) -> list[Held]:
         )
     involved = Involved.objects.filter(school=school, pupil=pupil).values("case_id")
     out += _cases(school, Case.objects.filter(school=school, pk__in=involved), reader)
-    out += _sharing(school, Sharing.objects.filter(school=school, about_pupils=pupil))
+    out += _sharing(school, Sharing.objects.filter(school=school, about_pupils=pupil), reader)
     out += _requests(AccessRequest.objects.filter(school=school, about_pupil=pupil))
     return out
 
@@ -324,7 +325,7 @@ def _about_member(school, member, reader) -> list[Held]:
         out.append(_held("draft_checks", check, "A saved check of a draft post", check.created_at))
     for note in Notification.objects.filter(school=school, user_id=user_id):
         out.append(_held("notifications", note, f"Notification: {note.title}", note.created_at))
-    out += _sharing(school, Sharing.objects.filter(school=school, about_members=member))
+    out += _sharing(school, Sharing.objects.filter(school=school, about_members=member), reader)
     out += _requests(AccessRequest.objects.filter(school=school, about_member=member))
     return out
 
@@ -381,21 +382,28 @@ def _cases(school, cases, reader) -> list[Held]:
     return out
 
 
-def _sharing(school, entries) -> list[Held]:
+def _sharing(school, entries, reader) -> list[Held]:
+    """Disclosures in the sharing log; one the reader may not read (from an allegation, about them) is listed
+    without its content, as a case is."""
+    readable = None if reader is None else set(entries_readable_by(reader).values_list("pk", flat=True))
     # Counted over every person each entry is about, not only the one it was found by.
     entries = Sharing.objects.filter(pk__in=entries.values("pk")).annotate(
         n_pupils=Count("about_pupils", distinct=True), n_members=Count("about_members", distinct=True)
     )
-    return [
-        _held(
-            "sharing_log",
-            entry,
-            f"Shared with {entry.organisation or entry.recipient}",
-            entry.shared_at,
-            others_in_it=entry.n_pupils + entry.n_members > 1 or bool(entry.about_others),
+    out = []
+    for entry in entries:
+        hidden = readable is not None and entry.pk not in readable
+        out.append(
+            _held(
+                "sharing_log",
+                entry,
+                RESTRICTED_LABEL if hidden else f"Shared with {entry.organisation or entry.recipient}",
+                entry.shared_at,
+                others_in_it=entry.n_pupils + entry.n_members > 1 or bool(entry.about_others),
+                restricted=hidden,
+            )
         )
-        for entry in entries
-    ]
+    return out
 
 
 def _requests(requests) -> list[Held]:

@@ -33,10 +33,13 @@ from saferstaff.privacy.models import AccessRequest, Bundle, Exemption, Found, L
 from saferstaff.publishing.services import blurred_copy
 from saferstaff.rules.engine import Reason, Refused, refuse
 from saferstaff.rules.privacy import (
+    OFFICERS,
     may_extend_request,
     may_log_request,
+    may_read_request,
     may_work_request,
 )
+from saferstaff.schools.roles import Actor, members_holding
 
 
 def _refuse(text: str, field: str | None = None):
@@ -247,6 +250,30 @@ def close_request(actor, req: AccessRequest, *, status: str, reason: str = "") -
 
 # --- The checklist --------------------------------------------------------------------------------------------
 
+# What a row says of a record its reader may not open: not even its kind or its room (the subject of an
+# allegation, an officer of the request, learns nothing of it here, KCSIE Part 4).
+ROUTED_KIND = "A record reviewed by the person it is routed to"
+
+
+def readers(req: AccessRequest) -> list[Actor]:
+    """Everyone who reads the request, and so its checklist and its bundles: its officers, bar anyone it is
+    about."""
+    members = members_holding(req.school_id, OFFICERS).select_related("user")
+    actors = [Actor.of(m.user, req.school) for m in members]
+    return [a for a in actors if may_read_request.peek(a, subject=req)]
+
+
+def routed_elsewhere(req: AccessRequest, actors) -> set[tuple[str, str]]:
+    """The (kind, id) of the records held about the person that one of ``actors`` may not open. Judged for
+    whoever reads, never taken from the row: a row found by the case manager says nothing more to the others."""
+    if req.about_pupil_id is None and req.about_member_id is None:
+        return set()
+    hidden = set()
+    for actor in actors:
+        held = held_about(req.school, pupil=req.about_pupil, member=req.about_member, reader=actor)
+        hidden |= {(h.kind, str(h.record_id)) for h in held if h.restricted}
+    return hidden
+
 
 def refresh_checklist(actor, req: AccessRequest) -> int:
     """Add a row for everything held about the person that is not on the checklist yet; decisions already made
@@ -258,6 +285,7 @@ def refresh_checklist(actor, req: AccessRequest) -> int:
             held = []  # someone saferstaff has no record of: nothing is held
         else:
             held = held_about(req.school, pupil=req.about_pupil, member=req.about_member, reader=actor)
+        hidden = routed_elsewhere(req, {actor, *readers(req)})
         have = set(req.found.values_list("record_type", "record_id"))
         new = [
             Found(
@@ -266,7 +294,7 @@ def refresh_checklist(actor, req: AccessRequest) -> int:
                 record_type=h.kind,
                 record_id=str(h.record_id),
                 room=h.room,
-                label=h.label[:300],
+                label=RESTRICTED_LABEL if (h.kind, str(h.record_id)) in hidden else h.label[:300],
                 recorded_on=h.on,
                 others_in_it=h.others_in_it,
                 decision=Found.Decision.REDACT if h.others_in_it else Found.Decision.UNDECIDED,
@@ -308,21 +336,24 @@ class Item:
     faces_blurred: int = 0
     faces_unknown: int = 0
     problem: str = ""
+    restricted: bool = False  # a reader of the request may not open it: its reviewer answers for it
 
     @property
     def title(self) -> str:
-        """What the index calls it: a record listed without its content is named by its kind only."""
-        f = self.found
-        return (
-            KINDS[f.record_type].label if f.label == RESTRICTED_LABEL and f.record_type in KINDS else f.label
-        )
+        """What the index calls it: a record listed without its content is not described, nor its kind named."""
+        return ROUTED_KIND if self.restricted else self.found.label
+
+    @property
+    def room(self) -> str:
+        return "" if self.restricted else self.found.room
 
 
 def _image_copy(image: Image, pupil_id: int | None, item: Item) -> bytes | None:
     """A clean copy (no camera or location data) of a photo with every face but the subject's blurred; a video
-    is copied whole only when nobody else is in it (a video's faces cannot be blurred here)."""
+    is copied whole only when nobody else is known to be in it and the DPO, having watched it, chose disclose
+    (a video's faces are neither screened nor blurred here, so "redact" keeps it out)."""
     if image.kind == Image.Kind.VIDEO:
-        if item.found.others_in_it:
+        if item.found.others_in_it or item.found.decision != Found.Decision.DISCLOSE:
             item.problem = "A video with other people in it: it can be watched at school with the requester"
             return None
         return clean_copy(image)
@@ -382,12 +413,12 @@ def _value(obj, f, *, redact: bool, subject) -> str | None:
 
 def record_pages(given: list[Item], subject) -> list[dict]:
     """A page per record disclosed (not images: they are files): its fields, others' data redacted when its
-    row says redact. A record listed without its content (read only by whoever it is routed to) is not
-    described here: that reader reviews it."""
+    row says redact. A record one of the request's readers may not open (read only by whoever it is routed to)
+    is not described here: that reader reviews it."""
     wanted: dict[str, list[Item]] = {}
     for item in given:
         f = item.found
-        if f.record_type == "images" or f.record_type not in KINDS or f.label == RESTRICTED_LABEL:
+        if f.record_type == "images" or f.record_type not in KINDS or item.restricted:
             continue
         wanted.setdefault(f.record_type, []).append(item)
     pages = []
@@ -421,7 +452,12 @@ def make_bundle(actor, req: AccessRequest) -> Bundle:
         rows = list(req.found.all())
         if any(f.decision == Found.Decision.UNDECIDED for f in rows):
             _refuse("Decide every row of the checklist first: disclose, redact or withhold")
-        given = [Item(f) for f in rows if f.decision in (Found.Decision.DISCLOSE, Found.Decision.REDACT)]
+        hidden = routed_elsewhere(req, {actor, *readers(req)})
+        given = [
+            Item(f, restricted=(f.record_type, f.record_id) in hidden or f.label == RESTRICTED_LABEL)
+            for f in rows
+            if f.decision in (Found.Decision.DISCLOSE, Found.Decision.REDACT)
+        ]
         withheld: dict[str, int] = {}
         for f in rows:
             if f.decision == Found.Decision.WITHHOLD:

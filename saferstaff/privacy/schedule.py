@@ -39,6 +39,7 @@ class Default:
     trigger: str
     source: str
     review: str = ""  # what the DPO checks before confirming, where the period is a review point
+    least: bool = False  # the source sets the least it is kept: a school keeps it longer, never shorter
 
 
 SIX_YEARS = "Six years: the period in which a claim can be brought (Limitation Act 1980)"
@@ -84,6 +85,7 @@ DEFAULTS: dict[str, Default] = {
         "from the allegation, whichever is longer",
         review="saferstaff holds no date of birth for staff: confirm that the person's normal retirement age "
         "has passed before destroying",
+        least=True,
     ),
     "acceptances": Default(72, Trigger.STAFF_LEFT, SIX_YEARS + ", after employment ends"),
     "sharing_log": Default(72, Trigger.CAPTURE, SIX_YEARS),
@@ -186,6 +188,10 @@ def change_retention(school, *, key: str, months, why: str, by) -> RetentionRule
         raise Refused(refuse(Reason("This kind of record is destroyed with the record it belongs to", "§8")))
     if not isinstance(months, int) or not 0 <= months <= MAX_MONTHS:
         raise Refused(refuse(S8_PERIOD))
+    if default.least and months < default.months:
+        raise Refused(
+            refuse(Reason(f"{default.source}: it is kept at least {default.months} months", "§8", "months"))
+        )
     why = (why or "").strip()
     if months != default.months and not why:
         raise Refused(refuse(Reason("Say why the school keeps it for this long", "§8", "why")))

@@ -35,9 +35,13 @@ LISTS = {
 
 
 def targets(held: list[Held]) -> dict[str, set[str]]:
-    """The audit (object_type, object_id) of every record held, and of its parts, by type."""
+    """The audit (object_type, object_id) of every record held, and of its parts, by type: not of a record the
+    reader may not open (``restricted``) — the trail withholds a case's events, not every room's (a disclosure
+    in the sharing log about the reader), so the reads of such a record are left out here."""
     out: dict[str, set[str]] = {}
     for h in held:
+        if h.restricted:
+            continue
         for kind, pk in (h.audit, *h.parts):
             if kind:
                 out.setdefault(kind, set()).add(pk)

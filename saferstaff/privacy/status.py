@@ -7,6 +7,7 @@ import datetime
 from django.utils import timezone
 
 from saferstaff.numbers import counted
+from saferstaff.privacy.destruction import about_the_reader
 from saferstaff.privacy.models import AccessRequest, Breach, DueRecord, Sharing
 from saferstaff.privacy.sharing import entries_readable_by
 from saferstaff.rules.privacy import is_officer
@@ -53,7 +54,11 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
                     "sar_list",
                 )
             )  # fmt: skip
-        due = DueRecord.objects.filter(school=school, status=DueRecord.Status.DUE).count()
+        due = (
+            DueRecord.objects.filter(school=school, status=DueRecord.Status.DUE)
+            .exclude(about_the_reader(actor))
+            .count()
+        )
         if due:
             out.append(
                 (

@@ -65,7 +65,9 @@ class Spec:
 ALLEGATION = "allegation"
 
 SPECS: dict[str, Spec] = {
-    "images": Spec("captured_at", True, pupils=("tags__pupil",)),
+    # Tagged, or a face of theirs found (a person confirmed it, or the matcher named them): as the checklist finds
+    # them. Holding a face the matcher may have got wrong keeps more, never less.
+    "images": Spec("captured_at", True, pupils=("tags__pupil", "faces__decided_pupil", "faces__proposed_pupil")),
     "activities": Spec("happens_on", only=Q(images__isnull=True), pupils=("pupils",)),
     "consent_answers": Spec("pupil__leaving_date", pupils=("pupil",)),
     "portal_links": Spec("expires_at", True, pupils=("guardian__guardianships__pupil",)),

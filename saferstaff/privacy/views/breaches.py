@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from saferstaff.audit.log import record
 from saferstaff.paging import page_of
 from saferstaff.privacy import breaches as doors
+from saferstaff.privacy.destruction import about_the_reader
 from saferstaff.privacy.forms.breaches import (
     AssessForm,
     BreachCloseForm,
@@ -21,8 +22,9 @@ from saferstaff.privacy.forms.breaches import (
     ReportedForm,
     ToldForm,
 )
-from saferstaff.privacy.models import AccessRequest, Breach, Category, DueRecord, LegalHold, Sharing
+from saferstaff.privacy.models import Breach, Category, DueRecord, LegalHold, Sharing
 from saferstaff.privacy.sharing import entries_readable_by
+from saferstaff.privacy.status import open_requests
 from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.rules.privacy import (
     SHARING_KEEPERS,
@@ -40,9 +42,7 @@ def privacy_home(request, school):
     actor, today = request.actor, timezone.localdate()
     counts = {}
     if is_officer(actor):
-        requests_open = AccessRequest.objects.filter(
-            school=request.school, status__in=(AccessRequest.Status.OPEN, AccessRequest.Status.PAUSED)
-        )
+        requests_open = open_requests(request.school, actor)  # never one about them, as in their list
         holds = LegalHold.objects.filter(school=request.school, released_at__isnull=True).filter(
             Q(ends_on__isnull=True) | Q(ends_on__gte=today)
         )
@@ -53,7 +53,7 @@ def privacy_home(request, school):
             "next_breach": _breach_view(first) if first else None,
             "requests": requests_open.count(),
             "requests_overdue": requests_open.filter(due_at__lt=timezone.now()).count(),
-            "due": DueRecord.objects.filter(school=request.school).count(),
+            "due": DueRecord.objects.filter(school=request.school).exclude(about_the_reader(actor)).count(),
             "holds": holds.count(),
         }
     if actor.holds(*SHARING_KEEPERS):

@@ -23,6 +23,7 @@ from saferstaff.privacy.forms.requests import (
     RequestCloseForm,
     RequestForm,
 )
+from saferstaff.privacy.holdings import RESTRICTED_LABEL
 from saferstaff.privacy.kinds import KINDS
 from saferstaff.privacy.models import AccessRequest, Bundle, Found
 from saferstaff.rules.engine import Refused, show_on_form
@@ -292,6 +293,7 @@ def sar_checklist(request, school, pk):
     elif working and not req.found.exists() and (req.about_pupil_id or req.about_member_id):
         doors.refresh_checklist(request.actor, req)  # the first open finds everything held
     record("privacy.sar.checklist_viewed", req)
+    hidden = doors.routed_elsewhere(req, [request.actor])  # judged for this reader, whoever found the rows
     rows = []
     for f in req.found.all():
         if bound is not None and bound.data.get("found") == str(f.pk):
@@ -303,7 +305,11 @@ def sar_checklist(request, school, pk):
             )
         if form is bound:
             form.auto_id = f"row{f.pk}-%s"
-        rows.append((f, KINDS[f.record_type].label if f.record_type in KINDS else f.record_type, form))
+        if (f.record_type, f.record_id) in hidden:
+            rows.append((f, doors.ROUTED_KIND, RESTRICTED_LABEL, "", form))
+        else:
+            kind = KINDS[f.record_type].label if f.record_type in KINDS else f.record_type
+            rows.append((f, kind, f.label, f.room, form))
     return render(
         request,
         "privacy/sar_checklist.html",
@@ -312,7 +318,7 @@ def sar_checklist(request, school, pk):
             "about": _about(request, req),
             "rows": rows,
             "working": working,
-            "undecided": sum(1 for f, _, _ in rows if f.decision == Found.Decision.UNDECIDED),
+            "undecided": sum(1 for f, *_ in rows if f.decision == Found.Decision.UNDECIDED),
             "bound": bound,
         },
         status=400 if bound is not None and bound.errors else 200,

@@ -20,7 +20,7 @@ from saferstaff.paging import page_of
 from saferstaff.privacy import destruction, schedule
 from saferstaff.privacy.forms.retention import HoldForm, RetentionRuleForm
 from saferstaff.privacy.kinds import KINDS
-from saferstaff.privacy.models import DestructionCertificate, DueRecord, LegalHold
+from saferstaff.privacy.models import DestructionCertificate, DueRecord
 from saferstaff.privacy.sweep import in_force
 from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.rules.privacy import is_officer
@@ -189,9 +189,7 @@ def retention_certificates(request, school):
 @require_safe
 def hold_list(request, school):
     _officer_only(request)
-    holds = LegalHold.objects.filter(school=request.school).select_related(
-        "pupil", "member__user", "placed_by"
-    )
+    holds = destruction.holds_for(request.actor).select_related("pupil", "member__user", "placed_by")
     today = timezone.localdate()
     current = holds.filter(in_force(today))
     ended = holds.exclude(pk__in=current.values("pk"))[:50]
@@ -246,7 +244,7 @@ def hold_add(request, school):
 @require_http_methods(["GET", "POST"])
 def hold_release(request, school, pk):
     _officer_only(request)
-    hold = get_object_or_404(LegalHold, school=request.school, pk=pk)
+    hold = get_object_or_404(destruction.holds_for(request.actor), pk=pk)
     if request.method == "POST":
         try:
             destruction.release_hold(hold, by=request.user)
