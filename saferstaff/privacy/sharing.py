@@ -187,7 +187,8 @@ def complete_sharing(
         lawful_basis=lawful_basis, why=why, how=how, approved_by=approved_by, school_id=entry.school_id
     )
     with transaction.atomic():
-        entry = Sharing.objects.select_for_update().select_related("case").get(pk=entry.pk)
+        # Only the entry is locked: PostgreSQL locks no row of a nullable join (the case), and need not.
+        entry = Sharing.objects.select_for_update(of=("self",)).select_related("case").get(pk=entry.pk)
         _check(may_complete_sharing(actor, subject=entry))
         entry.lawful_basis = lawful_basis
         entry.special_condition = special_condition.strip() or entry.special_condition
