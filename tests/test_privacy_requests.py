@@ -103,8 +103,13 @@ def test_the_dpo_logs_a_request_from_a_guardian_and_sees_its_due_date(cast, amel
         (
             datetime.date(2026, 11, 28),
             "Tuesday 29 December 2026",
-            "the next working day",
+            "28 December 2026 is a bank holiday, so it is due the next working day",
         ),  # Boxing Day moved to Monday 28th
+        (
+            datetime.date(2026, 1, 31),
+            "Monday 2 March 2026",
+            "28 February 2026 is a Saturday, so it is due the next working day",
+        ),  # the month's last day is a weekend: the page says which day it is
     ],
 )
 def test_the_due_date_is_shown_with_why(cast, amelia, received, due, words):
