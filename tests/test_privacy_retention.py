@@ -211,10 +211,14 @@ def test_destroying_a_leaver_removes_their_history_rows_and_the_certificate_name
     assert not Pupil.history.filter(id=pupil.pk).exists()
     assert not Guardian.history.filter(id=parent.pk).exists()
     assert not Pupil.objects.filter(pk=pupil.pk).exists()
+    born = pupil.date_of_birth
     for cert in DestructionCertificate.objects.all():
         text = " ".join(str(getattr(cert, f.attname)) for f in cert._meta.concrete_fields)
         for name in ("Zebedee", "Amelia", parent.email, "Parent0"):
             assert name not in text
+        # Nor their date of birth: personal data, not what the record was.
+        for day in (born.isoformat(), f"{born:%d/%m/%Y}"):
+            assert day not in cert.description, cert.description
         assert len(cert.sha256) == 64 and cert.confirmed_by_id == cast.dpo.pk and cert.rule
     with pytest.raises(ValueError):
         DestructionCertificate.objects.first().delete()
