@@ -243,6 +243,12 @@ def test_the_list_puts_what_waits_first_with_its_countdown_and_overdue_in_red(ca
     assert "Overdue by 3 hours" in html and "govuk-tag--red" in html and "71 hours left" in html
 
 
+def test_a_breach_overdue_for_days_says_days_not_thousands_of_hours(cast):
+    report(cast, aware_at=timezone.now() - datetime.timedelta(days=10, hours=73))
+    html = signed_in(cast.dpo).get(url(cast, "breach_list")).content.decode()
+    assert "Overdue by 10 days" in html and "hours" not in html.split("Overdue by")[1][:20]
+
+
 def test_the_home_page_offers_everyone_the_report_and_the_officers_the_registers(cast):
     report(cast)
     teacher = signed_in(cast.teacher).get(url(cast, "privacy_home")).content.decode()
