@@ -249,6 +249,17 @@ def test_a_breach_overdue_for_days_says_days_not_thousands_of_hours(cast):
     assert "Overdue by 10 days" in html and "hours" not in html.split("Overdue by")[1][:20]
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["breach_list", "sar_list", "sharing_list", "seen_search", "retention_schedule", "retention_due",
+     "retention_certificates", "hold_list"],
+)  # fmt: skip
+def test_every_register_leads_back_to_the_data_protection_page(cast, name):
+    html = signed_in(cast.dpo).get(url(cast, name)).content.decode()
+    back = f'class="govuk-back-link" href="{url(cast, "privacy_home")}"'
+    assert back in html, name
+
+
 def test_the_home_page_offers_everyone_the_report_and_the_officers_the_registers(cast):
     report(cast)
     teacher = signed_in(cast.teacher).get(url(cast, "privacy_home")).content.decode()
