@@ -273,6 +273,9 @@ def test_the_due_list_groups_by_kind_and_the_dpo_confirms_all_of_a_kind_after_sa
     chosen.refresh_from_db()
     assert chosen.status == "confirmed" and chosen.confirmed_by == cast.dpo
     assert dpo.post(page, {"kind": "nonsense", "all": "1"}).status_code == 404
+    # A forged or stale row: nothing confirmed, and the page says so instead of "Confirmed 0 records".
+    forged = dpo.post(page, {"kind": "pupils", "row": ["999999"]}, follow=True).content.decode()
+    assert "Confirmed 0" not in forged and "None of the records chosen is due" in forged
 
 
 def test_the_worker_and_the_daily_job_destroy_what_was_confirmed(cast, django_capture_on_commit_callbacks):
