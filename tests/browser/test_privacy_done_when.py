@@ -261,6 +261,11 @@ def test_a_breach_at_17_00_on_the_friday_before_the_clocks_change(new_page, sign
     breach = Breach.objects.get(what__startswith="A pupil's report")
     assert timezone.localtime(breach.ico_due, LONDON) == datetime.datetime(2027, 3, 29, 18, 0, tzinfo=LONDON)
 
+    # A forged id: not found.
+    response = phone.goto(demo.url("privacy/breaches/999999/"))
+    axe_check(phone)
+    assert response.status == 404
+
     desk = new_page("dpo, desktop")
     sign_in(desk, "dpo")
     desk.goto(demo.url("privacy/breaches/"))
@@ -344,3 +349,4 @@ def test_a_hold_the_daily_job_respects_destruction_and_who_saw_a_record(new_page
     fits(phone)
     teacher_user = User.objects.get(email=demo.email("teacher"))
     expect(phone.locator("main")).to_contain_text(teacher_user.get_full_name())
+    expect(phone.locator("main")).to_contain_text("Opened a pupil's record")
