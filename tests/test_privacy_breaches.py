@@ -65,6 +65,9 @@ def test_a_teacher_reports_a_breach_on_the_form_and_the_officers_are_told_at_onc
     page = client.get(url(cast, "breach_detail", pk=breach.pk)).content.decode()
     assert "A report sent to the wrong parent" in page and "Being looked at" in page
     assert "Record the decision" not in page and "Likely risk" not in page
+    # The deadline is not the reporter's to meet: the page says whose it is.
+    assert "Decide by" not in page
+    assert "The data-protection officer and the Headteacher decide by" in page
 
 
 def test_aware_in_the_future_and_happened_after_aware_are_refused_beside_their_fields(cast):
