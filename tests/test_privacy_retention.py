@@ -261,6 +261,8 @@ def test_the_due_list_groups_by_kind_and_the_dpo_confirms_all_of_a_kind_after_sa
     assert listed.status_code == 200 and "Notifications" in listed.content.decode()
     # Why a confirmed leaver can come back to the list, said before the DPO is surprised by it.
     assert "while a case or a subject access request about them is kept" in listed.content.decode()
+    assert "Destroy all 3<span" in listed.content.decode()  # the notices
+    assert "Destroy all 1<" not in listed.content.decode() and "Destroy 1<span" in listed.content.decode()
     assert str(notices[0].pk) in dpo.get(page + "?kind=notifications").content.decode()
     asked = dpo.post(page, {"kind": "notifications", "all": "1"})
     assert asked.status_code == 302 and "reauthenticate" in asked["Location"]
