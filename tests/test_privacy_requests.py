@@ -243,6 +243,7 @@ def test_an_extension_within_the_first_month_and_not_after(cast, amelia):
     late = log(cast, amelia, received=ago(40))
     refused = client.post(url(cast, "sar_extend", pk=late.pk), {"months": "1", "reason": "Many records"})
     assert refused.status_code == 400 and "within the first month" in refused.content.decode()
+    assert 'href="#id_months_0">How much longer?: An extension' in refused.content.decode()  # names its field
     late.refresh_from_db()
     assert late.extension_months == 0
     forged = client.post(url(cast, "sar_extend", pk=late.pk), {"months": "7", "reason": "x"})

@@ -228,7 +228,7 @@ def test_a_request_about_someone_not_in_saferstaff_without_javascript(
     phone.get_by_label("Why does it need longer?").fill("Many records to review")
     follow(phone, axe_check, phone.get_by_role("button", name="Extend"))
     assert phone.title().startswith("Error: ")
-    expect(phone.locator(".govuk-error-summary")).to_contain_text("first month")
+    expect(phone.locator(".govuk-error-summary a")).to_have_attribute("href", "#id_months_0")
     req.refresh_from_db()
     assert req.extension_months == 0
 
