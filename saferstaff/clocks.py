@@ -39,6 +39,15 @@ def is_working_day(day: datetime.date, closures: frozenset[datetime.date] = froz
     return day.weekday() < 5 and day not in _bank_holidays(day.year) and day not in closures
 
 
+def not_working_because(day: datetime.date, closures: frozenset[datetime.date] = frozenset()) -> str:
+    """Why ``day`` is not a working day, in words ("a Sunday", "a bank holiday"); empty when it is one."""
+    if day.weekday() >= 5:
+        return f"a {day:%A}"
+    if day in _bank_holidays(day.year):
+        return "a bank holiday"
+    return "a day the school is closed" if day in closures else ""
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The corresponding date ``months`` later; the last day of that month when it has no such date."""
     month = day.month - 1 + months

@@ -65,6 +65,9 @@ def test_a_teacher_reports_a_breach_on_the_form_and_the_officers_are_told_at_onc
     page = client.get(url(cast, "breach_detail", pk=breach.pk)).content.decode()
     assert "A report sent to the wrong parent" in page and "Being looked at" in page
     assert "Record the decision" not in page and "Likely risk" not in page
+    # The deadline is not the reporter's to meet: the page says whose it is.
+    assert "Decide by" not in page
+    assert "The data-protection officer and the Headteacher decide by" in page
 
 
 def test_aware_in_the_future_and_happened_after_aware_are_refused_beside_their_fields(cast):
@@ -241,6 +244,23 @@ def test_the_list_puts_what_waits_first_with_its_countdown_and_overdue_in_red(ca
     assert [w["breach"].pk for w in page.context["waiting"]] == [late.pk, fresh.pk]
     html = page.content.decode()
     assert "Overdue by 3 hours" in html and "govuk-tag--red" in html and "71 hours left" in html
+
+
+def test_a_breach_overdue_for_days_says_days_not_thousands_of_hours(cast):
+    report(cast, aware_at=timezone.now() - datetime.timedelta(days=10, hours=73))
+    html = signed_in(cast.dpo).get(url(cast, "breach_list")).content.decode()
+    assert "Overdue by 10 days" in html and "hours" not in html.split("Overdue by")[1][:20]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["breach_list", "sar_list", "sharing_list", "seen_search", "retention_schedule", "retention_due",
+     "retention_certificates", "hold_list"],
+)  # fmt: skip
+def test_every_register_leads_back_to_the_data_protection_page(cast, name):
+    html = signed_in(cast.dpo).get(url(cast, name)).content.decode()
+    back = f'class="govuk-back-link" href="{url(cast, "privacy_home")}"'
+    assert back in html, name
 
 
 def test_the_home_page_offers_everyone_the_report_and_the_officers_the_registers(cast):

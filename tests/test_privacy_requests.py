@@ -103,8 +103,13 @@ def test_the_dpo_logs_a_request_from_a_guardian_and_sees_its_due_date(cast, amel
         (
             datetime.date(2026, 11, 28),
             "Tuesday 29 December 2026",
-            "the next working day",
+            "28 December 2026 is a bank holiday, so it is due the next working day",
         ),  # Boxing Day moved to Monday 28th
+        (
+            datetime.date(2026, 1, 31),
+            "Monday 2 March 2026",
+            "28 February 2026 is a Saturday, so it is due the next working day",
+        ),  # the month's last day is a weekend: the page says which day it is
     ],
 )
 def test_the_due_date_is_shown_with_why(cast, amelia, received, due, words):
@@ -238,6 +243,7 @@ def test_an_extension_within_the_first_month_and_not_after(cast, amelia):
     late = log(cast, amelia, received=ago(40))
     refused = client.post(url(cast, "sar_extend", pk=late.pk), {"months": "1", "reason": "Many records"})
     assert refused.status_code == 400 and "within the first month" in refused.content.decode()
+    assert 'href="#id_months_0">How much longer?: An extension' in refused.content.decode()  # names its field
     late.refresh_from_db()
     assert late.extension_months == 0
     forged = client.post(url(cast, "sar_extend", pk=late.pk), {"months": "7", "reason": "x"})

@@ -211,10 +211,14 @@ def test_destroying_a_leaver_removes_their_history_rows_and_the_certificate_name
     assert not Pupil.history.filter(id=pupil.pk).exists()
     assert not Guardian.history.filter(id=parent.pk).exists()
     assert not Pupil.objects.filter(pk=pupil.pk).exists()
+    born = pupil.date_of_birth
     for cert in DestructionCertificate.objects.all():
         text = " ".join(str(getattr(cert, f.attname)) for f in cert._meta.concrete_fields)
         for name in ("Zebedee", "Amelia", parent.email, "Parent0"):
             assert name not in text
+        # Nor their date of birth: personal data, not what the record was.
+        for day in (born.isoformat(), f"{born:%d/%m/%Y}"):
+            assert day not in cert.description, cert.description
         assert len(cert.sha256) == 64 and cert.confirmed_by_id == cast.dpo.pk and cert.rule
     with pytest.raises(ValueError):
         DestructionCertificate.objects.first().delete()
@@ -255,6 +259,10 @@ def test_the_due_list_groups_by_kind_and_the_dpo_confirms_all_of_a_kind_after_sa
     dpo = signed_in(cast.dpo)
     listed = dpo.get(page)
     assert listed.status_code == 200 and "Notifications" in listed.content.decode()
+    # Why a confirmed leaver can come back to the list, said before the DPO is surprised by it.
+    assert "while a case or a subject access request about them is kept" in listed.content.decode()
+    assert "Destroy all 3<span" in listed.content.decode()  # the notices
+    assert "Destroy all 1<" not in listed.content.decode() and "Destroy 1<span" in listed.content.decode()
     assert str(notices[0].pk) in dpo.get(page + "?kind=notifications").content.decode()
     asked = dpo.post(page, {"kind": "notifications", "all": "1"})
     assert asked.status_code == 302 and "reauthenticate" in asked["Location"]
@@ -269,6 +277,9 @@ def test_the_due_list_groups_by_kind_and_the_dpo_confirms_all_of_a_kind_after_sa
     chosen.refresh_from_db()
     assert chosen.status == "confirmed" and chosen.confirmed_by == cast.dpo
     assert dpo.post(page, {"kind": "nonsense", "all": "1"}).status_code == 404
+    # A forged or stale row: nothing confirmed, and the page says so instead of "Confirmed 0 records".
+    forged = dpo.post(page, {"kind": "pupils", "row": ["999999"]}, follow=True).content.decode()
+    assert "Confirmed 0" not in forged and "None of the records chosen is due" in forged
 
 
 def test_the_worker_and_the_daily_job_destroy_what_was_confirmed(cast, django_capture_on_commit_callbacks):

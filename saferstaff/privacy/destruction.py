@@ -196,18 +196,18 @@ def destroy_one(due_pk: int) -> str:
 
 
 def describe(key: str, obj) -> str:
-    """What it was, without content or name: the kind, its number and its date."""
-    day = _first_date(obj)
-    return f"{KINDS[key].label}: no. {obj.pk}" + (f", dated {day:%d/%m/%Y}" if day else "")
+    """What it was, without content or name: the kind, its number and the date its period ran from (its trigger:
+    taken, closed, left…) — never another date of the record, such as a pupil's date of birth."""
+    day = _trigger_day(key, obj)
+    return f"{KINDS[key].label}: no. {obj.pk}" + (f", period from {day:%d/%m/%Y}" if day else "")
 
 
-def _first_date(obj):
-    for f in obj._meta.concrete_fields:
-        if isinstance(f, (models.DateField,)):
-            value = getattr(obj, f.attname)
-            if value is not None:
-                return value.date() if isinstance(value, datetime.datetime) else value
-    return None
+def _trigger_day(key: str, obj) -> datetime.date | None:
+    trigger = sweep.SPECS[key].trigger
+    if not trigger or "__" in trigger:
+        return None  # a date on another record (the pupil's leaving date): the certificate does without
+    value = getattr(obj, trigger, None)
+    return timezone.localtime(value).date() if isinstance(value, datetime.datetime) else value
 
 
 def _files(key: str, obj) -> list[str]:

@@ -92,7 +92,8 @@ class Why:
         said.append(f"{months} later is {base.strftime(fmt)}{no_such_date}.")
         if base != self.due_on:
             said.append(
-                f"That is a weekend or a bank holiday, so it is due the next working day, {self.due_on.strftime(fmt)}."
+                f"{base.strftime(fmt)} is {clocks.not_working_because(base)}, so it is due the next working day, "
+                f"{self.due_on.strftime(fmt)}."
             )
         return said
 

@@ -143,6 +143,7 @@ def may_extend_request(actor: Actor, *, subject, months: int, today: datetime.da
             Reason(
                 "An extension is told to the requester within the first month: it has passed",
                 "UK GDPR art. 12(3)",
+                "months",
             )
         )
     return allow(

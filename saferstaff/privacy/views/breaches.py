@@ -86,6 +86,7 @@ def _breach_view(breach: Breach) -> dict:
         "deadline": doors.when(breach.ico_due),
         "hours_left": left,
         "overdue_hours": int((now - breach.ico_due).total_seconds() // 3600),
+        "overdue_days": (now - breach.ico_due).days,  # said in days once it is two or more
         "overdue": left < 0 and breach.decision == Breach.Decision.UNDECIDED,
         "clock_runs": breach.decision == Breach.Decision.UNDECIDED and breach.closed_at is None,
         "categories": [CATEGORY_LABELS.get(c, c) for c in breach.categories],

@@ -96,11 +96,14 @@ def retention_due(request, school):
         except Refused as exc:
             messages.error(request, exc.decision.summary)
         else:
-            messages.success(
-                request,
-                f"Confirmed {n} record{'s' if n != 1 else ''} for destruction: each is destroyed in turn, and "
-                "a certificate is kept of each.",
-            )
+            if not n:  # a forged or stale row, or one a hold has just taken off the list
+                messages.error(request, "None of the records chosen is due any more: nothing was confirmed.")
+            else:
+                messages.success(
+                    request,
+                    f"Confirmed {n} record{'s' if n != 1 else ''} for destruction: each is destroyed in turn, "
+                    "and a certificate is kept of each.",
+                )
         back = f"?kind={kind}" if kind in KINDS else ""
         return redirect(request.path + back)
     rows = DueRecord.objects.filter(school=request.school).exclude(
