@@ -102,7 +102,6 @@ def test_run_daily_runs_each_rooms_daily_jobs_in_order_and_seals_the_audit_heads
         "open takedowns chased",
         "stored files deleted on retry",
         "face templates erased (consent gone or pupil left)",
-        "saved draft checks deleted (older than 90 days)",
         "roster uploads discarded (previewed over 7 days ago)",
         "personal-data breaches chased (the ICO's 72 hours, §8)",
         "records newly due for destruction (§8)",

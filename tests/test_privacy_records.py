@@ -7,7 +7,7 @@ from django.urls import reverse
 from saferstaff.audit.models import AuditEvent
 from saferstaff.consent.models import Purpose
 from saferstaff.privacy import records
-from saferstaff.privacy.models import Export, RetentionRule
+from saferstaff.privacy.models import Export
 from saferstaff.privacy.schedule import change_retention
 from saferstaff.rules.engine import Refused
 from saferstaff.schools.models import Role, SchoolSettings
@@ -61,14 +61,14 @@ def test_each_export_is_kept_and_the_next_shows_what_changed_field_by_field(cast
     made = Export.objects.get()
     assert made.kind == "dpia" and len(made.sha256) == 64 and made.made_by == cast.dpo
     assert client.get(url(cast, "dpia")).context["changes"] == []  # nothing since
-    SchoolSettings.objects.filter(school=cast.school).update(face_auto_threshold=0.7)
-    RetentionRule.objects.create(
-        school=cast.school, record_type="face_templates", months=12, why="Trust policy"
+    SchoolSettings.objects.filter(school=cast.school).update(
+        face_auto_threshold=0.7, publish_blurred_without_consent=True
     )
     page = client.get(url(cast, "dpia"))
     changed = {c.field: (c.before, c.after) for c in page.context["changes"]}
     assert changed["The processing › Automatic match threshold"] == ("0.55", "0.70")
-    assert "1 year from when the pupil left (Trust policy)" in changed["Who and where › Retention"][1]
+    label = "The processing › Publishing blurred images without consent"
+    assert changed[label] == ("Not allowed", "Allowed")
     assert "Automatic match threshold" in page.content.decode()
     _, previous, diff = records.export(Actor.of(cast.dpo, cast.school), "dpia")
     assert previous == made and len(diff) == 2

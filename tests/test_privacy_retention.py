@@ -493,3 +493,39 @@ def test_a_member_of_staff_who_left_goes_with_their_role_grants_and_history_and_
     assert not RoleGrant.history.filter(membership_id=leaver_member.pk).exists()
     assert Membership.objects.filter(pk=named.pk).exists()
     assert DueRecord.objects.get(record_id=str(named.pk)).status == "due"  # waits for what still names them
+
+
+def test_saved_draft_checks_go_when_due_without_the_dpo_and_a_hold_on_their_author_keeps_them(cast):
+    """The schedule is the only door for saved checks: the daily run destroys them when due, with a
+    certificate and no confirmation; the school's period and a legal hold are obeyed as for every kind."""
+    from saferstaff.postcheck.models import SavedCheck
+
+    def saved(author, days):
+        return SavedCheck.objects.create(
+            school=cast.school, author=author, text="Well done Noah!", verdict="ok",
+            created_at=timezone.now() - datetime.timedelta(days=days),
+        )  # fmt: skip
+
+    old, recent, held = saved(cast.teacher, 100), saved(cast.teacher, 45), saved(cast.head, 100)
+    head = Membership.objects.get(school=cast.school, user=cast.head)
+    destruction.place_hold(cast.school, by=cast.dpo, scope="member", member=head, reason="Claim")
+    call_command("run_daily", stdout=io.StringIO())
+    assert set(SavedCheck.objects.values_list("pk", flat=True)) == {recent.pk, held.pk}
+    certificate = DestructionCertificate.objects.get(record_type="draft_checks")
+    assert certificate.record_id == str(old.pk) and certificate.confirmed_by is None
+    assert "Noah" not in certificate.description and "3 months" in certificate.rule
+    schedule.change_retention(cast.school, key="draft_checks", months=1, why="Trust policy", by=cast.dpo)
+    call_command("run_daily", stdout=io.StringIO())
+    assert set(SavedCheck.objects.values_list("pk", flat=True)) == {held.pk}
+    assert not DueRecord.objects.filter(record_type="draft_checks").exists()
+
+
+def test_face_templates_are_erased_by_their_room_alone_and_no_school_period_applies(cast):
+    entry = schedule.schedule(cast.school.pk)["face_templates"]
+    assert not entry.swept and entry.words.startswith("Erased when consent to face matching ends")
+    assert "face_templates" not in sweep.SPECS
+    with pytest.raises(Refused) as refused:
+        schedule.change_retention(cast.school, key="face_templates", months=12, why="Trust", by=cast.dpo)
+    assert "the school does not set its period" in refused.value.decision.reasons[0].text
+    page = signed_in(cast.dpo).get(url(cast, "retention_rule", record_type="face_templates"))
+    assert page.status_code == 404

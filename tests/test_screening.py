@@ -450,23 +450,6 @@ def test_an_alias_of_invisible_characters_is_refused_and_would_match_nothing():
     assert check("A lovely day", context).verdict == "ok"
 
 
-def test_saved_checks_are_deleted_after_90_days_by_the_daily_job(roster):
-    import datetime
-
-    from django.utils import timezone
-
-    from saferstaff.audit.models import AuditEvent
-    from saferstaff.postcheck.models import SavedCheck
-
-    old = SavedCheck.objects.create(school=roster.school, author=roster.teacher, text="Old", verdict="ok")
-    SavedCheck.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=91))
-    recent = SavedCheck.objects.create(school=roster.school, author=roster.teacher, text="New", verdict="ok")
-    call_command("run_daily", stdout=io.StringIO())
-    assert list(SavedCheck.objects.values_list("pk", flat=True)) == [recent.pk]
-    event = AuditEvent.objects.get(action="drafts.saved_checks_expired")
-    assert event.detail == {"deleted": 1} and event.school_id == roster.school.pk
-
-
 def test_commands_name_an_unknown_school_with_where_to_find_its_slug(db):
     from django.core.management.base import CommandError
 

@@ -26,7 +26,10 @@ class DraftForm(forms.Form):
     )
     save = forms.BooleanField(
         label="Keep this check in my saved checks",
-        help_text="For 90 days, for you alone (the photo is never kept). Otherwise nothing you type or attach is kept.",
+        help_text=(
+            "For you alone, until the school's retention schedule destroys it: 3 months unless the school changed "
+            "it (the photo is never kept). Otherwise nothing you type or attach is kept."
+        ),
         required=False,
     )
 

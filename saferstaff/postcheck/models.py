@@ -1,7 +1,5 @@
 """§4: drafts checked before posting that their author chose to keep."""
 
-import datetime
-
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
@@ -11,9 +9,8 @@ from saferstaff.audit.log import record
 
 class SavedCheck(models.Model):
     """A draft checked before posting (§4) that its author chose to keep. Drafts not saved are never stored;
-    saved ones are deleted after ``KEEP_DAYS`` (``saferstaff run_daily``): a draft may name a child."""
-
-    KEEP_DAYS = 90
+    saved ones are destroyed by the retention schedule (``privacy.schedule``, "draft_checks": when due, without
+    waiting for the DPO's confirmation, each with its certificate): a draft may name a child."""
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -45,21 +42,3 @@ class SavedCheck(models.Model):
         with transaction.atomic():
             record("drafts.check_deleted", self)
             self.delete()
-
-
-def delete_old_saved_checks() -> int:
-    """Daily: saved checks older than ``SavedCheck.KEEP_DAYS`` are deleted (a count in the audit trail)."""
-
-    cutoff = timezone.now() - datetime.timedelta(days=SavedCheck.KEEP_DAYS)
-    expired = SavedCheck.objects.filter(created_at__lt=cutoff)
-    total = 0
-    for school_id in set(expired.values_list("school_id", flat=True)):
-        deleted, _ = expired.filter(school_id=school_id).delete()
-        record(
-            "drafts.saved_checks_expired",
-            ("schools.school", school_id),
-            school=school_id,
-            detail={"deleted": deleted},
-        )
-        total += deleted
-    return total

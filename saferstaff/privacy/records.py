@@ -204,8 +204,8 @@ def dpia(school) -> dict:
             ("Where templates are kept", "In the school's saferstaff database, never exported"),
             ("How they are encrypted", f"Fernet (AES-128 with HMAC-SHA256), key derived by HKDF from the server's "
              f"face-template key; {keys} key{'s' if keys != 1 else ''} in use"),
-            ("Retention", f"Erased when consent is withdrawn or objected to; otherwise {kept.words.lower()} "
-             f"({kept.source})"),
+            ("Retention", f"Erased at once when consent is withdrawn or objected to, and by the next daily run "
+             f"once the pupil has left ({kept.source})"),
         ]},
         {"title": "Risks and mitigations", "fields": [
             ("A wrong match", "Below the automatic threshold a person reviews it; an unknown face is blurred"),

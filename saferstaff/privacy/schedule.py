@@ -31,6 +31,7 @@ class Trigger(models.TextChoices):
     ENDED = "ended", "from when it ended"
     EXPIRED = "expired", "from when it expired"
     WITH_IMAGE = "with_image", "destroyed with its image"
+    CONSENT = "consent", "erased when consent to face matching ends or the pupil leaves"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Default:
     source: str
     review: str = ""  # what the DPO checks before confirming, where the period is a review point
     least: bool = False  # the source sets the least it is kept: a school keeps it longer, never shorter
+    automatic: bool = False  # destroyed when due without the DPO's confirmation: only its author relies on it
 
 
 SIX_YEARS = "Six years: the period in which a claim can be brought (Limitation Act 1980)"
@@ -59,13 +61,21 @@ DEFAULTS: dict[str, Default] = {
         "(§5), so that the school can show each use was agreed",
     ),
     "portal_links": Default(1, Trigger.EXPIRED, "saferstaff's default: a link is useless once it has expired"),
+    # Erased by the face-matching room itself (biometrics.erasure), at once on a withdrawal and by the next daily
+    # run once the pupil has left: the law sets it, so no school period, no hold and no confirmation apply.
     "face_templates": Default(
-        0,
-        Trigger.PUPIL_LEFT,
-        "Protection of Freedoms Act 2012 ss. 26–28 and UK GDPR art. 9: biometric data is not kept once the pupil "
-        "has left",
+        None,
+        Trigger.CONSENT,
+        "Protection of Freedoms Act 2012 ss. 26–28 and UK GDPR art. 9: biometric data is processed only with "
+        "consent and while the pupil is at the school",
     ),
-    "draft_checks": Default(3, Trigger.CAPTURE, "saferstaff's default: a draft is checked before it is posted"),
+    "draft_checks": Default(
+        3,
+        Trigger.CAPTURE,
+        "saferstaff's default: a draft is checked before it is posted; kept only because its author asked, so it "
+        "is destroyed when due without waiting for the DPO",
+        automatic=True,
+    ),
     "disclosures": Default(72, Trigger.CAPTURE, SIX_YEARS),
     "contact_permissions": Default(12, Trigger.ENDED, "saferstaff's default: a year after the permission ended"),
     "equipment_permissions": Default(12, Trigger.ENDED, "saferstaff's default: a year after the permission ended"),
@@ -185,7 +195,8 @@ def change_retention(school, *, key: str, months, why: str, by) -> RetentionRule
         raise Refused(decision)
     default = DEFAULTS.get(key)
     if default is None or default.months is None:
-        raise Refused(refuse(Reason("This kind of record is destroyed with the record it belongs to", "§8")))
+        label = Trigger(default.trigger).label if default else "unknown"
+        raise Refused(refuse(Reason(f"This kind of record is {label}: the school does not set its period", "§8")))
     if not isinstance(months, int) or not 0 <= months <= MAX_MONTHS:
         raise Refused(refuse(S8_PERIOD))
     if default.least and months < default.months:

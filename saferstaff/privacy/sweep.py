@@ -71,7 +71,6 @@ SPECS: dict[str, Spec] = {
     "activities": Spec("happens_on", only=Q(images__isnull=True), pupils=("pupils",)),
     "consent_answers": Spec("pupil__leaving_date", pupils=("pupil",)),
     "portal_links": Spec("expires_at", True, pupils=("guardian__guardianships__pupil",)),
-    "face_templates": Spec("pupil__leaving_date", pupils=("pupil",)),
     "draft_checks": Spec("created_at", True, users=("author",)),
     "disclosures": Spec("created_at", True, pupils=("pupil",), users=("discloser",)),
     "contact_permissions": Spec("ends_on", users=("requested_by",)),
@@ -235,7 +234,10 @@ def due_rows(key: str, months: int, today: datetime.date, holds: Holds, schools:
             _id=Cast("pk", models.CharField()),
             _due=AddMonths(trigger, months),
             _found=Value(today, output_field=models.DateField()),
-            _status=Value(DueRecord.Status.DUE, output_field=models.CharField()),
+            _status=Value(
+                DueRecord.Status.CONFIRMED if schedule.DEFAULTS[key].automatic else DueRecord.Status.DUE,
+                output_field=models.CharField(),
+            ),
         )
         .order_by()
         .values_list("school_id", "_type", "_id", "_due", "_found", "_status")

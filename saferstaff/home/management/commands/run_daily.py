@@ -8,12 +8,11 @@ from saferstaff.conduct import daily as conduct
 from saferstaff.incidents import daily as incidents
 from saferstaff.photos import daily as photos
 from saferstaff.policies import daily as policies
-from saferstaff.postcheck import daily as postcheck
 from saferstaff.privacy import daily as privacy
 from saferstaff.schools import daily as schools
 
 # Each room says what it does each day (its daily.py); this command only runs them, in this order.
-ROOMS = (policies, conduct, incidents, photos, biometrics, postcheck, schools, privacy)
+ROOMS = (policies, conduct, incidents, photos, biometrics, schools, privacy)
 
 
 class Command(BaseCommand):
@@ -21,9 +20,9 @@ class Command(BaseCommand):
         "Run every daily job: policy reminders (§2), chasing disclosures, permission requests and low-level concerns "
         "still waiting (§3, §6, KCSIE), re-hashing the evidence vault (§9), chasing open takedowns (§5) and queuing images past "
         "their keep-until date for destruction (§5), retrying file deletions that failed, erasing face templates "
-        "nobody may keep, deleting old saved draft checks, discarding roster uploads left in preview, "
+        "nobody may keep, discarding roster uploads left in preview, "
         "chasing personal-data breaches whose 72 hours to tell the ICO run short, listing what is past its "
-        "retention period and destroying what the DPO confirmed (§8), and, last, writing the audit chains' "
+        "retention period and destroying what the DPO confirmed and what needs no confirmation, such as saved draft checks (§8), and, last, writing the audit chains' "
         "signed heads. Run it from cron once a day, or with --every to loop."
     )
 
