@@ -11,10 +11,8 @@ from django.urls import reverse
 
 import saferstaff
 from saferstaff.audit.models import AuditEvent
-from saferstaff.photos import services as photo_services
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import ImageTag
-from saferstaff.publishing import services as publishing_services
 from saferstaff.rules import engine
 from saferstaff.rules.images import can_publish, may_decide_activity, may_remove_tag
 from saferstaff.rules.policies import may_change_role
@@ -95,8 +93,13 @@ def test_the_access_middleware_builds_the_actor_once_for_the_request(cast, who, 
 
 
 def test_refused_is_defined_once_in_the_engine():
-    assert photo_services.Refused is engine.Refused
-    assert publishing_services.Refused is engine.Refused
+    root = Path(saferstaff.__file__).parent
+    defining = [
+        f.relative_to(root).as_posix()
+        for f in root.rglob("*.py")
+        if any(isinstance(n, ast.ClassDef) and n.name == "Refused" for n in ast.walk(ast.parse(f.read_text())))
+    ]
+    assert defining == ["rules/engine.py"]
     refusal = engine.refuse(engine.Reason("Not this one", "§5"))
     assert engine.Refused(refusal).decision is refusal and str(engine.Refused(refusal)) == refusal.summary
 
@@ -188,3 +191,19 @@ def test_the_publishing_rule_never_passes_a_tagged_pupil_whose_consent_it_was_no
     with pytest.raises(KeyError):  # the states of another channel are not this one's
         can_publish.peek(teacher, subject=image, channel=website, consent=image.consent_on(newsletter))
     assert not can_publish.peek(teacher, subject=image, channel=website, consent=image.consent_on(website))
+
+
+def test_the_door_helpers_raise_with_the_reason_and_the_field():
+    ok = engine.allow()
+    assert engine.enforce(ok) is ok
+    with pytest.raises(engine.Refused) as no:
+        engine.enforce(engine.refuse(engine.Reason("Not yours", "§8", "who")))
+    assert no.value.decision.reasons[0].field == "who"
+    said = engine.refused("Say why", "§8", "why").decision
+    assert not said and said.reasons == (engine.Reason("Say why", "§8", "why"),)
+    engine.require("§9", what="something")  # filled in: nothing raised
+    with pytest.raises(engine.Refused) as empty:
+        engine.require("§9", {"what": "Say what happened"}, what="  ", how="")
+    assert [(r.text, r.field) for r in empty.value.decision.reasons] == [
+        ("Say what happened", "what"), ("This cannot be left empty", "how"),
+    ]  # fmt: skip

@@ -35,7 +35,7 @@ from saferstaff.faces.standin import StandInDetector, StandInEmbedder
 from saferstaff.photos.files import FileProblem, check_file
 from saferstaff.photos.library import UploadProblems
 from saferstaff.rules.biometrics import may_enrol
-from saferstaff.rules.engine import Refused
+from saferstaff.rules.engine import Refused, enforce
 from saferstaff.schools.models import Pupil
 from saferstaff.schools.roles import Actor
 
@@ -124,8 +124,7 @@ def enrol(pupil, data: bytes, *, by):
     """Make a template from a reference photo with exactly one face. Raises FaceError or Refused."""
     actor = Actor.of(by, pupil.school)
     decision = may_enrol(actor, subject=pupil, consent=face_matching_consent(pupil))
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     vector, reference = _reference(data)
     with transaction.atomic():
         # Consent may have gone while the photo was read.

@@ -41,14 +41,9 @@ from saferstaff.rules.conduct import (
     readers,
     route_for,
 )
-from saferstaff.rules.engine import Reason, Refused, refuse
+from saferstaff.rules.engine import Reason, Refused, enforce, refuse, require
 from saferstaff.schools.models import Membership, SchoolSettings
 from saferstaff.schools.roles import DSL, SENIOR_MANAGEMENT, Actor, members_holding
-
-
-def _check(decision) -> None:
-    if not decision:
-        raise Refused(decision)
 
 
 def _tell(members, *, kind: str, title: str, url: str, school, except_user_id=None) -> None:
@@ -62,13 +57,6 @@ def _url(name: str, school, pk: int | None = None) -> str:
     return reverse(name, kwargs=kwargs)
 
 
-def _required(section: str, **values) -> None:
-    """Refuse (naming the field) any of ``values`` left empty: a record nobody can act on is not kept."""
-    missing = [name for name, value in values.items() if not str(value or "").strip()]
-    if missing:
-        raise Refused(refuse(*(Reason("This cannot be left empty", section, name) for name in missing)))
-
-
 # --- §3/§4: disclosing contact --------------------------------------------------------------------------
 def _well_formed(actor: Actor, *, who: str, channel: ContactChannel, what_happened: str, pupil) -> None:
     """What a disclosure must say, whether it is made or changed."""
@@ -76,7 +64,7 @@ def _well_formed(actor: Actor, *, who: str, channel: ContactChannel, what_happen
         raise Refused(refuse(Reason("Choose who it was", "§3", "who")))
     if channel.school_id != actor.school.pk:
         raise Refused(refuse(Reason("Choose one of the school's channels", "§3", "channel")))
-    _required("§3", what_happened=what_happened)
+    require("§3", what_happened=what_happened)
     if who == Disclosure.Who.PUPIL and pupil is None:
         raise Refused(refuse(Reason("Choose the pupil, or say you think it is a pupil", "§3", "pupil")))
 
@@ -95,7 +83,7 @@ def disclose(
 ) -> Disclosure:
     """Record contact with a pupil that happened by chance and alert the Headteacher at once (§3), or the
     chair of governors when the Headteacher discloses it."""
-    _check(may_disclose(actor, pupil=pupil, happened_on=happened_on))
+    enforce(may_disclose(actor, pupil=pupil, happened_on=happened_on))
     _well_formed(actor, who=who, channel=channel, what_happened=what_happened, pupil=pupil)
     school = actor.school
     with transaction.atomic():
@@ -132,14 +120,14 @@ def edit_disclosure(actor: Actor, disclosure: Disclosure, **changes) -> Disclosu
     """Change what a disclosure says: its discloser, until an outcome is recorded (§3)."""
     with transaction.atomic():
         disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
-        _check(may_edit_disclosure(actor, subject=disclosure))
+        enforce(may_edit_disclosure(actor, subject=disclosure))
         happened_on = changes.get("happened_on", disclosure.happened_on)
         if changes.get("who", disclosure.who) != Disclosure.Who.PUPIL:
             changes["pupil"] = None  # as ``disclose`` keeps it: a pupil only when it was a pupil
         if "did" in changes:
             changes["did"] = [code for code in changes["did"] if code in Disclosure.Did.values]
         pupil = changes.get("pupil", disclosure.pupil)
-        _check(may_disclose.peek(actor, pupil=pupil, happened_on=happened_on))
+        enforce(may_disclose.peek(actor, pupil=pupil, happened_on=happened_on))
         _well_formed(
             actor,
             who=changes.get("who", disclosure.who),
@@ -169,7 +157,7 @@ def record_outcome(actor: Actor, disclosure: Disclosure, *, outcome: str, note: 
     school = disclosure.school
     with transaction.atomic():
         disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
-        _check(may_record_outcome(actor, subject=disclosure))
+        enforce(may_record_outcome(actor, subject=disclosure))
         if outcome == Disclosure.Outcome.CONCERN:
             subject = Membership.objects.get(school=school, user_id=disclosure.discloser_id)
             disclosure.concern = raise_concern(
@@ -208,7 +196,7 @@ def record_outcome(actor: Actor, disclosure: Disclosure, *, outcome: str, note: 
 def add_channel(actor: Actor, *, name: str, is_social_media: bool, run_by_school: bool) -> ContactChannel:
     """Add a platform or channel to the school's list (senior management, §3/§4)."""
     name = " ".join(name.split())
-    _check(may_manage_channels(actor, name=name))
+    enforce(may_manage_channels(actor, name=name))
     with transaction.atomic():
         if ContactChannel.objects.filter(school=actor.school, name__iexact=name).exists():
             raise Refused(
@@ -227,7 +215,7 @@ def add_channel(actor: Actor, *, name: str, is_social_media: bool, run_by_school
 
 def set_channel_active(actor: Actor, channel: ContactChannel, *, active: bool) -> ContactChannel:
     """Offer a channel again, or stop offering it. Never deleted: disclosures and permissions point at it."""
-    _check(may_manage_channels(actor, channel=channel))
+    enforce(may_manage_channels(actor, channel=channel))
     with transaction.atomic():
         channel = ContactChannel.objects.select_for_update().get(pk=channel.pk)
         if channel.active != active:
@@ -270,13 +258,13 @@ def request_contact(
 ) -> ContactPermission:
     """Ask to contact pupils through a channel (§3), or on social media (§4: the Headteacher decides)."""
     pupils = list(pupils)
-    _check(
+    enforce(
         may_request_contact(
             actor, channel=channel, pupils=pupils, year_groups=year_groups, group_name=group_name,
             starts_on=starts_on, ends_on=ends_on,
         )
     )  # fmt: skip
-    _required("§3", purpose=purpose)
+    require("§3", purpose=purpose)
     with transaction.atomic():
         permission = ContactPermission.objects.create(
             school=actor.school,
@@ -318,8 +306,8 @@ def request_equipment(
     conditions_note: str = "",
 ) -> EquipmentPermission:
     """Ask to use a personal device in work time (§6): senior management decides."""
-    _check(may_request_equipment(actor, starts_on=starts_on, ends_on=ends_on, conditions=conditions))
-    _required("§6", purpose=purpose, device_kind=device_kind)
+    enforce(may_request_equipment(actor, starts_on=starts_on, ends_on=ends_on, conditions=conditions))
+    require("§6", purpose=purpose, device_kind=device_kind)
     if device_kind not in EquipmentPermission.Kind.values:
         raise Refused(refuse(Reason("Choose the kind of device", "§6", "device_kind")))
     with transaction.atomic():
@@ -355,7 +343,7 @@ def decide(actor: Actor, permission, *, approve: bool, reason: str = ""):
         permission = model.objects.select_for_update().select_related("school").get(pk=permission.pk)
         section = "§6" if equipment else ("§4" if permission.channel.is_social_media else "§3")
         rule = may_decide_equipment if equipment else may_decide_contact
-        _check(rule(actor, subject=permission, approve=approve))
+        enforce(rule(actor, subject=permission, approve=approve))
         if not approve and not reason.strip():
             raise Refused(refuse(Reason("Say why it is not approved", section, "reason")))
         permission.status = Decided.APPROVED if approve else Decided.REFUSED
@@ -380,7 +368,7 @@ def withdraw(actor: Actor, permission, *, reason: str = ""):
     model = type(permission)
     with transaction.atomic():
         permission = model.objects.select_for_update().get(pk=permission.pk)
-        _check(may_withdraw_permission(actor, subject=permission))
+        enforce(may_withdraw_permission(actor, subject=permission))
         yesterday = timezone.localdate() - datetime.timedelta(days=1)
         if permission.status == Decided.APPROVED and permission.starts_on <= yesterday:
             permission.ends_on = yesterday  # it was in force until now: the register keeps that
@@ -402,8 +390,8 @@ def raise_concern(
 ) -> LowLevelConcern:
     """Record a low-level concern about a colleague and tell whoever reads it: the Headteacher, or the chair
     of governors when it is about the Headteacher. The subject is never told by saferstaff."""
-    _check(may_raise_concern(actor, subject=subject, happened_on=happened_on))
-    _required(KCSIE, what=what)
+    enforce(may_raise_concern(actor, subject=subject, happened_on=happened_on))
+    require(KCSIE, what=what)
     with transaction.atomic():
         concern = LowLevelConcern.objects.create(
             school=subject.school,
@@ -432,12 +420,12 @@ def record_concern_outcome(
     """Record why it is a low-level concern, what was done and the outcome (KCSIE Part 4)."""
     with transaction.atomic():
         concern = LowLevelConcern.objects.select_for_update().get(pk=concern.pk)
-        _check(may_record_concern_outcome(actor, subject=concern))
+        enforce(may_record_concern_outcome(actor, subject=concern))
         if outcome not in LowLevelConcern.Outcome.values or outcome == LowLevelConcern.Outcome.ESCALATED:
             raise Refused(
                 refuse(Reason("Choose an outcome (escalating has its own button)", KCSIE, "outcome"))
             )
-        _required(KCSIE, rationale=rationale, action=action)
+        require(KCSIE, rationale=rationale, action=action)
         concern.rationale, concern.action, concern.outcome = rationale.strip(), action.strip(), outcome
         concern.decided_by, concern.decided_at = actor.user, timezone.now()
         concern.save(update_fields=["rationale", "action", "outcome", "decided_by", "decided_at"])
@@ -451,8 +439,8 @@ def escalate_concern(actor: Actor, concern: LowLevelConcern, *, rationale: str) 
     designated safeguarding lead is told."""
     with transaction.atomic():
         concern = LowLevelConcern.objects.select_for_update().get(pk=concern.pk)
-        _check(may_escalate_concern(actor, subject=concern))
-        _required(KCSIE, rationale=rationale)
+        enforce(may_escalate_concern(actor, subject=concern))
+        require(KCSIE, rationale=rationale)
         now = timezone.now()
         concern.rationale = rationale.strip()
         concern.outcome = LowLevelConcern.Outcome.ESCALATED

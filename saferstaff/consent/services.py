@@ -17,7 +17,7 @@ from saferstaff.consent.models import PORTAL_SALT, ConsentRecord, PortalLink, Pu
 from saferstaff.consent.signals import withdrawn
 from saferstaff.consent.tasks import email_portal_link, email_portal_receipt
 from saferstaff.rules.consent import may_record_consent
-from saferstaff.rules.engine import Refused
+from saferstaff.rules.engine import enforce
 from saferstaff.schools.roles import Actor
 
 # --- Consent answers ----------------------------------------------------------------------------------------
@@ -72,8 +72,7 @@ def record_answers(
                 receipt=receipt,
             )
             decision = may_record_consent(actor, subject=a.pupil, answer=r)
-            if not decision:
-                raise Refused(decision)
+            enforce(decision)
             if evidence is not None:
                 if created:  # one scan for all the answers on the form
                     r.evidence = created[0].evidence.name

@@ -34,7 +34,7 @@ from saferstaff.incidents.signals import contact_recorded
 from saferstaff.notifications.models import Notification
 from saferstaff.notifications.service import notify
 from saferstaff.rules.conduct import CHAIR, readers, route_for
-from saferstaff.rules.engine import Reason, Refused, refuse
+from saferstaff.rules.engine import Reason, Refused, enforce, refuse, require
 from saferstaff.rules.incidents import (
     DESIGNATED,
     KCSIE,
@@ -55,12 +55,6 @@ from saferstaff.rules.incidents import (
 from saferstaff.schools.models import ClosureDay, Membership, Pupil
 from saferstaff.schools.roles import DSL, Actor, members_holding
 
-
-def _check(decision) -> None:
-    if not decision:
-        raise Refused(decision)
-
-
 # What a door says of each required field left empty (beside that field, on every form that sends it).
 REQUIRED = {
     "what_happened": "Say what happened",
@@ -77,7 +71,7 @@ def _now(case: Case, rule, actor: Actor, **more) -> Case:
     of it again (not audited: the door asked it first). A step sent as the case closed — two tabs, a double
     submit — is refused, never written to a closed case or reopening it."""
     case = Case.objects.select_for_update().get(pk=case.pk)
-    _check(rule.peek(actor, subject=case, **more))
+    enforce(rule.peek(actor, subject=case, **more))
     return case
 
 
@@ -89,17 +83,6 @@ def _once(write, reason: Reason):
             return write()
     except IntegrityError:
         raise Refused(refuse(reason)) from None
-
-
-def _required(section: str, **values) -> None:
-    """Refuse (naming the field) any of ``values`` left empty: a record nobody can act on is not kept."""
-    missing = [name for name, value in values.items() if not str(value or "").strip()]
-    if missing:
-        raise Refused(
-            refuse(
-                *(Reason(REQUIRED.get(name, "This cannot be left empty"), section, name) for name in missing)
-            )
-        )
 
 
 def _case_url(case: Case) -> str:
@@ -282,14 +265,14 @@ def report(
     """A member of staff reports an incident (§9) with its evidence — files, and a page to capture by its
     address — in one transaction: a file refused keeps nothing of the report. The designated persons are told
     at once, with no content."""
-    _check(may_report(actor))
+    enforce(may_report(actor))
     if kind not in Case.Kind.values or kind == Case.Kind.ALLEGATION:
         raise Refused(refuse(Reason("Choose what kind of incident it is", "§9", "kind")))
     if by_whom and by_whom not in Case.By.values:
         raise Refused(refuse(Reason("Choose who did it", "§9", "by_whom")))
     if channel and channel not in Case.Channel.values:
         raise Refused(refuse(Reason("Choose how it happened", "§9", "channel")))
-    _required("§9", what_happened=what_happened)
+    require("§9", REQUIRED, what_happened=what_happened)
     _when("§9", happened_on)
     files = list(files)
     kept: list[Evidence] = []
@@ -316,7 +299,7 @@ def report(
 def add_files(actor: Actor, case: Case, *, files: list[Upload], url: str = "") -> list[Evidence]:
     """More evidence on an open case (§9: added to, never changed): the files and the page to capture kept
     together or not at all."""
-    _check(may_add_evidence(actor, subject=case))
+    enforce(may_add_evidence(actor, subject=case))
     files = list(files)
     if not files and not url.strip():
         raise Refused(refuse(Reason("Choose a file, or give the address of a page to capture", "§9", "file")))
@@ -332,8 +315,8 @@ def report_allegation(
 ) -> Case:
     """An allegation about a member of staff (KCSIE Part 4): its case manager — the Headteacher, or the chair of
     governors when it is about the Headteacher — is told at once, and the LADO clock starts."""
-    _check(may_report_allegation(actor, about=about))
-    _required(KCSIE, what_happened=what_happened)
+    enforce(may_report_allegation(actor, about=about))
+    require(KCSIE, REQUIRED, what_happened=what_happened)
     _when(KCSIE, happened_on)
     with transaction.atomic():
         return _open_allegation(
@@ -373,7 +356,7 @@ def open_from_concern(sender, *, concern, actor, **kwargs) -> None:
 
 def involve(actor: Actor, case: Case, person: Person) -> Involved:
     """Link another person to the case (its manager, while it is open)."""
-    _check(may_manage_case(actor, subject=case))
+    enforce(may_manage_case(actor, subject=case))
     with transaction.atomic():
         involved = _involve(actor, _now(case, may_manage_case, actor), person)
         _someone_runs(case)
@@ -382,7 +365,7 @@ def involve(actor: Actor, case: Case, person: Person) -> Involved:
 
 def triage(actor: Actor, case: Case, *, risk: str, assigned_to=None) -> Case:
     """The designated person (or case manager) sets the risk and who is handling it: the case is open."""
-    _check(may_manage_case(actor, subject=case))
+    enforce(may_manage_case(actor, subject=case))
     if risk not in Case.Risk.values:
         raise Refused(refuse(Reason("Choose the risk", "§9", "risk")))
     if assigned_to is not None and not managers(case).filter(user=assigned_to).exists():
@@ -405,8 +388,8 @@ def triage(actor: Actor, case: Case, *, risk: str, assigned_to=None) -> Case:
 
 
 def add_action(actor: Actor, case: Case, *, what: str, owner: Membership, due_on: datetime.date) -> Action:
-    _check(may_manage_case(actor, subject=case))
-    _required("§9", what=what)
+    enforce(may_manage_case(actor, subject=case))
+    require("§9", REQUIRED, what=what)
     if owner.school_id != case.school_id or owner.ended_on is not None:
         raise Refused(refuse(Reason("Choose a member of this school's staff", "§9", "owner")))
     if owner.pk == case.subject_id or case.involved.filter(member=owner, role=Involved.Role.ALLEGED).exists():
@@ -440,7 +423,7 @@ def add_action(actor: Actor, case: Case, *, what: str, owner: Membership, due_on
 def complete_action(actor: Actor, action: Action, *, note: str = "") -> Action:
     with transaction.atomic():
         action = Action.objects.select_for_update().select_related("case").get(pk=action.pk)
-        _check(may_complete_action(actor, subject=action))
+        enforce(may_complete_action(actor, subject=action))
         action.done_by, action.done_at, action.done_note = actor.user, timezone.now(), note.strip()[:500]
         action.save(update_fields=["done_by", "done_at", "done_note"])
         record("incidents.action_done", action.case, detail={"action": action.pk})
@@ -448,8 +431,8 @@ def complete_action(actor: Actor, action: Action, *, note: str = "") -> Action:
 
 
 def write_note(actor: Actor, case: Case, *, text: str) -> Note:
-    _check(may_write_note(actor, subject=case))
-    _required("§9", text=text)
+    enforce(may_write_note(actor, subject=case))
+    require("§9", REQUIRED, text=text)
     with transaction.atomic():
         case = _now(case, may_write_note, actor)
         note = Note.objects.create(school_id=case.school_id, case=case, author=actor.user, text=text.strip())
@@ -460,12 +443,12 @@ def write_note(actor: Actor, case: Case, *, text: str) -> Note:
 def edit_note(actor: Actor, note: Note, *, text: str) -> Note:
     """A changed note is a new note replacing the old one: the first version is kept and shown as changed."""
     note = Note.objects.select_related("case").get(pk=note.pk)  # as it is now: not one changed meanwhile
-    _check(may_edit_note(actor, subject=note))
-    _required("§9", text=text)
+    enforce(may_edit_note(actor, subject=note))
+    require("§9", REQUIRED, text=text)
     with transaction.atomic():
         _now(note.case, may_write_note, actor)  # the case locked: one change of a note at a time
         note = Note.objects.get(pk=note.pk)
-        _check(may_edit_note.peek(actor, subject=note))  # changed meanwhile: change its latest version
+        enforce(may_edit_note.peek(actor, subject=note))  # changed meanwhile: change its latest version
         new = _once(
             lambda: Note.objects.create(
                 school_id=note.school_id, case=note.case, author=actor.user, text=text.strip(), replaces=note
@@ -487,13 +470,13 @@ def record_contact(
     detail: str = "",
 ) -> Contact:
     """The platform told, the police, the LADO, parents, support offered, a disciplinary referral (§9, KCSIE)."""
-    _check(may_manage_case(actor, subject=case))
+    enforce(may_manage_case(actor, subject=case))
     if kind not in Contact.Kind.values:
         raise Refused(refuse(Reason("Choose what was done", "§9", "kind")))
     section = KCSIE if kind in (Contact.Kind.LADO, Contact.Kind.DISCIPLINARY) else "§9"
-    _required(section, with_whom=with_whom)
+    require(section, REQUIRED, with_whom=with_whom)
     if kind == Contact.Kind.POLICE:
-        _required(section, reference=reference)  # a report to the police has a crime reference
+        require(section, REQUIRED, reference=reference)  # a report to the police has a crime reference
     if made_at > timezone.now():
         raise Refused(refuse(Reason("The date cannot be in the future", section, "made_at")))
     with transaction.atomic():
@@ -511,9 +494,9 @@ def close_case(actor: Actor, case: Case, *, reason: str, outcome: str = "") -> C
     """Closed with a reason (and, for an allegation, KCSIE's outcome); never with an action still to do."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
-        _check(may_close_case(actor, subject=case))
+        enforce(may_close_case(actor, subject=case))
         section = KCSIE if case.is_allegation else "§9"
-        _required(section, closed_reason=reason)
+        require(section, REQUIRED, closed_reason=reason)
         if case.is_allegation and outcome not in Case.Outcome.values:
             raise Refused(refuse(Reason("Choose the outcome", KCSIE, "outcome")))
         if not case.is_allegation and outcome:
@@ -551,7 +534,7 @@ def close_case(actor: Actor, case: Case, *, reason: str, outcome: str = "") -> C
 
 def queue_capture(actor: Actor, case: Case, *, url: str) -> Capture:
     """Ask for the page at ``url`` to be captured (the worker fetches it: ``tasks.capture_page``)."""
-    _check(may_add_evidence(actor, subject=case))
+    enforce(may_add_evidence(actor, subject=case))
     try:
         parts = urlsplit(url.strip())
         parts.port  # noqa: B018  (a port no server can have is refused here, not in the worker)
@@ -575,7 +558,7 @@ def queue_capture(actor: Actor, case: Case, *, url: str) -> Capture:
 
 def share_case(actor: Actor, case: Case, *, member, reason: str) -> CaseMember:
     """A designated person adds a member of staff who needs to know (§8); they are told."""
-    _check(may_share_case(actor, subject=case, member=member))
+    enforce(may_share_case(actor, subject=case, member=member))
     if not reason.strip():
         raise Refused(refuse(Reason("Say why they need to know", "§8", "reason")))
     with transaction.atomic():
@@ -595,7 +578,7 @@ def add_evidence(
     actor: Actor, case: Case, *, name: str, data: bytes, kind: str = Evidence.Kind.FILE, source_url: str = ""
 ) -> Evidence:
     """Keep one item: hashed on receipt, stored once, the row and the file together or neither."""
-    _check(may_add_evidence(actor, subject=case))
+    enforce(may_add_evidence(actor, subject=case))
     if problem := _file_problem(name, data):
         raise Refused(refuse(problem))
     content_type, extension = vault.sniff(data, name)
@@ -620,7 +603,7 @@ def add_evidence(
 def add_page(actor: Actor, case: Case, *, url: str) -> Evidence:
     """Capture the page at ``url`` as one WARC item (``incidents.capture``). Run by the worker
     (``run_capture``), never in a request: a page may take its whole time limit."""
-    _check(may_add_evidence.peek(actor, subject=case))
+    enforce(may_add_evidence.peek(actor, subject=case))
     try:
         warc = capture(url, allow_loopback=settings.CAPTURE_ALLOW_LOOPBACK)
     except FetchRefused as problem:
@@ -715,7 +698,7 @@ def capture_page(capture_id: int) -> None:
 
 def open_evidence(actor: Actor, item: Evidence) -> bytes:
     """The item's bytes, re-hashed first: a mismatch is refused, recorded and raised to the DSL (§9)."""
-    _check(may_open_evidence(actor, subject=item))
+    enforce(may_open_evidence(actor, subject=item))
     try:
         data = vault.read(item.stored.name)
     except OSError:  # gone from the storage: as altered as a changed byte
@@ -747,12 +730,12 @@ def altered(item: Evidence) -> None:
 
 
 def seal_evidence(actor: Actor, item: Evidence, *, reason: str) -> EvidenceSeal:
-    _check(may_seal_evidence(actor, subject=item))
+    enforce(may_seal_evidence(actor, subject=item))
     if not reason.strip():
         raise Refused(refuse(Reason("Say why it is sealed", "§9", "reason")))
     with transaction.atomic():
         Case.objects.select_for_update().get(pk=item.case_id)  # one seal of the case's items at a time
-        _check(may_seal_evidence.peek(actor, subject=item))
+        enforce(may_seal_evidence.peek(actor, subject=item))
         seal = _once(
             lambda: EvidenceSeal.objects.create(
                 school_id=item.school_id, evidence=item, reason=reason.strip(), sealed_by=actor.user

@@ -30,7 +30,7 @@ from saferstaff.photos.models import (
     PublicationPupil,
     Takedown,
 )
-from saferstaff.rules.engine import Decision, Refused
+from saferstaff.rules.engine import Decision, enforce
 from saferstaff.rules.images import (
     SELF_APPROVED,
     may_clear_flag,
@@ -54,8 +54,7 @@ def request_activity(activity: Activity, *, purposes, pupils, by) -> Activity:
     group who may be photographed, recorded, and senior management told it is waiting for them.
     ``activity`` comes unsaved, its details filled in; its date is checked by the rule the form shows."""
     decision = may_date_activity(None, happens_on=activity.happens_on)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     with transaction.atomic():
         activity.requested_by = by
         activity.save()
@@ -79,8 +78,7 @@ def decide_activity(activity: Activity, *, by, approve: bool, note: str = "") ->
     """Senior management's answer to a photo activity (§5): checked by the rule, saved, audited (with
     whether the Headteacher approved their own request) and told to the photographer."""
     decision = may_decide_activity(Actor.of(by, activity.school), subject=activity)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     with transaction.atomic():
         activity.status = Activity.Status.APPROVED if approve else Activity.Status.REFUSED
         activity.decided_by = by
@@ -227,8 +225,7 @@ def remove_tag(image: Image, tag_id: int | None, *, by) -> bool:
     """Take a pupil out of an image (senior management: publishing checks the consent of everyone tagged,
     §5). False when the image has no such tag."""
     decision = may_remove_tag(Actor.of(by, image.school), subject=image)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     with transaction.atomic():
         tag = image.tags.select_for_update().filter(pk=tag_id).first()
         if tag is None:
@@ -241,8 +238,7 @@ def remove_tag(image: Image, tag_id: int | None, *, by) -> bool:
 def confirm_no_pupils(image: Image, *, by) -> None:
     """Record ``by``'s word that no pupil appears in the image; someone else then publishes it (§5)."""
     decision = may_confirm_no_pupils(Actor.of(by, image.school), subject=image)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     with transaction.atomic():
         Image.objects.filter(pk=image.pk).update(no_pupils=True, no_pupils_by=by)
         record("images.no_pupils", image, detail={"no_pupils": True})
@@ -251,8 +247,7 @@ def confirm_no_pupils(image: Image, *, by) -> None:
 def clear_flag(image: Image, *, by, note: str) -> None:
     """Senior management has checked an image from equipment not in the register (§6); ``note`` says what."""
     decision = may_clear_flag(Actor.of(by, image.school), subject=image)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     with transaction.atomic():
         Image.objects.filter(pk=image.pk).update(
             flag_cleared_by=by, flag_cleared_at=timezone.now(), flag_note=note
@@ -267,8 +262,7 @@ def take_down(publication: Publication, *, by, reason: str) -> Takedown:
     """The publisher or senior management takes a publication down, for a reason they give: a takedown for
     the publisher (told, unless it is them), who records that it is down (``finish_takedown``)."""
     decision = may_take_down(Actor.of(by, publication.school), subject=publication)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     with transaction.atomic():
         takedown = Takedown.objects.create(
             school_id=publication.school_id, publication=publication, reason=reason.strip()[:300],

@@ -10,7 +10,7 @@ from django.utils import timezone
 from saferstaff import scans
 from saferstaff.audit.log import record
 from saferstaff.policies.models import Acceptance, Policy, PolicyVersion, in_audience
-from saferstaff.rules.engine import Refused
+from saferstaff.rules.engine import enforce
 from saferstaff.rules.policies import may_accept, may_accept_on_behalf, may_decline
 from saferstaff.schools.models import Membership, RoleGrant, School
 from saferstaff.schools.roles import Actor
@@ -96,8 +96,7 @@ def accept(
     decision = may_accept(
         actor, subject=version, typed_name=typed_name, understood=understood, wrong_answers=wrong_answers
     )
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     membership = actor.at(version.school_id).membership
     return _record(membership, version, typed_name=typed_name, ip_address=ip_address)
 
@@ -105,8 +104,7 @@ def accept(
 def decline(actor: Actor, version: PolicyVersion, *, reason: str, ip_address: str | None) -> Acceptance:
     """The one door for declining an optional policy, with a reason (§2; ``may_decline``)."""
     decision = may_decline(actor, subject=version, reason=reason)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     membership = actor.at(version.school_id).membership
     return _record(
         membership,
@@ -124,8 +122,7 @@ def accept_on_behalf(actor: Actor, version: PolicyVersion, *, member, note: str,
     decision = may_accept_on_behalf(
         actor, subject=version, member=member, note=note, has_evidence=evidence is not None
     )
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     return _record(
         member,
         version,

@@ -20,7 +20,7 @@ from saferstaff.audit.log import record
 from saferstaff.clocks import due, local
 from saferstaff.notifications.service import notify
 from saferstaff.privacy.models import Breach, Category
-from saferstaff.rules.engine import Reason, Refused, refuse
+from saferstaff.rules.engine import enforce, refused, require
 from saferstaff.rules.privacy import OFFICERS, may_manage_breach, may_report_breach
 from saferstaff.schools.roles import Actor, members_holding
 
@@ -29,21 +29,6 @@ CHASE_LAST_DAY, CHASE_OVERDUE = "last_day", "overdue"
 NOTICE_KIND = "privacy.breach"
 ART33 = "UK GDPR art. 33"
 ART34 = "UK GDPR art. 34"
-
-
-def _check(decision) -> None:
-    if not decision:
-        raise Refused(decision)
-
-
-def _refuse(text: str, section: str, field: str = "") -> Refused:
-    return Refused(refuse(Reason(text, section, field)))
-
-
-def _required(section: str, **values) -> None:
-    missing = [name for name, value in values.items() if not str(value or "").strip()]
-    if missing:
-        raise Refused(refuse(*(Reason("This cannot be left empty", section, name) for name in missing)))
 
 
 def when(moment: datetime.datetime) -> str:
@@ -75,7 +60,7 @@ def _tell_officers(breach: Breach, title: str, *, except_user_id=None) -> int:
 def _categories(categories: Iterable[str]) -> list[str]:
     chosen = list(dict.fromkeys(categories))
     if any(c not in Category.values for c in chosen):
-        raise _refuse("Choose categories from the list", ART33, "categories")
+        raise refused("Choose categories from the list", ART33, "categories")
     return chosen
 
 
@@ -92,13 +77,13 @@ def report_breach(
 ) -> Breach:
     """Log a breach a member of staff reports; its ICO deadline runs 72 hours from ``aware_at``. The officers
     are told at once, and the chases are scheduled."""
-    _check(may_report_breach(actor))
-    _required("§8", what=what)
+    enforce(may_report_breach(actor))
+    require("§8", what=what)
     now = now or timezone.now()
     if aware_at > now:
-        raise _refuse("When the school became aware cannot be in the future", "§8", "aware_at")
+        raise refused("When the school became aware cannot be in the future", "§8", "aware_at")
     if happened_at is not None and happened_at > aware_at:
-        raise _refuse("It cannot have happened after the school became aware of it", "§8", "happened_at")
+        raise refused("It cannot have happened after the school became aware of it", "§8", "happened_at")
     chosen = _categories(categories)
     with transaction.atomic():
         breach = Breach.objects.create(
@@ -125,9 +110,9 @@ def report_breach(
 # --- Managing it: the DPO and the Headteacher ----------------------------------------------------------------
 def _locked(actor: Actor, breach: Breach) -> Breach:
     breach = Breach.objects.select_for_update().select_related("school").get(pk=breach.pk)
-    _check(may_manage_breach(actor, subject=breach))
+    enforce(may_manage_breach(actor, subject=breach))
     if breach.closed_at is not None:
-        raise _refuse("The breach is closed: nothing more is recorded on it", "§8")
+        raise refused("The breach is closed: nothing more is recorded on it", "§8")
     return breach
 
 
@@ -135,7 +120,7 @@ def assess_breach(
     actor: Actor, breach: Breach, *, people_count, categories: Iterable[str], risk: str, contained: str
 ) -> Breach:
     if risk not in Breach.Risk.values:
-        raise _refuse("Choose how likely a risk to people it is", ART33, "risk")
+        raise refused("Choose how likely a risk to people it is", ART33, "risk")
     with transaction.atomic():
         breach = _locked(actor, breach)
         breach.people_count = people_count
@@ -150,14 +135,14 @@ def assess_breach(
 def decide_breach(actor: Actor, breach: Breach, *, decision: str, reasons: str) -> Breach:
     """Report to the ICO or not, with the reasons (art. 33(5): a breach not reported is documented too)."""
     if decision not in (Breach.Decision.REPORT, Breach.Decision.DONT_REPORT):
-        raise _refuse("Choose whether to report it to the ICO", ART33, "decision")
-    _required(ART33, decision_reasons=reasons)
+        raise refused("Choose whether to report it to the ICO", ART33, "decision")
+    require(ART33, decision_reasons=reasons)
     with transaction.atomic():
         breach = _locked(actor, breach)
         if breach.decision != Breach.Decision.UNDECIDED:
-            raise _refuse("The decision has been recorded already", ART33, "decision")
+            raise refused("The decision has been recorded already", ART33, "decision")
         if decision == Breach.Decision.DONT_REPORT and breach.risk in (Breach.Risk.RISK, Breach.Risk.HIGH):
-            raise _refuse(
+            raise refused(
                 "A breach assessed as a risk to people is reported to the ICO: change the assessment first",
                 ART33,
                 "decision",
@@ -175,15 +160,15 @@ def decide_breach(actor: Actor, breach: Breach, *, decision: str, reasons: str) 
 def record_ico_report(
     actor: Actor, breach: Breach, *, reported_at: datetime.datetime, ico_reference: str
 ) -> Breach:
-    _required(ART33, ico_reference=ico_reference)
+    require(ART33, ico_reference=ico_reference)
     with transaction.atomic():
         breach = _locked(actor, breach)
         if breach.decision != Breach.Decision.REPORT:
-            raise _refuse("Record the decision to report it first", ART33, "reported_at")
+            raise refused("Record the decision to report it first", ART33, "reported_at")
         if reported_at > timezone.now():
-            raise _refuse("When it was reported cannot be in the future", ART33, "reported_at")
+            raise refused("When it was reported cannot be in the future", ART33, "reported_at")
         if reported_at < breach.aware_at:
-            raise _refuse("It cannot have been reported before the school knew of it", ART33, "reported_at")
+            raise refused("It cannot have been reported before the school knew of it", ART33, "reported_at")
         breach.reported_at = reported_at
         breach.ico_reference = ico_reference.strip()
         breach.save(update_fields=["reported_at", "ico_reference"])
@@ -194,11 +179,11 @@ def record_ico_report(
 def record_people_told(actor: Actor, breach: Breach, *, people_told: str) -> Breach:
     """Art. 34: the people affected are told without undue delay when the risk to them is high."""
     if people_told not in Breach.Told.values:
-        raise _refuse("Choose whether the people affected were told", ART34, "people_told")
+        raise refused("Choose whether the people affected were told", ART34, "people_told")
     with transaction.atomic():
         breach = _locked(actor, breach)
         if people_told == Breach.Told.NOT_NEEDED and breach.risk == Breach.Risk.HIGH:
-            raise _refuse("A high risk to people: they must be told (UK GDPR art. 34)", ART34, "people_told")
+            raise refused("A high risk to people: they must be told (UK GDPR art. 34)", ART34, "people_told")
         breach.people_told = people_told
         breach.people_told_at = timezone.now() if people_told == Breach.Told.TOLD else None
         breach.save(update_fields=["people_told", "people_told_at"])
@@ -210,17 +195,17 @@ def close_breach(actor: Actor, breach: Breach) -> Breach:
     with transaction.atomic():
         breach = _locked(actor, breach)
         if not breach.risk:
-            raise _refuse("Assess the breach before closing it", ART33, "risk")
+            raise refused("Assess the breach before closing it", ART33, "risk")
         if breach.decision == Breach.Decision.UNDECIDED:
-            raise _refuse("Decide whether to tell the ICO before closing it", ART33, "decision")
+            raise refused("Decide whether to tell the ICO before closing it", ART33, "decision")
         if breach.decision == Breach.Decision.REPORT and not breach.ico_reference:
-            raise _refuse("Record when it was reported and the ICO's reference first", ART33, "ico_reference")
+            raise refused("Record when it was reported and the ICO's reference first", ART33, "ico_reference")
         if breach.risk == Breach.Risk.HIGH and breach.people_told != Breach.Told.TOLD:
-            raise _refuse(
+            raise refused(
                 "A high risk to people: tell them before closing it (art. 34)", ART34, "people_told"
             )
         if breach.people_told == Breach.Told.NOT_YET and breach.risk != Breach.Risk.HIGH:
-            raise _refuse("Say whether the people affected were told", ART34, "people_told")
+            raise refused("Say whether the people affected were told", ART34, "people_told")
         breach.closed_at = timezone.now()
         breach.save(update_fields=["closed_at"])
         record("privacy.breach.closed", breach, detail={"decision": breach.decision})

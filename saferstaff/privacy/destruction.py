@@ -29,7 +29,7 @@ from saferstaff.photos.services import delete_files
 from saferstaff.privacy import schedule, sweep
 from saferstaff.privacy.kinds import KINDS
 from saferstaff.privacy.models import AccessRequest, DestructionCertificate, DueRecord, LegalHold, Sharing
-from saferstaff.rules.engine import Reason, Refused, refuse
+from saferstaff.rules.engine import Reason, Refused, enforce, refuse
 from saferstaff.rules.privacy import may_confirm_destruction, may_place_hold, may_release_hold
 from saferstaff.schools.models import Guardian, Guardianship, Membership, Pupil, RoleGrant
 from saferstaff.schools.roles import Actor
@@ -99,8 +99,7 @@ def confirm_destruction(school, *, by, record_type: str | None = None, ids=()) -
     this school. Returns how many were confirmed; the worker destroys them."""
     actor = Actor.of(by, school)
     decision = may_confirm_destruction(actor, school_id=school.pk)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     rows = DueRecord.objects.filter(school=school, status=DueRecord.Status.DUE).exclude(
         about_the_reader(actor)
     )
@@ -303,8 +302,7 @@ def place_hold(
     """Keep what the hold covers until it ends (or is released): nothing it covers is listed or destroyed."""
     actor = Actor.of(by, school)
     decision = may_place_hold(actor)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     today = timezone.localdate()
     reason = (reason or "").strip()
     problems = []
@@ -350,8 +348,7 @@ def place_hold(
 def release_hold(hold: LegalHold, *, by) -> None:
     actor = Actor.of(by, hold.school)
     decision = may_release_hold(actor, subject=hold)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     if not holds_for(actor).filter(pk=hold.pk).exists():
         raise Refused(refuse(Reason("A hold on records about you is released by someone else", "§8")))
     with transaction.atomic():

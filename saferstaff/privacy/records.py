@@ -23,7 +23,7 @@ from saferstaff.biometrics.models import FaceTemplate
 from saferstaff.consent.models import ConsentRecord, Purpose
 from saferstaff.privacy.models import Export
 from saferstaff.privacy.schedule import schedule
-from saferstaff.rules.engine import Refused
+from saferstaff.rules.engine import enforce
 from saferstaff.rules.privacy import may_export_records
 from saferstaff.schools.models import Role, RoleGrant, SchoolSettings
 
@@ -258,8 +258,7 @@ def export(actor, kind: str) -> tuple[Export, Export | None, list[Change]]:
     """Keep the live version as exported (with its hash), audited; returns it, the export before it and what
     changed since that one."""
     decision = may_export_records(actor)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     school = actor.school
     content, previous, changed = current(school, kind)
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()

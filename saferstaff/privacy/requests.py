@@ -31,7 +31,7 @@ from saferstaff.privacy.holdings import RESTRICTED_LABEL, held_about
 from saferstaff.privacy.kinds import KINDS
 from saferstaff.privacy.models import AccessRequest, Bundle, Exemption, Found, LawfulBasis, Pause, Sharing
 from saferstaff.publishing.services import blurred_copy
-from saferstaff.rules.engine import Reason, Refused, refuse
+from saferstaff.rules.engine import enforce, refused
 from saferstaff.rules.privacy import (
     OFFICERS,
     may_extend_request,
@@ -40,16 +40,6 @@ from saferstaff.rules.privacy import (
     may_work_request,
 )
 from saferstaff.schools.roles import Actor, members_holding
-
-
-def _refuse(text: str, field: str | None = None):
-    raise Refused(refuse(Reason(text, "§8", field)))
-
-
-def _check(decision):
-    if not decision:
-        raise Refused(decision)
-
 
 # --- The clock ------------------------------------------------------------------------------------------------
 
@@ -124,14 +114,14 @@ def log_request(
 ) -> AccessRequest:
     """A request as it arrived. It may be about someone saferstaff has no record of: the checklist then finds
     nothing, which is the answer."""
-    _check(may_log_request(actor, about_member=about_member))
+    enforce(may_log_request(actor, about_member=about_member))
     if received_at > timezone.now():
-        _refuse("The date the request arrived cannot be in the future", "received_at")
+        raise refused("The date the request arrived cannot be in the future", "§8", "received_at")
     if sum(bool(x) for x in (about_pupil, about_member, about_other.strip())) != 1:
-        _refuse("Choose one person the request is about", "about_member")
+        raise refused("Choose one person the request is about", "§8", "about_member")
     for person in (about_pupil, about_member):
         if person is not None and person.school_id != actor.school.pk:
-            _refuse("Choose one person the request is about", "about_member")
+            raise refused("Choose one person the request is about", "§8", "about_member")
     with transaction.atomic():
         req = AccessRequest(
             school=actor.school,
@@ -159,14 +149,14 @@ def log_request(
 def _working(actor, req: AccessRequest) -> AccessRequest:
     """The request again, locked, once the rule says the actor may work on it."""
     locked = AccessRequest.objects.select_for_update().get(pk=req.pk)
-    _check(may_work_request(actor, subject=locked))
+    enforce(may_work_request(actor, subject=locked))
     return locked
 
 
 def check_identity(actor, req: AccessRequest, *, how: str) -> AccessRequest:
     """Identity is checked: an identity pause ends (the clock runs again from today)."""
     if not how.strip():
-        _refuse("Say how their identity was checked", "how")
+        raise refused("Say how their identity was checked", "§8", "how")
     with transaction.atomic():
         req = _working(actor, req)
         req.identity_checked_at, req.identity_checked_by, req.identity_how = (
@@ -188,11 +178,11 @@ def check_identity(actor, req: AccessRequest, *, how: str) -> AccessRequest:
 def pause_request(actor, req: AccessRequest, *, why: str) -> AccessRequest:
     """The clock stops while the school waits for proof of identity or for clarification: one pause at a time."""
     if why not in Pause.Why.values:
-        _refuse("Choose why the clock stops", "why")
+        raise refused("Choose why the clock stops", "§8", "why")
     with transaction.atomic():
         req = _working(actor, req)
         if req.pauses.filter(ended_on__isnull=True).exists():
-            _refuse("The clock is paused already: resume it first", "why")
+            raise refused("The clock is paused already: resume it first", "§8", "why")
         Pause.objects.create(
             school_id=req.school_id, request=req, why=why, started_on=timezone.localdate(), by=actor.user
         )
@@ -207,7 +197,7 @@ def resume_request(actor, req: AccessRequest) -> AccessRequest:
         req = _working(actor, req)
         pause = req.pauses.filter(ended_on__isnull=True).first()
         if pause is None:
-            _refuse("The clock is not paused")
+            raise refused("The clock is not paused", "§8")
         pause.ended_on = timezone.localdate()
         pause.save(update_fields=["ended_on"])
         req.status = AccessRequest.Status.OPEN
@@ -220,10 +210,10 @@ def resume_request(actor, req: AccessRequest) -> AccessRequest:
 def extend_request(actor, req: AccessRequest, *, months: int, reason: str) -> AccessRequest:
     """One or two further months, with the reason, told to the requester within the first month."""
     if not reason.strip():
-        _refuse("Say why the request needs longer (it is told to the requester)", "reason")
+        raise refused("Say why the request needs longer (it is told to the requester)", "§8", "reason")
     with transaction.atomic():
         req = AccessRequest.objects.select_for_update().get(pk=req.pk)
-        _check(may_extend_request(actor, subject=req, months=months))
+        enforce(may_extend_request(actor, subject=req, months=months))
         req.extension_months, req.extension_reason = months, reason.strip()
         req.extension_told_at = timezone.now()
         _recompute(req)
@@ -235,10 +225,12 @@ def extend_request(actor, req: AccessRequest, *, months: int, reason: str) -> Ac
 def close_request(actor, req: AccessRequest, *, status: str, reason: str = "") -> AccessRequest:
     closing = {AccessRequest.Status.ANSWERED, AccessRequest.Status.REFUSED, AccessRequest.Status.WITHDRAWN}
     if status not in closing:
-        _refuse("Choose how the request ended", "status")
+        raise refused("Choose how the request ended", "§8", "status")
     if status == AccessRequest.Status.REFUSED and not reason.strip():
-        _refuse(
-            "Say why the request is refused (the requester is told, and may complain to the ICO)", "reason"
+        raise refused(
+            "Say why the request is refused (the requester is told, and may complain to the ICO)",
+            "§8",
+            "reason",
         )
     with transaction.atomic():
         req = _working(actor, req)
@@ -311,11 +303,11 @@ def refresh_checklist(actor, req: AccessRequest) -> int:
 
 def decide_found(actor, found: Found, *, decision: str, exemption: str = "", note: str = "") -> Found:
     if decision not in Found.Decision.values or decision == Found.Decision.UNDECIDED:
-        _refuse("Choose disclose, redact or withhold", "decision")
+        raise refused("Choose disclose, redact or withhold", "§8", "decision")
     if decision in (Found.Decision.REDACT, Found.Decision.WITHHOLD) and exemption not in Exemption.values:
-        _refuse("Choose the exemption that allows redacting or withholding it", "exemption")
+        raise refused("Choose the exemption that allows redacting or withholding it", "§8", "exemption")
     if exemption == Exemption.OTHER and not note.strip():
-        _refuse("Name the exemption in the note", "note")
+        raise refused("Name the exemption in the note", "§8", "note")
     with transaction.atomic():
         _working(actor, found.request)
         found.decision = decision
@@ -452,7 +444,7 @@ def make_bundle(actor, req: AccessRequest) -> Bundle:
         req = _working(actor, req)
         rows = list(req.found.all())
         if any(f.decision == Found.Decision.UNDECIDED for f in rows):
-            _refuse("Decide every row of the checklist first: disclose, redact or withhold")
+            raise refused("Decide every row of the checklist first: disclose, redact or withhold", "§8")
         hidden = routed_elsewhere(req, {actor, *readers(req)})
         given = [
             Item(f, restricted=(f.record_type, f.record_id) in hidden or f.label == RESTRICTED_LABEL)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from saferstaff.audit.log import record
 from saferstaff.privacy.kinds import KINDS, Kind
 from saferstaff.privacy.models import RetentionRule
-from saferstaff.rules.engine import Reason, Refused, refuse
+from saferstaff.rules.engine import Reason, Refused, enforce, refuse
 from saferstaff.rules.privacy import may_change_retention
 from saferstaff.schools.roles import Actor
 
@@ -191,12 +191,13 @@ def change_retention(school, *, key: str, months, why: str, by) -> RetentionRule
     months back removes the school's rule. Audited; the next sweep moves what is due."""
     actor = Actor.of(by, school)
     decision = may_change_retention(actor)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     default = DEFAULTS.get(key)
     if default is None or default.months is None:
         label = Trigger(default.trigger).label if default else "unknown"
-        raise Refused(refuse(Reason(f"This kind of record is {label}: the school does not set its period", "§8")))
+        raise Refused(
+            refuse(Reason(f"This kind of record is {label}: the school does not set its period", "§8"))
+        )
     if not isinstance(months, int) or not 0 <= months <= MAX_MONTHS:
         raise Refused(refuse(S8_PERIOD))
     if default.least and months < default.months:

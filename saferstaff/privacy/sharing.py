@@ -13,7 +13,7 @@ from saferstaff.audit.log import record
 from saferstaff.clocks import UK
 from saferstaff.incidents.models import Case, Contact
 from saferstaff.privacy.models import LawfulBasis, Sharing
-from saferstaff.rules.engine import Reason, Refused, refuse
+from saferstaff.rules.engine import Reason, Refused, enforce, refuse
 from saferstaff.rules.incidents import manages
 from saferstaff.rules.privacy import SHARING_KEEPERS, may_complete_sharing, may_log_sharing
 from saferstaff.schools.models import Pupil
@@ -114,11 +114,6 @@ CTF_REGULATIONS = (
 )
 
 
-def _check(decision) -> None:
-    if not decision:
-        raise Refused(decision)
-
-
 def _well_formed(*, lawful_basis: str, why: str, how: str, approved_by, school_id: int) -> None:
     """What every logged entry says: the lawful basis, why it was needed, how it went and who approved it."""
     reasons = []
@@ -155,7 +150,7 @@ def log_sharing(
 ) -> Sharing:
     """A disclosure logged by hand, complete: nothing about it is changed afterwards (a correction is a new
     entry)."""
-    _check(may_log_sharing(actor))
+    enforce(may_log_sharing(actor))
     school_id = actor.school.pk
     reasons = [Reason("This cannot be left empty", "§8", name) for name, v in (("recipient", recipient), ("what", what)) if not v.strip()]  # fmt: skip
     if shared_at > (now or timezone.now()):
@@ -189,7 +184,7 @@ def complete_sharing(
     with transaction.atomic():
         # Only the entry is locked: PostgreSQL locks no row of a nullable join (the case), and need not.
         entry = Sharing.objects.select_for_update(of=("self",)).select_related("case").get(pk=entry.pk)
-        _check(may_complete_sharing(actor, subject=entry))
+        enforce(may_complete_sharing(actor, subject=entry))
         entry.lawful_basis = lawful_basis
         entry.special_condition = special_condition.strip() or entry.special_condition
         entry.why = why.strip()
@@ -220,7 +215,7 @@ def leavers_without_ctf(school, today: datetime.date | None = None):
 def open_ctf(actor, pupil: Pupil) -> Sharing:
     """The common transfer file sent to a leaver's new school: an entry prefilled, to complete (who approved
     it, and how it went if not by the secure transfer)."""
-    _check(may_log_sharing(actor))
+    enforce(may_log_sharing(actor))
     if pupil.school_id != actor.school.pk or pupil.leaving_date is None:
         raise Refused(refuse(Reason("Choose a pupil of this school who has left", "§8", "pupil")))
     return open_prefilled(

@@ -32,7 +32,7 @@ from saferstaff.photos.models import Image, Publication, PublicationPupil
 from saferstaff.photos.services import delete_files, tell_senior_management
 from saferstaff.photos.video import VideoProblem
 from saferstaff.publishing.models import PublicationRequest
-from saferstaff.rules.engine import Decision, Reason, Refused, refuse
+from saferstaff.rules.engine import Decision, Reason, Refused, enforce, refuse
 from saferstaff.rules.images import can_publish, may_approve_publication, publish_reasons
 from saferstaff.schools.roles import Actor
 
@@ -171,8 +171,7 @@ def decide(req: PublicationRequest, *, by, approve: bool, note: str = "") -> Pub
     with transaction.atomic():
         req = PublicationRequest.objects.select_for_update().select_related("image", "channel").get(pk=req.pk)
         decision = may_approve_publication(Actor.of(by, req.image.school), subject=req)
-        if not decision:
-            raise Refused(decision)
+        enforce(decision)
         req.decided_by, req.decided_at, req.decision_note = by, timezone.now(), note[:300]
         req.save(update_fields=["decided_by", "decided_at", "decision_note"])
         record("images.publication.decided", req, detail={"approved": approve})
@@ -210,8 +209,7 @@ def publish(req: PublicationRequest, *, by, approved_by=None) -> Publication:
             approved_by=approved_by,
             **_counts(req, plan),
         )
-        if not decision:
-            raise Refused(decision)
+        enforce(decision)
         if req.prepared:
             with req.prepared.open("rb") as f:
                 data = f.read()

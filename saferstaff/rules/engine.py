@@ -70,6 +70,29 @@ class Refused(Exception):
         self.decision = decision
 
 
+def enforce(decision: Decision) -> Decision:
+    """A door's check: go on when the rule allows; raise ``Refused`` with its reasons when it does not."""
+    if not decision:
+        raise Refused(decision)
+    return decision
+
+
+def refused(text: str, section: str, field: str = "") -> Refused:
+    """One reason, as the exception a door raises: ``raise refused("Say why", "§8", "why")``."""
+    return Refused(refuse(Reason(text, section, field)))
+
+
+def require(section: str, messages: dict[str, str] | None = None, **values) -> None:
+    """Refuse, naming each field, any of ``values`` left empty (a record nobody can act on is not kept);
+    ``messages`` says what to do for a field, beside it on every form that sends it."""
+    missing = [name for name, value in values.items() if not str(value or "").strip()]
+    if missing:
+        messages = messages or {}
+        raise Refused(
+            refuse(*(Reason(messages.get(n, "This cannot be left empty"), section, n) for n in missing))
+        )
+
+
 def rule(name: str, *, audited: bool = True):
     """Name a rule; when ``audited``, each decision is appended to the audit trail.
 

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 
 from saferstaff.audit.log import record
-from saferstaff.rules.engine import Reason, Refused, refuse
+from saferstaff.rules.engine import Reason, Refused, enforce, refuse
 from saferstaff.rules.policies import may_change_closure_days
 from saferstaff.schools.models import ClosureDay
 from saferstaff.schools.roles import Actor
@@ -20,8 +20,7 @@ closure_days_changed = Signal()
 
 def add_closure_day(actor: Actor, *, day: datetime.date, reason: str) -> ClosureDay:
     decision = may_change_closure_days(actor, day=day, adding=True)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     if not reason.strip():
         raise Refused(refuse(Reason("Say why the school is closed", "KCSIE Part 4", "reason")))
     try:
@@ -36,8 +35,7 @@ def add_closure_day(actor: Actor, *, day: datetime.date, reason: str) -> Closure
 
 def remove_closure_day(actor: Actor, closure: ClosureDay) -> None:
     decision = may_change_closure_days(actor, day=closure.day, adding=False)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     with transaction.atomic():
         record("school.closure_day_removed", closure, detail={"day": closure.day.isoformat()})
         closure.delete()

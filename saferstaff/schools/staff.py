@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from saferstaff.audit.log import record
 from saferstaff.notifications.service import notify
-from saferstaff.rules.engine import Refused
+from saferstaff.rules.engine import Refused, enforce
 from saferstaff.rules.policies import may_change_role, may_mark_as_left, may_set_chair
 from saferstaff.schools.models import EmploymentType, Membership, Role, RoleGrant, School
 from saferstaff.schools.roles import Actor
@@ -52,16 +52,14 @@ def set_roles(
     with transaction.atomic():
         for role in sorted(added):
             decision = may_change_role(actor, subject=membership, role=role, grant=True)
-            if not decision:
-                raise Refused(decision)
+            enforce(decision)
             RoleGrant.objects.create(
                 school=membership.school, membership=membership, role=role, granted_by=by
             )
             record("role.granted", membership, detail={"role": role})
         for role in sorted(removed):
             decision = may_change_role(actor, subject=membership, role=role, grant=False)
-            if not decision:
-                raise Refused(decision)
+            enforce(decision)
             RoleGrant.objects.filter(membership=membership, role=role).delete()
             record("role.removed", membership, detail={"role": role})
     if notify_member and (added or removed):
@@ -122,8 +120,7 @@ def mark_as_left(membership: Membership, *, by, on=None) -> None:
     as they were, for the record. They are signed out everywhere (a session opened while they worked here
     must not outlive it); they can sign in again only while they have a place at another school."""
     decision = may_mark_as_left(Actor.of(by, membership.school), subject=membership)
-    if not decision:
-        raise Refused(decision)
+    enforce(decision)
     with transaction.atomic():
         membership.ended_on = on or timezone.localdate()
         membership.save(update_fields=["ended_on"])
