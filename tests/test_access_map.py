@@ -436,6 +436,8 @@ def test_school_page_answers_each_role_as_the_map_says(name, cast):
             assert response.status_code in (200, 302, 405), (
                 f"{name} as {role}: {response.status_code}, expected 200"
             )
+            if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+                assert response.content.decode().count('aria-current="page"') <= 1, f"{name}: one place in the menu"
             if response.status_code == 302:
                 # Allowed pages may redirect (e.g. step-up to confirm the password), never to sign-in or MFA setup.
                 where = response["Location"]
@@ -486,3 +488,20 @@ def test_roles_shown_in_the_map_are_real_roles():
     known = set(Role.values) | {PUBLIC, SIGNED_IN, TRUST_ADMIN, CLOSED}
     for name, roles in ACCESS_MAP.items():
         assert roles and roles <= known, f"{name}: unknown roles {roles - known}"
+
+
+MENU = "govuk-service-navigation__active-fallback\">"
+
+
+@pytest.mark.parametrize(
+    "name,item",
+    [("school_dashboard", "Overview"), ("closure_days", "Closure days"), ("audit_trail", "Audit trail"),
+     ("publication_approvals", "Photos"), ("takedown_list", "Photos"), ("image_list", "Photos"),
+     ("pupil_consent", "Consent"), ("pupil_detail", "Pupils"), ("breach_detail", "Data protection"),
+     ("case_chronology", "Incidents"), ("policy_dashboard", "Policies"), ("staff_detail", "Staff")],
+)  # fmt: skip
+def test_the_menu_shows_where_a_page_is(name, item, cast):
+    page = signed_in(cast.head).get(reverse(name, kwargs=sample_kwargs(name, cast, cast.school, cast.head)))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('aria-current="page"') == 1 and f"{MENU}{item}</strong>" in html

@@ -48,13 +48,13 @@ def _about_actor(actor: Actor, *, members=(), member_id=None) -> bool:
     return membership.pk == member_id or membership.pk in set(members)
 
 
+S8_OFFICER_ONLY = Reason("Only the data-protection officer and the Headteacher do this", "§8")
+
+
 def _officer(actor: Actor, school_id: int) -> Decision:
     if not is_officer(actor.at(school_id)):
         return refuse(S8_OFFICER_ONLY)
     return allow(S8_OFFICER)
-
-
-S8_OFFICER_ONLY = Reason("Only the data-protection officer and the Headteacher do this", "§8")
 
 
 # --- The sharing log ------------------------------------------------------------------------------------------
