@@ -437,7 +437,9 @@ def test_school_page_answers_each_role_as_the_map_says(name, cast):
                 f"{name} as {role}: {response.status_code}, expected 200"
             )
             if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
-                assert response.content.decode().count('aria-current="page"') <= 1, f"{name}: one place in the menu"
+                assert response.content.decode().count('aria-current="page"') <= 1, (
+                    f"{name}: one place in the menu"
+                )
             if response.status_code == 302:
                 # Allowed pages may redirect (e.g. step-up to confirm the password), never to sign-in or MFA setup.
                 where = response["Location"]
@@ -490,7 +492,7 @@ def test_roles_shown_in_the_map_are_real_roles():
         assert roles and roles <= known, f"{name}: unknown roles {roles - known}"
 
 
-MENU = "govuk-service-navigation__active-fallback\">"
+MENU = 'govuk-service-navigation__active-fallback">'
 
 
 @pytest.mark.parametrize(

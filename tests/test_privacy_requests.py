@@ -406,6 +406,24 @@ def test_a_bundle_that_fails_half_way_leaves_no_file(cast, amelia, monkeypatch):
     assert folders == []
 
 
+def test_a_second_click_gives_back_the_same_bundle_and_a_changed_decision_a_new_one(cast, amelia):
+    req = log(cast, amelia)
+    doors.refresh_checklist(dpo(cast), req)
+    rows = list(req.found.filter(decision=Found.Decision.UNDECIDED))
+    for row in rows:
+        doors.decide_found(dpo(cast), row, decision="withhold", exemption="serious_harm")
+    client = signed_in(cast.dpo, confirmed=True)
+    for _ in range(2):  # a double click, or the same page in a second tab
+        assert client.post(url(cast, "sar_bundle", pk=req.pk)).status_code == 302
+    first = Bundle.objects.get()
+    assert Sharing.objects.filter(source=Sharing.Source.ACCESS_REQUEST).count() == 1
+    assert AuditEvent.objects.filter(action="privacy.sar.bundle_made").count() == 1
+    doors.decide_found(dpo(cast), rows[0], decision="disclose")
+    second = doors.make_bundle(dpo(cast), req)
+    assert second.pk != first.pk and second.decisions != first.decisions
+    assert Sharing.objects.filter(source=Sharing.Source.ACCESS_REQUEST).count() == 2
+
+
 def test_the_bundle_needs_the_person_to_confirm_it_is_them(cast, amelia):
     req = log(cast, amelia)
     response = signed_in(cast.dpo).post(url(cast, "sar_bundle", pk=req.pk))

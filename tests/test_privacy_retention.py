@@ -529,3 +529,24 @@ def test_face_templates_are_erased_by_their_room_alone_and_no_school_period_appl
     assert "the school does not set its period" in refused.value.decision.reasons[0].text
     page = signed_in(cast.dpo).get(url(cast, "retention_rule", record_type="face_templates"))
     assert page.status_code == 404
+
+
+def test_a_low_level_concern_about_the_dpo_is_never_listed_or_confirmed_by_them(cast):
+    """Concerns are due only once their subject has left, but a due row about the reader is kept from them by
+    the same rule as cases about them (KCSIE Part 4), whatever put it on the list."""
+    from saferstaff.conduct.models import LowLevelConcern
+
+    concern = LowLevelConcern.objects.create(
+        school=cast.school, subject=cast.member(cast.dpo), raised_by=cast.slt, happened_on=TODAY, what="Late",
+        routed_to="headteacher",
+    )  # fmt: skip
+    DueRecord.objects.create(
+        school=cast.school, record_type="low_level_concerns", record_id=str(concern.pk), due_on=TODAY
+    )
+    dpo, head = signed_in(cast.dpo, confirmed=True), signed_in(cast.head, confirmed=True)
+    page = url(cast, "retention_due")
+    label = escape(KINDS["low_level_concerns"].label)
+    assert label not in dpo.get(page).content.decode()
+    dpo.post(page, {"kind": "low_level_concerns", "all": "1"})
+    assert DueRecord.objects.get(record_type="low_level_concerns").status == "due"
+    assert label in head.get(page).content.decode()

@@ -97,7 +97,9 @@ def test_refused_is_defined_once_in_the_engine():
     defining = [
         f.relative_to(root).as_posix()
         for f in root.rglob("*.py")
-        if any(isinstance(n, ast.ClassDef) and n.name == "Refused" for n in ast.walk(ast.parse(f.read_text())))
+        if any(
+            isinstance(n, ast.ClassDef) and n.name == "Refused" for n in ast.walk(ast.parse(f.read_text()))
+        )
     ]
     assert defining == ["rules/engine.py"]
     refusal = engine.refuse(engine.Reason("Not this one", "§5"))

@@ -23,6 +23,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from saferstaff.audit.log import record
+from saferstaff.conduct.models import LowLevelConcern
 from saferstaff.incidents import registers
 from saferstaff.incidents.models import Case, Evidence, EvidenceSeal, Note
 from saferstaff.photos.services import delete_files
@@ -58,8 +59,8 @@ def _ids(rows) -> Subquery:
 
 def about_the_reader(actor) -> Q:
     """Due rows and certificates of records about ``actor``: cases about them (the subject of an allegation, or
-    named in a case as having done it), disclosures in the sharing log about them or from such a case, subject
-    access requests about them — never shown, counted or confirmed by them (§8, KCSIE Part 4), as with the
+    named in a case as having done it), low-level concerns about them, disclosures in the sharing log about them or
+    from such a case, subject access requests about them — never shown, counted or confirmed by them (§8, KCSIE Part 4), as with the
     records themselves."""
     if actor.membership is None:
         return Q(pk__in=[])
@@ -69,8 +70,10 @@ def about_the_reader(actor) -> Q:
         Q(about_members=member) | Q(case__in=theirs.values("pk"))
     )
     asked = AccessRequest.objects.filter(school_id=school_id, about_member=member)
+    concerns = LowLevelConcern.objects.filter(school_id=school_id, subject=member)
     return (
         Q(record_type__in=CASE_KINDS, record_id__in=_ids(theirs))
+        | Q(record_type="low_level_concerns", record_id__in=_ids(concerns))
         | Q(record_type="sharing_log", record_id__in=_ids(shared))
         | Q(record_type="access_requests", record_id__in=_ids(asked))
     )

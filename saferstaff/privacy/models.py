@@ -229,6 +229,9 @@ class Bundle(models.Model):
     file = models.FileField(upload_to="privacy/bundles/", max_length=300)
     sha256 = models.CharField(max_length=64)
     items = models.PositiveIntegerField()
+    # SHA-256 of the checklist's decisions it was made from: the same decisions give back this bundle (a
+    # double click or a second tab makes no second bundle, and no second disclosure in the sharing log).
+    decisions = models.CharField(max_length=64, blank=True, db_index=True)
     made_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     made_at = models.DateTimeField(default=timezone.now)
 

@@ -437,7 +437,8 @@ def record_pages(given: list[Item], subject) -> list[dict]:
 def make_bundle(actor, req: AccessRequest) -> Bundle:
     """A zip of what is disclosed: index.pdf (every item disclosed or redacted, with its decision; what is
     withheld counted by exemption, never described), records.pdf (a page per record) and the images as clean
-    copies with other pupils' faces blurred. Every decision must be made first. Opens its entry in the sharing log."""
+    copies with other pupils' faces blurred. Every decision must be made first. Opens its entry in the sharing log.
+    The same decisions give back the bundle already made from them."""
     from weasyprint import HTML  # heavy, and only for the PDFs: as in policies' dashboard_pdf
 
     with transaction.atomic():
@@ -445,6 +446,11 @@ def make_bundle(actor, req: AccessRequest) -> Bundle:
         rows = list(req.found.all())
         if any(f.decision == Found.Decision.UNDECIDED for f in rows):
             raise refused("Decide every row of the checklist first: disclose, redact or withhold", "§8")
+        decisions = hashlib.sha256(
+            repr(sorted((f.record_type, f.record_id, f.decision, f.exemption, f.note) for f in rows)).encode()
+        ).hexdigest()
+        if made := req.bundles.filter(decisions=decisions).first():
+            return made
         hidden = routed_elsewhere(req, {actor, *readers(req)})
         given = [
             Item(f, restricted=(f.record_type, f.record_id) in hidden or f.label == RESTRICTED_LABEL)
@@ -498,7 +504,12 @@ def make_bundle(actor, req: AccessRequest) -> Bundle:
         digest = hashlib.file_digest(spool, "sha256").hexdigest()
         spool.seek(0)
         bundle = Bundle(
-            school_id=req.school_id, request=req, sha256=digest, items=len(given), made_by=actor.user
+            school_id=req.school_id,
+            request=req,
+            sha256=digest,
+            items=len(given),
+            decisions=decisions,
+            made_by=actor.user,
         )
         bundle.file.save(f"request-{req.pk}-{digest[:12]}.zip", File(spool), save=False)
         try:
