@@ -240,14 +240,36 @@ def test_an_extension_within_the_first_month_and_not_after(cast, amelia):
     early.refresh_from_db()
     assert early.extension_months == 2
     assert early.due_at == clocks.due("sar", early.received_at, extension_months=2)
+    forged = client.post(url(cast, "sar_extend", pk=log(cast, amelia).pk), {"months": "7", "reason": "x"})
+    assert forged.status_code == 400 and 'href="#id_months_0">How much longer?' in forged.content.decode()
     late = log(cast, amelia, received=ago(40))
     refused = client.post(url(cast, "sar_extend", pk=late.pk), {"months": "1", "reason": "Many records"})
-    assert refused.status_code == 400 and "within the first month" in refused.content.decode()
-    assert 'href="#id_months_0">How much longer?: An extension' in refused.content.decode()  # names its field
+    assert refused.status_code == 400 and "within the first month: it has passed" in refused.content.decode()
     late.refresh_from_db()
     assert late.extension_months == 0
-    forged = client.post(url(cast, "sar_extend", pk=late.pk), {"months": "7", "reason": "x"})
-    assert forged.status_code == 400
+
+
+@pytest.mark.parametrize("why", ["late", "extended"])
+def test_a_request_that_cannot_be_extended_says_why_and_offers_no_form(cast, amelia, why):
+    """After the first month, or once extended, the page says why (the rule's reason and its clause) with a
+    link back, and no form that could only fail; the request's page offers no Extend link, by the same rule."""
+    client = signed_in(cast.dpo)
+    req = log(cast, amelia, received=ago(40 if why == "late" else 3))
+    if why == "extended":
+        doors.extend_request(dpo(cast), req, months=1, reason="Many records")
+    page = client.get(url(cast, "sar_extend", pk=req.pk))
+    text = page.content.decode()
+    said = "it has passed (UK GDPR art. 12(3))" if why == "late" else "extended already (UK GDPR art. 12(3))"
+    assert page.status_code == 200 and said in text
+    assert "<form" not in text.split("<main", 1)[1] and 'name="months"' not in text
+    assert f'href="{url(cast, "sar_detail", pk=req.pk)}"' in text
+    detail = client.get(url(cast, "sar_detail", pk=req.pk)).content.decode()
+    assert url(cast, "sar_extend", pk=req.pk) not in detail
+    fresh = log(cast, amelia, received=ago(3))
+    assert (
+        url(cast, "sar_extend", pk=fresh.pk)
+        in client.get(url(cast, "sar_detail", pk=fresh.pk)).content.decode()
+    )
 
 
 # --- The checklist ---------------------------------------------------------------------------------------------

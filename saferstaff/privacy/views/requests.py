@@ -165,13 +165,14 @@ def sar_detail(request, school, pk):
             "others": sum(1 for f in found if f.others_in_it),
             "bundles": list(req.bundles.all()),
             "working": bool(may_work_request.peek(request.actor, subject=req)),
-            "may_extend": bool(may_extend_request.peek(request.actor, subject=req, months=1)),
+            "may_extend": bool(may_extend_request.peek(request.actor, subject=req)),
             "overdue": req.status == AccessRequest.Status.OPEN and req.due_at < timezone.now(),
         },
     )
 
 
-def _step(request, req, form, *, title: str, button: str, intro: str = ""):
+def _step(request, req, form, *, title: str, button: str, intro: str = "", refused=None):
+    """A step's page: its form, or (``refused``) why the step cannot be taken now, and no form."""
     return render(
         request,
         "privacy/sar_step.html",
@@ -182,8 +183,11 @@ def _step(request, req, form, *, title: str, button: str, intro: str = ""):
             "title": title,
             "button": button,
             "intro": intro,
+            "refused": refused,
         },
-        status=400 if form is not None and form.errors else 200,
+        status=400
+        if (form is not None and form.errors) or (refused is not None and request.method == "POST")
+        else 200,
     )
 
 
@@ -202,15 +206,18 @@ def _done(request, req, text: str):
     return redirect("sar_detail", school=request.school.slug, pk=req.pk)
 
 
-def _form_step(form_class, door, *, done: str, title: str, button: str, intro: str = ""):
+def _form_step(form_class, door, *, done: str, title: str, button: str, intro: str = "", gate=None):
     """A page of one step on an open request: its form, then its door (which asks the rule and recomputes the
-    due date), then back to the request with ``done`` said."""
+    due date), then back to the request with ``done`` said. ``gate``: the step's rule, asked without the form's
+    data; when it refuses, the page says why (its clause) and shows no form that could only fail."""
 
     @require_http_methods(["GET", "POST"])
     def view(request, school, pk):
         req, closed = _working(request, pk)
         if closed:
             return closed
+        if gate is not None and not (decision := gate.peek(request.actor, subject=req)):
+            return _step(request, req, None, title=title, button=button, refused=decision)
         form = form_class(request.POST if request.method == "POST" else None)
         if request.method == "POST" and _run(form, lambda data: door(request.actor, req, **data)):
             return _done(request, req, done)
@@ -234,7 +241,7 @@ sar_extend = _form_step(
     ExtendForm, doors.extend_request, done="The request is extended. Tell the requester why, now.",
     title="Extend the time to answer", button="Extend",
     intro="Up to two further months when the request is complex or they made several. You must tell them, with "
-    "the reason, within the first month.",
+    "the reason, within the first month.", gate=may_extend_request,
 )  # fmt: skip
 sar_close = _form_step(
     RequestCloseForm, doors.close_request, done="The request is closed.", title="Close the request",
