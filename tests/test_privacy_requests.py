@@ -333,6 +333,63 @@ def test_the_checklist_finds_what_is_held_and_keeps_decisions_when_refreshed(cas
     assert pupil_row.decision == Found.Decision.DISCLOSE and pupil_row.decided_by == cast.dpo
 
 
+def test_disclose_everything_not_yet_decided_in_one_go_leaves_other_peoples_data(cast, amelia, photos):
+    """One button discloses every undecided row through the door that decides one row (audited per row); the
+    photo with Noah in it stays proposed for redaction, and the page says how many were left."""
+    req = log(cast, amelia)
+    client = signed_in(cast.dpo)
+    page = client.get(url(cast, "sar_checklist", pk=req.pk)).content.decode()
+    undecided = list(req.found.filter(decision=Found.Decision.UNDECIDED))
+    image = req.found.get(record_type="images")
+    assert len(undecided) >= 2 and image.others_in_it and req.found.filter(others_in_it=True).count() > 1
+    assert f"Disclose the {len(undecided)} records not yet decided" in page
+    response = client.post(url(cast, "sar_checklist", pk=req.pk), {"disclose_rest": "1"}, follow=True)
+    said = response.content.decode()
+    assert f"Disclosed {len(undecided)} records nobody had decided yet" in said
+    others = req.found.filter(others_in_it=True).count()
+    assert (
+        f"{others} records are left for a decision one by one: {others} with other people&#x27;s data" in said
+    )
+    assert not req.found.filter(decision=Found.Decision.UNDECIDED).exists()
+    assert set(req.found.filter(decision="disclose", decided_by=cast.dpo)) == set(undecided)
+    image.refresh_from_db()
+    assert image.decision == Found.Decision.REDACT and image.decided_by is None  # still only proposed
+    events = AuditEvent.objects.filter(action="privacy.sar.decided", object_id=str(req.pk))
+    assert sorted(e.detail["found"] for e in events) == sorted(f.pk for f in undecided)
+    assert AuditEvent.objects.filter(action="privacy.sar.disclosed_undecided", object_id=str(req.pk)).exists()
+    assert "not yet decided" not in said.split("<main", 1)[1].split("Disclosed", 1)[1]  # no button left
+    # A closed request: refused by the door, nothing changed.
+    doors.close_request(dpo(cast), req, status="withdrawn")
+    with pytest.raises(Refused):
+        doors.disclose_undecided(dpo(cast), req)
+
+
+def test_a_proposed_exemption_is_not_chosen_for_the_officer(cast, amelia, photos):
+    """A row proposed for redaction starts with no exemption chosen ("Choose the exemption"): saving it as
+    withheld without choosing one is refused beside the field; an exemption the officer chose shows again."""
+    req = log(cast, amelia)
+    client = signed_in(cast.dpo)
+    client.get(url(cast, "sar_checklist", pk=req.pk))
+    image = req.found.get(record_type="images")
+    assert image.exemption == "third_party" and image.decided_by is None
+    page = client.get(url(cast, "sar_checklist", pk=req.pk)).content.decode()
+    card = page.split(f'id="row-{image.pk}"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="" selected>Choose the exemption</option>' in card
+    assert '<option value="third_party" selected>' not in card
+    bad = client.post(url(cast, "sar_checklist", pk=req.pk), {"found": image.pk, "decision": "withhold"})
+    assert bad.status_code == 400
+    assert f'href="#row{image.pk}-exemption">Exemption (to redact or withhold): Choose the exemption' in (
+        bad.content.decode()
+    )
+    image.refresh_from_db()
+    assert image.decision == Found.Decision.REDACT and image.decided_by is None
+    chosen = {"found": image.pk, "decision": "withhold", "exemption": "serious_harm"}
+    assert client.post(url(cast, "sar_checklist", pk=req.pk), chosen).status_code == 302
+    page = client.get(url(cast, "sar_checklist", pk=req.pk)).content.decode()
+    card = page.split(f'id="row-{image.pk}"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="serious_harm" selected>' in card
+
+
 @pytest.mark.parametrize(
     "data",
     [

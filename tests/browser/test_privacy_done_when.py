@@ -155,7 +155,7 @@ def test_the_dpo_answers_a_guardians_request_received_on_31_january(
     row = req.found.get(record_type="draft_checks")
     card = page.locator(f"#row-{row.pk}")
     card.get_by_label("Withhold", exact=True).check()
-    card.get_by_label("Exemption (to redact or withhold)").select_option(label="None")
+    card.get_by_label("Exemption (to redact or withhold)").select_option(label="Choose the exemption")
     follow(page, axe_check, card.get_by_role("button", name="Save"))
     assert page.title().startswith("Error: ")
     card = page.locator(f"#row-{row.pk}")

@@ -115,7 +115,7 @@ class FoundDecisionForm(forms.Form):
         widget=forms.RadioSelect, error_messages={"required": "Choose disclose, redact or withhold"},
     )  # fmt: skip
     exemption = forms.ChoiceField(
-        label="Exemption (to redact or withhold)", choices=[("", "None")] + Exemption.choices, required=False,
+        label="Exemption (to redact or withhold)", choices=[("", "Choose the exemption")] + Exemption.choices, required=False,
     )  # fmt: skip
     note = forms.CharField(label="Note", max_length=500, required=False)
 

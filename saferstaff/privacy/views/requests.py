@@ -283,6 +283,14 @@ def sar_checklist(request, school, pk):
             added = doors.refresh_checklist(request.actor, req)
             messages.success(request, f"Looked again: {added} new record{'s' if added != 1 else ''} found.")
             return redirect("sar_checklist", school=request.school.slug, pk=req.pk)
+        if "disclose_rest" in request.POST:
+            try:
+                result = doors.disclose_undecided(request.actor, req)
+            except Refused as exc:
+                messages.error(request, exc.decision.summary)
+            else:
+                messages.success(request, _disclosed_said(result))
+            return redirect("sar_checklist", school=request.school.slug, pk=req.pk)
         bound = FoundDecisionForm(request.POST, prefix=None)
         row = None
         if bound.is_valid():
@@ -301,13 +309,17 @@ def sar_checklist(request, school, pk):
         doors.refresh_checklist(request.actor, req)  # the first open finds everything held
     record("privacy.sar.checklist_viewed", req)
     hidden = doors.routed_elsewhere(req, [request.actor])  # judged for this reader, whoever found the rows
+    routed = doors.one_by_one(req, request.actor) if working else set()
     rows = []
     for f in req.found.all():
         if bound is not None and bound.data.get("found") == str(f.pk):
             form = bound
         else:
+            # An exemption shows as chosen only when someone chose it: a proposal starts empty, so nobody
+            # withholds or redacts under an exemption they did not choose.
+            exemption = f.exemption if f.decided_by_id else ""
             form = FoundDecisionForm(
-                initial={"found": f.pk, "decision": f.decision, "exemption": f.exemption, "note": f.note},
+                initial={"found": f.pk, "decision": f.decision, "exemption": exemption, "note": f.note},
                 auto_id=f"row{f.pk}-%s",
             )
         if form is bound:
@@ -326,10 +338,32 @@ def sar_checklist(request, school, pk):
             "rows": rows,
             "working": working,
             "undecided": sum(1 for f, *_ in rows if f.decision == Found.Decision.UNDECIDED),
+            "bulk": sum(1 for f, *_ in rows if doors.in_bulk(f, routed)) if working else 0,
             "bound": bound,
         },
         status=400 if bound is not None and bound.errors else 200,
     )
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _disclosed_said(result: doors.Disclosed) -> str:
+    said = f"Disclosed {_plural(result.disclosed, 'record', 'records')} nobody had decided yet."
+    left = result.others_in_it + result.routed
+    if left:
+        why = []
+        if result.others_in_it:
+            why.append(
+                f"{result.others_in_it} with other people's data in {'it' if result.others_in_it == 1 else 'them'}"
+            )
+        if result.routed:
+            why.append(
+                f"{result.routed} reviewed by the person {'it is' if result.routed == 1 else 'they are'} routed to"
+            )
+        said += f" {_plural(left, 'record is', 'records are')} left for a decision one by one: {' and '.join(why)}."
+    return said
 
 
 # --- The bundle ----------------------------------------------------------------------------------------------
