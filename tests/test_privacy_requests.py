@@ -127,6 +127,41 @@ def test_a_pupils_page_leads_to_a_request_about_them(cast, amelia):
     assert f'<option value="{amelia.pk}" selected>' in form
 
 
+def test_the_request_form_asks_who_it_is_about_first_and_uses_only_that_answer(cast, amelia):
+    """Who it is about is chosen first; under each choice only its own question (GOV.UK conditional reveal,
+    all shown without JavaScript under their choice); what was typed under another choice is not used; a
+    missing answer is named beside its own field."""
+    client = signed_in(cast.dpo)
+    form = client.get(url(cast, "sar_add")).content.decode()
+    for kind, field in (("pupil", "about_pupil"), ("member", "about_member"), ("other", "about_other")):
+        assert f'value="{kind}" data-aria-controls="about-{kind}"' in form
+        block = form.split(f'id="about-{kind}"', 1)[1].split("govuk-radios__item", 1)[0]
+        assert f'name="{field}"' in block and block.count('name="about_') == (2 if kind == "pupil" else 1)
+    assert form.count("govuk-radios__conditional--hidden") == 3  # nothing chosen: JavaScript shows none
+    linked = client.get(f"{url(cast, 'sar_add')}?about_pupil={amelia.pk}").content.decode()
+    assert 'value="pupil" checked' in linked and linked.count("govuk-radios__conditional--hidden") == 2
+    base = {"requester_kind": "staff", "requester_name": "T", "received_at": "2026-11-05"}
+    nobody = client.post(url(cast, "sar_add"), base)
+    assert 'href="#id_about_kind_0">Who is the request about?: Choose who the request is about' in (
+        nobody.content.decode()
+    )
+    missing = client.post(url(cast, "sar_add"), {**base, "about_kind": "member", "about_other": "Left over"})
+    text = missing.content.decode()
+    assert missing.status_code == 400 and not AccessRequest.objects.exists()
+    assert 'href="#id_about_member">The member of staff: Choose one person the request is about' in text
+    assert 'value="member" checked' in text and text.count("govuk-radios__conditional--hidden") == 2
+    member = cast.member(cast.teacher)
+    ok = client.post(
+        url(cast, "sar_add"),
+        {**base, "about_kind": "member", "about_member": member.pk, "about_other": "Left over",
+         "about_pupil": amelia.pk},
+    )  # fmt: skip
+    req = AccessRequest.objects.get()
+    assert (
+        ok.status_code == 302 and req.about_member == member and not req.about_other and not req.about_pupil
+    )
+
+
 def test_a_request_received_in_the_future_is_refused_beside_its_field(cast, amelia):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     response = signed_in(cast.dpo).post(

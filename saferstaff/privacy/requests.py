@@ -118,10 +118,10 @@ def log_request(
     if received_at > timezone.now():
         raise refused("The date the request arrived cannot be in the future", "§8", "received_at")
     if sum(bool(x) for x in (about_pupil, about_member, about_other.strip())) != 1:
-        raise refused("Choose one person the request is about", "§8", "about_member")
-    for person in (about_pupil, about_member):
+        raise refused("Choose one person the request is about", "§8", "about_kind")
+    for person, field in ((about_pupil, "about_pupil"), (about_member, "about_member")):
         if person is not None and person.school_id != actor.school.pk:
-            raise refused("Choose one person the request is about", "§8", "about_member")
+            raise refused("Choose one person the request is about", "§8", field)
     with transaction.atomic():
         req = AccessRequest(
             school=actor.school,
