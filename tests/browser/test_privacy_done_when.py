@@ -130,7 +130,7 @@ def test_the_dpo_answers_a_guardians_request_received_on_31_january(
     follow(page, axe_check, page.get_by_role("button", name="Find"))
     page.get_by_label("A pupil at the school").select_option(value=str(subject.pk))
     page.get_by_label("A parent or carer, for their child").check()
-    page.get_by_label("Their name").fill("Mrs Guardian")
+    page.get_by_label("Their name", exact=True).fill("Mrs Guardian")
     page.get_by_label("When did the request arrive?").fill("2027-01-31")
     follow(page, axe_check, page.get_by_role("button", name="Log the request"))
     req = AccessRequest.objects.get(requester_name="Mrs Guardian")
@@ -203,7 +203,7 @@ def test_a_request_about_someone_not_in_saferstaff_without_javascript(
     axe_check(phone)
     fits(phone)
     phone.get_by_label("A former pupil").check()
-    phone.get_by_label("Their name").fill("Mr Former")
+    phone.get_by_label("Their name", exact=True).fill("Mr Former")
     phone.get_by_label("About someone saferstaff has no record of").check()
     phone.get_by_label("Their name, as the requester gave it").fill("Mr Former")
     phone.get_by_label("When did the request arrive?").fill("2027-02-13")  # tomorrow
