@@ -129,17 +129,21 @@ def test_a_pupils_page_leads_to_a_request_about_them(cast, amelia):
 
 def test_the_request_form_asks_who_it_is_about_first_and_uses_only_that_answer(cast, amelia):
     """Who it is about is chosen first; under each choice only its own question (GOV.UK conditional reveal,
-    all shown without JavaScript under their choice); what was typed under another choice is not used; a
+    by CSS alone, so without JavaScript too); what was typed under another choice is not used; a
     missing answer is named beside its own field."""
     client = signed_in(cast.dpo)
     form = client.get(url(cast, "sar_add")).content.decode()
     for kind, field in (("pupil", "about_pupil"), ("member", "about_member"), ("other", "about_other")):
-        assert f'value="{kind}" data-aria-controls="about-{kind}"' in form
+        assert f'name="about_kind" type="radio" value="{kind}">' in form
         block = form.split(f'id="about-{kind}"', 1)[1].split("govuk-radios__item", 1)[0]
         assert f'name="{field}"' in block and block.count('name="about_') == (2 if kind == "pupil" else 1)
-    assert form.count("govuk-radios__conditional--hidden") == 3  # nothing chosen: JavaScript shows none
+    # Nothing chosen yet: no choice's questions show.
+    assert (
+        'class="govuk-radios app-reveal"' in form
+        and 'name="about_kind" type="radio" value="pupil" checked' not in form
+    )
     linked = client.get(f"{url(cast, 'sar_add')}?about_pupil={amelia.pk}").content.decode()
-    assert 'value="pupil" checked' in linked and linked.count("govuk-radios__conditional--hidden") == 2
+    assert 'value="pupil" checked' in linked and linked.count('name="about_kind"') == 3
     base = {"requester_kind": "staff", "requester_name": "T", "received_at": "2026-11-05"}
     nobody = client.post(url(cast, "sar_add"), base)
     assert 'href="#id_about_kind_0">Who is the request about?: Choose who the request is about' in (
@@ -149,7 +153,11 @@ def test_the_request_form_asks_who_it_is_about_first_and_uses_only_that_answer(c
     text = missing.content.decode()
     assert missing.status_code == 400 and not AccessRequest.objects.exists()
     assert 'href="#id_about_member">The member of staff: Choose one person the request is about' in text
-    assert 'value="member" checked' in text and text.count("govuk-radios__conditional--hidden") == 2
+    assert (
+        'value="member" checked' in text
+        and 'value="pupil" checked' not in text
+        and 'value="other" checked' not in text
+    )
     member = cast.member(cast.teacher)
     ok = client.post(
         url(cast, "sar_add"),

@@ -298,7 +298,8 @@ def test_a_hold_the_daily_job_respects_destruction_and_who_saw_a_record(new_page
     fits(phone)
     follow(phone, axe_check, phone.get_by_role("link", name="Place a legal hold"))
     fits(phone)
-    # Without JavaScript every scope's questions show, each under its choice; Find keeps what was typed.
+    # Without JavaScript too, a scope's questions show under it once chosen; Find keeps what was typed.
+    expect(phone.get_by_label("Find a pupil")).to_be_hidden()
     phone.get_by_role("radio", name="Everything about a pupil").check()
     phone.get_by_label("Why the records must be kept").fill("An inquiry asked that nothing be destroyed")
     phone.get_by_label("Find a pupil").fill(held.legal_surname)

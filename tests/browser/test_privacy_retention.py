@@ -68,11 +68,11 @@ def test_the_dpo_keeps_the_schedule_holds_a_leaver_and_destroys_what_is_due(
     phone.goto(demo.url("privacy/holds/add/"))
     axe_check(phone)
     fits(phone)
+    phone.get_by_role("radio", name="Everything about a pupil").check()  # its questions show under it
     phone.get_by_label("Find a pupil").fill(leaver.legal_surname)
     with phone.expect_navigation():
         phone.get_by_role("button", name="Find").click()
     axe_check(phone)
-    phone.get_by_role("radio", name="Everything about a pupil").check()
     phone.locator(f'input[name="pupil"][value="{leaver.pk}"]').check()
     phone.get_by_label("Why the records must be kept").fill("A claim from the family's solicitor")
     with phone.expect_navigation():
