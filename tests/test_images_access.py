@@ -126,7 +126,7 @@ def test_the_dpo_places_a_legal_hold_on_any_image_it_inspects(cast, teachers_alb
     image = teachers_album["image"]
     response = signed_in(cast.dpo).post(
         reverse("hold_add", kwargs={"school": cast.school.slug}),
-        {"scope": "record", "record_type": "images", "record_id": str(image.pk),
+        {"scope": "record", "record_kind": "images", "record_id": str(image.pk),
          "reason": "Subject access request 12"},
     )  # fmt: skip
     assert response.status_code == 302

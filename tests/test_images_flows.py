@@ -722,7 +722,7 @@ def test_a_legal_hold_on_an_image_is_the_schedules_placed_and_released_by_the_of
     add = reverse("hold_add", kwargs={"school": cast.school.slug})
     form = signed_in(cast.dpo).get(add + link.replace("&amp;", "&")).content.decode()
     assert f'value="{image.pk}"' in form
-    signed_in(cast.dpo).post(add, {"scope": "record", "record_type": "images", "record_id": str(image.pk),
+    signed_in(cast.dpo).post(add, {"scope": "record", "record_kind": "images", "record_id": str(image.pk),
                                    "reason": "Police investigation ref 42"})  # fmt: skip
     hold = LegalHold.objects.get()
     assert "a legal hold keeps it" in signed_in(cast.dpo).get(page).content.decode()

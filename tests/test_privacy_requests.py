@@ -127,6 +127,49 @@ def test_a_pupils_page_leads_to_a_request_about_them(cast, amelia):
     assert f'<option value="{amelia.pk}" selected>' in form
 
 
+def test_the_request_form_asks_who_it_is_about_first_and_uses_only_that_answer(cast, amelia):
+    """Who it is about is chosen first; under each choice only its own question (GOV.UK conditional reveal,
+    by CSS alone, so without JavaScript too); what was typed under another choice is not used; a
+    missing answer is named beside its own field."""
+    client = signed_in(cast.dpo)
+    form = client.get(url(cast, "sar_add")).content.decode()
+    for kind, field in (("pupil", "about_pupil"), ("member", "about_member"), ("other", "about_other")):
+        assert f'name="about_kind" type="radio" value="{kind}">' in form
+        block = form.split(f'id="about-{kind}"', 1)[1].split("govuk-radios__item", 1)[0]
+        assert f'name="{field}"' in block and block.count('name="about_') == (2 if kind == "pupil" else 1)
+    # Nothing chosen yet: no choice's questions show.
+    assert (
+        'class="govuk-radios app-reveal"' in form
+        and 'name="about_kind" type="radio" value="pupil" checked' not in form
+    )
+    linked = client.get(f"{url(cast, 'sar_add')}?about_pupil={amelia.pk}").content.decode()
+    assert 'value="pupil" checked' in linked and linked.count('name="about_kind"') == 3
+    base = {"requester_kind": "staff", "requester_name": "T", "received_at": "2026-11-05"}
+    nobody = client.post(url(cast, "sar_add"), base)
+    assert 'href="#id_about_kind_0">Who is the request about?: Choose who the request is about' in (
+        nobody.content.decode()
+    )
+    missing = client.post(url(cast, "sar_add"), {**base, "about_kind": "member", "about_other": "Left over"})
+    text = missing.content.decode()
+    assert missing.status_code == 400 and not AccessRequest.objects.exists()
+    assert 'href="#id_about_member">The member of staff: Choose one person the request is about' in text
+    assert (
+        'value="member" checked' in text
+        and 'value="pupil" checked' not in text
+        and 'value="other" checked' not in text
+    )
+    member = cast.member(cast.teacher)
+    ok = client.post(
+        url(cast, "sar_add"),
+        {**base, "about_kind": "member", "about_member": member.pk, "about_other": "Left over",
+         "about_pupil": amelia.pk},
+    )  # fmt: skip
+    req = AccessRequest.objects.get()
+    assert (
+        ok.status_code == 302 and req.about_member == member and not req.about_other and not req.about_pupil
+    )
+
+
 def test_a_request_received_in_the_future_is_refused_beside_its_field(cast, amelia):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     response = signed_in(cast.dpo).post(
@@ -240,14 +283,36 @@ def test_an_extension_within_the_first_month_and_not_after(cast, amelia):
     early.refresh_from_db()
     assert early.extension_months == 2
     assert early.due_at == clocks.due("sar", early.received_at, extension_months=2)
+    forged = client.post(url(cast, "sar_extend", pk=log(cast, amelia).pk), {"months": "7", "reason": "x"})
+    assert forged.status_code == 400 and 'href="#id_months_0">How much longer?' in forged.content.decode()
     late = log(cast, amelia, received=ago(40))
     refused = client.post(url(cast, "sar_extend", pk=late.pk), {"months": "1", "reason": "Many records"})
-    assert refused.status_code == 400 and "within the first month" in refused.content.decode()
-    assert 'href="#id_months_0">How much longer?: An extension' in refused.content.decode()  # names its field
+    assert refused.status_code == 400 and "within the first month: it has passed" in refused.content.decode()
     late.refresh_from_db()
     assert late.extension_months == 0
-    forged = client.post(url(cast, "sar_extend", pk=late.pk), {"months": "7", "reason": "x"})
-    assert forged.status_code == 400
+
+
+@pytest.mark.parametrize("why", ["late", "extended"])
+def test_a_request_that_cannot_be_extended_says_why_and_offers_no_form(cast, amelia, why):
+    """After the first month, or once extended, the page says why (the rule's reason and its clause) with a
+    link back, and no form that could only fail; the request's page offers no Extend link, by the same rule."""
+    client = signed_in(cast.dpo)
+    req = log(cast, amelia, received=ago(40 if why == "late" else 3))
+    if why == "extended":
+        doors.extend_request(dpo(cast), req, months=1, reason="Many records")
+    page = client.get(url(cast, "sar_extend", pk=req.pk))
+    text = page.content.decode()
+    said = "it has passed (UK GDPR art. 12(3))" if why == "late" else "extended already (UK GDPR art. 12(3))"
+    assert page.status_code == 200 and said in text
+    assert "<form" not in text.split("<main", 1)[1] and 'name="months"' not in text
+    assert f'href="{url(cast, "sar_detail", pk=req.pk)}"' in text
+    detail = client.get(url(cast, "sar_detail", pk=req.pk)).content.decode()
+    assert url(cast, "sar_extend", pk=req.pk) not in detail
+    fresh = log(cast, amelia, received=ago(3))
+    assert (
+        url(cast, "sar_extend", pk=fresh.pk)
+        in client.get(url(cast, "sar_detail", pk=fresh.pk)).content.decode()
+    )
 
 
 # --- The checklist ---------------------------------------------------------------------------------------------
@@ -309,6 +374,63 @@ def test_the_checklist_finds_what_is_held_and_keeps_decisions_when_refreshed(cas
     assert client.post(url(cast, "sar_checklist", pk=req.pk), {"refresh": "1"}).status_code == 302
     pupil_row.refresh_from_db()
     assert pupil_row.decision == Found.Decision.DISCLOSE and pupil_row.decided_by == cast.dpo
+
+
+def test_disclose_everything_not_yet_decided_in_one_go_leaves_other_peoples_data(cast, amelia, photos):
+    """One button discloses every undecided row through the door that decides one row (audited per row); the
+    photo with Noah in it stays proposed for redaction, and the page says how many were left."""
+    req = log(cast, amelia)
+    client = signed_in(cast.dpo)
+    page = client.get(url(cast, "sar_checklist", pk=req.pk)).content.decode()
+    undecided = list(req.found.filter(decision=Found.Decision.UNDECIDED))
+    image = req.found.get(record_type="images")
+    assert len(undecided) >= 2 and image.others_in_it and req.found.filter(others_in_it=True).count() > 1
+    assert f"Disclose the {len(undecided)} records not yet decided" in page
+    response = client.post(url(cast, "sar_checklist", pk=req.pk), {"disclose_rest": "1"}, follow=True)
+    said = response.content.decode()
+    assert f"Disclosed {len(undecided)} records nobody had decided yet" in said
+    others = req.found.filter(others_in_it=True).count()
+    assert (
+        f"{others} records are left for a decision one by one: {others} with other people&#x27;s data" in said
+    )
+    assert not req.found.filter(decision=Found.Decision.UNDECIDED).exists()
+    assert set(req.found.filter(decision="disclose", decided_by=cast.dpo)) == set(undecided)
+    image.refresh_from_db()
+    assert image.decision == Found.Decision.REDACT and image.decided_by is None  # still only proposed
+    events = AuditEvent.objects.filter(action="privacy.sar.decided", object_id=str(req.pk))
+    assert sorted(e.detail["found"] for e in events) == sorted(f.pk for f in undecided)
+    assert AuditEvent.objects.filter(action="privacy.sar.disclosed_undecided", object_id=str(req.pk)).exists()
+    assert "not yet decided" not in said.split("<main", 1)[1].split("Disclosed", 1)[1]  # no button left
+    # A closed request: refused by the door, nothing changed.
+    doors.close_request(dpo(cast), req, status="withdrawn")
+    with pytest.raises(Refused):
+        doors.disclose_undecided(dpo(cast), req)
+
+
+def test_a_proposed_exemption_is_not_chosen_for_the_officer(cast, amelia, photos):
+    """A row proposed for redaction starts with no exemption chosen ("Choose the exemption"): saving it as
+    withheld without choosing one is refused beside the field; an exemption the officer chose shows again."""
+    req = log(cast, amelia)
+    client = signed_in(cast.dpo)
+    client.get(url(cast, "sar_checklist", pk=req.pk))
+    image = req.found.get(record_type="images")
+    assert image.exemption == "third_party" and image.decided_by is None
+    page = client.get(url(cast, "sar_checklist", pk=req.pk)).content.decode()
+    card = page.split(f'id="row-{image.pk}"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="" selected>Choose the exemption</option>' in card
+    assert '<option value="third_party" selected>' not in card
+    bad = client.post(url(cast, "sar_checklist", pk=req.pk), {"found": image.pk, "decision": "withhold"})
+    assert bad.status_code == 400
+    assert f'href="#row{image.pk}-exemption">Exemption (to redact or withhold): Choose the exemption' in (
+        bad.content.decode()
+    )
+    image.refresh_from_db()
+    assert image.decision == Found.Decision.REDACT and image.decided_by is None
+    chosen = {"found": image.pk, "decision": "withhold", "exemption": "serious_harm"}
+    assert client.post(url(cast, "sar_checklist", pk=req.pk), chosen).status_code == 302
+    page = client.get(url(cast, "sar_checklist", pk=req.pk)).content.decode()
+    card = page.split(f'id="row-{image.pk}"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="serious_harm" selected>' in card
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ certificates, and legal holds (issue 16)."""
 import datetime
 import importlib
 import io
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -308,6 +309,55 @@ def test_certificates_page_filters_and_downloads_csv_with_no_names(cast):
     csv_ = dpo.get(url(cast, "retention_certificates") + "?format=csv")
     body = csv_.content.decode()
     assert csv_["Content-Type"].startswith("text/csv") and f"{pupil.pk}" in body and "Quentin" not in body
+
+
+def test_the_hold_form_shows_each_scopes_questions_under_it_and_find_keeps_what_was_typed(cast):
+    """Each scope's questions stand under its own choice and show only while it is chosen (GOV.UK conditional
+    reveal by CSS alone, so without JavaScript too); Find keeps the reason, the end date and the scope typed; only the chosen scope's
+    answers are used; one record's kind is refused beside its own field."""
+    pupil, _ = leaver(cast, "Holloway")
+    dpo = signed_in(cast.dpo)
+    page = dpo.get(url(cast, "hold_add")).content.decode()
+    blocks = {
+        "pupil": ('name="q"',), "member": ('name="member"',), "case": ('name="case"',),
+        "record_type": ('name="record_type"',), "record": ('name="record_kind"', 'name="record_id"'),
+    }  # fmt: skip
+    for scope, names in blocks.items():
+        assert f'name="scope" type="radio" value="{scope}">' in page
+        block = page.split(f'id="scope-{scope}"', 1)[1].split("govuk-radios__item", 1)[0]
+        assert all(n in block for n in names)
+    assert (
+        'class="govuk-radios app-reveal"' in page
+        and 'name="scope" type="radio" value="pupil" checked' not in page
+    )
+    typed = {
+        "scope": "pupil",
+        "q": "Holloway",
+        "find": "1",
+        "reason": "An inquiry asked",
+        "ends_on": "2031-05-04",
+    }
+    found = dpo.post(url(cast, "hold_add"), typed)
+    text = found.content.decode()
+    assert found.status_code == 200 and not LegalHold.objects.exists()
+    assert f'name="pupil" type="radio" value="{pupil.pk}"' in text and "An inquiry asked" in text
+    assert 'value="2031-05-04"' in text and 'value="pupil" checked' in text
+    assert 'name="q" type="text" value="Holloway"' in text
+    assert len(re.findall(r'name="scope" type="radio" value="[a-z_]+" checked', text)) == 1
+    # Answers left under another scope (a forged case number) are not used.
+    placed = dpo.post(
+        url(cast, "hold_add"),
+        {"scope": "pupil", "pupil": pupil.pk, "q": "Holloway", "reason": "Inquiry", "case": "99999999",
+         "record_kind": "nonsense"},
+    )  # fmt: skip
+    assert placed.status_code == 302 and LegalHold.objects.get().pupil == pupil
+    # One record: its kind is asked under its own choice, and a refusal stands beside it.
+    none = dpo.post(url(cast, "hold_add"), {"scope": "record", "record_id": "12", "reason": "Inquiry",
+                                            "record_type": "images"})  # fmt: skip
+    assert 'href="#id_record_kind">The record&#x27;s kind: Choose a kind of record' in none.content.decode()
+    linked = dpo.get(url(cast, "hold_add") + "?scope=record&record_type=images&record_id=7").content.decode()
+    kind = linked.split('id="scope-record"', 1)[1]
+    assert '<option value="images" selected>' in kind and 'value="7"' in kind
 
 
 def test_the_dpo_places_a_hold_on_a_pupil_found_by_name_and_releases_it(cast):

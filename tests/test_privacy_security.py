@@ -93,6 +93,22 @@ def test_a_checklist_row_found_by_the_case_manager_says_nothing_to_an_officer_wh
     assert RESTRICTED_LABEL in page
 
 
+def test_disclosing_everything_not_yet_decided_leaves_a_record_a_reader_may_not_open(cast, amelia):
+    """An allegation the DPO may not read is never disclosed in bulk, whoever presses the button: its case
+    manager decides it one by one."""
+    case = allegation_about(cast, cast.member(cast.teacher), amelia)
+    req = request_about(cast, amelia)
+    head = Actor.of(cast.head, cast.school)
+    doors.refresh_checklist(head, req)
+    # Even with no one else's data in it (so not proposed for redaction), it is left for its manager.
+    req.found.filter(record_type="allegations").update(others_in_it=False, decision="undecided", exemption="")
+    result = doors.disclose_undecided(head, req)
+    row = req.found.get(record_type="allegations", record_id=str(case.pk))
+    assert row.decision == Found.Decision.UNDECIDED and result.routed == 1 and result.disclosed >= 1
+    page = signed_in(cast.dpo).get(url(cast, "sar_checklist", pk=req.pk)).content.decode()
+    assert "not yet decided</button>" not in page  # nothing left that the button would disclose
+
+
 @pytest.mark.parametrize("maker", ["head", "dpo"])
 def test_a_bundle_never_describes_a_record_one_of_its_readers_may_not_open(cast, amelia, pages, maker):
     """The bundle is read by every officer of the request: a record any of them may not open (an allegation

@@ -118,10 +118,10 @@ def log_request(
     if received_at > timezone.now():
         raise refused("The date the request arrived cannot be in the future", "§8", "received_at")
     if sum(bool(x) for x in (about_pupil, about_member, about_other.strip())) != 1:
-        raise refused("Choose one person the request is about", "§8", "about_member")
-    for person in (about_pupil, about_member):
+        raise refused("Choose one person the request is about", "§8", "about_kind")
+    for person, field in ((about_pupil, "about_pupil"), (about_member, "about_member")):
         if person is not None and person.school_id != actor.school.pk:
-            raise refused("Choose one person the request is about", "§8", "about_member")
+            raise refused("Choose one person the request is about", "§8", field)
     with transaction.atomic():
         req = AccessRequest(
             school=actor.school,
@@ -301,22 +301,75 @@ def refresh_checklist(actor, req: AccessRequest) -> int:
     return len(new)
 
 
-def decide_found(actor, found: Found, *, decision: str, exemption: str = "", note: str = "") -> Found:
+def _decide(actor, found: Found, *, decision: str, exemption: str = "", note: str = "", bulk=False) -> None:
+    """One row's decision, checked and written (the request is locked and open: the caller's ``_working``)."""
     if decision not in Found.Decision.values or decision == Found.Decision.UNDECIDED:
         raise refused("Choose disclose, redact or withhold", "§8", "decision")
     if decision in (Found.Decision.REDACT, Found.Decision.WITHHOLD) and exemption not in Exemption.values:
         raise refused("Choose the exemption that allows redacting or withholding it", "§8", "exemption")
     if exemption == Exemption.OTHER and not note.strip():
         raise refused("Name the exemption in the note", "§8", "note")
+    found.decision = decision
+    found.exemption = exemption if decision != Found.Decision.DISCLOSE else ""
+    found.note = note.strip()[:500]
+    found.decided_by, found.decided_at = actor.user, timezone.now()
+    found.save(update_fields=["decision", "exemption", "note", "decided_by", "decided_at"])
+    detail = {"found": found.pk, "decision": decision} | ({"bulk": True} if bulk else {})
+    record("privacy.sar.decided", found.request, detail=detail)
+
+
+def decide_found(actor, found: Found, *, decision: str, exemption: str = "", note: str = "") -> Found:
     with transaction.atomic():
         _working(actor, found.request)
-        found.decision = decision
-        found.exemption = exemption if decision != Found.Decision.DISCLOSE else ""
-        found.note = note.strip()[:500]
-        found.decided_by, found.decided_at = actor.user, timezone.now()
-        found.save(update_fields=["decision", "exemption", "note", "decided_by", "decided_at"])
-        record("privacy.sar.decided", found.request, detail={"found": found.pk, "decision": decision})
+        _decide(actor, found, decision=decision, exemption=exemption, note=note)
     return found
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """What "disclose everything not yet decided" did: rows disclosed, and rows left for a decision one by one."""
+
+    disclosed: int
+    others_in_it: int  # other people's data in them: redacted unless they agree, never disclosed in bulk
+    routed: int  # read only by the person they are routed to: theirs to review
+
+
+def one_by_one(req: AccessRequest, actor) -> set[tuple[str, str]]:
+    """The (kind, id) of the rows that are never disclosed in bulk because someone reading the request may not
+    open them (their reviewer answers for them)."""
+    return routed_elsewhere(req, {actor, *readers(req)})
+
+
+def in_bulk(found: Found, routed: set[tuple[str, str]]) -> bool:
+    """Whether "disclose everything not yet decided" discloses this row: nobody has decided it, it holds no one
+    else's data, and every reader of the request may open it."""
+    return (
+        found.decision == Found.Decision.UNDECIDED
+        and not found.others_in_it
+        and (found.record_type, found.record_id) not in routed
+        and found.label != RESTRICTED_LABEL
+    )
+
+
+def disclose_undecided(actor, req: AccessRequest) -> Disclosed:
+    """Every row nobody has decided yet, disclosed by the same checks and writes as one row's decision. Left as
+    they are, for a decision one by one: a row with other people's data in it (DPA 2018 Sch. 2 para. 16), and
+    a row a reader of the request may not open (its reviewer answers for it)."""
+    with transaction.atomic():
+        req = _working(actor, req)
+        hidden = one_by_one(req, actor)
+        done = others = routed = 0
+        for found in req.found.select_for_update().filter(decided_by__isnull=True).order_by("pk"):
+            if in_bulk(found, hidden):
+                found.request = req
+                _decide(actor, found, decision=Found.Decision.DISCLOSE, bulk=True)
+                done += 1
+            elif found.others_in_it:
+                others += 1
+            elif found.decision == Found.Decision.UNDECIDED:
+                routed += 1
+        record("privacy.sar.disclosed_undecided", req, detail={"disclosed": done, "left": others + routed})
+    return Disclosed(done, others, routed)
 
 
 # --- The bundle -----------------------------------------------------------------------------------------------

@@ -128,12 +128,15 @@ def may_work_request(actor: Actor, *, subject) -> Decision:
 
 
 @rule("privacy.sar.extend")
-def may_extend_request(actor: Actor, *, subject, months: int, today: datetime.date | None = None) -> Decision:
-    """An extension of up to two further months, with a reason, told to the requester within the first month."""
+def may_extend_request(
+    actor: Actor, *, subject, months: int | None = None, today: datetime.date | None = None
+) -> Decision:
+    """An extension of up to two further months, with a reason, told to the requester within the first month.
+    Without ``months``: whether the request may be extended at all now (the page and its link ask this)."""
     decision = may_work_request.peek(actor, subject=subject)
     if not decision:
         return decision
-    if not 1 <= months <= 2:
+    if months is not None and not 1 <= months <= 2:
         return refuse(Reason("An extension is of one or two further months", "UK GDPR art. 12(3)", "months"))
     if subject.extension_months:
         return refuse(Reason("The request has been extended already", "UK GDPR art. 12(3)", "months"))

@@ -17,6 +17,27 @@ class MemberField(ModelIdField):
         return f"{m.listed_name}{left}"
 
 
+ABOUT = [
+    ("pupil", "About a pupil (at the school now or in the past)"),
+    ("member", "About a member of staff (now or in the past)"),
+    ("other", "About someone saferstaff has no record of"),
+]
+ABOUT_FIELD = {"pupil": "about_pupil", "member": "about_member", "other": "about_other"}
+ABOUT_MISSING = {
+    "pupil": "find the pupil by name, then choose them",
+    "member": "choose the member of staff",
+    "other": "enter their name",
+}
+
+
+def about_kind_of(answers) -> str:
+    """Whom the request is about, from the one answer given ("" when none, or more than one)."""
+    given = [kind for kind, name in ABOUT_FIELD.items() if (answers.get(name) or "").strip()]
+    if len(given) == 1:
+        return given[0]
+    return "pupil" if (answers.get("about_pupil_q") or "").strip() else ""
+
+
 class RequestForm(forms.Form):
     """A request as it arrived. ``pupils``: what the picker lists (found by name with the Find button, leavers
     too: a former pupil may ask)."""
@@ -32,6 +53,10 @@ class RequestForm(forms.Form):
         label="How to reach them", max_length=300, required=False,
         help_text="An email address, a phone number or a postal address",
     )  # fmt: skip
+    about_kind = forms.ChoiceField(
+        label="Who is the request about?", choices=ABOUT, widget=forms.RadioSelect, required=False,
+        help_text="Then say who: only the answer under your choice is used",
+    )  # fmt: skip
     about_pupil_q = forms.CharField(
         label="Find a pupil",
         max_length=100,
@@ -39,16 +64,16 @@ class RequestForm(forms.Form):
         help_text="Type part of their name, then press Find",
     )
     about_pupil = ModelIdField(
-        label="A pupil at the school", queryset=Pupil.objects.none(), required=False, empty_label="Not a pupil",
+        label="A pupil at the school", queryset=Pupil.objects.none(), required=False, empty_label="Choose the pupil",
         error_messages={"invalid_choice": "Choose one of the pupils listed"},
     )  # fmt: skip
     about_member = MemberField(
-        label="Or a member of staff", queryset=Membership.objects.none(), required=False,
-        empty_label="Not a member of staff", error_messages={"invalid_choice": "Choose one of the people listed"},
+        label="The member of staff", queryset=Membership.objects.none(), required=False,
+        empty_label="Choose the member of staff", error_messages={"invalid_choice": "Choose one of the people listed"},
     )  # fmt: skip
     about_other = forms.CharField(
-        label="Or someone saferstaff has no record of", max_length=200, required=False,
-        help_text="Their name as the requester gave it: for example, a pupil who left before the school used saferstaff",
+        label="Their name, as the requester gave it", max_length=200, required=False,
+        help_text="For example, a pupil who left before the school used saferstaff",
     )  # fmt: skip
     received_at = forms.DateField(
         widget=DateInput(), label="When did the request arrive?",
@@ -60,22 +85,38 @@ class RequestForm(forms.Form):
         help_text="In their words if you can: everything, or something in particular",
     )  # fmt: skip
 
-    def __init__(self, *args, school, pupils: list[PupilView], **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, school, pupils: list[PupilView], initial=None, **kwargs):
+        # Who it is about, when not chosen, follows from the one answer given (a link from a pupil's page, the
+        # Find button, a page sent before the choice was there): the page opens at that answer.
+        if data is not None and not data.get("about_kind"):
+            data = data.copy()
+            data["about_kind"] = about_kind_of(data)
+        if initial is not None and not initial.get("about_kind"):
+            initial = {**initial, "about_kind": about_kind_of(initial)}
+        super().__init__(data, *args, initial=initial, **kwargs)
         self.fields["about_member"].queryset = (
             Membership.objects.filter(school=school).select_related("user").order_by("user__last_name", "pk")
         )
         self.fields["about_pupil"].queryset = Pupil.objects.filter(school=school)
-        self.fields["about_pupil"].widget.choices = [("", "Not a pupil")] + [(p.pk, p.name) for p in pupils]
+        self.fields["about_pupil"].widget.choices = [("", "Choose the pupil")] + [
+            (p.pk, p.name) for p in pupils
+        ]
 
     def clean(self):
         data = super().clean()
-        given = [name for name in ("about_pupil", "about_member", "about_other") if data.get(name)]
-        if len(given) != 1 and not self.errors.get("about_member") and not self.errors.get("about_pupil"):
+        kind = data.get("about_kind")
+        if kind not in ABOUT_FIELD:
             self.add_error(
-                "about_member",
-                "Choose one person the request is about: a pupil, a member of staff or someone else",
+                "about_kind", "Choose who the request is about: a pupil, a member of staff or someone else"
             )
+            return data
+        for other_kind, name in ABOUT_FIELD.items():  # what was typed under another choice is not used
+            if other_kind != kind:
+                data[name] = "" if name == "about_other" else None
+                self._errors.pop(name, None)
+        chosen = ABOUT_FIELD[kind]
+        if not data.get(chosen) and chosen not in self._errors:
+            self.add_error(chosen, f"Choose one person the request is about: {ABOUT_MISSING[kind]}")
         return data
 
 
@@ -115,7 +156,7 @@ class FoundDecisionForm(forms.Form):
         widget=forms.RadioSelect, error_messages={"required": "Choose disclose, redact or withhold"},
     )  # fmt: skip
     exemption = forms.ChoiceField(
-        label="Exemption (to redact or withhold)", choices=[("", "None")] + Exemption.choices, required=False,
+        label="Exemption (to redact or withhold)", choices=[("", "Choose the exemption")] + Exemption.choices, required=False,
     )  # fmt: skip
     note = forms.CharField(label="Note", max_length=500, required=False)
 

@@ -33,29 +33,45 @@ class RetentionRuleForm(forms.Form):
     )
 
 
+KIND_CHOICES = [("", "Choose a kind of record")] + [(k.key, k.label) for k in KINDS.values()]
+# Each scope's own questions (shown under its choice); what was answered under another scope is not used.
+SCOPE_FIELDS = {
+    LegalHold.Scope.PUPIL: ("q", "pupil"),
+    LegalHold.Scope.MEMBER: ("member",),
+    LegalHold.Scope.CASE: ("case",),
+    LegalHold.Scope.RECORD_TYPE: ("record_type",),
+    LegalHold.Scope.RECORD: ("record_kind", "record_id"),
+}
+
+
 class HoldForm(forms.Form):
     """What a hold covers, why, and until when. The pupil is chosen from the pupils a search found (the
-    school's own pupils, leavers included: a hold is often about someone who has left)."""
+    school's own pupils, leavers included: a hold is often about someone who has left). One record's kind has
+    its own field (``record_kind``), so that each scope's questions stand under its own choice."""
 
     scope = forms.ChoiceField(
         label="What must be kept",
         choices=LegalHold.Scope.choices,
         widget=forms.RadioSelect,
+        help_text="Then say which: only the answer under your choice is used",
         error_messages={"required": "Choose what the hold covers"},
+    )
+    q = forms.CharField(
+        label="Find a pupil",
+        max_length=100,
+        required=False,
+        help_text="Their name or UPN, then press Find; pupils who have left are found too",
     )
     pupil = forms.ChoiceField(label="The pupil", required=False, widget=forms.RadioSelect)
     member = forms.ChoiceField(label="The member of staff", required=False)
     case = forms.CharField(label="The case number", required=False, max_length=20)
-    record_type = forms.ChoiceField(
-        label="The kind of record",
-        required=False,
-        choices=[("", "Choose a kind of record")] + [(k.key, k.label) for k in KINDS.values()],
-    )
+    record_type = forms.ChoiceField(label="The kind of record", required=False, choices=KIND_CHOICES)
+    record_kind = forms.ChoiceField(label="The record's kind", required=False, choices=KIND_CHOICES)
     record_id = forms.CharField(
         label="The record's number",
         required=False,
         max_length=20,
-        help_text="Only for one record: its number, as the due list shows it",
+        help_text="Its number, as the due list shows it",
     )
     reason = forms.CharField(
         label="Why the records must be kept",
@@ -101,6 +117,25 @@ class HoldForm(forms.Form):
         if case is None:
             raise forms.ValidationError("There is no case with that number at this school")
         return case
+
+    def clean(self):
+        data = super().clean()
+        scope = data.get("scope")
+        if scope in SCOPE_FIELDS:
+            for other, names in SCOPE_FIELDS.items():
+                for name in names if other != scope else ():
+                    data[name] = None if name in ("pupil", "member", "case") else ""
+                    self._errors.pop(name, None)
+            if scope == LegalHold.Scope.RECORD:
+                data["record_type"] = data.get("record_kind") or ""
+        return data
+
+    def show_refusal(self, decision) -> None:
+        """A door's refusal beside the field that asked it: one record's kind is asked as ``record_kind``."""
+        one_record = self.cleaned_data.get("scope") == LegalHold.Scope.RECORD
+        for reason in decision.reasons:
+            name = "record_kind" if one_record and reason.field == "record_type" else reason.field
+            self.add_error(name if name in self.fields else None, str(reason))
 
     def clean_record_id(self):
         text = (self.cleaned_data.get("record_id") or "").strip()

@@ -165,13 +165,14 @@ def sar_detail(request, school, pk):
             "others": sum(1 for f in found if f.others_in_it),
             "bundles": list(req.bundles.all()),
             "working": bool(may_work_request.peek(request.actor, subject=req)),
-            "may_extend": bool(may_extend_request.peek(request.actor, subject=req, months=1)),
+            "may_extend": bool(may_extend_request.peek(request.actor, subject=req)),
             "overdue": req.status == AccessRequest.Status.OPEN and req.due_at < timezone.now(),
         },
     )
 
 
-def _step(request, req, form, *, title: str, button: str, intro: str = ""):
+def _step(request, req, form, *, title: str, button: str, intro: str = "", refused=None):
+    """A step's page: its form, or (``refused``) why the step cannot be taken now, and no form."""
     return render(
         request,
         "privacy/sar_step.html",
@@ -182,8 +183,11 @@ def _step(request, req, form, *, title: str, button: str, intro: str = ""):
             "title": title,
             "button": button,
             "intro": intro,
+            "refused": refused,
         },
-        status=400 if form is not None and form.errors else 200,
+        status=400
+        if (form is not None and form.errors) or (refused is not None and request.method == "POST")
+        else 200,
     )
 
 
@@ -202,15 +206,18 @@ def _done(request, req, text: str):
     return redirect("sar_detail", school=request.school.slug, pk=req.pk)
 
 
-def _form_step(form_class, door, *, done: str, title: str, button: str, intro: str = ""):
+def _form_step(form_class, door, *, done: str, title: str, button: str, intro: str = "", gate=None):
     """A page of one step on an open request: its form, then its door (which asks the rule and recomputes the
-    due date), then back to the request with ``done`` said."""
+    due date), then back to the request with ``done`` said. ``gate``: the step's rule, asked without the form's
+    data; when it refuses, the page says why (its clause) and shows no form that could only fail."""
 
     @require_http_methods(["GET", "POST"])
     def view(request, school, pk):
         req, closed = _working(request, pk)
         if closed:
             return closed
+        if gate is not None and not (decision := gate.peek(request.actor, subject=req)):
+            return _step(request, req, None, title=title, button=button, refused=decision)
         form = form_class(request.POST if request.method == "POST" else None)
         if request.method == "POST" and _run(form, lambda data: door(request.actor, req, **data)):
             return _done(request, req, done)
@@ -234,7 +241,7 @@ sar_extend = _form_step(
     ExtendForm, doors.extend_request, done="The request is extended. Tell the requester why, now.",
     title="Extend the time to answer", button="Extend",
     intro="Up to two further months when the request is complex or they made several. You must tell them, with "
-    "the reason, within the first month.",
+    "the reason, within the first month.", gate=may_extend_request,
 )  # fmt: skip
 sar_close = _form_step(
     RequestCloseForm, doors.close_request, done="The request is closed.", title="Close the request",
@@ -276,6 +283,14 @@ def sar_checklist(request, school, pk):
             added = doors.refresh_checklist(request.actor, req)
             messages.success(request, f"Looked again: {added} new record{'s' if added != 1 else ''} found.")
             return redirect("sar_checklist", school=request.school.slug, pk=req.pk)
+        if "disclose_rest" in request.POST:
+            try:
+                result = doors.disclose_undecided(request.actor, req)
+            except Refused as exc:
+                messages.error(request, exc.decision.summary)
+            else:
+                messages.success(request, _disclosed_said(result))
+            return redirect("sar_checklist", school=request.school.slug, pk=req.pk)
         bound = FoundDecisionForm(request.POST, prefix=None)
         row = None
         if bound.is_valid():
@@ -294,13 +309,17 @@ def sar_checklist(request, school, pk):
         doors.refresh_checklist(request.actor, req)  # the first open finds everything held
     record("privacy.sar.checklist_viewed", req)
     hidden = doors.routed_elsewhere(req, [request.actor])  # judged for this reader, whoever found the rows
+    routed = doors.one_by_one(req, request.actor) if working else set()
     rows = []
     for f in req.found.all():
         if bound is not None and bound.data.get("found") == str(f.pk):
             form = bound
         else:
+            # An exemption shows as chosen only when someone chose it: a proposal starts empty, so nobody
+            # withholds or redacts under an exemption they did not choose.
+            exemption = f.exemption if f.decided_by_id else ""
             form = FoundDecisionForm(
-                initial={"found": f.pk, "decision": f.decision, "exemption": f.exemption, "note": f.note},
+                initial={"found": f.pk, "decision": f.decision, "exemption": exemption, "note": f.note},
                 auto_id=f"row{f.pk}-%s",
             )
         if form is bound:
@@ -319,10 +338,32 @@ def sar_checklist(request, school, pk):
             "rows": rows,
             "working": working,
             "undecided": sum(1 for f, *_ in rows if f.decision == Found.Decision.UNDECIDED),
+            "bulk": sum(1 for f, *_ in rows if doors.in_bulk(f, routed)) if working else 0,
             "bound": bound,
         },
         status=400 if bound is not None and bound.errors else 200,
     )
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _disclosed_said(result: doors.Disclosed) -> str:
+    said = f"Disclosed {_plural(result.disclosed, 'record', 'records')} nobody had decided yet."
+    left = result.others_in_it + result.routed
+    if left:
+        why = []
+        if result.others_in_it:
+            why.append(
+                f"{result.others_in_it} with other people's data in {'it' if result.others_in_it == 1 else 'them'}"
+            )
+        if result.routed:
+            why.append(
+                f"{result.routed} reviewed by the person {'it is' if result.routed == 1 else 'they are'} routed to"
+            )
+        said += f" {_plural(left, 'record is', 'records are')} left for a decision one by one: {' and '.join(why)}."
+    return said
 
 
 # --- The bundle ----------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from saferstaff.paging import page_of
 from saferstaff.privacy import destruction, schedule
 from saferstaff.privacy.forms.retention import HoldForm, RetentionRuleForm
 from saferstaff.privacy.kinds import KINDS
-from saferstaff.privacy.models import DestructionCertificate, DueRecord
+from saferstaff.privacy.models import DestructionCertificate, DueRecord, LegalHold
 from saferstaff.privacy.sweep import in_force
 from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.rules.privacy import is_officer
@@ -207,21 +207,30 @@ def hold_list(request, school):
 @require_http_methods(["GET", "POST"])
 def hold_add(request, school):
     _officer_only(request)
-    q = (request.GET.get("q") or request.POST.get("q") or "").strip()
+    post = request.POST if request.method == "POST" else None
+    # A link from a record's page (an image) names what to hold: the form starts with it.
+    source = post or request.GET
+    q = (source.get("q") or "").strip()[:100]
+    finding = post is not None and "find" in post
     found = []
     if q:
         everyone = Pupil.objects.filter(school=request.school)  # leavers too: a hold is often about one
         found = list(search_pupils(everyone, q, fields_for(request))[:PICKER_SIZE])
         record("pupil.listed", ("schools.school", request.school.pk), detail={"found": len(found)})
-    chosen = parse_id(request.POST.get("pupil", ""))
+    chosen = parse_id(source.get("pupil", ""))
     if chosen and all(p.pk != chosen for p in found):
         found += list(Pupil.objects.filter(school=request.school, pk=chosen))
-    # A link from a record's page (an image) names what to hold: the form starts with it.
-    initial = {k: request.GET.get(k, "") for k in ("scope", "record_type", "record_id")}
-    form = HoldForm(
-        request.POST or None, initial=initial, school=request.school, pupils=pupil_views(request, found)
-    )
-    if request.method == "POST" and form.is_valid():
+    pupils = pupil_views(request, found)
+    if post is None or finding:  # the form as typed, with the pupils found; nothing saved
+        typed = {name: source.get(name, "") for name in HoldForm.base_fields}
+        if typed["scope"] == LegalHold.Scope.RECORD and not typed["record_kind"]:
+            typed["record_kind"] = typed["record_type"]  # the link names one record's kind as record_type
+        if q and not typed["scope"]:
+            typed["scope"] = LegalHold.Scope.PUPIL  # a name was searched for: the hold is on a pupil
+        form = HoldForm(initial=typed, school=request.school, pupils=pupils)
+    else:
+        form = HoldForm(post, school=request.school, pupils=pupils)
+    if post is not None and not finding and form.is_valid():
         data = form.cleaned_data
         try:
             destruction.place_hold(
@@ -237,7 +246,7 @@ def hold_add(request, school):
                 record_id=data["record_id"],
             )
         except Refused as exc:
-            show_on_form(form, exc.decision)
+            form.show_refusal(exc.decision)
         else:
             messages.success(request, "The hold is in place: nothing it covers is listed or destroyed.")
             return redirect("hold_list", school=request.school.slug)
