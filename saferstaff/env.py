@@ -9,6 +9,9 @@ import binascii
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import dj_database_url
 
 
 class ConfigError(RuntimeError):
@@ -108,3 +111,33 @@ def env_keys(name: str, *, older: str, dev_default: str | None, min_bytes: int =
         if part.strip():
             keys.append(key_bytes(older, part, min_bytes=min_bytes))
     return keys
+
+
+_HOST_PORT = re.compile(r"(\[[^\]]+\]|[^:\[\]]+)(?::(\d+))?")
+
+
+def database_from_url(url: str, *, conn_max_age: int) -> dict:
+    """Django's DATABASES entry for ``url`` (dj_database_url's). A PostgreSQL URL may name several hosts, in
+    libpq's form that ``pg_autoctl show uri`` prints for a primary and its standby:
+    ``postgres://user@h1:p1,h2:p2/db?target_session_attrs=read-write``; psycopg tries them in turn and keeps
+    the first that takes writes, so after a failover a new connection finds the promoted standby."""
+    parts = urlsplit(url)
+    userinfo, _, hostlist = parts.netloc.rpartition("@")
+    if "," not in hostlist:
+        return dj_database_url.parse(url, conn_max_age=conn_max_age)
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise ConfigError(
+            f"DATABASE_URL names several hosts: only PostgreSQL takes that, not {parts.scheme}://"
+        )
+    hosts, ports = [], []
+    for item in hostlist.split(","):
+        match = _HOST_PORT.fullmatch(item)
+        if not match:
+            raise ConfigError(f"DATABASE_URL: {item!r} is not a host or host:port")
+        hosts.append(match[1].strip("[]"))
+        ports.append(match[2] or "5432")
+    # dj_database_url reads one host: give it the first, then name them all.
+    first = urlunsplit(parts._replace(netloc=(userinfo + "@" if userinfo else "") + "localhost"))
+    config = dj_database_url.parse(first, conn_max_age=conn_max_age)
+    config["HOST"], config["PORT"] = ",".join(hosts), ",".join(ports)
+    return config

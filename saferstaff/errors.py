@@ -1,4 +1,6 @@
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 
 def forbidden(request, exception=None):
@@ -10,4 +12,6 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "errors/500.html", status=500)
+    # No request context: its processors query the database (the signed-in user, their notifications), and
+    # this page must draw when the database is what failed (ADR 0012).
+    return HttpResponseServerError(render_to_string("errors/500.html"))

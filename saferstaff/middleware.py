@@ -1,10 +1,17 @@
-"""Request-wide context: a request id for logs and the audit trail, and who is acting."""
+"""Request-wide context: a request id for logs and the audit trail, who is acting, and a clear answer while the
+database is switching to its standby."""
 
+import contextlib
 import logging
 import re
+import sys
 import uuid
 
 from django.conf import settings
+from django.core.signals import got_request_exception
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 
 from saferstaff.audit.context import AuditContext, current_context, reset_context, set_context
 
@@ -61,3 +68,81 @@ class RequestIdLogFilter(logging.Filter):
 
 
 _PORTAL_TOKEN = re.compile(r"/portal/[^/\s]+/")
+
+
+# --- The database is unavailable (its primary failed and the standby is taking over; ADR 0012) -------------------
+# What a lost or refused connection raises, on any backend (psycopg's connection errors, a server shutting down,
+# "connection already closed"; SQLite's "database is locked" too, which a retry also answers).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+SAFE_METHODS = {"GET", "HEAD"}
+logger = logging.getLogger("saferstaff.database")
+
+
+def _note_database_error(sender, request=None, **kwargs):
+    """Django turns an exception in a view or a middleware into a 500 response where it happens, and tells this
+    signal first: mark the request, for DatabaseUnavailableMiddleware to answer it."""
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, DATABASE_UNAVAILABLE):
+        request.database_error = type(error).__name__
+
+
+got_request_exception.connect(_note_database_error, dispatch_uid="saferstaff.database_unavailable")
+
+
+class DatabaseUnavailableMiddleware:
+    """A request that lost its database connection gets "saferstaff is switching to its standby database" (503,
+    Retry-After) instead of a 500, and the broken connection is closed so the next request connects afresh (to
+    whichever host takes writes now). A GET or HEAD is tried once more first: it changes nothing, so running it
+    again is safe. A POST never is: its transaction may have committed before the connection broke, and a
+    second run could save it twice; the person sees the 503 and checks."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.database_error = None
+        response = self.get_response(request)
+        if not request.database_error:
+            return response
+        close_broken_connections()
+        if request.method in SAFE_METHODS:
+            logger.warning(
+                "database unavailable (%s) on %s: trying once more", request.database_error, _where(request)
+            )
+            request.database_error = None
+            response = self.get_response(request)
+            if not request.database_error:
+                return response
+            close_broken_connections()
+        logger.warning(
+            "database unavailable (%s) on %s %s: answered 503",
+            request.database_error,
+            request.method,
+            _where(request),
+        )
+        response = HttpResponse(render_to_string("errors/503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response._has_been_logged = True  # by the line above; Django would log the path again, as an error
+        return response
+
+
+def close_broken_connections() -> None:
+    """Close this thread's connections: a closed one reconnects on its next query; a broken one never would."""
+    for connection in connections.all(initialized_only=True):
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+
+
+def _where(request) -> str:
+    """The view's name, not its path: paths carry guardians' portal tokens and object ids of children."""
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match else "an unresolved page"
+
+
+class DatabaseUnavailableLogFilter(logging.Filter):
+    """Keeps Django's "Internal Server Error" and its stack trace out of the log for a lost database connection:
+    DatabaseUnavailableMiddleware logs one line of its own and answers 503."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DATABASE_UNAVAILABLE))

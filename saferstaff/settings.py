@@ -3,10 +3,19 @@
 
 from pathlib import Path
 
-import dj_database_url
 from django.utils.csp import CSP
 
-from saferstaff.env import ConfigError, env_bool, env_int, env_keys, env_list, env_secret, env_str, key_bytes
+from saferstaff.env import (
+    ConfigError,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_keys,
+    env_list,
+    env_secret,
+    env_str,
+    key_bytes,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SAFERSTAFF_VAR", str(BASE_DIR / "var")))
@@ -89,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "saferstaff.middleware.RequestIdMiddleware",
+    # Outside everything that queries the database: a lost connection anywhere below gets a clear 503.
+    "saferstaff.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -124,9 +135,18 @@ TEMPLATES = [
     }
 ]
 
-# --- Database: one switch. sqlite:///path (default: var/saferstaff.sqlite3) or postgres://…
+# --- Database: one switch. sqlite:///path (default: var/saferstaff.sqlite3) or postgres://…, which may name a
+# primary and its standby (README "High availability"): postgres://u@h1:5432,h2:5432/db?target_session_attrs=read-write
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'saferstaff.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+DATABASES = {"default": database_from_url(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A kept connection is checked before a request uses it: after a failover the next request reconnects
+    # (to whichever host now takes writes) instead of failing on the dead one (ADR 0012).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A host that does not answer is given up after this many seconds and the next one tried.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -372,12 +392,20 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "saferstaff.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "saferstaff.middleware.RequestIdLogFilter"},
+        "database_unavailable": {"()": "saferstaff.middleware.DatabaseUnavailableLogFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # The worker prints each task's state itself; don't repeat it.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "django.tasks": {"level": "WARNING"}},
+    # A lost database connection is logged once, by DatabaseUnavailableMiddleware, without a stack trace.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.tasks": {"level": "WARNING"},
+        "django.request": {"filters": ["database_unavailable"]},
+    },
 }
