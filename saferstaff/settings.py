@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "saferstaff.postcheck",
     "saferstaff.privacy",
     "saferstaff.home",
+    "saferstaff.ops",
 ]
 
 MIDDLEWARE = [
