@@ -31,7 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from saferstaff.audit.log import verify_chain
+from saferstaff.audit.log import record, verify_chain
 from saferstaff.audit.models import derived_key
 
 FORMAT = "saferstaff backup 1"
@@ -392,7 +392,12 @@ def restore_archive(src: Path, *, pg_bin: Path | None = None) -> RestoreReport:
         _restore_postgres(dump, pg_bin)
     report = RestoreReport()
     report.files_written, report.files_removed = _restore_files(src, manifest)
-    return verify_restore(manifest, report)
+    verify_restore(manifest, report)
+    if not report.problems:
+        # After the check, so the trail says a restore happened: rows written after the backup are gone, and a
+        # daily head newer than the backup no longer matches (verify_audit --head says so).
+        record("server.restored", detail={"backup_created": manifest["created"], "tables": report.tables})
+    return report
 
 
 def verify_restore(manifest: dict, report: RestoreReport) -> RestoreReport:
