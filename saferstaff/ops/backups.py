@@ -336,13 +336,19 @@ def _restore_sqlite(dump: Path) -> None:
         copy.close()
 
 
-def _restore_postgres(dump: Path, pg_bin: Path | None) -> None:
+def _restore_postgres(dump: Path, tables: dict[str, int], pg_bin: Path | None) -> None:
     tool = _pg_tool("pg_restore", pg_bin)
     connections.close_all()
     # One transaction: a restore that fails part-way leaves the database as it was.
     _pg_run(
         tool, ["--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error", str(dump)]
     )
+    # --clean drops only what the dump holds. Tables made since (by a later version's migrations, when an
+    # upgrade is undone) go too, as they do with SQLite's whole-file copy: the restored django_migrations says
+    # they were never made, and `migrate` makes them again.
+    with connection.cursor() as cursor:
+        for table in sorted(set(connection.introspection.table_names(cursor)) - set(tables)):
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
 
 
 def _restore_files(src: Path, manifest: dict) -> tuple[int, int]:
@@ -389,7 +395,7 @@ def restore_archive(src: Path, *, pg_bin: Path | None = None) -> RestoreReport:
     if manifest["database"]["vendor"] == "sqlite":
         _restore_sqlite(dump)
     else:
-        _restore_postgres(dump, pg_bin)
+        _restore_postgres(dump, manifest["tables"], pg_bin)
     report = RestoreReport()
     report.files_written, report.files_removed = _restore_files(src, manifest)
     verify_restore(manifest, report)
