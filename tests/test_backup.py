@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from saferstaff.accounts.models import User
 from saferstaff.audit.log import record, verify_chain
@@ -123,6 +123,37 @@ def test_restore_undoes_an_upgrade_tables_made_since_the_backup_go(school, tmp_p
     assert "photos_made_by_a_later_version" not in after
     after["audit_auditevent"] -= 1  # the row recording the restore
     assert after == before
+
+
+def test_restore_while_another_connection_is_open(school, tmp_path):
+    """PostgreSQL: a web server or worker still connected keeps the restore from starting (nothing changes).
+    SQLite cannot see another process's connections (it holds none between requests): the restore goes ahead
+    under SQLite's locks, and a connection left open reads the restored database, whole."""
+    call_command("backup", str(tmp_path / "backup"))
+    change_everything(school)
+    changed = state()
+    if connection.vendor == "postgresql":
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        other.ensure_connection()
+        try:
+            with pytest.raises(CommandError, match="1 other session"):
+                call_command("restore", str(tmp_path / "backup"), "--yes")
+            assert state() == changed
+        finally:
+            other.close()
+        call_command("restore", str(tmp_path / "backup"), "--yes")
+    else:
+        with sqlite3.connect(connection.settings_dict["NAME"]) as other:
+            assert other.execute(
+                "SELECT first_name FROM accounts_user WHERE id = ?", [school.teacher.pk]
+            ).fetchone()
+            call_command("restore", str(tmp_path / "backup"), "--yes")
+            assert other.execute(
+                "SELECT first_name FROM accounts_user WHERE id = ?", [school.teacher.pk]
+            ).fetchone() == ("Tom",)
+            assert other.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        other.close()
+    assert User.objects.get(pk=school.teacher.pk).first_name == "Tom"
 
 
 def test_the_manifest_describes_the_archive_and_holds_no_key(school, tmp_path):

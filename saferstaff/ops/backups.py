@@ -336,6 +336,23 @@ def _restore_sqlite(dump: Path) -> None:
         copy.close()
 
 
+def _refuse_if_in_use() -> None:
+    """PostgreSQL lists every session on the database: a web server or worker still connected (they keep
+    their connections, CONN_MAX_AGE) would go on writing into the restored database. SQLite cannot tell: its
+    processes hold no connection between requests, so the README asks to stop them first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(NULLIF(application_name, ''), 'pid ' || pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid"
+        )
+        others = [r[0] for r in cursor.fetchall()]
+    if others:
+        raise BackupRefused(
+            f"{len(others)} other session(s) are connected to the database ({', '.join(others[:5])}): stop the web "
+            "server and workers (with PgBouncer, KILL the database on its console) and run the restore again"
+        )
+
+
 def _restore_postgres(dump: Path, tables: dict[str, int], pg_bin: Path | None) -> None:
     tool = _pg_tool("pg_restore", pg_bin)
     connections.close_all()
@@ -391,6 +408,8 @@ def restore_archive(src: Path, *, pg_bin: Path | None = None) -> RestoreReport:
     verify the audit chains. Stop the web server and workers first."""
     src = Path(src)
     manifest = check_archive(src)
+    if connection.vendor == "postgresql":
+        _refuse_if_in_use()
     dump = src / manifest["database"]["file"]
     if manifest["database"]["vendor"] == "sqlite":
         _restore_sqlite(dump)
