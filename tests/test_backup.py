@@ -159,6 +159,7 @@ def test_restore_while_another_connection_is_open(school, tmp_path):
 def test_the_manifest_describes_the_archive_and_holds_no_key(school, tmp_path):
     dest = tmp_path / "backup"
     call_command("backup", str(dest))
+    assert dest.stat().st_mode & 0o077 == 0  # a new archive folder is its owner's alone
     manifest = json.loads((dest / "manifest.json").read_text())
     assert manifest["database"]["vendor"] == connection.vendor
     assert manifest["storage"]["backend"] == settings.STORAGE_BACKEND

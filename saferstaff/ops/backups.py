@@ -243,7 +243,7 @@ def make_backup(dest: Path, *, pg_bin: Path | None = None) -> dict:
         )
     vendor = _vendor()
     created_folder = not dest.exists()
-    dest.mkdir(parents=True, exist_ok=True)
+    dest.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds every child's data: its owner's eyes only
     try:
         dump = dest / DUMPS[vendor]
         tables, heads = _dump_sqlite(dump) if vendor == "sqlite" else _dump_postgres(dump, pg_bin)
