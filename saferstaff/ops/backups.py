@@ -107,6 +107,8 @@ def _migration_heads(execute) -> dict[str, str]:
 
 
 def _dump_sqlite(target: Path) -> tuple[dict[str, int], dict[str, str]]:
+    if not Path(connection.settings_dict["NAME"]).is_file():
+        raise BackupRefused(f"there is no database at {connection.settings_dict['NAME']}: check DATABASE_URL")
     live = sqlite3.connect(connection.settings_dict["NAME"], timeout=20)
     copy = sqlite3.connect(target)
     try:
@@ -157,11 +159,16 @@ def _pg_run(tool: str, args: list[str]) -> None:
         )
 
 
+def _pg_tables(db, cursor) -> dict[str, int]:
+    return {
+        table: cursor.execute(f"SELECT COUNT(*) FROM {db.ops.quote_name(table)}").fetchone()[0]
+        for table in sorted(db.introspection.table_names(cursor))
+    }
+
+
 def _dump_postgres(target: Path, pg_bin: Path | None) -> tuple[dict[str, int], dict[str, str]]:
     tool = _pg_tool("pg_dump", pg_bin)
-    own = connections.create_connection(
-        DEFAULT_DB_ALIAS
-    )  # a connection of our own, whatever Django's is doing
+    own = connections.create_connection(DEFAULT_DB_ALIAS)  # our own, whatever Django's is doing
     try:
         own.set_autocommit(False)
         with own.cursor() as cursor:
@@ -170,10 +177,7 @@ def _dump_postgres(target: Path, pg_bin: Path | None) -> tuple[dict[str, int], d
             cursor.execute("SELECT pg_export_snapshot()")
             snapshot = cursor.fetchone()[0]
             _pg_run(tool, ["--format=custom", f"--snapshot={snapshot}", "--file", str(target)])
-            counts = {}
-            for table in sorted(own.introspection.table_names(cursor)):
-                cursor.execute(f"SELECT COUNT(*) FROM {own.ops.quote_name(table)}")
-                counts[table] = cursor.fetchone()[0]
+            counts = _pg_tables(own, cursor)
 
             def execute(sql):
                 cursor.execute(sql)
@@ -194,11 +198,7 @@ def _live_counts() -> dict[str, int]:
         finally:
             live.close()
     with connection.cursor() as cursor:
-        counts = {}
-        for table in sorted(connection.introspection.table_names(cursor)):
-            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
-            counts[table] = cursor.fetchone()[0]
-        return counts
+        return _pg_tables(connection, cursor)
 
 
 # -------------------------------------------------------------------------------------------- files ---
@@ -384,10 +384,9 @@ def _restore_files(src: Path, manifest: dict) -> tuple[int, int]:
     for name in sorted(wanted):
         if default_storage.exists(name):
             continue
+        # Under its own name, the name being free now (a storage that renamed it anyway shows in the check).
         with (src / FILES / _safe_name(name)).open("rb") as fh:
-            saved = default_storage.save(name, File(fh, name=PurePosixPath(name).name))
-        if saved != name:
-            raise BackupRefused(f"the storage saved {name} as {saved}")
+            default_storage.save(name, File(fh, name=PurePosixPath(name).name))
         written += 1
     return written, removed
 
