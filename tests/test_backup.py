@@ -10,6 +10,8 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -108,6 +110,41 @@ def test_backup_then_restore_gives_back_every_row_and_file_and_the_audit_trail_v
     assert not AuditEvent.objects.filter(action="test.after-backup").exists()
     assert verify_chain() == (AuditEvent.objects.count(), None)
     call_command("verify_audit")  # the operator's own check agrees
+
+
+def test_a_backup_taken_while_the_school_keeps_writing_is_one_consistent_moment(school, tmp_path):
+    """Online: audited writes go on in another thread (its own connection) all through the backup. The archive is
+    one moment of the database: restored, every table holds the count the manifest says and the audit chain is
+    whole (the restore's own check); the writes overlapped the backup (some in it, some after)."""
+    stop, written = threading.Event(), []
+
+    def keep_writing():
+        try:
+            while not stop.is_set():
+                record("test.during-backup", school.member(school.head), school=school.school)
+                written.append(1)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        while len(written) < 5:
+            time.sleep(0.01)
+        call_command("backup", str(tmp_path / "backup"))
+        at_backup = len(written)
+        while len(written) < at_backup + 5:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        writer.join()
+    in_archive = json.loads((tmp_path / "backup" / "manifest.json").read_text())["tables"]["audit_auditevent"]
+    assert 6 + 5 <= in_archive < AuditEvent.objects.count()
+
+    call_command("restore", str(tmp_path / "backup"), "--yes")  # non-zero exit on any count or the chain
+
+    assert AuditEvent.objects.filter(action="test.during-backup").count() == in_archive - 6
+    assert verify_chain() == (in_archive + 1, None)
 
 
 def test_restore_undoes_an_upgrade_tables_made_since_the_backup_go(school, tmp_path):
