@@ -24,6 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from saferstaff.accounts.models import User
 from saferstaff.audit.log import record, verify_chain
 from saferstaff.audit.models import AuditEvent
+from saferstaff.ops.backups import seal_of
 from saferstaff.schools.models import RoleGrant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -258,6 +259,31 @@ def test_a_damaged_archive_is_refused_before_anything_changes(school, tmp_path, 
         call_command("restore", str(dest), "--check")
     assert state() == changed
     assert User.objects.get(pk=school.teacher.pk).first_name == "Changed"
+
+
+@pytest.mark.parametrize(
+    ("edit", "refusal"),
+    [
+        ({"migrations": {"audit": "9999_from_a_later_version"}}, "made by a newer saferstaff"),
+        ({"database": {"vendor": "other"}}, "the archive holds a other database"),
+    ],
+)
+def test_an_archive_this_server_cannot_take_is_refused_before_anything_changes(
+    school, tmp_path, edit, refusal
+):
+    """Sealed with the right key, so the seal passes: a later version's archive, or another engine's."""
+    dest = tmp_path / "backup"
+    call_command("backup", str(dest))
+    manifest = json.loads((dest / "manifest.json").read_text())
+    for part, values in edit.items():
+        manifest[part] |= values
+    manifest["seal"] = seal_of(manifest)
+    (dest / "manifest.json").write_text(json.dumps(manifest))
+    change_everything(school)
+    changed = state()
+    with pytest.raises(CommandError, match=refusal):
+        call_command("restore", str(dest), "--yes")
+    assert state() == changed
 
 
 def test_restore_needs_yes_and_changes_nothing_without_it(school, tmp_path):

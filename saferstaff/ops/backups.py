@@ -60,7 +60,7 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _seal(manifest: dict) -> str:
+def seal_of(manifest: dict) -> str:
     """HMAC of the manifest without its seal: an edit by anyone without AUDIT_KEY shows."""
     body = json.dumps(
         {k: v for k, v in manifest.items() if k != "seal"}, sort_keys=True, separators=(",", ":")
@@ -270,7 +270,7 @@ def make_backup(dest: Path, *, pg_bin: Path | None = None) -> dict:
             "storage": {"backend": settings.STORAGE_BACKEND, "files": files, "vanished": vanished},
             "not_included": NOT_INCLUDED,
         }
-        manifest["seal"] = _seal(manifest)
+        manifest["seal"] = seal_of(manifest)
         # Written last: a folder without a manifest is not an archive, so a backup cut short is never restored.
         (dest / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     except BaseException:
@@ -297,7 +297,7 @@ def check_archive(src: Path) -> dict:
         raise BackupRefused(f"{path} cannot be read: {exc}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupRefused(f"{path} is not a manifest this version reads (format {FORMAT!r})")
-    if not hmac.compare_digest(str(manifest.get("seal", "")), _seal(manifest)):
+    if not hmac.compare_digest(str(manifest.get("seal", "")), seal_of(manifest)):
         raise BackupRefused(
             f"{path} was edited after the backup, or AUDIT_KEY is not the key the backup was made with: "
             "its seal does not match"
