@@ -13,7 +13,7 @@ from saferstaff.policies.views import acceptance as policy_acceptance
 from saferstaff.policies.views import dashboards as policy_dashboards
 from saferstaff.policies.views import versions as policy_versions
 from saferstaff.postcheck import views as postcheck
-from saferstaff.privacy.views import breaches, records, requests, retention, seen, sharing
+from saferstaff.privacy.views import breaches, checklist, records, requests, retention, seen, sharing
 from saferstaff.publishing import views as publishing
 from saferstaff.schools import views as schools
 
@@ -254,9 +254,9 @@ urlpatterns = [
     path(school + "privacy/requests/<id:pk>/pause/", requests.sar_pause, name="sar_pause"),
     path(school + "privacy/requests/<id:pk>/resume/", requests.sar_resume, name="sar_resume"),
     path(school + "privacy/requests/<id:pk>/extend/", requests.sar_extend, name="sar_extend"),
-    path(school + "privacy/requests/<id:pk>/checklist/", requests.sar_checklist, name="sar_checklist"),
-    path(school + "privacy/requests/<id:pk>/bundle/", requests.sar_bundle, name="sar_bundle"),
-    path(school + "privacy/bundles/<id:pk>/", requests.sar_bundle_download, name="sar_bundle_download"),
+    path(school + "privacy/requests/<id:pk>/checklist/", checklist.sar_checklist, name="sar_checklist"),
+    path(school + "privacy/requests/<id:pk>/bundle/", checklist.sar_bundle, name="sar_bundle"),
+    path(school + "privacy/bundles/<id:pk>/", checklist.sar_bundle_download, name="sar_bundle_download"),
     path(school + "privacy/requests/<id:pk>/close/", requests.sar_close, name="sar_close"),
     path(school + "privacy/seen/", seen.seen_search, name="seen_search"),
     path(school + "privacy/seen/pupils/<id:pk>/", seen.seen_pupil, name="seen_pupil"),
