@@ -160,11 +160,17 @@ def test_a_real_host_name_without_production_mode_refuses_to_start(tmp_path):
     assert result.returncode != 0 and "SITE_URL must be set in production" in result.stderr
     env["SITE_URL"] = "https://saferstaff.school.example"
     result = load_settings(env)
+    assert result.returncode != 0 and "SAFERSTAFF_ALLOW_SQLITE=1" in result.stderr  # the default database
+    env["SAFERSTAFF_ALLOW_SQLITE"] = "1"  # one school on one server
+    result = load_settings(env)
     assert result.returncode != 0 and "AUDIT_KEY" in result.stderr  # the audit trail's key is never a default
     env["AUDIT_KEY"] = "hunter2"
     result = load_settings(env)
     assert result.returncode != 0 and "AUDIT_KEY" in result.stderr and "32" in result.stderr
     (tmp_path / "audit.key").write_text("y" * 50)
     env["AUDIT_KEY_FILE"] = str(tmp_path / "audit.key")
+    result = load_settings(env)
+    assert result.returncode != 0 and "EMAIL_HOST must be set in production" in result.stderr
+    env["EMAIL_HOST"] = "smtp.school.example"
     result = load_settings(env)
     assert result.returncode == 0, result.stderr
