@@ -173,6 +173,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     scratch = Path(tempfile.mkdtemp(prefix="saferstaff-webserver-"))
@@ -189,9 +190,7 @@ def main() -> None:
     lua.write_text(WRK_REPORT)
     try:
         cookie, pages = prepare(env)
-        results = {
-            server: measure(server, env, cookie, pages, args, lua) for server in ("granian", "gunicorn")
-        }
+        results = measure(("granian", "gunicorn"), env, cookie, pages, args, lua)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
