@@ -3,6 +3,10 @@ answers 503 naming what failed (never a 500, never an exception's text, nothing 
 
 import datetime
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -13,6 +17,8 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from saferstaff import health
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def waiting_task(enqueued_minutes_ago: int, run_after=None) -> DBTaskResult:
@@ -93,3 +99,24 @@ def test_a_database_that_fails_is_a_503_naming_it(client, monkeypatch):
 
 def test_readyz_needs_no_sign_in_and_only_reads(client):
     assert client.post("/readyz").status_code == 405
+
+
+def test_with_the_database_server_down_readyz_is_a_503_through_every_middleware(tmp_path):
+    # A fresh interpreter whose DATABASE_URL points at a closed port: the whole request path, not a patched check.
+    code = (
+        "import django, json; django.setup(); from django.test import Client; "
+        "r = Client().get('/readyz'); print(r.status_code, json.dumps(r.json()))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFERSTAFF_", "DATABASE_URL"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="saferstaff.settings",
+        SAFERSTAFF_VAR=str(tmp_path),
+        DATABASE_URL="postgres://saferstaff@127.0.0.1:1/saferstaff?connect_timeout=2",
+        PYTHONPATH=str(ROOT),
+        LOG_LEVEL="CRITICAL",
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-800:]
+    status, body = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert status == "503"
+    assert json.loads(body) == {"database": "failed", "storage": "ok", "queue": "failed"}
