@@ -3,19 +3,27 @@ example lists only variables the settings read, every one production requires, a
 blanks are filled; the proxy's body caps let through the largest file each upload page accepts."""
 
 import configparser
+import datetime
 import os
 import re
 import secrets
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.management import get_commands
 
 from saferstaff.incidents import vault
+
+from .conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -170,4 +178,40 @@ def test_the_proxy_sets_the_forwarded_scheme_serves_static_files_and_never_the_u
     assert re.search(r"location /static/ \{\s*alias /var/lib/saferstaff/static/;", text)
     directives = [line.split("#")[0] for line in text.splitlines()]
     assert not any("/media" in line or "MEDIA_ROOT" in line for line in directives)
-    assert "listen 443 ssl;" in text and "return 301 https://" in text
+    assert "listen 443 ssl" in text and "return 301 https://" in text
+
+
+def test_nginx_accepts_the_example(tmp_path):
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    if not nginx:
+        skip_or_fail("nginx is not installed (Debian: apt-get install nginx-light)")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "saferstaff.example-trust.org.uk")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "fullchain.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "privkey.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    site = (DEPLOY / "nginx.conf.example").read_text().replace("/etc/ssl/saferstaff/", f"{tmp_path}/")
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nevents {{}}\nhttp {{ access_log off; include {tmp_path}/site.conf; }}\n"
+    )
+    result = subprocess.run(
+        [nginx, "-e", str(tmp_path / "error.log"), "-t", "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
