@@ -215,3 +215,25 @@ def test_nginx_accepts_the_example(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_systemd_accepts_the_units(tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        skip_or_fail("systemd-analyze is not installed (Debian: the systemd package)")
+    for name in [*UNITS, "saferstaff-daily.timer"]:
+        shutil.copy(DEPLOY / name, tmp_path / name.replace("@.", "@1."))
+    files = sorted(str(path) for path in tmp_path.iterdir())
+    result = subprocess.run(
+        [analyze, "verify", "--man=no", *files], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    # The programs live under /opt/saferstaff only on a server; everything else must be clean.
+    problems = [line for line in result.stderr.splitlines() if "is not executable" not in line]
+    assert not problems, "\n".join(problems)
+    calendar = subprocess.run(
+        [analyze, "calendar", unit("saferstaff-daily.timer")["Timer"]["OnCalendar"]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert calendar.returncode == 0 and "07:00:00" in calendar.stdout, calendar.stderr
