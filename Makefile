@@ -91,6 +91,8 @@ bench: setup bench-env ## run the benchmarks (tables compare with their named ba
 	$(PY) benchmarks/audit.py
 	$(PY) benchmarks/conduct.py
 	$(PY) benchmarks/incidents.py
+	$(PY) benchmarks/health.py
+	$(PY) benchmarks/webserver.py
 
 clean: ## remove the virtualenv, node_modules, built assets and the local database
 	rm -rf $(VENV) .venv-bench .venv-presidio node_modules saferstaff/static/build var

@@ -38,7 +38,7 @@ from saferstaff.schools.roles import (
 
 log = logging.getLogger(__name__)
 
-PUBLIC = "public"  # no sign-in needed (sign-in pages, health check)
+PUBLIC = "public"  # no sign-in needed (sign-in pages, health checks)
 SIGNED_IN = "signed_in"  # any signed-in person; not tied to one school
 CLOSED = "closed"  # a page a library provides that saferstaff keeps shut for everyone
 
@@ -71,6 +71,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "openid_connect_login",
             "openid_connect_callback",
             "healthz",
+            "readyz",  # database, storage and queue: "ok" or "failed", nothing about schools or people
             # Guardians have no account: a signed, expiring link (consent.services.open_portal_link).
             "portal",
             "portal_receipt",

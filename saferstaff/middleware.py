@@ -37,6 +37,18 @@ class RequestIdMiddleware:
         return response
 
 
+class PermissionsPolicyMiddleware:
+    """Switches off the browser features no page uses (settings.PERMISSIONS_POLICY), on every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
 class AuditContextMiddleware:
     """After authentication: the signed-in user becomes the actor of every audit event of this request."""
 

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "saferstaff.middleware.PermissionsPolicyMiddleware",
     "saferstaff.middleware.RequestIdMiddleware",
     # Outside everything that queries the database: a lost connection anywhere below gets a clear 503.
     "saferstaff.middleware.DatabaseUnavailableMiddleware",
@@ -106,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "saferstaff.accounts.middleware.PrivilegedIdleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -162,6 +164,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # server shares between its request threads, so concurrent requests (a page of thumbnails) would
     # interleave inside each other's transactions — nothing like production, where each thread has its own.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-saferstaff.sqlite3")}
+# One school on one server may run on SQLite; a trust or Local Authority runs PostgreSQL. Production says which
+# it meant: SQLite only with SAFERSTAFF_ALLOW_SQLITE=1 (a forgotten DATABASE_URL would otherwise start an empty
+# database beside the real one).
+if PRODUCTION and DATABASE_URL.startswith("sqlite") and not env_bool("SAFERSTAFF_ALLOW_SQLITE", False):
+    raise ConfigError(
+        "DATABASE_URL is SQLite in production: set DATABASE_URL=postgres://user:password@host:5432/saferstaff, "
+        "or SAFERSTAFF_ALLOW_SQLITE=1 for a single school on one server."
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -185,12 +195,23 @@ TASKS = {
     }
 }
 
+# /readyz reports the queue unhealthy when its oldest waiting task has waited longer than this.
+READYZ_QUEUE_MAX_AGE_MINUTES = env_int("READYZ_QUEUE_MAX_AGE_MINUTES", 15)
+
 # --- Accounts and sign-in (django-allauth)
 AUTH_USER_MODEL = "accounts.User"
 SITE_ID = 1
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Argon2id first: new passwords are hashed with it, and an older hash (PBKDF2 from before) is re-hashed with it
+# the next time its owner signs in. The others stay only to read those older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -252,11 +273,37 @@ SOCIALACCOUNT_ONLY = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+# Those who hold a role in schools.roles.SHORT_IDLE (Headteacher, senior leaders, DSL, DPO, trust admins) are
+# signed out after this many idle minutes (accounts.middleware.PrivilegedIdleMiddleware); others keep
+# SESSION_COOKIE_AGE.
+PRIVILEGED_IDLE_MINUTES = env_int("PRIVILEGED_IDLE_MINUTES", 30)
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page uses, switched off for every page (saferstaff.middleware.PermissionsPolicyMiddleware;
+# Django has no setting of its own for this header).
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "serial",
+        "xr-spatial-tracking",
+    )
+)
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
@@ -289,10 +336,11 @@ elif STORAGE_BACKEND == "s3":
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env_str("S3_BUCKET"),
+            "bucket_name": env_str("S3_BUCKET", ""),
             "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
-            "access_key": env_secret("S3_ACCESS_KEY", dev_default=""),
-            "secret_key": env_secret("S3_SECRET_KEY", dev_default=""),
+            # Production names its keys: an empty key would only fail at the first upload.
+            "access_key": env_secret("S3_ACCESS_KEY", dev_default=None if PRODUCTION else ""),
+            "secret_key": env_secret("S3_SECRET_KEY", dev_default=None if PRODUCTION else ""),
             "region_name": env_str("S3_REGION", "us-east-1"),
             "addressing_style": env_str("S3_ADDRESSING_STYLE", "path"),
             "signature_version": "s3v4",
@@ -303,6 +351,10 @@ elif STORAGE_BACKEND == "s3":
     }
 else:
     raise ConfigError(f"STORAGE_BACKEND must be filesystem or s3, not {STORAGE_BACKEND!r}")
+if STORAGE_BACKEND == "s3" and not _default_storage["OPTIONS"]["bucket_name"]:
+    raise ConfigError(
+        "S3_BUCKET must be set with STORAGE_BACKEND=s3 (the private bucket uploads are kept in)"
+    )
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -358,8 +410,14 @@ AUDIT_KEY = key_bytes(
 # Where ``saferstaff audit_head`` (and run_daily) writes each chain's signed daily head: copy it off the server.
 AUDIT_HEAD_DIR = Path(env_str("AUDIT_HEAD_DIR", str(VAR_DIR / "audit-heads")))
 
-# --- Email: SMTP when EMAIL_HOST is set; otherwise files under var/mail for development.
+# --- Email: SMTP when EMAIL_HOST is set; otherwise files under var/mail for development. Production refuses to
+# start without a real mail server: guardians' consent links, invitations and the DPO's audit heads go by email.
 _email_host = env_str("EMAIL_HOST", "")
+if PRODUCTION and not _email_host:
+    raise ConfigError(
+        "EMAIL_HOST must be set in production (your SMTP relay, with EMAIL_PORT, EMAIL_HOST_USER, "
+        "EMAIL_HOST_PASSWORD, EMAIL_USE_TLS): invitations and guardians' consent links go by email."
+    )
 if _email_host:
     MAILERS = {
         "default": {

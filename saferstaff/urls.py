@@ -1,6 +1,7 @@
 from django.urls import include, path, register_converter
 from django.urls.converters import IntConverter
 
+from saferstaff import health
 from saferstaff.audit import views as audit
 from saferstaff.biometrics import views as biometrics
 from saferstaff.conduct.views import concerns, disclosures, permissions
@@ -31,7 +32,8 @@ school = "s/<slug:school>/"
 
 urlpatterns = [
     path("", schools.home, name="home"),
-    path("healthz", schools.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("schools/", schools.choose_school, name="choose_school"),
     path("invitations/<id:pk>/", schools.invitation_accept, name="invitation_accept"),

@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from saferstaff.audit.models import AuditEvent
-from saferstaff.schools.models import Guardianship, Membership, Pupil, Role, School, SchoolSettings
+from saferstaff.schools.models import Guardianship, Membership, Pupil, Role, School, SchoolSettings, Trust
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,6 +47,32 @@ def test_create_school_refuses_a_duplicate_urn(db):
     call_command("create_school", "--name", "A", "--urn", "107914", "--laestab", "3832105")
     with pytest.raises(CommandError, match="already set up"):
         call_command("create_school", "--name", "B", "--urn", "107914", "--laestab", "3832106")
+
+
+def test_create_trust_makes_the_trust_and_an_admin_who_sets_a_password_from_the_printed_link(
+    db, capsys, client
+):
+    call_command(
+        "create_trust", "--name", "Leeds City Council", "--kind", "la", "--admin-email", "IT@Leeds.example"
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    trust = Trust.objects.get(slug=lines[-1])
+    assert trust.name == "Leeds City Council" and trust.kind == Trust.Kind.LOCAL_AUTHORITY
+    admin = trust.admins.get().user
+    assert admin.email == "it@leeds.example" and not admin.has_usable_password()
+    assert AuditEvent.objects.filter(action__in=["trust.created", "trust.admin_added"]).count() == 2
+    link = next(line for line in lines if "set their password" in line).split(": ", 1)[1]
+    form = client.get(link.removeprefix(settings.SITE_URL), follow=True)
+    assert form.status_code == 200 and b'name="password1"' in form.content
+    new_password = "a-long-passphrase-for-the-council-7"
+    done = client.post(form.redirect_chain[-1][0], {"password1": new_password, "password2": new_password})
+    assert done.status_code == 302
+    admin.refresh_from_db()
+    assert admin.check_password(new_password)
+    with pytest.raises(CommandError, match="already set up"):
+        call_command("create_trust", "--name", "Leeds City Council", "--admin-email", "other@leeds.example")
+    with pytest.raises(CommandError, match="not an email address"):
+        call_command("create_trust", "--name", "Another Trust", "--admin-email", "nobody")
 
 
 def test_load_demo_has_every_role_sixty_pupils_and_guardians(db, capsys):
@@ -160,11 +187,17 @@ def test_a_real_host_name_without_production_mode_refuses_to_start(tmp_path):
     assert result.returncode != 0 and "SITE_URL must be set in production" in result.stderr
     env["SITE_URL"] = "https://saferstaff.school.example"
     result = load_settings(env)
+    assert result.returncode != 0 and "SAFERSTAFF_ALLOW_SQLITE=1" in result.stderr  # the default database
+    env["SAFERSTAFF_ALLOW_SQLITE"] = "1"  # one school on one server
+    result = load_settings(env)
     assert result.returncode != 0 and "AUDIT_KEY" in result.stderr  # the audit trail's key is never a default
     env["AUDIT_KEY"] = "hunter2"
     result = load_settings(env)
     assert result.returncode != 0 and "AUDIT_KEY" in result.stderr and "32" in result.stderr
     (tmp_path / "audit.key").write_text("y" * 50)
     env["AUDIT_KEY_FILE"] = str(tmp_path / "audit.key")
+    result = load_settings(env)
+    assert result.returncode != 0 and "EMAIL_HOST must be set in production" in result.stderr
+    env["EMAIL_HOST"] = "smtp.school.example"
     result = load_settings(env)
     assert result.returncode == 0, result.stderr

@@ -60,6 +60,8 @@ def test_production_does_not_start_without_a_face_template_key():
         "AUDIT_KEY": secrets.token_urlsafe(32),
         "ALLOWED_HOSTS": "school.example",
         "SITE_URL": "https://school.example",
+        "EMAIL_HOST": "smtp.school.example",
+        "DATABASE_URL": "postgres://saferstaff@db.school.example/saferstaff",
     }
     result = load_settings(**production)
     assert result.returncode != 0 and "FACE_TEMPLATE_KEY" in result.stderr

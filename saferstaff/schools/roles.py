@@ -46,6 +46,9 @@ PHOTOGRAPHERS = frozenset({H, SLT, DSL, LM, OFFICE, STAFF})
 # §8: every role that sees every pupil's photos, consent records or face-matching enrolment (and the
 # safeguarding and data-protection records) must sign in with a second factor.
 SECOND_FACTOR = frozenset({H, SLT, DSL, DPO, OFFICE})
+# Signed out after PRIVILEGED_IDLE_MINUTES idle (accounts.middleware.PrivilegedIdleMiddleware): those who see
+# safeguarding records or every pupil's, and the trust's admins, who reach every school.
+SHORT_IDLE = LEADERSHIP | {TRUST_ADMIN}
 # Who may line-manage others: staff with a staff or leadership role (governors oversee; they manage no one).
 LINE_MANAGING = EVERY_ROLE - {GOV}
 

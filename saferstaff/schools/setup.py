@@ -1,8 +1,10 @@
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils.text import slugify
 
+from saferstaff.accounts.models import User
 from saferstaff.audit.log import record
-from saferstaff.schools.models import School, SchoolSettings, Trust
+from saferstaff.schools.models import School, SchoolSettings, Trust, TrustAdmin
 
 
 def create_school(
@@ -20,6 +22,26 @@ def create_school(
         SchoolSettings.objects.create(school=school)
         record("school.created", school, school=school, actor=by)
     return school
+
+
+def create_trust(*, name: str, kind: str, admin_email: str) -> tuple[Trust, User]:
+    """A trust or Local Authority and its first admin (an account with no password yet: they set one from
+    the link ``create_trust`` prints, then add a second factor at their first sign-in). The admin then sets up
+    the schools and invites their staff from the trust's page."""
+    name = name.strip()
+    slug = slugify(name)[:80]
+    if not slug:
+        raise CommandError("--name must not be empty")
+    if Trust.objects.filter(slug=slug).exists():
+        raise CommandError(f"A trust or Local Authority with the slug {slug!r} is already set up")
+    with transaction.atomic():
+        trust = Trust.objects.create(name=name, slug=slug, kind=kind)
+        email = User.objects.normalize_email(admin_email.strip()).lower()
+        admin = User.objects.filter(email=email).first() or User.objects.create_user(email=email)
+        TrustAdmin.objects.create(trust=trust, user=admin)
+        record("trust.created", trust, detail={"kind": kind})
+        record("trust.admin_added", trust, detail={"user_id": admin.pk})
+    return trust, admin
 
 
 def school_for_command(slug: str) -> School:

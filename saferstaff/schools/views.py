@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -41,11 +40,6 @@ from saferstaff.schools.staff import (
     import_staff,
     mark_as_left,
 )
-
-
-@require_safe
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
 
 
 def _places(user):

@@ -1,0 +1,214 @@
+"""granian against gunicorn, serving the same pages of the demo school with the same processes and threads.
+
+Loads the demo (``load_demo``) into a scratch SQLite database, signs a teacher in once (a session cookie), then
+starts each server in turn on a loopback port and runs ``wrk`` against three pages: /healthz (the ceiling: a
+trivial view through the same middleware), the school overview and the pupil list. Prints requests/s and the
+p50/p95/p99 latency per server per page, side by side.
+
+    .venv/bin/python benchmarks/webserver.py [--seconds 10] [--connections 10] [--workers 2] [--threads 4]
+
+Needs Debian's ``wrk`` (``apt-get install -y wrk``) and gunicorn (``pip install`` the version in
+requirements.lock). About 10 s per page per server, plus ~30 s to load the demo.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from _machine import machine
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+# wrk's done() hook prints one JSON line: its own latency percentiles are in microseconds.
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  io.write(string.format(
+    '{"requests": %d, "seconds": %f, "non2xx": %d, "errors": %d, "p50": %f, "p95": %f, "p99": %f}\\n',
+    summary.requests, summary.duration / 1e6, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(env: dict) -> tuple[str, dict[str, str]]:
+    """Migrate, load the demo and sign the demo teacher in: their session cookie and the pages' addresses."""
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    for command in (["migrate", "--no-input", "-v", "0"], ["createcachetable"], ["load_demo"]):
+        subprocess.run(manage + command, env=env, cwd=ROOT, check=True, capture_output=True)
+    script = """
+import json
+from django.test import Client
+from saferstaff.accounts.models import User
+from saferstaff.schools.models import School
+from django.urls import reverse
+school = School.objects.get(name="Westfield Infant School (demo)")
+client = Client()
+client.force_login(User.objects.get(email="teacher@demo.example"))
+pages = {
+    "overview": reverse("school_dashboard", kwargs={"school": school.slug}),
+    "pupil list": reverse("pupil_list", kwargs={"school": school.slug}),
+}
+for name, url in pages.items():
+    status = client.get(url).status_code
+    assert status == 200, f"{name}: {status} (the teacher must reach it without a redirect)"
+print(json.dumps({"cookie": client.cookies["sessionid"].value, "pages": pages}))
+"""
+    out = subprocess.run(
+        manage + ["shell", "-c", script], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    return found["cookie"], {"/healthz (ceiling)": "/healthz", **found["pages"]}
+
+
+def server_command(server: str, port: int, workers: int, threads: int) -> list[str]:
+    if server == "granian":
+        return [
+            str(VENV_BIN / "granian"),
+            *("--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)),
+            *(
+                "--workers",
+                str(workers),
+                "--blocking-threads",
+                str(threads),
+                "--backpressure",
+                str(threads * 8),
+            ),
+            *("--log-level", "warning", "--no-ws"),
+            "saferstaff.wsgi:application",
+        ]
+    return [
+        str(VENV_BIN / "gunicorn"),
+        *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)),
+        *("--worker-class", "gthread", "--log-level", "warning"),
+        "saferstaff.wsgi:application",
+    ]
+
+
+def wait_until_up(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server stopped at start-up: {proc.stderr.read().decode()[-800:]}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise SystemExit(f"the server on port {port} did not answer within {timeout} s")
+
+
+def wrk(port: int, path: str, cookie: str, seconds: int, connections: int, lua: Path) -> dict:
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(lua)]
+    command += ["-H", f"Cookie: sessionid={cookie}", f"http://127.0.0.1:{port}{path}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    report = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
+    report["rps"] = report["requests"] / report["seconds"]
+    return report
+
+
+def start(server: str, env: dict, args) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        server_command(server, port, args.workers, args.threads),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    wait_until_up(port, proc)
+    return proc, port
+
+
+def stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def measure(servers, env, cookie, pages, args, lua) -> dict[str, dict[str, dict]]:
+    """Both servers up at once, idle while the other is measured; page by page, one server then the other, so
+    a change in the machine's load falls on both alike."""
+    running = {}
+    try:
+        for server in servers:
+            running[server] = start(server, env, args)
+        results = {server: {} for server in servers}
+        for name, path in pages.items():
+            for server, (_, port) in running.items():
+                wrk(port, path, cookie, 2, args.connections, lua)  # warm up: imports, templates, connections
+                results[server][name] = r = wrk(port, path, cookie, args.seconds, args.connections, lua)
+                print(f"  {server:8} {name:20} {r['rps']:7.0f} req/s", file=sys.stderr, flush=True)
+        return results
+    finally:
+        for proc, _ in running.values():
+            stop(proc)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    scratch = Path(tempfile.mkdtemp(prefix="saferstaff-webserver-"))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SAFERSTAFF_", "DATABASE_URL"))},
+        "SAFERSTAFF_VAR": str(scratch),
+        "DATABASE_URL": f"sqlite:///{scratch}/bench.sqlite3",
+        "DEBUG": "false",  # as in production
+        "PYTHONPATH": str(ROOT),  # this checkout's code, whichever one the venv was installed from
+        "LOG_LEVEL": "WARNING",
+        "TASKS_BACKEND": "django.tasks.backends.dummy.DummyBackend",  # no worker runs here
+    }
+    lua = scratch / "report.lua"
+    lua.write_text(WRK_REPORT)
+    try:
+        cookie, pages = prepare(env)
+        results = measure(("granian", "gunicorn"), env, cookie, pages, args, lua)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    load = os.getloadavg()[0]
+    print(f"\n{machine()}; SQLite; wrk -t2 -c{args.connections} -d{args.seconds}s, signed in as a teacher")
+    print(f"load average at the end: {load:.1f} (other work on the machine slows both servers alike)")
+    print(f"both servers: {args.workers} worker processes × {args.threads} threads (gunicorn: gthread)\n")
+    print("| page | server | requests/s | p50 ms | p95 ms | p99 ms | errors |")
+    print("|---|---|---|---|---|---|---|")
+    for name in pages:
+        for server, by_page in results.items():
+            r = by_page[name]
+            errors = r["non2xx"] + r["errors"]
+            print(
+                f"| {name} | {server} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} "
+                f"| {errors} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
