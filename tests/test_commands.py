@@ -176,6 +176,7 @@ def test_a_real_host_name_without_production_mode_refuses_to_start(tmp_path):
     env = {**os.environ, "ALLOWED_HOSTS": "saferstaff.school.example", "SAFERSTAFF_VAR": str(tmp_path)}
     env.pop("SAFERSTAFF_ENV", None)
     env.pop("SITE_URL", None)  # `make test` exports the development address
+    env.pop("DATABASE_URL", None)  # the default database (CI's PostgreSQL stage sets its own)
     result = load_settings(env)
     assert result.returncode != 0 and "SAFERSTAFF_ENV=production" in result.stderr
     env["SAFERSTAFF_ENV"] = "production"
