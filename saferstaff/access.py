@@ -34,6 +34,7 @@ from saferstaff.schools.roles import (
     Actor,
     H,
     roles_at,
+    standing_of,
 )
 
 log = logging.getLogger(__name__)
@@ -338,7 +339,7 @@ class AccessMapMiddleware:
             return None
         if "school" in view_kwargs:
             school = get_object_or_404(School.objects.select_related("trust"), slug=view_kwargs["school"])
-            membership, roles = roles_at(request.user, school)
+            membership, roles = roles_at(request.user, school, standing_of(request))
             if not roles:
                 raise Http404("No such school")  # not theirs: do not confirm it exists
             request.school, request.membership, request.roles = school, membership, roles
@@ -347,7 +348,7 @@ class AccessMapMiddleware:
             set_context(replace(current_context(), school_id=school.pk))
         elif "trust" in view_kwargs:
             trust = get_object_or_404(Trust, slug=view_kwargs["trust"])
-            if not request.user.trust_admin_of.filter(trust=trust).exists():
+            if trust.pk not in standing_of(request).trust_ids:
                 raise Http404("No such trust")
             request.trust, request.roles = trust, frozenset({TRUST_ADMIN})
             request.actor = Actor(request.user, roles=request.roles)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from saferstaff.access import allowed_for
-from saferstaff.notifications.models import Notification
+from saferstaff.schools.roles import standing_of
 
 
 def saferstaff(request):
@@ -11,9 +11,9 @@ def saferstaff(request):
     if user is None or not user.is_authenticated:
         return ctx
 
-    ctx["unread_notifications"] = Notification.objects.filter(user=user, read_at__isnull=True).count()
-    places = user.memberships.active().count() + user.trust_admin_of.count()
-    ctx["has_several_places"] = places > 1
+    standing = standing_of(request)  # read once per request, with the access and second-factor checks
+    ctx["unread_notifications"] = standing.unread_notifications
+    ctx["has_several_places"] = standing.places > 1
     school = getattr(request, "school", None)
     if school is None:
         return ctx

@@ -1,6 +1,5 @@
 import time
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -9,7 +8,7 @@ from django.shortcuts import redirect
 
 from saferstaff.rules.policies import may_sign_in_without_mfa
 from saferstaff.schools.models import Membership
-from saferstaff.schools.roles import SHORT_IDLE, TRUST_ADMIN
+from saferstaff.schools.roles import SHORT_IDLE, TRUST_ADMIN, Standing, standing_of
 
 # Pages a person who still has to set up a second factor may use meanwhile.
 _SETUP_PAGES = {
@@ -31,19 +30,13 @@ _SETUP_PAGES = {
 }
 
 
-def needs_mfa_setup(user) -> bool:
-    if not user.is_authenticated:
-        return False
-    roles_by_school: dict[int, frozenset[str]] = {}
-    for school_id, role in user.memberships.active().values_list("school_id", "role_grants__role"):
-        if role:
-            roles_by_school[school_id] = roles_by_school.get(school_id, frozenset()) | {role}
-    is_chair = user.memberships.active().filter(is_chair_of_governors=True).exists()
-    decision = may_sign_in_without_mfa(roles_by_school, user.trust_admin_of.exists(), is_chair)
+def needs_mfa_setup(standing: Standing) -> bool:
+    """Must the signed-in person whose ``standing`` this is set up a second factor before anything else?"""
+    roles_by_school = {school_id: roles for school_id, roles in standing.roles_by_school.items() if roles}
+    decision = may_sign_in_without_mfa(roles_by_school, bool(standing.trust_ids), standing.is_chair)
     if decision.allowed:
         return False
-    second_factors = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
-    return not Authenticator.objects.filter(user=user, type__in=second_factors).exists()
+    return not standing.has_second_factor
 
 
 class RequireMFAMiddleware:
@@ -62,7 +55,7 @@ class RequireMFAMiddleware:
             return None
         if match.url_name in {"account_login", "healthz", "readyz"}:
             return None
-        if needs_mfa_setup(request.user):
+        if needs_mfa_setup(standing_of(request)):
             return redirect("mfa_activate_totp")
         return None
 

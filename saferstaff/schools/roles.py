@@ -11,10 +11,15 @@ roles again; ``members_holding`` is for questions about OTHER people ("is there 
 "who is told?"). (The Actor lives here, below the rules, because the access middleware and the staff
 services of this room build it too.)"""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from allauth.mfa.models import Authenticator
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
+from saferstaff.accounts.models import User
+from saferstaff.notifications.models import Notification
 from saferstaff.schools.models import Membership, Role, School
 
 # Not a role at a school: an admin of the trust or Local Authority that runs it (reaches every school's records).
@@ -53,16 +58,108 @@ SHORT_IDLE = LEADERSHIP | {TRUST_ADMIN}
 LINE_MANAGING = EVERY_ROLE - {GOV}
 
 
-def roles_at(user, school: School) -> tuple[Membership | None, frozenset[str]]:
+def roles_at(
+    user, school: School, standing: "Standing | None" = None
+) -> tuple[Membership | None, frozenset[str]]:
     """The user's active membership at ``school`` (or None) and their roles there, with TRUST_ADMIN when they
-    admin the trust that runs it. Asked once per request (the access middleware) or once per worker job."""
-    membership = (
-        Membership.objects.active().filter(school=school, user=user).prefetch_related("role_grants").first()
-    )
+    admin the trust that runs it. Asked once per request (the access middleware, which passes the request's
+    ``standing`` so the places and trusts read for it are not read again) or once per worker job."""
+    membership = None
+    if standing is None or school.pk in standing.roles_by_school:
+        membership = (
+            Membership.objects.active()
+            .filter(school=school, user=user)
+            .prefetch_related("role_grants")
+            .first()
+        )
     roles = set(membership.roles) if membership else set()
-    if school.trust_id and user.trust_admin_of.filter(trust_id=school.trust_id).exists():
+    if standing is not None:
+        admins_trust = school.trust_id in standing.trust_ids
+    else:
+        admins_trust = bool(school.trust_id) and user.trust_admin_of.filter(trust_id=school.trust_id).exists()
+    if admins_trust:
         roles.add(TRUST_ADMIN)
     return membership, frozenset(roles)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where the signed-in person stands, across schools: their active places and the roles held at each, the
+    trusts they admin, whether they have a second factor (an authenticator app or a security key) and how many
+    notifications they have not read. What the access, second-factor and menu checks of every page need, read
+    in ONE query per request (``standing_of``) and never kept beyond it: a role given or taken, a factor
+    removed or a trust admin added counts from the very next page."""
+
+    roles_by_school: Mapping[int, frozenset[str]]  # every active place, even one without a role yet
+    is_chair: bool  # chair of governors at one of those schools
+    trust_ids: frozenset[int]
+    has_second_factor: bool
+    unread_notifications: int
+
+    @property
+    def places(self) -> int:
+        """Schools and trusts they could be working at: more than one offers "Switch school"."""
+        return len(self.roles_by_school) + len(self.trust_ids)
+
+    @classmethod
+    def of(cls, user) -> "Standing":
+        place = FilteredRelation(
+            "memberships",
+            condition=Q(memberships__ended_on__isnull=True, memberships__invited_at__isnull=True),
+        )
+        factors = Authenticator.objects.filter(
+            user=OuterRef("pk"), type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+        )
+        unread = (
+            Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
+            .order_by()
+            .values("user")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        # One row per (place, role, administered trust): a handful for anyone.
+        rows = (
+            User.objects.filter(pk=user.pk)
+            .annotate(place=place, has_factor=Exists(factors), unread=Coalesce(Subquery(unread), 0))
+            .order_by()
+            .values_list(
+                "place__school_id",
+                "place__is_chair_of_governors",
+                "place__role_grants__role",
+                "trust_admin_of__trust_id",
+                "has_factor",
+                "unread",
+            )
+        )
+        rows = list(rows)
+        roles: dict[int, set[str]] = {}
+        trusts: set[int] = set()
+        is_chair = False
+        for school_id, chair, role, trust_id, _, _ in rows:
+            if school_id is not None:
+                roles.setdefault(school_id, set()).update([role] if role else [])
+                is_chair = is_chair or bool(chair)
+            if trust_id is not None:
+                trusts.add(trust_id)
+        # The outer joins keep the person's own row when they have no place and no trust: there is always one.
+        has_factor, unread_count = rows[0][4:] if rows else (False, 0)
+        return cls(
+            roles_by_school={school_id: frozenset(r) for school_id, r in roles.items()},
+            is_chair=is_chair,
+            trust_ids=frozenset(trusts),
+            has_second_factor=bool(has_factor),
+            unread_notifications=unread_count,
+        )
+
+
+def standing_of(request) -> Standing:
+    """The signed-in person's ``Standing`` for this request: read at its first use, then kept on the request
+    (for the same person only: signing in or out during the request starts afresh)."""
+    kept = getattr(request, "_saferstaff_standing", None)
+    if kept is None or kept[0] != request.user.pk:
+        kept = (request.user.pk, Standing.of(request.user))
+        request._saferstaff_standing = kept
+    return kept[1]
 
 
 def members_holding(school_id: int, roles) -> QuerySet[Membership]:
