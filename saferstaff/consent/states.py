@@ -37,6 +37,15 @@ LABELS = {
     EXPIRED: "Expired — ask again",
     WAITING: "Waiting for a written form or the pupil's view",
 }
+# The short tag a table cell shows for each state, and its GOV.UK tag colour (consent/includes/state.html).
+TAGS = {
+    GIVEN: ("Yes", "green"),
+    REFUSED: ("No", "red"),
+    WITHDRAWN: ("Withdrawn", "red"),
+    WAITING: ("Waiting", "yellow"),
+    EXPIRED: ("Expired", "orange"),
+    NOT_ASKED: ("Not asked", "grey"),
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,14 @@ class ConsentState:
     @property
     def label(self) -> str:
         return LABELS[self.status]
+
+    @property
+    def tag(self) -> str:
+        return TAGS[self.status][0]
+
+    @property
+    def tag_colour(self) -> str:
+        return TAGS[self.status][1]
 
 
 def age_on(dob: datetime.date, on: datetime.date) -> int:
