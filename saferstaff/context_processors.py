@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+
+from saferstaff.accounts.adapters import sign_in_buttons
 
 from saferstaff.access import allowed_for
 from saferstaff.notifications.models import Notification
@@ -11,6 +14,9 @@ def saferstaff(request):
     if user is None or not user.is_authenticated:
         return ctx
 
+    # For "Confirm it is you": the school sign-in buttons of someone whose school requires them (asked only
+    # on the pages that show them).
+    ctx["school_sign_in_buttons"] = SimpleLazyObject(lambda: sign_in_buttons(user))
     ctx["unread_notifications"] = Notification.objects.filter(user=user, read_at__isnull=True).count()
     places = user.memberships.active().count() + user.trust_admin_of.count()
     ctx["has_several_places"] = places > 1
