@@ -2,9 +2,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from saferstaff.accounts.adapters import sign_in_buttons
-
 from saferstaff.access import allowed_for
+from saferstaff.accounts.adapters import sign_in_buttons
 from saferstaff.notifications.models import Notification
 
 

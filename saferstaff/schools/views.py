@@ -1,10 +1,9 @@
+from allauth.account.internal.flows.login import get_authentication_records
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from saferstaff.access import allowed_for
-from allauth.account.internal.flows.login import get_authentication_records
-
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
 from saferstaff.paging import page_of
