@@ -53,8 +53,9 @@ def what_needs_confirming(request) -> str:
 
 def signed_in_through_school_recently(request) -> bool:
     """Did this person sign in through a school's own provider within ACCOUNT_REAUTHENTICATION_TIMEOUT?"""
-    records = get_authentication_records(request, request.user)
-    return bool(records) and (
-        records[-1].get("method") == "socialaccount"
-        and time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT
-    )
+    times = [
+        r["at"]
+        for r in get_authentication_records(request, request.user)
+        if r.get("method") == "socialaccount"
+    ]
+    return bool(times) and time.time() - times[-1] < account_settings.REAUTHENTICATION_TIMEOUT

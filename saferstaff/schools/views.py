@@ -357,9 +357,11 @@ def school_settings(request, school):
 
 
 def _signed_in_through(request, provider_id: str) -> bool:
-    """Did this session sign in through the school's own provider (the last way it signed in)?"""
+    """Did this session sign in through the school's own provider (its records go when it signs out)?"""
     records = get_authentication_records(request, request.user)
-    return bool(provider_id and records) and records[-1].get("provider") == provider_id
+    return bool(provider_id) and any(
+        r.get("method") == "socialaccount" and r.get("provider") == provider_id for r in records
+    )
 
 
 @require_http_methods(["GET", "POST"])
