@@ -127,6 +127,8 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "roster_upload": _roles(H, SLT, DPO, TRUST_ADMIN),
     "roster_preview": _roles(H, SLT, DPO, TRUST_ADMIN),
     "school_settings": _roles(H),
+    # The Headteacher turns it on; the trust's admin can turn it off when the school's tenant is down.
+    "school_sign_in": _roles(H, TRUST_ADMIN),
     # §8: who did what to which record — the Headteacher and the data protection officer.
     "audit_trail": _roles(H, DPO),
     # §2: every member of staff must read the guidance; the Headteacher and senior leaders prepare it.

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from saferstaff.access import allowed_for
+from saferstaff.accounts.adapters import sign_in_buttons
 from saferstaff.schools.roles import standing_of
 
 
@@ -11,6 +13,9 @@ def saferstaff(request):
     if user is None or not user.is_authenticated:
         return ctx
 
+    # For "Confirm it is you": the school sign-in buttons of someone whose school requires them (asked only
+    # on the pages that show them).
+    ctx["school_sign_in_buttons"] = SimpleLazyObject(lambda: sign_in_buttons(user))
     standing = standing_of(request)  # read once per request, with the access and second-factor checks
     ctx["unread_notifications"] = standing.unread_notifications
     ctx["has_several_places"] = standing.places > 1

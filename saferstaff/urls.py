@@ -58,6 +58,7 @@ urlpatterns = [
     path(school + "import/", schools.roster_upload, name="roster_upload"),
     path(school + "import/<id:pk>/", schools.roster_preview, name="roster_preview"),
     path(school + "settings/", schools.school_settings, name="school_settings"),
+    path(school + "settings/sign-in/", schools.school_sign_in, name="school_sign_in"),
     path(school + "audit/", audit.audit_trail, name="audit_trail"),
     path(school + "policies/", policy_versions.policy_list, name="policy_list"),
     path(school + "policies/import/", policy_versions.policy_import, name="policy_import"),

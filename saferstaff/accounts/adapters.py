@@ -2,10 +2,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import clear_login
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
+from django import forms
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
 
 from saferstaff.rules.policies import may_sign_in
+from saferstaff.rules.signin import may_sign_in_with_password, schools_requiring_provider
 from saferstaff.schools.models import Membership, School
 
 
@@ -21,7 +24,53 @@ class AccountAdapter(DefaultAccountAdapter):
         if not decision:
             clear_login(request)
             return render(request, "account/no_school.html", {"decision": decision}, status=403)
+        # A password (or a password reset) is not enough for the staff of a school that requires its own
+        # sign-in; a sign-in through a school's provider carries the sociallogin.
+        if "sociallogin" not in (kwargs.get("signal_kwargs") or {}):
+            decision = may_sign_in_with_password(user)
+            if not decision:
+                clear_login(request)
+                return render(
+                    request,
+                    "account/sign_in_with_school.html",
+                    {"decision": decision, "buttons": sign_in_buttons(user)},
+                    status=403,
+                )
         return super().pre_login(request, user, **kwargs)
+
+    def reauthenticate(self, user, password):
+        """ "Confirm it is you" with a password: not for the staff of a school that requires its own sign-in
+        (they confirm through the school's button on the same page)."""
+        decision = may_sign_in_with_password(user)
+        if not decision:
+            raise forms.ValidationError(
+                f"{decision.reasons[0]}: confirm it is you with the school's account button below instead"
+            )
+        return super().reauthenticate(user, password)
+
+
+def sign_in_buttons(user) -> list[dict]:
+    """The school sign-in buttons for ``user`` (the page saying a password is not enough here, and "Confirm it is
+    you"): one per provider of a school of theirs that requires it, labelled with the app's name."""
+    schools = list(schools_requiring_provider(user))
+    names = dict(
+        SocialApp.objects.filter(provider_id__in=[s.sign_in_provider for s in schools]).values_list(
+            "provider_id", "name"
+        )
+    )
+    buttons: dict[str, dict] = {}
+    for school in schools:
+        if school.sign_in_provider in names:
+            button = buttons.setdefault(
+                school.sign_in_provider,
+                {
+                    "provider_id": school.sign_in_provider,
+                    "label": names[school.sign_in_provider],
+                    "schools": [],
+                },
+            )
+            button["schools"].append(school.name)
+    return list(buttons.values())
 
 
 def school_account_for(provider_id: str, claims: dict):

@@ -7,10 +7,17 @@ allauth's ``reauthentication_required`` suspends a POST and, after the password 
 the view function directly — outside the middleware stack, so the access map and CSRF checks would not run
 on the replayed request. Ours never replays: the form page itself asks for the password first, and a POST
 that arrives after the re-authentication window has closed is sent back to confirm and then to the form,
-with nothing saved, to be submitted again."""
+with nothing saved, to be submitted again.
 
+Staff of a school that requires its own sign-in confirm through it: the page's button signs them in again at
+the school's Microsoft 365 or Google Workspace (asking it to check who they are again), and a sign-in there
+within the same few minutes counts as confirming."""
+
+import time
 from urllib.parse import urlencode
 
+from allauth.account import app_settings as account_settings
+from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.internal.flows.reauthentication import did_recently_reauthenticate
 from django.contrib import messages
 from django.http import HttpResponse
@@ -27,7 +34,7 @@ def step_up(request, doing: str) -> HttpResponse | None:
     ``doing`` completes "You are signed in, but … needs you to confirm who you are first", e.g. "destroying
     images". Call it right after the view's access helper:
     ``if (confirm := step_up(request, "changing someone's roles")): return confirm``."""
-    if did_recently_reauthenticate(request):
+    if did_recently_reauthenticate(request) or signed_in_through_school_recently(request):
         return None
     if request.method == "POST":
         messages.info(request, "Nothing was saved: confirm it is you, then make the change again.")
@@ -42,3 +49,13 @@ def what_needs_confirming(request) -> str:
     if pending.get("next") and pending.get("next") == request.GET.get("next"):
         return pending["doing"]
     return SIGN_IN_CHANGES
+
+
+def signed_in_through_school_recently(request) -> bool:
+    """Did this person sign in through a school's own provider within ACCOUNT_REAUTHENTICATION_TIMEOUT?"""
+    times = [
+        r["at"]
+        for r in get_authentication_records(request, request.user)
+        if r.get("method") == "socialaccount"
+    ]
+    return bool(times) and time.time() - times[-1] < account_settings.REAUTHENTICATION_TIMEOUT

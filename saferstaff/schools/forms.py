@@ -105,6 +105,18 @@ class RecordsFileForm(forms.Form):
     file = forms.FileField(label="File")
 
 
+class SignInRequiredForm(forms.Form):
+    required = forms.TypedChoiceField(
+        label="How the school's staff sign in",
+        choices=[
+            ("no", "With the school's account or their saferstaff password"),
+            ("yes", "Only with the school's account: a password alone is refused"),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+
+
 class SchoolSettingsForm(forms.ModelForm):
     class Meta:
         model = SchoolSettings

@@ -77,6 +77,9 @@ class School(models.Model):
     # app (issuer pinned to the school's tenant) and the email domain that tenant vouches for. Blank: off.
     sign_in_provider = models.CharField(max_length=60, blank=True)
     sign_in_domain = models.CharField(max_length=120, blank=True)
+    # The school asks its staff to sign in through that app: a password alone is refused for them
+    # (rules.signin; changed only through schools.signin.set_sign_in_required).
+    sign_in_required = models.BooleanField(default=False)
     history = HistoricalRecords()
 
     class Meta:

@@ -1,3 +1,4 @@
+from allauth.account.internal.flows.login import get_authentication_records
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -6,7 +7,7 @@ from saferstaff.access import allowed_for
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import record
 from saferstaff.paging import page_of
-from saferstaff.rules.engine import Refused
+from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.schools.access import (
     DATE_OF_BIRTH,
     UPN,
@@ -24,6 +25,7 @@ from saferstaff.schools.forms import (
     RolesForm,
     SchoolForm,
     SchoolSettingsForm,
+    SignInRequiredForm,
     StaffForm,
 )
 from saferstaff.schools.models import Membership, Pupil, RosterImport, SchoolSettings
@@ -31,6 +33,7 @@ from saferstaff.schools.rosters.detect import check_file_size
 from saferstaff.schools.rosters.records import RosterError
 from saferstaff.schools.rosters.service import apply_import, discard_import, preview_import, stage_upload
 from saferstaff.schools.setup import create_school
+from saferstaff.schools.signin import set_sign_in_required
 from saferstaff.schools.staff import (
     AlreadyOnStaff,
     StaffImportError,
@@ -349,7 +352,39 @@ def school_settings(request, school):
         record("settings.changed", settings_obj, school=request.school, detail={"fields": form.changed_data})
         messages.success(request, "Settings saved.")
         return redirect("school_settings", school=request.school.slug)
-    return render(request, "schools/settings.html", {"form": form})
+    sign_in = SignInRequiredForm(initial={"required": "yes" if request.school.sign_in_required else "no"})
+    return render(request, "schools/settings.html", {"form": form, "sign_in_form": sign_in})
+
+
+def _signed_in_through(request, provider_id: str) -> bool:
+    """Did this session sign in through the school's own provider (its records go when it signs out)?"""
+    records = get_authentication_records(request, request.user)
+    return bool(provider_id) and any(
+        r.get("method") == "socialaccount" and r.get("provider") == provider_id for r in records
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def school_sign_in(request, school):
+    """Whether the school's staff must sign in with its own Microsoft 365 / Google Workspace account."""
+    if confirm := step_up(request, "changing how staff sign in"):
+        return confirm
+    current = "yes" if request.school.sign_in_required else "no"
+    form = SignInRequiredForm(request.POST or None, initial={"required": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_sign_in_required(
+                request.school,
+                required=form.cleaned_data["required"],
+                by=request.actor,
+                through_provider=_signed_in_through(request, request.school.sign_in_provider),
+            )
+        except Refused as refusal:
+            show_on_form(form, refusal.decision)
+        else:
+            messages.success(request, "How staff sign in is saved.")
+            return redirect("school_sign_in", school=request.school.slug)
+    return render(request, "schools/sign_in.html", {"sign_in_form": form})
 
 
 # --- Trust / Local Authority pages ------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""Signing in through the school's own Microsoft 365 or Google Workspace: when a school may require it, and
+whose password alone is then refused. Every caller asks these functions rather than re-deciding."""
+
+from saferstaff.rules.engine import Decision, Reason, allow, refuse, rule
+from saferstaff.schools.models import Membership, School
+from saferstaff.schools.roles import Actor
+
+S7_LOGINS = Reason(
+    "Logins must be kept secret and never shared: the school's own accounts add its tenant's protections "
+    "(its second factor, and an account closed the day someone leaves)",
+    "§7",
+)
+
+
+def schools_requiring_provider(user):
+    """The schools where ``user`` has a place now and which ask their staff to sign in through their own
+    provider (set up: a provider and a domain)."""
+    return School.objects.filter(
+        pk__in=Membership.objects.current().filter(user=user).values("school_id"),
+        sign_in_required=True,
+    ).exclude(sign_in_provider="")
+
+
+@rule("signin.password", audited=False)
+def may_sign_in_with_password(user) -> Decision:
+    """May this person sign in (or confirm it is them) with their saferstaff password? Not while one of their
+    schools requires its own sign-in: a person at two schools signs in through that school's button, which
+    opens both (any school's provider vouches that the address is verified and on that school's staff).
+    Trust and Local Authority admins keep their password (with its required second factor): they lift the
+    requirement when a school's tenant is down. (Checked at each sign-in; not audited.)"""
+    if user.trust_admin_of.exists():
+        return allow()
+    names = [school.name for school in schools_requiring_provider(user)]
+    if names:
+        return refuse(
+            Reason(f"{' and '.join(names)} asks its staff to sign in with the school's account", "§7")
+        )
+    return allow()
+
+
+@rule("signin.require_provider")
+def may_require_provider(
+    actor: Actor, *, subject: School, required: bool, through_provider: bool
+) -> Decision:
+    """May ``actor`` turn on (or off) ``subject``'s requirement that its staff sign in through its own
+    provider? The Headteacher turns it on, only once the provider is set up and they are signed in through it
+    themselves now (so it works, and they are not locked out); the Headteacher or the trust's admin turns it
+    off (the way back when the tenant is down)."""
+    actor = actor.at(subject.pk)
+    if not (actor.is_head or actor.is_trust_admin):
+        return refuse(Reason("Only the Headteacher (or the trust's admin) changes how staff sign in", "§2"))
+    if not required:
+        return allow(S7_LOGINS)
+    if not actor.is_head:
+        return refuse(
+            Reason("The Headteacher turns this on, signed in with the school's account", "§2", "required")
+        )
+    if not (subject.sign_in_provider and subject.sign_in_domain):
+        return refuse(
+            Reason(
+                "The school's own sign-in is not set up yet: ask your IT team to add it first",
+                "§7",
+                "required",
+            )
+        )
+    if not through_provider:
+        return refuse(
+            Reason(
+                "Sign out, sign in with the school's account button, then turn this on: that shows it works "
+                "for you before it is the only way in",
+                "§7",
+                "required",
+            )
+        )
+    return allow(S7_LOGINS)
