@@ -123,3 +123,12 @@ def wrk(port: int, path: str, cookie: str, seconds: int, connections: int, lua: 
     report = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
     report["rps"] = report["requests"] / report["seconds"]
     return report
+
+
+def drain(port: int, path: str, cookie: str) -> None:
+    """Wait for the requests wrk left in the server when it stopped (the server finishes them although their
+    connections are gone): one more request to the same page queues behind them."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", headers={"Cookie": f"sessionid={cookie}"}
+    )
+    urllib.request.urlopen(request, timeout=300).read()
