@@ -453,7 +453,10 @@ def main() -> None:
     print(f"\n{machine()}; {database()}\n")
     print("| table | rows | written by |\n|---|---|---|")
     for table, n in table_rows():
-        print(f"| {table} | {n:,} | {'COPY' if table in g.load.rows else 'the doors'} |")
+        copied = g.load.rows.get(table, 0)
+        by = "migrate" if table.startswith(("django_", "auth_")) else "the doors"
+        by = "COPY" if copied == n else f"COPY {copied:,}, the doors {n - copied:,}" if copied else by
+        print(f"| {table} | {n:,} | {by} |")
     print("\n| step | seconds | rows |\n|---|---|---|")
     for name, seconds, n in g.load.steps:
         print(f"| {name} | {seconds:.1f} | {n:,} |")

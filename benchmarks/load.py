@@ -11,9 +11,9 @@ page answered nothing. Between runs the server finishes what wrk left in it befo
 Staff of generated school number ``--school`` (and the admin of its trust) are signed in through Django's own
 session machinery, with a second factor registered as the sign-in gate asks, and having accepted the school's
 policies (datagen.py writes those acceptances). Each page is fetched once in this process with Django's test
-client to count its queries. The ceiling, measured on the same server: the cheapest page that passes through
-every middleware as signed-in staff of the school (CEILING below; /healthz skips the session, the school's access
-map and the policy gate, so it is not one).
+client, before the server starts, to count its queries and time it alone (its milliseconds, and its SQL's). The
+ceiling, on the same server: the cheapest page that passes through every middleware as signed-in staff of the
+school, "check a post" (CEILING below; /healthz does not load the session, the user or a membership).
 """
 
 import argparse
@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from _machine import machine
@@ -91,7 +92,9 @@ def sign_in(school_no: int):
         path = reverse(url_name, kwargs=kwargs)
         clients[who].get(path)  # the first request of a session writes to it: count the ones after
         with CaptureQueriesContext(connection) as queries:
+            t0 = time.perf_counter()
             status = clients[who].get(path).status_code
+            ms = (time.perf_counter() - t0) * 1000
         if status != 200:
             raise SystemExit(
                 f"{name} ({path}) gave {status} to {who}, not 200: the generated data or the sign-in"
@@ -100,6 +103,8 @@ def sign_in(school_no: int):
             "path": path,
             "who": who,
             "queries": len(queries),
+            "ms": ms,
+            "sql_ms": sum(float(q["time"]) for q in queries.captured_queries) * 1000,
             "cookie": clients[who].cookies["sessionid"].value,
         }
     return school, pages
@@ -168,15 +173,15 @@ def main() -> None:
           f"wrk -t2 -d{args.seconds}s; {school.name} (generated)")  # fmt: skip
     print(f"load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min)\n")
     print(
-        "| page | signed in as | queries | connections | requests/s | % of ceiling | p50 ms | p95 ms | p99 ms | non-200 | socket errors |"
+        "| page | signed in as | queries | alone: ms (SQL ms) | connections | requests/s | % of ceiling | p50 ms | p95 ms | p99 ms | non-200 | socket errors |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     failed = []
     for c in connections:
         ceiling = results[c][CEILING[0]]["rps"]
         for name, page in pages.items():
             r = results[c][name]
-            print(f"| {name} | {page['who']} | {page['queries']} | {c} | {r['rps']:.0f} | {100 * r['rps'] / ceiling:.0f}% "
+            print(f"| {name} | {page['who']} | {page['queries']} | {page['ms']:.0f} ({page['sql_ms']:.0f}) | {c} | {r['rps']:.0f} | {100 * r['rps'] / ceiling:.0f}% "
                   f"| {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['non200']} | {r['errors']} |")  # fmt: skip
             if r["non200"] or not r["requests"]:
                 failed.append(
