@@ -33,8 +33,9 @@ def managed_by(actor: Actor) -> Q:
 def _school_cases(actor: Actor) -> QuerySet[Case] | None:
     if actor.school is None or actor.membership is None:
         return None
+    # The subquery is the school's too: unscoped, it read every case of every school (benchmarks/load.py).
     return Case.objects.filter(school=actor.school).exclude(
-        pk__in=Case.objects.filter(about(actor.membership))
+        pk__in=Case.objects.filter(about(actor.membership), school=actor.school)
     )
 
 
