@@ -6,12 +6,13 @@ activities and images, policies with versions and acceptances, incident cases an
 
 The database must be migrated and hold no school. Schools and trusts are set up through the product's own doors
 (``create_trust``, ``create_school``: their audit events, seeded consent uses and conduct channels); everything
-else goes in with PostgreSQL COPY, in one transaction per step, with ids given by the generator (each table's
-sequence is moved past them at the end). Rows a door would audit one by one (a roster import, a consent answer,
-an acceptance, a report) get no audit events here: they stand for years of history, the audit chains stay valid
-(``verify_audit``), and the trail is not what the pages read. History (simple_history) rows are not written
-either: the pages do not read them. All images of a school share one tiny stored JPEG and its thumbnail; each
-row has its own sha256 (unique per activity, as the model requires), so the file's bytes do not match it.
+else goes in with PostgreSQL COPY (``executemany`` on SQLite, for tests), in one transaction per step, with ids
+given by the generator (each table's sequence is moved past them at the end). Rows a door would audit one by one
+(a roster import, a consent answer, an acceptance, a report) get no audit events here: they stand for years of
+history, the audit chains stay valid (``verify_audit``), and the trail is not what the pages read. History
+(simple_history) rows are not written either: the pages do not read them. All images of a school share one tiny
+stored JPEG and its thumbnail; each row has its own sha256 (unique per activity, as the model requires), so the
+file's bytes do not match it.
 
 Prints rows per table and seconds per step, and the baseline: the ORM one row at a time (``Pupil.objects.create``
 with its history row, each in a transaction of its own, as a loop over a roster would write them) measured on
@@ -22,6 +23,7 @@ import argparse
 import datetime
 import hashlib
 import io
+import itertools
 import time
 from collections import Counter
 
@@ -86,13 +88,16 @@ class Ids:
         return first
 
     def move_sequences(self) -> None:
+        if connection.vendor != "postgresql":
+            return  # SQLite's AUTOINCREMENT moves past the largest id written by itself
         with connection.cursor() as cur:
             for table, after in self.next.items():
                 cur.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, after - 1])
 
 
 class Loader:
-    """COPY into PostgreSQL, counting rows per table and timing each step."""
+    """COPY into PostgreSQL (``executemany`` on SQLite, 5,000 rows at a time), counting rows per table and timing
+    each step."""
 
     def __init__(self):
         self.rows: Counter = Counter()
@@ -101,10 +106,18 @@ class Loader:
     def copy(self, table: str, columns: str, rows) -> None:
         n = 0
         with connection.cursor() as cur:
-            with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    n += 1
+            if connection.vendor == "postgresql":
+                with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                        n += 1
+            else:
+                sql = (
+                    f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * (columns.count(',') + 1))})"
+                )
+                for chunk in itertools.batched(map(_for_sqlite, rows), 5000):
+                    cur.executemany(sql, chunk)
+                    n += len(chunk)
         self.rows[table] += n
 
     def step(self, name: str, fn, *args) -> None:
@@ -122,6 +135,16 @@ def tiny_jpeg() -> bytes:
     out = io.BytesIO()
     PILImage.new("RGB", (64, 48), (120, 140, 160)).save(out, "JPEG", quality=60)
     return out.getvalue()
+
+
+def _for_sqlite(row: tuple) -> tuple:
+    """Dates and times as Django stores them in SQLite (UTC, no offset)."""
+    ops = connection.ops
+    return tuple(
+        ops.adapt_datetimefield_value(v) if isinstance(v, datetime.datetime)
+        else v.isoformat() if isinstance(v, datetime.date) else v
+        for v in row
+    )  # fmt: skip
 
 
 class Generator:
@@ -373,9 +396,8 @@ class Generator:
 def table_rows() -> list[tuple[str, int]]:
     """Every table with rows in it, largest first (exact counts)."""
     with connection.cursor() as cur:
-        cur.execute("SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'public'")
         counts = []
-        for (table,) in cur.fetchall():
+        for table in connection.introspection.table_names(cur):
             cur.execute(f'SELECT count(*) FROM "{table}"')
             counts.append((table, cur.fetchone()[0]))
     return sorted(((t, n) for t, n in counts if n), key=lambda tn: -tn[1])
@@ -436,10 +458,6 @@ def main() -> None:
         args.schools, args.images, args.cases, args.baseline_rows = 10, 20_000, 1_000, 300
     if args.staff < len(NAMED) + 1:
         parser.error(f"--staff must be at least {len(NAMED) + 1}")
-    if connection.vendor != "postgresql":
-        raise SystemExit(
-            "datagen.py writes with PostgreSQL COPY: set DATABASE_URL to a migrated PostgreSQL database"
-        )
     if School.objects.exists():
         raise SystemExit("the database already has schools: datagen.py fills a migrated, empty database")
 
