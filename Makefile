@@ -12,7 +12,7 @@ export SITE_URL ?= http://$(HOST):$(PORT)
 WEB_WORKERS ?= 2
 export SAFERSTAFF_VAR ?= $(CURDIR)/var
 
-.PHONY: help setup migrate run test test-postgres test-browser screenshot lint bench bench-env demo clean
+.PHONY: help setup migrate run test test-postgres test-browser screenshot lint bench bench-env bench-load demo clean
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
@@ -94,6 +94,11 @@ bench: setup bench-env ## run the benchmarks (tables compare with their named ba
 	$(PY) benchmarks/health.py
 	$(PY) benchmarks/webserver.py
 	$(PY) benchmarks/pages.py
+
+bench-load: setup ## 200 schools, 1,000,000 images on a throw-away PostgreSQL: datagen.py, then load.py (~20 min)
+	scripts/ci-postgres run bash -c 'export SAFERSTAFF_VAR=$$(mktemp -d) && $(PY) manage.py migrate --noinput -v0 \
+	  && $(PY) manage.py createcachetable && $(PY) benchmarks/datagen.py $(DATAGEN_ARGS) \
+	  && $(PY) benchmarks/load.py $(LOAD_ARGS); rc=$$?; rm -rf "$$SAFERSTAFF_VAR"; exit $$rc'
 
 clean: ## remove the virtualenv, node_modules, built assets and the local database
 	rm -rf $(VENV) .venv-bench .venv-presidio node_modules saferstaff/static/build var

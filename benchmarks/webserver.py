@@ -16,36 +16,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from _machine import machine
-
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-
-# wrk's done() hook prints one JSON line: its own latency percentiles are in microseconds.
-WRK_REPORT = """
-done = function(summary, latency, requests)
-  io.write(string.format(
-    '{"requests": %d, "seconds": %f, "non2xx": %d, "errors": %d, "p50": %f, "p95": %f, "p99": %f}\\n',
-    summary.requests, summary.duration / 1e6, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
-end
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _web import ROOT, WRK_REPORT, start, stop, wrk
 
 
 def prepare(env: dict) -> tuple[str, dict[str, str]]:
@@ -76,75 +53,6 @@ print(json.dumps({"cookie": client.cookies["sessionid"].value, "pages": pages}))
     )
     found = json.loads(out.stdout.strip().splitlines()[-1])
     return found["cookie"], {"/healthz (ceiling)": "/healthz", **found["pages"]}
-
-
-def server_command(server: str, port: int, workers: int, threads: int) -> list[str]:
-    if server == "granian":
-        return [
-            str(VENV_BIN / "granian"),
-            *("--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)),
-            *(
-                "--workers",
-                str(workers),
-                "--blocking-threads",
-                str(threads),
-                "--backpressure",
-                str(threads * 8),
-            ),
-            *("--log-level", "warning", "--no-ws"),
-            "saferstaff.wsgi:application",
-        ]
-    return [
-        str(VENV_BIN / "gunicorn"),
-        *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)),
-        *("--worker-class", "gthread", "--log-level", "warning"),
-        "saferstaff.wsgi:application",
-    ]
-
-
-def wait_until_up(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server stopped at start-up: {proc.stderr.read().decode()[-800:]}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
-            return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    raise SystemExit(f"the server on port {port} did not answer within {timeout} s")
-
-
-def wrk(port: int, path: str, cookie: str, seconds: int, connections: int, lua: Path) -> dict:
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(lua)]
-    command += ["-H", f"Cookie: sessionid={cookie}", f"http://127.0.0.1:{port}{path}"]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    report = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
-    report["rps"] = report["requests"] / report["seconds"]
-    return report
-
-
-def start(server: str, env: dict, args) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    proc = subprocess.Popen(
-        server_command(server, port, args.workers, args.threads),
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    wait_until_up(port, proc)
-    return proc, port
-
-
-def stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 def measure(servers, env, cookie, pages, args, lua) -> dict[str, dict[str, dict]]:

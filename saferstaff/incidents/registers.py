@@ -4,7 +4,7 @@ that the two agree for every role and kind of case."""
 
 from django.db.models import Q, QuerySet
 
-from saferstaff.incidents.models import Action, Case
+from saferstaff.incidents.models import Action, Case, Involved
 from saferstaff.rules.conduct import CHAIR, HEADTEACHER, is_chair
 from saferstaff.rules.incidents import is_designated
 from saferstaff.schools.roles import Actor, H, members_holding
@@ -12,7 +12,9 @@ from saferstaff.schools.roles import Actor, H, members_holding
 
 def about(membership) -> Q:
     """The cases a member of staff is the subject of, or named in as having done it: never theirs to read."""
-    return Q(subject=membership) | Q(involved__member=membership, involved__role="alleged")
+    # The alleged as a subquery on the member's own rows (an index), not a join through every case's people.
+    alleged = Involved.objects.filter(member=membership, role=Involved.Role.ALLEGED).values("case_id")
+    return Q(subject=membership) | Q(pk__in=alleged)
 
 
 def managed_by(actor: Actor) -> Q:
@@ -33,8 +35,9 @@ def managed_by(actor: Actor) -> Q:
 def _school_cases(actor: Actor) -> QuerySet[Case] | None:
     if actor.school is None or actor.membership is None:
         return None
+    # The subquery is the school's too: unscoped, it read every case of every school (benchmarks/load.py).
     return Case.objects.filter(school=actor.school).exclude(
-        pk__in=Case.objects.filter(about(actor.membership))
+        pk__in=Case.objects.filter(about(actor.membership), school=actor.school)
     )
 
 
