@@ -124,7 +124,9 @@ def consent_record(request, school, pk):
 def consent_purposes(request, school, pk=None):
     """The school's list of uses it asks consent for (seeded from §5; the school adds its own)."""
     purpose = (
-        get_object_or_404(Purpose, school=request.school, pk=pk) if pk else Purpose(school=request.school)
+        get_object_or_404(Purpose, school=request.school, pk=pk)
+        if pk is not None
+        else Purpose(school=request.school)
     )
     if purpose.biometric:
         raise PermissionDenied  # set by law (PoFA 2012), not by the school

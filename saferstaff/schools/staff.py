@@ -301,9 +301,13 @@ def _decode(data: bytes) -> str:
 
 
 def parse_staff_csv(data: bytes) -> list[StaffRow]:
-    text = _decode(data)
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    reader = csv.reader(io.StringIO(_decode(data)))
+    try:
+        header, *lines = list(reader) or [None]
+    except csv.Error as error:  # a quote left open, a cell longer than the csv module takes
+        raise StaffImportError(
+            [f"Line {reader.line_num}: cannot be read as CSV ({error}). Save it from the spreadsheet again."]
+        ) from None
     if not header:
         raise StaffImportError(["The file is empty. Export the staff list with a header row and try again."])
     columns: dict[str, int] = {}
@@ -321,7 +325,7 @@ def parse_staff_csv(data: bytes) -> list[StaffRow]:
     problems: list[str] = []
     rows: list[StaffRow] = []
     seen: dict[str, int] = {}
-    for line, cells in enumerate(reader, start=2):
+    for line, cells in enumerate(lines, start=2):
         if not any(c.strip() for c in cells):
             continue
 

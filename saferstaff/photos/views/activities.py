@@ -44,7 +44,11 @@ def device_list(request, school):
 
 @require_http_methods(["GET", "POST"])
 def device_edit(request, school, pk=None):
-    device = get_object_or_404(Device, school=request.school, pk=pk) if pk else Device(school=request.school)
+    device = (
+        get_object_or_404(Device, school=request.school, pk=pk)
+        if pk is not None
+        else Device(school=request.school)
+    )
     form = DeviceForm(request.POST or None, instance=device, school=request.school)
     if request.method == "POST" and form.is_valid():
         device = form.save()

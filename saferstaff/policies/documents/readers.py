@@ -200,6 +200,11 @@ def _parse_xml(xml: bytes) -> Element:
             "This Word file is damaged and cannot be read. Open it in Word and save a fresh copy as .docx, "
             "or save it as plain text."
         ) from None
+    except (LookupError, ValueError):  # the XML names an encoding the parser cannot use (Word writes UTF-8)
+        raise DocumentError(
+            "This Word file declares a character encoding that cannot be read. Open it in Word and save a fresh "
+            "copy as .docx, or save it as plain text."
+        ) from None
 
 
 def _paragraph_text(p: Element) -> str:

@@ -116,6 +116,11 @@ def load(data: bytes):
             f"the file is not well-formed XML ({reason}, at column {column + 1}). It may be cut short or have "
             f"been edited by hand. {REEXPORT}",
         ) from None
+    except (LookupError, ValueError):  # an encoding in the XML declaration the parser cannot use
+        raise RosterError.single(
+            "file",
+            f"the file declares a character encoding saferstaff cannot read (a CTF is UTF-8). {REEXPORT}",
+        ) from None
     _strip_namespaces(root)
     return root
 
