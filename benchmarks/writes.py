@@ -37,6 +37,7 @@ from webserver import free_port, stop, wait_until_up
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SUBMISSION_INPUT = re.compile(r'name="submission" value="([^"]+)"')
 POLICY = """Online safety for staff
 
 1. Contact with pupils
@@ -112,7 +113,7 @@ class Tally:
         self.latency = []  # ms per POST
 
 
-async def get_token(session, url, cookies) -> str:
+async def get_token(session, url, cookies) -> tuple[str, str]:
     async with session.get(url, headers={"Cookie": cookies()}, allow_redirects=False) as r:
         text = await r.text()
         if r.status >= 500:
@@ -120,7 +121,8 @@ async def get_token(session, url, cookies) -> str:
         found = CSRF_INPUT.search(text)
         if not found:
             raise RuntimeError(f"GET {url}: {r.status}, no CSRF token on the page")
-        return found.group(1)
+        number = SUBMISSION_INPUT.search(text)
+        return found.group(1), number.group(1) if number else ""
 
 
 async def post(session, tally, kind, url, data, cookies, origin):
@@ -150,9 +152,9 @@ class Person:
     def cookies(self) -> str:
         return "; ".join(f"{k}={v}" for k, v in self.jar.items())
 
-    async def token(self, session, path) -> str:
-        token = await get_token(session, self.base + path, self.cookies)
-        return token
+    async def token(self, session, path) -> tuple[str, str]:
+        """The form's CSRF token and, if it has one, its own number (the disclosure form's hidden field)."""
+        return await get_token(session, self.base + path, self.cookies)
 
 
 async def staff_member(session, person, plan, me, tally, deadline, number):
@@ -161,7 +163,7 @@ async def staff_member(session, person, plan, me, tally, deadline, number):
     pk, version = plan["version"]
     accept = f"/s/{school}/policies/{pk}/v{version}/accept/"
     form = f"/s/{school}/conduct/disclose/"
-    token = await person.token(session, f"/s/{school}/policies/{pk}/v{version}/")
+    token, _ = await person.token(session, f"/s/{school}/policies/{pk}/v{version}/")
     data = {"csrfmiddlewaretoken": token, "typed_name": me["name"], "understood": "on"}
     for _ in range(2 if number % 4 == 0 else 1):  # a quarter click Accept twice
         status, _loc = await post(session, tally, "acceptance", accept, data, person.cookies, person.origin)
@@ -170,11 +172,11 @@ async def staff_member(session, person, plan, me, tally, deadline, number):
     n = 0
     while time.monotonic() < deadline:
         n += 1
-        token = await person.token(session, form)
+        token, number = await person.token(session, form)
         what = f"load u{me['user']} n{n}"
         data = {
             "csrfmiddlewaretoken": token, "who": "pupil", "pupil": me["pupil"], "channel": plan["channel"],
-            "happened_on": plan["today"], "what_happened": what, "did": "blocked", "send": "1",
+            "happened_on": plan["today"], "what_happened": what, "did": "blocked", "send": "1", "submission": number,
         }  # fmt: skip
         twice = n % 10 == 1  # the first and every tenth after are sent twice at once: the double click
         sends = [post(session, tally, "disclosure", form, data, person.cookies, person.origin)]
@@ -193,7 +195,7 @@ async def guardian(session, person, plan, link, tally, deadline):
     n = 0
     while time.monotonic() < deadline:
         n += 1
-        token = await person.token(session, path)
+        token, _ = await person.token(session, path)
         data = {"csrfmiddlewaretoken": token, **{f: ("yes" if n % 2 else "no") for f in link["fields"]}}
         twice = n % 10 == 1
         sends = [post(session, tally, "consent", path, data, person.cookies, person.origin)]
