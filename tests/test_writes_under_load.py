@@ -28,7 +28,10 @@ def test_fifty_people_writing_for_thirty_seconds_are_each_recorded_exactly_once(
     if connection.vendor == "postgresql":
         db = connection.settings_dict
         host = db["HOST"] or "localhost"
-        command += ["--database-url", f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{db['PORT'] or 5432}/x"]
+        command += [
+            "--database-url",
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{db['PORT'] or 5432}/x",
+        ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAFERSTAFF_")}
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     print(result.stdout)

@@ -4,8 +4,9 @@
   the worker dies (SIGKILL, a lost machine): nothing would ever run it. Each worker here writes a beat
   (``WorkerBeat``) every lease/6 seconds and, with it, puts back in the queue every job RUNNING under a worker
   whose beat is older than the lease (``TASK_LEASE_SECONDS``).
-- A job that failed on a connection (SMTP or S3 down: ``OSError``; the database: ``OperationalError``) runs again
-  later, with backoff, instead of staying FAILED: an email waits for the mail server to come back.
+- A job that failed on a connection (SMTP down: ``OSError``; S3: botocore's errors; the database:
+  ``OperationalError``) runs again later, with backoff, instead of staying FAILED: an email waits for the mail
+  server to come back.
 
 Either way the job may run twice, so the jobs whose effect must happen once record it atomically (emails:
 ``notifications.outbox.send_once``).
@@ -26,7 +27,11 @@ from saferstaff.ops.models import WorkerBeat
 
 log = logging.getLogger(__name__)
 
-TRANSIENT = (OSError, OperationalError, InterfaceError)
+try:  # S3 unreachable (django-storages' backend): botocore's connection errors are not OSErrors
+    from botocore.exceptions import BotoCoreError
+except ImportError:  # pragma: no cover - botocore is in requirements.lock
+    BotoCoreError = OSError
+TRANSIENT = (OSError, BotoCoreError, OperationalError, InterfaceError)
 MAX_DELAY = timedelta(hours=1)
 
 
