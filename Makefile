@@ -93,6 +93,7 @@ bench: setup bench-env ## run the benchmarks (tables compare with their named ba
 	$(PY) benchmarks/incidents.py
 	$(PY) benchmarks/health.py
 	$(PY) benchmarks/webserver.py
+	$(PY) benchmarks/writes.py
 
 clean: ## remove the virtualenv, node_modules, built assets and the local database
 	rm -rf $(VENV) .venv-bench .venv-presidio node_modules saferstaff/static/build var
