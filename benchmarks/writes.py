@@ -111,6 +111,7 @@ class Tally:
         self.refused_twice = 0  # second of a double submit answered cleanly without a new row
         self.other = collections.Counter()  # (kind, status) of 4xx answers; status None: a dropped connection
         self.latency = []  # ms per POST
+        self.consent_keys = collections.Counter()  # (guardian, submission) -> receipts given for it
         self.timed_out = {"disclosure": [], "consent": [], "acceptance": []}  # what each unanswered POST sent
 
 
@@ -223,6 +224,7 @@ async def guardian(session, person, plan, link, tally, deadline):
         for status, location in await asyncio.gather(*sends):
             if status is not None and 300 <= status < 400 and "/receipt/" in location:
                 tally.acked["consent"].append(location.rstrip("/").rsplit("/", 1)[1])
+                tally.consent_keys[link["guardian"], n] += 1  # twice for one submission: a duplicate
             elif status == 200 and twice:
                 tally.refused_twice += 1  # "you have not changed anything": the second of the pair, cleanly
             elif status is not None and status < 500:
@@ -270,7 +272,7 @@ def compare(tally: Tally, rows: dict, before: dict) -> dict:
     acked = set(tally.acked["consent"])
     result["consent"] = {
         "sent": tally.sent["consent"], "acked": len(tally.acked["consent"]), "rows": len(receipts),
-        "duplicates": len(tally.acked["consent"]) - len(acked),
+        "duplicates": sum(n - 1 for n in tally.consent_keys.values()),
         "missing": len(acked - receipts),
         "unacked": max(0, len(receipts - acked) - len(tally.timed_out["consent"])),
     }  # fmt: skip
