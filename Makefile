@@ -45,7 +45,7 @@ demo: migrate ## load the demo school (if the database has no schools yet)
 run: demo ## set up, migrate, load the demo school and serve on http://127.0.0.1:8000 with one worker
 	@echo "saferstaff on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, the worker and the daily jobs)"
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(SAFERSTAFF) db_worker --interval 1 & \
+	  $(SAFERSTAFF) run_worker --interval 1 & \
 	  $(SAFERSTAFF) run_daily --every 86400 & \
 	  $(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WEB_WORKERS) \
 	    --blocking-threads 4 --backpressure 32 \
@@ -94,6 +94,7 @@ bench: setup bench-env ## run the benchmarks (tables compare with their named ba
 	$(PY) benchmarks/health.py
 	$(PY) benchmarks/webserver.py
 	$(PY) benchmarks/pages.py
+	$(PY) benchmarks/writes.py
 
 bench-load: setup ## 200 schools, 1,000,000 images on a throw-away PostgreSQL: datagen.py, then load.py (~20 min)
 	scripts/ci-postgres run bash -c 'export SAFERSTAFF_VAR=$$(mktemp -d) && $(PY) manage.py migrate --noinput -v0 \

@@ -195,6 +195,13 @@ TASKS = {
     }
 }
 
+# saferstaff run_worker: a worker beats every lease/6 seconds; a job RUNNING under a worker silent for a lease goes
+# back in the queue. A job failing on a connection (SMTP or S3 down: OSError, the database: OperationalError) runs
+# again after base, 2×base, 4×base… seconds (at most an hour apart), up to the attempts; then it stays FAILED.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 60)
+TASK_RETRY_BASE_SECONDS = env_int("TASK_RETRY_BASE_SECONDS", 30)
+TASK_RETRY_ATTEMPTS = env_int("TASK_RETRY_ATTEMPTS", 10)
+
 # /readyz reports the queue unhealthy when its oldest waiting task has waited longer than this.
 READYZ_QUEUE_MAX_AGE_MINUTES = env_int("READYZ_QUEUE_MAX_AGE_MINUTES", 15)
 

@@ -83,6 +83,30 @@ def test_a_teacher_discloses_a_pupils_friend_request_and_the_headteacher_is_told
     assert Notification.objects.filter(user=cast.head, kind="conduct.disclosure").exists()
 
 
+def test_the_same_form_sent_twice_is_one_disclosure_and_both_land_on_it(cast):
+    """A double click, or the browser sending the form again after a dropped connection: the form's hidden
+    number makes the second a no-op that shows the first; a fresh form is a new disclosure."""
+    import re
+
+    client = signed_in(cast.teacher)
+    number = re.search(
+        r'name="submission" value="([0-9a-f-]{36})"', client.get(url(cast, "disclosure_new")).content.decode()
+    )
+    data = form_data(cast, who="think_pupil", who_text="Year 8?", submission=number.group(1))
+    first, second = (client.post(url(cast, "disclosure_new"), data) for _ in range(2))
+    disclosure = Disclosure.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == url(cast, "disclosure_detail", pk=disclosure.pk)
+    assert Notification.objects.filter(user=cast.head, kind="conduct.disclosure").count() == 1
+    assert AuditEvent.objects.filter(action="conduct.disclosed").count() == 1
+    other = re.search(
+        r'name="submission" value="([0-9a-f-]{36})"', client.get(url(cast, "disclosure_new")).content.decode()
+    )
+    assert other.group(1) != number.group(1)
+    client.post(url(cast, "disclosure_new"), data | {"submission": other.group(1)})
+    assert Disclosure.objects.count() == 2
+
+
 def test_find_narrows_the_pupils_and_keeps_what_was_typed_without_saving(cast):
     for n in range(70):  # more than the picker lists without a search
         make_pupil(cast.school, "Pupil", f"Number{n:02d}", n=n + 10)

@@ -99,7 +99,7 @@ def test_each_unit_runs_a_real_entry_point_with_the_environment_file(name):
 
 def test_the_workers_and_the_daily_jobs_run_what_the_readme_says():
     worker = shlex.split(unit("saferstaff-worker@.service")["Service"]["ExecStart"])
-    assert worker[1:] == ["db_worker", "--no-reload"]
+    assert worker[1:] == ["run_worker"]
     daily = unit("saferstaff-daily.service")["Service"]
     assert daily["Type"] == "oneshot" and shlex.split(daily["ExecStart"])[1:] == ["run_daily"]
     timer = unit("saferstaff-daily.timer")["Timer"]

@@ -414,3 +414,25 @@ def test_the_portal_speaks_to_guardians_not_to_staff(cast, client):
         assert "clause of your school's online safety guidance" not in html
         assert "for school-based staff" not in html
         assert "Your school keeps your choices about photos of your child here" in html
+
+
+def test_the_same_portal_answers_recorded_twice_at_once_are_recorded_once(cast):
+    """A double click on Save sends the form twice before the first is recorded: both pass the form's "have you
+    changed anything" check, but the door checks again under a lock on the guardian, so the second records
+    nothing and raises Unchanged (the page shows "You have not changed any answer")."""
+    from saferstaff.consent.services import Unchanged, record_portal_answers
+
+    pupil, (mum,) = pupil_with_parents(cast.school)
+    link = PortalLink.objects.create(
+        school=cast.school,
+        guardian=mum,
+        sent_to=mum.email,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    answers = [Answer(pupil, purpose(cast.school, "website"), "yes")]
+    receipt = record_portal_answers(link, answers)
+    with pytest.raises(Unchanged):
+        record_portal_answers(link, answers)
+    assert list(ConsentRecord.objects.filter(guardian=mum).values_list("receipt", flat=True)) == [receipt]
+    changed = record_portal_answers(link, [Answer(pupil, purpose(cast.school, "website"), "no")])
+    assert changed != receipt and ConsentRecord.objects.filter(guardian=mum).count() == 2

@@ -1,6 +1,8 @@
 """Forms of the conduct room's pages. They check the shape of what was sent; the rules (``rules.conduct``)
 are asked by the doors (``conduct.services``), and a page shows a refusal beside the field it names."""
 
+import uuid
+
 from django import forms
 
 from saferstaff.conduct.models import ContactChannel, Disclosure, EquipmentPermission, LowLevelConcern
@@ -57,9 +59,13 @@ class DisclosureForm(forms.Form):
     )  # fmt: skip
     did_note = forms.CharField(label="Anything to add (optional)", max_length=500, required=False)
 
+    submission = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, school, pupils, sees_pupils: bool, **kwargs):
         super().__init__(*args, **kwargs)
         today_unless_posted(self)
+        if not self.is_bound:
+            self.initial.setdefault("submission", uuid.uuid4())
         self.sees_pupils = sees_pupils
         self.fields["channel"].queryset = ContactChannel.objects.filter(school=school, active=True)
         if sees_pupils:

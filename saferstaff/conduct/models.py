@@ -111,6 +111,9 @@ class Disclosure(models.Model):
     did_note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     routed_to = models.CharField(max_length=12, choices=RoutedTo.choices, default=RoutedTo.HEADTEACHER)
+    # The form's own number (a hidden field): the same form sent twice (a double click, a browser resending
+    # after a dropped connection) is one disclosure (``services.disclose``).
+    submission = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(max_length=2000, blank=True)
     decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

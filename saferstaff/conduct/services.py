@@ -5,7 +5,7 @@ the rule names: in saferstaff, and by an email that says only that there is some
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,14 +80,39 @@ def disclose(
     did_note: str = "",
     pupil=None,
     who_text: str = "",
+    submission=None,
 ) -> Disclosure:
     """Record contact with a pupil that happened by chance and alert the Headteacher at once (§3), or the
-    chair of governors when the Headteacher discloses it."""
+    chair of governors when the Headteacher discloses it. A ``submission`` (the form's number) already
+    recorded returns that disclosure: a form sent twice is told once."""
     enforce(may_disclose(actor, pupil=pupil, happened_on=happened_on))
     _well_formed(actor, who=who, channel=channel, what_happened=what_happened, pupil=pupil)
     school = actor.school
+    if submission is not None:
+        try:
+            with transaction.atomic():
+                return _disclose(actor, school, who, channel, happened_on, what_happened, did, did_note, pupil,
+                                 who_text, submission)  # fmt: skip
+        except IntegrityError:  # sent twice at once: the other request recorded it
+            sent = Disclosure.objects.filter(submission=submission, discloser=actor.user).first()
+            if sent is None:
+                raise
+            return sent
+    return _disclose(
+        actor, school, who, channel, happened_on, what_happened, did, did_note, pupil, who_text, None
+    )
+
+
+def _disclose(
+    actor, school, who, channel, happened_on, what_happened, did, did_note, pupil, who_text, submission
+):
+    if submission is not None:
+        sent = Disclosure.objects.filter(submission=submission, discloser=actor.user).first()
+        if sent is not None:
+            return sent
     with transaction.atomic():
         disclosure = Disclosure.objects.create(
+            submission=submission,
             school=school,
             discloser=actor.user,
             who=who,

@@ -2,10 +2,10 @@
 portal's choices."""
 
 from django import forms
-from django.utils import timezone
 
 from saferstaff import scans
 from saferstaff.consent.models import ConsentRecord, Purpose
+from saferstaff.consent.services import current_answers
 from saferstaff.forms import ModelMultipleIdsField
 from saferstaff.numbers import parse_id
 from saferstaff.schools.models import Guardian, Pupil
@@ -138,10 +138,14 @@ class PortalForm(forms.Form):
                 code="uses_changed",
             )
         if not self.errors and not self.answers():
-            raise forms.ValidationError(
-                "You have not changed any answer. Choose yes or no for a use, then save.", code="unchanged"
-            )
+            raise self.unchanged_error()
         return data
+
+    @staticmethod
+    def unchanged_error() -> forms.ValidationError:
+        return forms.ValidationError(
+            "You have not changed any answer. Choose yes or no for a use, then save.", code="unchanged"
+        )
 
     def answers(self) -> list[tuple]:
         """(child, use, answer) for each answer that differs from the guardian's answer in force."""
@@ -152,16 +156,3 @@ class PortalForm(forms.Form):
                 if value and value != self.current.get((child.pk, purpose.pk)):
                     changed.append((child, purpose, value))
         return changed
-
-
-def current_answers(link, children) -> dict[tuple[int, int], str]:
-    """The guardian's own answer in force for each (child, use), through any link: "" once it has lapsed."""
-    today = timezone.localdate()
-    answers = {}
-    for r in ConsentRecord.objects.filter(
-        school=link.school, guardian=link.guardian, pupil__in=children, source=ConsentRecord.Source.GUARDIAN
-    ).order_by("recorded_at", "pk"):
-        answers[(r.pupil_id, r.purpose_id)] = (
-            r.answer if (r.expires_on is None or r.expires_on >= today) else ""
-        )
-    return answers

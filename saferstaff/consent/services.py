@@ -18,6 +18,7 @@ from saferstaff.consent.signals import withdrawn
 from saferstaff.consent.tasks import email_portal_link, email_portal_receipt
 from saferstaff.rules.consent import may_record_consent
 from saferstaff.rules.engine import enforce
+from saferstaff.schools.models import Guardian
 from saferstaff.schools.roles import Actor
 
 # --- Consent answers ----------------------------------------------------------------------------------------
@@ -160,10 +161,34 @@ def _uuid(value):
         return None
 
 
+class Unchanged(Exception):
+    """Every answer sent is already the guardian's answer in force (the same form sent twice)."""
+
+
+def current_answers(link, children) -> dict[tuple[int, int], str]:
+    """The guardian's own answer in force for each (child, use), through any link: "" once it has lapsed."""
+    today = timezone.localdate()
+    answers = {}
+    for r in ConsentRecord.objects.filter(
+        school=link.school, guardian=link.guardian, pupil__in=children, source=ConsentRecord.Source.GUARDIAN
+    ).order_by("recorded_at", "pk"):
+        answers[(r.pupil_id, r.purpose_id)] = (
+            r.answer if (r.expires_on is None or r.expires_on >= today) else ""
+        )
+    return answers
+
+
 def record_portal_answers(link: PortalLink, answers: list[Answer]) -> str:
     """A guardian's answers through their link, written consent (§5): recorded all or none, the link marked
-    as used, and a receipt emailed once they are saved. Returns the receipt's reference."""
+    as used, and a receipt emailed once they are saved. Returns the receipt's reference. Only the answers that
+    differ from those in force when it runs are recorded, under a lock on the guardian: the same form sent twice
+    at once (a double click) records once, and the second raises Unchanged."""
     with transaction.atomic():
+        Guardian.objects.select_for_update().filter(pk=link.guardian_id).first()
+        current = current_answers(link, {a.pupil for a in answers})
+        answers = [a for a in answers if a.answer != current.get((a.pupil.pk, a.purpose.pk))]
+        if not answers:
+            raise Unchanged
         _records, receipt = record_answers(
             link.school,
             answers,

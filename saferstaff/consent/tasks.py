@@ -1,11 +1,11 @@
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.tasks import task
 from django.utils import timezone
 
 from saferstaff.consent.models import PortalLink
+from saferstaff.notifications.outbox import send_once
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,9 @@ def email_portal_link(link_id: int) -> None:
         f"The link works for {days} days and only for you: please do not forward it. You can change your "
         "mind at any time with a new link from the school office, and you do not need to give a reason.\n"
     )
-    send_mail(f"{link.school.name}: photos of your child", body, None, [link.guardian.email])
+    send_once(
+        f"portal-link:{link.pk}", f"{link.school.name}: photos of your child", body, [link.guardian.email]
+    )
     log.info("portal link %s emailed to guardian %s", link.pk, link.guardian_id)
 
 
@@ -40,7 +42,6 @@ def email_portal_receipt(link_id: int, receipt: str) -> None:
         "A choice to say no took effect straight away. To see or change your choices, use the link the "
         "school sent you while it works, or ask the school office for a new one.\n"
     )
-    send_mail(
-        f"{link.school.name}: your choices were recorded ({receipt})", body, None, [link.guardian.email]
-    )
+    subject = f"{link.school.name}: your choices were recorded ({receipt})"
+    send_once(f"portal-receipt:{receipt}", subject, body, [link.guardian.email])
     log.info("portal receipt %s emailed for link %s", receipt, link.pk)

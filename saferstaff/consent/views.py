@@ -255,7 +255,10 @@ def portal(request, token):
                 return _portal_error(
                     request, " ".join(r.text for r in exc.decision.reasons) + ". Nothing was saved."
                 )
-            return redirect("portal_receipt", token=token, receipt=receipt)
+            except services.Unchanged:  # the same form sent twice at once: the first recorded it
+                form.add_error(None, form.unchanged_error())
+            else:
+                return redirect("portal_receipt", token=token, receipt=receipt)
         if form.refused_pupil is not None:
             record("images.portal.refused", link, detail={"pupil": form.refused_pupil})
             status = 403

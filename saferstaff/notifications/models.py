@@ -21,3 +21,12 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+
+class SentEmail(models.Model):
+    """One row per email that left, by a key naming what it was for (``notification:12``, ``portal-link:7``).
+    Written in the same transaction as the sending (``outbox.send_once``): a task run twice — a worker killed
+    and its job run again, two workers on one job — sends it once."""
+
+    key = models.CharField(max_length=120, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)

@@ -1,12 +1,13 @@
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.db import transaction
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.notifications.models import Notification
+from saferstaff.notifications.outbox import send_once
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ def email_notification(notification_id: int) -> None:
         "This email does not contain any details on purpose. If you were not expecting it, "
         "tell your school office.\n"
     )
-    send_mail(ALERT_SUBJECT, body, None, [notification.user.email])
-    Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    with transaction.atomic():  # sent and marked sent together, once however often the job runs
+        send_once(f"notification:{notification.pk}", ALERT_SUBJECT, body, [notification.user.email])
+        Notification.objects.filter(pk=notification.pk, emailed_at=None).update(emailed_at=timezone.now())
     log.info("notification %s emailed to user %s", notification.pk, notification.user_id)

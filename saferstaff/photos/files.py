@@ -35,6 +35,28 @@ THUMB_SIZE = (480, 480)
 PUBLISH_LONG_SIDE = 2048
 
 
+def _storage_errors() -> tuple[type[BaseException], ...]:
+    """What the file store raises when it is down or refuses: the disk's OSError; S3's botocore errors (not
+    OSErrors) when django-storages' S3 backend is installed."""
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        return (OSError,)
+    return (OSError, BotoCoreError, ClientError)
+
+
+STORAGE_ERRORS = _storage_errors()
+
+
+class StoreUnreachable(Exception):
+    """The file store (S3 or the disk) did not take a file: nothing of the upload was kept."""
+
+    message = (
+        "The photo store could not be reached, so no images were added. Upload them again in a few minutes; "
+        "if it keeps happening, tell whoever runs saferstaff for your school"
+    )
+
+
 class FileProblem(Exception):
     def __init__(self, name: str, message: str):
         super().__init__(f"{name}: {message}")

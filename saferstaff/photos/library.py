@@ -3,6 +3,7 @@ the device register (§5–6: school equipment only; a photo from elsewhere goes
 from a member of staff's personal device that had permission for work (§6) is flagged as personal, §5)."""
 
 import datetime
+import logging
 from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
@@ -12,9 +13,11 @@ from django.utils import timezone
 
 from saferstaff.audit.log import record
 from saferstaff.conduct.registers import personal_device_permission
-from saferstaff.photos.files import Checked, FileProblem, check_file
+from saferstaff.photos.files import STORAGE_ERRORS, Checked, FileProblem, StoreUnreachable, check_file
 from saferstaff.photos.models import Activity, Device, Image, make_and_model
 from saferstaff.photos.services import delete_files, tell_senior_management
+
+log = logging.getLogger(__name__)
 
 
 def _norm(text: str) -> str:
@@ -129,11 +132,17 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
                 flag=flag,
                 equipment_permission=permission,
             )
-            image.original.save("original", ContentFile(checked.data), save=False)
-            stored.append(image.original.name)
-            if checked.thumbnail:
-                image.thumbnail.save("thumb.jpg", ContentFile(checked.thumbnail), save=False)
-                stored.append(image.thumbnail.name)
+            try:
+                image.original.save("original", ContentFile(checked.data), save=False)
+                stored.append(image.original.name)
+                if checked.thumbnail:
+                    image.thumbnail.save("thumb.jpg", ContentFile(checked.thumbnail), save=False)
+                    stored.append(image.thumbnail.name)
+            except STORAGE_ERRORS as exc:
+                log.warning(
+                    "the file store refused image %d of an upload: %s", len(images) + 1, type(exc).__name__
+                )
+                raise StoreUnreachable from exc
             images.append(image)
         if problems:
             raise UploadProblems(problems)
@@ -150,7 +159,10 @@ def add_images(activity: Activity, files: Iterable[tuple[str, bytes]], *, by) ->
                     ),
                 },
             )
-    except BaseException:  # a bad file, a refused zip, storage or database trouble: leave nothing behind
+    except (
+        BaseException
+    ):  # a bad file, a refused zip, storage or database trouble: leave nothing behind (a file
+        # the store took but cannot delete now, S3 going down mid-upload, is queued: delete_files)
         delete_files(stored, school_id=activity.school_id)
         raise
     flagged = [i for i in images if i.flag]

@@ -81,7 +81,8 @@ def disclosure_new(request, school):
     form, finding = _disclosure_form(request)
     if request.method == "POST" and not finding and form.is_valid():
         try:
-            disclosure = services.disclose(request.actor, **form.door_kwargs())
+            submission = form.cleaned_data.get("submission")
+            disclosure = services.disclose(request.actor, submission=submission, **form.door_kwargs())
         except Refused as exc:
             show_on_form(form, exc.decision)
         else:

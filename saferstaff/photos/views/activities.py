@@ -17,7 +17,7 @@ from saferstaff.photos.access import (
     is_senior,
     may_change,
 )
-from saferstaff.photos.files import FileProblem
+from saferstaff.photos.files import FileProblem, StoreUnreachable
 from saferstaff.photos.forms import ActivityForm, DecisionForm, DeviceForm, ImageUploadForm
 from saferstaff.photos.library import UploadProblems, add_images
 from saferstaff.photos.models import (
@@ -175,6 +175,8 @@ def activity_upload(request, school, pk):
             problems = [str(p) for p in exc.problems]
         except FileProblem as exc:
             problems = [str(exc)]
+        except StoreUnreachable as exc:
+            form.add_error("files", exc.message)
         else:
             unregistered = sum(1 for i in images if i.flag == Image.Flag.UNREGISTERED)
             no_camera = sum(1 for i in images if i.flag == Image.Flag.NO_CAMERA)
