@@ -32,7 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from _machine import machine
-from webserver import free_port, stop, wait_until_up
+from _web import free_port, stop, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
