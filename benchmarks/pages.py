@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 from _machine import machine
-from webserver import WRK_REPORT, free_port, stop, wait_until_up, wrk
+from _web import WRK_REPORT, free_port, stop, wait_until_up, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent

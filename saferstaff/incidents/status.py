@@ -2,6 +2,7 @@
 new cases they run that wait for triage, actions of theirs not yet done, allegations they manage whose LADO
 referral is not recorded. Each stays until it is actioned — opening a notice, or the case, takes nothing off."""
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from saferstaff.incidents.models import Case, Contact
@@ -39,10 +40,12 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
     new = managed.filter(status=Case.Status.NEW).count()
     if new:
         out.append((counted(new, "new case waits", "new cases wait") + " for triage (§9)", "case_list"))
-    actions = actions_of(actor)
-    open_actions = actions.count()
+    # Each count and its overdue part in one query (conditional aggregation).
+    actions = actions_of(actor).aggregate(
+        open=Count("pk"), late=Count("pk", filter=Q(due_on__lt=timezone.localdate(now)))
+    )
+    open_actions, late = actions["open"], actions["late"]
     if open_actions:
-        late = actions.filter(due_on__lt=timezone.localdate(now)).count()
         out.append(
             (
                 counted(open_actions, "action on a case is", "actions on cases are") + " yours to do"
@@ -50,10 +53,9 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
                 "case_list",
             )
         )  # fmt: skip
-    lado = lado_waiting(managed)
-    waiting = lado.count()
+    lado = lado_waiting(managed).aggregate(waiting=Count("pk"), late=Count("pk", filter=Q(lado_due__lt=now)))
+    waiting, late = lado["waiting"], lado["late"]
     if waiting:
-        late = lado.filter(lado_due__lt=now).count()
         out.append(
             (
                 counted(waiting, "allegation needs", "allegations need") + " referring to the LADO"

@@ -4,6 +4,7 @@ overdue, disclosures to complete in the sharing log, records due for destruction
 
 import datetime
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from saferstaff.numbers import counted
@@ -29,12 +30,12 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
         return []
     now, out = timezone.now(), []
     if is_officer(actor):
+        # Each count and its late part in one query (conditional aggregation).
         undecided = Breach.objects.filter(
             school=school, decision=Breach.Decision.UNDECIDED, closed_at__isnull=True
-        )
-        count = undecided.count()
+        ).aggregate(count=Count("pk"), late=Count("pk", filter=Q(ico_due__lt=now)))
+        count, late = undecided["count"], undecided["late"]
         if count:
-            late = undecided.filter(ico_due__lt=now).count()
             out.append(
                 (
                     counted(count, "breach waits", "breaches wait") + " for the decision whether to tell the ICO"
@@ -43,10 +44,11 @@ def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:
                 )
             )  # fmt: skip
         requests = open_requests(school, actor)
-        soon = requests.filter(status="open", due_at__lt=now + SOON)
-        count = soon.count()
+        soon = requests.filter(status="open", due_at__lt=now + SOON).aggregate(
+            count=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now))
+        )
+        count, late = soon["count"], soon["late"]
         if count:
-            late = soon.filter(due_at__lt=now).count()
             out.append(
                 (
                     counted(count, "subject access request is", "subject access requests are") + " due within a week"
