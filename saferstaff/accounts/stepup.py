@@ -59,3 +59,11 @@ def signed_in_through_school_recently(request) -> bool:
         if r.get("method") == "socialaccount"
     ]
     return bool(times) and time.time() - times[-1] < account_settings.REAUTHENTICATION_TIMEOUT
+
+
+def signed_in_through(request, provider_id: str) -> bool:
+    """Did this session sign in through the provider ``provider_id`` (its records go when it signs out)?"""
+    records = get_authentication_records(request, request.user)
+    return bool(provider_id) and any(
+        r.get("method") == "socialaccount" and r.get("provider") == provider_id for r in records
+    )

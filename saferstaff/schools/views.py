@@ -1,10 +1,9 @@
-from allauth.account.internal.flows.login import get_authentication_records
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from saferstaff.access import allowed_for
-from saferstaff.accounts.stepup import step_up
+from saferstaff.accounts.stepup import signed_in_through, step_up
 from saferstaff.audit.log import record
 from saferstaff.paging import page_of
 from saferstaff.rules.engine import Refused, show_on_form
@@ -356,14 +355,6 @@ def school_settings(request, school):
     return render(request, "schools/settings.html", {"form": form, "sign_in_form": sign_in})
 
 
-def _signed_in_through(request, provider_id: str) -> bool:
-    """Did this session sign in through the school's own provider (its records go when it signs out)?"""
-    records = get_authentication_records(request, request.user)
-    return bool(provider_id) and any(
-        r.get("method") == "socialaccount" and r.get("provider") == provider_id for r in records
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def school_sign_in(request, school):
     """Whether the school's staff must sign in with its own Microsoft 365 / Google Workspace account."""
@@ -377,7 +368,7 @@ def school_sign_in(request, school):
                 request.school,
                 required=form.cleaned_data["required"],
                 by=request.actor,
-                through_provider=_signed_in_through(request, request.school.sign_in_provider),
+                through_provider=signed_in_through(request, request.school.sign_in_provider),
             )
         except Refused as refusal:
             show_on_form(form, refusal.decision)
