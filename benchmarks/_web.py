@@ -79,12 +79,15 @@ def wait_until_up(port: int, proc: subprocess.Popen, timeout: float = 30) -> Non
     raise SystemExit(f"the server on port {port} did not answer within {timeout} s")
 
 
-def start(server: str, env: dict, workers: int, threads: int) -> tuple[subprocess.Popen, int]:
+def start(
+    server: str, env: dict, workers: int, threads: int, cwd: Path = ROOT
+) -> tuple[subprocess.Popen, int]:
+    """The server on a free loopback port, from ``cwd`` (a checkout), once it answers /healthz."""
     port = free_port()
     proc = subprocess.Popen(
         server_command(server, port, workers, threads),
         env=env,
-        cwd=ROOT,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,

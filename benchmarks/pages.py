@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 from _machine import machine
-from _web import WRK_REPORT, free_port, stop, wait_until_up, wrk
+from _web import WRK_REPORT, start, stop, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -111,27 +111,6 @@ def side_env(side_root: Path, scratch: Path) -> dict:
     }
 
 
-def start(side_root: Path, env: dict, args) -> tuple[subprocess.Popen, int]:
-    """granian as `make run` starts it (Makefile: --workers, --blocking-threads 4, --backpressure 32)."""
-    port = free_port()
-    command = [
-        str(VENV_BIN / "granian"),
-        *("--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)),
-        *("--blocking-threads", str(args.threads), "--backpressure", str(args.threads * 8)),
-        *("--log-level", "warning", "--no-ws", "saferstaff.wsgi:application"),
-    ]
-    proc = subprocess.Popen(
-        command,
-        env=env,
-        cwd=side_root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    wait_until_up(port, proc)
-    return proc, port
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -166,7 +145,7 @@ def main() -> None:
             env = side_env(root, scratch / side.replace(" ", "-"))
             print(f"loading the demo for {side} …", file=sys.stderr, flush=True)
             found[side] = prepare(root, env, args.cpu_runs)
-            running[side] = start(root, env, args)
+            running[side] = start("granian", env, args.workers, args.threads, cwd=root)
         for round_ in range(args.rounds):
             for page in found["now"]:
                 for side, (_, port) in running.items():

@@ -61,7 +61,7 @@ def measure(servers, env, cookie, pages, args, lua) -> dict[str, dict[str, dict]
     running = {}
     try:
         for server in servers:
-            running[server] = start(server, env, args)
+            running[server] = start(server, env, args.workers, args.threads)
         results = {server: {} for server in servers}
         for name, path in pages.items():
             for server, (_, port) in running.items():

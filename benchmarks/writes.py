@@ -32,7 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from _machine import machine
-from _web import free_port, stop, wait_until_up
+from _web import start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -339,14 +339,7 @@ def run(args) -> tuple[list[dict], str]:
             raise SystemExit(
                 f"only {len(plan['guardians'])} guardians with portal links; need {args.users // 2}"
             )
-        port = free_port()
-        proc = subprocess.Popen(
-            [str(VENV_BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", "2", "--blocking-threads", "4", "--backpressure", "32", "--log-level", "warning",
-             "--no-ws", "saferstaff.wsgi:application"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-        )  # fmt: skip
-        wait_until_up(port, proc)
+        proc, port = start("granian", env, 2, 4)  # as `make run`: 2 processes × 4 threads
         results = []
         # The baseline first, with staff of its own (after the load's): each accepts the policy once.
         runs = [("baseline", baseline, max(5, args.seconds // 8), (args.users + 1) // 2)]
