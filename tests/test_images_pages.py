@@ -102,6 +102,24 @@ def test_tagging_a_pupil_outside_the_activitys_year_groups_tells_the_tagger_but_
     assert ImageTag.objects.filter(image=image, pupil=outside).exists()  # told, not blocked
 
 
+def test_the_library_and_the_activity_count_each_shown_images_tags(cast):
+    amelia, _ = pupil_with_parents(cast.school, "Amelia", "Oakes")
+    noah, _ = pupil_with_parents(cast.school, "Noah", "Reed")
+    activity = approved_activity(cast.school, cast.teacher, cast.slt, pupils=[amelia, noah])
+    files = [("a.jpg", jpeg(colour=(10, 20, 30))), ("b.jpg", jpeg(colour=(200, 20, 30)))]
+    two, none = add_images(activity, files, by=cast.teacher)
+    teacher = signed_in(cast.teacher)
+    url = reverse("image_tags", kwargs={"school": cast.school.slug, "pk": two.pk})
+    for pupil in (amelia, noah):
+        teacher.post(url, {"pupil": f"{pupil.legal_forename} {pupil.legal_surname} #{pupil.pk}"})
+    assert ImageTag.objects.filter(image=two).count() == 2
+    for page in ("image_list", "activity_detail"):
+        kwargs = {"school": cast.school.slug} | ({"pk": activity.pk} if page == "activity_detail" else {})
+        html = signed_in(cast.slt).get(reverse(page, kwargs=kwargs)).content.decode()
+        counts = re.findall(r"· (\d+) tagged", html)
+        assert sorted(counts) == ["0", "2"], (page, counts)
+
+
 def test_a_made_up_receipt_reference_shows_our_own_page_even_with_debug_on(cast, client, settings):
     from django.core import mail
 

@@ -212,6 +212,8 @@ class Image(models.Model):
         indexes = [
             models.Index(fields=["school", "activity"]),
             models.Index(fields=["school", "destruction_queued_at"]),
+            # The library's page: a school's newest first, read from the index without sorting them all.
+            models.Index(fields=["school", "-captured_at", "-id"], name="image_newest_first"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["school", "activity", "sha256"], name="unique_image_in_activity")

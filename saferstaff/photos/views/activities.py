@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from saferstaff.audit.log import record
-from saferstaff.paging import page_of
 from saferstaff.photos import pages, services
 from saferstaff.photos.access import (
     activities_for,
@@ -101,8 +100,7 @@ def activity_new(request, school):
 
 def activity_detail(request, school, pk):
     activity = get_activity(request, pk)
-    images = activity.images.annotate(tag_count=Count("tags")).order_by("-captured_at", "-pk")
-    page = page_of(request, images, 48)
+    page = pages.page_of_images(request, activity.images.all())
     decision = may_decide_activity.peek(request.actor, subject=activity) if is_senior(request) else None
     listing = record("images.listed", activity, detail={"images": [i.pk for i in page.object_list]})
     return render(

@@ -1,7 +1,6 @@
 """§5 pages: the image library: one image, its file, its tags, a flag on equipment, a legal hold."""
 
 from django.contrib import messages
-from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,7 +9,6 @@ from django.views.decorators.http import require_POST
 from saferstaff.accounts.models import User
 from saferstaff.audit.log import listed_in, record
 from saferstaff.numbers import parse_id
-from saferstaff.paging import page_of
 from saferstaff.photos import pages, services
 from saferstaff.photos.access import (
     get_image,
@@ -37,12 +35,7 @@ from saferstaff.schools.models import Pupil
 
 
 def image_list(request, school):
-    images = (
-        images_for(request)
-        .select_related("activity", "device", "uploaded_by")
-        .annotate(tag_count=Count("tags"))
-        .order_by("-captured_at", "-pk")
-    )
+    images = images_for(request).select_related("activity", "device", "uploaded_by")
     filters = {}
     for key, field in (
         ("activity", "activity_id"),
@@ -60,7 +53,7 @@ def image_list(request, school):
     if request.GET.get("flagged"):
         images = images.exclude(flag="").filter(flag_cleared_at__isnull=True)
         filters["flagged"] = "1"
-    page = page_of(request, images, 48)
+    page = pages.page_of_images(request, images)
     # One row for the page and every thumbnail on it (the thumbnails carry its id: image_thumbnail).
     listing = record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
     ctx = {"page": page, "filters": filters, "sees_all": sees_all(request), "listing": listing}
