@@ -39,6 +39,11 @@ NOT_SCHOOL_OWNED = {
         "and school_id a plain number, not a foreign key: nothing removed may touch the chain"
     ),
     "notifications.notification": "belongs to a person, who may be at several schools (school is optional)",
+    "ops.workerbeat": "a task worker's last sign of life (its id and a time): workers serve every school",
+    "notifications.sentemail": (
+        "that one email left, by a key naming what it was for (notification:12): no address, no content; "
+        "the row it names carries the school"
+    ),
     # §8 subject access: rows of a request (its AccessRequest carries the school), reached only through it.
     "photos.activity_purposes": (
         "Django's automatic table joining an activity to its uses (Activity.purposes), both rows of one "

@@ -113,7 +113,7 @@ class Disclosure(models.Model):
     routed_to = models.CharField(max_length=12, choices=RoutedTo.choices, default=RoutedTo.HEADTEACHER)
     # The form's own number (a hidden field): the same form sent twice (a double click, a browser resending
     # after a dropped connection) is one disclosure (``services.disclose``).
-    submission = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    submission = models.UUIDField(null=True, blank=True, editable=False)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(max_length=2000, blank=True)
     decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -125,6 +125,9 @@ class Disclosure(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["school", "outcome"]), models.Index(fields=["school", "discloser"])]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "submission"], name="unique_disclosure_submission")
+        ]
 
     def __str__(self) -> str:
         return f"Disclosure {self.pk}"

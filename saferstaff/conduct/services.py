@@ -94,7 +94,9 @@ def disclose(
                 return _disclose(actor, school, who, channel, happened_on, what_happened, did, did_note, pupil,
                                  who_text, submission)  # fmt: skip
         except IntegrityError:  # sent twice at once: the other request recorded it
-            sent = Disclosure.objects.filter(submission=submission, discloser=actor.user).first()
+            sent = Disclosure.objects.filter(
+                school=school, submission=submission, discloser=actor.user
+            ).first()
             if sent is None:
                 raise
             return sent
@@ -107,7 +109,7 @@ def _disclose(
     actor, school, who, channel, happened_on, what_happened, did, did_note, pupil, who_text, submission
 ):
     if submission is not None:
-        sent = Disclosure.objects.filter(submission=submission, discloser=actor.user).first()
+        sent = Disclosure.objects.filter(school=school, submission=submission, discloser=actor.user).first()
         if sent is not None:
             return sent
     with transaction.atomic():

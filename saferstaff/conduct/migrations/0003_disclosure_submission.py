@@ -13,6 +13,10 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='disclosure',
             name='submission',
-            field=models.UUIDField(blank=True, editable=False, null=True, unique=True),
+            field=models.UUIDField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddConstraint(
+            model_name='disclosure',
+            constraint=models.UniqueConstraint(fields=('school', 'submission'), name='unique_disclosure_submission'),
         ),
     ]
