@@ -56,13 +56,17 @@ def counts(*models) -> dict[str, int]:
     return {m.__name__: m.objects.count() for m in models}
 
 
-def refused_without_a_trace(do, error, models):
-    """``do()`` either succeeds or raises ``error``; if refused, no row of ``models`` was added."""
+def refused_without_a_trace(do, error, models, seen: set[str]):
+    """``do()`` either succeeds or raises ``error``; if refused, no row of ``models`` was added. Adds to
+    ``seen`` which of the two it was, so a test can check its inputs reached both."""
     before = counts(*models)
     try:
         do()
     except error:
         assert counts(*models) == before, "a refused upload left rows behind"
+        seen.add("refused")
+    else:
+        seen.add("accepted")
 
 
 # --- Pupil rosters: MIS CSV, CTF XML, OneRoster zip ----------------------------------------------------------
@@ -84,14 +88,17 @@ def test_a_roster_file_is_imported_or_refused_cleanly(filename, cast):
     header = csv_text(sample_pupils(1), contacts=1).splitlines()[0].split(",")
     extra = [csv_rows(header)] if filename.endswith(".csv") else []
     extra += [st.sampled_from(BOOBY_TRAPPED_XML)] if filename.endswith(".xml") else []
+    seen: set[str] = set()
     run_fuzz(
         lambda data: refused_without_a_trace(
             lambda: import_file(cast.school, filename, data, user=cast.office),
             RosterError,
             (Pupil, RosterImport, AuditEvent),
+            seen,
         ),
         inputs([ROSTER_FILES[filename]], *extra),
     )
+    assert seen == {"accepted", "refused"}, seen  # the inputs reached both outcomes
 
 
 # --- Staff CSV ---------------------------------------------------------------------------------------------
@@ -101,12 +108,17 @@ STAFF_CSV = b"First name,Last name,Email,Roles,Employment type,Job title\nAda,By
 
 
 def test_a_staff_list_is_imported_or_refused_cleanly(cast):
+    seen: set[str] = set()
     run_fuzz(
         lambda data: refused_without_a_trace(
-            lambda: import_staff(cast.school, data, by=cast.head), StaffImportError, (Membership, AuditEvent)
+            lambda: import_staff(cast.school, data, by=cast.head),
+            StaffImportError,
+            (Membership, AuditEvent),
+            seen,
         ),
         inputs([STAFF_CSV], csv_rows(STAFF_HEADER)),
     )
+    assert seen == {"accepted", "refused"}, seen  # the inputs reached both outcomes
 
 
 def test_a_cell_longer_than_the_csv_reader_takes_is_a_problem_with_its_line(cast):
@@ -126,6 +138,7 @@ POLICY_TEXT = (
 @pytest.mark.parametrize("filename", ["policy.docx", "policy.md", "policy.txt"])
 def test_a_policy_document_is_imported_or_refused_cleanly(filename, cast):
     sample = POLICY_DOCX if filename.endswith(".docx") else POLICY_TEXT
+    seen: set[str] = set()
     run_fuzz(
         lambda data: refused_without_a_trace(
             lambda: import_policy(
@@ -133,9 +146,11 @@ def test_a_policy_document_is_imported_or_refused_cleanly(filename, cast):
             ),
             DocumentError,
             (PolicyVersion, PolicySection, AuditEvent),
+            seen,
         ),
         inputs([sample, POLICY_TEXT if sample is POLICY_DOCX else POLICY_DOCX]),
     )
+    assert seen == {"accepted", "refused"}, seen  # the inputs reached both outcomes
 
 
 # --- Photos and videos: one file, a zip of them, the whole upload -------------------------------------------
@@ -197,10 +212,13 @@ def test_an_upload_of_photos_is_saved_whole_or_not_at_all(cast):
             lambda: add_images(activity, files, by=cast.head),
             (FileProblem, UploadProblems),
             (Image, AuditEvent),
+            seen,
         )
         Image.objects.filter(activity=activity).delete()  # the next example starts with an empty album
 
+    seen: set[str] = set()
     run_fuzz(upload, inputs(IMAGE_FILES, st.sampled_from(BOOBY_TRAPPED_IMAGES)), examples=25)
+    assert seen == {"accepted", "refused"}, seen  # the inputs reached both outcomes
 
 
 # --- Scans kept as evidence (signed forms, screenshots): PDF, JPEG or PNG ------------------------------------
