@@ -65,13 +65,19 @@ def roles_at(
     admin the trust that runs it. Asked once per request (the access middleware, which passes the request's
     ``standing`` so the places and trusts read for it are not read again) or once per worker job."""
     membership = None
-    if standing is None or school.pk in standing.roles_by_school:
+    if standing is None:
         membership = (
             Membership.objects.active()
             .filter(school=school, user=user)
+            .order_by()  # one row at most: no join for the list's ordering by name
             .prefetch_related("role_grants")
             .first()
         )
+    elif school.pk in standing.roles_by_school:
+        # The roles were read with the standing, in the same request: the grants are not read again.
+        membership = Membership.objects.active().filter(school=school, user=user).order_by().first()
+        if membership is not None:
+            membership.known_roles = standing.roles_by_school[school.pk]
     roles = set(membership.roles) if membership else set()
     if standing is not None:
         admins_trust = school.trust_id in standing.trust_ids
