@@ -29,7 +29,9 @@ def _state(versions_desc: list[PolicyVersion], outcomes: dict[int, str]) -> str:
     return TO_ACCEPT
 
 
-def _published_versions(school_id: int) -> list[PolicyVersion]:
+def _published_versions(school_id: int, *, compulsory_only: bool = False) -> list[PolicyVersion]:
+    if compulsory_only:
+        return _published_versions_for([school_id], policy__compulsory=True)
     return _published_versions_for([school_id])
 
 
@@ -55,24 +57,33 @@ def member_state(policy, relevant: list[PolicyVersion], outcomes: dict[int, str]
     )  # made compulsory since it was declined
 
 
-def policies_for(membership) -> list[tuple[Policy, PolicyVersion, str]]:
-    """(policy, its published version, state) for every published policy in the member's audience."""
+def policies_for(membership, *, compulsory_only: bool = False) -> list[tuple[Policy, PolicyVersion, str]]:
+    """(policy, its published version, state) for every published policy in the member's audience (only the
+    compulsory ones with ``compulsory_only``). The member's answers are read only when a policy is for them."""
+    chains = [
+        (policy, current, relevant)
+        for policy, current, relevant in _chains(
+            _published_versions(membership.school_id, compulsory_only=compulsory_only)
+        )
+        if policy.is_for(membership)
+    ]
+    if not chains:
+        return []
     outcomes: dict[int, str] = {}
     rows = Acceptance.objects.filter(school_id=membership.school_id, user_id=membership.user_id)
     for version_id, outcome in rows.order_by("accepted_at", "pk").values_list("version_id", "outcome"):
         outcomes[version_id] = outcome  # the latest one wins
     result = [
-        (policy, current, member_state(policy, relevant, outcomes))
-        for policy, current, relevant in _chains(_published_versions(membership.school_id))
-        if policy.is_for(membership)
+        (policy, current, member_state(policy, relevant, outcomes)) for policy, current, relevant in chains
     ]
     return sorted(result, key=lambda item: item[0].title)
 
 
 def outstanding_compulsory(membership) -> list[PolicyVersion]:
+    """Asked on every school page (policies.middleware): only the compulsory policies' versions are read."""
     return [
         version
-        for policy, version, state in policies_for(membership)
+        for policy, version, state in policies_for(membership, compulsory_only=True)
         if policy.compulsory and state == TO_ACCEPT
     ]
 
@@ -300,9 +311,9 @@ def trust_overview(trust) -> dict:
     return {"titles": ordered, "rows": table}
 
 
-def _published_versions_for(school_ids: list[int]) -> list[PolicyVersion]:
+def _published_versions_for(school_ids: list[int], **narrower) -> list[PolicyVersion]:
     return list(
-        PolicyVersion.objects.filter(school_id__in=school_ids)
+        PolicyVersion.objects.filter(school_id__in=school_ids, **narrower)
         .exclude(status=PolicyVersion.Status.DRAFT)
         .select_related("policy")
         .order_by("policy_id", "-number")

@@ -149,7 +149,11 @@ class Membership(models.Model):
 
     @property
     def roles(self) -> frozenset[str]:
-        # Prefetched by the access middleware; one query otherwise.
+        # The access middleware sets ``known_roles`` from the request's one read of the person
+        # (roles.Standing); otherwise from the role grants: prefetched, or one query.
+        known = self.__dict__.get("known_roles")
+        if known is not None:
+            return known
         return frozenset(grant.role for grant in self.role_grants.all())
 
     def role_labels(self) -> list[str]:

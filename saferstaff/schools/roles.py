@@ -65,13 +65,18 @@ def roles_at(
     admin the trust that runs it. Asked once per request (the access middleware, which passes the request's
     ``standing`` so the places and trusts read for it are not read again) or once per worker job."""
     membership = None
-    if standing is None or school.pk in standing.roles_by_school:
+    if standing is None:
         membership = (
             Membership.objects.active()
             .filter(school=school, user=user)
+            .order_by()  # one row at most: no join for the list's ordering by name
             .prefetch_related("role_grants")
             .first()
         )
+    elif school.pk in standing.roles_by_school:
+        # The place and its roles were read with the standing, in the same request: neither is read again.
+        membership = standing.place_at[school.pk]
+        membership.known_roles = standing.roles_by_school[school.pk]
     roles = set(membership.roles) if membership else set()
     if standing is not None:
         admins_trust = school.trust_id in standing.trust_ids
@@ -91,6 +96,7 @@ class Standing:
     removed or a trust admin added counts from the very next page."""
 
     roles_by_school: Mapping[int, frozenset[str]]  # every active place, even one without a role yet
+    place_at: Mapping[int, Membership]  # those places, by school (read in the same query: no other)
     is_chair: bool  # chair of governors at one of those schools
     trust_ids: frozenset[int]
     has_second_factor: bool
@@ -117,12 +123,15 @@ class Standing:
             .annotate(n=Count("pk"))
             .values("n")
         )
-        # One row per (place, role, administered trust): a handful for anyone.
+        # One row per (place, role, administered trust): a handful for anyone. The place's own fields come
+        # first, so the access map's place at the school is not read again.
+        place_fields = [field.attname for field in Membership._meta.concrete_fields]
         rows = (
             User.objects.filter(pk=user.pk)
             .annotate(place=place, has_factor=Exists(factors), unread=Coalesce(Subquery(unread), 0))
             .order_by()
             .values_list(
+                *(f"place__{name}" for name in place_fields),
                 "place__school_id",
                 "place__is_chair_of_governors",
                 "place__role_grants__role",
@@ -131,20 +140,26 @@ class Standing:
                 "unread",
             )
         )
-        rows = list(rows)
+        db, rows = rows.db, list(rows)
         roles: dict[int, set[str]] = {}
+        places: dict[int, Membership] = {}
         trusts: set[int] = set()
         is_chair = False
-        for school_id, chair, role, trust_id, _, _ in rows:
+        n = len(place_fields)
+        for row in rows:
+            school_id, chair, role, trust_id, _, _ = row[n:]
             if school_id is not None:
+                if school_id not in places:
+                    places[school_id] = Membership.from_db(db, place_fields, row[:n])
                 roles.setdefault(school_id, set()).update([role] if role else [])
                 is_chair = is_chair or bool(chair)
             if trust_id is not None:
                 trusts.add(trust_id)
         # The outer joins keep the person's own row when they have no place and no trust: there is always one.
-        has_factor, unread_count = rows[0][4:] if rows else (False, 0)
+        has_factor, unread_count = rows[0][n + 4 :] if rows else (False, 0)
         return cls(
             roles_by_school={school_id: frozenset(r) for school_id, r in roles.items()},
+            place_at=places,
             is_chair=is_chair,
             trust_ids=frozenset(trusts),
             has_second_factor=bool(has_factor),
