@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from saferstaff.audit import log as audit_log
 from saferstaff.audit.context import acting_as
-from saferstaff.audit.heads import current_heads, publish_heads
+from saferstaff.audit.heads import current_heads, email_head, publish_heads
 from saferstaff.audit.log import record, verify_chain
 from saferstaff.audit.models import GENESIS, LEGACY_CHAIN, AppendOnly, AuditEvent, Version
 from saferstaff.audit.trail import rows_for
+from saferstaff.notifications.models import SentEmail
 from saferstaff.photos.library import add_images
 from saferstaff.schools.models import Pupil, Role
 
@@ -259,6 +260,31 @@ def test_the_daily_head_goes_to_the_dpo_and_names_no_one(cast, tmp_path, setting
     pasted = tmp_path / "from-email.txt"
     pasted.write_text(message.body)
     call_command("verify_audit", "--head", str(pasted))
+
+
+def test_a_seal_email_that_cannot_leave_is_sent_once_when_the_mail_server_is_back(cast, tmp_path, settings):
+    """The head's email is a job of its own: with the SMTP server down the file is still written and the job
+    fails with a connection error (the worker runs such a job again later, ops.worker.TRANSIENT); run again
+    once the server is back it sends the email, and a third run sends nothing more."""
+    settings.AUDIT_HEAD_DIR = tmp_path
+    record("pupil.viewed", ("schools.pupil", 12), school=cast.school)
+    working = settings.MAILERS
+    settings.MAILERS = {  # nothing listens on port 9
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+        }
+    }
+    (written,) = publish_heads(tmp_path)
+    assert written.exists() and mail.outbox == []
+    assert not SentEmail.objects.filter(key__startswith="audit-head:").exists()
+    with pytest.raises(OSError):
+        email_head.call(cast.school.pk, written.read_text())
+    settings.MAILERS = working
+    email_head.call(cast.school.pk, written.read_text())
+    email_head.call(cast.school.pk, written.read_text())
+    (message,) = mail.outbox
+    assert message.to == [cast.dpo.email] and json.loads(written.read_text())["hash"] in message.body
 
 
 def test_run_daily_writes_the_heads(cast, tmp_path, settings):

@@ -6,6 +6,7 @@ time), signed with a key derived from AUDIT_KEY, to a file under AUDIT_HEAD_DIR,
 head to its data protection officer. ``verify_audit --head FILE`` then checks that the row is still there.
 A head holds no names and nothing about any child: a school id, a number, a hash and two times."""
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -13,11 +14,12 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import Max
+from django.tasks import task
 from django.utils import timezone
 
 from saferstaff.audit.models import LEGACY_CHAIN, NO_SCHOOL_CHAIN, AuditEvent, _canonical, derived_key
+from saferstaff.notifications.outbox import send_once
 from saferstaff.schools.models import Membership, Role, School
 
 log = logging.getLogger(__name__)
@@ -70,11 +72,19 @@ def publish_heads(folder: Path | None = None, *, email: bool = True) -> list[Pat
         written.append(path)
         school = schools.get(head["school"])
         if email and school is not None:
-            _email_head(school, text)
+            # A job per school, so an SMTP server that is down delays the email (the worker retries it)
+            # instead of losing it; the file is written either way.
+            email_head.enqueue(school.pk, text)
     return written
 
 
-def _email_head(school: School, text: str) -> None:
+@task()
+def email_head(school_id: int, text: str) -> None:
+    """Email one school's sealed head to its DPO (else its Headteacher), once per school and head however
+    often the job runs."""
+    school = School.objects.filter(pk=school_id).first()
+    if school is None:
+        return
     keepers = Membership.objects.active().filter(school=school)
     to = sorted(
         {m.user.email for m in keepers.with_role(Role.DPO).select_related("user") if m.user.email}
@@ -89,10 +99,12 @@ def _email_head(school: School, text: str) -> None:
         "It says how long the trail was today and holds no names and nothing about any pupil.\n\n"
         f"-----\n{text}-----\n"
     )
-    try:
-        send_mail(f"saferstaff audit trail seal for {timezone.localdate():%d %B %Y}", body, None, to)
-    except Exception:  # the file is written; one school's mail trouble must not stop the others
-        log.exception("audit head for school %s not emailed", school.pk)
+    head = json.loads(text)
+    key = f"audit-head:{school.pk}:{head['chain']}:{head['seq']}:{head['written_at'][:10]}"
+    sealed_on = timezone.localtime(datetime.datetime.fromisoformat(head["written_at"]))
+    subject = f"saferstaff audit trail seal for {sealed_on:%d %B %Y}"
+    if send_once(key, subject, body, to):
+        log.info("audit head of school %s emailed", school.pk)
 
 
 def load_heads(path: Path) -> list[dict]:
