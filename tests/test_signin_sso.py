@@ -341,3 +341,13 @@ def test_confirm_it_is_you_goes_through_the_schools_account(cast, providers):
     client, response = head_through_provider(cast, providers, start=start, client=client)
     assert response["Location"] == settings_url
     assert client.get(settings_url).status_code == 200
+
+
+def test_the_trust_page_links_each_schools_sign_in_page(cast):
+    """A trust admin may lift a school's requirement (the way back when its tenant is down): the trust page is
+    where they find that page, without the Headteacher's settings."""
+    admin = signed_in(cast.trust_admin, confirmed=True)
+    url = reverse("school_sign_in", kwargs={"school": cast.school.slug})
+    page = admin.get(reverse("trust_dashboard", kwargs={"trust": cast.trust.slug}))
+    assert f'href="{url}"' in page.content.decode()
+    assert admin.get(url).status_code == 200
