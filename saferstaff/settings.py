@@ -185,6 +185,14 @@ CACHES = {
         "TIMEOUT": 60 * 60 * 24 * 180,
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
+    # The school Overview's counts and things to do, per process: each key names the school's generation,
+    # the person, their roles and the minute, so it is exact in every process (saferstaff/home/overview.py).
+    "overview": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "saferstaff-overview",
+        "TIMEOUT": 120,
+        "OPTIONS": {"MAX_ENTRIES": 5_000},
+    },
 }
 
 # --- Background work: the database is the queue (django-tasks-db); tests use the immediate backend.

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import caches
 from django.core.files.storage import default_storage
 from django.test import Client
 
@@ -45,6 +46,9 @@ def _test_settings(settings, tmp_path):
     settings.AUDIT_HEAD_DIR = tmp_path / "audit-heads"  # run_daily writes the audit heads
     # Hashing strength is not what these tests are about; PBKDF2 would make each test seconds slower.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test's database starts afresh (ids and generations repeat): what one test's Overview kept is not
+    # another's.
+    caches["overview"].clear()
 
 
 @dataclass

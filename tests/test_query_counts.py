@@ -9,6 +9,7 @@ import itertools
 import re
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -99,3 +100,22 @@ def test_a_key_page_asks_the_same_number_of_queries_with_three_times_the_data(ca
     assert small == large, (
         f"{page}: {small} queries with the small school, {large} with 3× the data; asked more often: {repeated}"
     )
+
+
+def test_the_overview_works_out_its_figures_in_the_same_number_of_queries_and_then_keeps_them(cast):
+    """The Overview keeps what it worked out until the school changes (saferstaff/home/overview.py): working it
+    out afresh asks a fixed number of queries too, and a request that finds it kept asks one more than a page
+    that shows nothing (the ceiling's five): the school's generation."""
+    client, url = signed_in(cast.head), reverse("school_dashboard", kwargs={"school": cast.school.slug})
+    counts = []
+    for n in (3, 6):
+        add_everything(cast, n)
+        assert client.get(url).status_code == 200  # a first request warms what is read once per process
+        caches["overview"].clear()
+        with CaptureQueriesContext(connection) as afresh:
+            assert client.get(url).status_code == 200
+        with CaptureQueriesContext(connection) as kept:
+            assert client.get(url).status_code == 200
+        counts.append((len(afresh.captured_queries), len(kept.captured_queries)))
+    assert counts[0] == counts[1], f"worked out afresh and kept, small and 3× the data: {counts}"
+    assert counts[0][1] <= 6 < counts[0][0], counts

@@ -38,6 +38,10 @@ NOT_SCHOOL_OWNED = {
         "a hash chain per school (chain = the school's id, 0 for rows of no school; unique on chain and seq) "
         "and school_id a plain number, not a foreign key: nothing removed may touch the chain"
     ),
+    "audit.generation": (
+        "a count of each school's changes (scope = the school's id, 0 for events of no school), bumped with "
+        "the audit row; a plain number like audit.auditevent's school_id"
+    ),
     "notifications.notification": "belongs to a person, who may be at several schools (school is optional)",
     "ops.workerbeat": "a task worker's last sign of life (its id and a time): workers serve every school",
     "notifications.sentemail": (

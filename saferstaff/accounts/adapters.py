@@ -5,8 +5,10 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.shortcuts import render
 
+from saferstaff.audit.log import record
 from saferstaff.rules.policies import may_sign_in
 from saferstaff.rules.signin import may_sign_in_with_password, schools_requiring_provider
 from saferstaff.schools.models import Membership, School
@@ -37,6 +39,14 @@ class AccountAdapter(DefaultAccountAdapter):
                     status=403,
                 )
         return super().pre_login(request, user, **kwargs)
+
+    def set_password(self, user, password):
+        """Every password set through the account pages — an invitation taken up through its link, a reset, a
+        change — is in the trail (ids only), like every other write: the Overview counts the people who have
+        not taken up an invitation by whether they have a password yet."""
+        with transaction.atomic():
+            super().set_password(user, password)
+            record("user.password_set", user)
 
     def reauthenticate(self, user, password):
         """ "Confirm it is you" with a password: not for the staff of a school that requires its own sign-in

@@ -7,10 +7,19 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from saferstaff.audit.context import _context, acting_as, current_context  # noqa: F401  (re-exported)
-from saferstaff.audit.models import GENESIS, LEGACY_CHAIN, AuditEvent, Version, chain_for
+from saferstaff.audit.models import (
+    GENESIS,
+    LEGACY_CHAIN,
+    NO_SCHOOL_CHAIN,
+    AuditEvent,
+    Generation,
+    Version,
+    chain_for,
+)
 from saferstaff.numbers import parse_id
 
 
@@ -86,7 +95,81 @@ def record(action: str, obj=None, *, school=None, actor=None, detail: dict | Non
         )
         event.hash = event.compute_hash()
         event.save()
+        if action not in READ_ONLY:
+            _bump(chain)
     return event
+
+
+# The events that record a reading — a page listed or opened, a file downloaded or exported, a refusal — and
+# change nothing a page works out from a school's data. Every other event bumps its school's generation
+# (``Generation``), so a new action is a change until it is listed here (tests/test_overview_cache.py).
+READ_ONLY = frozenset(
+    {
+        "audit.viewed",
+        "conduct.concern_person_viewed",
+        "conduct.concern_viewed",
+        "conduct.concerns_listed",
+        "conduct.disclosure_viewed",
+        "conduct.exported",
+        "conduct.summary_exported",
+        "faces.crop_viewed",
+        "faces.reference_viewed",
+        "images.activity.checklist_viewed",
+        "images.consent.evidence_viewed",
+        "images.consent.register_viewed",
+        "images.downloaded",
+        "images.listed",
+        "images.portal.opened",
+        "images.portal.refused",
+        "images.publication.downloaded",
+        "images.publication.face_viewed",
+        "images.takedown.evidence_viewed",
+        "images.thumbnail_viewed",
+        "images.viewed",
+        "incidents.case_viewed",
+        "incidents.cases_listed",
+        "incidents.chronology_exported",
+        "incidents.chronology_viewed",
+        "incidents.custody_viewed",
+        "incidents.evidence_opened",
+        "incidents.mine_listed",
+        "incidents.person_timeline_viewed",
+        "incidents.pupil_timeline_viewed",
+        "incidents.trends_viewed",
+        "membership.viewed",
+        "policy.acceptance.scan_viewed",
+        "policy.report_exported",
+        "privacy.breach.listed",
+        "privacy.breach.viewed",
+        "privacy.certificates.exported",
+        "privacy.sar.bundle_downloaded",
+        "privacy.sar.checklist_viewed",
+        "privacy.sar.listed",
+        "privacy.seen.viewed",
+        "privacy.sharing.listed",
+        "privacy.sharing.viewed",
+        "pupil.listed",
+        "pupil.viewed",
+        "roster.previewed",  # the preview page, shown again: the upload itself is "roster.staged"
+    }
+)
+
+
+def _bump(chain: int) -> None:
+    """One more change at the chain's school (or, chain 0, of no school). Called under the chain's lock, so
+    the row's first creation never races another."""
+    if not Generation.objects.filter(scope=chain).update(value=F("value") + 1):
+        Generation.objects.create(scope=chain, value=1)
+
+
+def generations(school_id: int) -> tuple[int, int]:
+    """The generation of the school and that of events of no school, in one query: equal numbers, nothing
+    written since (what a page worked out from them still holds). Read it BEFORE reading the data it guards:
+    a change that lands in between then only makes the kept result newer than its key, never older."""
+    values = dict(
+        Generation.objects.filter(scope__in=(school_id, NO_SCHOOL_CHAIN)).values_list("scope", "value")
+    )
+    return values.get(school_id, 0), values.get(NO_SCHOOL_CHAIN, 0)
 
 
 # How long a list page's one row covers the thumbnails it shows (a lazy-loading browser fetches them later).

@@ -106,3 +106,13 @@ class AuditEvent(AppendOnlyModel):
 
 def _canonical(value) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+class Generation(models.Model):
+    """How many changes a school has seen: bumped by ``audit.log.record`` in the same transaction as every
+    event that is not a read (``log.READ_ONLY``), so a page can keep what it worked out from a school's data
+    for exactly as long as nothing there has changed (the Overview, ADR 0014). ``scope`` is the school's id,
+    or 0 for events that belong to no school; not a foreign key, like ``AuditEvent.school_id``."""
+
+    scope = models.BigIntegerField(primary_key=True)
+    value = models.PositiveBigIntegerField(default=0)

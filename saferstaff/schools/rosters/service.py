@@ -28,16 +28,18 @@ def stage_upload(school: School, filename: str, data: bytes, user=None) -> tuple
     otherwise store it as a previewed ``RosterImport`` and return that with the plan to show."""
     parsed = parse_roster(filename, data)
     plan = plan_import(school, parsed)
-    roster_import = RosterImport.objects.create(
-        school=school,
-        uploaded_by=user if getattr(user, "pk", None) else None,
-        filename=(filename or "roster")[-200:],
-        format=parsed.format,
-        sha256=hashlib.sha256(data).hexdigest(),
-        content=data,
-        status=RosterImport.Status.PREVIEWED,
-        counts=plan.counts(),
-    )
+    with transaction.atomic():
+        roster_import = RosterImport.objects.create(
+            school=school,
+            uploaded_by=user if getattr(user, "pk", None) else None,
+            filename=(filename or "roster")[-200:],
+            format=parsed.format,
+            sha256=hashlib.sha256(data).hexdigest(),
+            content=data,
+            status=RosterImport.Status.PREVIEWED,
+            counts=plan.counts(),
+        )
+        record("roster.staged", roster_import, school=school, actor=getattr(user, "pk", None))
     return roster_import, plan
 
 
@@ -85,11 +87,18 @@ def apply_import(roster_import: RosterImport, user=None) -> dict[str, int]:
 
 
 def discard_import(roster_import: RosterImport, user=None) -> None:
-    """The school decided not to apply the upload: forget its bytes. (``user`` is accepted for symmetry
-    with ``apply_import``; nothing about a discarded upload is kept but its row.)"""
-    RosterImport.objects.filter(pk=roster_import.pk, status=RosterImport.Status.PREVIEWED).update(
-        status=RosterImport.Status.DISCARDED, content=None
-    )
+    """The school decided not to apply the upload: forget its bytes. Nothing about a discarded upload is kept
+    but its row and the audit row of its discarding."""
+    with transaction.atomic():
+        if RosterImport.objects.filter(pk=roster_import.pk, status=RosterImport.Status.PREVIEWED).update(
+            status=RosterImport.Status.DISCARDED, content=None
+        ):
+            record(
+                "roster.discarded",
+                roster_import,
+                school=roster_import.school_id,
+                actor=getattr(user, "pk", None),
+            )
     roster_import.refresh_from_db(fields=["status", "content"])
 
 
