@@ -13,7 +13,7 @@ The reasons are for people inside the school (they name the pupil); the audit tr
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 
 from django.utils import timezone
 from django.utils.html import format_html
@@ -121,7 +121,7 @@ WHOSE = {
 def decide(
     pupil: Pupil,
     purpose: Purpose,
-    records: list,
+    records: Sequence,
     responsible: Collection[int],
     voice_age: int,
     on: datetime.date,
@@ -170,7 +170,8 @@ def decide(
                 WAITING,
                 lambda: (
                     Reason(
-                        f"{pupil.short_name} — a guardian said yes to '{purpose.name}', but written consent has not come back",
+                        f"{pupil.short_name} — a guardian said yes to '{purpose.name}', but written consent has "
+                        "not come back",
                         "§5",
                     ),
                 ),
@@ -188,18 +189,18 @@ def decide(
             WAITING,
             lambda: (
                 Reason(
-                    f"{pupil.short_name} is {age_on(pupil.date_of_birth, on)}: their own consent for '{purpose.name}' is "
-                    "needed too",
+                    f"{pupil.short_name} is {age_on(pupil.date_of_birth, on)}: their own consent for "
+                    f"'{purpose.name}' is needed too",
                     "§5",
                 ),
             ),
         )
-    since = max(written_yes, key=lambda r: r.recorded_at)
     return ConsentState(
         GIVEN,
         lambda: (
             Reason(
-                f"{pupil.short_name} — written guardian consent for '{purpose.name}' given on {_day(since.recorded_at)}",
+                f"{pupil.short_name} — written guardian consent for '{purpose.name}' given on "
+                f"{_day(max(r.recorded_at for r in written_yes))}",
                 "§5",
             ),
         ),
@@ -214,6 +215,8 @@ def states_for(
     pupils = [(p, p.pk) for p in pupils]
     purposes = [(u, u.pk) for u in purposes]
     pupil_ids = [pk for _, pk in pupils]
+    if not pupil_ids or not purposes:
+        return {}
     voice_age = SchoolSettings.for_school(school).pupil_voice_age
     responsible: dict[int, set[int]] = defaultdict(set)
     for pupil_id, guardian_id in Guardianship.objects.filter(
