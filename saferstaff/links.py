@@ -11,8 +11,8 @@ _STAND_IN = 987654321
 
 def pk_links(viewname: str, **kwargs) -> Callable[[int], str]:
     """``link(pk)``, equal to ``reverse(viewname, kwargs={**kwargs, "pk": pk})``, for a page whose address
-    ends in an ``<id:pk>``. Reverses once; should the stand-in id appear more than once in the address (a slug
-    made of the same digits), each link is reversed in full instead."""
+    takes an ``<id:pk>``. Reverses once; should the stand-in's digits appear elsewhere in the address too (a
+    slug made of them), each link is reversed in full instead."""
     stand_in = str(_STAND_IN)
     head, found, tail = reverse(viewname, kwargs={**kwargs, "pk": _STAND_IN}).partition(stand_in)
     if not found or stand_in in tail:
