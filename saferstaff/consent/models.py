@@ -154,10 +154,6 @@ class ConsentRecord(AppendOnlyModel):
         ]
 
     @property
-    def is_written(self) -> bool:
-        return self.method in self.WRITTEN
-
-    @property
     def from_guardian(self) -> bool:
         return self.source == self.Source.GUARDIAN
 

@@ -13,7 +13,7 @@ The reasons are for people inside the school (they name the pupil); the audit tr
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
 
 from django.utils import timezone
 from django.utils.html import format_html
@@ -47,12 +47,28 @@ TAGS = {
     EXPIRED: ("Expired", "orange"),
     NOT_ASKED: ("Not asked", "grey"),
 }
+TAG_HTML = {
+    status: format_html('<strong class="govuk-tag govuk-tag--{}">{}</strong>', colour, tag)
+    for status, (tag, colour) in TAGS.items()
+}
 
 
-@dataclass(frozen=True)
 class ConsentState:
-    status: str
-    reasons: tuple[Reason, ...]
+    """A pupil's consent for one use now: its status, decided by ``decide``, and why, put into words only when
+    ``reasons`` is read (the register draws 400 states a page and none of their reasons)."""
+
+    __slots__ = ("status", "_explain")
+
+    def __init__(self, status: str, explain: Callable[[], tuple[Reason, ...]]):
+        self.status = status
+        self._explain = explain
+
+    def __repr__(self) -> str:
+        return f"ConsentState({self.status!r})"
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return self._explain()
 
     @property
     def allowed(self) -> bool:
@@ -74,7 +90,7 @@ class ConsentState:
     def tag_html(self) -> str:
         """The state's GOV.UK tag, escaped: built in Python because the register draws one per pupil and use,
         where an include per cell cost a measurable share of the page."""
-        return format_html('<strong class="govuk-tag govuk-tag--{}">{}</strong>', self.tag_colour, self.tag)
+        return TAG_HTML[self.status]
 
 
 def age_on(dob: datetime.date, on: datetime.date) -> int:
@@ -85,96 +101,109 @@ def _day(moment: datetime.datetime) -> str:
     return f"{timezone.localtime(moment):%-d %B %Y}"
 
 
-# What ``decide`` reads of each answer.
+# What ``decide`` reads of each answer: the answers come as rows of these, not as model instances.
 DECIDED_ON = (
     "pupil_id", "purpose_id", "answer", "source", "guardian_id", "method", "recorded_by_id", "recorded_at", "expires_on",
 )  # fmt: skip
+GUARDIAN, PUPIL, SENIOR_LEADER = (
+    ConsentRecord.Source.GUARDIAN,
+    ConsentRecord.Source.PUPIL,
+    ConsentRecord.Source.SENIOR_LEADER,
+)
+YES, NO = ConsentRecord.Answer.YES, ConsentRecord.Answer.NO
+WHOSE = {
+    GUARDIAN: "guardian consent",
+    PUPIL: "the pupil's own consent",
+    SENIOR_LEADER: "senior leaders' consent",
+}
 
 
 def decide(
     pupil: Pupil,
     purpose: Purpose,
-    records: list[ConsentRecord],
-    responsible: set[int],
+    records: Sequence,
+    responsible: Collection[int],
     voice_age: int,
     on: datetime.date,
 ) -> ConsentState:
-    """The state for one pupil and purpose from that pair's records (oldest first) and the ids of the
-    guardians who hold parental responsibility for the pupil now."""
-    who, what = pupil.short_name, f"'{purpose.name}'"
-    latest: dict[tuple[str, int | None], ConsentRecord] = {}  # (source, who) → their latest answer
-    said_yes_before: set[tuple[str, int | None]] = set()
+    """The state for one pupil and purpose from that pair's records (oldest first; rows of ``DECIDED_ON``
+    or ConsentRecords) and the ids of the guardians who hold parental responsibility for the pupil now."""
+    latest: dict = {}  # (source, who) → their latest answer
+    said_yes_before: set = set()
     lapsed = False
     for r in records:
         # Each guardian, the pupil, and each senior leader has their own latest answer: one senior leader's
         # yes does not undo another's no.
-        key = (
-            r.source,
-            r.recorded_by_id if r.source == ConsentRecord.Source.SENIOR_LEADER else r.guardian_id,
-        )
-        if r.source == ConsentRecord.Source.GUARDIAN and r.guardian_id not in responsible:
+        source = r.source
+        key = (source, r.recorded_by_id if source == SENIOR_LEADER else r.guardian_id)
+        if source == GUARDIAN and r.guardian_id not in responsible:
             continue  # only a guardian with parental responsibility can give or refuse (§5)
         if r.expires_on is not None and r.expires_on < on:
             lapsed = True
             latest.pop(key, None)
             continue
-        if key in latest and latest[key].answer == ConsentRecord.Answer.YES:
+        if key in latest and latest[key].answer == YES:
             said_yes_before.add(key)
         latest[key] = r
-    noes = [(k, r) for k, r in latest.items() if r.answer == ConsentRecord.Answer.NO]
+    noes = [(k, r) for k, r in latest.items() if r.answer == NO]
     if noes:
-        reasons = []
-        status = REFUSED
-        for key, r in sorted(noes, key=lambda kr: kr[1].recorded_at):
-            withdrawn = key in said_yes_before
-            status = WITHDRAWN if withdrawn else status
-            verb = "withdrawn" if withdrawn else "refused"
-            by = {
-                ConsentRecord.Source.GUARDIAN: "guardian consent",
-                ConsentRecord.Source.PUPIL: "the pupil's own consent",
-                ConsentRecord.Source.SENIOR_LEADER: "senior leaders' consent",
-            }[r.source]
-            reasons.append(Reason(f"{who} — {by} for {what} {verb} on {_day(r.recorded_at)}", "§5"))
-        return ConsentState(status, tuple(reasons))
-    written_yes = [
-        r
-        for (source, _), r in latest.items()
-        if source == ConsentRecord.Source.GUARDIAN and r.answer == ConsentRecord.Answer.YES and r.is_written
-    ]
-    if not written_yes:
-        spoken = any(
-            source == ConsentRecord.Source.GUARDIAN and r.answer == ConsentRecord.Answer.YES
-            for (source, _), r in latest.items()
+
+        def refusals():
+            return tuple(
+                Reason(
+                    f"{pupil.short_name} — {WHOSE[r.source]} for '{purpose.name}' "
+                    f"{'withdrawn' if key in said_yes_before else 'refused'} on {_day(r.recorded_at)}",
+                    "§5",
+                )
+                for key, r in sorted(noes, key=lambda kr: kr[1].recorded_at)
+            )
+
+        return ConsentState(
+            WITHDRAWN if said_yes_before.intersection(k for k, _ in noes) else REFUSED, refusals
         )
-        if spoken:
+    yeses = [r for (source, _), r in latest.items() if source == GUARDIAN and r.answer == YES]
+    # §5 asks for *written* consent: a yes noted from a phone call waits for the form (ConsentRecord.WRITTEN).
+    written_yes = [r for r in yeses if r.method in ConsentRecord.WRITTEN]
+    if not written_yes:
+        if yeses:
             return ConsentState(
                 WAITING,
-                (
+                lambda: (
                     Reason(
-                        f"{who} — a guardian said yes to {what}, but written consent has not come back", "§5"
+                        f"{pupil.short_name} — a guardian said yes to '{purpose.name}', but written consent has "
+                        "not come back",
+                        "§5",
                     ),
                 ),
             )
-        status = EXPIRED if lapsed else NOT_ASKED
         text = "consent has expired" if lapsed else "no written guardian consent"
-        return ConsentState(status, (Reason(f"{who} — {text} for {what}", "§5"),))
+        return ConsentState(
+            EXPIRED if lapsed else NOT_ASKED,
+            lambda: (Reason(f"{pupil.short_name} — {text} for '{purpose.name}'", "§5"),),
+        )
     # Biometric processing needs no yes from the child, only no objection (PoFA s26(5)), handled above.
     needs_voice = purpose.publicity and age_on(pupil.date_of_birth, on) >= voice_age
-    pupil_said = latest.get((ConsentRecord.Source.PUPIL, None))
-    if needs_voice and (pupil_said is None or pupil_said.answer != ConsentRecord.Answer.YES):
+    pupil_said = latest.get((PUPIL, None))
+    if needs_voice and (pupil_said is None or pupil_said.answer != YES):
         return ConsentState(
             WAITING,
-            (
+            lambda: (
                 Reason(
-                    f"{who} is {age_on(pupil.date_of_birth, on)}: their own consent for {what} is needed too",
+                    f"{pupil.short_name} is {age_on(pupil.date_of_birth, on)}: their own consent for "
+                    f"'{purpose.name}' is needed too",
                     "§5",
                 ),
             ),
         )
-    since = max(written_yes, key=lambda r: r.recorded_at)
     return ConsentState(
         GIVEN,
-        (Reason(f"{who} — written guardian consent for {what} given on {_day(since.recorded_at)}", "§5"),),
+        lambda: (
+            Reason(
+                f"{pupil.short_name} — written guardian consent for '{purpose.name}' given on "
+                f"{_day(max(r.recorded_at for r in written_yes))}",
+                "§5",
+            ),
+        ),
     )
 
 
@@ -183,27 +212,34 @@ def states_for(
 ) -> dict[tuple[int, int], ConsentState]:
     """The state for every (pupil id, purpose id) pair, in three queries whatever the number of pupils."""
     on = on or timezone.localdate()
-    pupils = list(pupils)
-    purposes = list(purposes)
-    pupil_ids = [p.pk for p in pupils]
+    pupils = [(p, p.pk) for p in pupils]
+    purposes = [(u, u.pk) for u in purposes]
+    pupil_ids = [pk for _, pk in pupils]
+    if not pupil_ids or not purposes:
+        return {}
     voice_age = SchoolSettings.for_school(school).pupil_voice_age
     responsible: dict[int, set[int]] = defaultdict(set)
     for pupil_id, guardian_id in Guardianship.objects.filter(
         school=school, pupil_id__in=pupil_ids, parental_responsibility=True
     ).values_list("pupil_id", "guardian_id"):
         responsible[pupil_id].add(guardian_id)
-    records: dict[tuple[int, int], list[ConsentRecord]] = defaultdict(list)
+    records: dict[tuple[int, int], list] = defaultdict(list)  # (pupil id, purpose id) → its answers
     answers = (
-        ConsentRecord.objects.filter(school=school, pupil_id__in=pupil_ids, purpose__in=purposes)
-        .only(*DECIDED_ON)  # the records stay in here: nothing else of them is read
+        ConsentRecord.objects.filter(
+            school=school, pupil_id__in=pupil_ids, purpose__in=[pk for _, pk in purposes]
+        )
+        .values_list(*DECIDED_ON, named=True)  # rows, not model instances: nothing else of them is read
         .order_by("pk")  # the order answers arrived in, whatever the clocks of the servers said
     )
     for r in answers:
         records[(r.pupil_id, r.purpose_id)].append(r)
+    none: tuple = ()
     return {
-        (p.pk, u.pk): decide(p, u, records[(p.pk, u.pk)], responsible[p.pk], voice_age, on)
-        for p in pupils
-        for u in purposes
+        (p_pk, u_pk): decide(
+            p, u, records.get((p_pk, u_pk), none), responsible.get(p_pk, none), voice_age, on
+        )
+        for p, p_pk in pupils
+        for u, u_pk in purposes
     }
 
 

@@ -8,6 +8,8 @@ from django.db.models import Exists, OuterRef
 from django.forms.forms import NON_FIELD_ERRORS
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,7 +19,8 @@ from saferstaff.audit.log import record
 from saferstaff.consent import services
 from saferstaff.consent.forms import ConsentAnswerForm, PortalForm, PurposeForm
 from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose
-from saferstaff.consent.states import states_for
+from saferstaff.consent.states import TAG_HTML, states_for
+from saferstaff.links import pk_links
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.rules.engine import Refused
@@ -46,8 +49,12 @@ def consent_register(request, school):
         pupils = search_pupils(pupils, q, fields_for(request))
     page = page_of(request, pupils, 50)
     states = states_for(request.school, page.object_list, purposes)
-    views = pupil_views(request, page.object_list)
-    rows = [(p, [states[(p.pk, u.pk)] for u in purposes]) for p in views]
+    link = pk_links("pupil_consent", school=request.school.slug)
+    uses = [u.pk for u in purposes]
+    rows = [
+        (p, link(p.pk), _cells(states[(p.pk, u)] for u in uses))
+        for p in pupil_views(request, page.object_list)
+    ]
     years = Pupil.objects.filter(school=request.school).current().year_groups()
     record("images.consent.register_viewed", None, detail={"pupils": [p.pk for p in page.object_list]})
     return render(
@@ -63,6 +70,17 @@ def consent_register(request, school):
             "by_upn": UPN in fields_for(request),
         },
     )
+
+
+# One table cell per state. A row's cells are joined here: as a loop in the template, the register's 400 cells
+# a page cost more than the rest of the page.
+_CELL = {
+    status: format_html('<td class="govuk-table__cell">{}</td>', tag) for status, tag in TAG_HTML.items()
+}
+
+
+def _cells(states) -> str:
+    return mark_safe("".join(_CELL[state.status] for state in states))  # each cell escaped above
 
 
 def pupil_consent(request, school, pk):

@@ -1,0 +1,77 @@
+"""The consent register (§5): one row per pupil, one cell per use, each cell the tag of the pupil's state for
+that use; the pupil's name links to their consent page. The states' reasons are not on the register, so they
+are put into words only where a page or a rule reads them."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from saferstaff.consent import states
+from saferstaff.consent.models import ConsentRecord, Purpose
+from saferstaff.consent.services import Answer, record_answers
+
+from .conftest import signed_in
+from .image_samples import pupil_with_parents, purpose
+
+Y, N = ConsentRecord.Answer.YES, ConsentRecord.Answer.NO
+
+
+@pytest.fixture(autouse=True)
+def _files(storage):
+    return storage
+
+
+def answer(pupil, code, value, guardian, *, method="paper", **kw):
+    record_answers(
+        pupil.school, [Answer(pupil, purpose(pupil.school, code), value)],
+        source=ConsentRecord.Source.GUARDIAN, method=method, guardian=guardian, **kw,
+    )  # fmt: skip
+
+
+def test_each_cell_shows_the_tag_of_the_pupils_state_for_that_use_and_the_name_links_to_their_page(cast):
+    pupil, (mum,) = pupil_with_parents(cast.school)
+    answer(pupil, "website", Y, mum)
+    answer(pupil, "social_media", N, mum)
+    answer(pupil, "display", Y, mum)
+    answer(pupil, "display", N, mum)
+    answer(pupil, "print", Y, mum, method="phone")
+    answer(pupil, "press", Y, mum, expires_on=timezone.localdate() - datetime.timedelta(days=1))
+    slug = cast.school.slug
+    page = signed_in(cast.office).get(reverse("consent_register", kwargs={"school": slug})).content.decode()
+    link = reverse("pupil_consent", kwargs={"school": slug, "pk": pupil.pk})
+    row = re.search(
+        rf'<th scope="row"[^>]*><a class="govuk-link" href="{link}">Amelia Oakes</a>.*?</tr>', page, re.S
+    )
+    assert row, "the pupil's row, with their name linking to their consent page"
+    cells = re.findall(
+        r'<td class="govuk-table__cell"><strong class="govuk-tag govuk-tag--(\w+)">([^<]+)</strong></td>',
+        row[0],
+    )
+    uses = list(Purpose.objects.filter(school=cast.school, active=True).values_list("code", flat=True))
+    assert dict(zip(uses, cells, strict=True)) == {
+        "learning_records": ("grey", "Not asked"),
+        "display": ("red", "Withdrawn"),
+        "website": ("green", "Yes"),
+        "social_media": ("red", "No"),
+        "print": ("yellow", "Waiting"),
+        "press": ("orange", "Expired"),
+        "video": ("grey", "Not asked"),
+        "biometric": ("grey", "Not asked"),
+    }
+
+
+def test_the_reasons_are_put_into_words_only_when_read(cast, monkeypatch):
+    pupil, (mum,) = pupil_with_parents(cast.school)
+    answer(pupil, "website", Y, mum)
+    days = []
+    monkeypatch.setattr(states, "_day", lambda moment: days.append(moment) or "1 September 2026")
+    website = purpose(cast.school, "website")
+    got = states.states_for(cast.school, [pupil], Purpose.objects.filter(school=cast.school))
+    assert got[(pupil.pk, website.pk)].status == states.GIVEN and days == []
+    assert [str(r) for r in got[(pupil.pk, website.pk)].reasons] == [
+        "Amelia O. — written guardian consent for 'School website' given on 1 September 2026 (§5)"
+    ]
+    assert len(days) == 1
