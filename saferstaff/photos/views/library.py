@@ -1,6 +1,7 @@
 """§5 pages: the image library: one image, its file, its tags, a flag on equipment, a legal hold."""
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,9 +34,12 @@ from saferstaff.schools.access import (
 )
 from saferstaff.schools.models import Pupil
 
+GRID_FIELDS = ("thumbnail", "captured_at", "flag", "flag_cleared_at", "destruction_queued_at")
+
 
 def image_list(request, school):
-    images = images_for(request).select_related("activity", "device", "uploaded_by")
+    # The grid (photos/includes/grid.html) shows these of each image, and nothing it is linked to.
+    images = images_for(request).only(*GRID_FIELDS)
     filters = {}
     for key, field in (
         ("activity", "activity_id"),
@@ -58,22 +62,25 @@ def image_list(request, school):
     listing = record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
     ctx = {"page": page, "filters": filters, "sees_all": sees_all(request), "listing": listing}
     if sees_all(request):
-        ctx.update(
-            activities=Activity.objects.filter(school=request.school),
-            devices=Device.objects.filter(school=request.school),
-            photographers=_photographers(request.school),
-            pupils=Pupil.objects.filter(school=request.school, image_tags__isnull=False).distinct(),
-            flagged_count=Image.objects.filter(school=request.school, flag_cleared_at__isnull=True)
-            .exclude(flag="")
-            .count(),
-        )
+        ctx.update(_filter_choices(request.school))
     return render(request, "photos/image_list.html", ctx)
 
 
-def _photographers(school):
-    return User.objects.filter(pk__in=Image.objects.filter(school=school).values("uploaded_by")).order_by(
-        "last_name"
-    )
+def _filter_choices(school) -> dict:
+    """What the library can be narrowed to, each read with only the fields its choice shows."""
+    tagged = Exists(ImageTag.objects.filter(pupil=OuterRef("pk")))
+    names = ("legal_forename", "legal_surname", "preferred_forename", "preferred_surname")  # display_name
+    return {
+        "activities": Activity.objects.filter(school=school).only("title"),
+        "devices": Device.objects.filter(school=school).only("asset_tag", "make", "model"),
+        "photographers": User.objects.filter(pk__in=Image.objects.filter(school=school).values("uploaded_by"))
+        .only("first_name", "last_name")
+        .order_by("last_name"),
+        "pupils": Pupil.objects.filter(tagged, school=school).only(*names),
+        "flagged_count": Image.objects.filter(school=school, flag_cleared_at__isnull=True)
+        .exclude(flag="")
+        .count(),
+    }
 
 
 def image_detail(request, school, pk):
