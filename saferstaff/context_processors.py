@@ -3,6 +3,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 
@@ -35,7 +36,7 @@ MENU = (
 
 
 def saferstaff(request):
-    ctx = {"STATIC_PREFIX": settings.STATIC_URL, "current_school": None, "nav_items": []}
+    ctx = {"STATIC_PREFIX": settings.STATIC_URL, "current_school": None, "school_menu": ""}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ctx
@@ -58,9 +59,7 @@ def saferstaff(request):
         if (path == u if u == home else path.startswith(u))
     ]  # fmt: skip
     current = max(under, key=lambda pair: pair[0])[1] if under else None
-    ctx["nav_items"] = [
-        {"url": url, "label": label, "current": i == current} for i, (url, label, _) in enumerate(shown)
-    ]
+    ctx["school_menu"] = _drawn_menu(get_script_prefix(), school.slug, request.roles, current)
     return ctx
 
 
@@ -81,7 +80,17 @@ def _menu(prefix: str, slug: str, roles: frozenset[str]):
     return home, tuple(shown)
 
 
+@lru_cache(maxsize=4096)
+def _drawn_menu(prefix: str, slug: str, roles: frozenset[str], current: int | None) -> str:
+    """The menu's HTML (templates/includes/menu.html): the same for every page of a school under the same item,
+    so drawn once per process for each."""
+    _, shown = _menu(prefix, slug, roles)
+    items = [{"url": url, "label": label, "current": i == current} for i, (url, label, _) in enumerate(shown)]
+    return get_template("includes/menu.html").render({"nav_items": items})
+
+
 @receiver(setting_changed)
 def _addresses_changed(*, setting, **kwargs):
     if setting == "ROOT_URLCONF":  # a test with its own addresses
         _menu.cache_clear()
+        _drawn_menu.cache_clear()
