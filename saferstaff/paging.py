@@ -3,9 +3,33 @@ templates/includes/pagination.html, whose links change only ``page`` and keep th
 parameters (a search, a year group, a filter)."""
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 
 def page_of(request, items, per_page: int) -> Page:
     """The page of ``items`` the request asks for (``?page=``): the first for a missing or malformed
-    number, the last for one past the end."""
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+    number, the last for one past the end.
+
+    The page's rows are read first: a page with room to spare is the list's last, so how many the list holds
+    is known from it, and the database is asked to count them only when the page is full."""
+    paginator = Paginator(items, per_page)
+    asked = request.GET.get("page")
+    number = _plain_number(asked)
+    if number is None or not isinstance(items, QuerySet):
+        return paginator.get_page(asked)
+    bottom = (number - 1) * paginator.per_page
+    rows = list(items[bottom : bottom + paginator.per_page])
+    if not rows and number > 1:  # past the end: the last page, as the paginator finds it
+        return paginator.get_page(asked)
+    if len(rows) < paginator.per_page:
+        paginator.count = bottom + len(rows)  # the last page: the rows before it and its own
+    return Page(rows, number, paginator)
+
+
+def _plain_number(asked) -> int | None:
+    """The page asked for when it is a plain page number (none asked: the first); None for anything else (a
+    word, a zero, a number too long for any list), which the paginator answers as it always has."""
+    if asked is None:
+        return 1
+    plain = isinstance(asked, str) and 0 < len(asked) <= 9 and asked.isascii() and asked.isdigit()
+    return int(asked) if plain and asked[0] != "0" else None

@@ -20,7 +20,7 @@ from saferstaff.consent import services
 from saferstaff.consent.forms import ConsentAnswerForm, PortalForm, PurposeForm
 from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose
 from saferstaff.consent.states import TAG_HTML, states_for
-from saferstaff.links import pk_links
+from saferstaff.links import school_url
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.rules.engine import Refused
@@ -49,10 +49,9 @@ def consent_register(request, school):
         pupils = search_pupils(pupils, q, fields_for(request))
     page = page_of(request, pupils, 50)
     states = states_for(request.school, page.object_list, purposes)
-    link = pk_links("pupil_consent", school=request.school.slug)
     uses = [u.pk for u in purposes]
     rows = [
-        (p, link(p.pk), _cells(states[(p.pk, u)] for u in uses))
+        (p, school_url("pupil_consent", request.school.slug, p.pk), _cells(states[(p.pk, u)] for u in uses))
         for p in pupil_views(request, page.object_list)
     ]
     years = Pupil.objects.filter(school=request.school).current().year_groups()

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from saferstaff.access import allowed_for
 from saferstaff.accounts.stepup import signed_in_through, step_up
 from saferstaff.audit.log import record
-from saferstaff.links import pk_links
+from saferstaff.links import school_url
 from saferstaff.paging import page_of
 from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.schools.access import (
@@ -249,13 +249,15 @@ def pupil_list(request, school):
     years = Pupil.objects.filter(school=request.school).year_groups()
     page = page_of(request, pupils, 50)
     record("pupil.listed", ("schools.school", request.school.pk), detail={"page": page.number})
-    link = pk_links("pupil_detail", school=request.school.slug)
     return render(
         request,
         "schools/pupil_list.html",
         {
             "page": page,
-            "rows": [(p, link(p.pk)) for p in pupil_views(request, page.object_list)],
+            "rows": [
+                (p, school_url("pupil_detail", request.school.slug, p.pk))
+                for p in pupil_views(request, page.object_list)
+            ],
             "fields": fields,
             "columns": 2 + len(fields & {DATE_OF_BIRTH, UPN}),
             "q": q,

@@ -6,6 +6,7 @@
 from django import forms, template
 from django.utils.safestring import mark_safe
 
+from saferstaff import links
 from saferstaff.access import allowed_for
 from saferstaff.policies.documents.inline import render_inline
 from saferstaff.policies.services import fill_placeholders
@@ -104,3 +105,16 @@ def paragraphs(text: str) -> list[str]:
 def get_item(mapping, key):
     """``{{ sections|get_item:f.section }}``: a dictionary's value in a template."""
     return (mapping or {}).get(key)
+
+
+@register.simple_tag(takes_context=True)
+def school_url(context, name: str, pk=None) -> str:
+    """``{% school_url 'image_detail' pk=image.pk %}``: ``{% url name school=current_school.slug pk=... %}``
+    without reversing for every link (saferstaff/links.py)."""
+    return links.school_url(name, context["current_school"].slug, pk)
+
+
+@register.simple_tag
+def site_url(name: str) -> str:
+    """``{% site_url 'account_logout' %}``: ``{% url name %}`` for a page that takes nothing, reversed once."""
+    return links.site_url(name)

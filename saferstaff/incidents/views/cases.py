@@ -18,7 +18,7 @@ from saferstaff.incidents.forms.cases import (
     CaseSearchForm,
 )
 from saferstaff.incidents.models import CONTACT_FIELDS, Case, Contact
-from saferstaff.incidents.registers import actions_of, cases_listed_for
+from saferstaff.incidents.registers import case_list_of
 from saferstaff.incidents.status import lado_state
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
@@ -54,7 +54,8 @@ def _listed(request, cases, what: str) -> None:
 def case_list(request, school):
     actor = request.actor
     referred = Contact.objects.filter(case=OuterRef("pk"), kind=Contact.Kind.LADO)
-    cases = cases_listed_for(actor).annotate(lado_referred=Exists(referred))
+    cases, actions = case_list_of(actor)
+    cases = cases.annotate(lado_referred=Exists(referred))
     search = None
     if may_search_cases.peek(actor):  # §8: searching cases is for the designated persons
         search = CaseSearchForm(request.GET or None)
@@ -68,7 +69,7 @@ def case_list(request, school):
                     cases = cases.filter(**{name: data[name]})
     page = page_of(request, cases.order_by("-reported_at", "-pk"), 25)
     rows = [(case, lado_state(case)) for case in page.object_list]
-    mine = list(actions_of(actor).select_related("case"))
+    mine = list(actions)  # the page shows each action's case by its number: the case itself is not read
     _listed(request, [c for c, _ in rows], "cases_listed")
     return render(
         request,

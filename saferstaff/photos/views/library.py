@@ -33,9 +33,12 @@ from saferstaff.schools.access import (
 )
 from saferstaff.schools.models import Pupil
 
+GRID_FIELDS = ("thumbnail", "captured_at", "flag", "flag_cleared_at", "destruction_queued_at")
+
 
 def image_list(request, school):
-    images = images_for(request).select_related("activity", "device", "uploaded_by")
+    # The grid (photos/includes/grid.html) shows these of each image, and nothing it is linked to.
+    images = images_for(request).only(*GRID_FIELDS)
     filters = {}
     for key, field in (
         ("activity", "activity_id"),
@@ -58,22 +61,41 @@ def image_list(request, school):
     listing = record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
     ctx = {"page": page, "filters": filters, "sees_all": sees_all(request), "listing": listing}
     if sees_all(request):
-        ctx.update(
-            activities=Activity.objects.filter(school=request.school),
-            devices=Device.objects.filter(school=request.school),
-            photographers=_photographers(request.school),
-            pupils=Pupil.objects.filter(school=request.school, image_tags__isnull=False).distinct(),
-            flagged_count=Image.objects.filter(school=request.school, flag_cleared_at__isnull=True)
-            .exclude(flag="")
-            .count(),
-        )
+        ctx.update(_filter_choices(request.school, filters))
     return render(request, "photos/image_list.html", ctx)
 
 
-def _photographers(school):
-    return User.objects.filter(pk__in=Image.objects.filter(school=school).values("uploaded_by")).order_by(
-        "last_name"
-    )
+def _filter_choices(school, filters: dict) -> dict:
+    """What the library can be narrowed to, each read with only the fields its choice shows: (value, label,
+    chosen) of each option, so the page draws them without working anything out per option."""
+    names = ("legal_forename", "legal_surname", "preferred_forename", "preferred_surname")  # display_name
+    uploaders = Image.objects.filter(school=school).values("uploaded_by")
+    return {
+        "activities": _options(Activity.objects.filter(school=school).only("title"), "activity", filters),
+        "devices": _options(
+            Device.objects.filter(school=school).only("asset_tag", "make", "model"), "device", filters
+        ),
+        "photographers": _options(
+            User.objects.filter(pk__in=uploaders).only("first_name", "last_name").order_by("last_name"),
+            "photographer",
+            filters,
+            label=User.get_full_name,
+        ),
+        "pupils": _options(
+            Pupil.objects.filter(school=school, image_tags__isnull=False).distinct().only(*names),
+            "pupil",
+            filters,
+            label=lambda p: p.display_name,
+        ),
+        "flagged_count": Image.objects.filter(school=school, flag_cleared_at__isnull=True)
+        .exclude(flag="")
+        .count(),
+    }
+
+
+def _options(objects, key: str, filters: dict, label=str) -> list[tuple[str, str, bool]]:
+    chosen = filters.get(key)
+    return [(str(o.pk), label(o), str(o.pk) == chosen) for o in objects]
 
 
 def image_detail(request, school, pk):
