@@ -141,13 +141,11 @@ def choose(r: dict) -> tuple[int, int, float, int]:
 
 def speed(r: dict, copies: int, queries: int) -> dict:
     rng = random.Random(7)
-    start = time.perf_counter()
     photos = [shoot(scene(s)) for s in range(40)]
     made = time.perf_counter()
     for im in photos:
         fingerprint(im)
     fingerprint_ms = (time.perf_counter() - made) / len(photos) * 1000
-    del start
 
     def flipped(h: int) -> int:
         for bit in rng.sample(range(64), 16):
@@ -188,7 +186,7 @@ def speed(r: dict, copies: int, queries: int) -> dict:
 
 
 def copies_of(r: dict, n: int) -> list[Fingerprint]:
-    """Fingerprints of the first n generated sources, resized to half and saved as JPEG quality 60."""
+    """Fingerprints of the first n generated sources, resized to half and saved as JPEG quality 30."""
     copy = transformations(images_in_pdf)
     return [fingerprint(copy["JPEG quality 30"](copy["resized 50%"](shoot(scene(s))))) for s in range(n)]
 
