@@ -68,6 +68,16 @@ def test_a_caption_band_is_cut_off_and_the_photo_under_it_is_hashed():
     assert cut <= 4 < as_found
 
 
+def test_a_transparent_png_and_a_16_bit_grey_copy_match_the_photo(photos):
+    photo = photos[4]
+    rgba = photo.convert("RGBA")
+    buffer = io.BytesIO()
+    rgba.save(buffer, "PNG")
+    sixteen = Image.fromarray(np.asarray(photo.convert("L"), dtype=np.uint16) * 257)
+    assert same_photo(fingerprint(photo), fingerprint(buffer.getvalue()))
+    assert same_photo(fingerprint(photo), fingerprint(sixteen))
+
+
 def test_a_fingerprint_is_stored_in_a_few_bytes_and_read_back(photos):
     print_ = fingerprint(photos[0])
     stored = print_.to_bytes()

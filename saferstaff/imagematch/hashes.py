@@ -120,10 +120,10 @@ def caption_bands(grey: np.ndarray) -> list[slice]:
     step = (np.abs(grey[2:] - grey[:-2]) > BAND_STEP).mean(axis=1)  # step[i]: between rows i and i + 2
     cuts = []
     for top in (True, False):
-        # the widest band: the caption's own text makes steps too, nearer the edge
-        for n in range(
-            round(BAND_MAX * height), max(2, round(BAND_MIN * height)) - 1, -1
-        ):  # n rows of band, the photo from row n (top) or up to height - n (bottom)
+        # n rows of band, the photo from row n (top) or up to height - n (bottom); the widest band first: the
+        # caption's own text makes steps too, nearer the edge
+        widest, narrowest = round(BAND_MAX * height), max(2, round(BAND_MIN * height))
+        for n in range(widest, narrowest - 1, -1):
             i = n - 1 if top else height - n - 1
             if step[i] < BAND_EDGE:
                 continue
