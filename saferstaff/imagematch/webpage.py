@@ -1,0 +1,121 @@
+"""The addresses of the images a web page shows: ``<img src>`` and ``srcset`` (and the ``data-src`` /
+``data-srcset`` that lazy-loading scripts fill in), ``<picture><source srcset>``, CSS ``background-image``
+``url()`` in ``style`` attributes and ``<style>`` elements, ``og:image`` / ``twitter:image`` meta tags and
+``<link rel="image_src">``. Absolute (against ``<base href>`` when the page has one), http(s) only, each once,
+in page order, at most ``MAX_IMAGES``. Images written into the page as ``data:`` addresses are not listed."""
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+from saferstaff.imagematch.decode import TooManyImages
+
+MAX_IMAGES = 1000
+
+_META = {"og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"}
+# CSS declarations that paint an image (not fonts, not @import): their url()s
+_CSS_IMAGE = re.compile(
+    r"(?:background(?:-image)?|list-style(?:-image)?|border-image(?:-source)?|content)\s*:\s*([^;}]*)", re.I
+)
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""", re.I)
+
+
+def images_in_html(html: str | bytes, base_url: str, *, limit: int = MAX_IMAGES) -> list[str]:
+    """Raises ``TooManyImages`` (holding the first ``limit``) when the page shows more."""
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", errors="replace")
+    parser = _Images(base_url, limit)
+    parser.feed(html)
+    parser.close()
+    if parser.overflow:
+        raise TooManyImages(
+            f"The page shows more than {limit} images; the first {limit} were listed.", parser.urls
+        )
+    return parser.urls
+
+
+def srcset_urls(value: str) -> list[str]:
+    """The image candidates of a ``srcset``: each a URL (commas allowed inside it) and optional descriptors."""
+    urls, i, n = [], 0, len(value)
+    while i < n:
+        while i < n and (value[i].isspace() or value[i] == ","):
+            i += 1
+        start = i
+        while i < n and not value[i].isspace():
+            i += 1
+        url = value[start:i]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            depth = 0  # descriptors, up to the next comma outside brackets
+            while i < n and (value[i] != "," or depth):
+                depth += {"(": 1, ")": -1}.get(value[i], 0)
+                i += 1
+        if url:
+            urls.append(url)
+    return urls
+
+
+def css_image_urls(css: str) -> list[str]:
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = re.sub(r"@font-face\s*{[^}]*}", "", css, flags=re.I)
+    return [
+        next(g for g in m.groups() if g is not None)
+        for d in _CSS_IMAGE.finditer(css)
+        for m in _CSS_URL.finditer(d.group(1))
+    ]
+
+
+class _Images(HTMLParser):
+    def __init__(self, base_url: str, limit: int):
+        super().__init__(convert_charrefs=True)
+        self.base, self.limit = base_url, limit
+        self.urls: list[str] = []
+        self.seen: set[str] = set()
+        self.overflow = False
+        self.based = False
+        self.in_style = False
+
+    def add(self, url: str | None) -> None:
+        url = (url or "").strip()
+        if not url or self.overflow:
+            return
+        absolute = urljoin(self.base, url).split("#", 1)[0]
+        if urlsplit(absolute).scheme not in ("http", "https") or absolute in self.seen:
+            return
+        if len(self.urls) == self.limit:
+            self.overflow = True
+            return
+        self.seen.add(absolute)
+        self.urls.append(absolute)
+
+    def handle_starttag(self, tag, attrs):
+        a = {name: value or "" for name, value in attrs}
+        if tag == "base" and "href" in a and not self.based:
+            self.base, self.based = urljoin(self.base, a["href"]), True
+        if tag == "img":
+            for name in ("src", "data-src"):
+                self.add(a.get(name))
+        if tag in ("img", "source"):
+            for name in ("srcset", "data-srcset"):
+                for url in srcset_urls(a.get(name, "")):
+                    self.add(url)
+        if tag == "meta" and (a.get("property") or a.get("name") or "").strip().lower() in _META:
+            self.add(a.get("content"))
+        if tag == "link" and "image_src" in (a.get("rel") or "").lower().split():
+            self.add(a.get("href"))
+        if "style" in a:
+            for url in css_image_urls(a["style"]):
+                self.add(url)
+        self.in_style = tag == "style"
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self.in_style = False
+
+    def handle_data(self, data):
+        if self.in_style:
+            for url in css_image_urls(data):
+                self.add(url)
