@@ -48,7 +48,11 @@ def open_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
     except ImageRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRefused("The image declares far more pixels than any photo; it was not opened.") from None
+        # Pillow's own bound (photos.files sets it for the whole process) can come before ours: the same words.
+        raise ImageRefused(
+            "The image declares more pixels than any photo; it is larger than any photo a school publishes and "
+            "was not opened."
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise ImageRefused(
             "The image could not be read whole (it may be cut short or not an image)."
