@@ -1,10 +1,16 @@
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import clear_login
+from allauth.account.signals import password_reset
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.dispatch import receiver
 from django.shortcuts import render
 
 from saferstaff.rules.policies import may_sign_in
@@ -38,6 +44,11 @@ class AccountAdapter(DefaultAccountAdapter):
                 )
         return super().pre_login(request, user, **kwargs)
 
+    def send_mail(self, template_prefix, email, context):
+        """Emails name the service ("Hello from saferstaff!"), not the placeholder Site of a new database."""
+        service = SimpleNamespace(name="saferstaff", domain=urlsplit(settings.SITE_URL).netloc)
+        super().send_mail(template_prefix, email, {"current_site": service, **context})
+
     def reauthenticate(self, user, password):
         """ "Confirm it is you" with a password: not for the staff of a school that requires its own sign-in
         (they confirm through the school's button on the same page)."""
@@ -47,6 +58,20 @@ class AccountAdapter(DefaultAccountAdapter):
                 f"{decision.reasons[0]}: confirm it is you with the school's account button below instead"
             )
         return super().reauthenticate(user, password)
+
+
+# Connected when allauth first loads this adapter, which its password reset does before sending the signal.
+@receiver(password_reset)
+def remember_whether_the_new_password_works(sender, request, user, **kwargs):
+    """The "Password changed" page says whether the new password signs this person in: not when one of their
+    schools requires its own sign-in (account/password_reset_from_key_done.html)."""
+    request.session["password_refused_here"] = not may_sign_in_with_password(user)
+
+
+def school_requires_its_own_sign_in(provider_id: str) -> bool:
+    """Does a school that signs in through ``provider_id`` require it (so its staff's passwords are refused)?
+    For the pages that do not know who came back from the provider."""
+    return School.objects.filter(sign_in_provider=provider_id, sign_in_required=True).exists()
 
 
 def sign_in_buttons(user) -> list[dict]:
@@ -115,6 +140,21 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         claims = {**data.get("userinfo", {}), **data.get("id_token", {})} if "id_token" in data else data
         user = school_account_for(sociallogin.account.provider, claims)
         if user is None or (sociallogin.is_existing and sociallogin.user.pk != user.pk):
-            raise ImmediateHttpResponse(render(request, "socialaccount/not_on_the_staff.html", status=403))
+            raise ImmediateHttpResponse(
+                render(
+                    request,
+                    "socialaccount/not_on_the_staff.html",
+                    {"password_refused": school_requires_its_own_sign_in(sociallogin.account.provider)},
+                    status=403,
+                )
+            )
         if not sociallogin.is_existing:
             sociallogin.connect(request, get_user_model().objects.get(pk=user.pk))
+
+    def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
+        # The "did not work" page offers the password only where it works.
+        if extra_context is not None:
+            extra_context["password_refused"] = school_requires_its_own_sign_in(
+                getattr(provider, "sub_id", "")
+            )
+        super().on_authentication_error(request, provider, error, exception, extra_context)
