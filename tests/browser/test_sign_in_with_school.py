@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from saferstaff.schools.models import School
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.support import submit
 from tests.test_signin_sso import Provider
 
 pytestmark = pytest.mark.browser
@@ -40,14 +41,18 @@ def school_provider(demo):
     provider.close()
 
 
-def through_the_schools_button(page, axe_check, provider, live_server, sub: str):
-    """From the sign-in page: the school's button, "Continue", then sign in at the provider as ``sub``."""
-    # The test provider's page asks a CDN for its stylesheet: answered here with an empty one (this closed
-    # network has none, and it is not our page).
+def no_provider_stylesheet(page):
+    """The test provider's page asks a CDN for its stylesheet: answered here with an empty one (this closed
+    network has none, and it is not our page)."""
     page.context.route(
         re.compile(r"^https://cdn\.jsdelivr\.net/"),
         lambda route: route.fulfill(status=200, content_type="text/css", body=""),
     )
+
+
+def through_the_schools_button(page, axe_check, provider, live_server, sub: str):
+    """From the sign-in page: the school's button, "Continue", then sign in at the provider as ``sub``."""
+    no_provider_stylesheet(page)
     page.goto("/accounts/login/")
     axe_check(page)
     with page.expect_navigation():
@@ -92,3 +97,31 @@ def test_someone_from_another_tenant_is_refused_with_a_clear_page(
     response = page.goto(demo.url())
     axe_check(page)
     assert "/accounts/login" in page.url, f"not signed in, so sent to sign in: {page.url} ({response.status})"
+
+
+def test_where_the_school_requires_it_the_refusal_pages_button_signs_the_teacher_in(
+    new_page, axe_check, demo, school_provider, live_server
+):
+    """The password is refused; the page's own button (a form posting to saferstaff, then on to the provider)
+    works in Chromium too."""
+    School.objects.filter(slug=demo.school_slug).update(sign_in_required=True)
+    school_provider.set_person("tom", {"email": demo.email("teacher"), "xms_edov": True, "tid": "westfield"})
+    page = new_page("teacher, password refused", viewport=PHONE, is_mobile=True, has_touch=True)
+    no_provider_stylesheet(page)
+    page.goto("/accounts/login/")
+    axe_check(page)
+    page.locator('input[name="login"]').fill(demo.email("teacher"))
+    page.locator('input[name="password"]').fill(demo.password("teacher"))
+    submit(page, "login")
+    axe_check(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in with your school's account")
+    school = School.objects.get(slug=demo.school_slug)
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"Sign in with Microsoft 365 — {school.name}").click()
+    assert page.url.startswith(school_provider.issuer), f"the browser stayed on {page.url}"
+    axe_check.not_ours(page, live_server.url)
+    page.locator('input[name="sub"]').fill("tom")
+    with page.expect_navigation():
+        page.locator('form:has(input[name="sub"]) button[type="submit"]').click()
+    axe_check(page)
+    assert page.url.startswith(live_server.url) and "/accounts/" not in page.url, page.url
