@@ -8,7 +8,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 
 from saferstaff.access import allowed_for
-from saferstaff.accounts.adapters import sign_in_buttons
+from saferstaff.accounts.adapters import sign_in_buttons, sign_in_choices
 from saferstaff.schools.roles import standing_of
 
 # Each menu item is current on every page under its address (a room's pages live under its path); the photos
@@ -37,6 +37,8 @@ MENU = (
 
 def saferstaff(request):
     ctx = {"STATIC_PREFIX": settings.STATIC_URL, "current_school": None, "school_menu": ""}
+    # The sign-in page's school buttons (read only on the page that shows them).
+    ctx["sign_in_choices"] = SimpleLazyObject(sign_in_choices)
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ctx

@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "saferstaff.middleware.RequestIdMiddleware",
     # Outside everything that queries the database: a lost connection anywhere below gets a clear 503.
     "saferstaff.middleware.DatabaseUnavailableMiddleware",
+    # Inside the CSP middleware (and the database's): the sign-in pages' form-action names the providers.
+    "saferstaff.accounts.csp.SignInFormActionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -332,6 +334,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
+    # The sign-in pages (/accounts/) add the schools' sign-in providers: saferstaff/accounts/csp.py.
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],

@@ -32,6 +32,14 @@ def header_problems(name: str, response) -> list[str]:
     if "unsafe-inline" in csp or "unsafe-eval" in csp:
         problems.append(f"{name}: CSP allows unsafe-inline/unsafe-eval: {csp}")
     policy = directives(csp)
+    form_action = policy.get("form-action", "").split()[1:]
+    sandboxed = "sandbox" in policy  # a download shown as is: no forms at all
+    if (
+        not sandboxed
+        and "'self'" not in form_action
+        or any(source in {"*", "https:", "http:"} for source in form_action)
+    ):
+        problems.append(f"{name}: form-action {form_action!r}")
     if response.get("Referrer-Policy") not in {
         "same-origin",
         "no-referrer",
@@ -107,3 +115,31 @@ def test_the_nonce_changes_with_every_request(client):
     first = NONCE.search(client.get(reverse("account_login"))["Content-Security-Policy"])
     second = NONCE.search(client.get(reverse("account_login"))["Content-Security-Policy"])
     assert first and second and first.group(1) != second.group(1)
+
+
+def test_the_sign_in_pages_let_forms_go_on_to_the_schools_provider_and_no_other_page_does(cast, client):
+    """The school's button posts to saferstaff, which redirects to the school's provider: the browser checks
+    that redirect against form-action. Only the sign-in pages (/accounts/) name the providers set up."""
+    from allauth.socialaccount.models import SocialApp
+    from django.contrib.sites.models import Site
+
+    app = SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="westfield-microsoft",
+        name="Microsoft 365",
+        client_id="c",
+        secret="s",
+        settings={"server_url": "https://login.microsoftonline.com/tenant-id/v2.0"},
+    )
+    app.sites.add(Site.objects.get_current())
+    login = directives(client.get(reverse("account_login"))["Content-Security-Policy"])
+    assert login["form-action"] == "form-action 'self' https://login.microsoftonline.com"
+    interstitial = client.get(reverse("openid_connect_login", kwargs={"provider_id": "westfield-microsoft"}))
+    assert (
+        "https://login.microsoftonline.com"
+        in directives(interstitial["Content-Security-Policy"])["form-action"]
+    )
+    assert not header_problems("the sign-in page", interstitial)
+    teacher = signed_in(cast.teacher)
+    page = teacher.get(reverse("school_dashboard", kwargs={"school": cast.school.slug}))
+    assert directives(page["Content-Security-Policy"])["form-action"] == "form-action 'self'"

@@ -8,6 +8,7 @@ from saferstaff.audit.log import record
 from saferstaff.links import school_url
 from saferstaff.paging import page_of
 from saferstaff.rules.engine import Refused, show_on_form
+from saferstaff.rules.signin import sign_in_set_up
 from saferstaff.schools.access import (
     DATE_OF_BIRTH,
     UPN,
@@ -356,7 +357,11 @@ def school_settings(request, school):
         messages.success(request, "Settings saved.")
         return redirect("school_settings", school=request.school.slug)
     sign_in = SignInRequiredForm(initial={"required": "yes" if request.school.sign_in_required else "no"})
-    return render(request, "schools/settings.html", {"form": form, "sign_in_form": sign_in})
+    return render(
+        request,
+        "schools/settings.html",
+        {"form": form, "sign_in_form": sign_in, "sign_in_setup": sign_in_set_up.peek(request.school)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -379,7 +384,11 @@ def school_sign_in(request, school):
         else:
             messages.success(request, "How staff sign in is saved.")
             return redirect("school_sign_in", school=request.school.slug)
-    return render(request, "schools/sign_in.html", {"sign_in_form": form})
+    return render(
+        request,
+        "schools/sign_in.html",
+        {"sign_in_form": form, "sign_in_setup": sign_in_set_up.peek(request.school)},
+    )
 
 
 # --- Trust / Local Authority pages ------------------------------------------------------------------
