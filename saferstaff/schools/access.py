@@ -249,3 +249,18 @@ def get_pupil_view(request, pk) -> PupilView:
     """The pupil ``pk`` at ``request.school`` (404 otherwise), as the person making the request may see them;
     the read is recorded."""
     return pupil_view(get_pupil(request, pk), fields_for(request))
+
+
+def places_of(user) -> tuple[list, list, list]:
+    """Where ``user`` works now (memberships taken up), the invitations waiting for them, and the trusts they
+    administer: what the home page and "choose a school" offer."""
+    memberships = (
+        Membership.objects.current()
+        .filter(user=user)
+        .select_related("school")
+        .prefetch_related("role_grants")
+    )
+    trusts = [admin.trust for admin in user.trust_admin_of.select_related("trust")]
+    active = [m for m in memberships if m.invited_at is None]
+    invitations = [m for m in memberships if m.invited_at is not None]
+    return active, invitations, trusts

@@ -15,6 +15,7 @@ from saferstaff.schools.access import (
     fields_for,
     get_member,
     get_pupil_view,
+    places_of,
     pupil_change_views,
     pupil_views,
     search_pupils,
@@ -46,22 +47,9 @@ from saferstaff.schools.staff import (
 )
 
 
-def _places(user):
-    memberships = (
-        Membership.objects.current()
-        .filter(user=user)
-        .select_related("school")
-        .prefetch_related("role_grants")
-    )
-    trusts = [admin.trust for admin in user.trust_admin_of.select_related("trust")]
-    active = [m for m in memberships if m.invited_at is None]
-    invitations = [m for m in memberships if m.invited_at is not None]
-    return active, invitations, trusts
-
-
 @require_safe
 def home(request):
-    memberships, invitations, trusts = _places(request.user)
+    memberships, invitations, trusts = places_of(request.user)
     if len(memberships) == 1 and not trusts and not invitations:
         return redirect("school_dashboard", school=memberships[0].school.slug)
     if len(trusts) == 1 and not memberships and not invitations:
@@ -71,7 +59,7 @@ def home(request):
 
 @require_safe
 def choose_school(request):
-    memberships, invitations, trusts = _places(request.user)
+    memberships, invitations, trusts = places_of(request.user)
     return render(
         request,
         "schools/choose_school.html",
@@ -357,11 +345,13 @@ def school_settings(request, school):
         messages.success(request, "Settings saved.")
         return redirect("school_settings", school=request.school.slug)
     sign_in = SignInRequiredForm(initial={"required": "yes" if request.school.sign_in_required else "no"})
-    return render(
-        request,
-        "schools/settings.html",
-        {"form": form, "sign_in_form": sign_in, "sign_in_setup": sign_in_set_up.peek(request.school)},
-    )
+    return render(request, "schools/settings.html", {"form": form, **_sign_in(request.school, sign_in)})
+
+
+def _sign_in(school, form) -> dict:
+    """What the settings page and the sign-in page show of how staff sign in: the form, and whether the
+    school's own sign-in is set up (or what is wrong with it)."""
+    return {"sign_in_form": form, "sign_in_setup": sign_in_set_up.peek(school)}
 
 
 @require_http_methods(["GET", "POST"])
@@ -384,11 +374,7 @@ def school_sign_in(request, school):
         else:
             messages.success(request, "How staff sign in is saved.")
             return redirect("school_sign_in", school=request.school.slug)
-    return render(
-        request,
-        "schools/sign_in.html",
-        {"sign_in_form": form, "sign_in_setup": sign_in_set_up.peek(request.school)},
-    )
+    return render(request, "schools/sign_in.html", _sign_in(request.school, form))
 
 
 # --- Trust / Local Authority pages ------------------------------------------------------------------
