@@ -29,16 +29,7 @@ def stage_upload(school: School, filename: str, data: bytes, user=None) -> tuple
     parsed = parse_roster(filename, data)
     plan = plan_import(school, parsed)
     with transaction.atomic():
-        roster_import = RosterImport.objects.create(
-            school=school,
-            uploaded_by=user if getattr(user, "pk", None) else None,
-            filename=(filename or "roster")[-200:],
-            format=parsed.format,
-            sha256=hashlib.sha256(data).hexdigest(),
-            content=data,
-            status=RosterImport.Status.PREVIEWED,
-            counts=plan.counts(),
-        )
+        roster_import = _import_row(school, filename, data, parsed, plan, user, RosterImport.Status.PREVIEWED)
         record("roster.staged", roster_import, school=school, actor=getattr(user, "pk", None))
     return roster_import, plan
 
@@ -137,16 +128,24 @@ def import_file(
         return plan_import(school, parsed)
     with transaction.atomic():
         plan = plan_import(school, parsed)
-        roster_import = RosterImport.objects.create(
-            school=school,
-            uploaded_by=by_user,
-            filename=(filename or "roster")[-200:],
-            format=parsed.format,
-            sha256=hashlib.sha256(data).hexdigest(),
-            content=None,
-            status=RosterImport.Status.APPLIED,
-            counts=plan.counts(),
-            applied_at=timezone.now(),
+        roster_import = _import_row(
+            school, filename, data, parsed, plan, by_user, RosterImport.Status.APPLIED
         )
         apply_plan(plan, by_user=by_user, roster_import=roster_import)
     return plan
+
+
+def _import_row(school, filename, data, parsed, plan, user, status) -> RosterImport:
+    """The record of one upload: a previewed one keeps its bytes until it is decided; an applied one never does."""
+    applied = status == RosterImport.Status.APPLIED
+    return RosterImport.objects.create(
+        school=school,
+        uploaded_by=user if getattr(user, "pk", None) else None,
+        filename=(filename or "roster")[-200:],
+        format=parsed.format,
+        sha256=hashlib.sha256(data).hexdigest(),
+        content=None if applied else data,
+        status=status,
+        counts=plan.counts(),
+        applied_at=timezone.now() if applied else None,
+    )
