@@ -9,7 +9,8 @@ fetched at all allows everything); at most ``max_pages`` pages and ``max_bytes``
 answered by an image (a gallery's full-size photo) is an image of the page that linked it.
 
 Every request goes through ``saferstaff.fetching.fetch`` (SSRF-safe: no private address, every redirect
-checked, bounded in bytes and time). Each image URL is fetched once in a sweep, opened with bounds
+checked, bounded in bytes and time). A page's redirect is followed by the sweep, as a link (same host,
+robots.txt, once); an image's or robots.txt's by the fetch. Each image URL is fetched once in a sweep, opened with bounds
 (``imagematch.decode``), fingerprinted and looked up in the index given (``HashIndex``, or anything with its
 ``matches``). Nothing on a page makes the sweep raise: what is refused is counted by reason in the summary.
 
@@ -22,7 +23,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
 
-from saferstaff.fetching import Fetched, FetchRefused, fetch
+from saferstaff.fetching import REDIRECTS, Fetched, FetchRefused, fetch
 from saferstaff.imagematch import ImageRefused, TooManyImages, fingerprint, images_in_html, images_in_pdf
 
 AGENT = "saferstaff"
@@ -200,14 +201,21 @@ class Sweep:
             return []
         try:
             pdf = urlsplit(url).path.lower().endswith(".pdf")
-            fetched = self._fetch(url, self.limits.pdf_bytes if pdf else self.limits.page_bytes)
+            fetched = self._fetch(url, self.limits.pdf_bytes if pdf else self.limits.page_bytes, follow=False)
         except FetchRefused as exc:
             self.summary.refused[reason(exc)] += 1
             return []
         if fetched is None:
             return []
         self.summary.pages += 1
-        if _origin(fetched.final_url) not in self.origins:
+        if fetched.status in REDIRECTS and fetched.header("Location"):
+            # followed here, not by the fetch, so robots.txt and the site's bounds apply to where it goes
+            try:
+                target = _normal(urljoin(url, fetched.header("Location").strip()))
+            except ValueError:
+                target = ""
+            if urlsplit(target).scheme in ("http", "https") and _origin(target) in self.origins:
+                return [target]
             self.summary.refused["redirected off the site"] += 1
         elif fetched.status != 200:
             self.summary.refused[f"HTTP {fetched.status}"] += 1
@@ -239,8 +247,9 @@ class Sweep:
                 urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
             )
         rules = self.robots[origin]
-        if rules is None:
+        if rules is None:  # RFC 9309: the whole host is off limits while its robots.txt is unavailable
             self.summary.refused["not visited: robots.txt unavailable (5xx)"] += 1
+            self.summary.stopped = self.summary.stopped or "robots.txt unavailable (5xx)"
             return False
         if not rules.can_fetch(AGENT, url):
             self.summary.refused["disallowed by robots.txt"] += 1
@@ -261,7 +270,7 @@ class Sweep:
             rules.parse(fetched.body.decode("utf-8", errors="replace").splitlines())
         return rules
 
-    def _fetch(self, url: str, max_bytes: int) -> Fetched | None:
+    def _fetch(self, url: str, max_bytes: int, *, follow: bool = True) -> Fetched | None:
         """One request, after the polite delay; None when the byte budget is spent. Bytes kept are counted."""
         budget = self.limits.max_bytes - self.summary.bytes
         if budget <= 0:
@@ -277,6 +286,7 @@ class Sweep:
                 max_bytes=min(max_bytes, budget),
                 timeout=min(self.limits.timeout, max(0.1, self.deadline - time.monotonic())),
                 allow_loopback=self.limits.allow_loopback,
+                follow_redirects=follow,
             )
         except FetchRefused as exc:
             if budget < max_bytes and reason(exc) == "too large":

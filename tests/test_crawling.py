@@ -3,10 +3,7 @@ pages, photos and PDFs — it stays on the site, honours robots.txt and its limi
 a copy of an indexed photo on a page and in a PDF, and bounds every bad thing a page can hold."""
 
 import io
-import threading
 import zlib
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -14,6 +11,7 @@ from saferstaff import fetching
 from saferstaff.crawling import Limits, Sweep
 from saferstaff.imagematch import fingerprint
 from saferstaff.imagematch.index import HashIndex
+from tests.loopback_site import html, serve
 from tests.photo_scenes import captioned, pdf_with, resized, scene, shoot
 from tests.test_imagematch import pdf_of_streams, png_header_declaring
 
@@ -25,44 +23,6 @@ def jpeg(image, quality=85) -> bytes:
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, "JPEG", quality=quality)
     return buffer.getvalue()
-
-
-def html(body: str) -> tuple[int, str, bytes]:
-    return 200, "text/html; charset=utf-8", f"<!doctype html><html><body>{body}</body></html>".encode()
-
-
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        path = self.path.split("?", 1)[0]
-        self.server.hits[path] += 1
-        route = self.server.routes.get(path, (404, "text/plain", b"not here"))
-        if callable(route):
-            try:
-                route(self)
-            except OSError:
-                pass
-            return
-        status, kind, body = route
-        self.send_response(status)
-        if status in (301, 302):
-            self.send_header("Location", body.decode())
-            body = b""
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-def serve(routes: dict, host: str = "127.0.0.1"):
-    server = ThreadingHTTPServer((host, 0), Handler)
-    server.daemon_threads = True
-    server.routes, server.hits = routes, Counter()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    server.url = f"http://{host}:{server.server_address[1]}"
-    return server
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +50,15 @@ def sites(photos):
             "/robots.txt": (200, "text/plain", b"User-agent: *\nDisallow: /private/\n"),
             "/": html(
                 '<a href="/news">News</a> <a href="/private/staff">Staff</a> <a href="/newsletter.pdf">N</a>'
-                f' <a href="{other.url}/">Friends</a> <a href="/gallery#top">Gallery</a>'
+                f' <a href="{other.url}/">Friends</a> <a href="/gallery#top">Gallery</a> <a href="/staff">Staff</a>'
                 '<img src="/img/sports-day.jpg"><img src="/img/unrelated.jpg">'
             ),
             "/news": html('<a href="/">Home</a><img src="/img/sports-day.jpg"><a href="/news/2">Older</a>'),
             "/news/2": html('<a href="/news">Newer</a>'),
             "/gallery": html('<a href="/img/unrelated.jpg">full size</a>'),
             "/private/staff": html('<img src="/img/secret.jpg">'),
+            "/staff": (302, "text/html", b"/private/rota"),
+            "/private/rota": html('<img src="/img/secret.jpg">'),
             "/img/sports-day.jpg": (200, "image/jpeg", copy),
             "/img/unrelated.jpg": (200, "image/jpeg", jpeg(photos[10])),
             "/img/secret.jpg": (200, "image/jpeg", jpeg(photos[3])),
@@ -147,8 +109,11 @@ def test_only_the_start_host_is_walked(sites, index):
 def test_robots_txt_disallow_is_honoured(sites, index):
     school, _ = sites
     findings, summary = swept(school.url + "/", index)
-    assert school.hits["/private/staff"] == 0 and school.hits["/img/secret.jpg"] == 0
-    assert summary.refused["disallowed by robots.txt"] == 1
+    assert (
+        school.hits["/private/staff"] == school.hits["/private/rota"] == school.hits["/img/secret.jpg"] == 0
+    )
+    # one link straight to a disallowed page, one by a redirect to another
+    assert summary.refused["disallowed by robots.txt"] == 2
     assert "photo-3" not in {f.key for f in findings}
 
 
@@ -185,6 +150,7 @@ def test_robots_txt_5xx_stops_and_4xx_allows():
         _, summary = swept(down.url + "/", HashIndex())
         assert summary.pages == 0 and down.hits["/"] == 0
         assert summary.refused["not visited: robots.txt unavailable (5xx)"] == 1
+        assert summary.stopped == "robots.txt unavailable (5xx)"
         _, summary = swept(missing.url + "/", HashIndex())
         assert summary.pages == 2 and missing.hits["/robots.txt"] == 1
     finally:
@@ -238,16 +204,24 @@ def test_every_bad_thing_a_page_can_hold_is_bounded_and_counted(photos):
 
 
 def test_a_redirect_to_loopback_is_refused_when_loopback_is_off(monkeypatch):
-    inside = serve({"/": html("the server's own network")})
-    school = serve({"/": (302, "text/html", f"{inside.url}/".encode())}, host="127.0.0.2")
+    inside = serve({"/": html("the server's own network"), "/photo.jpg": (200, "image/jpeg", b"")})
+    school = serve(
+        {
+            "/": html('<a href="/moved">m</a><img src="/img/moved.jpg">'),
+            "/moved": (302, "text/html", f"{inside.url}/".encode()),
+            "/img/moved.jpg": (302, "text/html", f"{inside.url}/photo.jpg".encode()),
+        },
+        host="127.0.0.2",
+    )
     public = fetching._public
     # 127.0.0.2 stands in for the school's public web server; every other address is judged as in production
     monkeypatch.setattr(fetching, "_public", lambda a, loopback: a == "127.0.0.2" or public(a, loopback))
     try:
         _, summary = swept(school.url + "/", HashIndex(), Limits(delay=0, allow_loopback=False))
-        assert school.hits["/"] == 1
-        assert inside.hits["/"] == 0
-        assert summary.refused["not a public address"] == 1 and summary.pages == 0
+        assert school.hits["/moved"] == 1 and school.hits["/img/moved.jpg"] == 1
+        assert inside.hits.total() == 0
+        assert summary.refused["redirected off the site"] == 1  # a page's redirect: not followed off the site
+        assert summary.refused["image not a public address"] == 1  # an image's: refused by the fetch
     finally:
         inside.shutdown()
         school.shutdown()
