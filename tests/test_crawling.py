@@ -3,6 +3,7 @@ pages, photos and PDFs — it stays on the site, honours robots.txt and its limi
 a copy of an indexed photo on a page and in a PDF, and bounds every bad thing a page can hold."""
 
 import io
+import time
 import zlib
 
 import pytest
@@ -235,3 +236,27 @@ def test_the_polite_delay_is_waited_between_requests_and_left_out_of_the_time(si
     requests = school.hits.total() - before  # robots.txt, /news/2, /news, /, its images, ...
     assert requests > 5 and waits == [0.5] * (requests - 1)
     assert sweep.summary.waited < 0.5  # the sleeps here return at once: nothing was waited, nothing taken off
+
+
+def trickle(handler):
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.end_headers()
+    while True:
+        handler.wfile.write(b" ")
+        handler.wfile.flush()
+        time.sleep(0.1)
+
+
+def test_the_time_limit_cuts_a_slow_page_and_ends_the_walk():
+    slow = serve(
+        {"/": html('<a href="/slow">s</a><a href="/after">a</a>'), "/slow": trickle, "/after": html("")}
+    )
+    try:
+        started = time.monotonic()
+        _, summary = swept(slow.url + "/", HashIndex(), Limits(delay=0, allow_loopback=True, max_seconds=1.5))
+        assert time.monotonic() - started < 4
+    finally:
+        slow.shutdown()
+    assert summary.refused["too slow"] == 1
+    assert summary.stopped == "time limit" and slow.hits["/after"] == 0
