@@ -18,6 +18,7 @@ Goal: a 500-page site in under 2 minutes on loopback, a lookup under 1 ms."""
 import argparse
 import io
 import multiprocessing
+import os
 import random
 import resource
 import statistics
@@ -100,21 +101,44 @@ def stored(copies: int) -> list[tuple[str, Fingerprint]]:
     return own + [(f"other-{n}", fp) for n, fp in enumerate(others)]
 
 
+class Timed:
+    """The index the sweep is given, timing each lookup: wall-clock and the CPU time of the sweeping thread (on
+    a shared machine the wall-clock tail is mostly waiting for a CPU)."""
+
+    def __init__(self, index):
+        self.index, self.wall, self.cpu = index, [], []
+
+    def matches(self, found):
+        wall, cpu = time.perf_counter(), time.thread_time()
+        answer = self.index.matches(found)
+        self.cpu.append((time.thread_time() - cpu) * 1e6)
+        self.wall.append((time.perf_counter() - wall) * 1e6)
+        return answer
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    values = sorted(values)
+    return statistics.median(values), values[int(0.95 * len(values))]
+
+
 def run(url: str, index, pages: int) -> dict:
+    timed = Timed(index)
     before = resource.getrusage(resource.RUSAGE_SELF)
-    sweep = Sweep([url + "/"], index, Limits(max_pages=2 * pages, delay=0, allow_loopback=True))
+    sweep = Sweep([url + "/"], timed, Limits(max_pages=2 * pages, delay=0, allow_loopback=True))
     findings = list(sweep)
     after = resource.getrusage(resource.RUSAGE_SELF)
     s = sweep.summary
-    lookups = sorted(t * 1e6 for t in s.lookups)
+    (p50, p95), (cpu50, cpu95) = percentiles(timed.wall), percentiles(timed.cpu)
     return {
         "seconds": s.seconds,
         "pages": s.pages,
         "images": s.images,
         "bytes": s.bytes,
-        "p50": statistics.median(lookups),
-        "p95": lookups[int(0.95 * len(lookups))],
-        "lookup_total": sum(s.lookups),
+        "p50": p50,
+        "p95": p95,
+        "cpu50": cpu50,
+        "cpu95": cpu95,
+        "lookup_total": sum(timed.wall) / 1e6,
         "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         "found": sorted({(f.page_url, f.image_url, f.in_pdf, f.key) for f in findings}),
         "refused": dict(s.refused),
@@ -136,6 +160,7 @@ def main() -> None:
     for key, fp in stored(args.copies):
         index.add(key, fp)
         scan.add(key, fp)
+    index.matches(fp), scan.matches(fp)  # both built before the clock starts
     built = time.perf_counter() - started
     try:
         results = {"index": run(server.url, index, args.pages), "scan": run(server.url, scan, args.pages)}
@@ -155,6 +180,8 @@ def main() -> None:
         ("images/s", None, "{:.1f}"),
         ("lookup p50 (µs)", "p50", "{:,.0f}"),
         ("lookup p95 (µs)", "p95", "{:,.0f}"),
+        ("lookup CPU p50 (µs)", "cpu50", "{:,.0f}"),
+        ("lookup CPU p95 (µs)", "cpu95", "{:,.0f}"),
         ("all lookups (s)", "lookup_total", "{:.2f}"),
         ("CPU of the sweep (s)", "cpu", "{:.1f}"),
     ]
@@ -168,9 +195,11 @@ def main() -> None:
     own = sorted({key for *_, key in r["found"]})
     print(f"\nfound: {len(r['found'])} places of {len(own)} of the {INDEXED} indexed photos; same findings with "
           f"both: {r['found'] == b['found']}; refused/not visited: {r['refused'] or 'none'}")  # fmt: skip
-    print(f"goal (a {args.pages}-page site in under 2 minutes; a lookup under 1 ms): "
-          f"{'met' if r['seconds'] < 120 and r['p95'] < 1000 else 'NOT met'} "
-          f"(sweep {r['seconds']:.0f} s, lookup p95 {r['p95']:,.0f} µs)")  # fmt: skip
+    print(f"goal: a {args.pages}-page site in under 2 minutes — {'met' if r['seconds'] < 120 else 'NOT met'} "
+          f"({r['seconds']:.0f} s); a lookup under 1 ms — p50 {'met' if r['p50'] < 1000 else 'NOT met'} "
+          f"({r['p50']:,.0f} µs), p95 {'met' if r['p95'] < 1000 else 'NOT met'} ({r['p95']:,.0f} µs; "
+          f"CPU {r['cpu95']:,.0f} µs)")  # fmt: skip
+    print(f"load average during the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (1, 5, 15 min)")
     print(f"whole run: {time.perf_counter() - started:.0f} s")
 
 

@@ -64,7 +64,6 @@ class Summary:
     stopped: str = ""  # why the walk ended early, if it did
     seconds: float = 0.0  # the sweep's time without its polite delays
     waited: float = 0.0  # time spent in polite delays
-    lookups: list[float] = field(default_factory=list)  # seconds per index lookup
 
 
 def _normal(url: str) -> str:
@@ -334,9 +333,7 @@ class Sweep:
             self.images[url] = []
             return
         self.summary.images += 1
-        started = time.perf_counter()
         self.images[url] = self.index.matches(found)
-        self.summary.lookups.append(time.perf_counter() - started)
 
     def _found(self, page_url: str, image_url: str, in_pdf: int | None = None):
         key = image_url if in_pdf is None else f"{image_url}#{in_pdf}"
