@@ -114,10 +114,13 @@ class _Links(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = {name: value or "" for name, value in attrs}
-        if tag == "base" and a.get("href") and not self.based:
-            self.base, self.based = urljoin(self.base, a["href"]), True
-        elif tag == "a" and a.get("href") and len(self.links) < MAX_LINKS:
-            self.links.append(urljoin(self.base, a["href"].strip()))
+        try:
+            if tag == "base" and a.get("href") and not self.based:
+                self.base, self.based = urljoin(self.base, a["href"]), True
+            elif tag == "a" and a.get("href") and len(self.links) < MAX_LINKS:
+                self.links.append(urljoin(self.base, a["href"].strip()))
+        except ValueError:  # not an address at all ("http://[")
+            pass
 
     handle_startendtag = handle_starttag
 
@@ -127,14 +130,7 @@ def links_in_html(html: bytes, base_url: str) -> list[str]:
     parser = _Links(base_url)
     parser.feed(html.decode("utf-8", errors="replace"))
     parser.close()
-    links = []
-    for url in parser.links:
-        try:
-            if urlsplit(url).scheme in ("http", "https"):
-                links.append(_normal(url))
-        except ValueError:  # not an address at all ("http://[")
-            continue
-    return links
+    return [_normal(url) for url in parser.links if urlsplit(url).scheme in ("http", "https")]
 
 
 class Sweep:

@@ -9,8 +9,8 @@ import zlib
 import pytest
 
 from saferstaff import fetching
-from saferstaff.crawling import Limits, Sweep
-from saferstaff.imagematch import fingerprint
+from saferstaff.crawling import Limits, Sweep, links_in_html
+from saferstaff.imagematch import fingerprint, images_in_html
 from saferstaff.imagematch.index import HashIndex
 from tests.loopback_site import html, serve
 from tests.photo_scenes import captioned, pdf_with, resized, scene, shoot
@@ -260,3 +260,22 @@ def test_the_time_limit_cuts_a_slow_page_and_ends_the_walk():
         slow.shutdown()
     assert summary.refused["too slow"] == 1
     assert summary.stopped == "time limit" and slow.hits["/after"] == 0
+
+
+def test_the_site_is_its_start_hosts_and_https_of_an_http_start():
+    sweep = Sweep(["http://School.example/", "https://blog.school.example:8443/news"], HashIndex())
+    assert sweep.origins == {
+        ("http", "school.example", 80),
+        ("https", "school.example", 443),
+        ("https", "blog.school.example", 8443),
+    }
+
+
+def test_links_are_absolute_without_fragments_and_a_broken_address_is_skipped():
+    page = b'<base href="/news/"><a href="2#top">2</a><a href="http://[oops">x</a><a href="mailto:a@b">m</a>'
+    assert links_in_html(page, "https://school.example/") == ["https://school.example/news/2"]
+
+
+def test_a_broken_image_address_does_not_lose_the_page():
+    page = b'<img src="http://[oops"><img src="/a.jpg"><a href="/next">n</a>'
+    assert images_in_html(page, "https://school.example/") == ["https://school.example/a.jpg"]
