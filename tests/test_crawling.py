@@ -144,9 +144,18 @@ def test_the_byte_limit_ends_the_walk(sites, index):
     assert summary.pages < 5
 
 
-def test_robots_txt_5xx_stops_and_4xx_allows():
+def endless(handler):
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.end_headers()
+    while True:
+        handler.wfile.write(b"<p>more</p>" * 6000)
+
+
+def test_robots_txt_5xx_stops_and_4xx_or_unfetchable_allows():
     down = serve({"/robots.txt": (503, "text/plain", b"busy"), "/": html('<a href="/a">a</a>')})
     missing = serve({"/": html('<a href="/a">a</a>'), "/a": html("a")})
+    unreadable = serve({"/robots.txt": endless, "/": html('<a href="/a">a</a>'), "/a": html("a")})
     try:
         _, summary = swept(down.url + "/", HashIndex())
         assert summary.pages == 0 and down.hits["/"] == 0
@@ -154,17 +163,12 @@ def test_robots_txt_5xx_stops_and_4xx_allows():
         assert summary.stopped == "robots.txt unavailable (5xx)"
         _, summary = swept(missing.url + "/", HashIndex())
         assert summary.pages == 2 and missing.hits["/robots.txt"] == 1
+        _, summary = swept(unreadable.url + "/", HashIndex(), Limits(delay=0, allow_loopback=True, timeout=3))
+        assert summary.pages == 2 and unreadable.hits["/robots.txt"] == 1  # endless: cut, and allowed
     finally:
         down.shutdown()
         missing.shutdown()
-
-
-def endless(handler):
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
-    handler.end_headers()
-    while True:
-        handler.wfile.write(b"<p>more</p>" * 6000)
+        unreadable.shutdown()
 
 
 def declared_huge(handler):
