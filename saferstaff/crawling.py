@@ -10,9 +10,10 @@ answered by an image (a gallery's full-size photo) is an image of the page that 
 
 Every request goes through ``saferstaff.fetching.fetch`` (SSRF-safe: no private address, every redirect
 checked, bounded in bytes and time). A page's redirect is followed by the sweep, as a link (same host,
-robots.txt, once); an image's or robots.txt's by the fetch. Each image URL is fetched once in a sweep, opened with bounds
-(``imagematch.decode``), fingerprinted and looked up in the index given (``HashIndex``, or anything with its
-``matches``). Nothing on a page makes the sweep raise: what is refused is counted by reason in the summary.
+robots.txt, once); an image's or robots.txt's by the fetch. Each image URL is fetched once in a sweep, opened
+with bounds (``imagematch.decode``), fingerprinted and looked up in the index given (``HashIndex``, or anything
+with its ``matches``). Nothing on a page makes the sweep raise: what is refused is counted by reason (``reason``:
+short, the same for every URL, naming no address) in the summary.
 
 Plain Python: no Django, nothing of the rooms."""
 
