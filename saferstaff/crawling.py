@@ -5,8 +5,9 @@ The walk: from the start URLs, following ``<a href>`` links; same host only (a s
 port, and https for the same host when it started on http); robots.txt honoured (RFC 9309: a robots.txt that is
 missing or gives a 4xx allows everything, one that gives a 5xx stops the walk of that host; one that cannot be
 fetched at all allows everything); at most ``max_pages`` pages and ``max_bytes`` bytes in all, within
-``max_seconds``; ``delay`` seconds between requests. A link answered by a PDF is read for its images; a link
-answered by an image (a gallery's full-size photo) is an image of the page that linked it.
+``max_seconds``; ``delay`` seconds between requests, longer when robots.txt asks (up to ``MAX_CRAWL_DELAY``).
+A link answered by a PDF is read for its images; a link answered by an image (a gallery's full-size photo) is an
+image of the page that linked it.
 
 Every request goes through ``saferstaff.fetching.fetch`` (SSRF-safe: no private address, every redirect
 checked, bounded in bytes and time). A page's redirect is followed by the sweep, as a link (same host,
@@ -29,6 +30,7 @@ from saferstaff.imagematch import ImageRefused, TooManyImages, fingerprint, imag
 
 AGENT = "saferstaff"
 MAX_LINKS = 2000  # per page; a page with more is a list no school site needs walking in full
+MAX_CRAWL_DELAY = 30.0  # seconds: a robots.txt's Crawl-delay is honoured up to this
 HTML = {"text/html", "application/xhtml+xml"}
 
 
@@ -152,6 +154,7 @@ class Sweep:
         self.images: dict[str, list[tuple[object, int]]] = {}  # image URL → its matches (fetched once)
         self.off_site: set[str] = set()
         self.requested = self.spent = False
+        self.delay = limits.delay  # raised by a robots.txt's Crawl-delay
         self.deadline = 0.0
 
     def __iter__(self):
@@ -264,6 +267,9 @@ class Sweep:
             return None
         else:
             rules.parse(fetched.body.decode("utf-8", errors="replace").splitlines())
+            asked = rules.crawl_delay(AGENT)
+            if asked:
+                self.delay = max(self.delay, min(float(asked), MAX_CRAWL_DELAY))
         return rules
 
     def _fetch(self, url: str, max_bytes: int, *, follow: bool = True) -> Fetched | None:
@@ -271,9 +277,9 @@ class Sweep:
         budget = self.limits.max_bytes - self.summary.bytes
         if budget <= 0:
             return None
-        if self.requested and self.limits.delay > 0:
+        if self.requested and self.delay > 0:
             waited = time.monotonic()
-            self.sleep(self.limits.delay)
+            self.sleep(self.delay)
             self.summary.waited += time.monotonic() - waited
         self.requested = True
         try:

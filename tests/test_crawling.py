@@ -283,3 +283,20 @@ def test_links_are_absolute_without_fragments_and_a_broken_address_is_skipped():
 def test_a_broken_image_address_does_not_lose_the_page():
     page = b'<img src="http://[oops"><img src="/a.jpg"><a href="/next">n</a>'
     assert images_in_html(page, "https://school.example/") == ["https://school.example/a.jpg"]
+
+
+def test_a_crawl_delay_in_robots_txt_lengthens_the_polite_delay_up_to_a_bound():
+    polite = serve({"/robots.txt": (200, "text/plain", b"User-agent: *\nCrawl-delay: 3\n"), "/": html("")})
+    greedy = serve(
+        {"/robots.txt": (200, "text/plain", b"User-agent: *\nCrawl-delay: 86400\n"), "/": html("")}
+    )
+    try:
+        for site, expected in ((polite, 3.0), (greedy, 30.0)):
+            waits = []
+            list(
+                Sweep([site.url + "/"], HashIndex(), Limits(delay=1, allow_loopback=True), sleep=waits.append)
+            )
+            assert waits == [expected]  # robots.txt, then the page after the delay it asks for
+    finally:
+        polite.shutdown()
+        greedy.shutdown()
