@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import certifi
 
 MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "saferstaff (a school's safeguarding record; one page, on request)"
 
 
@@ -39,12 +40,13 @@ class Fetched:
     address: str  # the IP address connected to
     redirects: list[str] = field(default_factory=list)
 
+    def header(self, name: str) -> str:
+        """The first header of that name (any case), or ""."""
+        return next((v for n, v in self.headers if n.lower() == name.lower()), "")
+
     @property
     def content_type(self) -> str:
-        for name, value in self.headers:
-            if name.lower() == "content-type":
-                return value.split(";", 1)[0].strip().lower()
-        return ""
+        return self.header("Content-Type").split(";", 1)[0].strip().lower()
 
 
 def _public(address: str, allow_loopback: bool) -> bool:
@@ -109,9 +111,16 @@ class _PinnedTLS(http.client.HTTPSConnection):
 
 
 def fetch(
-    url: str, *, max_bytes: int = 20_000_000, timeout: float = 20.0, allow_loopback: bool = False
+    url: str,
+    *,
+    max_bytes: int = 20_000_000,
+    timeout: float = 20.0,
+    allow_loopback: bool = False,
+    follow_redirects: bool = True,
 ) -> Fetched:
-    """GET ``url`` within the limits above. Raises FetchRefused with a reason a school office can act on."""
+    """GET ``url`` within the limits above. Raises FetchRefused with a reason a school office can act on.
+    ``follow_redirects=False`` returns a redirect as it is (its Location in ``headers``), for a caller that
+    decides itself where it may go next (a sweep: robots.txt, the site's own host)."""
     deadline = time.monotonic() + timeout
     asked, redirects = url, []
     for _ in range(MAX_REDIRECTS + 1):
@@ -133,7 +142,7 @@ def fetch(
             conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
             sock = conn.sock  # the connection lets go of it once the response is read to its end
             response = conn.getresponse()
-            if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
+            if follow_redirects and response.status in REDIRECTS and response.getheader("Location"):
                 redirects.append(url)
                 url = urljoin(url, response.getheader("Location"))
                 conn.close()

@@ -85,6 +85,12 @@ def test_a_page_is_fetched_with_its_redirects_when_loopback_is_allowed(site):
     assert page.content_type == "text/html" and page.address == "127.0.0.1"
 
 
+def test_a_redirect_is_returned_as_it_is_when_the_caller_follows_redirects_itself(site):
+    page = fetch(site + "/to-private", allow_loopback=True, follow_redirects=False)
+    assert page.status == 302 and page.header("location") == "http://10.0.0.1/admin"
+    assert page.final_url == site + "/to-private" and page.redirects == []
+
+
 def test_loopback_is_refused_unless_the_caller_allows_it(site):
     with pytest.raises(FetchRefused, match="not on the public internet"):
         fetch(site + "/ok")

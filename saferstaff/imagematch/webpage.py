@@ -80,8 +80,11 @@ class _Images(HTMLParser):
         url = (url or "").strip()
         if not url or self.overflow:
             return
-        absolute = urljoin(self.base, url).split("#", 1)[0]
-        if urlsplit(absolute).scheme not in ("http", "https") or absolute in self.seen:
+        try:
+            absolute = urljoin(self.base, url).split("#", 1)[0]
+            if urlsplit(absolute).scheme not in ("http", "https") or absolute in self.seen:
+                return
+        except ValueError:  # not an address at all ("http://[")
             return
         if len(self.urls) == self.limit:
             self.overflow = True
