@@ -148,6 +148,7 @@ def test_web_addresses_given_on_the_publish_form_become_places_of_the_publicatio
         "https://school.example/news/1",
         "https://school.example/newsletter.pdf",
     ]
+    assert "https://school.example/newsletter.pdf" in teacher.get(response["Location"]).content.decode()
     assert teacher.post(response["Location"], {"action": "publish"}).status_code == 302
     pub = Publication.objects.get()
     assert [p.url for p in pub.places.all()] == [
