@@ -191,6 +191,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "publication_request_face": PHOTOGRAPHERS,
     "publication_approvals": SENIOR_MANAGEMENT,
     "publication_list": PHOTOGRAPHERS | LEADERSHIP,
+    "publication_detail": PHOTOGRAPHERS | LEADERSHIP,  # its publisher, or anyone who sees the whole register
     "publication_take_down": PHOTOGRAPHERS,
     "publication_copy": PHOTOGRAPHERS | LEADERSHIP,
     "takedown_list": PHOTOGRAPHERS,

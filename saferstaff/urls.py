@@ -162,6 +162,7 @@ urlpatterns = [
     ),
     path(school + "publications/approvals/", publishing.publication_approvals, name="publication_approvals"),
     path(school + "publications/", takedowns.publication_list, name="publication_list"),
+    path(school + "publications/<id:pk>/", takedowns.publication_detail, name="publication_detail"),
     path(
         school + "publications/<id:pk>/take-down/",
         takedowns.publication_take_down,

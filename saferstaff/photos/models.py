@@ -290,11 +290,35 @@ class Publication(models.Model):
     taken_down_at = models.DateTimeField(null=True, blank=True)
     # Faces blurred in the copy and why: [{"box": [l, t, w, h], "why": "unknown" | "no_consent", "pupil": id}]
     faces_blurred = models.JSONField(default=list, blank=True)
+    # The copy's fingerprint (``imagematch.Fingerprint.to_bytes``, 226-258 bytes, no pixels): what a check of
+    # its places compares found images with, kept after the copy is deleted. Blank for a video and for a copy
+    # published before fingerprints were kept until ``fingerprint_publications`` fills it.
+    fingerprint = models.BinaryField(blank=True, default=b"")
 
     class Meta:
         db_table = "images_publication"  # kept from before the rooms moved (ADR 0007)
         ordering = ["-published_at", "-pk"]
         indexes = [models.Index(fields=["image", "channel"])]
+
+
+class PublicationPlace(models.Model):
+    """One web address where a published copy appears (a page, a news item, a newsletter PDF, a social post):
+    what a check of a takedown fetches. Added and removed only through ``photos.places``."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="places")
+    url = models.CharField("Web address", max_length=2000)
+    added_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "publication", "url"], name="unique_publication_place")
+        ]
+
+    def __str__(self) -> str:
+        return f"Place {self.pk}"
 
 
 class PublicationPupil(models.Model):

@@ -9,18 +9,20 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from saferstaff import scans
 from saferstaff.paging import page_of
-from saferstaff.photos import services
+from saferstaff.photos import places, services
 from saferstaff.photos.access import (
     get_takedown,
     is_senior,
     sees_all,
 )
-from saferstaff.photos.forms import TakedownForm
+from saferstaff.photos.forms import PlaceForm, TakedownForm
 from saferstaff.photos.models import (
     Publication,
+    PublicationPlace,
     Takedown,
 )
 from saferstaff.rules.engine import Refused
+from saferstaff.rules.images import may_change_places
 
 
 def publication_list(request, school):
@@ -29,6 +31,49 @@ def publication_list(request, school):
         pubs = pubs.filter(published_by=request.user)
     page = page_of(request, pubs, 50)
     return render(request, "photos/publication_list.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def publication_detail(request, school, pk):
+    """One publication (§5): where it went, its places — the web addresses a takedown is checked at — and,
+    for its publisher and senior management, a form to add one and a button to remove one while it is up.
+    Senior management, the DSL and the DPO see every publication (as in the register); other staff their own."""
+    pub = get_object_or_404(
+        Publication.objects.select_related("channel", "published_by", "image"), school=request.school, pk=pk
+    )
+    if not (sees_all(request) or pub.published_by_id == request.user.pk):
+        raise PermissionDenied
+    form, problems = PlaceForm(), []
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "remove":
+                place_id = request.POST.get("place", "")
+                place = get_object_or_404(
+                    PublicationPlace, publication=pub, pk=int(place_id) if place_id.isdigit() else 0
+                )
+                places.remove_place(place, by=request.user)
+                messages.success(request, "Web address removed.")
+                return redirect("publication_detail", school=request.school.slug, pk=pub.pk)
+            form = PlaceForm(request.POST)
+            if form.is_valid():
+                places.add_place(pub, form.cleaned_data["url"], by=request.user)
+                messages.success(request, "Web address added.")
+                return redirect("publication_detail", school=request.school.slug, pk=pub.pk)
+        except Refused as exc:
+            problems = [str(r) for r in exc.decision.reasons]
+    return render(
+        request,
+        "photos/publication_detail.html",
+        {
+            "pub": pub,
+            "places": pub.places.all(),
+            "form": form,
+            "problems": problems,
+            "may_add": may_change_places.peek(request.actor, subject=pub).allowed,
+            "may_remove": may_change_places.peek(request.actor, subject=pub, removing=True).allowed,
+        },
+        status=409 if problems else 400 if form.errors else 200,
+    )
 
 
 def takedown_list(request, school):
