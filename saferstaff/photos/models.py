@@ -362,6 +362,8 @@ class Takedown(models.Model):
     done_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     evidence_note = models.CharField(max_length=500, blank=True)
     evidence = models.FileField(upload_to="takedown-evidence/%Y/%m/", blank=True)
+    # Closed on the evidence of its checks: every place's latest check found it gone (``PlaceCheck``).
+    closed_on_checks = models.BooleanField(default=False)
 
     class Meta:
         db_table = "images_takedown"  # kept from before the rooms moved (ADR 0007)
@@ -371,6 +373,43 @@ class Takedown(models.Model):
         ]
         # (publication, pupil): "already raised?" stays fast however many takedowns a pupil has had.
         indexes = [models.Index(fields=["school", "done_at"]), models.Index(fields=["publication", "pupil"])]
+
+
+class PlaceCheck(models.Model):
+    """One check of one place of a takedown (§5): the worker fetched the page and compared every image on it with
+    the copy's fingerprint (``photos.checks``). "Could not check" is never "gone". The page is kept as a WARC."""
+
+    class Result(models.TextChoices):
+        WAITING = "waiting", "Waiting to be checked"
+        GONE = "gone", "Gone"
+        STILL_THERE = "still_there", "Still there"
+        NOT_CHECKED = "not_checked", "Could not check"
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    takedown = models.ForeignKey(Takedown, on_delete=models.CASCADE, related_name="checks")
+    place = models.ForeignKey(PublicationPlace, on_delete=models.CASCADE, related_name="checks")
+    requested_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=12, choices=Result.choices, default=Result.WAITING)
+    why = models.CharField(max_length=300, blank=True)  # for "could not check", for staff
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.CharField(max_length=2000, blank=True)  # the page's address after redirects
+    found_url = models.CharField(max_length=2000, blank=True)  # the image that matched ("still there")
+    distance = models.JSONField(null=True, blank=True)  # [pHash bits, dHash bits] of the match
+    # Each image compared: {"url", "status", "phash", "dhash", "distance": [p, d]} or {"url", "problem"}
+    compared = models.JSONField(default=list, blank=True)
+    page = models.FileField(upload_to="takedown-checks/%Y/%m/", max_length=200, blank=True)  # WARC
+    page_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["school", "takedown", "place", "-requested_at"], name="place_check_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"Check {self.pk}"
 
 
 class PendingDeletion(models.Model):

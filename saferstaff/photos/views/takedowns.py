@@ -1,6 +1,8 @@
 """§5 pages: where images were published, the takedowns a withdrawal raises, the destruction of old
 images. A pupil's images for a subject access request are in its bundle (privacy.requests), other faces blurred."""
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from saferstaff import scans
 from saferstaff.paging import page_of
-from saferstaff.photos import places, services
+from saferstaff.photos import checks, places, services
 from saferstaff.photos.access import (
     get_takedown,
     is_senior,
@@ -22,7 +24,7 @@ from saferstaff.photos.models import (
     Takedown,
 )
 from saferstaff.rules.engine import Refused
-from saferstaff.rules.images import may_change_places
+from saferstaff.rules.images import may_change_places, may_check_takedown
 
 
 def publication_list(request, school):
@@ -101,19 +103,66 @@ def takedown_evidence(request, school, pk):
 
 @require_http_methods(["GET", "POST"])
 def takedown_done(request, school, pk):
+    """Closing a takedown (§5): with a note (and a screenshot), or — when every place's latest check found it
+    gone — on the checks' evidence. The checks of each place, newest first, are shown with their results."""
     takedown = get_takedown(request, pk)
-    form = TakedownForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and takedown.done_at is None and form.is_valid():
-        services.finish_takedown(
-            takedown, by=request.user, note=form.cleaned_data["note"], evidence=form.cleaned_data["evidence"]
-        )
-        messages.success(request, "Marked as taken down. Thank you.")
-        return redirect("takedown_list", school=request.school.slug)
+    on_checks = request.method == "POST" and request.POST.get("action") == "on_checks"
+    form = TakedownForm(None if on_checks else request.POST or None, request.FILES or None)
+    problems = []
+    if request.method == "POST" and takedown.done_at is None and (on_checks or form.is_valid()):
+        try:
+            if on_checks:
+                services.finish_takedown(takedown, by=request.user, on_checks=True)
+            else:
+                services.finish_takedown(
+                    takedown,
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                    evidence=form.cleaned_data["evidence"],
+                )
+        except Refused as exc:
+            problems = [str(r) for r in exc.decision.reasons]
+        else:
+            messages.success(request, "Marked as taken down. Thank you.")
+            return redirect("takedown_list", school=request.school.slug)
     return render(
         request,
         "photos/takedown_done.html",
-        {"takedown": takedown, "form": form, "name": takedown.pupil.short_name if takedown.pupil else ""},
+        {
+            "takedown": takedown,
+            "form": form,
+            "problems": problems,
+            "name": takedown.pupil.short_name if takedown.pupil else "",
+            "places": _places(takedown),
+            "all_gone": checks.all_gone(takedown),
+            "may_check": may_check_takedown.peek(request.actor, subject=takedown).allowed,
+        },
+        status=409 if problems else 400 if form.errors else 200,
     )
+
+
+def _places(takedown):
+    """Each place of the publication with its checks for this takedown, newest first."""
+    history = defaultdict(list)
+    for check in takedown.checks.all():
+        history[check.place_id].append(check)
+    return [(place, history[place.pk]) for place in takedown.publication.places.all()]
+
+
+@require_POST
+def takedown_check(request, school, pk):
+    """ "Check again": the worker fetches each place of the takedown's publication again (§5)."""
+    takedown = get_takedown(request, pk)
+    try:
+        queued = checks.queue_checks(takedown, by=request.user)
+    except Refused as exc:
+        messages.error(request, exc.decision.summary)
+    else:
+        messages.success(
+            request,
+            "Checking again: the results show here when done." if queued else "It has no web addresses.",
+        )
+    return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
 
 
 @require_POST
