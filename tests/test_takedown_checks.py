@@ -335,3 +335,20 @@ def test_the_chase_checks_again_and_says_where_it_is_still_there(cast, published
     assert takedown.checks.count() == 2
     note = Notification.objects.filter(user=cast.teacher, kind="images.takedown.chase").get()
     assert note.title.endswith(f"still there at {site.base}/img/ours.jpg")
+
+
+def test_a_place_still_there_keeps_every_takedown_of_the_publication_open(cast, published, site):
+    from saferstaff.schools.models import Guardian
+
+    from .test_images_flows import consent
+
+    by_hand = take_down(cast, published)  # checked: still there
+    site.routes["/news"] = (503, "text/html", b"busy")  # the withdrawal's own check could not read the page
+    noah = published.pupils.get().pupil
+    consent(noah, Guardian.objects.get(school=cast.school, surname="Reed"), "website", "no", "portal")
+    withdrawal = Takedown.objects.get(publication=published, pupil=noah)
+    assert latest(withdrawal).result == R.NOT_CHECKED
+    site.routes["/news"] = (200, "text/html", page("/img/ours.jpg"))
+    checks.queue_checks(by_hand, by=cast.teacher)
+    with pytest.raises(Refused, match="still there"):
+        services.finish_takedown(withdrawal, by=cast.teacher, note="Removed it")

@@ -66,10 +66,18 @@ def queue_checks(takedown: Takedown, *, by=None) -> list[PlaceCheck]:
     return checks
 
 
+def history(takedown: Takedown):
+    """Every check of the publication's places (for this takedown or another of the same publication: a
+    place is checked for whichever pupil's withdrawal), newest first."""
+    return PlaceCheck.objects.filter(
+        school_id=takedown.school_id, place__publication_id=takedown.publication_id
+    ).order_by("-requested_at", "-pk")
+
+
 def latest(takedown: Takedown) -> dict[int, PlaceCheck]:
-    """Each place's newest check of this takedown, by place id (places never checked are absent)."""
+    """Each place's newest check, by place id (places never checked are absent)."""
     found: dict[int, PlaceCheck] = {}
-    for check in takedown.checks.order_by("place_id", "-requested_at", "-pk"):
+    for check in history(takedown):
         found.setdefault(check.place_id, check)
     return found
 

@@ -144,7 +144,7 @@ def takedown_done(request, school, pk):
 def _places(takedown):
     """Each place of the publication with its checks for this takedown, newest first."""
     history = defaultdict(list)
-    for check in takedown.checks.all():
+    for check in checks.history(takedown):
         history[check.place_id].append(check)
     return [(place, history[place.pk]) for place in takedown.publication.places.all()]
 
