@@ -6,7 +6,11 @@ desktop and at 390 px; every page checked with axe-core."""
 
 # ruff: noqa: F811  (``site`` is a fixture imported from tests/test_takedown_checks.py)
 
+import io
+
+import numpy as np
 import pytest
+from PIL import Image as PILImage
 from playwright.sync_api import expect
 
 from saferstaff.accounts.models import User
@@ -19,12 +23,23 @@ from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.support import follow, success
 from tests.browser.test_takedown_walkthrough import WEBSITE, responsible_guardian, tag_by_hand
 from tests.image_samples import approved_activity
-from tests.test_publication_places import textured_jpeg
 
 # ``site``: a web server on loopback (the live server runs in this process and sees its loopback setting too)
 from tests.test_takedown_checks import copy_as_found, page, site  # noqa: F401
 
 pytestmark = pytest.mark.browser
+
+
+def demo_camera_photo() -> bytes:
+    """A photo with something in it (a plain colour would look like every other), from the demo's camera."""
+    rng = np.random.default_rng(7)
+    im = PILImage.fromarray(rng.integers(0, 256, size=(12, 16, 3), dtype=np.uint8)).resize((640, 480))
+    exif = im.getexif()
+    exif[0x010F], exif[0x0110] = CAMERA[0], CAMERA[1]
+    exif.get_ifd(0x8769)[0xA431] = CAMERA[2]
+    out = io.BytesIO()
+    im.save(out, "JPEG", exif=exif, quality=90)
+    return out.getvalue()
 
 
 def fits(tab, width: int) -> None:
@@ -48,9 +63,8 @@ def test_a_withdrawal_is_checked_still_there_then_gone_and_closed_on_the_check(
     teacher_user = User.objects.get(email=demo.email("teacher"))
     deputy = User.objects.get(email=demo.email("deputy"))
     activity = approved_activity(pupil.school, teacher_user, deputy, pupils=[pupil])
-    photo = textured_jpeg(7)
-    (image,) = add_images(activity, [("IMG_5001.JPG", photo)], by=teacher_user)
-    assert CAMERA and not image.flag
+    (image,) = add_images(activity, [("IMG_5001.JPG", demo_camera_photo())], by=teacher_user)
+    assert not image.flag
 
     # 1. Published, with the page where it will appear.
     tab = new_page("teacher", viewport=DESKTOP)
