@@ -144,9 +144,14 @@ def _raise(school, pupil, publications, *, withdrawal=None, reason: str = "") ->
         .values_list("pk", "published_by_id")
     ]
     Takedown.objects.bulk_create(rows, batch_size=2000)
+    placed = set(  # where it went is checked as soon as it is raised: one query finds which have places
+        PublicationPlace.objects.filter(publication_id__in=[r.publication_id for r in rows]).values_list(
+            "publication_id", flat=True
+        )
+    )
     for row in rows:
-        if PublicationPlace.objects.filter(publication_id=row.publication_id).exists():
-            checks.queue_checks(row)  # where it went is checked as soon as it is raised
+        if row.publication_id in placed:
+            checks.queue_checks(row)
     by_publisher: dict[int, int] = defaultdict(int)
     for row in rows:
         by_publisher[row.assigned_to_id] += 1
@@ -401,9 +406,14 @@ def _take_down_expired() -> int:
         for pk, school_id, publisher in live.values_list("pk", "school_id", "published_by_id")
     ]
     Takedown.objects.bulk_create(rows, batch_size=2000)
+    placed = set(  # where it went is checked as soon as it is raised: one query finds which have places
+        PublicationPlace.objects.filter(publication_id__in=[r.publication_id for r in rows]).values_list(
+            "publication_id", flat=True
+        )
+    )
     for row in rows:
-        if PublicationPlace.objects.filter(publication_id=row.publication_id).exists():
-            checks.queue_checks(row)  # where it went is checked as soon as it is raised
+        if row.publication_id in placed:
+            checks.queue_checks(row)
     grouped: dict[tuple[int, int], int] = defaultdict(int)
     for row in rows:
         grouped[(row.school_id, row.assigned_to_id)] += 1
