@@ -352,3 +352,18 @@ def test_a_place_still_there_keeps_every_takedown_of_the_publication_open(cast, 
     checks.queue_checks(by_hand, by=cast.teacher)
     with pytest.raises(Refused, match="still there"):
         services.finish_takedown(withdrawal, by=cast.teacher, note="Removed it")
+
+
+def test_a_check_the_worker_lost_is_given_up_daily_never_counted_as_gone(cast, published, site):
+    takedown = take_down(cast, published)
+    lost = PlaceCheck.objects.create(
+        school=cast.school, takedown=takedown, place=published.places.get(),
+        requested_at=timezone.now() - datetime.timedelta(hours=2),
+    )  # fmt: skip
+    fresh = PlaceCheck.objects.create(school=cast.school, takedown=takedown, place=published.places.get())
+    assert checks.give_up_lost_checks() == 1
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.result == R.NOT_CHECKED and "not checked in time" in lost.why
+    assert fresh.result == R.WAITING
+    assert not checks.all_gone(takedown)

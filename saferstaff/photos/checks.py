@@ -7,6 +7,7 @@ anything not read makes it "could not check", never "gone". The page is kept as 
 Checks are queued by ``queue_checks`` (taking down, a withdrawal, "Check again", the daily chase) and run by
 ``check_place``. Closing a takedown on their evidence is ``services.finish_takedown``."""
 
+import datetime
 import hashlib
 from urllib.parse import urlsplit
 
@@ -93,6 +94,27 @@ def all_gone(takedown: Takedown) -> bool:
 
 def still_there(takedown: Takedown) -> list[PlaceCheck]:
     return [c for c in latest(takedown).values() if c.result == PlaceCheck.Result.STILL_THERE]
+
+
+# A check fetches a page and at most MAX_IMAGES images, each within TIMEOUT: one still waiting after this long was
+# lost by the worker (it stopped, or never ran) and is given up, so the takedown page does not wait for ever.
+GIVE_UP = datetime.timedelta(hours=1)
+
+
+def give_up_lost_checks(now: datetime.datetime | None = None) -> int:
+    """Daily: each check waiting longer than ``GIVE_UP`` becomes "could not check". How many."""
+    now = now or timezone.now()
+    lost = list(PlaceCheck.objects.filter(result=PlaceCheck.Result.WAITING, requested_at__lt=now - GIVE_UP))
+    for check in lost:
+        with acting_as(school_id=check.school_id), transaction.atomic():
+            if PlaceCheck.objects.filter(pk=check.pk, result=PlaceCheck.Result.WAITING).update(
+                result=PlaceCheck.Result.NOT_CHECKED,
+                checked_at=now,
+                why="It was not checked in time: check again",
+            ):
+                record("images.takedown.checked", ("images.takedown", check.takedown_id), school=check.school_id,
+                       detail={"check": check.pk, "place": check.place_id, "result": PlaceCheck.Result.NOT_CHECKED})  # fmt: skip
+    return len(lost)
 
 
 @task()
