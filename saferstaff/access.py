@@ -191,10 +191,12 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "publication_request_face": PHOTOGRAPHERS,
     "publication_approvals": SENIOR_MANAGEMENT,
     "publication_list": PHOTOGRAPHERS | LEADERSHIP,
+    "publication_detail": PHOTOGRAPHERS | LEADERSHIP,  # its publisher, or anyone who sees the whole register
     "publication_take_down": PHOTOGRAPHERS,
     "publication_copy": PHOTOGRAPHERS | LEADERSHIP,
     "takedown_list": PHOTOGRAPHERS,
     "takedown_done": PHOTOGRAPHERS,
+    "takedown_check": PHOTOGRAPHERS,  # get_takedown, then rules.images.may_check_takedown
     "takedown_evidence": PHOTOGRAPHERS,  # get_takedown: the publisher's own, or any for senior management
     # §3, §4, §6 and KCSIE Part 4 (the conduct room). Disclosures, permissions and concerns are special records:
     # the page's object check (saferstaff.conduct.access) narrows each row to the people the rules name, and

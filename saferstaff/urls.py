@@ -162,6 +162,7 @@ urlpatterns = [
     ),
     path(school + "publications/approvals/", publishing.publication_approvals, name="publication_approvals"),
     path(school + "publications/", takedowns.publication_list, name="publication_list"),
+    path(school + "publications/<id:pk>/", takedowns.publication_detail, name="publication_detail"),
     path(
         school + "publications/<id:pk>/take-down/",
         takedowns.publication_take_down,
@@ -170,6 +171,7 @@ urlpatterns = [
     path(school + "publications/<id:pk>/copy/", publishing.publication_copy, name="publication_copy"),
     path(school + "takedowns/", takedowns.takedown_list, name="takedown_list"),
     path(school + "takedowns/<id:pk>/", takedowns.takedown_done, name="takedown_done"),
+    path(school + "takedowns/<id:pk>/check/", takedowns.takedown_check, name="takedown_check"),
     path(school + "takedowns/<id:pk>/evidence/", takedowns.takedown_evidence, name="takedown_evidence"),
     path(school + "conduct/", disclosures.my_conduct, name="conduct_mine"),
     path(school + "conduct/waiting/", disclosures.waiting, name="conduct_waiting"),

@@ -353,8 +353,8 @@ def _permission_sample(name, cast, school, user) -> int:
 IMAGE_PAGES = {
     "pupil_consent", "consent_record", "consent_purpose_edit", "pupil_faces", "activity_screen", "screening_progress", "face_crop", "face_reference", "consent_evidence", "device_edit", "activity_detail", "activity_decide",
     "activity_checklist", "activity_upload", "image_detail", "image_file", "image_thumbnail", "image_tags",
-    "image_publish", "image_flag", "publication_copy", "takedown_done", "takedown_evidence",
-    "publication_request", "publication_request_face", "publication_take_down",
+    "image_publish", "image_flag", "publication_copy", "takedown_done", "takedown_check", "takedown_evidence",
+    "publication_request", "publication_request_face", "publication_take_down", "publication_detail",
 }  # fmt: skip
 
 
@@ -414,7 +414,7 @@ def _image_sample(name, cast, school, user) -> int:
                       where="https://school.example/gallery", published_by=owner)  # fmt: skip
     pub.copy.save("copy.jpg", ContentFile(jpeg()), save=False)
     pub.save()
-    if name in {"publication_copy", "publication_take_down"}:
+    if name in {"publication_copy", "publication_take_down", "publication_detail"}:
         return pub.pk
     no = ConsentRecord.objects.create(school=school, pupil=pupil, purpose=purpose(school, "website"), answer="no",
                                       source="guardian", guardian=parent, method="phone")  # fmt: skip

@@ -126,6 +126,7 @@ def test_run_daily_runs_each_rooms_daily_jobs_in_order_and_seals_the_audit_heads
         "items of evidence not matching their hash (DSLs told)",
         "page captures given up after an hour waiting (their requesters told)",
         "people chased about overdue actions and LADO referrals",
+        "takedown checks given up (waiting over an hour)",
         "open takedowns chased",
         "stored files deleted on retry",
         "face templates erased (consent gone or pupil left)",

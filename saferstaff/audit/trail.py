@@ -83,6 +83,8 @@ ACTIONS = {
     "roster.previews_expired": "Discarded roster uploads nobody applied",
     "audit.viewed": "Read the audit trail",
     "images.publication.downloaded": "Downloaded a published copy",
+    "images.takedown.check_queued": "Asked for the places of a takedown to be checked",
+    "images.takedown.checked": "Checked a place of a takedown",
     "faces.reference_viewed": "Saw a face-matching reference photo",
     "incidents.case_viewed": "Opened a case",
     "incidents.evidence_opened": "Opened a case's evidence",

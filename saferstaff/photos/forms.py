@@ -4,6 +4,7 @@ from saferstaff import scans
 from saferstaff.consent.models import Purpose
 from saferstaff.forms import DateInput, ModelMultipleIdsField, MultipleFileField
 from saferstaff.photos.models import Activity, Device
+from saferstaff.photos.places import clean_url
 from saferstaff.rules.images import may_date_activity
 from saferstaff.schools.models import Membership
 
@@ -125,9 +126,49 @@ class PublishImageForm(forms.Form):
         label="Blur every face that is unknown or has no consent",
         help_text="Faces are found by two detectors and matched to pupils enrolled for face matching",
     )
+    places = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
+        label="Web addresses where this copy will appear (optional)",
+        help_text="One to a line, for example https://school.example/news/sports-day. If consent is "
+        "withdrawn, these are the pages to take it down from",
+    )
 
     def __init__(self, *args, activity, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = Purpose.objects.filter(
             school_id=activity.school_id, publicity=True, active=True
         )
+
+    def clean_places(self) -> list[str]:
+        """Each line a web address (``clean_url``); empty lines ignored, an address given twice kept once."""
+        urls, problems = [], []
+        for n, line in enumerate(self.cleaned_data["places"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                url = clean_url(line)
+            except forms.ValidationError as problem:
+                problems.append(f"Web addresses, line {n}: {problem.messages[0]}")
+            else:
+                urls += [] if url in urls else [url]
+        if problems:
+            raise forms.ValidationError(problems)
+        return urls
+
+
+class PlaceForm(forms.Form):
+    """Another web address where a published copy appears (the publication's page)."""
+
+    url = forms.CharField(
+        label="Web address where this copy appears",
+        help_text="For example https://school.example/news/sports-day",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off", "inputmode": "url"}),
+        error_messages={"required": "Enter the web address where this copy appears"},
+    )
+
+    def clean_url(self) -> str:
+        try:
+            return clean_url(self.cleaned_data["url"])
+        except forms.ValidationError as problem:
+            raise forms.ValidationError(f"Web address: {problem.messages[0]}") from None

@@ -290,11 +290,35 @@ class Publication(models.Model):
     taken_down_at = models.DateTimeField(null=True, blank=True)
     # Faces blurred in the copy and why: [{"box": [l, t, w, h], "why": "unknown" | "no_consent", "pupil": id}]
     faces_blurred = models.JSONField(default=list, blank=True)
+    # The copy's fingerprint (``imagematch.Fingerprint.to_bytes``, 226-258 bytes, no pixels): what a check of
+    # its places compares found images with, kept after the copy is deleted. Blank for a video and for a copy
+    # published before fingerprints were kept until ``fingerprint_publications`` fills it.
+    fingerprint = models.BinaryField(blank=True, default=b"")
 
     class Meta:
         db_table = "images_publication"  # kept from before the rooms moved (ADR 0007)
         ordering = ["-published_at", "-pk"]
         indexes = [models.Index(fields=["image", "channel"])]
+
+
+class PublicationPlace(models.Model):
+    """One web address where a published copy appears (a page, a news item, a newsletter PDF, a social post):
+    what a check of a takedown fetches. Added and removed only through ``photos.places``."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="places")
+    url = models.CharField("Web address", max_length=2000)
+    added_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "publication", "url"], name="unique_publication_place")
+        ]
+
+    def __str__(self) -> str:
+        return f"Place {self.pk}"
 
 
 class PublicationPupil(models.Model):
@@ -338,6 +362,8 @@ class Takedown(models.Model):
     done_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     evidence_note = models.CharField(max_length=500, blank=True)
     evidence = models.FileField(upload_to="takedown-evidence/%Y/%m/", blank=True)
+    # Closed on the evidence of its checks: every place's latest check found it gone (``PlaceCheck``).
+    closed_on_checks = models.BooleanField(default=False)
 
     class Meta:
         db_table = "images_takedown"  # kept from before the rooms moved (ADR 0007)
@@ -347,6 +373,43 @@ class Takedown(models.Model):
         ]
         # (publication, pupil): "already raised?" stays fast however many takedowns a pupil has had.
         indexes = [models.Index(fields=["school", "done_at"]), models.Index(fields=["publication", "pupil"])]
+
+
+class PlaceCheck(models.Model):
+    """One check of one place of a takedown (§5): the worker fetched the page and compared every image on it with
+    the copy's fingerprint (``photos.checks``). "Could not check" is never "gone". The page is kept as a WARC."""
+
+    class Result(models.TextChoices):
+        WAITING = "waiting", "Waiting to be checked"
+        GONE = "gone", "Gone"
+        STILL_THERE = "still_there", "Still there"
+        NOT_CHECKED = "not_checked", "Could not check"
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    takedown = models.ForeignKey(Takedown, on_delete=models.CASCADE, related_name="checks")
+    place = models.ForeignKey(PublicationPlace, on_delete=models.CASCADE, related_name="checks")
+    requested_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=12, choices=Result.choices, default=Result.WAITING)
+    why = models.CharField(max_length=300, blank=True)  # for "could not check", for staff
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.CharField(max_length=2000, blank=True)  # the page's address after redirects
+    found_url = models.CharField(max_length=2000, blank=True)  # the image that matched ("still there")
+    distance = models.JSONField(null=True, blank=True)  # [pHash bits, dHash bits] of the match
+    # Each image compared: {"url", "status", "phash", "dhash", "distance": [p, d]} or {"url", "problem"}
+    compared = models.JSONField(default=list, blank=True)
+    page = models.FileField(upload_to="takedown-checks/%Y/%m/", max_length=200, blank=True)  # WARC
+    page_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["school", "takedown", "place", "-requested_at"], name="place_check_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"Check {self.pk}"
 
 
 class PendingDeletion(models.Model):

@@ -15,11 +15,13 @@ from django.utils import timezone
 
 from saferstaff import scans
 from saferstaff.accounts.models import User
+from saferstaff.audit.context import acting_as
 from saferstaff.audit.log import record
 from saferstaff.consent.models import ConsentRecord, Purpose
 from saferstaff.consent.states import state_of, states_for
 from saferstaff.faces.boxes import same_face
 from saferstaff.notifications.service import notify
+from saferstaff.photos import checks
 from saferstaff.photos.models import (
     Activity,
     ActivityPupil,
@@ -27,10 +29,11 @@ from saferstaff.photos.models import (
     ImageTag,
     PendingDeletion,
     Publication,
+    PublicationPlace,
     PublicationPupil,
     Takedown,
 )
-from saferstaff.rules.engine import Decision, enforce
+from saferstaff.rules.engine import Decision, Reason, Refused, enforce, refuse
 from saferstaff.rules.images import (
     SELF_APPROVED,
     may_clear_flag,
@@ -141,6 +144,14 @@ def _raise(school, pupil, publications, *, withdrawal=None, reason: str = "") ->
         .values_list("pk", "published_by_id")
     ]
     Takedown.objects.bulk_create(rows, batch_size=2000)
+    placed = set(  # where it went is checked as soon as it is raised: one query finds which have places
+        PublicationPlace.objects.filter(publication_id__in=[r.publication_id for r in rows]).values_list(
+            "publication_id", flat=True
+        )
+    )
+    for row in rows:
+        if row.publication_id in placed:
+            checks.queue_checks(row)
     by_publisher: dict[int, int] = defaultdict(int)
     for row in rows:
         by_publisher[row.assigned_to_id] += 1
@@ -269,6 +280,7 @@ def take_down(publication: Publication, *, by, reason: str) -> Takedown:
             assigned_to_id=publication.published_by_id, raised_by=by,
         )  # fmt: skip
         record("images.takedown.raised", takedown, detail={"publication": publication.pk, "by_hand": True})
+        checks.queue_checks(takedown)  # where it went is checked as soon as it is taken down
         if publication.published_by_id != by.pk:
             school = takedown.school
             notify(
@@ -281,13 +293,33 @@ def take_down(publication: Publication, *, by, reason: str) -> Takedown:
     return takedown
 
 
-def finish_takedown(takedown: Takedown, *, by, note: str, evidence=None) -> None:
+def finish_takedown(
+    takedown: Takedown, *, by, note: str = "", evidence=None, on_checks: bool = False
+) -> None:
     """The publisher has removed the copy: record how, and when every takedown of that publication is done,
-    mark the publication taken down and delete our published copy."""
+    mark the publication taken down and delete our published copy. ``on_checks``: closed with the checks as
+    its evidence, allowed only when every place's latest check found it gone. A place whose latest check found
+    it still there keeps the takedown open, whatever the note says (§5)."""
     with transaction.atomic():
+        if Takedown.objects.select_for_update().get(pk=takedown.pk).done_at is not None:
+            raise Refused(refuse(Reason("It has been marked as taken down already", "§5")))
+        if there := checks.still_there(takedown):
+            raise Refused(
+                refuse(Reason(f"The latest check found it still there at {there[0].found_url}", "§5"))
+            )
+        if on_checks and not checks.all_gone(takedown):
+            raise Refused(
+                refuse(Reason("Not every place's latest check found it gone: check again first", "§5"))
+            )
+        if on_checks:
+            n = len(checks.latest(takedown))
+            note = note or f"Checked by saferstaff: gone from {n} web address{'es' if n != 1 else ''}"
+        if not note.strip():
+            raise Refused(refuse(Reason("Say what you did", "§5", "note")))
         takedown.done_at = timezone.now()
         takedown.done_by = by
-        takedown.evidence_note = note
+        takedown.evidence_note = note[:500]
+        takedown.closed_on_checks = on_checks
         if evidence is not None:
             takedown.evidence.save(scans.stored_name(evidence), evidence, save=False)
         takedown.save()
@@ -303,11 +335,15 @@ def finish_takedown(takedown: Takedown, *, by, note: str, evidence=None) -> None
         Takedown.objects.filter(publication=pub, done_at__isnull=True).update(
             done_at=takedown.done_at, done_by=by, evidence_note=note
         )
-        record("images.takedown.done", takedown, detail={"publication": pub.pk})
+        detail = {"publication": pub.pk}
+        if on_checks:
+            detail["checks"] = sorted(c.pk for c in checks.latest(takedown).values())
+        record("images.takedown.done", takedown, detail=detail)
 
 
 def chase_takedowns(now: datetime.datetime | None = None) -> int:
-    """Daily: remind each publisher of their open takedowns (at most once a day)."""
+    """Daily: check again the places of each open takedown due a reminder, and remind each publisher of their
+    open takedowns (at most once a day), saying where the latest check found one still there."""
     now = now or timezone.now()
     due = Takedown.objects.filter(done_at__isnull=True).filter(
         Q(last_chased_at__isnull=True, created_at__lte=now - datetime.timedelta(days=1))
@@ -316,13 +352,20 @@ def chase_takedowns(now: datetime.datetime | None = None) -> int:
     grouped: dict[tuple[int, int], list[int]] = defaultdict(list)
     for pk, school_id, user_id in due.values_list("pk", "school_id", "assigned_to_id"):
         grouped[(school_id, user_id)].append(pk)
+    placed = due.filter(Exists(PublicationPlace.objects.filter(publication=OuterRef("publication"))))
+    for takedown in placed.select_related("school"):
+        with acting_as(school_id=takedown.school_id):
+            checks.queue_checks(takedown)  # run by the worker; the reminder says what the latest one found
 
     for (school_id, user_id), pks in grouped.items():
         school = School.objects.get(pk=school_id)
+        there = [c for t in Takedown.objects.filter(pk__in=pks) for c in checks.still_there(t)]
+        where = f": still there at {there[0].found_url}" if there else ""
+        title = f"Still to take down: {len(pks)} published image{'s' if len(pks) != 1 else ''} (§5){where}"
         notify(
             User.objects.get(pk=user_id),
             kind="images.takedown.chase",
-            title=f"Still to take down: {len(pks)} published image{'s' if len(pks) != 1 else ''} (§5)",
+            title=title if len(title) <= 200 else title[:199] + "…",
             url=reverse("takedown_list", kwargs={"school": school.slug}),
             school=school,
         )
@@ -363,6 +406,14 @@ def _take_down_expired() -> int:
         for pk, school_id, publisher in live.values_list("pk", "school_id", "published_by_id")
     ]
     Takedown.objects.bulk_create(rows, batch_size=2000)
+    placed = set(  # where it went is checked as soon as it is raised: one query finds which have places
+        PublicationPlace.objects.filter(publication_id__in=[r.publication_id for r in rows]).values_list(
+            "publication_id", flat=True
+        )
+    )
+    for row in rows:
+        if row.publication_id in placed:
+            checks.queue_checks(row)
     grouped: dict[tuple[int, int], int] = defaultdict(int)
     for row in rows:
         grouped[(row.school_id, row.assigned_to_id)] += 1

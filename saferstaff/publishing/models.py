@@ -37,6 +37,9 @@ class PublicationRequest(models.Model):
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="publication_requests")
     channel = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
     where = models.CharField(max_length=300)
+    # The web addresses where the copy will appear (checked by ``photos.places.clean_url``): each becomes a
+    # place of the publication when it is published.
+    places = models.JSONField(default=list, blank=True)
     blur_faces = models.BooleanField(default=True)
     requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)

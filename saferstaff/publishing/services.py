@@ -13,6 +13,7 @@
    pupils who can be seen in it."""
 
 import logging
+from collections import defaultdict
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -20,6 +21,7 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff import imagematch
 from saferstaff.audit.context import acting_as
 from saferstaff.audit.log import record
 from saferstaff.biometrics import blurring
@@ -29,6 +31,7 @@ from saferstaff.faces.images import load_image, load_scaled
 from saferstaff.notifications.service import notify
 from saferstaff.photos.files import PUBLISH_LONG_SIDE, clean_copy, copy_from_pixels
 from saferstaff.photos.models import Image, Publication, PublicationPupil
+from saferstaff.photos.places import add_place, clean_url
 from saferstaff.photos.services import delete_files, tell_senior_management
 from saferstaff.photos.video import VideoProblem
 from saferstaff.publishing.models import PublicationRequest
@@ -42,10 +45,11 @@ COPY_DECODE_SIDE = PUBLISH_LONG_SIDE // 2  # the shorter side decoded: a 4:3 cop
 
 
 def start(
-    image: Image, channel, where: str, *, by, blur_faces: bool, at_once: bool = False
+    image: Image, channel, where: str, *, by, blur_faces: bool, places=(), at_once: bool = False
 ) -> PublicationRequest:
     """A request to publish ``image`` on ``channel``, checked by the worker (or here, ``at_once``, for
-    commands and tests). What the rules refuse whatever faces are found (consent refused, an activity not
+    commands and tests). ``places``: the web addresses where the copy will appear (each as
+    ``photos.places.clean_url`` keeps it), made places of the publication when it is published. What the rules refuse whatever faces are found (consent refused, an activity not
     approved…) is refused at once, without waiting for the worker."""
     blurring_photo = blur_faces and image.kind == Image.Kind.PHOTO
     # Every face of a photo is found, blurred or not (an album nobody screened must not hide an unknown
@@ -53,7 +57,7 @@ def start(
     slow = image.kind in (Image.Kind.PHOTO, Image.Kind.VIDEO)
     req = PublicationRequest.objects.create(
         school_id=image.school_id, image=image, channel=channel, where=where, blur_faces=blurring_photo,
-        requested_by=by,
+        requested_by=by, places=[clean_url(url) for url in places],
     )  # fmt: skip
     record("images.publication.requested", req, detail={"image": image.pk, "channel": channel.pk})
     if slow and not at_once:
@@ -222,7 +226,9 @@ def publish(req: PublicationRequest, *, by, approved_by=None) -> Publication:
         pub = Publication(
             school_id=image.school_id, image=image, image_ref=image.pk, channel=req.channel, where=req.where,
             published_by=by, faces_blurred=plan.blur if req.blur_faces else [],
+            fingerprint=copy_fingerprint(data) if image.kind == Image.Kind.PHOTO else b"",
         )  # fmt: skip
+        # A video keeps no fingerprint: the check compares the images found on a page, not video frames.
         pub.copy.save(
             "copy.mp4" if image.kind == Image.Kind.VIDEO else "copy.jpg", ContentFile(data), save=False
         )
@@ -235,6 +241,8 @@ def publish(req: PublicationRequest, *, by, approved_by=None) -> Publication:
                     for p in sorted(visible)
                 ]
             )
+            for url in req.places:
+                add_place(pub, url, by=by)
             req.status, req.publication = Status.PUBLISHED, pub
             _drop_prepared(req)
             req.save(update_fields=["status", "publication", "prepared"])
@@ -251,6 +259,46 @@ def publish(req: PublicationRequest, *, by, approved_by=None) -> Publication:
             },
         )  # fmt: skip
     return pub
+
+
+def copy_fingerprint(data: bytes) -> bytes:
+    """What a published photo's copy keeps to be recognised on a page later (``imagematch``): b"" when the
+    copy cannot be read back (never expected: it was made here), so publishing never fails on it."""
+    try:
+        return imagematch.fingerprint(data).to_bytes()
+    except imagematch.ImageRefused:
+        log.warning("a published copy could not be fingerprinted", exc_info=True)
+        return b""
+
+
+def fingerprint_stored_copies(batch: int = 500) -> dict[str, int]:
+    """Fill the fingerprint of live photo publications made before fingerprints were kept, from their copy
+    file while it is still stored: at most ``batch`` filled a run, rows already filled left alone (run it
+    again until none are left). One audit event per school, with the count."""
+    todo = (
+        Publication.objects.filter(taken_down_at__isnull=True, fingerprint=b"")
+        .exclude(copy="")
+        .exclude(copy__endswith=".mp4")
+        .order_by("pk")
+    )
+    filled: dict[int, int] = defaultdict(int)
+    unreadable = 0
+    for pub in todo.iterator(chunk_size=100):
+        if sum(filled.values()) >= batch:
+            break
+        try:
+            with pub.copy.open("rb") as f:
+                fingerprint = copy_fingerprint(f.read())
+        except OSError:
+            fingerprint = b""
+        if not fingerprint:
+            unreadable += 1
+            continue
+        Publication.objects.filter(pk=pub.pk, fingerprint=b"").update(fingerprint=fingerprint)
+        filled[pub.school_id] += 1
+    for school_id, count in filled.items():
+        record("images.publications.fingerprinted", None, school=school_id, detail={"count": count})
+    return {"filled": sum(filled.values()), "unreadable": unreadable, "left": todo.count()}
 
 
 def _drop_prepared(req: PublicationRequest) -> None:
@@ -271,10 +319,12 @@ def blurred_copy(image: Image, plan: blurring.FacePlan) -> bytes:
     return copy_from_pixels(blur(picture, boxes))
 
 
-def check_and_publish(image: Image, channel, where: str, *, by, blur_faces: bool = False) -> Publication:
+def check_and_publish(
+    image: Image, channel, where: str, *, by, blur_faces: bool = False, places=()
+) -> Publication:
     """Check and publish in one go, faces found here (scripts and tests): raises Refused unless the request
     is ready, with no approval needed."""
-    req = start(image, channel, where, by=by, blur_faces=blur_faces, at_once=True)
+    req = start(image, channel, where, by=by, blur_faces=blur_faces, places=places, at_once=True)
     if req.status != Status.READY:
         raise Refused(refuse(*req.reasons_given))
     return publish(req, by=by)

@@ -39,6 +39,7 @@ def image_publish(request, school, pk):
             form.cleaned_data["where"],
             by=request.user,
             blur_faces=form.cleaned_data["blur_faces"],
+            places=form.cleaned_data["places"],
         )
         if req.status != PublicationRequest.Status.REFUSED:
             return redirect("publication_request", school=request.school.slug, pk=req.pk)

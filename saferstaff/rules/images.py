@@ -280,3 +280,27 @@ def may_take_down(actor: Actor, *, subject) -> Decision:
     if subject.published_by_id != actor.pk and not actor.at(subject.school_id).is_senior:
         return refuse(Reason("Only the person who published it or senior management takes it down", "§5"))
     return allow(Reason("A published image can be taken down at any time", "§5"))
+
+
+@rule("images.publication.places")
+def may_change_places(actor: Actor, *, subject, removing: bool = False) -> Decision:
+    """May ``actor`` add (or, ``removing``, remove) a web address where the publication ``subject`` appears?
+    A place is added after it was taken down too (somewhere it also went, to be checked); none is removed
+    then: the places are the record of where it came down from."""
+    if removing and subject.taken_down_at is not None:
+        return refuse(Reason("It has been taken down: where it appeared is kept as the record", "§5"))
+    if subject.published_by_id != actor.pk and not actor.at(subject.school_id).is_senior:
+        return refuse(
+            Reason("Only the person who published it or senior management changes where it appears", "§5")
+        )
+    return allow(Reason("The register says where each copy was published, so that it can come down", "§5"))
+
+
+@rule("images.takedown.check")
+def may_check_takedown(actor: Actor, *, subject) -> Decision:
+    """May ``actor`` ask for the places of the takedown ``subject`` to be checked again (fetched by the worker)?"""
+    if subject.done_at is not None:
+        return refuse(Reason("It has been taken down already", "§5"))
+    if subject.assigned_to_id != actor.pk and not actor.at(subject.school_id).is_senior:
+        return refuse(Reason("Only the person taking it down or senior management asks for a check", "§5"))
+    return allow(Reason("Where it was published is checked, so that it is known to have come down", "§5"))

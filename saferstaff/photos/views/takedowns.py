@@ -1,6 +1,8 @@
 """§5 pages: where images were published, the takedowns a withdrawal raises, the destruction of old
 images. A pupil's images for a subject access request are in its bundle (privacy.requests), other faces blurred."""
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,18 +11,20 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from saferstaff import scans
 from saferstaff.paging import page_of
-from saferstaff.photos import services
+from saferstaff.photos import checks, places, services
 from saferstaff.photos.access import (
     get_takedown,
     is_senior,
     sees_all,
 )
-from saferstaff.photos.forms import TakedownForm
+from saferstaff.photos.forms import PlaceForm, TakedownForm
 from saferstaff.photos.models import (
     Publication,
+    PublicationPlace,
     Takedown,
 )
 from saferstaff.rules.engine import Refused
+from saferstaff.rules.images import may_change_places, may_check_takedown
 
 
 def publication_list(request, school):
@@ -29,6 +33,49 @@ def publication_list(request, school):
         pubs = pubs.filter(published_by=request.user)
     page = page_of(request, pubs, 50)
     return render(request, "photos/publication_list.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def publication_detail(request, school, pk):
+    """One publication (§5): where it went, its places — the web addresses a takedown is checked at — and,
+    for its publisher and senior management, a form to add one and a button to remove one while it is up.
+    Senior management, the DSL and the DPO see every publication (as in the register); other staff their own."""
+    pub = get_object_or_404(
+        Publication.objects.select_related("channel", "published_by", "image"), school=request.school, pk=pk
+    )
+    if not (sees_all(request) or pub.published_by_id == request.user.pk):
+        raise PermissionDenied
+    form, problems = PlaceForm(), []
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "remove":
+                place_id = request.POST.get("place", "")
+                place = get_object_or_404(
+                    PublicationPlace, publication=pub, pk=int(place_id) if place_id.isdigit() else 0
+                )
+                places.remove_place(place, by=request.user)
+                messages.success(request, "Web address removed.")
+                return redirect("publication_detail", school=request.school.slug, pk=pub.pk)
+            form = PlaceForm(request.POST)
+            if form.is_valid():
+                places.add_place(pub, form.cleaned_data["url"], by=request.user)
+                messages.success(request, "Web address added.")
+                return redirect("publication_detail", school=request.school.slug, pk=pub.pk)
+        except Refused as exc:
+            problems = [str(r) for r in exc.decision.reasons]
+    return render(
+        request,
+        "photos/publication_detail.html",
+        {
+            "pub": pub,
+            "places": pub.places.all(),
+            "form": form,
+            "problems": problems,
+            "may_add": may_change_places.peek(request.actor, subject=pub).allowed,
+            "may_remove": may_change_places.peek(request.actor, subject=pub, removing=True).allowed,
+        },
+        status=409 if problems else 400 if form.errors else 200,
+    )
 
 
 def takedown_list(request, school):
@@ -56,19 +103,66 @@ def takedown_evidence(request, school, pk):
 
 @require_http_methods(["GET", "POST"])
 def takedown_done(request, school, pk):
+    """Closing a takedown (§5): with a note (and a screenshot), or — when every place's latest check found it
+    gone — on the checks' evidence. The checks of each place, newest first, are shown with their results."""
     takedown = get_takedown(request, pk)
-    form = TakedownForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and takedown.done_at is None and form.is_valid():
-        services.finish_takedown(
-            takedown, by=request.user, note=form.cleaned_data["note"], evidence=form.cleaned_data["evidence"]
-        )
-        messages.success(request, "Marked as taken down. Thank you.")
-        return redirect("takedown_list", school=request.school.slug)
+    on_checks = request.method == "POST" and request.POST.get("action") == "on_checks"
+    form = TakedownForm(None if on_checks else request.POST or None, request.FILES or None)
+    problems = []
+    if request.method == "POST" and takedown.done_at is None and (on_checks or form.is_valid()):
+        try:
+            if on_checks:
+                services.finish_takedown(takedown, by=request.user, on_checks=True)
+            else:
+                services.finish_takedown(
+                    takedown,
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                    evidence=form.cleaned_data["evidence"],
+                )
+        except Refused as exc:
+            problems = [str(r) for r in exc.decision.reasons]
+        else:
+            messages.success(request, "Marked as taken down. Thank you.")
+            return redirect("takedown_list", school=request.school.slug)
     return render(
         request,
         "photos/takedown_done.html",
-        {"takedown": takedown, "form": form, "name": takedown.pupil.short_name if takedown.pupil else ""},
+        {
+            "takedown": takedown,
+            "form": form,
+            "problems": problems,
+            "name": takedown.pupil.short_name if takedown.pupil else "",
+            "places": _places(takedown),
+            "all_gone": checks.all_gone(takedown),
+            "may_check": may_check_takedown.peek(request.actor, subject=takedown).allowed,
+        },
+        status=409 if problems else 400 if form.errors else 200,
     )
+
+
+def _places(takedown):
+    """Each place of the publication with its checks for this takedown, newest first."""
+    history = defaultdict(list)
+    for check in checks.history(takedown):
+        history[check.place_id].append(check)
+    return [(place, history[place.pk]) for place in takedown.publication.places.all()]
+
+
+@require_POST
+def takedown_check(request, school, pk):
+    """ "Check again": the worker fetches each place of the takedown's publication again (§5)."""
+    takedown = get_takedown(request, pk)
+    try:
+        queued = checks.queue_checks(takedown, by=request.user)
+    except Refused as exc:
+        messages.error(request, exc.decision.summary)
+    else:
+        messages.success(
+            request,
+            "Checking again: the results show here when done." if queued else "It has no web addresses.",
+        )
+    return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
 
 
 @require_POST

@@ -1,0 +1,259 @@
+"""§5: has a photo that was taken down really come down? Each place of the publication (``PublicationPlace``) is
+checked by the worker, never in a request: the page is fetched by the SSRF-safe fetcher, every image it shows
+(or a PDF holds) is fetched with the same limits, at most ``MAX_IMAGES`` of them, and each is compared with the
+fingerprint kept on the publication. A place is "gone" only when every image found was compared and none matched;
+anything not read makes it "could not check", never "gone". The page is kept as a WARC, with the hashes compared.
+
+Checks are queued by ``queue_checks`` (taking down, a withdrawal, "Check again", the daily chase) and run by
+``check_place``. Closing a takedown on their evidence is ``services.finish_takedown``."""
+
+import datetime
+import hashlib
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from saferstaff.audit.context import acting_as
+from saferstaff.audit.log import record
+from saferstaff.fetching import Fetched, FetchRefused, fetch
+from saferstaff.imagematch import (
+    Fingerprint,
+    ImageRefused,
+    TooManyImages,
+    distance,
+    fingerprint,
+    images_in_html,
+    images_in_pdf,
+    open_image,
+    same_photo,
+)
+from saferstaff.incidents.capture import warc_of
+from saferstaff.photos.models import PlaceCheck, PublicationPlace, Takedown
+from saferstaff.rules.engine import enforce
+from saferstaff.rules.images import may_check_takedown
+from saferstaff.schools.roles import Actor
+
+MAX_IMAGES = 40  # images fetched from one page: a gallery page beyond this is "could not check", not "gone"
+PAGE_BYTES = 10_000_000
+IMAGE_BYTES = 15_000_000
+TIMEOUT = 20.0  # seconds, for the page and for each image
+HTML = ("text/html", "application/xhtml+xml")
+
+
+def queue_checks(takedown: Takedown, *, by=None) -> list[PlaceCheck]:
+    """A check of each place of the takedown's publication, run by the worker. ``by`` is a person asking
+    ("Check again": the rule ``may_check_takedown``); None when saferstaff asks itself (taking down, the chase)."""
+    if by is not None:
+        enforce(may_check_takedown(Actor.of(by, takedown.school), subject=takedown))
+    places = list(
+        PublicationPlace.objects.filter(publication_id=takedown.publication_id).values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        checks = PlaceCheck.objects.bulk_create(
+            PlaceCheck(school_id=takedown.school_id, takedown=takedown, place_id=pk, requested_by=by)
+            for pk in places
+        )
+        if checks:
+            record(
+                "images.takedown.check_queued", takedown, school=takedown.school_id,
+                detail={"checks": [c.pk for c in checks]},
+            )  # fmt: skip
+        for check in checks:
+            transaction.on_commit(lambda pk=check.pk: check_place.enqueue(pk))
+    return checks
+
+
+def history(takedown: Takedown):
+    """Every check of the publication's places (for this takedown or another of the same publication: a
+    place is checked for whichever pupil's withdrawal), newest first."""
+    return PlaceCheck.objects.filter(
+        school_id=takedown.school_id, place__publication_id=takedown.publication_id
+    ).order_by("-requested_at", "-pk")
+
+
+def latest(takedown: Takedown) -> dict[int, PlaceCheck]:
+    """Each place's newest check, by place id (places never checked are absent)."""
+    found: dict[int, PlaceCheck] = {}
+    for check in history(takedown):
+        found.setdefault(check.place_id, check)
+    return found
+
+
+def all_gone(takedown: Takedown) -> bool:
+    """True when the publication has places and every one's newest check found the copy gone."""
+    places = set(
+        PublicationPlace.objects.filter(publication_id=takedown.publication_id).values_list("pk", flat=True)
+    )
+    newest = latest(takedown)
+    return bool(places) and all(pk in newest and newest[pk].result == PlaceCheck.Result.GONE for pk in places)
+
+
+def still_there(takedown: Takedown) -> list[PlaceCheck]:
+    return [c for c in latest(takedown).values() if c.result == PlaceCheck.Result.STILL_THERE]
+
+
+# A check fetches a page and at most MAX_IMAGES images, each within TIMEOUT: one still waiting after this long was
+# lost by the worker (it stopped, or never ran) and is given up, so the takedown page does not wait for ever.
+GIVE_UP = datetime.timedelta(hours=1)
+
+
+def give_up_lost_checks(now: datetime.datetime | None = None) -> int:
+    """Daily: each check waiting longer than ``GIVE_UP`` becomes "could not check". How many."""
+    now = now or timezone.now()
+    lost = list(PlaceCheck.objects.filter(result=PlaceCheck.Result.WAITING, requested_at__lt=now - GIVE_UP))
+    for check in lost:
+        with acting_as(school_id=check.school_id), transaction.atomic():
+            if PlaceCheck.objects.filter(pk=check.pk, result=PlaceCheck.Result.WAITING).update(
+                result=PlaceCheck.Result.NOT_CHECKED,
+                checked_at=now,
+                why="It was not checked in time: check again",
+            ):
+                record("images.takedown.checked", ("images.takedown", check.takedown_id), school=check.school_id,
+                       detail={"check": check.pk, "place": check.place_id, "result": PlaceCheck.Result.NOT_CHECKED})  # fmt: skip
+    return len(lost)
+
+
+@task()
+def check_place(check_id: int) -> None:
+    school_id = PlaceCheck.objects.filter(pk=check_id).values_list("school_id", flat=True).first()
+    with acting_as(school_id=school_id):
+        run_check(check_id)
+
+
+def run_check(check_id: int) -> PlaceCheck:
+    """The worker's half of ``queue_checks``: fetch, compare, keep the evidence. A check always ends."""
+    check = PlaceCheck.objects.select_related("place", "takedown__publication").get(pk=check_id)
+    if check.result != PlaceCheck.Result.WAITING:
+        return check
+    try:
+        _compare(check)
+    except Exception:  # noqa: BLE001  a check left waiting would never end; the worker's log says what broke
+        check.result, check.why = PlaceCheck.Result.NOT_CHECKED, "The check failed inside saferstaff"
+        _finish(check)
+        raise
+    _finish(check)
+    return check
+
+
+def _finish(check: PlaceCheck) -> None:
+    check.checked_at = timezone.now()
+    check.save()
+    record(
+        "images.takedown.checked", check.takedown, school=check.school_id,
+        detail={"check": check.pk, "place": check.place_id, "result": check.result},
+    )  # fmt: skip
+
+
+def _not_checked(check: PlaceCheck, why: str) -> None:
+    check.result, check.why = PlaceCheck.Result.NOT_CHECKED, why[:300]
+
+
+def _compare(check: PlaceCheck) -> None:
+    kept = bytes(check.takedown.publication.fingerprint or b"")
+    if not kept:
+        return _not_checked(
+            check, "No fingerprint of the published copy was kept, so it cannot be recognised"
+        )
+    published = Fingerprint.from_bytes(kept)
+    try:
+        page = _fetch(check.place.url, PAGE_BYTES)
+    except FetchRefused as problem:
+        return _not_checked(check, str(problem))
+    check.http_status, check.final_url = page.status, page.final_url[:2000]
+    warc = warc_of(page)
+    check.page_sha256 = hashlib.sha256(warc).hexdigest()
+    host = urlsplit(page.final_url).hostname or "page"
+    check.page.save(f"{check.school_id}-{host}.warc", ContentFile(warc), save=False)
+    if page.status >= 400:
+        return _not_checked(
+            check, f"The page answered {page.status}: whether the photo is gone cannot be seen"
+        )
+    complete, why = _images(check, page, published)
+    if check.result == PlaceCheck.Result.STILL_THERE:
+        return None
+    if not complete:
+        return _not_checked(check, why)
+    check.result = PlaceCheck.Result.GONE
+    return None
+
+
+def _images(check: PlaceCheck, page: Fetched, published: Fingerprint) -> tuple[bool, str]:
+    """Compare what the page shows with the copy; set "still there" on the first match. (complete, why not)."""
+    kind = page.content_type
+    if kind.startswith("image/"):
+        return _one(check, page.final_url, page.status, page.body, published), "The image could not be read"
+    if kind == "application/pdf":
+        try:
+            found, complete, why = images_in_pdf(page.body, max_images=MAX_IMAGES), True, ""
+        except TooManyImages as many:
+            found, complete, why = many.first, False, str(many)
+        except ImageRefused as problem:
+            return False, str(problem)
+        for number, im in enumerate(found, 1):
+            if _match(check, f"{page.final_url}#image-{number}", page.status, im, published):
+                return True, ""
+        return complete, why
+    if kind not in HTML:
+        return False, f"The page is not a web page, a PDF or an image ({kind or 'no type'})"
+    try:
+        urls, complete, why = images_in_html(page.body, page.final_url, limit=MAX_IMAGES), True, ""
+    except TooManyImages as many:
+        urls, complete, why = (
+            many.first,
+            False,
+            f"The page shows more than {MAX_IMAGES} images; the first were checked",
+        )
+    for url in urls:
+        try:
+            image = _fetch(url, IMAGE_BYTES)
+        except FetchRefused as problem:
+            check.compared.append({"url": url[:2000], "problem": str(problem)[:200]})
+            complete, why = False, f"An image on the page could not be fetched: {problem}"
+            continue
+        if image.status >= 400:
+            check.compared.append({"url": url[:2000], "status": image.status})
+            complete, why = False, f"An image on the page answered {image.status}"
+            continue
+        if not _one(check, url, image.status, image.body, published):
+            complete, why = False, "An image on the page could not be read"
+        if check.result == PlaceCheck.Result.STILL_THERE:
+            return True, ""
+    return complete, why
+
+
+def _one(check, url: str, status: int, data: bytes, published: Fingerprint) -> bool:
+    """Compare one fetched image; False when it could not be read."""
+    try:
+        image = open_image(data)
+    except ImageRefused as problem:
+        check.compared.append({"url": url[:2000], "status": status, "problem": str(problem)[:200]})
+        return False
+    _match(check, url, status, image, published)
+    return True
+
+
+def _match(check, url: str, status: int, image, published: Fingerprint) -> bool:
+    found = fingerprint(image)
+    phash, dhash = found.variants[0]
+    near = list(distance(published, found))
+    check.compared.append(
+        {
+            "url": url[:2000],
+            "status": status,
+            "phash": f"{phash:016x}",
+            "dhash": f"{dhash:016x}",
+            "distance": near,
+        }
+    )
+    if same_photo(published, found):
+        check.result, check.found_url, check.distance = PlaceCheck.Result.STILL_THERE, url[:2000], near
+        return True
+    return False
+
+
+def _fetch(url: str, max_bytes: int) -> Fetched:
+    return fetch(url, max_bytes=max_bytes, timeout=TIMEOUT, allow_loopback=settings.CAPTURE_ALLOW_LOOPBACK)

@@ -1,0 +1,80 @@
+"""§5: where a published copy appears — its places, the web addresses a check of its takedown fetches. A
+place is added and removed only through ``add_place`` and ``remove_place`` (the rule: ``rules.images
+.may_change_places``), and every web address, typed on any form, is checked by ``clean_url``."""
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.encoding import iri_to_uri
+
+from saferstaff.audit.log import record
+from saferstaff.photos.models import Publication, PublicationPlace
+from saferstaff.rules.engine import Reason, Refused, enforce, refuse
+from saferstaff.rules.images import may_change_places
+from saferstaff.schools.roles import Actor
+
+URL_MAX = 2000
+
+
+def clean_url(text: str) -> str:
+    """The web address as stored (non-ASCII letters encoded), or a ValidationError saying, for the school
+    office, what is wrong with it: http or https only, a host, no name or password in it, no spaces, at most
+    2,000 characters."""
+    url = text.strip()
+    if not url:
+        raise ValidationError("Enter the web address")
+    if any(c.isspace() for c in url):
+        raise ValidationError("Enter the web address without spaces (one address to a line)")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port  # a port that is not a number is refused here
+    except ValueError:
+        raise ValidationError("Enter the web address as it is shown in the browser") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValidationError("Enter the web address with https:// or http:// at the start")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ValidationError("Enter the web address without a user name or password in it")
+    if not host or host.startswith(".") or ".." in host:
+        raise ValidationError(
+            "Enter the web address with the website's name, like https://school.example/news"
+        )
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValidationError("Enter the web address with the website's name as it is shown") from None
+    netloc = ascii_host if port is None else f"{ascii_host}:{port}"
+    stored = iri_to_uri(parts._replace(scheme=parts.scheme.lower(), netloc=netloc).geturl())
+    if len(stored) > URL_MAX:
+        raise ValidationError(f"Enter a web address of at most {URL_MAX:,} characters")
+    return stored
+
+
+def _check(publication: Publication, by, *, removing: bool = False) -> None:
+    enforce(may_change_places(Actor.of(by, publication.school), subject=publication, removing=removing))
+
+
+def add_place(publication: Publication, url: str, *, by) -> PublicationPlace:
+    """Record that the copy appears at ``url`` (the publisher or senior management). An address already
+    listed is returned as it is; a bad one is refused with what is wrong with it."""
+    _check(publication, by)
+    try:
+        url = clean_url(url)
+    except ValidationError as problem:
+        raise Refused(refuse(Reason(problem.messages[0], "§5"))) from None
+    with transaction.atomic():
+        place, created = PublicationPlace.objects.get_or_create(
+            school_id=publication.school_id, publication=publication, url=url, defaults={"added_by": by}
+        )
+        if created:
+            record("images.publication.place_added", place, detail={"publication": publication.pk})
+    return place
+
+
+def remove_place(place: PublicationPlace, *, by) -> None:
+    """Take a web address off a publication that is still published (the publisher or senior management)."""
+    _check(place.publication, by, removing=True)
+    with transaction.atomic():
+        record("images.publication.place_removed", place, detail={"publication": place.publication_id})
+        place.delete()
