@@ -214,6 +214,14 @@ class Image(models.Model):
             models.Index(fields=["school", "destruction_queued_at"]),
             # The library's page: a school's newest first, read from the index without sorting them all.
             models.Index(fields=["school", "-captured_at", "-id"], name="image_newest_first"),
+            # The library's "uploaded by" choices: one probe per member of staff, not a read of every image.
+            models.Index(fields=["school", "uploaded_by"], name="image_by_uploader"),
+            # Flagged images not yet cleared: a handful, counted on the library and the Overview.
+            models.Index(
+                fields=["school"],
+                name="image_flag_open",
+                condition=models.Q(flag_cleared_at__isnull=True) & ~models.Q(flag=""),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["school", "activity", "sha256"], name="unique_image_in_activity")
