@@ -83,6 +83,10 @@ def test_takedowns_count_open_and_done_and_the_median_days_to_close(cast):
     m = figures.takedowns(cast.school, NOW)
     assert m.values == {"open": 0, "done": 1, "median_days": 4.0}
     assert "median 4.0 days to close" in m.wording
+    # The takedown list, as senior management sees it, says the same.
+    page = signed_in(cast.head).get(reverse("takedown_list", kwargs={"school": cast.school.slug}))
+    assert page.context["summary"] == m.values
+    assert "1 done, a median of 4.0 days from raised to done; 0 open." in page.content.decode()
 
 
 def test_conduct_counts_disclosures_of_the_last_year_and_permissions_in_force(cast):
@@ -147,6 +151,15 @@ def test_the_breach_clock_and_subject_access_on_time(cast):
     m = figures.subject_access(cast.school, NOW)
     assert m.values == {"on_time": 1, "late": 1, "overdue": 1}
     assert m.wording == "1 of 2 subject access requests answered on time; 1 overdue"
+    # The data-protection officer's page shows both figures from the same functions.
+    counts = (
+        signed_in(cast.dpo)
+        .get(reverse("privacy_home", kwargs={"school": cast.school.slug}))
+        .context["counts"]
+    )
+    assert (
+        counts["breach_clock"] == figures.breaches(cast.school, NOW).values and counts["on_time"] == m.values
+    )
 
 
 def test_every_figure_is_stored_as_plain_values_with_its_source_and_moment(cast):

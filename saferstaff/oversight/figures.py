@@ -177,7 +177,7 @@ def breaches(school, now: datetime.datetime) -> Measure:
         else "No breach recorded"
     )
     return Measure(
-        "breaches", "Breaches decided within 72 hours", found, wording, "Breach log", "breach_list", now
+        "breaches", "Breaches decided within 72 hours", found, wording, "Breach log", "privacy_home", now
     )
 
 
@@ -191,7 +191,7 @@ def subject_access(school, now: datetime.datetime) -> Measure:
         else "No subject access request answered or overdue"
     )
     return Measure("subject_access", "Subject access on time", found, wording, "Subject access requests",
-                   "sar_list", now)  # fmt: skip
+                   "privacy_home", now)  # fmt: skip
 
 
 FIGURES = (acceptance, consent, takedowns, conduct, incidents, lado, breaches, subject_access)
