@@ -11,8 +11,7 @@ from dataclasses import asdict, dataclass, field
 from django.utils import timezone
 
 from saferstaff import clocks
-from saferstaff.conduct.models import Disclosure
-from saferstaff.conduct.registers import contact_register, equipment_register
+from saferstaff.conduct.summary import school_year_counts
 from saferstaff.consent.states import GIVEN, coverage
 from saferstaff.incidents.models import Case
 from saferstaff.incidents.trends import by_kind_and_month, lado_referrals, last_twelve_months
@@ -117,22 +116,18 @@ def takedowns(school, now: datetime.datetime) -> Measure:
 
 
 def conduct(school, now: datetime.datetime) -> Measure:
-    """§3, §4, §6: disclosures of contact with pupils (last 12 months) and the permissions in force —
-    ``conduct.registers`` (the registers' own pages)."""
-    today = timezone.localdate(now)
-    since = now - datetime.timedelta(days=365)
-    values = {
-        "disclosures": Disclosure.objects.filter(school=school, created_at__gte=since).count(),
-        "contact_permissions": contact_register(school, today).count(),
-        "equipment_permissions": equipment_register(school, today).count(),
-    }
+    """§3, §4, §6: disclosures of contact with pupils this school year and the permissions in force —
+    ``conduct.summary.school_year_counts`` (the conduct summary's school-year column)."""
+    values = school_year_counts(school, timezone.localdate(now))
     wording = (
-        f"{counted(values['disclosures'], 'disclosure', 'disclosures')} of contact with pupils in 12 months; "
+        f"{counted(values['disclosures'], 'disclosure', 'disclosures')} of contact with pupils this school year; "
         f"{values['contact_permissions']} permissions to contact pupils and "
         f"{values['equipment_permissions']} to use personal equipment in force"
     )
-    return Measure("conduct", "Disclosures and permissions", values, wording,
-                   "Disclosures and the permission registers", "conduct_summary", now)  # fmt: skip
+    return Measure(
+        "conduct", "Disclosures and permissions", values, wording,
+        f"Disclosures and the permission registers ({values['period']})", "conduct_summary", now,
+    )  # fmt: skip
 
 
 def _cases(school, now):
