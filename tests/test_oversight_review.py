@@ -44,6 +44,8 @@ def test_the_head_starts_judges_adds_an_action_and_completes_a_review(cast):
     head = signed_in(cast.head)
     review = start(cast, head)
     assert review.number == 1
+    detail = head.get(url(cast, "review_detail", pk=review.pk)).content.decode()
+    assert detail.count("Judge this area<span") == len(AREAS) and "Complete the review" in detail
     page = head.get(url(cast, "review_area", pk=review.pk, area="policy")).content.decode()
     # The evidence is filled from the live records: the acceptance figure, in words.
     assert "of the acceptances asked of staff are made" in page and "(§1, §2, §7)" not in page
