@@ -192,3 +192,5 @@ def test_the_self_review_is_in_the_menu_for_senior_management_and_governors_only
     for user in (cast.head, cast.slt, cast.governor):
         assert f'href="{link}"' in signed_in(user).get(url(cast, "policy_dashboard")).content.decode()
     assert f'href="{link}"' not in signed_in(cast.teacher).get(url(cast, "school_dashboard")).content.decode()
+    overview = signed_in(cast.governor).get(url(cast, "school_dashboard")).content.decode()
+    assert f'href="{link}">Self-review of online safety (§2)</a>' in overview
