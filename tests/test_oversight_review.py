@@ -194,3 +194,21 @@ def test_the_self_review_is_in_the_menu_for_senior_management_and_governors_only
     assert f'href="{link}"' not in signed_in(cast.teacher).get(url(cast, "school_dashboard")).content.decode()
     overview = signed_in(cast.governor).get(url(cast, "school_dashboard")).content.decode()
     assert f'href="{link}">Self-review of online safety (§2)</a>' in overview
+
+
+def test_governors_read_small_incident_counts_blurred_as_the_trends_page_shows_them(cast):
+    from .test_oversight_figures import _case
+
+    _case(cast, "pupils")
+    review = doors.start_review(Actor.of(cast.head, cast.school))
+    page = url(cast, "review_detail", pk=review.pk)
+    assert "1 case reported in the last 12 months" in signed_in(cast.head).get(page).content.decode()
+    governor = signed_in(cast.governor).get(page).content.decode()
+    assert "fewer than 3 cases reported in the last 12 months" in governor
+    assert "1 case reported" not in governor
+    # Kept so when the review is completed: the stored evidence is exact, what a governor reads is not.
+    judge_all(cast, review)
+    doors.complete_review(Actor.of(cast.head, cast.school), review)
+    review.refresh_from_db()
+    assert review.evidence["incidents"]["values"]["pupils"] == 1
+    assert "fewer than 3 cases" in signed_in(cast.governor).get(page).content.decode()

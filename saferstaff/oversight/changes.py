@@ -18,18 +18,19 @@ def levels_of(review: SelfReview) -> dict[str, str]:
     return dict(review.judgements.values_list("area", "level"))
 
 
-def changes_since(review: SelfReview, previous: SelfReview | None, figures: dict) -> dict:
-    """``figures``: this review's figures as stored (a completed review's evidence, else the live ones)."""
+def changes_since(review: SelfReview, previous: SelfReview | None, figures: dict, before: dict) -> dict:
+    """``figures``: this review's figures as stored (a completed review's evidence, else the live ones);
+    ``before``: the previous review's, as the reader may see them."""
     if previous is None:
         return {"levels": [], "figures": []}
     then, now = levels_of(previous), levels_of(review)
     levels = []
     for area in AREAS:
-        before, after = then.get(area.key), now.get(area.key)
-        if before and after and before != after:
-            moved = "up" if LEVEL_ORDER[after] > LEVEL_ORDER[before] else "down"
-            levels.append((area.title, LEVEL_LABELS[before], LEVEL_LABELS[after], moved))
-    stored = previous.evidence or {}
+        was, is_now = then.get(area.key), now.get(area.key)
+        if was and is_now and was != is_now:
+            moved = "up" if LEVEL_ORDER[is_now] > LEVEL_ORDER[was] else "down"
+            levels.append((area.title, LEVEL_LABELS[was], LEVEL_LABELS[is_now], moved))
+    stored = before or {}
     changed = [
         (m["title"], stored[key]["wording"], m["wording"])
         for key, m in figures.items()

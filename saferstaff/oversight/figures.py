@@ -14,7 +14,7 @@ from saferstaff import clocks
 from saferstaff.conduct.summary import school_year_counts
 from saferstaff.consent.states import GIVEN, coverage
 from saferstaff.incidents.models import Case
-from saferstaff.incidents.trends import by_kind_and_month, lado_referrals, last_twelve_months
+from saferstaff.incidents.trends import SMALL, by_kind_and_month, lado_referrals, last_twelve_months
 from saferstaff.numbers import counted
 from saferstaff.photos.status import takedown_summary
 from saferstaff.policies.status import school_overview
@@ -33,11 +33,15 @@ class Measure:
     page: str  # the URL name of the page that shows the same figure
     taken_at: datetime.datetime
     parts: tuple = field(default=())  # (label, wording) per policy, use or kind
+    # For readers who see incident counts blurred (incidents.trends: governors): 1 or 2 as "fewer than 3".
+    blurred_wording: str = ""
+    blurred_parts: tuple = field(default=())
 
     def as_stored(self) -> dict:
         stored = asdict(self)
         stored["taken_at"] = self.taken_at.isoformat()
         stored["parts"] = [list(p) for p in self.parts]
+        stored["blurred_parts"] = [list(p) for p in self.blurred_parts]
         return stored
 
 
@@ -136,30 +140,48 @@ def _cases(school, now):
     return Case.objects.filter(school=school), months, since
 
 
+def _shown(n: int, blur: bool) -> str:
+    return f"fewer than {SMALL}" if blur and 0 < n < SMALL else str(n)
+
+
 def incidents(school, now: datetime.datetime) -> Measure:
     """§9: cases reported in the last 12 months by kind (counts only) — ``incidents.trends.by_kind_and_month``
     (the incident trends page)."""
     cases, months, _ = _cases(school, now)
     found = by_kind_and_month(cases, months)
     by_kind = {kind: sum(n for (_, k), n in found.items() if k == kind) for kind, _ in Case.Kind.choices}
-    parts = tuple((label, str(by_kind[kind])) for kind, label in Case.Kind.choices)
     total = sum(by_kind.values())
-    return Measure("incidents", "Incidents by kind", by_kind,
-                   f"{counted(total, 'case', 'cases')} reported in the last 12 months",
-                   "Incidents and allegations", "incident_trends", now, parts)  # fmt: skip
+
+    def parts(blur):
+        return tuple((label, _shown(by_kind[kind], blur)) for kind, label in Case.Kind.choices)
+
+    def words(blur):
+        plural = "s" if total != 1 or (blur and total < SMALL) else ""
+        return f"{_shown(total, blur)} case{plural} reported in the last 12 months"
+
+    return Measure(
+        "incidents", "Incidents by kind", by_kind, words(False), "Incidents and allegations", "incident_trends",
+        now, parts(False), words(True), parts(True),
+    )  # fmt: skip
 
 
 def lado(school, now: datetime.datetime) -> Measure:
     """KCSIE Part 4: allegations referred to the LADO within one working day — ``incidents.trends.lado_referrals``."""
     cases, _, since = _cases(school, now)
     found = lado_referrals(cases, since, now)
-    wording = (
-        f"{found['on_time']} of {found['on_time'] + found['late']} allegations referred to the LADO on time"
-        f"; {found['overdue']} overdue"
-        if found["on_time"] + found["late"] + found["overdue"]
-        else "No allegation needed referring to the LADO in the last 12 months"
-    )
-    return Measure("lado", "LADO referrals on time", found, wording, "Allegations", "incident_trends", now)
+
+    def words(blur):
+        if not found["on_time"] + found["late"] + found["overdue"]:
+            return "No allegation needed referring to the LADO in the last 12 months"
+        return (
+            f"{_shown(found['on_time'], blur)} of {_shown(found['on_time'] + found['late'], blur)} allegations "
+            f"referred to the LADO on time; {_shown(found['overdue'], blur)} overdue"
+        )
+
+    return Measure(
+        "lado", "LADO referrals on time", found, words(False), "Allegations", "incident_trends", now,
+        blurred_wording=words(True),
+    )  # fmt: skip
 
 
 def breaches(school, now: datetime.datetime) -> Measure:

@@ -14,6 +14,7 @@ from saferstaff.oversight.figures import all_figures
 from saferstaff.oversight.forms import AreaForm
 from saferstaff.oversight.models import SelfReview
 from saferstaff.rules.engine import Refused, show_on_form
+from saferstaff.rules.incidents import is_designated
 
 
 def _review(request, pk) -> SelfReview:
@@ -22,11 +23,24 @@ def _review(request, pk) -> SelfReview:
     )
 
 
-def _figures(review: SelfReview) -> dict:
+def shown_to(actor, figures: dict) -> dict:
+    """The figures as ``actor`` may read them: incident counts blurred for those the incident trends page
+    blurs them for (governors; senior leaders who are not designated persons)."""
+    if is_designated(actor):
+        return figures
+    return {
+        key: {**m, "wording": m["blurred_wording"], "parts": m["blurred_parts"]}
+        if m.get("blurred_wording")
+        else m
+        for key, m in figures.items()
+    }
+
+
+def _figures(request, review: SelfReview) -> dict:
     """The figures the review's evidence reads: those stored when it was completed, else the live ones."""
     if review.completed:
-        return review.evidence
-    return {key: m.as_stored() for key, m in all_figures(review.school).items()}
+        return shown_to(request.actor, review.evidence)
+    return shown_to(request.actor, {key: m.as_stored() for key, m in all_figures(review.school).items()})
 
 
 @require_safe
@@ -52,7 +66,7 @@ def review_start(request, school):
 @require_safe
 def review_detail(request, school, pk):
     review = _review(request, pk)
-    figures = _figures(review)
+    figures = _figures(request, review)
     judged = {j.area: j for j in review.judgements.all()}
     actions = {}
     for action in review.actions.select_related("owner__user"):
@@ -75,7 +89,9 @@ def review_detail(request, school, pk):
             "review": review,
             "areas": areas,
             "previous": previous,
-            "changes": changes_since(review, previous, figures),
+            "changes": changes_since(
+                review, previous, figures, shown_to(request.actor, previous.evidence) if previous else {}
+            ),
             "editor": request.actor.is_senior and not review.completed,
             "all_judged": len(judged) == len(AREAS),
         },
@@ -115,7 +131,7 @@ def review_area(request, school, pk, area):
         else:
             messages.success(request, f"{the_area.title}: saved.")
             return redirect("review_detail", school=request.school.slug, pk=review.pk)
-    figures = _figures(review)
+    figures = _figures(request, review)
     return render(
         request,
         "oversight/review_area.html",
