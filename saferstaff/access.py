@@ -304,6 +304,13 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
             "hold_release",
         )  # fmt: skip
     },
+    # §2: the school's self-review of its online safety. The Headteacher and senior leaders write it; the
+    # governors (the chair among them) read it and its figures — counts only, never a pupil or a name.
+    "review_list": SENIOR_MANAGEMENT | {GOV},
+    "review_detail": SENIOR_MANAGEMENT | {GOV},
+    "review_start": SENIOR_MANAGEMENT,
+    "review_area": SENIOR_MANAGEMENT,
+    "review_complete": SENIOR_MANAGEMENT,
 }
 
 

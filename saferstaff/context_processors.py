@@ -28,6 +28,7 @@ MENU = (
     ("conduct_mine", "Conduct", ()),
     ("incidents_mine", "Incidents", ()),
     ("privacy_home", "Data protection", ()),
+    ("review_list", "Self-review", ()),
     ("roster_upload", "Import from MIS", ()),
     ("audit_trail", "Audit trail", ()),
     ("school_settings", "Settings", ()),

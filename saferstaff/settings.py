@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "saferstaff.postcheck",
     "saferstaff.privacy",
     "saferstaff.home",
+    "saferstaff.oversight",
     "saferstaff.ops",
 ]
 

@@ -9,6 +9,7 @@ from saferstaff.consent import views as consent
 from saferstaff.home import views as home
 from saferstaff.incidents.views import cases, casework, chronology, report
 from saferstaff.notifications import views as notifications
+from saferstaff.oversight.views import reviews
 from saferstaff.photos.views import activities, library, takedowns
 from saferstaff.policies.views import acceptance as policy_acceptance
 from saferstaff.policies.views import dashboards as policy_dashboards
@@ -273,6 +274,11 @@ urlpatterns = [
     path(school + "privacy/holds/", retention.hold_list, name="hold_list"),
     path(school + "privacy/holds/add/", retention.hold_add, name="hold_add"),
     path(school + "privacy/holds/<id:pk>/release/", retention.hold_release, name="hold_release"),
+    path(school + "self-review/", reviews.review_list, name="review_list"),
+    path(school + "self-review/start/", reviews.review_start, name="review_start"),
+    path(school + "self-review/<id:pk>/", reviews.review_detail, name="review_detail"),
+    path(school + "self-review/<id:pk>/complete/", reviews.review_complete, name="review_complete"),
+    path(school + "self-review/<id:pk>/<slug:area>/", reviews.review_area, name="review_area"),
 ]
 
 handler403 = "saferstaff.errors.forbidden"

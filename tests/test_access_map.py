@@ -163,6 +163,15 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         f"{kind}_{page}" for kind in ("contact", "equipment") for page in ("detail", "decide", "withdraw")
     }:
         kwargs["pk"] = _permission_sample(name, cast, school, user)
+    elif name in {"review_detail", "review_area", "review_complete"}:
+        from saferstaff.oversight.models import SelfReview
+
+        owner = school.memberships.order_by("pk").first().user
+        review = SelfReview.objects.filter(school=school, completed_at__isnull=True).first()
+        review = review or SelfReview.objects.create(school=school, number=1, started_by=owner)
+        kwargs["pk"] = review.pk
+        if name == "review_area":
+            kwargs["area"] = "policy"
     elif name in IMAGE_PAGES:
         kwargs["pk"] = _image_sample(name, cast, school, user)
         if name == "publication_request_face":

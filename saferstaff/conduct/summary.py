@@ -137,3 +137,16 @@ def conduct_summary(actor: Actor, on: datetime.date | None = None) -> dict:
         "people_with_a_pattern": people_with_a_pattern(concerns, on),
         "pattern_count": PATTERN_COUNT,
     }
+
+
+def school_year_counts(school, on: datetime.date | None = None) -> dict:
+    """The school year's disclosures and the permissions in force today, counted as the conduct summary counts
+    them (its school-year column): the self-review's figure (oversight.figures.conduct) reads this."""
+    on = on or timezone.localdate()
+    year = school_year(on)
+    return {
+        "period": year.label,
+        "disclosures": _disclosures(school, year)["total"],
+        "contact_permissions": _permissions(ContactPermission, school, year, on)["in_force"],
+        "equipment_permissions": _permissions(EquipmentPermission, school, year, on)["in_force"],
+    }

@@ -252,3 +252,18 @@ def face_matching_consent(pupil: Pupil) -> ConsentState | None:
     enrolment rule (``rules.biometrics.may_enrol``) is asked with."""
     purpose = Purpose.objects.filter(school_id=pupil.school_id, biometric=True).first()
     return state_of(pupil, purpose) if purpose is not None else None
+
+
+def coverage(school, on: datetime.date | None = None) -> list[tuple[Purpose, dict[str, int], int]]:
+    """THE count of consent per use (§5): for each active use, how many of the school's current pupils are in
+    each state, and how many pupils there are. Read by the consent register's summary and the self-review."""
+    purposes = list(Purpose.objects.filter(school=school, active=True).order_by("pk"))
+    pupils = list(Pupil.objects.filter(school=school).current())
+    states = states_for(school, pupils, purposes, on)
+    result = []
+    for purpose in purposes:
+        counts: dict[str, int] = dict.fromkeys(LABELS, 0)
+        for pupil in pupils:
+            counts[states[(pupil.pk, purpose.pk)].status] += 1
+        result.append((purpose, counts, len(pupils)))
+    return result

@@ -1,5 +1,7 @@
 """What the school dashboard lists as things to do about images (§5–6), for the person looking."""
 
+import statistics
+
 from django.db.models import Count, Q
 
 from saferstaff.numbers import counted
@@ -49,3 +51,17 @@ def things_to_do(request) -> list[tuple[str, str]]:
             )
         )
     return out
+
+
+def takedown_summary(school) -> dict:
+    """THE count of the school's takedowns (§5): open, done, and the median days from raised to done (None
+    when none is done). The takedown list's heading and the self-review both read it."""
+    spans = [
+        (done - raised).total_seconds() / 86400
+        for raised, done in Takedown.objects.filter(school=school, done_at__isnull=False).values_list(
+            "created_at", "done_at"
+        )
+    ]
+    open_ = Takedown.objects.filter(school=school, done_at__isnull=True).count()
+    median = round(statistics.median(spans), 1) if spans else None
+    return {"open": open_, "done": len(spans), "median_days": median}

@@ -4,7 +4,7 @@ overdue, disclosures to complete in the sharing log, records due for destruction
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from saferstaff.numbers import counted
@@ -23,6 +23,28 @@ def open_requests(school, actor: Actor):
     if actor.membership is not None:
         requests = requests.exclude(about_member=actor.membership)
     return requests
+
+
+def breach_clock(school, now=None) -> dict:
+    """THE count of the 72-hour clock (§8, UK GDPR art. 33): breaches decided (tell the ICO or not) by their
+    deadline, decided late, and still undecided past it."""
+    now = now or timezone.now()
+    return Breach.objects.filter(school=school).aggregate(
+        on_time=Count("pk", filter=Q(decided_at__isnull=False, decided_at__lte=F("ico_due"))),
+        late=Count("pk", filter=Q(decided_at__gt=F("ico_due"))),
+        overdue=Count("pk", filter=Q(decided_at__isnull=True, closed_at__isnull=True, ico_due__lt=now)),
+    )
+
+
+def requests_on_time(school, now=None) -> dict:
+    """THE count of subject access answered on time (§8, UK GDPR art. 12: one month, extendable): closed by
+    their due moment, answered late, and open past it (refused or withdrawn requests are not counted)."""
+    now = now or timezone.now()
+    return AccessRequest.objects.filter(school=school).aggregate(
+        on_time=Count("pk", filter=Q(status="answered", closed_at__lte=F("due_at"))),
+        late=Count("pk", filter=Q(status="answered", closed_at__gt=F("due_at"))),
+        overdue=Count("pk", filter=Q(closed_at__isnull=True, status="open", due_at__lt=now)),
+    )
 
 
 def things_to_do(actor: Actor, school) -> list[tuple[str, str]]:

@@ -23,6 +23,7 @@ from saferstaff.photos.models import (
     PublicationPlace,
     Takedown,
 )
+from saferstaff.photos.status import takedown_summary
 from saferstaff.rules.engine import Refused
 from saferstaff.rules.images import may_change_places, may_check_takedown
 
@@ -88,8 +89,11 @@ def takedown_list(request, school):
     done = takedowns.filter(done_at__isnull=False).order_by("-done_at")[:50]
     now = timezone.now()
     rows = [(t, (now - t.created_at).days) for t in open_]
+    summary = takedown_summary(request.school) if is_senior(request) else None  # the self-review's figure too
     return render(
-        request, "photos/takedown_list.html", {"rows": rows, "done": done, "senior": is_senior(request)}
+        request,
+        "photos/takedown_list.html",
+        {"rows": rows, "done": done, "senior": is_senior(request), "summary": summary},
     )
 
 

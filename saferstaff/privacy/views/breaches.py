@@ -24,7 +24,7 @@ from saferstaff.privacy.forms.breaches import (
 )
 from saferstaff.privacy.models import Breach, Category, DueRecord, LegalHold, Sharing
 from saferstaff.privacy.sharing import entries_readable_by
-from saferstaff.privacy.status import open_requests
+from saferstaff.privacy.status import breach_clock, open_requests, requests_on_time
 from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.rules.privacy import (
     SHARING_KEEPERS,
@@ -55,6 +55,8 @@ def privacy_home(request, school):
             "requests_overdue": requests_open.filter(due_at__lt=timezone.now()).count(),
             "due": DueRecord.objects.filter(school=request.school).exclude(about_the_reader(actor)).count(),
             "holds": holds.count(),
+            "breach_clock": breach_clock(request.school),  # the self-review's figure too (oversight.figures)
+            "on_time": requests_on_time(request.school),
         }
     if actor.holds(*SHARING_KEEPERS):
         counts["sharing"] = (

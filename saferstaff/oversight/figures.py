@@ -1,0 +1,219 @@
+"""§2: the figures governors, inspectors and the trust read, each computed by ONE function here from the function
+of the room that owns its definition — the same one that room's own page shows — so a self-review, a governors'
+report, an evidence pack and the trust's view can never disagree with the dashboards.
+
+Each returns a ``Measure``: the number(s), a sentence in plain words, where it comes from (the register and the
+page a reader can check it on) and the moment it was taken. Counts only: never a name or a pupil."""
+
+import datetime
+from dataclasses import asdict, dataclass, field
+
+from django.utils import timezone
+
+from saferstaff import clocks
+from saferstaff.conduct.summary import school_year_counts
+from saferstaff.consent.states import GIVEN, coverage
+from saferstaff.incidents.models import Case
+from saferstaff.incidents.trends import SMALL, by_kind_and_month, lado_referrals, last_twelve_months
+from saferstaff.numbers import counted
+from saferstaff.photos.status import takedown_summary
+from saferstaff.policies.status import school_overview
+from saferstaff.privacy.status import breach_clock, requests_on_time
+
+OVERDUE_DAYS = 30  # acceptance still waiting this many days after a version was published
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    title: str
+    values: dict  # plain numbers (and None), as stored in a completed review's snapshot
+    wording: str
+    source: str  # the register it is counted from
+    page: str  # the URL name of the page that shows the same figure
+    taken_at: datetime.datetime
+    parts: tuple = field(default=())  # (label, wording) per policy, use or kind
+    # For readers who see incident counts blurred (incidents.trends: governors): 1 or 2 as "fewer than 3".
+    blurred_wording: str = ""
+    blurred_parts: tuple = field(default=())
+
+    def as_stored(self) -> dict:
+        stored = asdict(self)
+        stored["taken_at"] = self.taken_at.isoformat()
+        stored["parts"] = [list(p) for p in self.parts]
+        stored["blurred_parts"] = [list(p) for p in self.blurred_parts]
+        return stored
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+def acceptance(school, now: datetime.datetime) -> Measure:
+    """§2: who has accepted the guidance in force — ``policies.status.school_overview`` (the policy dashboard's
+    numbers; the trust page counts with the same ``member_state``)."""
+    overview = school_overview(school)
+    accepted = sum(item["accepted"] for item in overview)
+    audience = sum(item["audience"] for item in overview)
+    overdue = sum(
+        len(item["waiting"])
+        for item in overview
+        if item["version"].published_at
+        and now - item["version"].published_at > datetime.timedelta(days=OVERDUE_DAYS)
+    )
+    percent = _percent(accepted, audience)
+    wording = (
+        f"{percent}% of the acceptances asked of staff are made ({accepted} of {audience}); "
+        f"{counted(overdue, 'is', 'are')} still waiting more than {OVERDUE_DAYS} days after publication"
+        if audience
+        else "No published policy is addressed to staff yet"
+    )
+    parts = tuple(
+        (
+            item["policy"].title,
+            f"{item['accepted']} of {item['audience']} accepted version {item['version'].number}",
+        )
+        for item in overview
+    )
+    return Measure(
+        "acceptance", "Staff who accepted the guidance", {"accepted": accepted, "audience": audience,
+        "percent": percent, "overdue": overdue}, wording, "Acceptances of the published policies",
+        "policy_dashboard", now, parts,
+    )  # fmt: skip
+
+
+def consent(school, now: datetime.datetime) -> Measure:
+    """§5: consent per use of images — ``consent.states.coverage`` (the consent register's states)."""
+    rows = coverage(school, timezone.localdate(now))
+    parts = tuple(
+        (
+            purpose.name,
+            f"{counts[GIVEN]} of {pupils} pupils have consent given ({_percent(counts[GIVEN], pupils)}%)",
+        )
+        for purpose, counts, pupils in rows
+    )
+    given = {purpose.name: counts[GIVEN] for purpose, counts, _ in rows}
+    pupils = rows[0][2] if rows else 0
+    lowest = min(given.values()) if given else None
+    wording = (
+        f"{len(rows)} uses of images asked about for {pupils} pupils; the lowest has consent for "
+        f"{_percent(lowest, pupils)}%"
+        if rows and pupils
+        else "No use of images is set up, or no pupils"
+    )
+    return Measure(
+        "consent", "Consent for images, per use", {"pupils": pupils, "given": given}, wording,
+        "Consent register", "consent_register", now, parts,
+    )  # fmt: skip
+
+
+def takedowns(school, now: datetime.datetime) -> Measure:
+    """§5: images taken down after consent was withdrawn — ``photos.status.takedown_summary``."""
+    found = takedown_summary(school)
+    median = found["median_days"]
+    wording = (
+        f"{counted(found['done'], 'takedown', 'takedowns')} done"
+        + (f" (median {median} days to close)" if median is not None else "")
+        + f"; {found['open']} open"
+    )
+    return Measure("takedowns", "Takedowns", found, wording, "Takedowns", "takedown_list", now)
+
+
+def conduct(school, now: datetime.datetime) -> Measure:
+    """§3, §4, §6: disclosures of contact with pupils this school year and the permissions in force —
+    ``conduct.summary.school_year_counts`` (the conduct summary's school-year column)."""
+    values = school_year_counts(school, timezone.localdate(now))
+    wording = (
+        f"{counted(values['disclosures'], 'disclosure', 'disclosures')} of contact with pupils this school year; "
+        f"{values['contact_permissions']} permissions to contact pupils and "
+        f"{values['equipment_permissions']} to use personal equipment in force"
+    )
+    return Measure(
+        "conduct", "Disclosures and permissions", values, wording,
+        f"Disclosures and the permission registers ({values['period']})", "conduct_summary", now,
+    )  # fmt: skip
+
+
+def _cases(school, now):
+    months = last_twelve_months(timezone.localdate(now))
+    since = datetime.datetime.combine(months[0], datetime.time(), tzinfo=clocks.UK)
+    return Case.objects.filter(school=school), months, since
+
+
+def _shown(n: int, blur: bool) -> str:
+    return f"fewer than {SMALL}" if blur and 0 < n < SMALL else str(n)
+
+
+def incidents(school, now: datetime.datetime) -> Measure:
+    """§9: cases reported in the last 12 months by kind (counts only) — ``incidents.trends.by_kind_and_month``
+    (the incident trends page)."""
+    cases, months, _ = _cases(school, now)
+    found = by_kind_and_month(cases, months)
+    by_kind = {kind: sum(n for (_, k), n in found.items() if k == kind) for kind, _ in Case.Kind.choices}
+    total = sum(by_kind.values())
+
+    def parts(blur):
+        return tuple((label, _shown(by_kind[kind], blur)) for kind, label in Case.Kind.choices)
+
+    def words(blur):
+        plural = "s" if total != 1 or (blur and total < SMALL) else ""
+        return f"{_shown(total, blur)} case{plural} reported in the last 12 months"
+
+    return Measure(
+        "incidents", "Incidents by kind", by_kind, words(False), "Incidents and allegations", "incident_trends",
+        now, parts(False), words(True), parts(True),
+    )  # fmt: skip
+
+
+def lado(school, now: datetime.datetime) -> Measure:
+    """KCSIE Part 4: allegations referred to the LADO within one working day — ``incidents.trends.lado_referrals``."""
+    cases, _, since = _cases(school, now)
+    found = lado_referrals(cases, since, now)
+
+    def words(blur):
+        if not found["on_time"] + found["late"] + found["overdue"]:
+            return "No allegation needed referring to the LADO in the last 12 months"
+        return (
+            f"{_shown(found['on_time'], blur)} of {_shown(found['on_time'] + found['late'], blur)} allegations "
+            f"referred to the LADO on time; {_shown(found['overdue'], blur)} overdue"
+        )
+
+    return Measure(
+        "lado", "LADO referrals on time", found, words(False), "Allegations", "incident_trends", now,
+        blurred_wording=words(True),
+    )  # fmt: skip
+
+
+def breaches(school, now: datetime.datetime) -> Measure:
+    """§8: breaches decided within 72 hours — ``privacy.status.breach_clock``."""
+    found = breach_clock(school, now)
+    decided = found["on_time"] + found["late"]
+    wording = (
+        f"{found['on_time']} of {decided} breaches decided within 72 hours; {found['overdue']} past it undecided"
+        if decided + found["overdue"]
+        else "No breach recorded"
+    )
+    return Measure(
+        "breaches", "Breaches decided within 72 hours", found, wording, "Breach log", "privacy_home", now
+    )
+
+
+def subject_access(school, now: datetime.datetime) -> Measure:
+    """§8: subject access requests answered on time — ``privacy.status.requests_on_time``."""
+    found = requests_on_time(school, now)
+    answered = found["on_time"] + found["late"]
+    wording = (
+        f"{found['on_time']} of {answered} subject access requests answered on time; {found['overdue']} overdue"
+        if answered + found["overdue"]
+        else "No subject access request answered or overdue"
+    )
+    return Measure("subject_access", "Subject access on time", found, wording, "Subject access requests",
+                   "privacy_home", now)  # fmt: skip
+
+
+FIGURES = (acceptance, consent, takedowns, conduct, incidents, lado, breaches, subject_access)
+
+
+def all_figures(school, now: datetime.datetime | None = None) -> dict[str, Measure]:
+    now = now or timezone.now()
+    return {m.key: m for m in (figure(school, now) for figure in FIGURES)}

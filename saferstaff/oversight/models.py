@@ -1,0 +1,55 @@
+"""A school's self-review of its online safety (§2). Each review is kept: when it is completed, the figures its
+evidence was filled from are stored with it, so the next review can say what changed since."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from saferstaff.oversight.areas import AREAS, LEVELS
+
+
+class SelfReview(models.Model):
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveIntegerField()  # 1, 2, 3 … at each school
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    evidence = models.JSONField(default=dict, blank=True)  # the figures at completion (oversight.figures)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["school", "number"], name="unique_self_review_number")]
+
+    @property
+    def completed(self) -> bool:
+        return self.completed_at is not None
+
+
+class AreaJudgement(models.Model):
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(SelfReview, on_delete=models.CASCADE, related_name="judgements")
+    area = models.CharField(max_length=20, choices=[(a.key, a.title) for a in AREAS])
+    level = models.CharField(max_length=12, choices=[(key, label) for key, label, _ in LEVELS])
+    commentary = models.TextField(max_length=4000, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "review", "area"], name="unique_self_review_area")
+        ]
+
+
+class ReviewAction(models.Model):
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(SelfReview, on_delete=models.CASCADE, related_name="actions")
+    area = models.CharField(max_length=20, choices=[(a.key, a.title) for a in AREAS])
+    what = models.CharField(max_length=300)
+    owner = models.ForeignKey("schools.Membership", on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "pk"]

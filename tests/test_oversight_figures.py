@@ -1,0 +1,180 @@
+"""§2: each figure of the self-review (and of the reports to come) is counted by one function in oversight.figures,
+which reads the definition of the room that owns it. Each is checked against counts set up here, and the ones a
+dashboard already shows against that dashboard: the self-review, the policy dashboard and the trust page agree."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from saferstaff.conduct.models import ContactChannel
+from saferstaff.conduct.services import disclose
+from saferstaff.consent.models import ConsentRecord
+from saferstaff.incidents.models import Case, Contact
+from saferstaff.oversight import figures
+from saferstaff.photos.models import Takedown
+from saferstaff.policies.models import PolicyVersion
+from saferstaff.policies.status import accept, school_overview, trust_overview
+from saferstaff.privacy.models import AccessRequest, Breach
+from saferstaff.schools.models import Guardianship
+from saferstaff.schools.roles import Actor
+
+from .conftest import signed_in
+from .image_samples import pupil_with_parents, purpose
+from .test_access_map import _image_sample
+from .test_acknowledgements import published
+
+NOW = timezone.now()
+
+
+def _accept(cast, user, version):
+    accept(
+        Actor.of(user, cast.school),
+        version,
+        typed_name=user.get_full_name(),
+        understood=True,
+        ip_address=None,
+    )
+
+
+def test_acceptance_is_the_policy_dashboards_and_the_trust_pages_count(cast):
+    version = published(cast)
+    for user in (cast.teacher, cast.slt, cast.dsl):
+        _accept(cast, user, version)
+    # Published 40 days ago: whoever is still waiting is overdue by more than 30 days.
+    PolicyVersion.objects.filter(pk=version.pk).update(published_at=NOW - datetime.timedelta(days=40))
+    m = figures.acceptance(cast.school, NOW)
+    audience = school_overview(cast.school)[0]["audience"]
+    assert audience >= 8  # everyone at the school is in the audience of the acceptable use policy
+    assert m.values == {
+        "accepted": 3, "audience": audience, "percent": round(300 / audience), "overdue": audience - 3,
+    }  # fmt: skip
+    assert m.wording.startswith(f"{round(300 / audience)}% of the acceptances asked of staff are made (3 of")
+    assert m.source and m.page == "policy_dashboard" and m.taken_at == NOW
+    # The policy dashboard, as the governor sees it, shows the same numbers.
+    response = signed_in(cast.governor).get(reverse("policy_dashboard", kwargs={"school": cast.school.slug}))
+    shown = response.context["overview"]
+    assert (sum(i["accepted"] for i in shown), sum(i["audience"] for i in shown)) == (3, audience)
+    # And so does the trust's page for this school.
+    table = trust_overview(cast.trust)
+    row = next(r for r in table["rows"] if r["slug"] == cast.school.slug)
+    assert [c for c in row["cells"] if c] == [(3, audience)]
+
+
+def test_consent_counts_each_use_by_the_consent_registers_states(cast):
+    given, _ = pupil_with_parents(cast.school, "Ada", "One")
+    pupil_with_parents(cast.school, "Ben", "Two")
+    website = purpose(cast.school, "website")
+    guardian = Guardianship.objects.get(pupil=given).guardian
+    ConsentRecord.objects.create(
+        school=cast.school, pupil=given, purpose=website, answer="yes", source="guardian", guardian=guardian,
+        method="paper",
+    )  # fmt: skip
+    m = figures.consent(cast.school, NOW)
+    assert m.values["pupils"] == 2 and m.values["given"][website.name] == 1
+    assert f"{website.name}" in dict(m.parts) and dict(m.parts)[website.name].startswith("1 of 2 pupils")
+
+
+def test_takedowns_count_open_and_done_and_the_median_days_to_close(cast):
+    _image_sample("takedown_done", cast, cast.school, cast.head)
+    m = figures.takedowns(cast.school, NOW)
+    assert m.values == {"open": 1, "done": 0, "median_days": None}
+    Takedown.objects.update(created_at=NOW - datetime.timedelta(days=4), done_at=NOW)
+    m = figures.takedowns(cast.school, NOW)
+    assert m.values == {"open": 0, "done": 1, "median_days": 4.0}
+    assert "median 4.0 days to close" in m.wording
+    # The takedown list, as senior management sees it, says the same.
+    page = signed_in(cast.head).get(reverse("takedown_list", kwargs={"school": cast.school.slug}))
+    assert page.context["summary"] == m.values
+    assert "1 done, a median of 4.0 days from raised to done; 0 open." in page.content.decode()
+
+
+def test_conduct_counts_disclosures_of_the_last_year_and_permissions_in_force(cast):
+    channel = ContactChannel.objects.filter(school=cast.school).first()
+    for _ in range(2):
+        disclose(Actor.of(cast.teacher, cast.school), who="think_pupil", what_happened="A friend request",
+                 channel=channel, happened_on=timezone.localdate())  # fmt: skip
+    m = figures.conduct(cast.school, NOW)
+    assert (m.values["disclosures"], m.values["contact_permissions"], m.values["equipment_permissions"]) == (
+        2,
+        0,
+        0,
+    )
+    assert m.wording.startswith("2 disclosures of contact with pupils this school year")
+    # The conduct summary's school-year column, as the chair of governors reads it, says the same.
+    page = signed_in(cast.governor).get(reverse("conduct_summary", kwargs={"school": cast.school.slug}))
+    year = page.context["periods"][1]
+    assert (year["disclosures"]["total"], year["contact"]["in_force"]) == (2, 0)
+
+
+def _case(cast, kind, **extra):
+    return Case.objects.create(
+        school=cast.school, kind=kind, reported_by=cast.teacher, happened_on=timezone.localdate(),
+        what_happened="Walk", **extra,
+    )  # fmt: skip
+
+
+def test_incidents_by_kind_and_the_lado_clock_match_the_incident_trends_page(cast):
+    _case(cast, Case.Kind.PUPILS_ONLINE)
+    _case(cast, Case.Kind.PUPILS_ONLINE)
+    on_time = _case(cast, Case.Kind.ALLEGATION, lado_due=NOW + datetime.timedelta(hours=20))
+    _case(cast, Case.Kind.ALLEGATION, lado_due=NOW - datetime.timedelta(hours=2))  # not referred: overdue
+    Contact.objects.create(school=cast.school, case=on_time, kind=Contact.Kind.LADO, made_at=NOW,
+                           with_whom="LADO", recorded_by=cast.head)  # fmt: skip
+    m = figures.incidents(cast.school, NOW)
+    assert m.values == {"bullying": 0, "pupils": 2, "breach": 0, "allegation": 2}
+    lado = figures.lado(cast.school, NOW)
+    assert (lado.values["on_time"], lado.values["late"], lado.values["overdue"]) == (1, 0, 1)
+    # The trends page the designated lead reads counts the same (nobody here is the subject of a case).
+    page = signed_in(cast.head).get(reverse("incident_trends", kwargs={"school": cast.school.slug})).context
+    assert sum(row[2].n for row in page["months"]) == 4
+    assert page["lado"]["on_time"].n == 1 and page["lado"]["overdue"].n == 1
+
+
+def test_the_breach_clock_and_subject_access_on_time(cast):
+    def breach(aware_hours_ago, decided_hours_ago=None):
+        aware = NOW - datetime.timedelta(hours=aware_hours_ago)
+        decided = NOW - datetime.timedelta(hours=decided_hours_ago) if decided_hours_ago is not None else None
+        Breach.objects.create(school=cast.school, what="Walk", aware_at=aware, ico_due=aware + datetime.timedelta(hours=72),
+                              decided_at=decided, decision="dont_report" if decided else "undecided")  # fmt: skip
+
+    breach(100, 90)  # decided 10 hours after awareness: on time
+    breach(100, 10)  # decided 90 hours after: late
+    breach(80)  # undecided past 72 hours
+    breach(5)  # undecided, still within
+    assert figures.breaches(cast.school, NOW).values == {"on_time": 1, "late": 1, "overdue": 1}
+
+    def request(status, due_days, closed_days=None):
+        AccessRequest.objects.create(
+            school=cast.school, status=status, requester_kind="pupil", requester_name="Walk",
+            received_at=NOW - datetime.timedelta(days=40), due_at=NOW + datetime.timedelta(days=due_days),
+            closed_at=NOW + datetime.timedelta(days=closed_days) if closed_days is not None else None,
+        )  # fmt: skip
+
+    request("answered", -5, -10)  # answered before it was due
+    request("answered", -5, -1)  # answered late
+    request("open", -1)  # overdue
+    request("open", 10)  # not yet due
+    request("withdrawn", -5, -1)  # not counted
+    m = figures.subject_access(cast.school, NOW)
+    assert m.values == {"on_time": 1, "late": 1, "overdue": 1}
+    assert m.wording == "1 of 2 subject access requests answered on time; 1 overdue"
+    # The data-protection officer's page shows both figures from the same functions.
+    counts = (
+        signed_in(cast.dpo)
+        .get(reverse("privacy_home", kwargs={"school": cast.school.slug}))
+        .context["counts"]
+    )
+    assert (
+        counts["breach_clock"] == figures.breaches(cast.school, NOW).values and counts["on_time"] == m.values
+    )
+
+
+def test_every_figure_is_stored_as_plain_values_with_its_source_and_moment(cast):
+    found = figures.all_figures(cast.school, NOW)
+    assert set(found) == {f.__name__ for f in figures.FIGURES}
+    for key, m in found.items():
+        stored = m.as_stored()
+        assert stored["key"] == key and stored["source"] and stored["wording"]
+        assert stored["taken_at"] == NOW.isoformat()
+        reverse(m.page, kwargs={"school": cast.school.slug})  # names a real page
