@@ -49,7 +49,7 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class Finding:
+class FoundCopy:
     page_url: str  # the page showing the image, or the PDF holding it
     image_url: str  # the image; for an image inside a PDF, the PDF
     key: object  # the index's key of the photo it matched
@@ -342,7 +342,7 @@ class Sweep:
         key = image_url if in_pdf is None else f"{image_url}#{in_pdf}"
         for matched, distance in self.images.get(key, []):
             self.summary.findings += 1
-            yield Finding(page_url, image_url, matched, distance, in_pdf)
+            yield FoundCopy(page_url, image_url, matched, distance, in_pdf)
 
     def _pdf(self, pdf: Fetched):
         try:
