@@ -6,6 +6,7 @@ or from ``acting_as`` in commands and workers."""
 import datetime
 from dataclasses import dataclass
 
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -170,6 +171,34 @@ def generations(school_id: int) -> tuple[int, int]:
         Generation.objects.filter(scope__in=(school_id, NO_SCHOOL_CHAIN)).values_list("scope", "value")
     )
     return values.get(school_id, 0), values.get(NO_SCHOOL_CHAIN, 0)
+
+
+def kept(name: str, school_id: int, work_out, *parts):
+    """What ``work_out()`` gives for school ``school_id``, worked out at most once per state of the school, per
+    ``parts`` (who is looking, when the answer depends on it), per minute (ADR 0014). The key names the school's
+    generation and that of events of no school, read before ``work_out`` reads anything: a change anywhere is
+    seen on the very next request, and anything written without an event within the minute. Per process
+    (``CACHES["overview"]``): the key is exact, so processes never disagree for longer than that minute."""
+    school_generation, no_school_generation = generations(school_id)
+    now = timezone.now()
+    key = ":".join(
+        str(part)
+        for part in (
+            name,
+            school_id,
+            school_generation,
+            no_school_generation,
+            *parts,
+            timezone.localdate(now).isoformat(),
+            now.strftime("%Y%m%d%H%M"),
+        )
+    )
+    cache = caches["overview"]
+    data = cache.get(key)
+    if data is None:
+        data = work_out()
+        cache.set(key, data)
+    return data
 
 
 # How long a list page's one row covers the thumbnails it shows (a lazy-loading browser fetches them later).

@@ -6,7 +6,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from saferstaff.accounts.models import User
 from saferstaff.audit.log import listed_in, record
 from saferstaff.numbers import parse_id
 from saferstaff.photos import pages, services
@@ -18,11 +17,9 @@ from saferstaff.photos.access import (
     sees_all,
 )
 from saferstaff.photos.files import EXTENSIONS
+from saferstaff.photos.filters import filter_choices
 from saferstaff.photos.forms import PublishImageForm
 from saferstaff.photos.models import (
-    Activity,
-    Device,
-    Image,
     ImageTag,
 )
 from saferstaff.rules.conduct import may_see_permission
@@ -61,41 +58,8 @@ def image_list(request, school):
     listing = record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
     ctx = {"page": page, "filters": filters, "sees_all": sees_all(request), "listing": listing}
     if sees_all(request):
-        ctx.update(_filter_choices(request.school, filters))
+        ctx.update(filter_choices(request.school, filters))
     return render(request, "photos/image_list.html", ctx)
-
-
-def _filter_choices(school, filters: dict) -> dict:
-    """What the library can be narrowed to, each read with only the fields its choice shows: (value, label,
-    chosen) of each option, so the page draws them without working anything out per option."""
-    names = ("legal_forename", "legal_surname", "preferred_forename", "preferred_surname")  # display_name
-    uploaders = Image.objects.filter(school=school).values("uploaded_by")
-    return {
-        "activities": _options(Activity.objects.filter(school=school).only("title"), "activity", filters),
-        "devices": _options(
-            Device.objects.filter(school=school).only("asset_tag", "make", "model"), "device", filters
-        ),
-        "photographers": _options(
-            User.objects.filter(pk__in=uploaders).only("first_name", "last_name").order_by("last_name"),
-            "photographer",
-            filters,
-            label=User.get_full_name,
-        ),
-        "pupils": _options(
-            Pupil.objects.filter(school=school, image_tags__isnull=False).distinct().only(*names),
-            "pupil",
-            filters,
-            label=lambda p: p.display_name,
-        ),
-        "flagged_count": Image.objects.filter(school=school, flag_cleared_at__isnull=True)
-        .exclude(flag="")
-        .count(),
-    }
-
-
-def _options(objects, key: str, filters: dict, label=str) -> list[tuple[str, str, bool]]:
-    chosen = filters.get(key)
-    return [(str(o.pk), label(o), str(o.pk) == chosen) for o in objects]
 
 
 def image_detail(request, school, pk):
