@@ -13,8 +13,11 @@ from django.conf import settings
 from django.template.defaultfilters import date
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from saferstaff.links import school_url
 
 
 @lru_cache(maxsize=1)
@@ -30,6 +33,7 @@ def environment() -> Environment:
         keep_trailing_newline=False,  # a partial's file ends with a newline the rows do not have
     )
     env.filters["date"] = _date
+    env.globals["school_url"] = school_url  # ``{% school_url %}``'s addresses, reversed once per process
     return env
 
 
@@ -40,9 +44,11 @@ def _months(language: str | None) -> tuple[str, ...]:
 
 
 def _date(value, fmt: str):
-    """Django's date filter; the lists' "j M Y" of a day built from the month names Django gives, a twentieth
-    of the cost of formatting each day anew (tests/test_rows.py compares the two)."""
-    if fmt == "j M Y" and type(value) is datetime.date:
+    """Django's date filter, a moment first in the school's time zone as a Django template has it; the lists'
+    "j M Y" built from the month names Django gives, a twentieth of the cost of formatting each day anew
+    (tests/test_rows.py compares the two)."""
+    value = template_localtime(value)
+    if fmt == "j M Y" and isinstance(value, datetime.date):
         return f"{value.day} {_months(get_language())[value.month]} {value.year:04d}"
     return date(value, fmt)
 

@@ -53,3 +53,12 @@ def test_the_lists_day_format_is_djangos(language):
 def test_a_misspelt_field_fails_instead_of_drawing_nothing():
     with pytest.raises(UndefinedError):
         environment().from_string("{{ p.nmae }}").render(p=object())
+
+
+def test_a_moment_is_shown_on_the_schools_day_as_a_django_template_shows_it(settings):
+    from django.template import engines
+
+    settings.TIME_ZONE = "Europe/London"
+    late = datetime.datetime(2026, 6, 30, 23, 30, tzinfo=datetime.UTC)  # 1 July in London
+    django = engines["django"].from_string('{{ at|date:"j M Y" }}').render({"at": late})
+    assert environment().from_string('{{ at|date("j M Y") }}').render(at=late) == django == "1 Jul 2026"

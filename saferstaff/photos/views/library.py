@@ -56,7 +56,12 @@ def image_list(request, school):
     page = pages.page_of_images(request, images)
     # One row for the page and every thumbnail on it (the thumbnails carry its id: image_thumbnail).
     listing = record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
-    ctx = {"page": page, "filters": filters, "sees_all": sees_all(request), "listing": listing}
+    ctx = {
+        "page": page,
+        "grid": pages.grid(request, page, listing),
+        "filters": filters,
+        "sees_all": sees_all(request),
+    }
     if sees_all(request):
         ctx.update(filter_choices(request.school, filters))
     return render(request, "photos/image_list.html", ctx)
