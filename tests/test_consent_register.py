@@ -75,3 +75,23 @@ def test_the_reasons_are_put_into_words_only_when_read(cast, monkeypatch):
         "Amelia O. — written guardian consent for 'School website' given on 1 September 2026 (§5)"
     ]
     assert len(days) == 1
+
+
+def test_an_answer_shows_on_the_very_next_register_and_a_kept_register_asks_fewer_queries(cast):
+    """The register keeps its uses, statuses and year groups per state of the school (ADR 0014)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pupil, (mum,) = pupil_with_parents(cast.school, "<script>alert(1)</script>", "O'Hara")
+    client = signed_in(cast.office)
+    url = reverse("consent_register", kwargs={"school": cast.school.slug})
+    assert "govuk-tag--green" not in client.get(url).content.decode()
+    answer(pupil, "website", Y, mum)  # a door: an event, the school's generation bumped
+    with CaptureQueriesContext(connection) as afresh:
+        page = client.get(url).content.decode()
+    assert "govuk-tag--green" in page
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; O&#x27;Hara" in page
+    with CaptureQueriesContext(connection) as kept:
+        assert "govuk-tag--green" in client.get(url).content.decode()
+    # Kept: the generations only, not the uses, the school's settings, the guardians, the answers, the years.
+    assert len(kept.captured_queries) == len(afresh.captured_queries) - 5

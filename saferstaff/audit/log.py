@@ -6,6 +6,7 @@ or from ``acting_as`` in commands and workers."""
 import datetime
 from dataclasses import dataclass
 
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -55,6 +56,21 @@ def _lock_chain(chain: int) -> None:
             )
 
 
+# The newest row of a chain, as the ORM would ask it (PostgreSQL and SQLite quote names alike).
+_LAST_OF = (
+    f'SELECT "seq", "hash" FROM "{AuditEvent._meta.db_table}" WHERE "chain" = %s ORDER BY "seq" DESC LIMIT 1'
+)
+
+
+def _last_of(chain: int) -> tuple[int, str] | None:
+    """The seq and hash of the chain's newest row. Asked by every event a page records, so in SQL written out
+    once (the one index ``audit_one_seq_per_chain`` answers it): building it through the ORM cost fifteen times
+    as much as running it."""
+    with connection.cursor() as cur:
+        cur.execute(_LAST_OF, [chain])
+        return cur.fetchone()
+
+
 def legacy_head() -> str:
     """Where every keyed chain starts: the hash of the last row written before chains were keyed, or
     zeros. Rewriting or cutting the old rows then breaks the first keyed row of every school's chain."""
@@ -77,7 +93,7 @@ def record(action: str, obj=None, *, school=None, actor=None, detail: dict | Non
     chain = chain_for(school_id)
     with transaction.atomic():
         _lock_chain(chain)
-        last = AuditEvent.objects.filter(chain=chain).order_by("-seq").values_list("seq", "hash").first()
+        last = _last_of(chain)
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, legacy_head())
         event = AuditEvent(
             v=Version.HMAC_SHA256,
@@ -170,6 +186,34 @@ def generations(school_id: int) -> tuple[int, int]:
         Generation.objects.filter(scope__in=(school_id, NO_SCHOOL_CHAIN)).values_list("scope", "value")
     )
     return values.get(school_id, 0), values.get(NO_SCHOOL_CHAIN, 0)
+
+
+def kept(name: str, school_id: int, work_out, *parts):
+    """What ``work_out()`` gives for school ``school_id``, worked out at most once per state of the school, per
+    ``parts`` (who is looking, when the answer depends on it), per minute (ADR 0014). The key names the school's
+    generation and that of events of no school, read before ``work_out`` reads anything: a change anywhere is
+    seen on the very next request, and anything written without an event within the minute. Per process
+    (``CACHES["overview"]``): the key is exact, so processes never disagree for longer than that minute."""
+    school_generation, no_school_generation = generations(school_id)
+    now = timezone.now()
+    key = ":".join(
+        str(part)
+        for part in (
+            name,
+            school_id,
+            school_generation,
+            no_school_generation,
+            *parts,
+            timezone.localdate(now).isoformat(),
+            now.strftime("%Y%m%d%H%M"),
+        )
+    )
+    cache = caches["overview"]
+    data = cache.get(key)
+    if data is None:
+        data = work_out()
+        cache.set(key, data)
+    return data
 
 
 # How long a list page's one row covers the thumbnails it shows (a lazy-loading browser fetches them later).

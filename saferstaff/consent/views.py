@@ -1,6 +1,8 @@
 """§5 consent pages: the consent register, a pupil's answers, the school's uses of images, the links
 guardians answer through, and the guardian portal itself (a signed link instead of an account)."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from saferstaff import scans
 from saferstaff.accounts.stepup import step_up
-from saferstaff.audit.log import record
+from saferstaff.audit.log import kept, record
 from saferstaff.consent import services
 from saferstaff.consent.forms import ConsentAnswerForm, PortalForm, PurposeForm
 from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose
@@ -23,6 +25,7 @@ from saferstaff.consent.states import TAG_HTML, states_for
 from saferstaff.links import school_url
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
+from saferstaff.rows import draw
 from saferstaff.rules.engine import Refused
 from saferstaff.schools.access import (
     GUARDIAN_CONTACTS,
@@ -39,7 +42,6 @@ from saferstaff.schools.models import Guardian, Guardianship, Pupil, SchoolSetti
 
 
 def consent_register(request, school):
-    purposes = list(Purpose.objects.filter(school=request.school, active=True))
     pupils = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")
     year = request.GET.get("year", "")
     if year:
@@ -48,20 +50,25 @@ def consent_register(request, school):
     if q:
         pupils = search_pupils(pupils, q, fields_for(request))
     page = page_of(request, pupils, 50)
-    states = states_for(request.school, page.object_list, purposes)
+    shown = page.object_list
+    purposes, statuses, years = kept(
+        "consent-register",
+        request.school.pk,
+        lambda: _register(request.school, shown),
+        hashlib.sha256(str([p.pk for p in shown]).encode()).hexdigest(),  # short, whatever the page size
+    )
     uses = [u.pk for u in purposes]
     rows = [
-        (p, school_url("pupil_consent", request.school.slug, p.pk), _cells(states[(p.pk, u)] for u in uses))
-        for p in pupil_views(request, page.object_list)
+        (p, school_url("pupil_consent", request.school.slug, p.pk), _cells(statuses[(p.pk, u)] for u in uses))
+        for p in pupil_views(request, shown)
     ]
-    years = Pupil.objects.filter(school=request.school).current().year_groups()
-    record("images.consent.register_viewed", None, detail={"pupils": [p.pk for p in page.object_list]})
+    record("images.consent.register_viewed", None, detail={"pupils": [p.pk for p in shown]})
     return render(
         request,
         "consent/consent_register.html",
         {
             "purposes": purposes,
-            "rows": rows,
+            "rows": draw("consent/consent_rows.jinja", rows=rows),
             "page": page,
             "years": years,
             "year": year,
@@ -71,6 +78,17 @@ def consent_register(request, school):
     )
 
 
+def _register(school, pupils) -> tuple[list[Purpose], dict[tuple[int, int], str], list[str]]:
+    """What the register shows besides the pupils' own details — the uses, the status code of each pupil and
+    use, the year groups to choose from — worked out at most once per state of the school, per day and minute
+    (``audit.log.kept``, ADR 0014): every answer, guardian link, use and setting is written through a door
+    that records an event. Codes only: a refusal's reasons are put into words where a page or rule reads them."""
+    purposes = list(Purpose.objects.filter(school=school, active=True))
+    states = states_for(school, pupils, purposes)
+    years = Pupil.objects.filter(school=school).current().year_groups()
+    return purposes, {pair: state.status for pair, state in states.items()}, years
+
+
 # One table cell per state. A row's cells are joined here: as a loop in the template, the register's 400 cells
 # a page cost more than the rest of the page.
 _CELL = {
@@ -78,8 +96,8 @@ _CELL = {
 }
 
 
-def _cells(states) -> str:
-    return mark_safe("".join(_CELL[state.status] for state in states))  # each cell escaped above
+def _cells(statuses) -> str:
+    return mark_safe("".join(_CELL[status] for status in statuses))  # each cell escaped above
 
 
 def pupil_consent(request, school, pk):

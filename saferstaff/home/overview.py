@@ -11,12 +11,10 @@ minute. The cache is per process (settings.CACHES["overview"]): the key is exact
 disagree for longer than that minute. ADR 0014."""
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.core.cache import caches
 from django.db.models import Q
-from django.utils import timezone
 
 from saferstaff.access import allowed_for
-from saferstaff.audit.log import generations
+from saferstaff.audit.log import kept
 from saferstaff.conduct.status import things_to_do as conduct_to_do
 from saferstaff.incidents.status import things_to_do as incidents_to_do
 from saferstaff.photos.status import things_to_do as photos_to_do
@@ -27,30 +25,15 @@ from saferstaff.schools.models import Membership, Pupil, RosterImport
 
 def overview(request) -> dict:
     """The Overview's data for the person and school of ``request``: kept, or worked out now and kept."""
-    school, now = request.school, timezone.now()
-    # The generations first: a write landing while the data is read makes what is kept newer than its key.
-    school_generation, no_school_generation = generations(school.pk)
     membership = request.membership
-    key = ":".join(
-        str(part)
-        for part in (
-            "overview",
-            school.pk,
-            school_generation,
-            no_school_generation,
-            request.user.pk,
-            membership.pk if membership is not None else "-",
-            ",".join(sorted(request.roles)),
-            timezone.localdate(now).isoformat(),
-            now.strftime("%Y%m%d%H%M"),
-        )
+    return kept(
+        "overview",
+        request.school.pk,
+        lambda: work_out(request),
+        request.user.pk,
+        membership.pk if membership is not None else "-",
+        ",".join(sorted(request.roles)),
     )
-    cache = caches["overview"]
-    data = cache.get(key)
-    if data is None:
-        data = work_out(request)
-        cache.set(key, data)
-    return data
 
 
 def work_out(request) -> dict:

@@ -4,11 +4,13 @@ finding the pupil a typeahead named, and telling the person what a new tag start
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
+from django.utils.safestring import SafeString
 
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.photos.files import FileProblem, zip_members
 from saferstaff.photos.models import Image, ImageTag
+from saferstaff.rows import draw
 from saferstaff.rules.engine import Reason
 from saferstaff.schools.access import fields_for, search_pupils
 from saferstaff.schools.models import Pupil
@@ -63,6 +65,13 @@ def tagged_messages(request, image, pupil, tagged) -> None:
             f"{pupil.short_name} has no consent to be photographed. Senior management has been told; "
             "the image should be deleted (§5).",
         )
+
+
+def grid(request, page, listing) -> SafeString:
+    """The items of photos/includes/grid.html for ``page``: thumbnails carry ``listing``, the page's audit row."""
+    return draw(
+        "photos/includes/grid_items.jinja", images=page.object_list, slug=request.school.slug, listing=listing
+    )
 
 
 def page_of_images(request, images, per_page: int = 48):

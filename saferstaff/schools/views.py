@@ -7,6 +7,7 @@ from saferstaff.accounts.stepup import signed_in_through, step_up
 from saferstaff.audit.log import record
 from saferstaff.links import school_url
 from saferstaff.paging import page_of
+from saferstaff.rows import draw
 from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.rules.signin import sign_in_set_up
 from saferstaff.schools.access import (
@@ -243,10 +244,14 @@ def pupil_list(request, school):
         "schools/pupil_list.html",
         {
             "page": page,
-            "rows": [
-                (p, school_url("pupil_detail", request.school.slug, p.pk))
-                for p in pupil_views(request, page.object_list)
-            ],
+            "rows": draw(
+                "schools/pupil_rows.jinja",
+                rows=[
+                    (p, school_url("pupil_detail", request.school.slug, p.pk))
+                    for p in pupil_views(request, page.object_list)
+                ],
+                fields=fields,
+            ),
             "fields": fields,
             "columns": 2 + len(fields & {DATE_OF_BIRTH, UPN}),
             "q": q,

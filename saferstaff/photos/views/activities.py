@@ -109,7 +109,7 @@ def activity_detail(request, school, pk):
         {
             "activity": activity,
             "page": page,
-            "listing": listing,
+            "grid": pages.grid(request, page, listing),
             "decision_form": DecisionForm() if decision else None,
             "refused_decision": decision,
             "group_size": activity.pupils.count(),

@@ -1,13 +1,11 @@
 """§5 pages: the image library: one image, its file, its tags, a flag on equipment, a legal hold."""
 
 from django.contrib import messages
-from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from saferstaff.accounts.models import User
 from saferstaff.audit.log import listed_in, record
 from saferstaff.numbers import parse_id
 from saferstaff.photos import pages, services
@@ -19,11 +17,9 @@ from saferstaff.photos.access import (
     sees_all,
 )
 from saferstaff.photos.files import EXTENSIONS
+from saferstaff.photos.filters import filter_choices
 from saferstaff.photos.forms import PublishImageForm
 from saferstaff.photos.models import (
-    Activity,
-    Device,
-    Image,
     ImageTag,
 )
 from saferstaff.rules.conduct import may_see_permission
@@ -32,7 +28,7 @@ from saferstaff.rules.images import flag_reason
 from saferstaff.schools.access import (
     pupil_views,
 )
-from saferstaff.schools.models import Membership, Pupil
+from saferstaff.schools.models import Pupil
 
 GRID_FIELDS = ("thumbnail", "captured_at", "flag", "flag_cleared_at", "destruction_queued_at")
 
@@ -60,52 +56,15 @@ def image_list(request, school):
     page = pages.page_of_images(request, images)
     # One row for the page and every thumbnail on it (the thumbnails carry its id: image_thumbnail).
     listing = record("images.listed", None, detail={"images": [i.pk for i in page.object_list]})
-    ctx = {"page": page, "filters": filters, "sees_all": sees_all(request), "listing": listing}
-    if sees_all(request):
-        ctx.update(_filter_choices(request.school, filters))
-    return render(request, "photos/image_list.html", ctx)
-
-
-def _filter_choices(school, filters: dict) -> dict:
-    """What the library can be narrowed to, each read with only the fields its choice shows: (value, label,
-    chosen) of each option, so the page draws them without working anything out per option."""
-    names = ("legal_forename", "legal_surname", "preferred_forename", "preferred_surname")  # display_name
-    # Semi-joins from the school's people (a photographer is always one of its staff, and a place is never
-    # deleted, only ended), each answered from an index: reading the school's images or tags to collect
-    # their people grows with the library (PostgreSQL, 5,000 images: 12 ms and 9.6 ms against 0.6 ms each).
-    staff = Membership.objects.filter(school=school).values("user")
-    uploaded = Image.objects.filter(school=school, uploaded_by=OuterRef("pk"))
-    return {
-        "activities": _options(Activity.objects.filter(school=school).only("title"), "activity", filters),
-        "devices": _options(
-            Device.objects.filter(school=school).only("asset_tag", "make", "model"), "device", filters
-        ),
-        "photographers": _options(
-            User.objects.filter(pk__in=staff)
-            .filter(Exists(uploaded))
-            .only("first_name", "last_name")
-            .order_by("last_name"),
-            "photographer",
-            filters,
-            label=User.get_full_name,
-        ),
-        "pupils": _options(
-            Pupil.objects.filter(school=school)
-            .filter(Exists(ImageTag.objects.filter(pupil=OuterRef("pk"))))
-            .only(*names),
-            "pupil",
-            filters,
-            label=lambda p: p.display_name,
-        ),
-        "flagged_count": Image.objects.filter(school=school, flag_cleared_at__isnull=True)
-        .exclude(flag="")
-        .count(),
+    ctx = {
+        "page": page,
+        "grid": pages.grid(request, page, listing),
+        "filters": filters,
+        "sees_all": sees_all(request),
     }
-
-
-def _options(objects, key: str, filters: dict, label=str) -> list[tuple[str, str, bool]]:
-    chosen = filters.get(key)
-    return [(str(o.pk), label(o), str(o.pk) == chosen) for o in objects]
+    if sees_all(request):
+        ctx.update(filter_choices(request.school, filters))
+    return render(request, "photos/image_list.html", ctx)
 
 
 def image_detail(request, school, pk):

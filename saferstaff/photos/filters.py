@@ -1,0 +1,55 @@
+"""What the image library can be narrowed to — its activities, devices, the staff who uploaded, the pupils
+tagged — and how many images are flagged: read at most once per state of the school, per minute
+(``audit.log.kept``, ADR 0014), as each of them changes only through a door that records an event."""
+
+from django.db.models import Exists, OuterRef
+
+from saferstaff.accounts.models import User
+from saferstaff.audit.log import kept
+from saferstaff.photos.models import Activity, Device, Image, ImageTag
+from saferstaff.schools.models import Membership, Pupil
+
+# Each filter's query parameter and the name its options have on the page.
+SHOWN_AS = {"activity": "activities", "device": "devices", "photographer": "photographers", "pupil": "pupils"}
+
+
+def filter_choices(school, filters: dict) -> dict:
+    """(value, label, chosen) of each option of each filter, so the page draws them without working anything
+    out per option, and ``flagged_count``."""
+    options, flagged = kept("image-filters", school.pk, lambda: _options(school))
+    shown = {
+        name: [(value, label, value == filters.get(kind)) for value, label in options[kind]]
+        for kind, name in SHOWN_AS.items()
+    }
+    return shown | {"flagged_count": flagged}
+
+
+def _options(school) -> tuple[dict[str, list[tuple[str, str]]], int]:
+    """Each filter's (value, label) pairs, each read with only the fields its label shows."""
+    names = ("legal_forename", "legal_surname", "preferred_forename", "preferred_surname")  # display_name
+    # Semi-joins from the school's people (a photographer is always one of its staff, and a place is never
+    # deleted, only ended), each answered from an index: reading the school's images or tags to collect
+    # their people grows with the library (PostgreSQL, 5,000 images: 12 ms and 9.6 ms against 0.8 and 0.5).
+    staff = Membership.objects.filter(school=school).values("user")
+    uploaded = Image.objects.filter(school=school, uploaded_by=OuterRef("pk"))
+    tagged = ImageTag.objects.filter(pupil=OuterRef("pk"))
+    options = {
+        "activity": [(str(a.pk), str(a)) for a in Activity.objects.filter(school=school).only("title")],
+        "device": [
+            (str(d.pk), str(d))
+            for d in Device.objects.filter(school=school).only("asset_tag", "make", "model")
+        ],
+        "photographer": [
+            (str(u.pk), u.get_full_name())
+            for u in User.objects.filter(pk__in=staff)
+            .filter(Exists(uploaded))
+            .only("first_name", "last_name")
+            .order_by("last_name")
+        ],
+        "pupil": [
+            (str(p.pk), p.display_name)
+            for p in Pupil.objects.filter(school=school).filter(Exists(tagged)).only(*names)
+        ],
+    }
+    flagged = Image.objects.filter(school=school, flag_cleared_at__isnull=True).exclude(flag="").count()
+    return options, flagged
