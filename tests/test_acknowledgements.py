@@ -367,6 +367,8 @@ def test_a_forged_acceptance_for_someone_else_records_only_the_sender(cast):
 def test_the_trust_sees_acceptance_school_by_school_in_a_fixed_number_of_queries(
     cast, django_assert_max_num_queries
 ):
+    from django.core.cache import caches
+
     from saferstaff.policies.services import publish_to_trust
     from saferstaff.policies.status import trust_overview
 
@@ -381,6 +383,8 @@ def test_the_trust_sees_acceptance_school_by_school_in_a_fixed_number_of_queries
         few = trust_overview(cast.trust)
     for n in range(30):
         make_person(f"more.staff{n}@school.example", cast.other_school, {"staff"})
+    # make_person writes no audit event (the product's doors all do): forget what the page kept.
+    caches["overview"].clear()
     with django_assert_max_num_queries(6):
         many = trust_overview(cast.trust)
     assert few["titles"] == ["Code of Conduct"]
@@ -736,3 +740,30 @@ def test_every_acceptance_door_asks_its_rule_whoever_calls_it(cast):
     assert decisions.count() == len(refused)
     accept(teacher, version, typed_name="Tom Teacher", understood=True, ip_address=None)
     assert Acceptance.objects.get().user == cast.teacher
+
+
+def test_the_trust_page_keeps_each_schools_counts_until_that_school_changes(cast):
+    """Each school's cells are kept per state of that school (ADR 0014): a page with nothing changed reads
+    two queries for its table; an acceptance at one school shows on the very next request, and only that
+    school is worked out again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from saferstaff.policies.services import publish_to_trust
+    from saferstaff.policies.status import trust_overview
+
+    versions = publish_to_trust(
+        cast.trust, title="Code of Conduct", filename="c.txt", data=SMALL, kind="code_of_conduct", by=None
+    )
+    ours = next(v for v in versions if v.school_id == cast.school.pk)
+    before = {row["name"]: row["cells"][0] for row in trust_overview(cast.trust)["rows"]}
+    with CaptureQueriesContext(connection) as kept:
+        assert {row["name"]: row["cells"][0] for row in trust_overview(cast.trust)["rows"]} == before
+    assert len(kept) == 2  # the schools and their generations
+    signed_in(cast.teacher).post(accept_url(cast, ours), {"understood": "on", "typed_name": "Tom Teacher"})
+    with CaptureQueriesContext(connection) as again:
+        after = {row["name"]: row["cells"][0] for row in trust_overview(cast.trust)["rows"]}
+    assert after[cast.school.name] == (before[cast.school.name][0] + 1, before[cast.school.name][1])
+    assert after[cast.other_school.name] == before[cast.other_school.name]
+    worked_out = [q["sql"] for q in again.captured_queries if "acknowledgements_acceptance" in q["sql"]]
+    assert len(worked_out) == 1 and f"IN ({cast.school.pk})" in worked_out[0]  # this school only

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from saferstaff import scans
-from saferstaff.audit.log import record
+from saferstaff.audit.log import kept_each, record
 from saferstaff.policies.models import Acceptance, Policy, PolicyVersion, in_audience
 from saferstaff.rules.engine import enforce
 from saferstaff.rules.policies import may_accept, may_accept_on_behalf, may_decline
@@ -262,34 +262,56 @@ def _breakdown(audience, states, keys_of) -> list[tuple[str, int, int]]:
 def trust_overview(trust) -> dict:
     """Every school of a trust × its published policies: how many of each policy's audience have accepted
     it — by the same audience test and the same ``member_state`` as the school's own page, so the two pages
-    never disagree. Six queries whatever the size of the trust (200 schools × 60 staff × 5 policies is the
-    design point), each filtered by a join on the trust rather than a list of ids that grows with it (a
-    ``version_id IN (...)`` of thousands of ids made the acceptances the slowest part of the page): members,
-    roles, versions and acceptances are read as plain tuples."""
+    never disagree. Each school's cells are kept per state of that school (``audit.log.kept_each``, ADR 0014):
+    a change at one school works out that school again, and the page reads the rest as kept (two queries
+    for the whole trust when nothing changed)."""
     schools = list(School.objects.filter(trust=trust).order_by("name").values_list("pk", "name", "slug"))
-    versions = _light_versions(trust)
-    members: dict[int, list[tuple[int, int, str]]] = {pk: [] for pk, _, _ in schools}
-    rows = Membership.objects.active().filter(school__trust=trust)
+    ids = [pk for pk, _, _ in schools]
+
+    def work_out(missing: list[int]) -> dict:
+        # Every school: by a join on the trust, the same SQL however many schools it runs.
+        return _acceptance_cells(missing, {"school__trust": trust} if len(missing) == len(ids) else None)
+
+    among = School.objects.filter(trust=trust).values("pk")
+    cells_of = kept_each("trust-acceptance", ids, work_out, among)
+    titles = sorted({title for cells in cells_of.values() for title in cells})
+    rows = [
+        {"name": name, "slug": slug, "cells": [cells_of[pk].get(title) for title in titles]}
+        for pk, name, slug in schools
+    ]
+    return {"titles": titles, "rows": rows}
+
+
+def _acceptance_cells(
+    school_ids: list[int], where: dict | None = None
+) -> dict[int, dict[str, tuple[int, int]]]:
+    """{school: {policy title: (accepted, audience)}} for the schools given, in five queries however many
+    (200 schools × 60 staff × 5 policies is the design point): members, roles, versions and acceptances read
+    as plain tuples, the audience test run once per group of members who share roles and employment.
+    ``where``: the same schools, said another way (a join on their trust)."""
+    where = where or {"school_id__in": school_ids}
+    versions = _light_versions(where)
+    members: dict[int, list[tuple[int, int, str]]] = {pk: [] for pk in school_ids}
+    rows = Membership.objects.active().filter(**where)
     for pk, school_id, user_id, employment in rows.values_list(
         "pk", "school_id", "user_id", "employment_type"
     ):
         members[school_id].append((pk, user_id, employment))
     roles: dict[int, tuple[str, ...]] = {}  # tuples, not sets: thousands of sets kept the collector busy
-    for membership_id, role in RoleGrant.objects.filter(school__trust=trust).values_list(
-        "membership_id", "role"
-    ):
+    for membership_id, role in RoleGrant.objects.filter(**where).values_list("membership_id", "role"):
         roles[membership_id] = roles.get(membership_id, ()) + (role,)
     chains_by_school: dict[int, list] = {}
     for policy, current, relevant in _chains(versions):
         chains_by_school.setdefault(current.school_id, []).append((policy, relevant))
-    # The latest outcome per person and version (``member_state`` reads only the versions that count).
-    outcomes: dict[int, dict[int, str]] = {}
-    rows = Acceptance.objects.filter(school__trust=trust).order_by("accepted_at", "pk")
-    for user_id, version_id, outcome in rows.values_list("user_id", "version_id", "outcome"):
-        outcomes.setdefault(user_id, {})[version_id] = outcome
-    table = []
-    titles: set[str] = set()
-    for pk, name, slug in schools:
+    # The latest outcome per school, person and version (``member_state`` reads only the versions that count).
+    outcomes: dict[tuple[int, int], dict[int, str]] = {}
+    rows = Acceptance.objects.filter(**where).order_by("accepted_at", "pk")
+    for school_id, user_id, version_id, outcome in rows.values_list(
+        "school_id", "user_id", "version_id", "outcome"
+    ):
+        outcomes.setdefault((school_id, user_id), {})[version_id] = outcome
+    table = {}
+    for pk in school_ids:
         # The school's members by what the audience test reads: it runs once a group, not once a member.
         groups: dict[tuple[tuple[str, ...], str], list[int]] = {}
         for member_pk, user_id, employment in members[pk]:
@@ -297,18 +319,14 @@ def trust_overview(trust) -> dict:
         cells = {}
         for policy, relevant in chains_by_school.get(pk, []):
             states = [
-                member_state(policy, relevant, outcomes.get(user_id, {}))
+                member_state(policy, relevant, outcomes.get((pk, user_id), {}))
                 for (member_roles, employment), user_ids in groups.items()
                 if in_audience(policy, member_roles, employment)
                 for user_id in user_ids
             ]
             cells[policy.title] = (states.count(ACCEPTED), len(states))
-            titles.add(policy.title)
-        table.append({"name": name, "slug": slug, "cells": cells})
-    ordered = sorted(titles)
-    for row in table:
-        row["cells"] = [row["cells"].get(title) for title in ordered]
-    return {"titles": ordered, "rows": table}
+        table[pk] = cells
+    return table
 
 
 def _published_versions_for(school_ids: list[int], **narrower) -> list[PolicyVersion]:
@@ -344,24 +362,26 @@ class _LightVersion:
     policy: _LightPolicy
 
 
-def _light_versions(trust) -> list[_LightVersion]:
-    """The versions (drafts aside) of every policy of the trust's schools."""
-    policies = {
-        pk: _LightPolicy(pk, school_id, title, compulsory, roles or [], kinds or [])
-        for pk, school_id, title, compulsory, roles, kinds in Policy.objects.filter(
-            school__trust=trust
-        ).values_list("pk", "school_id", "title", "compulsory", "audience_roles", "audience_employment")
-    }
+def _light_versions(where: dict) -> list[_LightVersion]:
+    """The versions (drafts aside) of every policy of the schools ``where`` picks, each with its policy: one
+    query."""
     rows = (
-        PolicyVersion.objects.filter(school__trust=trust)
+        PolicyVersion.objects.filter(**where)
         .exclude(status=PolicyVersion.Status.DRAFT)
         .order_by("policy_id", "-number")
-        .values_list("pk", "school_id", "policy_id", "number", "status", "minor_change")
-    )
-    versions = [
-        _LightVersion(pk, school_id, policy_id, number, status, minor, policies[policy_id])
-        for pk, school_id, policy_id, number, status, minor in rows
-    ]
+        .values_list(
+            "pk", "school_id", "policy_id", "number", "status", "minor_change",
+            "policy__title", "policy__compulsory", "policy__audience_roles", "policy__audience_employment",
+        )
+    )  # fmt: skip
+    policies: dict[int, _LightPolicy] = {}
+    versions = []
+    for pk, school_id, policy_id, number, status, minor, title, compulsory, roles, kinds in rows:
+        if policy_id not in policies:
+            policies[policy_id] = _LightPolicy(
+                policy_id, school_id, title, compulsory, roles or [], kinds or []
+            )
+        versions.append(_LightVersion(pk, school_id, policy_id, number, status, minor, policies[policy_id]))
     return versions
 
 
