@@ -14,7 +14,14 @@ from PIL import Image
 from PIL.JpegImagePlugin import JpegImageFile
 
 from saferstaff.crawling import Limits, Sweep
-from saferstaff.imagematch import ImageRefused, fingerprint, images_in_pdf, open_image, same_photo
+from saferstaff.imagematch import (
+    ImageRefused,
+    fingerprint,
+    images_in_html,
+    images_in_pdf,
+    open_image,
+    same_photo,
+)
 from saferstaff.imagematch.index import HashIndex
 from tests.loopback_site import html, serve
 from tests.photo_scenes import scene, shoot
@@ -144,3 +151,15 @@ def test_one_page_is_walked_once_however_its_port_is_spelled():
         site.shutdown()
     assert site.hits["/"] == 1
     assert sweep.summary.pages == 1
+
+
+@pytest.mark.parametrize(
+    "style", ["background:" + "url(" * 20_000, "@font-face{" * 20_000, 'background:url("' + 'url("a' * 20_000]
+)
+def test_a_style_the_page_never_closes_is_read_in_linear_time(style):
+    # An unquoted url( or an @font-face { never closed was tried again from each start: 80 KB of "url(" took
+    # 30 s, 160 KB over two minutes, and a 5 MB page holds the worker for hours (no deadline cuts a regex).
+    page = f'<div style="{style}"></div><style>{style}</style><img src="/a.jpg">'.encode()
+    started = time.monotonic()
+    assert images_in_html(page, "https://school.example/")[-1] == "https://school.example/a.jpg"
+    assert time.monotonic() - started < 1.0
