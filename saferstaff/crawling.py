@@ -27,6 +27,7 @@ from urllib.robotparser import RobotFileParser
 
 from saferstaff.fetching import REDIRECTS, Fetched, FetchRefused, fetch
 from saferstaff.imagematch import ImageRefused, TooManyImages, fingerprint, images_in_html, images_in_pdf
+from saferstaff.imagematch.webpage import read_html
 
 AGENT = "saferstaff"
 MAX_LINKS = 2000  # per page; a page with more is a list no school site needs walking in full
@@ -150,8 +151,7 @@ class _Links(HTMLParser):
 def links_in_html(html: bytes, base_url: str) -> list[str]:
     """The http(s) addresses of a page's ``<a href>`` links (at most ``MAX_LINKS``), fragments dropped."""
     parser = _Links(base_url)
-    parser.feed(html.decode("utf-8", errors="replace"))
-    parser.close()
+    read_html(parser, html.decode("utf-8", errors="replace"))
     return [_normal(url) for url in parser.links if urlsplit(url).scheme in ("http", "https")]
 
 
