@@ -27,6 +27,7 @@ from urllib.robotparser import RobotFileParser
 
 from saferstaff.fetching import REDIRECTS, Fetched, FetchRefused, fetch
 from saferstaff.imagematch import ImageRefused, TooManyImages, fingerprint, images_in_html, images_in_pdf
+from saferstaff.imagematch.webpage import read_html
 
 AGENT = "saferstaff"
 MAX_LINKS = 2000  # per page; a page with more is a list no school site needs walking in full
@@ -70,8 +71,17 @@ class Summary:
 
 
 def _normal(url: str) -> str:
+    """One spelling of a page's address: a default, empty or zero-padded port ("host:080") is no new page."""
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
+    scheme, netloc = parts.scheme.lower(), parts.netloc.lower().removesuffix(":")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None  # left as it is: the fetch refuses it
+    if port is not None:
+        host = netloc.rsplit(":", 1)[0]
+        netloc = host if port == {"http": 80, "https": 443}.get(scheme) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 def _origin(url: str) -> tuple[str, str, int]:
@@ -110,6 +120,16 @@ def reason(exc: Exception) -> str:
     return f"error: {type(exc).__name__}"
 
 
+def _robots_lines(text: str) -> list[str]:
+    """robots.txt's lines, less a Crawl-delay or Request-rate written in other digits ("²"): the standard
+    parser takes them for numbers and raises, which left the whole site unswept."""
+    return [
+        line
+        for line in text.splitlines()
+        if line.isascii() or line.split(":", 1)[0].strip().lower() not in ("crawl-delay", "request-rate")
+    ]
+
+
 class _Links(HTMLParser):
     def __init__(self, base: str):
         super().__init__(convert_charrefs=True)
@@ -131,8 +151,7 @@ class _Links(HTMLParser):
 def links_in_html(html: bytes, base_url: str) -> list[str]:
     """The http(s) addresses of a page's ``<a href>`` links (at most ``MAX_LINKS``), fragments dropped."""
     parser = _Links(base_url)
-    parser.feed(html.decode("utf-8", errors="replace"))
-    parser.close()
+    read_html(parser, html.decode("utf-8", errors="replace"))
     return [_normal(url) for url in parser.links if urlsplit(url).scheme in ("http", "https")]
 
 
@@ -266,7 +285,7 @@ class Sweep:
         elif fetched.status >= 500:
             return None
         else:
-            rules.parse(fetched.body.decode("utf-8", errors="replace").splitlines())
+            rules.parse(_robots_lines(fetched.body.decode("utf-8", errors="replace")))
             asked = rules.crawl_delay(AGENT)
             if asked:
                 self.delay = max(self.delay, min(float(asked), MAX_CRAWL_DELAY))

@@ -57,6 +57,7 @@ def _public(address: str, allow_loopback: bool) -> bool:
         return allow_loopback
     return not (
         ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
+        or getattr(ip, "is_site_local", False)  # fec0::/10: deprecated, still routed inside some networks
         or not ip.is_global
     )  # fmt: skip
 
@@ -124,7 +125,10 @@ def fetch(
     deadline = time.monotonic() + timeout
     asked, redirects = url, []
     for _ in range(MAX_REDIRECTS + 1):
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # an address that is none at all ("http://[oops"), asked for or redirected to
+            raise FetchRefused("Only web addresses starting http:// or https:// are fetched") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchRefused("Only web addresses starting http:// or https:// are fetched")
         if parts.username or parts.password:
@@ -151,7 +155,8 @@ def fetch(
             return Fetched(asked, url, response.status, response.getheaders(), body, address, redirects)
         except TimeoutError:
             raise FetchRefused(f"The page did not answer within {timeout:.0f} seconds") from None
-        except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
+        # ValueError: a Location that is no address ("http://[oops"), a header no request may carry
+        except (OSError, http.client.HTTPException, ssl.SSLError, ValueError) as exc:
             if time.monotonic() >= deadline:  # cut off by the watchdog
                 raise FetchRefused(f"The page did not answer within {timeout:.0f} seconds") from None
             raise FetchRefused(f"The page could not be fetched: {type(exc).__name__}") from None

@@ -1,8 +1,9 @@
 """The images embedded in a PDF (a newsletter, a prospectus), with bounds: at most ``MAX_IMAGES`` images in at
 most ``MAX_PAGES`` pages, each declaring at most ``MAX_PIXELS`` pixels (read from its dictionary before its
 stream is decompressed), within ``DEADLINE`` seconds. pypdf bounds every decompressed stream (75 MB), so a
-stream that inflates far past what it declares is refused, not decoded. JPEG streams are opened by
-``open_image`` (decoded straight at working size). Inline images (rare, and never photos) are not read."""
+stream that inflates far past what it declares is refused, not decoded. JPEG (and JPEG 2000) streams are opened
+by ``open_image``, whatever filter comes before: their real size checked, whatever the PDF declares, and decoded
+straight at working size. Inline images (rare, and never photos) are not read."""
 
 import io
 import time
@@ -19,6 +20,7 @@ MAX_PIXELS = 25_000_000  # 75 MB as 8-bit RGB: pypdf's own bound on one decoded 
 DEADLINE = 30.0  # seconds for the whole PDF
 MIN_SIDE = 16  # smaller images are rules and bullets, not photos: counted, not returned
 MAX_FORM_DEPTH = 8
+ENCODED = ("/DCTDecode", "/JPXDecode")  # a stream that is an image file: opened by ``open_image``
 
 
 def images_in_pdf(
@@ -95,7 +97,9 @@ class _Walk:
         filters = xobject.get("/Filter")
         filters = [filters] if isinstance(filters, str) else list(filters or [])
         try:
-            if filters == ["/DCTDecode"]:
+            if filters and filters[-1] in ENCODED:
+                # the JPEG (JPEG 2000) itself, after any filter before it: its own header gives its real size,
+                # checked before it is decoded (pypdf decodes it whole, whatever the PDF declares)
                 image = open_image(xobject.get_data(), max_pixels=self.max_pixels)
             else:
                 image = working_copy(xobject.decode_as_image())

@@ -11,13 +11,16 @@ from urllib.parse import urljoin, urlsplit
 from saferstaff.imagematch.decode import TooManyImages
 
 MAX_IMAGES = 1000
+CLOSE_MAX = 2000  # characters a page may leave open at its end and still be closed (see ``read_html``)
 
 _META = {"og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"}
 # CSS declarations that paint an image (not fonts, not @import): their url()s
 _CSS_IMAGE = re.compile(
     r"(?:background(?:-image)?|list-style(?:-image)?|border-image(?:-source)?|content)\s*:\s*([^;}]*)", re.I
 )
-_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""", re.I)
+# An unquoted url() holds no bracket, quote or space (CSS): so each try stops at the next "url(", never at the
+# end of the page, and a style never closed is read in linear time.
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^()\s'"]*))\s*\)""", re.I)
 
 
 def images_in_html(html: str | bytes, base_url: str, *, limit: int = MAX_IMAGES) -> list[str]:
@@ -25,13 +28,25 @@ def images_in_html(html: str | bytes, base_url: str, *, limit: int = MAX_IMAGES)
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
     parser = _Images(base_url, limit)
-    parser.feed(html)
-    parser.close()
+    read_html(parser, html)
     if parser.overflow:
         raise TooManyImages(
             f"The page shows more than {limit} images; the first {limit} were listed.", parser.urls
         )
     return parser.urls
+
+
+def read_html(parser: HTMLParser, html: str) -> None:
+    """Feed a whole page to ``parser`` in linear time. ``close()`` tries whatever a page leaves open at its end
+    again from each "<" in it (60 KB of "<a " took 64 s), so it is called only when that is short; a page's
+    unclosed last tag or comment is dropped, as a browser drops it. A construct the parser gives up on
+    ("<![<![" raises AssertionError) ends the reading, keeping what was found before it."""
+    try:
+        parser.feed(html)
+        if len(parser.rawdata) <= CLOSE_MAX:
+            parser.close()
+    except AssertionError:
+        pass
 
 
 def srcset_urls(value: str) -> list[str]:
@@ -58,7 +73,7 @@ def srcset_urls(value: str) -> list[str]:
 
 def css_image_urls(css: str) -> list[str]:
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
-    css = re.sub(r"@font-face\s*{[^}]*}", "", css, flags=re.I)
+    css = re.sub(r"@font-face\s*{[^{}]*}", "", css, flags=re.I)  # a block never closed: tried to the next "{"
     return [
         next(g for g in m.groups() if g is not None)
         for d in _CSS_IMAGE.finditer(css)
