@@ -118,6 +118,10 @@ def test_the_command_fingerprints_copies_published_before_and_skips_those_taken_
         ("https://school.example/sports day", "without spaces"),
         ("https://", "website's name"),
         ("https://school.example/" + "a" * (2001 - 23), "at most 2,000 characters"),
+        ("https://evil.example\\.school.example/", "website's name"),  # a browser would go to evil.example
+        ("http://10.0.0.7/photos", "public web"),
+        ("http://127.0.0.1:8000/", "public web"),
+        ("http://[::1]/", "public web"),
     ],
 )
 def test_a_bad_web_address_is_refused_saying_what_is_wrong(url, words):
@@ -131,6 +135,23 @@ def test_a_good_web_address_is_kept_as_given_or_encoded():
     assert clean_url(longest) == longest
     assert clean_url(" HTTPS://School.example/news?id=3 ") == "https://school.example/news?id=3"
     assert clean_url("https://école.example/été") == "https://xn--cole-9oa.example/%C3%A9t%C3%A9"
+    assert clean_url("http://[2606:4700::1111]:8080/news") == "http://[2606:4700::1111]:8080/news"
+
+
+def test_a_publication_lists_at_most_twenty_web_addresses_by_either_door(cast, photos):
+    from saferstaff.photos.places import MAX_PLACES
+
+    pub = _publish(cast, photos[0])
+    for n in range(MAX_PLACES):
+        add_place(pub, f"https://school.example/news/{n}", by=cast.teacher)
+    add_place(pub, "https://school.example/news/0", by=cast.teacher)  # already listed: no change
+    with pytest.raises(Refused, match="at most 20 web addresses"):
+        add_place(pub, "https://school.example/news/one-more", by=cast.teacher)
+    assert PublicationPlace.objects.filter(publication=pub).count() == MAX_PLACES
+    page = signed_in(cast.teacher).post(
+        _page(cast, pub), {"action": "add", "url": "https://school.example/x"}
+    )
+    assert page.status_code == 409 and "at most 20 web addresses" in page.content.decode()
 
 
 # --- Every path to a place --------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from saferstaff import scans
 from saferstaff.consent.models import Purpose
 from saferstaff.forms import DateInput, ModelMultipleIdsField, MultipleFileField
 from saferstaff.photos.models import Activity, Device
-from saferstaff.photos.places import clean_url
+from saferstaff.photos.places import MAX_PLACES, clean_url
 from saferstaff.rules.images import may_date_activity
 from saferstaff.schools.models import Membership
 
@@ -152,6 +152,8 @@ class PublishImageForm(forms.Form):
                 problems.append(f"Web addresses, line {n}: {problem.messages[0]}")
             else:
                 urls += [] if url in urls else [url]
+        if len(urls) > MAX_PLACES:
+            problems.append(f"Web addresses: enter at most {MAX_PLACES}, one to a line")
         if problems:
             raise forms.ValidationError(problems)
         return urls

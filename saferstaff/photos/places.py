@@ -2,19 +2,26 @@
 place is added and removed only through ``add_place`` and ``remove_place`` (the rule: ``rules.images
 .may_change_places``), and every web address, typed on any form, is checked by ``clean_url``."""
 
+import ipaddress
+import re
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.encoding import iri_to_uri
 
 from saferstaff.audit.log import record
+from saferstaff.fetching import FetchRefused, refuse_private_literal
 from saferstaff.photos.models import Publication, PublicationPlace
 from saferstaff.rules.engine import Reason, Refused, enforce, refuse
 from saferstaff.rules.images import may_change_places
 from saferstaff.schools.roles import Actor
 
 URL_MAX = 2000
+# Places of one publication: a copy goes to a handful of pages; each place is fetched by every check.
+MAX_PLACES = 20
+HOST_NAME = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.?")
 
 
 def clean_url(text: str) -> str:
@@ -44,7 +51,20 @@ def clean_url(text: str) -> str:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError:
         raise ValidationError("Enter the web address with the website's name as it is shown") from None
-    netloc = ascii_host if port is None else f"{ascii_host}:{port}"
+    try:
+        literal = ipaddress.ip_address(ascii_host)
+    except ValueError:
+        literal = None
+        if not HOST_NAME.fullmatch(ascii_host.lower()):
+            raise ValidationError("Enter the web address with the website's name as it is shown") from None
+    try:
+        refuse_private_literal(ascii_host, allow_loopback=settings.CAPTURE_ALLOW_LOOPBACK)
+    except FetchRefused:
+        raise ValidationError(
+            "Enter an address on the public web: this one is on a private network, which saferstaff does not check"
+        ) from None
+    host_part = f"[{ascii_host}]" if literal is not None and literal.version == 6 else ascii_host
+    netloc = host_part if port is None else f"{host_part}:{port}"
     stored = iri_to_uri(parts._replace(scheme=parts.scheme.lower(), netloc=netloc).geturl())
     if len(stored) > URL_MAX:
         raise ValidationError(f"Enter a web address of at most {URL_MAX:,} characters")
@@ -64,6 +84,9 @@ def add_place(publication: Publication, url: str, *, by) -> PublicationPlace:
     except ValidationError as problem:
         raise Refused(refuse(Reason(problem.messages[0], "§5"))) from None
     with transaction.atomic():
+        listed = PublicationPlace.objects.select_for_update().filter(publication=publication)
+        if len(listed) >= MAX_PLACES and not any(p.url == url for p in listed):
+            raise Refused(refuse(Reason(f"A publication lists at most {MAX_PLACES} web addresses", "§5")))
         place, created = PublicationPlace.objects.get_or_create(
             school_id=publication.school_id, publication=publication, url=url, defaults={"added_by": by}
         )
