@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 from _machine import machine
-from _web import WRK_REPORT, start, stop, wrk
+from _web import THREADS, WORKERS, WRK_REPORT, start, stop, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -121,8 +121,8 @@ def main() -> None:
         "--rounds", type=int, default=2, help="wrk runs per page and side; the median is shown"
     )
     parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument("--cpu-runs", type=int, default=30, help="in-process requests timed per page")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
