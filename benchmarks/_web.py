@@ -122,6 +122,20 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def cpu_seconds(proc: subprocess.Popen) -> float:
+    """CPU time (user + system) so far of the server started by ``start``: its processes are the ones of its
+    session (the main process and its workers, with all their threads)."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[3]) == proc.pid:  # its session id
+            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(port: int, path: str, cookie: str, seconds: int, connections: int, lua: Path) -> dict:
     """One wrk run (2 threads) with the session cookie: requests/s, p50/p95/p99 in ms, non-2xx and errors."""
     command = [
