@@ -3,6 +3,8 @@ command line, starting and stopping it, and one ``wrk`` run read back as JSON.""
 
 import json
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -14,6 +16,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+
+
+def production_shape() -> dict[str, int]:
+    """The web server's processes, threads per process and queue as production runs it
+    (deploy/saferstaff-web.service; `make run` serves the same, tests/test_deploy.py holds them together)."""
+    unit = (ROOT / "deploy" / "saferstaff-web.service").read_text()
+    command = shlex.split(re.search(r"^ExecStart=(.*)$", unit, re.M).group(1))
+    return {
+        flag: int(command[command.index(f"--{flag}") + 1])
+        for flag in ("workers", "blocking-threads", "backpressure")
+    }
+
+
+SHAPE = production_shape()
+WORKERS, THREADS = SHAPE["workers"], SHAPE["blocking-threads"]
 
 # wrk's done() hook prints one JSON line: its own latency percentiles are in microseconds. "non2xx" is wrk's own
 # count (statuses of 400 and over); "non200" counts every other status too (a redirect to the sign-in page), from
@@ -53,7 +70,7 @@ def server_command(server: str, port: int, workers: int, threads: int) -> list[s
                 "--blocking-threads",
                 str(threads),
                 "--backpressure",
-                str(threads * 8),
+                str(threads * SHAPE["backpressure"] // SHAPE["blocking-threads"]),
             ),
             *("--log-level", "warning", "--no-ws"),
             "saferstaff.wsgi:application",
@@ -103,6 +120,20 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def cpu_seconds(proc: subprocess.Popen) -> float:
+    """CPU time (user + system) so far of the server started by ``start``: its processes are the ones of its
+    session (the main process and its workers, with all their threads)."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[3]) == proc.pid:  # its session id
+            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(port: int, path: str, cookie: str, seconds: int, connections: int, lua: Path) -> dict:

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from _machine import machine
-from _web import ROOT, WRK_REPORT, drain, start, stop, wrk
+from _web import ROOT, THREADS, WORKERS, WRK_REPORT, drain, start, stop, wrk
 
 # (page, url name, who opens it): the school's own pages as the staff who use them, the trust page as its admin.
 PAGES = [
@@ -115,8 +115,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", default="10,50", help="comma-separated, e.g. 10,50")
     parser.add_argument("--school", type=int, default=1, help="which generated school's staff sign in")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument(
         "--smoke", action="store_true", help="small data, 3 s per page at 4 connections, fail on any non-200"
     )

@@ -6,8 +6,9 @@ demo school, for the same signed-in Headteacher: every middleware runs for it (s
 school's roles, second factor, compulsory policies, audit context), so a page's share of the ceiling is what the
 page itself costs, not the middleware (``_ping_urls``: a URL conf only this benchmark loads). Prints per page
 and side: requests/s at 10 connections (wrk), p50/p95/p99 latency, the share of that side's ceiling, queries
-per page, and the CPU time per request of a loop of in-process requests (the steadier figure on a shared
-machine). Each side runs its own checkout (the baseline from ``git archive``) on its own copy of the demo.
+per page, the CPU time per request of a loop of in-process requests (the steadier figure on a shared
+machine), and the server's own CPU time per served request (its processes' user + system time over the wrk run
+divided by its requests): the two should be close, a gap is work the server does that the loop does not. Each side runs its own checkout (the baseline from ``git archive``) on its own copy of the demo.
 
     .venv/bin/python benchmarks/pages.py [--baseline 57247ab] [--seconds 8] [--rounds 2] [--connections 10]
 
@@ -26,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from _machine import machine
-from _web import WRK_REPORT, start, stop, wrk
+from _web import THREADS, WORKERS, WRK_REPORT, cpu_seconds, start, stop, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -121,8 +122,8 @@ def main() -> None:
         "--rounds", type=int, default=2, help="wrk runs per page and side; the median is shown"
     )
     parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument("--cpu-runs", type=int, default=30, help="in-process requests timed per page")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
@@ -151,7 +152,9 @@ def main() -> None:
                 for side, (_, port) in running.items():
                     probe = found[side][page]
                     wrk(port, probe["url"], probe["cookie"], 2, args.connections, lua)  # warm up
+                    before = cpu_seconds(running[side][0])
                     r = wrk(port, probe["url"], probe["cookie"], args.seconds, args.connections, lua)
+                    r["served_cpu_ms"] = 1000 * (cpu_seconds(running[side][0]) - before) / r["requests"]
                     results.setdefault((side, page), []).append(r)
                     print(
                         f"  {round_ + 1} {side:16} {page:24} {r['rps']:7.0f} req/s",
@@ -176,9 +179,10 @@ def main() -> None:
         f"{'/'.join(f'{x:.1f}' for x in load_after)} (the machine is shared; both sides alternate page by page)\n"
     )
     print(
-        "| page | side | requests/s | % of its ceiling | p50 ms | p95 ms | p99 ms | errors | queries | CPU ms/request |"
+        "| page | side | requests/s | % of its ceiling | p50 ms | p95 ms | p99 ms | errors | queries "
+        "| CPU ms/request | served CPU ms/request |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     ceiling = next(iter(found["now"]))
     for page in found["now"]:
         for side in sides:
@@ -189,7 +193,7 @@ def main() -> None:
             print(
                 f"| {page} | {side} | {rps:.0f} | {share:.0f}% | {median(side, page, 'p50'):.1f} "
                 f"| {median(side, page, 'p95'):.1f} | {median(side, page, 'p99'):.1f} | {errors} "
-                f"| {probe['queries']} | {probe['cpu_ms']:.1f} |"
+                f"| {probe['queries']} | {probe['cpu_ms']:.1f} | {median(side, page, 'served_cpu_ms'):.1f} |"
             )
 
 

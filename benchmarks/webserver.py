@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from _machine import machine
-from _web import ROOT, WRK_REPORT, start, stop, wrk
+from _web import ROOT, THREADS, WORKERS, WRK_REPORT, start, stop, wrk
 
 
 def prepare(env: dict) -> tuple[str, dict[str, str]]:
@@ -78,8 +78,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--threads", type=int, default=THREADS)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
     if not shutil.which("wrk"):

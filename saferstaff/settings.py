@@ -155,7 +155,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Each thread keeps its connection (DB_CONN_MAX_AGE), as with PostgreSQL: opening one (Django's SQL
+    # functions, the PRAGMAs below) and closing the last one (a WAL checkpoint) cost more than the ceiling's
+    # queries, ~4 ms of CPU a request (docs/serving.md).
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE: a writer takes the lock when its transaction starts, so two writers queue on
         # busy_timeout instead of one failing with "database is locked" half-way through.

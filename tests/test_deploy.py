@@ -237,3 +237,26 @@ def test_systemd_accepts_the_units(tmp_path):
         timeout=60,
     )
     assert calendar.returncode == 0 and "07:00:00" in calendar.stdout, calendar.stderr
+
+
+def test_make_run_and_the_benchmarks_serve_as_production_does():
+    """One shape for the web server (docs/serving.md): the processes, threads and queue `make run` and the
+    benchmarks use are the production unit's."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from _web import SHAPE, THREADS, WORKERS, server_command
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    production = shlex.split(unit("saferstaff-web.service")["Service"]["ExecStart"])
+    makefile = (ROOT / "Makefile").read_text()
+    run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    local = shlex.split(
+        run[run.index("granian ") :].replace("\\\n", " ").replace("$(WEB_WORKERS)", "WEB_WORKERS")
+    )
+    local[local.index("WEB_WORKERS")] = re.search(r"^WEB_WORKERS \?= (\d+)$", makefile, re.M).group(1)
+    bench = server_command("granian", 8000, WORKERS, THREADS)
+    for flag in ("--workers", "--blocking-threads", "--backpressure"):
+        expected = production[production.index(flag) + 1]
+        assert local[local.index(flag) + 1] == expected, f"make run's {flag}"
+        assert bench[bench.index(flag) + 1] == expected, f"the benchmarks' {flag}"
+    assert SHAPE["workers"] == int(production[production.index("--workers") + 1])

@@ -338,8 +338,8 @@ def _restore_sqlite(dump: Path) -> None:
 
 def _refuse_if_in_use() -> None:
     """PostgreSQL lists every session on the database: a web server or worker still connected (they keep
-    their connections, CONN_MAX_AGE) would go on writing into the restored database. SQLite cannot tell: its
-    processes hold no connection between requests, so the README asks to stop them first."""
+    their connections, CONN_MAX_AGE) would go on writing into the restored database. SQLite cannot tell: it keeps
+    no list of who has the file open, so the README asks to stop them first."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COALESCE(NULLIF(application_name, ''), 'pid ' || pid) FROM pg_stat_activity "
