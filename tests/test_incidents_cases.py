@@ -347,7 +347,7 @@ def test_the_subject_of_an_allegation_gets_404_on_every_case_url_even_as_a_dsl_k
         assert dsl.post(address, {"text": "x", "risk": "low", "closed_reason": "x"}).status_code == 404, (
             address
         )
-    assert not [c for c, _ in dsl.get(url(cast, "case_list")).context["rows"] if c.pk == case.pk]
+    assert not [c for c in dsl.get(url(cast, "case_list")).context["page"].object_list if c.pk == case.pk]
     assert Note.objects.count() == 1 and Case.objects.get(pk=case.pk).status == "new"
 
 
@@ -368,12 +368,12 @@ def test_an_allegation_about_the_headteacher_is_read_only_by_the_chair_kcsie_par
     chair = signed_in(cast.governor)
     assert chair.get(url(cast, "case_detail", pk=case.pk)).status_code == 200
     assert chair.get(url(cast, "case_triage", pk=case.pk)).status_code == 200
-    assert [c.pk for c, _ in chair.get(url(cast, "case_list")).context["rows"]] == [case.pk]
+    assert [c.pk for c in chair.get(url(cast, "case_list")).context["page"].object_list] == [case.pk]
     for user in (cast.head, cast.dsl):
         client = signed_in(user)
         for address in case_urls(cast, case):
             assert client.get(address).status_code == 404, (user.email, address)
-        assert not client.get(url(cast, "case_list")).context["rows"]
+        assert not client.get(url(cast, "case_list")).context["page"].object_list
     assert signed_in(cast.slt).get(url(cast, "case_detail", pk=case.pk)).status_code == 404
 
 
@@ -397,7 +397,7 @@ def test_the_case_list_never_lists_a_case_to_someone_who_may_not_read_it_s8(cast
             if may_read_case.peek(who, subject=c) and (manages(who, c) or is_member(who, c))
         }
         assert listed == expected, member.user.email
-        shown = {c.pk for c, _ in signed_in(member.user).get(url(cast, "case_list")).context["rows"]}
+        shown = {c.pk for c in signed_in(member.user).get(url(cast, "case_list")).context["page"].object_list}
         assert shown == listed, member.user.email
     assert CaseMember.objects.filter(member=cast.member(cast.line_manager)).exists()
 
@@ -410,13 +410,13 @@ def test_searching_cases_is_for_the_designated_persons_s8(cast):
     services.share_case(cast.actor(cast.dsl), wanted, member=cast.member(cast.office), reason="Records")
     dsl = signed_in(cast.dsl).get(url(cast, "case_list"), {"q": "password"})
     assert dsl.context["search"] is not None
-    assert [c.kind for c, _ in dsl.context["rows"]] == ["breach"]
+    assert [c.kind for c in dsl.context["page"].object_list] == ["breach"]
     by_number = signed_in(cast.dsl).get(url(cast, "case_list"), {"q": f"#{wanted.pk}", "kind": "bullying"})
-    assert [c.pk for c, _ in by_number.context["rows"]] == [wanted.pk]
+    assert [c.pk for c in by_number.context["page"].object_list] == [wanted.pk]
     office = signed_in(cast.office).get(url(cast, "case_list"), {"q": "password", "kind": "breach"})
     assert office.context["search"] is None  # no search: their list is only what they were added to
-    assert [c.pk for c, _ in office.context["rows"]] == [wanted.pk]
-    assert not signed_in(cast.teacher).get(url(cast, "case_list")).context["rows"]
+    assert [c.pk for c in office.context["page"].object_list] == [wanted.pk]
+    assert not signed_in(cast.teacher).get(url(cast, "case_list")).context["page"].object_list
     # The chair of governors lists the allegations they manage, and searches nothing (§8).
     assert signed_in(cast.governor).get(url(cast, "case_list"), {"q": "password"}).context["search"] is None
     listed = AuditEvent.objects.filter(action="incidents.cases_listed", actor_id=cast.dsl.pk).latest("seq")

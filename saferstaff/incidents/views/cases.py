@@ -5,8 +5,11 @@ casework's (everything). The steps on a case are in ``views.casework``.
 A case is fetched through ``incidents.access`` (404 to anyone the rules do not name, every open audited). A page
 asks a rule's ``peek`` only to decide what to offer."""
 
+from functools import lru_cache
+
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -20,8 +23,10 @@ from saferstaff.incidents.forms.cases import (
 from saferstaff.incidents.models import CONTACT_FIELDS, Case, Contact
 from saferstaff.incidents.registers import case_list_of
 from saferstaff.incidents.status import lado_state
+from saferstaff.links import school_url
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
+from saferstaff.rows import draw
 from saferstaff.rules.conduct import may_read_concern
 from saferstaff.rules.incidents import (
     may_add_evidence,
@@ -49,6 +54,21 @@ def _listed(request, cases, what: str) -> None:
     )
 
 
+def _search_form(search: CaseSearchForm) -> str:
+    """The search form drawn: a blank one (every plain visit to the list) is the same for everyone, so drawn
+    once per process; one with a search in it is drawn each time."""
+    return _blank_search() if not search.is_bound else _draw_search(search)
+
+
+@lru_cache(maxsize=1)
+def _blank_search() -> str:
+    return _draw_search(CaseSearchForm())
+
+
+def _draw_search(search: CaseSearchForm) -> str:
+    return render_to_string("incidents/includes/case_search.html", {"search": search})
+
+
 # --- The list ------------------------------------------------------------------------------------------------
 @require_safe
 def case_list(request, school):
@@ -68,13 +88,21 @@ def case_list(request, school):
                 if data[name]:
                     cases = cases.filter(**{name: data[name]})
     page = page_of(request, cases.order_by("-reported_at", "-pk"), 25)
-    rows = [(case, lado_state(case)) for case in page.object_list]
+    slug = request.school.slug
+    rows = [(case, school_url("case_detail", slug, case.pk), lado_state(case)) for case in page.object_list]
     mine = list(actions)  # the page shows each action's case by its number: the case itself is not read
-    _listed(request, [c for c, _ in rows], "cases_listed")
+    _listed(request, page.object_list, "cases_listed")
     return render(
         request,
         "incidents/case_list.html",
-        {"page": page, "rows": rows, "search": search, "actions": mine, "today": timezone.localdate()},
+        {
+            "page": page,
+            "rows": draw("incidents/case_rows.jinja", rows=rows),
+            "search": search,
+            "search_html": search and _search_form(search),
+            "actions": mine,
+            "today": timezone.localdate(),
+        },
     )
 
 
