@@ -5,7 +5,7 @@ fingerprint kept on the publication. A place is "gone" only when every image fou
 anything not read makes it "could not check", never "gone". The page is kept as a WARC, with the hashes compared.
 
 Checks are queued by ``queue_checks`` (taking down, a withdrawal, "Check again", the daily chase) and run by
-``check_place``. Closing a takedown on their evidence is ``services.finish_takedown``."""
+``check_place``. Closing a takedown on their evidence is ``takedowns.finish_takedown``."""
 
 import datetime
 import hashlib

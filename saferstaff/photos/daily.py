@@ -4,7 +4,8 @@ deletions that failed. Images past their retention period are listed by the priv
 from collections.abc import Iterator
 
 from saferstaff.photos.checks import give_up_lost_checks
-from saferstaff.photos.services import chase_takedowns, retry_deletions
+from saferstaff.photos.services import retry_deletions
+from saferstaff.photos.takedowns import chase_takedowns
 
 
 def daily() -> Iterator[str]:

@@ -200,7 +200,7 @@ class Image(models.Model):
     no_pupils = models.BooleanField(default=False)
     no_pupils_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Set while the retention schedule lists the image as due for destruction (privacy.sweep, through
-    # ``services.mark_due``): it is not published again, and its live publications are taken down (§5, §8).
+    # ``takedowns.mark_due``): it is not published again, and its live publications are taken down (§5, §8).
     destruction_queued_at = models.DateTimeField(null=True, blank=True)
     # The face model version this image was screened with (empty: not yet). Screening skips images already
     # screened with the current version, so an interrupted album resumes where it stopped.
