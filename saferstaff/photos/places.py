@@ -56,9 +56,11 @@ def _check(publication: Publication, by, *, removing: bool = False) -> None:
 
 
 def add_place(publication: Publication, url: str, *, by) -> PublicationPlace:
-    """Record that the copy appears at ``url`` (the publisher or senior management). An address already
-    listed is returned as it is; a bad one is refused with what is wrong with it."""
-    _check(publication, by)
+    """Record that the copy appears at ``url`` (the publisher or senior management; ``by`` None: saferstaff
+    found it there, sweeping the school's own sites). An address already listed is returned as it is; a bad one
+    is refused with what is wrong with it."""
+    if by is not None:
+        _check(publication, by)
     try:
         url = clean_url(url)
     except ValidationError as problem:

@@ -19,7 +19,7 @@ from saferstaff.audit.log import record
 from saferstaff.consent.models import ConsentRecord
 from saferstaff.consent.states import state_of
 from saferstaff.notifications.service import notify
-from saferstaff.photos import checks, services
+from saferstaff.photos import checks, places, services
 from saferstaff.photos.models import Image, Publication, PublicationPlace, Takedown
 from saferstaff.rules.engine import Reason, Refused, enforce, refuse
 from saferstaff.rules.images import may_take_down
@@ -118,6 +118,35 @@ def take_down(publication: Publication, *, by, reason: str) -> Takedown:
                 school=school,
             )
     return takedown
+
+
+def raise_found(
+    publication: Publication, urls: list[str], *, pupil=None, reason: str
+) -> tuple[Takedown, bool]:
+    """A sweep of the school's own sites found the publication, which must not be shown (``reason``): each of
+    ``urls`` (the page, the image) becomes a place of it, and its open takedown — raised now for its publisher,
+    who is told, when it has none — checks them. (The takedown, whether it was raised now.)"""
+    with transaction.atomic():
+        for url in urls:
+            places.add_place(publication, url, by=None)
+        takedown = Takedown.objects.filter(publication=publication, done_at__isnull=True).first()
+        raised = takedown is None
+        if raised:
+            takedown = Takedown.objects.create(
+                school_id=publication.school_id, publication=publication, pupil=pupil, reason=reason[:300],
+                assigned_to_id=publication.published_by_id,
+            )  # fmt: skip
+            record("images.takedown.raised", takedown, detail={"publication": publication.pk, "found": True})
+            school = takedown.school
+            notify(
+                publication.published_by,
+                kind="images.takedown",
+                title="Found on the school's website: take down a published image (§5)",
+                url=reverse("takedown_done", kwargs={"school": school.slug, "pk": takedown.pk}),
+                school=school,
+            )
+        checks.queue_checks(takedown)
+    return takedown, raised
 
 
 def finish_takedown(
