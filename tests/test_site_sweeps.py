@@ -155,7 +155,11 @@ def test_the_sites_page_lists_adds_and_removes_for_senior_management_only(cast, 
     url = reverse("site_list", kwargs={"school": cast.school.slug})
     head = signed_in(cast.head)
     page = head.get(url)
-    assert page.status_code == 200 and website.url in page.content.decode()
+    assert (
+        page.status_code == 200
+        and website.url in page.content.decode()
+        and "Not checked yet." in page.content.decode()
+    )
     assert head.post(url, {"url": "https://school.example/", "label": "Blog"}).status_code == 302
     assert SchoolSite.objects.filter(
         school=cast.school, url="https://school.example/", added_by=cast.head
@@ -184,3 +188,24 @@ def test_a_bad_address_gives_a_field_error(cast, bad):
     assert page.context["form"].errors["url"]
     assert 'href="#id_url"' in page.content.decode()
     assert not SchoolSite.objects.exists()
+
+
+def test_another_schools_site_cannot_be_removed_and_a_failed_sweep_is_not_left_running(
+    cast, photos, website, school_site, monkeypatch
+):
+    theirs = SchoolSite.objects.create(school=cast.other_school, url="https://other.example/")
+    url = reverse("site_list", kwargs={"school": cast.school.slug})
+    assert signed_in(cast.head).post(url, {"action": "remove", "site": theirs.pk}).status_code == 404
+    assert SchoolSite.objects.filter(pk=theirs.pk).exists()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("index broke")
+
+    monkeypatch.setattr(sites, "not_to_show", broken)
+    sweep = SiteSweep.objects.create(school=cast.school)
+    with pytest.raises(RuntimeError):
+        sites.run_sweep(sweep.pk)
+    sweep.refresh_from_db()
+    assert sweep.finished_at is not None and sweep.summary["stopped"]
+    shown = signed_in(cast.head).get(url).content.decode()
+    assert "Stopped early: the check failed inside saferstaff." in shown and "checked;" not in shown

@@ -156,6 +156,15 @@ def run_sweep(sweep_id: int) -> SiteSweep:
     sweep = SiteSweep.objects.select_related("school").get(pk=sweep_id)
     if sweep.finished_at is not None:
         return sweep
+    try:
+        return _run(sweep)
+    except Exception:  # noqa: BLE001  a sweep left running would show as running for ever; the worker logs why
+        sweep.summary, sweep.finished_at = {"stopped": "the check failed inside saferstaff"}, timezone.now()
+        sweep.save()
+        raise
+
+
+def _run(sweep: SiteSweep) -> SiteSweep:
     school = sweep.school
     index, counts = not_to_show(school, originals=settings.SITE_SWEEP_ORIGINALS)
     starts = list(SchoolSite.objects.filter(school=school).values_list("url", flat=True))
