@@ -140,8 +140,12 @@ def not_to_show(school: School, *, originals: int) -> tuple[HashIndex, dict]:
             with image.original.open("rb") as f:
                 index.add(("original", image.pk), fingerprint(f.read()))
             read += 1
-        except (ImageRefused, OSError):
-            log.warning("an original could not be fingerprinted for the site sweep", exc_info=True)
+        except (ImageRefused, OSError) as problem:  # ids only in the log: a file's name can name a pupil
+            log.warning(
+                "image %s could not be fingerprinted for the site sweep (%s)",
+                image.pk,
+                type(problem).__name__,
+            )
     counts = {
         "withdrawn": sum(1 for k in keys.values() if k[0] == "withdrawn"),
         "expired": sum(1 for k in keys.values() if k[0] == "expired"),
