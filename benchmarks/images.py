@@ -47,7 +47,7 @@ from saferstaff.consent.models import ConsentRecord, Purpose  # noqa: E402
 from saferstaff.consent.services import Answer, record_answers  # noqa: E402
 from saferstaff.consent.states import state_of  # noqa: E402
 from saferstaff.notifications.service import notify  # noqa: E402
-from saferstaff.photos import services  # noqa: E402
+from saferstaff.photos import takedowns  # noqa: E402
 from saferstaff.photos.models import (
     Activity,
     Device,
@@ -295,12 +295,12 @@ def timed(fn):
 
 @contextlib.contextmanager
 def swapped_raise_takedowns(fn):
-    original = services.raise_takedowns
-    services.raise_takedowns = fn
+    original = takedowns.raise_takedowns
+    takedowns.raise_takedowns = fn
     try:
         yield
     finally:
-        services.raise_takedowns = original
+        takedowns.raise_takedowns = original
 
 
 def withdraw(ctx) -> int:

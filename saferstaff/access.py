@@ -195,6 +195,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "publication_take_down": PHOTOGRAPHERS,
     "publication_copy": PHOTOGRAPHERS | LEADERSHIP,
     "takedown_list": PHOTOGRAPHERS,
+    "site_list": SENIOR_MANAGEMENT,  # the school's own websites, swept weekly (rules.images.may_change_sites)
     "takedown_done": PHOTOGRAPHERS,
     "takedown_check": PHOTOGRAPHERS,  # get_takedown, then rules.images.may_check_takedown
     "takedown_evidence": PHOTOGRAPHERS,  # get_takedown: the publisher's own, or any for senior management

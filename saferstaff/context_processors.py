@@ -23,7 +23,7 @@ MENU = (
     (
         "activity_list",
         "Photos",
-        ("images/", "devices/", "publications/", "screenings/", "faces/", "takedowns/"),
+        ("images/", "devices/", "publications/", "screenings/", "faces/", "takedowns/", "websites/"),
     ),
     ("conduct_mine", "Conduct", ()),
     ("incidents_mine", "Incidents", ()),

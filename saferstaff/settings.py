@@ -388,6 +388,14 @@ ROSTER_MAX_BYTES = env_int("ROSTER_MAX_BYTES", 20 * 1024 * 1024)
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 40 * 1024 * 1024)
 # §9 evidence captured by a page's address: loopback addresses are fetched only when this is on (tests).
 CAPTURE_ALLOW_LOOPBACK = False
+# §5 the weekly sweep of a school's own websites (photos.sites): crawling.Limits for each school's sweep, and how
+# many library originals never published are fingerprinted for one sweep (newest first; the rest wait).
+SITE_SWEEP_LIMITS = {
+    "max_pages": env_int("SITE_SWEEP_MAX_PAGES", 500),
+    "max_seconds": float(env_int("SITE_SWEEP_MAX_SECONDS", 3600)),
+    "delay": 1.0,
+}
+SITE_SWEEP_ORIGINALS = env_int("SITE_SWEEP_ORIGINALS", 2000)
 # A picture of a captured page is drawn (offline, from the kept copy) when this Chromium is there (none if not).
 CAPTURE_CHROMIUM = env_str("CAPTURE_CHROMIUM", "/usr/bin/chromium")
 # §9 chronologies are signed (PDF, PAdES) with this key and certificate (PEM). Absent, the first export makes a

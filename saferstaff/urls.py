@@ -10,7 +10,7 @@ from saferstaff.home import views as home
 from saferstaff.incidents.views import cases, casework, chronology, report
 from saferstaff.notifications import views as notifications
 from saferstaff.oversight.views import reviews
-from saferstaff.photos.views import activities, library, takedowns
+from saferstaff.photos.views import activities, library, sites, takedowns
 from saferstaff.policies.views import acceptance as policy_acceptance
 from saferstaff.policies.views import dashboards as policy_dashboards
 from saferstaff.policies.views import versions as policy_versions
@@ -171,6 +171,7 @@ urlpatterns = [
     ),
     path(school + "publications/<id:pk>/copy/", publishing.publication_copy, name="publication_copy"),
     path(school + "takedowns/", takedowns.takedown_list, name="takedown_list"),
+    path(school + "websites/", sites.site_list, name="site_list"),
     path(school + "takedowns/<id:pk>/", takedowns.takedown_done, name="takedown_done"),
     path(school + "takedowns/<id:pk>/check/", takedowns.takedown_check, name="takedown_check"),
     path(school + "takedowns/<id:pk>/evidence/", takedowns.takedown_evidence, name="takedown_evidence"),

@@ -507,7 +507,7 @@ MENU = 'govuk-service-navigation__active-fallback">'
 @pytest.mark.parametrize(
     "name,item",
     [("school_dashboard", "Overview"), ("closure_days", "Closure days"), ("audit_trail", "Audit trail"),
-     ("publication_approvals", "Photos"), ("takedown_list", "Photos"), ("image_list", "Photos"),
+     ("publication_approvals", "Photos"), ("takedown_list", "Photos"), ("image_list", "Photos"), ("site_list", "Photos"),
      ("pupil_consent", "Consent"), ("pupil_detail", "Pupils"), ("breach_detail", "Data protection"),
      ("case_chronology", "Incidents"), ("policy_dashboard", "Policies"), ("staff_detail", "Staff")],
 )  # fmt: skip

@@ -129,6 +129,7 @@ def test_run_daily_runs_each_rooms_daily_jobs_in_order_and_seals_the_audit_heads
         "takedown checks given up (waiting over an hour)",
         "open takedowns chased",
         "stored files deleted on retry",
+        "weekly sweeps of schools' own websites queued",
         "face templates erased (consent gone or pupil left)",
         "roster uploads discarded (previewed over 7 days ago)",
         "personal-data breaches chased (the ICO's 72 hours, §8)",

@@ -18,7 +18,7 @@ from saferstaff.biometrics.models import FaceTemplate
 from saferstaff.consent.models import ConsentRecord
 from saferstaff.consent.services import Answer, record_answers
 from saferstaff.faces.standin import draw_face
-from saferstaff.photos import services as photos
+from saferstaff.photos import takedowns
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import ImageTag, Takedown
 from saferstaff.publishing import services as publishing
@@ -105,7 +105,7 @@ def test_if_acting_on_a_no_fails_the_no_is_not_recorded_either(cast, published, 
     def broken(withdrawal):
         raise RuntimeError("storage down")
 
-    monkeypatch.setattr(photos, "raise_takedowns", broken)
+    monkeypatch.setattr(takedowns, "raise_takedowns", broken)
     noes = ConsentRecord.objects.filter(answer=ConsentRecord.Answer.NO)
     with pytest.raises(RuntimeError):
         by_a_command_or_worker(cast, published["noah"], published["dad"])

@@ -14,7 +14,7 @@ from saferstaff.audit.models import AuditEvent
 from saferstaff.clocks import add_months
 from saferstaff.consent.services import Answer, record_answers
 from saferstaff.notifications.models import Notification
-from saferstaff.photos import services
+from saferstaff.photos import services, takedowns
 from saferstaff.photos.library import add_images
 from saferstaff.photos.models import Activity, Image, ImageTag, Publication, Takedown
 from saferstaff.privacy import destruction, sweep
@@ -318,11 +318,11 @@ def test_open_takedowns_are_chased_daily_until_done(cast, class_photo):
     )
     consent(class_photo["noah"], class_photo["dad"], "website", "no", "portal")
     Takedown.objects.update(created_at=timezone.now() - datetime.timedelta(days=2))
-    assert services.chase_takedowns() == 1
-    assert services.chase_takedowns() == 0  # once a day
+    assert takedowns.chase_takedowns() == 1
+    assert takedowns.chase_takedowns() == 0  # once a day
     assert Notification.objects.filter(kind="images.takedown.chase", user=cast.teacher).count() == 1
-    services.finish_takedown(Takedown.objects.get(), by=cast.teacher, note="done")
-    assert services.chase_takedowns(timezone.now() + datetime.timedelta(days=3)) == 0
+    takedowns.finish_takedown(Takedown.objects.get(), by=cast.teacher, note="done")
+    assert takedowns.chase_takedowns(timezone.now() + datetime.timedelta(days=3)) == 0
     assert pub.pk
 
 
@@ -651,7 +651,7 @@ def test_the_retention_sweep_takes_down_live_publications_so_the_image_can_then_
     _destroy_confirmed_images(cast)  # still published: it waits on the due list
     assert Image.objects.filter(pk=image.pk).exists()
     assert DueRecord.objects.get(record_type="images", record_id=str(image.pk)).status == "due"
-    services.finish_takedown(takedown, by=cast.teacher, note="Removed from the website")
+    takedowns.finish_takedown(takedown, by=cast.teacher, note="Removed from the website")
     _destroy_confirmed_images(cast)
     assert not Image.objects.filter(pk=image.pk).exists()
     assert DestructionCertificate.objects.filter(record_type="images", record_id=str(image.pk)).exists()

@@ -12,7 +12,7 @@ from PIL import Image as PILImage
 from saferstaff.audit.models import AuditEvent
 from saferstaff.consent.models import ConsentRecord
 from saferstaff.consent.services import Answer, record_answers
-from saferstaff.photos import services
+from saferstaff.photos import takedowns
 from saferstaff.photos.models import Takedown
 from saferstaff.policies.models import Acceptance
 from saferstaff.publishing import services as publishing
@@ -88,7 +88,7 @@ def test_a_takedown_without_a_screenshot_has_nothing_to_open(cast, class_photo):
     )
     consent(class_photo["noah"], class_photo["dad"], "website", "no", "portal")
     takedown = Takedown.objects.get()
-    services.finish_takedown(takedown, by=cast.teacher, note="done")
+    takedowns.finish_takedown(takedown, by=cast.teacher, note="done")
     url = reverse("takedown_evidence", kwargs={"school": cast.school.slug, "pk": takedown.pk})
     assert signed_in(cast.teacher).get(url).status_code == 404
 

@@ -21,7 +21,7 @@ from PIL import Image as PILImage
 from saferstaff import fetching
 from saferstaff.audit.models import AuditEvent
 from saferstaff.notifications.models import Notification
-from saferstaff.photos import checks, services
+from saferstaff.photos import checks, takedowns
 from saferstaff.photos.models import PlaceCheck, Takedown
 from saferstaff.rules.engine import Refused
 
@@ -105,7 +105,7 @@ def published(cast, photos, site):
 
 
 def take_down(cast, pub) -> Takedown:
-    return services.take_down(pub, by=cast.teacher, reason="A parent asked")
+    return takedowns.take_down(pub, by=cast.teacher, reason="A parent asked")
 
 
 def latest(takedown) -> PlaceCheck:
@@ -278,7 +278,7 @@ def test_still_there_keeps_it_open_by_every_path(cast, published, site):
     assert response.status_code == 409 and "still there at" in response.content.decode()
     for kwargs in ({"on_checks": True}, {"note": "Removed it"}):
         with pytest.raises(Refused):
-            services.finish_takedown(takedown, by=cast.teacher, **kwargs)
+            takedowns.finish_takedown(takedown, by=cast.teacher, **kwargs)
     takedown.refresh_from_db()
     assert takedown.done_at is None
 
@@ -312,8 +312,8 @@ def test_could_not_check_is_not_enough_to_close_on(cast, published, site):
     takedown = take_down(cast, published)
     assert not checks.all_gone(takedown)
     with pytest.raises(Refused):
-        services.finish_takedown(takedown, by=cast.teacher, on_checks=True)
-    services.finish_takedown(takedown, by=cast.teacher, note="Removed; the site was down when checked")
+        takedowns.finish_takedown(takedown, by=cast.teacher, on_checks=True)
+    takedowns.finish_takedown(takedown, by=cast.teacher, note="Removed; the site was down when checked")
     takedown.refresh_from_db()
     assert takedown.done_at and not takedown.closed_on_checks
 
@@ -331,7 +331,7 @@ def test_only_the_person_taking_it_down_or_senior_management_asks_for_a_check(ca
 def test_the_chase_checks_again_and_says_where_it_is_still_there(cast, published, site):
     takedown = take_down(cast, published)
     Takedown.objects.filter(pk=takedown.pk).update(created_at=timezone.now() - datetime.timedelta(days=2))
-    assert services.chase_takedowns() == 1
+    assert takedowns.chase_takedowns() == 1
     assert takedown.checks.count() == 2
     note = Notification.objects.filter(user=cast.teacher, kind="images.takedown.chase").get()
     assert note.title.endswith(f"still there at {site.base}/img/ours.jpg")
@@ -351,7 +351,7 @@ def test_a_place_still_there_keeps_every_takedown_of_the_publication_open(cast, 
     site.routes["/news"] = (200, "text/html", page("/img/ours.jpg"))
     checks.queue_checks(by_hand, by=cast.teacher)
     with pytest.raises(Refused, match="still there"):
-        services.finish_takedown(withdrawal, by=cast.teacher, note="Removed it")
+        takedowns.finish_takedown(withdrawal, by=cast.teacher, note="Removed it")
 
 
 def test_a_check_the_worker_lost_is_given_up_daily_never_counted_as_gone(cast, published, site):

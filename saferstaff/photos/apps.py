@@ -10,6 +10,6 @@ class PhotosConfig(AppConfig):
     def ready(self):
         # Django: a module that imports models loads only once the app registry is ready.
         from saferstaff.consent.signals import withdrawn
-        from saferstaff.photos.services import take_down_on_withdrawal
+        from saferstaff.photos.takedowns import take_down_on_withdrawal
 
         withdrawn.connect(take_down_on_withdrawal, dispatch_uid="photos.take_down_on_withdrawal")

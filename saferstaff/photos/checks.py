@@ -5,7 +5,7 @@ fingerprint kept on the publication. A place is "gone" only when every image fou
 anything not read makes it "could not check", never "gone". The page is kept as a WARC, with the hashes compared.
 
 Checks are queued by ``queue_checks`` (taking down, a withdrawal, "Check again", the daily chase) and run by
-``check_place``. Closing a takedown on their evidence is ``services.finish_takedown``."""
+``check_place``. Closing a takedown on their evidence is ``takedowns.finish_takedown``."""
 
 import datetime
 import hashlib
@@ -65,6 +65,19 @@ def queue_checks(takedown: Takedown, *, by=None) -> list[PlaceCheck]:
         for check in checks:
             transaction.on_commit(lambda pk=check.pk: check_place.enqueue(pk))
     return checks
+
+
+def check_where_placed(takedowns: list[Takedown]) -> None:
+    """Takedowns just raised in bulk (a withdrawal, the keep-until date): each whose publication has places is
+    checked at once; one query finds which have."""
+    placed = set(
+        PublicationPlace.objects.filter(publication_id__in=[t.publication_id for t in takedowns]).values_list(
+            "publication_id", flat=True
+        )
+    )
+    for takedown in takedowns:
+        if takedown.publication_id in placed:
+            queue_checks(takedown)
 
 
 def history(takedown: Takedown):

@@ -1,13 +1,16 @@
-"""What the photos room does each day (``run_daily``): give up takedown checks the worker lost, chase open takedowns (re-checking their places, §5) and retry stored file
-deletions that failed. Images past their retention period are listed by the privacy room's sweep (§8)."""
+"""What the photos room does each day (``run_daily``): give up takedown checks the worker lost, chase open takedowns (re-checking their places, §5), retry stored file
+deletions that failed, and queue each school's weekly sweep of its own websites. Images past their retention period are listed by the privacy room's sweep (§8)."""
 
 from collections.abc import Iterator
 
 from saferstaff.photos.checks import give_up_lost_checks
-from saferstaff.photos.services import chase_takedowns, retry_deletions
+from saferstaff.photos.services import retry_deletions
+from saferstaff.photos.sites import queue_due_sweeps
+from saferstaff.photos.takedowns import chase_takedowns
 
 
 def daily() -> Iterator[str]:
     yield f"{give_up_lost_checks()} takedown checks given up (waiting over an hour)"
     yield f"{chase_takedowns()} open takedowns chased"
     yield f"{retry_deletions()} stored files deleted on retry"
+    yield f"{queue_due_sweeps()} weekly sweeps of schools' own websites queued"

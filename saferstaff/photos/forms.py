@@ -174,3 +174,21 @@ class PlaceForm(forms.Form):
             return clean_url(self.cleaned_data["url"])
         except forms.ValidationError as problem:
             raise forms.ValidationError(f"Web address: {problem.messages[0]}") from None
+
+
+class SiteForm(forms.Form):
+    """One of the school's own websites, to be swept each week (the sites page)."""
+
+    url = forms.CharField(
+        label="Start address of the website",
+        help_text="For example https://school.example/ — every page linked from it on the same site is checked",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off", "inputmode": "url"}),
+        error_messages={"required": "Enter the start address of the website"},
+    )
+    label = forms.CharField(label="Name (optional)", required=False, max_length=100)
+
+    def clean_url(self) -> str:
+        try:
+            return clean_url(self.cleaned_data["url"])
+        except forms.ValidationError as problem:
+            raise forms.ValidationError(f"Start address: {problem.messages[0]}") from None

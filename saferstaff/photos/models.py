@@ -200,7 +200,7 @@ class Image(models.Model):
     no_pupils = models.BooleanField(default=False)
     no_pupils_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Set while the retention schedule lists the image as due for destruction (privacy.sweep, through
-    # ``services.mark_due``): it is not published again, and its live publications are taken down (§5, §8).
+    # ``takedowns.mark_due``): it is not published again, and its live publications are taken down (§5, §8).
     destruction_queued_at = models.DateTimeField(null=True, blank=True)
     # The face model version this image was screened with (empty: not yet). Screening skips images already
     # screened with the current version, so an interrupted album resumes where it stopped.
@@ -433,3 +433,39 @@ class PendingDeletion(models.Model):
     class Meta:
         db_table = "images_pendingdeletion"  # kept from before the rooms moved (ADR 0007)
         constraints = [models.UniqueConstraint(fields=["school", "name"], name="unique_pending_deletion")]
+
+
+class SchoolSite(models.Model):
+    """One of the school's own websites, swept each week for photos it must not show any more (§5). Added and
+    removed only through ``photos.sites``."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    url = models.CharField("Start address", max_length=2000)
+    label = models.CharField(max_length=100, blank=True)
+    added_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["label", "pk"]
+        constraints = [models.UniqueConstraint(fields=["school", "url"], name="unique_school_site")]
+
+    def __str__(self) -> str:
+        return f"Site {self.pk}"
+
+
+class SiteSweep(models.Model):
+    """One sweep of the school's sites: counts, and each finding as web addresses and record ids (no names)."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    # [{"kind": "withdrawn" | "expired" | "original", "page": url, "image": url, "publication" | "image_id": id}]
+    findings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["school", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"Sweep {self.pk}"

@@ -76,16 +76,19 @@ def _check(publication: Publication, by, *, removing: bool = False) -> None:
 
 
 def add_place(publication: Publication, url: str, *, by) -> PublicationPlace:
-    """Record that the copy appears at ``url`` (the publisher or senior management). An address already
-    listed is returned as it is; a bad one is refused with what is wrong with it."""
-    _check(publication, by)
+    """Record that the copy appears at ``url`` (the publisher or senior management; ``by`` None: saferstaff
+    found it there, sweeping the school's own sites). An address already listed is returned as it is; a bad one
+    is refused with what is wrong with it."""
+    if by is not None:
+        _check(publication, by)
     try:
         url = clean_url(url)
     except ValidationError as problem:
         raise Refused(refuse(Reason(problem.messages[0], "§5"))) from None
     with transaction.atomic():
         listed = PublicationPlace.objects.select_for_update().filter(publication=publication)
-        if len(listed) >= MAX_PLACES and not any(p.url == url for p in listed):
+        # The cap is for people: a sweep adds only what it found on the school's own site, within its limits.
+        if by is not None and len(listed) >= MAX_PLACES and not any(p.url == url for p in listed):
             raise Refused(refuse(Reason(f"A publication lists at most {MAX_PLACES} web addresses", "§5")))
         place, created = PublicationPlace.objects.get_or_create(
             school_id=publication.school_id, publication=publication, url=url, defaults={"added_by": by}

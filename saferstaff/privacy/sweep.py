@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from saferstaff.audit.log import record
 from saferstaff.clocks import UK, add_months
-from saferstaff.photos.services import mark_due
+from saferstaff.photos.takedowns import mark_due
 from saferstaff.privacy import schedule
 from saferstaff.privacy.kinds import KINDS
 from saferstaff.privacy.models import DueRecord, LegalHold

@@ -304,3 +304,14 @@ def may_check_takedown(actor: Actor, *, subject) -> Decision:
     if subject.assigned_to_id != actor.pk and not actor.at(subject.school_id).is_senior:
         return refuse(Reason("Only the person taking it down or senior management asks for a check", "§5"))
     return allow(Reason("Where it was published is checked, so that it is known to have come down", "§5"))
+
+
+@rule("images.sites.change")
+def may_change_sites(actor: Actor, *, subject) -> Decision:
+    """May ``actor`` add or remove one of the school ``subject``'s own websites, swept weekly for photos it must
+    not show any more? Senior management, who answer for what the school publishes."""
+    if not actor.at(subject.pk).is_senior:
+        return refuse(
+            Reason("Only senior management changes which of the school's websites are checked", "§5")
+        )
+    return allow(Reason("The school's own websites are checked for photos it must not show any more", "§5"))

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from saferstaff import scans
 from saferstaff.paging import page_of
-from saferstaff.photos import checks, places, services
+from saferstaff.photos import checks, places, takedowns
 from saferstaff.photos.access import (
     get_takedown,
     is_senior,
@@ -80,13 +80,13 @@ def publication_detail(request, school, pk):
 
 
 def takedown_list(request, school):
-    takedowns = Takedown.objects.filter(school=request.school).select_related(
+    listed = Takedown.objects.filter(school=request.school).select_related(
         "publication__channel", "pupil", "assigned_to", "done_by"
     )
     if not is_senior(request):
-        takedowns = takedowns.filter(assigned_to=request.user)
-    open_ = takedowns.filter(done_at__isnull=True)
-    done = takedowns.filter(done_at__isnull=False).order_by("-done_at")[:50]
+        listed = listed.filter(assigned_to=request.user)
+    open_ = listed.filter(done_at__isnull=True)
+    done = listed.filter(done_at__isnull=False).order_by("-done_at")[:50]
     now = timezone.now()
     rows = [(t, (now - t.created_at).days) for t in open_]
     summary = takedown_summary(request.school) if is_senior(request) else None  # the self-review's figure too
@@ -116,9 +116,9 @@ def takedown_done(request, school, pk):
     if request.method == "POST" and takedown.done_at is None and (on_checks or form.is_valid()):
         try:
             if on_checks:
-                services.finish_takedown(takedown, by=request.user, on_checks=True)
+                takedowns.finish_takedown(takedown, by=request.user, on_checks=True)
             else:
-                services.finish_takedown(
+                takedowns.finish_takedown(
                     takedown,
                     by=request.user,
                     note=form.cleaned_data["note"],
@@ -181,7 +181,7 @@ def publication_take_down(request, school, pk):
         messages.error(request, "Say why it is being taken down.")
         return back or redirect("publication_list", school=request.school.slug)
     try:
-        takedown = services.take_down(pub, by=request.user, reason=reason)
+        takedown = takedowns.take_down(pub, by=request.user, reason=reason)
     except Refused as exc:
         messages.error(request, exc.decision.summary)
         return back or redirect("publication_list", school=request.school.slug)

@@ -18,7 +18,7 @@ ROOMS = (policies, conduct, incidents, photos, biometrics, schools, privacy)
 class Command(BaseCommand):
     help = (
         "Run every daily job: policy reminders (§2), chasing disclosures, permission requests and low-level concerns "
-        "still waiting (§3, §6, KCSIE), re-hashing the evidence vault (§9), chasing open takedowns (§5) and queuing images past "
+        "still waiting (§3, §6, KCSIE), re-hashing the evidence vault (§9), chasing open takedowns and queuing the weekly sweep of each school's own websites (§5), queuing images past "
         "their keep-until date for destruction (§5), retrying file deletions that failed, erasing face templates "
         "nobody may keep, discarding roster uploads left in preview, "
         "chasing personal-data breaches whose 72 hours to tell the ICO run short, listing what is past its "

@@ -1,0 +1,231 @@
+"""§5: the weekly sweep of the school's own websites. Senior management list the sites (``add_site``,
+``remove_site``; the rule ``rules.images.may_change_sites``); each week a sweep per school (``queue_due_sweeps``,
+from the daily job; ``sweep_school`` on the worker) walks them with ``crawling.Sweep`` and looks every image up
+in one index of what the school must not show:
+
+- a live publication showing a pupil whose consent for its channel is not given now (``consent.states``), or
+  of an image past its retention period: found, it becomes a takedown with the page and image as its places
+  (``takedowns.raise_found``), so the check runs;
+- an original in the library never published (fingerprinted here, at most ``SITE_SWEEP_ORIGINALS`` a sweep,
+  newest first, the count left out said in the summary): found, senior management are told where — never
+  taken down automatically, since someone may have had a reason.
+
+Each sweep is a ``SiteSweep``: counts and findings (web addresses and record ids)."""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.tasks import task
+from django.urls import reverse
+from django.utils import timezone
+
+from saferstaff.audit.context import acting_as
+from saferstaff.audit.log import record
+from saferstaff.consent.models import Purpose
+from saferstaff.consent.states import states_for
+from saferstaff.crawling import Limits, Sweep
+from saferstaff.imagematch import Fingerprint, ImageRefused, fingerprint
+from saferstaff.imagematch.index import HashIndex
+from saferstaff.photos import takedowns
+from saferstaff.photos.models import Image, Publication, PublicationPupil, SchoolSite, SiteSweep
+from saferstaff.photos.places import clean_url
+from saferstaff.photos.services import tell_senior_management
+from saferstaff.rules.engine import Reason, Refused, enforce, refuse
+from saferstaff.rules.images import may_change_sites
+from saferstaff.schools.models import Pupil, School
+from saferstaff.schools.roles import Actor
+
+log = logging.getLogger(__name__)
+
+WEEK = datetime.timedelta(days=7)
+EXPIRED = "Found on the school's website, past its retention period: take it down (§5, §8)"
+
+
+def add_site(school: School, url: str, *, label: str = "", by) -> SchoolSite:
+    """Add one of the school's websites (senior management). An address already listed is returned as it is;
+    a bad one is refused, naming the field, with what is wrong with it."""
+    enforce(may_change_sites(Actor.of(by, school), subject=school))
+    try:
+        url = clean_url(url)
+    except ValidationError as problem:
+        raise Refused(refuse(Reason(problem.messages[0], "§5", "url"))) from None
+    with transaction.atomic():
+        site, created = SchoolSite.objects.get_or_create(
+            school=school, url=url, defaults={"label": label.strip()[:100], "added_by": by}
+        )
+        if created:
+            record("images.site.added", site, school=school.pk)
+    return site
+
+
+def remove_site(site: SchoolSite, *, by) -> None:
+    enforce(may_change_sites(Actor.of(by, site.school), subject=site.school))
+    with transaction.atomic():
+        record("images.site.removed", site, school=site.school_id)
+        site.delete()
+
+
+# --- The sweep -------------------------------------------------------------------------------------------------
+
+
+def queue_due_sweeps(now: datetime.datetime | None = None) -> int:
+    """Daily: a sweep for each school with sites whose last sweep started a week ago or more (or never)."""
+    now = now or timezone.now()
+    last = dict(
+        SiteSweep.objects.values("school_id")
+        .annotate(last=Max("started_at"))
+        .values_list("school_id", "last")
+    )
+    due = [
+        s
+        for s in set(SchoolSite.objects.values_list("school_id", flat=True))
+        if last.get(s, now - WEEK) <= now - WEEK
+    ]
+    for school_id in sorted(due):
+        with acting_as(school_id=school_id):
+            queue_sweep(school_id)
+    return len(due)
+
+
+def queue_sweep(school_id: int) -> SiteSweep:
+    with transaction.atomic():
+        sweep = SiteSweep.objects.create(school_id=school_id)
+        record("images.site_sweep.queued", sweep, school=school_id)
+        transaction.on_commit(lambda: sweep_school.enqueue(sweep.pk))
+    return sweep
+
+
+@task()
+def sweep_school(sweep_id: int) -> None:
+    school_id = SiteSweep.objects.filter(pk=sweep_id).values_list("school_id", flat=True).first()
+    with acting_as(school_id=school_id):
+        run_sweep(sweep_id)
+
+
+def not_to_show(school: School, *, originals: int) -> tuple[HashIndex, dict]:
+    """The index of what the school must not show, keyed ("withdrawn", publication id, pupil id),
+    ("expired", publication id) and ("original", image id); and its counts."""
+    index = HashIndex()
+    live = Publication.objects.filter(school=school, taken_down_at__isnull=True).exclude(fingerprint=b"")
+    shown = list(
+        PublicationPupil.objects.filter(school=school, publication__in=live).values_list(
+            "publication_id", "pupil_id", "publication__channel_id"
+        )
+    )
+    states = (
+        states_for(
+            school,
+            Pupil.objects.filter(pk__in={p for _, p, _ in shown}),
+            Purpose.objects.filter(pk__in={c for _, _, c in shown}),
+        )
+        if shown
+        else {}
+    )
+    keys: dict[int, tuple] = {}
+    for pub, pupil, channel in shown:
+        if pub not in keys and not states[(pupil, channel)].allowed:
+            keys[pub] = ("withdrawn", pub, pupil)
+    for pub in live.filter(image__destruction_queued_at__isnull=False).values_list("pk", flat=True):
+        keys.setdefault(pub, ("expired", pub))
+    for pub, data in live.filter(pk__in=keys).values_list("pk", "fingerprint"):
+        index.add(keys[pub], Fingerprint.from_bytes(bytes(data)))
+    never = Image.objects.filter(school=school, kind=Image.Kind.PHOTO, publications__isnull=True)
+    total, read = never.count(), 0
+    for image in never.order_by("-uploaded_at", "-pk")[:originals]:
+        try:
+            with image.original.open("rb") as f:
+                index.add(("original", image.pk), fingerprint(f.read()))
+            read += 1
+        except (ImageRefused, OSError) as problem:  # ids only in the log: a file's name can name a pupil
+            log.warning(
+                "image %s could not be fingerprinted for the site sweep (%s)",
+                image.pk,
+                type(problem).__name__,
+            )
+    counts = {
+        "withdrawn": sum(1 for k in keys.values() if k[0] == "withdrawn"),
+        "expired": sum(1 for k in keys.values() if k[0] == "expired"),
+        "originals": read,
+        "originals_left_out": total - min(total, originals),
+    }
+    return index, counts
+
+
+def run_sweep(sweep_id: int) -> SiteSweep:
+    """The worker's half of ``queue_sweep``: build the index, walk the sites, act on what was found."""
+    sweep = SiteSweep.objects.select_related("school").get(pk=sweep_id)
+    if sweep.finished_at is not None:
+        return sweep
+    try:
+        return _run(sweep)
+    except Exception:  # noqa: BLE001  a sweep left running would show as running for ever; the worker logs why
+        sweep.summary, sweep.finished_at = {"stopped": "the check failed inside saferstaff"}, timezone.now()
+        sweep.save()
+        raise
+
+
+def _run(sweep: SiteSweep) -> SiteSweep:
+    school = sweep.school
+    index, counts = not_to_show(school, originals=settings.SITE_SWEEP_ORIGINALS)
+    starts = list(SchoolSite.objects.filter(school=school).values_list("url", flat=True))
+    limits = Limits(**settings.SITE_SWEEP_LIMITS, allow_loopback=settings.CAPTURE_ALLOW_LOOPBACK)
+    walk = Sweep(starts, index, limits)
+    found: dict[tuple, list] = {}
+    for finding in walk:
+        found.setdefault(finding.key, []).append(finding)
+    raised = flags = 0
+    for key, findings in found.items():
+        for f in findings:
+            entry = {"kind": key[0], "page": f.page_url[:2000], "image": f.image_url[:2000]}
+            entry["image_id" if key[0] == "original" else "publication"] = key[1]
+            sweep.findings.append(entry)
+        if key[0] == "original":
+            flags += _tell(school, key[1], findings)
+        else:
+            raised += _take_down(key, findings)
+    s = walk.summary
+    sweep.summary = {
+        **counts, "pages": s.pages, "images": s.images, "findings": s.findings, "takedowns_raised": raised,
+        "flags": flags, "refused": dict(s.refused), "stopped": s.stopped,
+    }  # fmt: skip
+    sweep.finished_at = timezone.now()
+    sweep.save()
+    record(
+        "images.site_sweep.done",
+        sweep,
+        school=school.pk,
+        detail={k: v for k, v in sweep.summary.items() if k != "refused"},
+    )
+    return sweep
+
+
+def _take_down(key: tuple, findings) -> int:
+    pub = Publication.objects.select_related("school", "published_by").get(pk=key[1])
+    urls = list(dict.fromkeys(u for f in findings for u in (f.page_url, f.image_url)))
+    if key[0] == "withdrawn":
+        pupil = Pupil.objects.get(pk=key[2])
+        state = states_for(pub.school, [pupil], [pub.channel])[(pupil.pk, pub.channel_id)]
+        reason = f"Found on the school's website: {state.reasons[0]}"
+    else:
+        pupil, reason = None, EXPIRED
+    _takedown, raised = takedowns.raise_found(pub, urls, pupil=pupil, reason=reason)
+    return int(raised)
+
+
+def _tell(school: School, image_id: int, findings) -> int:
+    """Senior management told where a photo never published was found: one notice per page and image."""
+    told = 0
+    for page, image in dict.fromkeys((f.page_url, f.image_url) for f in findings):
+        title = f"Image {image_id} from the library, never published through saferstaff, is at {image} on {page} (§5)"
+        tell_senior_management(
+            school,
+            title=title if len(title) <= 200 else title[:199] + "…",
+            url=reverse("image_detail", kwargs={"school": school.slug, "pk": image_id}),
+            kind="images.site_sweep.found",
+        )
+        told += 1
+    return told
