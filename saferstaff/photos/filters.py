@@ -3,10 +3,12 @@ tagged — and how many images are flagged: read at most once per state of the s
 (``audit.log.kept``, ADR 0014), as each of them changes only through a door that records an event."""
 
 from django.db.models import Exists, OuterRef
+from django.utils.safestring import mark_safe
 
 from saferstaff.accounts.models import User
 from saferstaff.audit.log import kept
 from saferstaff.photos.models import Activity, Device, Image, ImageTag
+from saferstaff.rows import draw
 from saferstaff.schools.models import Membership, Pupil
 
 # Each filter's query parameter and the name its options have on the page.
@@ -14,14 +16,26 @@ SHOWN_AS = {"activity": "activities", "device": "devices", "photographer": "phot
 
 
 def filter_choices(school, filters: dict) -> dict:
-    """(value, label, chosen) of each option of each filter, so the page draws them without working anything
-    out per option, and ``flagged_count``."""
-    options, flagged = kept("image-filters", school.pk, lambda: _options(school))
-    shown = {
-        name: [(value, label, value == filters.get(kind)) for value, label in options[kind]]
-        for kind, name in SHOWN_AS.items()
-    }
+    """Each filter's options, drawn with the one chosen selected, and ``flagged_count``."""
+    drawn, flagged = kept("image-filters", school.pk, lambda: _drawn(school))
+    shown = {}
+    for kind, name in SHOWN_AS.items():
+        html, chosen = drawn[kind], filters.get(kind)  # ``chosen``: digits only (parse_id), or None
+        if chosen is not None:
+            html = html.replace(f'<option value="{chosen}">', f'<option value="{chosen}" selected>', 1)
+        shown[name] = mark_safe(html)  # drawn escaped; only the id's option changed
     return shown | {"flagged_count": flagged}
+
+
+def _drawn(school) -> tuple[dict[str, str], int]:
+    """Each filter's options drawn by Jinja2 (ADR 0017), none selected: a school's filters list hundreds of
+    pupils and activities, so the markup is kept with the choices, not drawn again for every page."""
+    options, flagged = _options(school)
+    drawn = {
+        kind: str(draw("includes/options.jinja", options=[(value, label, False) for value, label in pairs]))
+        for kind, pairs in options.items()
+    }
+    return drawn, flagged
 
 
 def _options(school) -> tuple[dict[str, list[tuple[str, str]]], int]:
