@@ -767,3 +767,24 @@ def test_the_trust_page_keeps_each_schools_counts_until_that_school_changes(cast
     assert after[cast.other_school.name] == before[cast.other_school.name]
     worked_out = [q["sql"] for q in again.captured_queries if "acknowledgements_acceptance" in q["sql"]]
     assert len(worked_out) == 1 and f"IN ({cast.school.pk})" in worked_out[0]  # this school only
+
+
+def test_the_gate_is_asked_afresh_after_every_change_that_moves_it(cast):
+    """The gate's answer is kept per state of the school (ADR 0014): accepting lifts it on the very next
+    request, a newly published policy for someone else leaves it lifted, and a role given through the staff
+    door that puts the person in that policy's audience closes it again at once."""
+    from saferstaff.schools.roles import Role
+    from saferstaff.schools.staff import set_roles
+
+    version = published(cast)
+    client = signed_in(cast.teacher)
+    assert client.get(dashboard(cast)).status_code == 302
+    client.post(accept_url(cast, version), {"understood": "on", "typed_name": "Tom Teacher"})
+    assert client.get(dashboard(cast)).status_code == 200
+    published(
+        cast, title="Designated safeguarding handbook", compulsory=True, audience_roles=[Role.DSL.value]
+    )
+    assert client.get(dashboard(cast)).status_code == 200  # not for a teacher
+    set_roles(cast.member(cast.teacher), {Role.STAFF.value, Role.DSL.value}, by=cast.head)
+    gated = client.get(dashboard(cast))
+    assert gated.status_code == 302 and gated["Location"].endswith("/policies/to-accept/")

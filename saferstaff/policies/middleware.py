@@ -1,5 +1,6 @@
 from django.shortcuts import redirect
 
+from saferstaff.audit.log import kept
 from saferstaff.policies.status import outstanding_compulsory
 
 # What someone who still has to accept a compulsory policy may open meanwhile: the policies themselves, and
@@ -40,13 +41,26 @@ class CompulsoryPoliciesMiddleware:
         match = request.resolver_match
         if membership is None or match is None or match.url_name in _ALLOWED_WHILE_OUTSTANDING:
             return None
-        outstanding = outstanding_compulsory(membership)
+        outstanding = _outstanding(membership)
         if not outstanding:
             return None
         if match.url_name in _FINISHING_A_PUBLICATION and all(
-            version.published_by_id == request.user.pk
-            and str(version.policy_id) == str(view_kwargs.get("pk"))
-            for version in outstanding
+            published_by == request.user.pk and str(policy_id) == str(view_kwargs.get("pk"))
+            for policy_id, published_by in outstanding
         ):
             return None
         return redirect("policies_to_accept", school=request.school.slug)
+
+
+def _outstanding(membership) -> list[tuple[int, int | None]]:
+    """(policy, publisher) of each compulsory version the member has still to accept, asked on every school
+    page: kept per state of the school (ADR 0014). Publishing, accepting, declining, a role given or taken and a
+    place changing all go through doors that record an event, so any of them shows on the very next request."""
+    return kept(
+        "compulsory-outstanding",
+        membership.school_id,
+        lambda: [(v.policy_id, v.published_by_id) for v in outstanding_compulsory(membership)],
+        membership.pk,
+        ",".join(sorted(membership.roles)),
+        membership.employment_type,
+    )
