@@ -122,6 +122,8 @@ def test_the_command_fingerprints_copies_published_before_and_skips_those_taken_
         ("http://10.0.0.7/photos", "public web"),
         ("http://127.0.0.1:8000/", "public web"),
         ("http://[::1]/", "public web"),
+        ("http://localhost:8000/news", "public web"),
+        ("https://intranet.localhost./", "public web"),
     ],
 )
 def test_a_bad_web_address_is_refused_saying_what_is_wrong(url, words):

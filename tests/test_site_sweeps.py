@@ -125,6 +125,27 @@ def test_a_photo_past_its_retention_period_found_there_becomes_a_takedown_for_it
     assert Notification.objects.filter(user=cast.teacher, kind="images.takedown").exists()
 
 
+def test_a_copy_taken_down_that_comes_back_on_the_site_is_taken_down_again(
+    cast, photos, website, school_site
+):
+    """A takedown closed, and the photo put back on the school's website (or a page restored): the sweep finds
+    the copy by the fingerprint kept after its file was deleted, and raises a new takedown for its publisher."""
+    from saferstaff.photos import takedowns
+
+    pub = school_site
+    first = takedowns.take_down(pub, by=cast.head, reason="Taken off the website")
+    takedowns.finish_takedown(first, by=cast.teacher, note="Removed from the news page")
+    pub.refresh_from_db()
+    assert pub.taken_down_at is not None and not pub.copy  # our copy deleted; its fingerprint kept
+    sweep = sites.run_sweep(sites.queue_sweep(cast.school.pk).pk)
+    again = Takedown.objects.filter(publication=pub, done_at__isnull=True).get()
+    assert (again.assigned_to, again.pupil) == (cast.teacher, None) and "again" in again.reason
+    assert f"{website.url}/img/ours.jpg" in set(pub.places.values_list("url", flat=True))
+    assert sweep.summary["taken_down"] == 1 and sweep.summary["takedowns_raised"] == 1
+    assert {"kind": "taken_down", "page": f"{website.url}/news", "image": f"{website.url}/img/ours.jpg",
+            "publication": pub.pk} in sweep.findings  # fmt: skip
+
+
 def test_an_original_never_published_copied_there_by_hand_is_told_to_senior_management_never_taken_down(
     cast, photos, website, school_site
 ):
@@ -164,6 +185,8 @@ def test_the_sites_page_lists_adds_and_removes_for_senior_management_only(cast, 
     assert SchoolSite.objects.filter(
         school=cast.school, url="https://school.example/", added_by=cast.head
     ).exists()
+    again = head.post(url, {"url": "https://school.example/", "label": "Blog"}, follow=True).content.decode()
+    assert "already listed" in again and SchoolSite.objects.filter(url="https://school.example/").count() == 1
     site = SchoolSite.objects.get(url="https://school.example/")
     assert head.post(url, {"action": "remove", "site": site.pk}).status_code == 302
     assert not SchoolSite.objects.filter(pk=site.pk).exists()

@@ -57,7 +57,11 @@ def clean_url(text: str) -> str:
         literal = None
         if not HOST_NAME.fullmatch(ascii_host.lower()):
             raise ValidationError("Enter the web address with the website's name as it is shown") from None
+    # "localhost" and its subdomains name this computer by definition (RFC 6761): refused as a private address.
+    this_computer = ascii_host.lower().rstrip(".")
     try:
+        if this_computer == "localhost" or this_computer.endswith(".localhost"):
+            refuse_private_literal("127.0.0.1", allow_loopback=settings.CAPTURE_ALLOW_LOOPBACK)
         refuse_private_literal(ascii_host, allow_loopback=settings.CAPTURE_ALLOW_LOOPBACK)
     except FetchRefused:
         raise ValidationError(

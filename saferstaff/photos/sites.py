@@ -45,9 +45,9 @@ WEEK = datetime.timedelta(days=7)
 EXPIRED = "Found on the school's website, past its retention period: take it down (§5, §8)"
 
 
-def add_site(school: School, url: str, *, label: str = "", by) -> SchoolSite:
-    """Add one of the school's websites (senior management). An address already listed is returned as it is;
-    a bad one is refused, naming the field, with what is wrong with it."""
+def add_site(school: School, url: str, *, label: str = "", by) -> tuple[SchoolSite, bool]:
+    """Add one of the school's websites (senior management): (the site, whether it was added now). An address
+    already listed is returned as it is; a bad one is refused, naming the field, with what is wrong with it."""
     enforce(may_change_sites(Actor.of(by, school), subject=school))
     try:
         url = clean_url(url)
@@ -59,7 +59,7 @@ def add_site(school: School, url: str, *, label: str = "", by) -> SchoolSite:
         )
         if created:
             record("images.site.added", site, school=school.pk)
-    return site
+    return site, created
 
 
 def remove_site(site: SchoolSite, *, by) -> None:
@@ -108,7 +108,7 @@ def sweep_school(sweep_id: int) -> None:
 
 def not_to_show(school: School, *, originals: int) -> tuple[HashIndex, dict]:
     """The index of what the school must not show, keyed ("withdrawn", publication id, pupil id),
-    ("expired", publication id) and ("original", image id); and its counts."""
+    ("expired", publication id), ("taken_down", publication id) and ("original", image id); and its counts."""
     index = HashIndex()
     live = Publication.objects.filter(school=school, taken_down_at__isnull=True).exclude(fingerprint=b"")
     shown = list(
@@ -131,7 +131,12 @@ def not_to_show(school: School, *, originals: int) -> tuple[HashIndex, dict]:
             keys[pub] = ("withdrawn", pub, pupil)
     for pub in live.filter(image__destruction_queued_at__isnull=False).values_list("pk", flat=True):
         keys.setdefault(pub, ("expired", pub))
-    for pub, data in live.filter(pk__in=keys).values_list("pk", "fingerprint"):
+    # (d) copies taken down: one that comes back (put up again by hand, a page restored) must come down again.
+    gone = Publication.objects.filter(school=school, taken_down_at__isnull=False).exclude(fingerprint=b"")
+    for pub in gone.values_list("pk", flat=True):
+        keys[pub] = ("taken_down", pub)
+    fingerprints = Publication.objects.filter(school=school, pk__in=keys).values_list("pk", "fingerprint")
+    for pub, data in fingerprints:
         index.add(keys[pub], Fingerprint.from_bytes(bytes(data)))
     never = Image.objects.filter(school=school, kind=Image.Kind.PHOTO, publications__isnull=True)
     total, read = never.count(), 0
@@ -149,6 +154,7 @@ def not_to_show(school: School, *, originals: int) -> tuple[HashIndex, dict]:
     counts = {
         "withdrawn": sum(1 for k in keys.values() if k[0] == "withdrawn"),
         "expired": sum(1 for k in keys.values() if k[0] == "expired"),
+        "taken_down": sum(1 for k in keys.values() if k[0] == "taken_down"),
         "originals": read,
         "originals_left_out": total - min(total, originals),
     }
@@ -210,6 +216,8 @@ def _take_down(key: tuple, findings) -> int:
         pupil = Pupil.objects.get(pk=key[2])
         state = states_for(pub.school, [pupil], [pub.channel])[(pupil.pk, pub.channel_id)]
         reason = f"Found on the school's website: {state.reasons[0]}"
+    elif key[0] == "taken_down":
+        pupil, reason = None, "Found on the school's website again after it was taken down"
     else:
         pupil, reason = None, EXPIRED
     _takedown, raised = takedowns.raise_found(pub, urls, pupil=pupil, reason=reason)

@@ -26,13 +26,18 @@ def site_list(request, school):
                 return redirect("site_list", school=request.school.slug)
             form = SiteForm(request.POST)
             if form.is_valid():
-                sites.add_site(
+                _site, added = sites.add_site(
                     request.school,
                     form.cleaned_data["url"],
                     label=form.cleaned_data["label"],
                     by=request.user,
                 )
-                messages.success(request, "Website added: it is checked each week.")
+                messages.success(
+                    request,
+                    "Website added: it is checked each week."
+                    if added
+                    else "That website is already listed: it is checked each week.",
+                )
                 return redirect("site_list", school=request.school.slug)
         except Refused as exc:
             problems = [str(r) for r in exc.decision.reasons]
