@@ -144,7 +144,8 @@ def test_an_unknown_area_is_404(cast):
     assert signed_in(cast.head).get(url(cast, "review_area", pk=review.pk, area="nowhere")).status_code == 404
 
 
-def _refused(cast, data, field):
+def assert_refused(cast, data, field):
+    """The area form refused, the error naming ``field``, and nothing saved."""
     review = SelfReview.objects.filter(school=cast.school).first() or doors.start_review(
         Actor.of(cast.head, cast.school)
     )
@@ -158,14 +159,14 @@ def _refused(cast, data, field):
 
 
 def test_an_unknown_level_names_the_level_field_and_saves_nothing(cast):
-    _refused(cast, area_form(cast, level="outstanding"), "level")
-    _refused(cast, {"commentary": "No level"}, "level")
+    assert_refused(cast, area_form(cast, level="outstanding"), "level")
+    assert_refused(cast, {"commentary": "No level"}, "level")
 
 
 def test_an_owner_from_another_school_names_the_owner_field_and_saves_nothing(cast):
     stranger = Membership.objects.get(user=cast.other_teacher)
     due = timezone.localdate() + datetime.timedelta(days=7)
-    _refused(
+    assert_refused(
         cast,
         area_form(cast, action_what="Check the filter", action_owner=stranger.pk, action_due=due),
         "action_owner",
@@ -175,7 +176,7 @@ def test_an_owner_from_another_school_names_the_owner_field_and_saves_nothing(ca
 def test_a_due_date_in_the_past_names_the_due_field_and_saves_nothing(cast):
     owner = Membership.objects.get(user=cast.slt)
     past = timezone.localdate() - datetime.timedelta(days=1)
-    _refused(
+    assert_refused(
         cast,
         area_form(cast, action_what="Check the filter", action_owner=owner.pk, action_due=past),
         "action_due",
@@ -184,7 +185,7 @@ def test_a_due_date_in_the_past_names_the_due_field_and_saves_nothing(cast):
 
 def test_an_action_without_an_owner_names_the_owner_field(cast):
     due = timezone.localdate() + datetime.timedelta(days=7)
-    _refused(cast, area_form(cast, action_what="Check the filter", action_due=due), "action_owner")
+    assert_refused(cast, area_form(cast, action_what="Check the filter", action_due=due), "action_owner")
 
 
 def test_the_self_review_is_in_the_menu_for_senior_management_and_governors_only(cast):
