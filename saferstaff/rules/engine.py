@@ -54,6 +54,19 @@ def show_on_form(form, decision: Decision) -> None:
         form.add_error(reason.field if reason.field in form.fields else None, str(reason))
 
 
+def run_form(form, door) -> bool:
+    """Call ``door`` with the form's cleaned data when the form is valid; a refusal lands beside the fields it
+    names. True when done."""
+    if not form.is_valid():
+        return False
+    try:
+        door(form.cleaned_data)
+    except Refused as exc:
+        show_on_form(form, exc.decision)
+        return False
+    return True
+
+
 def allow(*reasons: Reason) -> Decision:
     return Decision(True, tuple(reasons))
 

@@ -23,7 +23,7 @@ from saferstaff.incidents.forms.cases import (
 )
 from saferstaff.incidents.models import Case, Contact
 from saferstaff.numbers import parse_id
-from saferstaff.rules.engine import Refused, show_on_form
+from saferstaff.rules.engine import run_form
 from saferstaff.rules.incidents import (
     may_close_case,
     may_complete_action,
@@ -64,18 +64,6 @@ def _sent(request):
     return request.POST if request.method == "POST" else None
 
 
-def _run(form, door) -> bool:
-    """Call ``door`` when the form is valid; a refusal lands beside the fields it names. True when done."""
-    if not form.is_valid():
-        return False
-    try:
-        door(form.cleaned_data)
-    except Refused as exc:
-        show_on_form(form, exc.decision)
-        return False
-    return True
-
-
 def _managing(request, pk, title: str):
     """The case, and a refusal page when the person may not work on it (closed, or not its manager)."""
     case = get_case(request, pk)
@@ -92,7 +80,7 @@ def case_triage(request, school, pk):
     managers = services.managers(case)
     initial = {"risk": case.risk, "assigned_to": managers.filter(user=case.assigned_to_id).first()}
     form = TriageForm(_sent(request), managers=managers, initial=initial)
-    if request.method == "POST" and _run(
+    if request.method == "POST" and run_form(
         form,
         lambda d: services.triage(
             request.actor,
@@ -142,7 +130,7 @@ def case_involve(request, school, pk):
     if (
         post is not None
         and not finding
-        and _run(
+        and run_form(
             form,
             lambda d: services.involve(
                 request.actor,
@@ -164,7 +152,7 @@ def case_share(request, school, pk):
     if refused:
         return refused
     form = ShareForm(_sent(request), school=request.school)
-    if request.method == "POST" and _run(
+    if request.method == "POST" and run_form(
         form, lambda d: services.share_case(request.actor, case, member=d["member"], reason=d["reason"])
     ):
         return _done(request, case, "They can now read the case, and have been told.")
@@ -178,7 +166,7 @@ def action_add(request, school, pk):
     if refused:
         return refused
     form = ActionForm(_sent(request), school=request.school)
-    if request.method == "POST" and _run(
+    if request.method == "POST" and run_form(
         form,
         lambda d: services.add_action(
             request.actor, case, what=d["what"], owner=d["owner"], due_on=d["due_on"]
@@ -196,7 +184,7 @@ def action_done(request, school, pk):
     if not decision:
         return _refused(request, case, decision, title=title)
     form = ActionDoneForm(_sent(request))
-    if request.method == "POST" and _run(
+    if request.method == "POST" and run_form(
         form, lambda d: services.complete_action(request.actor, action, note=d["note"])
     ):
         return _done(request, case, "The action is marked done.")
@@ -210,7 +198,7 @@ def note_add(request, school, pk):
     if not decision:
         return _refused(request, case, decision, title=title)
     form = NoteForm(_sent(request))
-    if request.method == "POST" and _run(
+    if request.method == "POST" and run_form(
         form, lambda d: services.write_note(request.actor, case, text=d["text"])
     ):
         return _done(request, case, "The note is added.")
@@ -225,7 +213,7 @@ def note_edit(request, school, pk):
         # Asked again, not peeked: someone trying to change another person's note is on the audit trail.
         return _refused(request, case, may_edit_note(request.actor, subject=note), title=title)
     form = NoteForm(_sent(request), initial={"text": note.text})
-    if request.method == "POST" and _run(
+    if request.method == "POST" and run_form(
         form, lambda d: services.edit_note(request.actor, note, text=d["text"])
     ):
         return _done(request, case, "The note is changed. Its first version is kept.")
@@ -241,7 +229,7 @@ def contact_add(request, school, pk, kind):
     if refused:
         return refused
     form = ContactForm(_sent(request), kind=kind)
-    if request.method == "POST" and _run(
+    if request.method == "POST" and run_form(
         form,
         lambda d: services.record_contact(
             request.actor,
@@ -264,7 +252,7 @@ def case_close(request, school, pk):
     if not decision:
         return _refused(request, case, decision, title=title)
     form = CloseForm(_sent(request), case=case)
-    if request.method == "POST" and _run(
+    if request.method == "POST" and run_form(
         form,
         lambda d: services.close_case(
             request.actor, case, reason=d["closed_reason"], outcome=d.get("outcome", "")

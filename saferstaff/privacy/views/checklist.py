@@ -12,8 +12,8 @@ from saferstaff.privacy.forms.requests import FoundDecisionForm
 from saferstaff.privacy.holdings import RESTRICTED_LABEL
 from saferstaff.privacy.kinds import KINDS
 from saferstaff.privacy.models import Bundle, Found
-from saferstaff.privacy.views.requests import _about, _done, _run, _working, get_request
-from saferstaff.rules.engine import Refused
+from saferstaff.privacy.views.requests import _about, _done, _working, get_request
+from saferstaff.rules.engine import Refused, run_form
 from saferstaff.rules.privacy import may_read_request, may_work_request
 
 
@@ -45,7 +45,7 @@ def sar_checklist(request, school, pk):
             row = req.found.filter(pk=bound.cleaned_data["found"]).first()
             if row is None:
                 raise Http404("No such row")
-        if row is not None and _run(
+        if row is not None and run_form(
             bound,
             lambda d: doors.decide_found(
                 request.actor, row, decision=d["decision"], exemption=d["exemption"], note=d["note"]

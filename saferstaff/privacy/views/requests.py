@@ -22,7 +22,7 @@ from saferstaff.privacy.forms.requests import (
     RequestForm,
 )
 from saferstaff.privacy.models import AccessRequest, Found
-from saferstaff.rules.engine import Refused, show_on_form
+from saferstaff.rules.engine import Refused, run_form
 from saferstaff.rules.privacy import may_extend_request, may_read_request, may_work_request
 from saferstaff.schools.access import fields_for, pupil_view, pupil_views, search_pupils
 from saferstaff.schools.models import Pupil
@@ -48,18 +48,6 @@ def _about(request, req: AccessRequest) -> str:
     if req.about_member_id:
         return req.about_member.listed_name
     return f"{req.about_other} (not in saferstaff)"
-
-
-def _run(form, door) -> bool:
-    """The form's data through the door; a refusal shown beside the field it names."""
-    if not form.is_valid():
-        return False
-    try:
-        door(form.cleaned_data)
-    except Refused as exc:
-        show_on_form(form, exc.decision)
-        return False
-    return True
 
 
 # --- The list and logging a request ---------------------------------------------------------------------------
@@ -115,7 +103,7 @@ def sar_add(request, school):
     if (
         post is not None
         and not finding
-        and _run(
+        and run_form(
             form,
             lambda d: created.append(
                 doors.log_request(
@@ -215,7 +203,7 @@ def _form_step(form_class, door, *, done: str, title: str, button: str, intro: s
         if gate is not None and not (decision := gate.peek(request.actor, subject=req)):
             return _step(request, req, None, title=title, button=button, refused=decision)
         form = form_class(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and _run(form, lambda data: door(request.actor, req, **data)):
+        if request.method == "POST" and run_form(form, lambda data: door(request.actor, req, **data)):
             return _done(request, req, done)
         return _step(request, req, form, title=title, button=button, intro=intro)
 
