@@ -27,6 +27,12 @@ def _may_edit(actor: Actor, review: SelfReview | None = None) -> None:
             raise refused("This review is completed: start a new one to change it", SECTION)
 
 
+def _locked(review: SelfReview) -> SelfReview:
+    """The review as it is now, its row locked until the write's transaction ends: a review another leader
+    completed meanwhile is seen completed (``complete_review`` takes the same lock)."""
+    return SelfReview.objects.select_for_update().get(pk=review.pk)
+
+
 def start_review(actor: Actor) -> SelfReview:
     """A new review, numbered after the last; the one already under way if there is one."""
     _may_edit(actor)
@@ -51,6 +57,7 @@ def judge_area(actor: Actor, review: SelfReview, *, area: str, level: str, comme
     if level not in LEVEL_LABELS:
         raise refused("Choose how far this area is in place", SECTION, "level")
     with transaction.atomic():
+        _may_edit(actor, _locked(review))
         judgement, _ = AreaJudgement.objects.update_or_create(
             school=review.school,
             review=review,
@@ -78,14 +85,11 @@ def add_action(actor: Actor, review: SelfReview, *, area: str, what: str, owner,
         reasons.append(Reason("Give a due date that is today or later", SECTION, "action_due"))
     if reasons:
         raise Refused(refuse(*reasons))
+    what = what.strip()[:300]
     with transaction.atomic():
+        _may_edit(actor, _locked(review))
         action = ReviewAction.objects.create(
-            school=review.school,
-            review=review,
-            area=area,
-            what=what.strip()[:300],
-            owner=owner,
-            due_on=due_on,
+            school=review.school, review=review, area=area, what=what, owner=owner, due_on=due_on
         )
         record("oversight.action.added", review, detail={"action": action.pk, "owner": owner.pk})
     return action
