@@ -37,3 +37,20 @@ def test_a_judgement_or_action_is_refused_on_a_review_completed_meanwhile(cast):
         doors.add_action(actor, seen, area="policy", what="Late", owner=owner, due_on=due)
     assert AreaJudgement.objects.get(review=seen, area="policy").level == "developing"
     assert not ReviewAction.objects.exists()
+
+
+def test_the_door_bounds_the_commentary_and_the_actions_of_an_area(cast):
+    actor = Actor.of(cast.head, cast.school)
+    review = doors.start_review(actor)
+    with pytest.raises(Refused) as refused:
+        doors.judge_area(actor, review, area="policy", level="developing", commentary="x" * 4001)
+    assert refused.value.decision.reasons[0].field == "commentary"
+    assert not AreaJudgement.objects.exists()
+    owner = Membership.objects.get(school=cast.school, user=cast.slt)
+    due = timezone.localdate() + datetime.timedelta(days=7)
+    for n in range(doors.MAX_ACTIONS):
+        doors.add_action(actor, review, area="policy", what=f"Step {n}", owner=owner, due_on=due)
+    with pytest.raises(Refused) as refused:
+        doors.add_action(actor, review, area="policy", what="One more", owner=owner, due_on=due)
+    assert refused.value.decision.reasons[0].field == "action_what"
+    assert ReviewAction.objects.filter(review=review).count() == doors.MAX_ACTIONS

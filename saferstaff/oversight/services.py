@@ -15,6 +15,8 @@ from saferstaff.schools.models import Membership
 from saferstaff.schools.roles import Actor
 
 SECTION = "§2"
+COMMENTARY_MAX = AreaJudgement._meta.get_field("commentary").max_length
+MAX_ACTIONS = 20  # actions agreed in one area of one review: a page of them, not an unbounded list
 
 
 def _may_edit(actor: Actor, review: SelfReview | None = None) -> None:
@@ -56,6 +58,8 @@ def judge_area(actor: Actor, review: SelfReview, *, area: str, level: str, comme
         raise refused("Choose an area of the review", SECTION, "area")
     if level not in LEVEL_LABELS:
         raise refused("Choose how far this area is in place", SECTION, "level")
+    if len(commentary.strip()) > COMMENTARY_MAX:
+        raise refused(f"Keep the commentary to {COMMENTARY_MAX:,} characters or fewer", SECTION, "commentary")
     with transaction.atomic():
         _may_edit(actor, _locked(review))
         judgement, _ = AreaJudgement.objects.update_or_create(
@@ -88,6 +92,9 @@ def add_action(actor: Actor, review: SelfReview, *, area: str, what: str, owner,
     what = what.strip()[:300]
     with transaction.atomic():
         _may_edit(actor, _locked(review))
+        in_area = ReviewAction.objects.filter(review=review, area=area)
+        if in_area.count() >= MAX_ACTIONS:
+            raise refused(f"One area of a review keeps at most {MAX_ACTIONS} actions", SECTION, "action_what")
         action = ReviewAction.objects.create(
             school=review.school, review=review, area=area, what=what, owner=owner, due_on=due_on
         )
