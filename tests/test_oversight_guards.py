@@ -54,3 +54,16 @@ def test_the_door_bounds_the_commentary_and_the_actions_of_an_area(cast):
         doors.add_action(actor, review, area="policy", what="One more", owner=owner, due_on=due)
     assert refused.value.decision.reasons[0].field == "action_what"
     assert ReviewAction.objects.filter(review=review).count() == doors.MAX_ACTIONS
+
+
+def test_the_area_form_sent_twice_adds_its_action_once(cast):
+    review = doors.start_review(Actor.of(cast.head, cast.school))
+    owner = Membership.objects.get(school=cast.school, user=cast.slt)
+    data = {
+        "level": "developing", "commentary": "", "action_what": "Check the filter", "action_owner": owner.pk,
+        "action_due": timezone.localdate() + datetime.timedelta(days=7),
+    }  # fmt: skip
+    head = signed_in(cast.head)
+    page = reverse("review_area", kwargs={"school": cast.school.slug, "pk": review.pk, "area": "filtering"})
+    assert [head.post(page, data).status_code for _ in range(2)] == [302, 302]
+    assert ReviewAction.objects.filter(review=review).count() == 1

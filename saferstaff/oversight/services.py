@@ -93,6 +93,9 @@ def add_action(actor: Actor, review: SelfReview, *, area: str, what: str, owner,
     with transaction.atomic():
         _may_edit(actor, _locked(review))
         in_area = ReviewAction.objects.filter(review=review, area=area)
+        same = in_area.filter(what=what, owner=owner, due_on=due_on).first()
+        if same is not None:  # the same form sent twice: the action is agreed once
+            return same
         if in_area.count() >= MAX_ACTIONS:
             raise refused(f"One area of a review keeps at most {MAX_ACTIONS} actions", SECTION, "action_what")
         action = ReviewAction.objects.create(
