@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff.incidents.models import Case, Contact
 from saferstaff.oversight import services as doors
 from saferstaff.oversight.models import AreaJudgement, ReviewAction, SelfReview
 from saferstaff.rules.engine import Refused
@@ -15,12 +16,43 @@ from saferstaff.schools.models import Membership
 from saferstaff.schools.roles import Actor
 
 from .conftest import signed_in
+from .test_oversight_figures import _case
 from .test_oversight_review import judge_all
 
 
 def detail(cast, user, review) -> str:
     page = reverse("review_detail", kwargs={"school": cast.school.slug, "pk": review.pk})
     return signed_in(user).get(page).content.decode()
+
+
+def test_no_one_counts_in_the_self_review_an_allegation_about_themselves(cast):
+    """The incident trends page leaves out every case about its reader (incidents.trends.counted_for); the
+    self-review's figures must too, today's and those kept with a completed review, even once the case has
+    moved on (referred to the LADO after the review was completed)."""
+    head = Membership.objects.get(school=cast.school, user=cast.head)
+    allegation = _case(
+        cast, Case.Kind.ALLEGATION, subject=head, routed_to=Case.Route.CHAIR,
+        lado_due=timezone.now() - datetime.timedelta(hours=2),
+    )  # fmt: skip
+    review = doors.start_review(Actor.of(cast.head, cast.school))
+    for when in ("under way", "completed", "referred since"):
+        page = detail(cast, cast.head, review)
+        assert "0 cases reported in the last 12 months" in page, when
+        assert "No allegation needed referring to the LADO" in page, when
+        # Everyone else counts it (the governors blurred).
+        governor = detail(cast, cast.governor, review)
+        assert "fewer than 3 cases reported in the last 12 months" in governor, when
+        assert "fewer than 3 overdue" in governor, when
+        if when == "under way":
+            judge_all(cast, review)
+            doors.complete_review(Actor.of(cast.slt, cast.school), review)
+            review.refresh_from_db()
+        elif when == "completed":
+            Contact.objects.create(
+                school=cast.school, case=allegation, kind=Contact.Kind.LADO, with_whom="LADO",
+                made_at=review.completed_at - datetime.timedelta(hours=1), recorded_by=cast.governor,
+            )  # fmt: skip
+    assert review.evidence["lado"]["values"]["overdue"] == 1  # kept whole; left out only when read
 
 
 def test_a_judgement_or_action_is_refused_on_a_review_completed_meanwhile(cast):
