@@ -99,3 +99,16 @@ def test_the_area_form_sent_twice_adds_its_action_once(cast):
     page = reverse("review_area", kwargs={"school": cast.school.slug, "pk": review.pk, "area": "filtering"})
     assert [head.post(page, data).status_code for _ in range(2)] == [302, 302]
     assert ReviewAction.objects.filter(review=review).count() == 1
+
+
+def test_a_blurred_count_that_moved_inside_the_blur_is_not_shown_as_a_change(cast):
+    """A governor reads 1 and 2 both as "fewer than 3": listing the figure as changed would tell them it moved."""
+    actor = Actor.of(cast.head, cast.school)
+    _case(cast, Case.Kind.PUPILS_ONLINE)
+    first = doors.start_review(actor)
+    judge_all(cast, first)
+    doors.complete_review(actor, first)
+    _case(cast, Case.Kind.PUPILS_ONLINE)
+    second = doors.start_review(actor)
+    assert "Incidents by kind: then" in detail(cast, cast.head, second)
+    assert "Incidents by kind: then" not in detail(cast, cast.governor, second)
