@@ -1,6 +1,7 @@
 """§2, §8, KCSIE Part 4: what the self-review must never let through — a case counted for the person it is about,
 a write to a review completed meanwhile, input without a bound, the same action twice from one form sent twice,
-and a small count's change shown to a reader who sees it blurred."""
+a small count's change shown to a reader who sees it blurred; and, kept as found sound, another school's review by
+its id, a form sent without the CSRF token and markup in what staff type."""
 
 import datetime
 
@@ -12,10 +13,10 @@ from saferstaff.incidents.models import Case, Contact
 from saferstaff.oversight import services as doors
 from saferstaff.oversight.models import AreaJudgement, ReviewAction, SelfReview
 from saferstaff.rules.engine import Refused
-from saferstaff.schools.models import Membership
+from saferstaff.schools.models import Membership, Role
 from saferstaff.schools.roles import Actor
 
-from .conftest import signed_in
+from .conftest import make_person, signed_in
 from .test_oversight_figures import _case
 from .test_oversight_review import judge_all
 
@@ -112,3 +113,40 @@ def test_a_blurred_count_that_moved_inside_the_blur_is_not_shown_as_a_change(cas
     second = doors.start_review(actor)
     assert "Incidents by kind: then" in detail(cast, cast.head, second)
     assert "Incidents by kind: then" not in detail(cast, cast.governor, second)
+
+
+def test_another_schools_review_is_404_a_forged_form_is_refused_and_text_is_escaped(cast):
+    """Found and kept sound: a review is fetched only within the page's school, text is escaped, CSRF holds."""
+    their_head = make_person("hana.head@other.example", cast.other_school, {Role.HEADTEACHER})
+    theirs = doors.start_review(Actor.of(their_head, cast.other_school))
+    head = signed_in(cast.head)
+    for name, kwargs in (
+        ("review_detail", {}), ("review_area", {"area": "policy"}), ("review_complete", {}),
+    ):  # fmt: skip
+        page = reverse(name, kwargs={"school": cast.school.slug, "pk": theirs.pk, **kwargs})
+        assert (head.post if name == "review_complete" else head.get)(page).status_code == 404, name
+    assert (
+        head.post(
+            reverse("review_area", kwargs={"school": cast.school.slug, "pk": theirs.pk, "area": "policy"}),
+            {"level": "embedded", "commentary": ""},
+        ).status_code
+        == 404
+    )
+    assert not AreaJudgement.objects.filter(review=theirs).exists()
+    # A form sent from another site (no CSRF token) is refused and starts nothing.
+    forged = signed_in(cast.head)
+    forged.handler.enforce_csrf_checks = True
+    response = forged.post(reverse("review_start", kwargs={"school": cast.school.slug}))
+    assert response.status_code == 403 and b"CSRF" in response.content
+    assert not SelfReview.objects.filter(school=cast.school).exists()
+    ours = doors.start_review(Actor.of(cast.head, cast.school))
+    owner = Membership.objects.get(school=cast.school, user=cast.slt)
+    area = reverse("review_area", kwargs={"school": cast.school.slug, "pk": ours.pk, "area": "policy"})
+    script = "<script>alert(1)</script>"
+    data = {
+        "level": "developing", "commentary": script, "action_what": script, "action_owner": owner.pk,
+        "action_due": timezone.localdate() + datetime.timedelta(days=7),
+    }  # fmt: skip
+    assert head.post(area, data).status_code == 302
+    for page in (detail(cast, cast.head, ours), head.get(area).content.decode()):
+        assert script not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
