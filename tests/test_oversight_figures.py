@@ -119,7 +119,7 @@ def test_incidents_by_kind_and_the_lado_clock_match_the_incident_trends_page(cas
     _case(cast, Case.Kind.PUPILS_ONLINE)
     on_time = _case(cast, Case.Kind.ALLEGATION, lado_due=NOW + datetime.timedelta(hours=20))
     _case(cast, Case.Kind.ALLEGATION, lado_due=NOW - datetime.timedelta(hours=2))  # not referred: overdue
-    Contact.objects.create(school=cast.school, case=on_time, kind=Contact.Kind.LADO, made_at=NOW,
+    Contact.objects.create(school=cast.school, case=on_time, kind=Contact.Kind.LADO, made_at=NOW, recorded_at=NOW,
                            with_whom="LADO", recorded_by=cast.head)  # fmt: skip
     m = figures.incidents(cast.school, NOW)
     assert m.values == {"bullying": 0, "pupils": 2, "breach": 0, "allegation": 2}

@@ -88,9 +88,9 @@ def triage_times(cases, since: datetime.datetime) -> list[datetime.timedelta]:
 
 def lado_referrals(cases, since: datetime.datetime, now: datetime.datetime) -> dict[str, int]:
     """Allegations received since ``since``: referred to the LADO on time (by ``lado_due``), late, not yet
-    referred though due, and not yet due."""
+    referred though due, and not yet due — as known at ``now`` (a referral recorded later does not count)."""
     first = (
-        Contact.objects.filter(case=OuterRef("pk"), kind=Contact.Kind.LADO)
+        Contact.objects.filter(case=OuterRef("pk"), kind=Contact.Kind.LADO, recorded_at__lte=now)
         .order_by("made_at")
         .values("made_at")[:1]
     )

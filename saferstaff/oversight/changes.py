@@ -19,8 +19,9 @@ def levels_of(review: SelfReview) -> dict[str, str]:
 
 
 def changes_since(review: SelfReview, previous: SelfReview | None, figures: dict, before: dict) -> dict:
-    """``figures``: this review's figures as stored (a completed review's evidence, else the live ones);
-    ``before``: the previous review's, as the reader may see them."""
+    """``figures``: this review's figures as the reader may see them (a completed review's evidence, else the
+    live ones); ``before``: the previous review's, likewise. A figure is listed when its numbers changed and
+    its words read differently: a count that moved inside a blur ("fewer than 3") is not shown as moved."""
     if previous is None:
         return {"levels": [], "figures": []}
     then, now = levels_of(previous), levels_of(review)
@@ -34,6 +35,6 @@ def changes_since(review: SelfReview, previous: SelfReview | None, figures: dict
     changed = [
         (m["title"], stored[key]["wording"], m["wording"])
         for key, m in figures.items()
-        if key in stored and stored[key]["values"] != m["values"]
+        if key in stored and stored[key]["values"] != m["values"] and stored[key]["wording"] != m["wording"]
     ]
     return {"levels": levels, "figures": changed}

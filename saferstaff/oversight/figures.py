@@ -14,7 +14,13 @@ from saferstaff import clocks
 from saferstaff.conduct.summary import school_year_counts
 from saferstaff.consent.states import GIVEN, coverage
 from saferstaff.incidents.models import Case
-from saferstaff.incidents.trends import SMALL, by_kind_and_month, lado_referrals, last_twelve_months
+from saferstaff.incidents.trends import (
+    SMALL,
+    by_kind_and_month,
+    counted_for,
+    lado_referrals,
+    last_twelve_months,
+)
 from saferstaff.numbers import counted
 from saferstaff.photos.status import takedown_summary
 from saferstaff.policies.status import school_overview
@@ -134,26 +140,26 @@ def conduct(school, now: datetime.datetime) -> Measure:
     )  # fmt: skip
 
 
-def _cases(school, now):
+def _window(now):
     months = last_twelve_months(timezone.localdate(now))
-    since = datetime.datetime.combine(months[0], datetime.time(), tzinfo=clocks.UK)
-    return Case.objects.filter(school=school), months, since
+    return months, datetime.datetime.combine(months[0], datetime.time(), tzinfo=clocks.UK)
 
 
 def _shown(n: int, blur: bool) -> str:
     return f"fewer than {SMALL}" if blur and 0 < n < SMALL else str(n)
 
 
-def incidents(school, now: datetime.datetime) -> Measure:
-    """§9: cases reported in the last 12 months by kind (counts only) — ``incidents.trends.by_kind_and_month``
-    (the incident trends page)."""
-    cases, months, _ = _cases(school, now)
+def _by_kind(cases, now) -> dict[str, int]:
+    months, _ = _window(now)
     found = by_kind_and_month(cases, months)
-    by_kind = {kind: sum(n for (_, k), n in found.items() if k == kind) for kind, _ in Case.Kind.choices}
+    return {kind: sum(n for (_, k), n in found.items() if k == kind) for kind, _ in Case.Kind.choices}
+
+
+def _incidents(by_kind: dict[str, int], now) -> Measure:
     total = sum(by_kind.values())
 
     def parts(blur):
-        return tuple((label, _shown(by_kind[kind], blur)) for kind, label in Case.Kind.choices)
+        return tuple((label, _shown(by_kind.get(kind, 0), blur)) for kind, label in Case.Kind.choices)
 
     def words(blur):
         plural = "s" if total != 1 or (blur and total < SMALL) else ""
@@ -165,11 +171,17 @@ def incidents(school, now: datetime.datetime) -> Measure:
     )  # fmt: skip
 
 
-def lado(school, now: datetime.datetime) -> Measure:
-    """KCSIE Part 4: allegations referred to the LADO within one working day — ``incidents.trends.lado_referrals``."""
-    cases, _, since = _cases(school, now)
-    found = lado_referrals(cases, since, now)
+def incidents(school, now: datetime.datetime) -> Measure:
+    """§9: cases reported in the last 12 months by kind (counts only) — ``incidents.trends.by_kind_and_month``
+    (the incident trends page)."""
+    return _incidents(_by_kind(Case.objects.filter(school=school), now), now)
 
+
+def _lado_found(cases, now) -> dict[str, int]:
+    return lado_referrals(cases, _window(now)[1], now)
+
+
+def _lado(found: dict[str, int], now) -> Measure:
     def words(blur):
         if not found["on_time"] + found["late"] + found["overdue"]:
             return "No allegation needed referring to the LADO in the last 12 months"
@@ -182,6 +194,34 @@ def lado(school, now: datetime.datetime) -> Measure:
         "lado", "LADO referrals on time", found, words(False), "Allegations", "incident_trends", now,
         blurred_wording=words(True),
     )  # fmt: skip
+
+
+def lado(school, now: datetime.datetime) -> Measure:
+    """KCSIE Part 4: allegations referred to the LADO within one working day — ``incidents.trends.lado_referrals``."""
+    return _lado(_lado_found(Case.objects.filter(school=school), now), now)
+
+
+def without_cases_about(actor, stored: dict) -> dict:
+    """The figures ``stored`` (``as_stored``: today's, or those kept with a completed review) less every case
+    about ``actor``, as those cases stood when the figures were taken: no one counts a case about themselves,
+    not even as a number (``incidents.trends.counted_for``, which the incident trends page counts with)."""
+    if actor.membership is None:
+        return stored
+    about = Case.objects.filter(school=actor.school).exclude(pk__in=counted_for(actor).values("pk"))
+    if not about.exists():
+        return stored
+    out = dict(stored)
+    if "incidents" in stored:
+        taken = datetime.datetime.fromisoformat(stored["incidents"]["taken_at"])
+        own = _by_kind(about.filter(reported_at__lte=taken), taken)
+        left = {kind: max(0, n - own.get(kind, 0)) for kind, n in stored["incidents"]["values"].items()}
+        out["incidents"] = _incidents(left, taken).as_stored()
+    if "lado" in stored:
+        taken = datetime.datetime.fromisoformat(stored["lado"]["taken_at"])
+        own = _lado_found(about.filter(reported_at__lte=taken), taken)
+        left = {key: max(0, n - own.get(key, 0)) for key, n in stored["lado"]["values"].items()}
+        out["lado"] = _lado(left, taken).as_stored()
+    return out
 
 
 def breaches(school, now: datetime.datetime) -> Measure:

@@ -15,6 +15,8 @@ from saferstaff.schools.models import Membership
 from saferstaff.schools.roles import Actor
 
 SECTION = "§2"
+COMMENTARY_MAX = AreaJudgement._meta.get_field("commentary").max_length
+MAX_ACTIONS = 20  # actions agreed in one area of one review: a page of them, not an unbounded list
 
 
 def _may_edit(actor: Actor, review: SelfReview | None = None) -> None:
@@ -25,6 +27,12 @@ def _may_edit(actor: Actor, review: SelfReview | None = None) -> None:
             raise refused("This review belongs to another school", SECTION)
         if review.completed:
             raise refused("This review is completed: start a new one to change it", SECTION)
+
+
+def _locked(review: SelfReview) -> SelfReview:
+    """The review as it is now, its row locked until the write's transaction ends: a review another leader
+    completed meanwhile is seen completed (``complete_review`` takes the same lock)."""
+    return SelfReview.objects.select_for_update().get(pk=review.pk)
 
 
 def start_review(actor: Actor) -> SelfReview:
@@ -50,7 +58,10 @@ def judge_area(actor: Actor, review: SelfReview, *, area: str, level: str, comme
         raise refused("Choose an area of the review", SECTION, "area")
     if level not in LEVEL_LABELS:
         raise refused("Choose how far this area is in place", SECTION, "level")
+    if len(commentary.strip()) > COMMENTARY_MAX:
+        raise refused(f"Keep the commentary to {COMMENTARY_MAX:,} characters or fewer", SECTION, "commentary")
     with transaction.atomic():
+        _may_edit(actor, _locked(review))
         judgement, _ = AreaJudgement.objects.update_or_create(
             school=review.school,
             review=review,
@@ -78,14 +89,17 @@ def add_action(actor: Actor, review: SelfReview, *, area: str, what: str, owner,
         reasons.append(Reason("Give a due date that is today or later", SECTION, "action_due"))
     if reasons:
         raise Refused(refuse(*reasons))
+    what = what.strip()[:300]
     with transaction.atomic():
+        _may_edit(actor, _locked(review))
+        in_area = ReviewAction.objects.filter(review=review, area=area)
+        same = in_area.filter(what=what, owner=owner, due_on=due_on).first()
+        if same is not None:  # the same form sent twice: the action is agreed once
+            return same
+        if in_area.count() >= MAX_ACTIONS:
+            raise refused(f"One area of a review keeps at most {MAX_ACTIONS} actions", SECTION, "action_what")
         action = ReviewAction.objects.create(
-            school=review.school,
-            review=review,
-            area=area,
-            what=what.strip()[:300],
-            owner=owner,
-            due_on=due_on,
+            school=review.school, review=review, area=area, what=what, owner=owner, due_on=due_on
         )
         record("oversight.action.added", review, detail={"action": action.pk, "owner": owner.pk})
     return action
