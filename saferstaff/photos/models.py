@@ -409,6 +409,11 @@ class PlaceCheck(models.Model):
     compared = models.JSONField(default=list, blank=True)
     page = models.FileField(upload_to="takedown-checks/%Y/%m/", max_length=200, blank=True)  # WARC
     page_sha256 = models.CharField(max_length=64, blank=True)
+    # Senior management's word that the image found ("still there") is not the withdrawn photo (another shot of
+    # the scene, a photo the school may show), with why: the place then counts as gone (``checks.overrule``).
+    overruled_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    overruled_at = models.DateTimeField(null=True, blank=True)
+    overrule_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
