@@ -38,7 +38,7 @@ def test_a_senior_leader_overrules_on_the_page_and_the_publisher_closes_on_the_c
     refused = slt.post(overrule_url, {"place": check.place_id, "reason": "  "})
     assert refused.status_code == 400
     body = refused.content.decode()
-    assert "Enter why the image found is not the withdrawn photo" in body and 'href="#id_reason"' in body
+    assert 'href="#id_reason">Why the image found is not the withdrawn photo: Enter a reason<' in body
     check.refresh_from_db()
     assert check.overruled_at is None
 

@@ -120,7 +120,7 @@ class OverruleForm(forms.Form):
         label="Why the image found is not the withdrawn photo",
         help_text="For example, 'Another photo of the same class, taken a minute later, with consent for everyone in it'",
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter why the image found is not the withdrawn photo"},
+        error_messages={"required": "Enter a reason"},
     )
 
 
@@ -185,7 +185,7 @@ class PlaceForm(forms.Form):
         try:
             return clean_url(self.cleaned_data["url"])
         except forms.ValidationError as problem:
-            raise forms.ValidationError(f"Web address: {problem.messages[0]}") from None
+            raise forms.ValidationError(problem.messages[0]) from None  # the summary names the field
 
 
 class SiteForm(forms.Form):
@@ -203,4 +203,4 @@ class SiteForm(forms.Form):
         try:
             return clean_url(self.cleaned_data["url"])
         except forms.ValidationError as problem:
-            raise forms.ValidationError(f"Start address: {problem.messages[0]}") from None
+            raise forms.ValidationError(problem.messages[0]) from None  # the summary names the field

@@ -93,6 +93,8 @@ class SiteSweep(models.Model):
     """One sweep of the school's sites: counts, and each finding as web addresses and record ids (no names)."""
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    # One site checked now ("Check now"); empty: the weekly sweep of every site of the school.
+    site = models.ForeignKey(SchoolSite, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)

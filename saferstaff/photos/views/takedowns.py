@@ -129,6 +129,7 @@ def takedown_done(request, school, pk):
         else:
             messages.success(request, "Marked as taken down. Thank you.")
             return redirect("takedown_list", school=request.school.slug)
+    rows = _places(request, takedown)
     return render(
         request,
         "photos/takedown_done.html",
@@ -137,7 +138,8 @@ def takedown_done(request, school, pk):
             "form": form,
             "problems": problems,
             "name": takedown.pupil.short_name if takedown.pupil else "",
-            "places": _places(request, takedown),
+            "places": rows,
+            "checking": any(found and found[0].result == "waiting" for _, found, _, _ in rows),
             "all_gone": checks.all_gone(takedown),
             "may_check": may_check_takedown.peek(request.actor, subject=takedown).allowed,
         },
