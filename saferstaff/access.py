@@ -198,6 +198,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "site_list": SENIOR_MANAGEMENT,  # the school's own websites, swept weekly (rules.images.may_change_sites)
     "takedown_done": PHOTOGRAPHERS,
     "takedown_check": PHOTOGRAPHERS,  # get_takedown, then rules.images.may_check_takedown
+    "takedown_overrule": SENIOR_MANAGEMENT,  # rules.images.may_overrule_check
     "takedown_evidence": PHOTOGRAPHERS,  # get_takedown: the publisher's own, or any for senior management
     # §3, §4, §6 and KCSIE Part 4 (the conduct room). Disclosures, permissions and concerns are special records:
     # the page's object check (saferstaff.conduct.access) narrows each row to the people the rules name, and

@@ -174,6 +174,7 @@ urlpatterns = [
     path(school + "websites/", sites.site_list, name="site_list"),
     path(school + "takedowns/<id:pk>/", takedowns.takedown_done, name="takedown_done"),
     path(school + "takedowns/<id:pk>/check/", takedowns.takedown_check, name="takedown_check"),
+    path(school + "takedowns/<id:pk>/overrule/", takedowns.takedown_overrule, name="takedown_overrule"),
     path(school + "takedowns/<id:pk>/evidence/", takedowns.takedown_evidence, name="takedown_evidence"),
     path(school + "conduct/", disclosures.my_conduct, name="conduct_mine"),
     path(school + "conduct/waiting/", disclosures.waiting, name="conduct_waiting"),

@@ -362,7 +362,7 @@ def _permission_sample(name, cast, school, user) -> int:
 IMAGE_PAGES = {
     "pupil_consent", "consent_record", "consent_purpose_edit", "pupil_faces", "activity_screen", "screening_progress", "face_crop", "face_reference", "consent_evidence", "device_edit", "activity_detail", "activity_decide",
     "activity_checklist", "activity_upload", "image_detail", "image_file", "image_thumbnail", "image_tags",
-    "image_publish", "image_flag", "publication_copy", "takedown_done", "takedown_check", "takedown_evidence",
+    "image_publish", "image_flag", "publication_copy", "takedown_done", "takedown_check", "takedown_evidence", "takedown_overrule",
     "publication_request", "publication_request_face", "publication_take_down", "publication_detail",
 }  # fmt: skip
 

@@ -17,14 +17,16 @@ from saferstaff.imagematch import (
     Fingerprint,
     ImageRefused,
     TooManyImages,
+    distance,
     fingerprint,
     images_in_html,
     images_in_pdf,
     open_image,
     same_photo,
 )
+from saferstaff.imagematch.hashes import PHASH_MAX
 from saferstaff.imagematch.index import HashIndex, LinearScan
-from tests.photo_scenes import captioned, pdf_with, scene, shoot, transformations
+from tests.photo_scenes import captioned, encoded, pdf_with, resized, scene, shoot, transformations
 
 from .conftest import skip_or_fail
 
@@ -58,6 +60,23 @@ def test_unrelated_photos_do_not_match():
 def test_another_shot_of_the_same_scene_does_not_match(photos):
     for seed, photo in photos.items():
         assert not same_photo(fingerprint(photo), fingerprint(shoot(scene(seed), retake=1))), seed
+
+
+@pytest.mark.parametrize("seed", [175, 192])
+def test_the_retakes_the_full_benchmark_matched_at_the_earlier_thresholds_do_not_match(seed):
+    """The two other shots of one scene the full run matched at pHash ≤ 10, dHash ≤ 5 (8 and 4 bits apart;
+    6 and 5): a different photo, which a check must not call "still there"."""
+    published, retake = fingerprint(shoot(scene(seed))), fingerprint(shoot(scene(seed), retake=1))
+    assert not same_photo(published, retake)
+    assert distance(published, retake)[0] > PHASH_MAX
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_resized_recompressed_captioned_copy_still_matches(seed):
+    """What a school's website does to a photo: made smaller, a caption bar under it, saved as a JPEG again."""
+    photo = shoot(scene(seed))
+    copy = encoded(captioned(resized(photo, 0.6), 0.12, top=False, colour=(255, 255, 255)), "JPEG", 70)
+    assert same_photo(fingerprint(photo), fingerprint(copy))
 
 
 def test_a_caption_band_is_cut_off_and_the_photo_under_it_is_hashed():

@@ -218,7 +218,8 @@ def test_the_publisher_adds_and_removes_a_place_on_the_publication_page(cast, ph
     assert 'href="https://school.example/gallery" rel="noopener noreferrer"' in page and "Remove" in page
     bad = teacher.post(_page(cast, pub), {"action": "add", "url": "javascript:alert(1)"})
     assert (
-        bad.status_code == 400 and "Web address: Enter the web address with https://" in bad.content.decode()
+        bad.status_code == 400
+        and "Web address where this copy appears: Enter the web address with https://" in bad.content.decode()
     )
     empty = teacher.post(_page(cast, pub), {"action": "add", "url": ""})
     assert "Enter the web address where this copy appears" in empty.content.decode()

@@ -188,7 +188,10 @@ def test_the_sites_page_lists_adds_and_removes_for_senior_management_only(cast, 
     again = head.post(url, {"url": "https://school.example/", "label": "Blog"}, follow=True).content.decode()
     assert "already listed" in again and SchoolSite.objects.filter(url="https://school.example/").count() == 1
     site = SchoolSite.objects.get(url="https://school.example/")
-    assert head.post(url, {"action": "remove", "site": site.pk}).status_code == 302
+    asked = head.post(url, {"action": "remove", "site": site.pk})  # asked first, on a page of its own
+    assert asked.status_code == 200 and "Remove this website?" in asked.content.decode()
+    assert SchoolSite.objects.filter(pk=site.pk).exists()
+    assert head.post(url, {"action": "remove", "site": site.pk, "confirm": "yes"}).status_code == 302
     assert not SchoolSite.objects.filter(pk=site.pk).exists()
     assert AuditEvent.objects.filter(action__in=["images.site.added", "images.site.removed"]).count() == 3
 

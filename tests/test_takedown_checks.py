@@ -367,3 +367,12 @@ def test_a_check_the_worker_lost_is_given_up_daily_never_counted_as_gone(cast, p
     assert lost.result == R.NOT_CHECKED and "not checked in time" in lost.why
     assert fresh.result == R.WAITING
     assert not checks.all_gone(takedown)
+
+
+def test_a_check_in_progress_says_so_with_a_plain_refresh_link(cast, published, site):
+    takedown = take_down(cast, published)
+    PlaceCheck.objects.filter(takedown=takedown).update(result=R.WAITING)  # the worker has not run it yet
+    shown = signed_in(cast.teacher).get(_done(cast, takedown)).content.decode()
+    assert "Checking now" in shown and f'href="{_done(cast, takedown)}">Refresh</a>' in shown
+    PlaceCheck.objects.filter(takedown=takedown).update(result=R.GONE)
+    assert "Refresh</a>" not in signed_in(cast.teacher).get(_done(cast, takedown)).content.decode()

@@ -1,9 +1,9 @@
 """Finding, among a school's published copies, those a found image is a copy of.
 
 ``HashIndex`` is multi-index hashing over the 64-bit pHashes: each hash is cut into four 16-bit chunks and
-filed under each; two hashes within ``PHASH_MAX`` (< 16) bits of each other agree within 3 bits on at least one
-chunk (pigeonhole), so a lookup reads the 697 buckets within 3 bits of each of the query's chunks, then checks
-each candidate's pHash and dHash in full. Exact: it finds what ``LinearScan`` (every copy compared) finds.
+filed under each; two hashes within ``PHASH_MAX`` (< 16) bits of each other agree within ``RADIUS`` (PHASH_MAX // 4)
+bits on at least one chunk (pigeonhole), so a lookup reads the buckets within ``RADIUS`` bits of each of the
+query's chunks (17 of each at PHASH_MAX 4), then checks each candidate's pHash and dHash in full. Exact: it finds what ``LinearScan`` (every copy compared) finds.
 Both are NumPy throughout. Adding is cheap; the buckets are rebuilt at the next lookup after adds."""
 
 from itertools import combinations

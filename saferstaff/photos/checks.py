@@ -33,8 +33,8 @@ from saferstaff.imagematch import (
 )
 from saferstaff.incidents.capture import warc_of
 from saferstaff.photos.models import PlaceCheck, PublicationPlace, Takedown
-from saferstaff.rules.engine import enforce
-from saferstaff.rules.images import may_check_takedown
+from saferstaff.rules.engine import Reason, Refused, enforce, refuse
+from saferstaff.rules.images import may_check_takedown, may_overrule_check
 from saferstaff.schools.roles import Actor
 
 MAX_IMAGES = 40  # images fetched from one page: a gallery page beyond this is "could not check", not "gone"
@@ -96,17 +96,87 @@ def latest(takedown: Takedown) -> dict[int, PlaceCheck]:
     return found
 
 
+def standing(takedown: Takedown) -> dict[int, tuple[PlaceCheck, PlaceCheck | None]]:
+    """Each checked place's newest check, by place id, with the overrule that covers it (or None): one query."""
+    checks = list(history(takedown))
+    found: dict[int, tuple[PlaceCheck, PlaceCheck | None]] = {}
+    for check in checks:
+        if check.place_id not in found:
+            found[check.place_id] = (check, covering(check, checks))
+    return found
+
+
+def covering(check: PlaceCheck, checks) -> PlaceCheck | None:
+    """The overrule, among ``checks`` (of the same publication), that covers ``check``: a "still there" that
+    senior management said is not the withdrawn photo — this check, or an earlier one of the same place that
+    found the same image (the same address and hashes). The photo found again at another address is not."""
+    if check.result != PlaceCheck.Result.STILL_THERE:
+        return None
+    seen = _found_hashes(check)
+    for other in checks:
+        if (
+            other.overruled_at is not None
+            and other.place_id == check.place_id
+            and other.found_url == check.found_url
+            and other.requested_at <= check.requested_at
+            and _found_hashes(other) == seen
+        ):
+            return other
+    return None
+
+
+def _found_hashes(check: PlaceCheck) -> tuple[str, str] | None:
+    for image in check.compared:
+        if image.get("url") == check.found_url and "phash" in image:
+            return image["phash"], image["dhash"]
+    return None
+
+
 def all_gone(takedown: Takedown) -> bool:
-    """True when the publication has places and every one's newest check found the copy gone."""
+    """True when the publication has places and every one's newest check found the copy gone, or found an
+    image senior management said is not the withdrawn photo (``overrule``)."""
     places = set(
         PublicationPlace.objects.filter(publication_id=takedown.publication_id).values_list("pk", flat=True)
     )
-    newest = latest(takedown)
-    return bool(places) and all(pk in newest and newest[pk].result == PlaceCheck.Result.GONE for pk in places)
+    newest = standing(takedown)
+    return bool(places) and all(
+        pk in newest and (newest[pk][0].result == PlaceCheck.Result.GONE or newest[pk][1] is not None)
+        for pk in places
+    )
 
 
 def still_there(takedown: Takedown) -> list[PlaceCheck]:
-    return [c for c in latest(takedown).values() if c.result == PlaceCheck.Result.STILL_THERE]
+    """The places whose newest check found the photo, and no overrule covers it."""
+    return [
+        c
+        for c, overrule in standing(takedown).values()
+        if c.result == PlaceCheck.Result.STILL_THERE and not overrule
+    ]
+
+
+def overrule(check: PlaceCheck, *, by, reason: str) -> PlaceCheck:
+    """Senior management says the image a check found ("still there") is not the withdrawn photo — another shot
+    of the same scene, or a photo the school may show — and why (rule ``may_overrule_check``). The place then
+    counts as gone for closing the takedown; the overrule is kept on the check as its evidence (who, when, why)
+    and covers later checks that find the same image at the same address, not the photo found elsewhere."""
+    with transaction.atomic():
+        check = PlaceCheck.objects.select_for_update().select_related("takedown").get(pk=check.pk)
+        newest = PlaceCheck.objects.filter(place_id=check.place_id).order_by("-requested_at", "-pk").first()
+        enforce(
+            may_overrule_check(Actor.of(by, check.takedown.school), subject=check, newest=newest == check)
+        )
+        if not reason.strip():
+            raise Refused(
+                refuse(Reason("Enter why the image found is not the withdrawn photo", "§5", "reason"))
+            )
+        check.overruled_by, check.overruled_at = by, timezone.now()
+        check.overrule_reason = reason.strip()[:500]
+        check.save(update_fields=["overruled_by", "overruled_at", "overrule_reason"])
+        record(
+            "images.takedown.check_overruled", check.takedown, school=check.school_id,
+            detail={"check": check.pk, "place": check.place_id, "publication": check.takedown.publication_id},
+        )  # fmt: skip
+    return check
 
 
 # A check fetches a page and at most MAX_IMAGES images, each within TIMEOUT: one still waiting after this long was

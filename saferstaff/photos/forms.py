@@ -112,6 +112,18 @@ class TakedownForm(forms.Form):
         return evidence
 
 
+class OverruleForm(forms.Form):
+    """Senior management's word that the image a check found is not the withdrawn photo (``checks.overrule``)."""
+
+    reason = forms.CharField(
+        max_length=500,
+        label="Why the image found is not the withdrawn photo",
+        help_text="For example, 'Another photo of the same class, taken a minute later, with consent for everyone in it'",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter a reason"},
+    )
+
+
 # §5: publishing a copy of an image (the image's page shows it; the publishing room's page takes it).
 class PublishImageForm(forms.Form):
     channel = forms.ModelChoiceField(queryset=None, label="Where", empty_label=None)
@@ -173,7 +185,7 @@ class PlaceForm(forms.Form):
         try:
             return clean_url(self.cleaned_data["url"])
         except forms.ValidationError as problem:
-            raise forms.ValidationError(f"Web address: {problem.messages[0]}") from None
+            raise forms.ValidationError(problem.messages[0]) from None  # the summary names the field
 
 
 class SiteForm(forms.Form):
@@ -191,4 +203,4 @@ class SiteForm(forms.Form):
         try:
             return clean_url(self.cleaned_data["url"])
         except forms.ValidationError as problem:
-            raise forms.ValidationError(f"Start address: {problem.messages[0]}") from None
+            raise forms.ValidationError(problem.messages[0]) from None  # the summary names the field

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -205,6 +205,20 @@ def delete_files(names, *, school_id: int) -> int:
             PendingDeletion.objects.get_or_create(school_id=school_id, name=name)
             failed += 1
     return failed
+
+
+def delete_files_with_row(sender, instance, **kwargs) -> None:
+    """A takedown's screenshot and a check's WARC go with their row, however it goes: the retention schedule
+    destroying the pupil, a place removed, the school deleted (a cascade sends this for each row). After commit,
+    through ``delete_files`` (retried when storage is down), so a rolled-back delete keeps its files."""
+    names = [
+        str(getattr(instance, f.attname))
+        for f in instance._meta.concrete_fields
+        if isinstance(f, models.FileField) and getattr(instance, f.attname)
+    ]
+    if names:
+        school_id = instance.school_id
+        transaction.on_commit(lambda: delete_files(names, school_id=school_id))
 
 
 def retry_deletions() -> int:

@@ -55,11 +55,28 @@ def add_site(school: School, url: str, *, label: str = "", by) -> tuple[SchoolSi
         raise Refused(refuse(Reason(problem.messages[0], "§5", "url"))) from None
     with transaction.atomic():
         site, created = SchoolSite.objects.get_or_create(
-            school=school, url=url, defaults={"label": label.strip()[:100], "added_by": by}
+            school=school, url=url, defaults={"label": _label(label, url), "added_by": by}
         )
         if created:
             record("images.site.added", site, school=school.pk)
     return site, created
+
+
+def _label(label: str, url: str) -> str:
+    """The name as shown before the address ("School website: https://…"): without a colon typed at its end, and
+    none when it only repeats the address."""
+    label = label.strip().rstrip(":").strip()[:100]
+    return "" if label.rstrip("/") == url.rstrip("/") else label
+
+
+def check_now(site: SchoolSite, *, by) -> tuple[SiteSweep, bool]:
+    """Senior management asks for one listed site to be swept now (the rule for changing the sites): (the sweep,
+    whether it was queued now). A sweep of the school still running is returned instead of queuing another."""
+    enforce(may_change_sites(Actor.of(by, site.school), subject=site.school))
+    running = SiteSweep.objects.filter(school_id=site.school_id, finished_at__isnull=True).first()
+    if running is not None:
+        return running, False
+    return queue_sweep(site.school_id, site=site), True
 
 
 def remove_site(site: SchoolSite, *, by) -> None:
@@ -76,7 +93,10 @@ def queue_due_sweeps(now: datetime.datetime | None = None) -> int:
     """Daily: a sweep for each school with sites whose last sweep started a week ago or more (or never)."""
     now = now or timezone.now()
     last = dict(
-        SiteSweep.objects.values("school_id")
+        SiteSweep.objects.filter(
+            site__isnull=True
+        )  # a "Check now" of one site does not put off the weekly sweep
+        .values("school_id")
         .annotate(last=Max("started_at"))
         .values_list("school_id", "last")
     )
@@ -91,10 +111,12 @@ def queue_due_sweeps(now: datetime.datetime | None = None) -> int:
     return len(due)
 
 
-def queue_sweep(school_id: int) -> SiteSweep:
+def queue_sweep(school_id: int, *, site: SchoolSite | None = None) -> SiteSweep:
+    """A sweep of every site of the school (the weekly one), or of ``site`` alone (``check_now``)."""
     with transaction.atomic():
-        sweep = SiteSweep.objects.create(school_id=school_id)
-        record("images.site_sweep.queued", sweep, school=school_id)
+        sweep = SiteSweep.objects.create(school_id=school_id, site=site)
+        detail = {"site": site.pk} if site else {}
+        record("images.site_sweep.queued", sweep, school=school_id, detail=detail)
         transaction.on_commit(lambda: sweep_school.enqueue(sweep.pk))
     return sweep
 
@@ -177,7 +199,10 @@ def run_sweep(sweep_id: int) -> SiteSweep:
 def _run(sweep: SiteSweep) -> SiteSweep:
     school = sweep.school
     index, counts = not_to_show(school, originals=settings.SITE_SWEEP_ORIGINALS)
-    starts = list(SchoolSite.objects.filter(school=school).values_list("url", flat=True))
+    sites = SchoolSite.objects.filter(school=school)
+    if sweep.site_id is not None:
+        sites = sites.filter(pk=sweep.site_id)
+    starts = list(sites.values_list("url", flat=True))
     limits = Limits(**settings.SITE_SWEEP_LIMITS, allow_loopback=settings.CAPTURE_ALLOW_LOOPBACK)
     walk = Sweep(starts, index, limits)
     found: dict[tuple, list] = {}

@@ -154,7 +154,8 @@ def finish_takedown(
     """The publisher has removed the copy: record how, and when every takedown of that publication is done,
     mark the publication taken down and delete our published copy. ``on_checks``: closed with the checks as
     its evidence, allowed only when every place's latest check found it gone. A place whose latest check found
-    it still there keeps the takedown open, whatever the note says (§5)."""
+    it still there keeps the takedown open, whatever the note says (§5), unless senior management overruled
+    that check (``checks.overrule``): then the place counts as gone, by either path."""
     with transaction.atomic():
         if Takedown.objects.select_for_update().get(pk=takedown.pk).done_at is not None:
             raise Refused(refuse(Reason("It has been marked as taken down already", "§5")))
@@ -166,9 +167,10 @@ def finish_takedown(
             raise Refused(
                 refuse(Reason("Not every place's latest check found it gone: check again first", "§5"))
             )
+        newest = checks.standing(takedown)
+        overruled = sorted(o.pk for _, o in newest.values() if o is not None)
         if on_checks:
-            n = len(checks.latest(takedown))
-            note = note or f"Checked by saferstaff: gone from {n} web address{'es' if n != 1 else ''}"
+            note = note or _checked_note(len(newest) - len(overruled), len(overruled))
         if not note.strip():
             raise Refused(refuse(Reason("Say what you did", "§5", "note")))
         takedown.done_at = timezone.now()
@@ -192,8 +194,17 @@ def finish_takedown(
         )
         detail = {"publication": pub.pk}
         if on_checks:
-            detail["checks"] = sorted(c.pk for c in checks.latest(takedown).values())
+            detail["checks"] = sorted(c.pk for c, _ in newest.values())
+        if overruled:
+            detail["overruled"] = overruled  # the checks whose overrule let it close
         record("images.takedown.done", takedown, detail=detail)
+
+
+def _checked_note(gone: int, overruled: int) -> str:
+    note = f"Checked by saferstaff: gone from {gone} web address{'es' if gone != 1 else ''}"
+    if overruled:
+        note += f"; at {overruled} more, senior management said the image found is not the withdrawn photo"
+    return note
 
 
 def chase_takedowns(now: datetime.datetime | None = None) -> int:

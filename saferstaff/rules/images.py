@@ -306,6 +306,27 @@ def may_check_takedown(actor: Actor, *, subject) -> Decision:
     return allow(Reason("Where it was published is checked, so that it is known to have come down", "§5"))
 
 
+@rule("images.takedown.overrule")
+def may_overrule_check(actor: Actor, *, subject, newest: bool) -> Decision:
+    """May ``actor`` say that the image the check ``subject`` found ("still there") is not the withdrawn photo
+    (another shot of the same scene, a photo the school may show), so that its place counts as gone? Senior
+    management — the Headteacher or a senior leader — who answer for what the school publishes, on a place's
+    ``newest`` check of a takedown still open."""
+    if not actor.at(subject.school_id).is_senior:
+        return refuse(
+            Reason(
+                "Only the Headteacher or a senior leader says a photo found is not the withdrawn one", "§5"
+            )
+        )
+    if subject.takedown.done_at is not None:
+        return refuse(Reason("It has been taken down already", "§5"))
+    if subject.result != "still_there" or subject.overruled_at is not None or not newest:
+        return refuse(
+            Reason("Only the newest check of a web address that found the photo is overruled", "§5")
+        )
+    return allow(Reason("Senior management has looked: the image found is not the withdrawn photo", "§5"))
+
+
 @rule("images.sites.change")
 def may_change_sites(actor: Actor, *, subject) -> Decision:
     """May ``actor`` add or remove one of the school ``subject``'s own websites, swept weekly for photos it must

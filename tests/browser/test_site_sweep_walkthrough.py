@@ -1,7 +1,7 @@
 """The school's websites (§5), clicked through in Chromium on the demo school: the Headteacher opens the page
 from the photos menu, is told which field is wrong when the address is not one, adds the school's website (a
 real web server on loopback), and after the weekly sweep the page shows what it checked and the library photo,
-never published, that it found there. On a desktop and at 390 px; every page checked with axe-core."""
+never published, that it found there; "Check now" sweeps it again, and removing it asks first. On a desktop and at 390 px; every page checked with axe-core."""
 
 # ruff: noqa: F811  (``site`` is a fixture imported from tests/test_takedown_checks.py)
 
@@ -46,8 +46,9 @@ def test_the_head_adds_the_schools_website_and_sees_what_the_sweep_found(
     field = tab.get_by_label("Start address of the website")
     field.fill("ftp://school.example/")
     follow(tab, axe_check, tab.get_by_role("button", name="Add the website"))
-    expect(tab.locator(".govuk-error-message")).to_contain_text("Start address:")
-    expect(tab.locator(".govuk-error-summary a[href='#id_url']")).to_be_visible()
+    expect(tab.locator(".govuk-error-summary a[href='#id_url']")).to_have_text(
+        "Start address of the website: Enter the web address with https:// or http:// at the start"
+    )
 
     tab.get_by_label("Start address of the website").fill(f"{site.base}/")
     tab.get_by_label("Name (optional)").fill("School website")
@@ -64,3 +65,15 @@ def test_the_head_adds_the_schools_website_and_sees_what_the_sweep_found(
     tab.reload()
     axe_check(tab)
     fits(tab, PHONE["width"])
+
+    # "Check now" sweeps the site at once (the worker runs in this process); removing it asks first.
+    follow(tab, axe_check, tab.get_by_role("button", name="Check now"))
+    expect(success(tab)).to_contain_text("Checking the website now")
+    assert SiteSweep.objects.filter(school=school, site__isnull=False, finished_at__isnull=False).count() == 1
+    follow(tab, axe_check, tab.get_by_role("button", name="Remove website"))
+    expect(tab.get_by_role("heading", name="Remove this website?")).to_be_visible()
+    fits(tab, PHONE["width"])
+    follow(tab, axe_check, tab.get_by_role("link", name="No, keep it"))
+    follow(tab, axe_check, tab.get_by_role("button", name="Remove website"))
+    follow(tab, axe_check, tab.get_by_role("button", name="Yes, remove the website"))
+    expect(success(tab)).to_contain_text("Website removed")

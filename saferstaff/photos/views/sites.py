@@ -12,15 +12,31 @@ from saferstaff.rules.engine import Refused
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def site_list(request, school):
-    """List, add and remove the school's websites; the last sweeps and what they found."""
+    """List, add and remove the school's websites (removing asks first, on a page of its own), check one now;
+    the last sweeps and what they found, and whether one is running (with a plain link to look again)."""
     form, problems = SiteForm(), []
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "remove":
+            action = request.POST.get("action")
+            if action in ("remove", "check"):
                 site_id = request.POST.get("site", "")
                 site = get_object_or_404(
                     SchoolSite, school=request.school, pk=int(site_id) if site_id.isdigit() else 0
                 )
+            if action == "check":
+                _sweep, queued = sites.check_now(site, by=request.user)
+                messages.success(
+                    request,
+                    "Checking the website now: the result shows below when done."
+                    if queued
+                    else "A check of the school's websites is already running: the result shows below when done.",
+                )
+                return redirect("site_list", school=request.school.slug)
+            if action == "remove" and request.POST.get("confirm") != "yes":
+                return render(
+                    request, "photos/site_remove.html", {"site": site}
+                )  # asked first, without script
+            if action == "remove":
                 sites.remove_site(site, by=request.user)
                 messages.success(request, "Website removed: it is no longer checked.")
                 return redirect("site_list", school=request.school.slug)
@@ -46,7 +62,8 @@ def site_list(request, school):
         "photos/site_list.html",
         {
             "sites": SchoolSite.objects.filter(school=request.school),
-            "sweeps": SiteSweep.objects.filter(school=request.school)[:5],
+            "sweeps": SiteSweep.objects.filter(school=request.school).select_related("site")[:5],
+            "checking": SiteSweep.objects.filter(school=request.school, finished_at__isnull=True).exists(),
             "form": form,
             "problems": problems,
         },

@@ -17,15 +17,15 @@ from saferstaff.photos.access import (
     is_senior,
     sees_all,
 )
-from saferstaff.photos.forms import PlaceForm, TakedownForm
+from saferstaff.photos.forms import OverruleForm, PlaceForm, TakedownForm
 from saferstaff.photos.models import (
     Publication,
     PublicationPlace,
     Takedown,
 )
 from saferstaff.photos.status import takedown_summary
-from saferstaff.rules.engine import Refused
-from saferstaff.rules.images import may_change_places, may_check_takedown
+from saferstaff.rules.engine import Refused, show_on_form
+from saferstaff.rules.images import may_change_places, may_check_takedown, may_overrule_check
 
 
 def publication_list(request, school):
@@ -129,6 +129,7 @@ def takedown_done(request, school, pk):
         else:
             messages.success(request, "Marked as taken down. Thank you.")
             return redirect("takedown_list", school=request.school.slug)
+    rows = _places(request, takedown)
     return render(
         request,
         "photos/takedown_done.html",
@@ -137,7 +138,8 @@ def takedown_done(request, school, pk):
             "form": form,
             "problems": problems,
             "name": takedown.pupil.short_name if takedown.pupil else "",
-            "places": _places(takedown),
+            "places": rows,
+            "checking": any(found and found[0].result == "waiting" for _, found, _, _ in rows),
             "all_gone": checks.all_gone(takedown),
             "may_check": may_check_takedown.peek(request.actor, subject=takedown).allowed,
         },
@@ -145,12 +147,51 @@ def takedown_done(request, school, pk):
     )
 
 
-def _places(takedown):
-    """Each place of the publication with its checks for this takedown, newest first."""
+def _places(request, takedown):
+    """Each place of the publication with its checks, newest first, the overrule that covers the newest (or
+    None), and whether the viewer may overrule the newest (a "still there" not yet overruled)."""
     history = defaultdict(list)
-    for check in checks.history(takedown):
+    for check in checks.history(takedown).select_related("overruled_by", "takedown"):
         history[check.place_id].append(check)
-    return [(place, history[place.pk]) for place in takedown.publication.places.all()]
+    rows = []
+    for place in takedown.publication.places.all():
+        found = history[place.pk]
+        overrule = checks.covering(found[0], found) if found else None
+        may = (
+            bool(found)
+            and not overrule
+            and may_overrule_check.peek(request.actor, subject=found[0], newest=True).allowed
+        )
+        rows.append((place, found, overrule, may))
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def takedown_overrule(request, school, pk):
+    """Senior management says the image the newest check of a place found ("still there") is not the withdrawn
+    photo, and why (§5): the place then counts as gone. The place is ``?place=`` (or the form's ``place``)."""
+    takedown = get_takedown(request, pk)
+    place_id = request.POST.get("place") or request.GET.get("place") or ""
+    newest = checks.standing(takedown).get(int(place_id) if place_id.isdigit() else 0)
+    if newest is None:
+        messages.error(request, "Choose a web address whose latest check found the photo.")
+        return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
+    check = newest[0]
+    form = OverruleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            checks.overrule(check, by=request.user, reason=form.cleaned_data["reason"])
+        except Refused as exc:
+            show_on_form(form, exc.decision)
+        else:
+            messages.success(request, "Recorded: that web address now counts as gone.")
+            return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
+    return render(
+        request,
+        "photos/takedown_overrule.html",
+        {"takedown": takedown, "check": check, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST

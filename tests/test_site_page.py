@@ -1,0 +1,77 @@
+"""§5: the school's websites page — "Check now" sweeps one listed site (senior management, as adding one), removing
+a site asks first on a page of its own, a check in progress says so with a plain "Refresh" link, a name typed with
+a colon or repeating the address is not shown twice, and a bad start address names its field once."""
+
+# ruff: noqa: F811  (fixtures imported from test_site_sweeps and test_publication_places)
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from saferstaff.audit.models import AuditEvent
+from saferstaff.photos import sites
+from saferstaff.photos.models import SchoolSite, SiteSweep
+from saferstaff.rules.engine import Refused
+
+from .conftest import signed_in
+from .test_publication_places import _files, photos  # noqa: F401
+from .test_site_sweeps import school_site, website  # noqa: F401
+
+
+def _url(cast):
+    return reverse("site_list", kwargs={"school": cast.school.slug})
+
+
+def test_check_now_sweeps_that_site_alone_and_does_not_put_off_the_weekly_sweep(cast, school_site, website):
+    other = SchoolSite.objects.create(school=cast.school, url="https://blog.school.example/")
+    site = SchoolSite.objects.get(school=cast.school, label="School website")
+    assert signed_in(cast.slt).post(_url(cast), {"action": "check", "site": site.pk}).status_code == 302
+    sweep = SiteSweep.objects.get()
+    assert sweep.site == site and sweep.finished_at is not None  # the worker ran it (at once in tests)
+    assert sweep.summary["pages"] == 3  # the loopback site only: the blog was not walked
+    assert sweep.summary["refused"] == {}
+    event = AuditEvent.objects.filter(action="images.site_sweep.queued").latest("seq")
+    assert event.detail == {"site": site.pk}
+    assert sites.queue_due_sweeps() == 1  # the weekly sweep of every site is still due
+    assert SiteSweep.objects.filter(site__isnull=True).count() == 1
+    assert other.pk  # listed, and swept by the weekly sweep
+
+
+def test_check_now_follows_the_rule_for_changing_the_sites(cast, school_site):
+    site = SchoolSite.objects.get(school=cast.school)
+    for user in (cast.teacher, cast.dsl):
+        assert signed_in(user).post(_url(cast), {"action": "check", "site": site.pk}).status_code == 403
+        with pytest.raises(Refused):
+            sites.check_now(site, by=user)
+    assert not SiteSweep.objects.exists()
+
+
+def test_a_check_in_progress_says_so_with_a_refresh_link_and_is_not_queued_twice(cast, school_site):
+    site = SchoolSite.objects.get(school=cast.school)
+    running = SiteSweep.objects.create(school=cast.school)  # the worker has not finished it
+    assert sites.check_now(site, by=cast.head) == (running, False)
+    shown = signed_in(cast.head).get(_url(cast)).content.decode()
+    assert "Checking the school's websites now" in shown and "(checking)" in shown
+    assert f'href="{_url(cast)}">Refresh</a>' in shown
+    SiteSweep.objects.filter(pk=running.pk).update(finished_at=timezone.now() + datetime.timedelta(seconds=1))
+    assert "Refresh</a>" not in signed_in(cast.head).get(_url(cast)).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"), [("Blog:", "Blog"), ("  News page : ", "News page"), ("https://blog.example/", "")]
+)
+def test_a_name_is_not_shown_twice(cast, typed, kept):
+    site, _ = sites.add_site(cast.school, "https://blog.example", label=typed, by=cast.head)
+    assert site.label == kept
+    shown = signed_in(cast.head).get(_url(cast)).content.decode()
+    # the link's address and text, and the hidden names of its two buttons: never as a name before it
+    assert shown.count("blog.example") == 4
+    assert "::" not in shown
+
+
+def test_a_bad_start_address_names_its_field_once(cast):
+    page = signed_in(cast.head).post(_url(cast), {"url": "ftp://school.example/"}).content.decode()
+    assert "Start address of the website: Enter the web address with https://" in page
+    assert page.count("Start address") == 2  # the summary and the field's label, not the message again
