@@ -128,7 +128,7 @@ def test_the_pack_has_every_part_and_the_pdf_lists_each_csv_with_its_hash(cast, 
         assert name in flat and hashlib.sha256(archive.read(name)).hexdigest() in flat, name
         assert len(tables[name][0]) >= 3, name  # a header row
     # The zip and its PDF are recorded in the audit trail by their SHA-256, ids only.
-    event = AuditEvent.objects.get(action="oversight.pack.made")
+    event = AuditEvent.objects.get(action="oversight.pack.exported")
     assert event.detail["sha256"] == hashlib.sha256(response.content).hexdigest()
     assert event.detail["pdf_sha256"] == hashlib.sha256(archive.read(packs.PDF_NAME)).hexdigest()
     assert event.object_id == str(cast.school.pk) and event.actor_id == cast.head.pk
@@ -227,14 +227,14 @@ def test_only_the_headteacher_and_senior_leaders_make_it_and_only_by_post(cast, 
         packs.build(cast.actor(cast.dpo))
     url = reverse("pack_make", kwargs={"school": cast.school.slug})
     assert signed_in(cast.head).get(url).status_code == 405  # a GET never makes a pack
-    assert not AuditEvent.objects.filter(action="oversight.pack.made").exists()
+    assert not AuditEvent.objects.filter(action="oversight.pack.exported").exists()
     # Without the form's CSRF token, a POST is refused.
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(cast.head)
     assert client.post(url).status_code == 403
-    assert not AuditEvent.objects.filter(action="oversight.pack.made").exists()
+    assert not AuditEvent.objects.filter(action="oversight.pack.exported").exists()
     # A senior leader who is not a designated person gets the pack without the case-by-case list.
     archive, tables, text = _open(_make(cast, cast.slt))
     assert "csv/cases.csv" not in tables and "listed only in a pack made by a designated person" in text

@@ -118,7 +118,9 @@ def build(actor: Actor, now: datetime.datetime | None = None) -> Pack:
             "taken": when(now),
             "since": since,
             "by": actor.user,
-            "figures": list(shown.values()),
+            "figures": [
+                {**m, "taken": when(datetime.datetime.fromisoformat(m["taken_at"]))} for m in shown.values()
+            ],
             "review": review,
             "review_tables": [t for t in tables if t.name.startswith("self-review")],
             "manifest": manifest,
@@ -146,7 +148,7 @@ def build(actor: Actor, now: datetime.datetime | None = None) -> Pack:
         files=tuple((name, rows, sha) for name, rows, sha, _ in manifest),
     )
     record(
-        "oversight.pack.made",
+        "oversight.pack.exported",
         ("schools.school", school.pk),
         school=school,
         detail={"sha256": pack.sha256, "pdf_sha256": pack.pdf_sha256, "files": len(files) + 2},
