@@ -226,20 +226,28 @@ def test_only_the_headteacher_and_senior_leaders_make_it_and_only_by_post(cast, 
     with pytest.raises(Refused):
         packs.build(cast.actor(cast.dpo))
     url = reverse("pack_make", kwargs={"school": cast.school.slug})
-    assert signed_in(cast.head).get(url).status_code == 405  # a GET never makes a pack
-    assert not AuditEvent.objects.filter(action="oversight.pack.exported").exists()
-    # Without the form's CSRF token, a POST is refused.
-    from django.test import Client
-
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(cast.head)
-    assert client.post(url).status_code == 403
-    assert not AuditEvent.objects.filter(action="oversight.pack.exported").exists()
-    # A senior leader who is not a designated person gets the pack without the case-by-case list.
-    archive, tables, text = _open(_make(cast, cast.slt))
-    assert "csv/cases.csv" not in tables and "listed only in a pack made by a designated person" in text
-    page = signed_in(cast.head).get(reverse("pack_page", kwargs={"school": cast.school.slug}))
+    head = signed_in(cast.head)
+    page = head.get(reverse("pack_page", kwargs={"school": cast.school.slug}))
     assert page.status_code == 200 and "Make the evidence pack" in page.content.decode()
+    assert head.get(url).status_code == 405  # a GET never makes a pack, nor does opening its page
+    assert not AuditEvent.objects.filter(action="oversight.pack.exported").exists()
+    # The same signed-in Headteacher, without the form's CSRF token: refused, and no pack made.
+    head.handler.enforce_csrf_checks = True
+    assert head.post(url).status_code == 403
+    assert not AuditEvent.objects.filter(action="oversight.pack.exported").exists()
+    # A senior leader who is not a designated person gets the pack without the case-by-case list, and reads the
+    # incident counts blurred as the self-review shows them (two cases: "fewer than 3").
+    archive, tables, text = _open(_make(cast, cast.slt))
+    assert (
+        "csv/cases.csv" not in tables
+        and "listed only in a pack made by a designated person" in _flat_words(text)
+    )
+    assert "fewer than 3 cases reported in the last 12 months" in _flat_words(text)
+    assert AuditEvent.objects.filter(action="oversight.pack.exported", actor_id=cast.slt.pk).count() == 1
+
+
+def _flat_words(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
 
 
 def test_a_case_about_the_maker_is_never_listed(cast, school_with_records):
