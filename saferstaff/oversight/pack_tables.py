@@ -69,7 +69,7 @@ def acceptances(school, overview: list[dict]) -> Table:
     dashboard counts): the version they accepted and when. Rows = the acceptance figure's count."""
     answers: dict[tuple[int, int], Acceptance] = {}
     rows = Acceptance.objects.filter(school=school, outcome=ACCEPTED).order_by("accepted_at", "pk")
-    for a in rows.select_related("on_behalf_by"):
+    for a in rows:
         answers[(a.user_id, a.version_id)] = a  # the latest acceptance of each version
     out = []
     for item in overview:
@@ -78,10 +78,10 @@ def acceptances(school, overview: list[dict]) -> Table:
         for member, state in item["members"]:
             if state != ACCEPTED:
                 continue
-            found = next(
+            # Accepted by ``member_state``: an acceptance of one of these versions is there (the newest counts).
+            answer, version = next(
                 (answers[(member.user_id, v.pk)], v) for v in chain if (member.user_id, v.pk) in answers
             )
-            answer, version = found
             out.append(
                 (
                     policy.title,
@@ -235,7 +235,7 @@ def figures_table(shown: dict) -> Table:
     rows = [(m["title"], m["wording"], m["source"], m["taken_at"]) for m in shown.values()]
     return Table(
         "figures.csv", "The figures", "Each figure's own register (named per row)",
-        ("Figure", "Wording", "Source", "Taken at"), rows,
+        ("Figure", "Wording", "Source", "Taken at (UTC)"), rows,
     )  # fmt: skip
 
 
