@@ -91,6 +91,7 @@ bench: setup bench-env ## run the benchmarks (tables compare with their named ba
 	$(PY) benchmarks/audit.py
 	$(PY) benchmarks/conduct.py
 	$(PY) benchmarks/incidents.py
+	$(PY) benchmarks/pack.py
 	$(PY) benchmarks/health.py
 	$(PY) benchmarks/webserver.py
 	$(PY) benchmarks/pages.py

@@ -28,7 +28,7 @@ MENU = (
     ("conduct_mine", "Conduct", ()),
     ("incidents_mine", "Incidents", ()),
     ("privacy_home", "Data protection", ()),
-    ("review_list", "Self-review", ()),
+    ("review_list", "Self-review", ("evidence-pack/",)),
     ("roster_upload", "Import from MIS", ()),
     ("audit_trail", "Audit trail", ()),
     ("school_settings", "Settings", ()),

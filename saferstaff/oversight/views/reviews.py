@@ -10,31 +10,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from saferstaff.oversight import services as doors
 from saferstaff.oversight.areas import AREAS, BY_KEY, LEVEL_LABELS, LEVELS
 from saferstaff.oversight.changes import changes_since, previous_of
-from saferstaff.oversight.figures import all_figures, without_cases_about
+from saferstaff.oversight.figures import all_figures
 from saferstaff.oversight.forms import AreaForm
 from saferstaff.oversight.models import SelfReview
+from saferstaff.oversight.readers import shown_to
 from saferstaff.rules.engine import Refused, show_on_form
-from saferstaff.rules.incidents import is_designated
 
 
 def _review(request, pk) -> SelfReview:
     return get_object_or_404(
         SelfReview.objects.select_related("started_by", "completed_by"), school=request.school, pk=pk
     )
-
-
-def shown_to(actor, figures: dict) -> dict:
-    """The figures as ``actor`` may read them: without the cases about them, and incident counts blurred for
-    those the incident trends page blurs them for (governors; senior leaders who are not designated persons)."""
-    figures = without_cases_about(actor, figures)
-    if is_designated(actor):
-        return figures
-    return {
-        key: {**m, "wording": m["blurred_wording"], "parts": m["blurred_parts"]}
-        if m.get("blurred_wording")
-        else m
-        for key, m in figures.items()
-    }
 
 
 def _figures(request, review: SelfReview) -> dict:

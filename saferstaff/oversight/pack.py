@@ -1,0 +1,156 @@
+"""§2: the inspection evidence pack — what an inspector or the trust asks for, in one zip: a signed PDF and the
+registers behind it as CSVs.
+
+- Every figure is the one ``oversight.figures.all_figures`` gives (worded as the dashboards and the self-review
+  word it), with the register it comes from and the moment it was taken; as the maker may read it (incident
+  counts blurred for a senior leader who is not a designated person, as the self-review shows them).
+- Every CSV has a header row, its cells made safe for spreadsheets (``exports.csv_safe``), and is listed in the
+  PDF with its SHA-256: the PDF's signature (``incidents.signing``, the key the chronologies are signed with)
+  then vouches for every file in the zip.
+- Nothing is kept: the pack is made when asked and its SHA-256 (and the PDF's) recorded in the audit trail, so
+  a pack handed over can be matched with the trail later."""
+
+import csv
+import datetime
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from saferstaff import clocks
+from saferstaff.audit.log import record
+from saferstaff.audit.models import AuditEvent
+from saferstaff.exports import csv_safe
+from saferstaff.incidents import signing
+from saferstaff.incidents.trends import last_twelve_months
+from saferstaff.numbers import counted
+from saferstaff.oversight.figures import Measure, all_figures
+from saferstaff.oversight.pack_tables import Table, all_tables, last_review, may_list_cases, when
+from saferstaff.oversight.readers import shown_to
+from saferstaff.privacy.seen import READS
+from saferstaff.rules.engine import refused
+from saferstaff.schools.roles import Actor
+
+SECTION = "§2"
+PDF_NAME = "evidence-pack.pdf"
+CERT_NAME = "signing-certificate.pem"
+
+
+@dataclass(frozen=True)
+class Pack:
+    filename: str
+    data: bytes  # the zip
+    sha256: str
+    pdf_sha256: str
+    files: tuple[tuple[str, int, str], ...]  # (name, rows, sha256) of each CSV
+
+
+def may_make(actor: Actor) -> None:
+    """§2 puts the guidance's being shared and followed on the Headteacher (and governors): the pack speaks for
+    the school, so the Headteacher and senior leaders make it. Not the DPO (whose logs are one part of it) nor
+    a DSL who is not a senior leader (whose casework is another): neither answers for the whole."""
+    if not actor.is_senior:
+        raise refused("Only the Headteacher or a senior leader can make the evidence pack", SECTION)
+
+
+def access_records(school, now: datetime.datetime) -> Measure:
+    """§8: every read of a record is recorded in the audit trail — how many reads (opened, listed, exported,
+    downloaded) were recorded at the school in the last 12 months, and by how many people. "A read" is
+    ``privacy.seen.READS``, what the "who saw a person's record?" page answers from."""
+    since = now - datetime.timedelta(days=365)
+    reads = AuditEvent.objects.filter(school_id=school.pk, at__gte=since, at__lte=now, action__regex=READS)
+    total = reads.count()
+    people = reads.exclude(actor_id__isnull=True).values("actor_id").distinct().count()
+    wording = (
+        f"{counted(total, 'read', 'reads')} of records recorded in the last 12 months, "
+        f"by {counted(people, 'person', 'people')}"
+    )
+    return Measure(
+        "access_records", "Access to records recorded", {"reads": total, "people": people}, wording,
+        "Audit trail (who saw a record)", "seen_search", now,
+    )  # fmt: skip
+
+
+def figures_for(actor: Actor, now: datetime.datetime) -> dict:
+    """The figures as stored dicts, as ``actor`` may read them: every one of ``all_figures`` and the pack's
+    count of access records."""
+    found = {key: m.as_stored() for key, m in all_figures(actor.school, now).items()}
+    found["access_records"] = access_records(actor.school, now).as_stored()
+    return shown_to(actor, found)
+
+
+def to_csv(table: Table) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.header)
+    for row in table.rows:
+        writer.writerow([csv_safe(cell) for cell in row])
+    return out.getvalue().encode("utf-8")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def build(actor: Actor, now: datetime.datetime | None = None) -> Pack:
+    """The zip, its PDF signed; nothing written but the audit event (its SHA-256, the PDF's, the files)."""
+    may_make(actor)
+    from weasyprint import HTML  # heavy, and only for the PDFs: as the chronology does
+
+    now = now or timezone.now()
+    school = actor.school
+    months = last_twelve_months(timezone.localdate(now))
+    since = datetime.datetime.combine(months[0], datetime.time(), tzinfo=clocks.UK)
+    shown = figures_for(actor, now)
+    review = last_review(school)
+    tables = all_tables(actor, shown, now, since, review)
+    files = [(f"csv/{t.name}", to_csv(t), t) for t in tables]
+    manifest = [(name, len(t.rows), _digest(data), t) for name, data, t in files]
+    html = render_to_string(
+        "oversight/pack_pdf.html",
+        {
+            "school": school,
+            "now": now,
+            "taken": when(now),
+            "since": since,
+            "by": actor.user,
+            "figures": [
+                {**m, "taken": when(datetime.datetime.fromisoformat(m["taken_at"]))} for m in shown.values()
+            ],
+            "review": review,
+            "review_tables": [t for t in tables if t.name.startswith("self-review")],
+            "manifest": manifest,
+            "cases_listed": may_list_cases(actor),
+            "fingerprint": signing.fingerprint(),
+            "cert_name": CERT_NAME,
+        },
+    )
+    pdf = signing.sign_pdf(
+        HTML(string=html).write_pdf(), reason=f"Inspection evidence pack of {school.name}, {when(now)}"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(PDF_NAME, pdf)
+        for name, data, _ in files:
+            archive.writestr(name, data)
+        archive.writestr(CERT_NAME, signing.certificate_pem())
+    data = buffer.getvalue()
+    stamp = timezone.localtime(now).strftime("%Y-%m-%d-%H%M")
+    pack = Pack(
+        filename=f"evidence-pack-{slugify(school.name)}-{stamp}.zip",
+        data=data,
+        sha256=_digest(data),
+        pdf_sha256=_digest(pdf),
+        files=tuple((name, rows, sha) for name, rows, sha, _ in manifest),
+    )
+    record(
+        "oversight.pack.exported",
+        ("schools.school", school.pk),
+        school=school,
+        detail={"sha256": pack.sha256, "pdf_sha256": pack.pdf_sha256, "files": len(files) + 2},
+    )
+    return pack
