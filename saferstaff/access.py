@@ -312,6 +312,11 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "review_start": SENIOR_MANAGEMENT,
     "review_area": SENIOR_MANAGEMENT,
     "review_complete": SENIOR_MANAGEMENT,
+    # §2: the termly governors' report. The governors (the chair among them), the Headteacher and senior leaders
+    # read it; the Headteacher and senior leaders make it on demand (the daily job makes it on its schedule).
+    "report_list": SENIOR_MANAGEMENT | {GOV},
+    "report_pdf": SENIOR_MANAGEMENT | {GOV},
+    "report_make": SENIOR_MANAGEMENT,
 }
 
 

@@ -9,7 +9,7 @@ from saferstaff.consent import views as consent
 from saferstaff.home import views as home
 from saferstaff.incidents.views import cases, casework, chronology, report
 from saferstaff.notifications import views as notifications
-from saferstaff.oversight.views import reviews
+from saferstaff.oversight.views import reports, reviews
 from saferstaff.photos.views import activities, library, sites, takedowns
 from saferstaff.policies.views import acceptance as policy_acceptance
 from saferstaff.policies.views import dashboards as policy_dashboards
@@ -280,6 +280,9 @@ urlpatterns = [
     path(school + "self-review/<id:pk>/", reviews.review_detail, name="review_detail"),
     path(school + "self-review/<id:pk>/complete/", reviews.review_complete, name="review_complete"),
     path(school + "self-review/<id:pk>/<slug:area>/", reviews.review_area, name="review_area"),
+    path(school + "governors-reports/", reports.report_list, name="report_list"),
+    path(school + "governors-reports/make/", reports.report_make, name="report_make"),
+    path(school + "governors-reports/<id:pk>.pdf", reports.report_pdf, name="report_pdf"),
 ]
 
 handler403 = "saferstaff.errors.forbidden"

@@ -153,6 +153,7 @@ READ_ONLY = frozenset(
         "incidents.pupil_timeline_viewed",
         "incidents.trends_viewed",
         "membership.viewed",
+        "oversight.report.downloaded",
         "policy.acceptance.scan_viewed",
         "policy.report_exported",
         "privacy.breach.listed",

@@ -79,6 +79,8 @@ ACTIONS = {
     "oversight.area.judged": "Judged an area of the self-review",
     "oversight.action.added": "Added an action to the self-review",
     "oversight.review.completed": "Completed a self-review (its evidence kept)",
+    "oversight.report.made": "Made the termly governors' report",
+    "oversight.report.downloaded": "Downloaded a governors' report",
     "privacy.certificates.exported": "Downloaded the destruction certificates",
     "privacy.hold.placed": "Placed a legal hold",
     "privacy.hold.released": "Released a legal hold",

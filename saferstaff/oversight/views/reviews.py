@@ -13,6 +13,7 @@ from saferstaff.oversight.changes import changes_since, previous_of
 from saferstaff.oversight.figures import all_figures
 from saferstaff.oversight.forms import AreaForm
 from saferstaff.oversight.models import SelfReview
+from saferstaff.oversight.report_pdf import for_governors
 from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.rules.incidents import is_designated
 
@@ -26,14 +27,7 @@ def _review(request, pk) -> SelfReview:
 def shown_to(actor, figures: dict) -> dict:
     """The figures as ``actor`` may read them: incident counts blurred for those the incident trends page
     blurs them for (governors; senior leaders who are not designated persons)."""
-    if is_designated(actor):
-        return figures
-    return {
-        key: {**m, "wording": m["blurred_wording"], "parts": m["blurred_parts"]}
-        if m.get("blurred_wording")
-        else m
-        for key, m in figures.items()
-    }
+    return figures if is_designated(actor) else for_governors(figures)
 
 
 def _figures(request, review: SelfReview) -> dict:
