@@ -93,6 +93,8 @@ def _kept(school, term: Term, now: datetime.datetime, by: Actor | None) -> tuple
     figures = {key: m.as_stored() for key, m in all_figures(school, now).items()}
     before = previous_report(school, term)
     context = {
+        # The figures' order: PostgreSQL's jsonb keeps an object's keys in its own order, not the one written.
+        "order": list(figures),
         "school": school.name,
         "term": {"key": term.key, "label": term.label, "starts": term.starts.isoformat(),
                  "ends": term.ends.isoformat()},

@@ -119,7 +119,7 @@ def draw(figures: dict, context: dict, *, not_as_made: bool = False) -> bytes:
     """The PDF of a report's kept ``figures`` and ``context`` (see ``oversight.report``)."""
     from weasyprint import HTML  # heavy, and only for the PDFs: as in policies' dashboard_pdf
 
-    shown = for_governors(figures)
+    shown = for_governors({key: figures[key] for key in context.get("order", figures) if key in figures})
     previous = context.get("previous")
     trends = figure_trends(shown, for_governors(previous["figures"]) if previous else None)
     on = clocks.local(datetime.datetime.fromisoformat(context["taken_at"])).date()
