@@ -257,3 +257,10 @@ def test_open_actions_of_the_last_completed_review_are_in_the_report(cast):
     text = text_of(pdf_of(report))
     assert "Chase the last staff Policy and acceptable use Sam Slt 1 November 2026 (past its date)" in text
     assert "1 of 1 actions are past their due date" in text  # and it needs the governors' attention
+
+
+def test_a_school_with_no_pupils_reads_in_words_not_none_percent(cast):
+    m = figures.consent(cast.other_school, timezone.now())
+    assert m.parts and {part for _, part in m.parts} == {"No pupils on roll"}
+    text = text_of(pdf_of(make_report(cast.other_school)))
+    assert "None" not in text and "No self-review has been completed yet" in text

@@ -88,7 +88,9 @@ def consent(school, now: datetime.datetime) -> Measure:
     parts = tuple(
         (
             purpose.name,
-            f"{counts[GIVEN]} of {pupils} pupils have consent given ({_percent(counts[GIVEN], pupils)}%)",
+            f"{counts[GIVEN]} of {pupils} pupils have consent given ({_percent(counts[GIVEN], pupils)}%)"
+            if pupils
+            else "No pupils on roll",
         )
         for purpose, counts, pupils in rows
     )
