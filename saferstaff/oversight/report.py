@@ -150,29 +150,27 @@ def make_report(school, *, by: Actor | None = None, now: datetime.datetime | Non
         "term_starts": term.starts, "made_at": now, "made_by": by.user if by is not None else None,
         "figures": figures, "context": context, "pdf_sha256": sha256,
     }  # fmt: skip
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                report = (
-                    GovernorsReport.objects.select_for_update().filter(school=school, term=term.key).first()
-                )
-                remade = report is not None
-                if report is None:
-                    report = GovernorsReport.objects.create(school=school, term=term.key, **fields)
-                else:
-                    for name, value in fields.items():
-                        setattr(report, name, value)
-                    report.save(update_fields=list(fields))
-                record(
-                    "oversight.report.made", report, school=school,
-                    detail={"term": term.key, "remade": remade, "scheduled": by is None, "sha256": sha256},
-                )  # fmt: skip
-                _tell(report, term.label, remade)
-            return report
-        except IntegrityError:  # made at the same moment by another request: replace that one
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        return _keep(school, term, fields, scheduled=by is None)
+    except IntegrityError:  # made at the same moment by another request: replace that one
+        return _keep(school, term, fields, scheduled=by is None)
+
+
+def _keep(school, term: Term, fields: dict, *, scheduled: bool) -> GovernorsReport:
+    """The term's report written (made, or made again in place), recorded with its hash, and the chair told."""
+    with transaction.atomic():
+        report = GovernorsReport.objects.select_for_update().filter(school=school, term=term.key).first()
+        remade = report is not None
+        if report is None:
+            report = GovernorsReport.objects.create(school=school, term=term.key, **fields)
+        else:
+            for name, value in fields.items():
+                setattr(report, name, value)
+            report.save(update_fields=list(fields))
+        detail = {"term": term.key, "remade": remade, "scheduled": scheduled, "sha256": fields["pdf_sha256"]}
+        record("oversight.report.made", report, school=school, detail=detail)
+        _tell(report, term.label, remade)
+    return report
 
 
 def make_if_due(school, now: datetime.datetime | None = None) -> GovernorsReport | None:
