@@ -318,6 +318,11 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "pack_page": SENIOR_MANAGEMENT,
     "pack_make": SENIOR_MANAGEMENT,
     "pack_certificate": SENIOR_MANAGEMENT,
+    # §2: the termly governors' report. The governors (the chair among them), the Headteacher and senior leaders
+    # read it; the Headteacher and senior leaders make it on demand (the daily job makes it on its schedule).
+    "report_list": SENIOR_MANAGEMENT | {GOV},
+    "report_pdf": SENIOR_MANAGEMENT | {GOV},
+    "report_make": SENIOR_MANAGEMENT,
 }
 
 

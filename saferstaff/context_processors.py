@@ -29,6 +29,7 @@ MENU = (
     ("incidents_mine", "Incidents", ()),
     ("privacy_home", "Data protection", ()),
     ("review_list", "Self-review", ("evidence-pack/",)),
+    ("report_list", "Governors' reports", ()),
     ("roster_upload", "Import from MIS", ()),
     ("audit_trail", "Audit trail", ()),
     ("school_settings", "Settings", ()),

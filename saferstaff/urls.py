@@ -9,7 +9,7 @@ from saferstaff.consent import views as consent
 from saferstaff.home import views as home
 from saferstaff.incidents.views import cases, casework, chronology, report
 from saferstaff.notifications import views as notifications
-from saferstaff.oversight.views import pack, reviews
+from saferstaff.oversight.views import pack, reports, reviews
 from saferstaff.photos.views import activities, library, sites, takedowns
 from saferstaff.policies.views import acceptance as policy_acceptance
 from saferstaff.policies.views import dashboards as policy_dashboards
@@ -284,6 +284,9 @@ urlpatterns = [
     path(school + "evidence-pack/", pack.pack_page, name="pack_page"),
     path(school + "evidence-pack/make/", pack.pack_make, name="pack_make"),
     path(school + "evidence-pack/certificate/", pack.pack_certificate, name="pack_certificate"),
+    path(school + "governors-reports/", reports.report_list, name="report_list"),
+    path(school + "governors-reports/make/", reports.report_make, name="report_make"),
+    path(school + "governors-reports/<id:pk>.pdf", reports.report_pdf, name="report_pdf"),
 ]
 
 handler403 = "saferstaff.errors.forbidden"

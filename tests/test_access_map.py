@@ -172,6 +172,12 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         kwargs["pk"] = review.pk
         if name == "review_area":
             kwargs["area"] = "policy"
+    elif name == "report_pdf":
+        from saferstaff.oversight.models import GovernorsReport
+        from saferstaff.oversight.report import make_report
+
+        report = GovernorsReport.objects.filter(school=school).first() or make_report(school)
+        kwargs["pk"] = report.pk
     elif name in IMAGE_PAGES:
         kwargs["pk"] = _image_sample(name, cast, school, user)
         if name == "publication_request_face":

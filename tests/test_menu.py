@@ -2,6 +2,7 @@
 never handed to someone it was not worked out for: each person sees the items their roles open, at their own
 school's addresses, whoever asked for the same page before them."""
 
+import html
 import re
 
 from django.urls import reverse
@@ -14,9 +15,10 @@ from .conftest import make_person, make_school, signed_in
 
 
 def menu_of(user, school) -> list[tuple[str, str]]:
-    html = signed_in(user).get(reverse("school_dashboard", kwargs={"school": school.slug})).content.decode()
-    menu = html.split('id="navigation"', 1)[1].split("</ul>", 1)[0]
-    return re.findall(r'href="([^"]+)"[^>]*>(?:<strong[^>]*>)?([^<]+)<', menu)
+    page = signed_in(user).get(reverse("school_dashboard", kwargs={"school": school.slug})).content.decode()
+    menu = page.split('id="navigation"', 1)[1].split("</ul>", 1)[0]
+    found = re.findall(r'href="([^"]+)"[^>]*>(?:<strong[^>]*>)?([^<]+)<', menu)
+    return [(href, html.unescape(label)) for href, label in found]  # "Governors' reports" is escaped
 
 
 def expected(roles, school) -> list[tuple[str, str]]:

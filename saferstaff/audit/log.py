@@ -154,6 +154,7 @@ READ_ONLY = frozenset(
         "incidents.trends_viewed",
         "membership.viewed",
         "oversight.pack.exported",
+        "oversight.report.downloaded",
         "policy.acceptance.scan_viewed",
         "policy.report_exported",
         "privacy.breach.listed",

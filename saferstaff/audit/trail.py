@@ -80,6 +80,8 @@ ACTIONS = {
     "oversight.action.added": "Added an action to the self-review",
     "oversight.review.completed": "Completed a self-review (its evidence kept)",
     "oversight.pack.exported": "Made the inspection evidence pack (its SHA-256 kept)",
+    "oversight.report.made": "Made the termly governors' report",
+    "oversight.report.downloaded": "Downloaded a governors' report",
     "privacy.certificates.exported": "Downloaded the destruction certificates",
     "privacy.hold.placed": "Placed a legal hold",
     "privacy.hold.released": "Released a legal hold",

@@ -68,7 +68,7 @@ AREAS = (
             "Images of pupils are taken only for an approved activity and published only with consent for that use.",
             "When consent is withdrawn, published images are taken down promptly and the school can show when.",
         ),
-        ("consent", "takedowns"),
+        ("consent", "publications", "takedowns"),
     ),
     Area(
         "data_protection",

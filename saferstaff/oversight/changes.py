@@ -1,4 +1,5 @@
-"""What changed since the last completed review: each area's level, and each figure's wording, then and now."""
+"""What changed since the last completed review (each area's level, and each figure's wording, then and now),
+and since the previous term's governors' report (each figure): one comparison of figures for both."""
 
 from saferstaff.oversight.areas import AREAS, LEVEL_LABELS, LEVEL_ORDER
 from saferstaff.oversight.models import SelfReview
@@ -31,10 +32,31 @@ def changes_since(review: SelfReview, previous: SelfReview | None, figures: dict
         if was and is_now and was != is_now:
             moved = "up" if LEVEL_ORDER[is_now] > LEVEL_ORDER[was] else "down"
             levels.append((area.title, LEVEL_LABELS[was], LEVEL_LABELS[is_now], moved))
-    stored = before or {}
     changed = [
-        (m["title"], stored[key]["wording"], m["wording"])
-        for key, m in figures.items()
-        if key in stored and stored[key]["values"] != m["values"] and stored[key]["wording"] != m["wording"]
+        (trend["title"], trend["then"], trend["now"])
+        for trend in figure_trends(figures, before).values()
+        if trend["changed"]
     ]
     return {"levels": levels, "figures": changed}
+
+
+def figure_trends(figures: dict, before: dict | None) -> dict[str, dict]:
+    """Each figure now against the same figure kept earlier (a previous review's evidence, the previous term's
+    governors' report), both as stored and as the reader may see them: its title, the wording then (None when
+    the earlier one did not have it) and now, and whether what the reader reads changed — its wording or its
+    parts, not the values behind them, so that a change hidden by a blurred count ("fewer than 3" both times)
+    is not given away."""
+    stored = before or {}
+
+    def read(m: dict) -> tuple:
+        return m["wording"], [list(p) for p in m.get("parts", ())]
+
+    return {
+        key: {
+            "title": m["title"],
+            "then": stored[key]["wording"] if key in stored else None,
+            "now": m["wording"],
+            "changed": key in stored and read(stored[key]) != read(m),
+        }
+        for key, m in figures.items()
+    }

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from django.utils import timezone
 
 from saferstaff import clocks
-from saferstaff.conduct.summary import school_year_counts
+from saferstaff.conduct.summary import school_term, school_year_counts
 from saferstaff.consent.states import GIVEN, coverage
 from saferstaff.incidents.models import Case
 from saferstaff.incidents.trends import (
@@ -22,7 +22,7 @@ from saferstaff.incidents.trends import (
     last_twelve_months,
 )
 from saferstaff.numbers import counted
-from saferstaff.photos.status import takedown_summary
+from saferstaff.photos.status import publications_between, takedown_summary
 from saferstaff.policies.status import school_overview
 from saferstaff.privacy.status import breach_clock, requests_on_time
 
@@ -94,7 +94,9 @@ def consent(school, now: datetime.datetime) -> Measure:
     parts = tuple(
         (
             purpose.name,
-            f"{counts[GIVEN]} of {pupils} pupils have consent given ({_percent(counts[GIVEN], pupils)}%)",
+            f"{counts[GIVEN]} of {pupils} pupils have consent given ({_percent(counts[GIVEN], pupils)}%)"
+            if pupils
+            else "No pupils on roll",
         )
         for purpose, counts, pupils in rows
     )
@@ -251,7 +253,26 @@ def subject_access(school, now: datetime.datetime) -> Measure:
                    "privacy_home", now)  # fmt: skip
 
 
-FIGURES = (acceptance, consent, takedowns, conduct, incidents, lado, breaches, subject_access)
+def publications(school, now: datetime.datetime) -> Measure:
+    """§5: photo activity — copies of images published this term (``conduct.summary.school_term``: autumn,
+    spring, summer by fixed dates) and how many of them are already taken down — ``photos.status.publications_between``
+    (the publication register lists the same rows with their dates)."""
+    term = school_term(timezone.localdate(now))
+    found = publications_between(school, term.starts, term.ends)
+    wording = (
+        f"{counted(found['published'], 'image', 'images')} published this term ({term.label}); "
+        f"{found['taken_down']} of them since taken down"
+        if found["published"]
+        else f"No image published this term ({term.label})"
+    )
+    parts = tuple((channel, f"{n} published") for channel, n in found["by_channel"].items())
+    return Measure(
+        "publications", "Photos published this term", {**found, "term": term.label}, wording,
+        "Publication register", "publication_list", now, parts,
+    )  # fmt: skip
+
+
+FIGURES = (acceptance, consent, publications, takedowns, conduct, incidents, lado, breaches, subject_access)
 
 
 def all_figures(school, now: datetime.datetime | None = None) -> dict[str, Measure]:

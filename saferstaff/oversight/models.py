@@ -53,3 +53,30 @@ class ReviewAction(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
+
+
+class GovernorsReport(models.Model):
+    """The termly report to the governing body (§2): one per school and term, made on a schedule in the term's
+    last weeks or on demand by senior management (made again on demand, the same row replaced and the trail
+    keeping each making). Everything its PDF shows is kept here as it was at the moment taken, so the PDF is
+    drawn from these fields alone and reads the same whenever it is opened; ``pdf_sha256`` is the hash of the
+    PDF as made, checked each time it is drawn again (``oversight.report_pdf``)."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    term = models.CharField(max_length=16)  # "2026-autumn" (oversight.report.term_of)
+    term_starts = models.DateField()  # orders the terms: the previous report is the last to start earlier
+    made_at = models.DateTimeField(default=timezone.now)
+    made_by = models.ForeignKey(  # None: made by the daily schedule
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    figures = models.JSONField(default=dict)  # every oversight.figures Measure.as_stored(), by key
+    # What else the PDF shows, as it was then: the school's name, who made it, the previous term's report's
+    # figures (the trend) and the open actions of the last completed self-review.
+    context = models.JSONField(default=dict)
+    pdf_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-term_starts"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "term"], name="unique_governors_report_term")
+        ]

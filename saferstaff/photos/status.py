@@ -1,11 +1,12 @@
 """What the school dashboard lists as things to do about images (§5–6), for the person looking."""
 
+import datetime
 import statistics
 
 from django.db.models import Count, Q
 
 from saferstaff.numbers import counted
-from saferstaff.photos.models import Activity, Image, Takedown
+from saferstaff.photos.models import Activity, Image, Publication, Takedown
 
 
 def things_to_do(request) -> list[tuple[str, str]]:
@@ -65,3 +66,18 @@ def takedown_summary(school) -> dict:
     open_ = Takedown.objects.filter(school=school, done_at__isnull=True).count()
     median = round(statistics.median(spans), 1) if spans else None
     return {"open": open_, "done": len(spans), "median_days": median}
+
+
+def publications_between(school, starts: datetime.date, ends: datetime.date) -> dict:
+    """THE count of the school's publications (§5) made from ``starts`` to ``ends`` (inclusive, UK dates):
+    how many copies were published, per channel, and how many of those have since been taken down. The
+    governors' report's photo activity (oversight.figures.publications) reads it; the publication register
+    lists the same rows with their dates."""
+    made = Publication.objects.filter(
+        school=school, published_at__date__gte=starts, published_at__date__lte=ends
+    ).order_by()
+    by_channel = dict(made.values("channel__name").annotate(n=Count("pk")).values_list("channel__name", "n"))
+    found = made.aggregate(
+        published=Count("pk"), taken_down=Count("pk", filter=Q(taken_down_at__isnull=False))
+    )
+    return {**found, "by_channel": dict(sorted(by_channel.items()))}

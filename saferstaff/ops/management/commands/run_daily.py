@@ -6,13 +6,15 @@ from saferstaff.audit.heads import publish_heads
 from saferstaff.biometrics import daily as biometrics
 from saferstaff.conduct import daily as conduct
 from saferstaff.incidents import daily as incidents
+from saferstaff.oversight import daily as oversight
 from saferstaff.photos import daily as photos
 from saferstaff.policies import daily as policies
 from saferstaff.privacy import daily as privacy
 from saferstaff.schools import daily as schools
 
-# Each room says what it does each day (its daily.py); this command only runs them, in this order.
-ROOMS = (policies, conduct, incidents, photos, biometrics, schools, privacy)
+# Each room says what it does each day (its daily.py); this command only runs them, in this order. It lives in
+# ops, at the top of the layers, because it reads every room (the governors' report of oversight among them).
+ROOMS = (policies, conduct, incidents, photos, biometrics, schools, privacy, oversight)
 
 
 class Command(BaseCommand):
@@ -22,7 +24,8 @@ class Command(BaseCommand):
         "their keep-until date for destruction (§5), retrying file deletions that failed, erasing face templates "
         "nobody may keep, discarding roster uploads left in preview, "
         "chasing personal-data breaches whose 72 hours to tell the ICO run short, listing what is past its "
-        "retention period and destroying what the DPO confirmed and what needs no confirmation, such as saved draft checks (§8), and, last, writing the audit chains' "
+        "retention period and destroying what the DPO confirmed and what needs no confirmation, such as saved draft checks (§8), "
+        "making the termly governors' report in the term's last three weeks (§2), and, last, writing the audit chains' "
         "signed heads. Run it from cron once a day, or with --every to loop."
     )
 

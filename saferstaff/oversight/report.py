@@ -1,0 +1,188 @@
+"""§2: the termly report to the governing body — what it keeps and the one door that makes it.
+
+- **Terms** (``term_of``): the school's term by fixed dates, the same for every school — autumn 1 September to
+  31 December, spring 1 January to 31 March, summer 1 April to 31 August (holidays fall inside the term they
+  follow) — as the conduct summary's term column counts them (``conduct.summary.school_term``). A term's key
+  is its first year and its season: "2026-autumn", "2027-spring".
+- **One report per school and term.** It is made by the daily job once in the term's last three weeks, and by
+  the Headteacher or a senior leader whenever they ask ("Make this term's report"): made again, the same row is
+  replaced with the figures of that moment and the trail keeps each making with its PDF's hash. Governors need
+  one report per term, the latest figures of it; an earlier copy handed out can still be recognised by the
+  hash the trail kept.
+- **Kept as taken**: every figure as ``Measure.as_stored()`` and what else the PDF shows (the school's name,
+  who made it, the previous term's figures for the trend, the open actions of the last completed self-review),
+  so the PDF is drawn from the report alone and reads the same whenever it is opened.
+- **Told**: the chair of governors, by a notice and a plain email with a link (no figure in it); a school with
+  no chair recorded: its Headteacher, who can record one."""
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from saferstaff.audit.log import record
+from saferstaff.conduct.summary import school_term
+from saferstaff.notifications.service import notify
+from saferstaff.oversight.areas import BY_KEY
+from saferstaff.oversight.figures import all_figures
+from saferstaff.oversight.models import GovernorsReport, SelfReview
+from saferstaff.oversight.report_pdf import draw
+from saferstaff.rules.conduct import chair_of_governors
+from saferstaff.rules.engine import refused
+from saferstaff.schools.models import Membership
+from saferstaff.schools.roles import Actor, H, members_holding
+
+SECTION = "§2"
+SCHEDULE_DAYS = 21  # the daily job makes the term's report in its last three weeks
+TOLD_KIND = "oversight.report"
+
+
+@dataclass(frozen=True)
+class Term:
+    key: str  # "2026-autumn"
+    label: str  # "Autumn term 2026"
+    starts: datetime.date
+    ends: datetime.date  # inclusive
+
+
+def term_of(day: datetime.date) -> Term:
+    """The term ``day`` falls in (see the module's note: autumn, spring, summer by fixed dates)."""
+    period = school_term(day)
+    season = period.label.split()[0].lower()
+    return Term(f"{period.starts.year}-{season}", period.label, period.starts, period.ends)
+
+
+def scheduled_from(term: Term) -> datetime.date:
+    """The first day the daily job makes the term's report: three weeks before the term ends."""
+    return term.ends - datetime.timedelta(days=SCHEDULE_DAYS - 1)
+
+
+def previous_report(school, term: Term) -> GovernorsReport | None:
+    """The report the trend compares with: the school's last one of an earlier term."""
+    return (
+        GovernorsReport.objects.filter(school=school, term_starts__lt=term.starts)
+        .order_by("-term_starts")
+        .first()
+    )
+
+
+def _open_actions(school) -> dict | None:
+    """The actions the school's last completed self-review agreed, soonest due first (an action has no "done"
+    state yet: every one the review agreed is listed, with its due date)."""
+    review = SelfReview.objects.filter(school=school, completed_at__isnull=False).order_by("-number").first()
+    if review is None:
+        return None
+    actions = [
+        {
+            "what": a.what,
+            "area": BY_KEY[a.area].title if a.area in BY_KEY else a.area,
+            "owner": a.owner.user.get_full_name(),
+            "due_on": a.due_on.isoformat(),
+        }
+        for a in review.actions.select_related("owner__user").order_by("due_on", "pk")
+    ]
+    completed = timezone.localdate(review.completed_at).isoformat()
+    return {"number": review.number, "completed_on": completed, "actions": actions}
+
+
+def _kept(school, term: Term, now: datetime.datetime, by: Actor | None) -> tuple[dict, dict]:
+    """The figures of the moment and the rest of what the PDF shows, as plain values."""
+    figures = {key: m.as_stored() for key, m in all_figures(school, now).items()}
+    before = previous_report(school, term)
+    context = {
+        # The figures' order: PostgreSQL's jsonb keeps an object's keys in its own order, not the one written.
+        "order": list(figures),
+        "school": school.name,
+        "term": {"key": term.key, "label": term.label, "starts": term.starts.isoformat(),
+                 "ends": term.ends.isoformat()},
+        "taken_at": now.isoformat(),
+        "made_by": by.user.get_full_name() if by is not None else "",
+        "previous": {
+            "term": term_of(before.term_starts).label,
+            "made_at": before.made_at.isoformat(),
+            "figures": before.figures,
+        }
+        if before is not None
+        else None,
+        "review": _open_actions(school),
+    }  # fmt: skip
+    return figures, context
+
+
+def _tell(report: GovernorsReport, label: str, remade: bool) -> None:
+    """The chair of governors (else the Headteacher, who can record one) is told the report is ready: a notice
+    and a plain email with the link to the reports page, never a figure."""
+    school = report.school
+    url = reverse("report_list", kwargs={"school": school.slug})
+    made = "made again" if remade else "ready to read"
+    chair = chair_of_governors(school.pk)
+    if chair is not None:
+        notify(chair.user, kind=TOLD_KIND, title=f"The governors' report for {label} is {made} (§2)", url=url,
+               school=school)  # fmt: skip
+        return
+    for head in members_holding(school.pk, {H}).select_related("user"):
+        notify(
+            head.user, kind=TOLD_KIND, url=url, school=school,
+            title=f"The governors' report for {label} is {made}, and no chair of governors is recorded to "
+            "send it to: record one on the staff page (§2)",
+        )  # fmt: skip
+
+
+def make_report(school, *, by: Actor | None = None, now: datetime.datetime | None = None) -> GovernorsReport:
+    """THE door: the report of the term ``now`` falls in, made — or made again, replacing the earlier one of
+    the same term — with the figures of ``now``. ``by`` is the Headteacher or a senior leader asking for it;
+    None when the daily job makes it."""
+    if by is not None:
+        if not by.is_senior:
+            raise refused("Only the Headteacher or a senior leader can make the governors' report", SECTION)
+        if by.school.pk != school.pk:
+            raise refused("This report belongs to another school", SECTION)
+    now = now or timezone.now()
+    term = term_of(timezone.localdate(now))
+    figures, context = _kept(school, term, now, by)
+    # Drawn once now, outside the transaction (a second or two): its hash is what every later drawing is
+    # checked against.
+    sha256 = hashlib.sha256(draw(figures, context)).hexdigest()
+    fields = {
+        "term_starts": term.starts, "made_at": now, "made_by": by.user if by is not None else None,
+        "figures": figures, "context": context, "pdf_sha256": sha256,
+    }  # fmt: skip
+    try:
+        return _keep(school, term, fields, scheduled=by is None)
+    except IntegrityError:  # made at the same moment by another request: replace that one
+        return _keep(school, term, fields, scheduled=by is None)
+
+
+def _keep(school, term: Term, fields: dict, *, scheduled: bool) -> GovernorsReport:
+    """The term's report written (made, or made again in place), recorded with its hash, and the chair told."""
+    with transaction.atomic():
+        report = GovernorsReport.objects.select_for_update().filter(school=school, term=term.key).first()
+        remade = report is not None
+        if report is None:
+            report = GovernorsReport.objects.create(school=school, term=term.key, **fields)
+        else:
+            for name, value in fields.items():
+                setattr(report, name, value)
+            report.save(update_fields=list(fields))
+        detail = {"term": term.key, "remade": remade, "scheduled": scheduled, "sha256": fields["pdf_sha256"]}
+        record("oversight.report.made", report, school=school, detail=detail)
+        _tell(report, term.label, remade)
+    return report
+
+
+def make_if_due(school, now: datetime.datetime | None = None) -> GovernorsReport | None:
+    """The daily job's part for one school: make the term's report when the term is in its last three weeks
+    and none was made since they began (a report made on demand earlier in the term is made again, once). A
+    school with no staff is skipped. Running it again the same day or the next does nothing."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    term = term_of(today)
+    first = scheduled_from(term)
+    if today < first or not Membership.objects.active().filter(school=school).exists():
+        return None
+    if GovernorsReport.objects.filter(school=school, term=term.key, made_at__date__gte=first).exists():
+        return None
+    return make_report(school, now=now)

@@ -1,0 +1,159 @@
+"""The governors' report drawn as a PDF (WeasyPrint) from what a ``GovernorsReport`` keeps, and nothing else: a
+cover, a one-page summary ("what needs your attention" first, then every figure at a glance with its trend),
+one short section per figure with its source and the moment taken, and the self-review's open actions.
+
+It is written for the governing body, so every reader — the Headteacher too — gets the governors' view:
+incident counts of 1 or 2 read "fewer than 3" (``Measure.blurred_wording``). Drawn from the same kept values
+it gives the same bytes: ``pdf_of`` checks them against the hash taken when the report was made."""
+
+import datetime
+import hashlib
+import logging
+
+from django.template.loader import render_to_string
+
+from saferstaff import clocks
+from saferstaff.oversight.changes import figure_trends
+from saferstaff.oversight.readers import blurred
+
+log = logging.getLogger(__name__)
+
+# Why each figure is in front of the governors, in a sentence, citing the guidance.
+WHY = {
+    "acceptance": "§2: governors and the Headteacher make sure every member of staff has read and accepted "
+    "the guidance in force.",
+    "consent": "§5: an image of a pupil is used only for what their parents or carers agreed to.",
+    "publications": "§5: each copy published is recorded, so that it can be found and taken down again.",
+    "takedowns": "§5: when consent is withdrawn, published images are removed wherever they appeared.",
+    "conduct": "§3, §4, §6: staff tell the school about contact with pupils outside agreed channels, and use "
+    "personal devices only with permission.",
+    "incidents": "§9: online incidents and concerns about staff are recorded and handled. Counts only, never "
+    "a name.",
+    "lado": "Keeping children safe in education, Part 4: an allegation about a member of staff is referred to "
+    "the Local Authority designated officer (LADO) within one working day.",
+    "breaches": "§8: a personal-data breach is assessed, and the decision whether to tell the ICO made, within "
+    "72 hours.",
+    "subject_access": "§8: a request for someone's own personal data is answered within the legal time limit.",
+}
+# The page of saferstaff where the same figure can be checked (the Measure's ``page``).
+PAGES = {
+    "policy_dashboard": "Who has accepted what",
+    "consent_register": "Consent register",
+    "publication_list": "Publication register",
+    "takedown_list": "Takedowns",
+    "conduct_summary": "Conduct summary",
+    "incident_trends": "Incident trends",
+    "privacy_home": "Data protection",
+}
+# What needs the governors' attention: a figure whose values show something missing, late, overdue or still
+# open, and the question they might ask about it.
+ATTENTION = (
+    (
+        "acceptance",
+        lambda v: not v.get("audience"),
+        "When will the guidance be published for staff to accept?",
+    ),
+    (
+        "acceptance",
+        lambda v: v.get("overdue"),
+        "Who is following up the staff who have not accepted, and by when?",
+    ),
+    ("takedowns", lambda v: v.get("open"), "When will the open takedowns be finished?"),
+    (
+        "lado",
+        lambda v: v.get("overdue") or v.get("late"),
+        "Why was a referral not made within one working day?",
+    ),
+    (
+        "breaches",
+        lambda v: v.get("overdue") or v.get("late"),
+        "Why was a breach not decided within 72 hours?",
+    ),
+    (
+        "subject_access",
+        lambda v: v.get("overdue") or v.get("late"),
+        "Why was a request not answered on time?",
+    ),
+)
+
+
+def _moment(iso: str) -> str:
+    moment = clocks.local(datetime.datetime.fromisoformat(iso))
+    return f"{moment:%-d %B %Y} at {moment:%H:%M}"
+
+
+def _day(iso: str) -> str:
+    return f"{datetime.date.fromisoformat(iso):%-d %B %Y}"
+
+
+def attention(figures: dict, review: dict | None, on: datetime.date) -> list[dict]:
+    """What needs the governors' attention, each in the figure's own words (as they read it), with a question."""
+    found = [
+        {"title": figures[key]["title"], "wording": figures[key]["wording"], "ask": ask}
+        for key, needs, ask in ATTENTION
+        if key in figures and needs(figures[key]["values"])
+    ]
+    late = [a for a in (review or {}).get("actions", []) if datetime.date.fromisoformat(a["due_on"]) < on]
+    if late:
+        found.append(
+            {
+                "title": f"Actions from self-review {review['number']}",
+                "wording": f"{len(late)} of {len(review['actions'])} actions are past their due date",
+                "ask": "What is holding them up, and what is the new date?",
+            }
+        )
+    return found
+
+
+def draw(figures: dict, context: dict, *, not_as_made: bool = False) -> bytes:
+    """The PDF of a report's kept ``figures`` and ``context`` (see ``oversight.report``)."""
+    from weasyprint import HTML  # heavy, and only for the PDFs: as in policies' dashboard_pdf
+
+    shown = blurred({key: figures[key] for key in context.get("order", figures) if key in figures})
+    previous = context.get("previous")
+    trends = figure_trends(shown, blurred(previous["figures"]) if previous else None)
+    on = clocks.local(datetime.datetime.fromisoformat(context["taken_at"])).date()
+    review = context.get("review")
+    sections = [
+        {
+            **m,
+            "why": WHY.get(key, ""),
+            "page_name": PAGES.get(m["page"], ""),
+            "taken": _moment(m["taken_at"]),
+            "trend": trends[key],
+        }
+        for key, m in shown.items()
+    ]
+    actions = [
+        {**a, "due": _day(a["due_on"]), "late": datetime.date.fromisoformat(a["due_on"]) < on}
+        for a in (review or {}).get("actions", [])
+    ]
+    html = render_to_string(
+        "oversight/report_pdf.html",
+        {
+            "context": context,
+            "term": context["term"],
+            "starts": _day(context["term"]["starts"]),
+            "ends": _day(context["term"]["ends"]),
+            "taken": _moment(context["taken_at"]),
+            "previous": previous,
+            "previous_made": _moment(previous["made_at"]) if previous else "",
+            "attention": attention(shown, review, on),
+            "sections": sections,
+            "review": review,
+            "review_completed": _day(review["completed_on"]) if review else "",
+            "actions": actions,
+            "not_as_made": not_as_made,
+        },
+    )
+    return HTML(string=html).write_pdf()
+
+
+def pdf_of(report) -> bytes:
+    """The report's PDF, drawn again from what it keeps and checked against the hash taken when it was made. If
+    it differs (its kept values were altered, or the layout changed since), the copy says so on its cover."""
+    pdf = draw(report.figures, report.context)
+    if hashlib.sha256(pdf).hexdigest() == report.pdf_sha256:
+        return pdf
+    log.warning("governors' report %s drawn again does not match the hash taken when it was made", report.pk)
+    return draw(report.figures, report.context, not_as_made=True)

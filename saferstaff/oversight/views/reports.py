@@ -1,0 +1,58 @@
+"""§2 pages of the governors' report: the school's reports, term by term, each with its PDF; and, for the
+Headteacher and senior leaders, "Make this term's report" (through the door ``oversight.report.make_report``).
+Governors, the chair among them, read."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from saferstaff.audit.log import record
+from saferstaff.oversight.models import GovernorsReport
+from saferstaff.oversight.report import make_report, scheduled_from, term_of
+from saferstaff.oversight.report_pdf import pdf_of
+from saferstaff.rules.engine import Refused
+
+
+@require_safe
+def report_list(request, school):
+    term = term_of(timezone.localdate())
+    reports = GovernorsReport.objects.filter(school=request.school).select_related("made_by")
+    return render(
+        request,
+        "oversight/report_list.html",
+        {
+            "reports": reports,
+            "term": term,
+            "scheduled_from": scheduled_from(term),
+            "this_term": next((r for r in reports if r.term == term.key), None),
+            "maker": request.actor.is_senior,
+        },
+    )
+
+
+@require_POST
+def report_make(request, school):
+    try:
+        report = make_report(request.school, by=request.actor)
+    except Refused as exc:
+        messages.error(request, exc.decision.summary)
+    else:
+        label = term_of(report.term_starts).label
+        messages.success(
+            request, f"The governors' report for {label} is made: the chair of governors is told."
+        )
+    return redirect("report_list", school=request.school.slug)
+
+
+@require_safe
+def report_pdf(request, school, pk):
+    """The report's PDF, drawn from what it keeps (the same whenever opened; checked against its hash)."""
+    report = get_object_or_404(GovernorsReport, school=request.school, pk=pk)
+    response = HttpResponse(pdf_of(report), content_type="application/pdf")
+    filename = f"governors-report-{report.term}-{request.school.slug}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    record("oversight.report.downloaded", report, detail={"term": report.term})
+    return response

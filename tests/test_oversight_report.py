@@ -1,0 +1,266 @@
+"""§2: the termly governors' report. Terms by fixed dates; a PDF whose every figure is worded exactly as
+oversight.figures gives it (as a governor reads it: small incident counts blurred), compared with the previous
+term's report; kept as made and checked against its hash; made once by the daily job in the term's last three
+weeks (the chair of governors told once) and on demand by the Headteacher or a senior leader through the door;
+read by governors; refused to other staff; another school's report is 404."""
+
+import datetime
+import hashlib
+import io
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from saferstaff import clocks
+from saferstaff.audit.models import AuditEvent
+from saferstaff.incidents.models import Case
+from saferstaff.notifications.models import Notification
+from saferstaff.oversight import daily, figures
+from saferstaff.oversight.models import GovernorsReport, ReviewAction, SelfReview
+from saferstaff.oversight.report import make_if_due, make_report, scheduled_from, term_of
+from saferstaff.oversight.report_pdf import pdf_of
+from saferstaff.photos.models import Publication
+from saferstaff.rules.engine import Refused
+from saferstaff.schools.models import Membership
+
+from .conftest import make_school, signed_in
+from .image_samples import purpose
+from .test_acknowledgements import published
+
+
+def at(day: datetime.date, hour: int = 7) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=clocks.UK)
+
+
+def url(cast, name, **kwargs):
+    return reverse(name, kwargs={"school": cast.school.slug, **kwargs})
+
+
+def text_of(pdf: bytes) -> str:
+    """The PDF's words, with the line breaks of its layout made spaces."""
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def publish(cast, when: datetime.datetime, *, taken_down: bool = False) -> Publication:
+    return Publication.objects.create(
+        school=cast.school, image_ref=1, channel=purpose(cast.school, "website"), where="https://school.example/",
+        published_by=cast.head, published_at=when, taken_down_at=when if taken_down else None,
+    )  # fmt: skip
+
+
+def case(cast, kind=Case.Kind.PUPILS_ONLINE):
+    return Case.objects.create(school=cast.school, kind=kind, reported_by=cast.teacher,
+                               happened_on=timezone.localdate(), what_happened="Report")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "day, key, label",
+    [
+        (datetime.date(2026, 9, 1), "2026-autumn", "Autumn term 2026"),
+        (datetime.date(2026, 12, 31), "2026-autumn", "Autumn term 2026"),
+        (datetime.date(2027, 1, 1), "2027-spring", "Spring term 2027"),
+        (datetime.date(2027, 3, 31), "2027-spring", "Spring term 2027"),
+        (datetime.date(2027, 4, 1), "2027-summer", "Summer term 2027"),
+        (datetime.date(2027, 8, 31), "2027-summer", "Summer term 2027"),
+    ],
+)
+def test_terms_are_autumn_spring_and_summer_by_fixed_dates(day, key, label):
+    term = term_of(day)
+    assert (term.key, term.label) == (key, label) and term.starts <= day <= term.ends
+
+
+def test_the_schedule_starts_three_weeks_before_the_term_ends():
+    assert scheduled_from(term_of(datetime.date(2026, 10, 1))) == datetime.date(2026, 12, 11)
+    assert scheduled_from(term_of(datetime.date(2027, 2, 1))) == datetime.date(2027, 3, 11)
+    assert scheduled_from(term_of(datetime.date(2027, 5, 1))) == datetime.date(2027, 8, 11)
+
+
+def test_photo_activity_counts_this_terms_publications_from_the_photos_room(cast):
+    now = at(datetime.date(2026, 12, 1))
+    publish(cast, at(datetime.date(2026, 9, 14)))
+    publish(cast, at(datetime.date(2026, 11, 2)), taken_down=True)
+    publish(cast, at(datetime.date(2026, 8, 31)))  # the summer term's
+    m = figures.publications(cast.school, now)
+    website = purpose(cast.school, "website").name
+    assert m.values == {
+        "published": 2,
+        "taken_down": 1,
+        "by_channel": {website: 2},
+        "term": "Autumn term 2026",
+    }
+    assert m.wording == "2 images published this term (Autumn term 2026); 1 of them since taken down"
+    assert m.parts == ((website, "2 published"),) and m.page == "publication_list"
+
+
+def test_the_pdf_words_every_figure_as_the_figures_give_it_to_a_governor(cast):
+    published(cast, compulsory=False)
+    for _ in range(2):  # two cases: a governor reads "fewer than 3"
+        case(cast)
+    now = timezone.now()
+    report = make_report(cast.school, by=cast.actor(cast.head), now=now)
+    text = text_of(pdf_of(report))
+    found = figures.all_figures(cast.school, now)
+    for m in found.values():
+        wording = m.blurred_wording or m.wording
+        assert wording in text, f"{m.key}: {wording!r} is not in the PDF"
+        for label, part in m.blurred_parts or m.parts:
+            assert f"{label} {part}" in text, f"{m.key}: {label} {part}"
+        assert f"Source: {m.source}." in text
+    assert "fewer than 3 cases reported in the last 12 months" in text
+    assert "2 cases reported" not in text  # never the number the blur hides
+    # A cover a governing body recognises, the summary first, and page numbers.
+    assert text.startswith(
+        f"{cast.school.name} Online safety: report to the governing body {term_of(now.date()).label}"
+    )
+    assert text.index("What needs your attention") < text.index("2. Staff who accepted the guidance")
+    pages = len(PdfReader(io.BytesIO(pdf_of(report))).pages)
+    assert f"Page {pages} of {pages}" in text and "Made by Helen Head" in text
+
+
+def test_the_trend_shows_each_figure_against_the_previous_terms_report(cast):
+    summer = make_report(cast.school, now=at(datetime.date(2026, 8, 20)))
+    assert summer.term == "2026-summer" and summer.context["previous"] is None
+    assert "No earlier report to compare with." in text_of(pdf_of(summer))
+    case(cast, Case.Kind.ALLEGATION)
+    case(cast, Case.Kind.ALLEGATION)
+    case(cast, Case.Kind.ALLEGATION)
+    autumn = make_report(cast.school, now=at(datetime.date(2026, 12, 7)))
+    assert autumn.context["previous"]["term"] == "Summer term 2026"
+    text = text_of(pdf_of(autumn))
+    assert "Compared with the report for the summer term 2026, made on 20 August 2026 at 07:00" in text
+    # The glance table, then the incidents' section: now, and what the summer's report said.
+    assert "Incidents by kind 3 cases reported in the last 12 months Changed (see section 7)" in text
+    assert "Changed since the summer term 2026. Then: 0 cases reported in the last 12 months." in text
+    assert "Breaches decided within 72 hours No breach recorded No change" in text
+    assert (
+        "No change since the summer term 2026." in text
+    )  # the breach clock, say: nothing recorded either time
+
+
+def test_a_change_a_blurred_count_hides_is_not_given_away_by_the_trend(cast):
+    case(cast)
+    make_report(cast.school, now=at(datetime.date(2026, 8, 20)))
+    case(cast)  # 1 then 2: a governor reads "fewer than 3" both times, and so no change
+    text = text_of(pdf_of(make_report(cast.school, now=at(datetime.date(2026, 12, 7)))))
+    assert "Incidents by kind fewer than 3 cases reported in the last 12 months No change" in text
+
+
+def test_the_pdf_reads_the_same_whenever_opened_and_a_changed_report_says_so(cast):
+    report = make_report(cast.school, by=cast.actor(cast.slt))
+    first = signed_in(cast.governor).get(url(cast, "report_pdf", pk=report.pk))
+    assert first.status_code == 200 and first["Content-Type"] == "application/pdf"
+    case(cast)  # the live figures move on; the report does not
+    again = signed_in(cast.head).get(url(cast, "report_pdf", pk=report.pk)).content
+    assert first.content == again and hashlib.sha256(again).hexdigest() == report.pdf_sha256
+    assert (
+        AuditEvent.objects.filter(action="oversight.report.downloaded", object_id=str(report.pk)).count() == 2
+    )
+    stored = report.figures["takedowns"]
+    GovernorsReport.objects.filter(pk=report.pk).update(
+        figures={**report.figures, "takedowns": {**stored, "wording": "0 takedowns done; 0 open, honestly"}}
+    )
+    altered = text_of(signed_in(cast.head).get(url(cast, "report_pdf", pk=report.pk)).content)
+    assert "This copy does not match the report as it was made" in altered
+
+
+def test_the_daily_job_makes_the_terms_report_once_and_tells_the_chair_once(
+    cast, monkeypatch, django_capture_on_commit_callbacks
+):
+    empty = make_school("Empty Primary", "100009", "2009", cast.trust)  # no staff: skipped
+    Membership.objects.filter(school=cast.other_school).update(ended_on=datetime.date(2026, 1, 1))
+    before = at(datetime.date(2026, 12, 10))
+    assert make_if_due(cast.school, before) is None  # not yet the term's last three weeks
+    in_window = at(datetime.date(2026, 12, 11), 7)
+    monkeypatch.setattr(timezone, "now", lambda: in_window)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert list(daily.daily()) == ["1 governors' reports made for the term (its last three weeks, §2)"]
+        assert list(daily.daily()) == ["0 governors' reports made for the term (its last three weeks, §2)"]
+    (report,) = GovernorsReport.objects.all()
+    assert (report.school, report.term, report.made_by) == (cast.school, "2026-autumn", None)
+    assert not GovernorsReport.objects.filter(school__in=[empty, cast.other_school]).exists()
+    told = Notification.objects.get(kind="oversight.report")
+    assert told.user == cast.governor and told.url == url(cast, "report_list")
+    assert told.title == "The governors' report for Autumn term 2026 is ready to read (§2)"
+    (email,) = mail.outbox
+    assert email.to == [cast.governor.email] and "%" not in email.body and "case" not in email.body
+    # The next day: still nothing more.
+    assert make_if_due(cast.school, at(datetime.date(2026, 12, 12))) is None
+    assert Notification.objects.filter(kind="oversight.report").count() == 1
+
+
+def test_a_report_made_on_demand_before_the_window_is_made_again_once_in_it(cast):
+    early = make_report(cast.school, by=cast.actor(cast.head), now=at(datetime.date(2026, 10, 5)))
+    again = make_if_due(cast.school, at(datetime.date(2026, 12, 14)))
+    assert again.pk == early.pk and again.made_by is None and GovernorsReport.objects.count() == 1
+    assert make_if_due(cast.school, at(datetime.date(2026, 12, 15))) is None
+
+
+def test_the_head_makes_it_on_demand_through_the_door_and_again_replaces_it(cast):
+    published(cast, compulsory=False)
+    head = signed_in(cast.head)
+    assert head.get(url(cast, "report_make")).status_code == 405  # a GET makes nothing
+    page = head.get(url(cast, "report_list")).content.decode()
+    assert "Make this term's report" in page and "No report made yet." in page
+    assert head.post(url(cast, "report_make")).status_code == 302
+    report = GovernorsReport.objects.get(school=cast.school)
+    assert report.made_by == cast.head and report.term == term_of(timezone.localdate()).key
+    page = head.get(url(cast, "report_list")).content.decode()
+    assert "Make this term's report again" in page and url(cast, "report_pdf", pk=report.pk) in page
+    first_hash = report.pdf_sha256
+    case(cast)
+    assert signed_in(cast.slt).post(url(cast, "report_make")).status_code == 302
+    report.refresh_from_db()
+    assert GovernorsReport.objects.count() == 1 and report.made_by == cast.slt
+    assert report.pdf_sha256 != first_hash  # the figures of the moment: a case more
+    made = AuditEvent.objects.filter(action="oversight.report.made").order_by("pk")
+    assert [(e.detail["remade"], e.detail["sha256"]) for e in made] == [
+        (False, first_hash),
+        (True, report.pdf_sha256),
+    ]
+    assert Notification.objects.filter(kind="oversight.report", user=cast.governor).count() == 2
+
+
+def test_only_senior_management_makes_it_and_only_they_and_governors_read_it(cast):
+    published(cast, compulsory=False)
+    report = make_report(cast.school)
+    for user in (cast.governor, cast.dsl, cast.teacher):
+        assert signed_in(user).post(url(cast, "report_make")).status_code == 403
+    with pytest.raises(Refused):
+        make_report(cast.school, by=cast.actor(cast.governor))
+    with pytest.raises(Refused):  # a Headteacher acting at another school
+        make_report(cast.other_school, by=cast.actor(cast.head))
+    for user in (cast.dsl, cast.dpo, cast.office, cast.teacher):
+        assert signed_in(user).get(url(cast, "report_list")).status_code == 403
+        assert signed_in(user).get(url(cast, "report_pdf", pk=report.pk)).status_code == 403
+    governor = signed_in(cast.governor)
+    page = governor.get(url(cast, "report_list")).content.decode()
+    assert "Download the PDF" in page and "Make this term" not in page
+    assert GovernorsReport.objects.count() == 1
+
+
+def test_another_schools_report_is_404(cast):
+    theirs = make_report(cast.other_school)
+    assert signed_in(cast.head).get(url(cast, "report_pdf", pk=theirs.pk)).status_code == 404
+    assert signed_in(cast.governor).get(url(cast, "report_pdf", pk=theirs.pk)).status_code == 404
+
+
+def test_open_actions_of_the_last_completed_review_are_in_the_report(cast):
+    review = SelfReview.objects.create(school=cast.school, number=1, started_by=cast.head,
+                                       completed_by=cast.head, completed_at=timezone.now())  # fmt: skip
+    owner = Membership.objects.get(school=cast.school, user=cast.slt)
+    ReviewAction.objects.create(school=cast.school, review=review, area="policy", what="Chase the last staff",
+                                owner=owner, due_on=datetime.date(2026, 11, 1))  # fmt: skip
+    report = make_report(cast.school, now=at(datetime.date(2026, 12, 7)))
+    text = text_of(pdf_of(report))
+    assert "Chase the last staff Policy and acceptable use Sam Slt 1 November 2026 (past its date)" in text
+    assert "1 of 1 actions are past their due date" in text  # and it needs the governors' attention
+
+
+def test_a_school_with_no_pupils_reads_in_words_not_none_percent(cast):
+    m = figures.consent(cast.other_school, timezone.now())
+    assert m.parts and {part for _, part in m.parts} == {"No pupils on roll"}
+    text = text_of(pdf_of(make_report(cast.other_school)))
+    assert "None" not in text and "No self-review has been completed yet" in text
