@@ -28,7 +28,7 @@ THRESHOLDS = (
 
 
 @dataclass(frozen=True)
-class Row:
+class SchoolRow:
     pk: int
     name: str
     slug: str
@@ -89,12 +89,12 @@ def short(m: Measure) -> str:
     return f"{v['on_time']} on time; {v['late']} late; {v['overdue']} overdue"
 
 
-def trust_rows(trust) -> list[Row]:
+def trust_rows(trust) -> list[SchoolRow]:
     """One row per school of ``trust``, those that need help first (the most reasons first), then by name.
     Each school's figures are kept per state of that school (``audit.log.kept_each``, ADR 0014) and worked out
     for all the missing ones at once by ``figures_for``: the same number of queries for 2 schools or 200."""
     schools = list(School.objects.filter(trust=trust).order_by("name").values_list("pk", "name", "slug"))
     among = School.objects.filter(trust=trust).values("pk")
     figures_of = kept_each("trust-figures", [pk for pk, _, _ in schools], figures_for, among)
-    rows = [Row(pk, name, slug, figures_of[pk], needs_help(figures_of[pk])) for pk, name, slug in schools]
+    rows = [SchoolRow(pk, name, slug, figures_of[pk], needs_help(figures_of[pk])) for pk, name, slug in schools]
     return sorted(rows, key=lambda row: -len(row.needs))  # stable: by name within the same need
