@@ -96,5 +96,7 @@ def trust_rows(trust) -> list[SchoolRow]:
     schools = list(School.objects.filter(trust=trust).order_by("name").values_list("pk", "name", "slug"))
     among = School.objects.filter(trust=trust).values("pk")
     figures_of = kept_each("trust-figures", [pk for pk, _, _ in schools], figures_for, among)
-    rows = [SchoolRow(pk, name, slug, figures_of[pk], needs_help(figures_of[pk])) for pk, name, slug in schools]
+    rows = [
+        SchoolRow(pk, name, slug, figures_of[pk], needs_help(figures_of[pk])) for pk, name, slug in schools
+    ]
     return sorted(rows, key=lambda row: -len(row.needs))  # stable: by name within the same need
