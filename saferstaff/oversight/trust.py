@@ -7,9 +7,11 @@ admin is not one of the school's designated persons."""
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from saferstaff.audit.log import kept_each
 from saferstaff.incidents.trends import SMALL
-from saferstaff.oversight.figures import Measure, figures_for
+from saferstaff.oversight.figures import FIGURES_FOR, Measure, consent_for, figures_for
 from saferstaff.schools.models import School
 
 ACCEPTANCE_BELOW = 90  # % of the acceptances asked of staff made
@@ -91,11 +93,27 @@ def short(m: Measure) -> str:
 
 def trust_rows(trust) -> list[SchoolRow]:
     """One row per school of ``trust``, those that need help first (the most reasons first), then by name.
-    Each school's figures are kept per state of that school (``audit.log.kept_each``, ADR 0014) and worked out
-    for all the missing ones at once by ``figures_for``: the same number of queries for 2 schools or 200."""
+    Each school's figures are kept per state of that school (``audit.log.kept_each``, ADR 0014) — for the minute,
+    and consent for the day — and worked out for all the missing ones at once by ``figures_for``: the same
+    number of queries for 2 schools or 200."""
     schools = list(School.objects.filter(trust=trust).order_by("name").values_list("pk", "name", "slug"))
-    among = School.objects.filter(trust=trust).values("pk")
-    figures_of = kept_each("trust-figures", [pk for pk, _, _ in schools], figures_for, among)
+    among, ids, now = (
+        School.objects.filter(trust=trust).values("pk"),
+        [pk for pk, _, _ in schools],
+        timezone.now(),
+    )
+    # Consent is most of the work (a decision per pupil and use) and changes only with the school or the date.
+    consent_of = kept_each(
+        f"trust-consent:{timezone.localdate(now)}",
+        ids,
+        lambda missing: consent_for(missing, now),
+        among,
+        per_day=True,
+    )
+    others = tuple(f for f in FIGURES_FOR if f is not consent_for)
+    figures_of = kept_each("trust-figures", ids, lambda missing: figures_for(missing, now, others), among)
+    for pk in ids:
+        figures_of[pk] = {**figures_of[pk], "consent": consent_of[pk]}
     rows = [
         SchoolRow(pk, name, slug, figures_of[pk], needs_help(figures_of[pk])) for pk, name, slug in schools
     ]
