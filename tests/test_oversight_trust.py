@@ -177,3 +177,30 @@ def test_only_the_trusts_own_admin_opens_it(cast):
         .status_code
         == 200
     )
+
+
+def test_consent_is_kept_for_the_day_until_the_school_records_an_answer(cast, storage, monkeypatch):
+    from saferstaff.audit import log as audit_log
+    from saferstaff.consent.services import Answer, record_answers
+
+    from .image_samples import pupil_with_parents, purpose
+
+    pupil, (mum,) = pupil_with_parents(cast.school)
+    website = purpose(cast.school, "website")
+
+    def given() -> int:
+        row = next(r for r in trust_rows(cast.trust) if r.pk == cast.school.pk)
+        return row.figures["consent"].values["given"][website.name]
+
+    caches["overview"].clear()
+    assert given() == 0
+    # The next minute: the figures kept for the minute are worked out again; consent, kept for the day, is not.
+    real = audit_log._minute_parts
+    monkeypatch.setattr(audit_log, "_minute_parts", lambda: (real()[0], "a later minute"))
+    with CaptureQueriesContext(connection) as seen:
+        assert given() == 0
+    assert not any('"images_consentrecord"' in q["sql"] for q in seen.captured_queries)
+    # An answer recorded through the door changes the school: its consent is counted again.
+    record_answers(cast.school, [Answer(pupil, website, "yes")], source=ConsentRecord.Source.GUARDIAN,
+                   method="paper", guardian=mum)  # fmt: skip
+    assert given() == 1
