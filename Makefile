@@ -83,6 +83,7 @@ bench-env: .venv-bench/.installed .venv-presidio/.installed ## the baselines' ow
 bench: setup bench-env ## run the benchmarks (tables compare with their named baselines)
 	$(PY) benchmarks/roster_import.py
 	$(PY) benchmarks/trust_dashboard.py
+	$(PY) benchmarks/trust_figures.py
 	$(PY) benchmarks/images.py
 	$(PY) benchmarks/faces.py --data ../shared/data/faces
 	$(PY) benchmarks/album.py --data ../shared/data/faces

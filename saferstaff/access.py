@@ -112,6 +112,8 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     },
     # A trust's or Local Authority's own pages (``trust`` slug in the URL).
     "trust_dashboard": _roles(TRUST_ADMIN),
+    # §2 across the trust: every school's figures side by side (counts only; incidents blurred as governors').
+    "trust_oversight": _roles(TRUST_ADMIN),
     "school_create": _roles(TRUST_ADMIN),
     "trust_policy_publish": _roles(TRUST_ADMIN),
     # School pages (``school`` slug in the URL).

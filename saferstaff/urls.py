@@ -9,7 +9,7 @@ from saferstaff.consent import views as consent
 from saferstaff.home import views as home
 from saferstaff.incidents.views import cases, casework, chronology, report
 from saferstaff.notifications import views as notifications
-from saferstaff.oversight.views import pack, reports, reviews
+from saferstaff.oversight.views import pack, reports, reviews, trust
 from saferstaff.photos.views import activities, library, sites, takedowns
 from saferstaff.policies.views import acceptance as policy_acceptance
 from saferstaff.policies.views import dashboards as policy_dashboards
@@ -42,6 +42,7 @@ urlpatterns = [
     path("notifications/<id:pk>/", notifications.notification_open, name="notification_open"),
     path("trusts/<slug:trust>/", home.trust_dashboard, name="trust_dashboard"),
     path("trusts/<slug:trust>/schools/new/", schools.school_create, name="school_create"),
+    path("trusts/<slug:trust>/oversight/", trust.trust_oversight, name="trust_oversight"),
     path(
         "trusts/<slug:trust>/policies/publish/",
         policy_versions.trust_policy_publish,

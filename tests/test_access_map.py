@@ -479,7 +479,7 @@ def test_school_page_sends_anonymous_visitors_to_sign_in(name, cast, client):
 
 
 def test_trust_pages_are_for_that_trusts_admins_only(cast):
-    for name in ("trust_dashboard", "school_create"):
+    for name in ("trust_dashboard", "school_create", "trust_oversight"):
         url = reverse(name, kwargs={"trust": cast.trust.slug})
         assert signed_in(cast.trust_admin, confirmed=True).get(url).status_code == 200
         assert signed_in(cast.head).get(url).status_code == 404

@@ -77,11 +77,12 @@ def test_consent_counts_each_use_by_the_consent_registers_states(cast):
 
 def test_takedowns_count_open_and_done_and_the_median_days_to_close(cast):
     _image_sample("takedown_done", cast, cast.school, cast.head)
+    Takedown.objects.update(created_at=NOW - datetime.timedelta(days=2))
     m = figures.takedowns(cast.school, NOW)
-    assert m.values == {"open": 1, "done": 0, "median_days": None}
+    assert m.values == {"open": 1, "done": 0, "median_days": None, "oldest_open_days": 2.0}
     Takedown.objects.update(created_at=NOW - datetime.timedelta(days=4), done_at=NOW)
     m = figures.takedowns(cast.school, NOW)
-    assert m.values == {"open": 0, "done": 1, "median_days": 4.0}
+    assert m.values == {"open": 0, "done": 1, "median_days": 4.0, "oldest_open_days": None}
     assert "median 4.0 days to close" in m.wording
     # The takedown list, as senior management sees it, says the same.
     page = signed_in(cast.head).get(reverse("takedown_list", kwargs={"school": cast.school.slug}))

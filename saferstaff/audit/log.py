@@ -195,16 +195,18 @@ def _minute_parts() -> tuple[str, str]:
     return timezone.localdate(now).isoformat(), now.strftime("%Y%m%d%H%M")
 
 
-def kept_each(name: str, school_ids, work_out, among=None) -> dict:
+def kept_each(name: str, school_ids, work_out, among=None, *, per_day: bool = False) -> dict:
     """``kept`` for many schools at once (a trust's page): {school id: value}, each school's value kept under
     its own generation, so a change at one school works out that school again and no other. The generations of
     every school are read in one query, before anything else; ``work_out(ids)`` is called once, with the
     schools whose kept value is missing or stale, and returns {school id: value} for them. ``among``: the same
-    schools as a query of their ids (a trust's), so the generations' SQL is the same however many there are."""
+    schools as a query of their ids (a trust's), so the generations' SQL is the same however many there are.
+    ``per_day``: the value depends on the date, not the time of day, so it is kept until the school changes or
+    the day ends rather than for the minute (the consent coverage of the trust's view)."""
     ids = list(school_ids)
     scopes = Q(scope__in=among if among is not None else ids) | Q(scope=NO_SCHOOL_CHAIN)
     values = dict(Generation.objects.filter(scopes).values_list("scope", "value"))
-    minute = _minute_parts()
+    minute = _minute_parts()[:1] if per_day else _minute_parts()
     keys = {
         school_id: ":".join(
             str(part)

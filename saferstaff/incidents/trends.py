@@ -57,15 +57,28 @@ def last_twelve_months(today: datetime.date) -> list[datetime.date]:
 
 
 def by_kind_and_month(cases, months) -> dict[tuple[datetime.date, str], int]:
+    """Cases reported since the first of ``months``, per (month, kind), over every school ``cases`` holds."""
+    total: dict[tuple[datetime.date, str], int] = {}
+    for counts in by_school_kind_and_month(cases, months).values():
+        for key, n in counts.items():
+            total[key] = total.get(key, 0) + n
+    return total
+
+
+def by_school_kind_and_month(cases, months) -> dict[int, dict[tuple[datetime.date, str], int]]:
+    """``by_kind_and_month`` school by school (the trust's view): one grouped query."""
     start = datetime.datetime.combine(months[0], datetime.time(), tzinfo=clocks.UK)
     rows = (
         cases.filter(reported_at__gte=start)
         .annotate(month=TruncMonth("reported_at", tzinfo=clocks.UK))
         .order_by()
-        .values_list("month", "kind")
+        .values_list("school_id", "month", "kind")
         .annotate(n=Count("pk"))
     )
-    return {(m.date() if isinstance(m, datetime.datetime) else m, kind): n for m, kind, n in rows}
+    found: dict[int, dict[tuple[datetime.date, str], int]] = {}
+    for school_id, m, kind, n in rows:
+        found.setdefault(school_id, {})[(m.date() if isinstance(m, datetime.datetime) else m, kind)] = n
+    return found
 
 
 def open_by_age(cases, now: datetime.datetime) -> list[tuple[str, int]]:
@@ -86,24 +99,39 @@ def triage_times(cases, since: datetime.datetime) -> list[datetime.timedelta]:
     return [triaged - reported for reported, triaged in pairs]
 
 
+LADO_COUNTS = ("on_time", "late", "overdue", "waiting")
+
+
 def lado_referrals(cases, since: datetime.datetime, now: datetime.datetime) -> dict[str, int]:
     """Allegations received since ``since``: referred to the LADO on time (by ``lado_due``), late, not yet
-    referred though due, and not yet due — as known at ``now`` (a referral recorded later does not count)."""
+    referred though due, and not yet due — over every school ``cases`` holds, as known at ``now`` (a referral recorded later does not count)."""
+    total = dict.fromkeys(LADO_COUNTS, 0)
+    for counts in lado_referrals_by_school(cases, since, now).values():
+        for key in LADO_COUNTS:
+            total[key] += counts[key]
+    return total
+
+
+def lado_referrals_by_school(cases, since: datetime.datetime, now: datetime.datetime) -> dict[int, dict]:
+    """``lado_referrals`` school by school (the trust's view): one grouped query."""
     first = (
         Contact.objects.filter(case=OuterRef("pk"), kind=Contact.Kind.LADO, recorded_at__lte=now)
         .order_by("made_at")
         .values("made_at")[:1]
     )
-    return (
+    rows = (
         cases.filter(kind=Case.Kind.ALLEGATION, reported_at__gte=since, lado_due__isnull=False)
         .annotate(referred=Subquery(first))
-        .aggregate(
+        .order_by()
+        .values("school_id")
+        .annotate(
             on_time=Count("pk", filter=Q(referred__lte=F("lado_due"))),
             late=Count("pk", filter=Q(referred__gt=F("lado_due"))),
             overdue=Count("pk", filter=Q(referred__isnull=True, lado_due__lt=now)),
             waiting=Count("pk", filter=Q(referred__isnull=True, lado_due__gte=now)),
         )
     )
+    return {row.pop("school_id"): row for row in rows}
 
 
 def _span(delta: datetime.timedelta) -> str:

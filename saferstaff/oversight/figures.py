@@ -11,20 +11,22 @@ from dataclasses import asdict, dataclass, field
 from django.utils import timezone
 
 from saferstaff import clocks
-from saferstaff.conduct.summary import school_term, school_year_counts
-from saferstaff.consent.states import GIVEN, coverage
+from saferstaff.conduct.summary import school_term, school_year_counts_for
+from saferstaff.consent.states import GIVEN, coverage_for
 from saferstaff.incidents.models import Case
 from saferstaff.incidents.trends import (
+    LADO_COUNTS,
     SMALL,
-    by_kind_and_month,
+    by_school_kind_and_month,
     counted_for,
     lado_referrals,
+    lado_referrals_by_school,
     last_twelve_months,
 )
 from saferstaff.numbers import counted
-from saferstaff.photos.status import publications_between, takedown_summary
-from saferstaff.policies.status import school_overview
-from saferstaff.privacy.status import breach_clock, requests_on_time
+from saferstaff.photos.status import publications_between_for, takedown_summaries
+from saferstaff.policies.status import acceptance_counts
+from saferstaff.privacy.status import breach_clocks, requests_on_time_for
 
 OVERDUE_DAYS = 30  # acceptance still waiting this many days after a version was published
 
@@ -56,13 +58,20 @@ def _percent(part: int, whole: int) -> int | None:
 
 
 def acceptance(school, now: datetime.datetime) -> Measure:
-    """§2: who has accepted the guidance in force — ``policies.status.school_overview`` (the policy dashboard's
-    numbers; the trust page counts with the same ``member_state``)."""
-    overview = school_overview(school)
+    return acceptance_for([school.pk], now)[school.pk]
+
+
+def acceptance_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
+    """§2: who has accepted the guidance in force — ``policies.status.acceptance_counts`` (counted by the
+    ``audience_states`` and ``tally`` the policy dashboard and the trust page count with)."""
+    return {pk: _acceptance(items, now) for pk, items in acceptance_counts(school_ids).items()}
+
+
+def _acceptance(overview: list[dict], now: datetime.datetime) -> Measure:
     accepted = sum(item["accepted"] for item in overview)
     audience = sum(item["audience"] for item in overview)
     overdue = sum(
-        len(item["waiting"])
+        item["to_accept"]
         for item in overview
         if item["version"].published_at
         and now - item["version"].published_at > datetime.timedelta(days=OVERDUE_DAYS)
@@ -89,8 +98,15 @@ def acceptance(school, now: datetime.datetime) -> Measure:
 
 
 def consent(school, now: datetime.datetime) -> Measure:
-    """§5: consent per use of images — ``consent.states.coverage`` (the consent register's states)."""
-    rows = coverage(school, timezone.localdate(now))
+    return consent_for([school.pk], now)[school.pk]
+
+
+def consent_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
+    """§5: consent per use of images — ``consent.states.coverage_for`` (the consent register's states)."""
+    return {pk: _consent(rows, now) for pk, rows in coverage_for(school_ids, timezone.localdate(now)).items()}
+
+
+def _consent(rows, now: datetime.datetime) -> Measure:
     parts = tuple(
         (
             purpose.name,
@@ -103,9 +119,10 @@ def consent(school, now: datetime.datetime) -> Measure:
     given = {purpose.name: counts[GIVEN] for purpose, counts, _ in rows}
     pupils = rows[0][2] if rows else 0
     lowest = min(given.values()) if given else None
+    lowest_percent = _percent(lowest, pupils) if lowest is not None else None
     wording = (
         f"{len(rows)} uses of images asked about for {pupils} pupils; the lowest has consent for "
-        f"{_percent(lowest, pupils)}%"
+        f"{lowest_percent}%"
         if rows and pupils
         else "No use of images is set up, or no pupils"
     )
@@ -116,8 +133,15 @@ def consent(school, now: datetime.datetime) -> Measure:
 
 
 def takedowns(school, now: datetime.datetime) -> Measure:
-    """§5: images taken down after consent was withdrawn — ``photos.status.takedown_summary``."""
-    found = takedown_summary(school)
+    return takedowns_for([school.pk], now)[school.pk]
+
+
+def takedowns_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
+    """§5: images taken down after consent was withdrawn — ``photos.status.takedown_summaries``."""
+    return {pk: _takedowns(found, now) for pk, found in takedown_summaries(school_ids, now).items()}
+
+
+def _takedowns(found: dict, now: datetime.datetime) -> Measure:
     median = found["median_days"]
     wording = (
         f"{counted(found['done'], 'takedown', 'takedowns')} done"
@@ -128,9 +152,18 @@ def takedowns(school, now: datetime.datetime) -> Measure:
 
 
 def conduct(school, now: datetime.datetime) -> Measure:
+    return conduct_for([school.pk], now)[school.pk]
+
+
+def conduct_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
     """§3, §4, §6: disclosures of contact with pupils this school year and the permissions in force —
-    ``conduct.summary.school_year_counts`` (the conduct summary's school-year column)."""
-    values = school_year_counts(school, timezone.localdate(now))
+    ``conduct.summary.school_year_counts_for`` (the conduct summary's school-year column)."""
+    return {
+        pk: _conduct(v, now) for pk, v in school_year_counts_for(school_ids, timezone.localdate(now)).items()
+    }
+
+
+def _conduct(values: dict, now: datetime.datetime) -> Measure:
     wording = (
         f"{counted(values['disclosures'], 'disclosure', 'disclosures')} of contact with pupils this school year; "
         f"{values['contact_permissions']} permissions to contact pupils and "
@@ -142,26 +175,38 @@ def conduct(school, now: datetime.datetime) -> Measure:
     )  # fmt: skip
 
 
-def _window(now):
+def _cases(school_ids, now):
     months = last_twelve_months(timezone.localdate(now))
-    return months, datetime.datetime.combine(months[0], datetime.time(), tzinfo=clocks.UK)
+    since = datetime.datetime.combine(months[0], datetime.time(), tzinfo=clocks.UK)
+    return Case.objects.filter(school_id__in=school_ids), months, since
 
 
 def _shown(n: int, blur: bool) -> str:
     return f"fewer than {SMALL}" if blur and 0 < n < SMALL else str(n)
 
 
-def _by_kind(cases, now) -> dict[str, int]:
-    months, _ = _window(now)
-    found = by_kind_and_month(cases, months)
+def incidents(school, now: datetime.datetime) -> Measure:
+    return incidents_for([school.pk], now)[school.pk]
+
+
+def incidents_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
+    """§9: cases reported in the last 12 months by kind (counts only) —
+    ``incidents.trends.by_school_kind_and_month`` (the incident trends page's ``by_kind_and_month``)."""
+    cases, months, _ = _cases(school_ids, now)
+    found = by_school_kind_and_month(cases, months)
+    return {pk: _incidents(_by_kind(found.get(pk, {})), now) for pk in school_ids}
+
+
+def _by_kind(found: dict) -> dict[str, int]:
+    """{(month, kind): n} as {kind: n}, every kind present."""
     return {kind: sum(n for (_, k), n in found.items() if k == kind) for kind, _ in Case.Kind.choices}
 
 
-def _incidents(by_kind: dict[str, int], now) -> Measure:
+def _incidents(by_kind: dict[str, int], now: datetime.datetime) -> Measure:
     total = sum(by_kind.values())
 
     def parts(blur):
-        return tuple((label, _shown(by_kind.get(kind, 0), blur)) for kind, label in Case.Kind.choices)
+        return tuple((label, _shown(by_kind[kind], blur)) for kind, label in Case.Kind.choices)
 
     def words(blur):
         plural = "s" if total != 1 or (blur and total < SMALL) else ""
@@ -173,17 +218,19 @@ def _incidents(by_kind: dict[str, int], now) -> Measure:
     )  # fmt: skip
 
 
-def incidents(school, now: datetime.datetime) -> Measure:
-    """§9: cases reported in the last 12 months by kind (counts only) — ``incidents.trends.by_kind_and_month``
-    (the incident trends page)."""
-    return _incidents(_by_kind(Case.objects.filter(school=school), now), now)
+def lado(school, now: datetime.datetime) -> Measure:
+    return lado_for([school.pk], now)[school.pk]
 
 
-def _lado_found(cases, now) -> dict[str, int]:
-    return lado_referrals(cases, _window(now)[1], now)
+def lado_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
+    """KCSIE Part 4: allegations referred to the LADO within one working day —
+    ``incidents.trends.lado_referrals_by_school`` (the trend page's ``lado_referrals``)."""
+    cases, _, since = _cases(school_ids, now)
+    found = lado_referrals_by_school(cases, since, now)
+    return {pk: _lado(found.get(pk, dict.fromkeys(LADO_COUNTS, 0)), now) for pk in school_ids}
 
 
-def _lado(found: dict[str, int], now) -> Measure:
+def _lado(found: dict, now: datetime.datetime) -> Measure:
     def words(blur):
         if not found["on_time"] + found["late"] + found["overdue"]:
             return "No allegation needed referring to the LADO in the last 12 months"
@@ -198,11 +245,6 @@ def _lado(found: dict[str, int], now) -> Measure:
     )  # fmt: skip
 
 
-def lado(school, now: datetime.datetime) -> Measure:
-    """KCSIE Part 4: allegations referred to the LADO within one working day — ``incidents.trends.lado_referrals``."""
-    return _lado(_lado_found(Case.objects.filter(school=school), now), now)
-
-
 def without_cases_about(actor, stored: dict) -> dict:
     """The figures ``stored`` (``as_stored``: today's, or those kept with a completed review) less every case
     about ``actor``, as those cases stood when the figures were taken: no one counts a case about themselves,
@@ -215,20 +257,30 @@ def without_cases_about(actor, stored: dict) -> dict:
     out = dict(stored)
     if "incidents" in stored:
         taken = datetime.datetime.fromisoformat(stored["incidents"]["taken_at"])
-        own = _by_kind(about.filter(reported_at__lte=taken), taken)
+        months = last_twelve_months(timezone.localdate(taken))
+        found = by_school_kind_and_month(about.filter(reported_at__lte=taken), months)
+        own = _by_kind(found.get(actor.school.pk, {}))
         left = {kind: max(0, n - own.get(kind, 0)) for kind, n in stored["incidents"]["values"].items()}
         out["incidents"] = _incidents(left, taken).as_stored()
     if "lado" in stored:
         taken = datetime.datetime.fromisoformat(stored["lado"]["taken_at"])
-        own = _lado_found(about.filter(reported_at__lte=taken), taken)
+        _, _, since = _cases([], taken)
+        own = lado_referrals(about.filter(reported_at__lte=taken), since, taken)
         left = {key: max(0, n - own.get(key, 0)) for key, n in stored["lado"]["values"].items()}
         out["lado"] = _lado(left, taken).as_stored()
     return out
 
 
 def breaches(school, now: datetime.datetime) -> Measure:
-    """§8: breaches decided within 72 hours — ``privacy.status.breach_clock``."""
-    found = breach_clock(school, now)
+    return breaches_for([school.pk], now)[school.pk]
+
+
+def breaches_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
+    """§8: breaches decided within 72 hours — ``privacy.status.breach_clocks``."""
+    return {pk: _breaches(found, now) for pk, found in breach_clocks(school_ids, now).items()}
+
+
+def _breaches(found: dict, now: datetime.datetime) -> Measure:
     decided = found["on_time"] + found["late"]
     wording = (
         f"{found['on_time']} of {decided} breaches decided within 72 hours; {found['overdue']} past it undecided"
@@ -241,8 +293,15 @@ def breaches(school, now: datetime.datetime) -> Measure:
 
 
 def subject_access(school, now: datetime.datetime) -> Measure:
-    """§8: subject access requests answered on time — ``privacy.status.requests_on_time``."""
-    found = requests_on_time(school, now)
+    return subject_access_for([school.pk], now)[school.pk]
+
+
+def subject_access_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
+    """§8: subject access requests answered on time — ``privacy.status.requests_on_time_for``."""
+    return {pk: _subject_access(found, now) for pk, found in requests_on_time_for(school_ids, now).items()}
+
+
+def _subject_access(found: dict, now: datetime.datetime) -> Measure:
     answered = found["on_time"] + found["late"]
     wording = (
         f"{found['on_time']} of {answered} subject access requests answered on time; {found['overdue']} overdue"
@@ -254,11 +313,19 @@ def subject_access(school, now: datetime.datetime) -> Measure:
 
 
 def publications(school, now: datetime.datetime) -> Measure:
+    return publications_for([school.pk], now)[school.pk]
+
+
+def publications_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
     """§5: photo activity — copies of images published this term (``conduct.summary.school_term``: autumn,
-    spring, summer by fixed dates) and how many of them are already taken down — ``photos.status.publications_between``
-    (the publication register lists the same rows with their dates)."""
+    spring, summer by fixed dates) and how many of them are already taken down —
+    ``photos.status.publications_between_for`` (the publication register lists the same rows with their dates)."""
     term = school_term(timezone.localdate(now))
-    found = publications_between(school, term.starts, term.ends)
+    found = publications_between_for(school_ids, term.starts, term.ends)
+    return {pk: _publications(found[pk], term, now) for pk in school_ids}
+
+
+def _publications(found: dict, term, now: datetime.datetime) -> Measure:
     wording = (
         f"{counted(found['published'], 'image', 'images')} published this term ({term.label}); "
         f"{found['taken_down']} of them since taken down"
@@ -273,8 +340,25 @@ def publications(school, now: datetime.datetime) -> Measure:
 
 
 FIGURES = (acceptance, consent, publications, takedowns, conduct, incidents, lado, breaches, subject_access)
+# Each figure for many schools at once, in a fixed number of queries however many (the trust's view).
+FIGURES_FOR = (
+    acceptance_for, consent_for, publications_for, takedowns_for, conduct_for, incidents_for, lado_for,
+    breaches_for, subject_access_for,
+)  # fmt: skip
 
 
 def all_figures(school, now: datetime.datetime | None = None) -> dict[str, Measure]:
+    return figures_for([school.pk], now)[school.pk]
+
+
+def figures_for(
+    school_ids: list[int], now: datetime.datetime | None = None, of=FIGURES_FOR
+) -> dict[int, dict[str, Measure]]:
+    """Every figure (or those ``of``) of every school given: {school id: {figure key: Measure}}, in the same
+    number of queries for one school or two hundred."""
     now = now or timezone.now()
-    return {m.key: m for m in (figure(school, now) for figure in FIGURES)}
+    table: dict[int, dict[str, Measure]] = {pk: {} for pk in school_ids}
+    for figure_for in of:
+        for pk, measure in figure_for(school_ids, now).items():
+            table[pk][measure.key] = measure
+    return table

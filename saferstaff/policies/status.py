@@ -191,6 +191,30 @@ def _record(
     return acceptance
 
 
+def audience_states(policy, relevant, groups: dict, outcomes: dict) -> dict[int, str]:
+    """THE count of where a policy's audience stands (§2), for the policy dashboard, the trust page and the
+    oversight figures alike: {user id: state} for every member in the policy's audience. ``groups``: the
+    school's members by what the audience test reads, {(roles, employment): [user ids]} (the test runs once a
+    group, not once a member); ``outcomes``: {user id: {version id: latest outcome}}."""
+    return {
+        user_id: member_state(policy, relevant, outcomes.get(user_id, {}))
+        for (member_roles, employment), user_ids in groups.items()
+        if in_audience(policy, member_roles, employment)
+        for user_id in user_ids
+    }
+
+
+def tally(states: dict[int, str]) -> dict[str, int]:
+    """How many of a policy's audience (``audience_states``) have accepted, declined and are still to accept."""
+    counted = list(states.values())
+    return {
+        "audience": len(counted),
+        "accepted": counted.count(ACCEPTED),
+        "declined": counted.count(DECLINED),
+        "to_accept": counted.count(TO_ACCEPT),
+    }
+
+
 def school_overview(school) -> list[dict]:
     """For the governors (§2: governors and the Headteacher ensure the guidance is shared and adhered to):
     every published policy with who in its audience has accepted it, by role and by kind of employment, and
@@ -201,30 +225,29 @@ def school_overview(school) -> list[dict]:
         .select_related("user")
         .prefetch_related("role_grants")
     )
-    outcomes: dict[tuple[int, int], str] = {}
+    groups: dict[tuple, list[int]] = {}
+    for m in members:
+        groups.setdefault((tuple(m.roles), m.employment_type), []).append(m.user_id)
+    outcomes: dict[int, dict[int, str]] = {}
     first_accepted: dict[tuple[int, int], datetime.datetime] = {}
     rows = Acceptance.objects.filter(school=school).order_by("accepted_at", "pk")
     for user_id, version_id, outcome, at in rows.values_list(
         "user_id", "version_id", "outcome", "accepted_at"
     ):
-        outcomes[(user_id, version_id)] = outcome
+        outcomes.setdefault(user_id, {})[version_id] = outcome
         if outcome == ACCEPTED:
             first_accepted.setdefault((user_id, version_id), at)
     overview = []
     for policy, current, relevant in _chains(_published_versions(school.pk)):
-        audience = [m for m in members if policy.is_for(m)]
-        states = {}
-        for m in audience:
-            mine = {v.pk: outcomes[(m.user_id, v.pk)] for v in relevant if (m.user_id, v.pk) in outcomes}
-            states[m.pk] = member_state(policy, relevant, mine)
+        by_user = audience_states(policy, relevant, groups, outcomes)
+        audience = [m for m in members if m.user_id in by_user]
+        states = {m.pk: by_user[m.user_id] for m in audience}
         by_name = sorted(audience, key=lambda m: m.user.last_name.lower())
         overview.append(
             {
                 "policy": policy,
                 "version": current,
-                "audience": len(audience),
-                "accepted": sum(1 for s in states.values() if s == ACCEPTED),
-                "declined": sum(1 for s in states.values() if s == DECLINED),
+                **tally(by_user),
                 "by_role": _breakdown(audience, states, lambda m: m.role_labels() or ["No role"]),
                 "by_employment": _breakdown(audience, states, lambda m: [m.get_employment_type_display()]),
                 "members": [(m, states[m.pk]) for m in by_name],
@@ -270,7 +293,11 @@ def trust_overview(trust) -> dict:
 
     def work_out(missing: list[int]) -> dict:
         # Every school: by a join on the trust, the same SQL however many schools it runs.
-        return _acceptance_cells(missing, {"school__trust": trust} if len(missing) == len(ids) else None)
+        counts = acceptance_counts(missing, {"school__trust": trust} if len(missing) == len(ids) else None)
+        return {
+            pk: {item["policy"].title: (item["accepted"], item["audience"]) for item in items}
+            for pk, items in counts.items()
+        }
 
     among = School.objects.filter(trust=trust).values("pk")
     cells_of = kept_each("trust-acceptance", ids, work_out, among)
@@ -282,13 +309,12 @@ def trust_overview(trust) -> dict:
     return {"titles": titles, "rows": rows}
 
 
-def _acceptance_cells(
-    school_ids: list[int], where: dict | None = None
-) -> dict[int, dict[str, tuple[int, int]]]:
-    """{school: {policy title: (accepted, audience)}} for the schools given, in five queries however many
-    (200 schools × 60 staff × 5 policies is the design point): members, roles, versions and acceptances read
-    as plain tuples, the audience test run once per group of members who share roles and employment.
-    ``where``: the same schools, said another way (a join on their trust)."""
+def acceptance_counts(school_ids: list[int], where: dict | None = None) -> dict[int, list[dict]]:
+    """{school: [{policy, version, audience, accepted, declined, to_accept}, ...]} for the schools given, by
+    title, in four queries however many (200 schools × 60 staff × 5 policies is the design point): members,
+    roles, versions and acceptances read as plain tuples and counted by ``audience_states`` and ``tally``, as
+    the school's own dashboard counts them. ``where``: the same schools, said another way (a join on their
+    trust)."""
     where = where or {"school_id__in": school_ids}
     versions = _light_versions(where)
     members: dict[int, list[tuple[int, int, str]]] = {pk: [] for pk in school_ids}
@@ -302,30 +328,28 @@ def _acceptance_cells(
         roles[membership_id] = roles.get(membership_id, ()) + (role,)
     chains_by_school: dict[int, list] = {}
     for policy, current, relevant in _chains(versions):
-        chains_by_school.setdefault(current.school_id, []).append((policy, relevant))
+        chains_by_school.setdefault(current.school_id, []).append((policy, current, relevant))
     # The latest outcome per school, person and version (``member_state`` reads only the versions that count).
-    outcomes: dict[tuple[int, int], dict[int, str]] = {}
+    outcomes: dict[int, dict[int, dict[int, str]]] = {pk: {} for pk in school_ids}
     rows = Acceptance.objects.filter(**where).order_by("accepted_at", "pk")
     for school_id, user_id, version_id, outcome in rows.values_list(
         "school_id", "user_id", "version_id", "outcome"
     ):
-        outcomes.setdefault((school_id, user_id), {})[version_id] = outcome
+        outcomes[school_id].setdefault(user_id, {})[version_id] = outcome
     table = {}
     for pk in school_ids:
-        # The school's members by what the audience test reads: it runs once a group, not once a member.
         groups: dict[tuple[tuple[str, ...], str], list[int]] = {}
         for member_pk, user_id, employment in members[pk]:
             groups.setdefault((roles.get(member_pk, ()), employment), []).append(user_id)
-        cells = {}
-        for policy, relevant in chains_by_school.get(pk, []):
-            states = [
-                member_state(policy, relevant, outcomes.get((pk, user_id), {}))
-                for (member_roles, employment), user_ids in groups.items()
-                if in_audience(policy, member_roles, employment)
-                for user_id in user_ids
-            ]
-            cells[policy.title] = (states.count(ACCEPTED), len(states))
-        table[pk] = cells
+        items = [
+            {
+                "policy": policy,
+                "version": current,
+                **tally(audience_states(policy, relevant, groups, outcomes[pk])),
+            }
+            for policy, current, relevant in chains_by_school.get(pk, [])
+        ]
+        table[pk] = sorted(items, key=lambda item: item["policy"].title)
     return table
 
 
@@ -359,6 +383,7 @@ class _LightVersion:
     number: int
     status: str
     minor_change: bool
+    published_at: datetime.datetime | None
     policy: _LightPolicy
 
 
@@ -370,18 +395,20 @@ def _light_versions(where: dict) -> list[_LightVersion]:
         .exclude(status=PolicyVersion.Status.DRAFT)
         .order_by("policy_id", "-number")
         .values_list(
-            "pk", "school_id", "policy_id", "number", "status", "minor_change",
+            "pk", "school_id", "policy_id", "number", "status", "minor_change", "published_at",
             "policy__title", "policy__compulsory", "policy__audience_roles", "policy__audience_employment",
         )
     )  # fmt: skip
     policies: dict[int, _LightPolicy] = {}
     versions = []
-    for pk, school_id, policy_id, number, status, minor, title, compulsory, roles, kinds in rows:
+    for pk, school_id, policy_id, number, status, minor, published, title, compulsory, roles, kinds in rows:
         if policy_id not in policies:
             policies[policy_id] = _LightPolicy(
                 policy_id, school_id, title, compulsory, roles or [], kinds or []
             )
-        versions.append(_LightVersion(pk, school_id, policy_id, number, status, minor, policies[policy_id]))
+        versions.append(
+            _LightVersion(pk, school_id, policy_id, number, status, minor, published, policies[policy_id])
+        )
     return versions
 
 

@@ -1,0 +1,122 @@
+"""§2 across a trust: every school's figures side by side (``figures.figures_for``, the same functions as the
+self-review and the dashboards), with the schools that need help first. What "needs help" means is decided
+here, in ``needs_help``, by the thresholds named below; the page prints them.
+
+Counts only, and incident counts blurred as governors see them (``Measure.blurred_wording``): the trust's
+admin is not one of the school's designated persons."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from saferstaff.audit.log import kept_each
+from saferstaff.incidents.trends import SMALL
+from saferstaff.oversight.figures import FIGURES_FOR, Measure, consent_for, figures_for
+from saferstaff.schools.models import School
+
+ACCEPTANCE_BELOW = 90  # % of the acceptances asked of staff made
+CONSENT_BELOW = 80  # % of pupils with consent given, for the use with the fewest
+TAKEDOWN_OPEN_DAYS = 7  # days the oldest open takedown has waited
+# Any overdue LADO referral, undecided breach past its 72 hours or subject access request past its month counts.
+
+THRESHOLDS = (
+    f"fewer than {ACCEPTANCE_BELOW}% of the acceptances asked of staff are made",
+    f"fewer than {CONSENT_BELOW}% of pupils have consent for one of the uses of images",
+    f"a takedown has been open more than {TAKEDOWN_OPEN_DAYS} days",
+    "an allegation is overdue for referral to the LADO",
+    "a breach is past its 72 hours without a decision",
+    "a subject access request is past its due date",
+)
+
+
+@dataclass(frozen=True)
+class SchoolRow:
+    pk: int
+    name: str
+    slug: str
+    figures: dict[str, Measure]
+    needs: tuple[str, ...]  # why the school needs help, most pressing first; empty when it does not
+
+
+def _lowest_consent(m: Measure) -> int | None:
+    pupils, given = m.values["pupils"], m.values["given"]
+    return round(100 * min(given.values()) / pupils) if pupils and given else None
+
+
+def needs_help(figures: dict[str, Measure]) -> tuple[str, ...]:
+    """THE test of whether a school needs the trust's help, and why (one reason per threshold crossed)."""
+    reasons = []
+    if figures["lado"].values["overdue"]:
+        reasons.append("LADO referral overdue")
+    if figures["breaches"].values["overdue"]:
+        reasons.append("breach decision overdue")
+    if figures["subject_access"].values["overdue"]:
+        reasons.append("subject access overdue")
+    oldest = figures["takedowns"].values["oldest_open_days"]
+    if oldest is not None and oldest > TAKEDOWN_OPEN_DAYS:
+        reasons.append(f"takedown open {oldest:g} days")
+    percent = figures["acceptance"].values["percent"]
+    if percent is not None and percent < ACCEPTANCE_BELOW:
+        reasons.append(f"acceptance {percent}%")
+    lowest = _lowest_consent(figures["consent"])
+    if lowest is not None and lowest < CONSENT_BELOW:
+        reasons.append(f"consent {lowest}% for one use")
+    return tuple(reasons)
+
+
+def _blurred(n: int) -> str:
+    return f"fewer than {SMALL}" if 0 < n < SMALL else str(n)
+
+
+def short(m: Measure) -> str:
+    """The figure in a few words for a table cell (its full sentence is on the school's own pages)."""
+    v = m.values
+    if m.key == "acceptance":
+        return f"{v['percent']}% ({v['overdue']} overdue)" if v["audience"] else "None asked"
+    if m.key == "consent":
+        lowest = _lowest_consent(m)
+        return f"Lowest use {lowest}%" if lowest is not None else "None asked"
+    if m.key == "publications":
+        return f"{v['published']} published; {v['taken_down']} taken down"
+    if m.key == "takedowns":
+        oldest = f", oldest {v['oldest_open_days']:g} days" if v["open"] else ""
+        return f"{v['open']} open{oldest}; {v['done']} done"
+    if m.key == "conduct":
+        return (
+            f"{v['disclosures']} disclosed; {v['contact_permissions'] + v['equipment_permissions']} permitted"
+        )
+    if m.key == "incidents":
+        return _blurred(sum(v.values()))
+    if m.key == "lado":
+        return f"{_blurred(v['on_time'])} on time; {_blurred(v['overdue'])} overdue"
+    # breaches, subject access
+    return f"{v['on_time']} on time; {v['late']} late; {v['overdue']} overdue"
+
+
+def trust_rows(trust) -> list[SchoolRow]:
+    """One row per school of ``trust``, those that need help first (the most reasons first), then by name.
+    Each school's figures are kept per state of that school (``audit.log.kept_each``, ADR 0014) — for the minute,
+    and consent for the day — and worked out for all the missing ones at once by ``figures_for``: the same
+    number of queries for 2 schools or 200."""
+    schools = list(School.objects.filter(trust=trust).order_by("name").values_list("pk", "name", "slug"))
+    among, ids, now = (
+        School.objects.filter(trust=trust).values("pk"),
+        [pk for pk, _, _ in schools],
+        timezone.now(),
+    )
+    # Consent is most of the work (a decision per pupil and use) and changes only with the school or the date.
+    consent_of = kept_each(
+        f"trust-consent:{timezone.localdate(now)}",
+        ids,
+        lambda missing: consent_for(missing, now),
+        among,
+        per_day=True,
+    )
+    others = tuple(f for f in FIGURES_FOR if f is not consent_for)
+    figures_of = kept_each("trust-figures", ids, lambda missing: figures_for(missing, now, others), among)
+    for pk in ids:
+        figures_of[pk] = {**figures_of[pk], "consent": consent_of[pk]}
+    rows = [
+        SchoolRow(pk, name, slug, figures_of[pk], needs_help(figures_of[pk])) for pk, name, slug in schools
+    ]
+    return sorted(rows, key=lambda row: -len(row.needs))  # stable: by name within the same need

@@ -1,0 +1,206 @@
+"""§2 across a trust: the trust's view shows every school's figures side by side, counted by the functions the
+self-review and the dashboards count with (``figures.figures_for`` behind ``all_figures``), in the same number of
+queries for 2 schools or 6, with the schools that need help first; only the trust's own admin opens it."""
+
+import argparse
+import datetime
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from saferstaff.accounts.models import User
+from saferstaff.consent.models import ConsentRecord, Purpose
+from saferstaff.consent.states import GIVEN, coverage_for, states_for
+from saferstaff.incidents.models import Case
+from saferstaff.oversight import figures
+from saferstaff.oversight.trust import ACCEPTANCE_BELOW, needs_help, short, trust_rows
+from saferstaff.policies.models import Acceptance
+from saferstaff.policies.status import school_overview, trust_overview
+from saferstaff.privacy.models import AccessRequest, Breach
+from saferstaff.schools.models import Pupil, School, Trust
+
+from .conftest import signed_in
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+NOW = timezone.now()
+
+
+def _generate(schools: int, per_trust: int):
+    import datagen
+
+    args = argparse.Namespace(
+        schools=schools,
+        schools_per_trust=per_trust,
+        staff=12,
+        pupils=16,
+        images=schools * 10,
+        cases=schools * 6,
+    )
+    datagen.generate(datagen.Generator(args))
+    return datagen
+
+
+def _admin(trust_no: int, datagen) -> User:
+    return User.objects.get(email=datagen.staff_email(trust_no, "trustadmin"))
+
+
+@pytest.fixture
+def three(db):
+    """Three generated schools of one trust, made to differ: the second has a third of its acceptances of the
+    current versions undone and an overdue breach, the third an allegation overdue for the LADO, a subject
+    access request past its month and a third of its consent answers gone."""
+    datagen = _generate(3, 3)
+    first, second, third = School.objects.filter(name__startswith="Datagen School").order_by("pk")
+    undone = Acceptance.objects.filter(school=second, version__number=3).order_by("pk")
+    Acceptance.objects.filter(pk__in=list(undone.values_list("pk", flat=True)[::3])).delete()
+    Breach.objects.create(school=second, what="Walk", aware_at=NOW - datetime.timedelta(hours=100),
+                          ico_due=NOW - datetime.timedelta(hours=28))  # fmt: skip
+    head = second.memberships.order_by("pk").first().user
+    Case.objects.create(school=third, kind=Case.Kind.ALLEGATION, reported_by=head, happened_on=NOW.date(),
+                        what_happened="Walk", lado_due=NOW - datetime.timedelta(hours=3))  # fmt: skip
+    AccessRequest.objects.create(
+        school=third, status="open", requester_kind="pupil", requester_name="Walk",
+        received_at=NOW - datetime.timedelta(days=40), due_at=NOW - datetime.timedelta(days=2),
+    )  # fmt: skip
+    answers = ConsentRecord.objects.filter(school=third).order_by("pk")
+    ConsentRecord.objects.filter(pk__in=list(answers.values_list("pk", flat=True)[::3])).delete()
+    caches["overview"].clear()
+    return datagen, [first, second, third]
+
+
+def test_each_schools_cells_are_its_own_figures_and_its_dashboards(three):
+    datagen, schools = three
+    together = figures.figures_for([s.pk for s in schools], NOW)
+    for school in schools:
+        alone = figures.all_figures(school, NOW)
+        assert together[school.pk] == alone  # every Measure, field by field
+        # Acceptance: the policy dashboard and the trust page count the same.
+        overview = school_overview(school)
+        assert (alone["acceptance"].values["accepted"], alone["acceptance"].values["audience"]) == (
+            sum(i["accepted"] for i in overview),
+            sum(i["audience"] for i in overview),
+        )
+        row = next(r for r in trust_overview(school.trust)["rows"] if r["slug"] == school.slug)
+        assert sum(c[0] for c in row["cells"] if c) == alone["acceptance"].values["accepted"]
+        # Consent: the register's own per-school reading (states_for) decides the same.
+        purposes = list(Purpose.objects.filter(school=school, active=True).order_by("pk"))
+        pupils = list(Pupil.objects.filter(school=school).current())
+        states = states_for(school, pupils, purposes, timezone.localdate(NOW))
+        for purpose in purposes:
+            given = sum(1 for p in pupils if states[(p.pk, purpose.pk)].status == GIVEN)
+            assert alone["consent"].values["given"][purpose.name] == given
+    # The schools really differ, so a mix-up between them would show.
+    accepted = [together[s.pk]["acceptance"].values["accepted"] for s in schools]
+    given = [sum(together[s.pk]["consent"].values["given"].values()) for s in schools]
+    assert accepted[1] < accepted[0] and given[2] < given[0]
+    assert [together[s.pk]["breaches"].values["overdue"] for s in schools] == [0, 1, 0]
+    assert [together[s.pk]["lado"].values["overdue"] for s in schools] == [0, 0, 1]
+    assert [together[s.pk]["subject_access"].values["overdue"] for s in schools] == [0, 0, 1]
+    # The page the trust's admin reads shows each school's own short figures.
+    page = signed_in(_admin(1, datagen), confirmed=True).get(
+        reverse("trust_oversight", kwargs={"trust": schools[0].trust.slug})
+    )
+    assert page.status_code == 200
+    for item in page.context["table"]:
+        taken = item["row"].figures["acceptance"].taken_at  # the moment the page counted at
+        alone = figures.all_figures(School.objects.get(pk=item["row"].pk), taken)
+        assert [value for _, value in item["cells"]] == [short(alone[f.__name__]) for f in figures.FIGURES]
+    html = page.content.decode()
+    assert all(s.name in html for s in schools) and "Figures by school" in html
+
+
+def test_the_schools_that_need_help_come_first(three):
+    _, (first, second, third) = three
+    rows = trust_rows(first.trust)
+    reasons = {row.pk: row.needs for row in rows}
+    assert "breach decision overdue" in reasons[second.pk]
+    assert {"LADO referral overdue", "subject access overdue"} <= set(reasons[third.pk])
+    assert [len(row.needs) for row in rows] == sorted((len(row.needs) for row in rows), reverse=True)
+    # Three reasons each (the second's acceptance is under the threshold too), then by name; the first has one.
+    assert [row.pk for row in rows] == [second.pk, third.pk, first.pk], reasons
+    # Acceptance under the threshold is a reason of its own.
+    low = dict(figures.all_figures(first, NOW))
+    low["acceptance"] = figures.Measure(
+        "acceptance", "t", {"accepted": 1, "audience": 2, "percent": ACCEPTANCE_BELOW - 1, "overdue": 0},
+        "w", "s", "policy_dashboard", NOW,
+    )  # fmt: skip
+    assert f"acceptance {ACCEPTANCE_BELOW - 1}%" in needs_help(low)
+
+
+def _queries(fn) -> int:
+    with CaptureQueriesContext(connection) as seen:
+        fn()
+    return len(seen.captured_queries)
+
+
+def test_the_queries_do_not_grow_with_the_number_of_schools(db):
+    datagen = _generate(8, 6)  # a trust of 6 schools and one of 2
+    big, small = Trust.objects.filter(name__startswith="Datagen Trust").order_by("pk")
+    assert (big.schools.count(), small.schools.count()) == (6, 2)
+    six = list(big.schools.values_list("pk", flat=True))
+    assert _queries(lambda: figures.figures_for(six[:2], NOW)) == _queries(
+        lambda: figures.figures_for(six, NOW)
+    )
+    counts = []
+    for no, trust in ((1, big), (2, small)):
+        client = signed_in(_admin(no, datagen), confirmed=True)
+        url = reverse("trust_oversight", kwargs={"trust": trust.slug})
+        caches["overview"].clear()
+        cold = _queries(lambda c=client, u=url: c.get(u))
+        warm = _queries(lambda c=client, u=url: c.get(u))
+        counts.append((cold, warm))
+    assert counts[0] == counts[1] and counts[0][1] < counts[0][0]  # the same cold and warm; warm reads less
+    # The coverage of many schools is read in a fixed number of queries too.
+    assert _queries(lambda: coverage_for(six[:2])) == _queries(lambda: coverage_for(six))
+
+
+def test_only_the_trusts_own_admin_opens_it(cast):
+    url = reverse("trust_oversight", kwargs={"trust": cast.trust.slug})
+    assert signed_in(cast.trust_admin, confirmed=True).get(url).status_code == 200
+    assert signed_in(cast.head).get(url).status_code == 404  # a school's Headteacher: not the trust's admin
+    other = Trust.objects.create(name="Other Trust", slug="other-trust")
+    from saferstaff.schools.models import TrustAdmin
+
+    stranger = User.objects.create_user(email="other.admin@example.org")
+    TrustAdmin.objects.create(trust=other, user=stranger)
+    assert signed_in(stranger, confirmed=True).get(url).status_code == 404  # another trust's admin
+    assert (
+        signed_in(stranger, confirmed=True)
+        .get(reverse("trust_oversight", kwargs={"trust": other.slug}))
+        .status_code
+        == 200
+    )
+
+
+def test_consent_is_kept_for_the_day_until_the_school_records_an_answer(cast, storage, monkeypatch):
+    from saferstaff.audit import log as audit_log
+    from saferstaff.consent.services import Answer, record_answers
+
+    from .image_samples import pupil_with_parents, purpose
+
+    pupil, (mum,) = pupil_with_parents(cast.school)
+    website = purpose(cast.school, "website")
+
+    def given() -> int:
+        row = next(r for r in trust_rows(cast.trust) if r.pk == cast.school.pk)
+        return row.figures["consent"].values["given"][website.name]
+
+    caches["overview"].clear()
+    assert given() == 0
+    # The next minute: the figures kept for the minute are worked out again; consent, kept for the day, is not.
+    real = audit_log._minute_parts
+    monkeypatch.setattr(audit_log, "_minute_parts", lambda: (real()[0], "a later minute"))
+    with CaptureQueriesContext(connection) as seen:
+        assert given() == 0
+    assert not any('"images_consentrecord"' in q["sql"] for q in seen.captured_queries)
+    # An answer recorded through the door changes the school: its consent is counted again.
+    record_answers(cast.school, [Answer(pupil, website, "yes")], source=ConsentRecord.Source.GUARDIAN,
+                   method="paper", guardian=mum)  # fmt: skip
+    assert given() == 1
