@@ -11,11 +11,13 @@ import re
 
 import pytest
 from allauth.account.adapter import get_adapter
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.audit import log
+from saferstaff.audit.context import AuditContext, serving_request
 from saferstaff.audit.log import READ_ONLY, generations, record
 from saferstaff.audit.trail import ACTIONS
 from saferstaff.conduct import services as conduct
@@ -123,6 +125,35 @@ def test_a_write_rolled_back_takes_its_bump_with_it(cast):
         assert generations(cast.school.pk)[0] == before[0] + 1
         raise RuntimeError("the write failed")
     assert generations(cast.school.pk) == before
+
+
+def test_a_request_reads_the_generations_once_until_it_writes(cast):
+    """While a request is served, the compulsory-policy gate and the page's kept values read the generations
+    once; a write in the request forgets them and nothing more is remembered, so the page sees its own write."""
+    with serving_request(AuditContext()):
+        with CaptureQueriesContext(connection) as first:
+            before = generations(cast.school.pk)
+        with CaptureQueriesContext(connection) as again:
+            assert generations(cast.school.pk) == before
+        record("membership.updated", cast.member(cast.teacher))
+        with CaptureQueriesContext(connection) as written:
+            assert generations(cast.school.pk)[0] == before[0] + 1
+        with CaptureQueriesContext(connection) as after:
+            generations(cast.school.pk)
+    with CaptureQueriesContext(connection) as outside:  # a command or a worker: every reading asks
+        generations(cast.school.pk)
+        generations(cast.school.pk)
+    assert [len(c) for c in (first, again, written, after, outside)] == [1, 0, 1, 1, 2]
+
+
+def test_a_write_rolled_back_in_a_request_is_not_remembered(cast):
+    with serving_request(AuditContext()):
+        before = generations(cast.school.pk)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            record("membership.updated", cast.member(cast.teacher))
+            assert generations(cast.school.pk)[0] == before[0] + 1
+            raise RuntimeError("the write failed")
+        assert generations(cast.school.pk) == before
 
 
 # --- Each way the Overview changes is seen on the very next request ------------------------------------------
