@@ -204,7 +204,7 @@ def _generations_of(school_ids: list[int], among=None) -> dict[int, int]:
     scopes = [*school_ids, NO_SCHOOL_CHAIN]
     if read is not None and all(scope in read.values for scope in scopes):
         return read.values
-    found = Q(scope__in=among if among is not None else school_ids) | Q(scope=NO_SCHOOL_CHAIN)
+    found = Q(scope__in=scopes) if among is None else Q(scope__in=among) | Q(scope=NO_SCHOOL_CHAIN)
     values = dict(Generation.objects.filter(found).values_list("scope", "value"))
     values = {scope: values.get(scope, 0) for scope in scopes}
     if read is not None:
