@@ -5,7 +5,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from saferstaff.access import allowed_for
 from saferstaff.accounts.stepup import signed_in_through, step_up
 from saferstaff.audit.log import record
-from saferstaff.links import school_url
+from saferstaff.links import school_urls
 from saferstaff.paging import page_of
 from saferstaff.rows import draw
 from saferstaff.rules.engine import Refused, show_on_form
@@ -238,6 +238,7 @@ def pupil_list(request, school):
         pupils = pupils.current()
     years = Pupil.objects.filter(school=request.school).year_groups()
     page = page_of(request, pupils, 50)
+    link = school_urls("pupil_detail", request.school.slug)
     record("pupil.listed", ("schools.school", request.school.pk), detail={"page": page.number})
     return render(
         request,
@@ -246,10 +247,7 @@ def pupil_list(request, school):
             "page": page,
             "rows": draw(
                 "schools/pupil_rows.jinja",
-                rows=[
-                    (p, school_url("pupil_detail", request.school.slug, p.pk))
-                    for p in pupil_views(request, page.object_list)
-                ],
+                rows=[(p, link(p.pk)) for p in pupil_views(request, page.object_list)],
                 fields=fields,
             ),
             "fields": fields,

@@ -24,7 +24,7 @@ from saferstaff.incidents.forms.cases import (
 from saferstaff.incidents.models import CONTACT_FIELDS, Action, Case, Contact
 from saferstaff.incidents.registers import case_list_of
 from saferstaff.incidents.status import lado_state
-from saferstaff.links import school_url
+from saferstaff.links import school_urls
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.rows import draw
@@ -86,8 +86,8 @@ def case_list(request, school):
     referred = Contact.objects.filter(case=OuterRef("pk"), kind=Contact.Kind.LADO)
     found = Case.objects.annotate(lado_referred=Exists(referred)).in_bulk(page.object_list)
     page.object_list = [found[pk] for pk in page.object_list if pk in found]
-    slug = request.school.slug
-    rows = [(case, school_url("case_detail", slug, case.pk), lado_state(case)) for case in page.object_list]
+    link = school_urls("case_detail", request.school.slug)
+    rows = [(case, link(case.pk), lado_state(case)) for case in page.object_list]
     # The page shows each action's case by its number: the case itself is not read.
     mine = list(Action.objects.filter(pk__in=action_ids))
     _listed(request, page.object_list, "cases_listed")
