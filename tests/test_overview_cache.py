@@ -26,7 +26,7 @@ from saferstaff.policies import status as acceptances
 from saferstaff.privacy import breaches, requests
 from saferstaff.privacy.models import Breach
 from saferstaff.schools import staff
-from saferstaff.schools.models import Membership, Role
+from saferstaff.schools.models import Membership, Pupil, Role
 from saferstaff.schools.rosters.service import apply_import, discard_import, stage_upload
 
 from .conftest import make_person, signed_in
@@ -227,6 +227,17 @@ def test_a_roster_import_previewed_discarded_and_applied_shows_next_time(cast):
     after = overview(cast.head, cast.school)
     assert "roster import waiting" not in after and "Never" not in after
     assert re.search(r'<dd class="govuk-summary-list__value">3</dd>', after)  # pupils on roll
+
+
+def test_a_roster_import_shows_its_year_groups_in_the_pupil_lists_filter_next_time(cast):
+    """The pupil list keeps the year groups it offers per state of the school, as the Overview keeps its data."""
+    head, page = signed_in(cast.head), reverse("pupil_list", kwargs={"school": cast.school.slug})
+    before = head.get(page).context["years"]
+    staged, _ = stage_upload(cast.school, "roster.csv", csv_text(sample_pupils(3)).encode(), cast.head)
+    assert head.get(page).context["years"] == before  # staged only: no pupil changed
+    apply_import(staged, cast.head)
+    years = head.get(page).context["years"]
+    assert set(years) > set(before) and years == Pupil.objects.filter(school=cast.school).year_groups()
 
 
 def test_a_role_given_and_taken_shows_next_time(cast):
