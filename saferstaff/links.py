@@ -30,6 +30,19 @@ def school_url(name: str, slug: str, pk=None) -> str:
     return f"{before}{pk}{after}"
 
 
+def school_urls(name: str, slug: str):
+    """``school_url(name, slug, pk)`` for every row of a long list: the address's text either side of the id is
+    looked up once for the page (the script prefix, too, is read once), and each row's address is formatted."""
+    before, after = _row_page(get_script_prefix(), name, slug)
+
+    def url(pk) -> str:
+        if type(pk) is not int or not 0 <= pk <= _LARGEST:
+            return school_url(name, slug, pk)
+        return f"{before}{pk}{after}"
+
+    return url
+
+
 @lru_cache(maxsize=256)
 def _site_page(prefix: str, name: str) -> str:
     return reverse(name)

@@ -13,7 +13,13 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from saferstaff.audit.context import AuditContext, current_context, reset_context, set_context
+from saferstaff.audit.context import (
+    AuditContext,
+    current_context,
+    reset_context,
+    serving_request,
+    set_context,
+)
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 
@@ -57,11 +63,8 @@ class AuditContextMiddleware:
 
     def __call__(self, request):
         actor_id = request.user.pk if request.user.is_authenticated else None
-        token = set_context(AuditContext(actor_id=actor_id, request_id=getattr(request, "request_id", "")))
-        try:
+        with serving_request(AuditContext(actor_id=actor_id, request_id=getattr(request, "request_id", ""))):
             return self.get_response(request)
-        finally:
-            reset_context(token)
 
 
 class RequestIdLogFilter(logging.Filter):

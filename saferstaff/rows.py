@@ -7,6 +7,7 @@ escaped exactly as a Django template escapes: every value shown goes through Dja
 The page around the rows stays a Django template and shows the result with ``{{ rows }}``."""
 
 import datetime
+import html
 from functools import lru_cache
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
 from saferstaff.links import school_url
 
@@ -27,14 +28,26 @@ def environment() -> Environment:
         # Escaping is Django's own, applied to every {{ value }} by ``finalize``; Jinja2's autoescape would
         # escape quotes differently (&#34; for &quot;) and change the page's bytes.
         autoescape=False,
-        finalize=conditional_escape,
+        finalize=_escaped,
         undefined=StrictUndefined,  # a misspelt field fails the page's tests instead of drawing nothing
         auto_reload=settings.DEBUG,
         keep_trailing_newline=False,  # a partial's file ends with a newline the rows do not have
     )
-    env.filters["date"] = _date
+    env.filters["date"] = _date_drawn
     env.globals["school_url"] = school_url  # ``{% school_url %}``'s addresses, reversed once per process
     return env
+
+
+def _escaped(value) -> str:
+    """Django's ``conditional_escape``, its commonest cases first: a plain string is escaped as Django's
+    ``escape`` escapes it (``html.escape``, then marked safe), a whole number needs none; anything else (a value
+    marked safe, None, a lazy translation) goes to Django's own (tests/test_rows.py compares the two)."""
+    kind = type(value)
+    if kind is str:
+        return html.escape(value)
+    if kind is int:
+        return str(value)
+    return conditional_escape(value)
 
 
 @lru_cache(maxsize=16)
@@ -43,16 +56,25 @@ def _months(language: str | None) -> tuple[str, ...]:
     return ("", *(date(datetime.date(2000, month, 1), "M") for month in range(1, 13)))
 
 
-def _date(value, fmt: str):
+@pass_context
+def _date_drawn(context, value, fmt: str):
+    """The ``date`` filter of a row partial: ``_date`` with the month names ``draw`` looked up once for the rows
+    (the request's language, read once rather than once a row)."""
+    return _date(value, fmt, context.get("_months"))
+
+
+def _date(value, fmt: str, months: tuple[str, ...] | None = None):
     """Django's date filter, a moment first in the school's time zone as a Django template has it; the lists'
     "j M Y" built from the month names Django gives, a twentieth of the cost of formatting each day anew
     (tests/test_rows.py compares the two)."""
     value = template_localtime(value)
     if fmt == "j M Y" and isinstance(value, datetime.date):
-        return f"{value.day} {_months(get_language())[value.month]} {value.year:04d}"
+        month = (months or _months(get_language()))[value.month]
+        return f"{value.day} {month} {value.year:04d}"
     return date(value, fmt)
 
 
 def draw(template: str, **context) -> SafeString:
     """``template`` (a ``.jinja`` row partial) drawn with ``context``: safe to show, every value escaped."""
-    return mark_safe(environment().get_template(template).render(context))  # every value escaped by finalize
+    rows = environment().get_template(template).render(context, _months=_months(get_language()))
+    return mark_safe(rows)  # every value escaped by finalize

@@ -4,7 +4,9 @@ one by one, for every member of staff, and the page shows exactly those (§8, §
 
 import re
 
+from django.db import connection
 from django.template.defaultfilters import date
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 from django.utils.timezone import localtime
 
@@ -74,3 +76,27 @@ def test_a_search_keeps_its_words_and_a_plain_visit_after_it_shows_a_blank_form(
     assert 'name="q"' in blank
     wrong = dsl.get(url(cast, "case_list") + "?kind=nonsense").content.decode()
     assert "govuk-error-summary" in wrong and "govuk-error-summary" not in blank
+
+
+def test_the_list_is_kept_until_the_school_changes_and_the_next_change_shows_at_once(cast, storage):
+    """The ids of the cases listed and the actions to do are kept per state of the school (ADR 0014): a kept
+    list reads neither the rule's tables nor the cases it leaves out; a case reported, an action given and a
+    person added show on the very next visit."""
+    dsl, office = signed_in(cast.dsl), signed_in(cast.office)
+    first = report(cast)
+    assert [c.pk for c in dsl.get(url(cast, "case_list")).context["page"].object_list] == [first.pk]
+    with CaptureQueriesContext(connection) as kept:
+        assert [c.pk for c in dsl.get(url(cast, "case_list")).context["page"].object_list] == [first.pk]
+    assert not [q for q in kept.captured_queries if "incidents_casemember" in q["sql"]]
+    second = report(cast)
+    assert [c.pk for c in dsl.get(url(cast, "case_list")).context["page"].object_list] == [
+        second.pk,
+        first.pk,
+    ]
+    add_action(cast, first, cast.dsl)
+    assert [a.case_id for a in dsl.get(url(cast, "case_list")).context["actions"]] == [first.pk]
+    assert not office.get(url(cast, "case_list")).context["page"].object_list
+    services.share_case(cast.actor(cast.dsl), second, member=cast.member(cast.office), reason="Records")
+    assert [c.pk for c in office.get(url(cast, "case_list")).context["page"].object_list] == [second.pk]
+    searched = dsl.get(url(cast, "case_list"), {"q": f"#{second.pk}"}).context["page"].object_list
+    assert [c.pk for c in searched] == [second.pk]  # a search is kept apart from the plain list

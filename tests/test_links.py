@@ -41,6 +41,7 @@ def test_every_row_of_every_school_list_has_the_address_reverse_gives():
             for pk in IDS:
                 expected = reverse(name, kwargs={"school": slug, "pk": pk})
                 assert links.school_url(name, slug, pk) == expected, (name, slug, pk)
+                assert links.school_urls(name, slug)(pk) == expected, (name, slug, pk)
 
 
 def test_what_is_not_a_row_id_is_answered_as_reverse_answers_it():

@@ -11,11 +11,13 @@ import re
 
 import pytest
 from allauth.account.adapter import get_adapter
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.audit import log
+from saferstaff.audit.context import AuditContext, serving_request
 from saferstaff.audit.log import READ_ONLY, generations, record
 from saferstaff.audit.trail import ACTIONS
 from saferstaff.conduct import services as conduct
@@ -24,7 +26,7 @@ from saferstaff.policies import status as acceptances
 from saferstaff.privacy import breaches, requests
 from saferstaff.privacy.models import Breach
 from saferstaff.schools import staff
-from saferstaff.schools.models import Membership, Role
+from saferstaff.schools.models import Membership, Pupil, Role
 from saferstaff.schools.rosters.service import apply_import, discard_import, stage_upload
 
 from .conftest import make_person, signed_in
@@ -125,6 +127,35 @@ def test_a_write_rolled_back_takes_its_bump_with_it(cast):
     assert generations(cast.school.pk) == before
 
 
+def test_a_request_reads_the_generations_once_until_it_writes(cast):
+    """While a request is served, the compulsory-policy gate and the page's kept values read the generations
+    once; a write in the request forgets them and nothing more is remembered, so the page sees its own write."""
+    with serving_request(AuditContext()):
+        with CaptureQueriesContext(connection) as first:
+            before = generations(cast.school.pk)
+        with CaptureQueriesContext(connection) as again:
+            assert generations(cast.school.pk) == before
+        record("membership.updated", cast.member(cast.teacher))
+        with CaptureQueriesContext(connection) as written:
+            assert generations(cast.school.pk)[0] == before[0] + 1
+        with CaptureQueriesContext(connection) as after:
+            generations(cast.school.pk)
+    with CaptureQueriesContext(connection) as outside:  # a command or a worker: every reading asks
+        generations(cast.school.pk)
+        generations(cast.school.pk)
+    assert [len(c) for c in (first, again, written, after, outside)] == [1, 0, 1, 1, 2]
+
+
+def test_a_write_rolled_back_in_a_request_is_not_remembered(cast):
+    with serving_request(AuditContext()):
+        before = generations(cast.school.pk)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            record("membership.updated", cast.member(cast.teacher))
+            assert generations(cast.school.pk)[0] == before[0] + 1
+            raise RuntimeError("the write failed")
+        assert generations(cast.school.pk) == before
+
+
 # --- Each way the Overview changes is seen on the very next request ------------------------------------------
 def test_a_case_reported_and_triaged_shows_next_time(cast):
     assert "new case" not in overview(cast.dsl, cast.school)
@@ -196,6 +227,17 @@ def test_a_roster_import_previewed_discarded_and_applied_shows_next_time(cast):
     after = overview(cast.head, cast.school)
     assert "roster import waiting" not in after and "Never" not in after
     assert re.search(r'<dd class="govuk-summary-list__value">3</dd>', after)  # pupils on roll
+
+
+def test_a_roster_import_shows_its_year_groups_in_the_pupil_lists_filter_next_time(cast):
+    """The pupil list keeps the year groups it offers per state of the school, as the Overview keeps its data."""
+    head, page = signed_in(cast.head), reverse("pupil_list", kwargs={"school": cast.school.slug})
+    before = head.get(page).context["years"]
+    staged, _ = stage_upload(cast.school, "roster.csv", csv_text(sample_pupils(3)).encode(), cast.head)
+    assert head.get(page).context["years"] == before  # staged only: no pupil changed
+    apply_import(staged, cast.head)
+    years = head.get(page).context["years"]
+    assert set(years) > set(before) and years == Pupil.objects.filter(school=cast.school).year_groups()
 
 
 def test_a_role_given_and_taken_shows_next_time(cast):

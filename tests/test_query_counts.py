@@ -102,10 +102,25 @@ def test_a_key_page_asks_the_same_number_of_queries_with_three_times_the_data(ca
     )
 
 
+# The most queries a list page asks on a visit after the first (with three times the data above), counting the
+# audit row's savepoint and its release inside a test's transaction: a page that comes to ask more fails here, not
+# only one whose queries grow with the data. The register and the pupil list asked one more each before the
+# generations were read once a request and the pupil list's year groups were kept.
+MOST = {"consent_register": 10, "pupil_list": 10, "case_list": 11}
+
+
+@pytest.mark.parametrize("name", MOST)
+def test_a_list_page_asks_no_more_queries_than_it_did(cast, name):
+    add_everything(cast, 6)
+    asked, sql = queries_of(signed_in(cast.head), reverse(name, kwargs={"school": cast.school.slug}))
+    assert asked <= MOST[name], f"{name}: {asked} queries: {[q[:120] for q in sql]}"
+
+
 def test_the_overview_works_out_its_figures_in_the_same_number_of_queries_and_then_keeps_them(cast):
     """The Overview keeps what it worked out until the school changes (saferstaff/home/overview.py): working it
-    out afresh asks a fixed number of queries too, and a request that finds it kept asks one more than a page
-    that shows nothing (the ceiling's five): the school's generation."""
+    out afresh asks a fixed number of queries too, and a request that finds it kept asks no more than a page
+    that shows nothing (the ceiling's five): the school's generation is read once, by the compulsory-policy
+    gate, and the Overview's key reuses it."""
     client, url = signed_in(cast.head), reverse("school_dashboard", kwargs={"school": cast.school.slug})
     counts = []
     for n in (3, 6):
@@ -118,4 +133,4 @@ def test_the_overview_works_out_its_figures_in_the_same_number_of_queries_and_th
             assert client.get(url).status_code == 200
         counts.append((len(afresh.captured_queries), len(kept.captured_queries)))
     assert counts[0] == counts[1], f"worked out afresh and kept, small and 3× the data: {counts}"
-    assert counts[0][1] <= 6 < counts[0][0], counts
+    assert counts[0][1] <= 5 < counts[0][0], counts

@@ -7,11 +7,12 @@ import pytest
 from django.template.defaultfilters import date as django_date
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from jinja2 import UndefinedError
 
-from saferstaff.rows import _date, draw, environment
+from saferstaff.rows import _date, _escaped, draw, environment
+from saferstaff.schools.access import DATE_OF_BIRTH, NAME, YEAR_GROUP, pupil_view
 from saferstaff.schools.models import Pupil
 
 from .conftest import signed_in
@@ -41,6 +42,13 @@ def test_a_value_marked_safe_is_kept_and_everything_else_escaped():
     assert template.render(a="<b>", b=mark_safe("<b>"), c=None) == "&lt;b&gt;|<b>|None"
 
 
+def test_each_value_is_escaped_as_djangos_conditional_escape_escapes_it():
+    values = ["", "plain", "<b>&'\"", "O'Brien & \"Co\"", 0, 12, -3, True, None, 1.5, mark_safe("<i>"),
+              translation.gettext_lazy("Jan."), datetime.date(2011, 3, 4), ("a", "<")]  # fmt: skip
+    for value in values:
+        assert _escaped(value) == conditional_escape(value), repr(value)
+
+
 @pytest.mark.parametrize("language", ["en-gb", "cy"])
 def test_the_lists_day_format_is_djangos(language):
     days = [datetime.date(2011, m, d) for m in range(1, 13) for d in (1, 28)] + [datetime.date(987, 3, 4)]
@@ -48,6 +56,11 @@ def test_the_lists_day_format_is_djangos(language):
         for day in days:
             assert _date(day, "j M Y") == django_date(day, "j M Y")
         assert _date(None, "j M Y") == django_date(None, "j M Y")
+        # A page's rows: the month names of the request's language, looked up once by ``draw``.
+        pupil = Pupil(pk=7, legal_forename="Ann", legal_surname="Lee", date_of_birth=days[4], year_group="2")
+        view = pupil_view(pupil, frozenset({NAME, YEAR_GROUP, DATE_OF_BIRTH}), with_guardians=False)
+        drawn = draw("schools/pupil_rows.jinja", rows=[(view, "/p/7/")], fields=view.fields)
+        assert f">{django_date(days[4], 'j M Y')}</td>" in drawn
 
 
 def test_a_misspelt_field_fails_instead_of_drawing_nothing():

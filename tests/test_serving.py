@@ -3,6 +3,7 @@
 Requests go through the WSGI application as the web server calls it, with Django's request signals, which the
 test client leaves out."""
 
+import gc
 import io
 import threading
 from wsgiref.util import setup_testing_defaults
@@ -88,3 +89,10 @@ def test_a_connection_older_than_its_age_is_opened_afresh(opened):
     finally:
         connection.settings_dict["CONN_MAX_AGE"] = kept
     assert len(opened) == REQUESTS
+
+
+def test_what_the_server_loaded_at_start_is_kept_out_of_the_collectors_sight():
+    """saferstaff.wsgi freezes what the process loaded before serving (Django, the rooms, their models): a full
+    garbage collection then walks only what requests made, not ~150,000 long-lived objects (docs/serving.md)."""
+    assert application is not None
+    assert gc.get_freeze_count() > 10_000

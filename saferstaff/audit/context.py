@@ -4,7 +4,7 @@ configuration loads this module before Django's apps are ready."""
 
 import contextlib
 import contextvars
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,34 @@ class AuditContext:
 _context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
     "audit_context", default=AuditContext()
 )
+
+
+@dataclass
+class GenerationsRead:
+    """The audit generations (``audit.Generation``) read while serving one request, {scope: value}, so the
+    compulsory-policy gate and the page's kept values read them once. A write in the request (``audit.log._bump``)
+    forgets them and stops the memo for the rest of the request: a page sees its own writes, and nothing read
+    inside a transaction that may yet roll back is remembered."""
+
+    values: dict[int, int] = field(default_factory=dict)
+    written: bool = False
+
+
+# None outside a request: commands and workers read the generations afresh each time.
+_generations_read: contextvars.ContextVar[GenerationsRead | None] = contextvars.ContextVar(
+    "generations_read", default=None
+)
+
+
+@contextlib.contextmanager
+def serving_request(ctx: AuditContext):
+    """``ctx`` for the request being served, with a fresh memo of the generations it reads."""
+    token, read = _context.set(ctx), _generations_read.set(GenerationsRead())
+    try:
+        yield
+    finally:
+        _generations_read.reset(read)
+        _context.reset(token)
 
 
 def current_context() -> AuditContext:

@@ -11,7 +11,12 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from saferstaff.audit.context import _context, acting_as, current_context  # noqa: F401  (re-exported)
+from saferstaff.audit.context import (  # noqa: F401  (acting_as, current_context: re-exported)
+    _context,
+    _generations_read,
+    acting_as,
+    current_context,
+)
 from saferstaff.audit.models import (
     GENESIS,
     LEGACY_CHAIN,
@@ -175,24 +180,59 @@ READ_ONLY = frozenset(
 
 def _bump(chain: int) -> None:
     """One more change at the chain's school (or, chain 0, of no school). Called under the chain's lock, so
-    the row's first creation never races another."""
+    the row's first creation never races another. The generations this request has read are forgotten."""
     if not Generation.objects.filter(scope=chain).update(value=F("value") + 1):
         Generation.objects.create(scope=chain, value=1)
+    if (read := _generations_read.get()) is not None:
+        read.values.clear()
+        read.written = True
 
 
 def generations(school_id: int) -> tuple[int, int]:
     """The generation of the school and that of events of no school, in one query: equal numbers, nothing
     written since (what a page worked out from them still holds). Read it BEFORE reading the data it guards:
     a change that lands in between then only makes the kept result newer than its key, never older."""
-    values = dict(
-        Generation.objects.filter(scope__in=(school_id, NO_SCHOOL_CHAIN)).values_list("scope", "value")
-    )
-    return values.get(school_id, 0), values.get(NO_SCHOOL_CHAIN, 0)
+    values = _generations_of([school_id])
+    return values[school_id], values[NO_SCHOOL_CHAIN]
+
+
+def _generations_of(school_ids: list[int], among=None) -> dict[int, int]:
+    """{scope: generation} of ``school_ids`` and of events of no school, in one query (``among``: the schools
+    as a query of their ids, so the SQL is the same however many). Read once per request: the memo of what this
+    request read answers a second reading, until the request writes (``_bump``)."""
+    read = _generations_read.get()
+    if read is not None and read.written:
+        read = None
+    scopes = [*school_ids, NO_SCHOOL_CHAIN]
+    if read is not None and all(scope in read.values for scope in scopes):
+        return read.values
+    found = Q(scope__in=scopes) if among is None else Q(scope__in=among) | Q(scope=NO_SCHOOL_CHAIN)
+    values = dict(Generation.objects.filter(found).values_list("scope", "value"))
+    values = {scope: values.get(scope, 0) for scope in scopes}
+    if read is not None:
+        read.values.update(values)
+    return values
 
 
 def _minute_parts() -> tuple[str, str]:
+    """The local date and the minute, as parts of a kept value's key."""
     now = timezone.now()
     return timezone.localdate(now).isoformat(), now.strftime("%Y%m%d%H%M")
+
+
+def _keys(name: str, school_ids: list[int], parts: tuple, among=None, *, per_day=False) -> dict[int, str]:
+    """The key ``name`` is kept under for each school (ADR 0014): the school, its generation and that of events
+    of no school (read before anything the value is worked out from), ``parts``, the local date and minute (the
+    date alone ``per_day``)."""
+    values = _generations_of(school_ids, among)
+    minute = _minute_parts()[:1] if per_day else _minute_parts()
+    return {
+        school_id: ":".join(
+            str(part)
+            for part in (name, school_id, values[school_id], values[NO_SCHOOL_CHAIN], *parts, *minute)
+        )
+        for school_id in school_ids
+    }
 
 
 def kept_each(name: str, school_ids, work_out, among=None, *, per_day: bool = False) -> dict:
@@ -203,21 +243,11 @@ def kept_each(name: str, school_ids, work_out, among=None, *, per_day: bool = Fa
     schools as a query of their ids (a trust's), so the generations' SQL is the same however many there are.
     ``per_day``: the value depends on the date, not the time of day, so it is kept until the school changes or
     the day ends rather than for the minute (the consent coverage of the trust's view)."""
-    ids = list(school_ids)
-    scopes = Q(scope__in=among if among is not None else ids) | Q(scope=NO_SCHOOL_CHAIN)
-    values = dict(Generation.objects.filter(scopes).values_list("scope", "value"))
-    minute = _minute_parts()[:1] if per_day else _minute_parts()
-    keys = {
-        school_id: ":".join(
-            str(part)
-            for part in (name, school_id, values.get(school_id, 0), values.get(NO_SCHOOL_CHAIN, 0), *minute)
-        )
-        for school_id in ids
-    }
+    keys = _keys(name, list(school_ids), (), among, per_day=per_day)
     cache = caches["overview"]
     found = cache.get_many(keys.values())
     result = {school_id: found[key] for school_id, key in keys.items() if key in found}
-    missing = [school_id for school_id in ids if school_id not in result]
+    missing = [school_id for school_id in keys if school_id not in result]
     if missing:
         fresh = work_out(missing)
         cache.set_many({keys[school_id]: fresh[school_id] for school_id in missing})
@@ -231,11 +261,7 @@ def kept(name: str, school_id: int, work_out, *parts):
     generation and that of events of no school, read before ``work_out`` reads anything: a change anywhere is
     seen on the very next request, and anything written without an event within the minute. Per process
     (``CACHES["overview"]``): the key is exact, so processes never disagree for longer than that minute."""
-    school_generation, no_school_generation = generations(school_id)
-    key = ":".join(
-        str(part)
-        for part in (name, school_id, school_generation, no_school_generation, *parts, *_minute_parts())
-    )
+    key = _keys(name, [school_id], parts)[school_id]
     cache = caches["overview"]
     data = cache.get(key)
     if data is None:

@@ -22,7 +22,7 @@ from saferstaff.consent import services
 from saferstaff.consent.forms import ConsentAnswerForm, PortalForm, PurposeForm
 from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose
 from saferstaff.consent.states import TAG_HTML, states_for
-from saferstaff.links import school_url
+from saferstaff.links import school_urls
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.rows import draw
@@ -58,10 +58,8 @@ def consent_register(request, school):
         hashlib.sha256(str([p.pk for p in shown]).encode()).hexdigest(),  # short, whatever the page size
     )
     uses = [u.pk for u in purposes]
-    rows = [
-        (p, school_url("pupil_consent", request.school.slug, p.pk), _cells(statuses[(p.pk, u)] for u in uses))
-        for p in pupil_views(request, shown)
-    ]
+    link = school_urls("pupil_consent", request.school.slug)
+    rows = [(p, link(p.pk), _cells(statuses[(p.pk, u)] for u in uses)) for p in pupil_views(request, shown)]
     record("images.consent.register_viewed", None, detail={"pupils": [p.pk for p in shown]})
     return render(
         request,

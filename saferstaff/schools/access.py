@@ -162,20 +162,21 @@ def pupil_view(pupil: Pupil, fields: frozenset[str], *, with_guardians: bool = T
     """What ``fields`` allow of ``pupil``; its guardians too (one query) when allowed and ``with_guardians``."""
     if NAME not in fields:
         raise PermissionDenied("Your role at this school does not include pupils' records (§8).")
-    shown = {
-        YEAR_GROUP: {"year_group": pupil.year_group},
-        ON_ROLL: {"is_current": pupil.is_current, "leaving_date": pupil.leaving_date},
-        LEGAL_NAME: {
-            "legal_name": " ".join(
-                n for n in (pupil.legal_forename, pupil.middle_names, pupil.legal_surname) if n
-            ),
-            "former_surname": pupil.former_surname,
-        },
-        DATE_OF_BIRTH: {"date_of_birth": pupil.date_of_birth},
-        UPN: {"upn": pupil.upn},
-        ADULT_AT_RISK: {"adult_at_risk": pupil.adult_at_risk},
-    }
-    values = {k: v for field, pairs in shown.items() if field in fields for k, v in pairs.items()}
+    # Only what ``fields`` allow is read at all (a list asks this of every row on its page).
+    values = {}
+    if YEAR_GROUP in fields:
+        values["year_group"] = pupil.year_group
+    if ON_ROLL in fields:
+        values["is_current"], values["leaving_date"] = pupil.is_current, pupil.leaving_date
+    if LEGAL_NAME in fields:
+        names = (pupil.legal_forename, pupil.middle_names, pupil.legal_surname)
+        values["legal_name"], values["former_surname"] = " ".join(n for n in names if n), pupil.former_surname
+    if DATE_OF_BIRTH in fields:
+        values["date_of_birth"] = pupil.date_of_birth
+    if UPN in fields:
+        values["upn"] = pupil.upn
+    if ADULT_AT_RISK in fields:
+        values["adult_at_risk"] = pupil.adult_at_risk
     if GUARDIANS in fields and with_guardians:
         links = Guardianship.objects.filter(pupil=pupil).select_related("guardian").order_by("contact_order")
         values["guardians"] = tuple(_guardian(link, fields) for link in links)

@@ -4,8 +4,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from saferstaff.access import allowed_for
 from saferstaff.accounts.stepup import signed_in_through, step_up
-from saferstaff.audit.log import record
-from saferstaff.links import school_url
+from saferstaff.audit.log import kept, record
+from saferstaff.links import school_urls
 from saferstaff.paging import page_of
 from saferstaff.rows import draw
 from saferstaff.rules.engine import Refused, show_on_form
@@ -236,8 +236,13 @@ def pupil_list(request, school):
     show = request.GET.get("show", "current")
     if show != "all":
         pupils = pupils.current()
-    years = Pupil.objects.filter(school=request.school).year_groups()
+    # The year groups to choose from, kept per state of the school (ADR 0014): pupils change through the roster's
+    # doors, which record an event.
+    years = kept(
+        "pupil-year-groups", request.school.pk, Pupil.objects.filter(school=request.school).year_groups
+    )
     page = page_of(request, pupils, 50)
+    link = school_urls("pupil_detail", request.school.slug)
     record("pupil.listed", ("schools.school", request.school.pk), detail={"page": page.number})
     return render(
         request,
@@ -246,17 +251,14 @@ def pupil_list(request, school):
             "page": page,
             "rows": draw(
                 "schools/pupil_rows.jinja",
-                rows=[
-                    (p, school_url("pupil_detail", request.school.slug, p.pk))
-                    for p in pupil_views(request, page.object_list)
-                ],
+                rows=[(p, link(p.pk)) for p in pupil_views(request, page.object_list)],
                 fields=fields,
             ),
             "fields": fields,
             "columns": 2 + len(fields & {DATE_OF_BIRTH, UPN}),
             "q": q,
             "year": year,
-            "years": list(years),
+            "years": years,
             "show": show,
         },
     )

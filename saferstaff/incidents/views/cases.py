@@ -5,6 +5,7 @@ casework's (everything). The steps on a case are in ``views.casework``.
 A case is fetched through ``incidents.access`` (404 to anyone the rules do not name, every open audited). A page
 asks a rule's ``peek`` only to decide what to offer."""
 
+import hashlib
 from functools import lru_cache
 
 from django.db.models import Exists, OuterRef, Q
@@ -13,17 +14,17 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from saferstaff.audit.log import record
+from saferstaff.audit.log import kept, record
 from saferstaff.audit.models import AuditEvent
 from saferstaff.incidents.access import get_case
 from saferstaff.incidents.chronology import SEALED
 from saferstaff.incidents.forms.cases import (
     CaseSearchForm,
 )
-from saferstaff.incidents.models import CONTACT_FIELDS, Case, Contact
+from saferstaff.incidents.models import CONTACT_FIELDS, Action, Case, Contact
 from saferstaff.incidents.registers import case_list_of
 from saferstaff.incidents.status import lado_state
-from saferstaff.links import school_url
+from saferstaff.links import school_urls
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
 from saferstaff.rows import draw
@@ -73,24 +74,22 @@ def _draw_search(search: CaseSearchForm) -> str:
 @require_safe
 def case_list(request, school):
     actor = request.actor
-    referred = Contact.objects.filter(case=OuterRef("pk"), kind=Contact.Kind.LADO)
-    cases, actions = case_list_of(actor)
-    cases = cases.annotate(lado_referred=Exists(referred))
     search = None
     if may_search_cases.peek(actor):  # §8: searching cases is for the designated persons
         search = CaseSearchForm(request.GET or None)
-        if search.is_bound and search.is_valid():
-            data = search.cleaned_data
-            if q := data["q"].strip():
-                number = parse_id(q.lstrip("#"))
-                cases = cases.filter(Q(what_happened__icontains=q) | Q(pk=number or 0))
-            for name in ("kind", "status", "risk"):
-                if data[name]:
-                    cases = cases.filter(**{name: data[name]})
-    page = page_of(request, cases.order_by("-reported_at", "-pk"), 25)
-    slug = request.school.slug
-    rows = [(case, school_url("case_detail", slug, case.pk), lado_state(case)) for case in page.object_list]
-    mine = list(actions)  # the page shows each action's case by its number: the case itself is not read
+    wanted = {}  # what is searched for: nothing on a plain visit
+    if search is not None and search.is_bound and search.is_valid():
+        data = {**search.cleaned_data, "q": search.cleaned_data["q"].strip()}
+        wanted = {name: data[name] for name in ("q", "kind", "status", "risk") if data[name]}
+    listed, action_ids = _kept_lists(request, actor, wanted)
+    page = page_of(request, listed, 25)
+    referred = Contact.objects.filter(case=OuterRef("pk"), kind=Contact.Kind.LADO)
+    found = Case.objects.annotate(lado_referred=Exists(referred)).in_bulk(page.object_list)
+    page.object_list = [found[pk] for pk in page.object_list if pk in found]
+    link = school_urls("case_detail", request.school.slug)
+    rows = [(case, link(case.pk), lado_state(case)) for case in page.object_list]
+    # The page shows each action's case by its number: the case itself is not read.
+    mine = list(Action.objects.filter(pk__in=action_ids))
     _listed(request, page.object_list, "cases_listed")
     return render(
         request,
@@ -103,6 +102,37 @@ def case_list(request, school):
             "actions": mine,
             "today": timezone.localdate(),
         },
+    )
+
+
+def _kept_lists(request, actor: Actor, wanted: dict) -> tuple[list[int], list[int]]:
+    """The ids of the cases listed (newest first, searched for ``wanted``) and of the actor's actions still to
+    do, from one reading of the rule (``registers.case_list_of``), kept per state of the school, person, place,
+    roles and search (``audit.log.kept``, ADR 0014): building the rule's querysets was most of the page. Ids
+    only; the rows themselves are read afresh by id. Every case, action, person added and role is written
+    through a door that records an event."""
+
+    def work_out() -> tuple[list[int], list[int]]:
+        cases, actions = case_list_of(actor)
+        if q := wanted.get("q"):
+            number = parse_id(q.lstrip("#"))
+            cases = cases.filter(Q(what_happened__icontains=q) | Q(pk=number or 0))
+        cases = cases.filter(**{name: wanted[name] for name in ("kind", "status", "risk") if name in wanted})
+        return list(cases.order_by("-reported_at", "-pk").values_list("pk", flat=True)), list(
+            actions.values_list("pk", flat=True)
+        )
+
+    membership = actor.membership
+    return kept(
+        "case-list",
+        request.school.pk,
+        work_out,
+        request.user.pk,
+        membership.pk if membership is not None else "-",
+        membership is not None and membership.is_chair_of_governors,
+        ",".join(sorted(actor.roles)),
+        # What was searched for, as a digest: the words themselves are not kept in a key.
+        hashlib.sha256(repr(sorted(wanted.items())).encode()).hexdigest() if wanted else "",
     )
 
 
