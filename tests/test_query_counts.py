@@ -106,14 +106,18 @@ def test_a_key_page_asks_the_same_number_of_queries_with_three_times_the_data(ca
 # audit row's savepoint and its release inside a test's transaction: a page that comes to ask more fails here, not
 # only one whose queries grow with the data. The register and the pupil list asked one more each before the
 # generations were read once a request and the pupil list's year groups were kept.
+# On PostgreSQL the audit row's append takes the chain's advisory lock first (saferstaff/audit/log.py), one query
+# more than on SQLite, whose writes are serialised by the database itself.
 MOST = {"consent_register": 10, "pupil_list": 10, "case_list": 11}
+CHAIN_LOCK = {"postgresql": 1}
 
 
 @pytest.mark.parametrize("name", MOST)
 def test_a_list_page_asks_no_more_queries_than_it_did(cast, name):
     add_everything(cast, 6)
     asked, sql = queries_of(signed_in(cast.head), reverse(name, kwargs={"school": cast.school.slug}))
-    assert asked <= MOST[name], f"{name}: {asked} queries: {[q[:120] for q in sql]}"
+    most = MOST[name] + CHAIN_LOCK.get(connection.vendor, 0)
+    assert asked <= most, f"{name}: {asked} queries: {[q[:120] for q in sql]}"
 
 
 def test_the_overview_works_out_its_figures_in_the_same_number_of_queries_and_then_keeps_them(cast):
