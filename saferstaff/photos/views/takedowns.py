@@ -112,7 +112,7 @@ def takedown_done(request, school, pk):
     takedown = get_takedown(request, pk)
     on_checks = request.method == "POST" and request.POST.get("action") == "on_checks"
     form = TakedownForm(None if on_checks else request.POST or None, request.FILES or None)
-    problems = []
+    problems, refused = [], False
     if request.method == "POST" and takedown.done_at is None and (on_checks or form.is_valid()):
         try:
             if on_checks:
@@ -124,8 +124,13 @@ def takedown_done(request, school, pk):
                     note=form.cleaned_data["note"],
                     evidence=form.cleaned_data["evidence"],
                 )
-        except Refused as exc:
-            problems = [str(r) for r in exc.decision.reasons]
+        except Refused as exc:  # a reason naming the note sits beside it; the others above the page's forms
+            refused = True
+            for reason in exc.decision.reasons:
+                if reason.field in form.fields and not on_checks:
+                    form.add_error(reason.field, str(reason))
+                else:
+                    problems.append(str(reason))
         else:
             messages.success(request, "Marked as taken down. Thank you.")
             return redirect("takedown_list", school=request.school.slug)
@@ -143,7 +148,7 @@ def takedown_done(request, school, pk):
             "all_gone": checks.all_gone(takedown),
             "may_check": may_check_takedown.peek(request.actor, subject=takedown).allowed,
         },
-        status=409 if problems else 400 if form.errors else 200,
+        status=409 if refused else 400 if form.errors else 200,
     )
 
 
