@@ -103,8 +103,28 @@ def add_place(publication: Publication, url: str, *, by) -> PublicationPlace:
 
 
 def remove_place(place: PublicationPlace, *, by) -> None:
-    """Take a web address off a publication that is still published (the publisher or senior management)."""
+    """Take a web address off a publication that is still published (the publisher or senior management). An
+    address that has been checked is kept while a takedown of the publication is open: its checks are the
+    takedown's evidence, and without it the takedown could close while the photo is still there. (Its checks are
+    never deleted with it: ``PlaceCheck.place`` is RESTRICT, so a place goes only with its publication.)"""
     _check(place.publication, by, removing=True)
     with transaction.atomic():
+        place = PublicationPlace.objects.select_for_update().get(pk=place.pk)
+        if place.checks.exists():
+            open_ = place.publication.takedowns.filter(done_at__isnull=True).exists()
+            raise Refused(
+                refuse(
+                    Reason(
+                        (
+                            f"{place.url} cannot be removed while the photo is being taken down: it has been "
+                            "checked, and its checks are the evidence"
+                        )
+                        if open_
+                        else f"{place.url} has been checked: it is kept with its checks as the evidence",
+                        "§5",
+                        "place",
+                    )
+                )
+            )
         record("images.publication.place_removed", place, detail={"publication": place.publication_id})
         place.delete()

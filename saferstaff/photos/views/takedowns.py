@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -19,6 +20,7 @@ from saferstaff.photos.access import (
 )
 from saferstaff.photos.forms import OverruleForm, PlaceForm, TakedownForm
 from saferstaff.photos.models import (
+    PlaceCheck,
     Publication,
     PublicationPlace,
     Takedown,
@@ -46,7 +48,7 @@ def publication_detail(request, school, pk):
     )
     if not (sees_all(request) or pub.published_by_id == request.user.pk):
         raise PermissionDenied
-    form, problems = PlaceForm(), []
+    form, problems, refused_place = PlaceForm(), [], None
     if request.method == "POST":
         try:
             if request.POST.get("action") == "remove":
@@ -54,6 +56,7 @@ def publication_detail(request, school, pk):
                 place = get_object_or_404(
                     PublicationPlace, publication=pub, pk=int(place_id) if place_id.isdigit() else 0
                 )
+                refused_place = place.pk  # a refusal naming the place is shown beside it
                 places.remove_place(place, by=request.user)
                 messages.success(request, "Web address removed.")
                 return redirect("publication_detail", school=request.school.slug, pk=pub.pk)
@@ -63,13 +66,13 @@ def publication_detail(request, school, pk):
                 messages.success(request, "Web address added.")
                 return redirect("publication_detail", school=request.school.slug, pk=pub.pk)
         except Refused as exc:
-            problems = [str(r) for r in exc.decision.reasons]
+            problems = [(r.field == "place" and refused_place, str(r)) for r in exc.decision.reasons]
     return render(
         request,
         "photos/publication_detail.html",
         {
             "pub": pub,
-            "places": pub.places.all(),
+            "places": pub.places.annotate(checked=Exists(PlaceCheck.objects.filter(place=OuterRef("pk")))),
             "form": form,
             "problems": problems,
             "may_add": may_change_places.peek(request.actor, subject=pub).allowed,
