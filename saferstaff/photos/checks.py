@@ -200,7 +200,12 @@ def give_up_lost_checks(now: datetime.datetime | None = None) -> int:
     return len(lost)
 
 
-@task()
+# A check is short (a page and at most MAX_IMAGES images) and someone may be waiting for it on the takedown's page:
+# it goes on its own queue, which every worker takes before its other jobs and one worker takes alone.
+CHECK_PRIORITY = 50
+
+
+@task(queue_name=settings.CHECKS_QUEUE, priority=CHECK_PRIORITY)
 def check_place(check_id: int) -> None:
     school_id = PlaceCheck.objects.filter(pk=check_id).values_list("school_id", flat=True).first()
     with acting_as(school_id=school_id):

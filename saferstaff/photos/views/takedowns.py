@@ -29,6 +29,9 @@ from saferstaff.photos.status import takedown_summary
 from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.rules.images import may_change_places, may_check_takedown, may_overrule_check
 
+# A check runs on the checks worker within about a minute; one waiting longer than this is said to be late.
+CHECK_LATE_MINUTES = 5
+
 
 def publication_list(request, school):
     pubs = Publication.objects.filter(school=request.school).select_related("channel", "published_by")
@@ -138,6 +141,9 @@ def takedown_done(request, school, pk):
             messages.success(request, "Marked as taken down. Thank you.")
             return redirect("takedown_list", school=request.school.slug)
     rows = _places(request, takedown)
+    waiting = [found[0] for _, found, _, _ in rows if found and found[0].result == "waiting"]
+    checking = min(waiting, key=lambda c: c.requested_at) if waiting else None
+    waited = (timezone.now() - checking.requested_at).total_seconds() // 60 if checking else 0
     return render(
         request,
         "photos/takedown_done.html",
@@ -147,7 +153,8 @@ def takedown_done(request, school, pk):
             "problems": problems,
             "name": takedown.pupil.short_name if takedown.pupil else "",
             "places": rows,
-            "checking": any(found and found[0].result == "waiting" for _, found, _, _ in rows),
+            "checking": checking,  # the check waiting longest, and for how long when it is late (minutes)
+            "checking_late": int(waited) if waited >= CHECK_LATE_MINUTES else 0,
             "all_gone": checks.all_gone(takedown),
             "may_check": may_check_takedown.peek(request.actor, subject=takedown).allowed,
         },
