@@ -238,10 +238,11 @@ def _refuse_unless_checks_allow(takedown, newest, *, note: str, evidence, on_che
 
 
 def _checked_note(gone: int, overruled: int) -> str:
-    note = f"Checked by saferstaff: gone from {gone} web address{'es' if gone != 1 else ''}"
+    parts = [f"gone from {gone} web address{'es' if gone != 1 else ''}"] if gone else []
     if overruled:
-        note += f"; at {overruled} more, senior management said the image found is not the withdrawn photo"
-    return note
+        where = f"{overruled} {'more ' if gone else ''}web address{'es' if overruled != 1 else ''}"
+        parts.append(f"at {where}, senior management said the image found is not the withdrawn photo")
+    return "Checked by saferstaff: " + "; ".join(parts)
 
 
 def chase_takedowns(now: datetime.datetime | None = None) -> int:

@@ -48,12 +48,10 @@ def site_list(request, school):
                     label=form.cleaned_data["label"],
                     by=request.user,
                 )
-                messages.success(
-                    request,
-                    "Website added: it is checked each week."
-                    if added
-                    else "That website is already listed: it is checked each week.",
-                )
+                if added:
+                    messages.success(request, "Website added: it is checked each week.")
+                else:
+                    messages.info(request, "That website is already listed: it is checked each week.")
                 return redirect("site_list", school=request.school.slug)
         except Refused as exc:
             problems = [str(r) for r in exc.decision.reasons]

@@ -26,6 +26,7 @@ from saferstaff.photos.models import (
     Takedown,
 )
 from saferstaff.photos.status import takedown_summary
+from saferstaff.photos.views.library import image_detail
 from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.rules.images import may_change_places, may_check_takedown, may_overrule_check
 
@@ -65,8 +66,14 @@ def publication_detail(request, school, pk):
                 return redirect("publication_detail", school=request.school.slug, pk=pub.pk)
             form = PlaceForm(request.POST)
             if form.is_valid():
+                listed = pub.places.filter(
+                    url=form.cleaned_data["url"]
+                ).exists()  # cleaned as the door keeps it
                 places.add_place(pub, form.cleaned_data["url"], by=request.user)
-                messages.success(request, "Web address added.")
+                if listed:
+                    messages.info(request, "That web address is already listed.")
+                else:
+                    messages.success(request, "Web address added.")
                 return redirect("publication_detail", school=request.school.slug, pk=pub.pk)
         except Refused as exc:
             problems = [(r.field == "place" and refused_place, str(r)) for r in exc.decision.reasons]
@@ -156,6 +163,7 @@ def takedown_done(request, school, pk):
             "checking": checking,  # the check waiting longest, and for how long when it is late (minutes)
             "checking_late": int(waited) if waited >= CHECK_LATE_MINUTES else 0,
             "all_gone": checks.all_gone(takedown),
+            "overruled": any(overrule for _, _, overrule, _ in rows),
             "may_check": may_check_takedown.peek(request.actor, subject=takedown).allowed,
         },
         status=409 if refused else 400 if form.errors else 200,
@@ -188,8 +196,9 @@ def takedown_overrule(request, school, pk):
     takedown = get_takedown(request, pk)
     place_id = request.POST.get("place") or request.GET.get("place") or ""
     newest = checks.standing(takedown).get(int(place_id) if place_id.isdigit() else 0)
-    if newest is None:
-        messages.error(request, "Choose a web address whose latest check found the photo.")
+    # Only a "still there" not overruled yet is overruled: "could not check" or "gone" has no image to speak of.
+    if newest is None or newest[0].result != PlaceCheck.Result.STILL_THERE or newest[1] is not None:
+        messages.error(request, "Choose a web address whose latest check found the photo still there.")
         return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
     check = newest[0]
     form = OverruleForm(request.POST or None)
@@ -218,10 +227,14 @@ def takedown_check(request, school, pk):
     except Refused as exc:
         messages.error(request, exc.decision.summary)
     else:
-        messages.success(
-            request,
-            "Checking again: the results show here when done." if queued else "It has no web addresses.",
-        )
+        if queued:
+            messages.success(request, "Checking again: the results show here when done.")
+        elif (
+            takedown.publication.places.exists()
+        ):  # each is waiting for a check asked already (a double click)
+            messages.info(request, "Already checking: the results show here when done.")
+        else:
+            messages.info(request, "It has no web addresses.")
     return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
 
 
@@ -233,9 +246,13 @@ def publication_take_down(request, school, pk):
         raise PermissionDenied
     reason = request.POST.get("reason", "").strip()
     back = redirect("image_detail", school=request.school.slug, pk=pub.image_id) if pub.image_id else None
-    if not reason:
+    if not reason:  # beside the reason's field on the image's page
+        if pub.image_id:
+            return image_detail(
+                request, school, pub.image_id, takedown_problem=(pub.pk, "Say why it is being taken down")
+            )
         messages.error(request, "Say why it is being taken down.")
-        return back or redirect("publication_list", school=request.school.slug)
+        return redirect("publication_list", school=request.school.slug)
     try:
         takedown = takedowns.take_down(pub, by=request.user, reason=reason)
     except Refused as exc:
