@@ -105,3 +105,24 @@ def test_the_note_made_from_the_checks_does_not_count_nothing():
     assert _checked_note(1, 1).startswith(
         "Checked by saferstaff: gone from 1 web address; at 1 more web address,"
     )
+
+
+def test_the_limits_are_stated_and_a_text_too_long_is_refused_in_plain_words(cast, published, site):
+    head = signed_in(cast.head)
+    url = reverse("site_list", kwargs={"school": cast.school.slug})
+    shown = head.post(url, {"url": "https://school.example/", "label": "x" * 101}).content.decode()
+    assert "At most 100 characters" in shown and "Enter a name of at most 100 characters" in shown
+    assert "Ensure this value" not in shown
+    takedown = take_down(cast, published)
+    shown = signed_in(cast.teacher).post(_done(cast, takedown), {"note": "x" * 501}).content.decode()
+    assert "What you did: Enter at most 500 characters" in shown and "Ensure this value" not in shown
+
+
+def test_a_takedown_done_recently_links_to_its_page_with_its_checks(cast, published, site):
+    site.routes["/news"] = (200, "text/html", b"<html><body><h1>News</h1></body></html>")
+    takedown = take_down(cast, published)
+    from saferstaff.photos import takedowns
+
+    takedowns.finish_takedown(takedown, by=cast.teacher, on_checks=True)
+    listed = signed_in(cast.teacher).get(reverse("takedown_list", kwargs={"school": cast.school.slug}))
+    assert f'href="{_done(cast, takedown)}"' in listed.content.decode()
