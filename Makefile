@@ -42,10 +42,11 @@ migrate: setup
 demo: migrate ## load the demo school (if the database has no schools yet)
 	$(SAFERSTAFF) load_demo --if-empty $(if $(wildcard $(SEED_POLICY)),--policy $(SEED_POLICY))
 
-run: demo ## set up, migrate, load the demo school and serve on http://127.0.0.1:8000 with one worker
+run: demo ## set up, migrate, load the demo school and serve on http://127.0.0.1:8000 with two workers (one for takedown checks alone)
 	@echo "saferstaff on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, the worker and the daily jobs)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(SAFERSTAFF) run_worker --interval 1 & \
+	  $(SAFERSTAFF) run_worker --interval 1 --queue-name checks & \
 	  $(SAFERSTAFF) run_daily --every 86400 & \
 	  $(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WEB_WORKERS) \
 	    --blocking-threads 4 --backpressure 32 \

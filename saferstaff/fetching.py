@@ -26,6 +26,19 @@ REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "saferstaff (a school's safeguarding record; one page, on request)"
 
 
+def _in_words(exc: Exception) -> str:
+    """Why a fetch failed, for school staff (never a Python class name)."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "the site refused the connection"
+    if isinstance(exc, ConnectionError):
+        return "the site closed the connection"
+    if isinstance(exc, ssl.SSLError):
+        return "the site's secure connection could not be checked"
+    if isinstance(exc, (http.client.HTTPException, ValueError)):
+        return "the site's answer could not be read"
+    return "the site could not be reached"
+
+
 class FetchRefused(Exception):
     """The URL may not be fetched, or the fetch broke a limit: the message says which, for the school office."""
 
@@ -159,7 +172,7 @@ def fetch(
         except (OSError, http.client.HTTPException, ssl.SSLError, ValueError) as exc:
             if time.monotonic() >= deadline:  # cut off by the watchdog
                 raise FetchRefused(f"The page did not answer within {timeout:.0f} seconds") from None
-            raise FetchRefused(f"The page could not be fetched: {type(exc).__name__}") from None
+            raise FetchRefused(f"The page could not be fetched: {_in_words(exc)}") from None
         finally:
             watchdog.cancel()
             conn.close()

@@ -201,10 +201,13 @@ CACHES = {
 }
 
 # --- Background work: the database is the queue (django-tasks-db); tests use the immediate backend.
+CHECKS_QUEUE = "checks"
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        # "checks": a takedown's checks (photos.checks), run first by every worker and by one of their own
+        # (`run_worker --queue-name checks`), so that a check never waits behind a sweep of a school's websites.
+        "QUEUES": ["default", CHECKS_QUEUE],
     }
 }
 

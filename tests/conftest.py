@@ -42,7 +42,12 @@ def skip_or_fail(reason: str):
 def _test_settings(settings, tmp_path):
     if not ON_S3:
         settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads of one test never meet another's
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "checks"],
+        }
+    }
     settings.AUDIT_HEAD_DIR = tmp_path / "audit-heads"  # run_daily writes the audit heads
     # Hashing strength is not what these tests are about; PBKDF2 would make each test seconds slower.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

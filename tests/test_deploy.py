@@ -28,7 +28,12 @@ from .conftest import skip_or_fail
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 ENV_FILE = "/etc/saferstaff/saferstaff.env"
-UNITS = ["saferstaff-web.service", "saferstaff-worker@.service", "saferstaff-daily.service"]
+UNITS = [
+    "saferstaff-web.service",
+    "saferstaff-worker@.service",
+    "saferstaff-checks.service",
+    "saferstaff-daily.service",
+]
 # What production refuses to start without (saferstaff/settings.py; tests/test_settings_production.py).
 REQUIRED = {
     "SAFERSTAFF_ENV",
@@ -100,6 +105,12 @@ def test_each_unit_runs_a_real_entry_point_with_the_environment_file(name):
 def test_the_workers_and_the_daily_jobs_run_what_the_readme_says():
     worker = shlex.split(unit("saferstaff-worker@.service")["Service"]["ExecStart"])
     assert worker[1:] == ["run_worker"]
+    checks = shlex.split(unit("saferstaff-checks.service")["Service"]["ExecStart"])
+    assert checks[1:] == [
+        "run_worker",
+        "--queue-name",
+        "checks",
+    ]  # a takedown's checks never wait behind a sweep
     daily = unit("saferstaff-daily.service")["Service"]
     assert daily["Type"] == "oneshot" and shlex.split(daily["ExecStart"])[1:] == ["run_daily"]
     timer = unit("saferstaff-daily.timer")["Timer"]

@@ -75,3 +75,41 @@ def test_a_bad_start_address_names_its_field_once(cast):
     page = signed_in(cast.head).post(_url(cast), {"url": "ftp://school.example/"}).content.decode()
     assert "Start address of the website: Enter the web address with https://" in page
     assert page.count("Start address") == 2  # the summary and the field's label, not the message again
+
+
+def test_findings_are_one_entry_per_image_each_worded_by_what_it_matched_and_counted_honestly(cast, photos):
+    from .test_publication_places import _publish
+
+    pubs = [_publish(cast, photos[0]) for _ in range(3)]
+    image, pages = (
+        "https://school.example/img/a.jpg",
+        ["https://school.example/", "https://school.example/news"],
+    )
+    kinds = ["withdrawn", "expired", "taken_down"]
+    findings = [
+        {"kind": kind, "page": page, "image": image, "publication": pub.pk}
+        for page in pages
+        for kind, pub in zip(kinds, pubs, strict=True)
+    ] + [
+        {
+            "kind": "original",
+            "page": pages[0],
+            "image": "https://school.example/img/b.jpg",
+            "image_id": photos[1].pk,
+        }
+    ]
+    SiteSweep.objects.create(
+        school=cast.school, finished_at=timezone.now(), findings=findings,
+        summary={"pages": 2, "images": 2, "findings": len(findings), "takedowns_raised": 0, "flags": 1},
+    )  # fmt: skip
+    shown = signed_in(cast.head).get(_url(cast)).content.decode()
+    assert "2 pages and 2 images checked; 2 images found that the school must not show;" in shown
+    assert shown.count(f"{image} on {pages[0]}, {pages[1]}") == 1  # one entry, both pages: not six lines
+    assert "consent for it is no longer given" in shown
+    assert "past its retention period" in shown and "taken down, but back on the site" in shown
+    assert "never published through saferstaff" in shown
+    assert shown.count("without consent now") == 0
+    for pub in pubs:
+        assert (
+            shown.count(reverse("publication_detail", kwargs={"school": cast.school.slug, "pk": pub.pk})) == 1
+        )

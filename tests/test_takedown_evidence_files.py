@@ -1,11 +1,13 @@
-"""§5, §8: a check's WARC and a takedown's screenshot are kept exactly as long as their rows — a place removed, a
-pupil destroyed by the retention schedule, a school's rows deleted in bulk: the files go with the rows, none is
+"""§5, §8: a check's WARC and a takedown's screenshot are kept exactly as long as their rows — a checked place is
+never removed from under them; a pupil destroyed by the retention schedule, a school's rows deleted in bulk: the files go with the rows, none is
 left over."""
 
 # ruff: noqa: F811  (``photos``, ``published`` and ``site`` are fixtures imported from the other test files)
 
+import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db.models import RestrictedError
 from django.utils import timezone
 
 from saferstaff.photos import checks, takedowns
@@ -13,6 +15,7 @@ from saferstaff.photos.models import PlaceCheck, Publication, Takedown
 from saferstaff.photos.places import remove_place
 from saferstaff.privacy import destruction
 from saferstaff.privacy.models import DueRecord
+from saferstaff.rules.engine import Refused
 
 from .test_publication_places import _files, photos  # noqa: F401
 from .test_takedown_checks import latest, published, site, take_down  # noqa: F401
@@ -33,13 +36,14 @@ def _two_checks(cast, takedown) -> list[str]:
     return names
 
 
-def test_removing_a_place_removes_its_checks_and_their_warcs(cast, published, site):
+def test_a_checked_place_is_not_removed_so_its_checks_and_warcs_stay(cast, published, site):
     takedown = take_down(cast, published)
-    _two_checks(cast, takedown)
-    assert len(stored("takedown-checks")) == 2
-    remove_place(latest(takedown).place, by=cast.teacher)
-    assert not PlaceCheck.objects.exists()
-    assert stored("takedown-checks") == []
+    names = _two_checks(cast, takedown)
+    with pytest.raises(Refused):
+        remove_place(latest(takedown).place, by=cast.teacher)
+    with pytest.raises(RestrictedError):  # the model keeps them too, whatever deletes the place alone
+        latest(takedown).place.delete()
+    assert PlaceCheck.objects.count() == 2 and sorted(stored("takedown-checks")) == sorted(names)
 
 
 def test_a_pupil_destroyed_by_the_retention_schedule_takes_their_takedown_and_its_files(

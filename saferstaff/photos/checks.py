@@ -49,10 +49,20 @@ def queue_checks(takedown: Takedown, *, by=None) -> list[PlaceCheck]:
     ("Check again": the rule ``may_check_takedown``); None when saferstaff asks itself (taking down, the chase)."""
     if by is not None:
         enforce(may_check_takedown(Actor.of(by, takedown.school), subject=takedown))
-    places = list(
-        PublicationPlace.objects.filter(publication_id=takedown.publication_id).values_list("pk", flat=True)
-    )
     with transaction.atomic():
+        # One at a time per takedown: a place already waiting for a check (a double click on "Check again", the
+        # chase while one runs) gets no second one. A check lost by the worker is given up after GIVE_UP.
+        Takedown.objects.select_for_update().filter(pk=takedown.pk).exists()
+        waiting = PlaceCheck.objects.filter(
+            place__publication_id=takedown.publication_id,
+            result=PlaceCheck.Result.WAITING,
+            requested_at__gte=timezone.now() - GIVE_UP,
+        ).values("place_id")
+        places = list(
+            PublicationPlace.objects.filter(publication_id=takedown.publication_id)
+            .exclude(pk__in=waiting)
+            .values_list("pk", flat=True)
+        )
         checks = PlaceCheck.objects.bulk_create(
             PlaceCheck(school_id=takedown.school_id, takedown=takedown, place_id=pk, requested_by=by)
             for pk in places
@@ -200,7 +210,12 @@ def give_up_lost_checks(now: datetime.datetime | None = None) -> int:
     return len(lost)
 
 
-@task()
+# A check is short (a page and at most MAX_IMAGES images) and someone may be waiting for it on the takedown's page:
+# it goes on its own queue, which every worker takes before its other jobs and one worker takes alone.
+CHECK_PRIORITY = 50
+
+
+@task(queue_name=settings.CHECKS_QUEUE, priority=CHECK_PRIORITY)
 def check_place(check_id: int) -> None:
     school_id = PlaceCheck.objects.filter(pk=check_id).values_list("school_id", flat=True).first()
     with acting_as(school_id=school_id):

@@ -101,7 +101,10 @@ class ImageUploadForm(forms.Form):
 
 class TakedownForm(forms.Form):
     note = forms.CharField(
-        max_length=500, label="What you did", help_text="For example, 'Removed from the website gallery page'"
+        max_length=500,
+        label="What you did",
+        help_text="For example, 'Removed from the website gallery page'. At most 500 characters",
+        error_messages={"required": "Say what you did", "max_length": "Enter at most 500 characters"},
     )
     evidence = forms.FileField(required=False, label="Screenshot (optional)", help_text="PDF, JPEG or PNG")
 
@@ -118,9 +121,9 @@ class OverruleForm(forms.Form):
     reason = forms.CharField(
         max_length=500,
         label="Why the image found is not the withdrawn photo",
-        help_text="For example, 'Another photo of the same class, taken a minute later, with consent for everyone in it'",
+        help_text="For example, 'Another photo of the same class, taken a minute later, with consent for everyone in it'. At most 500 characters",
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter a reason"},
+        error_messages={"required": "Enter a reason", "max_length": "Enter at most 500 characters"},
     )
 
 
@@ -197,7 +200,13 @@ class SiteForm(forms.Form):
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off", "inputmode": "url"}),
         error_messages={"required": "Enter the start address of the website"},
     )
-    label = forms.CharField(label="Name (optional)", required=False, max_length=100)
+    label = forms.CharField(
+        label="Name (optional)",
+        required=False,
+        max_length=100,
+        help_text="At most 100 characters",
+        error_messages={"max_length": "Enter a name of at most 100 characters"},
+    )
 
     def clean_url(self) -> str:
         try:

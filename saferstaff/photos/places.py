@@ -22,6 +22,30 @@ URL_MAX = 2000
 # Places of one publication: a copy goes to a handful of pages; each place is fetched by every check.
 MAX_PLACES = 20
 HOST_NAME = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.?")
+NUMBER = re.compile(r"0x[0-9a-f]*|[0-9]+")
+
+
+def _disguised_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a browser reads in a host whose last part is a number but which is not written as four
+    decimal numbers: 2130706433, 0x7f.1, 0177.0.0.1, 127.1, 127.000.000.001 (the WHATWG URL standard's IPv4
+    parser: hex, octal and short forms). None when the host is a name. An address that cannot exist raises
+    ValueError."""
+    parts = host.lower().rstrip(".").split(".")
+    if not NUMBER.fullmatch(parts[-1]):
+        return None
+    if len(parts) > 4 or not all(NUMBER.fullmatch(p) for p in parts):
+        raise ValueError(host)
+    numbers = [
+        int(p[2:] or "0", 16) if p.startswith("0x") else int(p, 8 if p[0] == "0" and len(p) > 1 else 10)
+        for p in parts
+    ]
+    *head, last = numbers
+    if any(n > 255 for n in head) or last >= 256 ** (5 - len(numbers)):
+        raise ValueError(host)
+    value = last
+    for i, n in enumerate(head):
+        value += n << (8 * (3 - i))
+    return ipaddress.IPv4Address(value)
 
 
 def clean_url(text: str) -> str:
@@ -57,6 +81,15 @@ def clean_url(text: str) -> str:
         literal = None
         if not HOST_NAME.fullmatch(ascii_host.lower()):
             raise ValidationError("Enter the web address with the website's name as it is shown") from None
+        try:
+            disguised = _disguised_ipv4(ascii_host)
+        except ValueError:
+            raise ValidationError("Enter the web address with the website's name as it is shown") from None
+        if disguised is not None:  # a number a browser reads as an address: refused, whichever it names
+            raise ValidationError(
+                "Enter the web address with the website's name, or an IP address written as four numbers "
+                "like 203.0.113.5"
+            ) from None
     # "localhost" and its subdomains name this computer by definition (RFC 6761): refused as a private address.
     this_computer = ascii_host.lower().rstrip(".")
     try:
@@ -69,7 +102,9 @@ def clean_url(text: str) -> str:
         ) from None
     host_part = f"[{ascii_host}]" if literal is not None and literal.version == 6 else ascii_host
     netloc = host_part if port is None else f"{host_part}:{port}"
-    stored = iri_to_uri(parts._replace(scheme=parts.scheme.lower(), netloc=netloc).geturl())
+    # "https://school.example" and "https://school.example/" are the same page: kept with the "/".
+    path = parts.path or "/"
+    stored = iri_to_uri(parts._replace(scheme=parts.scheme.lower(), netloc=netloc, path=path).geturl())
     if len(stored) > URL_MAX:
         raise ValidationError(f"Enter a web address of at most {URL_MAX:,} characters")
     return stored
@@ -103,8 +138,28 @@ def add_place(publication: Publication, url: str, *, by) -> PublicationPlace:
 
 
 def remove_place(place: PublicationPlace, *, by) -> None:
-    """Take a web address off a publication that is still published (the publisher or senior management)."""
+    """Take a web address off a publication that is still published (the publisher or senior management). An
+    address that has been checked is kept while a takedown of the publication is open: its checks are the
+    takedown's evidence, and without it the takedown could close while the photo is still there. (Its checks are
+    never deleted with it: ``PlaceCheck.place`` is RESTRICT, so a place goes only with its publication.)"""
     _check(place.publication, by, removing=True)
     with transaction.atomic():
+        place = PublicationPlace.objects.select_for_update().get(pk=place.pk)
+        if place.checks.exists():
+            open_ = place.publication.takedowns.filter(done_at__isnull=True).exists()
+            raise Refused(
+                refuse(
+                    Reason(
+                        (
+                            f"{place.url} cannot be removed while the photo is being taken down: it has been "
+                            "checked, and its checks are the evidence"
+                        )
+                        if open_
+                        else f"{place.url} has been checked: it is kept with its checks as the evidence",
+                        "§5",
+                        "place",
+                    )
+                )
+            )
         record("images.publication.place_removed", place, detail={"publication": place.publication_id})
         place.delete()

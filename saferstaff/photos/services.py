@@ -209,7 +209,7 @@ def delete_files(names, *, school_id: int) -> int:
 
 def delete_files_with_row(sender, instance, **kwargs) -> None:
     """A takedown's screenshot and a check's WARC go with their row, however it goes: the retention schedule
-    destroying the pupil, a place removed, the school deleted (a cascade sends this for each row). After commit,
+    destroying the pupil, a publication or the school deleted (a cascade sends this for each row). After commit,
     through ``delete_files`` (retried when storage is down), so a rolled-back delete keeps its files."""
     names = [
         str(getattr(instance, f.attname))

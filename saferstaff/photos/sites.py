@@ -249,6 +249,34 @@ def _take_down(key: tuple, findings) -> int:
     return int(raised)
 
 
+# What a finding's key says, for the page (a sweep's findings keep the key's kind).
+FOUND = {
+    "withdrawn": "published, but its pupils' consent for it is no longer given (withdrawn, lapsed or refused)",
+    "expired": "published, but past its retention period",
+    "taken_down": "taken down, but back on the site",
+    "original": "a photo from the library never published through saferstaff",
+}
+
+
+def by_image(findings: list[dict]) -> list[dict]:
+    """A sweep's findings as the page shows them: one entry per image address found, with the pages it is on and
+    what it matched — each (kind, publication or image id) once, in the order found. One image matching three
+    publications, on two pages, is one entry, not six lines."""
+    grouped: dict[str, dict] = {}
+    for f in findings:
+        entry = grouped.setdefault(f["image"], {"image": f["image"], "pages": [], "matches": []})
+        if f["page"] not in entry["pages"]:
+            entry["pages"].append(f["page"])
+        match = {
+            "kind": f["kind"],
+            "what": FOUND.get(f["kind"], ""),
+            "id": f.get("publication", f.get("image_id")),
+        }
+        if match not in entry["matches"]:
+            entry["matches"].append(match)
+    return list(grouped.values())
+
+
 def _tell(school: School, image_id: int, findings) -> int:
     """Senior management told where a photo never published was found: one notice per page and image."""
     told = 0

@@ -21,7 +21,7 @@ from saferstaff.consent.models import ConsentRecord
 from saferstaff.consent.states import state_of
 from saferstaff.notifications.service import notify
 from saferstaff.photos import checks, places, services
-from saferstaff.photos.models import Image, Publication, PublicationPlace, Takedown
+from saferstaff.photos.models import Image, PlaceCheck, Publication, PublicationPlace, Takedown
 from saferstaff.rules.engine import Reason, Refused, enforce, refuse
 from saferstaff.rules.images import may_take_down
 from saferstaff.schools.models import School
@@ -159,15 +159,8 @@ def finish_takedown(
     with transaction.atomic():
         if Takedown.objects.select_for_update().get(pk=takedown.pk).done_at is not None:
             raise Refused(refuse(Reason("It has been marked as taken down already", "§5")))
-        if there := checks.still_there(takedown):
-            raise Refused(
-                refuse(Reason(f"The latest check found it still there at {there[0].found_url}", "§5"))
-            )
-        if on_checks and not checks.all_gone(takedown):
-            raise Refused(
-                refuse(Reason("Not every place's latest check found it gone: check again first", "§5"))
-            )
         newest = checks.standing(takedown)
+        _refuse_unless_checks_allow(takedown, newest, note=note, evidence=evidence, on_checks=on_checks)
         overruled = sorted(o.pk for _, o in newest.values() if o is not None)
         if on_checks:
             note = note or _checked_note(len(newest) - len(overruled), len(overruled))
@@ -200,11 +193,56 @@ def finish_takedown(
         record("images.takedown.done", takedown, detail=detail)
 
 
+# A place saferstaff could not check (or has not checked yet) is never counted as gone: closing with a note then
+# needs the note to say what was done there (this many characters at least) or a screenshot.
+UNCHECKED_NOTE_MIN = 30
+
+
+def _refuse_unless_checks_allow(takedown, newest, *, note: str, evidence, on_checks: bool) -> None:
+    """What the checks of the publication's places say about closing, by either path: a check still waiting
+    (queued or running) and a place still there (not overruled) keep it open; closing on the checks needs every
+    place gone; closing with a note over a place not checked needs the note to say what was done there."""
+    waiting = [c for c, _ in newest.values() if c.result == PlaceCheck.Result.WAITING]
+    if waiting:
+        raise Refused(
+            refuse(Reason(f"A check of {waiting[0].place.url} is still running: wait for its result", "§5"))
+        )
+    there = [c for c, o in newest.values() if c.result == PlaceCheck.Result.STILL_THERE and o is None]
+    if there:
+        raise Refused(refuse(Reason(f"The latest check found it still there at {there[0].found_url}", "§5")))
+    if on_checks:
+        if not checks.all_gone(takedown):
+            raise Refused(
+                refuse(Reason("Not every place's latest check found it gone: check again first", "§5"))
+            )
+        return
+    unchecked = [
+        url
+        for pk, url in PublicationPlace.objects.filter(publication_id=takedown.publication_id).values_list(
+            "pk", "url"
+        )
+        if pk not in newest or newest[pk][0].result == PlaceCheck.Result.NOT_CHECKED
+    ]
+    if unchecked and evidence is None and len(note.strip()) < UNCHECKED_NOTE_MIN:
+        raise Refused(
+            refuse(
+                Reason(
+                    f"saferstaff could not check {unchecked[0]}"
+                    + (f" and {len(unchecked) - 1} more" if len(unchecked) > 1 else "")
+                    + ": say what you did there (how it was removed and how you know it is gone), or add a screenshot",
+                    "§5",
+                    "note",
+                )
+            )
+        )
+
+
 def _checked_note(gone: int, overruled: int) -> str:
-    note = f"Checked by saferstaff: gone from {gone} web address{'es' if gone != 1 else ''}"
+    parts = [f"gone from {gone} web address{'es' if gone != 1 else ''}"] if gone else []
     if overruled:
-        note += f"; at {overruled} more, senior management said the image found is not the withdrawn photo"
-    return note
+        where = f"{overruled} {'more ' if gone else ''}web address{'es' if overruled != 1 else ''}"
+        parts.append(f"at {where}, senior management said the image found is not the withdrawn photo")
+    return "Checked by saferstaff: " + "; ".join(parts)
 
 
 def chase_takedowns(now: datetime.datetime | None = None) -> int:

@@ -41,7 +41,8 @@ class PlaceCheck(models.Model):
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     takedown = models.ForeignKey("photos.Takedown", on_delete=models.CASCADE, related_name="checks")
-    place = models.ForeignKey("photos.PublicationPlace", on_delete=models.CASCADE, related_name="checks")
+    # RESTRICT: a check is evidence; its place goes only with the publication (and the check with its takedown).
+    place = models.ForeignKey("photos.PublicationPlace", on_delete=models.RESTRICT, related_name="checks")
     requested_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
     checked_at = models.DateTimeField(null=True, blank=True)

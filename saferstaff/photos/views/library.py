@@ -67,7 +67,9 @@ def image_list(request, school):
     return render(request, "photos/image_list.html", ctx)
 
 
-def image_detail(request, school, pk):
+def image_detail(request, school, pk, *, takedown_problem=None):
+    """An image's page. ``takedown_problem``: (publication id, what is wrong) when its "Take it down" form was
+    sent without a reason; shown beside that form's field, the page answering 400."""
     image = get_image(request, pk)
     tags = image.tags.select_related("pupil", "tagged_by")
     group = Pupil.objects.filter(school=request.school).current().order_by("legal_surname", "legal_forename")
@@ -86,7 +88,9 @@ def image_detail(request, school, pk):
             "can_change": may_change(request, image),
             "flag_reason": flag_reason(image, request.actor) if image.flag else None,
             "equipment_permission": permission if sees_permission else None,
+            "takedown_problem": takedown_problem,
         },
+        status=400 if takedown_problem else 200,
     )
 
 

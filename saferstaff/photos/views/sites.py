@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from saferstaff.photos import sites
 from saferstaff.photos.forms import SiteForm
-from saferstaff.photos.models import SchoolSite, SiteSweep
+from saferstaff.photos.models import Publication, SchoolSite, SiteSweep
 from saferstaff.rules.engine import Refused
 
 
@@ -48,21 +48,29 @@ def site_list(request, school):
                     label=form.cleaned_data["label"],
                     by=request.user,
                 )
-                messages.success(
-                    request,
-                    "Website added: it is checked each week."
-                    if added
-                    else "That website is already listed: it is checked each week.",
-                )
+                if added:
+                    messages.success(request, "Website added: it is checked each week.")
+                else:
+                    messages.info(request, "That website is already listed: it is checked each week.")
                 return redirect("site_list", school=request.school.slug)
         except Refused as exc:
             problems = [str(r) for r in exc.decision.reasons]
+    sweeps = list(SiteSweep.objects.filter(school=request.school).select_related("site")[:5])
+    for sweep in sweeps:
+        sweep.found = sites.by_image(sweep.findings)
+    # Each publication found, by the number of its image (kept after the image is destroyed): one query.
+    pubs = {f["publication"] for s in sweeps for f in s.findings if "publication" in f}
+    refs = dict(Publication.objects.filter(school=request.school, pk__in=pubs).values_list("pk", "image_ref"))
+    for sweep in sweeps:
+        for entry in sweep.found:
+            for match in entry["matches"]:
+                match["ref"] = match["id"] if match["kind"] == "original" else refs.get(match["id"])
     return render(
         request,
         "photos/site_list.html",
         {
             "sites": SchoolSite.objects.filter(school=request.school),
-            "sweeps": SiteSweep.objects.filter(school=request.school).select_related("site")[:5],
+            "sweeps": sweeps,
             "checking": SiteSweep.objects.filter(school=request.school, finished_at__isnull=True).exists(),
             "form": form,
             "problems": problems,

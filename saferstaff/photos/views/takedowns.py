@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -19,13 +20,18 @@ from saferstaff.photos.access import (
 )
 from saferstaff.photos.forms import OverruleForm, PlaceForm, TakedownForm
 from saferstaff.photos.models import (
+    PlaceCheck,
     Publication,
     PublicationPlace,
     Takedown,
 )
 from saferstaff.photos.status import takedown_summary
+from saferstaff.photos.views.library import image_detail
 from saferstaff.rules.engine import Refused, show_on_form
 from saferstaff.rules.images import may_change_places, may_check_takedown, may_overrule_check
+
+# A check runs on the checks worker within about a minute; one waiting longer than this is said to be late.
+CHECK_LATE_MINUTES = 5
 
 
 def publication_list(request, school):
@@ -46,7 +52,7 @@ def publication_detail(request, school, pk):
     )
     if not (sees_all(request) or pub.published_by_id == request.user.pk):
         raise PermissionDenied
-    form, problems = PlaceForm(), []
+    form, problems, refused_place = PlaceForm(), [], None
     if request.method == "POST":
         try:
             if request.POST.get("action") == "remove":
@@ -54,22 +60,29 @@ def publication_detail(request, school, pk):
                 place = get_object_or_404(
                     PublicationPlace, publication=pub, pk=int(place_id) if place_id.isdigit() else 0
                 )
+                refused_place = place.pk  # a refusal naming the place is shown beside it
                 places.remove_place(place, by=request.user)
                 messages.success(request, "Web address removed.")
                 return redirect("publication_detail", school=request.school.slug, pk=pub.pk)
             form = PlaceForm(request.POST)
             if form.is_valid():
+                listed = pub.places.filter(
+                    url=form.cleaned_data["url"]
+                ).exists()  # cleaned as the door keeps it
                 places.add_place(pub, form.cleaned_data["url"], by=request.user)
-                messages.success(request, "Web address added.")
+                if listed:
+                    messages.info(request, "That web address is already listed.")
+                else:
+                    messages.success(request, "Web address added.")
                 return redirect("publication_detail", school=request.school.slug, pk=pub.pk)
         except Refused as exc:
-            problems = [str(r) for r in exc.decision.reasons]
+            problems = [(r.field == "place" and refused_place, str(r)) for r in exc.decision.reasons]
     return render(
         request,
         "photos/publication_detail.html",
         {
             "pub": pub,
-            "places": pub.places.all(),
+            "places": pub.places.annotate(checked=Exists(PlaceCheck.objects.filter(place=OuterRef("pk")))),
             "form": form,
             "problems": problems,
             "may_add": may_change_places.peek(request.actor, subject=pub).allowed,
@@ -112,7 +125,7 @@ def takedown_done(request, school, pk):
     takedown = get_takedown(request, pk)
     on_checks = request.method == "POST" and request.POST.get("action") == "on_checks"
     form = TakedownForm(None if on_checks else request.POST or None, request.FILES or None)
-    problems = []
+    problems, refused = [], False
     if request.method == "POST" and takedown.done_at is None and (on_checks or form.is_valid()):
         try:
             if on_checks:
@@ -124,12 +137,20 @@ def takedown_done(request, school, pk):
                     note=form.cleaned_data["note"],
                     evidence=form.cleaned_data["evidence"],
                 )
-        except Refused as exc:
-            problems = [str(r) for r in exc.decision.reasons]
+        except Refused as exc:  # a reason naming the note sits beside it; the others above the page's forms
+            refused = True
+            for reason in exc.decision.reasons:
+                if reason.field in form.fields and not on_checks:
+                    form.add_error(reason.field, str(reason))
+                else:
+                    problems.append(str(reason))
         else:
             messages.success(request, "Marked as taken down. Thank you.")
             return redirect("takedown_list", school=request.school.slug)
     rows = _places(request, takedown)
+    waiting = [found[0] for _, found, _, _ in rows if found and found[0].result == "waiting"]
+    checking = min(waiting, key=lambda c: c.requested_at) if waiting else None
+    waited = (timezone.now() - checking.requested_at).total_seconds() // 60 if checking else 0
     return render(
         request,
         "photos/takedown_done.html",
@@ -139,11 +160,13 @@ def takedown_done(request, school, pk):
             "problems": problems,
             "name": takedown.pupil.short_name if takedown.pupil else "",
             "places": rows,
-            "checking": any(found and found[0].result == "waiting" for _, found, _, _ in rows),
+            "checking": checking,  # the check waiting longest, and for how long when it is late (minutes)
+            "checking_late": int(waited) if waited >= CHECK_LATE_MINUTES else 0,
             "all_gone": checks.all_gone(takedown),
+            "overruled": any(overrule for _, _, overrule, _ in rows),
             "may_check": may_check_takedown.peek(request.actor, subject=takedown).allowed,
         },
-        status=409 if problems else 400 if form.errors else 200,
+        status=409 if refused else 400 if form.errors else 200,
     )
 
 
@@ -173,8 +196,9 @@ def takedown_overrule(request, school, pk):
     takedown = get_takedown(request, pk)
     place_id = request.POST.get("place") or request.GET.get("place") or ""
     newest = checks.standing(takedown).get(int(place_id) if place_id.isdigit() else 0)
-    if newest is None:
-        messages.error(request, "Choose a web address whose latest check found the photo.")
+    # Only a "still there" not overruled yet is overruled: "could not check" or "gone" has no image to speak of.
+    if newest is None or newest[0].result != PlaceCheck.Result.STILL_THERE or newest[1] is not None:
+        messages.error(request, "Choose a web address whose latest check found the photo still there.")
         return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
     check = newest[0]
     form = OverruleForm(request.POST or None)
@@ -203,10 +227,14 @@ def takedown_check(request, school, pk):
     except Refused as exc:
         messages.error(request, exc.decision.summary)
     else:
-        messages.success(
-            request,
-            "Checking again: the results show here when done." if queued else "It has no web addresses.",
-        )
+        if queued:
+            messages.success(request, "Checking again: the results show here when done.")
+        elif (
+            takedown.publication.places.exists()
+        ):  # each is waiting for a check asked already (a double click)
+            messages.info(request, "Already checking: the results show here when done.")
+        else:
+            messages.info(request, "It has no web addresses.")
     return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
 
 
@@ -218,9 +246,13 @@ def publication_take_down(request, school, pk):
         raise PermissionDenied
     reason = request.POST.get("reason", "").strip()
     back = redirect("image_detail", school=request.school.slug, pk=pub.image_id) if pub.image_id else None
-    if not reason:
+    if not reason:  # beside the reason's field on the image's page
+        if pub.image_id:
+            return image_detail(
+                request, school, pub.image_id, takedown_problem=(pub.pk, "Say why it is being taken down")
+            )
         messages.error(request, "Say why it is being taken down.")
-        return back or redirect("publication_list", school=request.school.slug)
+        return redirect("publication_list", school=request.school.slug)
     try:
         takedown = takedowns.take_down(pub, by=request.user, reason=reason)
     except Refused as exc:
