@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'indexes': [models.Index(fields=['school', 'purpose', 'status'], name='consent_dec_school__261aa0_idx')],
-                'constraints': [models.UniqueConstraint(fields=('pupil', 'purpose'), name='one_decided_state')],
+                'constraints': [models.UniqueConstraint(fields=('school', 'pupil', 'purpose'), name='one_decided_state')],
             },
         ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
