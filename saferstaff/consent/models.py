@@ -212,5 +212,7 @@ class DecidedState(models.Model):
     valid_until = models.DateField(null=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["school", "pupil", "purpose"], name="one_decided_state")]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "pupil", "purpose"], name="one_decided_state")
+        ]
         indexes = [models.Index(fields=["school", "purpose", "status"])]
