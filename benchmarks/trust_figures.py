@@ -92,7 +92,6 @@ def main() -> None:
     # Before ADR 0018: consent decided for every pupil and use on every count (``live=True``), the named
     # baseline "decided live", beside the kept states counted.
     today = timezone.localdate(now)
-    filled = timed(lambda: decided.redecide_all(ids), 1)
     assert decided.coverage_for(ids, today) == decided.coverage_for(ids, today, live=True)
     kept = timed(lambda: decided.coverage_for(ids, today), args.runs)
     live = timed(lambda: decided.coverage_for(ids, today, live=True), args.runs)
@@ -121,7 +120,6 @@ def main() -> None:
         ("per-school loop (baseline): all_figures × each school", loop),
         ("consent decided live (baseline): decide × every pupil and use", live),
         ("consent counted from the kept states: coverage_for", kept),
-        ("filling the kept states (the migration): redecide_all, 1 run", filled),
         ("set-based: figures_for(every school)", set_based),
         *each,
         ("trust view page, cold, consent decided live (baseline: before ADR 0018)", cold_live),

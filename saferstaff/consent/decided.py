@@ -191,17 +191,18 @@ def coverage_for(
 
 def _decide_live(school_ids: list[int], on: datetime.date) -> dict[tuple[int, int], str]:
     """The state of every current pupil of ``school_ids`` for every active use, decided now (four queries)."""
-    uses = list(Purpose.objects.filter(school_id__in=school_ids, active=True))
+    uses: dict[int, list[Purpose]] = defaultdict(list)
+    for use in Purpose.objects.filter(school_id__in=school_ids, active=True):
+        uses[use.school_id].append(use)
     rows = Pupil.objects.filter(school_id__in=school_ids).current(on).values_list(*_Counted._fields)
     voice_ages = _voice_ages(school_ids)
     responsible, records = _answers(school_id__in=school_ids)
     none: tuple = ()
     states = {}
     for pupil in map(_Counted._make, rows):
-        for use in uses:
-            if use.school_id == pupil.school_id:
-                states[(pupil.pk, use.pk)] = decide(
-                    pupil, use, records.get((pupil.pk, use.pk), none), responsible.get(pupil.pk, none),
-                    voice_ages[pupil.school_id], on,
-                ).status  # fmt: skip
+        for use in uses[pupil.school_id]:
+            states[(pupil.pk, use.pk)] = decide(
+                pupil, use, records.get((pupil.pk, use.pk), none), responsible.get(pupil.pk, none),
+                voice_ages[pupil.school_id], on,
+            ).status  # fmt: skip
     return states
