@@ -178,14 +178,12 @@ def coverage_for(
         pk for pk in school_ids if pk not in missing and any(lapsed[u.pk] for u in purposes[pk])
     ]
     if again:
-        live = _decide_live(again, on)
-        for pk in missing:
-            for u in purposes[pk]:
-                counts[u.pk] = dict.fromkeys(LABELS, 0)
-                lapsed[u.pk] = {p for p, use in live if use == u.pk}
-        for purpose_id, pupil_ids in lapsed.items():
-            for pupil_id in pupil_ids:
-                counts[purpose_id][live[(pupil_id, purpose_id)]] += 1
+        recount = {u.pk for pk in missing for u in purposes[pk]}  # every pupil of these uses decided live
+        for purpose_id in recount:
+            counts[purpose_id] = dict.fromkeys(LABELS, 0)
+        for (pupil_id, purpose_id), status in _decide_live(again, on).items():
+            if purpose_id in recount or pupil_id in lapsed.get(purpose_id, ()):
+                counts[purpose_id][status] += 1
     return {pk: [(u, counts[u.pk], pupils[pk]) for u in purposes[pk]] for pk in school_ids}
 
 
