@@ -36,6 +36,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from saferstaff.consent.decided import redecide_all
 from saferstaff.consent.models import ConsentRecord, Purpose, end_of_school_year
 from saferstaff.schools.models import Pupil, Role, School
 from saferstaff.schools.setup import create_school, create_trust
@@ -253,6 +254,11 @@ class Generator:
         self.load.copy("images_consentrecord", "answer, source, method, recorded_at, expires_on, evidence, note, "
                        "receipt, guardian_id, pupil_id, recorded_by_id, school_id, purpose_id", rows())  # fmt: skip
 
+    def consent_states(self) -> None:
+        """Each pupil's consent state per use, kept as the doors keep it (ADR 0018): the answers above were
+        copied in bulk, past the doors."""
+        redecide_all([school.pk for school in self.schools])
+
     def policies(self) -> None:
         policies, versions, sections, acceptances = [], [], [], []
         for school in self.schools:
@@ -410,6 +416,7 @@ def generate(g: Generator) -> float:
     g.load.step("staff, memberships, roles", g.people)
     g.load.step("pupils, guardians", g.pupils_and_guardians)
     g.load.step("consent answers", g.consent)
+    g.load.step("consent states (consent.decided)", g.consent_states)
     g.load.step("policies, versions, acceptances", g.policies)
     g.load.step("devices, activities, images, tags", g.images)
     g.load.step("incident cases", g.cases)

@@ -10,11 +10,13 @@ pupil and use, 5 policies × 3 versions with their acceptances, incident cases),
 with fewer images than its default (the view reads none) and, per school, 3 breaches and 3 subject access
 requests (one of each overdue), which the generator does not write. "Cold" is the page with the kept figures
 (``audit.log.kept_each``) cleared before every run; "the next minute" works out again what is kept for the minute
-(every figure but consent, which is kept for the day); "warm" reads them all kept. A throwaway SQLite database
+(every figure but consent, which is kept for the day); "warm" reads them all kept. Consent is counted from each pupil's kept state per use (ADR 0018); the named
+baseline "decided live" is the count as it was before, ``decide`` for every pupil and use. A throwaway SQLite database
 under /tmp unless DATABASE_URL is set."""
 
 import argparse
 import datetime
+import functools
 import itertools
 import os
 import time
@@ -30,6 +32,8 @@ from django.utils import timezone
 
 from saferstaff.accounts.models import User
 from saferstaff.audit import log as audit_log
+from saferstaff.consent import decided
+from saferstaff.oversight import figures
 from saferstaff.oversight.figures import FIGURES_FOR, all_figures, figures_for
 from saferstaff.privacy.models import AccessRequest, Breach
 from saferstaff.schools.models import School
@@ -85,6 +89,16 @@ def main() -> None:
         caches["overview"].clear()
         assert client.get(url).status_code == 200
 
+    # Before ADR 0018: consent decided for every pupil and use on every count (``live=True``), the named
+    # baseline "decided live", beside the kept states counted.
+    today = timezone.localdate(now)
+    assert decided.coverage_for(ids, today) == decided.coverage_for(ids, today, live=True)
+    kept = timed(lambda: decided.coverage_for(ids, today), args.runs)
+    live = timed(lambda: decided.coverage_for(ids, today, live=True), args.runs)
+    real_coverage = figures.coverage_for
+    figures.coverage_for = functools.partial(real_coverage, live=True)
+    cold_live = timed(cold_page, args.runs)
+    figures.coverage_for = real_coverage
     set_based = timed(lambda: figures_for(ids, now), args.runs)
     loop = timed(lambda: [all_figures(s, now) for s in schools], 1)
     cold = timed(cold_page, args.runs)
@@ -104,8 +118,11 @@ def main() -> None:
     print("| step | wall ms | CPU ms | queries |\n|---|---|---|---|")
     for label, (ms, cpu, q) in (
         ("per-school loop (baseline): all_figures × each school", loop),
+        ("consent decided live (baseline): decide × every pupil and use", live),
+        ("consent counted from the kept states: coverage_for", kept),
         ("set-based: figures_for(every school)", set_based),
         *each,
+        ("trust view page, cold, consent decided live (baseline: before ADR 0018)", cold_live),
         ("trust view page, cold (kept figures cleared)", cold),
         ("trust view page, the next minute (consent kept for the day)", minute),
         ("trust view page, warm (figures kept per school)", warm),
@@ -114,6 +131,8 @@ def main() -> None:
     print(
         f"\nset-based vs the loop: {loop[0] / set_based[0]:.1f}× faster, {loop[2]} → {set_based[2]} queries"
     )
+    print(f"consent, kept vs decided live: {live[0] / kept[0]:.1f}× faster; cold page {cold_live[0]:.0f} → "
+          f"{cold[0]:.0f} ms")  # fmt: skip
     print(
         f"target (page under {TARGET_MS} ms cold): {'met' if cold[0] < TARGET_MS else 'NOT met'} ({cold[0]:.0f} ms)"
     )

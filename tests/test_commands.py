@@ -122,6 +122,7 @@ def test_run_daily_runs_each_rooms_daily_jobs_in_order_and_seals_the_audit_heads
     schools = [f"{slug}: " for slug in School.objects.values_list("slug", flat=True)]
     assert [line.split(": ")[0] + ": " for line in lines[: len(schools)]] == schools
     assert [line.split(" ", 1)[1] for line in lines[len(schools) :]] == [
+        "pupils' consent states decided again (an answer lapsed or a birthday)",
         "people chased about disclosures, requests and concerns waiting for them",
         "items of evidence not matching their hash (DSLs told)",
         "page captures given up after an hour waiting (their requesters told)",

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saferstaff.accounts.models import User
+from saferstaff.consent.decided import coverage_for
 from saferstaff.consent.models import ConsentRecord, Purpose
-from saferstaff.consent.states import GIVEN, coverage_for, states_for
+from saferstaff.consent.states import GIVEN, states_for
 from saferstaff.incidents.models import Case
 from saferstaff.oversight import figures
 from saferstaff.oversight.trust import ACCEPTANCE_BELOW, needs_help, short, trust_rows

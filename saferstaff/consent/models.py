@@ -195,3 +195,24 @@ class PortalLink(models.Model):
         (``consent.services.open_portal_link`` checks it)."""
         token = signing.dumps({"l": self.pk, "n": self.nonce.hex}, salt=PORTAL_SALT, compress=True)
         return settings.SITE_URL + reverse("portal", kwargs={"token": token})
+
+
+class DecidedState(models.Model):
+    """A pupil's consent state for one use as ``consent.states.decide`` last decided it, kept so that the count
+    of consent across a school or a trust is a count of rows (ADR 0018). Only ``consent.decided.redecide``
+    writes it, from ``decide``'s answer; every write that can change a decision calls it. The state holds for
+    the dates from ``valid_from`` to ``valid_until`` (either open): outside them an answer lapses or the pupil
+    reaches the age of their own say, and the row is decided again (daily, and live by the count meanwhile)."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.CASCADE, related_name="+")
+    purpose = models.ForeignKey(Purpose, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10)
+    valid_from = models.DateField(null=True)
+    valid_until = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "pupil", "purpose"], name="one_decided_state")
+        ]
+        indexes = [models.Index(fields=["school", "purpose", "status"])]

@@ -12,7 +12,7 @@ over (§5). One function decides it, for one pupil or a whole school at once:
 The reasons are for people inside the school (they name the pupil); the audit trail gets only ids."""
 
 import datetime
-from collections import defaultdict, namedtuple
+from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 
 from django.utils import timezone
@@ -257,56 +257,3 @@ def face_matching_consent(pupil: Pupil) -> ConsentState | None:
     enrolment rule (``rules.biometrics.may_enrol``) is asked with."""
     purpose = Purpose.objects.filter(school_id=pupil.school_id, biometric=True).first()
     return state_of(pupil, purpose) if purpose is not None else None
-
-
-class _Counted(
-    namedtuple(
-        "_Counted",
-        "pk school_id date_of_birth preferred_forename legal_forename preferred_surname legal_surname",
-    )
-):
-    """A pupil as ``coverage_for`` reads it: plain values, not a model instance (60,000 pupils a trust)."""
-
-    __slots__ = ()
-    short_name = property(Pupil.short_name.fget)
-
-
-def coverage(school, on: datetime.date | None = None) -> list[tuple[Purpose, dict[str, int], int]]:
-    """THE count of consent per use (§5): for each active use, how many of the school's current pupils are in
-    each state, and how many pupils there are. Read by the consent register's summary and the self-review."""
-    return coverage_for([school.pk], on)[school.pk]
-
-
-def coverage_for(
-    school_ids: list[int], on: datetime.date | None = None
-) -> dict[int, list[tuple[Purpose, dict[str, int], int]]]:
-    """``coverage`` for many schools at once (the trust's view), in five queries however many: each pupil and
-    use decided by ``decide``, from the answers ``_answers`` reads, as the consent register decides them."""
-    on = on or timezone.localdate()
-    purposes: dict[int, list[Purpose]] = {pk: [] for pk in school_ids}
-    for purpose in Purpose.objects.filter(school_id__in=school_ids, active=True).order_by("pk"):
-        purposes[purpose.school_id].append(purpose)
-    pupils: dict[int, list[_Counted]] = {pk: [] for pk in school_ids}
-    rows = Pupil.objects.filter(school_id__in=school_ids).current(on).order_by("pk")
-    for row in rows.values_list(*_Counted._fields):
-        pupils[row[1]].append(_Counted._make(row))
-    voice_ages = dict.fromkeys(school_ids, SchoolSettings._meta.get_field("pupil_voice_age").default)
-    voice_ages.update(
-        SchoolSettings.objects.filter(school_id__in=school_ids).values_list("school_id", "pupil_voice_age")
-    )
-    responsible, records = _answers(school_id__in=school_ids)
-    none: tuple = ()
-    result = {}
-    for school_id in school_ids:
-        rows = []
-        for purpose in purposes[school_id]:
-            counts: dict[str, int] = dict.fromkeys(LABELS, 0)
-            for pupil in pupils[school_id]:
-                state = decide(
-                    pupil, purpose, records.get((pupil.pk, purpose.pk), none),
-                    responsible.get(pupil.pk, none), voice_ages[school_id], on,
-                )  # fmt: skip
-                counts[state.status] += 1
-            rows.append((purpose, counts, len(pupils[school_id])))
-        result[school_id] = rows
-    return result

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from saferstaff import clocks
 from saferstaff.conduct.summary import school_term, school_year_counts_for
-from saferstaff.consent.states import GIVEN, coverage_for
+from saferstaff.consent.decided import coverage_for
+from saferstaff.consent.states import GIVEN
 from saferstaff.incidents.models import Case
 from saferstaff.incidents.trends import (
     LADO_COUNTS,
@@ -102,7 +103,7 @@ def consent(school, now: datetime.datetime) -> Measure:
 
 
 def consent_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
-    """§5: consent per use of images — ``consent.states.coverage_for`` (the consent register's states)."""
+    """§5: consent per use of images — ``consent.decided.coverage_for`` (the consent register's states)."""
     return {pk: _consent(rows, now) for pk, rows in coverage_for(school_ids, timezone.localdate(now)).items()}
 
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from saferstaff.conduct.models import ContactPermissionPupil, EquipmentPermission
 from saferstaff.conduct.registers import contact_register, equipment_register
-from saferstaff.consent.states import LABELS, coverage
+from saferstaff.consent.decided import coverage
+from saferstaff.consent.states import LABELS
 from saferstaff.incidents.models import Contact
 from saferstaff.incidents.trends import counted_for
 from saferstaff.oversight.areas import BY_KEY, LEVEL_LABELS

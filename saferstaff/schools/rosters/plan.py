@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -48,6 +49,9 @@ BATCH_SIZE = 500
 YEAR_GROUP_TOLERANCE = 2
 SHOWN_IN_WARNING = 5  # well inside SQLite's limit on query parameters, and Django caps it further if needed
 CHANGE_REASON = "roster import"
+# Sent by ``apply_plan`` (``school=``) inside its transaction, after its writes in bulk (which send no model
+# signals): the rooms that keep something worked out from pupils and guardians (consent's kept states) connect.
+roster_applied = Signal()
 
 PUPIL_LABELS = {
     "upn": "UPN",
@@ -578,6 +582,7 @@ def apply_plan(plan: ImportPlan, *, by_user=None, roster_import=None) -> dict[st
                 **history,
             )
 
+        roster_applied.send(sender=ImportPlan, school=plan.school)
         target = roster_import if roster_import is not None else ("schools.school", plan.school.pk)
         record(
             "roster.applied",

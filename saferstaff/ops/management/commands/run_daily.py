@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from saferstaff.audit.heads import publish_heads
 from saferstaff.biometrics import daily as biometrics
 from saferstaff.conduct import daily as conduct
+from saferstaff.consent import daily as consent
 from saferstaff.incidents import daily as incidents
 from saferstaff.oversight import daily as oversight
 from saferstaff.photos import daily as photos
@@ -14,12 +15,13 @@ from saferstaff.schools import daily as schools
 
 # Each room says what it does each day (its daily.py); this command only runs them, in this order. It lives in
 # ops, at the top of the layers, because it reads every room (the governors' report of oversight among them).
-ROOMS = (policies, conduct, incidents, photos, biometrics, schools, privacy, oversight)
+ROOMS = (policies, consent, conduct, incidents, photos, biometrics, schools, privacy, oversight)
 
 
 class Command(BaseCommand):
     help = (
-        "Run every daily job: policy reminders (§2), chasing disclosures, permission requests and low-level concerns "
+        "Run every daily job: policy reminders (§2), deciding again the consent states that lapsed or that a "
+        "birthday changed (§5), chasing disclosures, permission requests and low-level concerns "
         "still waiting (§3, §6, KCSIE), re-hashing the evidence vault (§9), chasing open takedowns and queuing the weekly sweep of each school's own websites (§5), queuing images past "
         "their keep-until date for destruction (§5), retrying file deletions that failed, erasing face templates "
         "nobody may keep, discarding roster uploads left in preview, "
