@@ -106,6 +106,12 @@ def consent_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Meas
     return {pk: _consent(rows, now) for pk, rows in coverage_for(school_ids, timezone.localdate(now)).items()}
 
 
+def lowest_consent(values: dict) -> int | None:
+    """The % of pupils with consent given for the use with the fewest (a consent figure's ``values``)."""
+    pupils, given = values["pupils"], values["given"]
+    return _percent(min(given.values()), pupils) if pupils and given else None
+
+
 def _consent(rows, now: datetime.datetime) -> Measure:
     parts = tuple(
         (

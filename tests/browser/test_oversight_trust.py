@@ -39,7 +39,7 @@ def test_the_trust_admin_sees_every_schools_figures_side_by_side(new_page, sign_
         expect(table.get_by_role("link", name=name)).to_be_visible()
     # The thresholds are written on the page, behind a summary that works without JavaScript.
     desk.get_by_text("When a school needs help").click()
-    expect(desk.locator(".govuk-details__text")).to_contain_text("acceptances asked of staff")
+    expect(desk.locator(".govuk-details__text")).to_contain_text("acceptances asked of them")
 
     from django.core.cache import cache
 
