@@ -2,7 +2,7 @@
 governors' report ("what needs your attention", ``oversight.report_pdf``), so the two can never disagree.
 
 It reads a school's figures as plain values (``Measure.values``, or as kept with a review or a report) and gives
-one ``Reason`` per threshold crossed, most pressing first: a few words for the trust's table and the question
+one ``Concern`` per threshold crossed, most pressing first: a few words for the trust's table and the question
 governors might ask about it. The thresholds are named here and printed on the trust's page (``THRESHOLDS``)."""
 
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ THRESHOLDS = (
 
 
 @dataclass(frozen=True)
-class Reason:
+class Concern:
     key: str  # the figure it is read from
     short: str  # a few words, for the trust's table
     ask: str  # the question governors might ask about it
@@ -41,10 +41,10 @@ def _clock(values: dict | None, name: str) -> str | None:
     return None
 
 
-def reasons(values: dict[str, dict]) -> tuple[Reason, ...]:
+def reasons(values: dict[str, dict]) -> tuple[Concern, ...]:
     """Why a school's figures (``values``: {figure key: its values}) need attention, one reason per threshold
     crossed, most pressing first; empty when nothing does. A figure missing from ``values`` crosses nothing."""
-    found: list[Reason] = []
+    found: list[Concern] = []
     for key, name, ask in (
         ("lado", "LADO referral", "Why was a referral not made within one working day?"),
         ("breaches", "breach decision", "Why was a breach not decided within 72 hours?"),
@@ -52,16 +52,18 @@ def reasons(values: dict[str, dict]) -> tuple[Reason, ...]:
     ):
         short = _clock(values.get(key), name)
         if short is not None:
-            found.append(Reason(key, short, ask))
+            found.append(Concern(key, short, ask))
     oldest = (values.get("takedowns") or {}).get("oldest_open_days")
     if oldest is not None and oldest > TAKEDOWN_OPEN_DAYS:
         found.append(
-            Reason("takedowns", f"takedown open {oldest:g} days", "When will the open takedowns be finished?")
+            Concern(
+                "takedowns", f"takedown open {oldest:g} days", "When will the open takedowns be finished?"
+            )
         )
     accepted = values.get("acceptance")
     if accepted is not None and not accepted.get("audience"):
         found.append(
-            Reason(
+            Concern(
                 "acceptance",
                 "no guidance published",
                 "When will the guidance be published for staff to accept?",
@@ -73,7 +75,7 @@ def reasons(values: dict[str, dict]) -> tuple[Reason, ...]:
         and accepted["percent"] < ACCEPTANCE_BELOW
     ):
         found.append(
-            Reason(
+            Concern(
                 "acceptance",
                 f"acceptance {accepted['percent']}%",
                 "Who is following up the staff who have not accepted, and by when?",
@@ -82,7 +84,7 @@ def reasons(values: dict[str, dict]) -> tuple[Reason, ...]:
     lowest = lowest_consent(values["consent"]) if "consent" in values else None
     if lowest is not None and lowest < CONSENT_BELOW:
         found.append(
-            Reason(
+            Concern(
                 "consent",
                 f"consent {lowest}% for one use",
                 "Which pupils' images may not be used, and how do staff know before they take or publish one?",
