@@ -75,6 +75,36 @@ def test_consent_counts_each_use_by_the_consent_registers_states(cast):
     assert f"{website.name}" in dict(m.parts) and dict(m.parts)[website.name].startswith("1 of 2 pupils")
 
 
+def test_a_use_nobody_was_asked_about_reads_not_asked_and_is_never_the_lowest(cast):
+    from saferstaff.consent.models import Purpose
+    from saferstaff.oversight.attention import reasons
+    from saferstaff.oversight.trust import short
+
+    pupil, (mum,) = pupil_with_parents(cast.school, "Ada", "One")
+    website = purpose(cast.school, "website")
+    ConsentRecord.objects.create(
+        school=cast.school, pupil=pupil, purpose=website, answer="yes", source="guardian", guardian=mum,
+        method="paper",
+    )  # fmt: skip
+    others = Purpose.objects.filter(school=cast.school, active=True).exclude(pk=website.pk)
+    assert others.exists()
+    m = figures.consent(cast.school, NOW)
+    parts = dict(m.parts)
+    for other in others:  # still listed, one by one, as not asked yet — not as 0%
+        assert parts[other.name] == figures.NOT_ASKED_YET
+    assert parts[website.name].startswith("1 of 1 pupils")
+    assert figures.lowest_consent(m.values) == 100
+    assert "the lowest has consent for 100%" in m.wording
+    assert f"{others.count()} use" in m.wording and "not asked about yet" in m.wording
+    assert short(m) == "Lowest use 100%" and not reasons({"consent": m.values})
+    # Nobody asked about anything: no lowest, and nothing needs help for it.
+    ConsentRecord.objects.filter(school=cast.school).delete()
+    m = figures.consent(cast.school, NOW)
+    assert figures.lowest_consent(m.values) is None and "0%" not in m.wording
+    assert "not asked about yet" in m.wording and short(m) == figures.NOT_ASKED_YET
+    assert not reasons({"consent": m.values})
+
+
 def test_takedowns_count_open_and_done_and_the_median_days_to_close(cast):
     _image_sample("takedown_done", cast, cast.school, cast.head)
     Takedown.objects.update(created_at=NOW - datetime.timedelta(days=2))

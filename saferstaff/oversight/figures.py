@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from saferstaff import clocks
 from saferstaff.conduct.summary import school_term, school_year_counts_for
-from saferstaff.consent.states import GIVEN, coverage_for
+from saferstaff.consent.states import GIVEN, NOT_ASKED, coverage_for
 from saferstaff.incidents.models import Case
 from saferstaff.incidents.trends import (
     LADO_COUNTS,
@@ -106,35 +106,56 @@ def consent_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Meas
     return {pk: _consent(rows, now) for pk, rows in coverage_for(school_ids, timezone.localdate(now)).items()}
 
 
+# A use of images nobody was asked about (every pupil "not asked", consent.states): its wording in every output.
+NOT_ASKED_YET = "Not asked about yet"
+
+
+def _asked(values: dict) -> dict[str, int]:
+    """{use: pupils with consent given} for the uses someone was asked about: a use every pupil of which is
+    "not asked" (``consent.states.NOT_ASKED``) has no consent to measure yet, so it is never the lowest."""
+    pupils, not_asked = values["pupils"], values.get("not_asked", {})
+    return {use: n for use, n in values["given"].items() if not_asked.get(use, 0) < pupils}
+
+
 def lowest_consent(values: dict) -> int | None:
-    """The % of pupils with consent given for the use with the fewest (a consent figure's ``values``)."""
-    pupils, given = values["pupils"], values["given"]
-    return _percent(min(given.values()), pupils) if pupils and given else None
+    """The % of pupils with consent given for the use asked about with the fewest (a consent figure's
+    ``values``); None when no use was asked about yet, or there are no pupils."""
+    asked = _asked(values) if values["pupils"] else {}
+    return _percent(min(asked.values()), values["pupils"]) if asked else None
 
 
 def _consent(rows, now: datetime.datetime) -> Measure:
-    parts = tuple(
-        (
-            purpose.name,
-            f"{counts[GIVEN]} of {pupils} pupils have consent given ({_percent(counts[GIVEN], pupils)}%)"
-            if pupils
-            else "No pupils on roll",
+    values = {
+        "pupils": rows[0][2] if rows else 0,
+        "given": {purpose.name: counts[GIVEN] for purpose, counts, _ in rows},
+        "not_asked": {purpose.name: counts[NOT_ASKED] for purpose, counts, _ in rows},
+    }
+    pupils, asked = values["pupils"], _asked(values)
+
+    def part(use: str) -> str:
+        if not pupils:
+            return "No pupils on roll"
+        if use not in asked:
+            return NOT_ASKED_YET
+        return f"{asked[use]} of {pupils} pupils have consent given ({_percent(asked[use], pupils)}%)"
+
+    parts = tuple((purpose.name, part(purpose.name)) for purpose, _, _ in rows)
+    unasked = len(rows) - len(asked)
+    if not rows or not pupils:
+        wording = "No use of images is set up, or no pupils"
+    elif not asked:
+        wording = (
+            f"{counted(len(rows), 'use', 'uses')} of images set up, {NOT_ASKED_YET.lower()} ({pupils} pupils)"
         )
-        for purpose, counts, pupils in rows
-    )
-    given = {purpose.name: counts[GIVEN] for purpose, counts, _ in rows}
-    pupils = rows[0][2] if rows else 0
-    lowest = min(given.values()) if given else None
-    lowest_percent = _percent(lowest, pupils) if lowest is not None else None
-    wording = (
-        f"{len(rows)} uses of images asked about for {pupils} pupils; the lowest has consent for "
-        f"{lowest_percent}%"
-        if rows and pupils
-        else "No use of images is set up, or no pupils"
-    )
+    else:
+        wording = (
+            f"{counted(len(asked), 'use', 'uses')} of images asked about for {pupils} pupils; the lowest has "
+            f"consent for {lowest_consent(values)}%"
+            + (f"; {counted(unasked, 'use', 'uses')} {NOT_ASKED_YET.lower()}" if unasked else "")
+        )
     return Measure(
-        "consent", "Consent for images, per use", {"pupils": pupils, "given": given}, wording,
-        "Consent register", "consent_register", now, parts,
+        "consent", "Consent for images, per use", values, wording, "Consent register", "consent_register", now,
+        parts,
     )  # fmt: skip
 
 

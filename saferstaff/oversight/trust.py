@@ -13,7 +13,14 @@ from django.utils import timezone
 from saferstaff.audit.log import kept_each
 from saferstaff.incidents.trends import SMALL
 from saferstaff.oversight.attention import reasons
-from saferstaff.oversight.figures import FIGURES_FOR, Measure, consent_for, figures_for, lowest_consent
+from saferstaff.oversight.figures import (
+    FIGURES_FOR,
+    NOT_ASKED_YET,
+    Measure,
+    consent_for,
+    figures_for,
+    lowest_consent,
+)
 from saferstaff.schools.models import School
 
 
@@ -43,7 +50,9 @@ def short(m: Measure) -> str:
         return f"{v['percent']}% ({v['overdue']} overdue)" if v["audience"] else "None asked"
     if m.key == "consent":
         lowest = lowest_consent(m.values)
-        return f"Lowest use {lowest}%" if lowest is not None else "None asked"
+        if lowest is not None:
+            return f"Lowest use {lowest}%"
+        return NOT_ASKED_YET if v["pupils"] and v["given"] else "None asked"
     if m.key == "publications":
         return f"{v['published']} published; {v['taken_down']} taken down"
     if m.key == "takedowns":
