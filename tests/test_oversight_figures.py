@@ -7,6 +7,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff import clocks
 from saferstaff.conduct.models import ContactChannel
 from saferstaff.conduct.services import disclose
 from saferstaff.consent.models import ConsentRecord
@@ -160,6 +161,24 @@ def test_incidents_by_kind_and_the_lado_clock_match_the_incident_trends_page(cas
     page = signed_in(cast.head).get(reverse("incident_trends", kwargs={"school": cast.school.slug})).context
     assert sum(row[2].n for row in page["months"]) == 4
     assert page["lado"]["on_time"].n == 1 and page["lado"]["overdue"].n == 1
+
+
+def test_an_allegation_awaiting_referral_is_said_with_its_due_date_and_blurred_for_governors(cast):
+    from saferstaff.oversight.readers import blurred
+
+    due = NOW + datetime.timedelta(hours=20)
+    _case(cast, Case.Kind.ALLEGATION, lado_due=due)  # not referred, not yet due
+    lado = figures.lado(cast.school, NOW)
+    assert lado.values["waiting"] == 1
+    day = f"{clocks.local(due):%-d %B %Y}"
+    assert lado.wording == f"1 allegation awaiting referral, due {day}"
+    assert lado.blurred_wording == f"fewer than 3 allegations awaiting referral, the first due {day}"
+    shown = blurred({"lado": lado.as_stored()})["lado"]["wording"]
+    assert shown == lado.blurred_wording and "No allegation" not in shown
+    # A second one waiting: the first due of them is named.
+    _case(cast, Case.Kind.ALLEGATION, lado_due=due + datetime.timedelta(days=2))
+    lado = figures.lado(cast.school, NOW)
+    assert lado.wording == f"2 allegations awaiting referral, the first due {day}"
 
 
 def test_the_breach_clock_and_subject_access_on_time(cast):

@@ -258,18 +258,35 @@ def lado_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure
 
 
 def _lado(found: dict, now: datetime.datetime) -> Measure:
+    next_due = found.get("next_due")
+    values = {key: found[key] for key in LADO_COUNTS} | {
+        "next_due": next_due.isoformat() if isinstance(next_due, datetime.datetime) else next_due
+    }
+
     def words(blur):
-        if not found["on_time"] + found["late"] + found["overdue"]:
-            return "No allegation needed referring to the LADO in the last 12 months"
-        return (
-            f"{_shown(found['on_time'], blur)} of {_shown(found['on_time'] + found['late'], blur)} allegations "
-            f"referred to the LADO on time; {_shown(found['overdue'], blur)} overdue"
-        )
+        v, said = values, []
+        if v["on_time"] + v["late"] + v["overdue"]:
+            said.append(
+                f"{_shown(v['on_time'], blur)} of {_shown(v['on_time'] + v['late'], blur)} allegations referred "
+                f"to the LADO on time; {_shown(v['overdue'], blur)} overdue"
+            )
+        if v["waiting"] and v["next_due"]:
+            one = v["waiting"] == 1 and not blur  # blurred, 1 and 2 read alike
+            said.append(
+                f"{_shown(v['waiting'], blur)} allegation{'' if one else 's'} awaiting referral, "
+                f"{'due' if one else 'the first due'} {_date(v['next_due'])}"
+            )
+        return "; ".join(said) or "No allegation needed referring to the LADO in the last 12 months"
 
     return Measure(
-        "lado", "LADO referrals on time", found, words(False), "Allegations", "incident_trends", now,
+        "lado", "LADO referrals on time", values, words(False), "Allegations", "incident_trends", now,
         blurred_wording=words(True),
     )  # fmt: skip
+
+
+def _date(iso: str) -> str:
+    """A moment kept as ISO, as a date in a sentence: "8 December 2026" (UK time)."""
+    return f"{clocks.local(datetime.datetime.fromisoformat(iso)):%-d %B %Y}"
 
 
 def without_cases_about(actor, stored: dict) -> dict:
@@ -293,9 +310,20 @@ def without_cases_about(actor, stored: dict) -> dict:
         taken = datetime.datetime.fromisoformat(stored["lado"]["taken_at"])
         _, _, since = _cases([], taken)
         own = lado_referrals(about.filter(reported_at__lte=taken), since, taken)
-        left = {key: max(0, n - own.get(key, 0)) for key, n in stored["lado"]["values"].items()}
+        kept = stored["lado"]["values"]
+        left = {key: max(0, kept.get(key, 0) - own[key]) for key in LADO_COUNTS}
+        # The first due of those left: the kept one, unless one of the reader's own cases was waiting.
+        left["next_due"] = kept.get("next_due") if not own["waiting"] else _next_due(about, since, taken)
         out["lado"] = _lado(left, taken).as_stored()
     return out
+
+
+def _next_due(about, since, taken) -> datetime.datetime | None:
+    """When the first allegation waiting for referral at ``taken`` is due, less the cases ``about``."""
+    school_ids = about.values("school_id")
+    others = Case.objects.filter(school_id__in=school_ids).exclude(pk__in=about.values("pk"))
+    found = lado_referrals_by_school(others.filter(reported_at__lte=taken), since, taken)
+    return next((row["next_due"] for row in found.values()), None)
 
 
 def breaches(school, now: datetime.datetime) -> Measure:
