@@ -255,8 +255,11 @@ def test_open_actions_of_the_last_completed_review_are_in_the_report(cast):
                                 owner=owner, due_on=datetime.date(2026, 11, 1))  # fmt: skip
     report = make_report(cast.school, now=at(datetime.date(2026, 12, 7)))
     text = text_of(pdf_of(report))
-    assert "Chase the last staff Policy and acceptable use Sam Slt 1 November 2026 (past its date)" in text
-    assert "1 of 1 actions are past their due date" in text  # and it needs the governors' attention
+    assert (
+        "Chase the last staff Policy and acceptable use Self-review 1 Sam Slt 1 November 2026 (past its date)"
+        in text
+    )
+    assert "1 of 1 open actions are past their due date" in text  # and it needs the governors' attention
 
 
 def test_a_school_with_no_pupils_reads_in_words_not_none_percent(cast):

@@ -1,8 +1,9 @@
 """What changed since the last completed review (each area's level, and each figure's wording, then and now),
-and since the previous term's governors' report (each figure): one comparison of figures for both."""
+and since the previous term's governors' report (each figure): one comparison of figures for both; and what is
+carried forward, the open actions of earlier reviews."""
 
 from saferstaff.oversight.areas import AREAS, LEVEL_LABELS, LEVEL_ORDER
-from saferstaff.oversight.models import SelfReview
+from saferstaff.oversight.models import ReviewAction, SelfReview
 
 
 def previous_of(review: SelfReview) -> SelfReview | None:
@@ -13,6 +14,18 @@ def previous_of(review: SelfReview) -> SelfReview | None:
         .order_by("-number")
         .first()
     )
+
+
+def open_actions(school_id: int, before: int | None = None):
+    """THE actions carried forward: every one not yet done that a completed review agreed (those numbered
+    before ``before``, when given), soonest due first — listed by each later review and the governors' report
+    until someone marks it done."""
+    found = ReviewAction.objects.filter(
+        school_id=school_id, done_at__isnull=True, review__completed_at__isnull=False
+    )
+    if before is not None:
+        found = found.filter(review__number__lt=before)
+    return found.select_related("owner__user", "review").order_by("due_on", "pk")
 
 
 def levels_of(review: SelfReview) -> dict[str, str]:

@@ -74,8 +74,8 @@ def attention(figures: dict, review: dict | None, on: datetime.date) -> list[dic
     if late:
         found.append(
             {
-                "title": f"Actions from self-review {review['number']}",
-                "wording": f"{len(late)} of {len(review['actions'])} actions are past their due date",
+                "title": "Actions from the self-review",
+                "wording": f"{len(late)} of {len(review['actions'])} open actions are past their due date",
                 "ask": "What is holding them up, and what is the new date?",
             }
         )
