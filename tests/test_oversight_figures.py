@@ -50,7 +50,9 @@ def test_acceptance_is_the_policy_dashboards_and_the_trust_pages_count(cast):
     assert m.values == {
         "accepted": 3, "audience": audience, "percent": round(300 / audience), "overdue": audience - 3,
     }  # fmt: skip
-    assert m.wording.startswith(f"{round(300 / audience)}% of the acceptances asked of staff are made (3 of")
+    assert m.wording.startswith(
+        f"Staff have made {round(300 / audience)}% of the acceptances asked of them (3 of"
+    )
     assert m.source and m.page == "policy_dashboard" and m.taken_at == NOW
     # The policy dashboard, as the governor sees it, shows the same numbers.
     response = signed_in(cast.governor).get(reverse("policy_dashboard", kwargs={"school": cast.school.slug}))

@@ -78,7 +78,7 @@ def _acceptance(overview: list[dict], now: datetime.datetime) -> Measure:
     )
     percent = _percent(accepted, audience)
     wording = (
-        f"{percent}% of the acceptances asked of staff are made ({accepted} of {audience}); "
+        f"Staff have made {percent}% of the acceptances asked of them ({accepted} of {audience}); "
         f"{counted(overdue, 'is', 'are')} still waiting more than {OVERDUE_DAYS} days after publication"
         if audience
         else "No published policy is addressed to staff yet"
@@ -144,12 +144,11 @@ def _consent(rows, now: datetime.datetime) -> Measure:
     if not rows or not pupils:
         wording = "No use of images is set up, or no pupils"
     elif not asked:
-        wording = (
-            f"{counted(len(rows), 'use', 'uses')} of images set up, {NOT_ASKED_YET.lower()} ({pupils} pupils)"
-        )
+        wording = f"{counted(len(rows), 'use', 'uses')} of images set up, {NOT_ASKED_YET.lower()} ({counted(pupils, 'pupil', 'pupils')})"
     else:
         wording = (
-            f"{counted(len(asked), 'use', 'uses')} of images asked about for {pupils} pupils; the lowest has "
+            f"{counted(len(asked), 'use', 'uses')} of images asked about for {counted(pupils, 'pupil', 'pupils')}; "
+            "the lowest has "
             f"consent for {lowest_consent(values)}%"
             + (f"; {counted(unasked, 'use', 'uses')} {NOT_ASKED_YET.lower()}" if unasked else "")
         )
@@ -193,7 +192,7 @@ def conduct_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Meas
 def _conduct(values: dict, now: datetime.datetime) -> Measure:
     wording = (
         f"{counted(values['disclosures'], 'disclosure', 'disclosures')} of contact with pupils this school year; "
-        f"{values['contact_permissions']} permissions to contact pupils and "
+        f"{counted(values['contact_permissions'], 'permission', 'permissions')} to contact pupils and "
         f"{values['equipment_permissions']} to use personal equipment in force"
     )
     return Measure(

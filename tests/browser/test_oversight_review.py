@@ -51,7 +51,7 @@ def test_the_head_reviews_an_area_on_a_phone_and_the_chair_reads_it(new_page, si
     phone.get_by_label("New action (optional)").fill("Chase staff who have not accepted")
     phone.get_by_label("Who owns the action").select_option(index=1)
     due = timezone.localdate() + datetime.timedelta(days=30)
-    phone.get_by_label("Due by").fill(due.isoformat())
+    phone.get_by_label("Due by").fill(f"{due:%d/%m/%Y}")
     submit(phone, "commentary")
     axe_check(phone)
     fits(phone)
