@@ -315,6 +315,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "review_start": SENIOR_MANAGEMENT,
     "review_area": SENIOR_MANAGEMENT,
     "review_complete": SENIOR_MANAGEMENT,
+    "review_action_done": SENIOR_MANAGEMENT,
     # §2: the inspection evidence pack speaks for the school: the Headteacher and senior leaders make it (not the
     # DPO or a DSL alone, each of whom answers for one part of it: oversight.pack.may_make).
     "pack_page": SENIOR_MANAGEMENT,

@@ -281,6 +281,7 @@ urlpatterns = [
     path(school + "self-review/start/", reviews.review_start, name="review_start"),
     path(school + "self-review/<id:pk>/", reviews.review_detail, name="review_detail"),
     path(school + "self-review/<id:pk>/complete/", reviews.review_complete, name="review_complete"),
+    path(school + "self-review/actions/<id:pk>/done/", reviews.review_action_done, name="review_action_done"),
     path(school + "self-review/<id:pk>/<slug:area>/", reviews.review_area, name="review_area"),
     path(school + "evidence-pack/", pack.pack_page, name="pack_page"),
     path(school + "evidence-pack/make/", pack.pack_make, name="pack_make"),

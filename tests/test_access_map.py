@@ -172,6 +172,15 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         kwargs["pk"] = review.pk
         if name == "review_area":
             kwargs["area"] = "policy"
+    elif name == "review_action_done":
+        from saferstaff.oversight.models import ReviewAction, SelfReview
+
+        owner = school.memberships.order_by("pk").first()
+        review = SelfReview.objects.filter(school=school).first()
+        review = review or SelfReview.objects.create(school=school, number=1, started_by=owner.user)
+        action = ReviewAction.objects.create(school=school, review=review, area="policy", what="Walk",
+                                             owner=owner, due_on=review.started_at.date())  # fmt: skip
+        kwargs["pk"] = action.pk
     elif name == "report_pdf":
         from saferstaff.oversight.models import GovernorsReport
         from saferstaff.oversight.report import make_report

@@ -7,6 +7,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff import clocks
 from saferstaff.conduct.models import ContactChannel
 from saferstaff.conduct.services import disclose
 from saferstaff.consent.models import ConsentRecord
@@ -49,7 +50,9 @@ def test_acceptance_is_the_policy_dashboards_and_the_trust_pages_count(cast):
     assert m.values == {
         "accepted": 3, "audience": audience, "percent": round(300 / audience), "overdue": audience - 3,
     }  # fmt: skip
-    assert m.wording.startswith(f"{round(300 / audience)}% of the acceptances asked of staff are made (3 of")
+    assert m.wording.startswith(
+        f"Staff have made {round(300 / audience)}% of the acceptances asked of them (3 of"
+    )
     assert m.source and m.page == "policy_dashboard" and m.taken_at == NOW
     # The policy dashboard, as the governor sees it, shows the same numbers.
     response = signed_in(cast.governor).get(reverse("policy_dashboard", kwargs={"school": cast.school.slug}))
@@ -73,6 +76,36 @@ def test_consent_counts_each_use_by_the_consent_registers_states(cast):
     m = figures.consent(cast.school, NOW)
     assert m.values["pupils"] == 2 and m.values["given"][website.name] == 1
     assert f"{website.name}" in dict(m.parts) and dict(m.parts)[website.name].startswith("1 of 2 pupils")
+
+
+def test_a_use_nobody_was_asked_about_reads_not_asked_and_is_never_the_lowest(cast):
+    from saferstaff.consent.models import Purpose
+    from saferstaff.oversight.attention import reasons
+    from saferstaff.oversight.trust import short
+
+    pupil, (mum,) = pupil_with_parents(cast.school, "Ada", "One")
+    website = purpose(cast.school, "website")
+    ConsentRecord.objects.create(
+        school=cast.school, pupil=pupil, purpose=website, answer="yes", source="guardian", guardian=mum,
+        method="paper",
+    )  # fmt: skip
+    others = Purpose.objects.filter(school=cast.school, active=True).exclude(pk=website.pk)
+    assert others.exists()
+    m = figures.consent(cast.school, NOW)
+    parts = dict(m.parts)
+    for other in others:  # still listed, one by one, as not asked yet — not as 0%
+        assert parts[other.name] == figures.NOT_ASKED_YET
+    assert parts[website.name].startswith("1 of 1 pupils")
+    assert figures.lowest_consent(m.values) == 100
+    assert "the lowest has consent for 100%" in m.wording
+    assert f"{others.count()} use" in m.wording and "not asked about yet" in m.wording
+    assert short(m) == "Lowest use 100%" and not reasons({"consent": m.values})
+    # Nobody asked about anything: no lowest, and nothing needs help for it.
+    ConsentRecord.objects.filter(school=cast.school).delete()
+    m = figures.consent(cast.school, NOW)
+    assert figures.lowest_consent(m.values) is None and "0%" not in m.wording
+    assert "not asked about yet" in m.wording and short(m) == figures.NOT_ASKED_YET
+    assert not reasons({"consent": m.values})
 
 
 def test_takedowns_count_open_and_done_and_the_median_days_to_close(cast):
@@ -130,6 +163,24 @@ def test_incidents_by_kind_and_the_lado_clock_match_the_incident_trends_page(cas
     page = signed_in(cast.head).get(reverse("incident_trends", kwargs={"school": cast.school.slug})).context
     assert sum(row[2].n for row in page["months"]) == 4
     assert page["lado"]["on_time"].n == 1 and page["lado"]["overdue"].n == 1
+
+
+def test_an_allegation_awaiting_referral_is_said_with_its_due_date_and_blurred_for_governors(cast):
+    from saferstaff.oversight.readers import blurred
+
+    due = NOW + datetime.timedelta(hours=20)
+    _case(cast, Case.Kind.ALLEGATION, lado_due=due)  # not referred, not yet due
+    lado = figures.lado(cast.school, NOW)
+    assert lado.values["waiting"] == 1
+    day = f"{clocks.local(due):%-d %B %Y}"
+    assert lado.wording == f"1 allegation awaiting referral, due {day}"
+    assert lado.blurred_wording == f"fewer than 3 allegations awaiting referral, the first due {day}"
+    shown = blurred({"lado": lado.as_stored()})["lado"]["wording"]
+    assert shown == lado.blurred_wording and "No allegation" not in shown
+    # A second one waiting: the first due of them is named.
+    _case(cast, Case.Kind.ALLEGATION, lado_due=due + datetime.timedelta(days=2))
+    lado = figures.lado(cast.school, NOW)
+    assert lado.wording == f"2 allegations awaiting referral, the first due {day}"
 
 
 def test_the_breach_clock_and_subject_access_on_time(cast):

@@ -56,6 +56,26 @@ def test_no_one_counts_in_the_self_review_an_allegation_about_themselves(cast):
     assert review.evidence["lado"]["values"]["overdue"] == 1  # kept whole; left out only when read
 
 
+def test_an_allegation_awaiting_referral_about_the_reader_and_its_due_date_are_left_out(cast):
+    """The first due date of the allegations awaiting referral is worked out without the reader's own."""
+    from saferstaff import clocks
+    from saferstaff.oversight.readers import shown_to
+
+    head = Membership.objects.get(school=cast.school, user=cast.head)
+    now = timezone.now()
+    _case(cast, Case.Kind.ALLEGATION, subject=head, routed_to=Case.Route.CHAIR,
+          lado_due=now + datetime.timedelta(hours=5))  # fmt: skip
+    other = _case(cast, Case.Kind.ALLEGATION, lado_due=now + datetime.timedelta(days=3))
+    from saferstaff.oversight.figures import lado
+
+    stored = {"lado": lado(cast.school, timezone.now()).as_stored()}  # taken once both are reported
+    assert stored["lado"]["values"]["waiting"] == 2
+    mine = shown_to(Actor.of(cast.head, cast.school), stored)["lado"]
+    assert mine["values"]["waiting"] == 1
+    day = f"{clocks.local(other.lado_due):%-d %B %Y}"
+    assert mine["wording"] == f"1 allegation awaiting referral, due {day}"
+
+
 def test_a_judgement_or_action_is_refused_on_a_review_completed_meanwhile(cast):
     """Two leaders at once: one completes the review while the other's form is being saved."""
     actor = Actor.of(cast.head, cast.school)

@@ -124,6 +124,9 @@ def test_the_pack_has_every_part_and_the_pdf_lists_each_csv_with_its_hash(cast, 
     }  # fmt: skip
     assert {packs.PDF_NAME, packs.CERT_NAME} <= set(archive.namelist())
     flat = _flat(text)
+    # The review's CSVs come after its section, in the list at the end: the PDF says so, and dates read in words.
+    assert _flat("in the CSV files listed at the end of this pack") in flat and "listedabove" not in flat
+    assert re.search(r"Self-review1,completed\d{1,2}[A-Z][a-z]+20\d\d", flat)
     for name in tables:
         assert name in flat and hashlib.sha256(archive.read(name)).hexdigest() in flat, name
         assert len(tables[name][0]) >= 3, name  # a header row

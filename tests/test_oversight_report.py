@@ -140,6 +140,16 @@ def test_the_trend_shows_each_figure_against_the_previous_terms_report(cast):
     )  # the breach clock, say: nothing recorded either time
 
 
+def test_a_figure_whose_values_did_not_change_reads_no_change_though_its_term_did(cast):
+    make_report(cast.school, now=at(datetime.date(2026, 8, 20)))
+    autumn = make_report(cast.school, now=at(datetime.date(2026, 12, 7)))
+    assert autumn.figures["publications"]["values"]["published"] == 0
+    assert autumn.context["previous"]["figures"]["publications"]["values"]["published"] == 0
+    text = text_of(pdf_of(autumn))
+    assert "Photos published this term No image published this term (Autumn term 2026) No change" in text
+    assert "Then: No image published this term (Summer term 2026)" not in text
+
+
 def test_a_change_a_blurred_count_hides_is_not_given_away_by_the_trend(cast):
     case(cast)
     make_report(cast.school, now=at(datetime.date(2026, 8, 20)))
@@ -255,8 +265,11 @@ def test_open_actions_of_the_last_completed_review_are_in_the_report(cast):
                                 owner=owner, due_on=datetime.date(2026, 11, 1))  # fmt: skip
     report = make_report(cast.school, now=at(datetime.date(2026, 12, 7)))
     text = text_of(pdf_of(report))
-    assert "Chase the last staff Policy and acceptable use Sam Slt 1 November 2026 (past its date)" in text
-    assert "1 of 1 actions are past their due date" in text  # and it needs the governors' attention
+    assert (
+        "Chase the last staff Policy and acceptable use Self-review 1 Sam Slt 1 November 2026 (past its date)"
+        in text
+    )
+    assert "1 of 1 open actions are past their due date" in text  # and it needs the governors' attention
 
 
 def test_a_school_with_no_pupils_reads_in_words_not_none_percent(cast):

@@ -48,7 +48,7 @@ def test_the_head_starts_judges_adds_an_action_and_completes_a_review(cast):
     assert detail.count("Judge this area<span") == len(AREAS) and "Complete the review" in detail
     page = head.get(url(cast, "review_area", pk=review.pk, area="policy")).content.decode()
     # The evidence is filled from the live records: the acceptance figure, in words.
-    assert "of the acceptances asked of staff are made" in page and "(§1, §2, §7)" not in page
+    assert "of the acceptances asked of them" in page and "(§1, §2, §7)" not in page
     owner = Membership.objects.get(school=cast.school, user=cast.slt)
     due = timezone.localdate() + datetime.timedelta(days=30)
     response = head.post(

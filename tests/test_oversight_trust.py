@@ -20,7 +20,10 @@ from saferstaff.consent.models import ConsentRecord, Purpose
 from saferstaff.consent.states import GIVEN, states_for
 from saferstaff.incidents.models import Case
 from saferstaff.oversight import figures
-from saferstaff.oversight.trust import ACCEPTANCE_BELOW, needs_help, short, trust_rows
+from saferstaff.oversight.attention import ACCEPTANCE_BELOW
+from saferstaff.oversight.readers import blurred
+from saferstaff.oversight.report_pdf import attention
+from saferstaff.oversight.trust import needs_help, short, trust_rows
 from saferstaff.policies.models import Acceptance
 from saferstaff.policies.status import school_overview, trust_overview
 from saferstaff.privacy.models import AccessRequest, Breach
@@ -133,6 +136,32 @@ def test_the_schools_that_need_help_come_first(three):
         "w", "s", "policy_dashboard", NOW,
     )  # fmt: skip
     assert f"acceptance {ACCEPTANCE_BELOW - 1}%" in needs_help(low)
+
+
+def test_the_trust_view_and_the_governors_report_need_the_same(three):
+    """One test of what needs attention: the trust's "needs help" and the report's "what needs your attention"
+    give the same reasons for every generated school, including one whose staff made a fifth of their
+    acceptances and one with no guidance published."""
+    _, (first, second, third) = three
+    kept = list(Acceptance.objects.filter(school=first).order_by("pk").values_list("pk", flat=True))[::5]
+    Acceptance.objects.filter(school=first).exclude(pk__in=kept).delete()
+    together = figures.figures_for([first.pk, second.pk, third.pk], NOW)
+    nothing = dict(together[third.pk])
+    nothing["acceptance"] = figures.Measure(
+        "acceptance", "t", {"accepted": 0, "audience": 0, "percent": None, "overdue": 0}, "w", "s",
+        "policy_dashboard", NOW,
+    )  # fmt: skip
+    low = together[first.pk]["acceptance"].values["percent"]
+    assert low < 30
+    cases = [together[first.pk], together[second.pk], together[third.pk], nothing]
+    said_by = []
+    for school_figures in cases:
+        stored = blurred({key: m.as_stored() for key, m in school_figures.items()})
+        report = [item["reason"] for item in attention(stored, None, NOW.date())]
+        assert report == list(needs_help(school_figures))
+        said_by.append(report)
+    assert f"acceptance {low}%" in said_by[0]
+    assert "no guidance published" in said_by[3] and "no guidance published" not in said_by[2]
 
 
 def _queries(fn) -> int:

@@ -12,7 +12,7 @@ import datetime
 import statistics
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -113,7 +113,8 @@ def lado_referrals(cases, since: datetime.datetime, now: datetime.datetime) -> d
 
 
 def lado_referrals_by_school(cases, since: datetime.datetime, now: datetime.datetime) -> dict[int, dict]:
-    """``lado_referrals`` school by school (the trust's view): one grouped query."""
+    """``lado_referrals`` school by school (the trust's view): one grouped query; with each school's counts,
+    ``next_due``, when the first allegation still waiting must be referred (None when none waits)."""
     first = (
         Contact.objects.filter(case=OuterRef("pk"), kind=Contact.Kind.LADO, recorded_at__lte=now)
         .order_by("made_at")
@@ -129,6 +130,7 @@ def lado_referrals_by_school(cases, since: datetime.datetime, now: datetime.date
             late=Count("pk", filter=Q(referred__gt=F("lado_due"))),
             overdue=Count("pk", filter=Q(referred__isnull=True, lado_due__lt=now)),
             waiting=Count("pk", filter=Q(referred__isnull=True, lado_due__gte=now)),
+            next_due=Min("lado_due", filter=Q(referred__isnull=True, lado_due__gte=now)),  # of those waiting
         )
     )
     return {row.pop("school_id"): row for row in rows}

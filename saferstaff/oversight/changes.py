@@ -1,8 +1,12 @@
 """What changed since the last completed review (each area's level, and each figure's wording, then and now),
-and since the previous term's governors' report (each figure): one comparison of figures for both."""
+and since the previous term's governors' report (each figure): one comparison of figures for both; and what is
+carried forward, the open actions of earlier reviews."""
 
 from saferstaff.oversight.areas import AREAS, LEVEL_LABELS, LEVEL_ORDER
-from saferstaff.oversight.models import SelfReview
+from saferstaff.oversight.models import ReviewAction, SelfReview
+
+# A figure's values that name the period counted (photos this term, conduct this school year), not a count.
+PERIOD_LABELS = ("term", "period")
 
 
 def previous_of(review: SelfReview) -> SelfReview | None:
@@ -13,6 +17,18 @@ def previous_of(review: SelfReview) -> SelfReview | None:
         .order_by("-number")
         .first()
     )
+
+
+def open_actions(school_id: int, before: int | None = None):
+    """THE actions carried forward: every one not yet done that a completed review agreed (those numbered
+    before ``before``, when given), soonest due first — listed by each later review and the governors' report
+    until someone marks it done."""
+    found = ReviewAction.objects.filter(
+        school_id=school_id, done_at__isnull=True, review__completed_at__isnull=False
+    )
+    if before is not None:
+        found = found.filter(review__number__lt=before)
+    return found.select_related("owner__user", "review").order_by("due_on", "pk")
 
 
 def levels_of(review: SelfReview) -> dict[str, str]:
@@ -43,20 +59,27 @@ def changes_since(review: SelfReview, previous: SelfReview | None, figures: dict
 def figure_trends(figures: dict, before: dict | None) -> dict[str, dict]:
     """Each figure now against the same figure kept earlier (a previous review's evidence, the previous term's
     governors' report), both as stored and as the reader may see them: its title, the wording then (None when
-    the earlier one did not have it) and now, and whether what the reader reads changed — its wording or its
-    parts, not the values behind them, so that a change hidden by a blurred count ("fewer than 3" both times)
-    is not given away."""
+    the earlier one did not have it) and now, and whether it changed: its values (not the term or year they
+    were counted over, so "no image published" in the summer and again in the autumn is no change) and what
+    the reader reads — its wording or parts — so that a change hidden by a blurred count ("fewer than 3" both
+    times) is not given away."""
     stored = before or {}
 
     def read(m: dict) -> tuple:
         return m["wording"], [list(p) for p in m.get("parts", ())]
+
+    def counted(m: dict) -> dict:  # the values, less the period they were counted over
+        return {k: v for k, v in m.get("values", {}).items() if k not in PERIOD_LABELS}
+
+    def changed(was: dict, now: dict) -> bool:
+        return counted(was) != counted(now) and read(was) != read(now)
 
     return {
         key: {
             "title": m["title"],
             "then": stored[key]["wording"] if key in stored else None,
             "now": m["wording"],
-            "changed": key in stored and read(stored[key]) != read(m),
+            "changed": key in stored and changed(stored[key], m),
         }
         for key, m in figures.items()
     }

@@ -13,7 +13,7 @@ from django.utils import timezone
 from saferstaff import clocks
 from saferstaff.conduct.summary import school_term, school_year_counts_for
 from saferstaff.consent.decided import coverage_for
-from saferstaff.consent.states import GIVEN
+from saferstaff.consent.states import GIVEN, NOT_ASKED
 from saferstaff.incidents.models import Case
 from saferstaff.incidents.trends import (
     LADO_COUNTS,
@@ -79,7 +79,7 @@ def _acceptance(overview: list[dict], now: datetime.datetime) -> Measure:
     )
     percent = _percent(accepted, audience)
     wording = (
-        f"{percent}% of the acceptances asked of staff are made ({accepted} of {audience}); "
+        f"Staff have made {percent}% of the acceptances asked of them ({accepted} of {audience}); "
         f"{counted(overdue, 'is', 'are')} still waiting more than {OVERDUE_DAYS} days after publication"
         if audience
         else "No published policy is addressed to staff yet"
@@ -107,29 +107,55 @@ def consent_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Meas
     return {pk: _consent(rows, now) for pk, rows in coverage_for(school_ids, timezone.localdate(now)).items()}
 
 
+# A use of images nobody was asked about (every pupil "not asked", consent.states): its wording in every output.
+NOT_ASKED_YET = "Not asked about yet"
+
+
+def _asked(values: dict) -> dict[str, int]:
+    """{use: pupils with consent given} for the uses someone was asked about: a use every pupil of which is
+    "not asked" (``consent.states.NOT_ASKED``) has no consent to measure yet, so it is never the lowest."""
+    pupils, not_asked = values["pupils"], values.get("not_asked", {})
+    return {use: n for use, n in values["given"].items() if not_asked.get(use, 0) < pupils}
+
+
+def lowest_consent(values: dict) -> int | None:
+    """The % of pupils with consent given for the use asked about with the fewest (a consent figure's
+    ``values``); None when no use was asked about yet, or there are no pupils."""
+    asked = _asked(values) if values["pupils"] else {}
+    return _percent(min(asked.values()), values["pupils"]) if asked else None
+
+
 def _consent(rows, now: datetime.datetime) -> Measure:
-    parts = tuple(
-        (
-            purpose.name,
-            f"{counts[GIVEN]} of {pupils} pupils have consent given ({_percent(counts[GIVEN], pupils)}%)"
-            if pupils
-            else "No pupils on roll",
+    values = {
+        "pupils": rows[0][2] if rows else 0,
+        "given": {purpose.name: counts[GIVEN] for purpose, counts, _ in rows},
+        "not_asked": {purpose.name: counts[NOT_ASKED] for purpose, counts, _ in rows},
+    }
+    pupils, asked = values["pupils"], _asked(values)
+
+    def part(use: str) -> str:
+        if not pupils:
+            return "No pupils on roll"
+        if use not in asked:
+            return NOT_ASKED_YET
+        return f"{asked[use]} of {pupils} pupils have consent given ({_percent(asked[use], pupils)}%)"
+
+    parts = tuple((purpose.name, part(purpose.name)) for purpose, _, _ in rows)
+    unasked = len(rows) - len(asked)
+    if not rows or not pupils:
+        wording = "No use of images is set up, or no pupils"
+    elif not asked:
+        wording = f"{counted(len(rows), 'use', 'uses')} of images set up, {NOT_ASKED_YET.lower()} ({counted(pupils, 'pupil', 'pupils')})"
+    else:
+        wording = (
+            f"{counted(len(asked), 'use', 'uses')} of images asked about for {counted(pupils, 'pupil', 'pupils')}; "
+            "the lowest has "
+            f"consent for {lowest_consent(values)}%"
+            + (f"; {counted(unasked, 'use', 'uses')} {NOT_ASKED_YET.lower()}" if unasked else "")
         )
-        for purpose, counts, pupils in rows
-    )
-    given = {purpose.name: counts[GIVEN] for purpose, counts, _ in rows}
-    pupils = rows[0][2] if rows else 0
-    lowest = min(given.values()) if given else None
-    lowest_percent = _percent(lowest, pupils) if lowest is not None else None
-    wording = (
-        f"{len(rows)} uses of images asked about for {pupils} pupils; the lowest has consent for "
-        f"{lowest_percent}%"
-        if rows and pupils
-        else "No use of images is set up, or no pupils"
-    )
     return Measure(
-        "consent", "Consent for images, per use", {"pupils": pupils, "given": given}, wording,
-        "Consent register", "consent_register", now, parts,
+        "consent", "Consent for images, per use", values, wording, "Consent register", "consent_register", now,
+        parts,
     )  # fmt: skip
 
 
@@ -167,7 +193,7 @@ def conduct_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Meas
 def _conduct(values: dict, now: datetime.datetime) -> Measure:
     wording = (
         f"{counted(values['disclosures'], 'disclosure', 'disclosures')} of contact with pupils this school year; "
-        f"{values['contact_permissions']} permissions to contact pupils and "
+        f"{counted(values['contact_permissions'], 'permission', 'permissions')} to contact pupils and "
         f"{values['equipment_permissions']} to use personal equipment in force"
     )
     return Measure(
@@ -232,18 +258,35 @@ def lado_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure
 
 
 def _lado(found: dict, now: datetime.datetime) -> Measure:
+    next_due = found.get("next_due")
+    values = {key: found[key] for key in LADO_COUNTS} | {
+        "next_due": next_due.isoformat() if isinstance(next_due, datetime.datetime) else next_due
+    }
+
     def words(blur):
-        if not found["on_time"] + found["late"] + found["overdue"]:
-            return "No allegation needed referring to the LADO in the last 12 months"
-        return (
-            f"{_shown(found['on_time'], blur)} of {_shown(found['on_time'] + found['late'], blur)} allegations "
-            f"referred to the LADO on time; {_shown(found['overdue'], blur)} overdue"
-        )
+        v, said = values, []
+        if v["on_time"] + v["late"] + v["overdue"]:
+            said.append(
+                f"{_shown(v['on_time'], blur)} of {_shown(v['on_time'] + v['late'], blur)} allegations referred "
+                f"to the LADO on time; {_shown(v['overdue'], blur)} overdue"
+            )
+        if v["waiting"] and v["next_due"]:
+            one = v["waiting"] == 1 and not blur  # blurred, 1 and 2 read alike
+            said.append(
+                f"{_shown(v['waiting'], blur)} allegation{'' if one else 's'} awaiting referral, "
+                f"{'due' if one else 'the first due'} {_date(v['next_due'])}"
+            )
+        return "; ".join(said) or "No allegation needed referring to the LADO in the last 12 months"
 
     return Measure(
-        "lado", "LADO referrals on time", found, words(False), "Allegations", "incident_trends", now,
+        "lado", "LADO referrals on time", values, words(False), "Allegations", "incident_trends", now,
         blurred_wording=words(True),
     )  # fmt: skip
+
+
+def _date(iso: str) -> str:
+    """A moment kept as ISO, as a date in a sentence: "8 December 2026" (UK time)."""
+    return f"{clocks.local(datetime.datetime.fromisoformat(iso)):%-d %B %Y}"
 
 
 def without_cases_about(actor, stored: dict) -> dict:
@@ -267,9 +310,20 @@ def without_cases_about(actor, stored: dict) -> dict:
         taken = datetime.datetime.fromisoformat(stored["lado"]["taken_at"])
         _, _, since = _cases([], taken)
         own = lado_referrals(about.filter(reported_at__lte=taken), since, taken)
-        left = {key: max(0, n - own.get(key, 0)) for key, n in stored["lado"]["values"].items()}
+        kept = stored["lado"]["values"]
+        left = {key: max(0, kept.get(key, 0) - own[key]) for key in LADO_COUNTS}
+        # The first due of those left: the kept one, unless one of the reader's own cases was waiting.
+        left["next_due"] = kept.get("next_due") if not own["waiting"] else _next_due(about, since, taken)
         out["lado"] = _lado(left, taken).as_stored()
     return out
+
+
+def _next_due(about, since, taken) -> datetime.datetime | None:
+    """When the first allegation waiting for referral at ``taken`` is due, less the cases ``about``."""
+    school_ids = about.values("school_id")
+    others = Case.objects.filter(school_id__in=school_ids).exclude(pk__in=about.values("pk"))
+    found = lado_referrals_by_school(others.filter(reported_at__lte=taken), since, taken)
+    return next((row["next_due"] for row in found.values()), None)
 
 
 def breaches(school, now: datetime.datetime) -> Measure:

@@ -1,7 +1,7 @@
 from django import forms
 
-from saferstaff.forms import DateInput
 from saferstaff.oversight.areas import LEVELS
+from saferstaff.oversight.services import COMMENTARY_MAX
 from saferstaff.schools.models import Membership
 
 
@@ -25,9 +25,10 @@ class AreaForm(forms.Form):
     commentary = forms.CharField(
         label="Commentary",
         required=False,
-        max_length=4000,
+        max_length=COMMENTARY_MAX,
         widget=forms.Textarea,
-        help_text="What the evidence shows, what is working and what is not",
+        help_text=f"What the evidence shows, what is working and what is not (up to {COMMENTARY_MAX:,} characters)",
+        error_messages={"max_length": f"Keep the commentary to {COMMENTARY_MAX:,} characters or fewer"},
     )
     action_what = forms.CharField(label="New action (optional)", required=False, max_length=300)
     action_owner = OwnerChoice(
@@ -37,8 +38,9 @@ class AreaForm(forms.Form):
     action_due = forms.DateField(
         label="Due by",
         required=False,
-        widget=DateInput(),
-        error_messages={"invalid": "Enter a real date, like 31/12/2027"},
+        help_text="For example, 31/12/2027",
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        error_messages={"invalid": "Enter the due date as a real date, like 31/12/2027"},
     )
 
     def __init__(self, *args, school, **kwargs):

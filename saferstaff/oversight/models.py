@@ -50,6 +50,12 @@ class ReviewAction(models.Model):
     owner = models.ForeignKey("schools.Membership", on_delete=models.PROTECT, related_name="+")
     due_on = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)
+    # Done (oversight.services.complete_action); until then the action is open, and carried forward: every
+    # later review and the governors' report list it.
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["due_on", "pk"]

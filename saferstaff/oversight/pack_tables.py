@@ -257,7 +257,7 @@ def review_tables(review: SelfReview | None) -> list[Table]:
          a.due_on.isoformat())
         for a in review.actions.select_related("owner__user")
     ]  # fmt: skip
-    source = f"Self-review {review.number}, completed {when(review.completed_at)}"
+    source = f"Self-review {review.number}, completed {timezone.localtime(review.completed_at):%-d %B %Y}"
     return [
         Table("self-review.csv", "The last self-review: levels", source, ("Area", "Level", "Commentary"), judged),
         Table("self-review-actions.csv", "The last self-review: actions", source,

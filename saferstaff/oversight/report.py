@@ -27,6 +27,7 @@ from saferstaff.audit.log import record
 from saferstaff.conduct.summary import school_term
 from saferstaff.notifications.service import notify
 from saferstaff.oversight.areas import BY_KEY
+from saferstaff.oversight.changes import open_actions
 from saferstaff.oversight.figures import all_figures
 from saferstaff.oversight.models import GovernorsReport, SelfReview
 from saferstaff.oversight.report_pdf import draw
@@ -70,8 +71,8 @@ def previous_report(school, term: Term) -> GovernorsReport | None:
 
 
 def _open_actions(school) -> dict | None:
-    """The actions the school's last completed self-review agreed, soonest due first (an action has no "done"
-    state yet: every one the review agreed is listed, with its due date)."""
+    """The actions still open that the school's completed self-reviews agreed (``changes.open_actions``: those
+    of earlier reviews are carried forward until marked done), soonest due first, with the last review."""
     review = SelfReview.objects.filter(school=school, completed_at__isnull=False).order_by("-number").first()
     if review is None:
         return None
@@ -81,8 +82,9 @@ def _open_actions(school) -> dict | None:
             "area": BY_KEY[a.area].title if a.area in BY_KEY else a.area,
             "owner": a.owner.user.get_full_name(),
             "due_on": a.due_on.isoformat(),
+            "review": a.review.number,
         }
-        for a in review.actions.select_related("owner__user").order_by("due_on", "pk")
+        for a in open_actions(school.pk)
     ]
     completed = timezone.localdate(review.completed_at).isoformat()
     return {"number": review.number, "completed_on": completed, "actions": actions}

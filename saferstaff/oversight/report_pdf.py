@@ -13,6 +13,7 @@ import logging
 from django.template.loader import render_to_string
 
 from saferstaff import clocks
+from saferstaff.oversight.attention import THRESHOLDS, reasons
 from saferstaff.oversight.changes import figure_trends
 from saferstaff.oversight.readers import blurred
 
@@ -45,36 +46,6 @@ PAGES = {
     "incident_trends": "Incident trends",
     "privacy_home": "Data protection",
 }
-# What needs the governors' attention: a figure whose values show something missing, late, overdue or still
-# open, and the question they might ask about it.
-ATTENTION = (
-    (
-        "acceptance",
-        lambda v: not v.get("audience"),
-        "When will the guidance be published for staff to accept?",
-    ),
-    (
-        "acceptance",
-        lambda v: v.get("overdue"),
-        "Who is following up the staff who have not accepted, and by when?",
-    ),
-    ("takedowns", lambda v: v.get("open"), "When will the open takedowns be finished?"),
-    (
-        "lado",
-        lambda v: v.get("overdue") or v.get("late"),
-        "Why was a referral not made within one working day?",
-    ),
-    (
-        "breaches",
-        lambda v: v.get("overdue") or v.get("late"),
-        "Why was a breach not decided within 72 hours?",
-    ),
-    (
-        "subject_access",
-        lambda v: v.get("overdue") or v.get("late"),
-        "Why was a request not answered on time?",
-    ),
-)
 
 
 def _moment(iso: str) -> str:
@@ -87,18 +58,24 @@ def _day(iso: str) -> str:
 
 
 def attention(figures: dict, review: dict | None, on: datetime.date) -> list[dict]:
-    """What needs the governors' attention, each in the figure's own words (as they read it), with a question."""
+    """What needs the governors' attention — ``attention.reasons``, the test the trust's view reads too — each
+    in the figure's own words (as they read it), with a question; then the self-review's actions past their
+    date."""
     found = [
-        {"title": figures[key]["title"], "wording": figures[key]["wording"], "ask": ask}
-        for key, needs, ask in ATTENTION
-        if key in figures and needs(figures[key]["values"])
+        {
+            "reason": r.short,
+            "title": figures[r.key]["title"],
+            "wording": figures[r.key]["wording"],
+            "ask": r.ask,
+        }
+        for r in reasons({key: m["values"] for key, m in figures.items()})
     ]
     late = [a for a in (review or {}).get("actions", []) if datetime.date.fromisoformat(a["due_on"]) < on]
     if late:
         found.append(
             {
-                "title": f"Actions from self-review {review['number']}",
-                "wording": f"{len(late)} of {len(review['actions'])} actions are past their due date",
+                "title": "Actions from the self-review",
+                "wording": f"{len(late)} of {len(review['actions'])} open actions are past their due date",
                 "ask": "What is holding them up, and what is the new date?",
             }
         )
@@ -139,6 +116,7 @@ def draw(figures: dict, context: dict, *, not_as_made: bool = False) -> bytes:
             "previous": previous,
             "previous_made": _moment(previous["made_at"]) if previous else "",
             "attention": attention(shown, review, on),
+            "thresholds": THRESHOLDS,
             "sections": sections,
             "review": review,
             "review_completed": _day(review["completed_on"]) if review else "",

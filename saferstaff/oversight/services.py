@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from saferstaff import clocks
 from saferstaff.audit.log import record
 from saferstaff.oversight.areas import AREAS, BY_KEY, LEVEL_LABELS
 from saferstaff.oversight.figures import all_figures
@@ -17,6 +18,12 @@ from saferstaff.schools.roles import Actor
 SECTION = "§2"
 COMMENTARY_MAX = AreaJudgement._meta.get_field("commentary").max_length
 MAX_ACTIONS = 20  # actions agreed in one area of one review: a page of them, not an unbounded list
+DUE_WITHIN_YEARS = 2  # an action's due date: a self-review plans a year or two ahead, and a typo is 2207
+
+
+def latest_due(today):
+    """The last due date an action may have, ``DUE_WITHIN_YEARS`` ahead of ``today``."""
+    return clocks.add_months(today, 12 * DUE_WITHIN_YEARS)
 
 
 def _may_edit(actor: Actor, review: SelfReview | None = None) -> None:
@@ -85,8 +92,18 @@ def add_action(actor: Actor, review: SelfReview, *, area: str, what: str, owner,
         reasons.append(
             Reason("Choose a member of staff of this school to own the action", SECTION, "action_owner")
         )
-    if due_on is None or due_on < timezone.localdate():
+    today = timezone.localdate()
+    if due_on is None or due_on < today:
         reasons.append(Reason("Give a due date that is today or later", SECTION, "action_due"))
+    elif due_on > latest_due(today):
+        reasons.append(
+            Reason(
+                f"Give a due date no more than {DUE_WITHIN_YEARS} years ahead, by "
+                f"{latest_due(today):%-d %B %Y} at the latest",
+                SECTION,
+                "action_due",
+            )
+        )
     if reasons:
         raise Refused(refuse(*reasons))
     what = what.strip()[:300]
@@ -132,3 +149,20 @@ def complete_review(actor: Actor, review: SelfReview) -> SelfReview:
         review.save(update_fields=["evidence", "completed_at", "completed_by"])
         record("oversight.review.completed", review, detail={"number": review.number})
     return review
+
+
+def complete_action(actor: Actor, action: ReviewAction) -> ReviewAction:
+    """An agreed action marked done, by the Headteacher or a senior leader — also one carried forward from an
+    earlier review, completed or not. Done once: marking it again changes nothing."""
+    if not actor.is_senior:
+        raise refused("Only the Headteacher or a senior leader can mark an action done", SECTION)
+    if action.school_id != actor.school.pk:
+        raise refused("This action belongs to another school", SECTION)
+    with transaction.atomic():
+        action = ReviewAction.objects.select_for_update().get(pk=action.pk)
+        if action.done_at is not None:
+            return action
+        action.done_at, action.done_by = timezone.now(), actor.user
+        action.save(update_fields=["done_at", "done_by"])
+        record("oversight.action.done", action.review, detail={"action": action.pk})
+    return action

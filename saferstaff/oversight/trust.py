@@ -1,6 +1,7 @@
 """§2 across a trust: every school's figures side by side (``figures.figures_for``, the same functions as the
 self-review and the dashboards), with the schools that need help first. What "needs help" means is decided
-here, in ``needs_help``, by the thresholds named below; the page prints them.
+by ``oversight.attention`` (the governors' report's "what needs your attention" too), by the thresholds named
+there; the page prints them.
 
 Counts only, and incident counts blurred as governors see them (``Measure.blurred_wording``): the trust's
 admin is not one of the school's designated persons."""
@@ -11,22 +12,16 @@ from django.utils import timezone
 
 from saferstaff.audit.log import kept_each
 from saferstaff.incidents.trends import SMALL
-from saferstaff.oversight.figures import FIGURES_FOR, Measure, consent_for, figures_for
-from saferstaff.schools.models import School
-
-ACCEPTANCE_BELOW = 90  # % of the acceptances asked of staff made
-CONSENT_BELOW = 80  # % of pupils with consent given, for the use with the fewest
-TAKEDOWN_OPEN_DAYS = 7  # days the oldest open takedown has waited
-# Any overdue LADO referral, undecided breach past its 72 hours or subject access request past its month counts.
-
-THRESHOLDS = (
-    f"fewer than {ACCEPTANCE_BELOW}% of the acceptances asked of staff are made",
-    f"fewer than {CONSENT_BELOW}% of pupils have consent for one of the uses of images",
-    f"a takedown has been open more than {TAKEDOWN_OPEN_DAYS} days",
-    "an allegation is overdue for referral to the LADO",
-    "a breach is past its 72 hours without a decision",
-    "a subject access request is past its due date",
+from saferstaff.oversight.attention import reasons
+from saferstaff.oversight.figures import (
+    FIGURES_FOR,
+    NOT_ASKED_YET,
+    Measure,
+    consent_for,
+    figures_for,
+    lowest_consent,
 )
+from saferstaff.schools.models import School
 
 
 @dataclass(frozen=True)
@@ -38,30 +33,10 @@ class SchoolRow:
     needs: tuple[str, ...]  # why the school needs help, most pressing first; empty when it does not
 
 
-def _lowest_consent(m: Measure) -> int | None:
-    pupils, given = m.values["pupils"], m.values["given"]
-    return round(100 * min(given.values()) / pupils) if pupils and given else None
-
-
 def needs_help(figures: dict[str, Measure]) -> tuple[str, ...]:
-    """THE test of whether a school needs the trust's help, and why (one reason per threshold crossed)."""
-    reasons = []
-    if figures["lado"].values["overdue"]:
-        reasons.append("LADO referral overdue")
-    if figures["breaches"].values["overdue"]:
-        reasons.append("breach decision overdue")
-    if figures["subject_access"].values["overdue"]:
-        reasons.append("subject access overdue")
-    oldest = figures["takedowns"].values["oldest_open_days"]
-    if oldest is not None and oldest > TAKEDOWN_OPEN_DAYS:
-        reasons.append(f"takedown open {oldest:g} days")
-    percent = figures["acceptance"].values["percent"]
-    if percent is not None and percent < ACCEPTANCE_BELOW:
-        reasons.append(f"acceptance {percent}%")
-    lowest = _lowest_consent(figures["consent"])
-    if lowest is not None and lowest < CONSENT_BELOW:
-        reasons.append(f"consent {lowest}% for one use")
-    return tuple(reasons)
+    """Whether a school needs the trust's help, and why: ``attention.reasons``, the test the governors' report
+    reads too (one reason per threshold crossed, most pressing first)."""
+    return tuple(reason.short for reason in reasons({key: m.values for key, m in figures.items()}))
 
 
 def _blurred(n: int) -> str:
@@ -74,8 +49,10 @@ def short(m: Measure) -> str:
     if m.key == "acceptance":
         return f"{v['percent']}% ({v['overdue']} overdue)" if v["audience"] else "None asked"
     if m.key == "consent":
-        lowest = _lowest_consent(m)
-        return f"Lowest use {lowest}%" if lowest is not None else "None asked"
+        lowest = lowest_consent(m.values)
+        if lowest is not None:
+            return f"Lowest use {lowest}%"
+        return NOT_ASKED_YET if v["pupils"] and v["given"] else "None asked"
     if m.key == "publications":
         return f"{v['published']} published; {v['taken_down']} taken down"
     if m.key == "takedowns":

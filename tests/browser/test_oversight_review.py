@@ -51,7 +51,7 @@ def test_the_head_reviews_an_area_on_a_phone_and_the_chair_reads_it(new_page, si
     phone.get_by_label("New action (optional)").fill("Chase staff who have not accepted")
     phone.get_by_label("Who owns the action").select_option(index=1)
     due = timezone.localdate() + datetime.timedelta(days=30)
-    phone.get_by_label("Due by").fill(due.isoformat())
+    phone.get_by_label("Due by").fill(f"{due:%d/%m/%Y}")
     submit(phone, "commentary")
     axe_check(phone)
     fits(phone)
@@ -66,3 +66,30 @@ def test_the_head_reviews_an_area_on_a_phone_and_the_chair_reads_it(new_page, si
     axe_check(desk)
     expect(desk.locator("main")).to_contain_text("Chase staff who have not accepted")
     expect(desk.get_by_role("button", name="Complete the review")).to_have_count(0)
+
+    # Review 1 completed with its action still open: review 2 carries it forward, and the Headteacher marks it
+    # done there, on the phone without JavaScript.
+    from saferstaff.oversight import services as doors
+    from saferstaff.oversight.areas import AREAS
+    from saferstaff.oversight.models import SelfReview
+    from saferstaff.schools.roles import Actor
+
+    first = SelfReview.objects.get(number=1, completed_at__isnull=True)
+    head = Actor.of(first.started_by, first.school)
+    for area in AREAS:
+        doors.judge_area(head, first, area=area.key, level="developing", commentary="")
+    doors.complete_review(head, first)
+    phone.goto(demo.url("self-review/"))
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Start a self-review").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Self-review 2")
+    expect(phone.locator("main")).to_contain_text("Open actions from earlier reviews")
+    axe_check(phone)
+    fits(phone)
+    with phone.expect_navigation():
+        phone.get_by_role(
+            "button", name=re.compile(r"^Mark done\W+Chase staff who have not accepted$")
+        ).click()
+    axe_check(phone)
+    fits(phone)
+    expect(phone.locator("main")).to_contain_text("None: every action agreed in an earlier review is done.")

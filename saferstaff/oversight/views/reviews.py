@@ -7,12 +7,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from saferstaff.numbers import parse_id
 from saferstaff.oversight import services as doors
 from saferstaff.oversight.areas import AREAS, BY_KEY, LEVEL_LABELS, LEVELS
-from saferstaff.oversight.changes import changes_since, previous_of
+from saferstaff.oversight.changes import changes_since, open_actions, previous_of
 from saferstaff.oversight.figures import all_figures
 from saferstaff.oversight.forms import AreaForm
-from saferstaff.oversight.models import SelfReview
+from saferstaff.oversight.models import ReviewAction, SelfReview
 from saferstaff.oversight.readers import shown_to
 from saferstaff.rules.engine import Refused, show_on_form
 
@@ -81,6 +82,8 @@ def review_detail(request, school, pk):
             ),
             "editor": request.actor.is_senior and not review.completed,
             "all_judged": len(judged) == len(AREAS),
+            "carried": open_actions(request.school.pk, before=review.number),
+            "marks_done": request.actor.is_senior,
         },
     )
 
@@ -144,3 +147,18 @@ def review_complete(request, school, pk):
             request, f"Self-review {review.number} completed: its evidence is kept as it is now."
         )
     return redirect("review_detail", school=request.school.slug, pk=review.pk)
+
+
+@require_POST
+def review_action_done(request, school, pk):
+    """An agreed action marked done (through the door ``complete_action``); back to the review it was marked
+    on — the one that agreed it, or a later one that carried it forward."""
+    action = get_object_or_404(ReviewAction, school=request.school, pk=pk)
+    try:
+        doors.complete_action(request.actor, action)
+    except Refused as exc:
+        messages.error(request, exc.decision.summary)
+    else:
+        messages.success(request, f"Action marked done: {action.what}")
+    shown = SelfReview.objects.filter(school=request.school, pk=parse_id(request.POST.get("review"))).first()
+    return redirect("review_detail", school=request.school.slug, pk=(shown or action.review).pk)

@@ -3,8 +3,9 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from saferstaff.oversight.attention import THRESHOLDS
 from saferstaff.oversight.figures import FIGURES
-from saferstaff.oversight.trust import THRESHOLDS, short, trust_rows
+from saferstaff.oversight.trust import short, trust_rows
 
 
 @require_safe
