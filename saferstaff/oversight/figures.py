@@ -18,11 +18,11 @@ from saferstaff.incidents.trends import (
     LADO_COUNTS,
     SMALL,
     by_school_kind_and_month,
-    counted_for,
     lado_referrals,
     lado_referrals_by_school,
     last_twelve_months,
 )
+from saferstaff.incidents.trends import about as cases_about
 from saferstaff.numbers import counted
 from saferstaff.photos.status import publications_between_for, takedown_summaries
 from saferstaff.policies.status import acceptance_counts
@@ -245,13 +245,13 @@ def _lado(found: dict, now: datetime.datetime) -> Measure:
     )  # fmt: skip
 
 
-def without_cases_about(actor, stored: dict) -> dict:
-    """The figures ``stored`` (``as_stored``: today's, or those kept with a completed review) less every case
-    about ``actor``, as those cases stood when the figures were taken: no one counts a case about themselves,
-    not even as a number (``incidents.trends.counted_for``, which the incident trends page counts with)."""
-    if actor.membership is None:
-        return stored
-    about = Case.objects.filter(school=actor.school).exclude(pk__in=counted_for(actor).values("pk"))
+def without_cases_about(school_id: int, members, stored: dict) -> dict:
+    """The figures ``stored`` (``as_stored``: today's, or those kept with a completed review or a report) less
+    every case at the school about any of ``members`` (membership ids, a list or a query of them: one reader, or
+    everyone who may read a report), as those cases stood when the figures were taken: no one counts a case
+    about themselves, not even as a number (``incidents.trends.about``, by which the incident trends page's
+    ``counted_for`` leaves out the cases about its reader)."""
+    about = Case.objects.filter(school_id=school_id).filter(cases_about(members))
     if not about.exists():
         return stored
     out = dict(stored)
@@ -259,7 +259,7 @@ def without_cases_about(actor, stored: dict) -> dict:
         taken = datetime.datetime.fromisoformat(stored["incidents"]["taken_at"])
         months = last_twelve_months(timezone.localdate(taken))
         found = by_school_kind_and_month(about.filter(reported_at__lte=taken), months)
-        own = _by_kind(found.get(actor.school.pk, {}))
+        own = _by_kind(found.get(school_id, {}))
         left = {kind: max(0, n - own.get(kind, 0)) for kind, n in stored["incidents"]["values"].items()}
         out["incidents"] = _incidents(left, taken).as_stored()
     if "lado" in stored:
