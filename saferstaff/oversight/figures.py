@@ -8,9 +8,11 @@ page a reader can check it on) and the moment it was taken. Counts only: never a
 import datetime
 from dataclasses import asdict, dataclass, field
 
+from django.db.models import Count
 from django.utils import timezone
 
 from saferstaff import clocks
+from saferstaff.audit.models import AuditEvent
 from saferstaff.conduct.summary import school_term, school_year_counts_for
 from saferstaff.consent.states import GIVEN, coverage_for
 from saferstaff.incidents.models import Case
@@ -26,6 +28,7 @@ from saferstaff.incidents.trends import about as cases_about
 from saferstaff.numbers import counted
 from saferstaff.photos.status import publications_between_for, takedown_summaries
 from saferstaff.policies.status import acceptance_counts
+from saferstaff.privacy.seen import READS
 from saferstaff.privacy.status import breach_clocks, requests_on_time_for
 
 OVERDUE_DAYS = 30  # acceptance still waiting this many days after a version was published
@@ -339,11 +342,46 @@ def _publications(found: dict, term, now: datetime.datetime) -> Measure:
     )  # fmt: skip
 
 
-FIGURES = (acceptance, consent, publications, takedowns, conduct, incidents, lado, breaches, subject_access)
+def access_records(school, now: datetime.datetime) -> Measure:
+    return access_records_for([school.pk], now)[school.pk]
+
+
+def access_records_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
+    """§8: every read of a record is recorded in the audit trail — how many reads (opened, listed, exported,
+    downloaded) were recorded at each school in the last 12 months, and by how many people. "A read" is
+    ``privacy.seen.READS``, what the "who saw a person's record?" page answers from. One grouped query."""
+    since = now - datetime.timedelta(days=365)
+    found = {pk: {"reads": 0, "people": 0} for pk in school_ids}
+    rows = (
+        AuditEvent.objects.filter(school_id__in=school_ids, at__gte=since, at__lte=now, action__regex=READS)
+        .order_by()
+        .values("school_id")
+        .annotate(reads=Count("pk"), people=Count("actor_id", distinct=True))
+    )
+    for row in rows:
+        found[row["school_id"]] = {"reads": row["reads"], "people": row["people"]}
+    return {pk: _access_records(values, now) for pk, values in found.items()}
+
+
+def _access_records(values: dict, now: datetime.datetime) -> Measure:
+    wording = (
+        f"{counted(values['reads'], 'read', 'reads')} of records recorded in the last 12 months, "
+        f"by {counted(values['people'], 'person', 'people')}"
+    )
+    return Measure(
+        "access_records", "Access to records recorded", values, wording, "Audit trail (who saw a record)",
+        "seen_search", now,
+    )  # fmt: skip
+
+
+FIGURES = (
+    acceptance, consent, publications, takedowns, conduct, incidents, lado, breaches, subject_access,
+    access_records,
+)  # fmt: skip
 # Each figure for many schools at once, in a fixed number of queries however many (the trust's view).
 FIGURES_FOR = (
     acceptance_for, consent_for, publications_for, takedowns_for, conduct_for, incidents_for, lado_for,
-    breaches_for, subject_access_for,
+    breaches_for, subject_access_for, access_records_for,
 )  # fmt: skip
 
 

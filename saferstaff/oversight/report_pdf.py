@@ -35,6 +35,8 @@ WHY = {
     "breaches": "§8: a personal-data breach is assessed, and the decision whether to tell the ICO made, within "
     "72 hours.",
     "subject_access": "§8: a request for someone's own personal data is answered within the legal time limit.",
+    "access_records": "§8: records about people are open only to those who need them, and every time one is "
+    "opened, listed, exported or downloaded it is recorded, so the school can say who saw it.",
 }
 # The figures that count cases, less those about any reader of the report (``report.report_figures``), and the
 # sentence that says so under each.
@@ -52,6 +54,7 @@ PAGES = {
     "conduct_summary": "Conduct summary",
     "incident_trends": "Incident trends",
     "privacy_home": "Data protection",
+    "seen_search": "Who saw a record?",
 }
 # What needs the governors' attention: a figure whose values show something missing, late, overdue or still
 # open, and the question they might ask about it.
