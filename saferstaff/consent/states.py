@@ -310,3 +310,11 @@ def coverage_for(
             rows.append((purpose, counts, len(pupils[school_id])))
         result[school_id] = rows
     return result
+
+
+def given_words(counts: dict[str, int], pupils: int) -> str:
+    """One use's coverage in words, as the consent register's summary and the self-review's consent figure say
+    it: "12 of 30 pupils have consent given (40%)"."""
+    if not pupils:
+        return "No pupils on roll"
+    return f"{counts[GIVEN]} of {pupils} pupils have consent given ({round(100 * counts[GIVEN] / pupils)}%)"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from saferstaff import clocks
 from saferstaff.audit.models import AuditEvent
 from saferstaff.conduct.summary import school_term, school_year_counts_for
-from saferstaff.consent.states import GIVEN, coverage_for
+from saferstaff.consent.states import GIVEN, coverage_for, given_words
 from saferstaff.incidents.models import Case
 from saferstaff.incidents.trends import (
     LADO_COUNTS,
@@ -110,15 +110,7 @@ def consent_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Meas
 
 
 def _consent(rows, now: datetime.datetime) -> Measure:
-    parts = tuple(
-        (
-            purpose.name,
-            f"{counts[GIVEN]} of {pupils} pupils have consent given ({_percent(counts[GIVEN], pupils)}%)"
-            if pupils
-            else "No pupils on roll",
-        )
-        for purpose, counts, pupils in rows
-    )
+    parts = tuple((purpose.name, given_words(counts, pupils)) for purpose, counts, pupils in rows)
     given = {purpose.name: counts[GIVEN] for purpose, counts, _ in rows}
     pupils = rows[0][2] if rows else 0
     lowest = min(given.values()) if given else None
