@@ -94,5 +94,34 @@ def test_an_answer_shows_on_the_very_next_register_and_a_kept_register_asks_fewe
     with CaptureQueriesContext(connection) as kept:
         assert "govuk-tag--green" in client.get(url).content.decode()
     # Kept: the generations only, not the uses, the school's settings, the guardians, the answers, the years —
-    # and the compulsory-policy gate's read of the published versions, kept the same way (ADR 0014).
-    assert len(kept.captured_queries) == len(afresh.captured_queries) - 6
+    # and the compulsory-policy gate's read of the published versions, kept the same way (ADR 0014) — nor the
+    # four queries of the summary's coverage (decided.coverage_for: the uses, the pupils on roll, the kept states
+    # that hold and those that have lapsed).
+    assert len(kept.captured_queries) == len(afresh.captured_queries) - 6 - 4
+
+
+def test_the_register_opens_with_the_schools_coverage_worded_as_the_self_reviews_consent_figure(cast):
+    """Above the search and the table: for each use, how many of all the pupils on roll have consent given and
+    where the rest stand — consent.decided.coverage, the count the self-review's consent figure reads, in the
+    same words."""
+    from django.utils.html import escape
+
+    from saferstaff.oversight import figures
+
+    pupil, (mum,) = pupil_with_parents(cast.school)
+    pupil_with_parents(cast.school, "Ben", "Two")
+    answer(pupil, "website", Y, mum)
+    answer(pupil, "social_media", N, mum)
+    url = reverse("consent_register", kwargs={"school": cast.school.slug})
+    page = signed_in(cast.office).get(f"{url}?q=Ben").content.decode()  # the summary is the whole school's
+    search = page.index('<label class="govuk-label govuk-label--s" for="q">')
+    assert page.index("Across the school") < search < page.index('<table class="govuk-table">')
+    summary = page[page.index("Across the school") : search]
+    m = figures.consent(cast.school, timezone.now())
+    assert len(m.parts) == Purpose.objects.filter(school=cast.school, active=True).count()
+    for name, words in m.parts:
+        row = rf'<dt class="govuk-summary-list__key">{re.escape(escape(name))}</dt>\s*<dd[^>]*><p class="govuk-body">'
+        assert re.search(row + re.escape(escape(words)), summary), name
+    website = escape(purpose(cast.school, "website").name)
+    assert re.search(rf"{website}</dt>\s*<dd[^>]*><p[^>]*>1 of 2 pupils have consent given \(50%\)", summary)
+    assert "Refused: 1" in summary and "Not asked yet: 2" in summary

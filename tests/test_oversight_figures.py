@@ -230,3 +230,34 @@ def test_every_figure_is_stored_as_plain_values_with_its_source_and_moment(cast)
         assert stored["key"] == key and stored["source"] and stored["wording"]
         assert stored["taken_at"] == NOW.isoformat()
         reverse(m.page, kwargs={"school": cast.school.slug})  # names a real page
+
+
+def test_access_records_is_one_figure_the_pack_the_self_review_and_the_trust_view_read(cast):
+    """§8: the reads of records recorded in the audit trail (privacy.seen.READS), counted once per school by
+    figures.access_records_for: the self-review's data protection area, the evidence pack and the trust's view
+    show that one figure."""
+    from saferstaff.audit.log import record
+    from saferstaff.oversight import pack
+    from saferstaff.oversight.areas import BY_KEY
+    from saferstaff.oversight.trust import short, trust_rows
+
+    for action, actor in (
+        ("incidents.cases_listed", cast.head), ("incidents.case_viewed", cast.dsl),
+        ("privacy.breach_viewed", cast.dsl), ("policies.version_published", cast.head),  # a write: not a read
+    ):  # fmt: skip
+        record(action, ("schools.school", cast.school.pk), school=cast.school, actor=actor)
+    record("incidents.case_viewed", ("schools.school", 0), school=cast.other_school, actor=cast.other_teacher)
+    now = timezone.now()
+    m = figures.access_records(cast.school, now)
+    assert m.values == {"reads": 3, "people": 2}
+    assert m.wording == "3 reads of records recorded in the last 12 months, by 2 people"
+    both = figures.access_records_for([cast.school.pk, cast.other_school.pk], now)
+    assert both[cast.school.pk] == m and both[cast.other_school.pk].values == {"reads": 1, "people": 1}
+    assert figures.all_figures(cast.school, now)["access_records"] == m
+    # The self-review's data protection area is filled from it, and the pack lists it as stored.
+    assert "access_records" in BY_KEY["data_protection"].figures
+    assert pack.figures_for(cast.actor(cast.head), now)["access_records"] == m.as_stored()
+    # The trust's view: the same values, in a few words.
+    row = next(r for r in trust_rows(cast.trust) if r.pk == cast.school.pk)
+    assert row.figures["access_records"].values == m.values
+    assert short(row.figures["access_records"]) == "3 reads by 2 people"

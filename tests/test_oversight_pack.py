@@ -13,6 +13,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from pypdf import PdfReader
 
 from saferstaff.audit.models import AuditEvent
@@ -29,7 +30,7 @@ from saferstaff.oversight.areas import AREAS
 from saferstaff.oversight.figures import all_figures
 from saferstaff.rules.engine import Refused
 
-from .conftest import signed_in
+from .conftest import PASSWORD, signed_in
 from .image_samples import pupil_with_parents, purpose
 from .test_access_map import _image_sample
 from .test_acknowledgements import published
@@ -93,7 +94,9 @@ def school_with_records(cast, storage):
 
 
 def _make(cast, user=None):
-    return signed_in(user or cast.head).post(reverse("pack_make", kwargs={"school": cast.school.slug}))
+    """The pack made by someone who confirmed it is them a moment ago (the step-up it asks for)."""
+    client = signed_in(user or cast.head, confirmed=True)
+    return client.post(reverse("pack_make", kwargs={"school": cast.school.slug}))
 
 
 def _open(response) -> tuple[zipfile.ZipFile, dict[str, list[list[str]]], str]:
@@ -172,13 +175,15 @@ def test_the_pdf_signature_verifies_against_the_certificate_and_a_changed_byte_b
 def test_every_figure_is_worded_as_all_figures_gives_it_and_the_csvs_agree(cast, school_with_records):
     _, tables, text = _open(_make(cast))
     flat = _flat(text)
-    found = all_figures(cast.school)
+    # As the pack counted them: its own making is a read of records, recorded once the pack is made.
+    made = AuditEvent.objects.get(action="oversight.pack.exported").at
+    found = all_figures(cast.school, made - datetime.timedelta(microseconds=1))
     for m in found.values():
         assert _flat(m.wording) in flat, m.key
         assert _flat(f"Source: {m.source}.") in flat, m.key
         for label, words in m.parts:
             assert _flat(f"{label}: {words}") in flat, (m.key, label)
-    assert "Access to records recorded" in text  # the pack's own count of reads of records
+    assert "Access to records recorded" in text  # the reads of records, a figure like the others
     # figures.csv: one row per figure, worded the same, with its source and the moment taken.
     rows = {row[0]: row for row in tables["csv/figures.csv"][1:]}
     for m in found.values():
@@ -229,7 +234,7 @@ def test_only_the_headteacher_and_senior_leaders_make_it_and_only_by_post(cast, 
     with pytest.raises(Refused):
         packs.build(cast.actor(cast.dpo))
     url = reverse("pack_make", kwargs={"school": cast.school.slug})
-    head = signed_in(cast.head)
+    head = signed_in(cast.head, confirmed=True)
     page = head.get(reverse("pack_page", kwargs={"school": cast.school.slug}))
     assert page.status_code == 200 and "Make the evidence pack" in page.content.decode()
     assert head.get(url).status_code == 405  # a GET never makes a pack, nor does opening its page
@@ -267,3 +272,33 @@ def test_consent_is_counted_per_use(cast, school_with_records):
     website = purpose(cast.school, "website")
     _, tables, _ = _open(_make(cast))
     assert website.name in {r[0] for r in tables["csv/consent.csv"][1:]}
+
+
+def test_making_the_pack_asks_a_stale_sign_in_to_confirm_it_is_them_and_a_fresh_one_not(
+    cast, school_with_records, settings
+):
+    """As a case's chronology asks before its signed download: the zip of staff names and case dates is made
+    only for someone who confirmed it is them within the last few minutes. The button is a plain form (no
+    JavaScript): sent after the confirmation lapsed, it makes nothing, and the person confirms and comes back to
+    the pack's page, whose button then makes it."""
+    make = reverse("pack_make", kwargs={"school": cast.school.slug})
+    page = reverse("pack_page", kwargs={"school": cast.school.slug})
+    confirm = f"{reverse('account_reauthenticate')}?{urlencode({'next': page})}"
+    fresh = signed_in(cast.head, confirmed=True)
+    assert fresh.get(page).status_code == 200  # a fresh confirmation is not asked again
+    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 0  # the same sign-in, its confirmation now stale
+    response = fresh.post(make)
+    assert response.status_code == 302 and response["Location"] == confirm
+    assert not AuditEvent.objects.filter(action="oversight.pack.exported").exists()
+    assert fresh.get(page)["Location"] == confirm  # the page asks first too
+    asked = fresh.get(confirm).content.decode()
+    assert "making the evidence pack needs you to confirm who you are first" in asked
+    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+    back = fresh.post(confirm, {"password": PASSWORD})
+    assert back.status_code == 302 and back["Location"] == page
+    made = fresh.post(make)
+    assert made.status_code == 200 and made["Content-Type"] == "application/zip"
+    assert AuditEvent.objects.filter(action="oversight.pack.exported").count() == 1
+    # Signed in but never confirmed (as after a sign-in some hours ago): asked, nothing made.
+    assert signed_in(cast.slt).post(make)["Location"] == confirm
+    assert AuditEvent.objects.filter(action="oversight.pack.exported").count() == 1

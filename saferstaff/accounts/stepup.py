@@ -29,16 +29,17 @@ _SESSION_KEY = "saferstaff.step_up"
 SIGN_IN_CHANGES = "changing how you sign in"
 
 
-def step_up(request, doing: str) -> HttpResponse | None:
+def step_up(request, doing: str, *, back_to: str = "") -> HttpResponse | None:
     """None if the person confirmed it is them within the last few minutes; otherwise the redirect to do so.
     ``doing`` completes "You are signed in, but … needs you to confirm who you are first", e.g. "destroying
     images". Call it right after the view's access helper:
-    ``if (confirm := step_up(request, "changing someone's roles")): return confirm``."""
+    ``if (confirm := step_up(request, "changing someone's roles")): return confirm``. They come back to this
+    page, or to ``back_to`` — the page of the form, for a view that only takes a POST."""
     if did_recently_reauthenticate(request) or signed_in_through_school_recently(request):
         return None
     if request.method == "POST":
         messages.info(request, "Nothing was saved: confirm it is you, then make the change again.")
-    back_to = request.get_full_path()
+    back_to = back_to or request.get_full_path()
     request.session[_SESSION_KEY] = {"next": back_to, "doing": doing}
     return redirect(f"{reverse('account_reauthenticate')}?{urlencode({'next': back_to})}")
 

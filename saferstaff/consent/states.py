@@ -257,3 +257,17 @@ def face_matching_consent(pupil: Pupil) -> ConsentState | None:
     enrolment rule (``rules.biometrics.may_enrol``) is asked with."""
     purpose = Purpose.objects.filter(school_id=pupil.school_id, biometric=True).first()
     return state_of(pupil, purpose) if purpose is not None else None
+
+
+# A use of images nobody was asked about (every pupil "not asked"): its wording in every output.
+NOT_ASKED_YET = "Not asked about yet"
+
+
+def given_words(counts: dict[str, int], pupils: int) -> str:
+    """One use's coverage in words, as the consent register's summary and every figure of consent say it:
+    "12 of 30 pupils have consent given (40%)", or ``NOT_ASKED_YET`` when no pupil was asked about it."""
+    if not pupils:
+        return "No pupils on roll"
+    if counts[NOT_ASKED] >= pupils:
+        return NOT_ASKED_YET
+    return f"{counts[GIVEN]} of {pupils} pupils have consent given ({round(100 * counts[GIVEN] / pupils)}%)"

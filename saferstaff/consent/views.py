@@ -19,9 +19,10 @@ from saferstaff import scans
 from saferstaff.accounts.stepup import step_up
 from saferstaff.audit.log import kept, record
 from saferstaff.consent import services
+from saferstaff.consent.decided import coverage
 from saferstaff.consent.forms import ConsentAnswerForm, PortalForm, PurposeForm
 from saferstaff.consent.models import ConsentRecord, PortalLink, Purpose
-from saferstaff.consent.states import TAG_HTML, states_for
+from saferstaff.consent.states import GIVEN, LABELS, TAG_HTML, given_words, states_for
 from saferstaff.links import school_urls
 from saferstaff.numbers import parse_id
 from saferstaff.paging import page_of
@@ -60,11 +61,13 @@ def consent_register(request, school):
     uses = [u.pk for u in purposes]
     link = school_urls("pupil_consent", request.school.slug)
     rows = [(p, link(p.pk), _cells(statuses[(p.pk, u)] for u in uses)) for p in pupil_views(request, shown)]
+    summary = kept("consent-coverage", request.school.pk, lambda: _coverage(request.school))
     record("images.consent.register_viewed", None, detail={"pupils": [p.pk for p in shown]})
     return render(
         request,
         "consent/consent_register.html",
         {
+            "summary": summary,
             "purposes": purposes,
             "rows": draw("consent/consent_rows.jinja", rows=rows),
             "page": page,
@@ -85,6 +88,20 @@ def _register(school, pupils) -> tuple[list[Purpose], dict[tuple[int, int], str]
     states = states_for(school, pupils, purposes)
     years = Pupil.objects.filter(school=school).current().year_groups()
     return purposes, {pair: state.status for pair, state in states.items()}, years
+
+
+def _coverage(school) -> dict:
+    """The summary above the register: how many of the school's pupils stand where for each use —
+    ``decided.coverage``, THE count the self-review's consent figure reads — kept per state of the school too."""
+    rows = coverage(school)
+    return {
+        "pupils": rows[0][2] if rows else 0,
+        "uses": [
+            (purpose.name, given_words(counts, pupils),
+             [(LABELS[status], n) for status, n in counts.items() if status != GIVEN and n])
+            for purpose, counts, pupils in rows
+        ],
+    }  # fmt: skip
 
 
 # One table cell per state. A row's cells are joined here: as a loop in the template, the register's 400 cells

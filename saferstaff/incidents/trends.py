@@ -37,14 +37,20 @@ class Figure:
     shown: str  # what the page prints: the number, or "fewer than 3" for governors
 
 
+def about(members) -> Q:
+    """THE test of a case being about any of ``members`` (membership ids, a list or a query of them): one of
+    them is its subject, or is named in it as having done it (``rules.incidents.is_about`` asks it of one case)."""
+    alleged = Involved.objects.filter(member__in=members, role=Involved.Role.ALLEGED).values("case_id")
+    return Q(subject__in=members) | Q(pk__in=alleged)
+
+
 def counted_for(actor: Actor):
     """Every case at the actor's school except those about the actor themselves."""
     cases = Case.objects.filter(school=actor.school)
     member = actor.membership
     if member is None:
         return cases
-    alleged = Involved.objects.filter(member=member, role=Involved.Role.ALLEGED).values("case_id")
-    return cases.exclude(subject=member).exclude(pk__in=alleged)
+    return cases.exclude(about([member.pk]))
 
 
 def last_twelve_months(today: datetime.date) -> list[datetime.date]:

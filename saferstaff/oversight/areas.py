@@ -79,7 +79,7 @@ AREAS = (
             "Subject access requests are answered within the legal time limit.",
             "Records are kept no longer than the retention schedule says.",
         ),
-        ("breaches", "subject_access"),
+        ("breaches", "subject_access", "access_records"),
     ),
     Area(
         "reporting",

@@ -6,56 +6,24 @@ Each returns a ``Measure``: the number(s), a sentence in plain words, where it c
 page a reader can check it on) and the moment it was taken. Counts only: never a name or a pupil."""
 
 import datetime
-from dataclasses import asdict, dataclass, field
 
+from django.db.models import Count
 from django.utils import timezone
 
-from saferstaff import clocks
+from saferstaff.audit.models import AuditEvent
 from saferstaff.conduct.summary import school_term, school_year_counts_for
 from saferstaff.consent.decided import coverage_for
-from saferstaff.consent.states import GIVEN, NOT_ASKED
-from saferstaff.incidents.models import Case
-from saferstaff.incidents.trends import (
-    LADO_COUNTS,
-    SMALL,
-    by_school_kind_and_month,
-    counted_for,
-    lado_referrals,
-    lado_referrals_by_school,
-    last_twelve_months,
-)
+from saferstaff.consent.states import GIVEN, NOT_ASKED, NOT_ASKED_YET, given_words
 from saferstaff.numbers import counted
+from saferstaff.oversight.case_figures import incidents, incidents_for, lado, lado_for
+from saferstaff.oversight.measure import Measure
+from saferstaff.oversight.measure import percent as _percent
 from saferstaff.photos.status import publications_between_for, takedown_summaries
 from saferstaff.policies.status import acceptance_counts
+from saferstaff.privacy.seen import READS
 from saferstaff.privacy.status import breach_clocks, requests_on_time_for
 
 OVERDUE_DAYS = 30  # acceptance still waiting this many days after a version was published
-
-
-@dataclass(frozen=True)
-class Measure:
-    key: str
-    title: str
-    values: dict  # plain numbers (and None), as stored in a completed review's snapshot
-    wording: str
-    source: str  # the register it is counted from
-    page: str  # the URL name of the page that shows the same figure
-    taken_at: datetime.datetime
-    parts: tuple = field(default=())  # (label, wording) per policy, use or kind
-    # For readers who see incident counts blurred (incidents.trends: governors): 1 or 2 as "fewer than 3".
-    blurred_wording: str = ""
-    blurred_parts: tuple = field(default=())
-
-    def as_stored(self) -> dict:
-        stored = asdict(self)
-        stored["taken_at"] = self.taken_at.isoformat()
-        stored["parts"] = [list(p) for p in self.parts]
-        stored["blurred_parts"] = [list(p) for p in self.blurred_parts]
-        return stored
-
-
-def _percent(part: int, whole: int) -> int | None:
-    return round(100 * part / whole) if whole else None
 
 
 def acceptance(school, now: datetime.datetime) -> Measure:
@@ -107,10 +75,6 @@ def consent_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Meas
     return {pk: _consent(rows, now) for pk, rows in coverage_for(school_ids, timezone.localdate(now)).items()}
 
 
-# A use of images nobody was asked about (every pupil "not asked", consent.states): its wording in every output.
-NOT_ASKED_YET = "Not asked about yet"
-
-
 def _asked(values: dict) -> dict[str, int]:
     """{use: pupils with consent given} for the uses someone was asked about: a use every pupil of which is
     "not asked" (``consent.states.NOT_ASKED``) has no consent to measure yet, so it is never the lowest."""
@@ -133,14 +97,7 @@ def _consent(rows, now: datetime.datetime) -> Measure:
     }
     pupils, asked = values["pupils"], _asked(values)
 
-    def part(use: str) -> str:
-        if not pupils:
-            return "No pupils on roll"
-        if use not in asked:
-            return NOT_ASKED_YET
-        return f"{asked[use]} of {pupils} pupils have consent given ({_percent(asked[use], pupils)}%)"
-
-    parts = tuple((purpose.name, part(purpose.name)) for purpose, _, _ in rows)
+    parts = tuple((purpose.name, given_words(counts, n)) for purpose, counts, n in rows)
     unasked = len(rows) - len(asked)
     if not rows or not pupils:
         wording = "No use of images is set up, or no pupils"
@@ -200,130 +157,6 @@ def _conduct(values: dict, now: datetime.datetime) -> Measure:
         "conduct", "Disclosures and permissions", values, wording,
         f"Disclosures and the permission registers ({values['period']})", "conduct_summary", now,
     )  # fmt: skip
-
-
-def _cases(school_ids, now):
-    months = last_twelve_months(timezone.localdate(now))
-    since = datetime.datetime.combine(months[0], datetime.time(), tzinfo=clocks.UK)
-    return Case.objects.filter(school_id__in=school_ids), months, since
-
-
-def _shown(n: int, blur: bool) -> str:
-    return f"fewer than {SMALL}" if blur and 0 < n < SMALL else str(n)
-
-
-def incidents(school, now: datetime.datetime) -> Measure:
-    return incidents_for([school.pk], now)[school.pk]
-
-
-def incidents_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
-    """§9: cases reported in the last 12 months by kind (counts only) —
-    ``incidents.trends.by_school_kind_and_month`` (the incident trends page's ``by_kind_and_month``)."""
-    cases, months, _ = _cases(school_ids, now)
-    found = by_school_kind_and_month(cases, months)
-    return {pk: _incidents(_by_kind(found.get(pk, {})), now) for pk in school_ids}
-
-
-def _by_kind(found: dict) -> dict[str, int]:
-    """{(month, kind): n} as {kind: n}, every kind present."""
-    return {kind: sum(n for (_, k), n in found.items() if k == kind) for kind, _ in Case.Kind.choices}
-
-
-def _incidents(by_kind: dict[str, int], now: datetime.datetime) -> Measure:
-    total = sum(by_kind.values())
-
-    def parts(blur):
-        return tuple((label, _shown(by_kind[kind], blur)) for kind, label in Case.Kind.choices)
-
-    def words(blur):
-        plural = "s" if total != 1 or (blur and total < SMALL) else ""
-        return f"{_shown(total, blur)} case{plural} reported in the last 12 months"
-
-    return Measure(
-        "incidents", "Incidents by kind", by_kind, words(False), "Incidents and allegations", "incident_trends",
-        now, parts(False), words(True), parts(True),
-    )  # fmt: skip
-
-
-def lado(school, now: datetime.datetime) -> Measure:
-    return lado_for([school.pk], now)[school.pk]
-
-
-def lado_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
-    """KCSIE Part 4: allegations referred to the LADO within one working day —
-    ``incidents.trends.lado_referrals_by_school`` (the trend page's ``lado_referrals``)."""
-    cases, _, since = _cases(school_ids, now)
-    found = lado_referrals_by_school(cases, since, now)
-    return {pk: _lado(found.get(pk, dict.fromkeys(LADO_COUNTS, 0)), now) for pk in school_ids}
-
-
-def _lado(found: dict, now: datetime.datetime) -> Measure:
-    next_due = found.get("next_due")
-    values = {key: found[key] for key in LADO_COUNTS} | {
-        "next_due": next_due.isoformat() if isinstance(next_due, datetime.datetime) else next_due
-    }
-
-    def words(blur):
-        v, said = values, []
-        if v["on_time"] + v["late"] + v["overdue"]:
-            said.append(
-                f"{_shown(v['on_time'], blur)} of {_shown(v['on_time'] + v['late'], blur)} allegations referred "
-                f"to the LADO on time; {_shown(v['overdue'], blur)} overdue"
-            )
-        if v["waiting"] and v["next_due"]:
-            one = v["waiting"] == 1 and not blur  # blurred, 1 and 2 read alike
-            said.append(
-                f"{_shown(v['waiting'], blur)} allegation{'' if one else 's'} awaiting referral, "
-                f"{'due' if one else 'the first due'} {_date(v['next_due'])}"
-            )
-        return "; ".join(said) or "No allegation needed referring to the LADO in the last 12 months"
-
-    return Measure(
-        "lado", "LADO referrals on time", values, words(False), "Allegations", "incident_trends", now,
-        blurred_wording=words(True),
-    )  # fmt: skip
-
-
-def _date(iso: str) -> str:
-    """A moment kept as ISO, as a date in a sentence: "8 December 2026" (UK time)."""
-    return f"{clocks.local(datetime.datetime.fromisoformat(iso)):%-d %B %Y}"
-
-
-def without_cases_about(actor, stored: dict) -> dict:
-    """The figures ``stored`` (``as_stored``: today's, or those kept with a completed review) less every case
-    about ``actor``, as those cases stood when the figures were taken: no one counts a case about themselves,
-    not even as a number (``incidents.trends.counted_for``, which the incident trends page counts with)."""
-    if actor.membership is None:
-        return stored
-    about = Case.objects.filter(school=actor.school).exclude(pk__in=counted_for(actor).values("pk"))
-    if not about.exists():
-        return stored
-    out = dict(stored)
-    if "incidents" in stored:
-        taken = datetime.datetime.fromisoformat(stored["incidents"]["taken_at"])
-        months = last_twelve_months(timezone.localdate(taken))
-        found = by_school_kind_and_month(about.filter(reported_at__lte=taken), months)
-        own = _by_kind(found.get(actor.school.pk, {}))
-        left = {kind: max(0, n - own.get(kind, 0)) for kind, n in stored["incidents"]["values"].items()}
-        out["incidents"] = _incidents(left, taken).as_stored()
-    if "lado" in stored:
-        taken = datetime.datetime.fromisoformat(stored["lado"]["taken_at"])
-        _, _, since = _cases([], taken)
-        own = lado_referrals(about.filter(reported_at__lte=taken), since, taken)
-        kept = stored["lado"]["values"]
-        left = {key: max(0, kept.get(key, 0) - own[key]) for key in LADO_COUNTS}
-        # The first due of those left: the kept one, unless one of the reader's own cases was waiting.
-        left["next_due"] = kept.get("next_due") if not own["waiting"] else _next_due(about, since, taken)
-        out["lado"] = _lado(left, taken).as_stored()
-    return out
-
-
-def _next_due(about, since, taken) -> datetime.datetime | None:
-    """When the first allegation waiting for referral at ``taken`` is due, less the cases ``about``."""
-    school_ids = about.values("school_id")
-    others = Case.objects.filter(school_id__in=school_ids).exclude(pk__in=about.values("pk"))
-    found = lado_referrals_by_school(others.filter(reported_at__lte=taken), since, taken)
-    return next((row["next_due"] for row in found.values()), None)
 
 
 def breaches(school, now: datetime.datetime) -> Measure:
@@ -394,11 +227,46 @@ def _publications(found: dict, term, now: datetime.datetime) -> Measure:
     )  # fmt: skip
 
 
-FIGURES = (acceptance, consent, publications, takedowns, conduct, incidents, lado, breaches, subject_access)
+def access_records(school, now: datetime.datetime) -> Measure:
+    return access_records_for([school.pk], now)[school.pk]
+
+
+def access_records_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
+    """§8: every read of a record is recorded in the audit trail — how many reads (opened, listed, exported,
+    downloaded) were recorded at each school in the last 12 months, and by how many people. "A read" is
+    ``privacy.seen.READS``, what the "who saw a person's record?" page answers from. One grouped query."""
+    since = now - datetime.timedelta(days=365)
+    found = {pk: {"reads": 0, "people": 0} for pk in school_ids}
+    rows = (
+        AuditEvent.objects.filter(school_id__in=school_ids, at__gte=since, at__lte=now, action__regex=READS)
+        .order_by()
+        .values("school_id")
+        .annotate(reads=Count("pk"), people=Count("actor_id", distinct=True))
+    )
+    for row in rows:
+        found[row["school_id"]] = {"reads": row["reads"], "people": row["people"]}
+    return {pk: _access_records(values, now) for pk, values in found.items()}
+
+
+def _access_records(values: dict, now: datetime.datetime) -> Measure:
+    wording = (
+        f"{counted(values['reads'], 'read', 'reads')} of records recorded in the last 12 months, "
+        f"by {counted(values['people'], 'person', 'people')}"
+    )
+    return Measure(
+        "access_records", "Access to records recorded", values, wording, "Audit trail (who saw a record)",
+        "seen_search", now,
+    )  # fmt: skip
+
+
+FIGURES = (
+    acceptance, consent, publications, takedowns, conduct, incidents, lado, breaches, subject_access,
+    access_records,
+)  # fmt: skip
 # Each figure for many schools at once, in a fixed number of queries however many (the trust's view).
 FIGURES_FOR = (
     acceptance_for, consent_for, publications_for, takedowns_for, conduct_for, incidents_for, lado_for,
-    breaches_for, subject_access_for,
+    breaches_for, subject_access_for, access_records_for,
 )  # fmt: skip
 
 

@@ -23,15 +23,12 @@ from django.utils.text import slugify
 
 from saferstaff import clocks
 from saferstaff.audit.log import record
-from saferstaff.audit.models import AuditEvent
 from saferstaff.exports import csv_safe
 from saferstaff.incidents import signing
 from saferstaff.incidents.trends import last_twelve_months
-from saferstaff.numbers import counted
-from saferstaff.oversight.figures import Measure, all_figures
+from saferstaff.oversight.figures import all_figures
 from saferstaff.oversight.pack_tables import Table, all_tables, last_review, may_list_cases, when
 from saferstaff.oversight.readers import shown_to
-from saferstaff.privacy.seen import READS
 from saferstaff.rules.engine import refused
 from saferstaff.schools.roles import Actor
 
@@ -57,30 +54,9 @@ def may_make(actor: Actor) -> None:
         raise refused("Only the Headteacher or a senior leader can make the evidence pack", SECTION)
 
 
-def access_records(school, now: datetime.datetime) -> Measure:
-    """§8: every read of a record is recorded in the audit trail — how many reads (opened, listed, exported,
-    downloaded) were recorded at the school in the last 12 months, and by how many people. "A read" is
-    ``privacy.seen.READS``, what the "who saw a person's record?" page answers from."""
-    since = now - datetime.timedelta(days=365)
-    reads = AuditEvent.objects.filter(school_id=school.pk, at__gte=since, at__lte=now, action__regex=READS)
-    total = reads.count()
-    people = reads.exclude(actor_id__isnull=True).values("actor_id").distinct().count()
-    wording = (
-        f"{counted(total, 'read', 'reads')} of records recorded in the last 12 months, "
-        f"by {counted(people, 'person', 'people')}"
-    )
-    return Measure(
-        "access_records", "Access to records recorded", {"reads": total, "people": people}, wording,
-        "Audit trail (who saw a record)", "seen_search", now,
-    )  # fmt: skip
-
-
 def figures_for(actor: Actor, now: datetime.datetime) -> dict:
-    """The figures as stored dicts, as ``actor`` may read them: every one of ``all_figures`` and the pack's
-    count of access records."""
-    found = {key: m.as_stored() for key, m in all_figures(actor.school, now).items()}
-    found["access_records"] = access_records(actor.school, now).as_stored()
-    return shown_to(actor, found)
+    """The figures as stored dicts, as ``actor`` may read them: every one of ``all_figures``."""
+    return shown_to(actor, {key: m.as_stored() for key, m in all_figures(actor.school, now).items()})
 
 
 def to_csv(table: Table) -> bytes:

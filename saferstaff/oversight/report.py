@@ -9,6 +9,9 @@
   replaced with the figures of that moment and the trail keeps each making with its PDF's hash. Governors need
   one report per term, the latest figures of it; an earlier copy handed out can still be recognised by the
   hash the trail kept.
+- **One document for every reader** (governors, the Headteacher, senior leaders), so its incident and LADO
+  figures leave out every case about any of them — subject or alleged — as no reader counts a case about
+  themselves; the report says so, and the chair of governors still reads such a case in incidents.
 - **Kept as taken**: every figure as ``Measure.as_stored()`` and what else the PDF shows (the school's name,
   who made it, the previous term's figures for the trend, the open actions of the last completed self-review),
   so the PDF is drawn from the report alone and reads the same whenever it is opened.
@@ -23,10 +26,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from saferstaff.access import ACCESS_MAP
 from saferstaff.audit.log import record
 from saferstaff.conduct.summary import school_term
 from saferstaff.notifications.service import notify
 from saferstaff.oversight.areas import BY_KEY
+from saferstaff.oversight.case_figures import without_cases_about
 from saferstaff.oversight.changes import open_actions
 from saferstaff.oversight.figures import all_figures
 from saferstaff.oversight.models import GovernorsReport, SelfReview
@@ -90,9 +95,22 @@ def _open_actions(school) -> dict | None:
     return {"number": review.number, "completed_on": completed, "actions": actions}
 
 
+def readers(school_id: int):
+    """Everyone who may read the school's reports (the roles the access map gives its reports page)."""
+    return members_holding(school_id, ACCESS_MAP["report_list"]).values("pk")
+
+
+def report_figures(school, now: datetime.datetime) -> dict:
+    """The figures a report keeps: every one of ``all_figures`` as stored, less the cases about anyone who may
+    read the report (``case_figures.without_cases_about``). One document for every reader, it cannot leave out only
+    the reader's own cases as the self-review does, so it leaves out all of theirs."""
+    stored = {key: m.as_stored() for key, m in all_figures(school, now).items()}
+    return without_cases_about(school.pk, readers(school.pk), stored)
+
+
 def _kept(school, term: Term, now: datetime.datetime, by: Actor | None) -> tuple[dict, dict]:
     """The figures of the moment and the rest of what the PDF shows, as plain values."""
-    figures = {key: m.as_stored() for key, m in all_figures(school, now).items()}
+    figures = report_figures(school, now)
     before = previous_report(school, term)
     context = {
         # The figures' order: PostgreSQL's jsonb keeps an object's keys in its own order, not the one written.

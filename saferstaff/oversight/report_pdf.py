@@ -3,7 +3,8 @@ cover, a one-page summary ("what needs your attention" first, then every figure 
 one short section per figure with its source and the moment taken, and the self-review's open actions.
 
 It is written for the governing body, so every reader — the Headteacher too — gets the governors' view:
-incident counts of 1 or 2 read "fewer than 3" (``Measure.blurred_wording``). Drawn from the same kept values
+incident counts of 1 or 2 read "fewer than 3" (``Measure.blurred_wording``), and no case about any of its
+readers is counted (``LEFT_OUT`` says so). Drawn from the same kept values
 it gives the same bytes: ``pdf_of`` checks them against the hash taken when the report was made."""
 
 import datetime
@@ -35,7 +36,16 @@ WHY = {
     "breaches": "§8: a personal-data breach is assessed, and the decision whether to tell the ICO made, within "
     "72 hours.",
     "subject_access": "§8: a request for someone's own personal data is answered within the legal time limit.",
+    "access_records": "§8: records about people are open only to those who need them, and every time one is "
+    "opened, listed, exported or downloaded it is recorded, so the school can say who saw it.",
 }
+# The figures that count cases, less those about any reader of the report (``report.report_figures``), and the
+# sentence that says so under each.
+LEFT_OUT = (
+    "Cases about the school's leaders or governors are not counted in this report, which they read: each is "
+    "handled by its case manager, the chair of governors when it is about the Headteacher."
+)
+CASE_FIGURES = ("incidents", "lado")
 # The page of saferstaff where the same figure can be checked (the Measure's ``page``).
 PAGES = {
     "policy_dashboard": "Who has accepted what",
@@ -45,6 +55,7 @@ PAGES = {
     "conduct_summary": "Conduct summary",
     "incident_trends": "Incident trends",
     "privacy_home": "Data protection",
+    "seen_search": "Who saw a record?",
 }
 
 
@@ -95,6 +106,7 @@ def draw(figures: dict, context: dict, *, not_as_made: bool = False) -> bytes:
         {
             **m,
             "why": WHY.get(key, ""),
+            "left_out": LEFT_OUT if key in CASE_FIGURES else "",
             "page_name": PAGES.get(m["page"], ""),
             "taken": _moment(m["taken_at"]),
             "trend": trends[key],

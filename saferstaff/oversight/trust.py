@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from saferstaff.audit.log import kept_each
 from saferstaff.incidents.trends import SMALL
+from saferstaff.numbers import counted
 from saferstaff.oversight.attention import reasons
 from saferstaff.oversight.figures import (
     FIGURES_FOR,
@@ -66,6 +67,8 @@ def short(m: Measure) -> str:
         return _blurred(sum(v.values()))
     if m.key == "lado":
         return f"{_blurred(v['on_time'])} on time; {_blurred(v['overdue'])} overdue"
+    if m.key == "access_records":
+        return f"{counted(v['reads'], 'read', 'reads')} by {counted(v['people'], 'person', 'people')}"
     # breaches, subject access
     return f"{v['on_time']} on time; {v['late']} late; {v['overdue']} overdue"
 

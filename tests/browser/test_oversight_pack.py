@@ -1,7 +1,8 @@
 """The inspection evidence pack (§2) in Chromium on the demo school: a senior leader opens the pack's page on a
 phone; the Headteacher, on a desktop, makes the pack with one click and downloads it; the signature of the PDF in the zip
-verifies against the school's certificate (downloaded from the same page). With JavaScript off the button still
-makes the pack. Every page is checked with axe-core."""
+verifies against the school's certificate (downloaded from the same page). Each first confirms it is them (the
+step-up a case's chronology asks for too). With JavaScript off the button still makes the pack. Every page is
+checked with axe-core."""
 
 import io
 import zipfile
@@ -11,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
+from tests.browser.support import confirm_it_is_you
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +54,8 @@ def test_the_headteacher_downloads_the_pack_and_its_signature_verifies(
     sign_in(phone, "deputy")
     phone.goto(demo.url("self-review/"))
     phone.get_by_role("link", name="Inspection evidence pack").click()
-    axe_check(phone)
+    # The pack holds staff names and case dates: its page asks the person to confirm it is them first.
+    confirm_it_is_you(phone, axe_check, demo, "deputy", "making the evidence pack")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Inspection evidence pack")
     expect(phone.locator("main")).to_contain_text("How to check the signature")
     width = phone.evaluate("() => document.documentElement.scrollWidth")
@@ -61,7 +64,9 @@ def test_the_headteacher_downloads_the_pack_and_its_signature_verifies(
     desk = new_page("Headteacher, desktop, no JavaScript", java_script_enabled=False)
     sign_in(desk, "head")
     desk.goto(demo.url("evidence-pack/"))
-    axe_check(desk)
+    confirm_it_is_you(
+        desk, axe_check, demo, "head", "making the evidence pack"
+    )  # a plain form, no JavaScript
     cert = _download(desk, desk.get_by_role("link", name="Download the signing certificate"))
     data = _download(desk, desk.get_by_role("button", name="Make the evidence pack"))
     archive = zipfile.ZipFile(io.BytesIO(data))

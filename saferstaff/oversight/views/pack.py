@@ -1,18 +1,26 @@
 """§2: the inspection evidence pack's page (what is in it, how to check its signature), making it (POST only:
-a GET never makes one) and the signing certificate to check it with. The pack is made by ``oversight.pack``."""
+a GET never makes one; the person confirms it is them first, ``accounts.stepup``) and the signing certificate
+to check it with. The pack is made by ``oversight.pack``."""
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from saferstaff.accounts.stepup import step_up
 from saferstaff.incidents import signing
 from saferstaff.oversight import pack as packs
 from saferstaff.rules.engine import Refused
 
+# Completes "You are signed in, but … needs you to confirm who you are first".
+DOING = "making the evidence pack"
+
 
 @require_safe
 def pack_page(request, school):
+    if confirm := step_up(request, DOING):  # the page asks first, so the button then makes the pack
+        return confirm
     return render(
         request,
         "oversight/pack.html",
@@ -26,6 +34,12 @@ def pack_page(request, school):
 
 @require_POST
 def pack_make(request, school):
+    # A zip of staff names and case dates leaves the school: the person is confirmed again, as for a case's
+    # chronology. Sent when the confirmation has lapsed, they confirm and come back to the pack's page.
+    if confirm := step_up(
+        request, DOING, back_to=reverse("pack_page", kwargs={"school": request.school.slug})
+    ):
+        return confirm
     try:
         made = packs.build(request.actor)
     except Refused as exc:
