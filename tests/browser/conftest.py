@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from tests.browser.support import submit
+from tests.browser.support import PHONE_WIDTH, submit
 from tests.conftest import current_totp as totp_code
 from tests.conftest import skip_or_fail
 
@@ -37,7 +37,7 @@ CHROMIUM_ARGS = [
 ]
 AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1200, "height": 800}
-PHONE = {"width": 390, "height": 844}
+PHONE = {"width": PHONE_WIDTH, "height": 844}
 
 # Runs axe (all its rules, best practices included) and returns only what a failure message needs.
 _AXE_RUN = """async () => {

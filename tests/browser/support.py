@@ -6,6 +6,19 @@ from saferstaff.schools.models import Guardianship, Pupil
 from tests.conftest import current_totp as totp_code
 from tests.roster_samples import SampleContact, SamplePupil, changed, csv_text, make_upn, sample_pupils
 
+PHONE_WIDTH = 390  # px: every page fits a phone this wide (conftest.PHONE)
+
+
+def page_width(page) -> int:
+    """How wide the page is laid out, in px (wider than the window when something overflows it)."""
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
+def fits(page, width: int = PHONE_WIDTH) -> None:
+    """The page fits a window ``width`` px wide (a phone's unless said) without scrolling sideways."""
+    laid_out = page_width(page)
+    assert laid_out <= width, f"{page.url} is {laid_out}px wide on a {width}px screen"
+
 
 def submit(page, field_name: str):
     """Submit the form that holds the field ``field_name`` with its own submit button; wait for the page."""

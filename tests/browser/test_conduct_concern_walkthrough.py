@@ -16,15 +16,11 @@ from saferstaff.conduct.models import LowLevelConcern
 from saferstaff.schools.models import Membership, School
 from saferstaff.schools.roles import Actor
 from tests.browser.conftest import PHONE
-from tests.browser.support import submit
+from tests.browser.support import page_width, submit
 
 pytestmark = pytest.mark.browser
 
 WHAT_ABOUT_HEAD = "Posted a class photo with pupils' faces on a personal social media account"
-
-
-def page_width(page) -> int:
-    return page.evaluate("() => document.documentElement.scrollWidth")
 
 
 def raise_on_the_page(page, axe_check, demo, *, about: str, what: str, days_ago: int = 1):

@@ -8,16 +8,9 @@ from playwright.sync_api import expect
 from saferstaff.conduct.models import Disclosure
 from saferstaff.schools.models import Pupil
 from tests.browser.conftest import PHONE
+from tests.browser.support import fits
 
 pytestmark = pytest.mark.browser
-
-
-def page_width(page) -> int:
-    return page.evaluate("() => document.documentElement.scrollWidth")
-
-
-def fits(page):
-    assert page_width(page) <= PHONE["width"], f"{page.url} is {page_width(page)}px wide on a phone"
 
 
 def test_a_disclosed_friend_request_gets_advice_and_the_teacher_sees_it(new_page, sign_in, axe_check, demo):

@@ -13,16 +13,12 @@ from playwright.sync_api import expect
 from saferstaff.conduct.models import Decided, EquipmentPermission
 from saferstaff.photos.models import Activity, Image
 from tests.browser.conftest import PHONE
-from tests.browser.support import follow, submit, success, summary_value
+from tests.browser.support import follow, page_width, submit, success, summary_value
 from tests.image_samples import jpeg
 
 pytestmark = pytest.mark.browser
 
 PIXEL = {"make": "Google", "model": "Pixel 8", "serial": None}
-
-
-def page_width(page) -> int:
-    return page.evaluate("() => document.documentElement.scrollWidth")
 
 
 def test_a_phone_for_calls_only_and_a_photo_from_it_flagged(new_page, sign_in, axe_check, demo):

@@ -19,15 +19,11 @@ from saferstaff.incidents.models import Action, Case
 from saferstaff.schools.models import Membership, School
 from saferstaff.schools.roles import Actor
 from tests.browser.conftest import PHONE
-from tests.browser.support import submit
+from tests.browser.support import page_width, submit
 
 pytestmark = pytest.mark.browser
 
 WHAT = "A parent has posted abusive comments about me on the class Facebook page"
-
-
-def page_width(page) -> int:
-    return page.evaluate("() => document.documentElement.scrollWidth")
 
 
 def _actor(demo, local: str) -> Actor:

@@ -19,15 +19,11 @@ from saferstaff.incidents.models import Case
 from saferstaff.schools.models import ClosureDay, School
 from saferstaff.schools.roles import Actor
 from tests.browser.conftest import PHONE
-from tests.browser.support import submit
+from tests.browser.support import page_width, submit
 
 pytestmark = pytest.mark.browser
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x07" * 80
-
-
-def page_width(page) -> int:
-    return page.evaluate("() => document.documentElement.scrollWidth")
 
 
 @pytest.fixture(autouse=True)

@@ -32,7 +32,7 @@ from playwright.sync_api import expect
 from saferstaff.incidents import services
 from saferstaff.incidents.models import Capture, Case, Contact, Evidence
 from tests.browser.conftest import PHONE
-from tests.browser.support import follow, menu, success
+from tests.browser.support import fits, follow, menu, success
 from tests.browser.test_images_walkthrough import mailbox  # noqa: F401  (a real SMTP server)
 from tests.test_fetching import site  # noqa: F401  (the loopback page server)
 
@@ -40,11 +40,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.smtp]
 
 UK = ZoneInfo("Europe/London")
 POSTS = "Mr Ackroyd's parent has posted about him on the class page every night this week, calling him a liar"
-
-
-def fits(page):
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a phone"
 
 
 def errors(page) -> str:

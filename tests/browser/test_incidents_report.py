@@ -11,18 +11,13 @@ from playwright.sync_api import expect
 from saferstaff.incidents.models import Capture, Case, Evidence
 from saferstaff.notifications.models import Notification
 from tests.browser.conftest import PHONE
-from tests.browser.support import follow, menu
+from tests.browser.support import fits, follow, menu
 from tests.browser.test_images_walkthrough import mailbox  # noqa: F401  (a real SMTP server)
 from tests.test_fetching import site  # noqa: F401  (the loopback page server)
 
 pytestmark = [pytest.mark.browser, pytest.mark.smtp]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def fits(page):
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a phone"
 
 
 def screenshot(n: int) -> dict:

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
-from tests.browser.support import confirm_it_is_you
+from tests.browser.support import confirm_it_is_you, fits
 
 pytestmark = pytest.mark.browser
 
@@ -58,8 +58,7 @@ def test_the_headteacher_downloads_the_pack_and_its_signature_verifies(
     confirm_it_is_you(phone, axe_check, demo, "deputy", "making the evidence pack")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Inspection evidence pack")
     expect(phone.locator("main")).to_contain_text("How to check the signature")
-    width = phone.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the pack's page is {width}px wide on a phone"
+    fits(phone)
 
     desk = new_page("Headteacher, desktop, no JavaScript", java_script_enabled=False)
     sign_in(desk, "head")

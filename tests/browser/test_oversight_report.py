@@ -12,14 +12,9 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import PHONE
-from tests.browser.support import menu
+from tests.browser.support import fits, menu
 
 pytestmark = pytest.mark.browser
-
-
-def fits(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a phone"
 
 
 def test_the_head_makes_the_report_and_the_chair_downloads_it(new_page, sign_in, axe_check, demo):

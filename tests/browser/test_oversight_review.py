@@ -11,14 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
-from tests.browser.support import menu, submit
+from tests.browser.support import fits, menu, submit
 
 pytestmark = pytest.mark.browser
-
-
-def fits(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a phone"
 
 
 def test_the_head_reviews_an_area_on_a_phone_and_the_chair_reads_it(new_page, sign_in, axe_check, demo):

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from saferstaff.oversight.figures import FIGURES
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.support import follow
+from tests.browser.support import fits, follow
 
 pytestmark = pytest.mark.browser
 
@@ -27,8 +27,7 @@ def test_the_trust_admin_sees_every_schools_figures_side_by_side(new_page, sign_
     desk = new_page("trust admin, desktop")
     _open(desk, sign_in, axe_check)
     # Eleven columns scroll inside their own region, never the whole page.
-    width = desk.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= DESKTOP["width"], f"the trust's view is {width}px wide at {DESKTOP['width']}px"
+    fits(desk, DESKTOP["width"])
     expect(desk.get_by_role("region", name="Figures by school")).to_be_visible()
     table = desk.get_by_role("table", name="Figures by school")
     headers = table.get_by_role("columnheader")
@@ -48,8 +47,7 @@ def test_the_trust_admin_sees_every_schools_figures_side_by_side(new_page, sign_
         "trust admin, phone, no JavaScript", viewport=PHONE, is_mobile=True, java_script_enabled=False
     )
     _open(phone, sign_in, axe_check)
-    width = phone.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the trust's view is {width}px wide on a phone"
+    fits(phone)
     first = phone.get_by_role("row").nth(1)
     for title in titles:  # each figure's cell names its figure on a phone
         expect(first.locator(f'td[data-label="{title}"]')).to_have_count(1)

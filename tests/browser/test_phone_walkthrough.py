@@ -9,16 +9,13 @@ from saferstaff.policies.models import PolicyKind
 from saferstaff.policies.services import import_policy, publish_version
 from saferstaff.schools.models import School
 from tests.browser.conftest import PHONE
+from tests.browser.support import page_width
 
 pytestmark = pytest.mark.browser
 
 
 def phone(new_page, label: str):
     return new_page(label, viewport=PHONE, is_mobile=True, has_touch=True)
-
-
-def page_width(page) -> int:
-    return page.evaluate("() => document.documentElement.scrollWidth")
 
 
 def test_a_policy_quoting_a_long_web_address_fits_a_phone(new_page, sign_in, axe_check, demo):

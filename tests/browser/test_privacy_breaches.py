@@ -12,14 +12,9 @@ from saferstaff.privacy.models import Breach, Export, Sharing
 from saferstaff.schools.models import School, SchoolSettings
 from saferstaff.schools.roles import Actor
 from tests.browser.conftest import PHONE
-from tests.browser.support import follow, summary_value
+from tests.browser.support import fits, follow, summary_value
 
 pytestmark = [pytest.mark.browser]
-
-
-def fits(page):
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a phone"
 
 
 def test_a_breach_reported_on_a_phone_is_decided_by_the_dpo(new_page, sign_in, axe_check, demo):

@@ -32,7 +32,7 @@ from saferstaff.privacy.models import AccessRequest, Breach, DestructionCertific
 from saferstaff.schools.models import Pupil, School
 from saferstaff.schools.roles import Actor
 from tests.browser.conftest import PHONE
-from tests.browser.support import confirm_it_is_you, follow, summary_value
+from tests.browser.support import confirm_it_is_you, fits, follow, summary_value
 from tests.image_samples import approved_activity
 
 pytestmark = [pytest.mark.browser]
@@ -65,11 +65,6 @@ def clock(monkeypatch):
 @pytest.fixture
 def standin(settings):
     settings.FACE_MODELS = "standin"
-
-
-def fits(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a phone"
 
 
 def shared_photo() -> bytes:

@@ -14,13 +14,9 @@ from saferstaff.privacy.models import AccessRequest, Bundle, Found
 from saferstaff.schools.models import Pupil, School
 from saferstaff.schools.roles import Actor
 from tests.browser.conftest import PHONE
-from tests.browser.support import confirm_it_is_you
+from tests.browser.support import confirm_it_is_you, page_width
 
 pytestmark = pytest.mark.browser
-
-
-def page_width(page) -> int:
-    return page.evaluate("() => document.documentElement.scrollWidth")
 
 
 def test_the_dpo_answers_a_guardians_request(new_page, sign_in, axe_check, demo):

@@ -16,14 +16,9 @@ from saferstaff.privacy.models import DestructionCertificate, DueRecord, LegalHo
 from saferstaff.privacy.sweep import sweep
 from saferstaff.schools.models import Pupil, School
 from tests.browser.conftest import PHONE
-from tests.browser.support import confirm_it_is_you, submit
+from tests.browser.support import confirm_it_is_you, fits, submit
 
 pytestmark = pytest.mark.browser
-
-
-def fits(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a phone"
 
 
 def test_the_dpo_keeps_the_schedule_holds_a_leaver_and_destroys_what_is_due(

@@ -27,7 +27,7 @@ from saferstaff.photos.models import (
 )
 from saferstaff.photos.status import takedown_summary
 from saferstaff.photos.views.library import image_detail
-from saferstaff.rules.engine import Refused, show_on_form
+from saferstaff.rules.engine import Refused, run_form
 from saferstaff.rules.images import may_change_places, may_check_takedown, may_overrule_check
 
 # A check runs on the checks worker within about a minute; one waiting longer than this is said to be late.
@@ -202,14 +202,11 @@ def takedown_overrule(request, school, pk):
         return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
     check = newest[0]
     form = OverruleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            checks.overrule(check, by=request.user, reason=form.cleaned_data["reason"])
-        except Refused as exc:
-            show_on_form(form, exc.decision)
-        else:
-            messages.success(request, "Recorded: that web address now counts as gone.")
-            return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
+    if request.method == "POST" and run_form(
+        form, lambda data: checks.overrule(check, by=request.user, reason=data["reason"])
+    ):
+        messages.success(request, "Recorded: that web address now counts as gone.")
+        return redirect("takedown_done", school=request.school.slug, pk=takedown.pk)
     return render(
         request,
         "photos/takedown_overrule.html",
