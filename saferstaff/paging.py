@@ -2,16 +2,19 @@
 templates/includes/pagination.html, whose links change only ``page`` and keep the list's other query
 parameters (a search, a year group, a filter)."""
 
+from collections.abc import Callable
+
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 
-def page_of(request, items, per_page: int) -> Page:
+def page_of(request, items, per_page: int, *, count: Callable[[], int] | None = None) -> Page:
     """The page of ``items`` the request asks for (``?page=``): the first for a missing or malformed
     number, the last for one past the end.
 
     The page's rows are read first: a page with room to spare is the list's last, so how many the list holds
-    is known from it, and the database is asked to count them only when the page is full."""
+    is known from it, and the list is counted only when the page is full — by ``count()`` when given (a count
+    the caller keeps, ``audit.log.kept``), else by the database."""
     paginator = Paginator(items, per_page)
     asked = request.GET.get("page")
     number = _plain_number(asked)
@@ -23,6 +26,8 @@ def page_of(request, items, per_page: int) -> Page:
         return paginator.get_page(asked)
     if len(rows) < paginator.per_page:
         paginator.count = bottom + len(rows)  # the last page: the rows before it and its own
+    elif count is not None:
+        paginator.count = count()
     return Page(rows, number, paginator)
 
 

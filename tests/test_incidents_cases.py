@@ -531,6 +531,9 @@ def test_the_lado_clock_shows_due_then_overdue_then_referred_kcsie_part_4(cast, 
     )
     page = head.get(url(cast, "case_detail", pk=late.pk)).content.decode()
     assert "Referred to the Local Authority designated officer" in page and "Overdue</strong>" not in page
+    # The list (whose referred cases are kept per state of the school) says so on the very next visit.
+    listing = head.get(url(cast, "case_list")).content.decode()
+    assert "Overdue</strong> since" not in listing and ">Referred\n</td>" in listing
 
 
 def _to_do(user, cast) -> str:

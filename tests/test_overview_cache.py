@@ -240,6 +240,23 @@ def test_a_roster_import_shows_its_year_groups_in_the_pupil_lists_filter_next_ti
     assert set(years) > set(before) and years == Pupil.objects.filter(school=cast.school).year_groups()
 
 
+def test_a_roster_import_shows_in_the_counts_of_the_pupil_list_and_the_consent_register_next_time(cast):
+    """Both lists keep how many pupils they hold per state of the school (schools.access.kept_count), counted
+    when their first page is full: a roster applied through its door is counted on the very next visit."""
+    head = signed_in(cast.head)
+    pages = [
+        reverse(name, kwargs={"school": cast.school.slug}) for name in ("pupil_list", "consent_register")
+    ]
+    for n in (55, 60):
+        apply_import(stage_upload(cast.school, "roster.csv", csv_text(sample_pupils(n)).encode(), cast.head)[0],
+                     cast.head)  # fmt: skip
+        on_roll = Pupil.objects.filter(school=cast.school).current().count()
+        assert on_roll >= n
+        for page in pages:
+            assert head.get(page).context["page"].paginator.count == on_roll, (page, n)
+            assert head.get(f"{page}?q=zzz-nobody").context["page"].paginator.count == 0
+
+
 def test_a_role_given_and_taken_shows_next_time(cast):
     breaches.report_breach(cast.actor(cast.teacher), what="A list left on a printer", aware_at=timezone.now())
     assert "breach" not in overview(cast.teacher, cast.school)

@@ -33,6 +33,7 @@ from saferstaff.schools.access import (
     UPN,
     fields_for,
     get_pupil,
+    kept_count,
     pupil_view,
     pupil_views,
     search_pupils,
@@ -50,7 +51,8 @@ def consent_register(request, school):
     q = request.GET.get("q", "").strip()
     if q:
         pupils = search_pupils(pupils, q, fields_for(request))
-    page = page_of(request, pupils, 50)
+    asked = {"q": q, "year": year, "fields": sorted(fields_for(request)) if q else []}
+    page = page_of(request, pupils, 50, count=kept_count("consent-register-count", request, pupils, **asked))
     shown = page.object_list
     purposes, statuses, years = kept(
         "consent-register",

@@ -7,12 +7,14 @@ is in README.md, "Who sees what of a pupil"). Every page, export and API that sh
 ``PupilView``: a field the person may not see is not in it at all, so no template can show it by mistake."""
 
 import datetime
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from saferstaff.audit.log import record
+from saferstaff.audit.log import kept, record
 from saferstaff.numbers import parse_id
 from saferstaff.schools.models import EmploymentType, Guardianship, Membership, Pupil
 from saferstaff.schools.roles import DPO, DSL, GOV, LM, OFFICE, SLT, STAFF, H
@@ -100,6 +102,15 @@ def fields_for(request) -> frozenset[str]:
 
 def sees_pupils(request) -> bool:
     return NAME in fields_for(request)
+
+
+def kept_count(name: str, request, pupils, **asked) -> Callable[[], int]:
+    """How many ``pupils`` a list of them holds (for ``paging.page_of``), counted once per state of the school
+    and per what was asked (a search, a year group, the fields searched by), ``audit.log.kept``: pupils change
+    only through the roster's doors, which record an event. The search's words are kept in the key as a
+    digest, never as they were typed."""
+    digest = hashlib.sha256(repr(sorted(asked.items())).encode()).hexdigest()
+    return lambda: kept(name, request.school.pk, pupils.count, digest)
 
 
 def search_pupils(pupils, q: str, fields: frozenset[str]):

@@ -16,6 +16,7 @@ from saferstaff.schools.access import (
     fields_for,
     get_member,
     get_pupil_view,
+    kept_count,
     places_of,
     pupil_change_views,
     pupil_views,
@@ -236,12 +237,12 @@ def pupil_list(request, school):
     show = request.GET.get("show", "current")
     if show != "all":
         pupils = pupils.current()
-    # The year groups to choose from, kept per state of the school (ADR 0014): pupils change through the roster's
-    # doors, which record an event.
-    years = kept(
-        "pupil-year-groups", request.school.pk, Pupil.objects.filter(school=request.school).year_groups
-    )
-    page = page_of(request, pupils, 50)
+    # The year groups to choose from and how many pupils are listed, kept per state of the school (ADR 0014):
+    # pupils change through the roster's doors, which record an event.
+    every = Pupil.objects.filter(school=request.school)
+    years = kept("pupil-year-groups", request.school.pk, every.year_groups)
+    count = kept_count("pupil-list-count", request, pupils, q=q, year=year, show=show, fields=sorted(fields))
+    page = page_of(request, pupils, 50, count=count)
     link = school_urls("pupil_detail", request.school.slug)
     record("pupil.listed", ("schools.school", request.school.pk), detail={"page": page.number})
     return render(

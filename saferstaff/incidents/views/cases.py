@@ -8,7 +8,7 @@ asks a rule's ``peek`` only to decide what to offer."""
 import hashlib
 from functools import lru_cache
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -81,15 +81,16 @@ def case_list(request, school):
     if search is not None and search.is_bound and search.is_valid():
         data = {**search.cleaned_data, "q": search.cleaned_data["q"].strip()}
         wanted = {name: data[name] for name in ("q", "kind", "status", "risk") if data[name]}
-    listed, action_ids = _kept_lists(request, actor, wanted)
+    listed, action_ids, referred = _kept_lists(request, actor, wanted)
     page = page_of(request, listed, 25)
-    referred = Contact.objects.filter(case=OuterRef("pk"), kind=Contact.Kind.LADO)
-    found = Case.objects.annotate(lado_referred=Exists(referred)).in_bulk(page.object_list)
+    found = Case.objects.in_bulk(page.object_list)
     page.object_list = [found[pk] for pk in page.object_list if pk in found]
+    for case in page.object_list:
+        case.lado_referred = case.pk in referred  # read by lado_state: no query per row
     link = school_urls("case_detail", request.school.slug)
     rows = [(case, link(case.pk), lado_state(case)) for case in page.object_list]
     # The page shows each action's case by its number: the case itself is not read.
-    mine = list(Action.objects.filter(pk__in=action_ids))
+    mine = list(Action.objects.filter(pk__in=action_ids)) if action_ids else []
     _listed(request, page.object_list, "cases_listed")
     return render(
         request,
@@ -105,21 +106,27 @@ def case_list(request, school):
     )
 
 
-def _kept_lists(request, actor: Actor, wanted: dict) -> tuple[list[int], list[int]]:
-    """The ids of the cases listed (newest first, searched for ``wanted``) and of the actor's actions still to
-    do, from one reading of the rule (``registers.case_list_of``), kept per state of the school, person, place,
-    roles and search (``audit.log.kept``, ADR 0014): building the rule's querysets was most of the page. Ids
-    only; the rows themselves are read afresh by id. Every case, action, person added and role is written
+def _kept_lists(request, actor: Actor, wanted: dict) -> tuple[list[int], list[int], frozenset[int]]:
+    """The ids of the cases listed (newest first, searched for ``wanted``), of the actor's actions still to do
+    and of the listed cases whose LADO referral is recorded, from one reading of the rule
+    (``registers.case_list_of``), kept per state of the school, person, place, roles and search
+    (``audit.log.kept``, ADR 0014): building the rule's querysets was most of the page. Ids only; the rows
+    themselves are read afresh by id. Every case, action, LADO contact, person added and role is written
     through a door that records an event."""
 
-    def work_out() -> tuple[list[int], list[int]]:
+    def work_out() -> tuple[list[int], list[int], frozenset[int]]:
         cases, actions = case_list_of(actor)
         if q := wanted.get("q"):
             number = parse_id(q.lstrip("#"))
             cases = cases.filter(Q(what_happened__icontains=q) | Q(pk=number or 0))
         cases = cases.filter(**{name: wanted[name] for name in ("kind", "status", "risk") if name in wanted})
-        return list(cases.order_by("-reported_at", "-pk").values_list("pk", flat=True)), list(
-            actions.values_list("pk", flat=True)
+        referred = Contact.objects.filter(case__in=cases, kind=Contact.Kind.LADO).values_list(
+            "case_id", flat=True
+        )
+        return (
+            list(cases.order_by("-reported_at", "-pk").values_list("pk", flat=True)),
+            list(actions.values_list("pk", flat=True)),
+            frozenset(referred),
         )
 
     membership = actor.membership
