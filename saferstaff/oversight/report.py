@@ -183,7 +183,7 @@ def make_report(school, *, by: Actor | None = None, now: datetime.datetime | Non
         except IntegrityError:  # made at the same moment by another request: replace that one
             return _keep(school, term, fields, scheduled=by is None)
     except BaseException:
-        default_storage.delete(name)  # no row kept it: nothing half-kept
+        delete_files([name], school_id=school.pk)  # no row kept it: nothing half-kept (queued if S3 is down)
         raise
 
 
