@@ -82,6 +82,7 @@ ACTIONS = {
     "oversight.pack.exported": "Made the inspection evidence pack (its SHA-256 kept)",
     "oversight.report.made": "Made the termly governors' report",
     "oversight.report.downloaded": "Downloaded a governors' report",
+    "oversight.report.altered": "Found a governors' report's stored PDF changed since it was made (not given out)",
     "privacy.certificates.exported": "Downloaded the destruction certificates",
     "privacy.hold.placed": "Placed a legal hold",
     "privacy.hold.released": "Released a legal hold",

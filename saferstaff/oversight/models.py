@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from saferstaff.oversight.areas import AREAS, LEVELS
 
+PDF_FOLDER = "governors-reports"  # the governors' reports' PDFs in the file storage, by school
+
 
 class SelfReview(models.Model):
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
@@ -64,9 +66,10 @@ class ReviewAction(models.Model):
 class GovernorsReport(models.Model):
     """The termly report to the governing body (§2): one per school and term, made on a schedule in the term's
     last weeks or on demand by senior management (made again on demand, the same row replaced and the trail
-    keeping each making). Everything its PDF shows is kept here as it was at the moment taken, so the PDF is
-    drawn from these fields alone and reads the same whenever it is opened; ``pdf_sha256`` is the hash of the
-    PDF as made, checked each time it is drawn again (``oversight.report_pdf``)."""
+    keeping each making). Everything its PDF shows is kept here as it was at the moment taken, and the PDF's
+    bytes as made are kept in the file storage (``pdf``, gone with the row): a download serves those bytes,
+    checked against ``pdf_sha256``, so the report reads the same forever whatever changes in the layout since
+    (``oversight.report``)."""
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     term = models.CharField(max_length=16)  # "2026-autumn" (oversight.report.term_of)
@@ -79,6 +82,7 @@ class GovernorsReport(models.Model):
     # What else the PDF shows, as it was then: the school's name, who made it, the previous term's report's
     # figures (the trend) and the open actions of the last completed self-review.
     context = models.JSONField(default=dict)
+    pdf = models.FileField(upload_to=PDF_FOLDER, max_length=200)  # the PDF as made (report_pdf.store)
     pdf_sha256 = models.CharField(max_length=64)
 
     class Meta:

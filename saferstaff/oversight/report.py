@@ -14,14 +14,18 @@
   themselves; the report says so, and the chair of governors still reads such a case in incidents.
 - **Kept as taken**: every figure as ``Measure.as_stored()`` and what else the PDF shows (the school's name,
   who made it, the previous term's figures for the trend, the open actions of the last completed self-review),
-  so the PDF is drawn from the report alone and reads the same whenever it is opened.
+  and the PDF itself: drawn once when made, its bytes kept in the file storage and served as they are
+  (``pdf_of``), checked against the hash taken then. A governing body's record reads the same forever, whatever
+  changes in the layout since; a stored file that no longer matches is a real alarm: refused and recorded.
 - **Told**: the chair of governors, by a notice and a plain email with a link (no figure in it); a school with
   no chair recorded: its Headteacher, who can record one."""
 
 import datetime
 import hashlib
+import logging
 from dataclasses import dataclass
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +39,8 @@ from saferstaff.oversight.case_figures import without_cases_about
 from saferstaff.oversight.changes import open_actions
 from saferstaff.oversight.figures import all_figures
 from saferstaff.oversight.models import GovernorsReport, SelfReview
-from saferstaff.oversight.report_pdf import draw
+from saferstaff.oversight.report_pdf import draw, store
+from saferstaff.photos.services import delete_files
 from saferstaff.rules.conduct import chair_of_governors
 from saferstaff.rules.engine import refused
 from saferstaff.schools.models import Membership
@@ -44,6 +49,8 @@ from saferstaff.schools.roles import Actor, H, members_holding
 SECTION = "§2"
 SCHEDULE_DAYS = 21  # the daily job makes the term's report in its last three weeks
 TOLD_KIND = "oversight.report"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -163,30 +170,37 @@ def make_report(school, *, by: Actor | None = None, now: datetime.datetime | Non
     now = now or timezone.now()
     term = term_of(timezone.localdate(now))
     figures, context = _kept(school, term, now, by)
-    # Drawn once now, outside the transaction (a second or two): its hash is what every later drawing is
-    # checked against.
-    sha256 = hashlib.sha256(draw(figures, context)).hexdigest()
+    # Drawn once now and stored, outside the transaction (a second or two): every download serves these bytes.
+    pdf = draw(figures, context)
+    name = store(school.pk, pdf)
     fields = {
         "term_starts": term.starts, "made_at": now, "made_by": by.user if by is not None else None,
-        "figures": figures, "context": context, "pdf_sha256": sha256,
+        "figures": figures, "context": context, "pdf": name, "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
     }  # fmt: skip
     try:
-        return _keep(school, term, fields, scheduled=by is None)
-    except IntegrityError:  # made at the same moment by another request: replace that one
-        return _keep(school, term, fields, scheduled=by is None)
+        try:
+            return _keep(school, term, fields, scheduled=by is None)
+        except IntegrityError:  # made at the same moment by another request: replace that one
+            return _keep(school, term, fields, scheduled=by is None)
+    except BaseException:
+        delete_files([name], school_id=school.pk)  # no row kept it: nothing half-kept (queued if S3 is down)
+        raise
 
 
 def _keep(school, term: Term, fields: dict, *, scheduled: bool) -> GovernorsReport:
-    """The term's report written (made, or made again in place), recorded with its hash, and the chair told."""
+    """The term's report written (made, or made again in place: the earlier PDF's file deleted once this one is
+    committed), recorded with its hash, and the chair told."""
     with transaction.atomic():
         report = GovernorsReport.objects.select_for_update().filter(school=school, term=term.key).first()
         remade = report is not None
         if report is None:
             report = GovernorsReport.objects.create(school=school, term=term.key, **fields)
         else:
+            replaced = [report.pdf.name] if report.pdf else []
             for name, value in fields.items():
                 setattr(report, name, value)
             report.save(update_fields=list(fields))
+            transaction.on_commit(lambda: delete_files(replaced, school_id=school.pk))
         detail = {"term": term.key, "remade": remade, "scheduled": scheduled, "sha256": fields["pdf_sha256"]}
         record("oversight.report.made", report, school=school, detail=detail)
         _tell(report, term.label, remade)
@@ -206,3 +220,32 @@ def make_if_due(school, now: datetime.datetime | None = None) -> GovernorsReport
     if GovernorsReport.objects.filter(school=school, term=term.key, made_at__date__gte=first).exists():
         return None
     return make_report(school, now=now)
+
+
+class ReportAltered(Exception):
+    """A report's stored PDF no longer matches the hash taken when it was made: the message says so plainly."""
+
+
+def pdf_of(report: GovernorsReport) -> bytes:
+    """The report's PDF as made: the bytes kept in the file storage, checked against the hash taken when it was
+    made. A file changed or gone since is not given out: it is recorded in the audit trail (ids only) and
+    ``ReportAltered`` raised."""
+    pdf = None
+    try:
+        if report.pdf:
+            with default_storage.open(report.pdf.name, "rb") as handle:
+                pdf = handle.read()
+    except OSError:  # gone from the storage: as altered as a changed byte
+        pass
+    if pdf is not None and hashlib.sha256(pdf).hexdigest() == report.pdf_sha256:
+        return pdf
+    log.warning(
+        "governors' report %s: its stored PDF does not match the hash taken when it was made", report.pk
+    )
+    record("oversight.report.altered", report, detail={"term": report.term})
+    made = timezone.localtime(report.made_at)
+    raise ReportAltered(
+        f"The PDF of the governors' report for {term_of(report.term_starts).label} has been changed or removed "
+        f"since it was made on {made:%-d %B %Y} at {made:%H:%M}, so it is not given out. This is recorded in the "
+        "audit trail: ask whoever runs saferstaff for your school to restore the file from a backup."
+    )

@@ -4,21 +4,22 @@ one short section per figure with its source and the moment taken, and the self-
 
 It is written for the governing body, so every reader — the Headteacher too — gets the governors' view:
 incident counts of 1 or 2 read "fewer than 3" (``Measure.blurred_wording``), and no case about any of its
-readers is counted (``LEFT_OUT`` says so). Drawn from the same kept values
-it gives the same bytes: ``pdf_of`` checks them against the hash taken when the report was made."""
+readers is counted (``LEFT_OUT`` says so). It is drawn once, when the report is made, and its bytes kept in
+the file storage (``store``): a download serves them as made (``report.pdf_of``), never a new drawing, so a
+change to this layout since never changes an old report."""
 
 import datetime
-import hashlib
-import logging
+import uuid
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 
 from saferstaff import clocks
 from saferstaff.oversight.attention import THRESHOLDS, reasons
 from saferstaff.oversight.changes import figure_trends
+from saferstaff.oversight.models import PDF_FOLDER
 from saferstaff.oversight.readers import blurred
-
-log = logging.getLogger(__name__)
 
 # Why each figure is in front of the governors, in a sentence, citing the guidance.
 WHY = {
@@ -93,7 +94,7 @@ def attention(figures: dict, review: dict | None, on: datetime.date) -> list[dic
     return found
 
 
-def draw(figures: dict, context: dict, *, not_as_made: bool = False) -> bytes:
+def draw(figures: dict, context: dict) -> bytes:
     """The PDF of a report's kept ``figures`` and ``context`` (see ``oversight.report``)."""
     from weasyprint import HTML  # heavy, and only for the PDFs: as in policies' dashboard_pdf
 
@@ -133,17 +134,12 @@ def draw(figures: dict, context: dict, *, not_as_made: bool = False) -> bytes:
             "review": review,
             "review_completed": _day(review["completed_on"]) if review else "",
             "actions": actions,
-            "not_as_made": not_as_made,
         },
     )
     return HTML(string=html).write_pdf()
 
 
-def pdf_of(report) -> bytes:
-    """The report's PDF, drawn again from what it keeps and checked against the hash taken when it was made. If
-    it differs (its kept values were altered, or the layout changed since), the copy says so on its cover."""
-    pdf = draw(report.figures, report.context)
-    if hashlib.sha256(pdf).hexdigest() == report.pdf_sha256:
-        return pdf
-    log.warning("governors' report %s drawn again does not match the hash taken when it was made", report.pk)
-    return draw(report.figures, report.context, not_as_made=True)
+def store(school_id: int, pdf: bytes) -> str:
+    """Keep a report's PDF in the file storage (the disk, or the S3 bucket) under a name nobody chooses, in the
+    school's folder; the storage answers with the name it used."""
+    return default_storage.save(f"{PDF_FOLDER}/{school_id}/{uuid.uuid4().hex}.pdf", ContentFile(pdf))

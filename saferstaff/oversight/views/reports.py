@@ -10,8 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from saferstaff.audit.log import record
 from saferstaff.oversight.models import GovernorsReport
-from saferstaff.oversight.report import make_report, scheduled_from, term_of
-from saferstaff.oversight.report_pdf import pdf_of
+from saferstaff.oversight.report import ReportAltered, make_report, pdf_of, scheduled_from, term_of
 from saferstaff.rules.engine import Refused
 
 
@@ -48,9 +47,15 @@ def report_make(request, school):
 
 @require_safe
 def report_pdf(request, school, pk):
-    """The report's PDF, drawn from what it keeps (the same whenever opened; checked against its hash)."""
+    """The report's PDF as made (its stored bytes, checked against its hash); a file changed since is refused
+    with a plain message on the reports page (``report.pdf_of`` records it)."""
     report = get_object_or_404(GovernorsReport, school=request.school, pk=pk)
-    response = HttpResponse(pdf_of(report), content_type="application/pdf")
+    try:
+        pdf = pdf_of(report)
+    except ReportAltered as exc:
+        messages.error(request, str(exc))
+        return redirect("report_list", school=request.school.slug)
+    response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"governors-report-{report.term}-{request.school.slug}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
