@@ -1,11 +1,15 @@
 """The kept consent states (ADR 0018) on the write paths that change many pupils at once — a roster import, a
 delete of a guardian's links — stay ``decide``'s, and cost a number of queries that does not grow with the
-pupils they touch (beyond the history row each removed link keeps)."""
+pupils they touch (beyond the history row each removed link keeps); an import decides again only the pupils it
+changed."""
+
+import datetime
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from saferstaff.consent.models import Purpose
+from saferstaff.consent.models import DecidedState, Purpose
 from saferstaff.consent.services import Answer, record_answers
 from saferstaff.schools.models import Guardian, Guardianship, Pupil
 from saferstaff.schools.rosters.detect import parse_roster
@@ -13,6 +17,8 @@ from saferstaff.schools.rosters.plan import apply_plan, plan_import
 
 from .roster_samples import changed, csv_text, sample_pupils
 from .test_consent_decided import assert_kept_is_decided
+
+TODAY = timezone.localdate()
 
 
 def _plan(school, pupils):
@@ -59,4 +65,39 @@ def test_deleting_a_guardians_links_decides_each_of_their_children_again(cast):
         record_answers(cast.school, [Answer(pupil, website, "yes")], source="guardian", method="paper",
                        guardian=mum, by=cast.office)  # fmt: skip
     Guardianship.objects.filter(guardian=mum).delete()
+    assert_kept_is_decided(cast.school)
+
+
+def test_an_import_that_changes_nothing_decides_no_one_again(cast):
+    pupils = sample_pupils(4, contacts=2)
+    apply_plan(_plan(cast.school, pupils))
+    assert DecidedState.objects.filter(school=cast.school).exists()
+    again = _applied(_plan(cast.school, pupils))
+    assert not [sql for sql in again if "consent_decidedstate" in sql]
+    assert_kept_is_decided(cast.school)
+
+
+def test_an_import_decides_again_the_pupils_it_changed(cast):
+    """A date of birth corrected to before the age of a pupil's own say, a contact's parental responsibility
+    taken away, a pupil joining: each of those pupils decided again, the others left as they were."""
+    pupils = sample_pupils(4, contacts=2)
+    apply_plan(_plan(cast.school, pupils))
+    website = Purpose.objects.get(school=cast.school, code="website")
+    for sample in pupils[:2]:
+        pupil = Pupil.objects.get(school=cast.school, upn=sample.upn)
+        mum = Guardian.objects.get(school=cast.school, email=sample.contacts[0].email)
+        record_answers(cast.school, [Answer(pupil, website, "yes")], source="guardian", method="paper",
+                       guardian=mum, by=cast.office)  # fmt: skip
+    assert_kept_is_decided(cast.school)
+    thirteen = changed(pupils[0], dob=TODAY - datetime.timedelta(days=13 * 366))
+    no_say = changed(
+        pupils[1], contacts=(changed(pupils[1].contacts[0], responsibility=False), *pupils[1].contacts[1:])
+    )
+    joining = sample_pupils(1, contacts=2, start=50)
+    apply_plan(_plan(cast.school, [thirteen, no_say, *pupils[2:], *joining]))
+    states = {
+        upn: DecidedState.objects.get(pupil__upn=upn, purpose=website).status
+        for upn in (pupils[0].upn, pupils[1].upn, joining[0].upn)
+    }
+    assert states == {pupils[0].upn: "waiting", pupils[1].upn: "not_asked", joining[0].upn: "not_asked"}
     assert_kept_is_decided(cast.school)

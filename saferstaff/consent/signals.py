@@ -92,5 +92,6 @@ def voice_age_changed(sender, instance, raw=False, **kwargs):
 
 
 @receiver(roster_applied)
-def roster_imported(sender, school, **kwargs):
-    redecide(school.pk)
+def roster_imported(sender, school, pupils, **kwargs):
+    if pupils:
+        redecide(school.pk, pupils=sorted(pupils))
