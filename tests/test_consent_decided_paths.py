@@ -9,12 +9,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from saferstaff.consent.decided import redecide
 from saferstaff.consent.models import DecidedState, Purpose
 from saferstaff.consent.services import Answer, record_answers
 from saferstaff.schools.models import Guardian, Guardianship, Pupil
 from saferstaff.schools.rosters.detect import parse_roster
 from saferstaff.schools.rosters.plan import apply_plan, plan_import
 
+from .image_samples import pupil_with_parents
 from .roster_samples import changed, csv_text, sample_pupils
 from .test_consent_decided import assert_kept_is_decided
 
@@ -101,3 +103,22 @@ def test_an_import_decides_again_the_pupils_it_changed(cast):
     }
     assert states == {pupils[0].upn: "waiting", pupils[1].upn: "not_asked", joining[0].upn: "not_asked"}
     assert_kept_is_decided(cast.school)
+
+
+def test_deciding_again_for_one_school_never_touches_another_schools_states(cast):
+    ours, _ = pupil_with_parents(cast.school, "Ada", "One")
+    theirs, _ = pupil_with_parents(cast.other_school, "Bea", "Two")
+    their_use = Purpose.objects.get(school=cast.other_school, code="website")
+    kept = DecidedState.objects.filter(school=cast.other_school).order_by("pk")
+    before = list(kept.values_list("pk", "pupil_id", "purpose_id", "status", "valid_from", "valid_until"))
+    assert before
+    assert redecide(cast.school.pk, pupils=[theirs.pk, ours.pk], purposes=[their_use.pk]) == 0
+    uses = Purpose.objects.filter(school=cast.school).count()
+    assert redecide(cast.school.pk, pupils=[theirs.pk, ours.pk]) == uses
+    assert (
+        list(kept.values_list("pk", "pupil_id", "purpose_id", "status", "valid_from", "valid_until"))
+        == before
+    )
+    assert not DecidedState.objects.filter(pupil=theirs).exclude(school=cast.other_school).exists()
+    assert_kept_is_decided(cast.school)
+    assert_kept_is_decided(cast.other_school)
