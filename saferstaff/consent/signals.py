@@ -1,5 +1,7 @@
+from collections import defaultdict
+
 from django.db.models import QuerySet
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal, receiver
 
 from saferstaff.consent.decided import DEFAULT_VOICE_AGE, redecide
@@ -51,10 +53,24 @@ def pupil_or_guardian_changed(sender, instance, raw=False, **kwargs):
         redecide(instance.school_id, pupils=[instance.pk if sender is Pupil else instance.pupil_id])
 
 
+# A delete of many links (a roster import takes contacts away 500 at a time; destroying a guardian's record takes
+# all their links) decides each pupil it touched again once, not once per link: Django sends every pre_delete of
+# a delete before its rows go and every post_delete after, so the pupils are gathered on the delete's origin and
+# the first post_delete decides them all.
+_TAKEN = "_consent_pupils_taken"
+
+
+@receiver(pre_delete, sender=Guardianship)
+def guardian_being_removed(sender, instance, origin=None, **kwargs):
+    if origin is not None and not _going(origin):
+        vars(origin).setdefault(_TAKEN, defaultdict(set))[instance.school_id].add(instance.pupil_id)
+
+
 @receiver(post_delete, sender=Guardianship)
 def guardian_removed(sender, instance, origin=None, **kwargs):
-    if not _going(origin):
-        redecide(instance.school_id, pupils=[instance.pupil_id])
+    taken = {instance.school_id: {instance.pupil_id}} if origin is None else vars(origin).pop(_TAKEN, {})
+    for school_id, pupils in taken.items():
+        redecide(school_id, pupils=sorted(pupils))
 
 
 @receiver(post_save, sender=Purpose)
@@ -76,5 +92,6 @@ def voice_age_changed(sender, instance, raw=False, **kwargs):
 
 
 @receiver(roster_applied)
-def roster_imported(sender, school, **kwargs):
-    redecide(school.pk)
+def roster_imported(sender, school, pupils, **kwargs):
+    if pupils:
+        redecide(school.pk, pupils=sorted(pupils))

@@ -49,8 +49,9 @@ BATCH_SIZE = 500
 YEAR_GROUP_TOLERANCE = 2
 SHOWN_IN_WARNING = 5  # well inside SQLite's limit on query parameters, and Django caps it further if needed
 CHANGE_REASON = "roster import"
-# Sent by ``apply_plan`` (``school=``) inside its transaction, after its writes in bulk (which send no model
-# signals): the rooms that keep something worked out from pupils and guardians (consent's kept states) connect.
+# Sent by ``apply_plan`` (``school=``, ``pupils=`` the ids of those it added, changed or brought back, or whose
+# contacts it changed) inside its transaction, after its writes in bulk (which send no model signals): the rooms
+# that keep something worked out from pupils and guardians (consent's kept states) connect.
 roster_applied = Signal()
 
 PUPIL_LABELS = {
@@ -582,7 +583,12 @@ def apply_plan(plan: ImportPlan, *, by_user=None, roster_import=None) -> dict[st
                 **history,
             )
 
-        roster_applied.send(sender=ImportPlan, school=plan.school)
+        touched = {
+            c.pupil.pk
+            for c in (*plan.new, *plan.updated, *plan.returning, *plan.links_new, *plan.links_updated)
+        }
+        touched |= {link.pupil_id for link in plan.links_removed}
+        roster_applied.send(sender=ImportPlan, school=plan.school, pupils=touched)
         target = roster_import if roster_import is not None else ("schools.school", plan.school.pk)
         record(
             "roster.applied",
