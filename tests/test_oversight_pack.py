@@ -25,6 +25,7 @@ from saferstaff.conduct.models import (
 )
 from saferstaff.incidents.models import Case, Contact, Involved
 from saferstaff.oversight import pack as packs
+from saferstaff.oversight import pack_tables
 from saferstaff.oversight import services as review_doors
 from saferstaff.oversight.areas import AREAS
 from saferstaff.oversight.figures import all_figures
@@ -258,14 +259,35 @@ def _flat_words(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def test_a_case_about_the_maker_is_never_listed(cast, school_with_records):
-    Case.objects.create(school=cast.school, kind=Case.Kind.ALLEGATION, reported_by=cast.teacher,
-                        happened_on=timezone.localdate(), what_happened="x", subject=cast.member(cast.head),
-                        routed_to=Case.Route.CHAIR)  # fmt: skip
-    _, tables, _ = _open(_make(cast))
+def test_cases_about_the_maker_are_left_out_and_the_pack_says_so_without_telling_them_how_many(
+    cast, school_with_records
+):
+    """A teacher reports allegations about the Headteacher and a senior leader; the Headteacher makes the pack.
+    The case about them is in neither its figures nor cases.csv, and the PDF says plainly, in its summary and
+    beside cases.csv, that cases about its maker are left out — in the same words whether or not there is one, so
+    that the pack does not tell its maker that an allegation about them exists. The case about the senior leader
+    is in it, and the PDF's count of cases agrees with cases.csv."""
+    _, _, before = _open(_make(cast))  # no case about the Headteacher yet
+    about = {}
+    for user, route in ((cast.head, Case.Route.CHAIR), (cast.slt, Case.Route.DESIGNATED)):
+        about[user] = Case.objects.create(
+            school=cast.school, kind=Case.Kind.ALLEGATION, reported_by=cast.teacher,
+            happened_on=timezone.localdate(), what_happened="x", subject=cast.member(user), routed_to=route,
+        ).pk  # fmt: skip
+    _, tables, text = _open(_make(cast))
     listed = {int(r[0]) for r in tables["csv/cases.csv"][1:]}
-    about_head = Case.objects.get(subject=cast.member(cast.head)).pk
-    assert about_head not in listed and len(listed) == 2
+    assert about[cast.head] not in listed and about[cast.slt] in listed and len(listed) == 3
+    words = _flat_words(text)
+    assert "3 cases reported in the last 12 months" in words  # the figure agrees with cases.csv
+    assert _flat(pack_tables.LEFT_OUT) in _flat(text) and _flat(pack_tables.LEFT_OUT) in _flat(before)
+    assert _flat(pack_tables.CASES_NOTE) in _flat(text)  # beside cases.csv in the list of files
+    assert "Keeping children safe in education, Part 4" in words
+    # Said the same way with and without a case about the maker: nothing in the text gives it away.
+    assert (
+        _flat(before).count(_flat(pack_tables.LEFT_OUT))
+        == _flat(text).count(_flat(pack_tables.LEFT_OUT))
+        == 1
+    )
 
 
 def test_consent_is_counted_per_use(cast, school_with_records):

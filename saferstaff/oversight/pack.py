@@ -27,7 +27,14 @@ from saferstaff.exports import csv_safe
 from saferstaff.incidents import signing
 from saferstaff.incidents.trends import last_twelve_months
 from saferstaff.oversight.figures import all_figures
-from saferstaff.oversight.pack_tables import Table, all_tables, last_review, may_list_cases, when
+from saferstaff.oversight.pack_tables import (
+    LEFT_OUT,
+    Table,
+    all_tables,
+    last_review,
+    may_list_cases,
+    when,
+)
 from saferstaff.oversight.readers import shown_to
 from saferstaff.rules.engine import refused
 from saferstaff.schools.roles import Actor
@@ -101,6 +108,7 @@ def build(actor: Actor, now: datetime.datetime | None = None) -> Pack:
             "review_tables": [t for t in tables if t.name.startswith("self-review")],
             "manifest": manifest,
             "cases_listed": may_list_cases(actor),
+            "left_out": LEFT_OUT,
             "fingerprint": signing.fingerprint(),
             "cert_name": CERT_NAME,
         },

@@ -32,6 +32,22 @@ class Table:
     source: str  # the register (and page) it is read from
     header: tuple[str, ...]
     rows: list[tuple]
+    note: str = ""  # said beside the file in the PDF's list of files
+
+
+# The cases a pack leaves out: those about the person who made it (``counted_for``, ``readers.shown_to``: no one
+# reads a case about themselves), from its figures and cases.csv alike. The PDF says so in its summary and beside
+# cases.csv, in the same words whether or not there is such a case: a count would tell its maker that an
+# allegation about them exists, which is for their case manager to decide (KCSIE Part 4).
+LEFT_OUT = (
+    "Cases about the person who made this pack are not in it, neither in its figures nor in cases.csv: no one "
+    "reads a case about themselves (staff guidance §9). This note is the same whether or not there is such a "
+    "case, so it tells nobody whether there is one. A senior leader who is the designated safeguarding lead, "
+    "and whom no case is about, can make a pack that includes every case; an allegation about the Headteacher "
+    "is managed by the chair of governors (Keeping children safe in education, Part 4), who reads it in "
+    "saferstaff's incidents."
+)
+CASES_NOTE = "Cases about the person who made this pack are not listed (see the summary)."
 
 
 def when(moment: datetime.datetime | None) -> str:
@@ -228,7 +244,7 @@ def cases(actor, since: datetime.datetime, now: datetime.datetime) -> Table:
     return Table(
         "cases.csv", "Incident and allegation handling times (last 12 months)", "Incidents and allegations",
         ("Case", "Kind", "Status", "Reported", "Triaged", "LADO referral due", "Referred to the LADO",
-         "LADO clock", "Closed", "Days to close (or open so far)"), rows,
+         "LADO clock", "Closed", "Days to close (or open so far)"), rows, CASES_NOTE,
     )  # fmt: skip
 
 
