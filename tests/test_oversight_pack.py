@@ -324,3 +324,35 @@ def test_making_the_pack_asks_a_stale_sign_in_to_confirm_it_is_them_and_a_fresh_
     # Signed in but never confirmed (as after a sign-in some hours ago): asked, nothing made.
     assert signed_in(cast.slt).post(make)["Location"] == confirm
     assert AuditEvent.objects.filter(action="oversight.pack.exported").count() == 1
+
+
+def test_the_self_review_actions_carry_forward_the_open_ones_with_their_status(cast, school_with_records):
+    """As the governors' report lists them (``changes.open_actions``): an action still open from an earlier
+    review is carried forward into the last review's list, and each action says whether it is open or done."""
+    head = cast.actor(cast.head)
+    review = review_doors.start_review(head)
+    for area in AREAS:
+        review_doors.judge_area(head, review, area=area.key, level="established", commentary="Done")
+    today = timezone.localdate()
+    for what in ("Check the register", "Train the governors"):
+        review_doors.add_action(
+            head, review, area="policy", what=what, owner=cast.member(cast.slt), due_on=today
+        )
+    review_doors.complete_review(head, review)
+    trained = review.actions.get(what="Train the governors")
+    review_doors.complete_action(head, trained)
+    trained.refresh_from_db()
+    _, tables, text = _open(_make(cast))
+    header, *rows = tables["csv/self-review-actions.csv"]
+    assert header[-2:] == ["Agreed in", "Status"]
+    status = {row[1]: (row[-2], row[-1]) for row in rows}
+    assert status == {
+        "Remind new staff": ("Self-review 1", "Open"),  # carried forward from the first review
+        "Check the register": ("Self-review 2", "Open"),
+        "Train the governors": (
+            "Self-review 2",
+            f"Done on {timezone.localdate(trained.done_at).isoformat()}",
+        ),
+    }
+    flat = _flat(text)
+    assert _flat("Remind new staff") in flat and _flat("Agreed in") in flat and _flat("Status") in flat

@@ -18,6 +18,7 @@ from saferstaff.consent.states import LABELS
 from saferstaff.incidents.models import Contact
 from saferstaff.incidents.trends import counted_for
 from saferstaff.oversight.areas import BY_KEY, LEVEL_LABELS
+from saferstaff.oversight.changes import open_actions
 from saferstaff.oversight.models import SelfReview
 from saferstaff.photos.models import Publication, Takedown
 from saferstaff.policies.models import Acceptance
@@ -268,16 +269,22 @@ def review_tables(review: SelfReview | None) -> list[Table]:
         for j in review.judgements.all()
         if j.area in BY_KEY
     ]
+    # As the governors' report lists them: every action still open (``changes.open_actions``, those of earlier
+    # reviews carried forward), and those of the last review already done.
+    done = review.actions.filter(done_at__isnull=False).select_related("owner__user", "review")
+    listed = sorted([*open_actions(review.school_id), *done], key=lambda a: (a.due_on, a.pk))
     actions = [
         (BY_KEY[a.area].title if a.area in BY_KEY else a.area, a.what, a.owner.user.get_full_name(),
-         a.due_on.isoformat())
-        for a in review.actions.select_related("owner__user")
+         a.due_on.isoformat(), f"Self-review {a.review.number}",
+         f"Done on {timezone.localdate(a.done_at).isoformat()}" if a.done_at else "Open")
+        for a in listed
     ]  # fmt: skip
     source = f"Self-review {review.number}, completed {timezone.localtime(review.completed_at):%-d %B %Y}"
     return [
         Table("self-review.csv", "The last self-review: levels", source, ("Area", "Level", "Commentary"), judged),
-        Table("self-review-actions.csv", "The last self-review: actions", source,
-              ("Area", "Action", "Owner", "Due"), actions),
+        Table("self-review-actions.csv",
+              "Self-review actions: the last review's, and those still open from earlier reviews", source,
+              ("Area", "Action", "Owner", "Due", "Agreed in", "Status"), actions),
     ]  # fmt: skip
 
 
