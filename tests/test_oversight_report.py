@@ -318,3 +318,19 @@ def test_a_case_about_any_reader_of_the_report_is_not_counted_in_it(cast):
     chair = signed_in(cast.governor)
     detail = reverse("case_detail", kwargs={"school": cast.school.slug, "pk": allegation.pk})
     assert chair.get(detail).status_code == 200
+
+
+def test_the_reports_page_and_making_one_say_who_is_told_from_whether_a_chair_is_recorded(cast):
+    """The page and the message after making a report name whoever ``make_report`` tells: the chair of
+    governors, or, with none recorded, the Headteacher (``rules.conduct.chair_of_governors``)."""
+    head = signed_in(cast.head)
+    page = head.get(url(cast, "report_list")).content.decode()
+    assert "the chair of governors is told" in page
+    made = head.post(url(cast, "report_make"), follow=True).content.decode()
+    assert "is made: the chair of governors is told" in made
+    Membership.objects.filter(pk=cast.member(cast.governor).pk).update(is_chair_of_governors=False)
+    page = head.get(url(cast, "report_list")).content.decode()
+    made = head.post(url(cast, "report_make"), follow=True).content.decode()
+    for words in (page, made):
+        assert "the chair of governors is told" not in words and "tells the chair" not in words
+        assert "no chair of governors is recorded, so the Headteacher is told" in words
