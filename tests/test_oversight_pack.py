@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from pypdf import PdfReader
 
 from saferstaff.audit.models import AuditEvent
@@ -180,7 +181,7 @@ def test_every_figure_is_worded_as_all_figures_gives_it_and_the_csvs_agree(cast,
     made = AuditEvent.objects.get(action="oversight.pack.exported").at
     found = all_figures(cast.school, made - datetime.timedelta(microseconds=1))
     for m in found.values():
-        assert _flat(m.wording) in flat, m.key
+        assert _flat(capfirst(m.wording)) in flat, m.key
         assert _flat(f"Source: {m.source}.") in flat, m.key
         for label, words in m.parts:
             assert _flat(f"{label}: {words}") in flat, (m.key, label)
@@ -251,7 +252,8 @@ def test_only_the_headteacher_and_senior_leaders_make_it_and_only_by_post(cast, 
         "csv/cases.csv" not in tables
         and "listed only in a pack made by a designated person" in _flat_words(text)
     )
-    assert "fewer than 3 cases reported in the last 12 months" in _flat_words(text)
+    # A figure's sentence starting a line starts with a capital (its stored wording does not change).
+    assert "Fewer than 3 cases reported in the last 12 months" in _flat_words(text)
     assert AuditEvent.objects.filter(action="oversight.pack.exported", actor_id=cast.slt.pk).count() == 1
 
 
@@ -356,3 +358,17 @@ def test_the_self_review_actions_carry_forward_the_open_ones_with_their_status(c
     }
     flat = _flat(text)
     assert _flat("Remind new staff") in flat and _flat("Agreed in") in flat and _flat("Status") in flat
+
+
+def test_the_pdf_writes_dates_in_words_and_the_csvs_keep_iso_8601(cast, school_with_records):
+    """Dates in the PDF read as on the school's pages ("7 December 2026"); the CSVs keep ISO 8601 for programs
+    to read, and the PDF's notes on the files say so."""
+    _, tables, text = _open(_make(cast))
+    words = _flat_words(text)
+    assert not re.search(r"\b20\d\d-\d\d-\d\d", text)  # no ISO date anywhere in the PDF
+    today = timezone.localtime(NOW)
+    assert re.search(rf"Taken {today:%-d %B %Y} at \d\d:\d\d \(UK time\)", words)
+    assert "ISO 8601" in words
+    reported = [row[3] for row in tables["csv/cases.csv"][1:]]
+    assert reported and all(re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d", r) for r in reported)
+    assert tables["csv/self-review-actions.csv"][1][3] == today.date().isoformat()

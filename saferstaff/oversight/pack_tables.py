@@ -52,7 +52,17 @@ CASES_NOTE = "Cases about the person who made this pack are not listed (see the 
 
 
 def when(moment: datetime.datetime | None) -> str:
+    """A moment in a CSV: ISO 8601, UK time ("2026-12-07 12:12"), for programs to read."""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def in_words(moment: datetime.datetime) -> str:
+    """A moment in the PDF, as the school's pages write it: "7 December 2026 at 12:12" (UK time)."""
+    return f"{timezone.localtime(moment):%-d %B %Y at %H:%M}"
+
+
+def day_in_words(day: datetime.date) -> str:
+    return f"{day:%-d %B %Y}"
 
 
 def _days(start, end) -> str:
@@ -261,7 +271,9 @@ def last_review(school) -> SelfReview | None:
     return SelfReview.objects.filter(school=school, completed_at__isnull=False).order_by("-number").first()
 
 
-def review_tables(review: SelfReview | None) -> list[Table]:
+def review_tables(review: SelfReview | None, day=datetime.date.isoformat) -> list[Table]:
+    """The last review's levels and the actions (``day`` writes a date: ISO 8601 in the CSVs, words in the
+    PDF)."""
     if review is None:
         return []
     judged = [
@@ -275,8 +287,8 @@ def review_tables(review: SelfReview | None) -> list[Table]:
     listed = sorted([*open_actions(review.school_id), *done], key=lambda a: (a.due_on, a.pk))
     actions = [
         (BY_KEY[a.area].title if a.area in BY_KEY else a.area, a.what, a.owner.user.get_full_name(),
-         a.due_on.isoformat(), f"Self-review {a.review.number}",
-         f"Done on {timezone.localdate(a.done_at).isoformat()}" if a.done_at else "Open")
+         day(a.due_on), f"Self-review {a.review.number}",
+         f"Done on {day(timezone.localdate(a.done_at))}" if a.done_at else "Open")
         for a in listed
     ]  # fmt: skip
     source = f"Self-review {review.number}, completed {timezone.localtime(review.completed_at):%-d %B %Y}"
