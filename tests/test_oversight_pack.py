@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from pypdf import PdfReader
 
 from saferstaff.audit.models import AuditEvent
@@ -25,6 +26,7 @@ from saferstaff.conduct.models import (
 )
 from saferstaff.incidents.models import Case, Contact, Involved
 from saferstaff.oversight import pack as packs
+from saferstaff.oversight import pack_tables
 from saferstaff.oversight import services as review_doors
 from saferstaff.oversight.areas import AREAS
 from saferstaff.oversight.figures import all_figures
@@ -179,7 +181,7 @@ def test_every_figure_is_worded_as_all_figures_gives_it_and_the_csvs_agree(cast,
     made = AuditEvent.objects.get(action="oversight.pack.exported").at
     found = all_figures(cast.school, made - datetime.timedelta(microseconds=1))
     for m in found.values():
-        assert _flat(m.wording) in flat, m.key
+        assert _flat(capfirst(m.wording)) in flat, m.key
         assert _flat(f"Source: {m.source}.") in flat, m.key
         for label, words in m.parts:
             assert _flat(f"{label}: {words}") in flat, (m.key, label)
@@ -250,7 +252,8 @@ def test_only_the_headteacher_and_senior_leaders_make_it_and_only_by_post(cast, 
         "csv/cases.csv" not in tables
         and "listed only in a pack made by a designated person" in _flat_words(text)
     )
-    assert "fewer than 3 cases reported in the last 12 months" in _flat_words(text)
+    # A figure's sentence starting a line starts with a capital (its stored wording does not change).
+    assert "Fewer than 3 cases reported in the last 12 months" in _flat_words(text)
     assert AuditEvent.objects.filter(action="oversight.pack.exported", actor_id=cast.slt.pk).count() == 1
 
 
@@ -258,14 +261,35 @@ def _flat_words(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def test_a_case_about_the_maker_is_never_listed(cast, school_with_records):
-    Case.objects.create(school=cast.school, kind=Case.Kind.ALLEGATION, reported_by=cast.teacher,
-                        happened_on=timezone.localdate(), what_happened="x", subject=cast.member(cast.head),
-                        routed_to=Case.Route.CHAIR)  # fmt: skip
-    _, tables, _ = _open(_make(cast))
+def test_cases_about_the_maker_are_left_out_and_the_pack_says_so_without_telling_them_how_many(
+    cast, school_with_records
+):
+    """A teacher reports allegations about the Headteacher and a senior leader; the Headteacher makes the pack.
+    The case about them is in neither its figures nor cases.csv, and the PDF says plainly, in its summary and
+    beside cases.csv, that cases about its maker are left out — in the same words whether or not there is one, so
+    that the pack does not tell its maker that an allegation about them exists. The case about the senior leader
+    is in it, and the PDF's count of cases agrees with cases.csv."""
+    _, _, before = _open(_make(cast))  # no case about the Headteacher yet
+    about = {}
+    for user, route in ((cast.head, Case.Route.CHAIR), (cast.slt, Case.Route.DESIGNATED)):
+        about[user] = Case.objects.create(
+            school=cast.school, kind=Case.Kind.ALLEGATION, reported_by=cast.teacher,
+            happened_on=timezone.localdate(), what_happened="x", subject=cast.member(user), routed_to=route,
+        ).pk  # fmt: skip
+    _, tables, text = _open(_make(cast))
     listed = {int(r[0]) for r in tables["csv/cases.csv"][1:]}
-    about_head = Case.objects.get(subject=cast.member(cast.head)).pk
-    assert about_head not in listed and len(listed) == 2
+    assert about[cast.head] not in listed and about[cast.slt] in listed and len(listed) == 3
+    words = _flat_words(text)
+    assert "3 cases reported in the last 12 months" in words  # the figure agrees with cases.csv
+    assert _flat(pack_tables.LEFT_OUT) in _flat(text) and _flat(pack_tables.LEFT_OUT) in _flat(before)
+    assert _flat(pack_tables.CASES_NOTE) in _flat(text)  # beside cases.csv in the list of files
+    assert "Keeping children safe in education, Part 4" in words
+    # Said the same way with and without a case about the maker: nothing in the text gives it away.
+    assert (
+        _flat(before).count(_flat(pack_tables.LEFT_OUT))
+        == _flat(text).count(_flat(pack_tables.LEFT_OUT))
+        == 1
+    )
 
 
 def test_consent_is_counted_per_use(cast, school_with_records):
@@ -302,3 +326,49 @@ def test_making_the_pack_asks_a_stale_sign_in_to_confirm_it_is_them_and_a_fresh_
     # Signed in but never confirmed (as after a sign-in some hours ago): asked, nothing made.
     assert signed_in(cast.slt).post(make)["Location"] == confirm
     assert AuditEvent.objects.filter(action="oversight.pack.exported").count() == 1
+
+
+def test_the_self_review_actions_carry_forward_the_open_ones_with_their_status(cast, school_with_records):
+    """As the governors' report lists them (``changes.open_actions``): an action still open from an earlier
+    review is carried forward into the last review's list, and each action says whether it is open or done."""
+    head = cast.actor(cast.head)
+    review = review_doors.start_review(head)
+    for area in AREAS:
+        review_doors.judge_area(head, review, area=area.key, level="established", commentary="Done")
+    today = timezone.localdate()
+    for what in ("Check the register", "Train the governors"):
+        review_doors.add_action(
+            head, review, area="policy", what=what, owner=cast.member(cast.slt), due_on=today
+        )
+    review_doors.complete_review(head, review)
+    trained = review.actions.get(what="Train the governors")
+    review_doors.complete_action(head, trained)
+    trained.refresh_from_db()
+    _, tables, text = _open(_make(cast))
+    header, *rows = tables["csv/self-review-actions.csv"]
+    assert header[-2:] == ["Agreed in", "Status"]
+    status = {row[1]: (row[-2], row[-1]) for row in rows}
+    assert status == {
+        "Remind new staff": ("Self-review 1", "Open"),  # carried forward from the first review
+        "Check the register": ("Self-review 2", "Open"),
+        "Train the governors": (
+            "Self-review 2",
+            f"Done on {timezone.localdate(trained.done_at).isoformat()}",
+        ),
+    }
+    flat = _flat(text)
+    assert _flat("Remind new staff") in flat and _flat("Agreed in") in flat and _flat("Status") in flat
+
+
+def test_the_pdf_writes_dates_in_words_and_the_csvs_keep_iso_8601(cast, school_with_records):
+    """Dates in the PDF read as on the school's pages ("7 December 2026"); the CSVs keep ISO 8601 for programs
+    to read, and the PDF's notes on the files say so."""
+    _, tables, text = _open(_make(cast))
+    words = _flat_words(text)
+    assert not re.search(r"\b20\d\d-\d\d-\d\d", text)  # no ISO date anywhere in the PDF
+    today = timezone.localtime(NOW)
+    assert re.search(rf"Taken {today:%-d %B %Y} at \d\d:\d\d \(UK time\)", words)
+    assert "ISO 8601" in words
+    reported = [row[3] for row in tables["csv/cases.csv"][1:]]
+    assert reported and all(re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d", r) for r in reported)
+    assert tables["csv/self-review-actions.csv"][1][3] == today.date().isoformat()

@@ -12,6 +12,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from pypdf import PdfReader
 
 from saferstaff import clocks
@@ -123,11 +124,12 @@ def test_the_pdf_words_every_figure_as_the_figures_give_it_to_a_governor(cast):
     found = blurred(report_figures(cast.school, now))
     assert found.keys() == figures.all_figures(cast.school, now).keys()
     for m in found.values():
-        assert m["wording"] in text, f"{m['key']}: {m['wording']!r} is not in the PDF"
+        # As a line starts: with a capital (the kept wording does not change).
+        assert capfirst(m["wording"]) in text, f"{m['key']}: {m['wording']!r} is not in the PDF"
         for label, part in m["parts"]:
-            assert f"{label} {part}" in text, f"{m['key']}: {label} {part}"
+            assert f"{label} {capfirst(part)}" in text, f"{m['key']}: {label} {part}"
         assert f"Source: {m['source']}." in text
-    assert "fewer than 3 cases reported in the last 12 months" in text
+    assert "Fewer than 3 cases reported in the last 12 months" in text
     assert "2 cases reported" not in text  # never the number the blur hides
     # A cover a governing body recognises, the summary first, and page numbers.
     assert text.startswith(
@@ -173,7 +175,7 @@ def test_a_change_a_blurred_count_hides_is_not_given_away_by_the_trend(cast):
     make_report(cast.school, now=at(datetime.date(2026, 8, 20)))
     case(cast)  # 1 then 2: a governor reads "fewer than 3" both times, and so no change
     text = text_of(pdf_of(make_report(cast.school, now=at(datetime.date(2026, 12, 7)))))
-    assert "Incidents by kind fewer than 3 cases reported in the last 12 months No change" in text
+    assert "Incidents by kind Fewer than 3 cases reported in the last 12 months No change" in text
 
 
 def test_the_pdf_reads_the_same_whenever_opened_whatever_changes_after(cast):
@@ -320,9 +322,25 @@ def test_a_case_about_any_reader_of_the_report_is_not_counted_in_it(cast):
         == "No allegation needed referring to the LADO in the last 12 months"
     )
     text = text_of(pdf_of(report))
-    assert "An allegation about a member of staff fewer than 3" in text  # the teacher's, blurred
+    assert "An allegation about a member of staff Fewer than 3" in text  # the teacher's, blurred
     assert LEFT_OUT in text and text.count(LEFT_OUT) == 2  # under incidents and under the LADO clock
     # The chair of governors still reads the allegation about the Headteacher among the incidents.
     chair = signed_in(cast.governor)
     detail = reverse("case_detail", kwargs={"school": cast.school.slug, "pk": allegation.pk})
     assert chair.get(detail).status_code == 200
+
+
+def test_the_reports_page_and_making_one_say_who_is_told_from_whether_a_chair_is_recorded(cast):
+    """The page and the message after making a report name whoever ``make_report`` tells: the chair of
+    governors, or, with none recorded, the Headteacher (``rules.conduct.chair_of_governors``)."""
+    head = signed_in(cast.head)
+    page = head.get(url(cast, "report_list")).content.decode()
+    assert "the chair of governors is told" in page
+    made = head.post(url(cast, "report_make"), follow=True).content.decode()
+    assert "is made: the chair of governors is told" in made
+    Membership.objects.filter(pk=cast.member(cast.governor).pk).update(is_chair_of_governors=False)
+    page = head.get(url(cast, "report_list")).content.decode()
+    made = head.post(url(cast, "report_make"), follow=True).content.decode()
+    for words in (page, made):
+        assert "the chair of governors is told" not in words and "tells the chair" not in words
+        assert "no chair of governors is recorded, so the Headteacher is told" in words

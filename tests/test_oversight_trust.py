@@ -234,3 +234,16 @@ def test_consent_is_kept_for_the_day_until_the_school_records_an_answer(cast, st
     record_answers(cast.school, [Answer(pupil, website, "yes")], source=ConsentRecord.Source.GUARDIAN,
                    method="paper", guardian=mum)  # fmt: skip
     assert given() == 1
+
+
+def test_the_lado_cell_counts_allegations_awaiting_referral_as_the_figure_does(cast):
+    """An allegation not yet referred, its working day not over, is "awaiting referral" in the figure's own
+    values: the trust's cell says so (blurred as governors read it) rather than "0 on time; 0 overdue"."""
+    now = timezone.now()
+    assert short(figures.lado(cast.school, now)) == "0 on time; 0 overdue"
+    Case.objects.create(school=cast.school, kind=Case.Kind.ALLEGATION, reported_by=cast.teacher,
+                        happened_on=timezone.localdate(), what_happened="x",
+                        lado_due=now + datetime.timedelta(hours=5))  # fmt: skip
+    lado = figures.lado(cast.school, now)
+    assert lado.values["waiting"] == 1
+    assert short(lado) == "0 on time; 0 overdue; fewer than 3 awaiting referral"

@@ -27,7 +27,16 @@ from saferstaff.exports import csv_safe
 from saferstaff.incidents import signing
 from saferstaff.incidents.trends import last_twelve_months
 from saferstaff.oversight.figures import all_figures
-from saferstaff.oversight.pack_tables import Table, all_tables, last_review, may_list_cases, when
+from saferstaff.oversight.pack_tables import (
+    LEFT_OUT,
+    Table,
+    all_tables,
+    day_in_words,
+    in_words,
+    last_review,
+    may_list_cases,
+    review_tables,
+)
 from saferstaff.oversight.readers import shown_to
 from saferstaff.rules.engine import refused
 from saferstaff.schools.roles import Actor
@@ -91,22 +100,24 @@ def build(actor: Actor, now: datetime.datetime | None = None) -> Pack:
         {
             "school": school,
             "now": now,
-            "taken": when(now),
+            "taken": in_words(now),
             "since": since,
             "by": actor.user,
             "figures": [
-                {**m, "taken": when(datetime.datetime.fromisoformat(m["taken_at"]))} for m in shown.values()
+                {**m, "taken": in_words(datetime.datetime.fromisoformat(m["taken_at"]))}
+                for m in shown.values()
             ],
             "review": review,
-            "review_tables": [t for t in tables if t.name.startswith("self-review")],
+            "review_tables": review_tables(review, day=day_in_words),  # as the CSVs, dates in words
             "manifest": manifest,
             "cases_listed": may_list_cases(actor),
+            "left_out": LEFT_OUT,
             "fingerprint": signing.fingerprint(),
             "cert_name": CERT_NAME,
         },
     )
     pdf = signing.sign_pdf(
-        HTML(string=html).write_pdf(), reason=f"Inspection evidence pack of {school.name}, {when(now)}"
+        HTML(string=html).write_pdf(), reason=f"Inspection evidence pack of {school.name}, {in_words(now)}"
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -18,6 +18,7 @@ from saferstaff.consent.states import LABELS
 from saferstaff.incidents.models import Contact
 from saferstaff.incidents.trends import counted_for
 from saferstaff.oversight.areas import BY_KEY, LEVEL_LABELS
+from saferstaff.oversight.changes import open_actions
 from saferstaff.oversight.models import SelfReview
 from saferstaff.photos.models import Publication, Takedown
 from saferstaff.policies.models import Acceptance
@@ -32,10 +33,36 @@ class Table:
     source: str  # the register (and page) it is read from
     header: tuple[str, ...]
     rows: list[tuple]
+    note: str = ""  # said beside the file in the PDF's list of files
+
+
+# The cases a pack leaves out: those about the person who made it (``counted_for``, ``readers.shown_to``: no one
+# reads a case about themselves), from its figures and cases.csv alike. The PDF says so in its summary and beside
+# cases.csv, in the same words whether or not there is such a case: a count would tell its maker that an
+# allegation about them exists, which is for their case manager to decide (KCSIE Part 4).
+LEFT_OUT = (
+    "Cases about the person who made this pack are not in it, neither in its figures nor in cases.csv: no one "
+    "reads a case about themselves (staff guidance §9). This note is the same whether or not there is such a "
+    "case, so it tells nobody whether there is one. A senior leader who is the designated safeguarding lead, "
+    "and whom no case is about, can make a pack that includes every case; an allegation about the Headteacher "
+    "is managed by the chair of governors (Keeping children safe in education, Part 4), who reads it in "
+    "saferstaff's incidents."
+)
+CASES_NOTE = "Cases about the person who made this pack are not listed (see the summary)."
 
 
 def when(moment: datetime.datetime | None) -> str:
+    """A moment in a CSV: ISO 8601, UK time ("2026-12-07 12:12"), for programs to read."""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def in_words(moment: datetime.datetime) -> str:
+    """A moment in the PDF, as the school's pages write it: "7 December 2026 at 12:12" (UK time)."""
+    return f"{timezone.localtime(moment):%-d %B %Y at %H:%M}"
+
+
+def day_in_words(day: datetime.date) -> str:
+    return f"{day:%-d %B %Y}"
 
 
 def _days(start, end) -> str:
@@ -228,7 +255,7 @@ def cases(actor, since: datetime.datetime, now: datetime.datetime) -> Table:
     return Table(
         "cases.csv", "Incident and allegation handling times (last 12 months)", "Incidents and allegations",
         ("Case", "Kind", "Status", "Reported", "Triaged", "LADO referral due", "Referred to the LADO",
-         "LADO clock", "Closed", "Days to close (or open so far)"), rows,
+         "LADO clock", "Closed", "Days to close (or open so far)"), rows, CASES_NOTE,
     )  # fmt: skip
 
 
@@ -244,7 +271,9 @@ def last_review(school) -> SelfReview | None:
     return SelfReview.objects.filter(school=school, completed_at__isnull=False).order_by("-number").first()
 
 
-def review_tables(review: SelfReview | None) -> list[Table]:
+def review_tables(review: SelfReview | None, day=datetime.date.isoformat) -> list[Table]:
+    """The last review's levels and the actions (``day`` writes a date: ISO 8601 in the CSVs, words in the
+    PDF)."""
     if review is None:
         return []
     judged = [
@@ -252,16 +281,22 @@ def review_tables(review: SelfReview | None) -> list[Table]:
         for j in review.judgements.all()
         if j.area in BY_KEY
     ]
+    # As the governors' report lists them: every action still open (``changes.open_actions``, those of earlier
+    # reviews carried forward), and those of the last review already done.
+    done = review.actions.filter(done_at__isnull=False).select_related("owner__user", "review")
+    listed = sorted([*open_actions(review.school_id), *done], key=lambda a: (a.due_on, a.pk))
     actions = [
         (BY_KEY[a.area].title if a.area in BY_KEY else a.area, a.what, a.owner.user.get_full_name(),
-         a.due_on.isoformat())
-        for a in review.actions.select_related("owner__user")
+         day(a.due_on), f"Self-review {a.review.number}",
+         f"Done on {day(timezone.localdate(a.done_at))}" if a.done_at else "Open")
+        for a in listed
     ]  # fmt: skip
     source = f"Self-review {review.number}, completed {timezone.localtime(review.completed_at):%-d %B %Y}"
     return [
         Table("self-review.csv", "The last self-review: levels", source, ("Area", "Level", "Commentary"), judged),
-        Table("self-review-actions.csv", "The last self-review: actions", source,
-              ("Area", "Action", "Owner", "Due"), actions),
+        Table("self-review-actions.csv",
+              "Self-review actions: the last review's, and those still open from earlier reviews", source,
+              ("Area", "Action", "Owner", "Due", "Agreed in", "Status"), actions),
     ]  # fmt: skip
 
 

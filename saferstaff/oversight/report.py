@@ -139,6 +139,14 @@ def _kept(school, term: Term, now: datetime.datetime, by: Actor | None) -> tuple
     return figures, context
 
 
+def who_is_told(school_id: int) -> str:
+    """Whom ``_tell`` tells when a report is made, in words for the reports page: the chair of governors, or
+    the Headteacher when no chair is recorded (``chair_of_governors``, the fact ``_tell`` reads)."""
+    if chair_of_governors(school_id) is not None:
+        return "the chair of governors is told"
+    return "no chair of governors is recorded, so the Headteacher is told: record one on the staff page"
+
+
 def _tell(report: GovernorsReport, label: str, remade: bool) -> None:
     """The chair of governors (else the Headteacher, who can record one) is told the report is ready: a notice
     and a plain email with the link to the reports page, never a figure."""

@@ -66,7 +66,12 @@ def short(m: Measure) -> str:
     if m.key == "incidents":
         return _blurred(sum(v.values()))
     if m.key == "lado":
-        return f"{_blurred(v['on_time'])} on time; {_blurred(v['overdue'])} overdue"
+        said = [f"{_blurred(v['on_time'])} on time", f"{_blurred(v['overdue'])} overdue"]
+        if v["late"]:
+            said.insert(1, f"{_blurred(v['late'])} late")
+        if v["waiting"]:  # as the figure words them: allegations whose working day is not over yet
+            said.append(f"{_blurred(v['waiting'])} awaiting referral")
+        return "; ".join(said)
     if m.key == "access_records":
         return f"{counted(v['reads'], 'read', 'reads')} by {counted(v['people'], 'person', 'people')}"
     # breaches, subject access

@@ -10,7 +10,14 @@ from django.views.decorators.http import require_POST, require_safe
 
 from saferstaff.audit.log import record
 from saferstaff.oversight.models import GovernorsReport
-from saferstaff.oversight.report import ReportAltered, make_report, pdf_of, scheduled_from, term_of
+from saferstaff.oversight.report import (
+    ReportAltered,
+    make_report,
+    pdf_of,
+    scheduled_from,
+    term_of,
+    who_is_told,
+)
 from saferstaff.rules.engine import Refused
 
 
@@ -27,6 +34,7 @@ def report_list(request, school):
             "scheduled_from": scheduled_from(term),
             "this_term": next((r for r in reports if r.term == term.key), None),
             "maker": request.actor.is_senior,
+            "told": who_is_told(request.school.pk),
         },
     )
 
@@ -40,7 +48,7 @@ def report_make(request, school):
     else:
         label = term_of(report.term_starts).label
         messages.success(
-            request, f"The governors' report for {label} is made: the chair of governors is told."
+            request, f"The governors' report for {label} is made: {who_is_told(request.school.pk)}."
         )
     return redirect("report_list", school=request.school.slug)
 
