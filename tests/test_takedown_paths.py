@@ -1,0 +1,70 @@
+"""§5: every way to the same state of a takedown obeys the same rules. Consent that stops being given without a
+"no" (an answer lapsing, a guardian losing parental responsibility, a pupil reaching the age of their own say)
+takes a live publication down as a "no" does."""
+
+# ruff: noqa: F811  (``photos`` is a fixture imported from test_publication_places)
+
+import datetime
+
+import pytest
+
+from saferstaff.consent.models import ConsentRecord
+from saferstaff.photos import daily, takedowns
+from saferstaff.photos.models import Takedown
+from saferstaff.schools.models import Guardianship, SchoolSettings
+
+from .test_publication_places import _files, _publish, photos  # noqa: F401
+from .test_takedown_checks import take_down
+
+# --- Consent no longer given, with no "no" said ------------------------------------------------------------
+
+
+def lapsed(cast, noah) -> datetime.date:
+    """The day after the website answer's expiry (an annual answer lapses after 31 August)."""
+    expiry = ConsentRecord.objects.get(pupil=noah, purpose__code="website").expires_on
+    return expiry + datetime.timedelta(days=1)
+
+
+def lost_responsibility(cast, noah) -> None:
+    link = Guardianship.objects.get(pupil=noah)
+    link.parental_responsibility = False  # the only parent who said yes (a court order, a roster correction)
+    link.save()
+
+
+def own_say(cast, noah) -> None:
+    """Noah (7) is now of the age at which his own yes is needed for publicity, and has not given it."""
+    school_settings = SchoolSettings.for_school(cast.school)
+    school_settings.pupil_voice_age = 5
+    school_settings.save()
+
+
+@pytest.mark.parametrize("path", [lapsed, lost_responsibility, own_say])
+def test_consent_no_longer_given_without_a_no_takes_the_publication_down(cast, photos, path):
+    pub = _publish(cast, photos[0])
+    noah = pub.pupils.get().pupil
+    assert takedowns.take_down_unconsented() == 0  # consent given: nothing
+    on = path(cast, noah)
+    assert takedowns.take_down_unconsented(on) == 1
+    takedown = Takedown.objects.get()
+    assert (takedown.publication, takedown.pupil, takedown.assigned_to, takedown.done_at) == (
+        pub, noah, cast.teacher, None,
+    )  # fmt: skip
+    assert takedowns.take_down_unconsented(on) == 0  # raised once
+
+
+def test_the_daily_job_raises_them(cast, photos):
+    pub = _publish(cast, photos[0])
+    lost_responsibility(cast, pub.pupils.get().pupil)
+    said = list(daily.daily())
+    assert Takedown.objects.filter(publication=pub, done_at__isnull=True).count() == 1
+    assert any(line.startswith("1 takedowns raised") for line in said)
+
+
+def test_a_publication_taken_down_already_or_still_consented_is_left_alone(cast, photos):
+    kept, gone = _publish(cast, photos[0]), _publish(cast, photos[1])
+    take_down(cast, gone)
+    takedowns.finish_takedown(Takedown.objects.get(publication=gone), by=cast.teacher, note="Removed")
+    assert takedowns.take_down_unconsented() == 0
+    lost_responsibility(cast, kept.pupils.get().pupil)
+    assert takedowns.take_down_unconsented() == 1
+    assert Takedown.objects.filter(publication=gone).count() == 1  # only the one by hand, done
