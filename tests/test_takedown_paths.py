@@ -1,20 +1,23 @@
 """§5: every way to the same state of a takedown obeys the same rules. Consent that stops being given without a
 "no" (an answer lapsing, a guardian losing parental responsibility, a pupil reaching the age of their own say)
-takes a live publication down as a "no" does."""
+takes a live publication down as a "no" does; a pupil's record is not destroyed while their takedown is open."""
 
-# ruff: noqa: F811  (``photos`` is a fixture imported from test_publication_places)
+# ruff: noqa: F811  (``photos``, ``published`` and ``site`` are fixtures imported from the other test files)
 
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from saferstaff.consent.models import ConsentRecord
-from saferstaff.photos import daily, takedowns
-from saferstaff.photos.models import Takedown
+from saferstaff.photos import checks, daily, takedowns
+from saferstaff.photos.models import PlaceCheck, Publication, Takedown
+from saferstaff.privacy import destruction
+from saferstaff.privacy.models import DueRecord
 from saferstaff.schools.models import Guardianship, SchoolSettings
 
 from .test_publication_places import _files, _publish, photos  # noqa: F401
-from .test_takedown_checks import take_down
+from .test_takedown_checks import page, published, site, take_down  # noqa: F401
 
 # --- Consent no longer given, with no "no" said ------------------------------------------------------------
 
@@ -68,3 +71,29 @@ def test_a_publication_taken_down_already_or_still_consented_is_left_alone(cast,
     lost_responsibility(cast, kept.pupils.get().pupil)
     assert takedowns.take_down_unconsented() == 1
     assert Takedown.objects.filter(publication=gone).count() == 1  # only the one by hand, done
+
+
+# --- A pupil's record destroyed -------------------------------------------------------------------------------
+
+
+def _due_pupil(cast, pupil) -> None:
+    DueRecord.objects.create(school=cast.school, record_type="pupils", record_id=str(pupil.pk),
+                             due_on=timezone.localdate(), status="confirmed")  # fmt: skip
+
+
+def test_a_pupil_whose_takedown_is_open_is_kept_until_it_is_done(cast, published, site):
+    pupil = published.pupils.get().pupil
+    assert takedowns.raise_for(cast.school, pupil, Publication.objects.filter(pk=published.pk)) == 1
+    takedown = Takedown.objects.get(pupil=pupil)
+    assert checks.still_there(takedown)  # the photo is still on the page
+    _due_pupil(cast, pupil)
+    assert destruction.destroy_confirmed(school_id=cast.school.pk)["kept"] == 1
+    assert Takedown.objects.filter(pk=takedown.pk, done_at__isnull=True).exists()
+    assert PlaceCheck.objects.filter(takedown=takedown).exists()  # its proof stays with it
+    # Once it has come down, the pupil's record goes, the takedown with it.
+    site.routes["/news"] = (200, "text/html", page("/img/other.jpg"))
+    checks.queue_checks(takedown)
+    takedowns.finish_takedown(takedown, by=cast.teacher, on_checks=True)
+    DueRecord.objects.filter(record_type="pupils").update(status="confirmed")
+    assert destruction.destroy_confirmed(school_id=cast.school.pk)["destroyed"] == 1
+    assert not Takedown.objects.filter(pk=takedown.pk).exists()
