@@ -1,6 +1,7 @@
 """§5: every way to the same state of a takedown obeys the same rules. Consent that stops being given without a
 "no" (an answer lapsing, a guardian losing parental responsibility, a pupil reaching the age of their own say)
-takes a live publication down as a "no" does; a pupil's record is not destroyed while their takedown is open."""
+takes a live publication down as a "no" does; a pupil's record is not destroyed while their takedown is open; no
+check is queued for a takedown already done."""
 
 # ruff: noqa: F811  (``photos``, ``published`` and ``site`` are fixtures imported from the other test files)
 
@@ -97,3 +98,17 @@ def test_a_pupil_whose_takedown_is_open_is_kept_until_it_is_done(cast, published
     DueRecord.objects.filter(record_type="pupils").update(status="confirmed")
     assert destruction.destroy_confirmed(school_id=cast.school.pk)["destroyed"] == 1
     assert not Takedown.objects.filter(pk=takedown.pk).exists()
+
+
+# --- Checks and closing ---------------------------------------------------------------------------------------
+
+
+def test_no_check_is_queued_for_a_takedown_already_done(cast, published, site):
+    """The daily chase reads its list of open takedowns, then queues each one's checks: one closed in between
+    gets none (its result, "still there" or not, would tell nobody)."""
+    site.routes["/news"] = (200, "text/html", page("/img/other.jpg"))
+    takedown = take_down(cast, published)
+    takedowns.finish_takedown(takedown, by=cast.teacher, on_checks=True)
+    before = PlaceCheck.objects.count()
+    assert checks.queue_checks(takedown) == []
+    assert PlaceCheck.objects.count() == before

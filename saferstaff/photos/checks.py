@@ -32,7 +32,7 @@ from saferstaff.imagematch import (
     same_photo,
 )
 from saferstaff.incidents.capture import warc_of
-from saferstaff.photos.models import PlaceCheck, PublicationPlace, Takedown
+from saferstaff.photos.models import PlaceCheck, Publication, PublicationPlace, Takedown
 from saferstaff.rules.engine import Reason, Refused, enforce, refuse
 from saferstaff.rules.images import may_check_takedown, may_overrule_check
 from saferstaff.schools.roles import Actor
@@ -50,9 +50,13 @@ def queue_checks(takedown: Takedown, *, by=None) -> list[PlaceCheck]:
     if by is not None:
         enforce(may_check_takedown(Actor.of(by, takedown.school), subject=takedown))
     with transaction.atomic():
-        # One at a time per takedown: a place already waiting for a check (a double click on "Check again", the
-        # chase while one runs) gets no second one. A check lost by the worker is given up after GIVE_UP.
-        Takedown.objects.select_for_update().filter(pk=takedown.pk).exists()
+        # One at a time per publication: a place already waiting for a check (a double click on "Check again", the
+        # chase while one runs) gets no second one. A check lost by the worker is given up after GIVE_UP. Closing
+        # takes the same lock (``takedowns.finish_takedown``), so no check is queued for a takedown done
+        # meanwhile (the chase's list read before it closed): its result, "still there" or not, would tell nobody.
+        Publication.objects.select_for_update().filter(pk=takedown.publication_id).exists()
+        if Takedown.objects.filter(pk=takedown.pk, done_at__isnull=False).exists():
+            return []
         waiting = PlaceCheck.objects.filter(
             place__publication_id=takedown.publication_id,
             result=PlaceCheck.Result.WAITING,

@@ -201,6 +201,8 @@ def finish_takedown(
     with transaction.atomic():
         if Takedown.objects.select_for_update().get(pk=takedown.pk).done_at is not None:
             raise Refused(refuse(Reason("It has been marked as taken down already", "§5")))
+        # Checks are queued under this lock too (``checks.queue_checks``): none starts while this reads them.
+        Publication.objects.select_for_update().filter(pk=takedown.publication_id).exists()
         newest = checks.standing(takedown)
         _refuse_unless_checks_allow(takedown, newest, note=note, evidence=evidence, on_checks=on_checks)
         overruled = sorted(o.pk for _, o in newest.values() if o is not None)
