@@ -1,7 +1,7 @@
 """§5: every way to the same state of a takedown obeys the same rules. Consent that stops being given without a
 "no" (an answer lapsing, a guardian losing parental responsibility, a pupil reaching the age of their own say)
 takes a live publication down as a "no" does; a pupil's record is not destroyed while their takedown is open; no
-check is queued for a takedown already done."""
+check is queued for a takedown already done; a publication's other takedowns closed with it on the checks say so."""
 
 # ruff: noqa: F811  (``photos``, ``published`` and ``site`` are fixtures imported from the other test files)
 
@@ -112,3 +112,13 @@ def test_no_check_is_queued_for_a_takedown_already_done(cast, published, site):
     before = PlaceCheck.objects.count()
     assert checks.queue_checks(takedown) == []
     assert PlaceCheck.objects.count() == before
+
+
+def test_every_takedown_of_a_publication_closed_on_the_checks_says_so(cast, published, site):
+    pupil = published.pupils.get().pupil
+    takedowns.raise_for(cast.school, pupil, Publication.objects.filter(pk=published.pk))
+    by_hand = take_down(cast, published)
+    site.routes["/news"] = (200, "text/html", page("/img/other.jpg"))
+    checks.queue_checks(by_hand)
+    takedowns.finish_takedown(by_hand, by=cast.teacher, on_checks=True)
+    assert list(Takedown.objects.values_list("closed_on_checks", flat=True)) == [True, True]

@@ -227,7 +227,7 @@ def finish_takedown(
                 transaction.on_commit(lambda: services.delete_files([name], school_id=pub.school_id))
         # A publication comes down once, whoever's withdrawal caused it.
         Takedown.objects.filter(publication=pub, done_at__isnull=True).update(
-            done_at=takedown.done_at, done_by=by, evidence_note=note
+            done_at=takedown.done_at, done_by=by, evidence_note=note[:500], closed_on_checks=on_checks
         )
         detail = {"publication": pub.pk}
         if on_checks:
