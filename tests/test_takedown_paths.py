@@ -1,16 +1,19 @@
 """§5: every way to the same state of a takedown obeys the same rules. Consent that stops being given without a
 "no" (an answer lapsing, a guardian losing parental responsibility, a pupil reaching the age of their own say)
 takes a live publication down as a "no" does; a pupil's record is not destroyed while their takedown is open; no
-check is queued for a takedown already done; a publication's other takedowns closed with it on the checks say so."""
+check is queued for a takedown already done; a publication's other takedowns closed with it on the checks say so;
+a photo written into the page itself is compared like any other."""
 
 # ruff: noqa: F811  (``photos``, ``published`` and ``site`` are fixtures imported from the other test files)
 
+import base64
 import datetime
 
 import pytest
 from django.utils import timezone
 
 from saferstaff.consent.models import ConsentRecord
+from saferstaff.imagematch import TooManyImages, images_in_html
 from saferstaff.photos import checks, daily, takedowns
 from saferstaff.photos.models import PlaceCheck, Publication, Takedown
 from saferstaff.privacy import destruction
@@ -18,7 +21,7 @@ from saferstaff.privacy.models import DueRecord
 from saferstaff.schools.models import Guardianship, SchoolSettings
 
 from .test_publication_places import _files, _publish, photos  # noqa: F401
-from .test_takedown_checks import page, published, site, take_down  # noqa: F401
+from .test_takedown_checks import copy_as_found, latest, page, published, site, take_down  # noqa: F401
 
 # --- Consent no longer given, with no "no" said ------------------------------------------------------------
 
@@ -122,3 +125,30 @@ def test_every_takedown_of_a_publication_closed_on_the_checks_says_so(cast, publ
     checks.queue_checks(by_hand)
     takedowns.finish_takedown(by_hand, by=cast.teacher, on_checks=True)
     assert list(Takedown.objects.values_list("closed_on_checks", flat=True)) == [True, True]
+
+
+def test_a_photo_written_into_the_page_is_compared_and_a_placeholder_is_not_a_photo(cast, published, site):
+    placeholder = '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="/img/other.jpg" alt="">'
+    written = base64.b64encode(copy_as_found(published)).decode()
+    body = f'{placeholder}<img src="data:image/jpeg;base64,{written}" alt="">'
+    site.routes["/news"] = (200, "text/html", f"<html><body>{body}</body></html>".encode())
+    takedown = take_down(cast, published)
+    check = latest(takedown)
+    assert check.result == PlaceCheck.Result.STILL_THERE
+    assert check.found_url == f"{site.base}/news#inline-image-3"
+    site.routes["/news"] = (200, "text/html", f"<html><body>{placeholder}</body></html>".encode())
+    checks.queue_checks(takedown)
+    assert latest(takedown).result == PlaceCheck.Result.GONE
+
+
+def test_images_written_into_a_page_are_listed_when_asked_and_counted_apart_from_those_fetched():
+    html = "".join(
+        f'<img src="data:image/gif;base64,R0lGOD{i}" data-src="/p{i}.jpg" alt="">' for i in range(3)
+    )
+    base = "https://school.example/"
+    fetched = [f"{base}p{i}.jpg" for i in range(3)]
+    assert images_in_html(html, base, limit=3) == fetched  # the sweep's list: addresses to fetch
+    listed = images_in_html(html, base, limit=3, inline=True)
+    assert [u for u in listed if u.startswith("https:")] == fetched and len(listed) == 6
+    with pytest.raises(TooManyImages):
+        images_in_html(html + '<img src="data:image/png;base64,iVBOR" alt="">', base, limit=3, inline=True)
