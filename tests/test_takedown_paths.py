@@ -18,6 +18,7 @@ from saferstaff.photos import checks, daily, takedowns
 from saferstaff.photos.models import PlaceCheck, Publication, Takedown
 from saferstaff.privacy import destruction
 from saferstaff.privacy.models import DueRecord
+from saferstaff.rules.engine import Refused
 from saferstaff.schools.models import Guardianship, SchoolSettings
 
 from .test_publication_places import _files, _publish, photos  # noqa: F401
@@ -152,3 +153,16 @@ def test_images_written_into_a_page_are_listed_when_asked_and_counted_apart_from
     assert [u for u in listed if u.startswith("https:")] == fetched and len(listed) == 6
     with pytest.raises(TooManyImages):
         images_in_html(html + '<img src="data:image/png;base64,iVBOR" alt="">', base, limit=3, inline=True)
+
+
+def test_only_the_publisher_or_senior_management_closes_a_takedown_whoever_calls_the_door(
+    cast, published, site
+):
+    site.routes["/news"] = (200, "text/html", page("/img/other.jpg"))
+    takedown = take_down(cast, published)  # the teacher's, found gone
+    for someone in (cast.dsl, cast.office, cast.other_teacher):
+        with pytest.raises(Refused, match="Only the person taking it down or senior management"):
+            takedowns.finish_takedown(takedown, by=someone, on_checks=True)
+    assert Takedown.objects.get(pk=takedown.pk).done_at is None
+    takedowns.finish_takedown(takedown, by=cast.slt, on_checks=True)
+    assert Takedown.objects.get(pk=takedown.pk).done_by == cast.slt

@@ -31,7 +31,7 @@ from saferstaff.photos.models import (
     Takedown,
 )
 from saferstaff.rules.engine import Reason, Refused, enforce, refuse
-from saferstaff.rules.images import may_take_down
+from saferstaff.rules.images import may_finish_takedown, may_take_down
 from saferstaff.schools.models import Pupil, School
 from saferstaff.schools.roles import Actor
 
@@ -197,7 +197,9 @@ def finish_takedown(
     mark the publication taken down and delete our published copy. ``on_checks``: closed with the checks as
     its evidence, allowed only when every place's latest check found it gone. A place whose latest check found
     it still there keeps the takedown open, whatever the note says (§5), unless senior management overruled
-    that check (``checks.overrule``): then the place counts as gone, by either path."""
+    that check (``checks.overrule``): then the place counts as gone, by either path. Only the publisher or senior
+    management closes it (the rule ``may_finish_takedown``)."""
+    enforce(may_finish_takedown(Actor.of(by, takedown.school), subject=takedown))
     with transaction.atomic():
         if Takedown.objects.select_for_update().get(pk=takedown.pk).done_at is not None:
             raise Refused(refuse(Reason("It has been marked as taken down already", "§5")))
