@@ -2,7 +2,7 @@
 "no" (an answer lapsing, a guardian losing parental responsibility, a pupil reaching the age of their own say)
 takes a live publication down as a "no" does; a pupil's record is not destroyed while their takedown is open; no
 check is queued for a takedown already done; a publication's other takedowns closed with it on the checks say so;
-a photo written into the page itself is compared like any other."""
+a photo written into the page itself is compared like any other; the door that closes a takedown asks who may."""
 
 # ruff: noqa: F811  (``photos``, ``published`` and ``site`` are fixtures imported from the other test files)
 
