@@ -128,6 +128,7 @@ def test_run_daily_runs_each_rooms_daily_jobs_in_order_and_seals_the_audit_heads
         "page captures given up after an hour waiting (their requesters told)",
         "people chased about overdue actions and LADO referrals",
         "takedown checks given up (waiting over an hour)",
+        "takedowns raised where consent is no longer given (an answer lapsed, a birthday, responsibility ended)",
         "open takedowns chased",
         "stored files deleted on retry",
         "weekly sweeps of schools' own websites queued",

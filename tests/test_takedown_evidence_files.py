@@ -18,7 +18,7 @@ from saferstaff.privacy.models import DueRecord
 from saferstaff.rules.engine import Refused
 
 from .test_publication_places import _files, photos  # noqa: F401
-from .test_takedown_checks import latest, published, site, take_down  # noqa: F401
+from .test_takedown_checks import latest, page, published, site, take_down  # noqa: F401
 
 
 def stored(folder: str) -> list[str]:
@@ -58,6 +58,11 @@ def test_a_pupil_destroyed_by_the_retention_schedule_takes_their_takedown_and_it
     other = take_down(cast, published)  # by hand, no pupil: kept, with its checks
     kept = latest(other).page.name
     assert len(stored("takedown-checks")) == 3
+    # The pupil's record goes once their photo has come down (an open takedown keeps it: test_takedown_paths).
+    site.routes["/news"] = (200, "text/html", page("/img/other.jpg"))
+    checks.queue_checks(takedown)
+    takedowns.finish_takedown(takedown, by=cast.teacher, on_checks=True)
+    assert len(stored("takedown-checks")) == 4
 
     DueRecord.objects.create(school=cast.school, record_type="pupils", record_id=str(pupil.pk),
                              due_on=timezone.localdate(), status="confirmed")  # fmt: skip

@@ -2,7 +2,9 @@
 ``data-srcset`` that lazy-loading scripts fill in), ``<picture><source srcset>``, CSS ``background-image``
 ``url()`` in ``style`` attributes and ``<style>`` elements, ``og:image`` / ``twitter:image`` meta tags and
 ``<link rel="image_src">``. Absolute (against ``<base href>`` when the page has one), http(s) only, each once,
-in page order, at most ``MAX_IMAGES``. Images written into the page as ``data:`` addresses are not listed."""
+in page order, at most ``MAX_IMAGES``. Images written into the page as ``data:image/`` addresses are listed only
+when asked for (``inline``: a takedown's check compares them, as it compares every image the page shows), at
+most ``limit`` of them besides the ``limit`` addresses to fetch."""
 
 import re
 from html.parser import HTMLParser
@@ -23,11 +25,13 @@ _CSS_IMAGE = re.compile(
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^()\s'"]*))\s*\)""", re.I)
 
 
-def images_in_html(html: str | bytes, base_url: str, *, limit: int = MAX_IMAGES) -> list[str]:
+def images_in_html(
+    html: str | bytes, base_url: str, *, limit: int = MAX_IMAGES, inline: bool = False
+) -> list[str]:
     """Raises ``TooManyImages`` (holding the first ``limit``) when the page shows more."""
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
-    parser = _Images(base_url, limit)
+    parser = _Images(base_url, limit, inline)
     read_html(parser, html)
     if parser.overflow:
         raise TooManyImages(
@@ -82,10 +86,11 @@ def css_image_urls(css: str) -> list[str]:
 
 
 class _Images(HTMLParser):
-    def __init__(self, base_url: str, limit: int):
+    def __init__(self, base_url: str, limit: int, inline: bool = False):
         super().__init__(convert_charrefs=True)
-        self.base, self.limit = base_url, limit
+        self.base, self.limit, self.inline = base_url, limit, inline
         self.urls: list[str] = []
+        self.written = 0  # of them, written into the page (``inline``): counted apart, as none is fetched
         self.seen: set[str] = set()
         self.overflow = False
         self.based = False
@@ -97,15 +102,17 @@ class _Images(HTMLParser):
             return
         try:
             absolute = urljoin(self.base, url).split("#", 1)[0]
-            if urlsplit(absolute).scheme not in ("http", "https") or absolute in self.seen:
+            written = self.inline and absolute[:11].lower() == "data:image/"
+            if (urlsplit(absolute).scheme not in ("http", "https") and not written) or absolute in self.seen:
                 return
         except ValueError:  # not an address at all ("http://[")
             return
-        if len(self.urls) == self.limit:
+        if (self.written if written else len(self.urls) - self.written) == self.limit:
             self.overflow = True
             return
         self.seen.add(absolute)
         self.urls.append(absolute)
+        self.written += written
 
     def handle_starttag(self, tag, attrs):
         a = {name: value or "" for name, value in attrs}

@@ -9,7 +9,8 @@ Checks are queued by ``queue_checks`` (taking down, a withdrawal, "Check again",
 
 import datetime
 import hashlib
-from urllib.parse import urlsplit
+from base64 import b64decode
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -32,7 +33,7 @@ from saferstaff.imagematch import (
     same_photo,
 )
 from saferstaff.incidents.capture import warc_of
-from saferstaff.photos.models import PlaceCheck, PublicationPlace, Takedown
+from saferstaff.photos.models import PlaceCheck, Publication, PublicationPlace, Takedown
 from saferstaff.rules.engine import Reason, Refused, enforce, refuse
 from saferstaff.rules.images import may_check_takedown, may_overrule_check
 from saferstaff.schools.roles import Actor
@@ -50,9 +51,13 @@ def queue_checks(takedown: Takedown, *, by=None) -> list[PlaceCheck]:
     if by is not None:
         enforce(may_check_takedown(Actor.of(by, takedown.school), subject=takedown))
     with transaction.atomic():
-        # One at a time per takedown: a place already waiting for a check (a double click on "Check again", the
-        # chase while one runs) gets no second one. A check lost by the worker is given up after GIVE_UP.
-        Takedown.objects.select_for_update().filter(pk=takedown.pk).exists()
+        # One at a time per publication: a place already waiting for a check (a double click on "Check again", the
+        # chase while one runs) gets no second one. A check lost by the worker is given up after GIVE_UP. Closing
+        # takes the same lock (``takedowns.finish_takedown``), so no check is queued for a takedown done
+        # meanwhile (the chase's list read before it closed): its result, "still there" or not, would tell nobody.
+        Publication.objects.select_for_update().filter(pk=takedown.publication_id).exists()
+        if Takedown.objects.filter(pk=takedown.pk, done_at__isnull=False).exists():
+            return []
         waiting = PlaceCheck.objects.filter(
             place__publication_id=takedown.publication_id,
             result=PlaceCheck.Result.WAITING,
@@ -298,14 +303,27 @@ def _images(check: PlaceCheck, page: Fetched, published: Fingerprint) -> tuple[b
     if kind not in HTML:
         return False, f"The page is not a web page, a PDF or an image ({kind or 'no type'})"
     try:
-        urls, complete, why = images_in_html(page.body, page.final_url, limit=MAX_IMAGES), True, ""
+        urls, complete, why = (
+            images_in_html(page.body, page.final_url, limit=MAX_IMAGES, inline=True),
+            True,
+            "",
+        )
     except TooManyImages as many:
         urls, complete, why = (
             many.first,
             False,
             f"The page shows more than {MAX_IMAGES} images; the first were checked",
         )
-    for url in urls:
+    for number, url in enumerate(urls, 1):
+        if (
+            url[:5].lower() == "data:"
+        ):  # written into the page itself: compared when it can be read as a photo
+            url, data = f"{page.final_url}#inline-image-{number}", _written(url)
+            if not _one(check, url, page.status, data, published, quiet=True):
+                continue  # a placeholder (a 1-pixel GIF, an SVG shape while the real image loads): no photo
+            if check.result == PlaceCheck.Result.STILL_THERE:
+                return True, ""
+            continue
         try:
             image = _fetch(url, IMAGE_BYTES)
         except FetchRefused as problem:
@@ -323,12 +341,22 @@ def _images(check: PlaceCheck, page: Fetched, published: Fingerprint) -> tuple[b
     return complete, why
 
 
-def _one(check, url: str, status: int, data: bytes, published: Fingerprint) -> bool:
-    """Compare one fetched image; False when it could not be read."""
+def _written(url: str) -> bytes:
+    """The bytes of a ``data:`` address (b"" when they cannot be decoded)."""
+    head, _, payload = url.partition(",")
+    try:
+        return b64decode(payload) if head.lower().endswith(";base64") else unquote_to_bytes(payload)
+    except ValueError:
+        return b""
+
+
+def _one(check, url: str, status: int, data: bytes, published: Fingerprint, *, quiet: bool = False) -> bool:
+    """Compare one fetched image; False when it could not be read (kept in ``compared`` unless ``quiet``)."""
     try:
         image = open_image(data)
     except ImageRefused as problem:
-        check.compared.append({"url": url[:2000], "status": status, "problem": str(problem)[:200]})
+        if not quiet:
+            check.compared.append({"url": url[:2000], "status": status, "problem": str(problem)[:200]})
         return False
     _match(check, url, status, image, published)
     return True

@@ -1,8 +1,9 @@
 """§5: the takedowns — a publication that must come down, for its publisher to take down and record: raised by a
 withdrawal of consent (``raise_takedowns``, on the consent room's ``withdrawn`` signal), by tagging a pupil with no
-consent for a live publication (``raise_for``), by hand (``take_down``), by the retention schedule (``mark_due``)
-and by a sweep of the school's own sites; recorded as done (``finish_takedown``) and chased daily
-(``chase_takedowns``). Where each went is checked by ``checks``."""
+consent for a live publication (``raise_for``), by consent no longer given without a "no"
+(``take_down_unconsented``, daily), by hand (``take_down``), by the retention schedule (``mark_due``) and by a
+sweep of the school's own sites; recorded as done (``finish_takedown``) and chased daily (``chase_takedowns``).
+Where each went is checked by ``checks``."""
 
 import datetime
 import logging
@@ -17,14 +18,21 @@ from saferstaff import scans
 from saferstaff.accounts.models import User
 from saferstaff.audit.context import acting_as
 from saferstaff.audit.log import record
-from saferstaff.consent.models import ConsentRecord
-from saferstaff.consent.states import state_of
+from saferstaff.consent.models import ConsentRecord, Purpose
+from saferstaff.consent.states import state_of, states_for
 from saferstaff.notifications.service import notify
 from saferstaff.photos import checks, places, services
-from saferstaff.photos.models import Image, PlaceCheck, Publication, PublicationPlace, Takedown
+from saferstaff.photos.models import (
+    Image,
+    PlaceCheck,
+    Publication,
+    PublicationPlace,
+    PublicationPupil,
+    Takedown,
+)
 from saferstaff.rules.engine import Reason, Refused, enforce, refuse
-from saferstaff.rules.images import may_take_down
-from saferstaff.schools.models import School
+from saferstaff.rules.images import may_finish_takedown, may_take_down
+from saferstaff.schools.models import Pupil, School
 from saferstaff.schools.roles import Actor
 
 logger = logging.getLogger(__name__)
@@ -87,6 +95,40 @@ def raise_for(school, pupil, publications, *, withdrawal=None, reason: str = "")
             )
         record("images.takedowns.raised", pupil, school=school, detail={"count": len(rows)})
     return len(rows)
+
+
+def take_down_unconsented(on: datetime.date | None = None) -> int:
+    """Daily: what a "no" raises at once, where consent stopped being given without one — an answer lapsed (each
+    annual one after 31 August), a guardian lost parental responsibility, a pupil reached the age of their own
+    say: each live publication showing a pupil whose consent for its channel is not given on ``on`` (today), and
+    who has no takedown of it yet, becomes one through ``raise_for``. How many were raised."""
+    shown = (
+        PublicationPupil.objects.filter(publication__taken_down_at__isnull=True)
+        .exclude(
+            Exists(Takedown.objects.filter(publication=OuterRef("publication"), pupil=OuterRef("pupil")))
+        )
+        .values_list("school_id", "publication_id", "pupil_id", "publication__channel_id")
+    )
+    by_school: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for school_id, pub, pupil, channel in shown:
+        by_school[school_id].append((pub, pupil, channel))
+    raised = 0
+    for school in School.objects.filter(pk__in=by_school).order_by("pk"):
+        rows = by_school[school.pk]
+        pupils = Pupil.objects.in_bulk({p for _, p, _ in rows})
+        uses = Purpose.objects.filter(pk__in={c for _, _, c in rows})
+        states = states_for(school, pupils.values(), uses, on)
+        due: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for pub, pupil, channel in rows:
+            if not states[(pupil, channel)].allowed:
+                due[(pupil, channel)].append(pub)
+        for (pupil, channel), pubs in due.items():
+            with acting_as(school_id=school.pk), transaction.atomic():
+                raised += raise_for(
+                    school, pupils[pupil], Publication.objects.filter(pk__in=pubs),
+                    reason=str(states[(pupil, channel)].reasons[0]),
+                )  # fmt: skip
+    return raised
 
 
 # --- Takedowns ------------------------------------------------------------------------------------------------
@@ -155,10 +197,14 @@ def finish_takedown(
     mark the publication taken down and delete our published copy. ``on_checks``: closed with the checks as
     its evidence, allowed only when every place's latest check found it gone. A place whose latest check found
     it still there keeps the takedown open, whatever the note says (§5), unless senior management overruled
-    that check (``checks.overrule``): then the place counts as gone, by either path."""
+    that check (``checks.overrule``): then the place counts as gone, by either path. Only the publisher or senior
+    management closes it (the rule ``may_finish_takedown``)."""
+    enforce(may_finish_takedown(Actor.of(by, takedown.school), subject=takedown))
     with transaction.atomic():
         if Takedown.objects.select_for_update().get(pk=takedown.pk).done_at is not None:
             raise Refused(refuse(Reason("It has been marked as taken down already", "§5")))
+        # Checks are queued under this lock too (``checks.queue_checks``): none starts while this reads them.
+        Publication.objects.select_for_update().filter(pk=takedown.publication_id).exists()
         newest = checks.standing(takedown)
         _refuse_unless_checks_allow(takedown, newest, note=note, evidence=evidence, on_checks=on_checks)
         overruled = sorted(o.pk for _, o in newest.values() if o is not None)
@@ -183,7 +229,7 @@ def finish_takedown(
                 transaction.on_commit(lambda: services.delete_files([name], school_id=pub.school_id))
         # A publication comes down once, whoever's withdrawal caused it.
         Takedown.objects.filter(publication=pub, done_at__isnull=True).update(
-            done_at=takedown.done_at, done_by=by, evidence_note=note
+            done_at=takedown.done_at, done_by=by, evidence_note=note[:500], closed_on_checks=on_checks
         )
         detail = {"publication": pub.pk}
         if on_checks:

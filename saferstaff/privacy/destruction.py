@@ -26,6 +26,7 @@ from saferstaff.audit.log import record
 from saferstaff.conduct.models import LowLevelConcern
 from saferstaff.incidents import registers
 from saferstaff.incidents.models import Case, Evidence, EvidenceSeal, Note
+from saferstaff.photos.models import Takedown
 from saferstaff.photos.services import delete_files
 from saferstaff.privacy import schedule, sweep
 from saferstaff.privacy.kinds import KINDS
@@ -170,6 +171,8 @@ def destroy_one(due_pk: int) -> str:
                 return "held"
             if key == "images" and obj.publications.filter(taken_down_at__isnull=True).exists():
                 raise StillNeeded  # still published: the sweep raised a takedown; it waits for it
+            if key == "pupils" and Takedown.objects.filter(pupil=obj, done_at__isnull=True).exists():
+                raise StillNeeded  # their photo must still come down (§5): the takedown would go with them
             names = _files(key, obj)
             entry = schedule.schedule(due.school_id)[key]
             DestructionCertificate.objects.create(

@@ -282,6 +282,17 @@ def may_take_down(actor: Actor, *, subject) -> Decision:
     return allow(Reason("A published image can be taken down at any time", "§5"))
 
 
+@rule("images.takedown.finish")
+def may_finish_takedown(actor: Actor, *, subject) -> Decision:
+    """May ``actor`` record that the takedown ``subject`` is done (with a note, or on the checks)? The person it
+    is for — the publisher — or senior management, as for asking for a check."""
+    if subject.assigned_to_id != actor.pk and not actor.at(subject.school_id).is_senior:
+        return refuse(Reason("Only the person taking it down or senior management says it is done", "§5"))
+    return allow(
+        Reason("The person taking it down says what was done; saferstaff checks where it went", "§5")
+    )
+
+
 @rule("images.publication.places")
 def may_change_places(actor: Actor, *, subject, removing: bool = False) -> Decision:
     """May ``actor`` add (or, ``removing``, remove) a web address where the publication ``subject`` appears?
