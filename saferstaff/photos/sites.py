@@ -208,20 +208,24 @@ def _run(sweep: SiteSweep) -> SiteSweep:
     found: dict[tuple, list] = {}
     for finding in walk:
         found.setdefault(finding.key, []).append(finding)
-    raised = flags = 0
+    raised = flags = failed = 0
     for key, findings in found.items():
         for f in findings:
             entry = {"kind": key[0], "page": f.page_url[:2000], "image": f.image_url[:2000]}
             entry["image_id" if key[0] == "original" else "publication"] = key[1]
             sweep.findings.append(entry)
-        if key[0] == "original":
-            flags += _tell(school, key[1], findings)
-        else:
-            raised += _take_down(key, findings)
+        try:
+            if key[0] == "original":
+                flags += _tell(school, key[1], findings)
+            else:
+                raised += _take_down(key, findings)
+        except Exception:  # noqa: BLE001  one finding failing never loses the others; the log says which (ids)
+            failed += 1
+            log.exception("sweep %s: acting on finding %s %s failed", sweep.pk, key[0], key[1])
     s = walk.summary
     sweep.summary = {
         **counts, "pages": s.pages, "images": s.images, "findings": s.findings, "takedowns_raised": raised,
-        "flags": flags, "refused": dict(s.refused), "stopped": s.stopped,
+        "flags": flags, "failed": failed, "refused": dict(s.refused), "stopped": s.stopped,
     }  # fmt: skip
     sweep.finished_at = timezone.now()
     sweep.save()

@@ -1,0 +1,93 @@
+"""§5: what the weekly sweep of the school's own websites does with a takedown that changes under it — closed by
+its publisher while the sweep runs, raised at the same moment by a guardian's withdrawal or another sweep — and
+that one finding failing never loses the others."""
+
+# ruff: noqa: F811  (fixtures imported from the other test files)
+
+import threading
+
+import pytest
+from django.db import connection
+
+from saferstaff.notifications.models import Notification
+from saferstaff.photos import sites, takedowns
+from saferstaff.photos.models import Takedown
+
+from .conftest import skip_or_fail
+from .test_publication_places import _files, photos  # noqa: F401
+from .test_site_sweeps import school_site, website, withdraw  # noqa: F401
+
+
+def _closed_during_the_sweep(cast, monkeypatch, takedown):
+    """The publisher closes the takedown after the sweep built its index and before it acts on its findings."""
+    built = sites.not_to_show
+
+    def then_closed(*args, **kwargs):
+        found = built(*args, **kwargs)
+        takedowns.finish_takedown(takedown, by=cast.teacher, note="Removed from the news page")
+        return found
+
+    monkeypatch.setattr(sites, "not_to_show", then_closed)
+
+
+def test_a_takedown_closed_while_the_sweep_runs_is_reopened_and_the_sweep_finishes(
+    cast, photos, website, school_site, monkeypatch
+):
+    pub = school_site
+    noah = pub.pupils.get().pupil
+    withdraw(cast, noah)
+    takedown = Takedown.objects.get(publication=pub, pupil=noah)
+    _closed_during_the_sweep(cast, monkeypatch, takedown)
+    Notification.objects.all().delete()
+
+    sweep = sites.run_sweep(sites.queue_sweep(cast.school.pk).pk)
+
+    assert sweep.finished_at is not None and "stopped" not in str(sweep.summary.get("stopped") or "")
+    reopened = Takedown.objects.get(publication=pub)  # the same one, open again: the photo is still there
+    assert reopened.pk == takedown.pk and reopened.done_at is None and reopened.pupil == noah
+    assert sweep.summary["takedowns_raised"] == 1 and sweep.summary["failed"] == 0
+    assert Notification.objects.filter(user=cast.teacher, kind="images.takedown").exists()
+    assert {f["kind"] for f in sweep.findings} == {"withdrawn", "original"}  # the others were kept
+
+
+def test_one_finding_failing_does_not_lose_the_others(cast, photos, website, school_site, monkeypatch):
+    withdraw(cast, school_site.pupils.get().pupil)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("raising broke")
+
+    monkeypatch.setattr(takedowns, "raise_found", broken)
+    sweep = sites.run_sweep(sites.queue_sweep(cast.school.pk).pk)
+    assert sweep.finished_at is not None and sweep.summary["failed"] == 1
+    assert sweep.summary["flags"] == 1  # the original never published was still told
+    assert Notification.objects.filter(user=cast.head, kind="images.site_sweep.found").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_raisers_of_the_same_publication_and_pupil_at_once_make_one_takedown(
+    cast, photos, website, school_site
+):
+    """Two sweeps (or a sweep and a guardian's withdrawal) raising for the same publication and pupil at once:
+    the publication is locked by the door, so the second finds the first's takedown."""
+    if connection.vendor != "postgresql":
+        skip_or_fail("two connections at once need PostgreSQL (scripts/ci-postgres)")
+    pub = school_site
+    noah = pub.pupils.get().pupil
+    barrier, errors, got = threading.Barrier(2), [], []
+
+    def raise_one():
+        try:
+            barrier.wait(timeout=10)
+            got.append(takedowns.raise_found(pub, [], pupil=noah, reason="Found")[0].pk)
+        except Exception as problem:  # noqa: BLE001  the test says which
+            errors.append(problem)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=raise_one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == [] and len(set(got)) == 1
+    assert Takedown.objects.filter(publication=pub, pupil=noah).count() == 1
