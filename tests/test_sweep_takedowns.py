@@ -10,12 +10,13 @@ import pytest
 from django.db import connection
 
 from saferstaff.notifications.models import Notification
-from saferstaff.photos import sites, takedowns
-from saferstaff.photos.models import Takedown
+from saferstaff.photos import checks, places, sites, takedowns
+from saferstaff.photos.models import PlaceCheck, Takedown
 
 from .conftest import skip_or_fail
+from .photo_scenes import captioned, resized
 from .test_publication_places import _files, photos  # noqa: F401
-from .test_site_sweeps import school_site, website, withdraw  # noqa: F401
+from .test_site_sweeps import jpeg, opened, school_site, website, withdraw  # noqa: F401
 
 
 def _closed_during_the_sweep(cast, monkeypatch, takedown):
@@ -91,3 +92,29 @@ def test_two_raisers_of_the_same_publication_and_pupil_at_once_make_one_takedown
         t.join(timeout=30)
     assert errors == [] and len(set(got)) == 1
     assert Takedown.objects.filter(publication=pub, pupil=noah).count() == 1
+
+
+def test_an_image_senior_management_overruled_is_not_found_again_until_it_changes(
+    cast, photos, website, school_site
+):
+    """Overruled ("not the withdrawn photo") at the image's own address and closed: the weekly sweep finds the same
+    image (address and hashes) and raises nothing; a changed image at that address is a new finding."""
+    pub = school_site
+    ours = f"{website.url}/img/ours.jpg"
+    places.add_place(pub, ours, by=cast.teacher)
+    takedown = takedowns.take_down(pub, by=cast.head, reason="A parent asked")
+    (check,) = checks.latest(takedown).values()
+    assert check.result == PlaceCheck.Result.STILL_THERE and check.found_url == ours
+    checks.overrule(check, by=cast.head, reason="Another photo of the same class; all consented")
+    takedowns.finish_takedown(takedown, by=cast.teacher, on_checks=True)
+
+    sweep = sites.run_sweep(sites.queue_sweep(cast.school.pk).pk)
+    assert sweep.summary["takedowns_raised"] == 0 and sweep.summary["overruled"] == 1
+    assert not Takedown.objects.filter(publication=pub, done_at__isnull=True).exists()
+    assert not [f for f in sweep.findings if f["kind"] == "taken_down"]
+
+    copy = opened(pub.image.original)
+    website.routes["/img/ours.jpg"] = (200, "image/jpeg", jpeg(captioned(resized(copy, 0.5), 0.12, top=True)))
+    sweep = sites.run_sweep(sites.queue_sweep(cast.school.pk).pk)
+    assert sweep.summary["takedowns_raised"] == 1
+    assert Takedown.objects.filter(publication=pub, done_at__isnull=True).exists()

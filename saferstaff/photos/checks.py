@@ -119,18 +119,22 @@ def standing(takedown: Takedown) -> dict[int, tuple[PlaceCheck, PlaceCheck | Non
 def covering(check: PlaceCheck, checks) -> PlaceCheck | None:
     """The overrule, among ``checks`` (of the same publication), that covers ``check``: a "still there" that
     senior management said is not the withdrawn photo — this check, or an earlier one of the same place that
-    found the same image (the same address and hashes). The photo found again at another address is not."""
+    found the same image (``overrule_of``). The photo found again at another address is not."""
     if check.result != PlaceCheck.Result.STILL_THERE:
         return None
-    seen = _found_hashes(check)
-    for other in checks:
-        if (
-            other.overruled_at is not None
-            and other.place_id == check.place_id
-            and other.found_url == check.found_url
-            and other.requested_at <= check.requested_at
-            and _found_hashes(other) == seen
-        ):
+    earlier = [o for o in checks if o.place_id == check.place_id and o.requested_at <= check.requested_at]
+    return overrule_of(earlier, check.found_url, _found_hashes(check))
+
+
+def overrule_of(overrules, url: str, hashes: tuple[str, str] | None) -> PlaceCheck | None:
+    """Whether the image at ``url`` with these hashes (pHash, dHash in hex) no longer counts as the withdrawn
+    photo: the overrule among ``overrules`` (checks of the same publication) of a check that found the same
+    image — the same image address and the same hashes — or None. The one rule, for the checks and the weekly
+    sweep: a changed image at that address, or the photo at another address, is a new finding."""
+    if hashes is None:
+        return None
+    for other in overrules:
+        if other.overruled_at is not None and other.found_url == url and _found_hashes(other) == hashes:
             return other
     return None
 

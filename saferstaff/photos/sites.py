@@ -30,8 +30,8 @@ from saferstaff.consent.states import states_for
 from saferstaff.crawling import Limits, Sweep
 from saferstaff.imagematch import Fingerprint, ImageRefused, fingerprint
 from saferstaff.imagematch.index import HashIndex
-from saferstaff.photos import takedowns
-from saferstaff.photos.models import Image, Publication, PublicationPupil, SchoolSite, SiteSweep
+from saferstaff.photos import checks, takedowns
+from saferstaff.photos.models import Image, PlaceCheck, Publication, PublicationPupil, SchoolSite, SiteSweep
 from saferstaff.photos.places import clean_url
 from saferstaff.photos.services import tell_senior_management
 from saferstaff.rules.engine import Reason, Refused, enforce, refuse
@@ -208,8 +208,13 @@ def _run(sweep: SiteSweep) -> SiteSweep:
     found: dict[tuple, list] = {}
     for finding in walk:
         found.setdefault(finding.key, []).append(finding)
-    raised = flags = failed = 0
+    raised = flags = failed = overruled = 0
     for key, findings in found.items():
+        if key[0] != "original":
+            shown = _not_overruled(key[1], findings)
+            overruled, findings = overruled + len(findings) - len(shown), shown
+            if not findings:
+                continue
         for f in findings:
             entry = {"kind": key[0], "page": f.page_url[:2000], "image": f.image_url[:2000]}
             entry["image_id" if key[0] == "original" else "publication"] = key[1]
@@ -225,7 +230,7 @@ def _run(sweep: SiteSweep) -> SiteSweep:
     s = walk.summary
     sweep.summary = {
         **counts, "pages": s.pages, "images": s.images, "findings": s.findings, "takedowns_raised": raised,
-        "flags": flags, "failed": failed, "refused": dict(s.refused), "stopped": s.stopped,
+        "flags": flags, "failed": failed, "overruled": overruled, "refused": dict(s.refused), "stopped": s.stopped,
     }  # fmt: skip
     sweep.finished_at = timezone.now()
     sweep.save()
@@ -236,6 +241,24 @@ def _run(sweep: SiteSweep) -> SiteSweep:
         detail={k: v for k, v in sweep.summary.items() if k != "refused"},
     )
     return sweep
+
+
+def _not_overruled(publication_id: int, findings) -> list:
+    """The findings of a publication's photo that still count as it: not an image senior management said is not
+    the withdrawn photo (``checks.overrule_of``: the same image address and hashes as the overruled check)."""
+    overrules = list(
+        PlaceCheck.objects.filter(place__publication_id=publication_id, overruled_at__isnull=False)
+    )
+    if not overrules:
+        return list(findings)
+    return [
+        f
+        for f in findings
+        if checks.overrule_of(
+            overrules, f.image_url if f.in_pdf is None else f"{f.image_url}#image-{f.in_pdf}", f.hashes
+        )
+        is None
+    ]
 
 
 def _take_down(key: tuple, findings) -> int:
