@@ -42,6 +42,9 @@ PAGE_BYTES = 10_000_000
 IMAGE_BYTES = 15_000_000
 TIMEOUT = 20.0  # seconds, for the page and for each image
 HTML = ("text/html", "application/xhtml+xml")
+# A place's own address (a page, or the image file itself) answering one of these says nothing is there now: the
+# photo is gone from it. Any other 4xx or 5xx, a time-out or a refused connection is "could not check" (ADR 0015).
+GONE_STATUSES = (404, 410)
 
 
 def queue_checks(takedown: Takedown, *, by=None) -> list[PlaceCheck]:
@@ -270,6 +273,12 @@ def _compare(check: PlaceCheck) -> None:
     check.page_sha256 = hashlib.sha256(warc).hexdigest()
     host = urlsplit(page.final_url).hostname or "page"
     check.page.save(f"{check.school_id}-{host}.warc", ContentFile(warc), save=False)
+    if page.status in GONE_STATUSES:
+        check.result, check.why = (
+            PlaceCheck.Result.GONE,
+            f"The address answered {page.status}: nothing is there now",
+        )
+        return None
     if page.status >= 400:
         return _not_checked(
             check, f"The page answered {page.status}: whether the photo is gone cannot be seen"
