@@ -118,3 +118,18 @@ def test_an_image_senior_management_overruled_is_not_found_again_until_it_change
     sweep = sites.run_sweep(sites.queue_sweep(cast.school.pk).pk)
     assert sweep.summary["takedowns_raised"] == 1
     assert Takedown.objects.filter(publication=pub, done_at__isnull=True).exists()
+
+
+def test_a_photo_never_published_is_told_to_senior_management_once_until_it_changes(
+    cast, photos, website, school_site
+):
+    def told():
+        return Notification.objects.filter(user=cast.head, kind="images.site_sweep.found").count()
+
+    for _ in range(2):
+        sites.run_sweep(sites.queue_sweep(cast.school.pk).pk)
+    assert told() == 1  # the same image (by its hashes) at the next weekly sweep: not told again
+    changed = captioned(resized(opened(photos[1].original), 0.4), 0.2, top=True)
+    website.routes["/img/copied.jpg"] = (200, "image/jpeg", jpeg(changed))
+    sweep = sites.run_sweep(sites.queue_sweep(cast.school.pk).pk)
+    assert sweep.summary["flags"] == 1 and told() == 2  # changed: told again

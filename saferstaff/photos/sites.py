@@ -209,6 +209,7 @@ def _run(sweep: SiteSweep) -> SiteSweep:
     for finding in walk:
         found.setdefault(finding.key, []).append(finding)
     raised = flags = failed = overruled = 0
+    told = _told(sweep)
     for key, findings in found.items():
         if key[0] != "original":
             shown = _not_overruled(key[1], findings)
@@ -218,10 +219,12 @@ def _run(sweep: SiteSweep) -> SiteSweep:
         for f in findings:
             entry = {"kind": key[0], "page": f.page_url[:2000], "image": f.image_url[:2000]}
             entry["image_id" if key[0] == "original" else "publication"] = key[1]
+            if key[0] == "original" and f.hashes:
+                entry["hashes"] = list(f.hashes)  # what senior management were told of, so told once
             sweep.findings.append(entry)
         try:
             if key[0] == "original":
-                flags += _tell(school, key[1], findings)
+                flags += _tell(school, key[1], findings, told)
             else:
                 raised += _take_down(key, findings)
         except Exception:  # noqa: BLE001  one finding failing never loses the others; the log says which (ids)
@@ -285,35 +288,58 @@ FOUND = {
 }
 
 
-def by_image(findings: list[dict]) -> list[dict]:
+def by_image(findings: list[dict], refs: dict[int, str]) -> list[dict]:
     """A sweep's findings as the page shows them: one entry per image address found, with the pages it is on and
-    what it matched — each (kind, publication or image id) once, in the order found. One image matching three
-    publications, on two pages, is one entry, not six lines."""
+    what it matched — each kind of match and library image once, in the order found (``refs``: each publication's
+    image number; an original's is its id), with the publications or image behind it. One image matching three
+    publications of the same photo, on two pages, is one entry with one line, not six."""
     grouped: dict[str, dict] = {}
     for f in findings:
         entry = grouped.setdefault(f["image"], {"image": f["image"], "pages": [], "matches": []})
         if f["page"] not in entry["pages"]:
             entry["pages"].append(f["page"])
-        match = {
-            "kind": f["kind"],
-            "what": FOUND.get(f["kind"], ""),
-            "id": f.get("publication", f.get("image_id")),
-        }
-        if match not in entry["matches"]:
+        original = f["kind"] == "original"
+        pk = f["image_id"] if original else f["publication"]
+        ref = pk if original else refs.get(pk, pk)
+        match = next((m for m in entry["matches"] if (m["kind"], m["ref"]) == (f["kind"], ref)), None)
+        if match is None:
+            match = {"kind": f["kind"], "what": FOUND.get(f["kind"], ""), "ref": ref, "ids": []}
             entry["matches"].append(match)
+        if pk not in match["ids"]:
+            match["ids"].append(pk)
     return list(grouped.values())
 
 
-def _tell(school: School, image_id: int, findings) -> int:
-    """Senior management told where a photo never published was found: one notice per page and image."""
-    told = 0
-    for page, image in dict.fromkeys((f.page_url, f.image_url) for f in findings):
-        title = f"Image {image_id} from the library, never published through saferstaff, is at {image} on {page} (§5)"
+def _told(sweep: SiteSweep) -> set[tuple[int, tuple]]:
+    """The library photos never published that senior management were told of by an earlier sweep of the school:
+    (image id, the hashes of the image found)."""
+    earlier = SiteSweep.objects.filter(school_id=sweep.school_id).exclude(pk=sweep.pk)
+    return {
+        (f["image_id"], tuple(f["hashes"]))
+        for findings in earlier.values_list("findings", flat=True)
+        for f in findings
+        if f.get("kind") == "original" and f.get("hashes")
+    }
+
+
+def _tell(school: School, image_id: int, findings, told: set) -> int:
+    """Senior management told where a photo never published was found: one notice per image found (by its
+    hashes), naming where, and none for an image they were told of by an earlier sweep until it changes."""
+    new: dict[tuple, list] = {}
+    for f in findings:
+        if (image_id, f.hashes) not in told:
+            new.setdefault(f.hashes, []).append(f)
+    for found in new.values():
+        first, more = found[0], len({(f.page_url, f.image_url) for f in found}) - 1
+        also = f" and {more} more place{'s' if more != 1 else ''}" if more else ""
+        title = (
+            f"Image {image_id} from the library, never published through saferstaff, is at {first.image_url} "
+            f"on {first.page_url}{also} (§5)"
+        )
         tell_senior_management(
             school,
             title=title if len(title) <= 200 else title[:199] + "…",
             url=reverse("image_detail", kwargs={"school": school.slug, "pk": image_id}),
             kind="images.site_sweep.found",
         )
-        told += 1
-    return told
+    return len(new)
