@@ -11,12 +11,13 @@ from django.db import connection
 
 from saferstaff.notifications.models import Notification
 from saferstaff.photos import checks, places, sites, takedowns
-from saferstaff.photos.models import PlaceCheck, Takedown
+from saferstaff.photos.models import PlaceCheck, Publication, Takedown
 
 from .conftest import skip_or_fail
 from .photo_scenes import captioned, resized
 from .test_publication_places import _files, photos  # noqa: F401
 from .test_site_sweeps import jpeg, opened, school_site, website, withdraw  # noqa: F401
+from .test_takedown_checks import published, site  # noqa: F401
 
 
 def _closed_during_the_sweep(cast, monkeypatch, takedown):
@@ -133,3 +134,25 @@ def test_a_photo_never_published_is_told_to_senior_management_once_until_it_chan
     website.routes["/img/copied.jpg"] = (200, "image/jpeg", jpeg(changed))
     sweep = sites.run_sweep(sites.queue_sweep(cast.school.pk).pk)
     assert sweep.summary["flags"] == 1 and told() == 2  # changed: told again
+
+
+def test_a_reopened_takedown_closed_again_with_a_screenshot_leaves_one_file(cast, published, site):
+    """The screenshot of the first close is replaced by the second's, and the first file deleted: no stored copy
+    of a page showing a pupil is left without its row."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .test_takedown_evidence_files import stored
+
+    pupil = published.pupils.get().pupil
+    takedowns.raise_for(cast.school, pupil, Publication.objects.filter(pk=published.pk))
+    takedown = Takedown.objects.get(pupil=pupil)
+    site.routes["/news"] = (404, "text/html", b"gone")
+    checks.queue_checks(takedown)
+    shot = SimpleUploadedFile("shot.pdf", b"%PDF-1.4 first", content_type="application/pdf")
+    takedowns.finish_takedown(takedown, by=cast.teacher, note="Removed from the news page", evidence=shot)
+    again, raised = takedowns.raise_found(published, [], pupil=pupil, reason="Found on the school's website")
+    assert raised and again.pk == takedown.pk and again.done_at is None
+    shot = SimpleUploadedFile("shot.pdf", b"%PDF-1.4 second", content_type="application/pdf")
+    takedowns.finish_takedown(again, by=cast.teacher, note="Removed from the news page again", evidence=shot)
+    again.refresh_from_db()
+    assert stored("takedown-evidence") == [again.evidence.name]

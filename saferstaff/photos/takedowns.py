@@ -210,9 +210,14 @@ def finish_takedown(
         takedown.done_by = by
         takedown.evidence_note = note[:500]
         takedown.closed_on_checks = on_checks
+        replaced = (
+            takedown.evidence.name if evidence is not None else ""
+        )  # a reopened takedown's first screenshot
         if evidence is not None:
             takedown.evidence.save(scans.stored_name(evidence), evidence, save=False)
         takedown.save()
+        if replaced:
+            transaction.on_commit(lambda: services.delete_files([replaced], school_id=takedown.school_id))
         pub = takedown.publication
         if pub.taken_down_at is None:
             pub.taken_down_at = takedown.done_at
