@@ -56,6 +56,7 @@ class FoundCopy:
     key: object  # the index's key of the photo it matched
     distance: int  # pHash + dHash bits between them (0: identical)
     in_pdf: int | None = None  # which image of the PDF (1 = the first), for an image inside a PDF
+    hashes: tuple[str, str] | None = None  # the image's own pHash and dHash, in hex (as a check keeps them)
 
 
 @dataclass
@@ -171,6 +172,7 @@ class Sweep:
                 self.origins.add(("https", host, 443))
         self.robots: dict[tuple, RobotFileParser | None] = {}
         self.images: dict[str, list[tuple[object, int]]] = {}  # image URL → its matches (fetched once)
+        self.hashes: dict[str, tuple[str, str]] = {}  # image URL → its own hashes
         self.off_site: set[str] = set()
         self.requested = self.spent = False
         self.delay = limits.delay  # raised by a robots.txt's Crawl-delay
@@ -356,12 +358,14 @@ class Sweep:
             return
         self.summary.images += 1
         self.images[url] = self.index.matches(found)
+        phash, dhash = found.variants[0]
+        self.hashes[url] = (f"{phash:016x}", f"{dhash:016x}")
 
     def _found(self, page_url: str, image_url: str, in_pdf: int | None = None):
         key = image_url if in_pdf is None else f"{image_url}#{in_pdf}"
         for matched, distance in self.images.get(key, []):
             self.summary.findings += 1
-            yield FoundCopy(page_url, image_url, matched, distance, in_pdf)
+            yield FoundCopy(page_url, image_url, matched, distance, in_pdf, self.hashes.get(key))
 
     def _pdf(self, pdf: Fetched):
         try:

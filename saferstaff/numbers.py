@@ -24,3 +24,11 @@ def parse_id(text) -> int | None:
 def counted(count: int, one: str, many: str) -> str:
     """ "1 image waits", "3 images wait": ``count`` and the words that agree with it (the Overview's lists)."""
     return f"{count} {one if count == 1 else many}"
+
+
+def how_long(days: float) -> str:
+    """A time taken, as the pages say it: "5 hours" under two days, "3.5 days" from then (never "0.0 days")."""
+    hours = days * 24
+    if hours < 48:
+        return f"{hours:.0f} hour{'' if round(hours) == 1 else 's'}"
+    return f"{days:.1f} days"

@@ -113,3 +113,23 @@ def test_findings_are_one_entry_per_image_each_worded_by_what_it_matched_and_cou
         assert (
             shown.count(reverse("publication_detail", kwargs={"school": cast.school.slug, "pk": pub.pk})) == 1
         )
+
+
+def test_one_image_matching_two_publications_of_the_same_photo_is_one_line(cast, photos):
+    """The same library photo published twice (two publications, one image number), both past their retention
+    period and found as one image: one line naming what it matched, with a link to each publication."""
+    from .test_publication_places import _publish
+
+    pubs = [_publish(cast, photos[0]) for _ in range(2)]
+    image, page = "https://school.example/img/a.jpg", "https://school.example/news"
+    findings = [{"kind": "expired", "page": page, "image": image, "publication": pub.pk} for pub in pubs]
+    SiteSweep.objects.create(
+        school=cast.school, finished_at=timezone.now(), findings=findings,
+        summary={"pages": 1, "images": 1, "findings": 2, "takedowns_raised": 0, "flags": 0},
+    )  # fmt: skip
+    shown = signed_in(cast.head).get(_url(cast)).content.decode()
+    assert shown.count("published, but past its retention period") == 1
+    for pub in pubs:
+        assert (
+            shown.count(reverse("publication_detail", kwargs={"school": cast.school.slug, "pk": pub.pk})) == 1
+        )

@@ -154,8 +154,9 @@ def test_a_withdrawal_of_consent_checks_its_takedown_too(cast, published):
 @pytest.mark.parametrize(
     "route, words",
     [
-        ((404, "text/html", b"gone away"), "answered 404"),
         ((500, "text/html", b"broken"), "answered 500"),
+        ((503, "text/html", b"busy"), "answered 503"),
+        ((403, "text/html", b"members only"), "answered 403"),
         ((200, "application/zip", b"PK"), "not a web page"),
     ],
 )
@@ -163,6 +164,21 @@ def test_a_page_that_cannot_be_read_is_could_not_check_never_gone(cast, publishe
     site.routes["/news"] = route
     check = latest(take_down(cast, published))
     assert check.result == R.NOT_CHECKED and words in check.why
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_place_whose_address_answers_404_or_410_is_gone(cast, photos, site, status):
+    """The school deleted the page, or the image file itself: nothing is at that address now, so the photo is not
+    there (a 5xx, a time-out or a refused connection stays "could not check")."""
+    image = f"{site.base}/img/copy2.jpg"
+    pub = _publish(cast, photos[0], places=[f"{site.base}/news", image])
+    site.routes["/news"] = (status, "text/html", b"not here")
+    site.routes["/img/copy2.jpg"] = (status, "text/html", b"not here")
+    takedown = take_down(cast, pub)
+    found = checks.latest(takedown).values()
+    assert {c.result for c in found} == {R.GONE} and all(f"answered {status}" in c.why for c in found)
+    assert checks.all_gone(takedown)
+    takedowns.finish_takedown(takedown, by=cast.teacher, on_checks=True)
 
 
 def test_a_refused_connection_is_could_not_check(cast, photos, site):

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from saferstaff import clocks
 from saferstaff.incidents.models import Case, Contact, Involved
+from saferstaff.numbers import how_long
 from saferstaff.rules.incidents import is_designated
 from saferstaff.schools.roles import Actor
 
@@ -142,13 +143,6 @@ def lado_referrals_by_school(cases, since: datetime.datetime, now: datetime.date
     return {row.pop("school_id"): row for row in rows}
 
 
-def _span(delta: datetime.timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    if hours < 48:
-        return f"{hours:.0f} hour{'' if round(hours) == 1 else 's'}"
-    return f"{hours / 24:.1f} days"
-
-
 def trends(actor: Actor, now: datetime.datetime | None = None) -> dict:
     now = now or timezone.now()
     blur = not is_designated(actor)  # governors: counts only, small ones blurred
@@ -168,7 +162,7 @@ def trends(actor: Actor, now: datetime.datetime | None = None) -> dict:
     times = triage_times(cases, since)
     median = None
     if times and (not blur or len(times) >= SMALL):
-        median = _span(statistics.median(times))
+        median = how_long(statistics.median(times).total_seconds() / 86400)
     lado = lado_referrals(cases, since, now)
     return {
         "blurred": blur,

@@ -43,6 +43,9 @@ PAGE_BYTES = 10_000_000
 IMAGE_BYTES = 15_000_000
 TIMEOUT = 20.0  # seconds, for the page and for each image
 HTML = ("text/html", "application/xhtml+xml")
+# A place's own address (a page, or the image file itself) answering one of these says nothing is there now: the
+# photo is gone from it. Any other 4xx or 5xx, a time-out or a refused connection is "could not check" (ADR 0015).
+GONE_STATUSES = (404, 410)
 
 
 def queue_checks(takedown: Takedown, *, by=None) -> list[PlaceCheck]:
@@ -124,18 +127,22 @@ def standing(takedown: Takedown) -> dict[int, tuple[PlaceCheck, PlaceCheck | Non
 def covering(check: PlaceCheck, checks) -> PlaceCheck | None:
     """The overrule, among ``checks`` (of the same publication), that covers ``check``: a "still there" that
     senior management said is not the withdrawn photo — this check, or an earlier one of the same place that
-    found the same image (the same address and hashes). The photo found again at another address is not."""
+    found the same image (``overrule_of``). The photo found again at another address is not."""
     if check.result != PlaceCheck.Result.STILL_THERE:
         return None
-    seen = _found_hashes(check)
-    for other in checks:
-        if (
-            other.overruled_at is not None
-            and other.place_id == check.place_id
-            and other.found_url == check.found_url
-            and other.requested_at <= check.requested_at
-            and _found_hashes(other) == seen
-        ):
+    earlier = [o for o in checks if o.place_id == check.place_id and o.requested_at <= check.requested_at]
+    return overrule_of(earlier, check.found_url, _found_hashes(check))
+
+
+def overrule_of(overrules, url: str, hashes: tuple[str, str] | None) -> PlaceCheck | None:
+    """Whether the image at ``url`` with these hashes (pHash, dHash in hex) no longer counts as the withdrawn
+    photo: the overrule among ``overrules`` (checks of the same publication) of a check that found the same
+    image — the same image address and the same hashes — or None. The one rule, for the checks and the weekly
+    sweep: a changed image at that address, or the photo at another address, is a new finding."""
+    if hashes is None:
+        return None
+    for other in overrules:
+        if other.overruled_at is not None and other.found_url == url and _found_hashes(other) == hashes:
             return other
     return None
 
@@ -271,6 +278,12 @@ def _compare(check: PlaceCheck) -> None:
     check.page_sha256 = hashlib.sha256(warc).hexdigest()
     host = urlsplit(page.final_url).hostname or "page"
     check.page.save(f"{check.school_id}-{host}.warc", ContentFile(warc), save=False)
+    if page.status in GONE_STATUSES:
+        check.result, check.why = (
+            PlaceCheck.Result.GONE,
+            f"The address answered {page.status}: nothing is there now",
+        )
+        return None
     if page.status >= 400:
         return _not_checked(
             check, f"The page answered {page.status}: whether the photo is gone cannot be seen"

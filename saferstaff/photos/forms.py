@@ -5,6 +5,7 @@ from saferstaff.consent.models import Purpose
 from saferstaff.forms import DateInput, ModelMultipleIdsField, MultipleFileField
 from saferstaff.photos.models import Activity, Device
 from saferstaff.photos.places import MAX_PLACES, clean_url
+from saferstaff.photos.takedowns import UNCHECKED_NOTE_MIN
 from saferstaff.rules.images import may_date_activity
 from saferstaff.schools.models import Membership
 
@@ -103,7 +104,11 @@ class TakedownForm(forms.Form):
     note = forms.CharField(
         max_length=500,
         label="What you did",
-        help_text="For example, 'Removed from the website gallery page'. At most 500 characters",
+        help_text=(
+            "For example, 'Removed from the website gallery page'. At most 500 characters; at least "
+            f"{UNCHECKED_NOTE_MIN} characters where saferstaff could not check a web address, unless you add a "
+            "screenshot"
+        ),
         error_messages={"required": "Say what you did", "max_length": "Enter at most 500 characters"},
     )
     evidence = forms.FileField(required=False, label="Screenshot (optional)", help_text="PDF, JPEG or PNG")

@@ -30,8 +30,8 @@ from saferstaff.consent.states import states_for
 from saferstaff.crawling import Limits, Sweep
 from saferstaff.imagematch import Fingerprint, ImageRefused, fingerprint
 from saferstaff.imagematch.index import HashIndex
-from saferstaff.photos import takedowns
-from saferstaff.photos.models import Image, Publication, PublicationPupil, SchoolSite, SiteSweep
+from saferstaff.photos import checks, takedowns
+from saferstaff.photos.models import Image, PlaceCheck, Publication, PublicationPupil, SchoolSite, SiteSweep
 from saferstaff.photos.places import clean_url
 from saferstaff.photos.services import tell_senior_management
 from saferstaff.rules.engine import Reason, Refused, enforce, refuse
@@ -208,20 +208,32 @@ def _run(sweep: SiteSweep) -> SiteSweep:
     found: dict[tuple, list] = {}
     for finding in walk:
         found.setdefault(finding.key, []).append(finding)
-    raised = flags = 0
+    raised = flags = failed = overruled = 0
+    told = _told(sweep)
     for key, findings in found.items():
+        if key[0] != "original":
+            shown = _not_overruled(key[1], findings)
+            overruled, findings = overruled + len(findings) - len(shown), shown
+            if not findings:
+                continue
         for f in findings:
             entry = {"kind": key[0], "page": f.page_url[:2000], "image": f.image_url[:2000]}
             entry["image_id" if key[0] == "original" else "publication"] = key[1]
+            if key[0] == "original" and f.hashes:
+                entry["hashes"] = list(f.hashes)  # what senior management were told of, so told once
             sweep.findings.append(entry)
-        if key[0] == "original":
-            flags += _tell(school, key[1], findings)
-        else:
-            raised += _take_down(key, findings)
+        try:
+            if key[0] == "original":
+                flags += _tell(school, key[1], findings, told)
+            else:
+                raised += _take_down(key, findings)
+        except Exception:  # noqa: BLE001  one finding failing never loses the others; the log says which (ids)
+            failed += 1
+            log.exception("sweep %s: acting on finding %s %s failed", sweep.pk, key[0], key[1])
     s = walk.summary
     sweep.summary = {
         **counts, "pages": s.pages, "images": s.images, "findings": s.findings, "takedowns_raised": raised,
-        "flags": flags, "refused": dict(s.refused), "stopped": s.stopped,
+        "flags": flags, "failed": failed, "overruled": overruled, "refused": dict(s.refused), "stopped": s.stopped,
     }  # fmt: skip
     sweep.finished_at = timezone.now()
     sweep.save()
@@ -232,6 +244,24 @@ def _run(sweep: SiteSweep) -> SiteSweep:
         detail={k: v for k, v in sweep.summary.items() if k != "refused"},
     )
     return sweep
+
+
+def _not_overruled(publication_id: int, findings) -> list:
+    """The findings of a publication's photo that still count as it: not an image senior management said is not
+    the withdrawn photo (``checks.overrule_of``: the same image address and hashes as the overruled check)."""
+    overrules = list(
+        PlaceCheck.objects.filter(place__publication_id=publication_id, overruled_at__isnull=False)
+    )
+    if not overrules:
+        return list(findings)
+    return [
+        f
+        for f in findings
+        if checks.overrule_of(
+            overrules, f.image_url if f.in_pdf is None else f"{f.image_url}#image-{f.in_pdf}", f.hashes
+        )
+        is None
+    ]
 
 
 def _take_down(key: tuple, findings) -> int:
@@ -258,35 +288,58 @@ FOUND = {
 }
 
 
-def by_image(findings: list[dict]) -> list[dict]:
+def by_image(findings: list[dict], refs: dict[int, str]) -> list[dict]:
     """A sweep's findings as the page shows them: one entry per image address found, with the pages it is on and
-    what it matched — each (kind, publication or image id) once, in the order found. One image matching three
-    publications, on two pages, is one entry, not six lines."""
+    what it matched — each kind of match and library image once, in the order found (``refs``: each publication's
+    image number; an original's is its id), with the publications or image behind it. One image matching three
+    publications of the same photo, on two pages, is one entry with one line, not six."""
     grouped: dict[str, dict] = {}
     for f in findings:
         entry = grouped.setdefault(f["image"], {"image": f["image"], "pages": [], "matches": []})
         if f["page"] not in entry["pages"]:
             entry["pages"].append(f["page"])
-        match = {
-            "kind": f["kind"],
-            "what": FOUND.get(f["kind"], ""),
-            "id": f.get("publication", f.get("image_id")),
-        }
-        if match not in entry["matches"]:
+        original = f["kind"] == "original"
+        pk = f["image_id"] if original else f["publication"]
+        ref = pk if original else refs.get(pk, pk)
+        match = next((m for m in entry["matches"] if (m["kind"], m["ref"]) == (f["kind"], ref)), None)
+        if match is None:
+            match = {"kind": f["kind"], "what": FOUND.get(f["kind"], ""), "ref": ref, "ids": []}
             entry["matches"].append(match)
+        if pk not in match["ids"]:
+            match["ids"].append(pk)
     return list(grouped.values())
 
 
-def _tell(school: School, image_id: int, findings) -> int:
-    """Senior management told where a photo never published was found: one notice per page and image."""
-    told = 0
-    for page, image in dict.fromkeys((f.page_url, f.image_url) for f in findings):
-        title = f"Image {image_id} from the library, never published through saferstaff, is at {image} on {page} (§5)"
+def _told(sweep: SiteSweep) -> set[tuple[int, tuple]]:
+    """The library photos never published that senior management were told of by an earlier sweep of the school:
+    (image id, the hashes of the image found)."""
+    earlier = SiteSweep.objects.filter(school_id=sweep.school_id).exclude(pk=sweep.pk)
+    return {
+        (f["image_id"], tuple(f["hashes"]))
+        for findings in earlier.values_list("findings", flat=True)
+        for f in findings
+        if f.get("kind") == "original" and f.get("hashes")
+    }
+
+
+def _tell(school: School, image_id: int, findings, told: set) -> int:
+    """Senior management told where a photo never published was found: one notice per image found (by its
+    hashes), naming where, and none for an image they were told of by an earlier sweep until it changes."""
+    new: dict[tuple, list] = {}
+    for f in findings:
+        if (image_id, f.hashes) not in told:
+            new.setdefault(f.hashes, []).append(f)
+    for found in new.values():
+        first, more = found[0], len({(f.page_url, f.image_url) for f in found}) - 1
+        also = f" and {more} more place{'s' if more != 1 else ''}" if more else ""
+        title = (
+            f"Image {image_id} from the library, never published through saferstaff, is at {first.image_url} "
+            f"on {first.page_url}{also} (§5)"
+        )
         tell_senior_management(
             school,
             title=title if len(title) <= 200 else title[:199] + "…",
             url=reverse("image_detail", kwargs={"school": school.slug, "pk": image_id}),
             kind="images.site_sweep.found",
         )
-        told += 1
-    return told
+    return len(new)

@@ -64,6 +64,12 @@ def raise_takedowns(withdrawal: ConsentRecord) -> int:
 
 
 def raise_for(school, pupil, publications, *, withdrawal=None, reason: str = "") -> int:
+    with transaction.atomic():
+        return _raise_for(school, pupil, publications, withdrawal=withdrawal, reason=reason)
+
+
+def _raise_for(school, pupil, publications, *, withdrawal, reason: str) -> int:
+    _lock(publications.values("pk"))  # a sweep raising for the same pupil at once waits, or is waited for
     rows = [
         Takedown(
             school_id=school.pk,
@@ -163,8 +169,11 @@ def raise_found(
 ) -> tuple[Takedown, bool]:
     """A sweep of the school's own sites found the publication, which must not be shown (``reason``): each of
     ``urls`` (the page, the image) becomes a place of it, and its open takedown — raised now for its publisher,
-    who is told, when it has none — checks them. (The takedown, whether it was raised now.)"""
+    who is told, when it has none — checks them. (The takedown, whether it was raised now.) The pupil's own
+    takedown of it, closed (by its publisher while the sweep ran, or before), is opened again: the photo is still
+    there. The publication is locked first, so two sweeps, or a sweep and a withdrawal, raise one takedown."""
     with transaction.atomic():
+        _lock([publication.pk])
         for url in urls:
             try:
                 places.add_place(publication, url, by=None)
@@ -173,7 +182,7 @@ def raise_found(
         takedown = Takedown.objects.filter(publication=publication, done_at__isnull=True).first()
         raised = takedown is None
         if raised:
-            takedown = Takedown.objects.create(
+            takedown = _reopened(publication, pupil, reason) or Takedown.objects.create(
                 school_id=publication.school_id, publication=publication, pupil=pupil, reason=reason[:300],
                 assigned_to_id=publication.published_by_id,
             )  # fmt: skip
@@ -188,6 +197,37 @@ def raise_found(
             )
         checks.queue_checks(takedown)
     return takedown, raised
+
+
+def _lock(publication_ids) -> None:
+    """Lock the publications' rows (in order of id) until the transaction ends: whoever raises a takedown for one
+    of them first, the other raiser then sees it."""
+    list(
+        Publication.objects.select_for_update()
+        .filter(pk__in=publication_ids)
+        .order_by("pk")
+        .values_list("pk")
+    )
+
+
+def _reopened(publication: Publication, pupil, reason: str) -> Takedown | None:
+    """The pupil's closed takedown of the publication, opened again (one takedown per publication and pupil):
+    the close is kept in the audit log, with who closed it and when."""
+    if pupil is None:
+        return None
+    takedown = Takedown.objects.filter(publication=publication, pupil=pupil).first()
+    if takedown is None:
+        return None
+    closed = {
+        "closed_at": takedown.done_at.isoformat() if takedown.done_at else None,
+        "closed_by": takedown.done_by_id,
+    }
+    takedown.done_at = takedown.done_by = takedown.last_chased_at = None
+    takedown.evidence_note, takedown.closed_on_checks = "", False
+    takedown.reason, takedown.assigned_to_id = reason[:300], publication.published_by_id
+    takedown.save()
+    record("images.takedown.reopened", takedown, detail={"publication": publication.pk, **closed})
+    return takedown
 
 
 def finish_takedown(
@@ -216,9 +256,14 @@ def finish_takedown(
         takedown.done_by = by
         takedown.evidence_note = note[:500]
         takedown.closed_on_checks = on_checks
+        replaced = (
+            takedown.evidence.name if evidence is not None else ""
+        )  # a reopened takedown's first screenshot
         if evidence is not None:
             takedown.evidence.save(scans.stored_name(evidence), evidence, save=False)
         takedown.save()
+        if replaced:
+            transaction.on_commit(lambda: services.delete_files([replaced], school_id=takedown.school_id))
         pub = takedown.publication
         if pub.taken_down_at is None:
             pub.taken_down_at = takedown.done_at

@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 
 from saferstaff import links
 from saferstaff.access import allowed_for
+from saferstaff.numbers import how_long
 from saferstaff.policies.documents.inline import render_inline
 from saferstaff.policies.services import fill_placeholders
 
@@ -80,6 +81,20 @@ def allowed(url_name: str, roles) -> bool:
 def school_text(text: str, school) -> str:
     """A policy's text with "[name of school]" placeholders filled with the school's name."""
     return fill_placeholders(text or "", getattr(school, "name", "") or "")
+
+
+@register.filter
+def days_taken(days: float) -> str:
+    """``{{ summary.median_days|days_taken }}``: "5 hours", "3.5 days" (``numbers.how_long``)."""
+    return how_long(days)
+
+
+@register.filter
+def apart(distance) -> str:
+    """A check's distance between the image found and the photo (pHash and dHash bits): "identical" when both are
+    0, else "3 and 5 bits apart"."""
+    phash, dhash = (list(distance or []) + [0, 0])[:2]
+    return "identical" if phash == 0 and dhash == 0 else f"{phash} and {dhash} bits apart"
 
 
 @register.filter

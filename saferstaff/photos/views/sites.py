@@ -56,15 +56,11 @@ def site_list(request, school):
         except Refused as exc:
             problems = [str(r) for r in exc.decision.reasons]
     sweeps = list(SiteSweep.objects.filter(school=request.school).select_related("site")[:5])
-    for sweep in sweeps:
-        sweep.found = sites.by_image(sweep.findings)
     # Each publication found, by the number of its image (kept after the image is destroyed): one query.
     pubs = {f["publication"] for s in sweeps for f in s.findings if "publication" in f}
     refs = dict(Publication.objects.filter(school=request.school, pk__in=pubs).values_list("pk", "image_ref"))
     for sweep in sweeps:
-        for entry in sweep.found:
-            for match in entry["matches"]:
-                match["ref"] = match["id"] if match["kind"] == "original" else refs.get(match["id"])
+        sweep.found = sites.by_image(sweep.findings, refs)
     return render(
         request,
         "photos/site_list.html",
