@@ -328,7 +328,7 @@ def acceptance_counts(school_ids: list[int], where: dict | None = None) -> dict[
     where = where or {"school_id__in": school_ids}
     versions = _light_versions(where)
     members: dict[int, list[tuple[int, int, str]]] = {pk: [] for pk in school_ids}
-    rows = Membership.objects.active().filter(**where)
+    rows = Membership.objects.active().filter(**where).order_by()  # not by name: that joins every person
     for pk, school_id, user_id, employment in rows.values_list(
         "pk", "school_id", "user_id", "employment_type"
     ):
