@@ -160,7 +160,9 @@ def coverage_for(
     # Every kept state that holds, then less those of the pupils who have left: the count of the whole table
     # is then one scan with no join (a join to the pupils cost as much again), and the leavers are few.
     kept = DecidedState.objects.filter(school_id__in=school_ids).filter(_holds(on))
-    left = kept.filter(pupil__leaving_date__lte=on)
+    left = kept.filter(
+        pupil_id__in=Pupil.objects.filter(school_id__in=school_ids, leaving_date__lte=on).values("pk")
+    )
     for states, sign in ((kept, 1), (left, -1)):
         held = states.values("purpose_id", "status").annotate(n=Count("*"))
         for purpose_id, status, n in held.values_list("purpose_id", "status", "n"):
