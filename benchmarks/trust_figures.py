@@ -10,7 +10,7 @@ pupil and use, 5 policies × 3 versions with their acceptances, incident cases),
 with fewer images than its default (the view reads none) and, per school, 3 breaches and 3 subject access
 requests (one of each overdue), which the generator does not write. "Cold" is the page with the kept figures
 (``audit.log.kept_each``) cleared before every run; "the next minute" works out again what is kept for the minute
-(every figure but consent, which is kept for the day); "warm" reads them all kept. Consent is counted from each pupil's kept state per use (ADR 0018); the named
+(every figure but consent and acceptance's counts, which are kept for the day); "warm" reads them all kept. Consent is counted from each pupil's kept state per use (ADR 0018); the named
 baseline "decided live" is the count as it was before, ``decide`` for every pupil and use. A throwaway SQLite database
 under /tmp unless DATABASE_URL is set."""
 
@@ -104,7 +104,8 @@ def main() -> None:
     cold = timed(cold_page, args.runs)
     client.get(url)
     warm = timed(lambda: client.get(url), args.runs)
-    # The next minute: the figures kept for the minute are worked out again, consent (kept for the day) is not.
+    # The next minute: the figures kept for the minute are worked out again; consent and acceptance's counts
+    # (kept for the day) are not.
     real, tick = audit_log._minute_parts, itertools.count()
     audit_log._minute_parts = lambda: (real()[0], f"{real()[1]}+{next(tick)}")
     minute = timed(lambda: client.get(url), args.runs)
@@ -124,7 +125,7 @@ def main() -> None:
         *each,
         ("trust view page, cold, consent decided live (baseline: before ADR 0018)", cold_live),
         ("trust view page, cold (kept figures cleared)", cold),
-        ("trust view page, the next minute (consent kept for the day)", minute),
+        ("trust view page, the next minute (consent and acceptance counts kept for the day)", minute),
         ("trust view page, warm (figures kept per school)", warm),
     ):
         print(f"| {label} | {ms:.0f} | {cpu:.0f} | {q} |")

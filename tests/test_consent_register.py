@@ -95,9 +95,9 @@ def test_an_answer_shows_on_the_very_next_register_and_a_kept_register_asks_fewe
         assert "govuk-tag--green" in client.get(url).content.decode()
     # Kept: the generations only, not the uses, the school's settings, the guardians, the answers, the years —
     # and the compulsory-policy gate's read of the published versions, kept the same way (ADR 0014) — nor the
-    # four queries of the summary's coverage (decided.coverage_for: the uses, the pupils on roll, the kept states
-    # that hold and those that have lapsed).
-    assert len(kept.captured_queries) == len(afresh.captured_queries) - 6 - 4
+    # five queries of the summary's coverage (decided.coverage_for: the uses, the pupils on roll, the kept states
+    # that hold, those of pupils who left, and those that have lapsed).
+    assert len(kept.captured_queries) == len(afresh.captured_queries) - 6 - 5
 
 
 def test_the_register_opens_with_the_schools_coverage_worded_as_the_self_reviews_consent_figure(cast):

@@ -64,6 +64,53 @@ def test_acceptance_is_the_policy_dashboards_and_the_trust_pages_count(cast):
     assert [c for c in row["cells"] if c] == [(3, audience)]
 
 
+def test_acceptance_counts_only_the_outcomes_still_honoured_as_the_dashboard_does(cast):
+    """The figure reads only the outcomes of the versions still honoured (the published one and those before
+    it through minor changes), the latest per person: it agrees with the policy dashboard, which reads them
+    all, on a minor change, a real change, and a person who accepted and then declined."""
+    from django.core.cache import caches
+
+    from saferstaff.policies.models import Acceptance
+
+    from .test_acknowledgements import published
+    from .test_policies import SMALL_V2
+
+    def outcome(user, version, outcome, days_ago):
+        Acceptance.objects.create(
+            school=cast.school, version=version, user=user, typed_name="x", text_sha256=version.text_sha256,
+            outcome=outcome, accepted_at=NOW - datetime.timedelta(days=days_ago),
+        )  # fmt: skip
+
+    a1 = published(cast)
+    outcome(cast.teacher, a1, "accepted", 9)
+    a2 = published(cast, SMALL_V2, minor=True)  # a typo fix: the teacher's acceptance of a1 stands
+    outcome(cast.dsl, a2, "accepted", 8)
+    b1 = published(cast, title="Social Media Policy", compulsory=False)
+    outcome(cast.slt, b1, "declined", 7)
+    outcome(cast.slt, b1, "accepted", 6)  # the latest outcome wins
+    outcome(cast.office, b1, "accepted", 6)
+    b2 = published(
+        cast, SMALL_V2, title="Social Media Policy"
+    )  # a real change: b1's outcomes no longer count
+    outcome(cast.head, b2, "accepted", 5)
+    outcome(cast.slt, b2, "accepted", 4)
+    outcome(cast.slt, b2, "declined", 3)  # accepted, then declined: declined
+    published(cast, SMALL_V2 + b"\n", title="Social Media Policy", minor=True)  # b2's outcomes stand
+    caches["overview"].clear()
+    shown = {
+        i["policy"].title: (i["accepted"], i["declined"], i["audience"]) for i in school_overview(cast.school)
+    }
+    audience = shown["Social Media Policy"][2]
+    assert shown == {
+        "Internet Acceptable Use Policy": (2, 0, audience),
+        "Social Media Policy": (1, 1, audience),
+    }
+    m = figures.acceptance(cast.school, NOW)
+    assert (m.values["accepted"], m.values["audience"]) == (3, 2 * audience)
+    row = next(r for r in trust_overview(cast.trust)["rows"] if r["slug"] == cast.school.slug)
+    assert sorted(c for c in row["cells"] if c) == [(1, audience), (2, audience)]
+
+
 def test_consent_counts_each_use_by_the_consent_registers_states(cast):
     given, _ = pupil_with_parents(cast.school, "Ada", "One")
     pupil_with_parents(cast.school, "Ben", "Two")

@@ -247,3 +247,42 @@ def test_the_lado_cell_counts_allegations_awaiting_referral_as_the_figure_does(c
     lado = figures.lado(cast.school, now)
     assert lado.values["waiting"] == 1
     assert short(lado) == "0 on time; 0 overdue; fewer than 3 awaiting referral"
+
+
+def test_acceptance_is_counted_once_a_day_until_the_school_changes(cast, monkeypatch):
+    """The trust's view keeps each school's acceptance counts for the day (they read no date or time): the next
+    minute does not count them again; a new acceptance shows on the very next view; a new day counts again; and
+    whether a wait is overdue is read from the time of each view."""
+    from types import SimpleNamespace
+
+    from saferstaff.audit import log as audit_log
+    from saferstaff.oversight import trust
+    from saferstaff.policies.status import accept
+    from saferstaff.schools.roles import Actor
+
+    from .test_acknowledgements import published
+
+    version = published(cast)
+    counted = []
+    real_counts = trust.acceptance_counts
+    monkeypatch.setattr(trust, "acceptance_counts", lambda ids: counted.append(ids) or real_counts(ids))
+
+    def acceptance():
+        return next(r for r in trust_rows(cast.trust) if r.pk == cast.school.pk).figures["acceptance"].values
+
+    caches["overview"].clear()
+    audience = acceptance()["audience"]
+    assert audience >= 8 and acceptance()["accepted"] == 0 and len(counted) == 1
+    real = audit_log._minute_parts
+    monkeypatch.setattr(audit_log, "_minute_parts", lambda: (real()[0], "a-later-minute"))
+    assert acceptance() == {"accepted": 0, "audience": audience, "percent": 0, "overdue": 0}
+    assert len(counted) == 1  # the next minute: not counted again
+    accept(Actor.of(cast.teacher, cast.school), version, typed_name=cast.teacher.get_full_name(),
+           understood=True, ip_address=None)  # fmt: skip
+    assert acceptance()["accepted"] == 1 and len(counted) == 2  # the school changed: counted again
+    # 31 days on, the same kept counts: the waits are overdue, read from the view's own time.
+    later = timezone.now() + datetime.timedelta(days=31)
+    monkeypatch.setattr(trust, "timezone", SimpleNamespace(now=lambda: later, localdate=timezone.localdate))
+    assert acceptance()["overdue"] == audience - 1 and len(counted) == 2
+    monkeypatch.setattr(audit_log, "_minute_parts", lambda: ("another-day", "a-later-minute"))
+    assert acceptance()["accepted"] == 1 and len(counted) == 3  # a new day: counted again

@@ -215,4 +215,9 @@ class DecidedState(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["school", "pupil", "purpose"], name="one_decided_state")
         ]
-        indexes = [models.Index(fields=["school", "purpose", "status"])]
+        indexes = [
+            models.Index(fields=["school", "purpose", "status"]),
+            # The states that no longer hold on a date (``consent.decided``: lapsed), found without a scan.
+            models.Index(fields=["valid_until"], name="decided_state_until"),
+            models.Index(fields=["valid_from"], name="decided_state_from"),
+        ]

@@ -33,7 +33,14 @@ def acceptance(school, now: datetime.datetime) -> Measure:
 def acceptance_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
     """§2: who has accepted the guidance in force — ``policies.status.acceptance_counts`` (counted by the
     ``audience_states`` and ``tally`` the policy dashboard and the trust page count with)."""
-    return {pk: _acceptance(items, now) for pk, items in acceptance_counts(school_ids).items()}
+    return acceptance_from(acceptance_counts(school_ids), now)
+
+
+def acceptance_from(counts: dict[int, list[dict]], now: datetime.datetime) -> dict[int, Measure]:
+    """The acceptance figure of each school from its ``acceptance_counts``. The counts read no date or time (the
+    school's members, roles, versions and acceptances), so the trust's view keeps them for the day; only whether
+    a wait is overdue reads ``now``, here."""
+    return {pk: _acceptance(items, now) for pk, items in counts.items()}
 
 
 def _acceptance(overview: list[dict], now: datetime.datetime) -> Measure:

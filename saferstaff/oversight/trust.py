@@ -18,10 +18,13 @@ from saferstaff.oversight.figures import (
     FIGURES_FOR,
     NOT_ASKED_YET,
     Measure,
+    acceptance_for,
+    acceptance_from,
     consent_for,
     figures_for,
     lowest_consent,
 )
+from saferstaff.policies.status import acceptance_counts
 from saferstaff.schools.models import School
 
 
@@ -80,16 +83,17 @@ def short(m: Measure) -> str:
 
 def trust_rows(trust) -> list[SchoolRow]:
     """One row per school of ``trust``, those that need help first (the most reasons first), then by name.
-    Each school's figures are kept per state of that school (``audit.log.kept_each``, ADR 0014) — for the minute,
-    and consent for the day — and worked out for all the missing ones at once by ``figures_for``: the same
-    number of queries for 2 schools or 200."""
+    Each school's figures are kept per state of that school (``audit.log.kept_each``, ADR 0014) — for the minute;
+    consent and acceptance's counts for the day — and worked out for all the missing ones at once by
+    ``figures_for``: the same number of queries for 2 schools or 200."""
     schools = list(School.objects.filter(trust=trust).order_by("name").values_list("pk", "name", "slug"))
     among, ids, now = (
         School.objects.filter(trust=trust).values("pk"),
         [pk for pk, _, _ in schools],
         timezone.now(),
     )
-    # Consent is most of the work (a decision per pupil and use) and changes only with the school or the date.
+    # Consent and acceptance are most of the work and change only with the school or the date: kept for the day.
+    # Acceptance's counts read no date at all; whether a wait is overdue reads the time, worked out on each view.
     consent_of = kept_each(
         f"trust-consent:{timezone.localdate(now)}",
         ids,
@@ -97,10 +101,13 @@ def trust_rows(trust) -> list[SchoolRow]:
         among,
         per_day=True,
     )
-    others = tuple(f for f in FIGURES_FOR if f is not consent_for)
+    acceptance_of = acceptance_from(
+        kept_each("trust-acceptance-counts", ids, acceptance_counts, among, per_day=True), now
+    )
+    others = tuple(f for f in FIGURES_FOR if f not in (consent_for, acceptance_for))
     figures_of = kept_each("trust-figures", ids, lambda missing: figures_for(missing, now, others), among)
     for pk in ids:
-        figures_of[pk] = {**figures_of[pk], "consent": consent_of[pk]}
+        figures_of[pk] = {**figures_of[pk], "consent": consent_of[pk], "acceptance": acceptance_of[pk]}
     rows = [
         SchoolRow(pk, name, slug, figures_of[pk], needs_help(figures_of[pk])) for pk, name, slug in schools
     ]

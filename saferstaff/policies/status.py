@@ -21,12 +21,22 @@ ACCEPTED, DECLINED, TO_ACCEPT = "accepted", "declined", "to_accept"
 def _state(versions_desc: list[PolicyVersion], outcomes: dict[int, str]) -> str:
     """``versions_desc``: the policy's versions from the published one downwards; ``outcomes``: the member's
     latest outcome per version id."""
-    for version in versions_desc:
+    for version in still_honoured(versions_desc):
         if version.pk in outcomes:
             return outcomes[version.pk]
-        if not version.minor_change:
-            return TO_ACCEPT  # a real change since: it must be read again
     return TO_ACCEPT
+
+
+def still_honoured(versions_desc: list[PolicyVersion]) -> list[PolicyVersion]:
+    """The versions whose outcome still stands (``versions_desc``: from the published one downwards): the
+    published one and, while a version changed only minor things (typos), the one before it. An outcome of
+    any older version does not count: a real change since, it must be read again."""
+    honoured = []
+    for version in versions_desc:
+        honoured.append(version)
+        if not version.minor_change:
+            break
+    return honoured
 
 
 def _published_versions(school_id: int, *, compulsory_only: bool = False) -> list[PolicyVersion]:
@@ -318,7 +328,7 @@ def acceptance_counts(school_ids: list[int], where: dict | None = None) -> dict[
     where = where or {"school_id__in": school_ids}
     versions = _light_versions(where)
     members: dict[int, list[tuple[int, int, str]]] = {pk: [] for pk in school_ids}
-    rows = Membership.objects.active().filter(**where)
+    rows = Membership.objects.active().filter(**where).order_by()  # not by name: that joins every person
     for pk, school_id, user_id, employment in rows.values_list(
         "pk", "school_id", "user_id", "employment_type"
     ):
@@ -329,9 +339,13 @@ def acceptance_counts(school_ids: list[int], where: dict | None = None) -> dict[
     chains_by_school: dict[int, list] = {}
     for policy, current, relevant in _chains(versions):
         chains_by_school.setdefault(current.school_id, []).append((policy, current, relevant))
-    # The latest outcome per school, person and version (``member_state`` reads only the versions that count).
+    # The latest outcome per school, person and version, of the versions ``member_state`` reads (the ones still
+    # honoured): an outcome of an older version never counts, so it is not read.
+    honoured = [
+        v.pk for chains in chains_by_school.values() for _, _, rel in chains for v in still_honoured(rel)
+    ]
     outcomes: dict[int, dict[int, dict[int, str]]] = {pk: {} for pk in school_ids}
-    rows = Acceptance.objects.filter(**where).order_by("accepted_at", "pk")
+    rows = Acceptance.objects.filter(**where, version_id__in=honoured).order_by("accepted_at", "pk")
     for school_id, user_id, version_id, outcome in rows.values_list(
         "school_id", "user_id", "version_id", "outcome"
     ):
