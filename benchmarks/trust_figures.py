@@ -9,7 +9,8 @@ The data are the load generator's (benchmarks/datagen.py: staff, pupils and guar
 pupil and use, 5 policies × 3 versions with their acceptances, incident cases), all 200 schools in one trust,
 with fewer images than its default (the view reads none) and, per school, 3 breaches and 3 subject access
 requests (one of each overdue), which the generator does not write. "Cold" is the page with the kept figures
-(``audit.log.kept_each``) cleared before every run; "the next minute" works out again what is kept for the minute
+(``audit.log.kept_each``) cleared before every run, those kept for the day in the database too (as after a
+restore); "the first of the day" is the page after ``run_daily`` has worked out what is kept for the day; "the next minute" works out again what is kept for the minute
 (every figure but consent and acceptance's counts, which are kept for the day); "warm" reads them all kept. Consent is counted from each pupil's kept state per use (ADR 0018); the named
 baseline "decided live" is the count as it was before, ``decide`` for every pupil and use. A throwaway SQLite database
 under /tmp unless DATABASE_URL is set."""
@@ -32,9 +33,11 @@ from django.utils import timezone
 
 from saferstaff.accounts.models import User
 from saferstaff.audit import log as audit_log
+from saferstaff.audit.models import KeptForTheDay
 from saferstaff.consent import decided
 from saferstaff.oversight import figures
 from saferstaff.oversight.figures import FIGURES_FOR, all_figures, figures_for
+from saferstaff.oversight.trust import work_out_for_the_day
 from saferstaff.privacy.models import AccessRequest, Breach
 from saferstaff.schools.models import School
 
@@ -87,7 +90,15 @@ def main() -> None:
 
     def cold_page():
         caches["overview"].clear()
+        KeptForTheDay.objects.all().delete()
         assert client.get(url).status_code == 200
+
+    def first_of_the_day():  # run_daily has worked out what is kept for the day; nothing else is kept
+        caches["overview"].clear()
+        KeptForTheDay.objects.all().delete()
+        work_out_for_the_day(trust)
+        caches["overview"].clear()
+        return timed(lambda: client.get(url), 1)
 
     # Before ADR 0018: consent decided for every pupil and use on every count (``live=True``), the named
     # baseline "decided live", beside the kept states counted.
@@ -102,6 +113,8 @@ def main() -> None:
     set_based = timed(lambda: figures_for(ids, now), args.runs)
     loop = timed(lambda: [all_figures(s, now) for s in schools], 1)
     cold = timed(cold_page, args.runs)
+    firsts = sorted((first_of_the_day() for _ in range(args.runs)), key=lambda r: r[0])
+    first = firsts[len(firsts) // 2]
     client.get(url)
     warm = timed(lambda: client.get(url), args.runs)
     # The next minute: the figures kept for the minute are worked out again; consent and acceptance's counts
@@ -125,6 +138,7 @@ def main() -> None:
         *each,
         ("trust view page, cold, consent decided live (baseline: before ADR 0018)", cold_live),
         ("trust view page, cold (kept figures cleared)", cold),
+        ("trust view page, the first of the day (run_daily worked out what is kept for the day)", first),
         ("trust view page, the next minute (consent and acceptance counts kept for the day)", minute),
         ("trust view page, warm (figures kept per school)", warm),
     ):
@@ -134,9 +148,11 @@ def main() -> None:
     )
     print(f"consent, kept vs decided live: {live[0] / kept[0]:.1f}× faster; cold page {cold_live[0]:.0f} → "
           f"{cold[0]:.0f} ms")  # fmt: skip
-    print(
-        f"target (page under {TARGET_MS} ms cold): {'met' if cold[0] < TARGET_MS else 'NOT met'} ({cold[0]:.0f} ms)"
-    )
+    for label, (ms, _, _) in (("cold, nothing kept", cold), ("the first of the day", first),
+                              ("the next minute", minute), ("warm", warm)):  # fmt: skip
+        print(
+            f"target (page under {TARGET_MS} ms), {label}: {'met' if ms < TARGET_MS else 'NOT met'} ({ms:.0f} ms)"
+        )
 
 
 if __name__ == "__main__":

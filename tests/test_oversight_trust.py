@@ -286,3 +286,36 @@ def test_acceptance_is_counted_once_a_day_until_the_school_changes(cast, monkeyp
     assert acceptance()["overdue"] == audience - 1 and len(counted) == 2
     monkeypatch.setattr(audit_log, "_minute_parts", lambda: ("another-day", "a-later-minute"))
     assert acceptance()["accepted"] == 1 and len(counted) == 3  # a new day: counted again
+
+
+def test_what_is_kept_for_the_day_is_shared_by_every_process_and_worked_out_by_run_daily(cast, monkeypatch):
+    """Consent and acceptance's counts are kept for the day in the database (``KeptForTheDay``), not in one
+    process's memory: another web process (its memory empty) reads them as they are; ``run_daily`` works them
+    out before anyone looks, and removes those of earlier days."""
+    from saferstaff.audit.models import KeptForTheDay
+    from saferstaff.oversight import daily, trust
+
+    worked_out = []
+    for name in ("acceptance_counts", "consent_for"):
+        real = getattr(trust, name)
+        monkeypatch.setattr(trust, name, lambda *a, real=real, name=name: worked_out.append(name) or real(*a))
+    KeptForTheDay.objects.create(
+        key="an earlier day's", value=b"", day=timezone.localdate() - datetime.timedelta(1)
+    )
+
+    def figures():  # every school's figures as the page words them (their moment aside)
+        return {
+            row.pk: {key: (m.values, m.wording) for key, m in row.figures.items()}
+            for row in trust_rows(cast.trust)
+        }
+
+    first = figures()
+    assert sorted(worked_out) == ["acceptance_counts", "consent_for"]
+    caches["overview"].clear()  # another process: nothing in its memory
+    assert figures() == first and len(worked_out) == 2  # read from the database, not worked out
+
+    KeptForTheDay.objects.filter(day=timezone.localdate()).delete()  # a new day, before anyone looks
+    assert any("trust figures worked out for the day" in line for line in daily.daily())
+    assert len(worked_out) == 4 and not KeptForTheDay.objects.filter(day__lt=timezone.localdate()).exists()
+    caches["overview"].clear()
+    assert figures() == first and len(worked_out) == 4  # the first look of the day: already kept

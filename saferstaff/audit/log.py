@@ -4,6 +4,7 @@ The actor, school and request id come from the request being served (set by Audi
 or from ``acting_as`` in commands and workers."""
 
 import datetime
+import pickle
 from dataclasses import dataclass
 
 from django.core.cache import caches
@@ -23,6 +24,7 @@ from saferstaff.audit.models import (
     NO_SCHOOL_CHAIN,
     AuditEvent,
     Generation,
+    KeptForTheDay,
     Version,
     chain_for,
 )
@@ -242,17 +244,37 @@ def kept_each(name: str, school_ids, work_out, among=None, *, per_day: bool = Fa
     schools whose kept value is missing or stale, and returns {school id: value} for them. ``among``: the same
     schools as a query of their ids (a trust's), so the generations' SQL is the same however many there are.
     ``per_day``: the value depends on the date, not the time of day, so it is kept until the school changes or
-    the day ends rather than for the minute (the consent coverage of the trust's view)."""
+    the day ends rather than for the minute — in the database (``KeptForTheDay``), shared by every process and
+    worked out ahead by ``run_daily``, in one query to read and one to write however many schools."""
     keys = _keys(name, list(school_ids), (), among, per_day=per_day)
-    cache = caches["overview"]
-    found = cache.get_many(keys.values())
+    if per_day:
+        found = {
+            key: pickle.loads(value)
+            for key, value in KeptForTheDay.objects.filter(key__in=keys.values()).values_list("key", "value")
+        }
+    else:
+        found = caches["overview"].get_many(keys.values())
     result = {school_id: found[key] for school_id, key in keys.items() if key in found}
     missing = [school_id for school_id in keys if school_id not in result]
     if missing:
         fresh = work_out(missing)
-        cache.set_many({keys[school_id]: fresh[school_id] for school_id in missing})
+        if per_day:
+            day = timezone.localdate()
+            KeptForTheDay.objects.bulk_create(
+                [KeptForTheDay(key=keys[pk], value=pickle.dumps(fresh[pk]), day=day) for pk in missing],
+                update_conflicts=True,  # another process worked out the same school at the same moment
+                unique_fields=["key"],
+                update_fields=["value", "day"],
+            )
+        else:
+            caches["overview"].set_many({keys[school_id]: fresh[school_id] for school_id in missing})
         result.update(fresh)
     return result
+
+
+def forget_earlier_days() -> int:
+    """Delete the values kept for days before today (``run_daily``): how many."""
+    return KeptForTheDay.objects.filter(day__lt=timezone.localdate()).delete()[0]
 
 
 def kept(name: str, school_id: int, work_out, *parts):

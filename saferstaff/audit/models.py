@@ -116,3 +116,15 @@ class Generation(models.Model):
 
     scope = models.BigIntegerField(primary_key=True)
     value = models.PositiveBigIntegerField(default=0)
+
+
+class KeptForTheDay(models.Model):
+    """A value ``audit.log.kept_each(..., per_day=True)`` worked out for one school — what a trust's page reads
+    that changes only with the school or the date (its consent and acceptance counts) — shared by every web
+    process and by ``run_daily``, which works them out for the day before anyone asks (ADR 0014). The key names
+    the school's generation and the date, so a kept value is never stale; rows of earlier days are deleted
+    each day. ``value`` is pickled, as Django's database cache keeps its values: only the app writes it."""
+
+    key = models.CharField(max_length=255, primary_key=True)
+    value = models.BinaryField()
+    day = models.DateField(db_index=True)
