@@ -12,7 +12,14 @@ import random
 import pytest
 from django.utils import timezone
 
-from saferstaff.consent.decided import DAY, coverage_for, old_enough_on, redecide_all, redecide_lapsed
+from saferstaff.consent.decided import (
+    DAY,
+    coverage_for,
+    never_decided,
+    old_enough_on,
+    redecide_all,
+    redecide_lapsed,
+)
 from saferstaff.consent.models import DecidedState, PortalLink, Purpose, end_of_school_year
 from saferstaff.consent.services import (
     Answer,
@@ -268,3 +275,22 @@ def test_coverage_decides_live_a_school_whose_states_are_missing(cast):
     )
     assert redecide_all([cast.school.pk]) == Purpose.objects.filter(school=cast.school).count()
     assert_kept_is_decided(cast.school)
+
+
+def test_migrate_decides_the_schools_that_have_no_kept_state(cast):
+    """Records from before states were kept have none: ``migrate`` decides them afterwards, with the code and
+    schema it migrated to, and leaves alone a school whose states are kept."""
+    from django.core.management import call_command
+
+    pupil, (mum,) = pupil_with_parents(cast.school, "Ada", "One")
+    website = Purpose.objects.get(school=cast.school, code="website")
+    record_answers(cast.school, [Answer(pupil, website, "yes")], source="guardian", method="paper", guardian=mum,
+                   by=cast.office)  # fmt: skip
+    DecidedState.objects.filter(school=cast.school).delete()
+    assert never_decided() == [cast.school.pk]
+    call_command("migrate", verbosity=0)
+    assert never_decided() == []
+    assert_kept_is_decided(cast.school)
+    kept = set(DecidedState.objects.filter(school=cast.school).values_list("pk", flat=True))
+    call_command("migrate", verbosity=0)
+    assert set(DecidedState.objects.filter(school=cast.school).values_list("pk", flat=True)) == kept

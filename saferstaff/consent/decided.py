@@ -115,6 +115,15 @@ def redecide_all(school_ids=None, on: datetime.date | None = None) -> int:
     return sum(redecide(pk, on=on) for pk in list(ids))
 
 
+def never_decided() -> list[int]:
+    """The schools with pupils and not one kept state: those whose records came before states were kept, or
+    were loaded without the doors. ``consent.apps`` decides them after every ``migrate``, with the code and the
+    schema of the release just migrated to (a data migration would run today's code on yesterday's schema)."""
+    decided = DecidedState.objects.values("school_id")
+    pupils = Pupil.objects.exclude(school_id__in=decided).order_by("school_id")
+    return list(pupils.values_list("school_id", flat=True).distinct())
+
+
 def _holds(on: datetime.date) -> Q:
     return (Q(valid_from__isnull=True) | Q(valid_from__lte=on)) & (
         Q(valid_until__isnull=True) | Q(valid_until__gte=on)

@@ -6,8 +6,8 @@ from saferstaff.consent.decided import redecide_all
 class Command(BaseCommand):
     help = (
         "Decide again every pupil's consent state for every use and keep it (ADR 0018): after loading data "
-        "in bulk (loaddata, a restore from elsewhere), or to check the kept states anew. The migration that "
-        "made the table ran it once."
+        "in bulk (loaddata, a restore from elsewhere), or to check the kept states anew. migrate decides "
+        "the schools that have none yet."
     )
 
     def add_arguments(self, parser):
