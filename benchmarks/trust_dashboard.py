@@ -19,12 +19,13 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from saferstaff.accounts.models import User  # noqa: E402
+from saferstaff.policies.counts import trust_overview  # noqa: E402
 from saferstaff.policies.models import (  # noqa: E402
     Acceptance,  # noqa: E402
     Policy,
     PolicyVersion,
 )
-from saferstaff.policies.status import school_overview, trust_overview  # noqa: E402
+from saferstaff.policies.status import school_overview  # noqa: E402
 from saferstaff.schools.models import Membership, Role, RoleGrant, School, Trust, TrustAdmin  # noqa: E402
 
 ROLES = [Role.STAFF] * 8 + [Role.LINE_MANAGER, Role.SENIOR_LEADER, Role.GOVERNOR, Role.DSL]

@@ -369,8 +369,8 @@ def test_the_trust_sees_acceptance_school_by_school_in_a_fixed_number_of_queries
 ):
     from django.core.cache import caches
 
+    from saferstaff.policies.counts import trust_overview
     from saferstaff.policies.services import publish_to_trust
-    from saferstaff.policies.status import trust_overview
 
     from .conftest import make_person
 
@@ -464,7 +464,8 @@ def test_the_trust_page_and_the_schools_page_count_accepted_the_same_way(cast):
     page; the two pages agree with each other and with the truth."""
     import re
 
-    from saferstaff.policies.status import school_overview, trust_overview
+    from saferstaff.policies.counts import trust_overview
+    from saferstaff.policies.status import school_overview
 
     version = published(cast)
     for user in (cast.head, cast.dsl, cast.teacher):
@@ -749,8 +750,8 @@ def test_the_trust_page_keeps_each_schools_counts_until_that_school_changes(cast
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from saferstaff.policies.counts import trust_overview
     from saferstaff.policies.services import publish_to_trust
-    from saferstaff.policies.status import trust_overview
 
     versions = publish_to_trust(
         cast.trust, title="Code of Conduct", filename="c.txt", data=SMALL, kind="code_of_conduct", by=None

@@ -14,8 +14,9 @@ from saferstaff.consent.models import ConsentRecord
 from saferstaff.incidents.models import Case, Contact
 from saferstaff.oversight import figures
 from saferstaff.photos.models import Takedown
+from saferstaff.policies.counts import trust_overview
 from saferstaff.policies.models import PolicyVersion
-from saferstaff.policies.status import accept, school_overview, trust_overview
+from saferstaff.policies.status import accept, school_overview
 from saferstaff.privacy.models import AccessRequest, Breach
 from saferstaff.schools.models import Guardianship
 from saferstaff.schools.roles import Actor

@@ -24,8 +24,9 @@ from saferstaff.oversight.attention import ACCEPTANCE_BELOW
 from saferstaff.oversight.readers import blurred
 from saferstaff.oversight.report_pdf import attention
 from saferstaff.oversight.trust import needs_help, short, trust_rows
+from saferstaff.policies.counts import trust_overview
 from saferstaff.policies.models import Acceptance
-from saferstaff.policies.status import school_overview, trust_overview
+from saferstaff.policies.status import school_overview
 from saferstaff.privacy.models import AccessRequest, Breach
 from saferstaff.schools.models import Pupil, School, Trust
 

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from saferstaff.home.overview import overview
-from saferstaff.policies.status import trust_overview
+from saferstaff.policies.counts import trust_overview
 from saferstaff.schools.models import School
 
 

@@ -19,7 +19,7 @@ from saferstaff.oversight.case_figures import incidents, incidents_for, lado, la
 from saferstaff.oversight.measure import Measure
 from saferstaff.oversight.measure import percent as _percent
 from saferstaff.photos.status import publications_between_for, takedown_summaries
-from saferstaff.policies.status import acceptance_counts
+from saferstaff.policies.counts import acceptance_counts
 from saferstaff.privacy.seen import READS
 from saferstaff.privacy.status import breach_clocks, requests_on_time_for
 
@@ -31,7 +31,7 @@ def acceptance(school, now: datetime.datetime) -> Measure:
 
 
 def acceptance_for(school_ids: list[int], now: datetime.datetime) -> dict[int, Measure]:
-    """§2: who has accepted the guidance in force — ``policies.status.acceptance_counts`` (counted by the
+    """§2: who has accepted the guidance in force — ``policies.counts.acceptance_counts`` (counted by the
     ``audience_states`` and ``tally`` the policy dashboard and the trust page count with)."""
     return acceptance_from(acceptance_counts(school_ids), now)
 

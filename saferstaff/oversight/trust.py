@@ -24,7 +24,7 @@ from saferstaff.oversight.figures import (
     figures_for,
     lowest_consent,
 )
-from saferstaff.policies.status import acceptance_counts
+from saferstaff.policies.counts import acceptance_counts
 from saferstaff.schools.models import School
 
 
