@@ -78,6 +78,29 @@ def test_a_publication_taken_down_already_or_still_consented_is_left_alone(cast,
     assert Takedown.objects.filter(publication=gone).count() == 1  # only the one by hand, done
 
 
+def test_a_days_lapses_tell_each_publisher_once(cast, photos):
+    """1 September lapses every annual answer at once: each publisher gets one notice for the day's takedowns of
+    the school, not one per pupil."""
+    from saferstaff.notifications.models import Notification
+    from saferstaff.photos.models import ImageTag
+
+    from .image_samples import pupil_with_parents
+    from .test_images_flows import consent
+
+    ava, (mum,) = pupil_with_parents(cast.school, "Ava", "Stone")
+    consent(ava, mum, "learning_records")
+    consent(ava, mum, "website", "yes", "portal")
+    ImageTag.objects.create(school=cast.school, image=photos[0], pupil=ava, tagged_by=cast.teacher)
+    pubs = [_publish(cast, photos[0]), _publish(cast, photos[1])]
+    told = Notification.objects.filter(user=cast.teacher, kind="images.takedown")
+    before = told.count()
+    own_say(cast, None)  # Noah and Ava, 7, now need their own yes for the website, and neither gave it
+    assert takedowns.take_down_unconsented() == 3  # Noah in both photos, Ava in the first
+    assert Takedown.objects.filter(publication__in=pubs, done_at__isnull=True).count() == 3
+    assert told.count() == before + 1
+    assert told.latest("pk").title == "Consent is missing: take down 3 published images (§5)"
+
+
 # --- A pupil's record destroyed -------------------------------------------------------------------------------
 
 

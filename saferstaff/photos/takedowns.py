@@ -65,10 +65,12 @@ def raise_takedowns(withdrawal: ConsentRecord) -> int:
 
 def raise_for(school, pupil, publications, *, withdrawal=None, reason: str = "") -> int:
     with transaction.atomic():
-        return _raise_for(school, pupil, publications, withdrawal=withdrawal, reason=reason)
+        rows = _raise_for(school, pupil, publications, withdrawal=withdrawal, reason=reason)
+        _tell_publishers(school, rows)
+    return len(rows)
 
 
-def _raise_for(school, pupil, publications, *, withdrawal, reason: str) -> int:
+def _raise_for(school, pupil, publications, *, withdrawal, reason: str) -> list[Takedown]:
     _lock(publications.values("pk"))  # a sweep raising for the same pupil at once waits, or is waited for
     rows = [
         Takedown(
@@ -85,22 +87,26 @@ def _raise_for(school, pupil, publications, *, withdrawal, reason: str) -> int:
     ]
     Takedown.objects.bulk_create(rows, batch_size=2000)
     checks.check_where_placed(rows)
+    if rows:
+        record("images.takedowns.raised", pupil, school=school, detail={"count": len(rows)})
+    return rows
+
+
+def _tell_publishers(school, rows: list[Takedown]) -> None:
+    """One notice to each publisher of how many of ``rows`` are theirs to take down."""
     by_publisher: dict[int, int] = defaultdict(int)
     for row in rows:
         by_publisher[row.assigned_to_id] += 1
-    if rows:
-        url = reverse("takedown_list", kwargs={"school": school.slug})
-        for user in User.objects.filter(pk__in=by_publisher):
-            n = by_publisher[user.pk]
-            notify(
-                user,
-                kind="images.takedown",
-                title=f"Consent is missing: take down {n} published image{'s' if n != 1 else ''} (§5)",
-                url=url,
-                school=school,
-            )
-        record("images.takedowns.raised", pupil, school=school, detail={"count": len(rows)})
-    return len(rows)
+    url = reverse("takedown_list", kwargs={"school": school.slug}) if rows else ""
+    for user in User.objects.filter(pk__in=by_publisher):
+        n = by_publisher[user.pk]
+        notify(
+            user,
+            kind="images.takedown",
+            title=f"Consent is missing: take down {n} published image{'s' if n != 1 else ''} (§5)",
+            url=url,
+            school=school,
+        )
 
 
 def take_down_unconsented(on: datetime.date | None = None) -> int:
@@ -128,12 +134,19 @@ def take_down_unconsented(on: datetime.date | None = None) -> int:
         for pub, pupil, channel in rows:
             if not states[(pupil, channel)].allowed:
                 due[(pupil, channel)].append(pub)
-        for (pupil, channel), pubs in due.items():
-            with acting_as(school_id=school.pk), transaction.atomic():
-                raised += raise_for(
-                    school, pupils[pupil], Publication.objects.filter(pk__in=pubs),
-                    reason=str(states[(pupil, channel)].reasons[0]),
-                )  # fmt: skip
+        raised_here: list[
+            Takedown
+        ] = []  # each pupil in its own transaction; then one notice per publisher for the
+        with acting_as(school_id=school.pk):  # school's day (1 September lapses hundreds of answers at once)
+            for (pupil, channel), pubs in due.items():
+                with transaction.atomic():
+                    raised_here += _raise_for(
+                        school, pupils[pupil], Publication.objects.filter(pk__in=pubs), withdrawal=None,
+                        reason=str(states[(pupil, channel)].reasons[0]),
+                    )  # fmt: skip
+            with transaction.atomic():
+                _tell_publishers(school, raised_here)
+        raised += len(raised_here)
     return raised
 
 
