@@ -34,12 +34,18 @@ def _applied(plan) -> list[str]:
 
 
 def _replacing_every_contact(school, count: int, start: int) -> int:
-    """The queries of an import that gives each of ``count`` pupils two new contacts in place of their two (the
-    MIS changed their emails: a contact without an id is then someone new, and the old link is removed)."""
+    """The queries of an import that gives each of ``count`` pupils two new contacts in place of their two (other
+    people, with other names and emails: the old links are removed)."""
     pupils = sample_pupils(count, contacts=2, start=start)
     apply_plan(_plan(school, pupils))
     moved = [
-        changed(p, contacts=tuple(changed(c, email=f"new.{c.email}") for c in p.contacts)) for p in pupils
+        changed(
+            p,
+            contacts=tuple(
+                changed(c, forename=f"New{c.forename}", email=f"new.{c.email}") for c in p.contacts
+            ),
+        )
+        for p in pupils
     ]
     plan = _plan(school, moved)
     assert plan.counts()["links_removed"] == plan.counts()["links_new"] == 2 * count

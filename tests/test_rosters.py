@@ -22,7 +22,7 @@ from saferstaff.schools.models import Guardian, Guardianship, Pupil, RosterImpor
 from saferstaff.schools.rosters import csv_mis, ctf, oneroster
 from saferstaff.schools.rosters.detect import detect_format, parse_roster
 from saferstaff.schools.rosters.plan import apply_plan, guardian_match_key, plan_import
-from saferstaff.schools.rosters.records import MAX_PROBLEMS, RosterError
+from saferstaff.schools.rosters.records import MAX_PROBLEMS, GuardianRecord, RosterError
 from saferstaff.schools.rosters.service import (
     apply_import,
     discard_import,
@@ -756,6 +756,7 @@ def test_contacts_changed_removed_and_relinked(school):
     pupils = sample_pupils(2)
     do_import(school, csv_text(pupils, contacts=2), "a.csv")
     first = pupils[0]
+    mum = Guardian.objects.get(guardianships__pupil__upn=first.upn, email=first.contacts[0].email)
     new_mum = changed(first.contacts[0], email="new.address@example.org")
     second_contact_pr_changed = changed(
         first.contacts[1], responsibility=not first.contacts[1].responsibility
@@ -763,17 +764,57 @@ def test_contacts_changed_removed_and_relinked(school):
     edited = [changed(first, contacts=(new_mum, second_contact_pr_changed)), pupils[1]]
     plan = do_import(school, csv_text(edited, contacts=2), "a.csv")
     counts = plan.counts()
-    # New email → a different person as far as matching goes: new guardian, new link, old link removed.
-    assert counts["guardians_new"] == 1 and counts["links_new"] == 1 and counts["links_removed"] == 1
+    # A new email, the same name, already this pupil's contact: the same person, their email updated.
+    assert counts["guardians_new"] == 0 and counts["links_new"] == 0 and counts["links_removed"] == 0
+    assert counts["guardians_updated"] == 1 and plan.guardians_updated[0].changes[0].field == "email"
     assert (
         counts["links_updated"] == 1 and plan.links_updated[0].changes[0].field == "parental_responsibility"
     )
+    mum.refresh_from_db()
+    assert mum.email == "new.address@example.org"
+    assert mum.match_key == guardian_match_key(
+        GuardianRecord(surname=new_mum.surname, forename=new_mum.forename, email=new_mum.email), None
+    )
     assert Guardianship.objects.filter(pupil__upn=first.upn).count() == 2
+    assert do_import(school, csv_text(edited, contacts=2), "a.csv").counts()["guardians_updated"] == 0
+
+    # A new name is a new person, even with a known email (another adult of the household).
+    renamed = changed(new_mum, forename="Someone", surname="Else")
+    plan = do_import(school, csv_text([changed(first, contacts=(renamed, second_contact_pr_changed)), pupils[1]],
+                                      contacts=2), "a.csv")  # fmt: skip
+    assert (plan.counts()["guardians_new"], plan.counts()["links_new"], plan.counts()["links_removed"]) == (
+        1,
+        1,
+        1,
+    )
 
     only_dad = [changed(first, contacts=(second_contact_pr_changed,)), pupils[1]]
     plan = do_import(school, csv_text(only_dad, contacts=2), "a.csv")
     assert plan.counts()["links_removed"] == 1
     assert Guardianship.objects.filter(pupil__upn=first.upn).count() == 1
+
+
+def test_a_contact_whose_email_changes_keeps_their_consent_and_both_children(school):
+    """Siblings share a parent; the MIS has the parent's new email on both records. The parent stays one
+    Guardian linked to both, and the consent they gave still counts."""
+    from saferstaff.consent.models import Purpose
+    from saferstaff.consent.services import Answer, record_answers
+    from saferstaff.consent.states import state_of
+
+    pupils = sample_pupils(3, siblings_every=2)[1:]  # the third shares the second's contacts
+    do_import(school, csv_text(pupils, contacts=1), "a.csv")
+    parent = Guardian.objects.get()
+    assert parent.guardianships.count() == 2
+    website = Purpose.objects.get(school=school, code="website")
+    children = list(Pupil.objects.order_by("pk"))
+    record_answers(school, [Answer(child, website, "yes") for child in children], source="guardian",
+                   method="paper", guardian=parent)  # fmt: skip
+    assert all(state_of(child, website).allowed for child in children)
+    moved = [changed(p, contacts=(changed(p.contacts[0], email="moved@example.org"),)) for p in pupils]
+    plan = do_import(school, csv_text(moved, contacts=1), "a.csv")
+    assert (plan.counts()["guardians_new"], plan.counts()["guardians_updated"]) == (0, 1)
+    assert Guardian.objects.get().pk == parent.pk and parent.guardianships.count() == 2
+    assert all(state_of(child, website).allowed for child in children)
 
 
 def test_a_file_without_contacts_leaves_contacts_alone(school):

@@ -101,8 +101,10 @@ def guardian_match_key(guardian: GuardianRecord, pupil: PupilRecord) -> str:
       people who share a name and have no contact details are never merged into one — at the cost that
       such a parent is held once per child.
 
-    A contact whose name or email changes in the MIS, and who has no id, is a new Guardian the next time
-    (the old one keeps its history and loses its link). Only the hash is stored as the key."""
+    A contact with no id whose email or phone changes in the MIS is still the same Guardian when they keep
+    their name and were already that pupil's contact (``_same_person``): the key is then written anew. One
+    whose name changes is a new Guardian (the old one keeps its history and loses its link): a new name with
+    a known email may be another person of the same household. Only the hash is stored as the key."""
     if guardian.source_id:
         basis = f"id|{guardian.source_id.strip()}"
     else:
@@ -355,7 +357,10 @@ def _plan_contacts(
             seen_keys.add(key)
             guardian = planned.get(key)
             if guardian is None:
-                guardian = _plan_guardian(plan, grec, key, guardians.get(key), gfields)
+                existing = guardians.get(key) or _same_person(
+                    grec, rec, current_links, guardian_by_id, planned
+                )
+                guardian = _plan_guardian(plan, grec, key, existing, gfields)
                 planned[key] = guardian
             link = current_links.get(guardian.pk) if guardian.pk else None
             relationship = (
@@ -386,6 +391,24 @@ def _plan_contacts(
                 plan.links_removed.append(link)
 
 
+def _same_person(
+    grec: GuardianRecord, rec: PupilRecord, current_links, guardian_by_id, planned
+) -> Guardian | None:
+    """The pupil's current contact that a contact in the file matching no key is, with a new email or phone:
+    the one contact of this pupil with the same name that no other contact in the record matches and no
+    other contact took already — or None (then a new Guardian). Their consent answers stay theirs."""
+    name = (_norm(grec.forename), _norm(grec.surname))
+    taken = {guardian_match_key(g, rec) for g in rec.guardians} | {g.match_key for g in planned.values()}
+    candidates = [
+        guardian
+        for guardian in (guardian_by_id.get(pk) for pk in current_links)
+        if guardian is not None
+        and guardian.match_key not in taken
+        and (_norm(guardian.forename), _norm(guardian.surname)) == name
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def _plan_guardian(plan, grec: GuardianRecord, key: str, existing: Guardian | None, gfields) -> Guardian:
     values = {"surname": grec.surname}
     for name in ("title", "forename", "email", "phone"):
@@ -398,7 +421,9 @@ def _plan_guardian(plan, grec: GuardianRecord, key: str, existing: Guardian | No
         plan.guardians_new.append(guardian)
         return guardian
     changes = _diff(existing, values, GUARDIAN_LABELS)
-    if changes:
+    rekeyed = existing.match_key != key  # their email or phone changed (``_same_person``)
+    existing.match_key = key
+    if changes or rekeyed:
         for change in changes:
             setattr(existing, change.field, change.new)
         plan.guardians_updated.append(GuardianChange(existing, changes))
@@ -540,7 +565,9 @@ def apply_plan(plan: ImportPlan, *, by_user=None, roster_import=None) -> dict[st
         if plan.guardians_new:
             bulk_create_with_history(plan.guardians_new, Guardian, batch_size=BATCH_SIZE, **history)
         if plan.guardians_updated:
-            fields = sorted({c.field for g in plan.guardians_updated for c in g.changes} | {"updated_at"})
+            fields = sorted(
+                {c.field for g in plan.guardians_updated for c in g.changes} | {"match_key", "updated_at"}
+            )
             for g in plan.guardians_updated:
                 g.guardian.updated_at = now
             bulk_update_with_history(
