@@ -139,6 +139,7 @@ def test_run_daily_runs_each_rooms_daily_jobs_in_order_and_seals_the_audit_heads
         "due records taken off the list by a legal hold",
         "confirmed records destroyed, each with its certificate",
         "governors' reports made for the term (its last three weeks, §2)",
+        "schools' figures for their trust's page worked out for the day (0 of earlier days removed)",
         "audit chain heads written and sent to the DPOs",
     ]
 

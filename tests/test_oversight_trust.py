@@ -316,7 +316,7 @@ def test_what_is_kept_for_the_day_is_shared_by_every_process_and_worked_out_by_r
     assert figures() == first and len(worked_out) == 2  # read from the database, not worked out
 
     KeptForTheDay.objects.filter(day=timezone.localdate()).delete()  # a new day, before anyone looks
-    assert any("trust figures worked out for the day" in line for line in daily.daily())
+    assert any("figures for their trust's page worked out for the day" in line for line in daily.daily())
     assert len(worked_out) == 4 and not KeptForTheDay.objects.filter(day__lt=timezone.localdate()).exists()
     caches["overview"].clear()
     assert figures() == first and len(worked_out) == 4  # the first look of the day: already kept

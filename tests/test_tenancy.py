@@ -42,6 +42,10 @@ NOT_SCHOOL_OWNED = {
         "a count of each school's changes (scope = the school's id, 0 for events of no school), bumped with "
         "the audit row; a plain number like audit.auditevent's school_id"
     ),
+    "audit.keptfortheday": (
+        "counts worked out from a school's records for a trust's page, kept for the day under a key naming the "
+        "school's id and generation (like audit.generation); deleted each day, nothing to isolate by school"
+    ),
     "notifications.notification": "belongs to a person, who may be at several schools (school is optional)",
     "ops.workerbeat": "a task worker's last sign of life (its id and a time): workers serve every school",
     "notifications.sentemail": (

@@ -19,4 +19,4 @@ def daily() -> Iterator[str]:
     yield f"{made} governors' reports made for the term (its last three weeks, §2)"
     forgotten = forget_earlier_days()
     schools = sum(work_out_for_the_day(trust) for trust in Trust.objects.all())
-    yield f"trust figures worked out for the day for {schools} schools ({forgotten} of earlier days removed)"
+    yield f"{schools} schools' figures for their trust's page worked out for the day ({forgotten} of earlier days removed)"
