@@ -121,7 +121,12 @@ class PageWatch:
         if request.failure == "net::ERR_ABORTED" and request.url.endswith((".pdf", ".csv")):
             return
         if request.failure == "net::ERR_ABORTED":
-            self.aborted.append(request.url)  # a failure unless it turns out to be a download (failed_files)
+            # A page's own image or script cut short is the browser moving on to the next page before a lazy
+            # thumbnail arrived: the browser cancelled it, the server did not fail (that is an HTTP status or
+            # another net:: error). A page itself cut short is a failure, unless it turns out to be a download
+            # (failed_files).
+            if request.is_navigation_request():
+                self.aborted.append(request.url)
             return
         self.broken_files.append(f"{request.url} ({request.failure})")
 
