@@ -81,12 +81,12 @@ def short(m: Measure) -> str:
     return f"{v['on_time']} on time; {v['late']} late; {v['overdue']} overdue"
 
 
-def _for_the_day(trust, ids: list[int], now) -> tuple[dict, dict]:
+def _for_the_day(among, ids: list[int], now) -> tuple[dict, dict]:
     """{school: consent Measure} and {school: acceptance counts} of the trust's schools: most of the page's work,
     and they change only with the school or the date, so they are kept for the day (``kept_each(per_day=True)``)
     — worked out by ``run_daily`` before anyone looks. Acceptance's counts read no date at all; whether a wait
-    is overdue reads the time, and is worked out on each view (``acceptance_from``)."""
-    among = School.objects.filter(trust=trust).values("pk")
+    is overdue reads the time, and is worked out on each view (``acceptance_from``). ``among``: the trust's
+    schools as a query of their ids."""
     consent_of = kept_each(
         f"trust-consent:{timezone.localdate(now)}", ids, lambda missing: consent_for(missing, now), among,
         per_day=True,
@@ -97,8 +97,9 @@ def _for_the_day(trust, ids: list[int], now) -> tuple[dict, dict]:
 def work_out_for_the_day(trust) -> int:
     """``run_daily``: work out what the trust's page keeps for the day, so its first view of the day is as quick
     as the next. How many schools."""
-    ids = list(School.objects.filter(trust=trust).values_list("pk", flat=True))
-    _for_the_day(trust, ids, timezone.now())
+    among = School.objects.filter(trust=trust).values("pk")
+    ids = [row["pk"] for row in among]
+    _for_the_day(among, ids, timezone.now())
     return len(ids)
 
 
@@ -108,11 +109,14 @@ def trust_rows(trust) -> list[SchoolRow]:
     consent and acceptance's counts for the day (``_for_the_day``) — and worked out for all the missing ones at
     once by ``figures_for``: the same number of queries for 2 schools or 200."""
     schools = list(School.objects.filter(trust=trust).order_by("name").values_list("pk", "name", "slug"))
-    ids, now = [pk for pk, _, _ in schools], timezone.now()
-    consent_of, counts_of = _for_the_day(trust, ids, now)
+    among, ids, now = (
+        School.objects.filter(trust=trust).values("pk"),
+        [pk for pk, _, _ in schools],
+        timezone.now(),
+    )
+    consent_of, counts_of = _for_the_day(among, ids, now)
     acceptance_of = acceptance_from(counts_of, now)
     others = tuple(f for f in FIGURES_FOR if f not in (consent_for, acceptance_for))
-    among = School.objects.filter(trust=trust).values("pk")
     figures_of = kept_each("trust-figures", ids, lambda missing: figures_for(missing, now, others), among)
     for pk in ids:
         figures_of[pk] = {**figures_of[pk], "consent": consent_of[pk], "acceptance": acceptance_of[pk]}

@@ -94,10 +94,12 @@ def _raise_for(school, pupil, publications, *, withdrawal, reason: str) -> list[
 
 def _tell_publishers(school, rows: list[Takedown]) -> None:
     """One notice to each publisher of how many of ``rows`` are theirs to take down."""
+    if not rows:
+        return
     by_publisher: dict[int, int] = defaultdict(int)
     for row in rows:
         by_publisher[row.assigned_to_id] += 1
-    url = reverse("takedown_list", kwargs={"school": school.slug}) if rows else ""
+    url = reverse("takedown_list", kwargs={"school": school.slug})
     for user in User.objects.filter(pk__in=by_publisher):
         n = by_publisher[user.pk]
         notify(
@@ -134,10 +136,10 @@ def take_down_unconsented(on: datetime.date | None = None) -> int:
         for pub, pupil, channel in rows:
             if not states[(pupil, channel)].allowed:
                 due[(pupil, channel)].append(pub)
-        raised_here: list[
-            Takedown
-        ] = []  # each pupil in its own transaction; then one notice per publisher for the
-        with acting_as(school_id=school.pk):  # school's day (1 September lapses hundreds of answers at once)
+        # Each pupil in its own transaction; then one notice per publisher for the school's day (1 September
+        # lapses hundreds of answers at once).
+        raised_here: list[Takedown] = []
+        with acting_as(school_id=school.pk):
             for (pupil, channel), pubs in due.items():
                 with transaction.atomic():
                     raised_here += _raise_for(
