@@ -270,6 +270,9 @@ def test_only_senior_management_makes_it_and_only_they_and_governors_read_it(cas
     page = governor.get(url(cast, "report_list")).content.decode()
     assert "Download the PDF" in page and "Make this term" not in page
     assert GovernorsReport.objects.count() == 1
+    # The fingerprint a governor can compare a copy with: the hash of the PDF they download.
+    pdf = governor.get(url(cast, "report_pdf", pk=report.pk)).content
+    assert f"SHA-256 {hashlib.sha256(pdf).hexdigest()}" in page
 
 
 def test_another_schools_report_is_404(cast):

@@ -73,6 +73,11 @@ def test_the_head_starts_judges_adds_an_action_and_completes_a_review(cast):
     review.refresh_from_db()
     assert review.completed and review.completed_by == cast.head
     assert review.evidence["acceptance"]["values"]["audience"] > 0
+    # The kept figures say in words when they were taken, as every page writes a date.
+    detail = head.get(url(cast, "review_detail", pk=review.pk)).content.decode()
+    taken = datetime.datetime.fromisoformat(review.evidence["acceptance"]["taken_at"])
+    assert f"taken {timezone.localtime(taken):%-d %B %Y, %H:%M})" in detail
+    assert f"{timezone.localdate(taken):%Y-%m-%d}" not in detail
     assert review.evidence["acceptance"]["wording"].endswith("after publication")
     # Once completed it cannot be changed.
     response = head.post(

@@ -8,11 +8,13 @@ import threading
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from saferstaff.notifications.models import Notification
 from saferstaff.photos import checks, places, sites, takedowns
 from saferstaff.photos.models import PlaceCheck, Publication, Takedown
 
+from .conftest import signed_in
 from .photo_scenes import captioned, resized
 from .test_publication_places import _files, photos  # noqa: F401
 from .test_site_sweeps import jpeg, opened, school_site, website, withdraw  # noqa: F401
@@ -111,6 +113,10 @@ def test_an_image_senior_management_overruled_is_not_found_again_until_it_change
     assert sweep.summary["takedowns_raised"] == 0 and sweep.summary["overruled"] == 1
     assert not Takedown.objects.filter(publication=pub, done_at__isnull=True).exists()
     assert not [f for f in sweep.findings if f["kind"] == "taken_down"]
+    shown = (
+        signed_in(cast.head).get(reverse("site_list", kwargs={"school": cast.school.slug})).content.decode()
+    )
+    assert "1 image was left alone: senior management had said it is not the withdrawn photo." in shown
 
     copy = opened(pub.image.original)
     website.routes["/img/ours.jpg"] = (200, "image/jpeg", jpeg(captioned(resized(copy, 0.5), 0.12, top=True)))

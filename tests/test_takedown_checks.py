@@ -197,9 +197,18 @@ def test_a_page_that_never_answers_is_could_not_check_within_the_limit(cast, pub
 
 
 def test_an_image_that_cannot_be_fetched_makes_the_page_could_not_check(cast, published, site):
-    site.routes["/news"] = (200, "text/html", page("/img/other.jpg", "/img/missing.jpg"))
+    site.routes["/img/broken.jpg"] = (500, "text/html", b"broken")
+    site.routes["/news"] = (200, "text/html", page("/img/other.jpg", "/img/broken.jpg"))
     check = latest(take_down(cast, published))
-    assert check.result == R.NOT_CHECKED and "answered 404" in check.why
+    assert check.result == R.NOT_CHECKED and "answered 500" in check.why
+
+
+def test_an_image_deleted_from_the_site_but_still_named_by_the_page_is_gone(cast, published, site):
+    """The site's editor deleted the file from its media library and left the <img>: nobody can see the photo."""
+    site.routes.pop("/img/ours.jpg")  # 404 from now on
+    check = latest(take_down(cast, published))
+    assert check.result == R.GONE, check.why
+    assert {"url": f"{site.base}/img/ours.jpg", "status": 404} in check.compared
 
 
 def test_a_redirect_to_loopback_is_refused_when_loopback_is_not_allowed(

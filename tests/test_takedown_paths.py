@@ -10,7 +10,9 @@ import base64
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from saferstaff.consent.models import ConsentRecord
 from saferstaff.imagematch import TooManyImages, images_in_html
@@ -21,6 +23,7 @@ from saferstaff.privacy.models import DueRecord
 from saferstaff.rules.engine import Refused
 from saferstaff.schools.models import Guardianship, SchoolSettings
 
+from .conftest import signed_in
 from .test_publication_places import _files, _publish, photos  # noqa: F401
 from .test_takedown_checks import copy_as_found, latest, page, published, site, take_down  # noqa: F401
 
@@ -58,6 +61,11 @@ def test_consent_no_longer_given_without_a_no_takes_the_publication_down(cast, p
         pub, noah, cast.teacher, None,
     )  # fmt: skip
     assert takedowns.take_down_unconsented(on) == 0  # raised once
+    # The publisher reads why, as it is: nobody said "no" here, so the page does not say consent was withdrawn.
+    url = reverse("takedown_done", kwargs={"school": cast.school.slug, "pk": takedown.pk})
+    shown = signed_in(cast.teacher).get(url).content.decode()
+    assert "§5" in takedown.reason and escape(takedown.reason) in shown
+    assert "withdrawn" not in takedown.reason and "was withdrawn" not in shown
 
 
 def test_the_daily_job_raises_them(cast, photos):

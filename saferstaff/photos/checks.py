@@ -43,8 +43,9 @@ PAGE_BYTES = 10_000_000
 IMAGE_BYTES = 15_000_000
 TIMEOUT = 20.0  # seconds, for the page and for each image
 HTML = ("text/html", "application/xhtml+xml")
-# A place's own address (a page, or the image file itself) answering one of these says nothing is there now: the
-# photo is gone from it. Any other 4xx or 5xx, a time-out or a refused connection is "could not check" (ADR 0015).
+# A place's own address (a page, or the image file itself), or an image a page names, answering one of these says
+# nothing is there now: the photo is gone from it. Any other 4xx or 5xx, a time-out or a refused connection is
+# "could not check" (ADR 0015).
 GONE_STATUSES = (404, 410)
 
 
@@ -345,7 +346,8 @@ def _images(check: PlaceCheck, page: Fetched, published: Fingerprint) -> tuple[b
             continue
         if image.status >= 400:
             check.compared.append({"url": url[:2000], "status": image.status})
-            complete, why = False, f"An image on the page answered {image.status}"
+            if image.status not in GONE_STATUSES:  # a 404 or 410: a file deleted from the site, shown nowhere
+                complete, why = False, f"An image on the page answered {image.status}"
             continue
         if not _one(check, url, image.status, image.body, published):
             complete, why = False, "An image on the page could not be read"

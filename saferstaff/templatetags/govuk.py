@@ -3,6 +3,8 @@
 ``{% govuk_field form.email %}`` renders one field with its label, hint and error message the GOV.UK way;
 ``{% govuk_error_summary form %}`` renders the error summary once for every form."""
 
+import datetime
+
 from django import forms, template
 from django.utils.safestring import mark_safe
 
@@ -95,6 +97,18 @@ def apart(distance) -> str:
     0, else "3 and 5 bits apart"."""
     phash, dhash = (list(distance or []) + [0, 0])[:2]
     return "identical" if phash == 0 and dhash == 0 else f"{phash} and {dhash} bits apart"
+
+
+@register.filter
+def moment(value):
+    """``{{ m.taken_at|moment|date:"j F Y" }}``: a moment kept as ISO 8601 text (a figure stored with a completed
+    review) as a datetime, for the ``date`` filter to write in words; a datetime passes through."""
+    if isinstance(value, str):
+        try:
+            return datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
 
 
 @register.filter
