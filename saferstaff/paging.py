@@ -38,3 +38,11 @@ def _plain_number(asked) -> int | None:
         return 1
     plain = isinstance(asked, str) and 0 < len(asked) <= 9 and asked.isascii() and asked.isdigit()
     return int(asked) if plain and asked[0] != "0" else None
+
+
+def page_again(number: int, count: int, per_page: int, object_list: list) -> Page:
+    """A page as ``page_of`` gave it (its number, how many the list holds), rebuilt from what was kept of it
+    (``schools.access.kept_page``) without reading the list again: the pagination include reads only these."""
+    paginator = Paginator([], per_page)
+    paginator.count = count
+    return Page(object_list, number, paginator)

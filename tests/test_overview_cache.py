@@ -35,6 +35,7 @@ from .test_acknowledgements import published
 from .test_conduct_walk_fixes import disclose
 from .test_images_flows import _files, class_photo, consent  # noqa: F401  (fixtures)
 from .test_incidents_cases import allegation, report
+from .test_query_counts import one_minute
 
 SOURCE = pathlib.Path(__file__).parent.parent / "saferstaff"
 ACTION_NAME = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
@@ -241,8 +242,8 @@ def test_a_roster_import_shows_its_year_groups_in_the_pupil_lists_filter_next_ti
 
 
 def test_a_roster_import_shows_in_the_counts_of_the_pupil_list_and_the_consent_register_next_time(cast):
-    """Both lists keep how many pupils they hold per state of the school (schools.access.kept_count), counted
-    when their first page is full: a roster applied through its door is counted on the very next visit."""
+    """Both lists keep their page, its count and its rows per state of the school (schools.access.kept_page),
+    counted when their first page is full: a roster applied through its door is counted on the very next visit."""
     head = signed_in(cast.head)
     pages = [
         reverse(name, kwargs={"school": cast.school.slug}) for name in ("pupil_list", "consent_register")
@@ -255,6 +256,25 @@ def test_a_roster_import_shows_in_the_counts_of_the_pupil_list_and_the_consent_r
         for page in pages:
             assert head.get(page).context["page"].paginator.count == on_roll, (page, n)
             assert head.get(f"{page}?q=zzz-nobody").context["page"].paginator.count == 0
+
+
+def test_a_kept_list_page_is_drawn_for_what_each_reader_may_see(cast):
+    """The pupil list's and the register's rows are kept per the fields the reader may see (§8): a member of staff
+    looking in the same minute as the Headteacher is not given the rows drawn with the UPN for the Headteacher."""
+    Pupil.objects.create(
+        school=cast.school, legal_forename="Ida", legal_surname="Quill", date_of_birth=datetime.date(2018, 5, 1),
+        year_group="2", upn="K801200000123", source_id="ida-quill",
+    )  # fmt: skip
+    url = reverse("pupil_list", kwargs={"school": cast.school.slug})
+    with one_minute():
+        assert "K801200000123" in signed_in(cast.head).get(url).content.decode()
+        page = signed_in(cast.teacher).get(url).content.decode()
+    assert "Quill" in page and "K801200000123" not in page
+    # A search by UPN: found for the Headteacher; a member of staff, who may not search by UPN, finds nobody.
+    register = reverse("consent_register", kwargs={"school": cast.school.slug}) + "?q=K801200000123"
+    with one_minute():
+        assert "Quill" in signed_in(cast.head).get(register).content.decode()
+        assert "Quill" not in signed_in(cast.teacher).get(register).content.decode()
 
 
 def test_a_role_given_and_taken_shows_next_time(cast):

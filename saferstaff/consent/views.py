@@ -1,8 +1,6 @@
 """§5 consent pages: the consent register, a pupil's answers, the school's uses of images, the links
 guardians answer through, and the guardian portal itself (a signed link instead of an account)."""
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -33,7 +31,7 @@ from saferstaff.schools.access import (
     UPN,
     fields_for,
     get_pupil,
-    kept_count,
+    kept_page,
     pupil_view,
     pupil_views,
     search_pupils,
@@ -51,27 +49,28 @@ def consent_register(request, school):
     q = request.GET.get("q", "").strip()
     if q:
         pupils = search_pupils(pupils, q, fields_for(request))
-    asked = {"q": q, "year": year, "fields": sorted(fields_for(request)) if q else []}
-    page = page_of(request, pupils, 50, count=kept_count("consent-register-count", request, pupils, **asked))
-    shown = page.object_list
-    purposes, statuses, years = kept(
-        "consent-register",
-        request.school.pk,
-        lambda: _register(request.school, shown),
-        hashlib.sha256(str([p.pk for p in shown]).encode()).hexdigest(),  # short, whatever the page size
-    )
-    uses = [u.pk for u in purposes]
     link = school_urls("pupil_consent", request.school.slug)
-    rows = [(p, link(p.pk), _cells(statuses[(p.pk, u)] for u in uses)) for p in pupil_views(request, shown)]
+
+    def drawn(page):
+        """The uses, the year groups and the rows of one page: what ``_register`` reads, put into words."""
+        purposes, statuses, years = _register(request.school, page.object_list)
+        uses = [u.pk for u in purposes]
+        rows = [
+            (p, link(p.pk), _cells(statuses[(p.pk, u)] for u in uses))
+            for p in pupil_views(request, page.object_list)
+        ]
+        return purposes, years, draw("consent/consent_rows.jinja", rows=rows)
+
+    page, (purposes, years, rows) = kept_page("consent-register", request, pupils, 50, drawn, q=q, year=year)
     summary = kept("consent-coverage", request.school.pk, lambda: _coverage(request.school))
-    record("images.consent.register_viewed", None, detail={"pupils": [p.pk for p in shown]})
+    record("images.consent.register_viewed", None, detail={"pupils": page.object_list})
     return render(
         request,
         "consent/consent_register.html",
         {
             "summary": summary,
             "purposes": purposes,
-            "rows": draw("consent/consent_rows.jinja", rows=rows),
+            "rows": rows,
             "page": page,
             "years": years,
             "year": year,

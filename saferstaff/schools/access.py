@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page
 from django.shortcuts import get_object_or_404
 
 from saferstaff.audit.log import kept, record
 from saferstaff.numbers import parse_id
+from saferstaff.paging import page_again, page_of
 from saferstaff.schools.models import EmploymentType, Guardianship, Membership, Pupil
 from saferstaff.schools.roles import DPO, DSL, GOV, LM, OFFICE, SLT, STAFF, H
 
@@ -104,13 +106,24 @@ def sees_pupils(request) -> bool:
     return NAME in fields_for(request)
 
 
-def kept_count(name: str, request, pupils, **asked) -> Callable[[], int]:
-    """How many ``pupils`` a list of them holds (for ``paging.page_of``), counted once per state of the school
-    and per what was asked (a search, a year group, the fields searched by), ``audit.log.kept``: pupils change
-    only through the roster's doors, which record an event. The search's words are kept in the key as a
-    digest, never as they were typed."""
-    digest = hashlib.sha256(repr(sorted(asked.items())).encode()).hexdigest()
-    return lambda: kept(name, request.school.pk, pupils.count, digest)
+def kept_page(name: str, request, pupils, per_page: int, draw_page: Callable, **asked) -> tuple[Page, object]:
+    """The page of ``pupils`` the request asks for (``paging.page_of``) and what ``draw_page(page)`` makes of it
+    (the rows drawn, and anything else read with them), kept per state of the school (``audit.log.kept``, ADR
+    0014; pupils, guardians and answers change only through doors that record an event), per what was asked (a
+    search, a year group), the page asked for and the pupil fields the person may see: someone who may see less
+    is never given rows drawn for someone who may see more. The key holds these as a digest, never the search's
+    words as typed. The page comes back with its pupils' ids as ``object_list``."""
+    fields = sorted(fields_for(request))
+    digest = hashlib.sha256(
+        repr((sorted(asked.items()), request.GET.get("page"), fields)).encode()
+    ).hexdigest()
+
+    def work_out():
+        page = page_of(request, pupils, per_page)
+        return page.number, page.paginator.count, [p.pk for p in page.object_list], draw_page(page)
+
+    number, count, ids, drawn = kept(name, request.school.pk, work_out, digest)
+    return page_again(number, count, per_page, ids), drawn
 
 
 def search_pupils(pupils, q: str, fields: frozenset[str]):

@@ -16,7 +16,7 @@ from saferstaff.schools.access import (
     fields_for,
     get_member,
     get_pupil_view,
-    kept_count,
+    kept_page,
     places_of,
     pupil_change_views,
     pupil_views,
@@ -237,24 +237,24 @@ def pupil_list(request, school):
     show = request.GET.get("show", "current")
     if show != "all":
         pupils = pupils.current()
-    # The year groups to choose from and how many pupils are listed, kept per state of the school (ADR 0014):
+    # The year groups to choose from, and the page with its rows drawn, kept per state of the school (ADR 0014):
     # pupils change through the roster's doors, which record an event.
     every = Pupil.objects.filter(school=request.school)
     years = kept("pupil-year-groups", request.school.pk, every.year_groups)
-    count = kept_count("pupil-list-count", request, pupils, q=q, year=year, show=show, fields=sorted(fields))
-    page = page_of(request, pupils, 50, count=count)
     link = school_urls("pupil_detail", request.school.slug)
+
+    def drawn(page):
+        rows = [(p, link(p.pk)) for p in pupil_views(request, page.object_list)]
+        return draw("schools/pupil_rows.jinja", rows=rows, fields=fields)
+
+    page, rows = kept_page("pupil-list", request, pupils, 50, drawn, q=q, year=year, show=show)
     record("pupil.listed", ("schools.school", request.school.pk), detail={"page": page.number})
     return render(
         request,
         "schools/pupil_list.html",
         {
             "page": page,
-            "rows": draw(
-                "schools/pupil_rows.jinja",
-                rows=[(p, link(p.pk)) for p in pupil_views(request, page.object_list)],
-                fields=fields,
-            ),
+            "rows": rows,
             "fields": fields,
             "columns": 2 + len(fields & {DATE_OF_BIRTH, UPN}),
             "q": q,
