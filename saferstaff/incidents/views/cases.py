@@ -8,6 +8,7 @@ asks a rule's ``peek`` only to decide what to offer."""
 import hashlib
 from functools import lru_cache
 
+from django.core.paginator import Page
 from django.db.models import Q
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -26,7 +27,7 @@ from saferstaff.incidents.registers import case_list_of
 from saferstaff.incidents.status import lado_state
 from saferstaff.links import school_urls
 from saferstaff.numbers import parse_id
-from saferstaff.paging import page_of
+from saferstaff.paging import page_again, page_of
 from saferstaff.rows import draw
 from saferstaff.rules.conduct import may_read_concern
 from saferstaff.rules.incidents import (
@@ -81,23 +82,14 @@ def case_list(request, school):
     if search is not None and search.is_bound and search.is_valid():
         data = {**search.cleaned_data, "q": search.cleaned_data["q"].strip()}
         wanted = {name: data[name] for name in ("q", "kind", "status", "risk") if data[name]}
-    listed, action_ids, referred = _kept_lists(request, actor, wanted)
-    page = page_of(request, listed, 25)
-    found = Case.objects.in_bulk(page.object_list)
-    page.object_list = [found[pk] for pk in page.object_list if pk in found]
-    for case in page.object_list:
-        case.lado_referred = case.pk in referred  # read by lado_state: no query per row
-    link = school_urls("case_detail", request.school.slug)
-    rows = [(case, link(case.pk), lado_state(case)) for case in page.object_list]
-    # The page shows each action's case by its number: the case itself is not read.
-    mine = list(Action.objects.filter(pk__in=action_ids)) if action_ids else []
+    page, rows, mine = _kept_page(request, actor, wanted)
     _listed(request, page.object_list, "cases_listed")
     return render(
         request,
         "incidents/case_list.html",
         {
             "page": page,
-            "rows": draw("incidents/case_rows.jinja", rows=rows),
+            "rows": rows,
             "search": search,
             "search_html": search and _search_form(search),
             "actions": mine,
@@ -106,13 +98,42 @@ def case_list(request, school):
     )
 
 
+def _kept_page(request, actor: Actor, wanted: dict) -> tuple[Page, str, list]:
+    """The page of cases asked for (``?page=``), its rows drawn and the actor's actions still to do, kept with
+    the same key as the ids (``_kept_lists``) and the page asked for: a visit after the first reads nothing of
+    the cases; a row's LADO clock is as of the minute it was drawn (the key holds the minute)."""
+
+    def work_out():
+        listed, action_ids, referred = _kept_lists(request, actor, wanted)
+        page = page_of(request, listed, 25)
+        found = Case.objects.in_bulk(page.object_list)
+        cases = [found[pk] for pk in page.object_list if pk in found]
+        for case in cases:
+            case.lado_referred = case.pk in referred  # read by lado_state: no query per row
+        link = school_urls("case_detail", request.school.slug)
+        rows = draw(
+            "incidents/case_rows.jinja", rows=[(case, link(case.pk), lado_state(case)) for case in cases]
+        )
+        # The page shows each action's case by its number: the case itself is not read.
+        mine = list(Action.objects.filter(pk__in=action_ids)) if action_ids else []
+        return page.number, page.paginator.count, cases, rows, mine
+
+    number, count, cases, rows, mine = kept(
+        "case-list-page",
+        request.school.pk,
+        work_out,
+        *_who_and_what(request, actor, wanted),
+        request.GET.get("page"),
+    )
+    return page_again(number, count, 25, cases), rows, mine
+
+
 def _kept_lists(request, actor: Actor, wanted: dict) -> tuple[list[int], list[int], frozenset[int]]:
     """The ids of the cases listed (newest first, searched for ``wanted``), of the actor's actions still to do
     and of the listed cases whose LADO referral is recorded, from one reading of the rule
     (``registers.case_list_of``), kept per state of the school, person, place, roles and search
-    (``audit.log.kept``, ADR 0014): building the rule's querysets was most of the page. Ids only; the rows
-    themselves are read afresh by id. Every case, action, LADO contact, person added and role is written
-    through a door that records an event."""
+    (``audit.log.kept``, ADR 0014): building the rule's querysets was most of the page. Ids only. Every case,
+    action, LADO contact, person added and role is written through a door that records an event."""
 
     def work_out() -> tuple[list[int], list[int], frozenset[int]]:
         cases, actions = case_list_of(actor)
@@ -129,16 +150,19 @@ def _kept_lists(request, actor: Actor, wanted: dict) -> tuple[list[int], list[in
             frozenset(referred),
         )
 
+    return kept("case-list", request.school.pk, work_out, *_who_and_what(request, actor, wanted))
+
+
+def _who_and_what(request, actor: Actor, wanted: dict) -> tuple:
+    """What the case list's kept values are kept per, besides the school's state and the minute: the person,
+    their place, whether they chair the governors, their roles, and what was searched for (as a digest: the
+    words themselves are not kept in a key)."""
     membership = actor.membership
-    return kept(
-        "case-list",
-        request.school.pk,
-        work_out,
+    return (
         request.user.pk,
         membership.pk if membership is not None else "-",
         membership is not None and membership.is_chair_of_governors,
         ",".join(sorted(actor.roles)),
-        # What was searched for, as a digest: the words themselves are not kept in a key.
         hashlib.sha256(repr(sorted(wanted.items())).encode()).hexdigest() if wanted else "",
     )
 
