@@ -202,6 +202,7 @@ ACCESS_MAP: dict[str, frozenset[str]] = {
     "takedown_check": PHOTOGRAPHERS,  # get_takedown, then rules.images.may_check_takedown
     "takedown_overrule": SENIOR_MANAGEMENT,  # rules.images.may_overrule_check
     "takedown_evidence": PHOTOGRAPHERS,  # get_takedown: the publisher's own, or any for senior management
+    "takedown_check_page": PHOTOGRAPHERS,  # get_takedown, as the evidence above: the page a check kept
     # §3, §4, §6 and KCSIE Part 4 (the conduct room). Disclosures, permissions and concerns are special records:
     # the page's object check (saferstaff.conduct.access) narrows each row to the people the rules name, and
     # answers 404 to everyone else (README: "Who sees disclosures, permissions and concerns").

@@ -83,7 +83,7 @@ def refuse_private_literal(host: str, *, allow_loopback: bool = False) -> None:
     except ValueError:
         return
     if not _public(address, allow_loopback):
-        raise FetchRefused(f"{host} is not on the public internet: it is not fetched")
+        raise FetchRefused(f"{host} is not on the public internet, so saferstaff does not fetch it")
 
 
 def resolve(host: str, port: int, *, allow_loopback: bool = False) -> str:
@@ -97,7 +97,8 @@ def resolve(host: str, port: int, *, allow_loopback: bool = False) -> str:
         raise FetchRefused(f"The address {host!r} could not be found")
     for address in addresses:
         if not _public(address, allow_loopback):
-            raise FetchRefused(f"{host} is not on the public internet ({address}): it is not fetched")
+            shown = host if host == address else f"{host} ({address})"
+            raise FetchRefused(f"{shown} is not on the public internet, so saferstaff does not fetch it")
     return addresses[0]
 
 

@@ -60,16 +60,17 @@ def audited_download(obj, fieldfile, *, action: str, stem: str) -> FileResponse:
     return download(fieldfile, stem=stem)
 
 
-def download(fieldfile, *, stem: str) -> FileResponse:
-    """The stored scan as a download named ``stem`` plus the extension of its actual type."""
+def download(fieldfile, *, stem: str, kind: str | None = None) -> FileResponse:
+    """The stored scan as a download named ``stem`` plus the extension of its actual type (``kind``: a file
+    saferstaff wrote itself, of a type it knows, e.g. a page kept as a WARC)."""
     handle = fieldfile.open("rb")
-    kind = kind_of(handle.read(8)) or "bin"
+    kind = kind or kind_of(handle.read(8)) or "bin"
     handle.seek(0)
     response = FileResponse(
         handle,
         as_attachment=True,
         filename=f"{stem}.{kind}",
-        content_type=TYPES.get(kind, "application/octet-stream"),
+        content_type={**TYPES, "warc": "application/warc"}.get(kind, "application/octet-stream"),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"

@@ -177,6 +177,11 @@ urlpatterns = [
     path(school + "takedowns/<id:pk>/check/", takedowns.takedown_check, name="takedown_check"),
     path(school + "takedowns/<id:pk>/overrule/", takedowns.takedown_overrule, name="takedown_overrule"),
     path(school + "takedowns/<id:pk>/evidence/", takedowns.takedown_evidence, name="takedown_evidence"),
+    path(
+        school + "takedowns/<id:pk>/checks/<id:check>/page/",
+        takedowns.takedown_check_page,
+        name="takedown_check_page",
+    ),
     path(school + "conduct/", disclosures.my_conduct, name="conduct_mine"),
     path(school + "conduct/waiting/", disclosures.waiting, name="conduct_waiting"),
     path(school + "conduct/disclose/", disclosures.disclosure_new, name="disclosure_new"),

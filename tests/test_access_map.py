@@ -191,6 +191,10 @@ def sample_kwargs(name: str, cast, school, user=None) -> dict:
         kwargs["pk"] = _image_sample(name, cast, school, user)
         if name == "publication_request_face":
             kwargs["n"] = 0
+        if name == "takedown_check_page":
+            from saferstaff.photos.models import PlaceCheck
+
+            kwargs["check"] = PlaceCheck.objects.get(takedown_id=kwargs["pk"]).pk
     elif set(get_resolver().reverse_dict.getlist(name)[0][0][0][1]) - {"school"}:
         pytest.fail(
             f"tests/test_access_map.py sample_kwargs does not know the URL kwargs of {name!r}: add them"
@@ -377,7 +381,7 @@ def _permission_sample(name, cast, school, user) -> int:
 IMAGE_PAGES = {
     "pupil_consent", "consent_record", "consent_purpose_edit", "pupil_faces", "activity_screen", "screening_progress", "face_crop", "face_reference", "consent_evidence", "device_edit", "activity_detail", "activity_decide",
     "activity_checklist", "activity_upload", "image_detail", "image_file", "image_thumbnail", "image_tags",
-    "image_publish", "image_flag", "publication_copy", "takedown_done", "takedown_check", "takedown_evidence", "takedown_overrule",
+    "image_publish", "image_flag", "publication_copy", "takedown_done", "takedown_check", "takedown_evidence", "takedown_check_page", "takedown_overrule",
     "publication_request", "publication_request_face", "publication_take_down", "publication_detail",
 }  # fmt: skip
 
@@ -445,6 +449,15 @@ def _image_sample(name, cast, school, user) -> int:
     takedown = Takedown(school=school, publication=pub, pupil=pupil, consent_record=no, assigned_to=owner)
     takedown.evidence.save("shot.pdf", ContentFile(b"%PDF-1.4 screenshot"), save=False)
     takedown.save()
+    if name == "takedown_check_page":
+        from saferstaff.photos.models import PlaceCheck, PublicationPlace
+
+        place = PublicationPlace.objects.create(
+            school=school, publication=pub, url="https://school.example/news"
+        )
+        check = PlaceCheck(school=school, takedown=takedown, place=place, result="gone", page_sha256="0" * 64)
+        check.page.save("page.warc", ContentFile(b"WARC/1.1\r\n"), save=False)
+        check.save()
     return takedown.pk
 
 

@@ -86,7 +86,9 @@ def test_an_answer_shows_on_the_very_next_register_and_a_kept_register_asks_fewe
     pupil, (mum,) = pupil_with_parents(cast.school, "<script>alert(1)</script>", "O'Hara")
     client = signed_in(cast.office)
     url = reverse("consent_register", kwargs={"school": cast.school.slug})
-    with one_minute():  # what is kept for the minute is not worked out again as the clock passes a minute's end
+    with (
+        one_minute()
+    ):  # what is kept for the minute is not worked out again as the clock passes a minute's end
         assert "govuk-tag--green" not in client.get(url).content.decode()
         answer(pupil, "website", Y, mum)  # a door: an event, the school's generation bumped
         with CaptureQueriesContext(connection) as afresh:

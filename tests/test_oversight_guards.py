@@ -42,7 +42,7 @@ def test_no_one_counts_in_the_self_review_an_allegation_about_themselves(cast):
         assert "No allegation needed referring to the LADO" in page, when
         # Everyone else counts it (the governors blurred).
         governor = detail(cast, cast.governor, review)
-        assert "fewer than 3 cases reported in the last 12 months" in governor, when
+        assert "Fewer than 3 cases reported in the last 12 months" in governor, when
         assert "fewer than 3 overdue" in governor, when
         if when == "under way":
             judge_all(cast, review)

@@ -3,6 +3,7 @@ actions with an owner and a due date) and completes it, when the figures of the 
 review shows what changed. Governors read; other staff are refused; bad input names its field and saves nothing."""
 
 import datetime
+import re
 
 from django.urls import reverse
 from django.utils import timezone
@@ -193,6 +194,33 @@ def test_an_action_without_an_owner_names_the_owner_field(cast):
     assert_refused(cast, area_form(cast, action_what="Check the filter", action_due=due), "action_owner")
 
 
+def test_a_level_not_chosen_is_announced_with_the_radios(cast):
+    """The level's error is tied to its fieldset (aria-describedby), so a screen reader reads it with the radios."""
+    review = doors.start_review(Actor.of(cast.head, cast.school))
+    data = {k: v for k, v in area_form(cast).items() if k != "level"}
+    page = (
+        signed_in(cast.head)
+        .post(url(cast, "review_area", pk=review.pk, area="images"), data)
+        .content.decode()
+    )
+    assert re.search(
+        r'<fieldset class="govuk-fieldset" aria-describedby="(id_level-hint )?id_level-error">', page
+    )
+    assert '<p id="id_level-error" class="govuk-error-message">' in page
+
+
+def test_an_action_too_long_gets_one_error_in_our_words(cast):
+    owner = Membership.objects.get(user=cast.slt)
+    due = timezone.localdate() + datetime.timedelta(days=7)
+    data = area_form(cast, action_what="x" * 400, action_owner=owner.pk, action_due=due)
+    assert_refused(cast, data, "action_what")
+    review = SelfReview.objects.get(school=cast.school)
+    form = (
+        signed_in(cast.head).post(url(cast, "review_area", pk=review.pk, area="images"), data).context["form"]
+    )
+    assert form.errors["action_what"] == ["Keep the action to 300 characters or fewer"]
+
+
 def test_the_self_review_is_in_the_menu_for_senior_management_and_governors_only(cast):
     link = url(cast, "review_list")
     for user in (cast.head, cast.slt, cast.governor):
@@ -210,11 +238,11 @@ def test_governors_read_small_incident_counts_blurred_as_the_trends_page_shows_t
     page = url(cast, "review_detail", pk=review.pk)
     assert "1 case reported in the last 12 months" in signed_in(cast.head).get(page).content.decode()
     governor = signed_in(cast.governor).get(page).content.decode()
-    assert "fewer than 3 cases reported in the last 12 months" in governor
+    assert "Fewer than 3 cases reported in the last 12 months" in governor
     assert "1 case reported" not in governor
     # Kept so when the review is completed: the stored evidence is exact, what a governor reads is not.
     judge_all(cast, review)
     doors.complete_review(Actor.of(cast.head, cast.school), review)
     review.refresh_from_db()
     assert review.evidence["incidents"]["values"]["pupils"] == 1
-    assert "fewer than 3 cases" in signed_in(cast.governor).get(page).content.decode()
+    assert "Fewer than 3 cases" in signed_in(cast.governor).get(page).content.decode()

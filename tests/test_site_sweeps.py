@@ -198,6 +198,28 @@ def test_the_sites_page_lists_adds_and_removes_for_senior_management_only(cast, 
     assert AuditEvent.objects.filter(action__in=["images.site.added", "images.site.removed"]).count() == 3
 
 
+def test_a_sweep_that_could_read_no_page_says_so_and_why_never_that_nothing_was_found(
+    cast, photos, website, school_site, settings
+):
+    """The site was added while it could be reached; now saferstaff may not fetch it (here: loopback refused, as
+    in production) — the page must not read as a clean site."""
+    settings.CAPTURE_ALLOW_LOOPBACK = False
+    sweep = sites.run_sweep(sites.queue_sweep(cast.school.pk).pk)
+    assert sweep.summary["pages"] == 0 and sweep.summary["refused"]
+    page = (
+        signed_in(cast.head).get(reverse("site_list", kwargs={"school": cast.school.slug})).content.decode()
+    )
+    assert "No page of the website could be read (not a public address)" in page
+    assert "nothing found that the school must not show" not in page
+    settings.CAPTURE_ALLOW_LOOPBACK = True  # and one that read the site lists what it did not read
+    website.routes["/gallery"] = (500, "text/html", b"broken")
+    sites.run_sweep(sites.queue_sweep(cast.school.pk).pk)
+    page = (
+        signed_in(cast.head).get(reverse("site_list", kwargs={"school": cast.school.slug})).content.decode()
+    )
+    assert "Not read: 1 × HTTP 500." in page
+
+
 def test_wrong_role_cannot_add_a_site(cast, photos, website, school_site):
     url = reverse("site_list", kwargs={"school": cast.school.slug})
     assert signed_in(cast.teacher).post(url, {"url": "https://school.example/"}).status_code == 403

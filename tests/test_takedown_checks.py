@@ -133,6 +133,60 @@ def test_taking_down_checks_at_once_and_finds_the_copy_still_there_resized(cast,
     assert event.detail == {"check": check.pk, "place": check.place_id, "result": "still_there"}
 
 
+def test_the_page_a_check_kept_downloads_from_the_takedown_for_who_may_see_it(cast, photos, published, site):
+    """The WARC is the evidence: linked from the takedown's history, downloaded whole, the download recorded; a
+    member of staff who may not see the takedown, and another takedown's address for the check, get nothing."""
+    takedown = take_down(cast, published)
+    check = latest(takedown)
+    url = reverse(
+        "takedown_check_page", kwargs={"school": cast.school.slug, "pk": takedown.pk, "check": check.pk}
+    )
+    teacher = signed_in(cast.teacher)
+    assert (
+        url
+        in teacher.get(
+            reverse("takedown_done", kwargs={"school": cast.school.slug, "pk": takedown.pk})
+        ).content.decode()
+    )
+    response = teacher.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/warc"
+    assert f'filename="takedown-{takedown.pk}-check-{check.pk}.warc"' in response["Content-Disposition"]
+    with check.page.open("rb") as f:
+        assert b"".join(response.streaming_content) == f.read()
+    assert AuditEvent.objects.filter(
+        action="images.takedown.check_page_viewed", object_id=str(takedown.pk)
+    ).exists()
+    assert signed_in(cast.other_teacher).get(url).status_code in (403, 404)
+    other = takedowns.take_down(_publish(cast, photos[1]), by=cast.teacher, reason="Another")
+    wrong = reverse(
+        "takedown_check_page", kwargs={"school": cast.school.slug, "pk": other.pk, "check": check.pk}
+    )
+    assert teacher.get(wrong).status_code == 404
+
+
+def test_the_publisher_is_told_every_address_it_is_still_at(cast, photos, site):
+    """Both pages show the copy: the takedown names both as where to remove it from, and closing is refused
+    naming both images found (not only the first)."""
+    pub = _publish(cast, photos[0], places=[f"{site.base}/news", f"{site.base}/about"])
+    site.routes["/img/ours.jpg"] = (200, "image/jpeg", copy_as_found(pub))
+    site.routes["/img/big.jpg"] = (200, "image/jpeg", copy_as_found(pub))
+    site.routes["/news"] = (200, "text/html", page("/img/ours.jpg"))
+    site.routes["/about"] = (200, "text/html", page("/img/big.jpg"))
+    takedown = take_down(cast, pub)
+    shown = signed_in(cast.teacher).get(
+        reverse("takedown_done", kwargs={"school": cast.school.slug, "pk": takedown.pk})
+    )
+    text = shown.content.decode()
+    assert "every address where it was last found" in text
+    assert f"{site.base}/news</strong>" in text and f"{site.base}/about</strong>" in text
+    with pytest.raises(Refused) as refused:
+        takedowns.finish_takedown(
+            takedown, by=cast.teacher, note="Removed it from the news page and about page"
+        )
+    said = str(refused.value.decision.reasons[0])
+    assert f"{site.base}/img/ours.jpg" in said and f"{site.base}/img/big.jpg" in said
+
+
 def test_a_page_without_the_copy_is_gone(cast, published, site):
     site.routes["/news"] = (200, "text/html", page("/img/other.jpg"))
     check = latest(take_down(cast, published))

@@ -147,6 +147,7 @@ READ_ONLY = frozenset(
         "images.publication.downloaded",
         "images.publication.face_viewed",
         "images.takedown.evidence_viewed",
+        "images.takedown.check_page_viewed",
         "images.thumbnail_viewed",
         "images.viewed",
         "incidents.case_viewed",

@@ -95,6 +95,7 @@ ACTIONS = {
     "images.publication.downloaded": "Downloaded a published copy",
     "images.takedown.check_queued": "Asked for the places of a takedown to be checked",
     "images.takedown.checked": "Checked a place of a takedown",
+    "images.takedown.check_page_viewed": "Downloaded the page a takedown's check kept",
     "images.site.added": "Added one of the school's websites, to be checked each week",
     "images.site.removed": "Removed one of the school's websites from the weekly check",
     "images.site_sweep.queued": "Queued the weekly check of the school's websites",

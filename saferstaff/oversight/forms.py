@@ -30,7 +30,10 @@ class AreaForm(forms.Form):
         help_text=f"What the evidence shows, what is working and what is not (up to {COMMENTARY_MAX:,} characters)",
         error_messages={"max_length": f"Keep the commentary to {COMMENTARY_MAX:,} characters or fewer"},
     )
-    action_what = forms.CharField(label="New action (optional)", required=False, max_length=300)
+    action_what = forms.CharField(
+        label="New action (optional)", required=False, max_length=300,
+        error_messages={"max_length": "Keep the action to 300 characters or fewer"},
+    )  # fmt: skip
     action_owner = OwnerChoice(
         label="Who owns the action", required=False, queryset=Membership.objects.none(),
         error_messages={"invalid_choice": "Choose a member of staff of this school"},
@@ -55,7 +58,7 @@ class AreaForm(forms.Form):
     def clean(self):
         data = super().clean()
         given = [name for name in ("action_what", "action_owner", "action_due") if data.get(name)]
-        if given and not self.has_error("action_owner") and not self.has_error("action_due"):
+        if given and not any(self.has_error(name) for name in ("action_what", "action_owner", "action_due")):
             if not data.get("action_what"):
                 self.add_error("action_what", "Say what will be done")
             if not data.get("action_owner"):

@@ -315,7 +315,8 @@ def _refuse_unless_checks_allow(takedown, newest, *, note: str, evidence, on_che
         )
     there = [c for c, o in newest.values() if c.result == PlaceCheck.Result.STILL_THERE and o is None]
     if there:
-        raise Refused(refuse(Reason(f"The latest check found it still there at {there[0].found_url}", "§5")))
+        found = ", ".join(dict.fromkeys(c.found_url for c in there))  # each image address once, as found
+        raise Refused(refuse(Reason(f"The latest check found it still there at {found}", "§5")))
     if on_checks:
         if not checks.all_gone(takedown):
             raise Refused(

@@ -6,11 +6,13 @@ from collections import defaultdict
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from saferstaff import scans
+from saferstaff.audit.log import record
 from saferstaff.paging import page_of
 from saferstaff.photos import checks, places, takedowns
 from saferstaff.photos.access import (
@@ -118,6 +120,18 @@ def takedown_evidence(request, school, pk):
     )
 
 
+@require_safe
+def takedown_check_page(request, school, pk, check):
+    """The page one check of a place fetched, kept as a WARC: the evidence that the photo was gone (or still
+    there) at that moment (§5), for whoever may see the takedown; each download is in the audit trail."""
+    takedown = get_takedown(request, pk)  # the publisher's own, or any for senior management
+    kept = checks.history(takedown).filter(pk=check).exclude(page="").first()
+    if kept is None:
+        raise Http404
+    record("images.takedown.check_page_viewed", takedown, detail={"check": kept.pk})
+    return scans.download(kept.page, stem=f"takedown-{takedown.pk}-check-{kept.pk}", kind="warc")
+
+
 @require_http_methods(["GET", "POST"])
 def takedown_done(request, school, pk):
     """Closing a takedown (§5): with a note (and a screenshot), or — when every place's latest check found it
@@ -160,6 +174,12 @@ def takedown_done(request, school, pk):
             "problems": problems,
             "name": takedown.pupil.short_name if takedown.pupil else "",
             "places": rows,
+            # Where the newest checks found it, not overruled: what the publisher must remove it from now.
+            "still_at": [
+                place.url
+                for place, found, overrule, _ in rows
+                if found and found[0].result == PlaceCheck.Result.STILL_THERE and not overrule
+            ],
             "checking": checking,  # the check waiting longest, and for how long when it is late (minutes)
             "checking_late": int(waited) if waited >= CHECK_LATE_MINUTES else 0,
             "all_gone": checks.all_gone(takedown),
