@@ -42,7 +42,8 @@ def _plain_number(asked) -> int | None:
 
 def page_again(number: int, count: int, per_page: int, object_list: list) -> Page:
     """A page as ``page_of`` gave it (its number, how many the list holds), rebuilt from what a list page
-    kept of it (``schools.access.kept_page``, the case list's ``_kept_page``) without reading the list again: the pagination include reads only these."""
+    kept of it (``schools.access.kept_page``, the case list's ``_kept_page``) without reading the list again:
+    the pagination include reads only these."""
     paginator = Paginator([], per_page)
     paginator.count = count
     return Page(object_list, number, paginator)
