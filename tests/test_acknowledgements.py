@@ -67,6 +67,7 @@ def test_a_compulsory_policy_stops_staff_until_they_accept_it(cast):
             {"understood": "on", "typed_name": "Helen Head"},
             "Type your name as saferstaff has it: Tom Teacher",
         ),
+        ({"understood": "on"}, "Type your name as saferstaff has it: Tom Teacher"),
     ],
 )
 def test_an_acceptance_needs_the_tick_and_the_persons_own_name(cast, data, message):
@@ -75,6 +76,7 @@ def test_an_acceptance_needs_the_tick_and_the_persons_own_name(cast, data, messa
     assert response.status_code == 200
     page = response.content.decode()
     assert message in page and "(§2)" in page and "govuk-error-summary" in page
+    assert "This field is required" not in page and page.count('id="id_typed_name-error"') <= 1  # one error a field
     assert not Acceptance.objects.exists()
 
 

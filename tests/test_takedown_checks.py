@@ -164,6 +164,17 @@ def test_the_page_a_check_kept_downloads_from_the_takedown_for_who_may_see_it(ca
     assert teacher.get(wrong).status_code == 404
 
 
+def test_a_publication_with_an_open_takedown_says_it_must_come_down(cast, published, site):
+    detail = reverse("publication_detail", kwargs={"school": cast.school.slug, "pk": published.pk})
+    assert "Must come down" not in signed_in(cast.teacher).get(detail).content.decode()
+    takedown = take_down(cast, published)
+    page = signed_in(cast.teacher).get(detail).content.decode()
+    link = reverse("takedown_done", kwargs={"school": cast.school.slug, "pk": takedown.pk})
+    assert "Must come down" in page and f'href="{link}"' in page
+    dsl = signed_in(cast.dsl).get(detail).content.decode()  # sees the register, not the publisher's takedown
+    assert "Must come down" in dsl and f'href="{link}"' not in dsl
+
+
 def test_the_publisher_is_told_every_address_it_is_still_at(cast, photos, site):
     """Both pages show the copy: the takedown names both as where to remove it from, and closing is refused
     naming both images found (not only the first)."""

@@ -122,8 +122,9 @@ class AcceptForm(forms.Form):
     understood = forms.BooleanField(
         required=False, label="I have read and understood this policy, and I will follow it"
     )
+    # Not required here: the rule (rules.policies) says what an empty or a wrong name needs, once, in its words.
     typed_name = forms.CharField(
-        max_length=200, label="Your full name", help_text="Typing your name is your signature"
+        required=False, max_length=200, label="Your full name", help_text="Typing your name is your signature"
     )
 
 

@@ -84,6 +84,11 @@ def publication_detail(request, school, pk):
         "photos/publication_detail.html",
         {
             "pub": pub,
+            "open_takedown": (
+                opened := pub.takedowns.filter(done_at__isnull=True).order_by("created_at").first()
+            ),
+            "may_open_takedown": opened is not None
+            and (is_senior(request) or opened.assigned_to_id == request.user.pk),
             "places": pub.places.annotate(checked=Exists(PlaceCheck.objects.filter(place=OuterRef("pk")))),
             "form": form,
             "problems": problems,
