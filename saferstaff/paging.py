@@ -40,10 +40,28 @@ def _plain_number(asked) -> int | None:
     return int(asked) if plain and asked[0] != "0" else None
 
 
-def page_again(number: int, count: int, per_page: int, object_list: list) -> Page:
-    """A page as ``page_of`` gave it (its number, how many the list holds), rebuilt from what a list page
-    kept of it (``schools.access.kept_page``, the case list's ``_kept_page``) without reading the list again:
-    the pagination include reads only these."""
+# A list page is kept (``audit.log.kept``) only for its first pages, and only for what the caller says is
+# worth keeping (a plain visit, a filter from a fixed list): a typed search, or a page further on, is worked
+# out each time, so no one can fill the cache by asking for many different pages or words.
+KEPT_PAGES = 10
+
+
+def kept_page(request, per_page: int, work_out: Callable, keep: Callable, *, worth_keeping: bool):
+    """The page a list shows and what was drawn with it: ``work_out()`` gives ``(page, items, *drawn)`` (the
+    page from ``page_of``, what the page should list -- ids, or the records themselves), ``keep(fn, number)``
+    gives ``fn()`` kept under the caller's key and the page number. A kept page comes back rebuilt, without
+    reading the list again: the pagination include reads only its number and count. Returns the page (its
+    ``object_list`` is ``items``) and ``drawn`` as a tuple."""
+
+    def worked():
+        page, items, *drawn = work_out()
+        return page.number, page.paginator.count, items, tuple(drawn)
+
+    number = _plain_number(request.GET.get("page"))
+    if worth_keeping and number is not None and number <= KEPT_PAGES:
+        number, count, items, drawn = keep(worked, number)
+    else:
+        number, count, items, drawn = worked()
     paginator = Paginator([], per_page)
     paginator.count = count
-    return Page(object_list, number, paginator)
+    return Page(items, number, paginator), drawn

@@ -98,11 +98,12 @@ def test_an_answer_shows_on_the_very_next_register_and_a_kept_register_asks_fewe
         with CaptureQueriesContext(connection) as kept:
             assert "govuk-tag--green" in client.get(url).content.decode()
     # Kept: the generations only, not the page of pupils, the uses, the school's settings, the guardians, the
-    # answers, the years — the page and its rows drawn are kept together (schools.access.kept_page) — and the
+    # answers, the years — the page and its rows drawn are kept together (schools.access.kept_page) — nor the
+    # school's year groups (which say whether a year group asked for is one worth keeping), nor the
     # compulsory-policy gate's read of the published versions, kept the same way (ADR 0014) — nor the five
     # queries of the summary's coverage (decided.coverage_for: the uses, the pupils on roll, the kept states that
     # hold, those of pupils who left, and those that have lapsed).
-    assert len(kept.captured_queries) == len(afresh.captured_queries) - 7 - 5
+    assert len(kept.captured_queries) == len(afresh.captured_queries) - 8 - 5
 
 
 def test_the_register_opens_with_the_schools_coverage_worded_as_the_self_reviews_consent_figure(cast):

@@ -341,3 +341,38 @@ def test_a_deadline_passing_with_no_write_shows_within_a_minute(cast, monkeypatc
     clock["now"] = start + datetime.timedelta(seconds=60)  # the next minute: counted again
     assert "1 allegation needs referring to the LADO (1 overdue)" in overview(cast.head, cast.school)
     assert log.generations(cast.school.pk) == writes  # no write in between
+
+
+def _kept_keys(name: str) -> set[str]:
+    from django.core.cache import caches
+
+    cache = caches["overview"]
+    return {key for key in cache._cache if f":{name}:" in key}  # LocMemCache's own keys, prefix and all
+
+
+@pytest.mark.parametrize(
+    ("url_name", "name", "asked"),
+    [
+        ("pupil_list", "pupil-list", {"q": "Quill", "year": "not-a-year", "show": "some", "page": "11"}),
+        ("consent_register", "consent-register", {"q": "Quill", "year": "not-a-year", "page": "11"}),
+        ("case_list", "case-list-page", {"q": "printer", "page": "11"}),
+    ],
+)
+def test_a_list_page_is_kept_for_a_plain_visit_but_not_for_each_word_or_far_page_asked(
+    cast, url_name, name, asked
+):
+    """A kept list page holds a page's rows: a typed search, a year group the school does not have or a page
+    past the tenth is drawn each time (paging.kept_page), so a signed-in person asking for thousands of
+    different words or pages cannot fill the cache and push everyone else's pages out of it."""
+    from django.core.cache import caches
+
+    caches["overview"].clear()
+    head, url = signed_in(cast.head), reverse(url_name, kwargs={"school": cast.school.slug})
+    with one_minute():
+        for key, value in asked.items():
+            assert head.get(url, {key: value}).status_code == 200, key
+        assert _kept_keys(name) == set(), "a search or a far page was kept"
+        assert head.get(url).status_code == 200
+        assert len(_kept_keys(name)) == 1
+        assert head.get(url, {"page": "2"}).status_code == 200  # a near page is kept: most visits are these
+        assert len(_kept_keys(name)) == 2

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page
 from django.shortcuts import get_object_or_404
 
+from saferstaff import paging
 from saferstaff.audit.log import kept, record
 from saferstaff.numbers import parse_id
-from saferstaff.paging import page_again, page_of
+from saferstaff.paging import page_of
 from saferstaff.schools.models import EmploymentType, Guardianship, Membership, Pupil
 from saferstaff.schools.roles import DPO, DSL, GOV, LM, OFFICE, SLT, STAFF, H
 
@@ -106,24 +106,29 @@ def sees_pupils(request) -> bool:
     return NAME in fields_for(request)
 
 
-def kept_page(name: str, request, pupils, per_page: int, draw_page: Callable, **asked) -> tuple[Page, object]:
+def kept_page(name: str, request, pupils, per_page: int, draw_page: Callable, *, filtered: bool, **asked):
     """The page of ``pupils`` the request asks for (``paging.page_of``) and what ``draw_page(page)`` makes of it
-    (the rows drawn, and anything else read with them), kept per state of the school (``audit.log.kept``, ADR
-    0014; pupils, guardians and answers change only through doors that record an event), per what was asked (a
-    search, a year group), the page asked for and the pupil fields the person may see: someone who may see less
-    is never given rows drawn for someone who may see more. The key holds these as a digest, never the search's
-    words as typed. The page comes back with its pupils' ids as ``object_list``."""
+    (the rows drawn, and anything else read with them). Kept (``paging.kept_page``) per state of the school
+    (``audit.log.kept``, ADR 0014; pupils, guardians and answers change only through doors that record an
+    event), per what was asked, the page and the pupil fields the person may see: someone who may see less is
+    never given rows drawn for someone who may see more. ``filtered`` -- a typed search, or a filter not from
+    the school's own list -- is never kept. The key holds these as a digest, never the search's words. The page
+    comes back with its pupils' ids as ``object_list``."""
     fields = sorted(fields_for(request))
-    digest = hashlib.sha256(
-        repr((sorted(asked.items()), request.GET.get("page"), fields)).encode()
-    ).hexdigest()
+    digest = hashlib.sha256(repr((sorted(asked.items()), fields)).encode()).hexdigest()
 
     def work_out():
         page = page_of(request, pupils, per_page)
-        return page.number, page.paginator.count, [p.pk for p in page.object_list], draw_page(page)
+        return page, [p.pk for p in page.object_list], draw_page(page)
 
-    number, count, ids, drawn = kept(name, request.school.pk, work_out, digest)
-    return page_again(number, count, per_page, ids), drawn
+    page, (drawn,) = paging.kept_page(
+        request,
+        per_page,
+        work_out,
+        lambda fn, number: kept(name, request.school.pk, fn, digest, number),
+        worth_keeping=not filtered,
+    )
+    return page, drawn
 
 
 def search_pupils(pupils, q: str, fields: frozenset[str]):

@@ -247,7 +247,11 @@ def pupil_list(request, school):
         rows = [(p, link(p.pk)) for p in pupil_views(request, page.object_list)]
         return draw("schools/pupil_rows.jinja", rows=rows, fields=fields)
 
-    page, rows = kept_page("pupil-list", request, pupils, 50, drawn, q=q, year=year, show=show)
+    # A typed search, or a year group or a view not on offer, is drawn each time rather than kept.
+    filtered = bool(q) or (year and year not in years) or show not in ("current", "all")
+    page, rows = kept_page(
+        "pupil-list", request, pupils, 50, drawn, filtered=filtered, q=q, year=year, show=show
+    )
     record("pupil.listed", ("schools.school", request.school.pk), detail={"page": page.number})
     return render(
         request,

@@ -27,7 +27,7 @@ from saferstaff.incidents.registers import case_list_of
 from saferstaff.incidents.status import lado_state
 from saferstaff.links import school_urls
 from saferstaff.numbers import parse_id
-from saferstaff.paging import page_again, page_of
+from saferstaff.paging import kept_page, page_of
 from saferstaff.rows import draw
 from saferstaff.rules.conduct import may_read_concern
 from saferstaff.rules.incidents import (
@@ -99,12 +99,14 @@ def case_list(request, school):
 
 
 def _kept_page(request, actor: Actor, wanted: dict) -> tuple[Page, str, list]:
-    """The page of cases asked for (``?page=``), its rows drawn and the actor's actions still to do, kept with
-    the same key as the ids (``_kept_lists``) and the page asked for: a visit after the first reads nothing of
-    the cases; a row's LADO clock is as of the minute it was drawn (the key holds the minute)."""
+    """The page of cases asked for (``?page=``), its rows drawn and the actor's actions still to do, kept
+    (``paging.kept_page``) with the same key as the ids (``_kept_lists``) and the page asked for: a visit after
+    the first reads nothing of the cases; a row's LADO clock is as of the minute it was drawn (the key holds the
+    minute). A search for words is worked out each time; the kinds, statuses and risks are fixed lists."""
+    typed = bool(wanted.get("q"))
 
     def work_out():
-        listed, action_ids, referred = _kept_lists(request, actor, wanted)
+        listed, action_ids, referred = _kept_lists(request, actor, wanted, keep=not typed)
         page = page_of(request, listed, 25)
         found = Case.objects.in_bulk(page.object_list)
         cases = [found[pk] for pk in page.object_list if pk in found]
@@ -116,23 +118,27 @@ def _kept_page(request, actor: Actor, wanted: dict) -> tuple[Page, str, list]:
         )
         # The page shows each action's case by its number: the case itself is not read.
         mine = list(Action.objects.filter(pk__in=action_ids)) if action_ids else []
-        return page.number, page.paginator.count, cases, rows, mine
+        return page, cases, rows, mine
 
-    number, count, cases, rows, mine = kept(
-        "case-list-page",
-        request.school.pk,
+    page, (rows, mine) = kept_page(
+        request,
+        25,
         work_out,
-        *_who_and_what(request, actor, wanted),
-        request.GET.get("page"),
+        lambda fn, number: kept(
+            "case-list-page", request.school.pk, fn, *_who_and_what(request, actor, wanted), number
+        ),
+        worth_keeping=not typed,
     )
-    return page_again(number, count, 25, cases), rows, mine
+    return page, rows, mine
 
 
-def _kept_lists(request, actor: Actor, wanted: dict) -> tuple[list[int], list[int], frozenset[int]]:
+def _kept_lists(
+    request, actor: Actor, wanted: dict, *, keep: bool
+) -> tuple[list[int], list[int], frozenset[int]]:
     """The ids of the cases listed (newest first, searched for ``wanted``), of the actor's actions still to do
     and of the listed cases whose LADO referral is recorded, from one reading of the rule
     (``registers.case_list_of``), kept per state of the school, person, place, roles and search
-    (``audit.log.kept``, ADR 0014): building the rule's querysets was most of the page. Ids only. Every case,
+    (``audit.log.kept``, ADR 0014; not when ``keep`` is false, for words searched for): building the rule's querysets was most of the page. Ids only. Every case,
     action, LADO contact, person added and role is written through a door that records an event."""
 
     def work_out() -> tuple[list[int], list[int], frozenset[int]]:
@@ -150,6 +156,8 @@ def _kept_lists(request, actor: Actor, wanted: dict) -> tuple[list[int], list[in
             frozenset(referred),
         )
 
+    if not keep:
+        return work_out()
     return kept("case-list", request.school.pk, work_out, *_who_and_what(request, actor, wanted))
 
 
