@@ -61,7 +61,8 @@ class FoundCopy:
 
 @dataclass
 class Summary:
-    pages: int = 0  # pages, PDFs and linked images fetched as pages
+    pages: int = 0  # pages, PDFs and linked images read (a 200 answer); what the school is told was checked
+    fetched: int = 0  # every answer, a 404 or a redirect too: what the page limit counts
     bytes: int = 0
     images: int = 0  # images fingerprinted and looked up
     findings: int = 0
@@ -227,7 +228,9 @@ class Sweep:
             return []
         if fetched is None:
             return []
-        self.summary.pages += 1
+        self.summary.fetched += 1
+        if fetched.status == 200:
+            self.summary.pages += 1
         if fetched.status in REDIRECTS and fetched.header("Location"):
             # followed here, not by the fetch, so robots.txt and the site's bounds apply to where it goes
             try:
@@ -250,7 +253,7 @@ class Sweep:
         return []
 
     def _stop(self) -> str:
-        if self.summary.pages >= self.limits.max_pages:
+        if self.summary.fetched >= self.limits.max_pages:
             return "page limit"
         if self.spent or self.summary.bytes >= self.limits.max_bytes:
             return "byte limit"

@@ -135,6 +135,25 @@ def test_the_page_limit_ends_the_walk(sites, index):
     assert summary.refused["not visited: page limit"] >= 1
 
 
+def test_a_page_that_answers_404_or_redirects_is_not_counted_as_checked():
+    """The school reads "N pages checked": a missing page or a redirect was asked for, and counts towards the
+    page limit, but nothing on it was checked -- it is listed under what was not read instead."""
+    site = serve(
+        {
+            "/": html('<a href="/gone">old news</a> <a href="/moved">moved</a>'),
+            "/moved": (302, "text/html", b""),
+        }
+    )
+    try:
+        _, summary = swept(site.url + "/", HashIndex())
+        assert summary.pages == 1 and summary.fetched >= 3
+        assert summary.refused["HTTP 404"] == 1
+        _, summary = swept(site.url + "/", HashIndex(), Limits(max_pages=2, delay=0, allow_loopback=True))
+        assert summary.pages == 1 and summary.fetched == 2 and summary.stopped == "page limit"
+    finally:
+        site.shutdown()
+
+
 def test_the_byte_limit_ends_the_walk(sites, index):
     school, _ = sites
     limits = Limits(max_bytes=60_000, delay=0, allow_loopback=True)
