@@ -353,7 +353,7 @@ def _kept_keys(name: str) -> set[str]:
 @pytest.mark.parametrize(
     ("url_name", "name", "asked"),
     [
-        ("pupil_list", "pupil-list", {"q": "Quill", "year": "not-a-year", "show": "some", "page": "11"}),
+        ("pupil_list", "pupil-list", {"q": "Quill", "year": "not-a-year", "page": "11"}),
         ("consent_register", "consent-register", {"q": "Quill", "year": "not-a-year", "page": "11"}),
         ("case_list", "case-list-page", {"q": "printer", "page": "11"}),
     ],

@@ -61,14 +61,7 @@ def consent_register(request, school):
         ]
         return purposes, years, draw("consent/consent_rows.jinja", rows=rows)
 
-    # A typed search, or a year group the school does not have, is drawn each time rather than kept.
-    offered = kept(
-        "pupil-year-groups", request.school.pk, Pupil.objects.filter(school=request.school).year_groups
-    )
-    filtered = bool(q) or (year and year not in offered)
-    page, (purposes, years, rows) = kept_page(
-        "consent-register", request, pupils, 50, drawn, filtered=filtered, q=q, year=year
-    )
+    page, (purposes, years, rows) = kept_page("consent-register", request, pupils, 50, drawn, q=q, year=year)
     summary = kept("consent-coverage", request.school.pk, lambda: _coverage(request.school))
     record("images.consent.register_viewed", None, detail={"pupils": page.object_list})
     return render(

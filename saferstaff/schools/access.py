@@ -106,16 +106,16 @@ def sees_pupils(request) -> bool:
     return NAME in fields_for(request)
 
 
-def kept_page(name: str, request, pupils, per_page: int, draw_page: Callable, *, filtered: bool, **asked):
+def kept_page(name: str, request, pupils, per_page: int, draw_page: Callable, *, q: str, year: str, **asked):
     """The page of ``pupils`` the request asks for (``paging.page_of``) and what ``draw_page(page)`` makes of it
     (the rows drawn, and anything else read with them). Kept (``paging.kept_page``) per state of the school
     (``audit.log.kept``, ADR 0014; pupils, guardians and answers change only through doors that record an
     event), per what was asked, the page and the pupil fields the person may see: someone who may see less is
-    never given rows drawn for someone who may see more. ``filtered`` -- a typed search, or a filter not from
-    the school's own list -- is never kept. The key holds these as a digest, never the search's words. The page
-    comes back with its pupils' ids as ``object_list``."""
+    never given rows drawn for someone who may see more. A typed search ``q``, or a ``year`` group the school does
+    not have, is drawn each time, never kept. The key holds a digest, never the search's words. The page comes
+    back with its pupils' ids as ``object_list``."""
     fields = sorted(fields_for(request))
-    digest = hashlib.sha256(repr((sorted(asked.items()), fields)).encode()).hexdigest()
+    digest = hashlib.sha256(repr((sorted(asked.items()), year, fields)).encode()).hexdigest()
 
     def work_out():
         page = page_of(request, pupils, per_page)
@@ -126,9 +126,15 @@ def kept_page(name: str, request, pupils, per_page: int, draw_page: Callable, *,
         per_page,
         work_out,
         lambda fn, number: kept(name, request.school.pk, fn, digest, number),
-        worth_keeping=not filtered,
+        worth_keeping=not q and year in ["", *year_groups(request.school)],
     )
     return page, drawn
+
+
+def year_groups(school) -> list[str]:
+    """The school's year groups, in order (for filters and pickers), kept per state of the school (ADR 0014):
+    pupils change through the roster's doors, which record an event."""
+    return kept("pupil-year-groups", school.pk, Pupil.objects.filter(school=school).year_groups)
 
 
 def search_pupils(pupils, q: str, fields: frozenset[str]):

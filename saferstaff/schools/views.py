@@ -4,7 +4,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from saferstaff.access import allowed_for
 from saferstaff.accounts.stepup import signed_in_through, step_up
-from saferstaff.audit.log import kept, record
+from saferstaff.audit.log import record
 from saferstaff.links import school_urls
 from saferstaff.paging import page_of
 from saferstaff.rows import draw
@@ -23,6 +23,7 @@ from saferstaff.schools.access import (
     search_pupils,
     sees_pupils,
     warnings_for,
+    year_groups,
 )
 from saferstaff.schools.forms import (
     RecordsFileForm,
@@ -94,7 +95,7 @@ def staff_list(request, school):
         .prefetch_related("role_grants")
         .order_by("ended_on", "user__last_name", "user__first_name")
     )
-    show = request.GET.get("show", "current")
+    show = "all" if request.GET.get("show") == "all" else "current"
     if show != "all":
         members = members.filter(ended_on__isnull=True)
     page = page_of(request, members, 50)
@@ -234,24 +235,17 @@ def pupil_list(request, school):
     year = request.GET.get("year", "")
     if year:
         pupils = pupils.filter(year_group=year)
-    show = request.GET.get("show", "current")
+    show = "all" if request.GET.get("show") == "all" else "current"
     if show != "all":
         pupils = pupils.current()
-    # The year groups to choose from, and the page with its rows drawn, kept per state of the school (ADR 0014):
-    # pupils change through the roster's doors, which record an event.
-    every = Pupil.objects.filter(school=request.school)
-    years = kept("pupil-year-groups", request.school.pk, every.year_groups)
+    years = year_groups(request.school)
     link = school_urls("pupil_detail", request.school.slug)
 
     def drawn(page):
         rows = [(p, link(p.pk)) for p in pupil_views(request, page.object_list)]
         return draw("schools/pupil_rows.jinja", rows=rows, fields=fields)
 
-    # A typed search, or a year group or a view not on offer, is drawn each time rather than kept.
-    filtered = bool(q) or (year and year not in years) or show not in ("current", "all")
-    page, rows = kept_page(
-        "pupil-list", request, pupils, 50, drawn, filtered=filtered, q=q, year=year, show=show
-    )
+    page, rows = kept_page("pupil-list", request, pupils, 50, drawn, q=q, year=year, show=show)
     record("pupil.listed", ("schools.school", request.school.pk), detail={"page": page.number})
     return render(
         request,
