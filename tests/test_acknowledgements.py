@@ -76,7 +76,9 @@ def test_an_acceptance_needs_the_tick_and_the_persons_own_name(cast, data, messa
     assert response.status_code == 200
     page = response.content.decode()
     assert message in page and "(§2)" in page and "govuk-error-summary" in page
-    assert "This field is required" not in page and page.count('id="id_typed_name-error"') <= 1  # one error a field
+    assert (
+        "This field is required" not in page and page.count('id="id_typed_name-error"') <= 1
+    )  # one error a field
     assert not Acceptance.objects.exists()
 
 
