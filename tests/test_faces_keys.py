@@ -37,7 +37,10 @@ def load_settings(**env) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize(
-    "key", [secrets.token_urlsafe(16), secrets.token_urlsafe(31), "hunter2", "not base64!"]
+    "key",
+    [secrets.token_urlsafe(16), secrets.token_urlsafe(31), "hunter2", "not base64!"],
+    # named, not shown: a random key's id would differ between pytest-xdist's workers, which must agree
+    ids=["16 random bytes", "31 random bytes", "a word", "not base64"],
 )
 def test_a_key_shorter_than_32_random_bytes_is_refused(key):
     with pytest.raises(ConfigError, match="FACE_TEMPLATE_KEY"):
