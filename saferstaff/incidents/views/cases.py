@@ -138,8 +138,9 @@ def _kept_lists(
     """The ids of the cases listed (newest first, searched for ``wanted``), of the actor's actions still to do
     and of the listed cases whose LADO referral is recorded, from one reading of the rule
     (``registers.case_list_of``), kept per state of the school, person, place, roles and search
-    (``audit.log.kept``, ADR 0014; not when ``keep`` is false, for words searched for): building the rule's querysets was most of the page. Ids only. Every case,
-    action, LADO contact, person added and role is written through a door that records an event."""
+    (``audit.log.kept``, ADR 0014; not when ``keep`` is false, for words searched for): building the rule's
+    querysets was most of the page. Ids only. Every case, action, LADO contact, person added and role is written
+    through a door that records an event."""
 
     def work_out() -> tuple[list[int], list[int], frozenset[int]]:
         cases, actions = case_list_of(actor)
